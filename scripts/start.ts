@@ -1,0 +1,146 @@
+// `npm start`: the whole product on one command.
+//   - no DATABASE_URL: starts the embedded PostgreSQL (data kept between runs);
+//   - applies migrations;
+//   - builds the app when its sources changed since the last build;
+//   - serves it with `next start` (or `next dev` with --dev).
+// Ctrl-C / SIGTERM stop the app first, then PostgreSQL, so no server is left running.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { readdir, readFile, stat, writeFile } from 'node:fs/promises';
+import net from 'node:net';
+import path from 'node:path';
+
+import { defaultEmbeddedBaseDir, EmbeddedDatabase } from '../lib/embedded-database/embedded-database';
+import { EmbeddedDatabaseError } from '../lib/embedded-database/embedded-database-error';
+import { StoreError } from '../lib/store/errors/store-error';
+import { describeTarget, parsePostgresUrl } from '../lib/store/providers/postgres/connection-error';
+import { applyMigrations } from '../lib/store/providers/postgres/schema/migration-runner';
+
+const root = path.resolve(import.meta.dirname, '..');
+const dev = process.argv.includes('--dev');
+const log = (line: string) => console.log(`[start] ${line}`);
+
+function intFromEnv(name: string, fallback: number): number {
+  const raw = process.env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < 1 || value > 65535) {
+    throw new StoreError('config', `${name} must be a port number from 1 to 65535 (got "${raw}")`);
+  }
+  return value;
+}
+
+async function portFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const server = net.createServer();
+    server.once('error', () => resolve(false));
+    server.listen(port, () => server.close(() => resolve(true)));
+  });
+}
+
+/** A fingerprint of everything `next build` reads, to skip rebuilding an unchanged app. */
+async function sourceFingerprint(): Promise<string> {
+  const hash = createHash('sha256');
+  const visit = async (relative: string): Promise<void> => {
+    const full = path.join(root, relative);
+    const info = await stat(full).catch(() => undefined);
+    if (!info) return;
+    if (info.isDirectory()) {
+      if (['node_modules', 'generated', '.next'].includes(path.basename(relative))) return;
+      for (const entry of (await readdir(full)).sort()) await visit(path.join(relative, entry));
+      return;
+    }
+    hash.update(`${relative}:${info.size}:${info.mtimeMs}\n`);
+  };
+  for (const entry of ['app', 'components', 'lib', 'public', 'next.config.ts', 'postcss.config.mjs', 'package-lock.json', 'tsconfig.json']) {
+    await visit(entry);
+  }
+  return hash.digest('hex');
+}
+
+function run(command: string, args: string[], env: NodeJS.ProcessEnv): ChildProcess {
+  return spawn(command, args, { cwd: root, env, stdio: 'inherit' });
+}
+
+async function buildIfNeeded(env: NodeJS.ProcessEnv): Promise<void> {
+  const stamp = path.join(root, '.next', 'source-fingerprint');
+  const fingerprint = await sourceFingerprint();
+  const built = await readFile(path.join(root, '.next', 'BUILD_ID'), 'utf8').catch(() => undefined);
+  if (built && (await readFile(stamp, 'utf8').catch(() => '')) === fingerprint) return;
+  log('building the dashboard (first start, or sources changed)…');
+  const child = run(process.execPath, [nextBin(), 'build'], env);
+  const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
+  if (code !== 0) throw new StoreError('build', `next build failed (exit ${code}); see the output above`);
+  await writeFile(stamp, fingerprint);
+}
+
+function nextBin(): string {
+  return path.join(root, 'node_modules', 'next', 'dist', 'bin', 'next');
+}
+
+async function main(): Promise<void> {
+  const appPort = intFromEnv('PORT', 3000);
+  let embedded: EmbeddedDatabase | undefined;
+  let app: ChildProcess | undefined;
+  let stopping = false;
+
+  const shutdown = async (code: number) => {
+    if (stopping) return;
+    stopping = true;
+    if (app && app.exitCode === null && app.signalCode === null) {
+      log('stopping the dashboard…');
+      const exited = new Promise((resolve) => app!.once('exit', resolve));
+      app.kill('SIGTERM');
+      const timer = setTimeout(() => app?.kill('SIGKILL'), 10_000);
+      await exited;
+      clearTimeout(timer);
+    }
+    if (embedded) {
+      log('stopping embedded PostgreSQL…');
+      await embedded.stop();
+    }
+    process.exit(code);
+  };
+  process.on('SIGINT', () => void shutdown(0));
+  process.on('SIGTERM', () => void shutdown(0));
+
+  try {
+    let databaseUrl = process.env.DATABASE_URL;
+    if (databaseUrl) {
+      parsePostgresUrl(databaseUrl);
+      log(`using the PostgreSQL server at ${describeTarget(databaseUrl)} (DATABASE_URL)`);
+    } else {
+      embedded = new EmbeddedDatabase({
+        baseDir: defaultEmbeddedBaseDir(root),
+        port: intFromEnv('EMBEDDED_PG_PORT', 54329),
+        log,
+      });
+      await embedded.start();
+      databaseUrl = embedded.url;
+    }
+    if (stopping) return;
+
+    await applyMigrations(databaseUrl, { log, dir: path.join(root, 'prisma', 'migrations') });
+    if (!(await portFree(appPort))) {
+      throw new StoreError('config', `port ${appPort} is already in use; stop what uses it, or set PORT to a free port`);
+    }
+    const env = { ...process.env, DATABASE_URL: databaseUrl, PORT: String(appPort), NEXT_TELEMETRY_DISABLED: '1' };
+    if (!dev) await buildIfNeeded(env);
+    if (stopping) return;
+
+    log(`dashboard on http://localhost:${appPort}`);
+    app = run(process.execPath, [nextBin(), dev ? 'dev' : 'start', '--port', String(appPort)], env);
+    app.on('exit', (code) => {
+      if (!stopping) {
+        log(`the dashboard exited (code ${code}); shutting down`);
+        void shutdown(code ?? 1);
+      }
+    });
+  } catch (error) {
+    const known = error instanceof StoreError || error instanceof EmbeddedDatabaseError;
+    console.error(`[start] error: ${known ? (error as Error).message : (error as Error).stack}`);
+    await shutdown(1);
+  }
+}
+
+void main();

@@ -1,0 +1,36 @@
+import path from 'node:path';
+
+import { defineConfig } from 'vitest/config';
+
+const alias = { '@': path.resolve(import.meta.dirname) };
+
+// Two layers: `unit` (no I/O; React components under jsdom) and `integration` (real PostgreSQL:
+// an embedded PostgreSQL 18 started for the run, plus the machine's PostgreSQL when reachable).
+export default defineConfig({
+  resolve: { alias },
+  test: {
+    projects: [
+      {
+        resolve: { alias },
+        test: {
+          name: 'unit',
+          include: ['tests/unit/**/*.test.{ts,tsx}'],
+          environment: 'node',
+        },
+      },
+      {
+        resolve: { alias },
+        test: {
+          name: 'integration',
+          include: ['tests/integration/**/*.test.ts'],
+          environment: 'node',
+          globalSetup: ['tests/support/postgres-servers.setup.ts'],
+          testTimeout: 60_000,
+          hookTimeout: 120_000,
+          // The machine has two cores; suites share one embedded server.
+          maxWorkers: 2,
+        },
+      },
+    ],
+  },
+});
