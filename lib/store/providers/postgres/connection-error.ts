@@ -47,7 +47,7 @@ export function parsePostgresUrl(connectionString: string, source = 'DATABASE_UR
     throw new StoreError('config', `${source} is not a valid URL; expected postgresql://user:password@host:5432/database`);
   }
   if (url.protocol !== 'postgresql:' && url.protocol !== 'postgres:') {
-    throw new StoreError('config', `${source} must start with postgresql:// (got ${url.protocol}//)`);
+    throw new StoreError('config', `${source} must be a postgresql:// URL, e.g. postgresql://user:password@host:5432/nvsentinel (it starts with "${url.protocol}")`);
   }
   if (!url.hostname) throw new StoreError('config', `${source} names no host; expected postgresql://user:password@host:5432/database`);
   if (url.port && !(Number(url.port) > 0 && Number(url.port) < 65536)) {

@@ -1,0 +1,22 @@
+import { expect, test } from '@playwright/test';
+
+test('the overview shows the datastore connected and the schema up to date', async ({ page }) => {
+  await page.goto('/');
+  await expect(page.getByRole('heading', { name: 'Overview' })).toBeVisible();
+  await expect(page.getByTestId('datastore-status')).toHaveText('Connected');
+  await expect(page.getByText(/Schema: \d+ migrations applied/)).toBeVisible();
+  await page.screenshot({ path: 'test-results/screenshots/overview.png', fullPage: true });
+});
+
+test('/api/health reports liveness, database reachability and migration state as JSON', async ({ request }) => {
+  const response = await request.get('/api/health');
+  expect(response.status()).toBe(200);
+  expect(response.headers()['content-type']).toContain('application/json');
+  const health = await response.json();
+  expect(health).toMatchObject({
+    status: 'ok',
+    database: { reachable: true },
+    migrations: { upToDate: true, pending: [], unknown: [], failed: [] },
+  });
+  expect(health.migrations.applied.length).toBeGreaterThanOrEqual(2);
+});
