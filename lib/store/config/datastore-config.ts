@@ -1,0 +1,90 @@
+// Configuration from NVSentinel's environment variable names, so its deployments configure us
+// unchanged: DATASTORE_PROVIDER, DATASTORE_HOST/PORT/DATABASE/USERNAME/PASSWORD/SSLMODE/SSLCERT/
+// SSLKEY/SSLROOTCERT, or DATABASE_URL; MONGODB_* for MongoDB.
+import { readFileSync } from 'node:fs';
+
+import { StoreError } from '../errors/store-error';
+
+export interface PostgresConfig {
+  provider: 'postgresql';
+  connectionString: string;
+  ssl?: { rejectUnauthorized: boolean; ca?: string; cert?: string; key?: string } | false;
+  poolSize?: number;
+}
+
+export interface MongoConfig {
+  provider: 'mongodb';
+  uri: string;
+  databaseName: string;
+  healthEventsCollection: string;
+  maintenanceEventsCollection: string;
+  tokensCollection: string;
+  clientCertDir?: string;
+}
+
+export type DataStoreConfig = PostgresConfig | MongoConfig;
+
+const PROVIDER_ALIASES: Record<string, DataStoreConfig['provider']> = {
+  postgresql: 'postgresql', postgres: 'postgresql', pg: 'postgresql', mongodb: 'mongodb', mongo: 'mongodb',
+};
+
+function readCert(env: NodeJS.ProcessEnv, name: string): string | undefined {
+  const file = env[name];
+  if (!file) return undefined;
+  try {
+    return readFileSync(file, 'utf8');
+  } catch {
+    throw new StoreError('config', `${name} names ${file}, which cannot be read`);
+  }
+}
+
+function postgresFromEnv(env: NodeJS.ProcessEnv): PostgresConfig {
+  let connectionString = env.DATABASE_URL;
+  if (!connectionString) {
+    if (!env.DATASTORE_HOST) throw new StoreError('config', 'no PostgreSQL configured: set DATABASE_URL, or DATASTORE_HOST (with DATASTORE_PORT, DATASTORE_DATABASE, DATASTORE_USERNAME, DATASTORE_PASSWORD)');
+    const url = new URL('postgresql://localhost');
+    url.hostname = env.DATASTORE_HOST;
+    url.port = env.DATASTORE_PORT ?? '5432';
+    url.pathname = `/${env.DATASTORE_DATABASE ?? 'nvsentinel'}`;
+    if (env.DATASTORE_USERNAME) url.username = encodeURIComponent(env.DATASTORE_USERNAME);
+    if (env.DATASTORE_PASSWORD) url.password = encodeURIComponent(env.DATASTORE_PASSWORD);
+    connectionString = url.toString();
+  }
+  const sslMode = env.DATASTORE_SSLMODE;
+  if (sslMode && !['disable', 'allow', 'prefer', 'require', 'verify-ca', 'verify-full'].includes(sslMode)) {
+    throw new StoreError('config', `DATASTORE_SSLMODE must be one of disable, allow, prefer, require, verify-ca, verify-full (got "${sslMode}")`);
+  }
+  const ssl = !sslMode || sslMode === 'disable' || sslMode === 'allow' || sslMode === 'prefer'
+    ? undefined
+    : {
+        rejectUnauthorized: sslMode === 'verify-ca' || sslMode === 'verify-full',
+        ca: readCert(env, 'DATASTORE_SSLROOTCERT'),
+        cert: readCert(env, 'DATASTORE_SSLCERT'),
+        key: readCert(env, 'DATASTORE_SSLKEY'),
+      };
+  const poolSize = env.DATASTORE_POOL_SIZE ? Number(env.DATASTORE_POOL_SIZE) : undefined;
+  if (poolSize !== undefined && !(Number.isInteger(poolSize) && poolSize > 0 && poolSize <= 500)) {
+    throw new StoreError('config', `DATASTORE_POOL_SIZE must be a whole number from 1 to 500 (got "${env.DATASTORE_POOL_SIZE}")`);
+  }
+  return { provider: 'postgresql', connectionString, ssl, poolSize };
+}
+
+function mongoFromEnv(env: NodeJS.ProcessEnv): MongoConfig {
+  if (!env.MONGODB_URI) throw new StoreError('config', 'DATASTORE_PROVIDER=mongodb needs MONGODB_URI (a replica set, for change streams)');
+  return {
+    provider: 'mongodb',
+    uri: env.MONGODB_URI,
+    databaseName: env.MONGODB_DATABASE_NAME ?? 'HealthEventsDatabase',
+    healthEventsCollection: env.MONGODB_COLLECTION_NAME ?? 'HealthEvents',
+    maintenanceEventsCollection: env.MONGODB_MAINTENANCE_EVENT_COLLECTION_NAME ?? 'MaintenanceEvents',
+    tokensCollection: env.MONGODB_TOKEN_COLLECTION_NAME ?? 'ResumeTokens',
+    clientCertDir: env.MONGODB_CLIENT_CERT_MOUNT_PATH,
+  };
+}
+
+export function configFromEnv(env: NodeJS.ProcessEnv = process.env): DataStoreConfig {
+  const requested = (env.DATASTORE_PROVIDER ?? (env.MONGODB_URI && !env.DATABASE_URL ? 'mongodb' : 'postgresql')).toLowerCase();
+  const provider = PROVIDER_ALIASES[requested];
+  if (!provider) throw new StoreError('config', `DATASTORE_PROVIDER must be postgresql or mongodb (got "${env.DATASTORE_PROVIDER}")`);
+  return provider === 'mongodb' ? mongoFromEnv(env) : postgresFromEnv(env);
+}

@@ -1,0 +1,97 @@
+// Reads and writes of health events, the same for every provider.
+import type { EvictionStatus, QuarantineStatus } from './model/enums';
+import type { HealthEventWithStatus } from './model/health-event';
+import type { NewHealthEvent } from './model/new-health-event';
+import type { Timestamp } from './model/timestamp';
+
+export interface HealthEventFilter {
+  nodeName?: string;
+  agent?: string;
+  checkName?: string;
+  componentClass?: string;
+  isFatal?: boolean;
+  isHealthy?: boolean;
+  /** `null` matches events fault-quarantine has not processed. */
+  nodeQuarantined?: QuarantineStatus | null;
+  /** Stored at or after (inclusive). */
+  from?: Date;
+  /** Stored before (exclusive). */
+  to?: Date;
+}
+
+/** Keyset cursor: newest first, so the next page starts strictly before this event. */
+export interface PageCursor {
+  createdAt: string;
+  recordId: string;
+}
+
+export interface Page<T> {
+  items: T[];
+  /** Present when more items exist. */
+  next?: PageCursor;
+}
+
+export interface PageRequest {
+  limit?: number;
+  after?: PageCursor;
+}
+
+export type BucketKey = 'none' | 'agent' | 'checkName' | 'componentClass' | 'isFatal';
+
+export interface ThroughputRequest {
+  from: Date;
+  to: Date;
+  bucketSeconds: number;
+  groupBy?: BucketKey;
+  filter?: Omit<HealthEventFilter, 'from' | 'to'>;
+}
+
+export interface ThroughputBucket {
+  bucketStart: Date;
+  /** Value of the grouping field ('' when groupBy is none; 'true'/'false' for isFatal). */
+  key: string;
+  count: number;
+}
+
+export interface InsertOptions {
+  /** Rows per INSERT statement; the whole call is still one transaction. */
+  chunkSize?: number;
+}
+
+export interface QuarantineUpdate {
+  status: QuarantineStatus;
+  finishedAt?: Timestamp | null;
+  /** Tracing span of the module that wrote it, stored under spanids[module]. */
+  span?: { module: string; id: string };
+}
+
+export interface EvictionUpdate {
+  status: EvictionStatus;
+  message?: string;
+  finishedAt?: Timestamp | null;
+  span?: { module: string; id: string };
+}
+
+export interface RemediationUpdate {
+  remediated: boolean;
+  at?: Timestamp | null;
+  span?: { module: string; id: string };
+}
+
+export interface HealthEventStore {
+  /** Validates every event first (nothing is written if one is bad), then writes all in one transaction. */
+  insertMany(events: NewHealthEvent[], options?: InsertOptions): Promise<HealthEventWithStatus[]>;
+  get(recordId: string): Promise<HealthEventWithStatus | undefined>;
+  /** A node's events, newest first, within an optional time range. */
+  findByNode(nodeName: string, range?: { from?: Date; to?: Date }, page?: PageRequest): Promise<Page<HealthEventWithStatus>>;
+  find(filter: HealthEventFilter, page?: PageRequest): Promise<Page<HealthEventWithStatus>>;
+  /** The newest event of every node (optionally only the named nodes). */
+  latestPerNode(nodeNames?: string[]): Promise<HealthEventWithStatus[]>;
+  updateQuarantine(recordId: string, update: QuarantineUpdate): Promise<HealthEventWithStatus>;
+  updateEviction(recordId: string, update: EvictionUpdate): Promise<HealthEventWithStatus>;
+  updateRemediation(recordId: string, update: RemediationUpdate): Promise<HealthEventWithStatus>;
+  /** NVSentinel's manual-release path: the node's quarantining events since `since` become Cancelled. */
+  cancelQuarantine(nodeName: string, since: Date): Promise<number>;
+  throughput(request: ThroughputRequest): Promise<ThroughputBucket[]>;
+  count(filter?: HealthEventFilter): Promise<number>;
+}

@@ -1,0 +1,35 @@
+// The store SDK's public surface. Framework-free: usable from the app, the simulator, the
+// benchmarks and any Node service.
+import { configFromEnv, type DataStoreConfig } from './config/datastore-config';
+import type { DataStore } from './datastore';
+import { providerFactory, registerProvider } from './provider-registry';
+import { openPostgresDataStore } from './providers/postgres/postgres-datastore';
+
+registerProvider('postgresql', openPostgresDataStore);
+
+/** Opens a datastore from a config, or from NVSentinel's environment variables when none is given. */
+export function openDataStore(config: DataStoreConfig = configFromEnv()): Promise<DataStore> {
+  return providerFactory(config.provider)(config);
+}
+
+export { configFromEnv, registerProvider };
+export type { DataStoreConfig, MongoConfig, PostgresConfig } from './config/datastore-config';
+export type { ChangelogRetentionResult, ConsumerRegistry, DataStore, ProviderCapabilities, ProviderName, ProviderStats } from './datastore';
+export { StoreError, ValidationError } from './errors';
+export type { StoreErrorCode } from './errors';
+export type { ChangeEvent, Collection, FeedPosition, HealthEventChange, MaintenanceEventChange, Operation } from './feed/change-event';
+export type { ChangeFeed, ChangeFeedOptions, FeedState, StartPosition } from './feed/change-feed';
+export { ConsumerLagMonitor, judgeConsumer, DEFAULT_LAG_WINDOW } from './feed/consumer-lag';
+export type { ConsumerLag, ConsumerLagFigures, ConsumerStatus, LagSample, LagWindow } from './feed/consumer-lag';
+export type { DeadLetter, DeadLetterStatus, DeadLetterStore } from './feed/dead-letter-store';
+export { EventProcessor } from './feed/event-processor';
+export type { ChangeHandler, EventProcessorOptions, ProcessorMetrics } from './feed/event-processor';
+export type * from './health-event-store';
+export type { MaintenanceEventStore } from './maintenance-event-store';
+export * from './model/enums';
+export type * from './model/health-event';
+export type { MaintenanceEvent } from './model/maintenance-event';
+export type { NewHealthEvent } from './model/new-health-event';
+export { dateToTimestamp, timestampToDate } from './model/timestamp';
+export type { Timestamp } from './model/timestamp';
+export type { OperationLatency } from './metrics/operation-metrics';

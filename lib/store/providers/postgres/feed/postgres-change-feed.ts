@@ -1,0 +1,247 @@
+// The PostgreSQL change feed: NVSentinel's changelog (filled by its triggers) read in commit
+// order below the visibility horizon, woken by LISTEN/NOTIFY, backed by a poll.
+//
+// Why the horizon (docs/decisions.md): changelog ids and changed_at are assigned before commit,
+// so paging by them passes over a row whose transaction commits late. Rows are delivered ordered
+// by (txid, id) and only while txid < xmin of the current snapshot: every transaction below the
+// horizon has ended, so nothing can appear behind the feed's position afterwards.
+//
+// Pull-based: a batch is read only when the consumer has taken the previous one, so a slow
+// consumer holds at most one batch in memory (backpressure), and the position it has not acked
+// stays in the database for the next run.
+import { StoreError } from '../../../errors/store-error';
+import type { ChangeEvent, Collection, FeedPosition, Operation } from '../../../feed/change-event';
+import type { ChangeFeed, ChangeFeedOptions, FeedState } from '../../../feed/change-feed';
+import { decodeRow } from '../health-event-codec';
+import { decodeMaintenanceDocument } from '../maintenance-event-codec';
+import { isConnectionFailure, type PostgresConnection } from '../postgres-connection';
+import { comparePositions, encodePosition, parsePosition, type ChangelogPosition } from './feed-position';
+import { NotificationListener } from './notification-listener';
+import type { PostgresConsumerRegistry } from './postgres-consumer-registry';
+
+const TABLES: Record<Collection, string> = { healthEvents: 'health_events', maintenanceEvents: 'maintenance_events' };
+const COLLECTIONS: Record<string, Collection> = { health_events: 'healthEvents', maintenance_events: 'maintenanceEvents' };
+const COMMIT_ORDER = `COALESCE(txid, '0'::xid8)`;
+const HEARTBEAT_MS = 5_000;
+
+interface ChangelogRow {
+  id: string;
+  txid: string;
+  table_name: string;
+  record_id: string;
+  operation: string;
+  new_values: { id: string; created_at: string; document: unknown } | null;
+  old_values: { id: string; created_at: string; document: unknown } | null;
+  changed_at: Date;
+}
+
+export interface PostgresChangeFeedOptions extends ChangeFeedOptions {
+  /** Connection string for the LISTEN connection (the pool's, by default). */
+  listenConnectionString: string;
+  onClose?: () => void;
+}
+
+function decodeChange(row: ChangelogRow): ChangeEvent {
+  const collection = COLLECTIONS[row.table_name];
+  const base = {
+    position: encodePosition({ txid: BigInt(row.txid), id: BigInt(row.id) }),
+    operation: row.operation.toLowerCase() as Operation,
+    recordId: row.record_id,
+    committedAt: row.changed_at,
+  };
+  const decode = (values: ChangelogRow['new_values']) => {
+    if (!values) return null;
+    return collection === 'healthEvents'
+      ? decodeRow({ id: values.id, created_at: values.created_at, document: values.document })
+      : decodeMaintenanceDocument(values.document);
+  };
+  try {
+    return { ...base, collection, document: decode(row.new_values), before: decode(row.old_values) } as ChangeEvent;
+  } catch (error) {
+    return { ...base, collection, document: null, before: null, malformed: { error: (error as Error).message, raw: row.new_values } } as ChangeEvent;
+  }
+}
+
+export class PostgresChangeFeed implements ChangeFeed {
+  private position!: ChangelogPosition;
+  private ackedThrough!: ChangelogPosition;
+  /** Delivered, not yet acknowledged: position → when it was written (for the stored token). */
+  private readonly unacked = new Map<string, { position: ChangelogPosition; changedAt: Date }>();
+  private iterating = false;
+  private stopped = false;
+  private currentState: FeedState = 'starting';
+  private wake?: () => void;
+  private pendingWake = false;
+  private listener?: NotificationListener;
+  private heartbeatTimer?: NodeJS.Timeout;
+  private ackWrite: Promise<void> = Promise.resolve();
+  private readonly tables: string[];
+  private readonly batchSize: number;
+  private readonly pollIntervalMs: number;
+
+  constructor(
+    readonly consumer: string,
+    private readonly connection: PostgresConnection,
+    private readonly registry: PostgresConsumerRegistry,
+    private readonly options: PostgresChangeFeedOptions,
+  ) {
+    const collections = options.collections ?? ['healthEvents', 'maintenanceEvents'];
+    for (const collection of collections) {
+      if (!TABLES[collection]) throw new StoreError('invalid', `collections: unknown collection "${collection}" (healthEvents, maintenanceEvents)`);
+    }
+    this.tables = collections.map((collection) => TABLES[collection]);
+    this.batchSize = options.batchSize ?? 500;
+    this.pollIntervalMs = options.pollIntervalMs ?? 2_000;
+    if (!Number.isInteger(this.batchSize) || this.batchSize < 1 || this.batchSize > 10_000) {
+      throw new StoreError('invalid', 'batchSize: must be a whole number from 1 to 10000');
+    }
+  }
+
+  get state(): FeedState {
+    return this.currentState;
+  }
+
+  [Symbol.asyncIterator](): AsyncIterator<ChangeEvent> {
+    if (this.iterating) {
+      throw new StoreError('feed-in-use', `the change feed of "${this.consumer}" is already being iterated; a second reader would split its events (open one feed per reader)`);
+    }
+    this.iterating = true;
+    return this.changes();
+  }
+
+  private signal(): void {
+    this.pendingWake = true;
+    this.wake?.();
+  }
+
+  private sleep(ms: number): Promise<void> {
+    if (this.pendingWake || this.stopped) {
+      this.pendingWake = false;
+      return Promise.resolve();
+    }
+    return new Promise((resolve) => {
+      const timer = setTimeout(done, ms);
+      const self = this;
+      function done() {
+        clearTimeout(timer);
+        self.wake = undefined;
+        self.pendingWake = false;
+        resolve();
+      }
+      this.wake = done;
+    });
+  }
+
+  private async start(): Promise<void> {
+    const stored = await this.registry.loadPosition(this.consumer);
+    this.position = stored.position;
+    this.ackedThrough = stored.position;
+    this.listener = new NotificationListener(this.options.listenConnectionString, () => this.signal(), undefined, this.connection.options.ssl);
+    this.listener.start();
+    const beat = () => this.registry.heartbeat(this.consumer).catch(() => {});
+    await beat();
+    this.heartbeatTimer = setInterval(beat, HEARTBEAT_MS);
+    this.heartbeatTimer.unref();
+  }
+
+  private async *changes(): AsyncGenerator<ChangeEvent> {
+    await this.start();
+    let failures = 0;
+    let heldBackWaits = 0;
+    try {
+      while (!this.stopped) {
+        let rows: ChangelogRow[];
+        let heldBack = false;
+        try {
+          ({ rows, heldBack } = await this.readBatch());
+          if (failures > 0 || this.currentState !== 'live') this.currentState = 'live';
+          failures = 0;
+        } catch (error) {
+          if (this.stopped) break;
+          if (!isConnectionFailure(error) && !(error instanceof StoreError && ['unreachable', 'connect'].includes(error.code))) throw error;
+          // The database went away (a restart): keep the position, retry with backoff.
+          this.currentState = 'reconnecting';
+          await this.sleep(Math.min(5_000, 100 * 2 ** failures++));
+          continue;
+        }
+        if (rows.length === 0) {
+          // Rows committed above the horizon wait for an older open transaction to end: look
+          // again soon (its end may notify nobody). Otherwise wait for a notification or the poll.
+          await this.sleep(heldBack ? Math.min(1_000, 10 * 2 ** heldBackWaits++) : this.pollIntervalMs);
+          continue;
+        }
+        heldBackWaits = 0;
+        for (const row of rows) {
+          if (this.stopped) return;
+          const change = decodeChange(row);
+          const position = { txid: BigInt(row.txid), id: BigInt(row.id) };
+          this.unacked.set(change.position, { position, changedAt: row.changed_at });
+          this.position = position;
+          yield change;
+        }
+      }
+    } finally {
+      await this.close();
+    }
+  }
+
+  private async readBatch(): Promise<{ rows: ChangelogRow[]; heldBack: boolean }> {
+    const values = [this.position.txid.toString(), this.position.id.toString(), this.tables, this.batchSize];
+    const result = await this.connection.query<ChangelogRow & { held_back: boolean }>(
+      'feed.read',
+      `WITH horizon AS (SELECT pg_snapshot_xmin(pg_current_snapshot()) AS xmin)
+       SELECT c.id::text AS id, ${COMMIT_ORDER}::text AS txid, c.table_name, c.record_id, c.operation,
+              c.new_values, c.old_values, c.changed_at, false AS held_back
+       FROM datastore_changelog c, horizon
+       WHERE (${COMMIT_ORDER}, c.id) > ($1::text::xid8, $2::bigint)
+         AND ${COMMIT_ORDER} < horizon.xmin
+         AND c.table_name = ANY($3::text[])
+       ORDER BY ${COMMIT_ORDER}, c.id
+       LIMIT $4`,
+      values,
+    );
+    if (result.rows.length > 0) return { rows: result.rows, heldBack: false };
+    const held = await this.connection.query<{ held: boolean }>(
+      'feed.read',
+      `SELECT EXISTS (SELECT 1 FROM datastore_changelog
+         WHERE (${COMMIT_ORDER}, id) > ($1::text::xid8, $2::bigint)
+           AND ${COMMIT_ORDER} >= pg_snapshot_xmin(pg_current_snapshot())) AS held`,
+      values.slice(0, 2),
+    );
+    return { rows: [], heldBack: held.rows[0].held };
+  }
+
+  async ack(position: FeedPosition): Promise<void> {
+    const parsed = parsePosition(position);
+    if (!this.ackedThrough) {
+      throw new StoreError('ack-unknown-position', `consumer "${this.consumer}" acknowledged position ${position} before its feed delivered anything`);
+    }
+    if (comparePositions(parsed, this.ackedThrough) <= 0) return this.ackWrite;
+    const delivered = this.unacked.get(position);
+    if (!delivered) {
+      throw new StoreError('ack-unknown-position', `consumer "${this.consumer}" acknowledged position ${position}, which this feed never delivered`);
+    }
+    for (const [key, entry] of this.unacked) {
+      if (comparePositions(entry.position, parsed) <= 0) this.unacked.delete(key);
+    }
+    this.ackedThrough = parsed;
+    // Acks are cumulative, so concurrent acks coalesce: each write stores the newest position.
+    const write = this.ackWrite.then(async () => {
+      if (comparePositions(parsed, this.ackedThrough) < 0) return;
+      await this.registry.savePosition(this.consumer, parsed, delivered.changedAt);
+    });
+    this.ackWrite = write.catch(() => {});
+    return write;
+  }
+
+  async close(): Promise<void> {
+    if (this.currentState === 'closed') return;
+    this.stopped = true;
+    this.currentState = 'closed';
+    this.wake?.();
+    clearInterval(this.heartbeatTimer);
+    await this.listener?.stop();
+    await this.ackWrite;
+    this.options.onClose?.();
+  }
+}

@@ -1,0 +1,120 @@
+// The PostgreSQL provider: NVSentinel's tables through `pg` (hot paths, LISTEN, the changelog)
+// and Prisma (this project's own tables), sharing one connection pool.
+import { PrismaPg } from '@prisma/adapter-pg';
+
+import type { PostgresConfig } from '../../config/datastore-config';
+import type { ChangelogRetentionResult, ConsumerRegistry, DataStore, ProviderStats } from '../../datastore';
+import { StoreError } from '../../errors/store-error';
+import type { ChangeFeed, ChangeFeedOptions } from '../../feed/change-feed';
+import { assertConsumerName } from '../../feed/consumer-name';
+import { PrismaClient } from '../../../generated/prisma/client';
+import { parsePostgresUrl } from './connection-error';
+import { retainChangelog } from './feed/changelog-retention';
+import { PostgresChangeFeed } from './feed/postgres-change-feed';
+import { PostgresConsumerRegistry } from './feed/postgres-consumer-registry';
+import { PostgresConnection } from './postgres-connection';
+import { PostgresDeadLetterStore } from './postgres-dead-letter-store';
+import { PostgresHealthEventStore } from './postgres-health-event-store';
+import { PostgresMaintenanceEventStore } from './postgres-maintenance-event-store';
+
+export class PostgresDataStore implements DataStore {
+  readonly provider = 'postgresql' as const;
+  readonly capabilities = { changelogRetention: true, exactDocumentsBehind: true };
+  private readonly connection: PostgresConnection;
+  private readonly prisma: PrismaClient;
+  private readonly healthEventStore: PostgresHealthEventStore;
+  private readonly maintenanceEventStore: PostgresMaintenanceEventStore;
+  private readonly registry: PostgresConsumerRegistry;
+  private readonly deadLetterStore: PostgresDeadLetterStore;
+  private readonly openFeeds = new Map<string, PostgresChangeFeed>();
+
+  constructor(private readonly config: PostgresConfig) {
+    parsePostgresUrl(config.connectionString);
+    this.connection = new PostgresConnection({ connectionString: config.connectionString, ssl: config.ssl || undefined, poolSize: config.poolSize });
+    this.prisma = new PrismaClient({ adapter: new PrismaPg(this.connection.pool) });
+    this.healthEventStore = new PostgresHealthEventStore(this.connection);
+    this.maintenanceEventStore = new PostgresMaintenanceEventStore(this.connection);
+    this.registry = new PostgresConsumerRegistry(this.connection);
+    this.deadLetterStore = new PostgresDeadLetterStore(this.prisma, this.connection);
+  }
+
+  healthEvents() {
+    return this.healthEventStore;
+  }
+
+  maintenanceEvents() {
+    return this.maintenanceEventStore;
+  }
+
+  deadLetters() {
+    return this.deadLetterStore;
+  }
+
+  consumers(): ConsumerRegistry {
+    const registry = this.registry;
+    return {
+      register: (name, options) => registry.register(name, options?.startAt ?? 'beginning'),
+      restart: (name, options) => registry.restart(name, options.startAt),
+      names: () => registry.names(),
+      lag: () => registry.lag(),
+    };
+  }
+
+  async changes(consumer: string, options: ChangeFeedOptions = {}): Promise<ChangeFeed> {
+    this.connection.assertOpen();
+    assertConsumerName(consumer);
+    if (this.openFeeds.has(consumer)) {
+      throw new StoreError('feed-in-use', `a change feed for "${consumer}" is already open on this datastore; close it first (two readers would split its events)`);
+    }
+    // Fail now, not on first iteration, for an unknown consumer or a lost position.
+    await this.registry.loadPosition(consumer);
+    const feed = new PostgresChangeFeed(consumer, this.connection, this.registry, {
+      ...options,
+      listenConnectionString: this.config.connectionString,
+      onClose: () => this.openFeeds.delete(consumer),
+    });
+    this.openFeeds.set(consumer, feed);
+    return feed;
+  }
+
+  retainChangelog(options: { maxAgeMs: number }): Promise<ChangelogRetentionResult> {
+    return retainChangelog(this.connection, this.registry, options);
+  }
+
+  async stats(): Promise<ProviderStats> {
+    const changelog = await this.connection.query<{ rows: string; oldest: Date | null }>(
+      'stats.changelog',
+      `SELECT (SELECT reltuples::bigint FROM pg_class WHERE oid = 'datastore_changelog'::regclass) AS rows,
+              (SELECT changed_at FROM datastore_changelog ORDER BY id LIMIT 1) AS oldest`,
+    );
+    const holdBack = await this.registry.horizonHoldBack();
+    return {
+      provider: this.provider,
+      operations: this.connection.metrics.snapshot(),
+      pool: this.connection.pooledConnections(),
+      changeLog: {
+        rows: Math.max(0, Number(changelog.rows[0].rows)),
+        oldestAt: changelog.rows[0].oldest,
+        holdBackSeconds: holdBack.oldestOpenTransactionSeconds,
+        heldBackRows: holdBack.heldBackRows,
+      },
+    };
+  }
+
+  async ping(): Promise<{ latencyMs: number }> {
+    const started = performance.now();
+    await this.connection.query('ping', 'SELECT 1');
+    return { latencyMs: Math.round((performance.now() - started) * 100) / 100 };
+  }
+
+  async close(): Promise<void> {
+    if (this.connection.isClosed) return;
+    await Promise.all([...this.openFeeds.values()].map((feed) => feed.close()));
+    await this.prisma.$disconnect().catch(() => {});
+    await this.connection.close();
+  }
+}
+
+export async function openPostgresDataStore(config: PostgresConfig): Promise<DataStore> {
+  return new PostgresDataStore(config);
+}

@@ -1,0 +1,294 @@
+// Health events on PostgreSQL, in NVSentinel's `health_events` table.
+//
+// Status is read from the JSONB document (NVSentinel's writers do not keep every column in step);
+// our own status updates write the JSONB and the matching columns together, as NVSentinel's
+// store methods do, so either stays right.
+import { randomUUID } from 'node:crypto';
+
+import { StoreError } from '../../errors/store-error';
+import { ValidationError } from '../../errors/validation-error';
+import type {
+  EvictionUpdate,
+  HealthEventFilter,
+  HealthEventStore,
+  InsertOptions,
+  Page,
+  PageRequest,
+  QuarantineUpdate,
+  RemediationUpdate,
+  ThroughputBucket,
+  ThroughputRequest,
+} from '../../health-event-store';
+import { EVICTION_STATUSES, QUARANTINE_STATUSES } from '../../model/enums';
+import type { HealthEventWithStatus } from '../../model/health-event';
+import { toHealthEventWithStatus, type NewHealthEvent } from '../../model/new-health-event';
+import type { Timestamp } from '../../model/timestamp';
+import { decodeRow, encodeDocument, insertColumns } from './health-event-codec';
+import type { PostgresConnection } from './postgres-connection';
+
+export const DEFAULT_MAX_DOCUMENT_BYTES = 1024 * 1024;
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+// Case-tolerant reads of fields NVSentinel has stored under both spellings over its history.
+const QUARANTINED = `COALESCE(document->'healtheventstatus'->>'nodequarantined', document->'healtheventstatus'->>'nodeQuarantined')`;
+const AGENT = `(document->'healthevent'->>'agent')`;
+const IS_FATAL = `COALESCE((document->'healthevent'->>'isFatal')::boolean, (document->'healthevent'->>'isfatal')::boolean, false)`;
+const IS_HEALTHY = `COALESCE((document->'healthevent'->>'isHealthy')::boolean, (document->'healthevent'->>'ishealthy')::boolean, false)`;
+
+const COLUMNS = 'id, created_at, document';
+
+class SqlFilter {
+  readonly clauses: string[] = [];
+  readonly values: unknown[] = [];
+
+  add(clause: (placeholder: string) => string, value: unknown): void {
+    this.values.push(value);
+    this.clauses.push(clause(`$${this.values.length}`));
+  }
+
+  where(): string {
+    return this.clauses.length ? `WHERE ${this.clauses.join(' AND ')}` : '';
+  }
+}
+
+function buildFilter(filter: HealthEventFilter = {}): SqlFilter {
+  const sql = new SqlFilter();
+  if (filter.nodeName !== undefined) sql.add((p) => `node_name = ${p}`, filter.nodeName);
+  if (filter.checkName !== undefined) sql.add((p) => `event_type = ${p}`, filter.checkName);
+  if (filter.componentClass !== undefined) sql.add((p) => `severity = ${p}`, filter.componentClass);
+  if (filter.agent !== undefined) sql.add((p) => `${AGENT} = ${p}`, filter.agent);
+  if (filter.isFatal !== undefined) sql.add((p) => `${IS_FATAL} = ${p}`, filter.isFatal);
+  if (filter.isHealthy !== undefined) sql.add((p) => `${IS_HEALTHY} = ${p}`, filter.isHealthy);
+  if (filter.nodeQuarantined === null) sql.clauses.push(`COALESCE(${QUARANTINED}, '') = ''`);
+  else if (filter.nodeQuarantined !== undefined) sql.add((p) => `${QUARANTINED} = ${p}`, filter.nodeQuarantined);
+  if (filter.from) sql.add((p) => `created_at >= ${p}`, filter.from);
+  if (filter.to) sql.add((p) => `created_at < ${p}`, filter.to);
+  return sql;
+}
+
+function pageLimit(page?: PageRequest): number {
+  const limit = page?.limit ?? 100;
+  if (!Number.isInteger(limit) || limit < 1 || limit > 10_000) throw new ValidationError('page.limit', 'must be a whole number from 1 to 10000');
+  return limit;
+}
+
+function timestampJson(timestamp: Timestamp | null | undefined): string | null {
+  if (!timestamp) return null;
+  const out: Record<string, number> = {};
+  if (timestamp.seconds) out.seconds = timestamp.seconds;
+  if (timestamp.nanos) out.nanos = timestamp.nanos;
+  return JSON.stringify(out);
+}
+
+function timestampDate(timestamp: Timestamp | null | undefined): Date | null {
+  return timestamp ? new Date(timestamp.seconds * 1000 + Math.floor(timestamp.nanos / 1e6)) : null;
+}
+
+function assertRecordId(recordId: string): void {
+  if (!UUID.test(recordId)) throw new ValidationError('recordId', `must be a UUID (got ${JSON.stringify(recordId).slice(0, 60)})`);
+}
+
+/** SQL that adds `spanids[module] = id` to a document expression. */
+function withSpan(expression: string, spanPlaceholder: string): string {
+  return `CASE WHEN ${spanPlaceholder}::jsonb IS NULL THEN ${expression} ELSE jsonb_set(${expression}, '{healtheventstatus,spanids}',
+    COALESCE(${expression}#>'{healtheventstatus,spanids}', '{}'::jsonb) || ${spanPlaceholder}::jsonb) END`;
+}
+
+export class PostgresHealthEventStore implements HealthEventStore {
+  constructor(
+    private readonly connection: PostgresConnection,
+    private readonly maxDocumentBytes = DEFAULT_MAX_DOCUMENT_BYTES,
+  ) {}
+
+  async insertMany(events: NewHealthEvent[], options: InsertOptions = {}): Promise<HealthEventWithStatus[]> {
+    this.connection.assertOpen();
+    if (!Array.isArray(events)) throw new ValidationError('events', 'must be an array');
+    const chunkSize = options.chunkSize ?? 500;
+    const now = new Date();
+    // Validate and encode everything before the first write: a bad event refuses the whole call.
+    const rows = events.map((input, index) => {
+      const event = toHealthEventWithStatus(input, `events[${index}]`, now);
+      const document = JSON.stringify(encodeDocument(event));
+      if (Buffer.byteLength(document) > this.maxDocumentBytes) {
+        throw new ValidationError(`events[${index}]`, `document is ${Buffer.byteLength(document)} bytes, over the ${this.maxDocumentBytes}-byte limit`);
+      }
+      return { id: randomUUID(), event, document, columns: insertColumns(event) };
+    });
+    if (rows.length === 0) return [];
+
+    await this.connection.transaction('healthEvents.insertMany', async (client) => {
+      for (let start = 0; start < rows.length; start += chunkSize) {
+        const chunk = rows.slice(start, start + chunkSize);
+        // One statement per chunk via unnest: no parameter-count limit, one round trip.
+        await client.query(
+          `INSERT INTO health_events (id, node_name, event_type, severity, recommended_action, node_quarantined,
+             user_pods_eviction_status, user_pods_eviction_message, document, created_at, updated_at)
+           SELECT id, node_name, event_type, severity, recommended_action, NULL, NULL, '', document, created_at, created_at
+           FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[], $6::jsonb[], $7::timestamptz[])
+             AS t(id, node_name, event_type, severity, recommended_action, document, created_at)`,
+          [
+            chunk.map((row) => row.id),
+            chunk.map((row) => row.columns.nodeName),
+            chunk.map((row) => row.columns.eventType),
+            chunk.map((row) => row.columns.severity),
+            chunk.map((row) => row.columns.recommendedAction),
+            chunk.map((row) => row.document),
+            chunk.map((row) => row.columns.createdAt),
+          ],
+        );
+      }
+    });
+    return rows.map((row) => ({ recordId: row.id, ...row.event }));
+  }
+
+  async get(recordId: string): Promise<HealthEventWithStatus | undefined> {
+    assertRecordId(recordId);
+    const result = await this.connection.query<{ id: string; created_at: Date; document: unknown }>(
+      'healthEvents.get',
+      `SELECT ${COLUMNS} FROM health_events WHERE id = $1`,
+      [recordId],
+    );
+    return result.rows[0] ? decodeRow(result.rows[0]) : undefined;
+  }
+
+  async findByNode(nodeName: string, range: { from?: Date; to?: Date } = {}, page?: PageRequest): Promise<Page<HealthEventWithStatus>> {
+    if (typeof nodeName !== 'string' || nodeName === '') throw new ValidationError('nodeName', 'must not be empty');
+    return this.page('healthEvents.findByNode', { nodeName, ...range }, page);
+  }
+
+  async find(filter: HealthEventFilter, page?: PageRequest): Promise<Page<HealthEventWithStatus>> {
+    return this.page('healthEvents.find', filter, page);
+  }
+
+  private async page(operation: string, filter: HealthEventFilter, page?: PageRequest): Promise<Page<HealthEventWithStatus>> {
+    const limit = pageLimit(page);
+    const sql = buildFilter(filter);
+    if (page?.after) {
+      const { createdAt, recordId } = page.after;
+      assertRecordId(recordId);
+      sql.values.push(new Date(createdAt), recordId);
+      sql.clauses.push(`(created_at, id) < ($${sql.values.length - 1}, $${sql.values.length})`);
+    }
+    sql.values.push(limit + 1);
+    const result = await this.connection.query<{ id: string; created_at: Date; document: unknown }>(
+      operation,
+      `SELECT ${COLUMNS} FROM health_events ${sql.where()} ORDER BY created_at DESC, id DESC LIMIT $${sql.values.length}`,
+      sql.values,
+    );
+    const rows = result.rows.slice(0, limit);
+    const last = rows[rows.length - 1];
+    return {
+      items: rows.map(decodeRow),
+      next: result.rows.length > limit && last ? { createdAt: last.created_at.toISOString(), recordId: last.id } : undefined,
+    };
+  }
+
+  async latestPerNode(nodeNames?: string[]): Promise<HealthEventWithStatus[]> {
+    const result = await this.connection.query<{ id: string; created_at: Date; document: unknown }>(
+      'healthEvents.latestPerNode',
+      `SELECT DISTINCT ON (node_name) ${COLUMNS} FROM health_events
+       ${nodeNames ? 'WHERE node_name = ANY($1)' : ''}
+       ORDER BY node_name, created_at DESC, id DESC`,
+      nodeNames ? [nodeNames] : [],
+    );
+    return result.rows.map(decodeRow);
+  }
+
+  private async updated(operation: string, sql: string, values: unknown[], recordId: string): Promise<HealthEventWithStatus> {
+    assertRecordId(recordId);
+    const result = await this.connection.query<{ id: string; created_at: Date; document: unknown }>(operation, sql, values);
+    if (!result.rows[0]) throw new StoreError('not-found', `no health event with id ${recordId}`);
+    return decodeRow(result.rows[0]);
+  }
+
+  async updateQuarantine(recordId: string, update: QuarantineUpdate): Promise<HealthEventWithStatus> {
+    if (!QUARANTINE_STATUSES.includes(update.status)) {
+      throw new ValidationError('status', `must be one of ${QUARANTINE_STATUSES.join(', ')}`);
+    }
+    const doc = `jsonb_set(document, '{healtheventstatus,nodequarantined}', to_jsonb($1::text))`;
+    const withFinish = `CASE WHEN $2::jsonb IS NULL THEN ${doc} ELSE jsonb_set(${doc}, '{healtheventstatus,quarantinefinishtimestamp}', $2::jsonb) END`;
+    return this.updated(
+      'healthEvents.updateQuarantine',
+      `UPDATE health_events SET node_quarantined = $1::text, quarantine_finish_timestamp = COALESCE($3, quarantine_finish_timestamp),
+         document = ${withSpan(`(${withFinish})`, '$4')}, updated_at = NOW()
+       WHERE id = $5 RETURNING ${COLUMNS}`,
+      [update.status, timestampJson(update.finishedAt), timestampDate(update.finishedAt), update.span ? JSON.stringify({ [update.span.module]: update.span.id }) : null, recordId],
+      recordId,
+    );
+  }
+
+  async updateEviction(recordId: string, update: EvictionUpdate): Promise<HealthEventWithStatus> {
+    if (!EVICTION_STATUSES.includes(update.status)) {
+      throw new ValidationError('status', `must be one of ${EVICTION_STATUSES.join(', ')}`);
+    }
+    const eviction = update.message ? { status: update.status, message: update.message } : { status: update.status };
+    const doc = `jsonb_set(document, '{healtheventstatus,userpodsevictionstatus}', $1::jsonb)`;
+    const withFinish = `CASE WHEN $4::jsonb IS NULL THEN ${doc} ELSE jsonb_set(${doc}, '{healtheventstatus,drainfinishtimestamp}', $4::jsonb) END`;
+    return this.updated(
+      'healthEvents.updateEviction',
+      `UPDATE health_events SET user_pods_eviction_status = $2, user_pods_eviction_message = $3,
+         drain_finish_timestamp = COALESCE($5, drain_finish_timestamp),
+         document = ${withSpan(`(${withFinish})`, '$6')}, updated_at = NOW()
+       WHERE id = $7 RETURNING ${COLUMNS}`,
+      [JSON.stringify(eviction), update.status, update.message ?? '', timestampJson(update.finishedAt), timestampDate(update.finishedAt), update.span ? JSON.stringify({ [update.span.module]: update.span.id }) : null, recordId],
+      recordId,
+    );
+  }
+
+  async updateRemediation(recordId: string, update: RemediationUpdate): Promise<HealthEventWithStatus> {
+    if (typeof update.remediated !== 'boolean') throw new ValidationError('remediated', 'must be true or false');
+    const doc = `jsonb_set(document, '{healtheventstatus,faultremediated}', jsonb_build_object('value', $1::boolean))`;
+    const withAt = `CASE WHEN $2::jsonb IS NULL THEN ${doc} ELSE jsonb_set(${doc}, '{healtheventstatus,lastremediationtimestamp}', $2::jsonb) END`;
+    return this.updated(
+      'healthEvents.updateRemediation',
+      `UPDATE health_events SET fault_remediated = $1, last_remediation_timestamp = COALESCE($3, last_remediation_timestamp),
+         document = ${withSpan(`(${withAt})`, '$4')}, updated_at = NOW()
+       WHERE id = $5 RETURNING ${COLUMNS}`,
+      [update.remediated, timestampJson(update.at), timestampDate(update.at), update.span ? JSON.stringify({ [update.span.module]: update.span.id }) : null, recordId],
+      recordId,
+    );
+  }
+
+  async cancelQuarantine(nodeName: string, since: Date): Promise<number> {
+    if (typeof nodeName !== 'string' || nodeName === '') throw new ValidationError('nodeName', 'must not be empty');
+    const result = await this.connection.query(
+      'healthEvents.cancelQuarantine',
+      `UPDATE health_events SET node_quarantined = 'Cancelled',
+         document = jsonb_set(document, '{healtheventstatus,nodequarantined}', '"Cancelled"'), updated_at = NOW()
+       WHERE node_name = $1 AND created_at >= $2 AND ${QUARANTINED} IN ('Quarantined', 'AlreadyQuarantined')`,
+      [nodeName, since],
+    );
+    return result.rowCount ?? 0;
+  }
+
+  async throughput(request: ThroughputRequest): Promise<ThroughputBucket[]> {
+    const { from, to, bucketSeconds, groupBy = 'none' } = request;
+    if (!(from instanceof Date) || !(to instanceof Date) || !(from < to)) throw new ValidationError('from', 'must be a date before to');
+    if (!Number.isInteger(bucketSeconds) || bucketSeconds < 1) throw new ValidationError('bucketSeconds', 'must be a whole number of seconds, at least 1');
+    if ((to.getTime() - from.getTime()) / 1000 / bucketSeconds > 100_000) throw new ValidationError('bucketSeconds', 'gives more than 100000 buckets for the range');
+    const key = {
+      none: `''`,
+      agent: AGENT,
+      checkName: 'event_type',
+      componentClass: 'severity',
+      isFatal: `${IS_FATAL}::text`,
+    }[groupBy];
+    if (!key) throw new ValidationError('groupBy', 'must be one of none, agent, checkName, componentClass, isFatal');
+    const sql = buildFilter({ ...request.filter, from, to });
+    sql.values.push(bucketSeconds);
+    const result = await this.connection.query<{ bucket: Date; key: string | null; count: string }>(
+      'healthEvents.throughput',
+      `SELECT to_timestamp(floor(extract(epoch FROM created_at) / $${sql.values.length}) * $${sql.values.length}) AS bucket,
+              COALESCE(${key}, '') AS key, count(*) AS count
+       FROM health_events ${sql.where()} GROUP BY 1, 2 ORDER BY 1, 2`,
+      sql.values,
+    );
+    return result.rows.map((row) => ({ bucketStart: row.bucket, key: row.key ?? '', count: Number(row.count) }));
+  }
+
+  async count(filter?: HealthEventFilter): Promise<number> {
+    const sql = buildFilter(filter);
+    const result = await this.connection.query<{ n: string }>('healthEvents.count', `SELECT count(*) AS n FROM health_events ${sql.where()}`, sql.values);
+    return Number(result.rows[0].n);
+  }
+}

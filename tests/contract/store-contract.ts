@@ -1,0 +1,266 @@
+// The store SDK's contract, written once and run against every provider the run can reach
+// (PostgreSQL here; MongoDB when MONGODB_URI is set). Each test asserts what a user of the SDK
+// would notice.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+import type { ChangeEvent, DataStore, NewHealthEvent } from '@/lib/store';
+import { EventProcessor, StoreError, ValidationError } from '@/lib/store';
+
+export interface ContractTarget {
+  name: string;
+  /** A datastore on a fresh, empty database; `cleanup` drops it. */
+  open(): Promise<{ store: DataStore; cleanup(): Promise<void> }>;
+}
+
+let counter = 0;
+const unique = (prefix: string) => `${prefix}-${Date.now().toString(36)}-${(counter++).toString(36)}`;
+
+export function event(nodeName: string, overrides: Partial<NewHealthEvent> = {}): NewHealthEvent {
+  return { nodeName, agent: 'syslog-health-monitor', checkName: 'SysLogsXIDError', isFatal: true, errorCode: ['79'], recommendedAction: 'RESTART_BM', processingStrategy: 'EXECUTE_REMEDIATION', ...overrides };
+}
+
+/** Reads the feed until `count` changes arrived (or the timeout), acking each. */
+export async function collect(store: DataStore, consumer: string, count: number, timeoutMs = 15_000): Promise<ChangeEvent[]> {
+  const feed = await store.changes(consumer, { pollIntervalMs: 200 });
+  const received: ChangeEvent[] = [];
+  const timer = setTimeout(() => void feed.close(), timeoutMs);
+  try {
+    for await (const change of feed) {
+      received.push(change);
+      await feed.ack(change.position);
+      if (received.length >= count) break;
+    }
+  } finally {
+    clearTimeout(timer);
+    await feed.close();
+  }
+  return received;
+}
+
+export function defineStoreContract(target: ContractTarget): void {
+  describe(`store contract on ${target.name}`, () => {
+    let store: DataStore;
+    let cleanup: () => Promise<void>;
+
+    beforeAll(async () => {
+      ({ store, cleanup } = await target.open());
+    });
+
+    afterAll(async () => {
+      await store?.close();
+      await cleanup?.();
+    });
+
+    it('answers ping and names its provider', async () => {
+      const { latencyMs } = await store.ping();
+      expect(latencyMs).toBeGreaterThanOrEqual(0);
+      expect(['postgresql', 'mongodb']).toContain(store.provider);
+    });
+
+    it('inserts a batch and reads every field back', async () => {
+      const node = unique('node');
+      const [stored] = await store.healthEvents().insertMany([
+        event(node, { entitiesImpacted: [{ entityType: 'GPU', entityValue: '3' }], metadata: { trace_id: 't1' }, message: 'XID 79 on GPU 3' }),
+      ]);
+      const read = await store.healthEvents().get(stored.recordId);
+      expect(read?.healthEvent).toMatchObject({
+        nodeName: node, agent: 'syslog-health-monitor', checkName: 'SysLogsXIDError', isFatal: true, isHealthy: false,
+        recommendedAction: 'RESTART_BM', errorCode: ['79'], entitiesImpacted: [{ entityType: 'GPU', entityValue: '3' }],
+        metadata: { trace_id: 't1' }, message: 'XID 79 on GPU 3', processingStrategy: 'EXECUTE_REMEDIATION',
+      });
+      expect(read?.status).toMatchObject({ nodeQuarantined: null, faultRemediated: null, userPodsEvictionStatus: { status: '' } });
+    });
+
+    it('refuses a batch with one bad event, naming the field, and writes none of it', async () => {
+      const node = unique('node');
+      const batch = [event(node), event(node), event('', {}), event(node)];
+      const error = await store.healthEvents().insertMany(batch).then(() => undefined, (e: unknown) => e);
+      expect(error).toBeInstanceOf(ValidationError);
+      expect((error as ValidationError).field).toBe('events[2].nodeName');
+      expect(await store.healthEvents().count({ nodeName: node })).toBe(0);
+      const oversized = await store.healthEvents().insertMany([event(node, { message: 'x'.repeat(70_000) })]).then(() => undefined, (e: unknown) => e);
+      expect((oversized as ValidationError).field).toBe('events[0].message');
+    });
+
+    it('splits a large batch into statements but keeps it one all-or-nothing write', async () => {
+      const node = unique('bulk');
+      const events = Array.from({ length: 1_250 }, (_, i) => event(node, { message: `event ${i}` }));
+      await store.healthEvents().insertMany(events, { chunkSize: 500 });
+      expect(await store.healthEvents().count({ nodeName: node })).toBe(1_250);
+    });
+
+    it("pages a node's events newest first within a time range", async () => {
+      const node = unique('timeline');
+      const base = Date.now() - 3_600_000;
+      await store.healthEvents().insertMany(Array.from({ length: 25 }, (_, i) => event(node, { createdAt: new Date(base + i * 1000), message: `m${i}` })));
+      const range = { from: new Date(base + 5_000) };
+      const first = await store.healthEvents().findByNode(node, range, { limit: 8 });
+      expect(first.items.map((e) => e.healthEvent.message)).toEqual(Array.from({ length: 8 }, (_, i) => `m${24 - i}`));
+      const second = await store.healthEvents().findByNode(node, range, { limit: 8, after: first.next });
+      expect(second.items.map((e) => e.healthEvent.message)).toEqual(Array.from({ length: 8 }, (_, i) => `m${16 - i}`));
+      const third = await store.healthEvents().findByNode(node, range, { limit: 8, after: second.next });
+      expect(third.items.map((e) => e.healthEvent.message)).toEqual(['m8', 'm7', 'm6', 'm5']);
+      expect(third.next).toBeUndefined();
+    });
+
+    it('returns the latest event of each node', async () => {
+      const a = unique('latest-a');
+      const b = unique('latest-b');
+      const now = Date.now();
+      await store.healthEvents().insertMany([
+        event(a, { createdAt: new Date(now - 2000), message: 'old' }),
+        event(a, { createdAt: new Date(now - 1000), message: 'new' }),
+        event(b, { createdAt: new Date(now - 500), message: 'only' }),
+      ]);
+      const latest = await store.healthEvents().latestPerNode([a, b]);
+      expect(Object.fromEntries(latest.map((e) => [e.healthEvent.nodeName, e.healthEvent.message]))).toEqual({ [a]: 'new', [b]: 'only' });
+    });
+
+    it('applies status updates and keeps them readable', async () => {
+      const node = unique('status');
+      const [stored] = await store.healthEvents().insertMany([event(node)]);
+      await store.healthEvents().updateQuarantine(stored.recordId, { status: 'Quarantined', finishedAt: { seconds: 1_763_700_000, nanos: 0 }, span: { module: 'fault-quarantine', id: 'span-1' } });
+      await store.healthEvents().updateEviction(stored.recordId, { status: 'Succeeded', finishedAt: { seconds: 1_763_700_100, nanos: 0 } });
+      const done = await store.healthEvents().updateRemediation(stored.recordId, { remediated: true, at: { seconds: 1_763_700_200, nanos: 0 } });
+      expect(done.status).toMatchObject({
+        nodeQuarantined: 'Quarantined', userPodsEvictionStatus: { status: 'Succeeded' }, faultRemediated: true,
+        quarantineFinishTimestamp: { seconds: 1_763_700_000, nanos: 0 }, spanIds: { 'fault-quarantine': 'span-1' },
+      });
+      expect(await store.healthEvents().count({ nodeName: node, nodeQuarantined: 'Quarantined' })).toBe(1);
+      await expect(store.healthEvents().updateQuarantine(stored.recordId, { status: 'Sideways' as never })).rejects.toThrow(/status: must be one of Quarantined/);
+      await expect(store.healthEvents().updateQuarantine('00000000-0000-4000-8000-000000000000', { status: 'Cancelled' })).rejects.toMatchObject({ code: 'not-found' });
+    });
+
+    it('cancels a manual quarantine the way NVSentinel releases a node', async () => {
+      const node = unique('release');
+      const [one, two] = await store.healthEvents().insertMany([event(node), event(node)]);
+      await store.healthEvents().updateQuarantine(one.recordId, { status: 'Quarantined' });
+      await store.healthEvents().updateQuarantine(two.recordId, { status: 'AlreadyQuarantined' });
+      expect(await store.healthEvents().cancelQuarantine(node, new Date(Date.now() - 60_000))).toBe(2);
+      expect(await store.healthEvents().count({ nodeName: node, nodeQuarantined: 'Cancelled' })).toBe(2);
+    });
+
+    it('counts throughput in time buckets, grouped by a field', async () => {
+      const node = unique('rate');
+      const start = new Date(Math.floor(Date.now() / 60_000) * 60_000 - 10 * 60_000);
+      await store.healthEvents().insertMany([
+        event(node, { createdAt: new Date(start.getTime() + 1_000) }),
+        event(node, { createdAt: new Date(start.getTime() + 2_000), isFatal: false }),
+        event(node, { createdAt: new Date(start.getTime() + 61_000) }),
+      ]);
+      const buckets = await store.healthEvents().throughput({ from: start, to: new Date(start.getTime() + 120_000), bucketSeconds: 60, groupBy: 'isFatal', filter: { nodeName: node } });
+      expect(buckets.map((b) => [b.bucketStart.getTime() - start.getTime(), b.key, b.count])).toEqual([
+        [0, 'false', 1], [0, 'true', 1], [60_000, 'true', 1],
+      ]);
+    });
+
+    it('upserts maintenance events with NVSentinel status rules', async () => {
+      const base = {
+        eventId: unique('mx'), csp: 'aws' as const, clusterName: 'c1', resourceType: 'instance', resourceId: 'i-1', nodeName: unique('node'),
+        maintenanceType: 'SCHEDULED' as const, status: 'DETECTED' as const, cspStatus: 'PENDING' as const,
+        scheduledStartTime: new Date(Date.now() + 3_600_000), scheduledEndTime: null, actualStartTime: null, actualEndTime: null,
+        eventReceivedTimestamp: new Date(), lastUpdatedTimestamp: new Date(), recommendedAction: 'RESTART_VM' as const, metadata: {},
+      };
+      expect((await store.maintenanceEvents().upsert(base)).inserted).toBe(true);
+      await store.maintenanceEvents().upsert({ ...base, status: 'QUARANTINE_TRIGGERED' });
+      const kept = await store.maintenanceEvents().upsert({ ...base, status: 'MAINTENANCE_ONGOING', cspStatus: 'ONGOING' });
+      expect(kept).toMatchObject({ inserted: false, event: { status: 'QUARANTINE_TRIGGERED' } });
+      const completed = await store.maintenanceEvents().upsert({ ...base, status: 'MAINTENANCE_COMPLETE', cspStatus: 'COMPLETED' });
+      expect(completed.event.status).toBe('MAINTENANCE_COMPLETE');
+      expect((await store.maintenanceEvents().byNode(base.nodeName)).map((e) => e.eventId)).toEqual([base.eventId]);
+    });
+
+    it('delivers inserts and updates to a consumer, and resumes after the acknowledged position', async () => {
+      const consumer = unique('reader');
+      await store.consumers().register(consumer, { startAt: 'now' });
+      const node = unique('feed');
+      const [inserted] = await store.healthEvents().insertMany([event(node)]);
+      await store.healthEvents().updateQuarantine(inserted.recordId, { status: 'Quarantined' });
+      const changes = (await collect(store, consumer, 2)).filter((c) => c.recordId === inserted.recordId);
+      expect(changes.map((c) => c.operation)).toEqual(['insert', 'update']);
+      expect(changes[1].collection).toBe('healthEvents');
+      expect(changes[1].document?.status.nodeQuarantined).toBe('Quarantined');
+      expect(changes[1].before?.status.nodeQuarantined).toBeNull();
+
+      await store.healthEvents().insertMany([event(node, { message: 'after restart' })]);
+      const resumed = await collect(store, consumer, 1);
+      expect(resumed.map((c) => c.document && 'healthEvent' in c.document ? c.document.healthEvent.message : null)).toEqual(['after restart']);
+    });
+
+    it('refuses an unknown consumer, a second reader, an ack never delivered, and a closed store', async () => {
+      await expect(store.changes(unique('never-registered'))).rejects.toMatchObject({ code: 'unknown-consumer' });
+      await expect(store.changes('Bad Name!')).rejects.toBeInstanceOf(ValidationError);
+      const consumer = unique('single');
+      await store.consumers().register(consumer);
+      const feed = await store.changes(consumer);
+      await expect(store.changes(consumer)).rejects.toMatchObject({ code: 'feed-in-use' });
+      const iterator = feed[Symbol.asyncIterator]();
+      expect(() => feed[Symbol.asyncIterator]()).toThrow(StoreError);
+      await expect(feed.ack('999999999/999999999')).rejects.toMatchObject({ code: 'ack-unknown-position' });
+      await iterator.return?.();
+      await feed.close();
+
+      const { store: other, cleanup: dropOther } = await target.open();
+      await other.close();
+      await expect(other.healthEvents().count()).rejects.toMatchObject({ code: 'closed' });
+      await dropOther();
+    });
+
+    it('dead-letters a poison event after the configured attempts, keeps flowing, and retries it on request', async () => {
+      const consumer = unique('processor');
+      await store.consumers().register(consumer, { startAt: 'now' });
+      const node = unique('poison');
+      let poisonFixed = false;
+      const handled: string[] = [];
+      let poisonAttempts = 0;
+      const processor = new EventProcessor({
+        feed: await store.changes(consumer, { collections: ['healthEvents'], pollIntervalMs: 100 }),
+        deadLetters: store.deadLetters(),
+        maxAttempts: 3,
+        initialBackoffMs: 5,
+        retryPollMs: 100,
+        handler: async (change) => {
+          if (change.collection !== 'healthEvents' || !change.document) return;
+          const message = change.document.healthEvent.message;
+          if (message === 'poison') {
+            poisonAttempts += 1;
+            if (!poisonFixed) throw new Error('cannot handle poison');
+          }
+          handled.push(message);
+        },
+      });
+      const running = processor.start();
+      await store.healthEvents().insertMany([event(node, { message: 'before' })]);
+      await store.healthEvents().insertMany([event(node, { message: 'poison' })]);
+      await store.healthEvents().insertMany([event(node, { message: 'after' })]);
+      await expect.poll(() => handled, { timeout: 10_000 }).toEqual(['before', 'after']);
+      expect(poisonAttempts).toBe(3);
+      const [letter] = await store.deadLetters().list({ consumer });
+      expect(letter).toMatchObject({ status: 'dead', attempts: 3, error: 'Error: cannot handle poison', operation: 'insert' });
+
+      poisonFixed = true;
+      await store.deadLetters().requestRetry(letter.id);
+      await expect.poll(() => handled, { timeout: 10_000 }).toEqual(['before', 'after', 'poison']);
+      await expect.poll(async () => (await store.deadLetters().list({ consumer }))[0].status, { timeout: 5_000 }).toBe('resolved');
+      await expect(store.deadLetters().requestRetry(letter.id)).rejects.toThrow(/is resolved, not dead/);
+      await processor.stop();
+      await running;
+      expect(processor.metrics()).toMatchObject({ processed: 2, deadLettered: 1, retriedFromDeadLetters: 1 });
+    });
+
+    it("reports each consumer's lag: documents behind, seconds behind head, position known", async () => {
+      const consumer = unique('lagging');
+      await store.consumers().register(consumer, { startAt: 'now' });
+      const node = unique('lag');
+      await store.healthEvents().insertMany([event(node, { createdAt: new Date(Date.now() - 5000) })]);
+      await new Promise((resolve) => setTimeout(resolve, 1100));
+      await store.healthEvents().insertMany([event(node)]);
+      const mine = (await store.consumers().lag()).find((l) => l.consumer === consumer);
+      expect(mine).toMatchObject({ positionKnown: true, documentsBehind: 2, positionLost: null });
+      expect(mine!.lagSeconds, JSON.stringify(mine)).toBeGreaterThan(0);
+      await collect(store, consumer, 2);
+      const caughtUp = (await store.consumers().lag()).find((l) => l.consumer === consumer);
+      expect(caughtUp).toMatchObject({ documentsBehind: 0, lagSeconds: 0 });
+    });
+  });
+}

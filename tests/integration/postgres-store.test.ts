@@ -1,0 +1,138 @@
+// The store SDK on PostgreSQL: the shared contract on every server the run has, then what only
+// PostgreSQL's change feed must prove (commit order, restarts, retention).
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+import { openDataStore, type ChangeEvent, type DataStore } from '@/lib/store';
+import { applyMigrations } from '@/lib/store/providers/postgres/schema/migration-runner';
+
+import { collect, defineStoreContract, event } from '../contract/store-contract';
+import { createTestDatabase, testServers, type TestServer } from '../support/test-databases';
+
+async function openFresh(server: TestServer) {
+  const database = await createTestDatabase(server);
+  await applyMigrations(database.url);
+  const store = await openDataStore({ provider: 'postgresql', connectionString: database.url });
+  return { store, database, cleanup: () => database.drop() };
+}
+
+for (const server of testServers()) {
+  defineStoreContract({ name: `PostgreSQL (${server.name})`, open: () => openFresh(server) });
+}
+
+describe.each(testServers())('PostgreSQL change feed on $name', (server) => {
+  let store: DataStore;
+  let url: string;
+  let cleanup: () => Promise<void>;
+
+  beforeAll(async () => {
+    const fresh = await openFresh(server);
+    store = fresh.store;
+    url = fresh.database.url;
+    cleanup = fresh.cleanup;
+  });
+
+  afterAll(async () => {
+    await store?.close();
+    await cleanup?.();
+  });
+
+  it('delivers both events when a transaction that started first commits last', async () => {
+    await store.consumers().register('interleaving', { startAt: 'now' });
+    const a = new pg.Client({ connectionString: url });
+    const b = new pg.Client({ connectionString: url });
+    await a.connect();
+    await b.connect();
+    try {
+      const insert = (client: pg.Client, node: string) =>
+        client.query(
+          `INSERT INTO health_events (node_name, document) VALUES ($1::text, jsonb_build_object('healthevent', jsonb_build_object('nodeName', $1::text, 'checkName', 'GpuMemWatch'), 'healtheventstatus', '{}'::jsonb))`,
+          [node],
+        );
+      await a.query('BEGIN');
+      await insert(a, 'node-a'); // A: lower changelog id, stays open
+      await insert(b, 'node-b'); // B: higher id, commits at once
+
+      const feed = await store.changes('interleaving', { pollIntervalMs: 50 });
+      const received: string[] = [];
+      const reading = (async () => {
+        for await (const change of feed) {
+          if (change.collection === 'healthEvents') received.push(change.document!.healthEvent.nodeName);
+          await feed.ack(change.position);
+          if (received.length === 2) break;
+        }
+      })();
+      // The reader has read while A is open: B is held back, not delivered out of order.
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      expect(received).toEqual([]);
+
+      await a.query('COMMIT');
+      await reading;
+      await feed.close();
+      expect(received).toEqual(['node-a', 'node-b']);
+    } finally {
+      await a.end();
+      await b.end();
+    }
+  });
+
+  it("accepts NVSentinel's own resume token and delivers everything after it", async () => {
+    const [first] = await store.healthEvents().insertMany([event('legacy-node', { message: 'before token' })]);
+    const admin = new pg.Client({ connectionString: url });
+    await admin.connect();
+    const row = (await admin.query(`SELECT id, changed_at FROM datastore_changelog WHERE record_id = $1`, [first.recordId])).rows[0];
+    await admin.query(
+      `INSERT INTO resume_tokens (client_name, resume_token) VALUES ('event-exporter', $1)`,
+      [JSON.stringify({ eventID: Number(row.id), timestamp: row.changed_at.toISOString() })],
+    );
+    await admin.end();
+    await store.healthEvents().insertMany([event('legacy-node', { message: 'after token' })]);
+    const changes = await collect(store, 'event-exporter', 1);
+    expect(changes.map((c) => (c.collection === 'healthEvents' ? c.document?.healthEvent.message : ''))).toEqual(['after token']);
+  });
+
+  it('marks a consumer left behind by retention as position lost, never skips silently', async () => {
+    await store.consumers().register('paused-consumer', { startAt: 'now' });
+    await store.consumers().register('keeping-up', { startAt: 'now' });
+    await store.healthEvents().insertMany([event('retained-node')]);
+    await collect(store, 'keeping-up', 1);
+
+    // Rows every consumer passed go; rows the paused one needs stay while they are young.
+    const gentle = await store.retainChangelog!({ maxAgeMs: 3_600_000 });
+    expect(gentle.lostConsumers).toEqual([]);
+    expect((await store.consumers().lag()).find((l) => l.consumer === 'paused-consumer')).toMatchObject({ documentsBehind: 1, positionKnown: true });
+
+    // Past the age limit they go anyway, and the paused consumer is told.
+    const strict = await store.retainChangelog!({ maxAgeMs: 0 });
+    expect(strict.lostConsumers).toContain('paused-consumer');
+    expect(strict.lostConsumers).not.toContain('keeping-up');
+    await expect(store.changes('paused-consumer')).rejects.toMatchObject({ code: 'position-lost' });
+    const lag = (await store.consumers().lag()).find((l) => l.consumer === 'paused-consumer');
+    expect(lag).toMatchObject({ positionKnown: false, positionLost: { reason: expect.stringContaining('retention removed') } });
+
+    await store.consumers().restart('paused-consumer', { startAt: 'now' });
+    const feed = await store.changes('paused-consumer');
+    await feed.close();
+  });
+
+  it('keeps at most one batch in memory for a consumer that does not read (backpressure)', async () => {
+    await store.consumers().register('slow-reader', { startAt: 'now' });
+    await store.healthEvents().insertMany(Array.from({ length: 300 }, () => event('pressure-node')));
+    const feed = await store.changes('slow-reader', { batchSize: 50, collections: ['healthEvents'] });
+    const reads = async () => (await store.stats()).operations.find((o) => o.operation === 'feed.read')?.count ?? 0;
+    const before = await reads();
+    const iterator = feed[Symbol.asyncIterator]();
+    const first = await iterator.next();
+    expect(first.done).toBe(false);
+    // The consumer sits on its first change: the feed reads nothing more while it does.
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    expect(await reads()).toBe(before + 1);
+    // Draining the batch makes it read the next one.
+    for (let i = 1; i < 51; i += 1) await iterator.next();
+    expect(await reads()).toBe(before + 2);
+    await iterator.return?.();
+    await feed.close();
+  });
+});
+
+export type { ChangeEvent };
