@@ -178,9 +178,10 @@ export function defineStoreContract(target: ContractTarget): void {
       await store.healthEvents().updateQuarantine(inserted.recordId, { status: 'Quarantined' });
       const changes = (await collect(store, consumer, 2)).filter((c) => c.recordId === inserted.recordId);
       expect(changes.map((c) => c.operation)).toEqual(['insert', 'update']);
-      expect(changes[1].collection).toBe('healthEvents');
-      expect(changes[1].document?.status.nodeQuarantined).toBe('Quarantined');
-      expect(changes[1].before?.status.nodeQuarantined).toBeNull();
+      const update = changes[1];
+      if (update.collection !== 'healthEvents') throw new Error(`expected a health event change, got ${update.collection}`);
+      expect(update.document?.status.nodeQuarantined).toBe('Quarantined');
+      expect(update.before?.status.nodeQuarantined).toBeNull();
 
       await store.healthEvents().insertMany([event(node, { message: 'after restart' })]);
       const resumed = await collect(store, consumer, 1);

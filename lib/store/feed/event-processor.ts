@@ -71,7 +71,9 @@ export class EventProcessor {
     for await (const change of this.options.feed) {
       if (this.stopping) break;
       await this.handle(change);
-      await this.options.feed.ack(change.position);
+      // Not awaited: the feed stores the newest acknowledged position once per round trip, and
+      // close() stores the last one. A crash redelivers only the tail since the last write.
+      this.options.feed.ack(change.position).catch((error) => this.options.onError?.(error));
     }
   }
 

@@ -57,6 +57,7 @@ export class NotificationListener {
     }
     const delay = Math.min(5_000, 100 * 2 ** this.attempt++);
     this.reconnectTimer = setTimeout(() => void this.connect(), delay);
+    this.reconnectTimer.unref();
   }
 
   async stop(): Promise<void> {

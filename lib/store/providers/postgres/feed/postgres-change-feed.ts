@@ -74,7 +74,9 @@ export class PostgresChangeFeed implements ChangeFeed {
   private pendingWake = false;
   private listener?: NotificationListener;
   private heartbeatTimer?: NodeJS.Timeout;
-  private ackWrite: Promise<void> = Promise.resolve();
+  private ackedChangedAt?: Date;
+  private ackWaiters: { position: ChangelogPosition; resolve: () => void; reject: (error: unknown) => void }[] = [];
+  private flushing = false;
   private readonly tables: string[];
   private readonly batchSize: number;
   private readonly pollIntervalMs: number;
@@ -136,7 +138,11 @@ export class PostgresChangeFeed implements ChangeFeed {
     const stored = await this.registry.loadPosition(this.consumer);
     this.position = stored.position;
     this.ackedThrough = stored.position;
-    this.listener = new NotificationListener(this.options.listenConnectionString, () => this.signal(), undefined, this.connection.options.ssl);
+    // The LISTEN connection is the first to notice the server going away (and coming back).
+    const onConnection = (connected: boolean) => {
+      if (this.currentState !== 'closed') this.currentState = connected ? 'live' : 'reconnecting';
+    };
+    this.listener = new NotificationListener(this.options.listenConnectionString, () => this.signal(), onConnection, this.connection.options.ssl);
     this.listener.start();
     const beat = () => this.registry.heartbeat(this.consumer).catch(() => {});
     await beat();
@@ -216,7 +222,7 @@ export class PostgresChangeFeed implements ChangeFeed {
     if (!this.ackedThrough) {
       throw new StoreError('ack-unknown-position', `consumer "${this.consumer}" acknowledged position ${position} before its feed delivered anything`);
     }
-    if (comparePositions(parsed, this.ackedThrough) <= 0) return this.ackWrite;
+    if (comparePositions(parsed, this.ackedThrough) <= 0) return;
     const delivered = this.unacked.get(position);
     if (!delivered) {
       throw new StoreError('ack-unknown-position', `consumer "${this.consumer}" acknowledged position ${position}, which this feed never delivered`);
@@ -225,13 +231,45 @@ export class PostgresChangeFeed implements ChangeFeed {
       if (comparePositions(entry.position, parsed) <= 0) this.unacked.delete(key);
     }
     this.ackedThrough = parsed;
-    // Acks are cumulative, so concurrent acks coalesce: each write stores the newest position.
-    const write = this.ackWrite.then(async () => {
-      if (comparePositions(parsed, this.ackedThrough) < 0) return;
-      await this.registry.savePosition(this.consumer, parsed, delivered.changedAt);
+    this.ackedChangedAt = delivered.changedAt;
+    return new Promise<void>((resolve, reject) => {
+      this.ackWaiters.push({ position: parsed, resolve, reject });
+      void this.flushAcks();
     });
-    this.ackWrite = write.catch(() => {});
-    return write;
+  }
+
+  /**
+   * Writes the newest acknowledged position. Acks are cumulative, so one write covers every ack
+   * made while the previous write was in flight: a consumer that does not await each ack costs
+   * one write per round trip, not one per change. A failed write (the database restarting) is
+   * retried until it succeeds or the feed closes.
+   */
+  private async flushAcks(): Promise<void> {
+    if (this.flushing) return;
+    this.flushing = true;
+    try {
+      let failures = 0;
+      while (this.ackWaiters.length > 0) {
+        const position = this.ackedThrough;
+        const changedAt = this.ackedChangedAt!;
+        try {
+          await this.registry.savePosition(this.consumer, position, changedAt);
+          failures = 0;
+        } catch (error) {
+          if (this.stopped) {
+            for (const waiter of this.ackWaiters.splice(0)) waiter.reject(error);
+            return;
+          }
+          await new Promise((resolve) => setTimeout(resolve, Math.min(5_000, 100 * 2 ** failures++)));
+          continue;
+        }
+        const settled = this.ackWaiters.filter((waiter) => comparePositions(waiter.position, position) <= 0);
+        this.ackWaiters = this.ackWaiters.filter((waiter) => comparePositions(waiter.position, position) > 0);
+        for (const waiter of settled) waiter.resolve();
+      }
+    } finally {
+      this.flushing = false;
+    }
   }
 
   async close(): Promise<void> {
@@ -241,7 +279,14 @@ export class PostgresChangeFeed implements ChangeFeed {
     this.wake?.();
     clearInterval(this.heartbeatTimer);
     await this.listener?.stop();
-    await this.ackWrite;
+    // Store what was acknowledged before closing (one last try if the database is away).
+    if (this.ackWaiters.length > 0) {
+      const position = this.ackedThrough;
+      await this.registry.savePosition(this.consumer, position, this.ackedChangedAt!).then(
+        () => this.ackWaiters.splice(0).forEach((waiter) => waiter.resolve()),
+        (error) => this.ackWaiters.splice(0).forEach((waiter) => waiter.reject(error)),
+      );
+    }
     this.options.onClose?.();
   }
 }
