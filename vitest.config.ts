@@ -16,6 +16,7 @@ export default defineConfig({
           name: 'unit',
           include: ['tests/unit/**/*.test.{ts,tsx}'],
           environment: 'node',
+          sequence: { groupOrder: 0 },
         },
       },
       {
@@ -27,8 +28,9 @@ export default defineConfig({
           globalSetup: ['tests/support/postgres-servers.setup.ts'],
           testTimeout: 60_000,
           hookTimeout: 120_000,
-          // The machine has two cores; suites share one embedded server.
+          // The machine has two cores; suites share one embedded server. Runs after the unit group.
           maxWorkers: 2,
+          sequence: { groupOrder: 1 },
         },
       },
     ],

@@ -6,7 +6,7 @@
 // and has to shut the server down in a known order on Ctrl-C / SIGTERM.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { chmod, chown, mkdir, open, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
+import { chmod, chown, mkdir, open, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -15,6 +15,7 @@ import pg from 'pg';
 
 import { EmbeddedDatabaseError } from './embedded-database-error';
 import { postgresOsUser, type OsUser } from './os-user';
+import { reachableByOthers } from './path-access';
 import { resolvePostgresBinaries, type PostgresBinaries } from './postgres-binaries';
 
 export interface EmbeddedDatabaseOptions {
@@ -81,18 +82,6 @@ async function portInUse(port: number): Promise<boolean> {
     server.once('error', () => resolve(true));
     server.listen(port, '127.0.0.1', () => server.close(() => resolve(false)));
   });
-}
-
-/** True when every ancestor of `target` can be traversed by users other than the owner. */
-async function traversableByOthers(target: string): Promise<boolean> {
-  let current = path.dirname(path.resolve(target));
-  for (;;) {
-    const info = await stat(current).catch(() => undefined);
-    if (info && (info.mode & 0o001) === 0) return false;
-    const parent = path.dirname(current);
-    if (parent === current) return true;
-    current = parent;
-  }
 }
 
 export class EmbeddedDatabase {
@@ -171,7 +160,7 @@ export class EmbeddedDatabase {
 
   private async prepareBaseDir(osUser: OsUser | undefined): Promise<void> {
     const { baseDir } = this.options;
-    if (osUser && !(await traversableByOthers(baseDir))) {
+    if (osUser && !(await reachableByOthers(path.dirname(baseDir)))) {
       throw new EmbeddedDatabaseError(
         `PostgreSQL runs as OS user "${osUser.name}", who cannot reach ${baseDir} (a parent directory is ` +
           `closed to other users); set EMBEDDED_DATA_DIR to a directory outside it, e.g. /var/lib/sentinel-console/data`,

@@ -4,11 +4,12 @@
 // must be able to execute the binaries, but a checkout under /root (mode 0700) hides
 // node_modules from it. In that case the binaries are copied once, per version, to a shared
 // directory every user can read.
-import { access, constants, cp, mkdir, readFile, rename, rm, stat } from 'node:fs/promises';
+import { access, constants, cp, mkdir, readFile, rename, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 
 import { EmbeddedDatabaseError } from './embedded-database-error';
+import { reachableByOthers } from './path-access';
 
 export interface PostgresBinaries {
   /** Folder holding bin/, lib/ and share/. */
@@ -56,18 +57,6 @@ async function binariesFrom(root: string): Promise<PostgresBinaries> {
   const manifest = await readFile(path.join(root, '..', 'package.json'), 'utf8').catch(() => undefined);
   const version = manifest ? (JSON.parse(manifest) as { version: string }).version : path.basename(root);
   return binariesIn(root, version);
-}
-
-/** True when every directory from / down to `target` can be traversed by "other" users. */
-async function reachableByOthers(target: string): Promise<boolean> {
-  let current = path.resolve(target);
-  for (;;) {
-    const info = await stat(current).catch(() => undefined);
-    if (info && (info.mode & 0o001) === 0) return false;
-    const parent = path.dirname(current);
-    if (parent === current) return true;
-    current = parent;
-  }
 }
 
 /**

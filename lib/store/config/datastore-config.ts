@@ -5,6 +5,9 @@ import { readFileSync } from 'node:fs';
 
 import { StoreError } from '../errors/store-error';
 
+/** Environment variables (process.env by default). */
+export type Environment = Record<string, string | undefined>;
+
 export interface PostgresConfig {
   provider: 'postgresql';
   connectionString: string;
@@ -28,7 +31,7 @@ const PROVIDER_ALIASES: Record<string, DataStoreConfig['provider']> = {
   postgresql: 'postgresql', postgres: 'postgresql', pg: 'postgresql', mongodb: 'mongodb', mongo: 'mongodb',
 };
 
-function readCert(env: NodeJS.ProcessEnv, name: string): string | undefined {
+function readCert(env: Environment, name: string): string | undefined {
   const file = env[name];
   if (!file) return undefined;
   try {
@@ -38,7 +41,7 @@ function readCert(env: NodeJS.ProcessEnv, name: string): string | undefined {
   }
 }
 
-function postgresFromEnv(env: NodeJS.ProcessEnv): PostgresConfig {
+function postgresFromEnv(env: Environment): PostgresConfig {
   let connectionString = env.DATABASE_URL;
   if (!connectionString) {
     if (!env.DATASTORE_HOST) throw new StoreError('config', 'no PostgreSQL configured: set DATABASE_URL, or DATASTORE_HOST (with DATASTORE_PORT, DATASTORE_DATABASE, DATASTORE_USERNAME, DATASTORE_PASSWORD)');
@@ -69,7 +72,7 @@ function postgresFromEnv(env: NodeJS.ProcessEnv): PostgresConfig {
   return { provider: 'postgresql', connectionString, ssl, poolSize };
 }
 
-function mongoFromEnv(env: NodeJS.ProcessEnv): MongoConfig {
+function mongoFromEnv(env: Environment): MongoConfig {
   if (!env.MONGODB_URI) throw new StoreError('config', 'DATASTORE_PROVIDER=mongodb needs MONGODB_URI (a replica set, for change streams)');
   return {
     provider: 'mongodb',
@@ -82,7 +85,7 @@ function mongoFromEnv(env: NodeJS.ProcessEnv): MongoConfig {
   };
 }
 
-export function configFromEnv(env: NodeJS.ProcessEnv = process.env): DataStoreConfig {
+export function configFromEnv(env: Environment = process.env): DataStoreConfig {
   const requested = (env.DATASTORE_PROVIDER ?? (env.MONGODB_URI && !env.DATABASE_URL ? 'mongodb' : 'postgresql')).toLowerCase();
   const provider = PROVIDER_ALIASES[requested];
   if (!provider) throw new StoreError('config', `DATASTORE_PROVIDER must be postgresql or mongodb (got "${env.DATASTORE_PROVIDER}")`);

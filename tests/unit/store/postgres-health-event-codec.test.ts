@@ -9,8 +9,7 @@ import { healthyDocument, xidFatalDocument } from '../../fixtures/nvsentinel/doc
 
 function roundTrip(document: object) {
   const decoded = decodeRow({ id: '0b7c6f9e-0000-4000-8000-000000000001', document });
-  const { recordId: _recordId, ...rest } = decoded;
-  return { decoded, encoded: encodeDocument(rest) };
+  return { decoded, encoded: encodeDocument(decoded) };
 }
 
 describe('PostgreSQL health event codec', () => {

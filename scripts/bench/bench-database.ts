@@ -1,0 +1,40 @@
+// The database a benchmark runs on: BENCH_DATABASE_URL when given, otherwise a fresh embedded
+// PostgreSQL (default durability settings, so figures mean what they would in production).
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+
+import { EmbeddedDatabase } from '../../lib/embedded-database/embedded-database';
+import { applyMigrations } from '../../lib/store/providers/postgres/schema/migration-runner';
+import { freePort } from '../../tests/support/free-port';
+
+export interface BenchDatabase {
+  url: string;
+  label: string;
+  stop(): Promise<void>;
+}
+
+export async function benchDatabase(): Promise<BenchDatabase> {
+  if (process.env.BENCH_DATABASE_URL) {
+    await applyMigrations(process.env.BENCH_DATABASE_URL);
+    return { url: process.env.BENCH_DATABASE_URL, label: 'BENCH_DATABASE_URL', stop: async () => {} };
+  }
+  const baseDir = await mkdtemp(path.join(os.tmpdir(), 'console-bench-'));
+  const server = new EmbeddedDatabase({ baseDir, port: await freePort() });
+  await server.start();
+  await applyMigrations(server.url);
+  return {
+    url: server.url,
+    label: 'embedded PostgreSQL 18',
+    stop: async () => {
+      await server.stop();
+      await rm(baseDir, { recursive: true, force: true });
+    },
+  };
+}
+
+export function percentiles(samples: number[]): { p50: number; p95: number; p99: number; count: number } {
+  const sorted = [...samples].sort((a, b) => a - b);
+  const at = (p: number) => (sorted.length ? Math.round(sorted[Math.min(sorted.length - 1, Math.ceil(p * sorted.length) - 1)] * 100) / 100 : NaN);
+  return { p50: at(0.5), p95: at(0.95), p99: at(0.99), count: sorted.length };
+}

@@ -1,0 +1,70 @@
+// `npm run bench [-- --quick] [-- --only change-detection|ingest]`: every speed claim of the store
+// SDK measured beside a baseline in the same run (the machines are shared and noisy: compare the
+// ratios). Writes bench-results/results.json and bench-results/results.md.
+import { mkdir, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+
+import { benchDatabase } from './bench-database';
+import { changeDetection, type LatencyRow } from './change-detection';
+import { ingest, type IngestResult } from './ingest';
+
+const quick = process.argv.includes('--quick');
+const only = process.argv.includes('--only') ? process.argv[process.argv.indexOf('--only') + 1] : undefined;
+const root = path.resolve(import.meta.dirname, '..', '..');
+
+function machine(): string {
+  return `${os.cpus().length} × ${os.cpus()[0]?.model.trim() ?? 'cpu'}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}`;
+}
+
+function latencyTable(rows: LatencyRow[]): string[] {
+  const lines = [
+    '| rate (events/s) | achieved | SDK feed p50 / p95 / p99 (ms) | raw NOTIFY round trip p50 / p95 / p99 (ms) | p99 ratio | 5 s poll reader p50 / p99 (ms) |',
+    '|---|---|---|---|---|---|',
+  ];
+  for (const row of rows) {
+    const ratio = row.notify.p99 > 0 ? (row.feed.p99 / row.notify.p99).toFixed(1) : 'n/a';
+    lines.push(`| ${row.rate} | ${row.achievedRate} | ${row.feed.p50} / ${row.feed.p95} / ${row.feed.p99} | ${row.notify.p50} / ${row.notify.p95} / ${row.notify.p99} | ${ratio}× | ${row.poll5s.p50} / ${row.poll5s.p99} |`);
+  }
+  return lines;
+}
+
+function ingestTable(result: IngestResult): string[] {
+  return [
+    '| events | SDK insertMany, batches of 500, triggers on (events/s) | raw multi-row INSERT, trigger off (events/s) | ratio |',
+    '|---|---|---|---|',
+    `| ${result.events} | ${result.sdkPerSecond} | ${result.rawPerSecond} | ${(result.sdkPerSecond / result.rawPerSecond).toFixed(2)} |`,
+  ];
+}
+
+async function main(): Promise<void> {
+  const database = await benchDatabase();
+  const results: Record<string, unknown> = { machine: machine(), database: database.label, quick, at: new Date().toISOString() };
+  const report = [`# Benchmarks`, '', `${results.at} · ${results.machine} · ${database.label}${quick ? ' · quick mode' : ''}`, ''];
+  try {
+    if (!only || only === 'ingest') {
+      console.log('ingest…');
+      const result = await ingest(database, { quick });
+      results.ingest = result;
+      report.push('## Ingest', '', ...ingestTable(result), '', 'Goal: 10,000 events/s or more, at least half the raw rate.', '');
+    }
+    if (!only || only === 'change-detection') {
+      console.log('change detection (commit to feed)…');
+      const rows = await changeDetection(database, { quick });
+      results.changeDetection = rows;
+      report.push('## Change detection, commit to feed', '', ...latencyTable(rows), '', 'Goal: p99 within 3× the raw NOTIFY round trip and under 50 ms at 1,000 events/s.', '');
+    }
+  } finally {
+    await database.stop();
+  }
+  const out = path.join(root, 'bench-results');
+  await mkdir(out, { recursive: true });
+  await writeFile(path.join(out, 'results.json'), JSON.stringify(results, null, 2));
+  await writeFile(path.join(out, 'results.md'), report.join('\n'));
+  console.log(`\n${report.join('\n')}`);
+}
+
+void main().catch((error) => {
+  console.error(error);
+  process.exit(1);
+});
