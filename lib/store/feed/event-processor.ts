@@ -78,7 +78,7 @@ export class EventProcessor {
   }
 
   /** Tries the handler until it succeeds or attempts run out. Returns the last error, if any. */
-  private async attempt(change: ChangeEvent, attempts: number): Promise<{ error?: unknown; tries: number }> {
+  private async attempt(change: ChangeEvent): Promise<{ error?: unknown; tries: number }> {
     const max = this.options.maxAttempts ?? 5;
     let delay = this.options.initialBackoffMs ?? 100;
     for (let tries = 1; ; tries += 1) {
@@ -89,7 +89,7 @@ export class EventProcessor {
         return { tries };
       } catch (error) {
         this.counters.failedAttempts += 1;
-        if (tries >= max - attempts || this.stopping) return { error, tries };
+        if (tries >= max || this.stopping) return { error, tries };
         await sleep(delay);
         delay = Math.min(delay * 2, this.options.maxBackoffMs ?? 5_000);
       }
@@ -103,7 +103,7 @@ export class EventProcessor {
       await this.deadLetter(change, `malformed document: ${change.malformed.error}`, 1, firstFailedAt);
       return;
     }
-    const outcome = await this.attempt(change, 0);
+    const outcome = await this.attempt(change);
     if (outcome.error === undefined) {
       this.counters.processed += 1;
       this.lastProcessedAt = new Date();
@@ -134,7 +134,7 @@ export class EventProcessor {
     try {
       const claimed = await this.options.deadLetters.claimRetries(this.consumer);
       for (const letter of claimed) {
-        const outcome = await this.attempt(letter.change, 0);
+        const outcome = await this.attempt(letter.change);
         if (outcome.error === undefined) {
           await this.options.deadLetters.resolve(letter.id);
           this.counters.retriedFromDeadLetters += 1;

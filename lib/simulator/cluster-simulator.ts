@@ -1,0 +1,164 @@
+// A living cluster on any datastore: writes NVSentinel-shaped events at a steady rate and runs the
+// simulated fault-quarantine, node-drainer and fault-remediation through the store SDK's change
+// feed and EventProcessor, under NVSentinel's consumer names, so lag, stalls, dead letters and
+// throughput on the dashboard are real.
+import { EventProcessor, type DataStore } from '../store';
+import { EventGenerator, SIMULATOR_MARK, type ClusterShape } from './event-generator';
+import { SimulatedFaultQuarantine } from './pipeline/fault-quarantine';
+import { SimulatedFaultRemediation } from './pipeline/fault-remediation';
+import { SimulatedNodeDrainer } from './pipeline/node-drainer';
+import { DEFAULT_PIPELINE_SETTINGS, type PipelineSettings } from './pipeline/pipeline-settings';
+import { SeededRandom } from './seeded-random';
+
+export const PIPELINE_CONSUMERS = [SimulatedFaultQuarantine.consumer, SimulatedNodeDrainer.consumer, SimulatedFaultRemediation.consumer] as const;
+export type PipelineConsumer = (typeof PIPELINE_CONSUMERS)[number];
+
+export interface SimulatorOptions extends ClusterShape {
+  /** Events written per second (0: the pipeline only). */
+  rate: number;
+  /** Run the simulated pipeline consumers. */
+  pipeline?: boolean;
+  settings?: Partial<PipelineSettings>;
+  /** Write even though the datastore holds events the simulator did not write. */
+  allowRealData?: boolean;
+  onError?: (error: unknown) => void;
+}
+
+export class SimulatorRefusedError extends Error {
+  override name = 'SimulatorRefusedError';
+}
+
+interface RunningConsumer {
+  processor?: EventProcessor;
+  paused: boolean;
+  handler: (change: Parameters<SimulatedFaultQuarantine['handle']>[0]) => Promise<void>;
+}
+
+export class ClusterSimulator {
+  readonly generator: EventGenerator;
+  private settings: PipelineSettings;
+  private readonly consumers = new Map<PipelineConsumer, RunningConsumer>();
+  private readonly quarantine: SimulatedFaultQuarantine;
+  private timer?: NodeJS.Timeout;
+  private writing = false;
+  private written = 0;
+  private carry = 0;
+
+  constructor(
+    private readonly store: DataStore,
+    private readonly options: SimulatorOptions,
+  ) {
+    if (!Number.isFinite(options.rate) || options.rate < 0 || options.rate > 100_000) {
+      throw new RangeError(`rate must be from 0 to 100000 events per second (got ${options.rate})`);
+    }
+    this.generator = new EventGenerator(options);
+    this.settings = { ...DEFAULT_PIPELINE_SETTINGS, ...options.settings };
+    const random = new SeededRandom(options.seed ^ 0x5eed);
+    const current = () => this.settings;
+    this.quarantine = new SimulatedFaultQuarantine(store, current);
+    const drainer = new SimulatedNodeDrainer(store, current, random);
+    const remediation = new SimulatedFaultRemediation(store, current, random);
+    this.consumers.set('fault-quarantine', { paused: false, handler: this.quarantine.handle });
+    this.consumers.set('node-drainer', { paused: false, handler: drainer.handle });
+    this.consumers.set('fault-remediation', { paused: false, handler: remediation.handle });
+  }
+
+  /** Refuses a datastore whose newest events were not written by the simulator. */
+  private async assertSimulatedData(): Promise<void> {
+    if (this.options.allowRealData) return;
+    const newest = await this.store.healthEvents().find({}, { limit: 200 });
+    const foreign = newest.items.find((event) => event.healthEvent.metadata[SIMULATOR_MARK] !== 'true');
+    if (foreign) {
+      throw new SimulatorRefusedError(
+        `the datastore holds events the simulator did not write (e.g. node ${foreign.healthEvent.nodeName}, agent ${foreign.healthEvent.agent}); ` +
+          'refusing to mix simulated events into real data (pass --allow-real-data to do it anyway)',
+      );
+    }
+  }
+
+  async start(): Promise<void> {
+    await this.assertSimulatedData();
+    if (this.options.pipeline !== false) {
+      await this.quarantine.restore();
+      for (const name of PIPELINE_CONSUMERS) {
+        await this.store.consumers().register(name, { startAt: 'now' });
+        await this.startConsumer(name);
+      }
+    }
+    if (this.options.rate > 0) this.timer = setInterval(() => void this.tick(), 100);
+  }
+
+  private async startConsumer(name: PipelineConsumer): Promise<void> {
+    const running = this.consumers.get(name)!;
+    const processor = new EventProcessor({
+      feed: await this.store.changes(name, { collections: ['healthEvents'], pollIntervalMs: 1_000 }),
+      deadLetters: this.store.deadLetters(),
+      handler: running.handler,
+      maxAttempts: 3,
+      initialBackoffMs: 200,
+      onError: this.options.onError,
+    });
+    running.processor = processor;
+    running.paused = false;
+    processor.start().catch((error) => this.options.onError?.(error));
+  }
+
+  /** Writes this tick's share of the rate as one batch; a slow database delays, never piles up. */
+  private async tick(): Promise<void> {
+    if (this.writing) return;
+    this.writing = true;
+    try {
+      this.carry += this.options.rate / 10;
+      const count = Math.floor(this.carry);
+      this.carry -= count;
+      if (count === 0) return;
+      const now = Date.now();
+      const events = this.generator.batch(count, new Date(now), 100 / count);
+      await this.store.healthEvents().insertMany(events);
+      this.written += count;
+    } catch (error) {
+      this.options.onError?.(error);
+    } finally {
+      this.writing = false;
+    }
+  }
+
+  async pause(name: PipelineConsumer): Promise<void> {
+    const running = this.consumers.get(name);
+    if (!running) throw new RangeError(`unknown pipeline consumer "${name}" (${PIPELINE_CONSUMERS.join(', ')})`);
+    if (running.paused) return;
+    running.paused = true;
+    await running.processor?.stop();
+    running.processor = undefined;
+  }
+
+  async resume(name: PipelineConsumer): Promise<void> {
+    const running = this.consumers.get(name);
+    if (!running) throw new RangeError(`unknown pipeline consumer "${name}" (${PIPELINE_CONSUMERS.join(', ')})`);
+    if (!running.paused) return;
+    await this.startConsumer(name);
+  }
+
+  updateSettings(changes: Partial<PipelineSettings>): PipelineSettings {
+    this.settings = { ...this.settings, ...changes };
+    return this.settings;
+  }
+
+  status() {
+    return {
+      written: this.written,
+      activeFaults: this.generator.activeFaults(),
+      consumers: PIPELINE_CONSUMERS.map((name) => ({
+        name,
+        paused: this.consumers.get(name)!.paused,
+        metrics: this.consumers.get(name)!.processor?.metrics(),
+      })),
+    };
+  }
+
+  async stop(): Promise<void> {
+    clearInterval(this.timer);
+    while (this.writing) await new Promise((resolve) => setTimeout(resolve, 20));
+    await Promise.all([...this.consumers.values()].map((running) => running.processor?.stop()));
+  }
+}

@@ -1,0 +1,89 @@
+// Simulated fault-quarantine, following NVSentinel's rules:
+//  - acts only on inserted events whose processing strategy is EXECUTE_REMEDIATION (or unset);
+//  - quarantineOverrides.skip: ignore; quarantineOverrides.force: quarantine whatever the event;
+//  - a fatal (or forced) unhealthy event quarantines the node (Quarantined), or, on a node already
+//    quarantined, is recorded as AlreadyQuarantined and its check/entity tracked too;
+//  - a healthy event clears its check/entity; when nothing tracked is left the node is released
+//    (UnQuarantined on that healthy event);
+//  - a manual release (events marked Cancelled) forgets the node.
+// Node state lives in memory and is rebuilt from the store when the consumer starts.
+import type { ChangeEvent, DataStore, HealthEventWithStatus } from '../../store';
+import { dateToTimestamp } from '../../store';
+import { sleep, type PipelineSettings } from './pipeline-settings';
+
+interface QuarantinedNode {
+  since: Date;
+  /** "check|entityType:value" of faults still open. */
+  tracked: Set<string>;
+}
+
+const trackKey = (event: HealthEventWithStatus) =>
+  `${event.healthEvent.checkName}|${event.healthEvent.entitiesImpacted.map((e) => `${e.entityType}:${e.entityValue}`).join(',')}`;
+
+export class SimulatedFaultQuarantine {
+  static readonly consumer = 'fault-quarantine';
+  private readonly quarantined = new Map<string, QuarantinedNode>();
+
+  constructor(
+    private readonly store: DataStore,
+    private readonly settings: () => PipelineSettings,
+  ) {}
+
+  /** Rebuilds which nodes are quarantined from the events the pipeline already marked. */
+  async restore(): Promise<void> {
+    this.quarantined.clear();
+    let page = await this.store.healthEvents().find({ nodeQuarantined: 'Quarantined' }, { limit: 1000 });
+    const sessions: HealthEventWithStatus[] = [...page.items];
+    while (page.next) {
+      page = await this.store.healthEvents().find({ nodeQuarantined: 'Quarantined' }, { limit: 1000, after: page.next });
+      sessions.push(...page.items);
+    }
+    for (const event of sessions.reverse()) {
+      const node = event.healthEvent.nodeName;
+      const released = await this.store.healthEvents().find({ nodeName: node, nodeQuarantined: 'UnQuarantined', from: event.createdAt }, { limit: 1 });
+      const cancelled = await this.store.healthEvents().find({ nodeName: node, nodeQuarantined: 'Cancelled', from: event.createdAt }, { limit: 1 });
+      if (released.items.length || cancelled.items.length) continue;
+      this.quarantined.set(node, { since: event.createdAt, tracked: new Set([trackKey(event)]) });
+    }
+  }
+
+  isQuarantined(node: string): boolean {
+    return this.quarantined.has(node);
+  }
+
+  handle = async (change: ChangeEvent): Promise<void> => {
+    if (change.collection !== 'healthEvents' || !change.document) return;
+    const event = change.document;
+    const node = event.healthEvent.nodeName;
+    if (change.operation === 'update') {
+      if (event.status.nodeQuarantined === 'Cancelled' && change.before?.status.nodeQuarantined !== 'Cancelled') this.quarantined.delete(node);
+      return;
+    }
+    if (change.operation !== 'insert') return;
+    await sleep(this.settings().handlerDelayMs);
+    const { healthEvent } = event;
+    if (healthEvent.processingStrategy !== 'EXECUTE_REMEDIATION' && healthEvent.processingStrategy !== 'UNSPECIFIED') return;
+    if (healthEvent.quarantineOverrides?.skip) return;
+    const finishedAt = dateToTimestamp(new Date());
+    const span = { module: SimulatedFaultQuarantine.consumer, id: change.position };
+    const current = this.quarantined.get(node);
+
+    if (!healthEvent.isHealthy && (healthEvent.isFatal || healthEvent.quarantineOverrides?.force)) {
+      if (current) {
+        current.tracked.add(trackKey(event));
+        await this.store.healthEvents().updateQuarantine(event.recordId, { status: 'AlreadyQuarantined', finishedAt, span });
+      } else {
+        this.quarantined.set(node, { since: event.createdAt, tracked: new Set([trackKey(event)]) });
+        await this.store.healthEvents().updateQuarantine(event.recordId, { status: 'Quarantined', finishedAt, span });
+      }
+      return;
+    }
+    if (healthEvent.isHealthy && current) {
+      current.tracked.delete(trackKey(event));
+      if (current.tracked.size === 0) {
+        this.quarantined.delete(node);
+        await this.store.healthEvents().updateQuarantine(event.recordId, { status: 'UnQuarantined', span });
+      }
+    }
+  };
+}
