@@ -11,6 +11,9 @@ import net from 'node:net';
 import path from 'node:path';
 
 import { defaultEmbeddedBaseDir, EmbeddedDatabase } from '../lib/embedded-database/embedded-database';
+import { ClusterSimulator, SimulatorRefusedError } from '../lib/simulator/cluster-simulator';
+import { simulatorFromEnv, SimulatorUsageError } from '../lib/simulator/simulator-options';
+import { openDataStore, type DataStore } from '../lib/store';
 import { EmbeddedDatabaseError } from '../lib/embedded-database/embedded-database-error';
 import { StoreError } from '../lib/store/errors/store-error';
 import { describeTarget, parsePostgresUrl } from '../lib/store/providers/postgres/connection-error';
@@ -82,11 +85,17 @@ async function main(): Promise<void> {
   const appPort = intFromEnv('PORT', 3000);
   let embedded: EmbeddedDatabase | undefined;
   let app: ChildProcess | undefined;
+  let simulation: { store: DataStore; simulator: ClusterSimulator } | undefined;
   let stopping = false;
 
   const shutdown = async (code: number) => {
     if (stopping) return;
     stopping = true;
+    if (simulation) {
+      log('stopping the simulator…');
+      await simulation.simulator.stop().catch(() => {});
+      await simulation.store.close().catch(() => {});
+    }
     if (app && app.exitCode === null && app.signalCode === null) {
       log('stopping the dashboard…');
       const exited = new Promise((resolve) => app!.once('exit', resolve));
@@ -106,6 +115,7 @@ async function main(): Promise<void> {
 
   try {
     let databaseUrl = process.env.DATABASE_URL;
+    const simulatorOptions = simulatorFromEnv(process.env, !databaseUrl);
     if (databaseUrl) {
       parsePostgresUrl(databaseUrl);
       log(`using the PostgreSQL server at ${describeTarget(databaseUrl)} (DATABASE_URL)`);
@@ -136,8 +146,16 @@ async function main(): Promise<void> {
         void shutdown(code ?? 1);
       }
     });
+
+    if (simulatorOptions) {
+      const store = await openDataStore({ provider: 'postgresql', connectionString: databaseUrl });
+      const simulator = new ClusterSimulator(store, { ...simulatorOptions, onError: (error) => log(`simulator: ${(error as Error).message}`) });
+      simulation = { store, simulator };
+      await simulator.start();
+      log(`simulating ${simulatorOptions.nodes} GPU nodes at ${simulatorOptions.rate} events/s with NVSentinel's pipeline (SIMULATOR=off to disable)`);
+    }
   } catch (error) {
-    const known = error instanceof StoreError || error instanceof EmbeddedDatabaseError;
+    const known = error instanceof StoreError || error instanceof EmbeddedDatabaseError || error instanceof SimulatorUsageError || error instanceof SimulatorRefusedError;
     console.error(`[start] error: ${known ? (error as Error).message : (error as Error).stack}`);
     await shutdown(1);
   }

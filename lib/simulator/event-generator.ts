@@ -31,7 +31,7 @@ export interface EventMix {
   burstSize: number;
 }
 
-export const DEFAULT_MIX: EventMix = { faultShare: 0.25, recoveryShare: 0.5, burstChance: 0.02, burstSize: 20 };
+export const DEFAULT_MIX: EventMix = { faultShare: 0.12, recoveryShare: 0.5, burstChance: 0.02, burstSize: 20 };
 
 interface ActiveFault {
   kind: FaultKind;

@@ -113,9 +113,9 @@ describe('change feed durability (PostgreSQL)', () => {
       await applyMigrations(server.url);
       store = await openDataStore({ provider: 'postgresql', connectionString: server.url });
       await store.consumers().register('survivor', { startAt: 'now' });
-      const feed = await store.changes('survivor', { collections: ['healthEvents'], pollIntervalMs: 100 });
-      const received = new Set<string>();
       const states = new Set<string>();
+      const feed = await store.changes('survivor', { collections: ['healthEvents'], pollIntervalMs: 100, onStateChange: (state) => states.add(state) });
+      const received = new Set<string>();
       const reading = (async () => {
         for await (const change of feed) {
           if (change.collection === 'healthEvents' && change.document) received.add(change.document.healthEvent.message);
@@ -123,7 +123,6 @@ describe('change feed durability (PostgreSQL)', () => {
           if (received.size === 600) break;
         }
       })();
-      const watchState = setInterval(() => states.add(feed.state), 20);
 
       const written: string[] = [];
       const write = async (from: number, to: number) => {
@@ -147,7 +146,6 @@ describe('change feed durability (PostgreSQL)', () => {
       await down;
       await write(400, 600);
       await reading;
-      clearInterval(watchState);
       await feed.close();
       expect(written).toHaveLength(600);
       expect([...received].sort()).toEqual([...written].sort());

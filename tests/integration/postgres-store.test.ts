@@ -87,7 +87,7 @@ describe.each(testServers())('PostgreSQL change feed on $name', (server) => {
     );
     await admin.end();
     await store.healthEvents().insertMany([event('legacy-node', { message: 'after token' })]);
-    const changes = await collect(store, 'event-exporter', 1);
+    const changes = await collect(store, 'event-exporter', 1, (c) => c.collection === 'healthEvents' && c.document?.healthEvent.message === 'after token');
     expect(changes.map((c) => (c.collection === 'healthEvents' ? c.document?.healthEvent.message : ''))).toEqual(['after token']);
   });
 
@@ -95,12 +95,14 @@ describe.each(testServers())('PostgreSQL change feed on $name', (server) => {
     await store.consumers().register('paused-consumer', { startAt: 'now' });
     await store.consumers().register('keeping-up', { startAt: 'now' });
     await store.healthEvents().insertMany([event('retained-node')]);
-    await collect(store, 'keeping-up', 1);
+    await collect(store, 'keeping-up', 1, (c) => c.collection === 'healthEvents' && c.document?.healthEvent.nodeName === 'retained-node');
 
     // Rows every consumer passed go; rows the paused one needs stay while they are young.
     const gentle = await store.retainChangelog!({ maxAgeMs: 3_600_000 });
     expect(gentle.lostConsumers).toEqual([]);
-    expect((await store.consumers().lag()).find((l) => l.consumer === 'paused-consumer')).toMatchObject({ documentsBehind: 1, positionKnown: true });
+    const paused = (await store.consumers().lag()).find((l) => l.consumer === 'paused-consumer');
+    expect(paused).toMatchObject({ positionKnown: true });
+    expect(paused!.documentsBehind).toBeGreaterThanOrEqual(1);
 
     // Past the age limit they go anyway, and the paused consumer is told.
     const strict = await store.retainChangelog!({ maxAgeMs: 0 });

@@ -9,6 +9,8 @@ export interface ChangeFeedOptions {
   batchSize?: number;
   /** Fallback poll when no notification arrives (PostgreSQL). */
   pollIntervalMs?: number;
+  /** Told of every state change (live, reconnecting while the database is away, closed). */
+  onStateChange?: (state: FeedState) => void;
 }
 
 /**

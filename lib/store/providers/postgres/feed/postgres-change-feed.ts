@@ -103,6 +103,12 @@ export class PostgresChangeFeed implements ChangeFeed {
     return this.currentState;
   }
 
+  private setState(state: FeedState): void {
+    if (this.currentState === state || this.currentState === 'closed') return;
+    this.currentState = state;
+    this.options.onStateChange?.(state);
+  }
+
   [Symbol.asyncIterator](): AsyncIterator<ChangeEvent> {
     if (this.iterating) {
       throw new StoreError('feed-in-use', `the change feed of "${this.consumer}" is already being iterated; a second reader would split its events (open one feed per reader)`);
@@ -139,7 +145,7 @@ export class PostgresChangeFeed implements ChangeFeed {
     this.ackedThrough = stored.position;
     // The LISTEN connection is the first to notice the server going away (and coming back).
     const onConnection = (connected: boolean) => {
-      if (this.currentState !== 'closed') this.currentState = connected ? 'live' : 'reconnecting';
+      this.setState(connected ? 'live' : 'reconnecting');
     };
     this.listener = new NotificationListener(this.options.listenConnectionString, () => this.signal(), onConnection, this.connection.options.ssl);
     this.listener.start();
@@ -159,13 +165,13 @@ export class PostgresChangeFeed implements ChangeFeed {
         let heldBack = false;
         try {
           ({ rows, heldBack } = await this.readBatch());
-          if (failures > 0 || this.currentState !== 'live') this.currentState = 'live';
+          if (failures > 0 || this.currentState === 'starting') this.setState('live');
           failures = 0;
         } catch (error) {
           if (this.stopped) break;
           if (!isConnectionFailure(error) && !(error instanceof StoreError && ['unreachable', 'connect'].includes(error.code))) throw error;
           // The database went away (a restart): keep the position, retry with backoff.
-          this.currentState = 'reconnecting';
+          this.setState('reconnecting');
           await this.sleep(Math.min(5_000, 100 * 2 ** failures++));
           continue;
         }
@@ -274,7 +280,7 @@ export class PostgresChangeFeed implements ChangeFeed {
   async close(): Promise<void> {
     if (this.currentState === 'closed') return;
     this.stopped = true;
-    this.currentState = 'closed';
+    this.setState('closed');
     this.wake?.();
     clearInterval(this.heartbeatTimer);
     await this.listener?.stop();
