@@ -3,12 +3,15 @@
 // feed and EventProcessor, under NVSentinel's consumer names, so lag, stalls, dead letters and
 // throughput on the dashboard are real.
 import { EventProcessor, type DataStore } from '../store';
-import { EventGenerator, SIMULATOR_MARK, type ClusterShape } from './event-generator';
+import { EventGenerator, type ClusterShape } from './event-generator';
 import { SimulatedFaultQuarantine } from './pipeline/fault-quarantine';
 import { SimulatedFaultRemediation } from './pipeline/fault-remediation';
 import { SimulatedNodeDrainer } from './pipeline/node-drainer';
 import { DEFAULT_PIPELINE_SETTINGS, type PipelineSettings } from './pipeline/pipeline-settings';
 import { SeededRandom } from './seeded-random';
+import { assertSimulatedData } from './simulated-data-guard';
+
+export { SimulatorRefusedError } from './simulated-data-guard';
 
 export const PIPELINE_CONSUMERS = [SimulatedFaultQuarantine.consumer, SimulatedNodeDrainer.consumer, SimulatedFaultRemediation.consumer] as const;
 export type PipelineConsumer = (typeof PIPELINE_CONSUMERS)[number];
@@ -22,10 +25,6 @@ export interface SimulatorOptions extends ClusterShape {
   /** Write even though the datastore holds events the simulator did not write. */
   allowRealData?: boolean;
   onError?: (error: unknown) => void;
-}
-
-export class SimulatorRefusedError extends Error {
-  override name = 'SimulatorRefusedError';
 }
 
 interface RunningConsumer {
@@ -63,21 +62,8 @@ export class ClusterSimulator {
     this.consumers.set('fault-remediation', { paused: false, handler: remediation.handle });
   }
 
-  /** Refuses a datastore whose newest events were not written by the simulator. */
-  private async assertSimulatedData(): Promise<void> {
-    if (this.options.allowRealData) return;
-    const newest = await this.store.healthEvents().find({}, { limit: 200 });
-    const foreign = newest.items.find((event) => event.healthEvent.metadata[SIMULATOR_MARK] !== 'true');
-    if (foreign) {
-      throw new SimulatorRefusedError(
-        `the datastore holds events the simulator did not write (e.g. node ${foreign.healthEvent.nodeName}, agent ${foreign.healthEvent.agent}); ` +
-          'refusing to mix simulated events into real data (pass --allow-real-data to do it anyway)',
-      );
-    }
-  }
-
   async start(): Promise<void> {
-    await this.assertSimulatedData();
+    await assertSimulatedData(this.store, this.options.allowRealData);
     if (this.options.pipeline !== false) {
       await this.quarantine.restore();
       for (const name of PIPELINE_CONSUMERS) {

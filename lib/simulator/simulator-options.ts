@@ -15,6 +15,8 @@ export const SIMULATOR_USAGE = `usage: npm run sim -- [options]
   --drain-ms MS        how long a simulated drain takes (default 300)
   --failure-rate F     share of drains and remediations that fail, 0-1 (default 0.05)
   --no-pipeline        only write events; do not run the simulated consumers
+  --backfill-events N  instead of a live run: write N events of processed history, then exit
+  --backfill-days D    spread the backfill over the last D days (default 30)
   --allow-real-data    write even into a datastore holding events the simulator did not write
 The datastore comes from DATABASE_URL (or DATASTORE_* / MONGODB_*), as for the dashboard.`;
 
@@ -34,10 +36,12 @@ export function parseDuration(raw: string): number {
 
 export interface CliOptions extends SimulatorOptions {
   durationMs?: number;
+  backfillEvents?: number;
+  backfillDays: number;
 }
 
 export function parseSimulatorArgs(args: string[]): CliOptions {
-  const options: CliOptions = { seed: 1, nodes: 48, rate: 20, pipeline: true, settings: {} };
+  const options: CliOptions = { seed: 1, nodes: 48, rate: 20, pipeline: true, settings: {}, backfillDays: 30 };
   for (let i = 0; i < args.length; i += 1) {
     const flag = args[i];
     const value = () => {
@@ -59,6 +63,8 @@ export function parseSimulatorArgs(args: string[]): CliOptions {
         break;
       }
       case '--no-pipeline': options.pipeline = false; break;
+      case '--backfill-events': options.backfillEvents = number('--backfill-events', value(), 1, 100_000_000, true); break;
+      case '--backfill-days': options.backfillDays = number('--backfill-days', value(), 0.001, 365, false); break;
       case '--allow-real-data': options.allowRealData = true; break;
       default: throw new SimulatorUsageError(`unknown option ${JSON.stringify(flag)}`);
     }
