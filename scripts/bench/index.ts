@@ -1,4 +1,4 @@
-// `npm run bench [-- --quick] [-- --only change-detection|ingest]`: every speed claim of the store
+// `npm run bench [-- --quick] [-- --only change-detection|ingest|simulator]`: every speed claim of the store
 // SDK measured beside a baseline in the same run (the machines are shared and noisy: compare the
 // ratios). Writes bench-results/results.json and bench-results/results.md.
 import { mkdir, writeFile } from 'node:fs/promises';
@@ -8,6 +8,7 @@ import path from 'node:path';
 import { benchDatabase } from './bench-database';
 import { changeDetection, type LatencyRow } from './change-detection';
 import { ingest, type IngestResult } from './ingest';
+import { simulatorBench } from './simulator';
 
 const quick = process.argv.includes('--quick');
 const only = process.argv.includes('--only') ? process.argv[process.argv.indexOf('--only') + 1] : undefined;
@@ -53,6 +54,19 @@ async function main(): Promise<void> {
       const rows = await changeDetection(database, { quick });
       results.changeDetection = rows;
       report.push('## Change detection, commit to feed', '', ...latencyTable(rows), '', 'Goal: p99 within 3× the raw NOTIFY round trip and under 50 ms at 1,000 events/s.', '');
+    }
+    if (!only || only === 'simulator') {
+      console.log('simulator (backfill, steady rate)…');
+      const result = await simulatorBench(database, { quick });
+      results.simulator = result;
+      const raw = (results.ingest as IngestResult | undefined)?.rawPerSecond;
+      report.push(
+        '## Simulator', '',
+        '| backfill events (10,000 nodes, 30 days) | backfill events/s | raw multi-row INSERT events/s (ingest, same run) | live rate target / achieved (events/s, pipeline on) | pipeline documents behind at the end |',
+        '|---|---|---|---|---|',
+        `| ${result.backfillEvents} | ${result.backfillPerSecond} | ${raw ?? 'not run'} | ${result.steadyTarget} / ${result.steadyAchieved} | ${Object.entries(result.pipelineDocumentsBehindAtEnd).map(([name, behind]) => `${name} ${behind}`).join(', ')} |`,
+        '',
+      );
     }
   } finally {
     await database.stop();
