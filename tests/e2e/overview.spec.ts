@@ -5,6 +5,17 @@ test('the overview shows the datastore connected and the schema up to date', asy
   await expect(page.getByRole('heading', { name: 'Overview' })).toBeVisible();
   await expect(page.getByTestId('datastore-status')).toHaveText('Connected');
   await expect(page.getByText(/Schema: \d+ migrations applied/)).toBeVisible();
+});
+
+test('npm start shows a living cluster: simulated events arrive and the pipeline consumers keep up', async ({ page }) => {
+  await expect(async () => {
+    await page.goto('/');
+    expect(Number((await page.getByTestId('events-last-hour').textContent())?.replace(/,/g, ''))).toBeGreaterThan(0);
+  }).toPass({ timeout: 30_000 });
+  for (const consumer of ['fault-quarantine', 'node-drainer', 'fault-remediation']) {
+    await expect(page.getByTestId(`consumer-${consumer}`)).toBeVisible();
+    await expect(page.getByTestId(`consumer-${consumer}`)).toContainText('known');
+  }
   await page.screenshot({ path: 'test-results/screenshots/overview.png', fullPage: true });
 });
 
