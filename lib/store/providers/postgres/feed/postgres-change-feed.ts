@@ -178,7 +178,7 @@ export class PostgresChangeFeed implements ChangeFeed {
         if (rows.length === 0) {
           // Rows committed above the horizon wait for an older open transaction to end: look
           // again soon (its end may notify nobody). Otherwise wait for a notification or the poll.
-          await this.sleep(heldBack ? Math.min(1_000, 10 * 2 ** heldBackWaits++) : this.pollIntervalMs);
+          await this.sleep(heldBack ? Math.min(50, 2 * 2 ** heldBackWaits++) : this.pollIntervalMs);
           continue;
         }
         heldBackWaits = 0;
