@@ -26,7 +26,7 @@ export function formatRfc3339Nano(date: Date): string {
   return date.toISOString().replace(/\.(\d*?)0+Z$/, (_, digits: string) => (digits ? `.${digits}Z` : 'Z'));
 }
 
-function encodeTimestamp(timestamp: Timestamp): Json {
+export function encodeTimestamp(timestamp: Timestamp): Json {
   const out: Json = {};
   if (timestamp.seconds) out.seconds = timestamp.seconds;
   if (timestamp.nanos) out.nanos = timestamp.nanos;

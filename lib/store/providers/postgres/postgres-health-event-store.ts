@@ -22,8 +22,8 @@ import type {
 import { EVICTION_STATUSES, QUARANTINE_STATUSES } from '../../model/enums';
 import type { HealthEventWithStatus } from '../../model/health-event';
 import { toHealthEventWithStatus, type NewHealthEvent } from '../../model/new-health-event';
-import type { Timestamp } from '../../model/timestamp';
-import { decodeRow, encodeDocument, insertColumns } from './health-event-codec';
+import { timestampToDate, type Timestamp } from '../../model/timestamp';
+import { decodeRow, encodeDocument, encodeTimestamp, insertColumns } from './health-event-codec';
 import type { PostgresConnection } from './postgres-connection';
 
 export const DEFAULT_MAX_DOCUMENT_BYTES = 1024 * 1024;
@@ -72,17 +72,8 @@ function pageLimit(page?: PageRequest): number {
   return limit;
 }
 
-function timestampJson(timestamp: Timestamp | null | undefined): string | null {
-  if (!timestamp) return null;
-  const out: Record<string, number> = {};
-  if (timestamp.seconds) out.seconds = timestamp.seconds;
-  if (timestamp.nanos) out.nanos = timestamp.nanos;
-  return JSON.stringify(out);
-}
-
-function timestampDate(timestamp: Timestamp | null | undefined): Date | null {
-  return timestamp ? new Date(timestamp.seconds * 1000 + Math.floor(timestamp.nanos / 1e6)) : null;
-}
+const timestampJson = (timestamp: Timestamp | null | undefined) => (timestamp ? JSON.stringify(encodeTimestamp(timestamp)) : null);
+const timestampDate = (timestamp: Timestamp | null | undefined) => (timestamp ? timestampToDate(timestamp) : null);
 
 function assertRecordId(recordId: string): void {
   if (!UUID.test(recordId)) throw new ValidationError('recordId', `must be a UUID (got ${JSON.stringify(recordId).slice(0, 60)})`);

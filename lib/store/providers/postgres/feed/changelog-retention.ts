@@ -4,10 +4,9 @@
 import type { ChangelogRetentionResult } from '../../../datastore';
 import { StoreError } from '../../../errors/store-error';
 import type { PostgresConnection } from '../postgres-connection';
-import { comparePositions, type ChangelogPosition } from './feed-position';
+import { COMMIT_ORDER, comparePositions, type ChangelogPosition } from './feed-position';
 import type { PostgresConsumerRegistry } from './postgres-consumer-registry';
 
-const COMMIT_ORDER = `COALESCE(txid, '0'::xid8)`;
 
 export async function retainChangelog(
   connection: PostgresConnection,

@@ -11,6 +11,9 @@ export interface ChangelogPosition {
 
 export const START: ChangelogPosition = { txid: 0n, id: 0n };
 
+/** SQL for a changelog row's place in commit order; rows from before our migration sort as txid 0. */
+export const COMMIT_ORDER = `COALESCE(txid, '0'::xid8)`;
+
 export function encodePosition(position: ChangelogPosition): string {
   return `${position.txid}/${position.id}`;
 }

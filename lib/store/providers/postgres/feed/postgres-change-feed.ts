@@ -15,13 +15,12 @@ import type { ChangeFeed, ChangeFeedOptions, FeedState } from '../../../feed/cha
 import { decodeRow } from '../health-event-codec';
 import { decodeMaintenanceDocument } from '../maintenance-event-codec';
 import { isConnectionFailure, type PostgresConnection } from '../postgres-connection';
-import { comparePositions, encodePosition, parsePosition, type ChangelogPosition } from './feed-position';
+import { COMMIT_ORDER, comparePositions, encodePosition, parsePosition, type ChangelogPosition } from './feed-position';
 import { NotificationListener } from './notification-listener';
 import type { PostgresConsumerRegistry } from './postgres-consumer-registry';
 
 const TABLES: Record<Collection, string> = { healthEvents: 'health_events', maintenanceEvents: 'maintenance_events' };
 const COLLECTIONS: Record<string, Collection> = { health_events: 'healthEvents', maintenance_events: 'maintenanceEvents' };
-const COMMIT_ORDER = `COALESCE(txid, '0'::xid8)`;
 const HEARTBEAT_MS = 5_000;
 
 interface ChangelogRow {
@@ -198,11 +197,11 @@ export class PostgresChangeFeed implements ChangeFeed {
 
   private async readBatch(): Promise<{ rows: ChangelogRow[]; heldBack: boolean }> {
     const values = [this.position.txid.toString(), this.position.id.toString(), this.tables, this.batchSize];
-    const result = await this.connection.query<ChangelogRow & { held_back: boolean }>(
+    const result = await this.connection.query<ChangelogRow>(
       'feed.read',
       `WITH horizon AS (SELECT pg_snapshot_xmin(pg_current_snapshot()) AS xmin)
        SELECT c.id::text AS id, ${COMMIT_ORDER}::text AS txid, c.table_name, c.record_id, c.operation,
-              c.new_values, c.old_values, c.changed_at, false AS held_back
+              c.new_values, c.old_values, c.changed_at
        FROM datastore_changelog c, horizon
        WHERE (${COMMIT_ORDER}, c.id) > ($1::text::xid8, $2::bigint)
          AND ${COMMIT_ORDER} < horizon.xmin

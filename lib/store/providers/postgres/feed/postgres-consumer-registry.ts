@@ -5,9 +5,8 @@ import type { StartPosition } from '../../../feed/change-feed';
 import { assertConsumerName } from '../../../feed/consumer-name';
 import type { ConsumerLagFigures } from '../../../feed/consumer-lag';
 import type { PostgresConnection } from '../postgres-connection';
-import { encodePosition, START, tokenFor, type ChangelogPosition, type StoredToken } from './feed-position';
+import { COMMIT_ORDER, encodePosition, START, tokenFor, type ChangelogPosition, type StoredToken } from './feed-position';
 
-const COMMIT_ORDER = `COALESCE(txid, '0'::xid8)`;
 /** Counting documents behind stops here; beyond it the figure is reported as "at least". */
 export const DOCUMENTS_BEHIND_CAP = 1_000_000;
 
