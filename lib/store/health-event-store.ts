@@ -1,5 +1,5 @@
 // Reads and writes of health events, the same for every provider.
-import type { EvictionStatus, QuarantineStatus } from './model/enums';
+import type { EvictionStatus, QuarantineStatus, RecommendedAction } from './model/enums';
 import type { HealthEventWithStatus } from './model/health-event';
 import type { NewHealthEvent } from './model/new-health-event';
 import type { Timestamp } from './model/timestamp';
@@ -13,6 +13,11 @@ export interface HealthEventFilter {
   isHealthy?: boolean;
   /** `null` matches events fault-quarantine has not processed. */
   nodeQuarantined?: QuarantineStatus | null;
+  /** `''` matches events node-drainer has not looked at. */
+  evictionStatus?: (EvictionStatus | '')[];
+  /** `null` matches events fault-remediation has not processed. */
+  faultRemediated?: boolean | null;
+  recommendedAction?: RecommendedAction[];
   /** Stored at or after (inclusive). */
   from?: Date;
   /** Stored before (exclusive). */
@@ -87,6 +92,16 @@ export interface HealthEventStore {
   find(filter: HealthEventFilter, page?: PageRequest): Promise<Page<HealthEventWithStatus>>;
   /** The newest event of every node (optionally only the named nodes). */
   latestPerNode(nodeNames?: string[]): Promise<HealthEventWithStatus[]>;
+  /**
+   * The newest event (by generatedTimestamp, then createdAt) of every (node, checkName,
+   * entitiesImpacted) seen: whether each tracked fault is open or recovered. Node-state
+   * projections start from it instead of scanning every event.
+   */
+  latestPerCheck(nodeNames?: string[]): Promise<HealthEventWithStatus[]>;
+  /** Per node, the newest event whose nodeQuarantined is Quarantined, UnQuarantined or Cancelled. */
+  latestQuarantineDecisions(nodeNames?: string[]): Promise<HealthEventWithStatus[]>;
+  /** Events matching the filter, counted per node (nodes with none are absent). */
+  countByNode(filter?: HealthEventFilter): Promise<Map<string, number>>;
   updateQuarantine(recordId: string, update: QuarantineUpdate): Promise<HealthEventWithStatus>;
   updateEviction(recordId: string, update: EvictionUpdate): Promise<HealthEventWithStatus>;
   updateRemediation(recordId: string, update: RemediationUpdate): Promise<HealthEventWithStatus>;

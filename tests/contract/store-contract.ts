@@ -124,6 +124,57 @@ export function defineStoreContract(target: ContractTarget): void {
       expect(Object.fromEntries(latest.map((e) => [e.healthEvent.nodeName, e.healthEvent.message]))).toEqual({ [a]: 'new', [b]: 'only' });
     });
 
+    it('gives the newest event of each tracked check and entity, by generated time, for node-state projections', async () => {
+      const node = unique('checks');
+      const gpu = (value: string) => [{ entityType: 'GPU', entityValue: value }];
+      await store.healthEvents().insertMany([
+        event(node, { entitiesImpacted: gpu('0'), message: 'gpu0 fault', generatedTimestamp: { seconds: 1_763_700_000, nanos: 0 } }),
+        event(node, { entitiesImpacted: gpu('0'), isFatal: false, isHealthy: true, message: 'gpu0 recovered', generatedTimestamp: { seconds: 1_763_700_100, nanos: 0 } }),
+        // Arrives last but was generated first: must not hide the newer fault on gpu1.
+        event(node, { entitiesImpacted: gpu('1'), message: 'gpu1 fault', generatedTimestamp: { seconds: 1_763_700_300, nanos: 0 } }),
+        event(node, { entitiesImpacted: gpu('1'), isFatal: false, isHealthy: true, message: 'gpu1 stale recovery', generatedTimestamp: { seconds: 1_763_700_200, nanos: 0 } }),
+        event(node, { checkName: 'GpuThermalWatch', isFatal: false, message: 'hot', generatedTimestamp: { seconds: 1_763_700_050, nanos: 0 } }),
+      ]);
+      const latest = await store.healthEvents().latestPerCheck([node]);
+      expect(latest.map((e) => e.healthEvent.message).sort()).toEqual(['gpu0 recovered', 'gpu1 fault', 'hot']);
+      expect(await store.healthEvents().latestPerCheck([unique('nobody')])).toEqual([]);
+    });
+
+    it("gives each node's newest quarantine decision and counts events per node", async () => {
+      const [a, b, c] = [unique('decide'), unique('decide'), unique('decide')];
+      const [first, , released, other] = await store.healthEvents().insertMany([
+        event(a, { createdAt: new Date(Date.now() - 3_000) }),
+        event(a, { createdAt: new Date(Date.now() - 2_000) }),
+        event(a, { isFatal: false, isHealthy: true, createdAt: new Date(Date.now() - 1_000) }),
+        event(b),
+        event(c, { isFatal: false }),
+      ]);
+      await store.healthEvents().updateQuarantine(first.recordId, { status: 'Quarantined' });
+      await store.healthEvents().updateQuarantine(released.recordId, { status: 'UnQuarantined' });
+      await store.healthEvents().updateQuarantine(other.recordId, { status: 'Quarantined' });
+      const decisions = await store.healthEvents().latestQuarantineDecisions([a, b, c]);
+      expect(Object.fromEntries(decisions.map((e) => [e.healthEvent.nodeName, e.status.nodeQuarantined]))).toEqual({ [a]: 'UnQuarantined', [b]: 'Quarantined' });
+      const fatal = await store.healthEvents().countByNode({ isFatal: true, from: new Date(Date.now() - 60_000) });
+      expect([fatal.get(a), fatal.get(b), fatal.get(c)]).toEqual([2, 1, undefined]);
+    });
+
+    it('filters by eviction status, remediation outcome and recommended action', async () => {
+      const node = unique('stages');
+      const [waiting, draining, drained, remediated] = await store.healthEvents().insertMany([
+        event(node), event(node), event(node, { recommendedAction: 'NONE' }), event(node, { recommendedAction: 'COMPONENT_RESET' }),
+      ]);
+      await store.healthEvents().updateEviction(draining.recordId, { status: 'InProgress' });
+      await store.healthEvents().updateEviction(drained.recordId, { status: 'Succeeded' });
+      await store.healthEvents().updateRemediation(remediated.recordId, { remediated: false });
+      const ids = async (filter: Parameters<ReturnType<DataStore['healthEvents']>['find']>[0]) =>
+        (await store.healthEvents().find({ nodeName: node, ...filter })).items.map((e) => e.recordId).sort();
+      expect(await ids({ evictionStatus: ['InProgress'] })).toEqual([draining.recordId]);
+      expect(await ids({ evictionStatus: [''] })).toEqual([waiting.recordId, remediated.recordId].sort());
+      expect(await ids({ faultRemediated: false })).toEqual([remediated.recordId]);
+      expect(await ids({ faultRemediated: null })).toEqual([waiting.recordId, draining.recordId, drained.recordId].sort());
+      expect(await ids({ recommendedAction: ['NONE', 'COMPONENT_RESET'] })).toEqual([drained.recordId, remediated.recordId].sort());
+    });
+
     it('applies status updates and keeps them readable', async () => {
       const node = unique('status');
       const [stored] = await store.healthEvents().insertMany([event(node)]);

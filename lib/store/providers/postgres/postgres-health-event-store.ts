@@ -34,6 +34,14 @@ const QUARANTINED = `COALESCE(document->'healtheventstatus'->>'nodequarantined',
 const AGENT = `(document->'healthevent'->>'agent')`;
 const IS_FATAL = `COALESCE((document->'healthevent'->>'isFatal')::boolean, (document->'healthevent'->>'isfatal')::boolean, false)`;
 const IS_HEALTHY = `COALESCE((document->'healthevent'->>'isHealthy')::boolean, (document->'healthevent'->>'ishealthy')::boolean, false)`;
+const EVICTION = `COALESCE(document->'healtheventstatus'->'userpodsevictionstatus'->>'status', document->'healtheventstatus'->'userPodsEvictionStatus'->>'status', '')`;
+// faultremediated is {"value": bool} in NVSentinel's current writers and a plain bool in old documents.
+const REMEDIATED_JSON = `COALESCE(document->'healtheventstatus'->'faultremediated', document->'healtheventstatus'->'faultRemediated')`;
+const REMEDIATED = `(CASE jsonb_typeof(${REMEDIATED_JSON}) WHEN 'boolean' THEN (${REMEDIATED_JSON})::text::boolean WHEN 'object' THEN (${REMEDIATED_JSON}->>'value')::boolean END)`;
+const ENTITIES = `COALESCE(document->'healthevent'->'entitiesImpacted', document->'healthevent'->'entitiesimpacted', '[]'::jsonb)`;
+const GENERATED = (part: 'seconds' | 'nanos') =>
+  `COALESCE((document->'healthevent'->'generatedTimestamp'->>'${part}')::bigint, (document->'healthevent'->'generatedtimestamp'->>'${part}')::bigint, 0)`;
+const DECISIONS = `('Quarantined', 'UnQuarantined', 'Cancelled')`;
 
 const COLUMNS = 'id, created_at, document';
 
@@ -61,6 +69,10 @@ function buildFilter(filter: HealthEventFilter = {}): SqlFilter {
   if (filter.isHealthy !== undefined) sql.add((p) => `${IS_HEALTHY} = ${p}`, filter.isHealthy);
   if (filter.nodeQuarantined === null) sql.clauses.push(`COALESCE(${QUARANTINED}, '') = ''`);
   else if (filter.nodeQuarantined !== undefined) sql.add((p) => `${QUARANTINED} = ${p}`, filter.nodeQuarantined);
+  if (filter.evictionStatus !== undefined) sql.add((p) => `${EVICTION} = ANY(${p}::text[])`, filter.evictionStatus);
+  if (filter.faultRemediated === null) sql.clauses.push(`${REMEDIATED} IS NULL`);
+  else if (filter.faultRemediated !== undefined) sql.add((p) => `${REMEDIATED} = ${p}`, filter.faultRemediated);
+  if (filter.recommendedAction !== undefined) sql.add((p) => `recommended_action = ANY(${p}::text[])`, filter.recommendedAction);
   if (filter.from) sql.add((p) => `created_at >= ${p}`, filter.from);
   if (filter.to) sql.add((p) => `created_at < ${p}`, filter.to);
   return sql;
@@ -183,6 +195,38 @@ export class PostgresHealthEventStore implements HealthEventStore {
       nodeNames ? [nodeNames] : [],
     );
     return result.rows.map(decodeRow);
+  }
+
+  async latestPerCheck(nodeNames?: string[]): Promise<HealthEventWithStatus[]> {
+    const result = await this.connection.query<{ id: string; created_at: Date; document: unknown }>(
+      'healthEvents.latestPerCheck',
+      `SELECT DISTINCT ON (node_name, event_type, ${ENTITIES}) ${COLUMNS} FROM health_events
+       ${nodeNames ? 'WHERE node_name = ANY($1)' : ''}
+       ORDER BY node_name, event_type, ${ENTITIES}, ${GENERATED('seconds')} DESC, ${GENERATED('nanos')} DESC, created_at DESC, id DESC`,
+      nodeNames ? [nodeNames] : [],
+    );
+    return result.rows.map(decodeRow);
+  }
+
+  async latestQuarantineDecisions(nodeNames?: string[]): Promise<HealthEventWithStatus[]> {
+    const result = await this.connection.query<{ id: string; created_at: Date; document: unknown }>(
+      'healthEvents.latestQuarantineDecisions',
+      `SELECT DISTINCT ON (node_name) ${COLUMNS} FROM health_events
+       WHERE ${QUARANTINED} IN ${DECISIONS} ${nodeNames ? 'AND node_name = ANY($1)' : ''}
+       ORDER BY node_name, created_at DESC, id DESC`,
+      nodeNames ? [nodeNames] : [],
+    );
+    return result.rows.map(decodeRow);
+  }
+
+  async countByNode(filter?: HealthEventFilter): Promise<Map<string, number>> {
+    const sql = buildFilter(filter);
+    const result = await this.connection.query<{ node_name: string; n: string }>(
+      'healthEvents.countByNode',
+      `SELECT node_name, count(*) AS n FROM health_events ${sql.where()} GROUP BY node_name`,
+      sql.values,
+    );
+    return new Map(result.rows.map((row) => [row.node_name, Number(row.n)]));
   }
 
   private async updated(operation: string, sql: string, values: unknown[], recordId: string): Promise<HealthEventWithStatus> {
