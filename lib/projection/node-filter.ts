@@ -1,0 +1,50 @@
+// Which nodes a viewer asked for: the Nodes page's filters, kept in the URL and sent with the
+// live subscription, so the server and the browser agree on what "in view" means.
+import { NODE_STATES, type NodeState, type NodeView } from './node-view';
+
+export interface NodeFilter {
+  states?: NodeState[];
+  agent?: string;
+  check?: string;
+  /** Case-insensitive part of the node name. */
+  search?: string;
+}
+
+const MAX_TEXT = 253;
+
+/** Reads a filter from URL search parameters, dropping what is not a known value. */
+export function parseNodeFilter(params: URLSearchParams | Record<string, string | string[] | undefined>): NodeFilter {
+  const get = (key: string): string | undefined => {
+    const value = params instanceof URLSearchParams ? params.get(key) : params[key];
+    const one = Array.isArray(value) ? value[0] : value;
+    return one ? one.slice(0, MAX_TEXT) : undefined;
+  };
+  const states = (get('state') ?? '').split(',').filter((state): state is NodeState => (NODE_STATES as readonly string[]).includes(state));
+  const filter: NodeFilter = {};
+  if (states.length) filter.states = states;
+  const agent = get('agent');
+  const check = get('check');
+  const search = get('q')?.trim();
+  if (agent) filter.agent = agent;
+  if (check) filter.check = check;
+  if (search) filter.search = search;
+  return filter;
+}
+
+/** The URL search string of a filter (without '?'), the inverse of parseNodeFilter. */
+export function nodeFilterToSearch(filter: NodeFilter): string {
+  const params = new URLSearchParams();
+  if (filter.states?.length) params.set('state', filter.states.join(','));
+  if (filter.agent) params.set('agent', filter.agent);
+  if (filter.check) params.set('check', filter.check);
+  if (filter.search) params.set('q', filter.search);
+  return params.toString();
+}
+
+export function matchesNodeFilter(view: NodeView, filter: NodeFilter): boolean {
+  if (filter.states?.length && !filter.states.includes(view.state)) return false;
+  if (filter.agent && !view.agents.includes(filter.agent)) return false;
+  if (filter.check && !view.checks.includes(filter.check)) return false;
+  if (filter.search && !view.name.toLowerCase().includes(filter.search.toLowerCase())) return false;
+  return true;
+}

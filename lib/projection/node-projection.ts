@@ -1,0 +1,251 @@
+// Node state as a projection of the event history, kept incrementally from the change feed.
+//
+// Rules (NVSentinel's, docs/nvsentinel-data-model.md §2):
+//  - every (check, entities) pair tracks its newest event by generatedTimestamp; the node is
+//    unhealthy while any pair's newest event is unhealthy;
+//  - fault-quarantine's decisions open and close sessions: Quarantined opens one on its event,
+//    UnQuarantined closes it (every tracked check recovered), Cancelled is a release by hand;
+//  - inside a session the quarantining event's eviction and remediation status give the state:
+//    quarantined -> draining -> remediating -> remediated, or drain-failed / remediation-failed.
+// Events that arrive older (by generatedTimestamp) than what was applied for the same check and
+// entities are out of order: they are counted, listed and do not overwrite the newer state.
+import type { ChangeEvent, HealthEventWithStatus } from '../store';
+import { timestampToDate } from '../store';
+import { NODE_STATES, type NodeState, type NodeView, type QuarantineSession } from './node-view';
+
+interface CheckState {
+  checkName: string;
+  unhealthy: boolean;
+  generatedMs: number;
+}
+
+interface NodeRecord {
+  name: string;
+  checks: Map<string, CheckState>;
+  agents: Set<string>;
+  session: QuarantineSession | null;
+  releasedAt: number | null;
+  lastEventAt: number | null;
+  lastCheck: string | null;
+  fatalCount: number;
+  /** Manual quarantines stored but not yet decided by fault-quarantine. */
+  requested: Set<string>;
+  view: NodeView | null;
+  viewJson: string;
+}
+
+export interface OutOfOrderArrival {
+  nodeName: string;
+  checkName: string;
+  entities: string;
+  recordId: string;
+  /** The late event's generatedTimestamp (ms). */
+  generatedAt: number;
+  /** The newer generatedTimestamp already applied for the same check and entities (ms). */
+  appliedAt: number;
+  receivedAt: number;
+}
+
+export interface ProjectionSnapshot {
+  /** Newest event per (node, check, entities): HealthEventStore.latestPerCheck(). */
+  latestPerCheck: HealthEventWithStatus[];
+  /** HealthEventStore.latestQuarantineDecisions(). */
+  decisions: HealthEventWithStatus[];
+  /** HealthEventStore.latestPerNode(). */
+  latestPerNode: HealthEventWithStatus[];
+  /** HealthEventStore.countByNode({ isFatal: true }). */
+  fatalCounts: Map<string, number>;
+}
+
+const OUT_OF_ORDER_KEPT = 200;
+
+const entitiesKey = (event: HealthEventWithStatus) =>
+  event.healthEvent.entitiesImpacted.map((entity) => `${entity.entityType}:${entity.entityValue}`).join(',');
+const generatedMs = (event: HealthEventWithStatus) =>
+  event.healthEvent.generatedTimestamp ? timestampToDate(event.healthEvent.generatedTimestamp).getTime() : event.createdAt.getTime();
+const isManual = (event: HealthEventWithStatus) => event.healthEvent.quarantineOverrides?.force === true && !event.healthEvent.quarantineOverrides.skip;
+
+function sessionFrom(event: HealthEventWithStatus): QuarantineSession {
+  const { healthEvent, status } = event;
+  return {
+    recordId: event.recordId,
+    since: event.createdAt.getTime(),
+    manual: isManual(event),
+    reason: healthEvent.message,
+    actor: healthEvent.metadata.creator_id ?? null,
+    checkName: healthEvent.checkName,
+    recommendedAction: healthEvent.recommendedAction,
+    eviction: status.userPodsEvictionStatus.status,
+    evictionMessage: status.userPodsEvictionStatus.message,
+    remediated: status.faultRemediated,
+  };
+}
+
+export function sessionState(session: QuarantineSession): NodeState {
+  switch (session.eviction) {
+    case 'InProgress':
+      return 'draining';
+    case 'Failed':
+      return 'drain-failed';
+    case 'Succeeded':
+    case 'AlreadyDrained':
+      if (session.remediated === true) return 'remediated';
+      if (session.remediated === false) return 'remediation-failed';
+      // NVSentinel's fault-remediation skips NONE and UNKNOWN: the node stays quarantined, drained.
+      return session.recommendedAction === 'NONE' || session.recommendedAction === 'UNKNOWN' ? 'quarantined' : 'remediating';
+    default:
+      return 'quarantined';
+  }
+}
+
+export class NodeProjection {
+  private readonly nodes = new Map<string, NodeRecord>();
+  private readonly lateArrivals: OutOfOrderArrival[] = [];
+  private lateCount = 0;
+
+  /** Replaces everything with a snapshot read from the store. */
+  load(snapshot: ProjectionSnapshot, now = Date.now()): void {
+    this.nodes.clear();
+    for (const event of snapshot.latestPerCheck) this.trackCheck(this.record(event.healthEvent.nodeName), event, now, false);
+    for (const event of snapshot.latestPerNode) {
+      const node = this.record(event.healthEvent.nodeName);
+      node.lastEventAt = event.createdAt.getTime();
+      node.lastCheck = event.healthEvent.checkName;
+    }
+    for (const [name, count] of snapshot.fatalCounts) this.record(name).fatalCount = count;
+    for (const event of snapshot.decisions) {
+      const node = this.record(event.healthEvent.nodeName);
+      if (event.status.nodeQuarantined === 'Quarantined') node.session = sessionFrom(event);
+      if (event.status.nodeQuarantined === 'Cancelled') node.releasedAt = event.createdAt.getTime();
+    }
+    for (const node of this.nodes.values()) this.refresh(node, estimateSince(node, now));
+  }
+
+  /** Applies one change; returns the names of nodes whose view changed. */
+  apply(change: ChangeEvent, now = Date.now()): string[] {
+    if (change.collection !== 'healthEvents' || !change.document) return [];
+    const event = change.document;
+    const node = this.record(event.healthEvent.nodeName);
+    if (change.operation === 'insert') {
+      node.agents.add(event.healthEvent.agent);
+      node.lastEventAt = Math.max(node.lastEventAt ?? 0, event.createdAt.getTime());
+      if (node.lastEventAt === event.createdAt.getTime()) node.lastCheck = event.healthEvent.checkName;
+      if (event.healthEvent.isFatal) node.fatalCount += 1;
+      this.trackCheck(node, event, now, true);
+    }
+    this.applyStatus(node, event, change.before, now);
+    return this.refresh(node, now) ? [node.name] : [];
+  }
+
+  get(name: string): NodeView | undefined {
+    return this.nodes.get(name)?.view ?? undefined;
+  }
+
+  views(): NodeView[] {
+    return [...this.nodes.values()].map((node) => node.view!).filter(Boolean);
+  }
+
+  counts(): Record<NodeState, number> {
+    const counts = Object.fromEntries(NODE_STATES.map((state) => [state, 0])) as Record<NodeState, number>;
+    for (const node of this.nodes.values()) if (node.view) counts[node.view.state] += 1;
+    return counts;
+  }
+
+  outOfOrder(): { total: number; recent: OutOfOrderArrival[] } {
+    return { total: this.lateCount, recent: [...this.lateArrivals] };
+  }
+
+  get size(): number {
+    return this.nodes.size;
+  }
+
+  private record(name: string): NodeRecord {
+    let node = this.nodes.get(name);
+    if (!node) {
+      node = { name, checks: new Map(), agents: new Set(), session: null, releasedAt: null, lastEventAt: null, lastCheck: null, fatalCount: 0, requested: new Set(), view: null, viewJson: '' };
+      this.nodes.set(name, node);
+    }
+    return node;
+  }
+
+  private trackCheck(node: NodeRecord, event: HealthEventWithStatus, now: number, live: boolean): void {
+    const { healthEvent } = event;
+    node.agents.add(healthEvent.agent);
+    if (isManual(event)) {
+      if (!event.status.nodeQuarantined) node.requested.add(event.recordId);
+      return; // an operator's quarantine is not a health fault of its own
+    }
+    const entities = entitiesKey(event);
+    const key = `${healthEvent.checkName}|${entities}`;
+    const generated = generatedMs(event);
+    const current = node.checks.get(key);
+    if (current && current.generatedMs > generated) {
+      if (live) {
+        this.lateCount += 1;
+        this.lateArrivals.unshift({ nodeName: node.name, checkName: healthEvent.checkName, entities, recordId: event.recordId, generatedAt: generated, appliedAt: current.generatedMs, receivedAt: now });
+        this.lateArrivals.length = Math.min(this.lateArrivals.length, OUT_OF_ORDER_KEPT);
+      }
+      return;
+    }
+    node.checks.set(key, { checkName: healthEvent.checkName, unhealthy: !healthEvent.isHealthy, generatedMs: generated });
+  }
+
+  private applyStatus(node: NodeRecord, event: HealthEventWithStatus, before: HealthEventWithStatus | null, now: number): void {
+    const decision = event.status.nodeQuarantined;
+    if (decision) node.requested.delete(event.recordId);
+    const changed = decision !== (before?.status.nodeQuarantined ?? null);
+    const session = node.session;
+    if (changed && decision === 'Quarantined' && (!session || event.createdAt.getTime() >= session.since)) {
+      node.session = sessionFrom(event);
+      node.releasedAt = null;
+      return;
+    }
+    if (changed && decision === 'UnQuarantined') {
+      node.session = null;
+      node.releasedAt = null;
+      return;
+    }
+    if (changed && decision === 'Cancelled' && session) {
+      node.session = null;
+      node.releasedAt = now;
+      return;
+    }
+    if (session?.recordId === event.recordId) node.session = sessionFrom(event);
+  }
+
+  /** Recomputes the node's view; true when it changed. */
+  private refresh(node: NodeRecord, since: number): boolean {
+    const openFaults = [...node.checks.values()].filter((check) => check.unhealthy).length;
+    const state: NodeState = node.session ? sessionState(node.session) : node.releasedAt !== null ? 'released' : openFaults > 0 ? 'unhealthy' : 'healthy';
+    const view: NodeView = {
+      name: node.name,
+      state,
+      stateSince: node.view && node.view.state === state ? node.view.stateSince : since,
+      lastEventAt: node.lastEventAt,
+      lastCheck: node.lastCheck,
+      fatalCount: node.fatalCount,
+      openFaults,
+      agents: [...node.agents].sort(),
+      checks: [...new Set([...node.checks.values()].map((check) => check.checkName))].sort(),
+      session: node.session,
+      releasedAt: node.releasedAt,
+      quarantineRequested: node.requested.size > 0,
+    };
+    const json = JSON.stringify(view);
+    if (json === node.viewJson) return false;
+    node.view = view;
+    node.viewJson = json;
+    return true;
+  }
+}
+
+/** At load, when each node entered its state, from the timestamps its events carry. */
+function estimateSince(node: NodeRecord, now: number): number {
+  if (node.session) return node.session.since;
+  if (node.releasedAt !== null) return node.releasedAt;
+  const checks = [...node.checks.values()];
+  const open = checks.filter((check) => check.unhealthy).map((check) => check.generatedMs);
+  if (open.length) return Math.min(...open);
+  const recovered = checks.map((check) => check.generatedMs);
+  return recovered.length ? Math.max(...recovered) : node.lastEventAt ?? now;
+}

@@ -1,0 +1,151 @@
+import { describe, expect, it } from 'vitest';
+
+import { NodeProjection } from '@/lib/projection/node-projection';
+import { matchesNodeFilter, nodeFilterToSearch, parseNodeFilter } from '@/lib/projection/node-filter';
+import { offeredAction } from '@/lib/projection/node-view';
+import type { ChangeEvent, HealthEvent, HealthEventStatus, HealthEventWithStatus } from '@/lib/store';
+
+let sequence = 0;
+const T0 = Date.UTC(2026, 10, 22, 8, 0, 0);
+
+function stored(node: string, fields: Partial<HealthEvent> = {}, at = T0 + sequence * 1000): HealthEventWithStatus {
+  sequence += 1;
+  return {
+    recordId: `00000000-0000-4000-8000-${String(sequence).padStart(12, '0')}`,
+    createdAt: new Date(at),
+    healthEvent: {
+      version: 1, agent: 'syslog-health-monitor', componentClass: 'GPU', checkName: 'SysLogsXIDError', isFatal: true, isHealthy: false,
+      message: 'XID 79', recommendedAction: 'RESTART_BM', errorCode: ['79'], entitiesImpacted: [{ entityType: 'GPU', entityValue: '0' }],
+      metadata: {}, generatedTimestamp: { seconds: Math.floor(at / 1000), nanos: 0 }, nodeName: node, quarantineOverrides: null,
+      drainOverrides: null, processingStrategy: 'EXECUTE_REMEDIATION', id: '', customRecommendedAction: '', ...fields,
+    },
+    status: { nodeQuarantined: null, quarantineFinishTimestamp: null, userPodsEvictionStatus: { status: '', message: '' }, drainFinishTimestamp: null, faultRemediated: null, lastRemediationTimestamp: null, spanIds: {} },
+  };
+}
+
+const inserted = (document: HealthEventWithStatus): ChangeEvent => ({ position: `p${sequence}`, operation: 'insert', collection: 'healthEvents', recordId: document.recordId, committedAt: document.createdAt, document, before: null });
+
+function updated(document: HealthEventWithStatus, status: Partial<HealthEventStatus>): { change: ChangeEvent; after: HealthEventWithStatus } {
+  const after = { ...document, status: { ...document.status, ...status } };
+  return { after, change: { position: `p${sequence++}`, operation: 'update', collection: 'healthEvents', recordId: document.recordId, committedAt: new Date(), document: after, before: document } };
+}
+
+describe('node projection', () => {
+  it('follows a fatal fault through quarantine, drain and remediation, reporting each change once', () => {
+    const projection = new NodeProjection();
+    const fault = stored('gpu-a');
+    expect(projection.apply(inserted(fault))).toEqual(['gpu-a']);
+    expect(projection.get('gpu-a')).toMatchObject({ state: 'unhealthy', openFaults: 1, fatalCount: 1 });
+
+    let step = updated(fault, { nodeQuarantined: 'Quarantined' });
+    expect(projection.apply(step.change)).toEqual(['gpu-a']);
+    expect(projection.get('gpu-a')?.state).toBe('quarantined');
+    expect(offeredAction(projection.get('gpu-a')!)).toBe('release');
+
+    step = updated(step.after, { userPodsEvictionStatus: { status: 'InProgress', message: '' } });
+    projection.apply(step.change);
+    expect(projection.get('gpu-a')?.state).toBe('draining');
+    step = updated(step.after, { userPodsEvictionStatus: { status: 'Succeeded', message: '' } });
+    projection.apply(step.change);
+    expect(projection.get('gpu-a')?.state).toBe('remediating');
+    step = updated(step.after, { faultRemediated: true });
+    projection.apply(step.change);
+    expect(projection.get('gpu-a')?.state).toBe('remediated');
+    // A tracing-span-only write changes nothing a viewer sees: no diff.
+    expect(projection.apply(updated(step.after, { spanIds: { 'fault-remediation': 'x' } }).change)).toEqual([]);
+  });
+
+  it('shows failed drains and remediations, and keeps a node whose action is NONE quarantined once drained', () => {
+    const projection = new NodeProjection();
+    const drainFails = stored('gpu-b');
+    const remediationFails = stored('gpu-c');
+    const noAction = stored('gpu-d', { recommendedAction: 'NONE' });
+    for (const event of [drainFails, remediationFails, noAction]) projection.apply(inserted(event));
+    projection.apply(updated(drainFails, { nodeQuarantined: 'Quarantined', userPodsEvictionStatus: { status: 'Failed', message: 'timeout' } }).change);
+    projection.apply(updated(remediationFails, { nodeQuarantined: 'Quarantined', userPodsEvictionStatus: { status: 'Succeeded', message: '' }, faultRemediated: false }).change);
+    projection.apply(updated(noAction, { nodeQuarantined: 'Quarantined', userPodsEvictionStatus: { status: 'Succeeded', message: '' } }).change);
+    expect(['gpu-b', 'gpu-c', 'gpu-d'].map((name) => projection.get(name)?.state)).toEqual(['drain-failed', 'remediation-failed', 'quarantined']);
+    expect(projection.get('gpu-b')?.session?.evictionMessage).toBe('timeout');
+    expect(projection.counts()).toMatchObject({ 'drain-failed': 1, 'remediation-failed': 1, quarantined: 1, healthy: 0 });
+  });
+
+  it('returns to healthy when fault-quarantine releases the node, and shows a release by hand', () => {
+    const projection = new NodeProjection();
+    const fault = stored('gpu-e');
+    projection.apply(inserted(fault));
+    const quarantined = updated(fault, { nodeQuarantined: 'Quarantined' });
+    projection.apply(quarantined.change);
+    const recovery = stored('gpu-e', { isFatal: false, isHealthy: true, message: 'recovered' });
+    projection.apply(inserted(recovery));
+    projection.apply(updated(recovery, { nodeQuarantined: 'UnQuarantined' }).change);
+    expect(projection.get('gpu-e')).toMatchObject({ state: 'healthy', openFaults: 0, session: null });
+    expect(offeredAction(projection.get('gpu-e')!)).toBe('quarantine');
+
+    const second = stored('gpu-e', { message: 'again' });
+    projection.apply(inserted(second));
+    const again = updated(second, { nodeQuarantined: 'Quarantined' });
+    projection.apply(again.change);
+    expect(projection.get('gpu-e')?.session?.reason).toBe('again');
+    projection.apply(updated(again.after, { nodeQuarantined: 'Cancelled' }).change);
+    expect(projection.get('gpu-e')?.state).toBe('released');
+    expect(projection.get('gpu-e')?.releasedAt).not.toBeNull();
+  });
+
+  it('applies events in generated order: a late, older recovery does not clear a newer fault, and is listed', () => {
+    const projection = new NodeProjection();
+    projection.apply(inserted(stored('gpu-f', { message: 'fault' }, T0 + 10_000)));
+    const stale = stored('gpu-f', { isFatal: false, isHealthy: true }, T0 + 20_000);
+    stale.healthEvent.generatedTimestamp = { seconds: Math.floor(T0 / 1000) + 5, nanos: 0 };
+    expect(projection.apply(inserted(stale))).toEqual(['gpu-f']); // last event and time changed, state did not
+    expect(projection.get('gpu-f')).toMatchObject({ state: 'unhealthy', openFaults: 1 });
+    expect(projection.outOfOrder()).toMatchObject({ total: 1, recent: [{ nodeName: 'gpu-f', checkName: 'SysLogsXIDError', entities: 'GPU:0' }] });
+  });
+
+  it('marks a manual quarantine as requested until fault-quarantine acts, without counting it as a fault', () => {
+    const projection = new NodeProjection();
+    const manual = stored('gpu-g', { agent: 'sentinel-console', checkName: 'ManualQuarantine', isFatal: false, recommendedAction: 'NONE', message: 'bad fan', metadata: { creator_id: 'ops@example.com' }, quarantineOverrides: { force: true, skip: false } });
+    projection.apply(inserted(manual));
+    expect(projection.get('gpu-g')).toMatchObject({ state: 'healthy', quarantineRequested: true, openFaults: 0 });
+    expect(offeredAction(projection.get('gpu-g')!)).toBeNull();
+    projection.apply(updated(manual, { nodeQuarantined: 'Quarantined' }).change);
+    expect(projection.get('gpu-g')).toMatchObject({ state: 'quarantined', quarantineRequested: false, session: { manual: true, reason: 'bad fan', actor: 'ops@example.com' } });
+  });
+
+  it('loads the same views from a store snapshot as it keeps live', () => {
+    const live = new NodeProjection();
+    const fault = stored('gpu-h');
+    const thermal = stored('gpu-h', { checkName: 'GpuThermalWatch', isFatal: false });
+    const other = stored('gpu-i', { isFatal: false, isHealthy: true });
+    for (const event of [fault, thermal, other]) live.apply(inserted(event));
+    const quarantined = updated(fault, { nodeQuarantined: 'Quarantined', userPodsEvictionStatus: { status: 'InProgress', message: '' } });
+    live.apply(quarantined.change);
+
+    const loaded = new NodeProjection();
+    loaded.load({
+      latestPerCheck: [quarantined.after, thermal, other],
+      decisions: [quarantined.after],
+      latestPerNode: [thermal, other],
+      fatalCounts: new Map([['gpu-h', 1]]),
+    });
+    const comparable = (projection: NodeProjection) => projection.views().map(({ stateSince: _ignored, ...view }) => view).sort((a, b) => a.name.localeCompare(b.name));
+    expect(comparable(loaded)).toEqual(comparable(live));
+    expect(loaded.get('gpu-h')?.state).toBe('draining');
+  });
+});
+
+describe('node filter', () => {
+  const view = { name: 'GPU-Node-12', state: 'draining', agents: ['syslog-health-monitor'], checks: ['SysLogsXIDError'] } as never;
+
+  it('reads state, agent, check and search from the URL and writes them back', () => {
+    const filter = parseNodeFilter(new URLSearchParams('state=draining,bogus,quarantined&agent=syslog-health-monitor&q=node-1'));
+    expect(filter).toEqual({ states: ['draining', 'quarantined'], agent: 'syslog-health-monitor', search: 'node-1' });
+    expect(parseNodeFilter(new URLSearchParams(nodeFilterToSearch(filter)))).toEqual(filter);
+  });
+
+  it('matches on every given field, search ignoring case', () => {
+    expect(matchesNodeFilter(view, { states: ['draining'], search: 'node-12' })).toBe(true);
+    expect(matchesNodeFilter(view, { states: ['healthy'] })).toBe(false);
+    expect(matchesNodeFilter(view, { check: 'GpuThermalWatch' })).toBe(false);
+    expect(matchesNodeFilter(view, { agent: 'syslog-health-monitor' })).toBe(true);
+  });
+});
