@@ -1,0 +1,269 @@
+// The live hub: one change feed per server process, feeding the node projection and every
+// connected browser. Framework-free, so tests and benchmarks run it without Next.js.
+//
+// Start-up: the hub's consumer is moved to the head of the feed, then the projection is loaded
+// from the store's snapshot queries, then the feed is followed from that head. A change committed
+// between the two steps is applied on top of a snapshot that may already hold it: the projection
+// tolerates that (the same state again), except that such an event's fatal count can be counted
+// twice, once, at start.
+//
+// Every 100 ms the nodes that changed are handed to each client as one batch (coalesced), with a
+// sequence id; the last few thousand batches are kept so a browser that reconnects with
+// Last-Event-ID gets exactly the nodes that changed meanwhile, or the whole set when that is older.
+import os from 'node:os';
+
+import { NodeProjection } from '../projection/node-projection';
+import { parseNodeFilter, type NodeFilter } from '../projection/node-filter';
+import type { NodeView } from '../projection/node-view';
+import { ConsumerLagMonitor, type ChangeFeed, type ConsumerLag, type DataStore } from '../store';
+import type { ConsumerLagView, LiveStatusMessage, LiveTopic, PipelineMessage } from './live-messages';
+import { SseConnection } from './sse-connection';
+import { ThroughputCounter } from './throughput-counter';
+
+export interface LiveHubOptions {
+  /** The hub's consumer name (one per server process). */
+  consumer?: string;
+  flushMs?: number;
+  pipelineSampleMs?: number;
+  heartbeatMs?: number;
+  /** Batches kept for resuming with Last-Event-ID. */
+  resumeWindow?: number;
+  onError?: (error: unknown) => void;
+}
+
+export interface LiveConnectRequest {
+  topics: LiveTopic[];
+  filter?: NodeFilter;
+  lastEventId?: string | null;
+}
+
+const toMs = (date: Date | null) => (date ? date.getTime() : null);
+
+export function consumerLagView(lag: ConsumerLag): ConsumerLagView {
+  return {
+    consumer: lag.consumer,
+    status: lag.status,
+    statusReason: lag.statusReason,
+    position: lag.position,
+    positionKnown: lag.positionKnown,
+    positionLost: lag.positionLost ? { at: lag.positionLost.at.getTime(), reason: lag.positionLost.reason } : null,
+    lagSeconds: lag.lagSeconds,
+    documentsBehind: lag.documentsBehind,
+    documentsBehindCapped: lag.documentsBehindCapped,
+    documentsBehindEstimated: lag.documentsBehindEstimated === true,
+    lastAckAt: toMs(lag.lastAckAt),
+    lastSeenAt: toMs(lag.lastSeenAt),
+    catchUpSeconds: lag.catchUpSeconds,
+    history: lag.history.map((sample) => ({ at: sample.at.getTime(), lagSeconds: sample.lagSeconds, documentsBehind: sample.documentsBehind })),
+  };
+}
+
+export function defaultHubConsumer(): string {
+  return `sentinel-console-live-${os.hostname()}`.slice(0, 100);
+}
+
+export class LiveHub {
+  readonly projection = new NodeProjection();
+  readonly consumer: string;
+  private readonly connections = new Set<SseConnection>();
+  private readonly batches: { id: number; names: string[] }[] = [];
+  private changed = new Set<string>();
+  private sequence = Date.now() * 1000;
+  private feed?: ChangeFeed;
+  private feedState: LiveStatusMessage['feed'] = 'starting';
+  private readonly monitor: ConsumerLagMonitor;
+  private latestPipeline?: PipelineMessage;
+  private readonly throughput = new ThroughputCounter();
+  private timers: NodeJS.Timeout[] = [];
+  private lastPosition?: string;
+  private ready?: Promise<void>;
+  private stopped = false;
+  private readonly options: Required<Omit<LiveHubOptions, 'onError'>> & Pick<LiveHubOptions, 'onError'>;
+
+  constructor(private readonly store: DataStore, options: LiveHubOptions = {}) {
+    this.options = { consumer: defaultHubConsumer(), flushMs: 100, pipelineSampleMs: 2_000, heartbeatMs: 15_000, resumeWindow: 3_000, ...options };
+    this.consumer = this.options.consumer;
+    this.monitor = new ConsumerLagMonitor(() => store.consumers().lag());
+  }
+
+  /** Loads the projection and starts following the feed; resolves once the projection is loaded. */
+  start(): Promise<void> {
+    this.ready ??= this.begin().catch(async (error) => {
+      // Let the next request try again (the datastore may be starting).
+      this.ready = undefined;
+      await this.feed?.close().catch(() => {});
+      this.feed = undefined;
+      throw error;
+    });
+    return this.ready;
+  }
+
+  private async begin(): Promise<void> {
+    const consumers = this.store.consumers();
+    await consumers.register(this.consumer, { startAt: 'now' });
+    // A restarted hub reloads its snapshot, so the backlog since it last ran is not needed.
+    await consumers.restart(this.consumer, { startAt: 'now' });
+    this.feed = await this.store.changes(this.consumer, {
+      collections: ['healthEvents'],
+      onStateChange: (state) => {
+        this.feedState = state;
+        this.broadcastStatus();
+      },
+    });
+    await this.loadSnapshot();
+    void this.follow(this.feed);
+    this.timers = [
+      setInterval(() => this.flush(), this.options.flushMs),
+      setInterval(() => void this.samplePipeline(), this.options.pipelineSampleMs),
+      setInterval(() => this.rollThroughput(), 1_000),
+      setInterval(() => this.heartbeat(), this.options.heartbeatMs),
+    ];
+    for (const timer of this.timers) timer.unref();
+    void this.samplePipeline();
+  }
+
+  private async loadSnapshot(): Promise<void> {
+    const events = this.store.healthEvents();
+    const [latestPerCheck, decisions, latestPerNode, fatalCounts] = await Promise.all([
+      events.latestPerCheck(),
+      events.latestQuarantineDecisions(),
+      events.latestPerNode(),
+      events.countByNode({ isFatal: true }),
+    ]);
+    this.projection.load({ latestPerCheck, decisions, latestPerNode, fatalCounts });
+  }
+
+  private async follow(feed: ChangeFeed): Promise<void> {
+    try {
+      for await (const change of feed) {
+        for (const name of this.projection.apply(change)) this.changed.add(name);
+        if (change.collection === 'healthEvents' && change.document) {
+          if (change.operation === 'insert') this.throughput.count(change.document);
+          const topic: LiveTopic = `node:${change.document.healthEvent.nodeName}`;
+          const message = { nodeName: change.document.healthEvent.nodeName, operation: change.operation === 'insert' ? 'insert' as const : 'update' as const, recordId: change.recordId };
+          for (const connection of this.connections) if (connection.wants(topic)) connection.nodeEvent(this.sequence + 1, message);
+        }
+        this.lastPosition = change.position;
+      }
+    } catch (error) {
+      this.options.onError?.(error);
+      this.feedState = 'closed';
+      this.broadcastStatus();
+    }
+  }
+
+  /** Hands every client the nodes changed since the last flush, as one batch each. */
+  private flush(): void {
+    if (this.changed.size > 0) {
+      const names = [...this.changed];
+      this.changed = new Set();
+      this.sequence += 1;
+      this.batches.push({ id: this.sequence, names });
+      if (this.batches.length > this.options.resumeWindow) this.batches.shift();
+      for (const connection of this.connections) connection.nodesChanged(names);
+    }
+    const source = this.source();
+    for (const connection of this.connections) connection.flush(this.sequence, source);
+    if (this.lastPosition && this.feed) {
+      const position = this.lastPosition;
+      this.lastPosition = undefined;
+      this.feed.ack(position).catch((error) => this.options.onError?.(error));
+    }
+  }
+
+  private source() {
+    return { view: (name: string) => this.projection.get(name), counts: () => this.projection.counts() };
+  }
+
+  private async samplePipeline(): Promise<void> {
+    try {
+      const lags = await this.monitor.sample();
+      this.latestPipeline = { at: Date.now(), consumers: lags.map(consumerLagView), outOfOrderTotal: this.projection.outOfOrder().total };
+      this.sequence += 1;
+      for (const connection of this.connections) if (connection.wants('pipeline')) connection.offer('pipeline', this.sequence, this.latestPipeline);
+    } catch (error) {
+      this.options.onError?.(error);
+    }
+  }
+
+  private rollThroughput(): void {
+    const second = this.throughput.roll();
+    this.sequence += 1;
+    for (const connection of this.connections) if (connection.wants('throughput')) connection.offer('throughput', this.sequence, second);
+  }
+
+  private heartbeat(): void {
+    this.sequence += 1;
+    for (const connection of this.connections) connection.offer('heartbeat', this.sequence, { at: Date.now() });
+  }
+
+  private statusMessage(): LiveStatusMessage {
+    return { feed: this.feedState, provider: this.store.provider };
+  }
+
+  private broadcastStatus(): void {
+    this.sequence += 1;
+    for (const connection of this.connections) connection.offer('status', this.sequence, this.statusMessage());
+  }
+
+  /** The newest pipeline reading (null until the first sample). */
+  pipeline(): PipelineMessage | null {
+    return this.latestPipeline ?? null;
+  }
+
+  status(): LiveStatusMessage & { clients: number } {
+    return { ...this.statusMessage(), clients: this.connections.size };
+  }
+
+  nodes(): NodeView[] {
+    return this.projection.views();
+  }
+
+  /** A new SSE client. Resumes from Last-Event-ID when the hub still has every batch since it. */
+  async connect(request: LiveConnectRequest): Promise<SseConnection> {
+    await this.start();
+    const topics = new Set(request.topics);
+    const filter = request.filter ?? {};
+    const lastId = request.lastEventId ? Number(request.lastEventId) : NaN;
+    const oldest = this.batches[0]?.id ?? this.sequence + 1;
+    const resumable = Number.isFinite(lastId) && lastId <= this.sequence && lastId >= oldest - 1;
+    const connection = new SseConnection({ topics, filter }, (closed) => this.connections.delete(closed));
+    connection.writeRetry(1_000);
+    this.connections.add(connection);
+    connection.offer('status', this.sequence, this.statusMessage());
+    if (this.latestPipeline && topics.has('pipeline')) connection.offer('pipeline', this.sequence, this.latestPipeline);
+    if (topics.has('nodes')) {
+      if (resumable) {
+        // The client holds the set as it was at lastId: send what changed since, as a diff.
+        const missed = new Set(this.batches.filter((batch) => batch.id > lastId).flatMap((batch) => batch.names));
+        connection.assumeVisible(this.nodes().filter((view) => !missed.has(view.name)), missed);
+        connection.nodesChanged(missed);
+      } else {
+        connection.sendEquals(this.sequence, this.nodes(), this.source());
+      }
+    }
+    connection.flush(this.sequence, this.source());
+    return connection;
+  }
+
+  get clientCount(): number {
+    return this.connections.size;
+  }
+
+  async stop(): Promise<void> {
+    if (this.stopped) return;
+    this.stopped = true;
+    for (const timer of this.timers) clearInterval(timer);
+    for (const connection of [...this.connections]) connection.close();
+    await this.feed?.close();
+  }
+}
+
+/** Reads the live request of a URL: ?topics=nodes,pipeline&state=…&agent=…&check=…&q=… */
+export function parseLiveRequest(url: URL, lastEventId: string | null): LiveConnectRequest {
+  const topics = (url.searchParams.get('topics') ?? 'nodes')
+    .split(',')
+    .map((topic) => topic.trim())
+    .filter((topic): topic is LiveTopic => ['nodes', 'pipeline', 'throughput'].includes(topic) || (topic.startsWith('node:') && topic.length > 5 && topic.length <= 258));
+  return { topics, filter: parseNodeFilter(url.searchParams), lastEventId };
+}

@@ -1,0 +1,83 @@
+// The messages of the live stream (/api/live), shared by the server's hub and the browser.
+// Every message is one SSE event: `id:` (the hub's sequence), `event:` (the type) and `data:` (JSON).
+import type { NodeState, NodeView } from '../projection/node-view';
+
+/** Topics a client subscribes to with `?topics=`; `node:<name>` follows one node's events. */
+export type LiveTopic = 'nodes' | 'pipeline' | 'throughput' | `node:${string}`;
+
+/**
+ * The node set in view, in the shape of a node watcher: `equals` replaces the whole set (on
+ * connect, or when a resume is impossible), a diff lists new / updated / deleted nodes. A burst of
+ * changes reaches the browser as one message (one batch), with the counts per state after it.
+ */
+export interface NodesMessage {
+  kind: 'equals' | 'diff';
+  new: NodeView[];
+  updated: NodeView[];
+  /** Names of nodes that left the view (no longer match the filter). */
+  deleted: string[];
+  counts: Record<NodeState, number>;
+}
+
+/** A health event of a followed node was inserted or changed status. */
+export interface NodeEventMessage {
+  nodeName: string;
+  operation: 'insert' | 'update';
+  recordId: string;
+}
+
+/** Events stored in one second, counted from the change feed. */
+export interface ThroughputMessage {
+  /** Start of the second (ms since the epoch). */
+  second: number;
+  total: number;
+  fatal: number;
+  byAgent: Record<string, number>;
+  byCheck: Record<string, number>;
+  byComponent: Record<string, number>;
+}
+
+/** One consumer's lag as the Pipeline page shows it (times in ms since the epoch). */
+export interface ConsumerLagView {
+  consumer: string;
+  status: 'ok' | 'falling-behind' | 'stalled' | 'stopped' | 'position-lost';
+  statusReason: string;
+  position: string | null;
+  positionKnown: boolean;
+  positionLost: { at: number; reason: string } | null;
+  lagSeconds: number | null;
+  documentsBehind: number | null;
+  documentsBehindCapped: boolean;
+  documentsBehindEstimated: boolean;
+  lastAckAt: number | null;
+  lastSeenAt: number | null;
+  catchUpSeconds: number | null;
+  /** Oldest first, for the sparkline. */
+  history: { at: number; lagSeconds: number | null; documentsBehind: number | null }[];
+}
+
+/** A reading of every consumer's lag, judged over the hub's sliding window. */
+export interface PipelineMessage {
+  at: number;
+  consumers: ConsumerLagView[];
+  outOfOrderTotal: number;
+}
+
+export interface LiveStatusMessage {
+  /** The hub's change feed: live, or reconnecting while the datastore is away. */
+  feed: 'starting' | 'live' | 'reconnecting' | 'closed';
+  provider: string;
+}
+
+export interface LiveMessageMap {
+  nodes: NodesMessage;
+  'node-event': NodeEventMessage;
+  pipeline: PipelineMessage;
+  throughput: ThroughputMessage;
+  status: LiveStatusMessage;
+  /** The client must reload its data: what it missed can no longer be replayed. */
+  reset: { reason: string };
+  heartbeat: { at: number };
+}
+
+export type LiveMessageType = keyof LiveMessageMap;

@@ -1,0 +1,158 @@
+// One browser connected to /api/live. What it has not been sent yet is bounded: node changes are
+// coalesced into a set of names (a slow client gets each node's latest state once, not every step),
+// other topics keep only their newest message, and a followed node's events are capped. Writes
+// wait while the stream's buffer is full, so a slow reader never makes the server queue grow.
+import { matchesNodeFilter, type NodeFilter } from '../projection/node-filter';
+import type { NodeView } from '../projection/node-view';
+import type { LiveMessageMap, LiveMessageType, LiveTopic, NodesMessage } from './live-messages';
+
+const encoder = new TextEncoder();
+/** Bytes the stream may hold for a client before it counts as slow. */
+const BUFFER_BYTES = 256 * 1024;
+/** Node events queued for a followed node before the client is told to reload instead. */
+const MAX_NODE_EVENTS = 500;
+
+export interface ConnectionSource {
+  view(name: string): NodeView | undefined;
+  counts(): NodesMessage['counts'];
+}
+
+export interface SseConnectionOptions {
+  topics: Set<LiveTopic>;
+  filter: NodeFilter;
+}
+
+export class SseConnection {
+  readonly stream: ReadableStream<Uint8Array>;
+  readonly topics: Set<LiveTopic>;
+  readonly filter: NodeFilter;
+  private controller!: ReadableStreamDefaultController<Uint8Array>;
+  private readonly visible = new Set<string>();
+  private readonly pendingNodes = new Set<string>();
+  private readonly latest = new Map<LiveMessageType, { id: number; data: unknown }>();
+  private nodeEvents: { id: number; data: LiveMessageMap['node-event'] }[] = [];
+  private closed = false;
+  private lastId = 0;
+
+  constructor(options: SseConnectionOptions, private readonly onClose: (connection: SseConnection) => void) {
+    this.topics = options.topics;
+    this.filter = options.filter;
+    this.stream = new ReadableStream<Uint8Array>(
+      {
+        start: (controller) => {
+          this.controller = controller;
+        },
+        // The browser went away: drop the client at once.
+        cancel: () => this.close(),
+      },
+      { highWaterMark: BUFFER_BYTES, size: (chunk) => chunk.byteLength },
+    );
+  }
+
+  get isClosed(): boolean {
+    return this.closed;
+  }
+
+  /** Bytes waiting in the stream beyond what the client has read. */
+  get backlogBytes(): number {
+    return this.closed ? 0 : BUFFER_BYTES - (this.controller.desiredSize ?? 0);
+  }
+
+  wants(topic: LiveTopic): boolean {
+    return this.topics.has(topic);
+  }
+
+  /** Nodes whose view changed: sent as one diff at the next flush. */
+  nodesChanged(names: Iterable<string>): void {
+    if (!this.topics.has('nodes')) return;
+    for (const name of names) this.pendingNodes.add(name);
+  }
+
+  /** A message of a topic that only needs its newest value (pipeline, throughput, status). */
+  offer<T extends LiveMessageType>(type: T, id: number, data: LiveMessageMap[T]): void {
+    this.latest.set(type, { id, data });
+  }
+
+  nodeEvent(id: number, data: LiveMessageMap['node-event']): void {
+    if (this.nodeEvents.length >= MAX_NODE_EVENTS) {
+      this.nodeEvents = [];
+      this.latest.set('reset', { id, data: { reason: `more than ${MAX_NODE_EVENTS} events of ${data.nodeName} arrived faster than they could be sent` } });
+      return;
+    }
+    this.nodeEvents.push({ id, data });
+  }
+
+  /**
+   * On a resume: the client holds the set as it was at its Last-Event-ID. Nodes unchanged since
+   * then are in it when they match; changed ones are taken as held, so the next diff updates
+   * those still matching and deletes the rest (a delete of a node it never had is harmless).
+   */
+  assumeVisible(unchanged: NodeView[], changed: Iterable<string>): void {
+    for (const view of unchanged) if (matchesNodeFilter(view, this.filter)) this.visible.add(view.name);
+    for (const name of changed) this.visible.add(name);
+  }
+
+  /** Sends the whole node set in view (on connect, or when a resume is impossible). */
+  sendEquals(id: number, views: NodeView[], source: ConnectionSource): void {
+    const matching = views.filter((view) => matchesNodeFilter(view, this.filter));
+    this.visible.clear();
+    for (const view of matching) this.visible.add(view.name);
+    this.pendingNodes.clear();
+    this.write('nodes', id, { kind: 'equals', new: matching, updated: [], deleted: [], counts: source.counts() } satisfies NodesMessage);
+  }
+
+  /** Writes what is pending, unless the client is still reading earlier messages. */
+  flush(id: number, source: ConnectionSource): void {
+    if (this.closed || (this.controller.desiredSize ?? 0) <= 0) return;
+    if (this.pendingNodes.size > 0) {
+      const message: NodesMessage = { kind: 'diff', new: [], updated: [], deleted: [], counts: source.counts() };
+      for (const name of this.pendingNodes) {
+        const view = source.view(name);
+        const wasVisible = this.visible.has(name);
+        const nowVisible = view !== undefined && matchesNodeFilter(view, this.filter);
+        if (nowVisible && wasVisible) message.updated.push(view);
+        else if (nowVisible) message.new.push(view);
+        else if (wasVisible) message.deleted.push(name);
+        if (nowVisible) this.visible.add(name);
+        else this.visible.delete(name);
+      }
+      this.pendingNodes.clear();
+      // Counts move even when no node in view changed; send them all the same (cheap, and the
+      // per-state tiles stay right).
+      this.write('nodes', id, message);
+    }
+    for (const event of this.nodeEvents) this.write('node-event', event.id, event.data);
+    this.nodeEvents = [];
+    for (const [type, message] of this.latest) this.write(type, message.id, message.data);
+    this.latest.clear();
+  }
+
+  private write(type: LiveMessageType, id: number, data: unknown): void {
+    if (this.closed) return;
+    this.lastId = Math.max(this.lastId, id);
+    try {
+      this.controller.enqueue(encoder.encode(`id: ${this.lastId}\nevent: ${type}\ndata: ${JSON.stringify(data)}\n\n`));
+    } catch {
+      this.close();
+    }
+  }
+
+  /** Tells EventSource how long to wait before reconnecting. */
+  writeRetry(ms: number): void {
+    if (!this.closed) this.controller.enqueue(encoder.encode(`retry: ${ms}\n\n`));
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.pendingNodes.clear();
+    this.latest.clear();
+    this.nodeEvents = [];
+    try {
+      this.controller.close();
+    } catch {
+      // already closed by the reader
+    }
+    this.onClose(this);
+  }
+}

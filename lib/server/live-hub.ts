@@ -1,0 +1,20 @@
+// The process-wide live hub, started on first use. Kept on globalThis so Next.js dev reloads do
+// not open a second change feed.
+import 'server-only';
+
+import { LiveHub } from '@/lib/live/live-hub';
+import { getDataStore } from '@/lib/server/datastore';
+
+const holder = globalThis as unknown as { sentinelConsoleLiveHub?: LiveHub };
+
+export async function getLiveHub(): Promise<LiveHub> {
+  if (!holder.sentinelConsoleLiveHub) {
+    const store = await getDataStore();
+    holder.sentinelConsoleLiveHub ??= new LiveHub(store, {
+      consumer: process.env.LIVE_CONSUMER_NAME || undefined,
+      onError: (error) => console.error(`[live] ${(error as Error).message}`),
+    });
+  }
+  await holder.sentinelConsoleLiveHub.start();
+  return holder.sentinelConsoleLiveHub;
+}

@@ -1,0 +1,121 @@
+// The live hub on a real PostgreSQL: one change feed feeding the node projection and SSE clients.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+import { LiveHub } from '@/lib/live/live-hub';
+import type { NodesMessage } from '@/lib/live/live-messages';
+import { openDataStore, type DataStore, type NewHealthEvent } from '@/lib/store';
+import { applyMigrations } from '@/lib/store/providers/postgres/schema/migration-runner';
+
+import { SseReader, type SseMessage } from '../support/sse-reader';
+import { createTestDatabase, testServers, type TestDatabase } from '../support/test-databases';
+
+const fatal = (nodeName: string, overrides: Partial<NewHealthEvent> = {}): NewHealthEvent => ({
+  nodeName, agent: 'syslog-health-monitor', checkName: 'SysLogsXIDError', isFatal: true, errorCode: ['79'],
+  recommendedAction: 'RESTART_BM', entitiesImpacted: [{ entityType: 'GPU', entityValue: '1' }], ...overrides,
+});
+
+const nodes = (message: SseMessage) => message.data as NodesMessage;
+const mentions = (name: string, state?: string) => (message: SseMessage) =>
+  message.event === 'nodes' && [...nodes(message).new, ...nodes(message).updated].some((view) => view.name === name && (!state || view.state === state));
+
+describe('live hub', () => {
+  let database: TestDatabase;
+  let store: DataStore;
+  let hub: LiveHub;
+
+  beforeAll(async () => {
+    database = await createTestDatabase(testServers()[0]);
+    await applyMigrations(database.url);
+    store = await openDataStore({ provider: 'postgresql', connectionString: database.url });
+    // Two nodes exist before the hub starts: they come from the snapshot, not the feed.
+    const [quarantined] = await store.healthEvents().insertMany([fatal('before-1'), fatal('before-2', { isFatal: false, isHealthy: true })]);
+    await store.healthEvents().updateQuarantine(quarantined.recordId, { status: 'Quarantined' });
+    hub = new LiveHub(store, { consumer: 'live-test', flushMs: 50, pipelineSampleMs: 500 });
+    await hub.start();
+  });
+
+  afterAll(async () => {
+    await hub?.stop();
+    await store?.close();
+    await database?.drop();
+  });
+
+  it('sends the node set in view on connect, then changes as diffs with the counts', async () => {
+    const connection = await hub.connect({ topics: ['nodes'], filter: {} });
+    const reader = new SseReader(connection.stream);
+    const equals = await reader.until((message) => message.event === 'nodes');
+    expect(nodes(equals).kind).toBe('equals');
+    expect(Object.fromEntries(nodes(equals).new.map((view) => [view.name, view.state]))).toEqual({ 'before-1': 'quarantined', 'before-2': 'healthy' });
+
+    const [event] = await store.healthEvents().insertMany([fatal('live-1')]);
+    const arrived = await reader.until(mentions('live-1', 'unhealthy'));
+    expect(nodes(arrived)).toMatchObject({ kind: 'diff', counts: { unhealthy: 1, quarantined: 1, healthy: 1 } });
+    expect(Number(arrived.id)).toBeGreaterThan(Number(equals.id));
+
+    await store.healthEvents().updateQuarantine(event.recordId, { status: 'Quarantined' });
+    await store.healthEvents().updateEviction(event.recordId, { status: 'InProgress' });
+    await reader.until(mentions('live-1', 'draining'));
+    await reader.cancel();
+  });
+
+  it('sends only the nodes that match the filter, and deletes a node that leaves it', async () => {
+    const connection = await hub.connect({ topics: ['nodes'], filter: { states: ['unhealthy'] } });
+    const reader = new SseReader(connection.stream);
+    const equals = await reader.until((message) => message.event === 'nodes');
+    expect(nodes(equals).new.every((view) => view.state === 'unhealthy')).toBe(true);
+    const [event] = await store.healthEvents().insertMany([fatal('filtered-1')]);
+    await reader.until(mentions('filtered-1', 'unhealthy'));
+    await store.healthEvents().updateQuarantine(event.recordId, { status: 'Quarantined' });
+    await reader.until((message) => message.event === 'nodes' && nodes(message).deleted.includes('filtered-1'));
+    await reader.cancel();
+  });
+
+  it('gives a slow client the latest state of each node once, not every step, and drops a closed client at once', async () => {
+    const connection = await hub.connect({ topics: ['nodes'], filter: { search: 'slow-' } });
+    const reader = new SseReader(connection.stream);
+    await reader.until((message) => message.event === 'nodes');
+    const before = hub.clientCount;
+    // Fill the client's buffer without reading it: the hub must stop writing and coalesce.
+    const bulk = Array.from({ length: 40 }, (_, index) => fatal(`slow-${index}`, { message: 'x'.repeat(60_000) }));
+    const stored = await store.healthEvents().insertMany(bulk);
+    for (const step of ['Quarantined'] as const) for (const event of stored) await store.healthEvents().updateQuarantine(event.recordId, { status: step });
+    for (const status of ['InProgress', 'Succeeded'] as const) for (const event of stored) await store.healthEvents().updateEviction(event.recordId, { status });
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    expect(connection.backlogBytes).toBeLessThan(2 * 1024 * 1024);
+    // Now read: every node ends in its final state, and far fewer node messages than changes arrived.
+    await reader.until(() => stored.every((event) => reader.received.some(mentions(event.healthEvent.nodeName, 'remediating'))), 20_000);
+    const nodeMessages = reader.received.filter((message) => message.event === 'nodes').length;
+    expect(nodeMessages).toBeLessThan(stored.length * 4);
+    await reader.cancel();
+    expect(hub.clientCount).toBe(before - 1);
+  });
+
+  it('resumes from Last-Event-ID with only what changed meanwhile', async () => {
+    const first = await hub.connect({ topics: ['nodes'], filter: {} });
+    const reader = new SseReader(first.stream);
+    const equals = await reader.until((message) => message.event === 'nodes');
+    await reader.cancel();
+    await store.healthEvents().insertMany([fatal('while-away')]);
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+
+    const resumed = new SseReader((await hub.connect({ topics: ['nodes'], filter: {}, lastEventId: equals.id })).stream);
+    const diff = await resumed.until(mentions('while-away'));
+    expect(nodes(diff).kind).toBe('diff');
+    expect(nodes(diff).updated.length + nodes(diff).new.length).toBeLessThan(5);
+    await resumed.cancel();
+
+    const tooOld = new SseReader((await hub.connect({ topics: ['nodes'], filter: {}, lastEventId: '1' })).stream);
+    expect(nodes(await tooOld.until((message) => message.event === 'nodes')).kind).toBe('equals');
+    await tooOld.cancel();
+  });
+
+  it("streams a followed node's events and every consumer's judged lag", async () => {
+    const reader = new SseReader((await hub.connect({ topics: ['pipeline', 'node:followed'], filter: {} })).stream);
+    const [event] = await store.healthEvents().insertMany([fatal('followed')]);
+    const arrival = await reader.until((message) => message.event === 'node-event');
+    expect(arrival.data).toEqual({ nodeName: 'followed', operation: 'insert', recordId: event.recordId });
+    const pipeline = await reader.until((message) => message.event === 'pipeline');
+    expect((pipeline.data as { consumers: { consumer: string; status: string }[] }).consumers.map((c) => c.consumer)).toContain('live-test');
+    await reader.cancel();
+  });
+});
