@@ -1,23 +1,44 @@
+'use client';
 import Link from 'next/link';
+import { usePathname } from 'next/navigation';
+
+import { ConnectionIndicator } from '@/components/live/connection-indicator';
+
+import { ThemeToggle } from './theme-toggle';
 
 const sections = [
   { href: '/', label: 'Overview' },
+  { href: '/nodes', label: 'Nodes' },
+  { href: '/pipeline', label: 'Pipeline' },
+  { href: '/throughput', label: 'Throughput' },
+  { href: '/providers', label: 'Providers' },
 ];
 
 export function AppHeader() {
+  const pathname = usePathname();
+  const current = (href: string) => (href === '/' ? pathname === '/' : pathname.startsWith(href));
   return (
     <header className="border-b border-zinc-200 bg-white dark:border-zinc-800 dark:bg-zinc-900">
       <div className="mx-auto flex max-w-7xl items-center gap-6 px-4 py-3">
         <Link href="/" className="font-semibold tracking-tight">
           Sentinel Console
         </Link>
-        <nav aria-label="Main" className="flex gap-4 text-sm">
+        <nav aria-label="Main" className="flex gap-1 text-sm">
           {sections.map((section) => (
-            <Link key={section.href} href={section.href} className="text-zinc-600 hover:text-zinc-900 dark:text-zinc-400 dark:hover:text-zinc-100">
+            <Link
+              key={section.href}
+              href={section.href}
+              aria-current={current(section.href) ? 'page' : undefined}
+              className="rounded px-2 py-1 text-zinc-600 hover:bg-zinc-100 hover:text-zinc-900 focus-visible:outline focus-visible:outline-2 focus-visible:outline-sky-500 aria-[current=page]:bg-zinc-100 aria-[current=page]:text-zinc-900 dark:text-zinc-400 dark:hover:bg-zinc-800 dark:hover:text-zinc-100 dark:aria-[current=page]:bg-zinc-800 dark:aria-[current=page]:text-zinc-100"
+            >
               {section.label}
             </Link>
           ))}
         </nav>
+        <div className="ml-auto flex items-center gap-3">
+          <ConnectionIndicator />
+          <ThemeToggle />
+        </div>
       </div>
     </header>
   );

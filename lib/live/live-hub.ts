@@ -59,7 +59,8 @@ export function consumerLagView(lag: ConsumerLag): ConsumerLagView {
 }
 
 export function defaultHubConsumer(): string {
-  return `sentinel-console-live-${os.hostname()}`.slice(0, 100);
+  // Consumer names are lowercase letters, digits, dots, dashes and underscores.
+  return `sentinel-console-live-${os.hostname().toLowerCase().replace(/[^a-z0-9._-]/g, '-')}`.slice(0, 100);
 }
 
 export class LiveHub {
@@ -81,7 +82,7 @@ export class LiveHub {
   private readonly options: Required<Omit<LiveHubOptions, 'onError'>> & Pick<LiveHubOptions, 'onError'>;
 
   constructor(private readonly store: DataStore, options: LiveHubOptions = {}) {
-    this.options = { consumer: defaultHubConsumer(), flushMs: 100, pipelineSampleMs: 2_000, heartbeatMs: 15_000, resumeWindow: 3_000, ...options };
+    this.options = { flushMs: 100, pipelineSampleMs: 2_000, heartbeatMs: 15_000, resumeWindow: 3_000, ...options, consumer: options.consumer ?? defaultHubConsumer() };
     this.consumer = this.options.consumer;
     this.monitor = new ConsumerLagMonitor(() => store.consumers().lag());
   }

@@ -1,0 +1,200 @@
+'use client';
+// The Nodes page: counts per state, filters kept in the URL, and the table of nodes in view,
+// kept current by the live stream's node diffs (no polling).
+import { useQuery, useQueryClient } from '@tanstack/react-query';
+import Link from 'next/link';
+import { usePathname, useRouter, useSearchParams } from 'next/navigation';
+import { useMemo, useRef, useState } from 'react';
+
+import { useLiveSubscription } from '@/components/live/live-provider';
+import { StateBadge } from '@/components/nodes/state-badge';
+import { cardClass, Panel } from '@/components/ui/panel';
+import { RelativeTime } from '@/components/ui/relative-time';
+import type { NodesMessage } from '@/lib/live/live-messages';
+import { nodeFilterToSearch, parseNodeFilter, type NodeFilter } from '@/lib/projection/node-filter';
+import { NODE_STATE_LABELS, NODE_STATES, type NodeState, type NodeView } from '@/lib/projection/node-view';
+import type { NodeList } from '@/lib/queries/nodes';
+
+const PAGE_SIZE = 100;
+/** Worst first: what needs an operator comes to the top. */
+const SEVERITY: NodeState[] = ['drain-failed', 'remediation-failed', 'draining', 'remediating', 'quarantined', 'unhealthy', 'released', 'remediated', 'healthy'];
+
+function applyNodes(list: NodeList, message: NodesMessage): NodeList {
+  if (message.kind === 'equals') return { ...list, nodes: message.new, counts: message.counts };
+  const byName = new Map(list.nodes.map((view) => [view.name, view]));
+  for (const view of [...message.new, ...message.updated]) byName.set(view.name, view);
+  for (const name of message.deleted) byName.delete(name);
+  return { ...list, nodes: [...byName.values()], counts: message.counts };
+}
+
+async function fetchNodes(search: string): Promise<NodeList> {
+  const response = await fetch(`/api/nodes?${search}`);
+  const body = await response.json();
+  if (!response.ok) throw new Error(body.error ?? `HTTP ${response.status}`);
+  return body;
+}
+
+export function NodesClient({ initial, initialError }: { initial: NodeList | null; initialError: string | null }) {
+  const router = useRouter();
+  const pathname = usePathname();
+  const params = useSearchParams();
+  const filter = useMemo(() => parseNodeFilter(new URLSearchParams(params.toString())), [params]);
+  const search = nodeFilterToSearch(filter);
+  const [initialSearch] = useState(search);
+  const queryClient = useQueryClient();
+  const query = useQuery({
+    queryKey: ['nodes', search],
+    queryFn: () => fetchNodes(search),
+    initialData: search === initialSearch && initial ? initial : undefined,
+    placeholderData: (previous) => previous,
+  });
+  const [page, setPage] = useState(0);
+  const searchTimer = useRef<ReturnType<typeof setTimeout>>(undefined);
+
+  useLiveSubscription(['nodes'], (type, data) => {
+    if (type === 'nodes') queryClient.setQueryData<NodeList>(['nodes', search], (list) => (list ? applyNodes(list, data as NodesMessage) : list));
+    if (type === 'reset') void queryClient.invalidateQueries({ queryKey: ['nodes', search] });
+  }, search);
+
+  const setFilter = (next: NodeFilter) => {
+    setPage(0);
+    const query = nodeFilterToSearch(next);
+    router.replace(query ? `${pathname}?${query}` : pathname, { scroll: false });
+  };
+  const toggleState = (state: NodeState) => {
+    const states = new Set(filter.states ?? []);
+    if (states.has(state)) states.delete(state);
+    else states.add(state);
+    setFilter({ ...filter, states: [...states] });
+  };
+
+  const list = query.data;
+  const sorted = useMemo(
+    () => [...(list?.nodes ?? [])].sort((a, b) => SEVERITY.indexOf(a.state) - SEVERITY.indexOf(b.state) || a.name.localeCompare(b.name, undefined, { numeric: true })),
+    [list],
+  );
+  const pages = Math.max(1, Math.ceil(sorted.length / PAGE_SIZE));
+  const shown = sorted.slice(Math.min(page, pages - 1) * PAGE_SIZE, Math.min(page, pages - 1) * PAGE_SIZE + PAGE_SIZE);
+  const error = query.error?.message ?? (list ? null : initialError);
+
+  return (
+    <div className="space-y-4">
+      <div className="grid grid-cols-3 gap-2 sm:grid-cols-5 lg:grid-cols-9" role="group" aria-label="Nodes per state (select to filter)">
+        {NODE_STATES.map((state) => {
+          const selected = filter.states?.includes(state) ?? false;
+          return (
+            <button
+              key={state}
+              type="button"
+              aria-pressed={selected}
+              onClick={() => toggleState(state)}
+              data-testid={`count-${state}`}
+              className={`${cardClass} p-2! text-left focus-visible:outline focus-visible:outline-2 focus-visible:outline-sky-500 ${selected ? 'ring-2 ring-sky-500' : ''}`}
+            >
+              <span className="block text-xs text-zinc-500">{NODE_STATE_LABELS[state]}</span>
+              <span className="block text-xl font-semibold tabular-nums">{list ? list.counts[state].toLocaleString() : '—'}</span>
+            </button>
+          );
+        })}
+      </div>
+
+      <div className="flex flex-wrap items-end gap-3">
+        <label className="text-sm">
+          <span className="block text-xs text-zinc-500">Node name</span>
+          <input
+            type="search"
+            defaultValue={filter.search ?? ''}
+            placeholder="Search nodes"
+            onChange={(event) => {
+              // Typing waits for a pause before the URL (and the server) hear of it.
+              const value = event.target.value.trim() || undefined;
+              clearTimeout(searchTimer.current);
+              searchTimer.current = setTimeout(() => setFilter({ ...filter, search: value }), 250);
+            }}
+            className="mt-1 w-56 rounded border border-zinc-300 bg-white px-2 py-1 dark:border-zinc-700 dark:bg-zinc-900"
+          />
+        </label>
+        <FilterSelect label="Agent" value={filter.agent} options={list?.agents ?? []} onChange={(agent) => setFilter({ ...filter, agent })} />
+        <FilterSelect label="Check" value={filter.check} options={list?.checks ?? []} onChange={(check) => setFilter({ ...filter, check })} />
+        {search ? (
+          <button type="button" onClick={() => setFilter({})} className="rounded px-2 py-1 text-sm text-sky-700 hover:underline dark:text-sky-400">
+            Clear filters
+          </button>
+        ) : null}
+        <span className="ml-auto text-sm text-zinc-500" data-testid="nodes-shown">
+          {list ? `${sorted.length.toLocaleString()} of ${list.total.toLocaleString()} nodes` : ''}
+        </span>
+      </div>
+
+      <Panel
+        state={error && !list ? 'error' : !list ? 'loading' : sorted.length === 0 ? 'empty' : 'ready'}
+        error={error ?? undefined}
+        emptyText={list?.total === 0 ? 'No node has reported a health event yet.' : 'No node matches these filters.'}
+        className="overflow-x-auto p-0!"
+      >
+        <table className="w-full text-left text-sm" data-testid="nodes-table">
+          <thead className="border-b border-zinc-200 text-xs text-zinc-500 dark:border-zinc-800">
+            <tr>
+              <th className="px-3 py-2 font-medium">Node</th>
+              <th className="px-3 py-2 font-medium">State</th>
+              <th className="px-3 py-2 font-medium">In state</th>
+              <th className="px-3 py-2 font-medium">Last event</th>
+              <th className="px-3 py-2 text-right font-medium">Fatal events</th>
+              <th className="px-3 py-2 text-right font-medium">Open faults</th>
+            </tr>
+          </thead>
+          <tbody>
+            {shown.map((view) => (
+              <NodeRow key={view.name} view={view} />
+            ))}
+          </tbody>
+        </table>
+        {pages > 1 ? (
+          <div className="flex items-center gap-2 border-t border-zinc-200 px-3 py-2 text-sm dark:border-zinc-800">
+            <button type="button" disabled={page === 0} onClick={() => setPage(page - 1)} className="rounded px-2 py-1 disabled:opacity-40">Previous</button>
+            <span className="tabular-nums">Page {Math.min(page, pages - 1) + 1} of {pages}</span>
+            <button type="button" disabled={page >= pages - 1} onClick={() => setPage(page + 1)} className="rounded px-2 py-1 disabled:opacity-40">Next</button>
+          </div>
+        ) : null}
+      </Panel>
+    </div>
+  );
+}
+
+function NodeRow({ view }: { view: NodeView }) {
+  return (
+    <tr className="border-b border-zinc-100 last:border-0 dark:border-zinc-800" data-testid="node-row" data-node={view.name} data-state={view.state}>
+      <td className="px-3 py-1.5 font-mono">
+        <Link href={`/nodes/${encodeURIComponent(view.name)}`} className="text-sky-700 hover:underline dark:text-sky-400">
+          {view.name}
+        </Link>
+      </td>
+      <td className="px-3 py-1.5">
+        <StateBadge state={view.state} />
+        {view.quarantineRequested ? <span className="ml-2 text-xs text-zinc-500">quarantine requested</span> : null}
+      </td>
+      <td className="px-3 py-1.5 text-zinc-600 dark:text-zinc-400"><RelativeTime at={view.stateSince} /></td>
+      <td className="px-3 py-1.5 text-zinc-600 dark:text-zinc-400">
+        {view.lastCheck ? <span className="mr-2">{view.lastCheck}</span> : null}
+        <RelativeTime at={view.lastEventAt} className="text-xs" />
+      </td>
+      <td className="px-3 py-1.5 text-right tabular-nums">{view.fatalCount.toLocaleString()}</td>
+      <td className="px-3 py-1.5 text-right tabular-nums">{view.openFaults}</td>
+    </tr>
+  );
+}
+
+function FilterSelect({ label, value, options, onChange }: { label: string; value?: string; options: string[]; onChange: (value: string | undefined) => void }) {
+  return (
+    <label className="text-sm">
+      <span className="block text-xs text-zinc-500">{label}</span>
+      <select value={value ?? ''} onChange={(event) => onChange(event.target.value || undefined)} className="mt-1 rounded border border-zinc-300 bg-white px-2 py-1 dark:border-zinc-700 dark:bg-zinc-900">
+        <option value="">Any {label.toLowerCase()}</option>
+        {value && !options.includes(value) ? <option value={value}>{value}</option> : null}
+        {options.map((option) => (
+          <option key={option} value={option}>{option}</option>
+        ))}
+      </select>
+    </label>
+  );
+}

@@ -1,0 +1,126 @@
+'use client';
+// One EventSource per tab for every panel on the page. Panels subscribe with the topics (and,
+// for the Nodes page, the filter) they need; the provider joins them into one /api/live URL and
+// reconnects when that changes. EventSource itself reconnects with Last-Event-ID after a drop;
+// when the browser gives up (the server answered with an error), the provider retries with backoff.
+import { createContext, useCallback, useContext, useEffect, useMemo, useRef, useState, type ReactNode } from 'react';
+
+import type { LiveMessageMap, LiveMessageType, LiveStatusMessage } from '@/lib/live/live-messages';
+
+export type ConnectionStatus = 'connecting' | 'live' | 'reconnecting' | 'offline';
+
+type Handler = <T extends LiveMessageType>(type: T, data: LiveMessageMap[T]) => void;
+
+interface Subscription {
+  topics: string[];
+  /** Node filter as a URL search string (only one subscriber may set it: the Nodes page). */
+  filter?: string;
+  handler: Handler;
+}
+
+interface LiveContextValue {
+  status: ConnectionStatus;
+  feed: LiveStatusMessage['feed'] | null;
+  subscribe(subscription: Subscription): () => void;
+}
+
+const LiveContext = createContext<LiveContextValue | null>(null);
+const MESSAGE_TYPES: LiveMessageType[] = ['nodes', 'node-event', 'pipeline', 'throughput', 'status', 'reset', 'heartbeat'];
+
+export function LiveProvider({ children }: { children: ReactNode }) {
+  const [status, setStatus] = useState<ConnectionStatus>('connecting');
+  const [feed, setFeed] = useState<LiveStatusMessage['feed'] | null>(null);
+  const subscriptions = useRef(new Set<Subscription>());
+  const [url, setUrl] = useState<string | null>(null);
+
+  const recomputeUrl = useCallback(() => {
+    const topics = new Set<string>();
+    let filter = '';
+    for (const subscription of subscriptions.current) {
+      for (const topic of subscription.topics) topics.add(topic);
+      if (subscription.filter) filter = subscription.filter;
+    }
+    if (topics.size === 0) return setUrl(null);
+    const params = new URLSearchParams(filter);
+    params.set('topics', [...topics].sort().join(','));
+    setUrl(`/api/live?${params.toString()}`);
+  }, []);
+
+  const subscribe = useCallback(
+    (subscription: Subscription) => {
+      subscriptions.current.add(subscription);
+      recomputeUrl();
+      return () => {
+        subscriptions.current.delete(subscription);
+        recomputeUrl();
+      };
+    },
+    [recomputeUrl],
+  );
+
+  useEffect(() => {
+    if (!url) return;
+    let source: EventSource | null = null;
+    let retryTimer: ReturnType<typeof setTimeout> | undefined;
+    let attempt = 0;
+    let closed = false;
+    const open = () => {
+      source = new EventSource(url);
+      setStatus(attempt === 0 ? 'connecting' : 'reconnecting');
+      source.onopen = () => {
+        attempt = 0;
+        setStatus('live');
+      };
+      source.onerror = () => {
+        if (closed || !source) return;
+        if (source.readyState === EventSource.CONNECTING) {
+          setStatus('reconnecting');
+          return;
+        }
+        // The browser gave up (an error status): retry ourselves, backing off to 10 s.
+        source.close();
+        attempt += 1;
+        setStatus(attempt > 3 ? 'offline' : 'reconnecting');
+        retryTimer = setTimeout(open, Math.min(10_000, 500 * 2 ** attempt));
+      };
+      for (const type of MESSAGE_TYPES) {
+        source.addEventListener(type, (event) => {
+          const data = JSON.parse((event as MessageEvent<string>).data);
+          if (type === 'status') setFeed((data as LiveStatusMessage).feed);
+          for (const subscription of subscriptions.current) subscription.handler(type, data);
+        });
+      }
+    };
+    open();
+    const onOffline = () => setStatus('offline');
+    window.addEventListener('offline', onOffline);
+    return () => {
+      closed = true;
+      clearTimeout(retryTimer);
+      source?.close();
+      window.removeEventListener('offline', onOffline);
+    };
+  }, [url]);
+
+  const value = useMemo(() => ({ status, feed, subscribe }), [status, feed, subscribe]);
+  return <LiveContext.Provider value={value}>{children}</LiveContext.Provider>;
+}
+
+export function useLiveStatus(): Pick<LiveContextValue, 'status' | 'feed'> {
+  const context = useContext(LiveContext);
+  return { status: context?.status ?? 'offline', feed: context?.feed ?? null };
+}
+
+/** Receives the live messages of the given topics while the component is mounted. */
+export function useLiveSubscription(topics: string[], handler: Handler, filter?: string): void {
+  const context = useContext(LiveContext);
+  const handlerRef = useRef(handler);
+  useEffect(() => {
+    handlerRef.current = handler;
+  });
+  const key = topics.join(',');
+  useEffect(() => {
+    if (!context) return;
+    return context.subscribe({ topics: key.split(','), filter, handler: (type, data) => handlerRef.current(type, data) });
+  }, [context, key, filter]);
+}

@@ -1,0 +1,65 @@
+// The node page's data as JSON, shared by the server's read model and the browser (no server imports).
+import type { NodeView } from '@/lib/projection/node-view';
+
+export const NODE_RANGES = { '1h': 3_600_000, '6h': 21_600_000, '24h': 86_400_000, '7d': 604_800_000, '30d': 2_592_000_000 } as const;
+export type NodeRange = keyof typeof NODE_RANGES;
+export const MAX_TIMELINE_EVENTS = 2_000;
+
+export interface NodeEventRow {
+  recordId: string;
+  createdAt: number;
+  generatedAt: number | null;
+  agent: string;
+  componentClass: string;
+  checkName: string;
+  isFatal: boolean;
+  isHealthy: boolean;
+  message: string;
+  recommendedAction: string;
+  customRecommendedAction: string;
+  errorCode: string[];
+  entities: { entityType: string; entityValue: string }[];
+  metadata: Record<string, string>;
+  processingStrategy: string;
+  quarantineOverrides: { force: boolean; skip: boolean } | null;
+  drainOverrides: { force: boolean; skip: boolean } | null;
+  status: {
+    nodeQuarantined: string | null;
+    quarantineFinishedAt: number | null;
+    eviction: string;
+    evictionMessage: string;
+    drainFinishedAt: number | null;
+    remediated: boolean | null;
+    remediatedAt: number | null;
+  };
+}
+
+export interface MaintenanceRow {
+  eventId: string;
+  csp: string;
+  maintenanceType: string;
+  status: string;
+  cspStatus: string;
+  scheduledStartTime: number | null;
+  scheduledEndTime: number | null;
+  actualEndTime: number | null;
+  lastUpdatedTimestamp: number;
+}
+
+export interface NodeDetail {
+  name: string;
+  view: NodeView | null;
+  range: NodeRange;
+  from: number;
+  to: number;
+  events: NodeEventRow[];
+  /** More events exist in the range than were read. */
+  truncated: boolean;
+  maintenance: MaintenanceRow[];
+}
+
+export function parseNodeRange(value: string | string[] | undefined | null): NodeRange {
+  const one = Array.isArray(value) ? value[0] : value;
+  return one && Object.hasOwn(NODE_RANGES, one) ? (one as NodeRange) : '24h';
+}
+

@@ -1,0 +1,85 @@
+// One node's page: its projected state, its events in a time range (every field) and its
+// maintenance events, as plain JSON for the browser.
+import 'server-only';
+
+import { getLiveHub } from '@/lib/server/live-hub';
+import { getDataStore } from '@/lib/server/datastore';
+import { timestampToDate, type HealthEventWithStatus, type MaintenanceEvent, type Timestamp } from '@/lib/store';
+
+import { MAX_TIMELINE_EVENTS, NODE_RANGES, type MaintenanceRow, type NodeDetail, type NodeEventRow, type NodeRange } from './node-detail-shape';
+
+export { parseNodeRange } from './node-detail-shape';
+export type { NodeDetail, NodeEventRow, NodeRange } from './node-detail-shape';
+
+const ms = (timestamp: Timestamp | null) => (timestamp ? timestampToDate(timestamp).getTime() : null);
+
+export function toEventRow(event: HealthEventWithStatus): NodeEventRow {
+  const { healthEvent: e, status } = event;
+  return {
+    recordId: event.recordId,
+    createdAt: event.createdAt.getTime(),
+    generatedAt: ms(e.generatedTimestamp),
+    agent: e.agent,
+    componentClass: e.componentClass,
+    checkName: e.checkName,
+    isFatal: e.isFatal,
+    isHealthy: e.isHealthy,
+    message: e.message,
+    recommendedAction: e.recommendedAction,
+    customRecommendedAction: e.customRecommendedAction,
+    errorCode: e.errorCode,
+    entities: e.entitiesImpacted,
+    metadata: e.metadata,
+    processingStrategy: e.processingStrategy,
+    quarantineOverrides: e.quarantineOverrides,
+    drainOverrides: e.drainOverrides,
+    status: {
+      nodeQuarantined: status.nodeQuarantined || null,
+      quarantineFinishedAt: ms(status.quarantineFinishTimestamp),
+      eviction: status.userPodsEvictionStatus.status,
+      evictionMessage: status.userPodsEvictionStatus.message,
+      drainFinishedAt: ms(status.drainFinishTimestamp),
+      remediated: status.faultRemediated,
+      remediatedAt: ms(status.lastRemediationTimestamp),
+    },
+  };
+}
+
+function toMaintenanceRow(event: MaintenanceEvent): MaintenanceRow {
+  const time = (date: Date | null) => (date ? date.getTime() : null);
+  return {
+    eventId: event.eventId,
+    csp: event.csp,
+    maintenanceType: event.maintenanceType,
+    status: event.status,
+    cspStatus: event.cspStatus,
+    scheduledStartTime: time(event.scheduledStartTime),
+    scheduledEndTime: time(event.scheduledEndTime),
+    actualEndTime: time(event.actualEndTime),
+    lastUpdatedTimestamp: event.lastUpdatedTimestamp.getTime(),
+  };
+}
+
+/** Null when the datastore has never heard of the node. */
+export async function readNodeDetail(name: string, range: NodeRange, now = Date.now()): Promise<NodeDetail | null> {
+  const [store, hub] = await Promise.all([getDataStore(), getLiveHub()]);
+  const from = now - NODE_RANGES[range];
+  const [page, maintenance] = await Promise.all([
+    store.healthEvents().findByNode(name, { from: new Date(from) }, { limit: MAX_TIMELINE_EVENTS }),
+    store.maintenanceEvents().byNode(name),
+  ]);
+  const view = hub.projection.get(name) ?? null;
+  if (!view && page.items.length === 0 && maintenance.length === 0) {
+    if ((await store.healthEvents().count({ nodeName: name })) === 0) return null;
+  }
+  return {
+    name,
+    view,
+    range,
+    from,
+    to: now,
+    events: page.items.map(toEventRow),
+    truncated: page.next !== undefined,
+    maintenance: maintenance.map(toMaintenanceRow),
+  };
+}
