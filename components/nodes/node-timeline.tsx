@@ -61,7 +61,7 @@ export function NodeTimeline({ events, from, to }: { events: NodeEventRow[]; fro
         <ScatterChart margin={{ top: 8, right: 16, bottom: 8, left: 8 }}>
           <CartesianGrid strokeDasharray="3 3" stroke="currentColor" strokeOpacity={0.1} />
           <XAxis type="number" dataKey="x" domain={[from, to]} scale="time" tickFormatter={(value: number) => new Date(value).toLocaleTimeString(undefined, { hour: '2-digit', minute: '2-digit' })} tick={{ fontSize: 11 }} />
-          <YAxis type="category" dataKey="y" allowDuplicatedCategory={false} ticks={checks} width={170} tick={{ fontSize: 11 }} />
+          <YAxis type="category" dataKey="y" allowDuplicatedCategory={false} ticks={checks} interval={0} width={170} tick={{ fontSize: 11 }} />
           {bands.map((band, index) => (
             <ReferenceArea key={index} x1={Math.max(band.from, from)} x2={Math.min(band.to, to)} fill={band.kind === 'quarantine' ? '#f97316' : '#0ea5e9'} fillOpacity={band.kind === 'quarantine' ? 0.12 : 0.18} ifOverflow="hidden" />
           ))}

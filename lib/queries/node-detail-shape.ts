@@ -60,6 +60,6 @@ export interface NodeDetail {
 
 export function parseNodeRange(value: string | string[] | undefined | null): NodeRange {
   const one = Array.isArray(value) ? value[0] : value;
-  return one && Object.hasOwn(NODE_RANGES, one) ? (one as NodeRange) : '24h';
+  return one && Object.hasOwn(NODE_RANGES, one) ? (one as NodeRange) : '1h';
 }
 

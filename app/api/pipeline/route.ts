@@ -1,0 +1,12 @@
+import { readPipeline } from '@/lib/queries/pipeline';
+
+export const dynamic = 'force-dynamic';
+
+/** Consumer lag, stalled events, dead letters and the changelog (the Pipeline page's refetch). */
+export async function GET(): Promise<Response> {
+  try {
+    return Response.json(await readPipeline(), { headers: { 'Cache-Control': 'no-store' } });
+  } catch (error) {
+    return Response.json({ error: `the pipeline is unavailable: ${(error as Error).message}` }, { status: 503 });
+  }
+}
