@@ -21,7 +21,7 @@ export const DEFAULT_GROUPING: ThroughputGrouping = 'agent';
 export const GROUPING_LABELS: Record<ThroughputGrouping, string> = {
   agent: 'Agent',
   checkName: 'Check',
-  componentClass: 'Severity',
+  componentClass: 'Severity (component class)',
   isFatal: 'Fatal / non-fatal',
 };
 
@@ -157,20 +157,20 @@ export function foldTopSeries<T extends { counts: Record<string, number> }>(buck
 
 /**
  * The series from the store's rows: `grouped` by the chosen field, `fatal` grouped by isFatal
- * (keys 'true' / 'false'), `recent` per second with no grouping, all over the window.
+ * (keys 'true' / 'false'; not needed when grouping by it), `recent` per second with no grouping.
  */
 export function buildSeries(input: {
   range: ThroughputRange;
   by: ThroughputGrouping;
   window: BucketWindow;
   grouped: CountRow[];
-  fatal: CountRow[];
+  fatal?: CountRow[];
   recent: CountRow[];
   maxSeries?: number;
 }): ThroughputSeries {
   const { range, by, window } = input;
   const filled = zeroFill(input.grouped, window);
-  const fatalFilled = zeroFill(input.fatal, window);
+  const fatalFilled = zeroFill(by === 'isFatal' ? input.grouped : (input.fatal ?? []), window);
   const { buckets, keys } = foldTopSeries(
     filled.map((bucket, index) => ({
       start: bucket.start,
@@ -326,4 +326,12 @@ export function chartRows(series: ThroughputSeries, unitSeconds: number): ChartR
       rates: counts.map((count) => (count * unitSeconds) / seconds),
     };
   });
+}
+
+/** A rate as people read it: whole numbers from 100, one decimal from 10, two below. */
+export function formatRate(value: number): string {
+  if (!Number.isFinite(value)) return '—';
+  if (value === 0) return '0';
+  const digits = Math.abs(value) >= 100 ? 0 : Math.abs(value) >= 10 ? 1 : 2;
+  return value.toLocaleString(undefined, { maximumFractionDigits: digits });
 }
