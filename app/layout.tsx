@@ -4,7 +4,7 @@ import type { ReactNode } from 'react';
 import { AppHeader } from '@/components/layout/app-header';
 
 import './globals.css';
-import { Providers } from './providers';
+import { Providers } from './app-providers';
 
 export const metadata: Metadata = {
   title: 'Sentinel Console',

@@ -5,9 +5,10 @@ export function formatDuration(seconds: number | null): string {
   const abs = Math.abs(seconds);
   if (abs < 1) return `${Math.round(abs * 1000)} ms`;
   if (abs < 60) return `${abs < 10 ? abs.toFixed(1) : Math.round(abs)} s`;
-  if (abs < 3600) return `${Math.floor(abs / 60)} min ${Math.round(abs % 60)} s`;
-  if (abs < 86_400) return `${Math.floor(abs / 3600)} h ${Math.round((abs % 3600) / 60)} min`;
-  return `${Math.floor(abs / 86_400)} d ${Math.round((abs % 86_400) / 3600)} h`;
+  const two = (big: number, bigUnit: string, small: number, smallUnit: string) => (small === 0 ? `${big} ${bigUnit}` : `${big} ${bigUnit} ${small} ${smallUnit}`);
+  if (abs < 3600) return two(Math.floor(abs / 60), 'min', Math.round(abs % 60), 's');
+  if (abs < 86_400) return two(Math.floor(abs / 3600), 'h', Math.round((abs % 3600) / 60), 'min');
+  return two(Math.floor(abs / 86_400), 'd', Math.round((abs % 86_400) / 3600), 'h');
 }
 
 /** "12 s ago", "3 min ago", "2 h ago", "4 d ago". */

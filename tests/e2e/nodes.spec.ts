@@ -1,0 +1,86 @@
+import { expect, test, type Page } from '@playwright/test';
+
+const QUARANTINED = /^(quarantined|draining|drain-failed|remediating|remediated|remediation-failed)$/;
+
+async function aHealthyNode(page: Page): Promise<string> {
+  await page.goto('/nodes?state=healthy');
+  const row = page.getByTestId('node-row').first();
+  await expect(row).toBeVisible({ timeout: 30_000 });
+  return (await row.getAttribute('data-node'))!;
+}
+
+test('browse nodes, filter by state in the URL, open a node and see its timeline and events', async ({ page }) => {
+  await page.goto('/nodes');
+  await expect(page.getByTestId('node-row').first()).toBeVisible({ timeout: 30_000 });
+  await expect(page.getByTestId('connection-status')).toHaveAttribute('data-status', 'live');
+  const total = Number((await page.getByTestId('count-healthy').textContent())?.replace(/\D/g, ''));
+  expect(total).toBeGreaterThan(0);
+  await page.screenshot({ path: 'test-results/screenshots/nodes.png', fullPage: true });
+
+  await page.getByTestId('count-healthy').click();
+  await expect(page).toHaveURL(/state=healthy/);
+  const states = await page.getByTestId('node-row').evaluateAll((rows) => rows.map((row) => row.getAttribute('data-state')));
+  expect(new Set(states)).toEqual(new Set(['healthy']));
+
+  const name = (await page.getByTestId('node-row').first().getAttribute('data-node'))!;
+  await page.getByRole('link', { name, exact: true }).click();
+  await expect(page.getByTestId('node-name')).toHaveText(name);
+  await expect(page.getByTestId('node-timeline').locator('svg').first()).toBeVisible();
+  await expect(page.getByTestId('event-row').first()).toBeVisible();
+  await page.getByTestId('event-row').first().click();
+  await expect(page.getByText('Recommended action')).toBeVisible();
+  await page.screenshot({ path: 'test-results/screenshots/node.png', fullPage: true });
+});
+
+test('an unknown node in the URL gives a not-found page', async ({ page }) => {
+  const response = await page.goto('/nodes/no-such-node-anywhere');
+  expect(response?.status()).toBe(404);
+  await expect(page.getByTestId('node-not-found')).toBeVisible();
+});
+
+test('quarantine in one tab shows in a second tab without reload; release, and both tabs agree', async ({ browser }) => {
+  const context = await browser.newContext();
+  const first = await context.newPage();
+  const second = await context.newPage();
+  const name = await aHealthyNode(first);
+  await Promise.all([first.goto(`/nodes/${name}`), second.goto(`/nodes/${name}`)]);
+  for (const tab of [first, second]) await expect(tab.getByTestId('connection-status')).toHaveAttribute('data-status', 'live');
+  await expect(first.getByTestId('node-action')).toHaveText('Quarantine');
+
+  await first.getByTestId('node-action').click();
+  const submit = first.getByTestId('action-submit');
+  await first.getByTestId('action-reason').fill('fan failure seen by the datacenter team');
+  await expect(submit).toBeDisabled(); // the node name is not confirmed yet
+  await first.getByTestId('action-confirm-name').fill(name);
+  await submit.click();
+  await expect(first.getByTestId('action-result')).toContainText('requested');
+
+  // Both tabs follow the pipeline live; the second sees it at about the same moment as the first.
+  const seen = (tab: Page) => expect(tab.getByTestId('node-state')).toHaveAttribute('data-state', QUARANTINED, { timeout: 15_000 }).then(() => Date.now());
+  const [firstAt, secondAt] = await Promise.all([seen(first), seen(second)]);
+  expect(Math.abs(secondAt - firstAt)).toBeLessThan(1_000);
+  await expect(second.getByTestId('node-session')).toContainText('fan failure seen by the datacenter team');
+  await expect(second.getByTestId('node-action')).toHaveText('Release');
+  await second.screenshot({ path: 'test-results/screenshots/node-quarantined.png', fullPage: true });
+
+  await second.getByTestId('node-action').click();
+  await second.getByTestId('action-reason').fill('fan replaced');
+  await second.getByTestId('action-confirm-name').fill(name);
+  await second.getByTestId('action-submit').click();
+  await expect(second.getByTestId('action-result')).toContainText('released');
+  for (const tab of [first, second]) {
+    await expect(tab.getByTestId('node-state')).toHaveAttribute('data-state', 'released', { timeout: 10_000 });
+    await expect(tab.getByTestId('node-action')).toHaveText('Quarantine');
+  }
+  await context.close();
+});
+
+test('the pipeline page shows every simulated consumer with its judged status', async ({ page }) => {
+  await page.goto('/pipeline');
+  for (const consumer of ['fault-quarantine', 'node-drainer', 'fault-remediation']) {
+    await expect(page.getByTestId(`consumer-${consumer}`)).toHaveAttribute('data-status', /^(ok|falling-behind|stalled|stopped)$/, { timeout: 20_000 });
+  }
+  await expect(page.getByTestId('stalled-panel')).toBeVisible();
+  await expect(page.getByTestId('dead-letters-panel')).toBeVisible();
+  await page.screenshot({ path: 'test-results/screenshots/pipeline.png', fullPage: true });
+});
