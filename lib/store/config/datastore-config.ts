@@ -23,6 +23,14 @@ export interface MongoConfig {
   maintenanceEventsCollection: string;
   tokensCollection: string;
   clientCertDir?: string;
+  /** This project's collections (NVSentinel never reads them); defaults ConsoleDeadLetters, ConsoleConsumers. */
+  deadLetterCollection?: string;
+  consumersCollection?: string;
+  /**
+   * Turn on change-stream pre-images for the health and maintenance collections at open (MongoDB 6.0+,
+   * needs collMod), so feeds deliver `before` for updates. Off: pre-images are used when already on.
+   */
+  enablePreImages?: boolean;
 }
 
 export type DataStoreConfig = PostgresConfig | MongoConfig;
@@ -82,7 +90,18 @@ function mongoFromEnv(env: Environment): MongoConfig {
     maintenanceEventsCollection: env.MONGODB_MAINTENANCE_EVENT_COLLECTION_NAME ?? 'MaintenanceEvents',
     tokensCollection: env.MONGODB_TOKEN_COLLECTION_NAME ?? 'ResumeTokens',
     clientCertDir: env.MONGODB_CLIENT_CERT_MOUNT_PATH,
+    deadLetterCollection: env.MONGODB_DEAD_LETTER_COLLECTION_NAME,
+    consumersCollection: env.MONGODB_CONSUMER_COLLECTION_NAME,
+    enablePreImages: flag(env, 'MONGODB_ENABLE_PRE_IMAGES'),
   };
+}
+
+function flag(env: Environment, name: string): boolean | undefined {
+  const value = env[name]?.trim().toLowerCase();
+  if (value === undefined || value === '') return undefined;
+  if (['1', 'true', 'on', 'yes'].includes(value)) return true;
+  if (['0', 'false', 'off', 'no'].includes(value)) return false;
+  throw new StoreError('config', `${name} must be true or false (got "${env[name]}")`);
 }
 
 export function configFromEnv(env: Environment = process.env): DataStoreConfig {

@@ -1,0 +1,76 @@
+// The read pipelines of health events. Each is a pure builder: the store runs it with
+// `aggregate`, the unit tests run the same pipeline with mingo over NVSentinel-shaped documents.
+import type { Document } from 'mongodb';
+
+import { ValidationError } from '../../../errors/validation-error';
+import type { HealthEventFilter, PageCursor } from '../../../health-event-store';
+import { idValue } from '../health-event-codec';
+import { FIELD, healthEventMatch, nodeMatch, QUARANTINE_DECISIONS } from './health-event-filter';
+
+/** Newest first; `_id` breaks ties so paging never repeats or skips an event. */
+export const NEWEST_FIRST = { [FIELD.createdAt]: -1, _id: -1 } as const;
+
+const matchStage = (query: Document): Document[] => (Object.keys(query).length ? [{ $match: query }] : []);
+
+/** The newest document of each group, ordered by node name. */
+const firstPerGroup = (groupKey: unknown): Document[] => [
+  { $group: { _id: groupKey, doc: { $first: '$$ROOT' } } },
+  { $replaceRoot: { newRoot: '$doc' } },
+  { $sort: { [FIELD.nodeName]: 1, [FIELD.checkName]: 1, _id: 1 } },
+];
+
+function cursorMatch(after: PageCursor): Document {
+  const createdAt = new Date(after?.createdAt);
+  if (Number.isNaN(createdAt.getTime())) throw new ValidationError('page.after.createdAt', 'must be an ISO time');
+  const id = idValue(after.recordId);
+  return { $or: [{ [FIELD.createdAt]: { $lt: createdAt } }, { [FIELD.createdAt]: createdAt, _id: { $lt: id } }] };
+}
+
+/** One page of events matching the filter, newest first; reads one extra to know whether more exist. */
+export function healthEventPagePipeline(filter: HealthEventFilter, page: { limit: number; after?: PageCursor }): Document[] {
+  return [
+    ...matchStage(healthEventMatch(filter)),
+    ...(page.after ? [{ $match: cursorMatch(page.after) }] : []),
+    { $sort: NEWEST_FIRST },
+    { $limit: page.limit + 1 },
+  ];
+}
+
+export function latestPerNodePipeline(nodeNames?: string[]): Document[] {
+  return [...matchStage(nodeMatch(nodeNames)), { $sort: NEWEST_FIRST }, ...firstPerGroup(`$${FIELD.nodeName}`)];
+}
+
+/**
+ * The newest event (by generated time, then stored time) per (node, check, entities). Entities
+ * are compared as [{type, value}] so key order, missing parts and a null list do not split a check.
+ */
+export function latestPerCheckPipeline(nodeNames?: string[]): Document[] {
+  return [
+    ...matchStage(nodeMatch(nodeNames)),
+    { $sort: { [FIELD.generatedSeconds]: -1, [FIELD.generatedNanos]: -1, ...NEWEST_FIRST } },
+    ...firstPerGroup({
+      node: `$${FIELD.nodeName}`,
+      check: { $ifNull: [`$${FIELD.checkName}`, ''] },
+      entities: {
+        $map: {
+          input: { $ifNull: [`$${FIELD.entities}`, []] },
+          as: 'entity',
+          in: { type: { $ifNull: ['$$entity.entitytype', ''] }, value: { $ifNull: ['$$entity.entityvalue', ''] } },
+        },
+      },
+    }),
+  ];
+}
+
+export function latestQuarantineDecisionsPipeline(nodeNames?: string[]): Document[] {
+  return [
+    { $match: { ...nodeMatch(nodeNames), [FIELD.quarantined]: { $in: [...QUARANTINE_DECISIONS] } } },
+    { $sort: NEWEST_FIRST },
+    ...firstPerGroup(`$${FIELD.nodeName}`),
+  ];
+}
+
+/** Output: `{ _id: nodeName, count }` per node with at least one match. */
+export function countByNodePipeline(filter?: HealthEventFilter): Document[] {
+  return [...matchStage(healthEventMatch(filter)), { $group: { _id: `$${FIELD.nodeName}`, count: { $sum: 1 } } }];
+}
