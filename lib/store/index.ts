@@ -3,9 +3,11 @@
 import { configFromEnv, type DataStoreConfig } from './config/datastore-config';
 import type { DataStore } from './datastore';
 import { providerFactory, registerProvider } from './provider-registry';
+import { openMongoDataStore } from './providers/mongodb/open-mongo-datastore';
 import { openPostgresDataStore } from './providers/postgres/postgres-datastore';
 
 registerProvider('postgresql', openPostgresDataStore);
+registerProvider('mongodb', openMongoDataStore);
 
 /** Opens a datastore from a config, or from NVSentinel's environment variables when none is given. */
 export function openDataStore(config: DataStoreConfig = configFromEnv()): Promise<DataStore> {

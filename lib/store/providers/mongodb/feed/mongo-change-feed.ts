@@ -1,0 +1,297 @@
+// The MongoDB change feed: one database-level change stream filtered to NVSentinel's health and
+// maintenance collections, `fullDocument: 'updateLookup'` (and the pre-image when the collection
+// keeps them), resumed with `startAfter` from the stored token.
+//
+// Pull-based: the driver fetches a batch (batchSize) only when the consumer has taken the previous
+// one, so a slow consumer holds at most one batch in memory. When the server goes away the feed
+// reports 'reconnecting' and reopens after the last change it delivered, with backoff. A position
+// the oplog no longer holds ends the feed with StoreError 'position-lost' and is recorded, never
+// replaced by "now".
+import type { ChangeStream, ChangeStreamOptions, Document } from 'mongodb';
+
+import { StoreError } from '../../../errors/store-error';
+import type { ChangeEvent, Collection, FeedPosition } from '../../../feed/change-event';
+import type { ChangeFeed, ChangeFeedOptions, FeedState } from '../../../feed/change-feed';
+import { classifyChangeStreamError } from '../mongo-errors';
+import type { MongoConnection } from '../mongo-connection';
+import { decodeChange, type WatchedCollections } from './change-decoder';
+import type { MongoConsumerRegistry, StartOptions } from './mongo-consumer-registry';
+import { compareTokens, isTokenData } from './resume-token';
+
+const HEARTBEAT_MS = 5_000;
+/** An idle, fully acknowledged consumer stores the stream's newest token this often, so its position never ages out of the oplog. */
+const IDLE_POSITION_MS = 60_000;
+const MAX_AWAIT_MS = 1_000;
+
+export interface MongoChangeFeedOptions extends ChangeFeedOptions {
+  /** The server keeps pre-images (MongoDB 6.0+): ask for them when the collection has them on. */
+  preImages: boolean;
+  onClose?: () => void;
+}
+
+export class MongoChangeFeed implements ChangeFeed {
+  private stream?: ChangeStream<Document, Document>;
+  private resumeFrom!: StartOptions;
+  private peeked: Document | null | undefined;
+  private sequence = 0;
+  /** Delivered, not yet acknowledged: position → delivery order. */
+  private readonly unacked = new Map<string, number>();
+  private ackedThrough: string | null = null;
+  private ackWaiters: { sequence: number; resolve: () => void; reject: (error: unknown) => void }[] = [];
+  private ackedSequence = 0;
+  private flushing?: Promise<void>;
+  private iterating = false;
+  private stopped = false;
+  private currentState: FeedState = 'starting';
+  private wake?: () => void;
+  private heartbeatTimer?: NodeJS.Timeout;
+  private lastIdleSave = 0;
+  private readonly watched: WatchedCollections;
+  private readonly collections: Collection[];
+  private readonly batchSize: number;
+
+  constructor(
+    readonly consumer: string,
+    private readonly connection: MongoConnection,
+    private readonly registry: MongoConsumerRegistry,
+    private readonly options: MongoChangeFeedOptions,
+  ) {
+    this.collections = options.collections ?? ['healthEvents', 'maintenanceEvents'];
+    for (const collection of this.collections) {
+      if (collection !== 'healthEvents' && collection !== 'maintenanceEvents') {
+        throw new StoreError('invalid', `collections: unknown collection "${collection}" (healthEvents, maintenanceEvents)`);
+      }
+    }
+    this.watched = { healthEvents: connection.names.healthEvents, maintenanceEvents: connection.names.maintenanceEvents };
+    this.batchSize = options.batchSize ?? 500;
+    if (!Number.isInteger(this.batchSize) || this.batchSize < 1 || this.batchSize > 10_000) {
+      throw new StoreError('invalid', 'batchSize: must be a whole number from 1 to 10000');
+    }
+  }
+
+  get state(): FeedState {
+    return this.currentState;
+  }
+
+  private setState(state: FeedState): void {
+    if (this.currentState === state || this.currentState === 'closed') return;
+    this.currentState = state;
+    this.options.onStateChange?.(state);
+  }
+
+  /**
+   * Loads the position and opens the stream, reading once so that an unknown consumer, a lost
+   * position or an unusable server fail here, when the feed is asked for, not on first iteration.
+   */
+  async open(): Promise<void> {
+    const stored = await this.registry.loadPosition(this.consumer);
+    this.ackedThrough = stored.kind === 'token' ? stored.token : null;
+    this.resumeFrom = await this.registry.startOptions(stored);
+    try {
+      this.openStream();
+      this.peeked = await this.stream!.tryNext();
+    } catch (error) {
+      await this.closeStream();
+      throw await this.failure(error);
+    }
+    this.setState('live');
+  }
+
+  private openStream(): void {
+    const names = this.collections.map((collection) => this.watched[collection]);
+    const options: ChangeStreamOptions = {
+      fullDocument: 'updateLookup',
+      batchSize: this.batchSize,
+      maxAwaitTimeMS: MAX_AWAIT_MS,
+      ...this.resumeFrom,
+    };
+    if (this.options.preImages) options.fullDocumentBeforeChange = 'whenAvailable';
+    this.stream = this.connection.db.watch<Document, Document>([{ $match: { $or: [{ 'ns.coll': { $in: names } }, { operationType: 'invalidate' }] } }], options);
+  }
+
+  private async closeStream(): Promise<void> {
+    const stream = this.stream;
+    this.stream = undefined;
+    await stream?.close().catch(() => {});
+  }
+
+  /** The error a failed read ends the feed with; a lost position is recorded first. */
+  private async failure(error: unknown): Promise<unknown> {
+    const classified = classifyChangeStreamError(error);
+    if (classified.kind === 'position-lost') {
+      await this.registry.markLost(this.consumer, classified.reason).catch(() => {});
+      return new StoreError(
+        'position-lost',
+        `consumer "${this.consumer}" lost its position: ${classified.reason}; restart it explicitly with consumers().restart("${this.consumer}", { startAt: "beginning" | "now" })`,
+        { cause: error },
+      );
+    }
+    const message = (error as Error)?.message ?? '';
+    if ((error as { code?: number })?.code === 40573 || /only supported on replica sets/i.test(message)) {
+      return new StoreError('config', `MongoDB at ${this.connection.target} cannot open change streams (${message}): MONGODB_URI must point at a replica set or a sharded cluster`, { cause: error });
+    }
+    return this.connection.translate(error, 'read the change stream');
+  }
+
+  [Symbol.asyncIterator](): AsyncIterator<ChangeEvent> {
+    if (this.iterating) {
+      throw new StoreError('feed-in-use', `the change feed of "${this.consumer}" is already being iterated; a second reader would split its events (open one feed per reader)`);
+    }
+    this.iterating = true;
+    return this.changes();
+  }
+
+  private sleep(ms: number): Promise<void> {
+    if (this.stopped) return Promise.resolve();
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        this.wake = undefined;
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      this.wake = done;
+    });
+  }
+
+  private startHeartbeat(): void {
+    const beat = () => this.registry.heartbeat(this.consumer).catch(() => {});
+    void beat();
+    this.heartbeatTimer = setInterval(beat, HEARTBEAT_MS);
+    this.heartbeatTimer.unref();
+  }
+
+  private async *changes(): AsyncGenerator<ChangeEvent> {
+    this.startHeartbeat();
+    let failures = 0;
+    try {
+      while (!this.stopped) {
+        let raw: Document | null;
+        try {
+          if (!this.stream) this.openStream();
+          if (this.peeked !== undefined) {
+            raw = this.peeked;
+            this.peeked = undefined;
+          } else {
+            raw = await this.stream!.tryNext();
+          }
+          if (failures > 0) this.setState('live');
+          failures = 0;
+        } catch (error) {
+          if (this.stopped) break;
+          await this.closeStream();
+          if (classifyChangeStreamError(error).kind === 'transient') {
+            // The server went away (a restart, a failover): keep the position, retry with backoff.
+            this.setState('reconnecting');
+            await this.sleep(Math.min(5_000, 100 * 2 ** failures++));
+            continue;
+          }
+          throw await this.failure(error);
+        }
+        if (!raw) {
+          await this.keepIdlePositionFresh();
+          continue;
+        }
+        this.resumeFrom = { startAfter: raw._id };
+        const decoded = decodeChange(raw, this.watched);
+        if (decoded.kind === 'invalidate') {
+          await this.closeStream();
+          continue;
+        }
+        if (decoded.kind === 'skip') continue;
+        this.sequence += 1;
+        this.unacked.set(decoded.change.position, this.sequence);
+        yield decoded.change;
+      }
+    } finally {
+      await this.close();
+    }
+  }
+
+  /**
+   * With everything delivered acknowledged and the stream idle, store its newest token now and then:
+   * a consumer that sees no changes for longer than the oplog window keeps a position the oplog
+   * still holds (NVSentinel's own watchers lose theirs that way).
+   */
+  private async keepIdlePositionFresh(): Promise<void> {
+    const token = this.stream?.resumeToken as { _data?: unknown } | undefined;
+    if (this.unacked.size > 0 || this.ackWaiters.length > 0 || !isTokenData(token?._data)) return;
+    if (Date.now() - this.lastIdleSave < IDLE_POSITION_MS) return;
+    if (this.ackedThrough && compareTokens(token._data, this.ackedThrough) <= 0) return;
+    this.lastIdleSave = Date.now();
+    await this.registry.savePosition(this.consumer, token._data).then(
+      () => {
+        this.ackedThrough = token._data as string;
+      },
+      () => {},
+    );
+  }
+
+  async ack(position: FeedPosition): Promise<void> {
+    const sequence = this.unacked.get(position);
+    if (sequence === undefined) {
+      // Already covered by a later acknowledgement: nothing to store.
+      if (isTokenData(position) && this.ackedThrough && compareTokens(position, this.ackedThrough) <= 0) return;
+      throw new StoreError('ack-unknown-position', `consumer "${this.consumer}" acknowledged position ${String(position).slice(0, 80)}, which this feed never delivered`);
+    }
+    for (const [key, delivered] of this.unacked) if (delivered <= sequence) this.unacked.delete(key);
+    this.ackedThrough = position;
+    this.ackedSequence = sequence;
+    return new Promise<void>((resolve, reject) => {
+      this.ackWaiters.push({ sequence, resolve, reject });
+      void this.flushAcks();
+    });
+  }
+
+  /**
+   * Stores the newest acknowledged position. Acks are cumulative, so one write covers every ack
+   * made while the previous write was in flight (one write per round trip, not per change). A
+   * failed write (the server restarting) is retried until it succeeds or the feed closes.
+   */
+  private flushAcks(): Promise<void> {
+    this.flushing ??= this.flushLoop().finally(() => {
+      this.flushing = undefined;
+    });
+    return this.flushing;
+  }
+
+  private async flushLoop(): Promise<void> {
+    let failures = 0;
+    while (this.ackWaiters.length > 0) {
+      const position = this.ackedThrough!;
+      const sequence = this.ackedSequence;
+      try {
+        await this.registry.savePosition(this.consumer, position);
+        failures = 0;
+      } catch (error) {
+        if (this.stopped) {
+          for (const waiter of this.ackWaiters.splice(0)) waiter.reject(error);
+          return;
+        }
+        await new Promise((resolve) => setTimeout(resolve, Math.min(5_000, 100 * 2 ** failures++)));
+        continue;
+      }
+      const settled = this.ackWaiters.filter((waiter) => waiter.sequence <= sequence);
+      this.ackWaiters = this.ackWaiters.filter((waiter) => waiter.sequence > sequence);
+      for (const waiter of settled) waiter.resolve();
+    }
+  }
+
+  async close(): Promise<void> {
+    if (this.currentState === 'closed') return;
+    this.stopped = true;
+    this.setState('closed');
+    this.wake?.();
+    clearInterval(this.heartbeatTimer);
+    await this.closeStream();
+    // Store what was acknowledged before closing (one last try if the server is away).
+    await this.flushing?.catch(() => {});
+    if (this.ackWaiters.length > 0) {
+      await this.registry.savePosition(this.consumer, this.ackedThrough!).then(
+        () => this.ackWaiters.splice(0).forEach((waiter) => waiter.resolve()),
+        (error) => this.ackWaiters.splice(0).forEach((waiter) => waiter.reject(error)),
+      );
+    }
+    this.options.onClose?.();
+  }
+}

@@ -1,0 +1,175 @@
+// Health events on MongoDB, in NVSentinel's HealthEvents collection. Reads are the pure pipelines
+// of ./pipelines; writes are single atomic operations, and insertMany is one transaction.
+import { BSON, ObjectId, type Document } from 'mongodb';
+
+import { StoreError } from '../../errors/store-error';
+import { ValidationError } from '../../errors/validation-error';
+import type {
+  EvictionUpdate,
+  HealthEventFilter,
+  HealthEventStore,
+  InsertOptions,
+  Page,
+  PageRequest,
+  QuarantineUpdate,
+  RemediationUpdate,
+  ThroughputBucket,
+  ThroughputRequest,
+} from '../../health-event-store';
+import type { HealthEventWithStatus } from '../../model/health-event';
+import { toHealthEventWithStatus, type NewHealthEvent } from '../../model/new-health-event';
+import { decodeHealthEventDocument, encodeHealthEventDocument, idCandidates, recordIdOf } from './health-event-codec';
+import type { MongoConnection } from './mongo-connection';
+import { healthEventMatch } from './pipelines/health-event-filter';
+import {
+  countByNodePipeline,
+  healthEventPagePipeline,
+  latestPerCheckPipeline,
+  latestPerNodePipeline,
+  latestQuarantineDecisionsPipeline,
+} from './pipelines/health-event-queries';
+import { cancelQuarantineUpdate, evictionUpdatePipeline, quarantineUpdatePipeline, remediationUpdatePipeline } from './pipelines/status-updates';
+import { throughputPipeline } from './pipelines/throughput';
+
+export const DEFAULT_MAX_DOCUMENT_BYTES = 1024 * 1024;
+
+function pageLimit(page?: PageRequest): number {
+  const limit = page?.limit ?? 100;
+  if (!Number.isInteger(limit) || limit < 1 || limit > 10_000) throw new ValidationError('page.limit', 'must be a whole number from 1 to 10000');
+  return limit;
+}
+
+export class MongoHealthEventStore implements HealthEventStore {
+  constructor(
+    private readonly connection: MongoConnection,
+    private readonly maxDocumentBytes = DEFAULT_MAX_DOCUMENT_BYTES,
+  ) {}
+
+  private get collection() {
+    return this.connection.collection(this.connection.names.healthEvents);
+  }
+
+  /** A stored document to the model, or a StoreError that names the record, the collection and the field. */
+  private decode(document: Document): HealthEventWithStatus {
+    try {
+      return decodeHealthEventDocument(document);
+    } catch (error) {
+      const where = `${this.connection.config.databaseName}.${this.connection.names.healthEvents}`;
+      throw new StoreError('malformed', `health event ${recordIdOf(document?._id)} in ${where} is not in NVSentinel's shape: ${(error as Error).message}`, { cause: error });
+    }
+  }
+
+  private async aggregate(operation: string, pipeline: Document[]): Promise<Document[]> {
+    return this.connection.run(operation, () => this.collection.aggregate(pipeline, { allowDiskUse: true }).toArray());
+  }
+
+  async insertMany(events: NewHealthEvent[], options: InsertOptions = {}): Promise<HealthEventWithStatus[]> {
+    this.connection.assertOpen();
+    if (!Array.isArray(events)) throw new ValidationError('events', 'must be an array');
+    const chunkSize = options.chunkSize ?? 500;
+    if (!Number.isInteger(chunkSize) || chunkSize < 1) throw new ValidationError('chunkSize', 'must be a whole number, at least 1');
+    const now = new Date();
+    // Validate and encode everything before the first write: a bad event refuses the whole call.
+    const rows = events.map((input, index) => {
+      const event = toHealthEventWithStatus(input, `events[${index}]`, now);
+      const id = new ObjectId();
+      const document = encodeHealthEventDocument(event, id);
+      const bytes = BSON.calculateObjectSize(document);
+      if (bytes > this.maxDocumentBytes) throw new ValidationError(`events[${index}]`, `document is ${bytes} bytes, over the ${this.maxDocumentBytes}-byte limit`);
+      return { id, event, document };
+    });
+    if (rows.length === 0) return [];
+    await this.connection.run('healthEvents.insertMany', async () => {
+      const session = this.connection.client.startSession();
+      try {
+        await session.withTransaction(async () => {
+          for (let start = 0; start < rows.length; start += chunkSize) {
+            await this.collection.insertMany(rows.slice(start, start + chunkSize).map((row) => row.document), { session, ordered: true });
+          }
+        });
+      } finally {
+        await session.endSession();
+      }
+    }, 'insert health events');
+    return rows.map((row) => ({ recordId: row.id.toHexString(), ...row.event }));
+  }
+
+  async get(recordId: string): Promise<HealthEventWithStatus | undefined> {
+    const ids = idCandidates(recordId);
+    const document = await this.connection.run('healthEvents.get', () => this.collection.findOne({ _id: { $in: ids } } as Document));
+    return document ? this.decode(document) : undefined;
+  }
+
+  async findByNode(nodeName: string, range: { from?: Date; to?: Date } = {}, page?: PageRequest): Promise<Page<HealthEventWithStatus>> {
+    if (typeof nodeName !== 'string' || nodeName === '') throw new ValidationError('nodeName', 'must not be empty');
+    return this.page('healthEvents.findByNode', { nodeName, ...range }, page);
+  }
+
+  async find(filter: HealthEventFilter, page?: PageRequest): Promise<Page<HealthEventWithStatus>> {
+    return this.page('healthEvents.find', filter, page);
+  }
+
+  private async page(operation: string, filter: HealthEventFilter, page?: PageRequest): Promise<Page<HealthEventWithStatus>> {
+    const limit = pageLimit(page);
+    const documents = await this.aggregate(operation, healthEventPagePipeline(filter, { limit, after: page?.after }));
+    const items = documents.slice(0, limit).map((document) => this.decode(document));
+    const last = items[items.length - 1];
+    return { items, next: documents.length > limit && last ? { createdAt: last.createdAt.toISOString(), recordId: last.recordId } : undefined };
+  }
+
+  async latestPerNode(nodeNames?: string[]): Promise<HealthEventWithStatus[]> {
+    return (await this.aggregate('healthEvents.latestPerNode', latestPerNodePipeline(nodeNames))).map((document) => this.decode(document));
+  }
+
+  async latestPerCheck(nodeNames?: string[]): Promise<HealthEventWithStatus[]> {
+    return (await this.aggregate('healthEvents.latestPerCheck', latestPerCheckPipeline(nodeNames))).map((document) => this.decode(document));
+  }
+
+  async latestQuarantineDecisions(nodeNames?: string[]): Promise<HealthEventWithStatus[]> {
+    return (await this.aggregate('healthEvents.latestQuarantineDecisions', latestQuarantineDecisionsPipeline(nodeNames))).map((document) => this.decode(document));
+  }
+
+  async countByNode(filter?: HealthEventFilter): Promise<Map<string, number>> {
+    const rows = await this.aggregate('healthEvents.countByNode', countByNodePipeline(filter));
+    return new Map(rows.filter((row) => typeof row._id === 'string').map((row) => [row._id as string, Number(row.count)]));
+  }
+
+  private async update(operation: string, recordId: string, pipeline: Document[]): Promise<HealthEventWithStatus> {
+    const ids = idCandidates(recordId);
+    const updated = await this.connection.run(
+      operation,
+      () => this.collection.findOneAndUpdate({ _id: { $in: ids } } as Document, pipeline, { returnDocument: 'after' }),
+      'update health events',
+    );
+    if (!updated) throw new StoreError('not-found', `no health event with id ${recordId}`);
+    return this.decode(updated);
+  }
+
+  async updateQuarantine(recordId: string, update: QuarantineUpdate): Promise<HealthEventWithStatus> {
+    return this.update('healthEvents.updateQuarantine', recordId, quarantineUpdatePipeline(update));
+  }
+
+  async updateEviction(recordId: string, update: EvictionUpdate): Promise<HealthEventWithStatus> {
+    return this.update('healthEvents.updateEviction', recordId, evictionUpdatePipeline(update));
+  }
+
+  async updateRemediation(recordId: string, update: RemediationUpdate): Promise<HealthEventWithStatus> {
+    return this.update('healthEvents.updateRemediation', recordId, remediationUpdatePipeline(update));
+  }
+
+  async cancelQuarantine(nodeName: string, since: Date): Promise<number> {
+    const { filter, update } = cancelQuarantineUpdate(nodeName, since);
+    const result = await this.connection.run('healthEvents.cancelQuarantine', () => this.collection.updateMany(filter, update), 'update health events');
+    return result.modifiedCount;
+  }
+
+  async throughput(request: ThroughputRequest): Promise<ThroughputBucket[]> {
+    const rows = await this.aggregate('healthEvents.throughput', throughputPipeline(request));
+    return rows.map((row) => ({ bucketStart: new Date(row._id.bucket), key: String(row._id.key ?? ''), count: Number(row.count) }));
+  }
+
+  async count(filter?: HealthEventFilter): Promise<number> {
+    const query = healthEventMatch(filter);
+    return this.connection.run('healthEvents.count', () => this.collection.countDocuments(query));
+  }
+}
