@@ -61,6 +61,11 @@ describe('MongoDB client options', () => {
     expect(uriNamesCredentials('mongodb://h1,h2/?replicaSet=rs0')).toBe(false);
   });
 
+  it('fails fast by default but lets the URI set its own timeouts', () => {
+    expect(buildClientOptions(config()).options).toMatchObject({ serverSelectionTimeoutMS: 10_000, connectTimeoutMS: 10_000 });
+    expect(buildClientOptions(config({ uri: 'mongodb://m/?replicaSet=rs0&serverSelectionTimeoutMS=1500' })).options).not.toHaveProperty('serverSelectionTimeoutMS');
+  });
+
   it('names the missing or unusable certificate file', () => {
     const noCa = certDir({ 'tls.crt': PEM_CERT, 'tls.key': PEM_KEY });
     expect(errorOf(() => buildClientOptions(config({ clientCertDir: noCa }))).message).toContain(`${path.join(noCa, 'ca.crt')} is missing`);

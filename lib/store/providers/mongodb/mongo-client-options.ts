@@ -41,11 +41,11 @@ export function uriNamesCredentials(uri: string): boolean {
 }
 
 export function buildClientOptions(config: MongoConfig): { options: MongoClientOptions; tls: TlsMode } {
-  const options: MongoClientOptions = {
-    appName: 'sentinel-console',
-    serverSelectionTimeoutMS: 10_000,
-    connectTimeoutMS: 10_000,
-  };
+  // Defaults that fail fast; a value the URI sets itself wins.
+  const defaults: Partial<MongoClientOptions> = { appName: 'sentinel-console', serverSelectionTimeoutMS: 10_000, connectTimeoutMS: 10_000 };
+  const options: MongoClientOptions = Object.fromEntries(
+    Object.entries(defaults).filter(([key]) => !new RegExp(`[?&]${key}=`, 'i').test(config.uri)),
+  );
   const dir = config.clientCertDir;
   if (!dir) return { options, tls: 'from-uri' };
   if (!existsSync(dir) || !statSync(dir).isDirectory()) {

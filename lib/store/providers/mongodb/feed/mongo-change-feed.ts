@@ -86,13 +86,19 @@ export class MongoChangeFeed implements ChangeFeed {
   async open(): Promise<void> {
     const stored = await this.registry.loadPosition(this.consumer);
     this.ackedThrough = stored.kind === 'token' ? stored.token : null;
-    this.resumeFrom = await this.registry.startOptions(stored);
-    try {
-      this.openStream();
-      this.peeked = await this.stream!.tryNext();
-    } catch (error) {
-      await this.closeStream();
-      throw await this.failure(error);
+    // "beginning" is the oldest entry the oplog holds, which a busy oplog may drop between reading
+    // it and starting there: look again rather than report a position the consumer never had.
+    for (let attempt = 1; ; attempt += 1) {
+      this.resumeFrom = await this.registry.startOptions(stored);
+      try {
+        this.openStream();
+        this.peeked = await this.stream!.tryNext();
+        break;
+      } catch (error) {
+        await this.closeStream();
+        const retry = stored.kind === 'time' && stored.startAt === 'beginning' && attempt < 3 && classifyChangeStreamError(error).kind === 'position-lost';
+        if (!retry) throw await this.failure(error);
+      }
     }
     this.setState('live');
   }

@@ -213,7 +213,12 @@ export class MongoConsumerRegistry {
       if (!lostMark) position = await this.loadPosition(name).catch(() => null);
       let scan: BehindScan | null = null;
       if (position) {
-        scan = await this.connection.run('consumers.lag', async () => this.scanBehind(await this.startOptions(position), head));
+        const from = position;
+        scan = await this.connection.run('consumers.lag', async () => this.scanBehind(await this.startOptions(from), head));
+        // "beginning" may have been dropped from the oplog since it was read: look once more.
+        if (scan.lost && from.kind === 'time' && from.startAt === 'beginning') {
+          scan = await this.connection.run('consumers.lag', async () => this.scanBehind(await this.startOptions(from), head));
+        }
         if (scan.lost) await this.markLost(name, scan.lost).catch(() => {});
       }
       figures.push(lagFigures({
