@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import type { ChangeEvent } from '@/lib/store';
 import { decodeChange } from '@/lib/store/providers/mongodb/feed/change-decoder';
 import { lagFigures, type LagInput } from '@/lib/store/providers/mongodb/feed/consumer-lag-figures';
+import { activeLoss } from '@/lib/store/providers/mongodb/feed/mongo-consumer-registry';
 import { toDeadLetter, toDocument } from '@/lib/store/providers/mongodb/mongo-dead-letter-store';
 
 import { nvsentinelDocument } from './mongodb-documents';
@@ -80,6 +81,19 @@ describe('MongoDB consumer lag figures', () => {
     expect(lostByScan).toMatchObject({ positionKnown: false, lagSeconds: null, documentsBehind: null, position: null, positionLost: { reason: 'ChangeStreamHistoryLost: gone' } });
     const marked = lagFigures({ ...base, scan: null, lostMark: { at: new Date(0), reason: 'recorded earlier' } });
     expect(marked).toMatchObject({ positionKnown: false, positionLost: { at: new Date(0), reason: 'recorded earlier' } });
+  });
+});
+
+describe('MongoDB lost positions', () => {
+  const at = new Date('2025-11-21T06:00:00Z');
+  const consumer = { _id: 'fault-quarantine', positionLostAt: at, positionLostReason: 'ChangeStreamHistoryLost', positionLostToken: TOKEN };
+
+  it('stays lost while the lost token is still the stored one, and clears once another token was stored', () => {
+    expect(activeLoss(consumer, TOKEN)).toEqual({ at, reason: 'ChangeStreamHistoryLost' });
+    // NVSentinel's own component deleted the stale token and started again from now.
+    expect(activeLoss(consumer, '826275077B000000012B042C0100296E5A1004')).toBeNull();
+    expect(activeLoss({ _id: 'c', positionLostAt: at, positionLostToken: null }, undefined)).toMatchObject({ at });
+    expect(activeLoss({ _id: 'c' }, TOKEN)).toBeNull();
   });
 });
 

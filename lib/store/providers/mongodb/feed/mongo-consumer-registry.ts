@@ -29,7 +29,7 @@ export type StoredPosition =
 
 export type StartOptions = Pick<ChangeStreamOptions, 'startAfter' | 'startAtOperationTime'>;
 
-interface ConsumerDocument {
+export interface ConsumerDocument {
   _id: string;
   registeredAt?: Date;
   startAt?: StartPosition;
@@ -37,6 +37,8 @@ interface ConsumerDocument {
   lastSeenAt?: Date;
   positionLostAt?: Date | null;
   positionLostReason?: string | null;
+  /** The stored token that was lost (null: a start time); a different token since means it recovered. */
+  positionLostToken?: string | null;
   positionLostCount?: number;
 }
 
@@ -44,6 +46,17 @@ interface TokenDocument {
   clientName: string;
   resumeToken?: { _data?: unknown } | null;
   lastUpdated?: Date;
+}
+
+/**
+ * The loss recorded for a consumer, while it still applies: once another token has been stored
+ * (NVSentinel's own component restarts from "now" and writes one), the old loss is history.
+ */
+export function activeLoss(consumer: ConsumerDocument | null | undefined, storedToken: unknown): { at: Date; reason: string } | null {
+  if (!consumer?.positionLostAt) return null;
+  const current = isTokenData(storedToken) ? storedToken : null;
+  if ((consumer.positionLostToken ?? null) !== current) return null;
+  return { at: consumer.positionLostAt, reason: consumer.positionLostReason ?? 'the oplog no longer holds it' };
 }
 
 function lostError(name: string, at: Date, reason: string): StoreError {
@@ -84,8 +97,9 @@ export class MongoConsumerRegistry {
     const [token, consumer] = await this.connection.run('consumers.loadPosition', () =>
       Promise.all([this.tokens.findOne({ clientName: name }), this.consumers.findOne({ _id: name })]),
     );
-    if (consumer?.positionLostAt) throw lostError(name, consumer.positionLostAt, consumer.positionLostReason ?? 'the oplog no longer holds it');
     const data = token?.resumeToken?._data;
+    const loss = activeLoss(consumer, data);
+    if (loss) throw lostError(name, loss.at, loss.reason);
     if (isTokenData(data)) return { kind: 'token', token: data };
     if (token && token.resumeToken) {
       throw new StoreError('position-lost', `consumer "${name}" has a stored resume token this SDK cannot read (${JSON.stringify(token.resumeToken).slice(0, 80)}); restart it explicitly with consumers().restart("${name}", …)`);
@@ -125,19 +139,21 @@ export class MongoConsumerRegistry {
     await this.connection.run('consumers.heartbeat', () => this.consumers.updateOne({ _id: name }, { $set: { lastSeenAt: new Date() } }, { upsert: true }));
   }
 
-  /** Records a lost position once (and counts it); later calls while it stays lost change nothing. */
+  /** Records a lost position once per stored token (and counts it); repeats change nothing. */
   async markLost(name: string, reason: string): Promise<void> {
+    const stored = await this.connection.run('consumers.markLost', () => this.tokens.findOne({ clientName: name }));
+    const token = isTokenData(stored?.resumeToken?._data) ? stored.resumeToken._data : null;
     await this.connection
       .run('consumers.markLost', () =>
         this.consumers.updateOne(
-          { _id: name, positionLostAt: null },
-          { $set: { positionLostAt: new Date(), positionLostReason: reason }, $inc: { positionLostCount: 1 } },
+          { _id: name, $or: [{ positionLostAt: null }, { positionLostToken: { $ne: token } }] },
+          { $set: { positionLostAt: new Date(), positionLostReason: reason, positionLostToken: token }, $inc: { positionLostCount: 1 } },
           { upsert: true },
         ),
       )
       .catch((error) => {
-        // Already marked (the upsert collided with the existing document): nothing to do.
-        if ((error as { cause?: { code?: number } })?.cause?.code !== 11000 && (error as { code?: number })?.code !== 11000) throw error;
+        // Already marked for this token (the upsert collided with the existing document): nothing to do.
+        if ((error as { code?: number })?.code !== 11000) throw error;
       });
   }
 
@@ -150,7 +166,7 @@ export class MongoConsumerRegistry {
       await this.tokens.deleteMany({ clientName: name });
       await this.consumers.updateOne(
         { _id: name },
-        { $set: { startAt, startAtOperationTime: time, registeredAt: new Date() }, $unset: { positionLostAt: '', positionLostReason: '' } },
+        { $set: { startAt, startAtOperationTime: time, registeredAt: new Date() }, $unset: { positionLostAt: '', positionLostReason: '', positionLostToken: '' } },
         { upsert: true },
       );
     }, 'restart consumers');
@@ -208,7 +224,7 @@ export class MongoConsumerRegistry {
     for (const name of names) {
       const token = tokenOf.get(name);
       const consumer = consumerOf.get(name);
-      const lostMark = consumer?.positionLostAt ? { at: consumer.positionLostAt, reason: consumer.positionLostReason ?? '' } : null;
+      const lostMark = activeLoss(consumer, token?.resumeToken?._data);
       let position: StoredPosition | null = null;
       if (!lostMark) position = await this.loadPosition(name).catch(() => null);
       let scan: BehindScan | null = null;
