@@ -14,6 +14,7 @@ import type { NodesMessage } from '@/lib/live/live-messages';
 import { nodeFilterToSearch, parseNodeFilter, type NodeFilter } from '@/lib/projection/node-filter';
 import { NODE_STATE_LABELS, NODE_STATES, type NodeState, type NodeView } from '@/lib/projection/node-view';
 import type { NodeList } from '@/lib/queries/nodes';
+import { fetchJson } from '@/lib/client/fetch-json';
 
 const PAGE_SIZE = 100;
 /** Worst first: what needs an operator comes to the top. */
@@ -27,11 +28,8 @@ function applyNodes(list: NodeList, message: NodesMessage): NodeList {
   return { ...list, nodes: [...byName.values()], counts: message.counts };
 }
 
-async function fetchNodes(search: string): Promise<NodeList> {
-  const response = await fetch(`/api/nodes?${search}`);
-  const body = await response.json();
-  if (!response.ok) throw new Error(body.error ?? `HTTP ${response.status}`);
-  return body;
+function fetchNodes(search: string): Promise<NodeList> {
+  return fetchJson<NodeList>(`/api/nodes?${search}`);
 }
 
 export function NodesClient({ initial, initialError }: { initial: NodeList | null; initialError: string | null }) {

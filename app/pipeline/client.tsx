@@ -15,6 +15,7 @@ import { formatCount, formatDuration } from '@/lib/format/time';
 import type { PipelineMessage } from '@/lib/live/live-messages';
 import type { StallStage } from '@/lib/pipeline/stalled-events';
 import type { DeadLetterRow, PipelineOverview } from '@/lib/queries/pipeline-shape';
+import { fetchJson } from '@/lib/client/fetch-json';
 
 const STAGE_LABELS: Record<StallStage, string> = {
   'awaiting-quarantine': 'Fatal, not seen by fault-quarantine',
@@ -22,11 +23,8 @@ const STAGE_LABELS: Record<StallStage, string> = {
   'awaiting-remediation': 'Quarantined and drained, not remediated',
 };
 
-async function fetchPipeline(): Promise<PipelineOverview> {
-  const response = await fetch('/api/pipeline');
-  const body = await response.json();
-  if (!response.ok) throw new Error(body.error ?? `HTTP ${response.status}`);
-  return body;
+function fetchPipeline(): Promise<PipelineOverview> {
+  return fetchJson<PipelineOverview>('/api/pipeline');
 }
 
 export function PipelineClient({ initial, initialError }: { initial: PipelineOverview | null; initialError: string | null }) {

@@ -7,14 +7,12 @@ import { DatastoreColumn, SecondDatastoreHint } from '@/components/providers/dat
 import { Panel } from '@/components/ui/panel';
 import { RelativeTime } from '@/components/ui/relative-time';
 import { gapToReference, type ProvidersView } from '@/lib/queries/providers-read';
+import { fetchJson } from '@/lib/client/fetch-json';
 
 const REFRESH_MS = 5_000;
 
-async function fetchProviders(): Promise<ProvidersView> {
-  const response = await fetch('/api/providers');
-  const body = await response.json();
-  if (!response.ok) throw new Error(body.error ?? `HTTP ${response.status}`);
-  return body;
+function fetchProviders(): Promise<ProvidersView> {
+  return fetchJson<ProvidersView>('/api/providers');
 }
 
 export function ProvidersClient({ initial, initialError }: { initial: ProvidersView | null; initialError: string | null }) {

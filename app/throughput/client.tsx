@@ -27,15 +27,13 @@ import {
 } from '@/lib/format/throughput-series';
 import type { ThroughputMessage } from '@/lib/live/live-messages';
 import type { ThroughputView } from '@/lib/queries/throughput-read';
+import { fetchJson } from '@/lib/client/fetch-json';
 
 /** Live seconds kept to re-apply on top of a refetch (what arrived while it was in flight). */
 const LIVE_BUFFER = 120;
 
-async function fetchThroughput(range: ThroughputRange, by: ThroughputGrouping): Promise<ThroughputView> {
-  const response = await fetch(`/api/throughput?range=${range}&by=${by}`);
-  const body = await response.json();
-  if (!response.ok) throw new Error(body.error ?? `HTTP ${response.status}`);
-  return body;
+function fetchThroughput(range: ThroughputRange, by: ThroughputGrouping): Promise<ThroughputView> {
+  return fetchJson<ThroughputView>(`/api/throughput?range=${range}&by=${by}`);
 }
 
 export function ThroughputClient({ initial, initialError, initialRange, initialBy }: {

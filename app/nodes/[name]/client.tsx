@@ -14,14 +14,12 @@ import { Panel } from '@/components/ui/panel';
 import { LocalTime, RelativeTime } from '@/components/ui/relative-time';
 import { offeredAction } from '@/lib/projection/node-view';
 import { NODE_RANGES, type NodeDetail, type NodeEventRow, type NodeRange } from '@/lib/queries/node-detail-shape';
+import { fetchJson } from '@/lib/client/fetch-json';
 
 const EVENTS_SHOWN = 200;
 
-async function fetchNode(name: string, range: NodeRange): Promise<NodeDetail> {
-  const response = await fetch(`/api/nodes/${encodeURIComponent(name)}?range=${range}`);
-  const body = await response.json();
-  if (!response.ok) throw new Error(body.error ?? `HTTP ${response.status}`);
-  return body;
+function fetchNode(name: string, range: NodeRange): Promise<NodeDetail> {
+  return fetchJson<NodeDetail>(`/api/nodes/${encodeURIComponent(name)}?range=${range}`);
 }
 
 export function NodeClient({ initial }: { initial: NodeDetail }) {
