@@ -1,3 +1,4 @@
+import { StoreError } from '../errors/store-error';
 import type { ChangeEvent, Collection, FeedPosition } from './change-event';
 
 export type FeedState = 'starting' | 'live' | 'reconnecting' | 'closed';
@@ -28,3 +29,18 @@ export interface ChangeFeed extends AsyncIterable<ChangeEvent> {
 }
 
 export type StartPosition = 'beginning' | 'now';
+
+const COLLECTIONS: readonly Collection[] = ['healthEvents', 'maintenanceEvents'];
+
+/** The collections and batch size a feed was asked for, checked the same way by every provider. */
+export function checkedFeedOptions(options: ChangeFeedOptions): { collections: Collection[]; batchSize: number } {
+  const collections = options.collections ?? [...COLLECTIONS];
+  for (const collection of collections) {
+    if (!COLLECTIONS.includes(collection)) throw new StoreError('invalid', `collections: unknown collection "${collection}" (${COLLECTIONS.join(', ')})`);
+  }
+  const batchSize = options.batchSize ?? 500;
+  if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > 10_000) {
+    throw new StoreError('invalid', 'batchSize: must be a whole number from 1 to 10000');
+  }
+  return { collections, batchSize };
+}

@@ -11,7 +11,7 @@ import type { ChangeStream, ChangeStreamOptions, Document } from 'mongodb';
 
 import { StoreError } from '../../../errors/store-error';
 import type { ChangeEvent, Collection, FeedPosition } from '../../../feed/change-event';
-import type { ChangeFeed, ChangeFeedOptions, FeedState } from '../../../feed/change-feed';
+import { checkedFeedOptions, type ChangeFeed, type ChangeFeedOptions, type FeedState } from '../../../feed/change-feed';
 import { classifyChangeStreamError } from '../mongo-errors';
 import type { MongoConnection } from '../mongo-connection';
 import { decodeChange, type WatchedCollections } from './change-decoder';
@@ -56,17 +56,8 @@ export class MongoChangeFeed implements ChangeFeed {
     private readonly registry: MongoConsumerRegistry,
     private readonly options: MongoChangeFeedOptions,
   ) {
-    this.collections = options.collections ?? ['healthEvents', 'maintenanceEvents'];
-    for (const collection of this.collections) {
-      if (collection !== 'healthEvents' && collection !== 'maintenanceEvents') {
-        throw new StoreError('invalid', `collections: unknown collection "${collection}" (healthEvents, maintenanceEvents)`);
-      }
-    }
+    ({ collections: this.collections, batchSize: this.batchSize } = checkedFeedOptions(options));
     this.watched = { healthEvents: connection.names.healthEvents, maintenanceEvents: connection.names.maintenanceEvents };
-    this.batchSize = options.batchSize ?? 500;
-    if (!Number.isInteger(this.batchSize) || this.batchSize < 1 || this.batchSize > 10_000) {
-      throw new StoreError('invalid', 'batchSize: must be a whole number from 1 to 10000');
-    }
   }
 
   get state(): FeedState {

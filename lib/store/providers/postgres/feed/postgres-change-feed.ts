@@ -11,7 +11,7 @@
 // stays in the database for the next run.
 import { StoreError } from '../../../errors/store-error';
 import type { ChangeEvent, Collection, FeedPosition, Operation } from '../../../feed/change-event';
-import type { ChangeFeed, ChangeFeedOptions, FeedState } from '../../../feed/change-feed';
+import { checkedFeedOptions, type ChangeFeed, type ChangeFeedOptions, type FeedState } from '../../../feed/change-feed';
 import { decodeRow } from '../health-event-codec';
 import { decodeMaintenanceDocument } from '../maintenance-event-codec';
 import { isConnectionFailure, type PostgresConnection } from '../postgres-connection';
@@ -86,16 +86,10 @@ export class PostgresChangeFeed implements ChangeFeed {
     private readonly registry: PostgresConsumerRegistry,
     private readonly options: PostgresChangeFeedOptions,
   ) {
-    const collections = options.collections ?? ['healthEvents', 'maintenanceEvents'];
-    for (const collection of collections) {
-      if (!TABLES[collection]) throw new StoreError('invalid', `collections: unknown collection "${collection}" (healthEvents, maintenanceEvents)`);
-    }
+    const { collections, batchSize } = checkedFeedOptions(options);
     this.tables = collections.map((collection) => TABLES[collection]);
-    this.batchSize = options.batchSize ?? 500;
+    this.batchSize = batchSize;
     this.pollIntervalMs = options.pollIntervalMs ?? 2_000;
-    if (!Number.isInteger(this.batchSize) || this.batchSize < 1 || this.batchSize > 10_000) {
-      throw new StoreError('invalid', 'batchSize: must be a whole number from 1 to 10000');
-    }
   }
 
   get state(): FeedState {
