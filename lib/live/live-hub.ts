@@ -28,6 +28,8 @@ export interface LiveHubOptions {
   heartbeatMs?: number;
   /** Batches kept for resuming with Last-Event-ID. */
   resumeWindow?: number;
+  /** Wait before starting again after the feed failed (five times longer while it keeps failing). */
+  recoverMs?: number;
   onError?: (error: unknown) => void;
 }
 
@@ -82,7 +84,7 @@ export class LiveHub {
   private readonly options: Required<Omit<LiveHubOptions, 'onError'>> & Pick<LiveHubOptions, 'onError'>;
 
   constructor(private readonly store: DataStore, options: LiveHubOptions = {}) {
-    this.options = { flushMs: 100, pipelineSampleMs: 2_000, heartbeatMs: 15_000, resumeWindow: 3_000, ...options, consumer: options.consumer ?? defaultHubConsumer() };
+    this.options = { flushMs: 100, pipelineSampleMs: 2_000, heartbeatMs: 15_000, resumeWindow: 3_000, recoverMs: 1_000, ...options, consumer: options.consumer ?? defaultHubConsumer() };
     this.consumer = this.options.consumer;
     this.monitor = new ConsumerLagMonitor(() => store.consumers().lag());
   }
@@ -113,6 +115,7 @@ export class LiveHub {
     });
     await this.loadSnapshot();
     void this.follow(this.feed);
+    if (this.timers.length > 0) return; // started again after a failure: the timers kept running
     this.timers = [
       setInterval(() => this.flush(), this.options.flushMs),
       setInterval(() => void this.samplePipeline(), this.options.pipelineSampleMs),
@@ -147,10 +150,40 @@ export class LiveHub {
         this.lastPosition = change.position;
       }
     } catch (error) {
+      if (this.stopped) return;
       this.options.onError?.(error);
       this.feedState = 'closed';
       this.broadcastStatus();
+      this.recover();
     }
+  }
+
+  /**
+   * The feed failed for good (not a database restart, which it rides out itself): start again
+   * from the head with a fresh snapshot, and give every client the whole node set anew, since
+   * changes between the failure and the snapshot were never seen as diffs.
+   */
+  private recover(): void {
+    const failed = this.feed;
+    this.feed = undefined;
+    this.ready = undefined;
+    this.lastPosition = undefined;
+    this.batches.length = 0;
+    const closed = failed ? failed.close().catch(() => {}) : Promise.resolve();
+    const retry = () => {
+      if (this.stopped) return;
+      this.start().then(
+        () => {
+          this.sequence += 1;
+          for (const connection of this.connections) if (connection.wants('nodes')) connection.sendEquals(this.sequence, this.nodes(), this.source());
+        },
+        (error) => {
+          this.options.onError?.(error);
+          setTimeout(retry, this.options.recoverMs * 5).unref();
+        },
+      );
+    };
+    setTimeout(() => void closed.then(retry), this.options.recoverMs).unref();
   }
 
   /** Hands every client the nodes changed since the last flush, as one batch each. */

@@ -1,4 +1,5 @@
 // The live hub on a real PostgreSQL: one change feed feeding the node projection and SSE clients.
+import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { LiveHub } from '@/lib/live/live-hub';
@@ -117,5 +118,49 @@ describe('live hub', () => {
     const pipeline = await reader.until((message) => message.event === 'pipeline');
     expect((pipeline.data as { consumers: { consumer: string; status: string }[] }).consumers.map((c) => c.consumer)).toContain('live-test');
     await reader.cancel();
+  });
+});
+
+describe('live hub after its feed fails for good', () => {
+  let database: TestDatabase;
+  let store: DataStore;
+  let hub: LiveHub;
+
+  beforeAll(async () => {
+    database = await createTestDatabase(testServers()[0]);
+    await applyMigrations(database.url);
+    store = await openDataStore({ provider: 'postgresql', connectionString: database.url });
+    hub = new LiveHub(store, { consumer: 'live-recover', flushMs: 50, recoverMs: 200 });
+    await hub.start();
+  });
+
+  afterAll(async () => {
+    await hub?.stop();
+    await store?.close();
+    await database?.drop();
+  });
+
+  it('starts again from a fresh snapshot and sends connected clients the whole node set', async () => {
+    const reader = new SseReader((await hub.connect({ topics: ['nodes'], filter: {} })).stream);
+    await reader.until((message) => message.event === 'nodes');
+    // Not a restart the feed rides out: its table is gone, so its reads fail for good.
+    const admin = await openDataStore({ provider: 'postgresql', connectionString: database.url });
+    const sql = async (statement: string) => {
+      const client = new pg.Client({ connectionString: database.url });
+      await client.connect();
+      await client.query(statement);
+      await client.end();
+    };
+    await sql('ALTER TABLE datastore_changelog RENAME TO datastore_changelog_away');
+    await reader.until((message) => message.event === 'status' && (message.data as { feed: string }).feed === 'closed');
+    await sql('ALTER TABLE datastore_changelog_away RENAME TO datastore_changelog');
+    // Written while the hub was blind: it must still show, through the new snapshot.
+    await admin.healthEvents().insertMany([fatal('while-blind')]);
+    const equals = await reader.until((message) => message.event === 'nodes' && nodes(message).kind === 'equals' && nodes(message).new.some((view) => view.name === 'while-blind'), 15_000);
+    expect(nodes(equals).counts.unhealthy).toBe(1);
+    await admin.healthEvents().insertMany([fatal('after-recovery')]);
+    await reader.until(mentions('after-recovery', 'unhealthy'));
+    await reader.cancel();
+    await admin.close();
   });
 });
