@@ -53,9 +53,25 @@ export interface LagWindow {
   samples: number;
   /** A consumer whose heartbeat is older than this is stopped. */
   windowMs: number;
+  /** Work waiting at an unmoving position this long makes a consumer stalled (or stopped). */
+  stuckMs: number;
 }
 
-export const DEFAULT_LAG_WINDOW: LagWindow = { samples: 30, windowMs: 60_000 };
+export const DEFAULT_LAG_WINDOW: LagWindow = { samples: 30, windowMs: 60_000, stuckMs: 10_000 };
+
+/** The newest samples that sit at `position` with work waiting: how many, and how long they span. */
+function trailingStuck(samples: LagSample[], position: string | null): { samples: number; seconds: number } {
+  let count = 0;
+  for (let index = samples.length - 1; index >= 0; index -= 1) {
+    const sample = samples[index];
+    if (sample.position !== position || !sample.documentsBehind) break;
+    count += 1;
+  }
+  if (count === 0) return { samples: 0, seconds: 0 };
+  const first = samples[samples.length - count];
+  const last = samples[samples.length - 1];
+  return { samples: count, seconds: (last.at.getTime() - first.at.getTime()) / 1000 };
+}
 
 export function judgeConsumer(figures: ConsumerLagFigures, history: LagSample[], now: Date, window: LagWindow = DEFAULT_LAG_WINDOW): Pick<ConsumerLag, 'status' | 'statusReason' | 'catchUpSeconds'> {
   if (figures.positionLost) return { status: 'position-lost', statusReason: figures.positionLost.reason, catchUpSeconds: null };
@@ -66,16 +82,24 @@ export function judgeConsumer(figures: ConsumerLagFigures, history: LagSample[],
   const drained = first && first.documentsBehind !== null ? first.documentsBehind - behind : 0;
   const catchUpSeconds = behind > 0 && drained > 0 && elapsed > 0 ? Math.round(behind / (drained / elapsed)) : behind === 0 ? 0 : null;
 
-  if (behind === 0 || recent.some((sample) => sample.documentsBehind === 0)) {
+  if (behind === 0) return { status: 'ok', statusReason: 'caught up', catchUpSeconds };
+  const seenAgo = figures.lastSeenAt ? now.getTime() - figures.lastSeenAt.getTime() : Infinity;
+  const stopped = () => ({
+    status: 'stopped' as const,
+    statusReason: figures.lastSeenAt ? `no consumer running since ${figures.lastSeenAt.toISOString()}` : 'never seen running',
+    catchUpSeconds: null,
+  });
+  // Work has waited at an unmoving position for the latest samples: stuck now, even if it was
+  // caught up earlier in the window (so a stop shows within seconds, not a window later).
+  const stuck = trailingStuck(recent, figures.position);
+  if (stuck.samples >= 3 && stuck.seconds >= window.stuckMs / 1000) {
+    if (seenAgo > window.windowMs) return stopped();
+    return { status: 'stalled', statusReason: `position unchanged for ${Math.round(stuck.seconds)} s with ${behind} changes waiting`, catchUpSeconds: null };
+  }
+  if (recent.some((sample) => sample.documentsBehind === 0)) {
     return { status: 'ok', statusReason: 'caught up within the window', catchUpSeconds };
   }
-  const seenAgo = figures.lastSeenAt ? now.getTime() - figures.lastSeenAt.getTime() : Infinity;
-  if (seenAgo > window.windowMs) {
-    return { status: 'stopped', statusReason: figures.lastSeenAt ? `no consumer running since ${figures.lastSeenAt.toISOString()}` : 'never seen running', catchUpSeconds: null };
-  }
-  if (recent.length >= 3 && recent.every((sample) => sample.position === figures.position)) {
-    return { status: 'stalled', statusReason: `position unchanged for ${Math.round(elapsed)} s with ${behind} changes waiting`, catchUpSeconds: null };
-  }
+  if (seenAgo > window.windowMs) return stopped();
   const growing = recent.length >= 3 && recent.every((sample, index) => index === 0 || (sample.documentsBehind ?? 0) >= (recent[index - 1].documentsBehind ?? 0)) && behind > (first?.documentsBehind ?? 0);
   if (growing) return { status: 'falling-behind', statusReason: `backlog grew from ${first?.documentsBehind} to ${behind} over ${Math.round(elapsed)} s`, catchUpSeconds: null };
   return { status: 'ok', statusReason: 'consuming; backlog not growing', catchUpSeconds };

@@ -16,7 +16,7 @@ function figures(overrides: Partial<ConsumerLagFigures>): ConsumerLagFigures {
 /** Feeds the monitor one reading per step (5 s apart) and returns the last judgement. */
 async function judge(readings: Partial<ConsumerLagFigures>[]) {
   let current = figures({});
-  const monitor = new ConsumerLagMonitor(async () => [current], { samples: 30, windowMs: 60_000 });
+  const monitor = new ConsumerLagMonitor(async () => [current], { samples: 30, windowMs: 60_000, stuckMs: 10_000 });
   let last;
   for (const [index, reading] of readings.entries()) {
     current = figures({ lastSeenAt: at(index * 5), ...reading });
@@ -58,6 +58,19 @@ describe('consumer status over a sliding window', () => {
       { documentsBehind: 70, position: '1/100' },
     ]);
     expect(lag.status).toBe('stalled');
+  });
+
+  it('stalled within seconds of stopping to move, even though it was caught up earlier in the window', async () => {
+    const readings = [
+      { documentsBehind: 0, position: '1/100' },
+      { documentsBehind: 0, position: '1/100' },
+      { documentsBehind: 40, position: '1/150' },
+      { documentsBehind: 80, position: '1/150' },
+    ];
+    expect((await judge(readings)).status).toBe('ok'); // 5 s at one position: not yet
+    const lag = await judge([...readings, { documentsBehind: 120, position: '1/150' }]);
+    expect(lag.status).toBe('stalled');
+    expect(lag.statusReason).toMatch(/unchanged for 10 s with 120 changes waiting/);
   });
 
   it('stopped when no consumer has been seen within the window while work waits', async () => {
