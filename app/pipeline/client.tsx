@@ -16,6 +16,7 @@ import type { PipelineMessage } from '@/lib/live/live-messages';
 import type { StallStage } from '@/lib/pipeline/stalled-events';
 import type { DeadLetterRow, PipelineOverview } from '@/lib/queries/pipeline-shape';
 import { fetchJson } from '@/lib/client/fetch-json';
+import { useRefetchEvery } from '@/lib/client/use-refetch-every';
 
 const STAGE_LABELS: Record<StallStage, string> = {
   'awaiting-quarantine': 'Fatal, not seen by fault-quarantine',
@@ -30,7 +31,8 @@ function fetchPipeline(): Promise<PipelineOverview> {
 export function PipelineClient({ initial, initialError }: { initial: PipelineOverview | null; initialError: string | null }) {
   const queryClient = useQueryClient();
   // Stalled events and dead letters are not in the stream: re-read them every 10 s.
-  const query = useQuery({ queryKey: ['pipeline'], queryFn: fetchPipeline, initialData: initial ?? undefined, refetchInterval: 10_000 });
+  const query = useQuery({ queryKey: ['pipeline'], queryFn: fetchPipeline, initialData: initial ?? undefined });
+  useRefetchEvery(['pipeline'], 10_000);
   useLiveSubscription(['pipeline'], (type, data) => {
     if (type === 'pipeline') queryClient.setQueryData<PipelineOverview>(['pipeline'], (current) => (current ? { ...current, lag: data as PipelineMessage } : current));
   });

@@ -28,6 +28,7 @@ import {
 import type { ThroughputMessage } from '@/lib/live/live-messages';
 import type { ThroughputView } from '@/lib/queries/throughput-read';
 import { fetchJson } from '@/lib/client/fetch-json';
+import { useRefetchEvery } from '@/lib/client/use-refetch-every';
 
 /** Live seconds kept to re-apply on top of a refetch (what arrived while it was in flight). */
 const LIVE_BUFFER = 120;
@@ -58,9 +59,9 @@ export function ThroughputClient({ initial, initialError, initialRange, initialB
     initialDataUpdatedAt: initial?.readAt,
     // Live seconds keep the figures current; the server corrects drift (and missed seconds) every minute.
     staleTime: 30_000,
-    refetchInterval: 60_000,
     placeholderData: (previous) => previous,
   });
+  useRefetchEvery(queryKey, 60_000);
 
   useLiveSubscription(['throughput'], (type, data) => {
     if (type === 'throughput') {
