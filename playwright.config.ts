@@ -9,6 +9,8 @@ const port = Number(process.env.E2E_PORT ?? 3123);
 const databasePort = Number(process.env.E2E_PG_PORT ?? 54391);
 export const e2eDataDir = path.join(os.tmpdir(), 'sentinel-console-e2e');
 export const baseURL = `http://127.0.0.1:${port}`;
+/** The simulator's control endpoint in the app under test (pause consumers, poison events). */
+export const simulatorControlURL = `http://127.0.0.1:${Number(process.env.E2E_CONTROL_PORT ?? 3129)}`;
 
 export default defineConfig({
   testDir: 'tests/e2e',
@@ -47,6 +49,7 @@ export default defineConfig({
       PORT: String(port),
       EMBEDDED_PG_PORT: String(databasePort),
       EMBEDDED_DATA_DIR: e2eDataDir,
+      SIMULATOR_CONTROL_PORT: new URL(simulatorControlURL).port,
       DATABASE_URL: '',
     },
   },

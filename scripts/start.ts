@@ -6,12 +6,14 @@
 // Ctrl-C / SIGTERM stop the app first, then PostgreSQL, so no server is left running.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
+import type { Server } from 'node:http';
 import { readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import net from 'node:net';
 import path from 'node:path';
 
 import { defaultEmbeddedBaseDir, EmbeddedDatabase } from '../lib/embedded-database/embedded-database';
 import { ClusterSimulator, SimulatorRefusedError } from '../lib/simulator/cluster-simulator';
+import { startSimulatorControl } from '../lib/simulator/control-server';
 import { simulatorFromEnv, SimulatorUsageError } from '../lib/simulator/simulator-options';
 import { openDataStore, type DataStore } from '../lib/store';
 import { EmbeddedDatabaseError } from '../lib/embedded-database/embedded-database-error';
@@ -85,7 +87,7 @@ async function main(): Promise<void> {
   const appPort = intFromEnv('PORT', 3000);
   let embedded: EmbeddedDatabase | undefined;
   let app: ChildProcess | undefined;
-  let simulation: { store: DataStore; simulator: ClusterSimulator } | undefined;
+  let simulation: { store: DataStore; simulator: ClusterSimulator; control?: Server } | undefined;
   let stopping = false;
 
   const shutdown = async (code: number) => {
@@ -93,6 +95,7 @@ async function main(): Promise<void> {
     stopping = true;
     if (simulation) {
       log('stopping the simulator…');
+      simulation.control?.close();
       await simulation.simulator.stop().catch(() => {});
       await simulation.store.close().catch(() => {});
     }
@@ -153,6 +156,13 @@ async function main(): Promise<void> {
       simulation = { store, simulator };
       await simulator.start();
       log(`simulating ${simulatorOptions.nodes} GPU nodes at ${simulatorOptions.rate} events/s with NVSentinel's pipeline (SIMULATOR=off to disable)`);
+      if (process.env.SIMULATOR_CONTROL_PORT) {
+        const port = intFromEnv('SIMULATOR_CONTROL_PORT', 0);
+        simulation.control = await startSimulatorControl(simulator, port).catch((error: Error) => {
+          throw new StoreError('config', error.message);
+        });
+        log(`simulator control on http://127.0.0.1:${port} (pause/resume consumers, settings, poison)`);
+      }
     }
   } catch (error) {
     const known = error instanceof StoreError || error instanceof EmbeddedDatabaseError || error instanceof SimulatorUsageError || error instanceof SimulatorRefusedError;

@@ -3,7 +3,7 @@
 // feed and EventProcessor, under NVSentinel's consumer names, so lag, stalls, dead letters and
 // throughput on the dashboard are real.
 import { EventProcessor, type DataStore } from '../store';
-import { EventGenerator, type ClusterShape } from './event-generator';
+import { EventGenerator, SIMULATOR_MARK, type ClusterShape } from './event-generator';
 import { SimulatedFaultQuarantine } from './pipeline/fault-quarantine';
 import { SimulatedFaultRemediation } from './pipeline/fault-remediation';
 import { SimulatedNodeDrainer } from './pipeline/node-drainer';
@@ -12,6 +12,9 @@ import { SeededRandom } from './seeded-random';
 import { assertSimulatedData } from './simulated-data-guard';
 
 export { SimulatorRefusedError } from './simulated-data-guard';
+
+/** Metadata key of an injected poison event. */
+export const POISON_MARK = 'sentinel-console-simulator-poison';
 
 export const PIPELINE_CONSUMERS = [SimulatedFaultQuarantine.consumer, SimulatedNodeDrainer.consumer, SimulatedFaultRemediation.consumer] as const;
 export type PipelineConsumer = (typeof PIPELINE_CONSUMERS)[number];
@@ -57,7 +60,7 @@ export class ClusterSimulator {
     this.quarantine = new SimulatedFaultQuarantine(store, current);
     const drainer = new SimulatedNodeDrainer(store, current, random);
     const remediation = new SimulatedFaultRemediation(store, current, random);
-    this.consumers.set('fault-quarantine', { paused: false, handler: this.quarantine.handle });
+    this.consumers.set('fault-quarantine', { paused: false, handler: (change) => this.failOnPoison(change) ?? this.quarantine.handle(change) });
     this.consumers.set('node-drainer', { paused: false, handler: drainer.handle });
     this.consumers.set('fault-remediation', { paused: false, handler: remediation.handle });
   }
@@ -107,6 +110,29 @@ export class ClusterSimulator {
     } finally {
       this.writing = false;
     }
+  }
+
+  /** A handler failure on demand, so dead letters and their retry can be seen working. */
+  private failOnPoison(change: Parameters<RunningConsumer['handler']>[0]): Promise<void> | undefined {
+    const poisoned = change.collection === 'healthEvents' && change.operation === 'insert' && change.document?.healthEvent.metadata[POISON_MARK] === 'true';
+    if (poisoned && this.settings.failPoison) return Promise.reject(new Error('simulated poison: fault-quarantine cannot handle this event (turn failPoison off, then retry it)'));
+    return undefined;
+  }
+
+  /** Writes one event fault-quarantine fails on while `failPoison` is set; returns its record id. */
+  async injectPoison(): Promise<{ recordId: string; nodeName: string }> {
+    const nodeName = this.generator.nodeNames[0];
+    const [stored] = await this.store.healthEvents().insertMany([{
+      nodeName,
+      agent: 'sentinel-console-simulator',
+      checkName: 'SimulatorPoison',
+      componentClass: 'NODE',
+      isHealthy: true,
+      message: 'poison event injected by the cluster simulator',
+      processingStrategy: 'EXECUTE_REMEDIATION',
+      metadata: { [SIMULATOR_MARK]: 'true', [POISON_MARK]: 'true' },
+    }]);
+    return { recordId: stored.recordId, nodeName };
   }
 
   async pause(name: PipelineConsumer): Promise<void> {
