@@ -38,7 +38,7 @@ export default defineConfig({
     },
   },
   webServer: {
-    command: `rm -rf ${e2eDataDir} && exec node node_modules/tsx/dist/cli.mjs scripts/start.ts`,
+    command: `rm -rf ${e2eDataDir} && exec node --import tsx scripts/start.ts`,
     url: `${baseURL}/api/health`,
     timeout: 300_000,
     reuseExistingServer: false,

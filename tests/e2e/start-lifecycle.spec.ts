@@ -15,7 +15,7 @@ interface Launch { child: ChildProcess; output: () => string }
 
 function launch(env: Record<string, string>): Launch {
   let output = '';
-  const child = spawn(process.execPath, ['node_modules/tsx/dist/cli.mjs', 'scripts/start.ts'], {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/start.ts'], {
     cwd: process.cwd(),
     env: { ...process.env, DATABASE_URL: '', ...env },
   });

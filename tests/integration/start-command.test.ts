@@ -2,7 +2,6 @@
 // and nothing started or changed. (The happy path runs in the browser tests, which use it.)
 import { spawn } from 'node:child_process';
 import net from 'node:net';
-import path from 'node:path';
 
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -15,8 +14,7 @@ import { createTestDatabase, testServers, type TestDatabase } from '../support/t
 interface Outcome { code: number | null; errors: string[]; output: string }
 
 function runStart(env: Record<string, string>): Promise<Outcome> {
-  const tsx = path.join(process.cwd(), 'node_modules', 'tsx', 'dist', 'cli.mjs');
-  const child = spawn(process.execPath, [tsx, 'scripts/start.ts'], {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/start.ts'], {
     cwd: process.cwd(),
     env: { ...process.env, DATABASE_URL: '', PORT: '', EMBEDDED_PG_PORT: '', ...env },
   });
