@@ -17,7 +17,7 @@ import { parseNodeFilter, type NodeFilter } from '../projection/node-filter';
 import type { NodeView } from '../projection/node-view';
 import { ConsumerLagMonitor, type ChangeFeed, type ConsumerLag, type DataStore } from '../store';
 import type { ConsumerLagView, LiveStatusMessage, LiveTopic, PipelineMessage } from './live-messages';
-import { SseConnection } from './sse-connection';
+import { SseConnection, type ConnectionSource } from './sse-connection';
 import { ThroughputCounter } from './throughput-counter';
 
 export interface LiveHubOptions {
@@ -60,6 +60,18 @@ export function consumerLagView(lag: ConsumerLag): ConsumerLagView {
   };
 }
 
+/** How often changed nodes go out as one batch: shorter is fresher, longer is cheaper (npm run bench -- --only live). */
+export const DEFAULT_FLUSH_MS = 50;
+
+/** LIVE_FLUSH_MS, checked: a whole number of milliseconds from 10 to 1000. */
+export function flushMsFromEnv(env: NodeJS.ProcessEnv = process.env): number {
+  const raw = env.LIVE_FLUSH_MS;
+  if (raw === undefined || raw === '') return DEFAULT_FLUSH_MS;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < 10 || value > 1000) throw new RangeError(`LIVE_FLUSH_MS must be a whole number of milliseconds from 10 to 1000 (got "${raw}")`);
+  return value;
+}
+
 export function defaultHubConsumer(): string {
   // Consumer names are lowercase letters, digits, dots, dashes and underscores.
   return `sentinel-console-live-${os.hostname().toLowerCase().replace(/[^a-z0-9._-]/g, '-')}`.slice(0, 100);
@@ -84,7 +96,7 @@ export class LiveHub {
   private readonly options: Required<Omit<LiveHubOptions, 'onError'>> & Pick<LiveHubOptions, 'onError'>;
 
   constructor(private readonly store: DataStore, options: LiveHubOptions = {}) {
-    this.options = { flushMs: 100, pipelineSampleMs: 2_000, heartbeatMs: 15_000, resumeWindow: 3_000, recoverMs: 1_000, ...options, consumer: options.consumer ?? defaultHubConsumer() };
+    this.options = { flushMs: DEFAULT_FLUSH_MS, pipelineSampleMs: 2_000, heartbeatMs: 15_000, resumeWindow: 3_000, recoverMs: 1_000, ...options, consumer: options.consumer ?? defaultHubConsumer() };
     this.consumer = this.options.consumer;
     this.monitor = new ConsumerLagMonitor(() => store.consumers().lag());
   }
@@ -205,8 +217,18 @@ export class LiveHub {
     }
   }
 
-  private source() {
-    return { view: (name: string) => this.projection.get(name), counts: () => this.projection.counts() };
+  /** One flush's view of the projection: each view and the counts serialized at most once. */
+  private source(): ConnectionSource {
+    const json = new Map<string, string | undefined>();
+    let counts: string | undefined;
+    return {
+      view: (name) => this.projection.get(name),
+      viewJson: (name) => {
+        if (!json.has(name)) json.set(name, this.projection.json(name));
+        return json.get(name);
+      },
+      countsJson: () => (counts ??= JSON.stringify(this.projection.counts())),
+    };
   }
 
   private async samplePipeline(): Promise<void> {

@@ -12,9 +12,15 @@ const BUFFER_BYTES = 256 * 1024;
 /** Node events queued for a followed node before the client is told to reload instead. */
 const MAX_NODE_EVENTS = 500;
 
+/**
+ * What a flush reads, the same for every client: views and counts are serialized once per flush
+ * and the JSON reused for each client (with hundreds of clients, serializing per client was most
+ * of the hub's CPU).
+ */
 export interface ConnectionSource {
   view(name: string): NodeView | undefined;
-  counts(): NodesMessage['counts'];
+  viewJson(name: string): string | undefined;
+  countsJson(): string;
 }
 
 export interface SseConnectionOptions {
@@ -98,28 +104,29 @@ export class SseConnection {
     this.visible.clear();
     for (const view of matching) this.visible.add(view.name);
     this.pendingNodes.clear();
-    this.write('nodes', id, { kind: 'equals', new: matching, updated: [], deleted: [], counts: source.counts() } satisfies NodesMessage);
+    this.writeJson('nodes', id, nodesJson('equals', matching.map((view) => source.viewJson(view.name) ?? JSON.stringify(view)), [], [], source.countsJson()));
   }
 
   /** Writes what is pending, unless the client is still reading earlier messages. */
   flush(id: number, source: ConnectionSource): void {
     if (this.closed || (this.controller.desiredSize ?? 0) <= 0) return;
     if (this.pendingNodes.size > 0) {
-      const message: NodesMessage = { kind: 'diff', new: [], updated: [], deleted: [], counts: source.counts() };
+      const added: string[] = [];
+      const updated: string[] = [];
+      const deleted: string[] = [];
       for (const name of this.pendingNodes) {
         const view = source.view(name);
         const wasVisible = this.visible.has(name);
         const nowVisible = view !== undefined && matchesNodeFilter(view, this.filter);
-        if (nowVisible && wasVisible) message.updated.push(view);
-        else if (nowVisible) message.new.push(view);
-        else if (wasVisible) message.deleted.push(name);
+        if (nowVisible) (wasVisible ? updated : added).push(source.viewJson(name)!);
+        else if (wasVisible) deleted.push(name);
         if (nowVisible) this.visible.add(name);
         else this.visible.delete(name);
       }
       this.pendingNodes.clear();
       // Counts move even when no node in view changed; send them all the same (cheap, and the
       // per-state tiles stay right).
-      this.write('nodes', id, message);
+      this.writeJson('nodes', id, nodesJson('diff', added, updated, deleted, source.countsJson()));
     }
     for (const event of this.nodeEvents) this.write('node-event', event.id, event.data);
     this.nodeEvents = [];
@@ -128,10 +135,14 @@ export class SseConnection {
   }
 
   private write(type: LiveMessageType, id: number, data: unknown): void {
+    this.writeJson(type, id, JSON.stringify(data));
+  }
+
+  private writeJson(type: LiveMessageType, id: number, json: string): void {
     if (this.closed) return;
     this.lastId = Math.max(this.lastId, id);
     try {
-      this.controller.enqueue(encoder.encode(`id: ${this.lastId}\nevent: ${type}\ndata: ${JSON.stringify(data)}\n\n`));
+      this.controller.enqueue(encoder.encode(`id: ${this.lastId}\nevent: ${type}\ndata: ${json}\n\n`));
     } catch {
       this.close();
     }
@@ -155,4 +166,9 @@ export class SseConnection {
     }
     this.onClose(this);
   }
+}
+
+/** A NodesMessage as JSON, from views already serialized. */
+function nodesJson(kind: NodesMessage['kind'], added: string[], updated: string[], deleted: string[], countsJson: string): string {
+  return `{"kind":"${kind}","new":[${added.join(',')}],"updated":[${updated.join(',')}],"deleted":${JSON.stringify(deleted)},"counts":${countsJson}}`;
 }

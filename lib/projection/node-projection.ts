@@ -141,6 +141,11 @@ export class NodeProjection {
     return this.nodes.get(name)?.view ?? undefined;
   }
 
+  /** The node's view as JSON (kept with the view, so sending it costs no serialization). */
+  json(name: string): string | undefined {
+    return this.nodes.get(name)?.viewJson || undefined;
+  }
+
   views(): NodeView[] {
     return [...this.nodes.values()].map((node) => node.view!).filter(Boolean);
   }

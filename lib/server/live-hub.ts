@@ -2,7 +2,7 @@
 // not open a second change feed.
 import 'server-only';
 
-import { LiveHub } from '@/lib/live/live-hub';
+import { flushMsFromEnv, LiveHub } from '@/lib/live/live-hub';
 import { getDataStore } from '@/lib/server/datastore';
 
 const holder = globalThis as unknown as { sentinelConsoleLiveHub?: LiveHub };
@@ -12,6 +12,7 @@ export async function getLiveHub(): Promise<LiveHub> {
     const store = await getDataStore();
     holder.sentinelConsoleLiveHub ??= new LiveHub(store, {
       consumer: process.env.LIVE_CONSUMER_NAME || undefined,
+      flushMs: flushMsFromEnv(),
       onError: (error) => console.error(`[live] ${(error as Error).message}`),
     });
   }

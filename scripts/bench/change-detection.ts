@@ -16,7 +16,7 @@ export interface LatencyRow {
 }
 
 /** Calls `send(i)` about `rate` times a second for `seconds`, with bounded concurrency. */
-async function paced(rate: number, seconds: number, send: (i: number) => Promise<void>): Promise<number> {
+export async function paced(rate: number, seconds: number, send: (i: number) => Promise<void>): Promise<number> {
   const total = Math.round(rate * seconds);
   const started = performance.now();
   const inFlight = new Set<Promise<void>>();
@@ -32,7 +32,7 @@ async function paced(rate: number, seconds: number, send: (i: number) => Promise
   return total / ((performance.now() - started) / 1000);
 }
 
-async function measureNotify(url: string, rate: number, seconds: number) {
+export async function measureNotify(url: string, rate: number, seconds: number) {
   const listener = new pg.Client({ connectionString: url });
   await listener.connect();
   const pool = new pg.Pool({ connectionString: url, max: 8 });
