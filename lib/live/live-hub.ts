@@ -315,11 +315,16 @@ export class LiveHub {
   }
 }
 
+/** A live request naming a topic that does not exist. */
+export class LiveRequestError extends Error {}
+
+const isTopic = (topic: string): topic is LiveTopic =>
+  ['nodes', 'pipeline', 'throughput'].includes(topic) || (topic.startsWith('node:') && topic.length > 5 && topic.length <= 258);
+
 /** Reads the live request of a URL: ?topics=nodes,pipeline&state=…&agent=…&check=…&q=… */
 export function parseLiveRequest(url: URL, lastEventId: string | null): LiveConnectRequest {
-  const topics = (url.searchParams.get('topics') ?? 'nodes')
-    .split(',')
-    .map((topic) => topic.trim())
-    .filter((topic): topic is LiveTopic => ['nodes', 'pipeline', 'throughput'].includes(topic) || (topic.startsWith('node:') && topic.length > 5 && topic.length <= 258));
-  return { topics, filter: parseNodeFilter(url.searchParams), lastEventId };
+  const topics = (url.searchParams.get('topics') ?? 'nodes').split(',').map((topic) => topic.trim()).filter(Boolean);
+  const unknown = topics.find((topic) => !isTopic(topic));
+  if (unknown !== undefined) throw new LiveRequestError(`unknown topic "${unknown.slice(0, 60)}" (nodes, pipeline, throughput, node:<name>)`);
+  return { topics: topics as LiveTopic[], filter: parseNodeFilter(url.searchParams), lastEventId };
 }

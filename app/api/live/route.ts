@@ -1,16 +1,23 @@
 // The one live stream: Server-Sent Events from the process's live hub. Topics and the node filter
 // come in the query string; a reconnecting EventSource resumes with Last-Event-ID.
-import { parseLiveRequest } from '@/lib/live/live-hub';
+import { LiveRequestError, parseLiveRequest } from '@/lib/live/live-hub';
 import { getLiveHub } from '@/lib/server/live-hub';
 
 export const dynamic = 'force-dynamic';
 
 export async function GET(request: Request): Promise<Response> {
   const url = new URL(request.url);
+  let live;
+  try {
+    live = parseLiveRequest(url, request.headers.get('last-event-id'));
+  } catch (error) {
+    if (error instanceof LiveRequestError) return Response.json({ error: error.message }, { status: 400 });
+    throw error;
+  }
   let connection;
   try {
     const hub = await getLiveHub();
-    connection = await hub.connect(parseLiveRequest(url, request.headers.get('last-event-id')));
+    connection = await hub.connect(live);
   } catch (error) {
     return Response.json({ error: `live updates are unavailable: ${(error as Error).message}` }, { status: 503, headers: { 'Retry-After': '2' } });
   }

@@ -1,0 +1,19 @@
+import { describe, expect, it } from 'vitest';
+
+import { LiveRequestError, parseLiveRequest } from '@/lib/live/live-hub';
+
+const url = (query: string) => new URL(`http://console/api/live?${query}`);
+
+describe('live request', () => {
+  it('reads topics, the node filter and the resume id', () => {
+    expect(parseLiveRequest(url('topics=nodes,node:gpu-7&state=draining&q=gpu'), '42')).toEqual({
+      topics: ['nodes', 'node:gpu-7'], filter: { states: ['draining'], search: 'gpu' }, lastEventId: '42',
+    });
+    expect(parseLiveRequest(url(''), null).topics).toEqual(['nodes']);
+  });
+
+  it('refuses an unknown topic, naming it', () => {
+    expect(() => parseLiveRequest(url('topics=nodes,everything'), null)).toThrow(LiveRequestError);
+    expect(() => parseLiveRequest(url('topics=node:'), null)).toThrow(/unknown topic "node:"/);
+  });
+});
