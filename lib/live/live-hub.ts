@@ -10,8 +10,6 @@
 // Every 100 ms the nodes that changed are handed to each client as one batch (coalesced), with a
 // sequence id; the last few thousand batches are kept so a browser that reconnects with
 // Last-Event-ID gets exactly the nodes that changed meanwhile, or the whole set when that is older.
-import os from 'node:os';
-
 import { NodeProjection } from '../projection/node-projection';
 import { parseNodeFilter, type NodeFilter } from '../projection/node-filter';
 import type { NodeView } from '../projection/node-view';
@@ -72,10 +70,12 @@ export function flushMsFromEnv(env: NodeJS.ProcessEnv = process.env): number {
   return value;
 }
 
-export function defaultHubConsumer(): string {
-  // Consumer names are lowercase letters, digits, dots, dashes and underscores.
-  return `sentinel-console-live-${os.hostname().toLowerCase().replace(/[^a-z0-9._-]/g, '-')}`.slice(0, 100);
-}
+/**
+ * One consumer name for every app instance: a hub needs no durable position (it reloads a snapshot
+ * and starts at the head), so instances may share it, and a pod that goes away leaves no consumer
+ * of its own behind for the Pipeline page and changelog retention to wait on.
+ */
+export const DEFAULT_HUB_CONSUMER = 'sentinel-console-live';
 
 export class LiveHub {
   readonly projection = new NodeProjection();
@@ -96,7 +96,7 @@ export class LiveHub {
   private readonly options: Required<Omit<LiveHubOptions, 'onError'>> & Pick<LiveHubOptions, 'onError'>;
 
   constructor(private readonly store: DataStore, options: LiveHubOptions = {}) {
-    this.options = { flushMs: DEFAULT_FLUSH_MS, pipelineSampleMs: 2_000, heartbeatMs: 15_000, resumeWindow: 3_000, recoverMs: 1_000, ...options, consumer: options.consumer ?? defaultHubConsumer() };
+    this.options = { flushMs: DEFAULT_FLUSH_MS, pipelineSampleMs: 2_000, heartbeatMs: 15_000, resumeWindow: 3_000, recoverMs: 1_000, ...options, consumer: options.consumer ?? DEFAULT_HUB_CONSUMER };
     this.consumer = this.options.consumer;
     this.monitor = new ConsumerLagMonitor(() => store.consumers().lag());
   }
