@@ -9,8 +9,8 @@
 //    quarantined -> draining -> remediating -> remediated, or drain-failed / remediation-failed.
 // Events that arrive older (by generatedTimestamp) than what was applied for the same check and
 // entities are out of order: they are counted, listed and do not overwrite the newer state.
-import type { ChangeEvent, HealthEventWithStatus } from '../store';
-import { timestampToDate } from '../store';
+import type { ChangeEvent, CheckLatest, HealthEventWithStatus } from '../store';
+import { timestampToDate, toCheckLatest } from '../store';
 import { NODE_STATES, type NodeState, type NodeView, type QuarantineSession } from './node-view';
 
 interface CheckState {
@@ -48,7 +48,7 @@ export interface OutOfOrderArrival {
 
 export interface ProjectionSnapshot {
   /** Newest event per (node, check, entities): HealthEventStore.latestPerCheck(). */
-  latestPerCheck: HealthEventWithStatus[];
+  latestPerCheck: CheckLatest[];
   /** HealthEventStore.latestQuarantineDecisions(). */
   decisions: HealthEventWithStatus[];
   /** HealthEventStore.latestPerNode(). */
@@ -59,10 +59,8 @@ export interface ProjectionSnapshot {
 
 const OUT_OF_ORDER_KEPT = 200;
 
-const entitiesKey = (event: HealthEventWithStatus) =>
-  event.healthEvent.entitiesImpacted.map((entity) => `${entity.entityType}:${entity.entityValue}`).join(',');
-const generatedMs = (event: HealthEventWithStatus) =>
-  event.healthEvent.generatedTimestamp ? timestampToDate(event.healthEvent.generatedTimestamp).getTime() : event.createdAt.getTime();
+const entitiesKey = (check: CheckLatest) => check.entitiesImpacted.map((entity) => `${entity.entityType}:${entity.entityValue}`).join(',');
+const generatedMs = (check: CheckLatest) => (check.generatedTimestamp ? timestampToDate(check.generatedTimestamp).getTime() : check.createdAt.getTime());
 const isManual = (event: HealthEventWithStatus) => event.healthEvent.quarantineOverrides?.force === true && !event.healthEvent.quarantineOverrides.skip;
 
 function sessionFrom(event: HealthEventWithStatus): QuarantineSession {
@@ -106,7 +104,7 @@ export class NodeProjection {
   /** Replaces everything with a snapshot read from the store. */
   load(snapshot: ProjectionSnapshot, now = Date.now()): void {
     this.nodes.clear();
-    for (const event of snapshot.latestPerCheck) this.trackCheck(this.record(event.healthEvent.nodeName), event, now, false);
+    for (const check of snapshot.latestPerCheck) this.trackCheck(this.record(check.nodeName), check, now, false);
     for (const event of snapshot.latestPerNode) {
       const node = this.record(event.healthEvent.nodeName);
       node.lastEventAt = event.createdAt.getTime();
@@ -131,7 +129,7 @@ export class NodeProjection {
       node.lastEventAt = Math.max(node.lastEventAt ?? 0, event.createdAt.getTime());
       if (node.lastEventAt === event.createdAt.getTime()) node.lastCheck = event.healthEvent.checkName;
       if (event.healthEvent.isFatal) node.fatalCount += 1;
-      this.trackCheck(node, event, now, true);
+      this.trackCheck(node, toCheckLatest(event), now, true);
     }
     this.applyStatus(node, event, change.before, now);
     return this.refresh(node, now) ? [node.name] : [];
@@ -173,26 +171,25 @@ export class NodeProjection {
     return node;
   }
 
-  private trackCheck(node: NodeRecord, event: HealthEventWithStatus, now: number, live: boolean): void {
-    const { healthEvent } = event;
-    node.agents.add(healthEvent.agent);
-    if (isManual(event)) {
-      if (!event.status.nodeQuarantined) node.requested.add(event.recordId);
+  private trackCheck(node: NodeRecord, check: CheckLatest, now: number, live: boolean): void {
+    node.agents.add(check.agent);
+    if (check.forcedQuarantine) {
+      if (!check.nodeQuarantined) node.requested.add(check.recordId);
       return; // an operator's quarantine is not a health fault of its own
     }
-    const entities = entitiesKey(event);
-    const key = `${healthEvent.checkName}|${entities}`;
-    const generated = generatedMs(event);
+    const entities = entitiesKey(check);
+    const key = `${check.checkName}|${entities}`;
+    const generated = generatedMs(check);
     const current = node.checks.get(key);
     if (current && current.generatedMs > generated) {
       if (live) {
         this.lateCount += 1;
-        this.lateArrivals.unshift({ nodeName: node.name, checkName: healthEvent.checkName, entities, recordId: event.recordId, generatedAt: generated, appliedAt: current.generatedMs, receivedAt: now });
+        this.lateArrivals.unshift({ nodeName: node.name, checkName: check.checkName, entities, recordId: check.recordId, generatedAt: generated, appliedAt: current.generatedMs, receivedAt: now });
         this.lateArrivals.length = Math.min(this.lateArrivals.length, OUT_OF_ORDER_KEPT);
       }
       return;
     }
-    node.checks.set(key, { checkName: healthEvent.checkName, unhealthy: !healthEvent.isHealthy, generatedMs: generated });
+    node.checks.set(key, { checkName: check.checkName, unhealthy: !check.isHealthy, generatedMs: generated });
   }
 
   private applyStatus(node: NodeRecord, event: HealthEventWithStatus, before: HealthEventWithStatus | null, now: number): void {

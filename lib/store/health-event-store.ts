@@ -1,5 +1,6 @@
 // Reads and writes of health events, the same for every provider.
 import type { EvictionStatus, QuarantineStatus, RecommendedAction } from './model/enums';
+import type { CheckLatest } from './model/check-latest';
 import type { HealthEventWithStatus } from './model/health-event';
 import type { NewHealthEvent } from './model/new-health-event';
 import type { Timestamp } from './model/timestamp';
@@ -97,7 +98,7 @@ export interface HealthEventStore {
    * entitiesImpacted) seen: whether each tracked fault is open or recovered. Node-state
    * projections start from it instead of scanning every event.
    */
-  latestPerCheck(nodeNames?: string[]): Promise<HealthEventWithStatus[]>;
+  latestPerCheck(nodeNames?: string[]): Promise<CheckLatest[]>;
   /** Per node, the newest event whose nodeQuarantined is Quarantined, UnQuarantined or Cancelled. */
   latestQuarantineDecisions(nodeNames?: string[]): Promise<HealthEventWithStatus[]>;
   /** Events matching the filter, counted per node (nodes with none are absent). */

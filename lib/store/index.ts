@@ -28,6 +28,8 @@ export { EventProcessor } from './feed/event-processor';
 export type { ChangeHandler, EventProcessorOptions, ProcessorMetrics } from './feed/event-processor';
 export type * from './health-event-store';
 export type { MaintenanceEventStore } from './maintenance-event-store';
+export { toCheckLatest } from './model/check-latest';
+export type { CheckLatest } from './model/check-latest';
 export * from './model/enums';
 export type * from './model/health-event';
 export type { MaintenanceEvent } from './model/maintenance-event';

@@ -127,7 +127,7 @@ export function defineStoreContract(target: ContractTarget): void {
     it('gives the newest event of each tracked check and entity, by generated time, for node-state projections', async () => {
       const node = unique('checks');
       const gpu = (value: string) => [{ entityType: 'GPU', entityValue: value }];
-      await store.healthEvents().insertMany([
+      const stored = await store.healthEvents().insertMany([
         event(node, { entitiesImpacted: gpu('0'), message: 'gpu0 fault', generatedTimestamp: { seconds: 1_763_700_000, nanos: 0 } }),
         event(node, { entitiesImpacted: gpu('0'), isFatal: false, isHealthy: true, message: 'gpu0 recovered', generatedTimestamp: { seconds: 1_763_700_100, nanos: 0 } }),
         // Arrives last but was generated first: must not hide the newer fault on gpu1.
@@ -136,7 +136,15 @@ export function defineStoreContract(target: ContractTarget): void {
         event(node, { checkName: 'GpuThermalWatch', isFatal: false, message: 'hot', generatedTimestamp: { seconds: 1_763_700_050, nanos: 0 } }),
       ]);
       const latest = await store.healthEvents().latestPerCheck([node]);
-      expect(latest.map((e) => e.healthEvent.message).sort()).toEqual(['gpu0 recovered', 'gpu1 fault', 'hot']);
+      const message = new Map(stored.map((e) => [e.recordId, e.healthEvent.message]));
+      expect(latest.map((check) => message.get(check.recordId)).sort()).toEqual(['gpu0 recovered', 'gpu1 fault', 'hot']);
+      // Each carries what a projection needs, read the way the full event would be.
+      const gpu1 = latest.find((check) => check.recordId === stored[2].recordId);
+      expect(gpu1).toEqual({
+        recordId: stored[2].recordId, createdAt: stored[2].createdAt, nodeName: node, checkName: 'SysLogsXIDError', agent: 'syslog-health-monitor',
+        entitiesImpacted: gpu('1'), isFatal: true, isHealthy: false, generatedTimestamp: { seconds: 1_763_700_300, nanos: 0 },
+        forcedQuarantine: false, nodeQuarantined: null,
+      });
       expect(await store.healthEvents().latestPerCheck([unique('nobody')])).toEqual([]);
     });
 

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { NodeProjection } from '@/lib/projection/node-projection';
 import { matchesNodeFilter, nodeFilterToSearch, parseNodeFilter } from '@/lib/projection/node-filter';
 import { offeredAction } from '@/lib/projection/node-view';
-import type { ChangeEvent, HealthEvent, HealthEventStatus, HealthEventWithStatus } from '@/lib/store';
+import { toCheckLatest, type ChangeEvent, type HealthEvent, type HealthEventStatus, type HealthEventWithStatus } from '@/lib/store';
 
 let sequence = 0;
 const T0 = Date.UTC(2026, 10, 22, 8, 0, 0);
@@ -122,7 +122,7 @@ describe('node projection', () => {
 
     const loaded = new NodeProjection();
     loaded.load({
-      latestPerCheck: [quarantined.after, thermal, other],
+      latestPerCheck: [quarantined.after, thermal, other].map(toCheckLatest),
       decisions: [quarantined.after],
       latestPerNode: [thermal, other],
       fatalCounts: new Map([['gpu-h', 1]]),

@@ -16,6 +16,7 @@ import type {
   ThroughputBucket,
   ThroughputRequest,
 } from '../../health-event-store';
+import { toCheckLatest, type CheckLatest } from '../../model/check-latest';
 import type { HealthEventWithStatus } from '../../model/health-event';
 import { toHealthEventWithStatus, type NewHealthEvent } from '../../model/new-health-event';
 import { decodeHealthEventDocument, encodeHealthEventDocument, idCandidates, recordIdOf } from './health-event-codec';
@@ -121,8 +122,8 @@ export class MongoHealthEventStore implements HealthEventStore {
     return (await this.aggregate('healthEvents.latestPerNode', latestPerNodePipeline(nodeNames))).map((document) => this.decode(document));
   }
 
-  async latestPerCheck(nodeNames?: string[]): Promise<HealthEventWithStatus[]> {
-    return (await this.aggregate('healthEvents.latestPerCheck', latestPerCheckPipeline(nodeNames))).map((document) => this.decode(document));
+  async latestPerCheck(nodeNames?: string[]): Promise<CheckLatest[]> {
+    return (await this.aggregate('healthEvents.latestPerCheck', latestPerCheckPipeline(nodeNames))).map((document) => toCheckLatest(this.decode(document)));
   }
 
   async latestQuarantineDecisions(nodeNames?: string[]): Promise<HealthEventWithStatus[]> {
