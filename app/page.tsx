@@ -1,16 +1,10 @@
+import { cardClass as card } from '@/components/ui/panel';
+import { formatDuration } from '@/lib/format/time';
 import { readOverview, type Overview } from '@/lib/queries/overview';
 import { checkSystemHealth } from '@/lib/server/system-health';
 
 export const dynamic = 'force-dynamic';
 
-const card = 'rounded-lg border border-zinc-200 bg-white p-4 dark:border-zinc-800 dark:bg-zinc-900';
-
-function formatSeconds(seconds: number | null): string {
-  if (seconds === null) return 'unknown';
-  if (seconds < 1) return `${Math.round(seconds * 1000)} ms`;
-  if (seconds < 120) return `${seconds.toFixed(1)} s`;
-  return `${Math.round(seconds / 60)} min`;
-}
 
 export default async function OverviewPage() {
   const health = await checkSystemHealth();
@@ -65,7 +59,7 @@ export default async function OverviewPage() {
                     <tr key={consumer.consumer} className="border-t border-zinc-100 dark:border-zinc-800" data-testid={`consumer-${consumer.consumer}`}>
                       <td className="py-1 font-mono">{consumer.consumer}</td>
                       <td className="py-1 tabular-nums">{consumer.documentsBehind === null ? 'unknown' : `${consumer.documentsBehind.toLocaleString()}${consumer.documentsBehindCapped ? '+' : ''}`}</td>
-                      <td className="py-1 tabular-nums">{formatSeconds(consumer.lagSeconds)}</td>
+                      <td className="py-1 tabular-nums">{formatDuration(consumer.lagSeconds)}</td>
                       <td className="py-1">{consumer.positionLost ? <span className="text-red-600">lost: {consumer.positionLost.reason}</span> : consumer.positionKnown ? 'known' : 'unknown'}</td>
                     </tr>
                   ))}
