@@ -89,6 +89,7 @@ export class LiveHub {
   private readonly monitor: ConsumerLagMonitor;
   private latestPipeline?: PipelineMessage;
   private readonly throughput = new ThroughputCounter();
+  private insertsSeen = 0;
   private timers: NodeJS.Timeout[] = [];
   private lastPosition?: string;
   private ready?: Promise<void>;
@@ -154,7 +155,10 @@ export class LiveHub {
       for await (const change of feed) {
         for (const name of this.projection.apply(change)) this.changed.add(name);
         if (change.collection === 'healthEvents' && change.document) {
-          if (change.operation === 'insert') this.throughput.count(change.document);
+          if (change.operation === 'insert') {
+            this.throughput.count(change.document);
+            this.insertsSeen += 1;
+          }
           const topic: LiveTopic = `node:${change.document.healthEvent.nodeName}`;
           const message = { nodeName: change.document.healthEvent.nodeName, operation: change.operation === 'insert' ? 'insert' as const : 'update' as const, recordId: change.recordId };
           for (const connection of this.connections) if (connection.wants(topic)) connection.nodeEvent(this.sequence + 1, message);
@@ -304,6 +308,11 @@ export class LiveHub {
 
   get clientCount(): number {
     return this.connections.size;
+  }
+
+  /** Health events inserted by anyone that this hub's feed delivered since the hub was created. */
+  get healthEventsSeen(): number {
+    return this.insertsSeen;
   }
 
   async stop(): Promise<void> {

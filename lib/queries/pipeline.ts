@@ -4,12 +4,27 @@ import 'server-only';
 
 import { findStalledEvents, stallLimitsFromEnv } from '@/lib/pipeline/stalled-events';
 import { getDataStore } from '@/lib/server/datastore';
+import type { LiveHub } from '@/lib/live/live-hub';
+import type { PipelineMessage } from '@/lib/live/live-messages';
 import { getLiveHub } from '@/lib/server/live-hub';
-import type { DeadLetter } from '@/lib/store';
+import type { DataStore, DeadLetter } from '@/lib/store';
 
 import type { DeadLetterRow, PipelineOverview } from './pipeline-shape';
 
+/** Dead letters still waiting on someone: not resolved. */
 const OPEN: DeadLetter['status'][] = ['dead', 'retry_requested', 'retrying'];
+
+/** Every consumer's judged lag: the live hub's newest reading. The Pipeline page and /metrics both show this one. */
+export function consumerLagReading(hub: LiveHub): PipelineMessage | null {
+  return hub.pipeline();
+}
+
+/** Open dead letters per registered consumer (0 for a consumer with none), counted as the Pipeline page counts them. */
+export async function openDeadLettersByConsumer(store: DataStore): Promise<Record<string, number>> {
+  const names = await store.consumers().names();
+  const counts = await Promise.all(names.map((consumer) => store.deadLetters().count({ consumer, status: OPEN })));
+  return Object.fromEntries(names.map((consumer, index) => [consumer, counts[index]]));
+}
 
 function toDeadLetterRow(letter: DeadLetter): DeadLetterRow {
   const document = letter.change.document ?? letter.change.before;
@@ -38,7 +53,7 @@ export async function readPipeline(): Promise<PipelineOverview> {
   ]);
   const changeLog = stats.changeLog;
   return {
-    lag: hub.pipeline(),
+    lag: consumerLagReading(hub),
     stalled,
     limits,
     deadLetters: deadLetters.map(toDeadLetterRow),

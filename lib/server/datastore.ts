@@ -2,12 +2,13 @@
 // DATASTORE_*, MONGODB_*). Kept on globalThis so Next.js dev reloads do not open a pool each time.
 import 'server-only';
 
+import { withOperationMetrics } from '@/lib/server/metrics';
 import { openDataStore, type DataStore } from '@/lib/store';
 
 const holder = globalThis as unknown as { sentinelConsoleStore?: Promise<DataStore> };
 
 export function getDataStore(): Promise<DataStore> {
-  holder.sentinelConsoleStore ??= openDataStore().catch((error) => {
+  holder.sentinelConsoleStore ??= openDataStore().then((store) => withOperationMetrics(store, 'primary')).catch((error) => {
     holder.sentinelConsoleStore = undefined;
     throw error;
   });

@@ -3,6 +3,7 @@
 // SECONDARY_DATABASE_URL and SECONDARY_DATASTORE_PROVIDER; opened once per server process.
 import 'server-only';
 
+import { withOperationMetrics } from '@/lib/server/metrics';
 import { openDataStore, type DataStore, type DataStoreConfig } from '@/lib/store';
 
 export type Environment = Record<string, string | undefined>;
@@ -47,7 +48,7 @@ const holder = globalThis as unknown as { sentinelConsoleSecondaryStore?: Promis
 export function getSecondaryDataStore(): Promise<DataStore> | null {
   const config = secondaryConfigFromEnv();
   if (!config) return null;
-  holder.sentinelConsoleSecondaryStore ??= openDataStore(config).catch((error) => {
+  holder.sentinelConsoleSecondaryStore ??= openDataStore(config).then((store) => withOperationMetrics(store, 'secondary')).catch((error) => {
     holder.sentinelConsoleSecondaryStore = undefined;
     throw error;
   });

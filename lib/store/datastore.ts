@@ -4,7 +4,7 @@ import type { ConsumerLagFigures } from './feed/consumer-lag';
 import type { DeadLetterStore } from './feed/dead-letter-store';
 import type { HealthEventStore } from './health-event-store';
 import type { MaintenanceEventStore } from './maintenance-event-store';
-import type { OperationLatency } from './metrics/operation-metrics';
+import type { OperationLatency, OperationObserver } from './metrics/operation-metrics';
 
 export type ProviderName = 'postgresql' | 'mongodb';
 
@@ -52,6 +52,8 @@ export interface DataStore {
   /** Removes changelog rows every consumer has passed, and rows older than maxAgeMs regardless. */
   retainChangelog?(options: { maxAgeMs: number }): Promise<ChangelogRetentionResult>;
   stats(): Promise<ProviderStats>;
+  /** Hands `observer` every store operation (name, duration, failure) from now on; returns the unsubscribe. */
+  observeOperations(observer: OperationObserver): () => void;
   ping(): Promise<{ latencyMs: number }>;
   close(): Promise<void>;
 }

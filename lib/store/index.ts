@@ -36,4 +36,4 @@ export type { MaintenanceEvent } from './model/maintenance-event';
 export type { NewHealthEvent } from './model/new-health-event';
 export { dateToTimestamp, timestampToDate } from './model/timestamp';
 export type { Timestamp } from './model/timestamp';
-export type { OperationLatency } from './metrics/operation-metrics';
+export type { OperationLatency, OperationObserver, OperationSample } from './metrics/operation-metrics';

@@ -1,6 +1,7 @@
 // Latency of store operations per provider and operation, for the Providers page and /metrics.
 // Keeps the most recent samples per operation (a ring), so percentiles follow current behaviour
-// and memory stays bounded whatever the traffic.
+// and memory stays bounded whatever the traffic. Observers get every sample as it is recorded
+// (the /metrics histogram), so nothing is re-derived from the ring's percentiles.
 
 const RING_SIZE = 1024;
 
@@ -12,6 +13,15 @@ export interface OperationLatency {
   p95Ms: number;
   p99Ms: number;
 }
+
+/** One finished store operation. */
+export interface OperationSample {
+  operation: string;
+  ms: number;
+  failed: boolean;
+}
+
+export type OperationObserver = (sample: OperationSample) => void;
 
 class Ring {
   readonly samples = new Float64Array(RING_SIZE);
@@ -36,6 +46,7 @@ function percentile(sorted: Float64Array, p: number): number {
 
 export class OperationMetrics {
   private readonly rings = new Map<string, Ring>();
+  private readonly observers = new Set<OperationObserver>();
 
   private ring(operation: string): Ring {
     let ring = this.rings.get(operation);
@@ -50,6 +61,21 @@ export class OperationMetrics {
     const ring = this.ring(operation);
     ring.add(ms);
     if (failed) ring.errors += 1;
+    for (const observer of this.observers) {
+      try {
+        observer({ operation, ms, failed });
+      } catch {
+        // An observer's failure must never fail the store operation it watches.
+      }
+    }
+  }
+
+  /** Hands `observer` every operation recorded from now on; returns the function that stops it. */
+  observe(observer: OperationObserver): () => void {
+    this.observers.add(observer);
+    return () => {
+      this.observers.delete(observer);
+    };
   }
 
   /** Runs `work`, recording how long it took under `operation`. */

@@ -6,6 +6,7 @@ import type { ConsumerRegistry, DataStore, ProviderStats } from '../../datastore
 import { StoreError } from '../../errors/store-error';
 import type { ChangeFeed, ChangeFeedOptions } from '../../feed/change-feed';
 import { assertConsumerName } from '../../feed/consumer-name';
+import type { OperationObserver } from '../../metrics/operation-metrics';
 import { MongoChangeFeed } from './feed/mongo-change-feed';
 import { MongoConsumerRegistry } from './feed/mongo-consumer-registry';
 import { MongoConnection } from './mongo-connection';
@@ -96,6 +97,10 @@ export class MongoDataStore implements DataStore {
       changeLog = { rows, oldestAt: timestampDate(oldest) };
     }
     return { provider: this.provider, operations: this.connection.metrics.snapshot(), pool: this.connection.pooledConnections(), changeLog };
+  }
+
+  observeOperations(observer: OperationObserver): () => void {
+    return this.connection.metrics.observe(observer);
   }
 
   async ping(): Promise<{ latencyMs: number }> {

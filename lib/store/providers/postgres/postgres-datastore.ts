@@ -7,6 +7,7 @@ import type { ChangelogRetentionResult, ConsumerRegistry, DataStore, ProviderSta
 import { StoreError } from '../../errors/store-error';
 import type { ChangeFeed, ChangeFeedOptions } from '../../feed/change-feed';
 import { assertConsumerName } from '../../feed/consumer-name';
+import type { OperationObserver } from '../../metrics/operation-metrics';
 import { PrismaClient } from '../../../generated/prisma/client';
 import { parsePostgresUrl } from './connection-error';
 import { retainChangelog } from './feed/changelog-retention';
@@ -99,6 +100,10 @@ export class PostgresDataStore implements DataStore {
         heldBackRows: holdBack.heldBackRows,
       },
     };
+  }
+
+  observeOperations(observer: OperationObserver): () => void {
+    return this.connection.metrics.observe(observer);
   }
 
   async ping(): Promise<{ latencyMs: number }> {

@@ -1,0 +1,37 @@
+// Where /metrics reads its scrape-time gauges in the app: the live hub's lag reading (the
+// Pipeline page's), dead letters and a ping from the app's datastore. Each read is bounded, so a
+// database that hangs costs a scrape its gauges, not its answer.
+import 'server-only';
+
+import type { MetricsSources } from '@/lib/metrics/console-metrics';
+import { consumerLagReading, openDeadLettersByConsumer } from '@/lib/queries/pipeline';
+import { getDataStore } from '@/lib/server/datastore';
+import { getLiveHub } from '@/lib/server/live-hub';
+import { settleWithin, within } from '@/lib/server/settle-within';
+
+/** How long a scrape waits for one source (Prometheus' default scrape timeout is 10 s). */
+const SOURCE_TIMEOUT_MS = 4_000;
+/** How long a scrape waits for the live hub to start (it loads a snapshot first; it goes on starting regardless). */
+const HUB_WAIT_MS = 2_000;
+
+/** The live hub once started; null while it is still starting. Starts it in this process if none runs. */
+async function startedHub() {
+  const settled = await settleWithin(getLiveHub(), HUB_WAIT_MS);
+  if (settled.status === 'failed') throw settled.error;
+  return settled.status === 'done' ? settled.value : null;
+}
+
+export function appMetricsSources(): MetricsSources {
+  return {
+    consumerLag: async () => {
+      const hub = await startedHub();
+      return hub ? consumerLagReading(hub) : null;
+    },
+    openDeadLetters: async () => within(getDataStore().then(openDeadLettersByConsumer), SOURCE_TIMEOUT_MS, 'the datastore (dead letters)'),
+    liveHub: async () => {
+      const hub = await startedHub();
+      return hub ? { clients: hub.clientCount, feed: hub.status().feed, healthEventsSeen: hub.healthEventsSeen } : null;
+    },
+    ping: async () => within(getDataStore().then((store) => store.ping()), SOURCE_TIMEOUT_MS, 'the datastore (ping)'),
+  };
+}
