@@ -6,7 +6,7 @@ export const dynamic = 'force-dynamic';
 
 /** Prometheus metrics (text exposition format). With METRICS_BEARER_TOKEN set, only for `Authorization: Bearer <token>`. */
 export async function GET(request: Request): Promise<Response> {
-  const denied = requireBearerToken(request, process.env.METRICS_BEARER_TOKEN, 'metrics');
+  const denied = requireBearerToken(request, process.env.METRICS_BEARER_TOKEN?.trim(), 'metrics');
   if (denied) return denied;
   const metrics = appMetrics();
   const body = await metrics.render(appMetricsSources());

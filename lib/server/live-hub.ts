@@ -19,3 +19,8 @@ export async function getLiveHub(): Promise<LiveHub> {
   await holder.sentinelConsoleLiveHub.start();
   return holder.sentinelConsoleLiveHub;
 }
+
+/** The process's live hub as it is (starting, running or recovering), without starting one; undefined before the first getLiveHub(). */
+export function currentLiveHub(): LiveHub | undefined {
+  return holder.sentinelConsoleLiveHub;
+}

@@ -3,10 +3,11 @@
 // database that hangs costs a scrape its gauges, not its answer.
 import 'server-only';
 
+import type { LiveHub } from '@/lib/live/live-hub';
 import type { MetricsSources } from '@/lib/metrics/console-metrics';
 import { consumerLagReading, openDeadLettersByConsumer } from '@/lib/queries/pipeline';
 import { getDataStore } from '@/lib/server/datastore';
-import { getLiveHub } from '@/lib/server/live-hub';
+import { currentLiveHub, getLiveHub } from '@/lib/server/live-hub';
 import { settleWithin, within } from '@/lib/server/settle-within';
 
 /** How long a scrape waits for one source (Prometheus' default scrape timeout is 10 s). */
@@ -14,22 +15,28 @@ const SOURCE_TIMEOUT_MS = 4_000;
 /** How long a scrape waits for the live hub to start (it loads a snapshot first; it goes on starting regardless). */
 const HUB_WAIT_MS = 2_000;
 
-/** The live hub once started; null while it is still starting. Starts it in this process if none runs. */
-async function startedHub() {
+/**
+ * The process's live hub, started if it is not (waiting at most HUB_WAIT_MS, so a scrape also
+ * retries a start that failed). A hub that exists is reported whether its start finished or not:
+ * its figures stay truthful (feed state, a lag reading that goes stale) and its counter never
+ * drops back to 0 while it recovers.
+ */
+async function liveHub(): Promise<LiveHub | null> {
   const settled = await settleWithin(getLiveHub(), HUB_WAIT_MS);
-  if (settled.status === 'failed') throw settled.error;
-  return settled.status === 'done' ? settled.value : null;
+  const hub = settled.status === 'done' ? settled.value : currentLiveHub();
+  if (!hub && settled.status === 'failed') throw settled.error;
+  return hub ?? null;
 }
 
 export function appMetricsSources(): MetricsSources {
   return {
     consumerLag: async () => {
-      const hub = await startedHub();
+      const hub = await liveHub();
       return hub ? consumerLagReading(hub) : null;
     },
     openDeadLetters: async () => within(getDataStore().then(openDeadLettersByConsumer), SOURCE_TIMEOUT_MS, 'the datastore (dead letters)'),
     liveHub: async () => {
-      const hub = await startedHub();
+      const hub = await liveHub();
       return hub ? { clients: hub.clientCount, feed: hub.status().feed, healthEventsSeen: hub.healthEventsSeen } : null;
     },
     ping: async () => within(getDataStore().then((store) => store.ping()), SOURCE_TIMEOUT_MS, 'the datastore (ping)'),

@@ -101,6 +101,7 @@ describe('/api/ready while the database comes and goes', () => {
     const families = parsePrometheusText(await metrics.text());
     expect(sampleValue(families, 'sentinel_datastore_up')).toBe(0);
     expect(families.get('change_stream_lag_seconds')?.samples).toEqual([]);
+    expect(sampleValue(families, 'sentinel_live_feed_state', { state: 'live' })).toBe(0);
   });
 
   it('becomes ready once the database answers and the live hub follows its feed', async () => {
@@ -116,6 +117,9 @@ describe('/api/ready while the database comes and goes', () => {
     expect(away.checks.database.detail).toMatch(/^the datastore does not answer: /);
     expect(away.checks.liveFeed.detail).toBe('the live hub\'s change feed is reconnecting to the datastore');
     expect((await routes.health.GET()).status).toBe(200);
+    const scraped = parsePrometheusText(await (await routes.metrics.GET(new Request('http://localhost/metrics'))).text());
+    expect(sampleValue(scraped, 'sentinel_datastore_up')).toBe(0);
+    expect(sampleValue(scraped, 'sentinel_live_feed_state', { state: 'reconnecting' })).toBe(1);
 
     await proxy.open();
     await until('ready again', readyWith(200), 40_000);
