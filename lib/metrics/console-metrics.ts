@@ -82,7 +82,7 @@ export class ConsoleMetrics {
   readonly registry = new Registry();
   private readonly operationSeconds: Histogram<'datastore' | 'provider' | 'operation'>;
   private readonly operationErrors: Counter<'datastore' | 'provider' | 'operation'>;
-  private readonly observed = new Map<DataStore, () => void>();
+  private readonly observed = new WeakSet<DataStore>();
   private scrape: Scrape | null = null;
   private rendering: Promise<unknown> = Promise.resolve();
   private readonly staleAfterMs: number;
@@ -242,7 +242,8 @@ export class ConsoleMetrics {
   observeStore(store: DataStore, datastore: DatastoreRole): void {
     if (this.observed.has(store)) return;
     const seen = new Set<string>();
-    const stop = store.observeOperations(({ operation, ms, failed }) => {
+    this.observed.add(store);
+    store.observeOperations(({ operation, ms, failed }) => {
       const labels = { datastore, provider: store.provider, operation };
       if (!seen.has(operation)) {
         seen.add(operation);
@@ -251,7 +252,6 @@ export class ConsoleMetrics {
       this.operationSeconds.observe(labels, ms / 1000);
       if (failed) this.operationErrors.inc(labels);
     });
-    this.observed.set(store, stop);
   }
 
   /** The exposition text, with the scrape-time gauges read from `sources`. Scrapes run one at a time. */
