@@ -1,5 +1,15 @@
 import type { NextConfig } from 'next';
 
+// Behind a reverse proxy that changes the host, Next refuses server actions whose Origin differs
+// from the Host header; CONSOLE_ALLOWED_ORIGINS (comma-separated origins, e.g.
+// https://console.example.com) lists the public ones. The console's own Origin check
+// (lib/security/origin-check.ts) reads the same variable.
+const allowedOriginHosts = (process.env.CONSOLE_ALLOWED_ORIGINS ?? '')
+  .split(',')
+  .map((origin) => origin.trim())
+  .filter(Boolean)
+  .map((origin) => (origin.includes('://') ? new URL(origin).host : origin));
+
 const nextConfig: NextConfig = {
   // Server-only packages that must not be bundled: `pg` loads optional native bindings, and the
   // embedded PostgreSQL binaries are located at run time.
@@ -9,6 +19,11 @@ const nextConfig: NextConfig = {
   poweredByHeader: false,
   reactStrictMode: true,
   typedRoutes: false,
+  experimental: {
+    // forbidden() for pages a signed-in role may not open (app/forbidden.tsx).
+    authInterrupts: true,
+    serverActions: { allowedOrigins: allowedOriginHosts, bodySizeLimit: '2mb' },
+  },
 };
 
 export default nextConfig;

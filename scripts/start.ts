@@ -1,6 +1,6 @@
 // `npm start`: the whole product on one command.
 //   - no DATABASE_URL: starts the embedded PostgreSQL (data kept between runs);
-//   - applies migrations;
+//   - applies migrations, and creates the first admin of a console without users;
 //   - builds the app when its sources changed since the last build;
 //   - serves it with `next start` (or `next dev` with --dev).
 // Ctrl-C / SIGTERM stop the app first, then PostgreSQL, so no server is left running.
@@ -20,6 +20,7 @@ import { EmbeddedDatabaseError } from '../lib/embedded-database/embedded-databas
 import { StoreError } from '../lib/store/errors/store-error';
 import { describeTarget, parsePostgresUrl } from '../lib/store/providers/postgres/connection-error';
 import { applyMigrations } from '../lib/store/providers/postgres/schema/migration-runner';
+import { prepareSignIn } from '../lib/auth/prepare-sign-in';
 
 const root = path.resolve(import.meta.dirname, '..');
 const dev = process.argv.includes('--dev');
@@ -134,6 +135,7 @@ async function main(): Promise<void> {
     if (stopping) return;
 
     await applyMigrations(databaseUrl, { log, dir: path.join(root, 'prisma', 'migrations') });
+    await prepareSignIn({ ...process.env, DATABASE_URL: databaseUrl }, { log, migrationsDir: path.join(root, 'prisma', 'migrations') });
     if (!(await portFree(appPort))) {
       throw new StoreError('config', `port ${appPort} is already in use; stop what uses it, or set PORT to a free port`);
     }

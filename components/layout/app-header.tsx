@@ -2,6 +2,8 @@
 import Link from 'next/link';
 import { usePathname } from 'next/navigation';
 
+import { useCan } from '@/components/auth/actor-context';
+import { UserMenu } from '@/components/auth/user-menu';
 import { ConnectionIndicator } from '@/components/live/connection-indicator';
 
 import { ThemeToggle } from './theme-toggle';
@@ -12,11 +14,14 @@ const sections = [
   { href: '/pipeline', label: 'Pipeline' },
   { href: '/throughput', label: 'Throughput' },
   { href: '/providers', label: 'Providers' },
+  { href: '/audit', label: 'Audit' },
 ];
 
 export function AppHeader() {
   const pathname = usePathname();
   const current = (href: string) => (href === '/' ? pathname === '/' : pathname.startsWith(href));
+  const manageUsers = useCan('users:manage');
+  const links = manageUsers ? [...sections, { href: '/admin/users', label: 'Users' }] : sections;
   return (
     <header className="border-b border-zinc-200 bg-white dark:border-zinc-800 dark:bg-zinc-900">
       <div className="mx-auto flex max-w-7xl items-center gap-6 px-4 py-3">
@@ -24,7 +29,7 @@ export function AppHeader() {
           Sentinel Console
         </Link>
         <nav aria-label="Main" className="flex gap-1 text-sm">
-          {sections.map((section) => (
+          {links.map((section) => (
             <Link
               key={section.href}
               href={section.href}
@@ -38,6 +43,7 @@ export function AppHeader() {
         <div className="ml-auto flex items-center gap-3">
           <ConnectionIndicator />
           <ThemeToggle />
+          <UserMenu />
         </div>
       </div>
     </header>

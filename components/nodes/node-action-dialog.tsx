@@ -4,13 +4,13 @@
 import { useRef, useState, useTransition } from 'react';
 
 import { quarantineNode, releaseNode } from '@/lib/actions/node-actions';
-import type { NodeActionResult } from '@/lib/actions/node-action-input';
+import type { MutationResult } from '@/lib/mutations/mutation';
 
 export function NodeActionButton({ nodeName, action, disabledReason }: { nodeName: string; action: 'quarantine' | 'release' | null; disabledReason?: string }) {
   const dialog = useRef<HTMLDialogElement>(null);
   const [reason, setReason] = useState('');
   const [confirmName, setConfirmName] = useState('');
-  const [result, setResult] = useState<NodeActionResult | null>(null);
+  const [result, setResult] = useState<MutationResult | null>(null);
   const [pending, startTransition] = useTransition();
   const [chosen, setChosen] = useState<'quarantine' | 'release'>('quarantine');
   const verb = chosen === 'quarantine' ? 'Quarantine' : 'Release';

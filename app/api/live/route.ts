@@ -2,10 +2,13 @@
 // come in the query string; a reconnecting EventSource resumes with Last-Event-ID.
 import { LiveRequestError, parseLiveRequest } from '@/lib/live/live-hub';
 import { getLiveHub } from '@/lib/server/live-hub';
+import { allow } from '@/lib/server/route-guard';
 
 export const dynamic = 'force-dynamic';
 
 export async function GET(request: Request): Promise<Response> {
+  const access = await allow(request);
+  if (!access.ok) return access.response;
   const url = new URL(request.url);
   let live;
   try {

@@ -1,9 +1,12 @@
 import { readPipeline } from '@/lib/queries/pipeline';
+import { allow } from '@/lib/server/route-guard';
 
 export const dynamic = 'force-dynamic';
 
 /** Consumer lag, stalled events, dead letters and the changelog (the Pipeline page's refetch). */
-export async function GET(): Promise<Response> {
+export async function GET(request: Request): Promise<Response> {
+  const access = await allow(request);
+  if (!access.ok) return access.response;
   try {
     return Response.json(await readPipeline(), { headers: { 'Cache-Control': 'no-store' } });
   } catch (error) {

@@ -1,9 +1,12 @@
 import { readProvidersView } from '@/lib/queries/providers';
+import { allow } from '@/lib/server/route-guard';
 
 export const dynamic = 'force-dynamic';
 
 /** Every configured datastore: provider, capabilities, ping, operation latency, pool, changelog, events and consumer lag (the Providers page's 5-s refresh). */
-export async function GET(): Promise<Response> {
+export async function GET(request: Request): Promise<Response> {
+  const access = await allow(request);
+  if (!access.ok) return access.response;
   try {
     return Response.json(await readProvidersView(), { headers: { 'Cache-Control': 'no-store' } });
   } catch (error) {

@@ -1,9 +1,12 @@
 import { parseNodeRange, readNodeDetail } from '@/lib/queries/node-detail';
+import { allow } from '@/lib/server/route-guard';
 
 export const dynamic = 'force-dynamic';
 
 /** One node's state, events in ?range= and maintenance events (the node page's refetch). */
 export async function GET(request: Request, { params }: { params: Promise<{ name: string }> }): Promise<Response> {
+  const access = await allow(request);
+  if (!access.ok) return access.response;
   const { name } = await params;
   try {
     const detail = await readNodeDetail(name, parseNodeRange(new URL(request.url).searchParams.get('range')));

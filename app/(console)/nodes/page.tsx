@@ -1,0 +1,19 @@
+import { parseNodeFilter } from '@/lib/projection/node-filter';
+import { readNodeList } from '@/lib/queries/nodes';
+import { requirePageActor } from '@/lib/server/auth';
+
+import { NodesClient } from './client';
+
+export const dynamic = 'force-dynamic';
+
+export default async function NodesPage({ searchParams }: { searchParams: Promise<Record<string, string | string[] | undefined>> }) {
+  await requirePageActor();
+  const filter = parseNodeFilter(await searchParams);
+  const initial = await readNodeList(filter).catch((error: Error) => ({ error: error.message }));
+  return (
+    <section className="space-y-4">
+      <h1 className="text-2xl font-semibold">Nodes</h1>
+      <NodesClient initial={'error' in initial ? null : initial} initialError={'error' in initial ? initial.error : null} />
+    </section>
+  );
+}

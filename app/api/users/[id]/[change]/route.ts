@@ -1,0 +1,20 @@
+import type { Mutation } from '@/lib/mutations/mutation';
+import { disableUserMutation, enableUserMutation, setUserPasswordMutation, setUserRoleMutation } from '@/lib/mutations/user-mutations';
+import { mutationResponse } from '@/lib/server/mutation-route';
+
+export const dynamic = 'force-dynamic';
+
+// POST /api/users/<id>/role { role } · /disable { reason } · /enable · /password { password } (admin)
+const CHANGES: Record<string, Mutation<never>> = {
+  role: setUserRoleMutation as Mutation<never>,
+  disable: disableUserMutation as Mutation<never>,
+  enable: enableUserMutation as Mutation<never>,
+  password: setUserPasswordMutation as Mutation<never>,
+};
+
+export async function POST(request: Request, { params }: { params: Promise<{ id: string; change: string }> }): Promise<Response> {
+  const { id, change } = await params;
+  const mutation = Object.hasOwn(CHANGES, change) ? CHANGES[change] : undefined;
+  if (!mutation) return Response.json({ error: `unknown change "${change}"; one of: ${Object.keys(CHANGES).join(', ')}` }, { status: 404 });
+  return mutationResponse(request, mutation, { userId: id });
+}

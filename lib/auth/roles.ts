@@ -1,0 +1,42 @@
+// Who may do what. Three roles, each a superset of the one before:
+//   viewer   reads every page;
+//   operator also quarantines and releases nodes and retries dead letters;
+//   admin    also manages users (create, change role, disable, reset password).
+// Every server action and route handler asks `can(role, permission)` itself; the page only hides
+// what the role cannot do, it never is the check.
+
+export const ROLES = ['viewer', 'operator', 'admin'] as const;
+export type Role = (typeof ROLES)[number];
+
+export type Permission =
+  | 'dashboard:read'
+  | 'audit:read'
+  | 'nodes:quarantine'
+  | 'nodes:release'
+  | 'dead-letters:retry'
+  | 'users:manage';
+
+const GRANTS: Record<Role, readonly Permission[]> = {
+  viewer: ['dashboard:read', 'audit:read'],
+  operator: ['dashboard:read', 'audit:read', 'nodes:quarantine', 'nodes:release', 'dead-letters:retry'],
+  admin: ['dashboard:read', 'audit:read', 'nodes:quarantine', 'nodes:release', 'dead-letters:retry', 'users:manage'],
+};
+
+export function isRole(value: unknown): value is Role {
+  return typeof value === 'string' && (ROLES as readonly string[]).includes(value);
+}
+
+/** Unknown or missing roles get nothing (a user row edited by hand to "superuser" reads nothing). */
+export function can(role: string | null | undefined, permission: Permission): boolean {
+  return isRole(role) && GRANTS[role].includes(permission);
+}
+
+/** The highest of the roles an identity provider's groups map to; `fallback` when none match. */
+export function roleFromGroups(groups: readonly string[], mapping: Readonly<Record<string, Role>>, fallback: Role | null): Role | null {
+  let best: Role | null = null;
+  for (const group of groups) {
+    const role = mapping[group];
+    if (role && (best === null || ROLES.indexOf(role) > ROLES.indexOf(best))) best = role;
+  }
+  return best ?? fallback;
+}

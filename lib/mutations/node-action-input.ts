@@ -1,0 +1,36 @@
+// What an operator may send to quarantine or release a node, checked before anything is read
+// or written. Node names follow Kubernetes' rules (DNS-1123 subdomain, at most 253 characters).
+import { z } from 'zod';
+
+import { firstIssue, type Parsed } from './mutation';
+
+const DNS_1123_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+// Control characters (other than tab and newline) have no place in a reason.
+const CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f]/;
+
+/** How a manual quarantine is stored (agent and checkName of its health event). */
+export const MANUAL_QUARANTINE_AGENT = 'sentinel-console';
+export const MANUAL_QUARANTINE_CHECK = 'ManualQuarantine';
+
+export const nodeActionInput = z.object({
+  nodeName: z
+    .string({ error: 'node name must be text' })
+    .min(1, 'node name must not be empty')
+    .max(253, 'node name must be at most 253 characters')
+    .regex(DNS_1123_SUBDOMAIN, 'node name must be a Kubernetes node name: lowercase letters, digits, "-" and "."')
+    .refine((name) => name.split('.').every((label) => label.length <= 63), 'node name parts between dots must be at most 63 characters'),
+  reason: z
+    .string({ error: 'reason must be text' })
+    .trim()
+    .min(3, 'reason must be at least 3 characters')
+    .max(500, 'reason must be at most 500 characters')
+    .refine((reason) => !CONTROL.test(reason), 'reason must not contain control characters'),
+});
+
+export type NodeActionInput = z.infer<typeof nodeActionInput>;
+
+/** Parses raw input; the error names the first thing wrong. */
+export function parseNodeAction(input: unknown): Parsed<NodeActionInput> {
+  const parsed = nodeActionInput.safeParse(input);
+  return parsed.success ? { ok: true, value: parsed.data } : { ok: false, error: firstIssue(parsed.error.issues, '{ nodeName, reason }') };
+}

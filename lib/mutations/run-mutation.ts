@@ -1,0 +1,68 @@
+// Every change goes through here, whatever called it: check the session, the Origin, the role,
+// the input and the user's rate, then run it, and record the attempt in the audit log whatever
+// happened. Server actions are public POST endpoints, so none of this can live in the page.
+import 'server-only';
+
+import { recordAudit } from '@/lib/server/audit';
+import { can } from '@/lib/auth/roles';
+import { actorFrom, type Actor } from '@/lib/server/auth';
+import { checkOrigin, originPolicyFromEnv } from '@/lib/security/origin-check';
+import { mutationRateLimitFromEnv, RateLimiter } from '@/lib/security/rate-limiter';
+import { requestInfo } from '@/lib/security/request-info';
+
+import type { Mutation, MutationResult } from './mutation';
+
+const holder = globalThis as unknown as { sentinelMutationLimiter?: RateLimiter };
+const limiter = () => (holder.sentinelMutationLimiter ??= new RateLimiter(mutationRateLimitFromEnv()));
+
+export async function runMutation<V>(mutation: Mutation<V>, input: unknown, headers: Headers): Promise<MutationResult> {
+  const request = requestInfo(headers);
+  let actor: Actor | null = null;
+  const record = async (result: MutationResult, fields: { target: string | null; reason: string | null; before?: unknown; after?: unknown }) => {
+    await recordAudit({
+      actor: actor?.name ?? 'anonymous',
+      actorRole: actor?.role ?? null,
+      action: mutation.action,
+      target: fields.target,
+      reason: fields.reason,
+      stateBefore: fields.before,
+      stateAfter: fields.after,
+      outcome: result.ok ? 'ok' : result.outcome,
+      detail: result.ok ? result.message : result.error,
+      ...request,
+    });
+    return result;
+  };
+  const rawTarget = mutation.rawTarget(input);
+  const rawReason = typeof input === 'object' && input !== null && typeof (input as { reason?: unknown }).reason === 'string' ? (input as { reason: string }).reason : null;
+  const refuse = (outcome: 'denied' | 'invalid', status: 400 | 401 | 403 | 429, error: string) =>
+    record({ ok: false, outcome, status, error }, { target: rawTarget, reason: rawReason });
+
+  try {
+    actor = await actorFrom(headers);
+  } catch (error) {
+    return record({ ok: false, outcome: 'error', status: 500, error: `sign-in could not be checked: ${(error as Error).message}` }, { target: rawTarget, reason: rawReason });
+  }
+  if (!actor) return refuse('denied', 401, 'sign in first');
+  const origin = checkOrigin(headers, originPolicyFromEnv());
+  if (!origin.ok) return refuse('denied', 403, `requests from ${origin.origin} are not accepted`);
+  if (!can(actor.role, mutation.permission)) return refuse('denied', 403, `your role (${actor.role}) may not do this`);
+
+  const parsed = mutation.parse(input);
+  if (!parsed.ok) return refuse('invalid', 400, parsed.error);
+  const value = parsed.value;
+  const fields = { target: mutation.target(value), reason: mutation.reason?.(value) ?? null };
+
+  // Only valid requests count against the rate: they are the ones that change something.
+  const waitMs = limiter().take(actor.id);
+  if (waitMs > 0) return record({ ok: false, outcome: 'denied', status: 429, error: `too many changes; try again in ${Math.ceil(waitMs / 1000)} s` }, fields);
+
+  let outcome;
+  try {
+    outcome = await mutation.run(value, actor);
+  } catch (error) {
+    outcome = { ok: false as const, outcome: 'error' as const, status: 500 as const, error: (error as Error).message };
+  }
+  if (outcome.ok) return record({ ok: true, message: outcome.message }, { ...fields, before: outcome.before, after: outcome.after });
+  return record({ ok: false, outcome: outcome.outcome, status: outcome.status, error: outcome.error }, { ...fields, before: outcome.before });
+}

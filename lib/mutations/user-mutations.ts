@@ -1,0 +1,143 @@
+// User management (admin): create a local account, change a role, disable or enable an account,
+// set a new password. Done in the console database directly (Better Auth's admin endpoints are
+// closed, see app/api/auth/[...all]/route.ts) so that every change passes run-mutation.ts and
+// is audited. A role change or a disable takes effect on the user's next request: sessions are
+// read from the database each time, and a disable also ends them.
+import 'server-only';
+
+import { z } from 'zod';
+
+import { localEmail } from '@/lib/auth/first-admin';
+import { ROLES } from '@/lib/auth/roles';
+import { getAuth } from '@/lib/server/auth';
+import { getConsolePool } from '@/lib/server/console-database';
+
+import { firstIssue, rawField, type Mutation, type MutationOutcome, type Parsed } from './mutation';
+
+const CONTROL = /[\u0000-\u001f\u007f]/;
+const username = z.string({ error: 'username must be text' }).regex(/^[a-z0-9][a-z0-9._-]{1,63}$/, 'username must be 2 to 64 lowercase letters, digits, ".", "_" or "-", starting with a letter or digit');
+const password = z.string({ error: 'password must be text' }).min(12, 'password must be at least 12 characters').max(256, 'password must be at most 256 characters');
+const role = z.enum(ROLES, { error: 'role must be viewer, operator or admin' });
+const userId = z.string({ error: 'user id must be text' }).regex(/^[A-Za-z0-9_-]{1,64}$/, 'user id is not valid');
+const reason = z.string({ error: 'reason must be text' }).trim().min(3, 'reason must be at least 3 characters').max(500, 'reason must be at most 500 characters').refine((text) => !CONTROL.test(text.replaceAll('\n', '')), 'reason must not contain control characters');
+
+function parser<S extends z.ZodType>(schema: S, shape: string) {
+  return (input: unknown): Parsed<z.infer<S>> => {
+    const parsed = schema.safeParse(input);
+    return parsed.success ? { ok: true, value: parsed.data } : { ok: false, error: firstIssue(parsed.error.issues, shape) };
+  };
+}
+
+interface UserRow { id: string; username: string | null; role: string | null; banned: boolean | null }
+
+async function findUser(id: string): Promise<UserRow | undefined> {
+  const { rows } = await getConsolePool().query<UserRow>('SELECT id, username, role, banned FROM console_user WHERE id = $1', [id]);
+  return rows[0];
+}
+
+const noSuchUser = (id: string): MutationOutcome => ({ ok: false, outcome: 'invalid', status: 404, error: `no user with id ${id}` });
+const userState = (user: UserRow) => ({ username: user.username, role: user.role, disabled: Boolean(user.banned) });
+
+/** Another enabled admin remains after `id` stops being one (nobody can lock everyone out). */
+async function anotherAdmin(id: string): Promise<boolean> {
+  const { rows } = await getConsolePool().query<{ count: string }>(`SELECT count(*) FROM console_user WHERE role = 'admin' AND coalesce(banned, false) = false AND id <> $1`, [id]);
+  return Number(rows[0].count) > 0;
+}
+
+const createInput = z.object({ username, name: z.string().trim().max(100, 'name must be at most 100 characters').refine((text) => !CONTROL.test(text), 'name must not contain control characters').optional(), password, role });
+
+export const createUserMutation: Mutation<z.infer<typeof createInput>> = {
+  action: 'user.create',
+  permission: 'users:manage',
+  parse: parser(createInput, '{ username, password, role }'),
+  rawTarget: (input) => rawField(input, 'username'),
+  target: (value) => `user/${value.username}`,
+  run: async (value) => {
+    const { rows } = await getConsolePool().query('SELECT 1 FROM console_user WHERE username = $1', [value.username]);
+    if (rows.length > 0) return { ok: false, outcome: 'invalid', status: 409, error: `a user named ${value.username} already exists` };
+    const auth = await getAuth();
+    const { user } = await auth.api.createUser({ body: { email: localEmail(value.username), password: value.password, name: value.name || value.username, role: value.role, data: { username: value.username, displayUsername: value.username } } });
+    return { ok: true, message: `${value.username} can now sign in as ${value.role}.`, after: { id: user.id, username: value.username, role: value.role } };
+  },
+};
+
+const roleInput = z.object({ userId, role });
+
+export const setUserRoleMutation: Mutation<z.infer<typeof roleInput>> = {
+  action: 'user.set-role',
+  permission: 'users:manage',
+  parse: parser(roleInput, '{ userId, role }'),
+  rawTarget: (input) => rawField(input, 'userId'),
+  target: (value) => `user/${value.userId}`,
+  run: async (value) => {
+    const user = await findUser(value.userId);
+    if (!user) return noSuchUser(value.userId);
+    const before = userState(user);
+    if (user.role === value.role) return { ok: false, outcome: 'invalid', status: 409, error: `${user.username} is already ${value.role}`, before };
+    if (user.role === 'admin' && !(await anotherAdmin(user.id))) return { ok: false, outcome: 'invalid', status: 409, error: `${user.username} is the last admin; make someone else admin first`, before };
+    await getConsolePool().query(`UPDATE console_user SET role = $2, "updatedAt" = now() WHERE id = $1`, [user.id, value.role]);
+    return { ok: true, message: `${user.username} is now ${value.role}.`, before, after: { ...before, role: value.role } };
+  },
+};
+
+const disableInput = z.object({ userId, reason });
+
+export const disableUserMutation: Mutation<z.infer<typeof disableInput>> = {
+  action: 'user.disable',
+  permission: 'users:manage',
+  parse: parser(disableInput, '{ userId, reason }'),
+  rawTarget: (input) => rawField(input, 'userId'),
+  target: (value) => `user/${value.userId}`,
+  reason: (value) => value.reason,
+  run: async (value, actor) => {
+    const user = await findUser(value.userId);
+    if (!user) return noSuchUser(value.userId);
+    const before = userState(user);
+    if (user.id === actor.id) return { ok: false, outcome: 'invalid', status: 409, error: 'you cannot disable your own account', before };
+    if (user.banned) return { ok: false, outcome: 'invalid', status: 409, error: `${user.username} is already disabled`, before };
+    if (user.role === 'admin' && !(await anotherAdmin(user.id))) return { ok: false, outcome: 'invalid', status: 409, error: `${user.username} is the last admin`, before };
+    const pool = getConsolePool();
+    await pool.query(`UPDATE console_user SET banned = true, "banReason" = $2, "updatedAt" = now() WHERE id = $1`, [user.id, value.reason]);
+    const ended = await pool.query(`DELETE FROM console_session WHERE "userId" = $1`, [user.id]);
+    return { ok: true, message: `${user.username} is disabled; ${ended.rowCount ?? 0} session(s) ended.`, before, after: { ...before, disabled: true } };
+  },
+};
+
+const enableInput = z.object({ userId });
+
+export const enableUserMutation: Mutation<z.infer<typeof enableInput>> = {
+  action: 'user.enable',
+  permission: 'users:manage',
+  parse: parser(enableInput, '{ userId }'),
+  rawTarget: (input) => rawField(input, 'userId'),
+  target: (value) => `user/${value.userId}`,
+  run: async (value) => {
+    const user = await findUser(value.userId);
+    if (!user) return noSuchUser(value.userId);
+    const before = userState(user);
+    if (!user.banned) return { ok: false, outcome: 'invalid', status: 409, error: `${user.username} is not disabled`, before };
+    await getConsolePool().query(`UPDATE console_user SET banned = false, "banReason" = NULL, "banExpires" = NULL, "updatedAt" = now() WHERE id = $1`, [user.id]);
+    return { ok: true, message: `${user.username} can sign in again.`, before, after: { ...before, disabled: false } };
+  },
+};
+
+const passwordInput = z.object({ userId, password });
+
+export const setUserPasswordMutation: Mutation<z.infer<typeof passwordInput>> = {
+  action: 'user.set-password',
+  permission: 'users:manage',
+  parse: parser(passwordInput, '{ userId, password }'),
+  rawTarget: (input) => rawField(input, 'userId'),
+  target: (value) => `user/${value.userId}`,
+  run: async (value) => {
+    const user = await findUser(value.userId);
+    if (!user) return noSuchUser(value.userId);
+    const hash = await (await (await getAuth()).$context).password.hash(value.password);
+    const pool = getConsolePool();
+    const updated = await pool.query(`UPDATE console_account SET password = $2, "updatedAt" = now() WHERE "userId" = $1 AND "providerId" = 'credential'`, [user.id, hash]);
+    if (updated.rowCount === 0) return { ok: false, outcome: 'invalid', status: 409, error: `${user.username} signs in through single sign-on and has no password here`, before: userState(user) };
+    await pool.query(`DELETE FROM console_session WHERE "userId" = $1`, [user.id]);
+    // The password itself is never recorded.
+    return { ok: true, message: `New password set for ${user.username}; their sessions ended.`, before: userState(user), after: userState(user) };
+  },
+};

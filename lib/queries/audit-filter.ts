@@ -1,0 +1,48 @@
+// Audit log filters as they travel in the URL (?actor=&action=&outcome=&target=&from=&to=&before=),
+// shared by the page, its JSON route and the CSV export. A bad value is an error naming it.
+import { z } from 'zod';
+
+import { AUDIT_OUTCOMES } from '@/lib/audit/audit-entry';
+import type { AuditFilter } from '@/lib/audit/audit-log';
+
+const text = (name: string) => z.string().max(300, `${name} must be at most 300 characters`).optional();
+const time = (name: string) => z.string().optional().transform((value, context) => {
+  if (!value) return undefined;
+  const at = new Date(value);
+  if (Number.isNaN(at.getTime())) {
+    context.addIssue({ code: 'custom', message: `${name} is not a date or time: "${value.slice(0, 40)}"` });
+    return z.NEVER;
+  }
+  return at;
+});
+
+const schema = z.object({
+  actor: text('actor'),
+  action: text('action'),
+  target: text('target'),
+  outcome: z.enum(AUDIT_OUTCOMES, { error: `outcome must be one of ${AUDIT_OUTCOMES.join(', ')}` }).optional(),
+  from: time('from'),
+  to: time('to'),
+  before: z.string().regex(/^\d{1,19}$/, 'before must be an entry id').optional(),
+});
+
+export type AuditFilterResult = { ok: true; filter: AuditFilter } | { ok: false; error: string };
+
+export function parseAuditFilter(params: URLSearchParams | Record<string, string | string[] | undefined>): AuditFilterResult {
+  const entries = params instanceof URLSearchParams ? [...params.entries()] : Object.entries(params).map(([key, value]) => [key, Array.isArray(value) ? value[0] : value] as const);
+  const raw = Object.fromEntries(entries.filter(([, value]) => value !== undefined && value !== ''));
+  const parsed = schema.safeParse(raw);
+  if (!parsed.success) return { ok: false, error: parsed.error.issues[0].message };
+  const filter = Object.fromEntries(Object.entries(parsed.data).filter(([, value]) => value !== undefined)) as AuditFilter;
+  return { ok: true, filter };
+}
+
+/** The filter back as URL parameters (for links: the next page, the CSV export). */
+export function auditFilterParams(filter: AuditFilter): URLSearchParams {
+  const params = new URLSearchParams();
+  for (const [key, value] of Object.entries(filter)) {
+    if (value === undefined) continue;
+    params.set(key, value instanceof Date ? value.toISOString() : String(value));
+  }
+  return params;
+}

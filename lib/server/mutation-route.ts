@@ -1,0 +1,30 @@
+// A mutation as an HTTP route: JSON in, JSON out, with the status the outcome deserves
+// (401 not signed in, 403 role or origin refused, 400 invalid, 404 unknown target, 409 not
+// possible in the current state, 429 rate limited, 500 error). Same checks and audit as the
+// server actions, because both run lib/mutations/run-mutation.ts.
+import 'server-only';
+
+import type { Mutation } from '@/lib/mutations/mutation';
+import { runMutation } from '@/lib/mutations/run-mutation';
+
+const MAX_BODY_BYTES = 2 * 1024 * 1024;
+
+/** The body as JSON; anything else becomes a value the mutation's parse refuses (and records). */
+async function jsonBody(request: Request): Promise<unknown> {
+  const text = await request.text();
+  if (text.length === 0) return {};
+  if (text.length > MAX_BODY_BYTES) return { tooLarge: true };
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return 'invalid JSON';
+  }
+}
+
+export async function mutationResponse<V>(request: Request, mutation: Mutation<V>, fromUrl: Record<string, string>): Promise<Response> {
+  const body = await jsonBody(request);
+  // Fields from the URL win over the body's, so a body cannot redirect the change to another target.
+  const input = typeof body === 'object' && body !== null && !Array.isArray(body) ? { ...body, ...fromUrl } : body;
+  const result = await runMutation(mutation, input, request.headers);
+  return Response.json(result, { status: result.ok ? 200 : result.status, headers: { 'Cache-Control': 'no-store' } });
+}

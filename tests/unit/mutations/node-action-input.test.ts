@@ -1,0 +1,25 @@
+import { describe, expect, it } from 'vitest';
+
+import { parseNodeAction } from '@/lib/mutations/node-action-input';
+
+describe('manual quarantine and release input', () => {
+  it('accepts a Kubernetes node name and a reason, trimming the reason', () => {
+    expect(parseNodeAction({ nodeName: 'gpu-node-0007.cluster.local', reason: '  fan failure  ' })).toEqual({ ok: true, value: { nodeName: 'gpu-node-0007.cluster.local', reason: 'fan failure' } });
+  });
+
+  it.each([
+    [{ nodeName: '', reason: 'fan failure' }, 'node name must not be empty'],
+    [{ nodeName: 'GPU_Node', reason: 'fan failure' }, 'node name must be a Kubernetes node name'],
+    [{ nodeName: `a${'b'.repeat(253)}`, reason: 'fan failure' }, 'at most 253 characters'],
+    [{ nodeName: '<script>alert(1)</script>', reason: 'fan failure' }, 'Kubernetes node name'],
+    [{ nodeName: 'gpu-1', reason: 'ok' }, 'reason must be at least 3 characters'],
+    [{ nodeName: 'gpu-1', reason: 'x'.repeat(1024 * 1024) }, 'reason must be at most 500 characters'],
+    [{ nodeName: 'gpu-1', reason: 'bad\u0000byte' }, 'control characters'],
+    [{ nodeName: 42, reason: 'fan failure' }, 'node name must be text'],
+    [null, 'expected { nodeName, reason }'],
+  ])('refuses %j naming what is wrong', (input, message) => {
+    const result = parseNodeAction(input);
+    expect(result.ok).toBe(false);
+    expect(!result.ok && result.error).toContain(message);
+  });
+});
