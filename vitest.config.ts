@@ -6,6 +6,10 @@ const alias = { '@': path.resolve(import.meta.dirname) };
 
 // Two layers: `unit` (no I/O; React components under jsdom) and `integration` (real PostgreSQL:
 // an embedded PostgreSQL 18 started for the run, plus the machine's PostgreSQL when reachable).
+// A third, `faults` (tests/faults: the fault-injection suite), exists only while FAULTS is `quick`
+// or `full` (npm run test:faults, scripts/test-faults.ts), so a plain `vitest run` leaves it out.
+const faults = process.env.FAULTS === 'quick' || process.env.FAULTS === 'full';
+
 export default defineConfig({
   resolve: { alias },
   test: {
@@ -33,6 +37,22 @@ export default defineConfig({
           sequence: { groupOrder: 1 },
         },
       },
+      ...(faults
+        ? [{
+          resolve: { alias },
+          test: {
+            name: 'faults',
+            include: ['tests/faults/**/*.test.ts'],
+            environment: 'node',
+            globalSetup: ['tests/support/postgres-servers.setup.ts'],
+            testTimeout: 300_000,
+            hookTimeout: 120_000,
+            // One scenario at a time: each loads both cores, and some measure time and memory.
+            maxWorkers: 1,
+            sequence: { groupOrder: 2 },
+          },
+        }]
+        : []),
     ],
   },
 });

@@ -1,7 +1,8 @@
 // `npm test`: every check, in the order a failure is cheapest to find:
-// type check, lint, unit + integration tests (vitest), browser tests (Playwright + Debian's
-// Chromium, installed here if missing). Ends with one plain `N passed, N failed, N skipped` line,
-// because CI reads that line and cannot read vitest's or Playwright's own summaries.
+// type check, lint, unit + integration tests (vitest), the fault suite's quick part (vitest,
+// tests/faults), browser tests (Playwright + Debian's Chromium, installed here if missing). Ends
+// with one plain `N passed, N failed, N skipped` line, because CI reads that line and cannot read
+// vitest's or Playwright's own summaries.
 //   --no-browser   skip the browser tests (quicker local loop)
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -51,15 +52,16 @@ async function ensureChromium(): Promise<boolean> {
   return existsSync(chromium);
 }
 
-async function vitest(): Promise<void> {
-  console.log('\n── unit and integration tests (vitest) ──');
-  const report = path.join(resultsDir, 'vitest.json');
+/** One vitest run, reported to test-results/<reportName>.json; its counts go into the tally under `label`. */
+async function vitest(label: string, reportName: string, args: string[], env: Record<string, string>): Promise<void> {
+  console.log(`\n── ${label} (vitest) ──`);
+  const report = path.join(resultsDir, `${reportName}.json`);
   await rm(report, { force: true });
-  const code = await run(process.execPath, [bin('vitest', 'vitest.mjs'), 'run', '--reporter=default', '--reporter=json', `--outputFile.json=${report}`]);
+  const code = await run(process.execPath, [bin('vitest', 'vitest.mjs'), 'run', ...args, '--reporter=default', '--reporter=json', `--outputFile.json=${report}`], env);
   const json = await readFile(report, 'utf8').then(JSON.parse).catch(() => undefined);
   if (!json) {
     tally.failed += 1;
-    lines.push(`vitest: FAILED before reporting (exit ${code})`);
+    lines.push(`${label}: FAILED before reporting (exit ${code})`);
     return;
   }
   const skipped = json.numPendingTests + json.numTodoTests;
@@ -68,7 +70,7 @@ async function vitest(): Promise<void> {
   tally.passed += json.numPassedTests;
   tally.failed += failed;
   tally.skipped += skipped;
-  lines.push(`vitest: ${json.numPassedTests} passed, ${failed} failed, ${skipped} skipped`);
+  lines.push(`${label}: ${json.numPassedTests} passed, ${failed} failed, ${skipped} skipped`);
 }
 
 async function playwright(): Promise<void> {
@@ -100,7 +102,9 @@ async function main(): Promise<void> {
   await mkdir(resultsDir, { recursive: true });
   await check('type check (tsc)', process.execPath, [bin('typescript', 'bin/tsc'), '--noEmit']);
   await check('lint (eslint)', process.execPath, [bin('eslint', 'bin/eslint.js'), '.', '--max-warnings', '0']);
-  await vitest();
+  // FAULTS set empty: the fault suite (its own project, only while FAULTS is set) runs next, once.
+  await vitest('unit and integration tests', 'vitest', [], { FAULTS: '' });
+  await vitest('fault suite, quick part', 'vitest-faults', ['--project', 'faults'], { FAULTS: 'quick' });
   if (withBrowser) await playwright();
   else lines.push('browser tests: not run (--no-browser)');
 

@@ -144,11 +144,23 @@ export class EmbeddedDatabase {
   }
 
   /** Fast shutdown (SIGINT): rolls back open transactions, flushes, exits. Idempotent. */
-  async stop(): Promise<void> {
+  stop(): Promise<void> {
+    return this.shutdown('SIGINT');
+  }
+
+  /**
+   * Immediate shutdown (SIGQUIT), as after a crash: no checkpoint, connections cut; the next
+   * start recovers from the write-ahead log. For fault tests. Idempotent.
+   */
+  stopImmediately(): Promise<void> {
+    return this.shutdown('SIGQUIT');
+  }
+
+  private async shutdown(signal: 'SIGINT' | 'SIGQUIT'): Promise<void> {
     const child = this.child;
     this.child = undefined;
     if (child?.pid && child.exitCode === null && child.signalCode === null) {
-      child.kill('SIGINT');
+      child.kill(signal);
       if (!(await waitForExit(child.pid, 20_000))) {
         this.log('embedded PostgreSQL did not stop within 20 s; sending SIGQUIT');
         child.kill('SIGQUIT');

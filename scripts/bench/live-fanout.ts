@@ -3,13 +3,12 @@
 // process, a writer at a steady rate; beside a raw LISTEN/NOTIFY round trip at the same rate.
 // Also the server's memory per connected client.
 import { fork } from 'node:child_process';
-import http from 'node:http';
 import path from 'node:path';
-import { Readable } from 'node:stream';
 import v8 from 'node:v8';
 import vm from 'node:vm';
 
-import { flushMsFromEnv, LiveHub, parseLiveRequest } from '../../lib/live/live-hub';
+import { flushMsFromEnv, LiveHub } from '../../lib/live/live-hub';
+import { serveLiveHub } from '../../lib/live/live-http-server';
 import { openDataStore, type NewHealthEvent } from '../../lib/store';
 import { percentiles, type BenchDatabase } from './bench-database';
 import { measureNotify } from './change-detection';
@@ -31,21 +30,6 @@ function heapAndBuffers(): number {
   gc();
   const memory = process.memoryUsage();
   return memory.heapUsed + memory.external + memory.arrayBuffers;
-}
-
-function serve(hub: LiveHub): Promise<{ url: string; close(): void }> {
-  const server = http.createServer((request, response) => {
-    hub.connect(parseLiveRequest(new URL(request.url ?? '/', 'http://bench'), null)).then((connection) => {
-      response.writeHead(200, { 'Content-Type': 'text/event-stream', 'Cache-Control': 'no-cache, no-transform' });
-      Readable.fromWeb(connection.stream as never).pipe(response);
-      request.on('close', () => connection.close());
-    }, (error: Error) => response.writeHead(503).end(error.message));
-  });
-  server.maxConnections = 10_000;
-  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => {
-    const { port } = server.address() as { port: number };
-    resolve({ url: `http://127.0.0.1:${port}/live?topics=nodes`, close: () => server.close() });
-  }));
 }
 
 function clientsProcess() {
@@ -87,17 +71,17 @@ export async function liveFanout(database: BenchDatabase, options: { quick: bool
     const store = await openDataStore({ provider: 'postgresql', connectionString: database.url, poolSize: 12 });
     const hub = new LiveHub(store, { consumer: `bench-live-${index}`, flushMs });
     await hub.start();
-    const server = await serve(hub);
+    const server = await serveLiveHub(hub);
     const before = heapAndBuffers();
     const driver = clientsProcess();
-    await driver.ask({ connect: { url: server.url, clients } });
+    await driver.ask({ connect: { url: `${server.url}?topics=nodes`, clients } });
     await new Promise((resolve) => setTimeout(resolve, 2_000));
     const bytesPerClient = Math.round((heapAndBuffers() - before) / clients);
     await driver.ask({ reset: true });
     const achievedRate = await write(store, rate, seconds);
     await new Promise((resolve) => setTimeout(resolve, 1_000));
     const { result } = (await driver.ask({ collect: true })) as { result: ReturnType<typeof percentiles> };
-    server.close();
+    await server.close();
     await hub.stop();
     await store.close();
     const notify = await measureNotify(database.url, rate, Math.min(seconds, 5));

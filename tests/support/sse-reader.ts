@@ -15,15 +15,17 @@ export class SseReader {
     this.reader = stream.getReader();
   }
 
-  /** Reads until a message satisfies `wanted`, or fails after the timeout. */
-  async until(wanted: (message: SseMessage) => boolean, timeoutMs = 10_000): Promise<SseMessage> {
+  /** Reads until a message (from the `from`th received on) satisfies `wanted`, or fails after the timeout. */
+  async until(wanted: (message: SseMessage) => boolean, timeoutMs = 10_000, from = 0): Promise<SseMessage> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
-      const found = this.received.find(wanted);
+      const found = this.received.slice(from).find(wanted);
       if (found) return found;
       const left = deadline - Date.now();
       if (left <= 0) throw new Error(`no matching SSE message within ${timeoutMs} ms; received: ${this.received.map((m) => m.event).join(', ')}`);
-      const chunk = await Promise.race([this.reader.read(), new Promise<'timeout'>((resolve) => setTimeout(() => resolve('timeout'), left))]);
+      let timer: NodeJS.Timeout | undefined;
+      const chunk = await Promise.race([this.reader.read(), new Promise<'timeout'>((resolve) => { timer = setTimeout(() => resolve('timeout'), left); })]);
+      clearTimeout(timer);
       if (chunk === 'timeout') continue;
       if (chunk.done) throw new Error('the stream ended');
       this.push(this.decoder.decode(chunk.value, { stream: true }));
@@ -51,4 +53,11 @@ export class SseReader {
   async cancel(): Promise<void> {
     await this.reader.cancel();
   }
+}
+
+/** An SSE client over HTTP, like EventSource: resumes with Last-Event-ID when given one. */
+export async function openSse(url: string, lastEventId?: string | null): Promise<{ status: number; reader: SseReader; close(): void }> {
+  const abort = new AbortController();
+  const response = await fetch(url, { signal: abort.signal, headers: { Accept: 'text/event-stream', ...(lastEventId ? { 'Last-Event-ID': lastEventId } : {}) } });
+  return { status: response.status, reader: new SseReader(response.body!), close: () => abort.abort() };
 }

@@ -4,6 +4,9 @@ import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { inject } from 'vitest';
 
+import { openDataStore, type DataStore } from '../../lib/store';
+import { applyMigrations } from '../../lib/store/providers/postgres/schema/migration-runner';
+
 export interface TestServer {
   name: string;
   adminUrl: string;
@@ -38,5 +41,27 @@ export async function createTestDatabase(server: TestServer): Promise<TestDataba
     name,
     url: url.toString(),
     drop: () => admin(server.adminUrl, (client) => client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)).then(() => {}),
+  };
+}
+
+export interface TestStore {
+  store: DataStore;
+  database: TestDatabase;
+  /** Closes the store and drops the database. */
+  close(): Promise<void>;
+}
+
+/** A fresh database with the migrations applied and a PostgreSQL store on it (the embedded server by default). */
+export async function openTestStore(server: TestServer = testServers()[0]): Promise<TestStore> {
+  const database = await createTestDatabase(server);
+  await applyMigrations(database.url);
+  const store = await openDataStore({ provider: 'postgresql', connectionString: database.url });
+  return {
+    store,
+    database,
+    close: async () => {
+      await store.close();
+      await database.drop();
+    },
   };
 }

@@ -1,0 +1,153 @@
+// Scenario 1: writing transactions opened one after another, each writing interleaved rows (so
+// changelog ids interleave across them), then committed in every possible order, with short
+// SDK writes committing behind them, while a reader reads between commits. The reader gets a
+// transaction's rows exactly when every transaction that began writing before it has ended (never
+// earlier: its position would pass the older ones), nothing is lost, and nothing acknowledged
+// comes again, also across a close and reopen of the feed.
+// Full: 4 transactions (24 orders). Quick: the same; 3 transactions (6 orders) would miss orders
+// like 2-4-1-3, and all 24 take seconds.
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+import type { ChangeFeed, DataStore } from '@/lib/store';
+
+import { event } from '../contract/store-contract';
+import { openTestStore, type TestStore } from '../support/test-databases';
+
+const TRANSACTIONS = 4;
+const ROWS_PER_TRANSACTION = 2;
+/** How long the reader gets to show it delivers nothing more than it should. */
+const QUIET_MS = 150;
+
+function permutations(n: number): number[][] {
+  if (n === 0) return [[]];
+  return permutations(n - 1).flatMap((rest) => Array.from({ length: n }, (_, at) => [...rest.slice(0, at), n - 1, ...rest.slice(at)]));
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Reads one consumer's feed, acking each change before taking the next; can close and reopen it. */
+class Reader {
+  readonly delivered: string[] = [];
+  readonly positions = new Set<string>();
+  duplicatePositions = 0;
+  private feed?: ChangeFeed;
+  private loop?: Promise<void>;
+  private failure?: unknown;
+
+  constructor(private readonly store: DataStore, private readonly consumer: string) {}
+
+  async open(): Promise<void> {
+    const feed = await this.store.changes(this.consumer, { collections: ['healthEvents'], pollIntervalMs: 50 });
+    this.feed = feed;
+    this.loop = (async () => {
+      for await (const change of feed) {
+        if (this.positions.has(change.position)) this.duplicatePositions += 1;
+        this.positions.add(change.position);
+        if (change.collection === 'healthEvents' && change.document) this.delivered.push(change.document.healthEvent.message);
+        await feed.ack(change.position);
+      }
+    })().catch((error) => {
+      this.failure = error;
+    });
+  }
+
+  async reopen(): Promise<void> {
+    await this.close();
+    await this.open();
+  }
+
+  async close(): Promise<void> {
+    await this.feed?.close();
+    await this.loop;
+    if (this.failure) throw this.failure;
+  }
+
+  async waitFor(messages: string[], timeoutMs = 10_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      if (this.failure) throw this.failure;
+      const have = new Set(this.delivered);
+      const missing = messages.filter((message) => !have.has(message));
+      if (missing.length === 0) return;
+      if (Date.now() > deadline) throw new Error(`not delivered within ${timeoutMs} ms: ${missing.join(', ')}`);
+      await sleep(10);
+    }
+  }
+}
+
+describe('long-open writing transactions committed in every order', () => {
+  let fresh: TestStore;
+  let store: DataStore;
+  let clients: pg.Client[];
+
+  beforeAll(async () => {
+    fresh = await openTestStore();
+    store = fresh.store;
+    clients = await Promise.all(Array.from({ length: TRANSACTIONS }, async () => {
+      const client = new pg.Client({ connectionString: fresh.database.url });
+      await client.connect();
+      return client;
+    }));
+  });
+
+  afterAll(async () => {
+    await Promise.all((clients ?? []).map((client) => client.end()));
+    await fresh?.close();
+  });
+
+  it(`${TRANSACTIONS} transactions, ${permutations(TRANSACTIONS).length} commit orders: each delivered once, in full, and only when every older writer has ended`, async () => {
+    await store.consumers().register('commit-orders', { startAt: 'now' });
+    const reader = new Reader(store, 'commit-orders');
+    await reader.open();
+    const insert = (client: pg.Client, message: string) =>
+      client.query(
+        `INSERT INTO health_events (node_name, document) VALUES ('commit-order-node', jsonb_build_object(
+           'healthevent', jsonb_build_object('nodeName', 'commit-order-node', 'checkName', 'GpuMemWatch', 'message', $1::text),
+           'healtheventstatus', '{}'::jsonb))`,
+        [message],
+      );
+    const written: string[] = [];
+    const early: string[] = [];
+    for (const [p, order] of permutations(TRANSACTIONS).entries()) {
+      // Writers in the order their transactions took an id (their first write), oldest first;
+      // the short SDK writes come after all of them.
+      const writers: { rows: string[]; ended: boolean }[] = [];
+      for (let t = 0; t < TRANSACTIONS; t += 1) {
+        await clients[t].query('BEGIN');
+        writers.push({ rows: [], ended: false });
+      }
+      for (let row = 0; row < ROWS_PER_TRANSACTION; row += 1) {
+        for (let t = 0; t < TRANSACTIONS; t += 1) {
+          const message = `p${p}-t${t}-r${row}`;
+          await insert(clients[t], message);
+          writers[t].rows.push(message);
+        }
+      }
+      for (const [step, t] of order.entries()) {
+        // A short writer commits while older ones are still open: it must wait behind them.
+        const short = `p${p}-sdk${step}`;
+        await store.healthEvents().insertMany([event('commit-order-node', { message: short })]);
+        writers.push({ rows: [short], ended: true });
+        await clients[t].query('COMMIT');
+        writers[t].ended = true;
+        written.push(...writers[t].rows, short);
+
+        const firstOpen = writers.findIndex((writer) => !writer.ended);
+        const deliverable = writers.slice(0, firstOpen === -1 ? writers.length : firstOpen).flatMap((writer) => writer.rows);
+        await reader.waitFor(deliverable);
+        await sleep(QUIET_MS);
+        const allowed = new Set(deliverable);
+        early.push(...reader.delivered.filter((message) => message.startsWith(`p${p}-`) && !allowed.has(message)));
+        // Now and then the reader stops and starts again mid-order: it resumes after what it acknowledged.
+        if (step === p % TRANSACTIONS) await reader.reopen();
+      }
+    }
+    await reader.close();
+
+    expect(early, 'delivered before an older writer ended').toEqual([]);
+    expect(reader.duplicatePositions).toBe(0);
+    expect(reader.delivered.length).toBe(written.length);
+    expect([...reader.delivered].sort()).toEqual([...written].sort());
+  }, 120_000);
+});
