@@ -17,7 +17,7 @@ import { decodeMaintenanceDocument } from '../maintenance-event-codec';
 import { isConnectionFailure, type PostgresConnection } from '../postgres-connection';
 import { COMMIT_ORDER, comparePositions, encodePosition, parsePosition, type ChangelogPosition } from './feed-position';
 import { NotificationListener } from './notification-listener';
-import type { PostgresConsumerRegistry } from './postgres-consumer-registry';
+import { positionLostError, type PostgresConsumerRegistry } from './postgres-consumer-registry';
 
 const TABLES: Record<Collection, string> = { healthEvents: 'health_events', maintenanceEvents: 'maintenance_events' };
 const COLLECTIONS: Record<string, Collection> = { health_events: 'healthEvents', maintenance_events: 'maintenanceEvents' };
@@ -189,8 +189,14 @@ export class PostgresChangeFeed implements ChangeFeed {
     }
   }
 
+  /**
+   * The next batch below the horizon. Retention marks a consumer lost before it removes the rows
+   * it had not read, so a read that sees the mark returns nothing and the feed ends with
+   * position-lost; one that does not see it still sees the rows. An open feed never reads on past
+   * the gap (its own position in memory may be ahead of the stored one retention judged by).
+   */
   private async readBatch(): Promise<{ rows: ChangelogRow[]; heldBack: boolean }> {
-    const values = [this.position.txid.toString(), this.position.id.toString(), this.tables, this.batchSize];
+    const values = [this.position.txid.toString(), this.position.id.toString(), this.tables, this.batchSize, this.consumer];
     const result = await this.connection.query<ChangelogRow>(
       'feed.read',
       `WITH horizon AS (SELECT pg_snapshot_xmin(pg_current_snapshot()) AS xmin)
@@ -200,19 +206,24 @@ export class PostgresChangeFeed implements ChangeFeed {
        WHERE (${COMMIT_ORDER}, c.id) > ($1::text::xid8, $2::bigint)
          AND ${COMMIT_ORDER} < horizon.xmin
          AND c.table_name = ANY($3::text[])
+         AND NOT EXISTS (SELECT 1 FROM console_consumers WHERE client_name = $5 AND position_lost_at IS NOT NULL)
        ORDER BY ${COMMIT_ORDER}, c.id
        LIMIT $4`,
       values,
     );
     if (result.rows.length > 0) return { rows: result.rows, heldBack: false };
-    const held = await this.connection.query<{ held: boolean }>(
+    const held = await this.connection.query<{ held: boolean; lost_at: Date | null; lost_reason: string | null }>(
       'feed.read',
       `SELECT EXISTS (SELECT 1 FROM datastore_changelog
          WHERE (${COMMIT_ORDER}, id) > ($1::text::xid8, $2::bigint)
-           AND ${COMMIT_ORDER} >= pg_snapshot_xmin(pg_current_snapshot())) AS held`,
-      values.slice(0, 2),
+           AND ${COMMIT_ORDER} >= pg_snapshot_xmin(pg_current_snapshot())) AS held,
+         lost.position_lost_at AS lost_at, lost.position_lost_reason AS lost_reason
+       FROM (SELECT 1) one LEFT JOIN console_consumers lost ON lost.client_name = $3`,
+      [...values.slice(0, 2), this.consumer],
     );
-    return { rows: [], heldBack: held.rows[0].held };
+    const { held: heldBack, lost_at: lostAt, lost_reason: lostReason } = held.rows[0];
+    if (lostAt) throw positionLostError(this.consumer, lostAt, lostReason);
+    return { rows: [], heldBack };
   }
 
   async ack(position: FeedPosition): Promise<void> {

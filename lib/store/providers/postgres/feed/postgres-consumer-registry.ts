@@ -10,6 +10,11 @@ import { COMMIT_ORDER, encodePosition, START, tokenFor, type ChangelogPosition, 
 /** Counting documents behind stops here; beyond it the figure is reported as "at least". */
 export const DOCUMENTS_BEHIND_CAP = 1_000_000;
 
+/** The error of a consumer whose position retention removed: only an explicit restart goes on. */
+export function positionLostError(name: string, at: Date, reason: string | null): StoreError {
+  return new StoreError('position-lost', `consumer "${name}" lost its position at ${at.toISOString()}: ${reason ?? 'changelog rows it had not read were removed'}; restart it explicitly with consumers().restart("${name}", …)`);
+}
+
 export interface StoredPosition {
   position: ChangelogPosition;
   changedAt: Date | null;
@@ -62,9 +67,7 @@ export class PostgresConsumerRegistry {
     if (!row) {
       throw new StoreError('unknown-consumer', `no consumer named "${name}" is registered; register it first (consumers().register("${name}", { startAt: "beginning" | "now" }))`);
     }
-    if (row.position_lost_at) {
-      throw new StoreError('position-lost', `consumer "${name}" lost its position at ${row.position_lost_at.toISOString()}: ${row.position_lost_reason ?? 'changelog rows it had not read were removed'}; restart it explicitly with consumers().restart("${name}", …)`);
-    }
+    if (row.position_lost_at) throw positionLostError(name, row.position_lost_at, row.position_lost_reason);
     const token = row.resume_token ?? {};
     const changedAt = token.timestamp ? new Date(token.timestamp) : null;
     if (token.txid !== undefined && token.eventID !== undefined) {
