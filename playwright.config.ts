@@ -3,6 +3,8 @@ import path from 'node:path';
 
 import { defineConfig } from '@playwright/test';
 
+import { E2E_ADMIN, storageStateOf } from './tests/e2e/support/accounts';
+
 // Browser tests run Debian's Chromium against the real app, started by the real `npm start`
 // launcher on a fresh embedded PostgreSQL (its data folder is emptied before each run).
 const port = Number(process.env.E2E_PORT ?? 3123);
@@ -37,6 +39,11 @@ export default defineConfig({
       ],
     },
   },
+  // auth.setup.ts signs the test accounts in first; specs run as the admin unless they say otherwise.
+  projects: [
+    { name: 'setup', testMatch: /auth\.setup\.ts/ },
+    { name: 'chromium', dependencies: ['setup'], testIgnore: /auth\.setup\.ts/, use: { storageState: storageStateOf(E2E_ADMIN.username) } },
+  ],
   webServer: {
     command: `rm -rf ${e2eDataDir} && exec node --import tsx scripts/start.ts`,
     url: `${baseURL}/api/health`,
@@ -51,6 +58,9 @@ export default defineConfig({
       EMBEDDED_DATA_DIR: e2eDataDir,
       SIMULATOR_CONTROL_PORT: new URL(simulatorControlURL).port,
       DATABASE_URL: '',
+      CONSOLE_ADMIN_PASSWORD: E2E_ADMIN.password,
+      // The specs sign in many times a minute from one address.
+      CONSOLE_SIGN_IN_RATE_LIMIT: '1000',
     },
   },
 });

@@ -29,6 +29,8 @@ export interface AuditFilter {
   action?: string;
   target?: string;
   outcome?: AuditOutcome;
+  /** One request's record (the X-Request-Id every response carries). */
+  requestId?: string;
   from?: Date;
   to?: Date;
   /** Entries older than this id (keyset paging, newest first). */
@@ -51,6 +53,7 @@ function where(filter: AuditFilter): { sql: string; params: unknown[] } {
   if (filter.action) add('action = ?', filter.action);
   if (filter.target) add('target = ?', filter.target);
   if (filter.outcome) add('outcome = ?', filter.outcome);
+  if (filter.requestId) add('request_id = ?', filter.requestId);
   if (filter.from) add('at >= ?', filter.from);
   if (filter.to) add('at < ?', filter.to);
   if (filter.before) add('id < ?', filter.before);
@@ -63,13 +66,14 @@ const toEntry = (row: AuditRow): AuditEntry => ({
   requestId: row.request_id, clientAddress: row.client_address,
 });
 
-/** Newest first, at most `limit`; page on with `before` = the last id. */
+/** Newest first, at most `limit`; page on with `before` = the last id. (Ordered by the column, not
+ * by the id::text output, which would sort "999" after "1000".) */
 export async function listAudit(pool: pg.Pool, filter: AuditFilter, limit = 100): Promise<AuditEntry[]> {
   const { sql, params } = where(filter);
   params.push(Math.max(1, Math.min(limit, 10_000)));
   const { rows } = await pool.query<AuditRow>(
     `SELECT id::text, at, actor, actor_role, action, target, reason, state_before, state_after, outcome, detail, request_id, client_address
-       FROM console_audit_log ${sql} ORDER BY id DESC LIMIT $${params.length}`,
+       FROM console_audit_log ${sql} ORDER BY console_audit_log.id DESC LIMIT $${params.length}`,
     params,
   );
   return rows.map(toEntry);

@@ -10,6 +10,7 @@ import type pg from 'pg';
 
 import type { AuthSettings, OidcSettings } from './auth-settings';
 import { roleFromGroups } from './roles';
+import { USERNAME_PATTERN } from './username';
 
 /** Table names: Better Auth's tables, prefixed like the rest of the console's own tables. */
 export const AUTH_TABLES = { user: 'console_user', session: 'console_session', account: 'console_account', verification: 'console_verification' } as const;
@@ -79,7 +80,7 @@ export function createConsoleAuth({ pool, secret, settings, next = false }: Cons
     },
     rateLimit: { enabled: true, window: 60, max: 100, customRules: { '/sign-in/username': { window: 60, max: settings.signInRateLimit } } },
     plugins: [
-      username({ minUsernameLength: 2, maxUsernameLength: 64 }),
+      username({ minUsernameLength: 2, maxUsernameLength: 64, usernameValidator: (name) => USERNAME_PATTERN.test(name) }),
       admin({ defaultRole: 'viewer', adminRoles: ['admin'], ac: access, roles: accessRoles }),
       ...(settings.oidc ? [genericOAuth({ config: [oidcProvider(settings.oidc)] })] : []),
       ...(next ? [nextCookies()] : []),

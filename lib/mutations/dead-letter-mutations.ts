@@ -4,7 +4,7 @@ import 'server-only';
 
 import { z } from 'zod';
 
-import { StoreError } from '@/lib/store/errors/store-error';
+import { storeErrorCode } from '@/lib/store/errors/store-error';
 import { getDataStore } from '@/lib/server/datastore';
 
 import { firstIssue, rawField, type Mutation } from './mutation';
@@ -26,8 +26,9 @@ export const retryDeadLetterMutation: Mutation<z.infer<typeof retryInput>> = {
       const letter = await store.deadLetters().requestRetry(id);
       return { ok: true, message: `Retry requested; ${letter.consumer} will run it again.`, before: { status: 'dead', consumer: letter.consumer }, after: { status: letter.status } };
     } catch (error) {
-      if (error instanceof StoreError && error.code === 'not-found') return { ok: false, outcome: 'invalid', status: 404, error: error.message };
-      if (error instanceof StoreError && error.code === 'invalid') return { ok: false, outcome: 'invalid', status: 409, error: error.message };
+      const code = storeErrorCode(error);
+      if (code === 'not-found') return { ok: false, outcome: 'invalid', status: 404, error: (error as Error).message };
+      if (code === 'invalid') return { ok: false, outcome: 'invalid', status: 409, error: (error as Error).message };
       throw error;
     }
   },

@@ -9,9 +9,13 @@ export type MutationResult =
   | { ok: false; outcome: 'denied' | 'invalid' | 'error'; status: 400 | 401 | 403 | 404 | 409 | 429 | 500; error: string };
 
 /** What `run` reports: the audit record's state before and after, and the user's message. */
-export type MutationOutcome =
+export type MutationOutcome = (
   | { ok: true; message: string; before?: unknown; after?: unknown }
-  | { ok: false; outcome: 'invalid' | 'error'; status: 404 | 409 | 500; error: string; before?: unknown };
+  | { ok: false; outcome: 'invalid' | 'error'; status: 404 | 409 | 500; error: string; before?: unknown }
+) & {
+  /** A more readable target found while running (user/<username> instead of user/<id>). */
+  target?: string;
+};
 
 export type Parsed<V> = { ok: true; value: V } | { ok: false; error: string };
 

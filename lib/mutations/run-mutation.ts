@@ -53,16 +53,22 @@ export async function runMutation<V>(mutation: Mutation<V>, input: unknown, head
   const value = parsed.value;
   const fields = { target: mutation.target(value), reason: mutation.reason?.(value) ?? null };
 
-  // Only valid requests count against the rate: they are the ones that change something.
-  const waitMs = limiter().take(actor.id);
+  // Only changes that happened count against the rate (below); invalid attempts cost nothing.
+  const waitMs = limiter().waitMs(actor.id);
   if (waitMs > 0) return record({ ok: false, outcome: 'denied', status: 429, error: `too many changes; try again in ${Math.ceil(waitMs / 1000)} s` }, fields);
 
   let outcome;
   try {
     outcome = await mutation.run(value, actor);
   } catch (error) {
-    outcome = { ok: false as const, outcome: 'error' as const, status: 500 as const, error: (error as Error).message };
+    // Better Auth refuses with an APIError carrying an HTTP status: a 4xx is the input's fault.
+    const status = (error as { statusCode?: number }).statusCode;
+    outcome = status !== undefined && status >= 400 && status < 500
+      ? { ok: false as const, outcome: 'invalid' as const, status: 409 as const, error: (error as Error).message }
+      : { ok: false as const, outcome: 'error' as const, status: 500 as const, error: (error as Error).message };
   }
-  if (outcome.ok) return record({ ok: true, message: outcome.message }, { ...fields, before: outcome.before, after: outcome.after });
-  return record({ ok: false, outcome: outcome.outcome, status: outcome.status, error: outcome.error }, { ...fields, before: outcome.before });
+  const target = outcome.target ?? fields.target;
+  if (outcome.ok) limiter().record(actor.id);
+  if (outcome.ok) return record({ ok: true, message: outcome.message }, { ...fields, target, before: outcome.before, after: outcome.after });
+  return record({ ok: false, outcome: outcome.outcome, status: outcome.status, error: outcome.error }, { ...fields, target, before: outcome.before });
 }

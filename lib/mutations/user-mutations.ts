@@ -9,13 +9,14 @@ import { z } from 'zod';
 
 import { localEmail } from '@/lib/auth/first-admin';
 import { ROLES } from '@/lib/auth/roles';
+import { USERNAME_PATTERN, USERNAME_RULE } from '@/lib/auth/username';
 import { getAuth } from '@/lib/server/auth';
 import { getConsolePool } from '@/lib/server/console-database';
 
 import { firstIssue, rawField, type Mutation, type MutationOutcome, type Parsed } from './mutation';
 
 const CONTROL = /[\u0000-\u001f\u007f]/;
-const username = z.string({ error: 'username must be text' }).regex(/^[a-z0-9][a-z0-9._-]{1,63}$/, 'username must be 2 to 64 lowercase letters, digits, ".", "_" or "-", starting with a letter or digit');
+const username = z.string({ error: 'username must be text' }).regex(USERNAME_PATTERN, USERNAME_RULE);
 const password = z.string({ error: 'password must be text' }).min(12, 'password must be at least 12 characters').max(256, 'password must be at most 256 characters');
 const role = z.enum(ROLES, { error: 'role must be viewer, operator or admin' });
 const userId = z.string({ error: 'user id must be text' }).regex(/^[A-Za-z0-9_-]{1,64}$/, 'user id is not valid');
@@ -37,6 +38,7 @@ async function findUser(id: string): Promise<UserRow | undefined> {
 
 const noSuchUser = (id: string): MutationOutcome => ({ ok: false, outcome: 'invalid', status: 404, error: `no user with id ${id}` });
 const userState = (user: UserRow) => ({ username: user.username, role: user.role, disabled: Boolean(user.banned) });
+const named = (user: UserRow) => `user/${user.username ?? user.id}`;
 
 /** Another enabled admin remains after `id` stops being one (nobody can lock everyone out). */
 async function anotherAdmin(id: string): Promise<boolean> {
@@ -73,10 +75,10 @@ export const setUserRoleMutation: Mutation<z.infer<typeof roleInput>> = {
     const user = await findUser(value.userId);
     if (!user) return noSuchUser(value.userId);
     const before = userState(user);
-    if (user.role === value.role) return { ok: false, outcome: 'invalid', status: 409, error: `${user.username} is already ${value.role}`, before };
-    if (user.role === 'admin' && !(await anotherAdmin(user.id))) return { ok: false, outcome: 'invalid', status: 409, error: `${user.username} is the last admin; make someone else admin first`, before };
+    if (user.role === value.role) return { target: named(user), ok: false, outcome: 'invalid', status: 409, error: `${user.username} is already ${value.role}`, before };
+    if (user.role === 'admin' && !(await anotherAdmin(user.id))) return { target: named(user), ok: false, outcome: 'invalid', status: 409, error: `${user.username} is the last admin; make someone else admin first`, before };
     await getConsolePool().query(`UPDATE console_user SET role = $2, "updatedAt" = now() WHERE id = $1`, [user.id, value.role]);
-    return { ok: true, message: `${user.username} is now ${value.role}.`, before, after: { ...before, role: value.role } };
+    return { target: named(user), ok: true, message: `${user.username} is now ${value.role}.`, before, after: { ...before, role: value.role } };
   },
 };
 
@@ -93,13 +95,13 @@ export const disableUserMutation: Mutation<z.infer<typeof disableInput>> = {
     const user = await findUser(value.userId);
     if (!user) return noSuchUser(value.userId);
     const before = userState(user);
-    if (user.id === actor.id) return { ok: false, outcome: 'invalid', status: 409, error: 'you cannot disable your own account', before };
-    if (user.banned) return { ok: false, outcome: 'invalid', status: 409, error: `${user.username} is already disabled`, before };
-    if (user.role === 'admin' && !(await anotherAdmin(user.id))) return { ok: false, outcome: 'invalid', status: 409, error: `${user.username} is the last admin`, before };
+    if (user.id === actor.id) return { target: named(user), ok: false, outcome: 'invalid', status: 409, error: 'you cannot disable your own account', before };
+    if (user.banned) return { target: named(user), ok: false, outcome: 'invalid', status: 409, error: `${user.username} is already disabled`, before };
+    if (user.role === 'admin' && !(await anotherAdmin(user.id))) return { target: named(user), ok: false, outcome: 'invalid', status: 409, error: `${user.username} is the last admin`, before };
     const pool = getConsolePool();
     await pool.query(`UPDATE console_user SET banned = true, "banReason" = $2, "updatedAt" = now() WHERE id = $1`, [user.id, value.reason]);
     const ended = await pool.query(`DELETE FROM console_session WHERE "userId" = $1`, [user.id]);
-    return { ok: true, message: `${user.username} is disabled; ${ended.rowCount ?? 0} session(s) ended.`, before, after: { ...before, disabled: true } };
+    return { target: named(user), ok: true, message: `${user.username} is disabled; ${ended.rowCount ?? 0} session(s) ended.`, before, after: { ...before, disabled: true } };
   },
 };
 
@@ -115,9 +117,9 @@ export const enableUserMutation: Mutation<z.infer<typeof enableInput>> = {
     const user = await findUser(value.userId);
     if (!user) return noSuchUser(value.userId);
     const before = userState(user);
-    if (!user.banned) return { ok: false, outcome: 'invalid', status: 409, error: `${user.username} is not disabled`, before };
+    if (!user.banned) return { target: named(user), ok: false, outcome: 'invalid', status: 409, error: `${user.username} is not disabled`, before };
     await getConsolePool().query(`UPDATE console_user SET banned = false, "banReason" = NULL, "banExpires" = NULL, "updatedAt" = now() WHERE id = $1`, [user.id]);
-    return { ok: true, message: `${user.username} can sign in again.`, before, after: { ...before, disabled: false } };
+    return { target: named(user), ok: true, message: `${user.username} can sign in again.`, before, after: { ...before, disabled: false } };
   },
 };
 
@@ -135,9 +137,9 @@ export const setUserPasswordMutation: Mutation<z.infer<typeof passwordInput>> = 
     const hash = await (await (await getAuth()).$context).password.hash(value.password);
     const pool = getConsolePool();
     const updated = await pool.query(`UPDATE console_account SET password = $2, "updatedAt" = now() WHERE "userId" = $1 AND "providerId" = 'credential'`, [user.id, hash]);
-    if (updated.rowCount === 0) return { ok: false, outcome: 'invalid', status: 409, error: `${user.username} signs in through single sign-on and has no password here`, before: userState(user) };
+    if (updated.rowCount === 0) return { target: named(user), ok: false, outcome: 'invalid', status: 409, error: `${user.username} signs in through single sign-on and has no password here`, before: userState(user) };
     await pool.query(`DELETE FROM console_session WHERE "userId" = $1`, [user.id]);
     // The password itself is never recorded.
-    return { ok: true, message: `New password set for ${user.username}; their sessions ended.`, before: userState(user), after: userState(user) };
+    return { target: named(user), ok: true, message: `New password set for ${user.username}; their sessions ended.`, before: userState(user), after: userState(user) };
   },
 };

@@ -1,4 +1,4 @@
-// Audit log filters as they travel in the URL (?actor=&action=&outcome=&target=&from=&to=&before=),
+// Audit log filters as they travel in the URL (?actor=&action=&outcome=&target=&requestId=&from=&to=&before=),
 // shared by the page, its JSON route and the CSV export. A bad value is an error naming it.
 import { z } from 'zod';
 
@@ -20,6 +20,7 @@ const schema = z.object({
   actor: text('actor'),
   action: text('action'),
   target: text('target'),
+  requestId: z.string().max(100, 'requestId must be at most 100 characters').optional(),
   outcome: z.enum(AUDIT_OUTCOMES, { error: `outcome must be one of ${AUDIT_OUTCOMES.join(', ')}` }).optional(),
   from: time('from'),
   to: time('to'),

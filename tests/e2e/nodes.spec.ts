@@ -1,5 +1,7 @@
 import { expect, test, type Page } from '@playwright/test';
 
+import { E2E_OPERATOR, storageStateOf } from './support/accounts';
+
 const QUARANTINED = /^(quarantined|draining|drain-failed|remediating|remediated|remediation-failed)$/;
 
 async function aHealthyNode(page: Page): Promise<string> {
@@ -19,8 +21,8 @@ test('browse nodes, filter by state in the URL, open a node and see its timeline
 
   await page.getByTestId('count-healthy').click();
   await expect(page).toHaveURL(/state=healthy/);
-  const states = await page.getByTestId('node-row').evaluateAll((rows) => rows.map((row) => row.getAttribute('data-state')));
-  expect(new Set(states)).toEqual(new Set(['healthy']));
+  // The list follows the filter (and the live stream keeps it filtered).
+  await expect.poll(async () => new Set(await page.getByTestId('node-row').evaluateAll((rows) => rows.map((row) => row.getAttribute('data-state'))))).toEqual(new Set(['healthy']));
 
   const name = (await page.getByTestId('node-row').first().getAttribute('data-node'))!;
   await page.getByRole('link', { name, exact: true }).click();
@@ -38,8 +40,9 @@ test('an unknown node in the URL gives a not-found page', async ({ page }) => {
   await expect(page.getByTestId('node-not-found')).toBeVisible();
 });
 
-test('quarantine in one tab shows in a second tab without reload; release, and both tabs agree', async ({ browser }) => {
-  const context = await browser.newContext();
+test('quarantine in one tab shows in a second tab without reload; release, both tabs agree, and the audit log has both', async ({ browser }) => {
+  // Two tabs of one operator's browser.
+  const context = await browser.newContext({ storageState: storageStateOf(E2E_OPERATOR.username) });
   const first = await context.newPage();
   const second = await context.newPage();
   const name = await aHealthyNode(first);
@@ -72,5 +75,19 @@ test('quarantine in one tab shows in a second tab without reload; release, and b
     await expect(tab.getByTestId('node-state')).toHaveAttribute('data-state', 'released', { timeout: 10_000 });
     await expect(tab.getByTestId('node-action')).toHaveText('Quarantine');
   }
+
+  // The audit trail records both, with who, why and the state before.
+  await first.goto(`/audit?target=${name}`);
+  const entries = first.getByTestId('audit-entry');
+  await expect(entries).toHaveCount(2);
+  await expect(entries.nth(0)).toHaveAttribute('data-action', 'node.release');
+  await expect(entries.nth(1)).toHaveAttribute('data-action', 'node.quarantine');
+  for (const index of [0, 1]) {
+    await expect(entries.nth(index)).toHaveAttribute('data-outcome', 'ok');
+    await expect(entries.nth(index)).toHaveAttribute('data-actor', E2E_OPERATOR.username);
+  }
+  await expect(entries.nth(1)).toContainText('fan failure seen by the datacenter team');
+  await expect(entries.nth(0)).toContainText('fan replaced');
+  await first.screenshot({ path: 'test-results/screenshots/audit.png', fullPage: true });
   await context.close();
 });

@@ -52,9 +52,11 @@ test('npm start stops cleanly on SIGTERM and on Ctrl-C, and the next start reuse
   const dataDir = await mkdtemp(path.join(os.tmpdir(), 'console-lifecycle-'));
   const env = { EMBEDDED_DATA_DIR: dataDir, PORT: '3124', EMBEDDED_PG_PORT: '54392' };
   try {
-    const first = launch(env);
+    const first = launch({ ...env, CONSOLE_ADMIN_PASSWORD: '' });
     await expect.poll(async () => (await request.get('http://127.0.0.1:3124/api/health').catch(() => undefined))?.status(), { timeout: 120_000 }).toBe(200);
     expect(first.output()).toContain('creating a new PostgreSQL');
+    // A console without users gets its first admin, with a generated password shown once.
+    expect(first.output()).toMatch(/first sign-in: user "admin", password "[A-Za-z0-9_-]{20,}"/);
     expect(await serversUsing(dataDir)).toHaveLength(1);
 
     expect(await stop(first, 'SIGTERM')).toBe(0);
@@ -65,6 +67,7 @@ test('npm start stops cleanly on SIGTERM and on Ctrl-C, and the next start reuse
     await expect.poll(async () => (await request.get('http://127.0.0.1:3124/api/health').catch(() => undefined))?.status(), { timeout: 120_000 }).toBe(200);
     expect(second.output()).not.toContain('creating a new PostgreSQL');
     expect(second.output()).not.toContain('applied migration');
+    expect(second.output()).not.toContain('first sign-in');
 
     expect(await stop(second, 'SIGINT')).toBe(0);
     expect(await serversUsing(dataDir)).toEqual([]);
