@@ -1,3 +1,4 @@
+import { AutoRefresh } from '@/components/live/auto-refresh';
 import { cardClass as card } from '@/components/ui/panel';
 import { formatDuration } from '@/lib/format/time';
 import { readOverview, type Overview } from '@/lib/queries/overview';
@@ -5,7 +6,6 @@ import { checkSystemHealth } from '@/lib/server/system-health';
 import { requirePageActor } from '@/lib/server/auth';
 
 export const dynamic = 'force-dynamic';
-
 
 export default async function OverviewPage() {
   await requirePageActor();
@@ -15,6 +15,7 @@ export default async function OverviewPage() {
   return (
     <section className="space-y-4">
       <h1 className="text-2xl font-semibold">Overview</h1>
+      <AutoRefresh everyMs={10_000} />
       <div className={card}>
         <h2 className="text-sm font-medium text-zinc-500">Datastore</h2>
         <p className="mt-1 flex items-center gap-2">

@@ -3,6 +3,7 @@
 // for the Nodes page, the filter) they need; the provider joins them into one /api/live URL and
 // reconnects when that changes. EventSource itself reconnects with Last-Event-ID after a drop;
 // when the browser gives up (the server answered with an error), the provider retries with backoff.
+import { useRouter } from 'next/navigation';
 import { createContext, useCallback, useContext, useEffect, useMemo, useRef, useState, type ReactNode } from 'react';
 
 import type { LiveMessageMap, LiveMessageType, LiveStatusMessage } from '@/lib/live/live-messages';
@@ -28,6 +29,7 @@ const LiveContext = createContext<LiveContextValue | null>(null);
 const MESSAGE_TYPES: LiveMessageType[] = ['nodes', 'node-event', 'pipeline', 'throughput', 'status', 'reset', 'heartbeat'];
 
 export function LiveProvider({ children }: { children: ReactNode }) {
+  const router = useRouter();
   const [status, setStatus] = useState<ConnectionStatus>('connecting');
   const [feed, setFeed] = useState<LiveStatusMessage['feed'] | null>(null);
   const subscriptions = useRef(new Set<Subscription>());
@@ -40,7 +42,9 @@ export function LiveProvider({ children }: { children: ReactNode }) {
       for (const topic of subscription.topics) topics.add(topic);
       if (subscription.filter) filter = subscription.filter;
     }
-    if (topics.size === 0) return setUrl(null);
+    // A page without live panels still keeps a (cheap) stream, so the header tells whether the
+    // stream and the datastore behind it are up on every page.
+    if (topics.size === 0) topics.add('pipeline');
     const params = new URLSearchParams(filter);
     params.set('topics', [...topics].sort().join(','));
     setUrl(`/api/live?${params.toString()}`);
@@ -77,8 +81,15 @@ export function LiveProvider({ children }: { children: ReactNode }) {
           setStatus('reconnecting');
           return;
         }
-        // The browser gave up (an error status): retry ourselves, backing off to 10 s.
+        // The browser gave up (an error status): signed out meanwhile? Then to the sign-in page.
+        // Otherwise retry ourselves, backing off to 10 s.
         source.close();
+        void fetch('/api/auth/get-session', { cache: 'no-store' })
+          .then((response) => (response.ok ? response.json() : undefined))
+          .then((session: unknown) => {
+            if (session === null && !closed) router.replace(`/sign-in?next=${encodeURIComponent(window.location.pathname + window.location.search)}`);
+          })
+          .catch(() => {});
         attempt += 1;
         setStatus(attempt > 3 ? 'offline' : 'reconnecting');
         retryTimer = setTimeout(open, Math.min(10_000, 500 * 2 ** attempt));
@@ -100,7 +111,7 @@ export function LiveProvider({ children }: { children: ReactNode }) {
       source?.close();
       window.removeEventListener('offline', onOffline);
     };
-  }, [url]);
+  }, [url, router]);
 
   const value = useMemo(() => ({ status, feed, subscribe }), [status, feed, subscribe]);
   return <LiveContext.Provider value={value}>{children}</LiveContext.Provider>;

@@ -2,9 +2,12 @@
 // come in the query string; a reconnecting EventSource resumes with Last-Event-ID.
 import { LiveRequestError, parseLiveRequest } from '@/lib/live/live-hub';
 import { getLiveHub } from '@/lib/server/live-hub';
+import { actorFrom } from '@/lib/server/auth';
 import { allow } from '@/lib/server/route-guard';
 
 export const dynamic = 'force-dynamic';
+
+const sessionCheckMs = () => Math.max(1_000, Number(process.env.LIVE_SESSION_CHECK_MS) || 30_000);
 
 export async function GET(request: Request): Promise<Response> {
   const access = await allow(request);
@@ -24,7 +27,19 @@ export async function GET(request: Request): Promise<Response> {
   } catch (error) {
     return Response.json({ error: `live updates are unavailable: ${(error as Error).message}` }, { status: 503, headers: { 'Retry-After': '2' } });
   }
-  request.signal.addEventListener('abort', () => connection.close());
+  // A stream outlives the check at connect: look again every so often, so a user who signed out,
+  // was disabled or whose session expired stops receiving updates (the browser then reconnects,
+  // gets 401 and goes to the sign-in page).
+  const recheck = setInterval(() => {
+    if (connection.isClosed) return clearInterval(recheck);
+    void actorFrom(request.headers).catch(() => null).then((actor) => {
+      if (!actor) connection.close();
+    });
+  }, sessionCheckMs());
+  request.signal.addEventListener('abort', () => {
+    clearInterval(recheck);
+    connection.close();
+  });
   return new Response(connection.stream, {
     headers: {
       'Content-Type': 'text/event-stream; charset=utf-8',
