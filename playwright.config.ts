@@ -9,7 +9,8 @@ import { E2E_ADMIN, storageStateOf } from './tests/e2e/support/accounts';
 // launcher on a fresh embedded PostgreSQL (its data folder is emptied before each run).
 const port = Number(process.env.E2E_PORT ?? 3123);
 const databasePort = Number(process.env.E2E_PG_PORT ?? 54391);
-export const e2eDataDir = path.join(os.tmpdir(), 'sentinel-console-e2e');
+// Per port, so two runs on different ports never share (or wipe) each other's database.
+export const e2eDataDir = path.join(os.tmpdir(), `sentinel-console-e2e-${port}`);
 export const baseURL = `http://127.0.0.1:${port}`;
 /** The simulator's control endpoint in the app under test (pause consumers, poison events). */
 export const simulatorControlURL = `http://127.0.0.1:${Number(process.env.E2E_CONTROL_PORT ?? 3129)}`;
