@@ -41,6 +41,31 @@ async function stateOf(name: string): Promise<string> {
   return (JSON.parse(body) as { view: { state: string } }).view.state;
 }
 
+test('the session cookie is httpOnly and SameSite=Lax, and pages carry the security headers', async () => {
+  const signedIn = await fetch(`${baseURL}/api/auth/sign-in/username`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', origin: baseURL },
+    body: JSON.stringify({ username: E2E_VIEWER.username, password: E2E_VIEWER.password }),
+  });
+  expect(signedIn.status).toBe(200);
+  const cookie = signedIn.headers.getSetCookie().find((line) => line.startsWith('sentinel-console.session_token='));
+  expect(cookie).toMatch(/; HttpOnly/i);
+  expect(cookie).toMatch(/; SameSite=Lax/i);
+  // Plain http here; behind https (BETTER_AUTH_URL) the cookie is Secure too.
+  expect(cookie).not.toMatch(/; Secure/i);
+
+  const page = await fetch(`${baseURL}/sign-in`);
+  const csp = page.headers.get('content-security-policy') ?? '';
+  expect(csp).toMatch(/script-src 'self' 'nonce-[A-Za-z0-9+/=]+' 'strict-dynamic'/);
+  expect(csp).toContain("frame-ancestors 'none'");
+  expect(page.headers.get('x-content-type-options')).toBe('nosniff');
+  expect(page.headers.get('referrer-policy')).toBe('strict-origin-when-cross-origin');
+  expect(page.headers.get('x-frame-options')).toBe('DENY');
+  // The nonce is fresh for every response.
+  const again = (await fetch(`${baseURL}/sign-in`)).headers.get('content-security-policy');
+  expect(again).not.toBe(csp);
+});
+
 test('every read route refuses anonymous callers and serves each role what it may read', async () => {
   const node = await nodeInState(() => true);
   const reads: [string, { viewer: number; operator: number; admin: number }][] = [
