@@ -1,4 +1,4 @@
-// `npm run bench [-- --quick] [-- --only change-detection|ingest|simulator|live]`: every speed claim of the store
+// `npm run bench [-- --quick] [-- --only change-detection|ingest|simulator|live|queries] [-- --nodes N --events M]`: every speed claim of the store
 // SDK measured beside a baseline in the same run (the machines are shared and noisy: compare the
 // ratios). Writes bench-results/results.json and bench-results/results.md.
 import { mkdir, writeFile } from 'node:fs/promises';
@@ -9,6 +9,7 @@ import { benchDatabase } from './bench-database';
 import { changeDetection, type LatencyRow } from './change-detection';
 import { ingest, type IngestResult } from './ingest';
 import { liveFanout } from './live-fanout';
+import { queriesBench, type QueriesBench } from './queries';
 import { simulatorBench } from './simulator';
 
 const quick = process.argv.includes('--quick');
@@ -29,6 +30,19 @@ function latencyTable(rows: LatencyRow[]): string[] {
     lines.push(`| ${row.rate} | ${row.achievedRate} | ${row.feed.p50} / ${row.feed.p95} / ${row.feed.p99} | ${row.notify.p50} / ${row.notify.p95} / ${row.notify.p99} | ${ratio}× | ${row.poll5s.p50} / ${row.poll5s.p99} |`);
   }
   return lines;
+}
+
+const flag = (name: string) => (process.argv.includes(name) ? Number(process.argv[process.argv.indexOf(name) + 1]) : undefined);
+
+function queriesTable(result: QueriesBench): string[] {
+  const ms = (figures: { p50: number; p95: number }) => `${figures.p50} / ${figures.p95}`;
+  return [
+    `${result.nodes.toLocaleString()} nodes, ${result.events.toLocaleString()} events over 30 days (backfilled in ${result.backfillSeconds} s); live hub start (projection load) ${result.hubStartSeconds} s.`,
+    '',
+    '| query (server side) | SDK p50 / p95 (ms) | raw SQL p50 / p95 (ms) | p95 ratio | goal p95 | met | note |',
+    '|---|---|---|---|---|---|---|',
+    ...result.rows.map((row) => `| ${row.query} | ${ms(row.sdk)} | ${row.raw ? ms(row.raw) : '—'} | ${row.raw ? `${(row.sdk.p95 / row.raw.p95).toFixed(2)}×` : '—'} | ${row.goalMs ? `< ${row.goalMs} ms` : '—'} | ${row.goalMs ? (row.sdk.p95 < row.goalMs ? 'yes' : 'no') : '—'} | ${row.note} |`),
+  ];
 }
 
 function ingestTable(result: IngestResult): string[] {
@@ -69,6 +83,12 @@ async function main(): Promise<void> {
         `| ${result.backfillEvents} | ${result.backfillPerSecond} | ${raw ?? 'not run'} | ${result.steadyTarget} / ${result.steadyAchieved} | ${Object.entries(result.pipelineDocumentsBehindAtEnd).map(([name, behind]) => `${name} ${behind}`).join(', ')} |`,
         '',
       );
+    }
+    if (!only || only === 'queries') {
+      console.log('queries at scale (backfill, then each page\'s lookups)…');
+      const result = await queriesBench(database, { quick, nodes: flag('--nodes'), events: flag('--events') });
+      results.queries = result;
+      report.push('## Queries at scale', '', ...queriesTable(result), '');
     }
     if (!only || only === 'live') {
       console.log('live fan-out (commit to SSE clients)…');

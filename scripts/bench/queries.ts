@@ -1,0 +1,142 @@
+// Queries at scale (issue 8): after a backfill of N nodes and M events over 30 days, the server-side
+// time of what each page asks for, p50/p95 over 50 runs, beside the same lookup in raw SQL with
+// `pg` (the SDK's overhead is the ratio):
+//   - the Nodes page: the live hub's projection (loaded once at start, timed too) filtered and
+//     serialized, as /api/nodes does; its baseline is the raw latest-event-per-node query;
+//   - a node's 30-day timeline: findByNode (newest 2,000) plus its maintenance events;
+//   - 24-hour throughput by minute: the Throughput page's read model (three bucket queries);
+//   - consumer lag: every consumer's figures (positions, head, documents behind).
+import pg from 'pg';
+
+import { LiveHub } from '../../lib/live/live-hub';
+import { matchesNodeFilter, parseNodeFilter } from '../../lib/projection/node-filter';
+import { MAX_TIMELINE_EVENTS } from '../../lib/queries/node-detail-shape';
+import { readThroughput } from '../../lib/queries/throughput-read';
+import { backfill } from '../../lib/simulator/backfill';
+import { ClusterSimulator } from '../../lib/simulator/cluster-simulator';
+import { openDataStore, type DataStore } from '../../lib/store';
+import { percentiles, type BenchDatabase } from './bench-database';
+
+export interface QueryRow {
+  query: string;
+  goalMs: number | null;
+  sdk: ReturnType<typeof percentiles>;
+  raw: ReturnType<typeof percentiles> | null;
+  note: string;
+}
+
+export interface QueriesBench {
+  nodes: number;
+  events: number;
+  backfillSeconds: number;
+  hubStartSeconds: number;
+  rows: QueryRow[];
+}
+
+const RUNS = 50;
+
+async function timed(runs: number, work: (run: number) => Promise<unknown>): Promise<number[]> {
+  await work(-1); // warm: plans cached, pages in memory
+  const samples: number[] = [];
+  for (let run = 0; run < runs; run += 1) {
+    const started = performance.now();
+    await work(run);
+    samples.push(performance.now() - started);
+  }
+  return samples;
+}
+
+/** The SDK's and the raw lookup taken in turns, so drift on a shared machine hits both alike. */
+async function compared(runs: number, sdk: (run: number) => Promise<unknown>, raw: (run: number) => Promise<unknown>): Promise<{ sdk: number[]; raw: number[] }> {
+  const samples = { sdk: [] as number[], raw: [] as number[] };
+  for (let run = -1; run < runs; run += 1) {
+    for (const [side, work] of [['sdk', sdk], ['raw', raw]] as const) {
+      const started = performance.now();
+      await work(run);
+      if (run >= 0) samples[side].push(performance.now() - started);
+    }
+  }
+  return samples;
+}
+
+/** A few minutes of the live pipeline, so consumers, positions and changelog rows exist. */
+async function runPipelineBriefly(store: DataStore, seconds: number): Promise<void> {
+  const simulator = new ClusterSimulator(store, { seed: 4, nodes: 200, rate: 100, allowRealData: true, settings: { drainMs: 50, remediationMs: 50 } });
+  await simulator.start();
+  await new Promise((resolve) => setTimeout(resolve, seconds * 1000));
+  await simulator.stop();
+}
+
+export async function queriesBench(database: BenchDatabase, options: { quick: boolean; nodes?: number; events?: number }): Promise<QueriesBench> {
+  const nodes = options.nodes ?? (options.quick ? 2_000 : 10_000);
+  const events = options.events ?? (options.quick ? 200_000 : 10_000_000);
+  const runs = options.quick ? 20 : RUNS;
+  let lastPrint = 0;
+  const filled = await backfill(database.url, {
+    seed: 11, nodes, events, days: 30,
+    onProgress: ({ written, total, perSecond }) => {
+      if (Date.now() - lastPrint < 10_000) return;
+      lastPrint = Date.now();
+      console.log(`  backfill ${written.toLocaleString()} / ${total.toLocaleString()} (${Math.round(perSecond).toLocaleString()}/s)`);
+    },
+  });
+  // The same pool size as the SDK's, so parallel lookups are parallel on both sides.
+  const raw = new pg.Pool({ connectionString: database.url, max: 10 });
+  const store = await openDataStore({ provider: 'postgresql', connectionString: database.url });
+  try {
+    await raw.query('ANALYZE health_events');
+    await runPipelineBriefly(store, options.quick ? 5 : 15);
+
+    const hubStarted = performance.now();
+    const hub = new LiveHub(store, { consumer: 'bench-queries-live', flushMs: 50 });
+    await hub.start();
+    const hubStartSeconds = (performance.now() - hubStarted) / 1000;
+    const rows: QueryRow[] = [];
+    const nodeNames = hub.nodes().map((view) => view.name);
+    const nodeAt = (run: number) => nodeNames[(run + 1) * 7919 % nodeNames.length];
+
+    try {
+      // Nodes page: what /api/nodes computes and serializes, all nodes and one state.
+      for (const [label, query] of [['all nodes', ''], ['state=unhealthy', 'state=unhealthy']] as const) {
+        const filter = parseNodeFilter(new URLSearchParams(query));
+        const sdk = await timed(runs, async () => JSON.stringify({ nodes: hub.nodes().filter((view) => matchesNodeFilter(view, filter)), counts: hub.projection.counts() }));
+        rows.push({ query: `Nodes page (${label}), from the live projection`, goalMs: 100, sdk: percentiles(sdk), raw: null, note: `${nodeNames.length.toLocaleString()} nodes in memory` });
+      }
+      const latestRaw = await timed(Math.min(runs, 10), () => raw.query('SELECT DISTINCT ON (node_name) id, created_at, document FROM health_events ORDER BY node_name, created_at DESC, id DESC'));
+      rows.push({ query: 'Nodes page without the projection: latest event per node in SQL (what each request would cost)', goalMs: null, sdk: percentiles(latestRaw), raw: null, note: 'raw SQL, for comparison' });
+
+      // A node's 30-day timeline.
+      const from = () => new Date(Date.now() - 30 * 86_400_000);
+      const timeline = await compared(runs, (run) => Promise.all([store.healthEvents().findByNode(nodeAt(run), { from: from() }, { limit: MAX_TIMELINE_EVENTS }), store.maintenanceEvents().byNode(nodeAt(run))]), (run) => Promise.all([
+        raw.query('SELECT id, created_at, document FROM health_events WHERE node_name = $1 AND created_at >= $2 ORDER BY created_at DESC, id DESC LIMIT $3', [nodeAt(run), from(), MAX_TIMELINE_EVENTS + 1]),
+        raw.query('SELECT document FROM maintenance_events WHERE node_name = $1 ORDER BY event_received_timestamp DESC', [nodeAt(run)]),
+      ]));
+      rows.push({ query: "A node's 30-day timeline (events and maintenance)", goalMs: 50, sdk: percentiles(timeline.sdk), raw: percentiles(timeline.raw), note: `about ${Math.round(events / nodes).toLocaleString()} events per node` });
+
+      // 24-hour throughput by minute (the page's three bucket queries).
+      const bucketSql = `SELECT to_timestamp(floor(extract(epoch FROM created_at) / $3) * $3) AS bucket, COALESCE(document->'healthevent'->>'agent', '') AS key, count(*) AS count
+                         FROM health_events WHERE created_at >= $1 AND created_at < $2 GROUP BY 1, 2 ORDER BY 1, 2`;
+      const throughput = await compared(runs, () => readThroughput(store, { range: '24h', by: 'agent' }), () => {
+        const to = new Date();
+        const dayAgo = new Date(to.getTime() - 86_400_000);
+        return Promise.all([
+          raw.query(bucketSql, [dayAgo, to, 60]),
+          raw.query(bucketSql.replace("document->'healthevent'->>'agent'", "COALESCE((document->'healthevent'->>'isFatal')::boolean, (document->'healthevent'->>'isfatal')::boolean, false)::text"), [dayAgo, to, 60]),
+          raw.query(bucketSql.replace("document->'healthevent'->>'agent'", "''"), [new Date(to.getTime() - 60_000), to, 1]),
+        ]);
+      });
+      rows.push({ query: '24-hour throughput by minute, by agent', goalMs: 100, sdk: percentiles(throughput.sdk), raw: percentiles(throughput.raw), note: `about ${Math.round(events / 30).toLocaleString()} events in the day` });
+
+      // Consumer lag: every consumer's figures.
+      const lag = await timed(runs, () => store.consumers().lag());
+      const consumers = (await store.consumers().lag()).length;
+      rows.push({ query: 'Consumer lag, every consumer', goalMs: 20, sdk: percentiles(lag), raw: null, note: `${consumers} consumers` });
+    } finally {
+      await hub.stop();
+    }
+    return { nodes, events, backfillSeconds: Math.round(filled.seconds), hubStartSeconds: Math.round(hubStartSeconds * 10) / 10, rows };
+  } finally {
+    await store.close();
+    await raw.end();
+  }
+}
