@@ -1,4 +1,4 @@
-// `npm run bench [-- --quick] [-- --only change-detection|ingest|simulator|live|queries] [-- --nodes N --events M]`: every speed claim of the store
+// `npm run bench [-- --quick] [-- --only change-detection|ingest|simulator|live|queries|sustained] [-- --nodes N --events M] [-- --rate R --seconds S]`: every speed claim of the store
 // SDK measured beside a baseline in the same run (the machines are shared and noisy: compare the
 // ratios). Writes bench-results/results.json and bench-results/results.md.
 import { mkdir, writeFile } from 'node:fs/promises';
@@ -10,6 +10,7 @@ import { changeDetection, type LatencyRow } from './change-detection';
 import { ingest, type IngestResult } from './ingest';
 import { liveFanout } from './live-fanout';
 import { queriesBench, type QueriesBench } from './queries';
+import { sustainedBench } from './sustained';
 import { simulatorBench } from './simulator';
 
 const quick = process.argv.includes('--quick');
@@ -82,6 +83,18 @@ async function main(): Promise<void> {
         '|---|---|---|---|---|',
         `| ${result.backfillEvents} | ${result.backfillPerSecond} | ${raw ?? 'not run'} | ${result.steadyTarget} / ${result.steadyAchieved} | ${Object.entries(result.pipelineDocumentsBehindAtEnd).map(([name, behind]) => `${name} ${behind}`).join(', ')} |`,
         '',
+      );
+    }
+    if (!only || only === 'sustained') {
+      console.log('sustained load with the three pipeline consumers…');
+      const result = await sustainedBench(database, { quick, rate: flag('--rate'), seconds: flag('--seconds') });
+      results.sustained = result;
+      report.push(
+        '## Sustained load', '',
+        '| target (events/s) | seconds | achieved with the pipeline (events/s) | writer alone, pipeline off (events/s) | worst consumer lag (s) | seconds with lag > 1 s | lag at the end per consumer (s) | heap MB at 5 s / end / max | RSS MB at 5 s / end / max |',
+        '|---|---|---|---|---|---|---|---|---|',
+        `| ${result.targetPerSecond} | ${result.seconds} | ${result.achievedPerSecond} | ${result.baselinePerSecond} | ${result.maxLagSeconds} | ${result.secondsOverOneSecondLag} | ${Object.entries(result.lagAtEnd).map(([name, lag]) => `${name} ${lag ?? '?'}`).join(', ')} | ${result.heapMb.start} / ${result.heapMb.end} / ${result.heapMb.max} | ${result.rssMb.start} / ${result.rssMb.end} / ${result.rssMb.max} |`,
+        '', 'Goal: 5,000 events/s for 60 s, lag never above 1 s, memory flat.', '',
       );
     }
     if (!only || only === 'queries') {
