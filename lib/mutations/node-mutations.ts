@@ -71,7 +71,7 @@ export const quarantineNodeMutation: Mutation<NodeActionInput> = {
       ok: true,
       message: `Quarantine of ${nodeName} requested; fault-quarantine will cordon it and node-drainer drain it.`,
       before,
-      after: { ...before, quarantineRequested: true },
+      after: { ...before, label: `${before.label}, quarantine requested` , quarantineRequested: true },
     };
   }),
 };
@@ -94,7 +94,7 @@ export const releaseNodeMutation: Mutation<NodeActionInput> = {
       ok: true,
       message: `${nodeName} released: ${cancelled} quarantining event${cancelled === 1 ? '' : 's'} marked Cancelled.`,
       before,
-      after: { state: 'released', cancelledEvents: cancelled },
+      after: { state: 'released', label: NODE_STATE_LABELS.released, quarantinedSince: null, cancelledEvents: cancelled },
     };
   }),
 };

@@ -8,6 +8,7 @@ import type { FormEvent } from 'react';
 
 import { Panel } from '@/components/ui/panel';
 import { LocalTime, RelativeTime } from '@/components/ui/relative-time';
+import { changedFields } from '@/lib/audit/audit-change';
 import { AUDIT_OUTCOMES, type AuditEntry } from '@/lib/audit/audit-entry';
 import { fetchJson } from '@/lib/client/fetch-json';
 import { useRefetchEvery } from '@/lib/client/use-refetch-every';
@@ -21,10 +22,21 @@ const OUTCOME_STYLE: Record<string, string> = {
 };
 const input = 'rounded border border-zinc-300 bg-white px-2 py-1 text-sm dark:border-zinc-700 dark:bg-zinc-900';
 
-function compact(value: unknown): string {
-  if (value === null || value === undefined) return '';
-  const text = JSON.stringify(value);
-  return text.length > 160 ? `${text.slice(0, 160)}…` : text;
+function Change({ entry }: { entry: AuditEntry }) {
+  const fields = changedFields(entry.stateBefore, entry.stateAfter);
+  if (fields.length === 0) return null;
+  return (
+    <ul className="space-y-0.5">
+      {fields.map((field) => (
+        <li key={field.field}>
+          {field.field ? <span className="text-zinc-500">{field.field}: </span> : null}
+          {field.before ? <span>{field.before}</span> : null}
+          {field.before && field.after ? ' → ' : null}
+          {field.after ? <span className="text-zinc-900 dark:text-zinc-100">{field.after}</span> : null}
+        </li>
+      ))}
+    </ul>
+  );
 }
 
 function nodeOf(entry: AuditEntry): string | null {
@@ -108,7 +120,7 @@ export function AuditClient({ initial, initialError }: { initial: AuditPage | nu
               <th className="pr-3 font-medium">Target</th>
               <th className="pr-3 font-medium">Reason</th>
               <th className="pr-3 font-medium">Outcome</th>
-              <th className="pr-3 font-medium">Before → after</th>
+              <th className="pr-3 font-medium">Changed (before → after)</th>
               <th className="pr-3 font-medium">Request</th>
             </tr>
           </thead>
@@ -120,15 +132,13 @@ export function AuditClient({ initial, initialError }: { initial: AuditPage | nu
                   <td className="py-1 pr-3 whitespace-nowrap"><LocalTime at={Date.parse(entry.at)} /><br /><RelativeTime at={Date.parse(entry.at)} className="text-xs text-zinc-500" /></td>
                   <td className="pr-3">{entry.actor}{entry.actorRole ? <span className="ml-1 text-xs text-zinc-500">({entry.actorRole})</span> : null}</td>
                   <td className="pr-3 font-mono text-xs">{entry.action}</td>
-                  <td className="max-w-48 pr-3 font-mono text-xs break-all">{node ? <Link href={`/nodes/${node}`} className="text-sky-700 hover:underline dark:text-sky-400">{node}</Link> : entry.target}</td>
+                  <td className="max-w-48 pr-3 font-mono text-xs break-words">{node ? <Link href={`/nodes/${node}`} className="text-sky-700 hover:underline dark:text-sky-400">{node}</Link> : entry.target}</td>
                   <td className="max-w-64 pr-3 break-words">{entry.reason}</td>
                   <td className="pr-3">
                     <span className={`rounded px-1.5 py-0.5 text-xs ${OUTCOME_STYLE[entry.outcome]}`}>{entry.outcome}</span>
                     {entry.detail ? <p className="mt-1 max-w-64 text-xs break-words text-zinc-600 dark:text-zinc-400">{entry.detail}</p> : null}
                   </td>
-                  <td className="max-w-72 pr-3 font-mono text-xs break-all text-zinc-600 dark:text-zinc-400">
-                    {compact(entry.stateBefore)}{entry.stateAfter ? <> → {compact(entry.stateAfter)}</> : null}
-                  </td>
+                  <td className="max-w-72 pr-3 text-xs break-words text-zinc-600 dark:text-zinc-400"><Change entry={entry} /></td>
                   <td className="pr-3 font-mono text-xs text-zinc-500" title={entry.requestId}>{entry.requestId.slice(0, 8)}{entry.clientAddress ? <><br />{entry.clientAddress}</> : null}</td>
                 </tr>
               );
