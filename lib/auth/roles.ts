@@ -31,12 +31,13 @@ export function can(role: string | null | undefined, permission: Permission): bo
   return isRole(role) && GRANTS[role].includes(permission);
 }
 
-/** The highest of the roles an identity provider's groups map to; `fallback` when none match. */
+/** The highest of the roles an identity provider's groups map to; `fallback` when none match.
+ * Only the mapping's own entries count: a group named "constructor" or "toString" is not mapped. */
 export function roleFromGroups(groups: readonly string[], mapping: Readonly<Record<string, Role>>, fallback: Role | null): Role | null {
   let best: Role | null = null;
   for (const group of groups) {
-    const role = mapping[group];
-    if (role && (best === null || ROLES.indexOf(role) > ROLES.indexOf(best))) best = role;
+    const role = Object.hasOwn(mapping, group) ? mapping[group] : undefined;
+    if (isRole(role) && (best === null || ROLES.indexOf(role) > ROLES.indexOf(best))) best = role;
   }
   return best ?? fallback;
 }
