@@ -13,8 +13,15 @@ const time = (name: string) => z.string().optional().transform((value, context) 
     context.addIssue({ code: 'custom', message: `${name} is not a date or time: "${value.slice(0, 40)}"` });
     return z.NEVER;
   }
+  // JavaScript reads years PostgreSQL cannot hold (-200000-01-01); they would fail the query.
+  if (at.getUTCFullYear() < 1 || at.getUTCFullYear() > 9999) {
+    context.addIssue({ code: 'custom', message: `${name} must be a time between the years 1 and 9999` });
+    return z.NEVER;
+  }
   return at;
 });
+/** Ids are PostgreSQL bigints; a larger number would fail the query rather than match nothing. */
+const MAX_ID = 9_223_372_036_854_775_807n;
 
 const schema = z.object({
   actor: text('actor'),
@@ -24,7 +31,7 @@ const schema = z.object({
   outcome: z.enum(AUDIT_OUTCOMES, { error: `outcome must be one of ${AUDIT_OUTCOMES.join(', ')}` }).optional(),
   from: time('from'),
   to: time('to'),
-  before: z.string().regex(/^\d{1,19}$/, 'before must be an entry id').optional(),
+  before: z.string().refine((id) => /^\d{1,19}$/.test(id) && BigInt(id) <= MAX_ID, 'before must be an entry id').optional(),
 });
 
 export type AuditFilterResult = { ok: true; filter: AuditFilter } | { ok: false; error: string };
