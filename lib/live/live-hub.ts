@@ -35,6 +35,11 @@ export interface LiveConnectRequest {
   topics: LiveTopic[];
   filter?: NodeFilter;
   lastEventId?: string | null;
+  /**
+   * Start the node set with every matching node (`equals`); false for a client that already holds
+   * what it shows (the paged Nodes page) and wants the diffs only.
+   */
+  snapshot?: boolean;
 }
 
 const toMs = (date: Date | null) => (date ? date.getTime() : null);
@@ -298,7 +303,7 @@ export class LiveHub {
         const missed = new Set(this.batches.filter((batch) => batch.id > lastId).flatMap((batch) => batch.names));
         connection.assumeVisible(this.nodes().filter((view) => !missed.has(view.name)), missed);
         connection.nodesChanged(missed);
-      } else {
+      } else if (request.snapshot !== false) {
         connection.sendEquals(this.sequence, this.nodes(), this.source());
       }
     }
@@ -330,10 +335,10 @@ export class LiveRequestError extends Error {}
 const isTopic = (topic: string): topic is LiveTopic =>
   ['nodes', 'pipeline', 'throughput'].includes(topic) || (topic.startsWith('node:') && topic.length > 5 && topic.length <= 258);
 
-/** Reads the live request of a URL: ?topics=nodes,pipeline&state=…&agent=…&check=…&q=… */
+/** Reads the live request of a URL: ?topics=nodes,pipeline&state=…&agent=…&check=…&q=…&snapshot=0 */
 export function parseLiveRequest(url: URL, lastEventId: string | null): LiveConnectRequest {
   const topics = (url.searchParams.get('topics') ?? 'nodes').split(',').map((topic) => topic.trim()).filter(Boolean);
   const unknown = topics.find((topic) => !isTopic(topic));
   if (unknown !== undefined) throw new LiveRequestError(`unknown topic "${unknown.slice(0, 60)}" (nodes, pipeline, throughput, node:<name>)`);
-  return { topics: topics as LiveTopic[], filter: parseNodeFilter(url.searchParams), lastEventId };
+  return { topics: topics as LiveTopic[], filter: parseNodeFilter(url.searchParams), lastEventId, snapshot: url.searchParams.get('snapshot') !== '0' };
 }

@@ -1,33 +1,16 @@
-// The Nodes page's read model: the live hub's projection, filtered. No database scan per request.
+// The Nodes page's read model: the live hub's projection, filtered, ordered worst first and paged
+// on the server, so a browser gets one page of 10,000 nodes, never all of them. No database scan
+// per request.
 import 'server-only';
 
-import { matchesNodeFilter, type NodeFilter } from '@/lib/projection/node-filter';
-import type { NodeState, NodeView } from '@/lib/projection/node-view';
+import type { NodeFilter } from '@/lib/projection/node-filter';
+import { nodeListOf, type NodeList } from '@/lib/projection/node-list';
+import type { NodePageRequest } from '@/lib/projection/node-order';
 import { getLiveHub } from '@/lib/server/live-hub';
 
-export interface NodeList {
-  nodes: NodeView[];
-  counts: Record<NodeState, number>;
-  total: number;
-  /** Every agent and check seen, for the filter menus. */
-  agents: string[];
-  checks: string[];
-}
+export type { NodeList };
 
-export async function readNodeList(filter: NodeFilter): Promise<NodeList> {
+export async function readNodeList(filter: NodeFilter, request: NodePageRequest): Promise<NodeList> {
   const hub = await getLiveHub();
-  const all = hub.nodes();
-  const agents = new Set<string>();
-  const checks = new Set<string>();
-  for (const view of all) {
-    for (const agent of view.agents) agents.add(agent);
-    for (const check of view.checks) checks.add(check);
-  }
-  return {
-    nodes: all.filter((view) => matchesNodeFilter(view, filter)),
-    counts: hub.projection.counts(),
-    total: all.length,
-    agents: [...agents].sort(),
-    checks: [...checks].sort(),
-  };
+  return nodeListOf(hub.nodes(), hub.projection.counts(), filter, request);
 }

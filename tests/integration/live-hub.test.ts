@@ -71,6 +71,17 @@ describe('live hub', () => {
     await reader.cancel();
   });
 
+  it('a client that holds its own page (snapshot off) gets no node set on connect, only the diffs', async () => {
+    const connection = await hub.connect({ topics: ['nodes'], filter: {}, snapshot: false });
+    const reader = new SseReader(connection.stream);
+    await store.healthEvents().insertMany([fatal('paged-1')]);
+    const first = await reader.until((message) => message.event === 'nodes');
+    expect(nodes(first).kind).toBe('diff');
+    expect(nodes(first).new.map((view) => view.name)).toEqual(['paged-1']);
+    expect(nodes(first).counts.unhealthy).toBeGreaterThan(0);
+    await reader.cancel();
+  });
+
   it('gives a slow client the latest state of each node once, not every step, and drops a closed client at once', async () => {
     const connection = await hub.connect({ topics: ['nodes'], filter: { search: 'slow-' } });
     const reader = new SseReader(connection.stream);

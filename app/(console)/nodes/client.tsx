@@ -12,24 +12,20 @@ import { cardClass, Panel } from '@/components/ui/panel';
 import { RelativeTime } from '@/components/ui/relative-time';
 import type { NodesMessage } from '@/lib/live/live-messages';
 import { nodeFilterToSearch, parseNodeFilter, type NodeFilter } from '@/lib/projection/node-filter';
+import { parseNodePage } from '@/lib/projection/node-order';
 import { NODE_STATE_LABELS, NODE_STATES, type NodeState, type NodeView } from '@/lib/projection/node-view';
 import type { NodeList } from '@/lib/queries/nodes';
 import { fetchJson } from '@/lib/client/fetch-json';
 
-const PAGE_SIZE = 100;
-/** Worst first: what needs an operator comes to the top. */
-const SEVERITY: NodeState[] = ['drain-failed', 'remediation-failed', 'draining', 'remediating', 'quarantined', 'unhealthy', 'released', 'remediated', 'healthy'];
-
-function applyNodes(list: NodeList, message: NodesMessage): NodeList {
-  if (message.kind === 'equals') return { ...list, nodes: message.new, counts: message.counts };
-  const byName = new Map(list.nodes.map((view) => [view.name, view]));
-  for (const view of [...message.new, ...message.updated]) byName.set(view.name, view);
-  for (const name of message.deleted) byName.delete(name);
-  return { ...list, nodes: [...byName.values()], counts: message.counts };
+/** The page in the URL (?page=, 1-based) beside the filter. */
+function pageSearch(search: string, page: number): string {
+  const params = new URLSearchParams(search);
+  if (page > 0) params.set('page', String(page + 1));
+  return params.toString();
 }
 
-function fetchNodes(search: string): Promise<NodeList> {
-  return fetchJson<NodeList>(`/api/nodes?${search}`);
+function fetchNodes(search: string, page: number): Promise<NodeList> {
+  return fetchJson<NodeList>(`/api/nodes?${pageSearch(search, page)}`);
 }
 
 export function NodesClient({ initial, initialError }: { initial: NodeList | null; initialError: string | null }) {
@@ -38,27 +34,52 @@ export function NodesClient({ initial, initialError }: { initial: NodeList | nul
   const params = useSearchParams();
   const filter = useMemo(() => parseNodeFilter(new URLSearchParams(params.toString())), [params]);
   const search = nodeFilterToSearch(filter);
-  const [initialSearch] = useState(search);
+  const page = parseNodePage(new URLSearchParams(params.toString())).page;
+  const [initialKey] = useState(`${search}#${page}`);
   const queryClient = useQueryClient();
+  const queryKey = useMemo(() => ['nodes', search, page], [search, page]);
   const query = useQuery({
-    queryKey: ['nodes', search],
-    queryFn: () => fetchNodes(search),
-    initialData: search === initialSearch && initial ? initial : undefined,
+    queryKey,
+    queryFn: () => fetchNodes(search, page),
+    initialData: `${search}#${page}` === initialKey && initial ? initial : undefined,
     placeholderData: (previous) => previous,
   });
-  const [page, setPage] = useState(0);
   const searchTimer = useRef<ReturnType<typeof setTimeout>>(undefined);
+  const refetchTimer = useRef<ReturnType<typeof setTimeout>>(undefined);
+  // Last state seen per node, to tell a change that can reorder the list from one that cannot.
+  const knownStates = useRef(new Map<string, NodeState>());
 
+  // The server pages and orders the list; the stream brings diffs of every matching node. Rows on
+  // this page change in place at once; when a node enters, leaves or changes state (which can
+  // move it across pages) the page is fetched again, at most once a second.
+  const refetchSoon = () => {
+    if (refetchTimer.current) return;
+    refetchTimer.current = setTimeout(() => {
+      refetchTimer.current = undefined;
+      void queryClient.invalidateQueries({ queryKey, exact: true });
+    }, 1_000);
+  };
   useLiveSubscription(['nodes'], (type, data) => {
-    if (type === 'nodes') queryClient.setQueryData<NodeList>(['nodes', search], (list) => (list ? applyNodes(list, data as NodesMessage) : list));
-    if (type === 'reset') void queryClient.invalidateQueries({ queryKey: ['nodes', search] });
-  }, search);
+    if (type === 'reset') return void queryClient.invalidateQueries({ queryKey, exact: true });
+    if (type !== 'nodes') return;
+    const message = data as NodesMessage;
+    const views = message.kind === 'equals' ? message.new : [...message.new, ...message.updated];
+    let reorder = message.kind === 'equals' || message.new.length > 0 || message.deleted.length > 0;
+    for (const view of views) {
+      if (knownStates.current.get(view.name) !== view.state) reorder = true;
+      knownStates.current.set(view.name, view.state);
+    }
+    const changed = new Map(views.map((view) => [view.name, view]));
+    queryClient.setQueryData<NodeList>(queryKey, (list) => (list ? { ...list, nodes: list.nodes.map((view) => changed.get(view.name) ?? view), counts: message.counts } : list));
+    if (reorder) refetchSoon();
+  }, `${search}${search ? '&' : ''}snapshot=0`);
 
-  const setFilter = (next: NodeFilter) => {
-    setPage(0);
-    const query = nodeFilterToSearch(next);
+  const go = (next: NodeFilter, nextPage = 0) => {
+    const query = pageSearch(nodeFilterToSearch(next), nextPage);
     router.replace(query ? `${pathname}?${query}` : pathname, { scroll: false });
   };
+  const setFilter = (next: NodeFilter) => go(next, 0);
+  const setPage = (next: number) => go(filter, next);
   const toggleState = (state: NodeState) => {
     const states = new Set(filter.states ?? []);
     if (states.has(state)) states.delete(state);
@@ -67,12 +88,9 @@ export function NodesClient({ initial, initialError }: { initial: NodeList | nul
   };
 
   const list = query.data;
-  const sorted = useMemo(
-    () => [...(list?.nodes ?? [])].sort((a, b) => SEVERITY.indexOf(a.state) - SEVERITY.indexOf(b.state) || a.name.localeCompare(b.name, undefined, { numeric: true })),
-    [list],
-  );
-  const pages = Math.max(1, Math.ceil(sorted.length / PAGE_SIZE));
-  const shown = sorted.slice(Math.min(page, pages - 1) * PAGE_SIZE, Math.min(page, pages - 1) * PAGE_SIZE + PAGE_SIZE);
+  const shown = list?.nodes ?? [];
+  const pages = list?.pages ?? 1;
+  const current = list?.page ?? 0;
   const error = query.error?.message ?? (list ? null : initialError);
 
   return (
@@ -120,12 +138,12 @@ export function NodesClient({ initial, initialError }: { initial: NodeList | nul
           </button>
         ) : null}
         <span className="ml-auto text-sm text-zinc-500" data-testid="nodes-shown">
-          {list ? `${sorted.length.toLocaleString()} of ${list.total.toLocaleString()} nodes` : ''}
+          {list ? `${list.matching.toLocaleString()} of ${list.total.toLocaleString()} nodes` : ''}
         </span>
       </div>
 
       <Panel
-        state={error && !list ? 'error' : !list ? 'loading' : sorted.length === 0 ? 'empty' : 'ready'}
+        state={error && !list ? 'error' : !list ? 'loading' : list.matching === 0 ? 'empty' : 'ready'}
         error={error ?? undefined}
         emptyText={list?.total === 0 ? 'No node has reported a health event yet.' : 'No node matches these filters.'}
         className="overflow-x-auto p-0!"
@@ -149,9 +167,9 @@ export function NodesClient({ initial, initialError }: { initial: NodeList | nul
         </table>
         {pages > 1 ? (
           <div className="flex items-center gap-2 border-t border-zinc-200 px-3 py-2 text-sm dark:border-zinc-800">
-            <button type="button" disabled={page === 0} onClick={() => setPage(page - 1)} className="rounded px-2 py-1 disabled:opacity-40">Previous</button>
-            <span className="tabular-nums">Page {Math.min(page, pages - 1) + 1} of {pages}</span>
-            <button type="button" disabled={page >= pages - 1} onClick={() => setPage(page + 1)} className="rounded px-2 py-1 disabled:opacity-40">Next</button>
+            <button type="button" disabled={current === 0} onClick={() => setPage(current - 1)} className="rounded px-2 py-1 disabled:opacity-40">Previous</button>
+            <span className="tabular-nums" data-testid="nodes-page">Page {current + 1} of {pages}</span>
+            <button type="button" disabled={current >= pages - 1} onClick={() => setPage(current + 1)} className="rounded px-2 py-1 disabled:opacity-40">Next</button>
           </div>
         ) : null}
       </Panel>

@@ -1,0 +1,44 @@
+// One page of the Nodes page from the node views: filtered, ordered worst first, paged, with the
+// counts per state and the agents and checks for the filter menus. Pure, so it is tested alone.
+import { matchesNodeFilter, type NodeFilter } from './node-filter';
+import { compareWorstFirst, type NodePageRequest } from './node-order';
+import type { NodeState, NodeView } from './node-view';
+
+export interface NodeList {
+  /** The requested page of the matching nodes, worst first. */
+  nodes: NodeView[];
+  /** How many nodes match the filter. */
+  matching: number;
+  /** Zero-based page shown (the last one when the request asked past the end). */
+  page: number;
+  pageSize: number;
+  pages: number;
+  counts: Record<NodeState, number>;
+  total: number;
+  /** Every agent and check seen, for the filter menus. */
+  agents: string[];
+  checks: string[];
+}
+
+export function nodeListOf(all: NodeView[], counts: Record<NodeState, number>, filter: NodeFilter, request: NodePageRequest): NodeList {
+  const agents = new Set<string>();
+  const checks = new Set<string>();
+  for (const view of all) {
+    for (const agent of view.agents) agents.add(agent);
+    for (const check of view.checks) checks.add(check);
+  }
+  const matching = all.filter((view) => matchesNodeFilter(view, filter)).sort(compareWorstFirst);
+  const pages = Math.max(1, Math.ceil(matching.length / request.pageSize));
+  const page = Math.min(request.page, pages - 1);
+  return {
+    nodes: matching.slice(page * request.pageSize, (page + 1) * request.pageSize),
+    matching: matching.length,
+    page,
+    pageSize: request.pageSize,
+    pages,
+    counts,
+    total: all.length,
+    agents: [...agents].sort(),
+    checks: [...checks].sort(),
+  };
+}

@@ -1,0 +1,50 @@
+// The order of the Nodes page, worst first (what needs an operator comes to the top), then by
+// name with numbers in numeric order (gpu-node-2 before gpu-node-10); and its paging.
+import type { NodeState, NodeView } from './node-view';
+
+export const NODE_SEVERITY_ORDER: readonly NodeState[] = ['drain-failed', 'remediation-failed', 'draining', 'remediating', 'quarantined', 'unhealthy', 'released', 'remediated', 'healthy'];
+const RANK = new Map(NODE_SEVERITY_ORDER.map((state, index) => [state, index]));
+
+// Sorting 10,000 nodes per request must stay cheap: a padded key per name, computed once, then
+// plain string comparison (an Intl collator per comparison costs ten times more).
+const naturalKeys = new Map<string, string>();
+function naturalKey(name: string): string {
+  let key = naturalKeys.get(name);
+  if (key === undefined) {
+    key = name.replace(/\d+/g, (digits) => digits.padStart(20, '0'));
+    if (naturalKeys.size > 200_000) naturalKeys.clear();
+    naturalKeys.set(name, key);
+  }
+  return key;
+}
+
+export function compareWorstFirst(a: Pick<NodeView, 'state' | 'name'>, b: Pick<NodeView, 'state' | 'name'>): number {
+  const byState = (RANK.get(a.state) ?? 99) - (RANK.get(b.state) ?? 99);
+  if (byState !== 0) return byState;
+  const left = naturalKey(a.name);
+  const right = naturalKey(b.name);
+  return left < right ? -1 : left > right ? 1 : 0;
+}
+
+export const NODE_PAGE_SIZE = 100;
+const MAX_PAGE_SIZE = 1_000;
+
+export interface NodePageRequest {
+  /** Zero-based. */
+  page: number;
+  pageSize: number;
+}
+
+/** ?page= (1-based in the URL, as people count) and ?pageSize=; anything odd falls back to the first page. */
+export function parseNodePage(params: URLSearchParams | Record<string, string | string[] | undefined>): NodePageRequest {
+  const get = (key: string) => {
+    const value = params instanceof URLSearchParams ? params.get(key) : params[key];
+    return Array.isArray(value) ? value[0] : value ?? undefined;
+  };
+  const page = Number(get('page') ?? 1);
+  const size = Number(get('pageSize') ?? NODE_PAGE_SIZE);
+  return {
+    page: Number.isInteger(page) && page >= 1 && page <= 1_000_000 ? page - 1 : 0,
+    pageSize: Number.isInteger(size) && size >= 1 ? Math.min(size, MAX_PAGE_SIZE) : NODE_PAGE_SIZE,
+  };
+}
