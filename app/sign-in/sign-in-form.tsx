@@ -27,9 +27,11 @@ export function SignInForm({ next, oidcName, initialError }: { next: string; oid
     router.refresh();
   }
 
+  // Better Auth sends the browser to the provider, and back to `next`; a refusal or failure comes
+  // back to this page with ?error=<code> added to errorCallbackURL.
   async function signInWithOidc() {
     setPending(true);
-    const { error: failure } = await authClient.signIn.social({ provider: 'oidc', callbackURL: next, errorCallbackURL: `/sign-in?error=oidc&next=${encodeURIComponent(next)}` });
+    const { error: failure } = await authClient.signIn.social({ provider: 'oidc', callbackURL: next, errorCallbackURL: `/sign-in?next=${encodeURIComponent(next)}` });
     if (failure) {
       setPending(false);
       setError(failure.message || 'Single sign-on is unavailable.');

@@ -9,7 +9,7 @@ import { nextCookies } from 'better-auth/next-js';
 import type pg from 'pg';
 
 import type { AuthSettings, OidcSettings } from './auth-settings';
-import { roleFromGroups } from './roles';
+import { roleFromGroups, type Role } from './roles';
 import { USERNAME_PATTERN } from './username';
 
 /** Table names: Better Auth's tables, prefixed like the rest of the console's own tables. */
@@ -27,11 +27,64 @@ const accessRoles = {
   admin: access.newRole({ user: ['create', 'list', 'set-role', 'ban', 'delete', 'set-password', 'get', 'update'], session: ['list', 'revoke', 'delete'] }),
 };
 
-function oidcProvider(oidc: OidcSettings) {
-  const groupsOf = (profile: Record<string, unknown>): string[] => {
-    const claim = profile[oidc.groupsClaim];
-    return Array.isArray(claim) ? claim.filter((group): group is string => typeof group === 'string') : typeof claim === 'string' ? [claim] : [];
+/** Why a sign-in through the identity provider was refused (the sign-in page explains it). */
+export const OIDC_NO_ROLE_ERROR = 'no_console_role';
+
+/** The groups of a provider profile: the configured claim, as a list or a single string. */
+export function groupsOf(profile: Record<string, unknown> | undefined, claimName: string): string[] {
+  const claim = profile?.[claimName];
+  return Array.isArray(claim) ? claim.filter((group): group is string => typeof group === 'string') : typeof claim === 'string' ? [claim] : [];
+}
+
+// The role of an OIDC sign-in, decided from the groups when Better Auth validates the identity
+// (`user.validateUserInfo`, which sees the provider's raw profile) and written into the user row
+// by the database hooks of that same request (which do not see the profile). Keyed by the request's
+// endpoint context, which Better Auth hands to both.
+//
+// Why not `mapProfileToUser` returning { role }: Better Auth drops fields declared `input: false`
+// (the admin plugin's `role` is) from a provider profile, both when it creates the user and when
+// `overrideUserInfo` updates it, so every OIDC user stayed at the admin plugin's default role; and
+// an error thrown there escapes the callback as a bare error page instead of the sign-in page.
+const decidedRoles = new WeakMap<object, Role>();
+
+function isOidcCallback(context: { path?: string; params?: Record<string, unknown> } | null | undefined): boolean {
+  return context?.params?.id === OIDC_PROVIDER_ID && (context.path?.startsWith('/callback/') ?? false);
+}
+
+function oidcOptions(oidc: OidcSettings) {
+  return {
+    user: {
+      // Runs for every OIDC sign-in: before a user is created, and for a returning user with the
+      // provider's fresh profile. A refusal redirects to the sign-in page with ?error=no_console_role.
+      validateUserInfo: (data: { source: { method: string; oauth?: { providerId: string; profile?: Record<string, unknown> } } }, context: object) => {
+        const { source } = data;
+        if (source.method !== 'oauth' || source.oauth?.providerId !== OIDC_PROVIDER_ID) return;
+        const role = roleFromGroups(groupsOf(source.oauth.profile, oidc.groupsClaim), oidc.roleMapping, oidc.defaultRole);
+        if (!role) return { error: OIDC_NO_ROLE_ERROR, errorDescription: 'none of your groups is allowed into this console' };
+        decidedRoles.set(context, role);
+      },
+    },
+    databaseHooks: {
+      user: {
+        // The role follows the groups at every sign-in (create, or update through overrideUserInfo),
+        // so moving someone between groups takes effect at their next sign-in.
+        create: { before: async (user: Record<string, unknown>, context: object | null) => withDecidedRole(user, context) },
+        update: { before: async (user: Record<string, unknown>, context: object | null) => withDecidedRole(user, context) },
+      },
+    },
   };
+}
+
+function withDecidedRole<T extends Record<string, unknown>>(user: T, context: object | null): { data: T & { role?: Role } } | undefined {
+  const role = context ? decidedRoles.get(context) : undefined;
+  if (role) return { data: { ...user, role } };
+  // Fail closed: an OIDC callback writing a user without a decided role never falls back to the
+  // admin plugin's default role.
+  if (isOidcCallback(context as Parameters<typeof isOidcCallback>[0])) throw new APIError('FORBIDDEN', { code: OIDC_NO_ROLE_ERROR, message: 'no role was decided for this sign-in' });
+  return undefined;
+}
+
+function oidcProvider(oidc: OidcSettings) {
   return {
     providerId: OIDC_PROVIDER_ID,
     discoveryUrl: `${oidc.issuer}/.well-known/openid-configuration`,
@@ -39,13 +92,11 @@ function oidcProvider(oidc: OidcSettings) {
     clientSecret: oidc.clientSecret,
     scopes: oidc.scopes,
     pkce: true,
-    // The role follows the groups at every sign-in, so removing someone from a group takes effect
-    // at their next sign-in.
+    // Name, email and (through the hooks above) role are refreshed at every sign-in.
     overrideUserInfo: true,
     mapProfileToUser: (profile: Record<string, unknown>) => {
-      const role = roleFromGroups(groupsOf(profile), oidc.roleMapping, oidc.defaultRole);
-      if (!role) throw new APIError('FORBIDDEN', { message: 'none of your groups is allowed into this console' });
-      return { role };
+      const text = (key: string) => (typeof profile[key] === 'string' && profile[key] ? (profile[key] as string) : undefined);
+      return { name: text('name') ?? text('preferred_username') ?? text('email') ?? '' };
     },
   };
 }
@@ -59,13 +110,15 @@ export interface ConsoleAuthOptions {
 }
 
 export function createConsoleAuth({ pool, secret, settings, next = false }: ConsoleAuthOptions) {
+  const oidc = settings.oidc ? oidcOptions(settings.oidc) : undefined;
   return betterAuth({
     appName: 'Sentinel Console',
     database: pool,
     secret,
     baseURL: settings.baseUrl ?? { allowedHosts: settings.allowedHosts, protocol: 'http', fallback: settings.fallbackUrl },
     telemetry: { enabled: false },
-    user: { modelName: AUTH_TABLES.user },
+    user: { modelName: AUTH_TABLES.user, ...oidc?.user },
+    databaseHooks: oidc?.databaseHooks,
     session: { modelName: AUTH_TABLES.session, expiresIn: settings.sessionMaxAgeSeconds, updateAge: Math.min(3600, settings.sessionMaxAgeSeconds / 2) },
     account: { modelName: AUTH_TABLES.account },
     verification: { modelName: AUTH_TABLES.verification },
