@@ -117,6 +117,9 @@ export function createConsoleAuth({ pool, secret, settings, next = false }: Cons
     secret,
     baseURL: settings.baseUrl ?? { allowedHosts: settings.allowedHosts, protocol: 'http', fallback: settings.fallbackUrl },
     telemetry: { enabled: false },
+    // A single sign-on that fails before it knows where to return (no or stale state, a forged
+    // callback) comes back to the sign-in page with ?error=<code>, not to Better Auth's own page.
+    onAPIError: { errorURL: '/sign-in' },
     user: { modelName: AUTH_TABLES.user, ...oidc?.user },
     databaseHooks: oidc?.databaseHooks,
     session: { modelName: AUTH_TABLES.session, expiresIn: settings.sessionMaxAgeSeconds, updateAge: Math.min(3600, settings.sessionMaxAgeSeconds / 2) },
