@@ -1,52 +1,15 @@
 // `npm start` as a person uses it: start, stop with SIGTERM or Ctrl-C (SIGINT), start again.
 // Nothing may be left running, and the second start must reuse the first one's data.
 // (Runs after the web server of the browser tests built the app, so no build happens here.)
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
-import net from 'node:net';
+import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 
 import { expect, test } from '@playwright/test';
 
+import { launchConsole as launch, portFree, postgresServersUsing as serversUsing, stopConsole as stop } from './support/console-process';
+
 test.describe.configure({ timeout: 180_000 });
-
-interface Launch { child: ChildProcess; output: () => string }
-
-function launch(env: Record<string, string>): Launch {
-  let output = '';
-  const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/start.ts'], {
-    cwd: process.cwd(),
-    env: { ...process.env, DATABASE_URL: '', ...env },
-  });
-  child.stdout!.on('data', (chunk) => (output += chunk));
-  child.stderr!.on('data', (chunk) => (output += chunk));
-  return { child, output: () => output };
-}
-
-async function serversUsing(dataDir: string): Promise<number[]> {
-  const pids: number[] = [];
-  for (const entry of await readdir('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    const command = await readFile(`/proc/${entry}/cmdline`, 'utf8').catch(() => '');
-    if (command.includes(dataDir) && command.includes('postgres')) pids.push(Number(entry));
-  }
-  return pids;
-}
-
-function portFree(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const server = net.createServer();
-    server.once('error', () => resolve(false));
-    server.listen(port, () => server.close(() => resolve(true)));
-  });
-}
-
-async function stop(launched: Launch, signal: NodeJS.Signals): Promise<number | null> {
-  const exited = new Promise<number | null>((resolve) => launched.child.once('exit', resolve));
-  launched.child.kill(signal);
-  return exited;
-}
 
 test('npm start stops cleanly on SIGTERM and on Ctrl-C, and the next start reuses the data', async ({ request }) => {
   const dataDir = await mkdtemp(path.join(os.tmpdir(), 'console-lifecycle-'));

@@ -1,0 +1,49 @@
+// A console of a spec's own: `npm start` (as one node process, like the web server of the browser
+// tests) on its own port and embedded PostgreSQL, and the checks that nothing of it is left running.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { readdir, readFile } from 'node:fs/promises';
+import net from 'node:net';
+
+export interface ConsoleProcess {
+  child: ChildProcess;
+  /** Everything it printed so far (stdout and stderr). */
+  output: () => string;
+}
+
+/** Starts scripts/start.ts with the test runner's environment plus `env` (no DATABASE_URL: embedded). */
+export function launchConsole(env: Record<string, string>): ConsoleProcess {
+  let output = '';
+  const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/start.ts'], {
+    cwd: process.cwd(),
+    env: { ...process.env, DATABASE_URL: '', ...env },
+  });
+  child.stdout!.on('data', (chunk) => (output += chunk));
+  child.stderr!.on('data', (chunk) => (output += chunk));
+  return { child, output: () => output };
+}
+
+/** Sends `signal` and waits for the exit code. */
+export async function stopConsole(launched: ConsoleProcess, signal: NodeJS.Signals): Promise<number | null> {
+  const exited = new Promise<number | null>((resolve) => launched.child.once('exit', resolve));
+  launched.child.kill(signal);
+  return exited;
+}
+
+/** PostgreSQL server processes whose command line names `dataDir`. */
+export async function postgresServersUsing(dataDir: string): Promise<number[]> {
+  const pids: number[] = [];
+  for (const entry of await readdir('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    const command = await readFile(`/proc/${entry}/cmdline`, 'utf8').catch(() => '');
+    if (command.includes(dataDir) && command.includes('postgres')) pids.push(Number(entry));
+  }
+  return pids;
+}
+
+export function portFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const server = net.createServer();
+    server.once('error', () => resolve(false));
+    server.listen(port, () => server.close(() => resolve(true)));
+  });
+}
