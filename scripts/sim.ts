@@ -9,10 +9,12 @@ import { applyMigrations } from '../lib/store/providers/postgres/schema/migratio
 
 async function main(): Promise<number> {
   let options;
+  const args = process.argv.slice(2);
+  const keepIndexes = args.includes('--keep-indexes');
   try {
-    options = parseSimulatorArgs(process.argv.slice(2));
+    options = parseSimulatorArgs(args.filter((arg) => arg !== '--keep-indexes'));
   } catch (error) {
-    console.error(`sim: ${(error as Error).message}\n\n${SIMULATOR_USAGE}`);
+    console.error(`sim: ${(error as Error).message}\n\n${SIMULATOR_USAGE}\n  --keep-indexes       backfill with health_events' indexes in place, committing every batch`);
     return 2;
   }
   const config = configFromEnv();
@@ -26,13 +28,30 @@ async function main(): Promise<number> {
       ...options,
       events: options.backfillEvents,
       days: options.backfillDays,
+      batchSize: 50_000,
+      keepIndexes,
+      onStart: ({ rebuildIndexes, keptIndexesBecause }) => {
+        console.log(rebuildIndexes.length
+          ? `backfill: one transaction, ${rebuildIndexes.length} indexes of health_events dropped for the load and built again after it (all restored if it stops); readers of health_events and change feeds on this server wait until it ends`
+          : `backfill: indexes kept (${keptIndexesBecause}), committing every 50,000 events`);
+      },
       onProgress: ({ written, total, perSecond }) => {
         const done = Math.round((written / total) * 30);
         const eta = Math.round((total - written) / perSecond);
         process.stdout.write(`\rbackfill [${'#'.repeat(done)}${'.'.repeat(30 - done)}] ${Math.round((written / total) * 100)}% ${written.toLocaleString()} / ${total.toLocaleString()} · ${Math.round(perSecond).toLocaleString()} events/s · ETA ${eta}s   `);
       },
+      onIndex: ({ name, done, of, seconds }) => {
+        if (done === 1) process.stdout.write('\n');
+        console.log(`backfill: index ${done}/${of} ${name} built in ${seconds.toFixed(1)} s`);
+      },
     });
-    console.log(`\nbackfill: ${result.written.toLocaleString()} events in ${result.seconds.toFixed(1)} s (${result.perSecond.toLocaleString()} events/s)${result.skippedChangelog ? '' : ' — this role may not skip triggers, so the changelog was filled too'}`);
+    const rate = (n: number) => Math.round(n).toLocaleString();
+    console.log(
+      `\nbackfill: ${result.written.toLocaleString()} events in ${result.seconds.toFixed(1)} s (${rate(result.perSecond)} events/s): ` +
+        `load ${result.loadSeconds.toFixed(1)} s (${rate(result.loadPerSecond)} events/s)` +
+        (result.rebuiltIndexes.length ? `, ${result.rebuiltIndexes.length} indexes built again + ANALYZE ${result.indexSeconds.toFixed(1)} s` : '') +
+        (result.skippedChangelog ? '' : ' — this role may not skip triggers, so the changelog was filled too'),
+    );
     return 0;
   }
   const simulator = new ClusterSimulator(store, { ...options, onError: (error) => console.error(`sim: ${(error as Error).message}`) });

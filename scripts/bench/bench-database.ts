@@ -1,8 +1,11 @@
 // The database a benchmark runs on: BENCH_DATABASE_URL when given, otherwise a fresh embedded
 // PostgreSQL (default durability settings, so figures mean what they would in production).
+import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+
+import pg from 'pg';
 
 import { EmbeddedDatabase } from '../../lib/embedded-database/embedded-database';
 import { applyMigrations } from '../../lib/store/providers/postgres/schema/migration-runner';
@@ -12,6 +15,29 @@ export interface BenchDatabase {
   url: string;
   label: string;
   stop(): Promise<void>;
+}
+
+async function onServer(url: string, sql: string): Promise<void> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    await client.query(sql);
+  } finally {
+    await client.end();
+  }
+}
+
+/**
+ * A new empty database (migrations applied) on the bench database's server, for a measurement
+ * that must start from an empty table whatever ran before it; `drop()` removes it.
+ */
+export async function freshDatabase(database: BenchDatabase, purpose: string): Promise<{ url: string; drop(): Promise<void> }> {
+  const name = `bench_${purpose.replace(/\W/g, '_')}_${randomBytes(3).toString('hex')}`;
+  await onServer(database.url, `CREATE DATABASE ${name}`);
+  const url = new URL(database.url);
+  url.pathname = `/${name}`;
+  await applyMigrations(url.toString());
+  return { url: url.toString(), drop: () => onServer(database.url, `DROP DATABASE IF EXISTS ${name} WITH (FORCE)`) };
 }
 
 export async function benchDatabase(): Promise<BenchDatabase> {

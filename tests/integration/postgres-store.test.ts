@@ -37,6 +37,37 @@ describe.each(testServers())('PostgreSQL change feed on $name', (server) => {
     await cleanup?.();
   });
 
+  it('insertMany (one COPY) stores any text byte for byte, fires the change trigger per row, and a refused row rolls back the call', async () => {
+    const node = `copy-node-${Date.now()}`;
+    const tricky = 'tab\there, newline\nthere, CR\r, backslash \\ and \\N, "quotes", \\. alone, naïve ✓ 🚀';
+    const [stored] = await store.healthEvents().insertMany([event(node, { message: tricky, metadata: { path: 'C:\\gpu\\0', note: '\\.' } })]);
+    const read = await store.healthEvents().get(stored.recordId);
+    expect(read?.healthEvent.message).toBe(tricky);
+    expect(read?.healthEvent.metadata).toEqual({ path: 'C:\\gpu\\0', note: '\\.' });
+    const client = new pg.Client({ connectionString: url });
+    await client.connect();
+    try {
+      const row = (await client.query(`SELECT node_name, event_type, severity, recommended_action, node_quarantined, user_pods_eviction_status,
+          user_pods_eviction_message, updated_at = created_at AS same_time FROM health_events WHERE id = $1`, [stored.recordId])).rows[0];
+      expect(row).toEqual({ node_name: node, event_type: 'SysLogsXIDError', severity: 'GPU', recommended_action: 'RESTART_BM',
+        node_quarantined: null, user_pods_eviction_status: null, user_pods_eviction_message: '', same_time: true });
+      const changes = (await client.query(`SELECT operation, new_values->'document'->'healthevent'->>'message' AS message FROM datastore_changelog
+          WHERE record_id = $1`, [stored.recordId])).rows;
+      expect(changes).toEqual([{ operation: 'INSERT', message: tricky }]);
+
+      // NVSentinel's unique idempotency index refuses the third row: nothing of the call is kept.
+      const key = { idempotencyKey: `key-${Date.now()}` };
+      const refused = await store.healthEvents().insertMany([event(node, { message: 'a' }), event(node, { metadata: key }), event(node, { metadata: key })]).then(() => undefined, (e: unknown) => e);
+      expect(String(refused)).toMatch(/healthevent_idempotency_key_unique/);
+      expect(await store.healthEvents().count({ nodeName: node })).toBe(1);
+      // The pooled connection is usable afterwards.
+      await store.healthEvents().insertMany([event(node, { message: 'after' })]);
+      expect(await store.healthEvents().count({ nodeName: node })).toBe(2);
+    } finally {
+      await client.end();
+    }
+  });
+
   it('delivers both events when a transaction that started first commits last', async () => {
     await store.consumers().register('interleaving', { startAt: 'now' });
     const a = new pg.Client({ connectionString: url });

@@ -25,6 +25,7 @@ import { initialStatus, type HealthEventWithStatus } from '../../model/health-ev
 import { toHealthEventWithStatus, type NewHealthEvent } from '../../model/new-health-event';
 import { timestampToDate, type Timestamp } from '../../model/timestamp';
 import { decodeHealthEvent, decodeRow, encodeDocument, encodeTimestamp, insertColumns } from './health-event-codec';
+import { copyLine, copyRows } from './copy-rows';
 import type { PostgresConnection } from './postgres-connection';
 
 export const DEFAULT_MAX_DOCUMENT_BYTES = 1024 * 1024;
@@ -47,6 +48,9 @@ const DECISIONS = `('Quarantined', 'UnQuarantined', 'Cancelled')`;
 const OVERRIDES = `COALESCE(document->'healthevent'->'quarantineOverrides', document->'healthevent'->'quarantineoverrides')`;
 
 const COLUMNS = 'id, created_at, document';
+/** What NVSentinel's insert fills: eviction status NULL, message '', updated_at = created_at. */
+const INSERT_COLUMNS = ['id', 'node_name', 'event_type', 'severity', 'recommended_action', 'node_quarantined',
+  'user_pods_eviction_status', 'user_pods_eviction_message', 'document', 'created_at', 'updated_at'] as const;
 
 class SqlFilter {
   readonly clauses: string[] = [];
@@ -110,6 +114,7 @@ export class PostgresHealthEventStore implements HealthEventStore {
     this.connection.assertOpen();
     if (!Array.isArray(events)) throw new ValidationError('events', 'must be an array');
     const chunkSize = options.chunkSize ?? 500;
+    if (!Number.isInteger(chunkSize) || chunkSize < 1) throw new ValidationError('chunkSize', 'must be a whole number, at least 1');
     const now = new Date();
     // Validate and encode everything before the first write: a bad event refuses the whole call.
     const rows = events.map((input, index) => {
@@ -123,26 +128,18 @@ export class PostgresHealthEventStore implements HealthEventStore {
     if (rows.length === 0) return [];
 
     await this.connection.transaction('healthEvents.insertMany', async (client) => {
-      for (let start = 0; start < rows.length; start += chunkSize) {
-        const chunk = rows.slice(start, start + chunkSize);
-        // One statement per chunk via unnest: no parameter-count limit, one round trip.
-        await client.query(
-          `INSERT INTO health_events (id, node_name, event_type, severity, recommended_action, node_quarantined,
-             user_pods_eviction_status, user_pods_eviction_message, document, created_at, updated_at)
-           SELECT id, node_name, event_type, severity, recommended_action, NULL, NULL, '', document, created_at, created_at
-           FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[], $6::jsonb[], $7::timestamptz[])
-             AS t(id, node_name, event_type, severity, recommended_action, document, created_at)`,
-          [
-            chunk.map((row) => row.id),
-            chunk.map((row) => row.columns.nodeName),
-            chunk.map((row) => row.columns.eventType),
-            chunk.map((row) => row.columns.severity),
-            chunk.map((row) => row.columns.recommendedAction),
-            chunk.map((row) => row.document),
-            chunk.map((row) => row.columns.createdAt),
-          ],
-        );
-      }
+      // One COPY for the whole call (row triggers fire as for INSERT), fed chunkSize rows at a time.
+      const lines = function* () {
+        for (let start = 0; start < rows.length; start += chunkSize) {
+          let text = '';
+          for (const row of rows.slice(start, start + chunkSize)) {
+            const { nodeName, eventType, severity, recommendedAction, createdAt } = row.columns;
+            text += copyLine([row.id, nodeName, eventType, severity, recommendedAction, null, null, '', row.document, createdAt, createdAt]);
+          }
+          yield text;
+        }
+      };
+      await copyRows(client, 'health_events', INSERT_COLUMNS, lines());
     });
     return rows.map((row) => ({ recordId: row.id, ...row.event }));
   }
