@@ -1,11 +1,14 @@
 // One datastore as a column of the Providers page: which provider, how fast it answers, its pool,
-// change log, events and consumers, and per-operation latency. Columns line up row for row, so
+// feed storage (changelog or oplog window), events and consumers, and per-operation latency. Columns line up row for row, so
 // the gap between two datastores reads across.
 import type { ReactNode } from 'react';
 
+import { feedStorageRows } from '@/components/pipeline/feed-storage-facts';
 import { providerLabel } from '@/components/providers/provider-label';
+import { Facts } from '@/components/ui/facts';
 import { cardClass } from '@/components/ui/panel';
 import { RelativeTime } from '@/components/ui/relative-time';
+import { feedStorageUnavailable } from '@/lib/format/feed-storage';
 import { formatCount, formatDuration } from '@/lib/format/time';
 import type { DatastoreGap, DatastoreView } from '@/lib/queries/providers-read';
 
@@ -26,19 +29,6 @@ function Section({ title, children, testId }: { title: string; children: ReactNo
       <h3 className="mb-2 text-xs font-medium uppercase tracking-wide text-zinc-500 dark:text-zinc-400">{title}</h3>
       {children}
     </div>
-  );
-}
-
-function Facts({ rows }: { rows: [string, ReactNode, string?][] }) {
-  return (
-    <dl className="grid grid-cols-[minmax(0,1fr)_auto] gap-x-4 gap-y-1 text-sm">
-      {rows.map(([label, value, testId]) => (
-        <div key={label} className="contents">
-          <dt className="text-zinc-500 dark:text-zinc-400">{label}</dt>
-          <dd className="text-right tabular-nums" data-testid={testId}>{value}</dd>
-        </div>
-      ))}
-    </dl>
   );
 }
 
@@ -91,6 +81,7 @@ export function DatastoreColumn({ view, gap, referenceRole }: { view: DatastoreV
             rows={[
               ['Changelog retention', view.capabilities.changelogRetention ? 'yes' : 'no'],
               ['Documents behind', view.capabilities.exactDocumentsBehind ? 'exact count' : 'estimate'],
+              ['Previous document on updates', view.capabilities.beforeImages ? 'yes' : mongo ? 'no (pre-images off)' : 'no', 'before-images'],
             ]}
           />
         ) : <p className="text-sm text-zinc-500">unknown</p>}
@@ -163,25 +154,13 @@ export function DatastoreColumn({ view, gap, referenceRole }: { view: DatastoreV
         ) : <p className="text-sm text-zinc-500">unknown</p>}
       </Section>
 
-      <Section title={mongo ? 'Oplog window' : 'Change log'}>
-        {!view.changeLog ? (
-          <p className="text-sm text-zinc-500">{mongo ? 'The oplog window is not reported.' : 'unknown'}</p>
-        ) : mongo ? (
-          <Facts
-            rows={[
-              ['Oldest entry', <RelativeTime key="oldest" at={view.changeLog.oldestAt} />],
-              ['Entries', formatCount(view.changeLog.rows)],
-            ]}
-          />
+      <Section title={view.feedStorage?.label ?? (mongo ? 'Oplog window' : 'Changelog')} testId="feed-storage">
+        {!view.feedStorage ? (
+          <p className="text-sm text-zinc-500">unknown</p>
+        ) : feedStorageUnavailable(view.feedStorage) ? (
+          <p className="text-sm text-zinc-500">{feedStorageUnavailable(view.feedStorage)}</p>
         ) : (
-          <Facts
-            rows={[
-              ['Rows (estimate)', formatCount(view.changeLog.rows), 'changelog-rows'],
-              ['Oldest row', <RelativeTime key="oldest" at={view.changeLog.oldestAt} />],
-              ['Horizon held back by', view.changeLog.holdBackSeconds === null ? '—' : view.changeLog.holdBackSeconds === 0 ? 'nothing' : formatDuration(view.changeLog.holdBackSeconds)],
-              ['Rows held back', formatCount(view.changeLog.heldBackRows)],
-            ]}
-          />
+          <Facts rows={feedStorageRows(view.feedStorage)} />
         )}
       </Section>
 

@@ -2,6 +2,9 @@
 import type { OutOfOrderArrival } from '@/lib/projection/node-projection';
 import type { PipelineMessage } from '@/lib/live/live-messages';
 import type { StalledEvent, StallLimits } from '@/lib/pipeline/stalled-events';
+import type { ProviderCapabilities, ProviderName } from '@/lib/store';
+
+import type { FeedStorageView } from './feed-storage-shape';
 
 export interface DeadLetterRow {
   id: string;
@@ -22,6 +25,9 @@ export interface PipelineOverview {
   limits: StallLimits;
   deadLetters: DeadLetterRow[];
   deadLetterCount: number;
-  changelog: { rows: number; oldestAt: number | null; holdBackSeconds: number | null; heldBackRows: number | null } | null;
+  provider: ProviderName;
+  capabilities: ProviderCapabilities;
+  /** PostgreSQL: the changelog; MongoDB: the oplog window. */
+  feedStorage: FeedStorageView;
   outOfOrder: { total: number; recent: OutOfOrderArrival[] };
 }

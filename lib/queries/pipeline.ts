@@ -1,5 +1,5 @@
 // The Pipeline page's read model: judged consumer lag from the live hub, stalled events per
-// stage, dead letters and the changelog's size.
+// stage, dead letters and the feed storage (PostgreSQL's changelog, MongoDB's oplog window).
 import 'server-only';
 
 import { findStalledEvents, stallLimitsFromEnv } from '@/lib/pipeline/stalled-events';
@@ -9,6 +9,7 @@ import type { PipelineMessage } from '@/lib/live/live-messages';
 import { getLiveHub } from '@/lib/server/live-hub';
 import type { DataStore, DeadLetter } from '@/lib/store';
 
+import { toFeedStorageView } from './feed-storage-shape';
 import type { DeadLetterRow, PipelineOverview } from './pipeline-shape';
 
 /** Dead letters still waiting on someone: not resolved. */
@@ -51,16 +52,15 @@ export async function readPipeline(): Promise<PipelineOverview> {
     store.deadLetters().count({ status: OPEN }),
     store.stats(),
   ]);
-  const changeLog = stats.changeLog;
   return {
     lag: consumerLagReading(hub),
     stalled,
     limits,
     deadLetters: deadLetters.map(toDeadLetterRow),
     deadLetterCount,
-    changelog: changeLog
-      ? { rows: changeLog.rows, oldestAt: changeLog.oldestAt?.getTime() ?? null, holdBackSeconds: changeLog.holdBackSeconds ?? null, heldBackRows: changeLog.heldBackRows ?? null }
-      : null,
+    provider: store.provider,
+    capabilities: store.capabilities,
+    feedStorage: toFeedStorageView(stats.feedStorage),
     outOfOrder: hub.projection.outOfOrder(),
   };
 }

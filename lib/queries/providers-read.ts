@@ -3,6 +3,8 @@
 // SECONDARY_DATABASE_URL is set; each becomes a column, with the gap between them stated.
 import type { DataStore, OperationLatency, ProviderCapabilities, ProviderName } from '@/lib/store';
 
+import { toFeedStorageView, type FeedStorageView } from './feed-storage-shape';
+
 export interface DatastoreSource {
   id: string;
   /** What it is to the operator: "App datastore", "Secondary". */
@@ -36,8 +38,8 @@ export interface DatastoreView {
   pingMs: number | null;
   operations: OperationLatency[];
   pool: { total: number; idle: number; waiting: number; max: number } | null;
-  /** PostgreSQL: changelog rows (the planner's estimate) and the oldest; MongoDB: the oplog window. */
-  changeLog: { rows: number; oldestAt: number | null; holdBackSeconds: number | null; heldBackRows: number | null } | null;
+  /** PostgreSQL: the changelog (rows, oldest, horizon hold-back); MongoDB: the oplog window. Null when unread. */
+  feedStorage: FeedStorageView | null;
   events: { total: number | null; lastHour: number; newestAt: number | null } | null;
   consumers: ConsumerLagRow[] | null;
   /**
@@ -78,7 +80,7 @@ export async function readDatastore(source: DatastoreSource, options: { now?: nu
   } catch (error) {
     return {
       ...base, status: 'down', errors: [`could not open: ${message(error)}`], provider: null, capabilities: null, pingMs: null,
-      operations: [], pool: null, changeLog: null, events: null, consumers: null,
+      operations: [], pool: null, feedStorage: null, events: null, consumers: null,
     };
   }
   const events = store.healthEvents();
@@ -106,14 +108,7 @@ export async function readDatastore(source: DatastoreSource, options: { now?: nu
     pingMs: ping?.latencyMs ?? null,
     operations: stats?.operations ?? [],
     pool: stats?.pool ?? null,
-    changeLog: stats?.changeLog
-      ? {
-          rows: stats.changeLog.rows,
-          oldestAt: stats.changeLog.oldestAt?.getTime() ?? null,
-          holdBackSeconds: stats.changeLog.holdBackSeconds ?? null,
-          heldBackRows: stats.changeLog.heldBackRows ?? null,
-        }
-      : null,
+    feedStorage: stats ? toFeedStorageView(stats.feedStorage) : null,
     events: lastHour === null && total === null && newest === null
       ? null
       : { total, lastHour: lastHour ?? 0, newestAt: newest?.items[0]?.createdAt.getTime() ?? null },

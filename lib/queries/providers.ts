@@ -2,20 +2,20 @@
 // when SECONDARY_DATABASE_URL is set (the logic is in providers-read.ts).
 import 'server-only';
 
-import { configFromEnv } from '@/lib/store';
+import { configFromEnv, describeDataStoreTarget, type DataStoreConfig } from '@/lib/store';
 import { getDataStore } from '@/lib/server/datastore';
 import { getSecondaryDataStore, secondaryConfigFromEnv } from '@/lib/server/secondary-datastore';
 
-import { describeTarget, readProviders, type DatastoreSource, type ProvidersView, type TotalCountCache } from './providers-read';
+import { readProviders, type DatastoreSource, type ProvidersView, type TotalCountCache } from './providers-read';
 
 export type { ProvidersView };
 
 const holder = globalThis as unknown as { sentinelConsoleTotals?: TotalCountCache };
 
-function targetOf(read: () => { provider: string; connectionString?: string; uri?: string } | null): string | null {
+function targetOf(read: () => DataStoreConfig | null): string | null {
   try {
     const config = read();
-    return config ? describeTarget(config.provider === 'mongodb' ? config.uri : config.connectionString) : null;
+    return config ? describeDataStoreTarget(config) : null;
   } catch {
     return null;
   }

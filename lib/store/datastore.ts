@@ -14,6 +14,13 @@ export interface ProviderCapabilities {
   changelogRetention: boolean;
   /** Documents behind is an exact count (PostgreSQL) rather than an estimate (MongoDB). */
   exactDocumentsBehind: boolean;
+  /**
+   * Updates and deletes in the change feed carry `before` (the document as it was). PostgreSQL:
+   * always (the changelog keeps the old row). MongoDB: only when change-stream pre-images are on
+   * for both watched collections (MongoDB 6.0+, MONGODB_ENABLE_PRE_IMAGES), as found at open;
+   * otherwise `before` is null and a consumer must judge from the document alone.
+   */
+  beforeImages: boolean;
 }
 
 export interface ConsumerRegistry {
@@ -32,16 +39,54 @@ export interface ChangelogRetentionResult {
   lostConsumers: string[];
 }
 
+/**
+ * Where the provider keeps the changes its feeds read, and how far back they reach: a consumer
+ * stopped for longer than that loses its position. Provider-neutral: `kind` says which one,
+ * `label` is what to call it on a page.
+ */
+export type FeedStorageStats = ChangelogStorageStats | OplogStorageStats;
+
+/** PostgreSQL: the `datastore_changelog` table NVSentinel's trigger fills. */
+export interface ChangelogStorageStats {
+  kind: 'changelog';
+  label: 'Changelog';
+  /** Rows in the table (the planner's estimate, refreshed by ANALYZE). */
+  rows: number;
+  oldestAt: Date | null;
+  /** Age of the oldest open writing transaction on the server: the feed's horizon waits for it (0: none). */
+  holdBackSeconds: number;
+  /** Changelog rows written after that transaction began, waiting for it. */
+  heldBackRows: number;
+}
+
+/** MongoDB: the replica set's oplog (`local.oplog.rs`), what change streams read. */
+export interface OplogStorageStats {
+  kind: 'oplog';
+  label: 'Oplog window';
+  /** False when this user may not read `local.oplog.rs` (needs clusterMonitor, or read on `local`): nothing else is known. */
+  readable: boolean;
+  /** Entries in the oplog (the collection's count estimate). */
+  entries: number | null;
+  oldestAt: Date | null;
+  newestAt: Date | null;
+  /** newest - oldest: how long a consumer may stop before its position falls out of the oplog. */
+  windowSeconds: number | null;
+  /** Bytes the oplog uses, and the most it may use before it drops its oldest entries. */
+  sizeBytes: number | null;
+  maxSizeBytes: number | null;
+}
+
 export interface ProviderStats {
   provider: ProviderName;
   operations: OperationLatency[];
   pool: { total: number; idle: number; waiting: number; max: number };
-  /** PostgreSQL: changelog rows and the oldest one; MongoDB: the oplog window. */
-  changeLog: { rows: number; oldestAt: Date | null; holdBackSeconds?: number; heldBackRows?: number } | null;
+  feedStorage: FeedStorageStats;
 }
 
 export interface DataStore {
   readonly provider: ProviderName;
+  /** Where it is, without credentials: PostgreSQL `host:port/database`, MongoDB `hosts/database`. */
+  readonly target: string;
   readonly capabilities: ProviderCapabilities;
   healthEvents(): HealthEventStore;
   maintenanceEvents(): MaintenanceEventStore;

@@ -1,6 +1,7 @@
 // The store SDK's public surface. Framework-free: usable from the app, the simulator, the
 // benchmarks and any Node service.
-import { configFromEnv, type DataStoreConfig } from './config/datastore-config';
+import { configFromEnv, datastoreProviderFromEnv, type DataStoreConfig } from './config/datastore-config';
+import { describeDataStoreTarget } from './config/describe-target';
 import type { DataStore } from './datastore';
 import { providerFactory, registerProvider } from './provider-registry';
 import { openMongoDataStore } from './providers/mongodb/open-mongo-datastore';
@@ -14,9 +15,11 @@ export function openDataStore(config: DataStoreConfig = configFromEnv()): Promis
   return providerFactory(config.provider)(config);
 }
 
-export { configFromEnv, registerProvider };
+export { configFromEnv, datastoreProviderFromEnv, describeDataStoreTarget, registerProvider };
 export type { DataStoreConfig, MongoConfig, PostgresConfig } from './config/datastore-config';
-export type { ChangelogRetentionResult, ConsumerRegistry, DataStore, ProviderCapabilities, ProviderName, ProviderStats } from './datastore';
+export type {
+  ChangelogRetentionResult, ChangelogStorageStats, ConsumerRegistry, DataStore, FeedStorageStats, OplogStorageStats, ProviderCapabilities, ProviderName, ProviderStats,
+} from './datastore';
 export { StoreError, ValidationError } from './errors';
 export type { StoreErrorCode } from './errors';
 export type { ChangeEvent, Collection, FeedPosition, HealthEventChange, MaintenanceEventChange, Operation } from './feed/change-event';

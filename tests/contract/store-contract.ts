@@ -65,6 +65,20 @@ export function defineStoreContract(target: ContractTarget): void {
       expect(['postgresql', 'mongodb']).toContain(store.provider);
     });
 
+    it('says where it is without credentials, and reports its feed storage in its own terms', async () => {
+      expect(store.target).toMatch(/^[^@\s]+\/[^@\s]+$/);
+      const { feedStorage } = await store.stats();
+      if (store.provider === 'postgresql') {
+        expect(feedStorage).toMatchObject({ kind: 'changelog', label: 'Changelog', rows: expect.any(Number), holdBackSeconds: expect.any(Number), heldBackRows: expect.any(Number) });
+      } else {
+        expect(feedStorage).toMatchObject({ kind: 'oplog', label: 'Oplog window', readable: expect.any(Boolean) });
+        if (feedStorage.kind === 'oplog' && feedStorage.readable) {
+          expect(feedStorage.oldestAt!.getTime()).toBeLessThanOrEqual(feedStorage.newestAt!.getTime());
+          expect(feedStorage.windowSeconds).toBeGreaterThanOrEqual(0);
+        }
+      }
+    });
+
     it('inserts a batch and reads every field back', async () => {
       const node = unique('node');
       const [stored] = await store.healthEvents().insertMany([
@@ -248,6 +262,8 @@ export function defineStoreContract(target: ContractTarget): void {
       const update = changes[1];
       if (update.collection !== 'healthEvents') throw new Error(`expected a health event change, got ${update.collection}`);
       expect(update.document?.status.nodeQuarantined).toBe('Quarantined');
+      // capabilities.beforeImages says whether updates carry `before`; both runs of this contract have it.
+      expect(store.capabilities.beforeImages).toBe(true);
       expect(update.before?.status.nodeQuarantined).toBeNull();
 
       await store.healthEvents().insertMany([event(node, { message: 'after restart' })]);

@@ -77,6 +77,25 @@ describe.skipIf(!uri)('MongoDB provider', () => {
       expect(token?.resumeToken).toEqual({ _data: change.position });
     });
 
+    it('without pre-images (the default on a new database): capabilities.beforeImages is false and updates carry no `before`', async () => {
+      const plain = { ...freshConfig(), enablePreImages: undefined };
+      const bare = await openDataStore(plain);
+      try {
+        expect(bare.capabilities.beforeImages).toBe(false);
+        expect(bare.target).toMatch(new RegExp(`/${plain.databaseName}$`));
+        await bare.consumers().register('no-before', { startAt: 'now' });
+        const [stored] = await bare.healthEvents().insertMany([event('no-pre-images')]);
+        await bare.healthEvents().updateQuarantine(stored.recordId, { status: 'Quarantined' });
+        const [, update] = await collect(bare, 'no-before', 2, (c) => c.recordId === stored.recordId);
+        expect(update).toMatchObject({ operation: 'update', before: null });
+        if (update.collection !== 'healthEvents') throw new Error(`expected a health event change, got ${update.collection}`);
+        expect(update.document?.status.nodeQuarantined).toBe('Quarantined');
+      } finally {
+        await bare.close();
+        await dropDatabase(plain.databaseName);
+      }
+    });
+
     it('reports a position the oplog no longer holds as lost, until restarted explicitly', async () => {
       // A token from 2021: long gone from any oplog.
       await client.db(config.databaseName).collection('ResumeTokens').insertOne({ clientName: 'stale-reader', resumeToken: { _data: '82612F653E000000022B0229296E04' } });

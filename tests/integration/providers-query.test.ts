@@ -39,17 +39,21 @@ describe('providers read model', () => {
     { id: 'broken', role: 'Broken', target: null, open: async () => { throw new Error('connect ECONNREFUSED 127.0.0.1:1'); } },
   ];
 
-  it('reads each datastore as a column: provider, ping, operations, pool, changelog, events and consumers', async () => {
+  it('reads each datastore as a column: provider, ping, operations, pool, feed storage (the changelog), events and consumers', async () => {
     const view = await readProviders(sources(), { now });
     expect(view.datastores.map((column) => [column.id, column.status])).toEqual([['primary', 'ok'], ['secondary', 'ok'], ['broken', 'down']]);
     const [primary] = view.datastores;
     expect(primary.provider).toBe('postgresql');
-    expect(primary.capabilities).toEqual({ changelogRetention: true, exactDocumentsBehind: true });
+    expect(primary.capabilities).toEqual({ changelogRetention: true, exactDocumentsBehind: true, beforeImages: true });
     expect(primary.pingMs).toBeGreaterThanOrEqual(0);
     expect(primary.operations.map((operation) => operation.operation)).toEqual(expect.arrayContaining(['ping', 'healthEvents.count', 'healthEvents.insertMany']));
     for (const operation of primary.operations) expect(operation.p50Ms).toBeLessThanOrEqual(operation.p99Ms);
     expect(primary.pool?.max).toBeGreaterThan(0);
-    expect(primary.changeLog).toMatchObject({ heldBackRows: expect.any(Number) });
+    expect(primary.feedStorage).toEqual({
+      kind: 'changelog', label: 'Changelog', rows: expect.any(Number), oldestAt: expect.any(Number), holdBackSeconds: expect.any(Number), heldBackRows: expect.any(Number),
+    });
+    // Five inserts went through NVSentinel's trigger: the oldest changelog row is theirs.
+    expect((primary.feedStorage as { oldestAt: number }).oldestAt).toBeGreaterThan(now - 60_000);
     expect(primary.events).toEqual({ total: 5, lastHour: 4, newestAt: now - 10_000 });
     expect(primary.consumers?.map((consumer) => consumer.consumer)).toEqual(['fault-quarantine']);
     expect(primary.changeDetectionMs).toBeNull();

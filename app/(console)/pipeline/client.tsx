@@ -1,6 +1,7 @@
 'use client';
 // The Pipeline page: every consumer's lag judged over a window (live), stalled events per stage,
-// dead letters with retry, out-of-order arrivals and the changelog's size.
+// dead letters with retry, out-of-order arrivals and the feed storage (PostgreSQL's changelog,
+// MongoDB's oplog window).
 import { useQuery, useQueryClient } from '@tanstack/react-query';
 import Link from 'next/link';
 import { useState, useTransition } from 'react';
@@ -8,10 +9,13 @@ import { useState, useTransition } from 'react';
 import { useLiveSubscription } from '@/components/live/live-provider';
 import { ConsumerStatusBadge } from '@/components/pipeline/consumer-status-badge';
 import { useCan } from '@/components/auth/actor-context';
+import { feedStorageRows } from '@/components/pipeline/feed-storage-facts';
 import { LagSparkline } from '@/components/pipeline/lag-sparkline';
+import { Facts } from '@/components/ui/facts';
 import { Panel } from '@/components/ui/panel';
 import { RelativeTime } from '@/components/ui/relative-time';
 import { retryDeadLetter } from '@/lib/actions/dead-letter-actions';
+import { feedStorageUnavailable } from '@/lib/format/feed-storage';
 import { formatCount, formatDuration } from '@/lib/format/time';
 import type { PipelineMessage } from '@/lib/live/live-messages';
 import type { StallStage } from '@/lib/pipeline/stalled-events';
@@ -97,16 +101,7 @@ export function PipelineClient({ initial, initialError }: { initial: PipelineOve
       </Panel>
 
       <div className="grid gap-4 md:grid-cols-2">
-        <Panel title="Changelog" state={overview.changelog ? 'ready' : 'empty'} emptyText="This provider has no changelog table (MongoDB uses the oplog).">
-          {overview.changelog ? (
-            <dl className="grid grid-cols-2 gap-2 text-sm">
-              <dt className="text-zinc-500">Rows (estimate)</dt><dd className="tabular-nums">{formatCount(overview.changelog.rows)}</dd>
-              <dt className="text-zinc-500">Oldest row</dt><dd><RelativeTime at={overview.changelog.oldestAt} /></dd>
-              <dt className="text-zinc-500" title="An open transaction anywhere on the server holds the feed's horizon back">Horizon held back</dt>
-              <dd className="tabular-nums">{formatDuration(overview.changelog.holdBackSeconds)}{overview.changelog.heldBackRows ? ` (${overview.changelog.heldBackRows} rows waiting)` : ''}</dd>
-            </dl>
-          ) : null}
-        </Panel>
+        <FeedStoragePanel overview={overview} />
         <Panel title={`Out-of-order arrivals (${overview.outOfOrder.total.toLocaleString()})`} state={overview.outOfOrder.recent.length === 0 ? 'empty' : 'ready'} emptyText="No event arrived older than one already applied for its check." testId="out-of-order-panel">
           <ul className="space-y-1 text-sm">
             {overview.outOfOrder.recent.slice(0, 20).map((arrival) => (
@@ -118,6 +113,22 @@ export function PipelineClient({ initial, initialError }: { initial: PipelineOve
         </Panel>
       </div>
     </div>
+  );
+}
+
+/** Where the datastore keeps the changes the consumers read, and how far back it reaches. */
+function FeedStoragePanel({ overview }: { overview: PipelineOverview }) {
+  const storage = overview.feedStorage;
+  const unavailable = feedStorageUnavailable(storage);
+  return (
+    <Panel title={storage.label} state={unavailable ? 'empty' : 'ready'} emptyText={unavailable ?? undefined} testId="feed-storage-panel">
+      <Facts rows={feedStorageRows(storage)} />
+      {overview.capabilities.beforeImages ? null : (
+        <p className="mt-2 text-xs text-zinc-500" data-testid="no-before-images">
+          Updates arrive without the previous document (change-stream pre-images are off; MONGODB_ENABLE_PRE_IMAGES=true turns them on): consumers and the live view judge each change from the document alone.
+        </p>
+      )}
+    </Panel>
   );
 }
 

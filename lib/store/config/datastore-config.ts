@@ -104,9 +104,14 @@ function flag(env: Environment, name: string): boolean | undefined {
   throw new StoreError('config', `${name} must be true or false (got "${env[name]}")`);
 }
 
-export function configFromEnv(env: Environment = process.env): DataStoreConfig {
+/** Which provider the environment asks for: DATASTORE_PROVIDER, else MongoDB when MONGODB_URI is set without DATABASE_URL. */
+export function datastoreProviderFromEnv(env: Environment = process.env): DataStoreConfig['provider'] {
   const requested = (env.DATASTORE_PROVIDER ?? (env.MONGODB_URI && !env.DATABASE_URL ? 'mongodb' : 'postgresql')).toLowerCase();
   const provider = PROVIDER_ALIASES[requested];
   if (!provider) throw new StoreError('config', `DATASTORE_PROVIDER must be postgresql or mongodb (got "${env.DATASTORE_PROVIDER}")`);
-  return provider === 'mongodb' ? mongoFromEnv(env) : postgresFromEnv(env);
+  return provider;
+}
+
+export function configFromEnv(env: Environment = process.env): DataStoreConfig {
+  return datastoreProviderFromEnv(env) === 'mongodb' ? mongoFromEnv(env) : postgresFromEnv(env);
 }

@@ -2,29 +2,33 @@
 // in its own layout, plus two collections of ours (ConsoleConsumers, ConsoleDeadLetters), through
 // the official driver. Loaded lazily by open-mongo-datastore.ts, so PostgreSQL users never load it.
 import type { MongoConfig } from '../../config/datastore-config';
-import type { ConsumerRegistry, DataStore, ProviderStats } from '../../datastore';
+import type { ConsumerRegistry, DataStore, ProviderCapabilities, ProviderStats } from '../../datastore';
 import { StoreError } from '../../errors/store-error';
 import type { ChangeFeed, ChangeFeedOptions } from '../../feed/change-feed';
 import { assertConsumerName } from '../../feed/consumer-name';
 import type { OperationObserver } from '../../metrics/operation-metrics';
 import { MongoChangeFeed } from './feed/mongo-change-feed';
 import { MongoConsumerRegistry } from './feed/mongo-consumer-registry';
+import { oplogWindow, type OplogReading } from './feed/oplog-window';
 import { MongoConnection } from './mongo-connection';
 import { MongoDeadLetterStore } from './mongo-dead-letter-store';
 import { MongoHealthEventStore } from './mongo-health-event-store';
 import { MongoMaintenanceEventStore } from './mongo-maintenance-event-store';
-import { refuseWithoutChangeStreams, supportsPreImages, timestampDate } from './mongo-topology';
+import { preImagesEnabledOn, refuseWithoutChangeStreams, supportsPreImages } from './mongo-topology';
 
 export class MongoDataStore implements DataStore {
   readonly provider = 'mongodb' as const;
-  readonly capabilities = { changelogRetention: false, exactDocumentsBehind: false };
+  readonly capabilities: ProviderCapabilities;
+  readonly target: string;
   private readonly healthEventStore: MongoHealthEventStore;
   private readonly maintenanceEventStore: MongoMaintenanceEventStore;
   private readonly registry: MongoConsumerRegistry;
   private readonly deadLetterStore: MongoDeadLetterStore;
   private readonly openFeeds = new Map<string, MongoChangeFeed>();
 
-  private constructor(private readonly connection: MongoConnection) {
+  private constructor(private readonly connection: MongoConnection, beforeImages: boolean) {
+    this.capabilities = { changelogRetention: false, exactDocumentsBehind: false, beforeImages };
+    this.target = connection.target;
     this.healthEventStore = new MongoHealthEventStore(connection);
     this.maintenanceEventStore = new MongoMaintenanceEventStore(connection);
     this.registry = new MongoConsumerRegistry(connection);
@@ -33,13 +37,15 @@ export class MongoDataStore implements DataStore {
 
   static async open(config: MongoConfig): Promise<MongoDataStore> {
     const connection = await MongoConnection.open(config);
+    let beforeImages: boolean;
     try {
       if (config.enablePreImages) await enablePreImages(connection);
+      beforeImages = config.enablePreImages === true || (await preImagesOn(connection));
     } catch (error) {
       await connection.close().catch(() => {});
       throw error;
     }
-    return new MongoDataStore(connection);
+    return new MongoDataStore(connection, beforeImages);
   }
 
   healthEvents() {
@@ -88,15 +94,10 @@ export class MongoDataStore implements DataStore {
     return feed;
   }
 
-  /** The oplog window stands in for the changelog, when this user may read local.oplog.rs. */
+  /** The oplog window stands in for the changelog; unreadable (not zero) when this user may not read local.oplog.rs. */
   async stats(): Promise<ProviderStats> {
-    let changeLog: ProviderStats['changeLog'] = null;
-    const oldest = await this.registry.oldestOplogTime();
-    if (oldest) {
-      const rows = await this.connection.client.db('local').collection('oplog.rs').estimatedDocumentCount().catch(() => 0);
-      changeLog = { rows, oldestAt: timestampDate(oldest) };
-    }
-    return { provider: this.provider, operations: this.connection.metrics.snapshot(), pool: this.connection.pooledConnections(), changeLog };
+    const reading = await this.connection.run('stats.oplog', () => readOplog(this.connection));
+    return { provider: this.provider, operations: this.connection.metrics.snapshot(), pool: this.connection.pooledConnections(), feedStorage: oplogWindow(reading) };
   }
 
   observeOperations(observer: OperationObserver): () => void {
@@ -113,6 +114,45 @@ export class MongoDataStore implements DataStore {
     if (this.connection.isClosed) return;
     await Promise.all([...this.openFeeds.values()].map((feed) => feed.close()));
     await this.connection.close();
+  }
+}
+
+/** The oplog's first and last entries, count, size and cap; null when this user may not read it. */
+async function readOplog(connection: MongoConnection): Promise<OplogReading | null> {
+  const oplog = connection.client.db('local').collection('oplog.rs');
+  const edge = (direction: 1 | -1) => oplog.find({}, { projection: { ts: 1 } }).sort({ $natural: direction }).limit(1).next();
+  let first, last;
+  try {
+    [first, last] = await Promise.all([edge(1), edge(-1)]);
+  } catch {
+    return null;
+  }
+  const [entries, storage] = await Promise.all([
+    oplog.estimatedDocumentCount().catch(() => null),
+    oplog.aggregate<{ storageStats?: { size?: number; maxSize?: number } }>([{ $collStats: { storageStats: {} } }]).next().catch(() => null),
+  ]);
+  return {
+    oldest: (first?.ts as OplogReading['oldest'] | undefined) ?? null,
+    newest: (last?.ts as OplogReading['newest'] | undefined) ?? null,
+    entries,
+    sizeBytes: storage?.storageStats?.size ?? null,
+    maxSizeBytes: storage?.storageStats?.maxSize ?? null,
+  };
+}
+
+/**
+ * Whether change-stream pre-images are on for both watched collections (so updates carry
+ * `before`). A collection that does not exist yet has none; a user who may not list
+ * collections is told false.
+ */
+async function preImagesOn(connection: MongoConnection): Promise<boolean> {
+  if (!supportsPreImages(connection.facts)) return false;
+  const { healthEvents, maintenanceEvents } = connection.names;
+  try {
+    const found = await connection.run('schema.preImages', () => connection.db.listCollections({ name: { $in: [healthEvents, maintenanceEvents] } }).toArray());
+    return preImagesEnabledOn(found, [healthEvents, maintenanceEvents]);
+  } catch {
+    return false;
   }
 }
 

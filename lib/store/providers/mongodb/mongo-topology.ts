@@ -30,6 +30,11 @@ export function refuseWithoutChangeStreams(facts: ServerFacts, target: string): 
 /** Change-stream pre-images (fullDocumentBeforeChange) exist from MongoDB 6.0 (wire version 17). */
 export const supportsPreImages = (facts: ServerFacts) => facts.maxWireVersion >= 17;
 
+/** Whether every named collection of a listCollections reply has change-stream pre-images on (a missing one has not). */
+export function preImagesEnabledOn(collections: Document[], names: string[]): boolean {
+  return names.every((name) => collections.find((collection) => collection.name === name)?.options?.changeStreamPreAndPostImages?.enabled === true);
+}
+
 /**
  * The newest majority-committed time of the cluster, from a `hello` reply: what a change stream
  * can have delivered by now. Falls back to the last write, the operation time, then $clusterTime.

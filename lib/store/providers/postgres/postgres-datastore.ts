@@ -9,7 +9,7 @@ import type { ChangeFeed, ChangeFeedOptions } from '../../feed/change-feed';
 import { assertConsumerName } from '../../feed/consumer-name';
 import type { OperationObserver } from '../../metrics/operation-metrics';
 import { PrismaClient } from '../../../generated/prisma/client';
-import { parsePostgresUrl } from './connection-error';
+import { describeTarget, parsePostgresUrl } from './connection-error';
 import { retainChangelog } from './feed/changelog-retention';
 import { PostgresChangeFeed } from './feed/postgres-change-feed';
 import { PostgresConsumerRegistry } from './feed/postgres-consumer-registry';
@@ -20,7 +20,8 @@ import { PostgresMaintenanceEventStore } from './postgres-maintenance-event-stor
 
 export class PostgresDataStore implements DataStore {
   readonly provider = 'postgresql' as const;
-  readonly capabilities = { changelogRetention: true, exactDocumentsBehind: true };
+  readonly capabilities = { changelogRetention: true, exactDocumentsBehind: true, beforeImages: true };
+  readonly target: string;
   private readonly connection: PostgresConnection;
   private readonly prisma: PrismaClient;
   private readonly healthEventStore: PostgresHealthEventStore;
@@ -31,6 +32,7 @@ export class PostgresDataStore implements DataStore {
 
   constructor(private readonly config: PostgresConfig) {
     parsePostgresUrl(config.connectionString);
+    this.target = describeTarget(config.connectionString);
     this.connection = new PostgresConnection({ connectionString: config.connectionString, ssl: config.ssl || undefined, poolSize: config.poolSize });
     this.prisma = new PrismaClient({ adapter: new PrismaPg(this.connection.pool) });
     this.healthEventStore = new PostgresHealthEventStore(this.connection);
@@ -93,7 +95,9 @@ export class PostgresDataStore implements DataStore {
       provider: this.provider,
       operations: this.connection.metrics.snapshot(),
       pool: this.connection.pooledConnections(),
-      changeLog: {
+      feedStorage: {
+        kind: 'changelog',
+        label: 'Changelog',
         rows: Math.max(0, Number(changelog.rows[0].rows)),
         oldestAt: changelog.rows[0].oldest,
         holdBackSeconds: holdBack.oldestOpenTransactionSeconds,

@@ -93,8 +93,8 @@ function compare(local: LocalMigration[], rows: AppliedRow[]): MigrationStatus {
   };
 }
 
-async function connect(connectionString: string): Promise<pg.Client> {
-  const client = new pg.Client({ connectionString, connectionTimeoutMillis: 10_000 });
+async function connect(connectionString: string, ssl?: pg.ConnectionConfig['ssl']): Promise<pg.Client> {
+  const client = new pg.Client({ connectionString, ssl, connectionTimeoutMillis: 10_000 });
   client.on('error', () => {});
   try {
     await client.connect();
@@ -104,9 +104,9 @@ async function connect(connectionString: string): Promise<pg.Client> {
   return client;
 }
 
-export async function migrationStatus(connectionString: string, dir = defaultMigrationsDir()): Promise<MigrationStatus> {
+export async function migrationStatus(connectionString: string, dir = defaultMigrationsDir(), ssl?: pg.ConnectionConfig['ssl']): Promise<MigrationStatus> {
   const local = await readLocalMigrations(dir);
-  const client = await connect(connectionString);
+  const client = await connect(connectionString, ssl);
   try {
     return compare(local, await readApplied(client));
   } finally {
