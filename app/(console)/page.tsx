@@ -1,4 +1,5 @@
 import { AutoRefresh } from '@/components/live/auto-refresh';
+import { providerLabel } from '@/components/providers/provider-label';
 import { cardClass as card } from '@/components/ui/panel';
 import { formatDuration } from '@/lib/format/time';
 import { readOverview, type Overview } from '@/lib/queries/overview';
@@ -21,13 +22,21 @@ export default async function OverviewPage() {
         <p className="mt-1 flex items-center gap-2">
           <span aria-hidden className={`inline-block h-2.5 w-2.5 rounded-full ${ok ? 'bg-emerald-500' : 'bg-amber-500'}`} />
           <span data-testid="datastore-status">{ok ? 'Connected' : 'Degraded'}</span>
-          <span className="text-sm text-zinc-500">PostgreSQL {health.database.target}</span>
+          <span className="text-sm text-zinc-500" data-testid="datastore-target">{health.database.provider ? providerLabel(health.database.provider) : 'Datastore'} {health.database.target}</span>
         </p>
         {health.database.error ? <p className="mt-2 text-sm text-red-600">{health.database.error}</p> : null}
         {health.migrations ? (
           <p className="mt-2 text-sm text-zinc-500">
             Schema: {health.migrations.applied.length} migrations applied
             {health.migrations.pending.length > 0 ? `, ${health.migrations.pending.length} pending` : ''}
+          </p>
+        ) : null}
+        {health.consoleDatabase ? (
+          <p className="mt-2 text-sm text-zinc-500" data-testid="console-database">
+            Users and audit log: PostgreSQL {health.consoleDatabase.target},{' '}
+            {health.consoleDatabase.migrations
+              ? `${health.consoleDatabase.migrations.applied.length} migrations applied${health.consoleDatabase.migrations.pending.length > 0 ? `, ${health.consoleDatabase.migrations.pending.length} pending` : ''}`
+              : <span className="text-red-600">{health.consoleDatabase.error ?? 'unreachable'}</span>}
           </p>
         ) : null}
       </div>

@@ -1,41 +1,109 @@
-// Liveness plus database reachability and migration state, for /api/health and the overview.
+// Liveness plus what the console stands on, for /api/health and the Overview: the datastore
+// through the store SDK (provider, where it is, a ping), its schema migrations when it is
+// PostgreSQL (MongoDB has none), and the console's own PostgreSQL (users, sessions, audit log)
+// when that is a database of its own (CONSOLE_DATABASE_URL; always so with MongoDB).
 import 'server-only';
 
-import { describeTarget } from '@/lib/store/providers/postgres/connection-error';
+import { consoleDatabaseFromEnv, type ConsoleDatabaseConfig } from '@/lib/console/console-database';
+import { getDataStore } from '@/lib/server/datastore';
+import { settleWithin } from '@/lib/server/settle-within';
+import { configFromEnv, describeDataStoreTarget, type DataStoreConfig, type ProviderName } from '@/lib/store';
+import { describeTarget as describePostgresTarget } from '@/lib/store/providers/postgres/connection-error';
 import { migrationStatus, type MigrationStatus } from '@/lib/store/providers/postgres/schema/migration-runner';
+
+/** How long each check waits: /api/health answers within this, whatever the databases do. */
+export const HEALTH_CHECK_TIMEOUT_MS = 3_000;
+
+export type MigrationState = MigrationStatus & { upToDate: boolean };
 
 export interface SystemHealth {
   status: 'ok' | 'degraded';
   checkedAt: string;
   uptimeSeconds: number;
+  /** The datastore (NVSentinel's), as the store SDK reaches it. */
   database: {
+    /** null when the datastore settings themselves are wrong (see error). */
+    provider: ProviderName | null;
+    /** Where it is, without credentials. */
     target: string;
     reachable: boolean;
     latencyMs?: number;
     error?: string;
   };
-  migrations?: MigrationStatus & { upToDate: boolean };
+  /** The datastore's schema: PostgreSQL only. */
+  migrations?: MigrationState;
+  /** The console's own PostgreSQL, when it is not the datastore (CONSOLE_DATABASE_URL). */
+  consoleDatabase?: {
+    target: string;
+    reachable: boolean;
+    latencyMs?: number;
+    error?: string;
+    migrations?: MigrationState;
+  };
 }
 
-export async function checkSystemHealth(): Promise<SystemHealth> {
-  const url = process.env.DATABASE_URL;
-  const base = { checkedAt: new Date().toISOString(), uptimeSeconds: Math.round(process.uptime()) };
-  if (!url) {
-    return { ...base, status: 'degraded', database: { target: '(DATABASE_URL not set)', reachable: false, error: 'DATABASE_URL is not set' } };
-  }
-  const target = describeTarget(url);
+const roundMs = (started: number) => Math.round((performance.now() - started) * 10) / 10;
+
+function migrationState(status: MigrationStatus): MigrationState {
+  return { ...status, upToDate: status.pending.length === 0 && status.failed.length === 0 && status.unknown.length === 0 };
+}
+
+/** ok only when the datastore answers and every schema this console reads is up to date. */
+export function judgeHealth(health: Omit<SystemHealth, 'status' | 'checkedAt' | 'uptimeSeconds'>): SystemHealth['status'] {
+  if (!health.database.reachable || health.database.error) return 'degraded';
+  if (health.database.provider === 'postgresql' && !health.migrations?.upToDate) return 'degraded';
+  const own = health.consoleDatabase;
+  if (own && (!own.reachable || !own.migrations?.upToDate)) return 'degraded';
+  return 'ok';
+}
+
+async function timed<T>(work: () => Promise<T>, timeoutMs: number, what: string): Promise<{ value?: T; latencyMs?: number; error?: string }> {
   const started = performance.now();
+  const settled = await settleWithin(work(), timeoutMs);
+  if (settled.status === 'done') return { value: settled.value, latencyMs: roundMs(started) };
+  if (settled.status === 'failed') return { error: settled.error.message };
+  return { error: `${what} did not answer within ${timeoutMs / 1000} s` };
+}
+
+async function checkDatastore(config: DataStoreConfig, timeoutMs: number): Promise<Pick<SystemHealth, 'database' | 'migrations'>> {
+  const target = describeDataStoreTarget(config);
+  const [ping, migrations] = await Promise.all([
+    timed(async () => (await getDataStore()).ping(), timeoutMs, 'the datastore'),
+    config.provider === 'postgresql'
+      ? timed(() => migrationStatus(config.connectionString, undefined, config.ssl || undefined), timeoutMs, 'the datastore (migration status)')
+      : Promise.resolve(null),
+  ]);
+  const database: SystemHealth['database'] = ping.error === undefined
+    ? { provider: config.provider, target, reachable: true, latencyMs: ping.latencyMs }
+    : { provider: config.provider, target, reachable: false, error: ping.error };
+  if (!migrations) return { database };
+  if (migrations.value) return { database, migrations: migrationState(migrations.value) };
+  // Reachable but the migration table unreadable: say why, once.
+  if (database.reachable) database.error = `migration status unreadable: ${migrations.error}`;
+  return { database };
+}
+
+async function checkConsoleDatabase(connectionString: string, ssl: ConsoleDatabaseConfig['ssl'], timeoutMs: number): Promise<NonNullable<SystemHealth['consoleDatabase']>> {
+  const target = describePostgresTarget(connectionString);
+  const status = await timed(() => migrationStatus(connectionString, undefined, ssl), timeoutMs, 'the console database');
+  if (status.value) return { target, reachable: true, latencyMs: status.latencyMs, migrations: migrationState(status.value) };
+  return { target, reachable: false, error: status.error };
+}
+
+export async function checkSystemHealth(timeoutMs = HEALTH_CHECK_TIMEOUT_MS): Promise<SystemHealth> {
+  const base = { checkedAt: new Date().toISOString(), uptimeSeconds: Math.round(process.uptime()) };
+  let config: DataStoreConfig;
   try {
-    const migrations = await migrationStatus(url);
-    const latencyMs = Math.round((performance.now() - started) * 10) / 10;
-    const upToDate = migrations.pending.length === 0 && migrations.failed.length === 0 && migrations.unknown.length === 0;
-    return {
-      ...base,
-      status: upToDate ? 'ok' : 'degraded',
-      database: { target, reachable: true, latencyMs },
-      migrations: { ...migrations, upToDate },
-    };
+    config = configFromEnv();
   } catch (error) {
-    return { ...base, status: 'degraded', database: { target, reachable: false, error: (error as Error).message } };
+    return { ...base, status: 'degraded', database: { provider: null, target: '(not configured)', reachable: false, error: (error as Error).message } };
   }
+  let consoleDatabase: Promise<SystemHealth['consoleDatabase']> = Promise.resolve(undefined);
+  if (process.env.CONSOLE_DATABASE_URL) {
+    const settings = consoleDatabaseFromEnv();
+    consoleDatabase = checkConsoleDatabase(settings.connectionString, settings.ssl, timeoutMs);
+  }
+  const [datastore, own] = await Promise.all([checkDatastore(config, timeoutMs), consoleDatabase]);
+  const parts = { ...datastore, ...(own ? { consoleDatabase: own } : {}) };
+  return { ...base, status: judgeHealth(parts), ...parts };
 }

@@ -1,0 +1,33 @@
+// /api/health's verdict: ok only when the datastore answers and every schema the console reads is
+// up to date; migrations count only where they exist (PostgreSQL datastore, the console database).
+import { describe, expect, it, vi } from 'vitest';
+
+import { judgeHealth, type MigrationState } from '@/lib/server/system-health';
+
+vi.mock('server-only', () => ({}));
+
+const upToDate: MigrationState = { applied: ['0001_init'], pending: [], unknown: [], failed: [], modified: [], upToDate: true };
+const pending: MigrationState = { ...upToDate, pending: ['0002_next'], upToDate: false };
+
+describe('system health verdict', () => {
+  it('PostgreSQL datastore: reachable with its migrations up to date', () => {
+    const database = { provider: 'postgresql' as const, target: 'h:5432/db', reachable: true };
+    expect(judgeHealth({ database, migrations: upToDate })).toBe('ok');
+    expect(judgeHealth({ database, migrations: pending })).toBe('degraded');
+    expect(judgeHealth({ database })).toBe('degraded'); // migration status unreadable
+    expect(judgeHealth({ database: { ...database, reachable: false, error: 'cannot reach PostgreSQL' } })).toBe('degraded');
+  });
+
+  it('MongoDB datastore: no migrations of its own; the console database must be reachable and up to date', () => {
+    const database = { provider: 'mongodb' as const, target: 'm:27017/HealthEventsDatabase', reachable: true };
+    const consoleDatabase = { target: 'h:5432/console', reachable: true, migrations: upToDate };
+    expect(judgeHealth({ database, consoleDatabase })).toBe('ok');
+    expect(judgeHealth({ database, consoleDatabase: { ...consoleDatabase, migrations: pending } })).toBe('degraded');
+    expect(judgeHealth({ database, consoleDatabase: { target: 'h:5432/console', reachable: false, error: 'refused' } })).toBe('degraded');
+    expect(judgeHealth({ database: { ...database, reachable: false }, consoleDatabase })).toBe('degraded');
+  });
+
+  it('a datastore that is not even configured is degraded', () => {
+    expect(judgeHealth({ database: { provider: null, target: '(not configured)', reachable: false, error: 'DATASTORE_PROVIDER=mongodb needs MONGODB_URI' } })).toBe('degraded');
+  });
+});
