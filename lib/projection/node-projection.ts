@@ -9,7 +9,14 @@
 //    quarantined -> draining -> remediating -> remediated, or drain-failed / remediation-failed.
 // Events that arrive older (by generatedTimestamp) than what was applied for the same check and
 // entities are out of order: they are counted, listed and do not overwrite the newer state.
-import type { ChangeEvent, CheckLatest, HealthEventWithStatus } from '../store';
+//
+// A decision counts when it is new on its event. With `before` (PostgreSQL; MongoDB with
+// pre-images) that is exact. Without it (MongoDB without pre-images: capabilities.beforeImages
+// false) the projection remembers the decision it last saw on each of a node's recent decided
+// events; an update to an event it never saw decided is a new decision unless that event is older
+// than the node's newest decision (the order the snapshot load uses), so a late write to an event
+// of a closed session (a drain or remediation finishing) never reopens or closes a session.
+import type { ChangeEvent, CheckLatest, HealthEventWithStatus, QuarantineStatus } from '../store';
 import { timestampToDate, toCheckLatest } from '../store';
 import { NODE_STATES, type NodeState, type NodeView, type QuarantineSession } from './node-view';
 
@@ -30,6 +37,10 @@ interface NodeRecord {
   fatalCount: number;
   /** Manual quarantines stored but not yet decided by fault-quarantine. */
   requested: Set<string>;
+  /** The decision last seen on each recent decided event (newest last, at most DECISIONS_KEPT). */
+  decided: Map<string, QuarantineStatus>;
+  /** createdAt (ms) of the newest event carrying a decision (Quarantined, UnQuarantined, Cancelled). */
+  newestDecisionAt: number | null;
   view: NodeView | null;
   viewJson: string;
 }
@@ -58,6 +69,9 @@ export interface ProjectionSnapshot {
 }
 
 const OUT_OF_ORDER_KEPT = 200;
+/** Decided events remembered per node, to tell a new decision from a repeated one without `before`. */
+const DECISIONS_KEPT = 16;
+const SESSION_DECISIONS: ReadonlySet<QuarantineStatus> = new Set(['Quarantined', 'UnQuarantined', 'Cancelled']);
 
 const entitiesKey = (check: CheckLatest) => check.entitiesImpacted.map((entity) => `${entity.entityType}:${entity.entityValue}`).join(',');
 const generatedMs = (check: CheckLatest) => (check.generatedTimestamp ? timestampToDate(check.generatedTimestamp).getTime() : check.createdAt.getTime());
@@ -115,6 +129,7 @@ export class NodeProjection {
       const node = this.record(event.healthEvent.nodeName);
       if (event.status.nodeQuarantined === 'Quarantined') node.session = sessionFrom(event);
       if (event.status.nodeQuarantined === 'Cancelled') node.releasedAt = event.createdAt.getTime();
+      remember(node, event);
     }
     for (const node of this.nodes.values()) this.refresh(node, estimateSince(node, now));
   }
@@ -131,7 +146,8 @@ export class NodeProjection {
       if (event.healthEvent.isFatal) node.fatalCount += 1;
       this.trackCheck(node, toCheckLatest(event), now, true);
     }
-    this.applyStatus(node, event, change.before, now);
+    this.applyStatus(node, event, previousDecision(node, change), now);
+    remember(node, event);
     return this.refresh(node, now) ? [node.name] : [];
   }
 
@@ -165,7 +181,10 @@ export class NodeProjection {
   private record(name: string): NodeRecord {
     let node = this.nodes.get(name);
     if (!node) {
-      node = { name, checks: new Map(), agents: new Set(), session: null, releasedAt: null, lastEventAt: null, lastCheck: null, fatalCount: 0, requested: new Set(), view: null, viewJson: '' };
+      node = {
+        name, checks: new Map(), agents: new Set(), session: null, releasedAt: null, lastEventAt: null, lastCheck: null, fatalCount: 0,
+        requested: new Set(), decided: new Map(), newestDecisionAt: null, view: null, viewJson: '',
+      };
       this.nodes.set(name, node);
     }
     return node;
@@ -192,10 +211,10 @@ export class NodeProjection {
     node.checks.set(key, { checkName: check.checkName, unhealthy: !check.isHealthy, generatedMs: generated });
   }
 
-  private applyStatus(node: NodeRecord, event: HealthEventWithStatus, before: HealthEventWithStatus | null, now: number): void {
+  private applyStatus(node: NodeRecord, event: HealthEventWithStatus, previous: QuarantineStatus | null, now: number): void {
     const decision = event.status.nodeQuarantined;
     if (decision) node.requested.delete(event.recordId);
-    const changed = decision !== (before?.status.nodeQuarantined ?? null);
+    const changed = (decision || null) !== previous;
     const session = node.session;
     if (changed && decision === 'Quarantined' && (!session || event.createdAt.getTime() >= session.since)) {
       node.session = sessionFrom(event);
@@ -239,6 +258,31 @@ export class NodeProjection {
     node.viewJson = json;
     return true;
   }
+}
+
+/**
+ * The event's decision before this change: from `before` when the feed carries it; else what the
+ * projection last saw on the event; else, for an event older than the node's newest decision,
+ * its current decision (an old event's late write is no new decision); else none.
+ */
+function previousDecision(node: NodeRecord, change: ChangeEvent & { collection: 'healthEvents' }): QuarantineStatus | null {
+  if (change.operation === 'insert') return null;
+  if (change.before) return change.before.status.nodeQuarantined || null;
+  const event = change.document!;
+  const seen = node.decided.get(event.recordId);
+  if (seen !== undefined) return seen;
+  if (node.newestDecisionAt !== null && event.createdAt.getTime() < node.newestDecisionAt) return event.status.nodeQuarantined || null;
+  return null;
+}
+
+/** Remembers the event's decision (if any) as the newest seen on it. */
+function remember(node: NodeRecord, event: HealthEventWithStatus): void {
+  const decision = event.status.nodeQuarantined;
+  if (!decision) return;
+  node.decided.delete(event.recordId);
+  node.decided.set(event.recordId, decision);
+  if (node.decided.size > DECISIONS_KEPT) node.decided.delete(node.decided.keys().next().value!);
+  if (SESSION_DECISIONS.has(decision)) node.newestDecisionAt = Math.max(node.newestDecisionAt ?? 0, event.createdAt.getTime());
 }
 
 /** At load, when each node entered its state, from the timestamps its events carry. */

@@ -6,7 +6,10 @@
 //  - a healthy event clears its check/entity; when nothing tracked is left the node is released
 //    (UnQuarantined on that healthy event);
 //  - a manual release (events marked Cancelled) forgets the node.
-// Node state lives in memory and is rebuilt from the store when the consumer starts.
+// Node state lives in memory and is rebuilt from the store when the consumer starts. Nothing here
+// needs a change's `before` (MongoDB without pre-images has none): a Cancelled event ends the
+// node's session only if it belongs to it (stored at or after the session began), so a late write
+// to an event of an older, released session never ends a newer one.
 import type { ChangeEvent, DataStore, HealthEventWithStatus } from '../../store';
 import { dateToTimestamp } from '../../store';
 import { sleep, type PipelineSettings } from './pipeline-settings';
@@ -56,7 +59,8 @@ export class SimulatedFaultQuarantine {
     const event = change.document;
     const node = event.healthEvent.nodeName;
     if (change.operation === 'update') {
-      if (event.status.nodeQuarantined === 'Cancelled' && change.before?.status.nodeQuarantined !== 'Cancelled') this.quarantined.delete(node);
+      const current = this.quarantined.get(node);
+      if (event.status.nodeQuarantined === 'Cancelled' && current && event.createdAt.getTime() >= current.since.getTime()) this.quarantined.delete(node);
       return;
     }
     if (change.operation !== 'insert') return;

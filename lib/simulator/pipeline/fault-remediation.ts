@@ -1,12 +1,23 @@
 // Simulated fault-remediation: once a quarantined node is drained (Succeeded, or AlreadyDrained),
 // runs the event's recommended action (none for NONE or UNKNOWN, as NVSentinel skips those) and
-// records faultremediated true, or false at the failure rate.
-import type { ChangeEvent, DataStore } from '../../store';
+// records faultremediated true, or false at the failure rate. It acts on the state an event is in
+// (drained, quarantined, not remediated yet), so it needs no `before` (MongoDB without pre-images
+// has none), and reads the event again before acting, so repeated changes remediate it once.
+import type { ChangeEvent, DataStore, HealthEventWithStatus } from '../../store';
 import { dateToTimestamp } from '../../store';
 import type { SeededRandom } from '../seeded-random';
 import { sleep, type PipelineSettings } from './pipeline-settings';
 
 const DRAINED = new Set(['Succeeded', 'AlreadyDrained']);
+
+/** Whether fault-remediation owes this event its action now. */
+export function awaitsRemediation(event: HealthEventWithStatus): boolean {
+  const { status, healthEvent } = event;
+  if (!DRAINED.has(status.userPodsEvictionStatus.status)) return false;
+  if (status.nodeQuarantined !== 'Quarantined' && status.nodeQuarantined !== 'AlreadyQuarantined') return false;
+  if (status.faultRemediated !== null) return false;
+  return healthEvent.recommendedAction !== 'NONE' && healthEvent.recommendedAction !== 'UNKNOWN';
+}
 
 export class SimulatedFaultRemediation {
   static readonly consumer = 'fault-remediation';
@@ -19,11 +30,10 @@ export class SimulatedFaultRemediation {
 
   handle = async (change: ChangeEvent): Promise<void> => {
     if (change.collection !== 'healthEvents' || change.operation !== 'update' || !change.document) return;
-    const { status, healthEvent, recordId } = change.document;
-    const drainedNow = DRAINED.has(status.userPodsEvictionStatus.status) && status.userPodsEvictionStatus.status !== change.before?.status.userPodsEvictionStatus.status;
-    if (!drainedNow || (status.nodeQuarantined !== 'Quarantined' && status.nodeQuarantined !== 'AlreadyQuarantined')) return;
-    if (status.faultRemediated !== null) return;
-    if (healthEvent.recommendedAction === 'NONE' || healthEvent.recommendedAction === 'UNKNOWN') return;
+    if (!awaitsRemediation(change.document)) return;
+    const { recordId } = change.document;
+    const current = await this.store.healthEvents().get(recordId);
+    if (!current || !awaitsRemediation(current)) return;
     const settings = this.settings();
     await sleep(settings.handlerDelayMs + settings.remediationMs);
     const remediated = !this.random.chance(settings.remediationFailureRate);

@@ -5,23 +5,13 @@ import { matchesNodeFilter, nodeFilterToSearch, parseNodeFilter } from '@/lib/pr
 import { offeredAction } from '@/lib/projection/node-view';
 import { toCheckLatest, type ChangeEvent, type HealthEvent, type HealthEventStatus, type HealthEventWithStatus } from '@/lib/store';
 
-let sequence = 0;
-const T0 = Date.UTC(2026, 10, 22, 8, 0, 0);
+import { storedEvent, T0 } from '../../support/stored-health-event';
 
-function stored(node: string, fields: Partial<HealthEvent> = {}, at = T0 + sequence * 1000): HealthEventWithStatus {
+let sequence = 0;
+const stored = (node: string, fields: Partial<HealthEvent> = {}, at?: number) => {
   sequence += 1;
-  return {
-    recordId: `00000000-0000-4000-8000-${String(sequence).padStart(12, '0')}`,
-    createdAt: new Date(at),
-    healthEvent: {
-      version: 1, agent: 'syslog-health-monitor', componentClass: 'GPU', checkName: 'SysLogsXIDError', isFatal: true, isHealthy: false,
-      message: 'XID 79', recommendedAction: 'RESTART_BM', errorCode: ['79'], entitiesImpacted: [{ entityType: 'GPU', entityValue: '0' }],
-      metadata: {}, generatedTimestamp: { seconds: Math.floor(at / 1000), nanos: 0 }, nodeName: node, quarantineOverrides: null,
-      drainOverrides: null, processingStrategy: 'EXECUTE_REMEDIATION', id: '', customRecommendedAction: '', ...fields,
-    },
-    status: { nodeQuarantined: null, quarantineFinishTimestamp: null, userPodsEvictionStatus: { status: '', message: '' }, drainFinishTimestamp: null, faultRemediated: null, lastRemediationTimestamp: null, spanIds: {} },
-  };
-}
+  return storedEvent(node, fields, { at });
+};
 
 const inserted = (document: HealthEventWithStatus): ChangeEvent => ({ position: `p${sequence}`, operation: 'insert', collection: 'healthEvents', recordId: document.recordId, committedAt: document.createdAt, document, before: null });
 

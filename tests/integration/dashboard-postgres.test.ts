@@ -1,0 +1,20 @@
+// The dashboard's read models and operations routes on PostgreSQL (the datastore is also the
+// console database), through tests/support/dashboard-suite.ts, which MongoDB runs too.
+import { vi } from 'vitest';
+
+import { applyMigrations } from '@/lib/store/providers/postgres/schema/migration-runner';
+
+import { defineDashboardSuite } from '../support/dashboard-suite';
+import { createTestDatabase, testServers } from '../support/test-databases';
+
+vi.mock('server-only', () => ({}));
+
+defineDashboardSuite({
+  name: 'PostgreSQL',
+  expected: { provider: 'postgresql', feedStorage: 'changelog', beforeImages: true, migrations: true, consoleDatabase: false },
+  async prepare() {
+    const database = await createTestDatabase(testServers()[0]);
+    await applyMigrations(database.url);
+    return { env: { DATABASE_URL: database.url }, cleanup: () => database.drop() };
+  },
+});
