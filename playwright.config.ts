@@ -59,6 +59,9 @@ export default defineConfig({
       EMBEDDED_DATA_DIR: e2eDataDir,
       SIMULATOR_CONTROL_PORT: new URL(simulatorControlURL).port,
       DATABASE_URL: '',
+      // PostgreSQL even when MONGODB_URI is in the environment (the MongoDB contract suite's);
+      // the dashboard on MongoDB has its own spec, which starts its own launcher.
+      DATASTORE_PROVIDER: 'postgresql',
       CONSOLE_ADMIN_PASSWORD: E2E_ADMIN.password,
       // The specs sign in many times a minute from one address.
       CONSOLE_SIGN_IN_RATE_LIMIT: '1000',

@@ -1,6 +1,10 @@
 // `npm start`: the whole product on one command.
 //   - no DATABASE_URL: starts the embedded PostgreSQL (data kept between runs);
-//   - applies migrations, and creates the first admin of a console without users;
+//   - DATASTORE_PROVIDER=mongodb (or MONGODB_URI without DATABASE_URL): the datastore is that
+//     MongoDB, checked before anything starts; the console's users, sessions and audit log go to
+//     CONSOLE_DATABASE_URL, or to the embedded PostgreSQL when it is unset;
+//   - applies migrations (to the console database with MongoDB), and creates the first admin of a
+//     console without users;
 //   - builds the app when its sources changed since the last build;
 //   - serves it with `next start` (or `next dev` with --dev).
 // Ctrl-C / SIGTERM stop the app first, then PostgreSQL, so no server is left running.
@@ -15,7 +19,7 @@ import { defaultEmbeddedBaseDir, EmbeddedDatabase } from '../lib/embedded-databa
 import { ClusterSimulator, SimulatorRefusedError } from '../lib/simulator/cluster-simulator';
 import { startSimulatorControl } from '../lib/simulator/control-server';
 import { simulatorFromEnv, SimulatorUsageError } from '../lib/simulator/simulator-options';
-import { openDataStore, type DataStore } from '../lib/store';
+import { configFromEnv, datastoreProviderFromEnv, describeDataStoreTarget, openDataStore, type DataStore, type DataStoreConfig, type MongoConfig } from '../lib/store';
 import { EmbeddedDatabaseError } from '../lib/embedded-database/embedded-database-error';
 import { StoreError } from '../lib/store/errors/store-error';
 import { describeTarget, parsePostgresUrl } from '../lib/store/providers/postgres/connection-error';
@@ -23,6 +27,20 @@ import { applyMigrations } from '../lib/store/providers/postgres/schema/migratio
 import { prepareSignIn } from '../lib/auth/prepare-sign-in';
 
 const root = path.resolve(import.meta.dirname, '..');
+
+/** One line: how to start on MongoDB. */
+const MONGODB_USAGE =
+  'start on MongoDB with DATASTORE_PROVIDER=mongodb MONGODB_URI=\'mongodb://user:password@host:27017/?replicaSet=rs0\' npm start ' +
+  '(a replica set, for change streams; MONGODB_DATABASE_NAME defaults to HealthEventsDatabase); users, sessions and the audit log stay in ' +
+  'PostgreSQL: CONSOLE_DATABASE_URL, or the embedded one when it is unset';
+
+/** The MongoDB datastore's settings, refused with the usage line when they cannot work. */
+function mongoSettings(env: NodeJS.ProcessEnv): MongoConfig {
+  const uri = env.MONGODB_URI?.trim();
+  if (!uri) throw new StoreError('config', `DATASTORE_PROVIDER=mongodb needs MONGODB_URI; ${MONGODB_USAGE}`);
+  if (!/^mongodb(\+srv)?:\/\//i.test(uri)) throw new StoreError('config', `MONGODB_URI must be a mongodb:// or mongodb+srv:// URL (it starts with "${uri.split(':')[0]}:"); ${MONGODB_USAGE}`);
+  return configFromEnv({ ...env, DATASTORE_PROVIDER: 'mongodb', MONGODB_URI: uri }) as MongoConfig;
+}
 const dev = process.argv.includes('--dev');
 const log = (line: string) => console.log(`[start] ${line}`);
 
@@ -89,6 +107,8 @@ async function main(): Promise<void> {
   let embedded: EmbeddedDatabase | undefined;
   let app: ChildProcess | undefined;
   let simulation: { store: DataStore; simulator: ClusterSimulator; control?: Server } | undefined;
+  /** The MongoDB datastore opened to check it, kept for the simulator. */
+  let mongoStore: DataStore | undefined;
   let stopping = false;
 
   const shutdown = async (code: number) => {
@@ -100,6 +120,7 @@ async function main(): Promise<void> {
       await simulation.simulator.stop().catch(() => {});
       await simulation.store.close().catch(() => {});
     }
+    if (mongoStore) await mongoStore.close().catch(() => {});
     if (app && app.exitCode === null && app.signalCode === null) {
       log('stopping the dashboard…');
       const exited = new Promise((resolve) => app!.once('exit', resolve));
@@ -118,11 +139,31 @@ async function main(): Promise<void> {
   process.on('SIGTERM', () => void shutdown(0));
 
   try {
-    let databaseUrl = process.env.DATABASE_URL;
-    const simulatorOptions = simulatorFromEnv(process.env, !databaseUrl);
+    const provider = datastoreProviderFromEnv(process.env);
+    // With MongoDB the datastore is MongoDB and PostgreSQL holds only the console's own tables.
+    const mongo = provider === 'mongodb' ? mongoSettings(process.env) : undefined;
+    let databaseUrl = mongo ? process.env.CONSOLE_DATABASE_URL?.trim() || undefined : process.env.DATABASE_URL;
+    const simulatorOptions = simulatorFromEnv(process.env, !databaseUrl && !mongo);
+    if (mongo) {
+      if (databaseUrl) parsePostgresUrl(databaseUrl, 'CONSOLE_DATABASE_URL');
+      if (process.env.DATABASE_URL) log('DATABASE_URL is not used with DATASTORE_PROVIDER=mongodb (the console database is CONSOLE_DATABASE_URL)');
+      // Checked before anything starts: unreachable, a standalone server, bad TLS files stop here.
+      log(`datastore: MongoDB at ${describeDataStoreTarget(mongo)} (MONGODB_URI)`);
+      mongoStore = await openDataStore(mongo);
+      await mongoStore.ping();
+      if (!mongoStore.capabilities.beforeImages) log('change-stream pre-images are off: updates arrive without `before` (MONGODB_ENABLE_PRE_IMAGES=true turns them on, MongoDB 6.0+)');
+      if (!simulatorOptions) {
+        const checked = mongoStore;
+        mongoStore = undefined;
+        await checked.close();
+      }
+    }
+    if (stopping) return;
     if (databaseUrl) {
-      parsePostgresUrl(databaseUrl);
-      log(`using the PostgreSQL server at ${describeTarget(databaseUrl)} (DATABASE_URL)`);
+      if (!mongo) parsePostgresUrl(databaseUrl);
+      log(mongo
+        ? `console database (users, sessions, audit log): the PostgreSQL server at ${describeTarget(databaseUrl)} (CONSOLE_DATABASE_URL)`
+        : `using the PostgreSQL server at ${describeTarget(databaseUrl)} (DATABASE_URL)`);
     } else {
       embedded = new EmbeddedDatabase({
         baseDir: defaultEmbeddedBaseDir(root),
@@ -131,15 +172,20 @@ async function main(): Promise<void> {
       });
       await embedded.start();
       databaseUrl = embedded.url;
+      if (mongo) log('console database (users, sessions, audit log): the embedded PostgreSQL');
     }
     if (stopping) return;
 
+    // PostgreSQL's migrations: the datastore's schema, or with MongoDB the console database's.
     await applyMigrations(databaseUrl, { log, dir: path.join(root, 'prisma', 'migrations') });
-    await prepareSignIn({ ...process.env, DATABASE_URL: databaseUrl }, { log, migrationsDir: path.join(root, 'prisma', 'migrations') });
+    const datastoreEnv: Record<string, string> = mongo
+      ? { DATASTORE_PROVIDER: 'mongodb', CONSOLE_DATABASE_URL: databaseUrl }
+      : { DATABASE_URL: databaseUrl };
+    await prepareSignIn({ ...process.env, ...datastoreEnv }, { log, migrationsDir: path.join(root, 'prisma', 'migrations') });
     if (!(await portFree(appPort))) {
       throw new StoreError('config', `port ${appPort} is already in use; stop what uses it, or set PORT to a free port`);
     }
-    const env = { ...process.env, DATABASE_URL: databaseUrl, PORT: String(appPort), NEXT_TELEMETRY_DISABLED: '1' };
+    const env = { ...process.env, ...datastoreEnv, PORT: String(appPort), NEXT_TELEMETRY_DISABLED: '1' };
     if (!dev) await buildIfNeeded(env);
     if (stopping) return;
 
@@ -153,11 +199,14 @@ async function main(): Promise<void> {
     });
 
     if (simulatorOptions) {
-      const store = await openDataStore({ provider: 'postgresql', connectionString: databaseUrl });
+      // Through the store SDK, on whichever datastore the dashboard reads.
+      const config: DataStoreConfig = mongo ?? { provider: 'postgresql', connectionString: databaseUrl };
+      const store = mongoStore ?? (await openDataStore(config));
+      mongoStore = undefined; // the simulation owns it now
       const simulator = new ClusterSimulator(store, { ...simulatorOptions, onError: (error) => log(`simulator: ${(error as Error).message}`) });
       simulation = { store, simulator };
       await simulator.start();
-      log(`simulating ${simulatorOptions.nodes} GPU nodes at ${simulatorOptions.rate} events/s with NVSentinel's pipeline (SIMULATOR=off to disable)`);
+      log(`simulating ${simulatorOptions.nodes} GPU nodes at ${simulatorOptions.rate} events/s with NVSentinel's pipeline on ${mongo ? 'MongoDB' : 'PostgreSQL'} (SIMULATOR=off to disable)`);
       if (process.env.SIMULATOR_CONTROL_PORT) {
         const port = intFromEnv('SIMULATOR_CONTROL_PORT', 0);
         simulation.control = await startSimulatorControl(simulator, port).catch((error: Error) => {

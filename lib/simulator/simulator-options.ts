@@ -72,7 +72,7 @@ export function parseSimulatorArgs(args: string[]): CliOptions {
   return options;
 }
 
-/** `npm start`'s simulator: on by default on the embedded database, off with DATABASE_URL. */
+/** `npm start`'s simulator: on by default on the embedded database, off on any other (DATABASE_URL, MongoDB). */
 export function simulatorFromEnv(env: Record<string, string | undefined>, embedded: boolean): SimulatorOptions | undefined {
   const mode = (env.SIMULATOR ?? (embedded ? 'on' : 'off')).toLowerCase();
   if (mode === 'off' || mode === 'false' || mode === '0') return undefined;

@@ -10,12 +10,15 @@ export interface ConsoleProcess {
   output: () => string;
 }
 
-/** Starts scripts/start.ts with the test runner's environment plus `env` (no DATABASE_URL: embedded). */
+/**
+ * Starts scripts/start.ts with the test runner's environment plus `env` (no DATABASE_URL: embedded;
+ * PostgreSQL unless `env` says otherwise, even with a MONGODB_URI exported for the MongoDB suites).
+ */
 export function launchConsole(env: Record<string, string>): ConsoleProcess {
   let output = '';
   const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/start.ts'], {
     cwd: process.cwd(),
-    env: { ...process.env, DATABASE_URL: '', ...env },
+    env: { ...process.env, DATABASE_URL: '', DATASTORE_PROVIDER: 'postgresql', ...env },
   });
   child.stdout!.on('data', (chunk) => (output += chunk));
   child.stderr!.on('data', (chunk) => (output += chunk));
