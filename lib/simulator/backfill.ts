@@ -34,6 +34,8 @@ export interface BackfillOptions extends ClusterShape {
   batchSize?: number;
   /** Load with the indexes in place, committing every batch (change feeds keep flowing). */
   keepIndexes?: boolean;
+  /** How long to wait for the table when dropping its indexes; default 10 s. */
+  lockTimeoutMs?: number;
   /** Called once the way is chosen: the indexes to drop and build again, or why they stay. */
   onStart?: (plan: { rebuildIndexes: string[]; keptIndexesBecause?: string }) => void;
   onProgress?: (progress: { written: number; total: number; perSecond: number }) => void;
@@ -287,8 +289,11 @@ export async function backfill(connectionString: string, options: BackfillOption
     } else {
       await client.query('BEGIN');
       // Waiting long for the table would make every other session queue behind us.
-      await client.query(`SET LOCAL lock_timeout = '10s'`);
-      await client.query('LOCK TABLE health_events IN ACCESS EXCLUSIVE MODE');
+      await client.query(`SET LOCAL lock_timeout = ${Math.round(options.lockTimeoutMs ?? 10_000)}`);
+      await client.query('LOCK TABLE health_events IN ACCESS EXCLUSIVE MODE').catch((error: { code?: string }) => {
+        if (error.code !== '55P03') throw error;
+        throw new Error('health_events is in use by another session (a running dashboard or simulator?); stop it, or keep the indexes (--keep-indexes)', { cause: error });
+      });
       await client.query('RESET lock_timeout');
       for (const index of await rebuildableIndexes(client)) {
         // One that cannot go (another table's foreign key needs it) simply stays.

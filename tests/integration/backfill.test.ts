@@ -201,6 +201,26 @@ describe('simulator backfill', () => {
     }
   }, 120_000);
 
+  it('refuses clearly, changing nothing, when another session holds the table', async () => {
+    const database = await migratedDatabase();
+    const holder = new pg.Client({ connectionString: database.url });
+    await holder.connect();
+    try {
+      const before = await schemaOf(database.url);
+      await holder.query('BEGIN');
+      await holder.query('SELECT count(*) FROM health_events');
+      await expect(backfill(database.url, { seed: 1, nodes: 10, events: 100, days: 1, lockTimeoutMs: 300 })).rejects.toThrow(
+        'health_events is in use by another session (a running dashboard or simulator?); stop it, or keep the indexes (--keep-indexes)',
+      );
+      await holder.query('COMMIT');
+      expect(await schemaOf(database.url)).toEqual(before);
+      expect(await countEvents(database.url)).toBe(0);
+    } finally {
+      await holder.end();
+      await database.drop();
+    }
+  });
+
   it('restoreMissingIndexes makes again exactly the indexes that are missing', async () => {
     const database = await migratedDatabase();
     try {
