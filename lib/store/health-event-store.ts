@@ -60,7 +60,7 @@ export interface ThroughputBucket {
 }
 
 export interface InsertOptions {
-  /** Rows per INSERT statement; the whole call is still one transaction. */
+  /** Rows per statement (PostgreSQL: per COPY chunk; MongoDB: per insertMany); the whole call is still one transaction. */
   chunkSize?: number;
 }
 
