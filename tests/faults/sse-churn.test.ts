@@ -131,8 +131,11 @@ describe('SSE connect/disconnect churn against the live hub over HTTP', () => {
     expect(cycles).toBe(CYCLES + 200);
     expect(hub.clientCount).toBe(clientsBefore);
     expect(await connections()).toBe(0);
-    // The pools of PostgreSQL connections may have shrunk or grown by one or two meanwhile.
-    expect(grown.filter(({ kind, before, after }) => kind !== 'TCPSocketWrap' || after > before + 2)).toEqual([]);
+    // The pools of PostgreSQL connections may have shrunk or grown by a few meanwhile: each pooled
+    // client holds a socket and, while idle, an idle-timeout timer. A leak per client would show
+    // as hundreds of either over these thousands of cycles.
+    const poolDrift = new Set(['TCPSocketWrap', 'Timeout']);
+    expect(grown.filter(({ kind, before, after }) => !poolDrift.has(kind) || after > before + 4)).toEqual([]);
     expect(heapAfter - heapBefore).toBeLessThan(HEAP_TOLERANCE_BYTES);
   }, bySize(180_000, 600_000));
 });
