@@ -37,13 +37,17 @@ describe.each(testServers())('PostgreSQL change feed on $name', (server) => {
     await cleanup?.();
   });
 
-  it('insertMany (one COPY) stores any text byte for byte, fires the change trigger per row, and a refused row rolls back the call', async () => {
+  it('insertMany (one INSERT for a few rows, one COPY for more) stores any text byte for byte, fires the change trigger per row, and a refused row rolls back the call', async () => {
     const node = `copy-node-${Date.now()}`;
     const tricky = 'tab\there, newline\nthere, CR\r, backslash \\ and \\N, "quotes", \\. alone, naïve ✓ 🚀';
-    const [stored] = await store.healthEvents().insertMany([event(node, { message: tricky, metadata: { path: 'C:\\gpu\\0', note: '\\.' } })]);
-    const read = await store.healthEvents().get(stored.recordId);
-    expect(read?.healthEvent.message).toBe(tricky);
-    expect(read?.healthEvent.metadata).toEqual({ path: 'C:\\gpu\\0', note: '\\.' });
+    const trickyEvent = () => event(node, { message: tricky, metadata: { path: 'C:\\gpu\\0', note: '\\.' } });
+    const [stored] = await store.healthEvents().insertMany([trickyEvent()]);
+    const copied = await store.healthEvents().insertMany(Array.from({ length: 40 }, trickyEvent));
+    for (const { recordId } of [stored, copied[0], copied[39]]) {
+      const read = await store.healthEvents().get(recordId);
+      expect(read?.healthEvent.message).toBe(tricky);
+      expect(read?.healthEvent.metadata).toEqual({ path: 'C:\\gpu\\0', note: '\\.' });
+    }
     const client = new pg.Client({ connectionString: url });
     await client.connect();
     try {
@@ -54,18 +58,49 @@ describe.each(testServers())('PostgreSQL change feed on $name', (server) => {
       const changes = (await client.query(`SELECT operation, new_values->'document'->'healthevent'->>'message' AS message FROM datastore_changelog
           WHERE record_id = $1`, [stored.recordId])).rows;
       expect(changes).toEqual([{ operation: 'INSERT', message: tricky }]);
+      const copiedChanges = (await client.query(`SELECT count(*)::int AS n FROM datastore_changelog WHERE record_id = ANY($1)`, [copied.map((row) => row.recordId)])).rows[0];
+      expect(copiedChanges.n).toBe(40);
 
-      // NVSentinel's unique idempotency index refuses the third row: nothing of the call is kept.
-      const key = { idempotencyKey: `key-${Date.now()}` };
-      const refused = await store.healthEvents().insertMany([event(node, { message: 'a' }), event(node, { metadata: key }), event(node, { metadata: key })]).then(() => undefined, (e: unknown) => e);
-      expect(String(refused)).toMatch(/healthevent_idempotency_key_unique/);
-      expect(await store.healthEvents().count({ nodeName: node })).toBe(1);
+      // NVSentinel's unique idempotency index refuses the last row: nothing of the call is kept,
+      // whether it went as one INSERT (3 rows) or one COPY (40 rows).
+      for (const size of [3, 40]) {
+        const key = { idempotencyKey: `key-${size}-${Date.now()}` };
+        const batch = [...Array.from({ length: size - 2 }, () => event(node, { message: 'a' })), event(node, { metadata: key }), event(node, { metadata: key })];
+        const refused = await store.healthEvents().insertMany(batch).then(() => undefined, (e: unknown) => e);
+        expect(String(refused)).toMatch(/healthevent_idempotency_key_unique/);
+        expect(await store.healthEvents().count({ nodeName: node })).toBe(41);
+      }
       // The pooled connection is usable afterwards.
       await store.healthEvents().insertMany([event(node, { message: 'after' })]);
-      expect(await store.healthEvents().count({ nodeName: node })).toBe(2);
+      expect(await store.healthEvents().count({ nodeName: node })).toBe(42);
     } finally {
       await client.end();
     }
+  });
+
+  it('a feed that follows maintenance events only moves past health rows and delivers the maintenance change between them', async () => {
+    await store.consumers().register('maintenance-only', { startAt: 'now' });
+    const node = `mx-only-${Date.now()}`;
+    await store.healthEvents().insertMany(Array.from({ length: 120 }, () => event(node)));
+    const maintenance = {
+      eventId: `mx-${Date.now()}`, csp: 'aws' as const, clusterName: 'c1', resourceType: 'instance', resourceId: 'i-1', nodeName: node,
+      maintenanceType: 'SCHEDULED' as const, status: 'DETECTED' as const, cspStatus: 'PENDING' as const,
+      scheduledStartTime: new Date(Date.now() + 3_600_000), scheduledEndTime: null, actualStartTime: null, actualEndTime: null,
+      eventReceivedTimestamp: new Date(), lastUpdatedTimestamp: new Date(), recommendedAction: 'RESTART_VM' as const, metadata: {},
+    };
+    await store.maintenanceEvents().upsert(maintenance);
+    await store.healthEvents().insertMany(Array.from({ length: 120 }, () => event(node)));
+    // Batches of 50: the maintenance row sits after two full batches of health rows it must pass.
+    const feed = await store.changes('maintenance-only', { collections: ['maintenanceEvents'], batchSize: 50, pollIntervalMs: 50 });
+    const received: ChangeEvent[] = [];
+    for await (const change of feed) {
+      received.push(change);
+      await feed.ack(change.position);
+      if (change.collection === 'maintenanceEvents' && change.document?.eventId === maintenance.eventId) break;
+    }
+    await feed.close();
+    expect(received.every((change) => change.collection === 'maintenanceEvents')).toBe(true);
+    expect(received.at(-1)?.document).toMatchObject({ eventId: maintenance.eventId, nodeName: node });
   });
 
   it('delivers both events when a transaction that started first commits last', async () => {

@@ -23,10 +23,12 @@ export interface PostgresConnectionOptions {
 
 export class PostgresConnection {
   readonly pool: pg.Pool;
-  readonly metrics = new OperationMetrics();
   private closed = false;
 
-  constructor(readonly options: PostgresConnectionOptions) {
+  constructor(
+    readonly options: PostgresConnectionOptions,
+    readonly metrics = new OperationMetrics(),
+  ) {
     this.pool = new pg.Pool({
       connectionString: options.connectionString,
       ssl: options.ssl,
@@ -53,10 +55,16 @@ export class PostgresConnection {
     return error;
   }
 
-  async query<R extends pg.QueryResultRow = Record<string, unknown>>(operation: string, text: string, values?: unknown[]): Promise<pg.QueryResult<R>> {
+  /** `statement` is SQL text, or a named statement ({name, text}) each connection plans once. */
+  async query<R extends pg.QueryResultRow = Record<string, unknown>>(
+    operation: string,
+    statement: string | { name: string; text: string },
+    values?: unknown[],
+  ): Promise<pg.QueryResult<R>> {
     this.assertOpen();
+    const config = typeof statement === 'string' ? { text: statement, values } : { ...statement, values };
     try {
-      return await this.metrics.time(operation, () => this.pool.query<R>(text, values));
+      return await this.metrics.time(operation, () => this.pool.query<R>(config));
     } catch (error) {
       throw this.translate(error);
     }
@@ -84,6 +92,14 @@ export class PostgresConnection {
         client.release();
       }
     });
+  }
+
+  /**
+   * One connection of its own, timed into the same metrics: for a reader that must not wait
+   * behind the pool's other work (a change feed woken by a notification).
+   */
+  dedicated(): PostgresConnection {
+    return new PostgresConnection({ ...this.options, poolSize: 1 }, this.metrics);
   }
 
   pooledConnections(): { total: number; idle: number; waiting: number; max: number } {

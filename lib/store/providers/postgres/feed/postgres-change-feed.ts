@@ -72,6 +72,8 @@ export class PostgresChangeFeed implements ChangeFeed {
   private wake?: () => void;
   private pendingWake = false;
   private listener?: NotificationListener;
+  /** The feed's own connection for reads: a wake-up must not queue behind the pool's writers. */
+  private reader?: PostgresConnection;
   private heartbeatTimer?: NodeJS.Timeout;
   private ackedChangedAt?: Date;
   private ackWaiters: { position: ChangelogPosition; resolve: () => void; reject: (error: unknown) => void }[] = [];
@@ -142,6 +144,7 @@ export class PostgresChangeFeed implements ChangeFeed {
     };
     this.listener = new NotificationListener(this.options.listenConnectionString, () => this.signal(), onConnection, this.connection.options.ssl);
     this.listener.start();
+    this.reader = this.connection.dedicated();
     const beat = () => this.registry.heartbeat(this.consumer).catch(() => {});
     await beat();
     this.heartbeatTimer = setInterval(beat, HEARTBEAT_MS);
@@ -151,7 +154,7 @@ export class PostgresChangeFeed implements ChangeFeed {
   private async *changes(): AsyncGenerator<ChangeEvent> {
     await this.start();
     let failures = 0;
-    let heldBackWaits = 0;
+    let heldSince: number | undefined;
     try {
       while (!this.stopped) {
         let rows: ChangelogRow[];
@@ -169,14 +172,29 @@ export class PostgresChangeFeed implements ChangeFeed {
           continue;
         }
         if (rows.length === 0) {
-          // Rows committed above the horizon wait for an older open transaction to end: look
-          // again soon (its end may notify nobody). Otherwise wait for a notification or the poll.
-          await this.sleep(heldBack ? Math.min(50, 2 * 2 ** heldBackWaits++) : this.pollIntervalMs);
+          // Rows committed above the horizon wait for an older open transaction to end, and its
+          // end may notify nobody (a position write, another database's transaction): look again
+          // every millisecond while the hold is young (most last a few: concurrent writers), then
+          // less often, up to every 50 ms under a long transaction. Otherwise wait for a
+          // notification or the poll.
+          if (!heldBack) {
+            heldSince = undefined;
+            await this.sleep(this.pollIntervalMs);
+          } else {
+            heldSince ??= performance.now();
+            const heldFor = performance.now() - heldSince;
+            await this.sleep(heldFor < 20 ? 1 : Math.min(50, heldFor / 4));
+          }
           continue;
         }
-        heldBackWaits = 0;
+        heldSince = undefined;
         for (const row of rows) {
           if (this.stopped) return;
+          if (!this.tables.includes(row.table_name)) {
+            // A change to a table this feed does not follow: move past it, deliver nothing.
+            this.position = { txid: BigInt(row.txid), id: BigInt(row.id) };
+            continue;
+          }
           const change = decodeChange(row);
           const position = { txid: BigInt(row.txid), id: BigInt(row.id) };
           this.unacked.set(change.position, { position, changedAt: row.changed_at });
@@ -197,22 +215,34 @@ export class PostgresChangeFeed implements ChangeFeed {
    */
   private async readBatch(): Promise<{ rows: ChangelogRow[]; heldBack: boolean }> {
     const values = [this.position.txid.toString(), this.position.id.toString(), this.tables, this.batchSize, this.consumer];
-    const result = await this.connection.query<ChangelogRow>(
+    // The inner query walks the commit-order index from the position and stops after a batch;
+    // the table filter stays outside it on purpose. Inside, the planner may combine the
+    // (table_name, record_id) index with a bitmap AND and sort: every row of the table on every
+    // read (seen on a freshly loaded table: 19 ms at 5,000 rows instead of 0.2 ms). Rows of
+    // tables this feed does not follow come back without their values, only to move past them.
+    // A named statement is planned once per connection, not on every wake-up.
+    const reader = this.reader!;
+    const result = await reader.query<ChangelogRow>(
       'feed.read',
-      `WITH horizon AS (SELECT pg_snapshot_xmin(pg_current_snapshot()) AS xmin)
-       SELECT c.id::text AS id, ${COMMIT_ORDER}::text AS txid, c.table_name, c.record_id, c.operation,
-              c.new_values, c.old_values, c.changed_at
-       FROM datastore_changelog c, horizon
-       WHERE (${COMMIT_ORDER}, c.id) > ($1::text::xid8, $2::bigint)
-         AND ${COMMIT_ORDER} < horizon.xmin
-         AND c.table_name = ANY($3::text[])
-         AND NOT EXISTS (SELECT 1 FROM console_consumers WHERE client_name = $5 AND position_lost_at IS NOT NULL)
-       ORDER BY ${COMMIT_ORDER}, c.id
-       LIMIT $4`,
+      {
+        name: 'feed.read',
+        text: `WITH horizon AS (SELECT pg_snapshot_xmin(pg_current_snapshot()) AS xmin)
+         SELECT c.id::text AS id, c.commit_order::text AS txid, c.table_name, c.record_id, c.operation,
+                CASE WHEN c.table_name = ANY($3::text[]) THEN c.new_values END AS new_values,
+                CASE WHEN c.table_name = ANY($3::text[]) THEN c.old_values END AS old_values, c.changed_at
+         FROM (SELECT changelog.*, ${COMMIT_ORDER} AS commit_order
+               FROM datastore_changelog changelog, horizon
+               WHERE (${COMMIT_ORDER}, changelog.id) > ($1::text::xid8, $2::bigint)
+                 AND ${COMMIT_ORDER} < horizon.xmin
+                 AND NOT EXISTS (SELECT 1 FROM console_consumers WHERE client_name = $5 AND position_lost_at IS NOT NULL)
+               ORDER BY ${COMMIT_ORDER}, changelog.id
+               LIMIT $4) c
+         ORDER BY c.commit_order, c.id`,
+      },
       values,
     );
     if (result.rows.length > 0) return { rows: result.rows, heldBack: false };
-    const held = await this.connection.query<{ held: boolean; lost_at: Date | null; lost_reason: string | null }>(
+    const held = await reader.query<{ held: boolean; lost_at: Date | null; lost_reason: string | null }>(
       'feed.read',
       `SELECT EXISTS (SELECT 1 FROM datastore_changelog
          WHERE (${COMMIT_ORDER}, id) > ($1::text::xid8, $2::bigint)
@@ -287,7 +317,7 @@ export class PostgresChangeFeed implements ChangeFeed {
     this.setState('closed');
     this.wake?.();
     clearInterval(this.heartbeatTimer);
-    await this.listener?.stop();
+    await Promise.all([this.listener?.stop(), this.reader?.close()]);
     // Store what was acknowledged before closing (one last try if the database is away).
     if (this.ackWaiters.length > 0) {
       const position = this.ackedThrough;
