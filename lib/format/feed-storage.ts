@@ -45,7 +45,11 @@ export function feedStorageFacts(view: FeedStorageView): FeedStorageFact[] {
         text: view.holdBackSeconds === 0 ? 'nothing' : formatDuration(view.holdBackSeconds),
         hint: 'An open writing transaction anywhere on the server holds the feed\'s horizon back',
       },
-      { label: 'Rows held back', text: formatCount(view.heldBackRows) },
+      {
+        label: 'Rows above the horizon',
+        text: formatCount(view.heldBackRows),
+        hint: 'Feeds deliver up to 64 committed transactions ahead of the open one, then wait for it; retention keeps these rows until it ends',
+      },
     ];
   }
   if (!view.readable) return [];

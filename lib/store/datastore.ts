@@ -55,7 +55,7 @@ export interface ChangelogStorageStats {
   oldestAt: Date | null;
   /** Age of the oldest open writing transaction on the server: the feed's horizon waits for it (0: none). */
   holdBackSeconds: number;
-  /** Changelog rows written after that transaction began, waiting for it. */
+  /** Changelog rows written after that transaction began (feeds deliver 64 transactions of them ahead, then wait). */
   heldBackRows: number;
 }
 

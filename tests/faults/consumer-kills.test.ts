@@ -5,7 +5,7 @@
 // Full: 1,000,000 events, a kill every 50,000 delivered. Quick: 100,000, a kill every 10,000.
 import { describe, expect, it } from 'vitest';
 
-import { comparePositions, parsePosition, type ChangelogPosition } from '@/lib/store/providers/postgres/feed/feed-position';
+import { hasPassed, parsePosition, parseState, type FeedState } from '@/lib/store/providers/postgres/feed/feed-position';
 
 import { event } from '../contract/store-contract';
 import { runFeedConsumer } from '../support/feed-consumer';
@@ -47,7 +47,7 @@ describe('consumer process killed and restarted mid-stream', () => {
       let redeliveredAfterAck = 0;
       let outOfOrder = 0;
       let kills = 0;
-      let after: ChangelogPosition | undefined;
+      let after: FeedState | undefined;
       const started = Date.now();
       for (let run = 0; distinct < total; run += 1) {
         expect(run, 'runs needed to deliver everything').toBeLessThan(total / killEvery * 2 + 5);
@@ -63,7 +63,7 @@ describe('consumer process killed and restarted mid-stream', () => {
           }
           if (deliveredTimes[index] === 0) distinct += 1;
           deliveredTimes[index] = Math.min(255, deliveredTimes[index] + 1);
-          if (after && comparePositions(parsePosition(position), after) <= 0) redeliveredAfterAck += 1;
+          if (after && hasPassed(after, parsePosition(position))) redeliveredAfterAck += 1;
           if (index <= (lastOfNode.get(node) ?? -1)) outOfOrder += 1;
           lastOfNode.set(node, index);
         }, () => inRun >= killEvery || distinct >= total);
@@ -71,7 +71,7 @@ describe('consumer process killed and restarted mid-stream', () => {
         if (distinct < total) kills += 1;
         // What the killed process had stored: the next run must start after it.
         const stored = (await store.consumers().lag()).find((lag) => lag.consumer === 'killed-consumer')!.position!;
-        after = parsePosition(stored);
+        after = parseState(stored);
       }
       await writersDone;
       const seconds = (Date.now() - started) / 1000;

@@ -103,12 +103,31 @@ describe.each(testServers())('PostgreSQL change feed on $name', (server) => {
     expect(received.at(-1)?.document).toMatchObject({ eventId: maintenance.eventId, nodeName: node });
   });
 
-  it('delivers both events when a transaction that started first commits last', async () => {
+  it('delivers a transaction that commits while an older one is still open at once, and the older one when it commits, once each across a restart', async () => {
     await store.consumers().register('interleaving', { startAt: 'now' });
     const a = new pg.Client({ connectionString: url });
     const b = new pg.Client({ connectionString: url });
     await a.connect();
     await b.connect();
+    // Only A and B count: a feed started at 'now' starts at the server-wide visibility horizon,
+    // so while another suite's long transaction runs on the same server, events committed just
+    // before may come too.
+    const ours = (change: ChangeEvent) => {
+      const name = change.collection === 'healthEvents' ? change.document!.healthEvent.nodeName : undefined;
+      return name === 'node-a' || name === 'node-b' ? name : undefined;
+    };
+    const readUntil = async (wanted: number) => {
+      const feed = await store.changes('interleaving', { pollIntervalMs: 50 });
+      const received: string[] = [];
+      for await (const change of feed) {
+        const name = ours(change);
+        if (name) received.push(name);
+        await feed.ack(change.position);
+        if (received.length === wanted) break;
+      }
+      await feed.close();
+      return received;
+    };
     try {
       const insert = (client: pg.Client, node: string) =>
         client.query(
@@ -116,32 +135,54 @@ describe.each(testServers())('PostgreSQL change feed on $name', (server) => {
           [node],
         );
       await a.query('BEGIN');
-      await insert(a, 'node-a'); // A: lower changelog id, stays open
-      await insert(b, 'node-b'); // B: higher id, commits at once
+      await insert(a, 'node-a'); // A: lower transaction id and changelog id, stays open
+      await insert(b, 'node-b'); // B: higher ids, commits at once
 
-      const feed = await store.changes('interleaving', { pollIntervalMs: 50 });
-      const received: string[] = [];
-      const reading = (async () => {
-        for await (const change of feed) {
-          // Only A and B count: 'now' is the server-wide visibility horizon, so while another test's
-          // long transaction runs on the same server, events committed just before may come too.
-          const name = change.collection === 'healthEvents' ? change.document!.healthEvent.nodeName : undefined;
-          if (name === 'node-a' || name === 'node-b') received.push(name);
-          await feed.ack(change.position);
-          if (received.length === 2) break;
-        }
-      })();
-      // The reader has read while A is open: B is held back, not delivered out of order.
-      await new Promise((resolve) => setTimeout(resolve, 500));
-      expect(received).toEqual([]);
+      // B is delivered while A is still open (commit order), and acknowledged; the reader stops.
+      expect(await readUntil(1)).toEqual(['node-b']);
+      const stored = (await store.consumers().lag()).find((lag) => lag.consumer === 'interleaving')!;
+      expect(stored.position).toMatch(/^\d+\/\d+\+\d+\/\d+$/); // base before A, B noted above it
 
       await a.query('COMMIT');
-      await reading;
-      await feed.close();
-      expect(received).toEqual(['node-a', 'node-b']);
+      // A new reader from the stored position: A, and not B again.
+      const restarted = readUntil(1);
+      expect(await restarted).toEqual(['node-a']);
+      const caughtUp = (await store.consumers().lag()).find((lag) => lag.consumer === 'interleaving')!;
+      expect(caughtUp.documentsBehind).toBe(0);
     } finally {
       await a.end();
       await b.end();
+    }
+  });
+
+  it('waits for an open transaction once 64 later ones are delivered ahead of it, then delivers it first', async () => {
+    await store.consumers().register('ahead-limit', { startAt: 'now' });
+    const open = new pg.Client({ connectionString: url });
+    await open.connect();
+    const node = `ahead-${Date.now()}`;
+    try {
+      await open.query('BEGIN');
+      await open.query(`INSERT INTO health_events (node_name, document) VALUES ($1::text, jsonb_build_object('healthevent', jsonb_build_object('nodeName', $1::text, 'message', 'old')))`, [node]);
+      for (let i = 0; i < 70; i += 1) await store.healthEvents().insertMany([event(node, { message: `later-${i}` })]);
+      const feed = await store.changes('ahead-limit', { collections: ['healthEvents'], pollIntervalMs: 50 });
+      const received: string[] = [];
+      const reading = (async () => {
+        for await (const change of feed) {
+          if (change.collection !== 'healthEvents' || change.document?.healthEvent.nodeName !== node) continue;
+          received.push(change.document.healthEvent.message);
+          await feed.ack(change.position);
+          if (received.length === 71) break;
+        }
+      })();
+      await new Promise((resolve) => setTimeout(resolve, 800));
+      // 64 transactions ahead of the open one, then the feed waits for it.
+      expect(received).toEqual(Array.from({ length: 64 }, (_, i) => `later-${i}`));
+      await open.query('COMMIT');
+      await reading;
+      await feed.close();
+      expect(received.slice(64)).toEqual(['old', ...Array.from({ length: 6 }, (_, i) => `later-${64 + i}`)]);
+    } finally {
+      await open.end();
     }
   });
 

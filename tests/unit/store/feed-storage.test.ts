@@ -58,7 +58,7 @@ describe('feed storage as the pages show it', () => {
 
   it('labels the changelog and the oplog window each in their own terms', () => {
     expect(feedStorageFacts(toFeedStorageView(changelog)).map((fact) => [fact.label, fact.text ?? fact.at])).toEqual([
-      ['Rows (estimate)', (12_345).toLocaleString()], ['Oldest row', 1_000], ['Horizon held back by', 'nothing'], ['Rows held back', '0'],
+      ['Rows (estimate)', (12_345).toLocaleString()], ['Oldest row', 1_000], ['Horizon held back by', 'nothing'], ['Rows above the horizon', '0'],
     ]);
     expect(feedStorageFacts(toFeedStorageView(oplog)).map((fact) => [fact.label, fact.text ?? fact.at])).toEqual([
       ['Window', '1 h 30 min'], ['Oldest entry', 1_000_000], ['Newest entry', 6_400_000], ['Entries (estimate)', '900'], ['Size', '1.5 KB of 5.0 GB'],

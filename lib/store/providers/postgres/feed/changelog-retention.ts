@@ -17,7 +17,9 @@ export async function retainChangelog(
   const positions = new Map<string, ChangelogPosition>();
   for (const name of await registry.names()) {
     const stored = await registry.loadPosition(name).catch(() => undefined);
-    if (stored) positions.set(name, stored.position);
+    // The base alone: rows a consumer passed above it (ahead of an open transaction) stay until
+    // its base passes them too.
+    if (stored) positions.set(name, stored.state.base);
   }
   const cutoff = new Date(Date.now() - options.maxAgeMs);
   // Newest row older than the cutoff: everything up to it goes whatever the consumers say.

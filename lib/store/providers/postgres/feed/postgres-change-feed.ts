@@ -1,10 +1,12 @@
 // The PostgreSQL change feed: NVSentinel's changelog (filled by its triggers) read in commit
-// order below the visibility horizon, woken by LISTEN/NOTIFY, backed by a poll.
+// order, woken by LISTEN/NOTIFY, backed by a poll.
 //
-// Why the horizon (docs/decisions.md): changelog ids and changed_at are assigned before commit,
-// so paging by them passes over a row whose transaction commits late. Rows are delivered ordered
-// by (txid, id) and only while txid < xmin of the current snapshot: every transaction below the
-// horizon has ended, so nothing can appear behind the feed's position afterwards.
+// Why not by id (docs/decisions.md): changelog ids and changed_at are assigned before commit, so
+// paging by them passes over a row whose transaction commits late. The feed reads in (txid, id)
+// order from its state (feed-position.ts): below the visibility horizon (xmin of the read's
+// snapshot) every transaction has ended, so its base moves through those rows; a transaction
+// above the horizon that the read sees has committed, so it is delivered at once and noted,
+// instead of waiting for an older transaction still open (a slow writer, a GIN index flush).
 //
 // Pull-based: a batch is read only when the consumer has taken the previous one, so a slow
 // consumer holds at most one batch in memory (backpressure), and the position it has not acked
@@ -15,9 +17,9 @@ import { checkedFeedOptions, type ChangeFeed, type ChangeFeedOptions, type FeedS
 import { decodeRow } from '../health-event-codec';
 import { decodeMaintenanceDocument } from '../maintenance-event-codec';
 import { isConnectionFailure, type PostgresConnection } from '../postgres-connection';
-import { COMMIT_ORDER, comparePositions, encodePosition, parsePosition, type ChangelogPosition } from './feed-position';
+import { ABOVE_LIMIT, advance, COMMIT_ORDER, encodePosition, hasPassed, parsePosition, type FeedState as Passed } from './feed-position';
 import { NotificationListener } from './notification-listener';
-import { positionLostError, type PostgresConsumerRegistry } from './postgres-consumer-registry';
+import { aboveArrays, passedAbove, positionLostError, type PostgresConsumerRegistry } from './postgres-consumer-registry';
 
 const TABLES: Record<Collection, string> = { healthEvents: 'health_events', maintenanceEvents: 'maintenance_events' };
 const COLLECTIONS: Record<string, Collection> = { health_events: 'healthEvents', maintenance_events: 'maintenanceEvents' };
@@ -32,6 +34,8 @@ interface ChangelogRow {
   new_values: { id: string; created_at: string; document: unknown } | null;
   old_values: { id: string; created_at: string; document: unknown } | null;
   changed_at: Date;
+  /** The row's transaction is below the read's visibility horizon (every older one has ended). */
+  below: boolean;
 }
 
 export interface PostgresChangeFeedOptions extends ChangeFeedOptions {
@@ -62,10 +66,17 @@ function decodeChange(row: ChangelogRow): ChangeEvent {
 }
 
 export class PostgresChangeFeed implements ChangeFeed {
-  private position!: ChangelogPosition;
-  private ackedThrough!: ChangelogPosition;
-  /** Delivered, not yet acknowledged: position → when it was written (for the stored token). */
-  private readonly unacked = new Map<string, { position: ChangelogPosition; changedAt: Date }>();
+  /** What the reader has passed (read from here next). */
+  private passed!: Passed;
+  /** What the consumer has acknowledged (stored). */
+  private ackedState!: Passed;
+  private ackedSequence = 0;
+  private deliveredSequence = 0;
+  /**
+   * Delivered, not yet acknowledged, in delivery order: position → the state after it, when it
+   * was written (for the stored token) and its place in delivery order (acks are cumulative).
+   */
+  private readonly unacked = new Map<string, { state: Passed; changedAt: Date; sequence: number }>();
   private iterating = false;
   private stopped = false;
   private currentState: FeedState = 'starting';
@@ -76,7 +87,7 @@ export class PostgresChangeFeed implements ChangeFeed {
   private reader?: PostgresConnection;
   private heartbeatTimer?: NodeJS.Timeout;
   private ackedChangedAt?: Date;
-  private ackWaiters: { position: ChangelogPosition; resolve: () => void; reject: (error: unknown) => void }[] = [];
+  private ackWaiters: { sequence: number; resolve: () => void; reject: (error: unknown) => void }[] = [];
   private flushing = false;
   private readonly tables: string[];
   private readonly batchSize: number;
@@ -136,8 +147,8 @@ export class PostgresChangeFeed implements ChangeFeed {
 
   private async start(): Promise<void> {
     const stored = await this.registry.loadPosition(this.consumer);
-    this.position = stored.position;
-    this.ackedThrough = stored.position;
+    this.passed = stored.state;
+    this.ackedState = stored.state;
     // The LISTEN connection is the first to notice the server going away (and coming back).
     const onConnection = (connected: boolean) => {
       this.setState(connected ? 'live' : 'reconnecting');
@@ -172,10 +183,10 @@ export class PostgresChangeFeed implements ChangeFeed {
           continue;
         }
         if (rows.length === 0) {
-          // Rows committed above the horizon wait for an older open transaction to end, and its
-          // end may notify nobody (a position write, another database's transaction): look again
-          // every millisecond while the hold is young (most last a few: concurrent writers), then
-          // less often, up to every 50 ms under a long transaction. Otherwise wait for a
+          // Nothing new. Full (ABOVE_LIMIT transactions delivered ahead of an open older one):
+          // wait for that one to end, and its end may notify nobody (a position write, another
+          // database's transaction), so look again every millisecond while the hold is young,
+          // then less often, up to every 50 ms under a long transaction. Otherwise wait for a
           // notification or the poll.
           if (!heldBack) {
             heldSince = undefined;
@@ -190,15 +201,13 @@ export class PostgresChangeFeed implements ChangeFeed {
         heldSince = undefined;
         for (const row of rows) {
           if (this.stopped) return;
-          if (!this.tables.includes(row.table_name)) {
-            // A change to a table this feed does not follow: move past it, deliver nothing.
-            this.position = { txid: BigInt(row.txid), id: BigInt(row.id) };
-            continue;
-          }
-          const change = decodeChange(row);
           const position = { txid: BigInt(row.txid), id: BigInt(row.id) };
-          this.unacked.set(change.position, { position, changedAt: row.changed_at });
-          this.position = position;
+          this.passed = advance(this.passed, position, row.below);
+          // A change to a table this feed does not follow: passed, not delivered.
+          if (!this.tables.includes(row.table_name)) continue;
+          const change = decodeChange(row);
+          this.deliveredSequence += 1;
+          this.unacked.set(change.position, { state: this.passed, changedAt: row.changed_at, sequence: this.deliveredSequence });
           yield change;
         }
       }
@@ -208,20 +217,25 @@ export class PostgresChangeFeed implements ChangeFeed {
   }
 
   /**
-   * The next batch below the horizon. Retention marks a consumer lost before it removes the rows
-   * it had not read, so a read that sees the mark returns nothing and the feed ends with
-   * position-lost; one that does not see it still sees the rows. An open feed never reads on past
-   * the gap (its own position in memory may be ahead of the stored one retention judged by).
+   * The next batch after the feed's state: rows below the horizon, then committed transactions
+   * above it while fewer than ABOVE_LIMIT are noted (`heldBack` when the limit stops the batch).
+   * Retention marks a consumer lost before it removes the rows it had not read, so a read that
+   * sees the mark returns nothing and the feed ends with position-lost; one that does not see it
+   * still sees the rows. An open feed never reads on past the gap (its own state in memory may
+   * be ahead of the stored one retention judged by).
    */
   private async readBatch(): Promise<{ rows: ChangelogRow[]; heldBack: boolean }> {
-    const values = [this.position.txid.toString(), this.position.id.toString(), this.tables, this.batchSize, this.consumer];
-    // The inner query walks the commit-order index from the position and stops after a batch;
-    // the table filter stays outside it on purpose. Inside, the planner may combine the
+    const reader = this.reader!;
+    const { base } = this.passed;
+    // With ABOVE_LIMIT transactions noted, only rows below the horizon can be delivered: ask for
+    // nothing else (under a long transaction the rows above it would come back on every look).
+    const full = this.passed.above.length >= ABOVE_LIMIT;
+    // The inner query walks the commit-order index from the base and stops after a batch; the
+    // table filter stays outside it on purpose. Inside, the planner may combine the
     // (table_name, record_id) index with a bitmap AND and sort: every row of the table on every
     // read (seen on a freshly loaded table: 19 ms at 5,000 rows instead of 0.2 ms). Rows of
     // tables this feed does not follow come back without their values, only to move past them.
     // A named statement is planned once per connection, not on every wake-up.
-    const reader = this.reader!;
     const result = await reader.query<ChangelogRow>(
       'feed.read',
       {
@@ -229,50 +243,62 @@ export class PostgresChangeFeed implements ChangeFeed {
         text: `WITH horizon AS (SELECT pg_snapshot_xmin(pg_current_snapshot()) AS xmin)
          SELECT c.id::text AS id, c.commit_order::text AS txid, c.table_name, c.record_id, c.operation,
                 CASE WHEN c.table_name = ANY($3::text[]) THEN c.new_values END AS new_values,
-                CASE WHEN c.table_name = ANY($3::text[]) THEN c.old_values END AS old_values, c.changed_at
-         FROM (SELECT changelog.*, ${COMMIT_ORDER} AS commit_order
+                CASE WHEN c.table_name = ANY($3::text[]) THEN c.old_values END AS old_values, c.changed_at,
+                c.commit_order < c.xmin AS below
+         FROM (SELECT changelog.*, ${COMMIT_ORDER} AS commit_order, horizon.xmin
                FROM datastore_changelog changelog, horizon
                WHERE (${COMMIT_ORDER}, changelog.id) > ($1::text::xid8, $2::bigint)
-                 AND ${COMMIT_ORDER} < horizon.xmin
+                 AND NOT ${passedAbove('$6', '$7')}
+                 AND (NOT $8::boolean OR ${COMMIT_ORDER} < horizon.xmin)
                  AND NOT EXISTS (SELECT 1 FROM console_consumers WHERE client_name = $5 AND position_lost_at IS NOT NULL)
                ORDER BY ${COMMIT_ORDER}, changelog.id
                LIMIT $4) c
          ORDER BY c.commit_order, c.id`,
       },
-      values,
+      [base.txid.toString(), base.id.toString(), this.tables, this.batchSize, this.consumer, ...aboveArrays(this.passed), full],
     );
-    if (result.rows.length > 0) return { rows: result.rows, heldBack: false };
-    const held = await reader.query<{ held: boolean; lost_at: Date | null; lost_reason: string | null }>(
+    if (result.rows.length > 0) {
+      // Rows below the horizon come first (ascending txid). Above it, stop at the first
+      // transaction that would make the noted ones more than ABOVE_LIMIT; read again later.
+      const noted = new Set(this.passed.above.map((entry) => entry.txid.toString()));
+      for (let i = 0; i < result.rows.length; i += 1) {
+        const row = result.rows[i];
+        if (row.below || noted.has(row.txid)) continue;
+        if (noted.size >= ABOVE_LIMIT) return { rows: result.rows.slice(0, i), heldBack: true };
+        noted.add(row.txid);
+      }
+      return { rows: result.rows, heldBack: false };
+    }
+    const lost = await reader.query<{ lost_at: Date; lost_reason: string | null }>(
       'feed.read',
-      `SELECT EXISTS (SELECT 1 FROM datastore_changelog
-         WHERE (${COMMIT_ORDER}, id) > ($1::text::xid8, $2::bigint)
-           AND ${COMMIT_ORDER} >= pg_snapshot_xmin(pg_current_snapshot())) AS held,
-         lost.position_lost_at AS lost_at, lost.position_lost_reason AS lost_reason
-       FROM (SELECT 1) one LEFT JOIN console_consumers lost ON lost.client_name = $3`,
-      [...values.slice(0, 2), this.consumer],
+      `SELECT position_lost_at AS lost_at, position_lost_reason AS lost_reason FROM console_consumers
+       WHERE client_name = $1 AND position_lost_at IS NOT NULL`,
+      [this.consumer],
     );
-    const { held: heldBack, lost_at: lostAt, lost_reason: lostReason } = held.rows[0];
-    if (lostAt) throw positionLostError(this.consumer, lostAt, lostReason);
-    return { rows: [], heldBack };
+    if (lost.rows[0]) throw positionLostError(this.consumer, lost.rows[0].lost_at, lost.rows[0].lost_reason);
+    return { rows: [], heldBack: full };
   }
 
   async ack(position: FeedPosition): Promise<void> {
     const parsed = parsePosition(position);
-    if (!this.ackedThrough) {
+    if (!this.ackedState) {
       throw new StoreError('ack-unknown-position', `consumer "${this.consumer}" acknowledged position ${position} before its feed delivered anything`);
     }
-    if (comparePositions(parsed, this.ackedThrough) <= 0) return;
     const delivered = this.unacked.get(position);
     if (!delivered) {
+      if (hasPassed(this.ackedState, parsed)) return; // acknowledged already (acks are cumulative)
       throw new StoreError('ack-unknown-position', `consumer "${this.consumer}" acknowledged position ${position}, which this feed never delivered`);
     }
+    // Everything delivered up to this change is acknowledged with it.
     for (const [key, entry] of this.unacked) {
-      if (comparePositions(entry.position, parsed) <= 0) this.unacked.delete(key);
+      if (entry.sequence > delivered.sequence) break;
+      this.unacked.delete(key);
     }
-    this.ackedThrough = parsed;
+    this.ackedState = delivered.state;
+    this.ackedSequence = delivered.sequence;
     this.ackedChangedAt = delivered.changedAt;
     return new Promise<void>((resolve, reject) => {
-      this.ackWaiters.push({ position: parsed, resolve, reject });
+      this.ackWaiters.push({ sequence: delivered.sequence, resolve, reject });
       void this.flushAcks();
     });
   }
@@ -289,10 +315,11 @@ export class PostgresChangeFeed implements ChangeFeed {
     try {
       let failures = 0;
       while (this.ackWaiters.length > 0) {
-        const position = this.ackedThrough;
+        const state = this.ackedState;
+        const sequence = this.ackedSequence;
         const changedAt = this.ackedChangedAt!;
         try {
-          await this.registry.savePosition(this.consumer, position, changedAt);
+          await this.registry.savePosition(this.consumer, state, changedAt);
           failures = 0;
         } catch (error) {
           if (this.stopped) {
@@ -302,8 +329,8 @@ export class PostgresChangeFeed implements ChangeFeed {
           await new Promise((resolve) => setTimeout(resolve, Math.min(5_000, 100 * 2 ** failures++)));
           continue;
         }
-        const settled = this.ackWaiters.filter((waiter) => comparePositions(waiter.position, position) <= 0);
-        this.ackWaiters = this.ackWaiters.filter((waiter) => comparePositions(waiter.position, position) > 0);
+        const settled = this.ackWaiters.filter((waiter) => waiter.sequence <= sequence);
+        this.ackWaiters = this.ackWaiters.filter((waiter) => waiter.sequence > sequence);
         for (const waiter of settled) waiter.resolve();
       }
     } finally {
@@ -320,8 +347,7 @@ export class PostgresChangeFeed implements ChangeFeed {
     await Promise.all([this.listener?.stop(), this.reader?.close()]);
     // Store what was acknowledged before closing (one last try if the database is away).
     if (this.ackWaiters.length > 0) {
-      const position = this.ackedThrough;
-      await this.registry.savePosition(this.consumer, position, this.ackedChangedAt!).then(
+      await this.registry.savePosition(this.consumer, this.ackedState, this.ackedChangedAt!).then(
         () => this.ackWaiters.splice(0).forEach((waiter) => waiter.resolve()),
         (error) => this.ackWaiters.splice(0).forEach((waiter) => waiter.reject(error)),
       );

@@ -5,7 +5,7 @@ import type { StartPosition } from '../../../feed/change-feed';
 import { assertConsumerName } from '../../../feed/consumer-name';
 import type { ConsumerLagFigures } from '../../../feed/consumer-lag';
 import type { PostgresConnection } from '../postgres-connection';
-import { COMMIT_ORDER, encodePosition, START, tokenFor, type ChangelogPosition, type StoredToken } from './feed-position';
+import { COMMIT_ORDER, encodeState, START_STATE, stateFromToken, tokenFor, type FeedState, type StoredToken } from './feed-position';
 
 /** Counting documents behind stops here; beyond it the figure is reported as "at least". */
 export const DOCUMENTS_BEHIND_CAP = 1_000_000;
@@ -16,8 +16,22 @@ export function positionLostError(name: string, at: Date, reason: string | null)
 }
 
 export interface StoredPosition {
-  position: ChangelogPosition;
+  state: FeedState;
   changedAt: Date | null;
+}
+
+/**
+ * SQL that is true for a changelog row passed by a state's `above` list, given as two arrays
+ * (txids as text, last ids) at placeholders $txids and $ids.
+ */
+export function passedAbove(txids: string, ids: string, row = 'changelog'): string {
+  return `EXISTS (SELECT 1 FROM unnest(${txids}::text[]::xid8[], ${ids}::bigint[]) AS above(txid, id)
+          WHERE above.txid = COALESCE(${row}.txid, '0'::xid8) AND ${row}.id <= above.id)`;
+}
+
+/** The two arrays passedAbove() takes. */
+export function aboveArrays(state: FeedState): [string[], string[]] {
+  return [state.above.map((entry) => entry.txid.toString()), state.above.map((entry) => entry.id.toString())];
 }
 
 export class PostgresConsumerRegistry {
@@ -32,7 +46,7 @@ export class PostgresConsumerRegistry {
        ORDER BY ${COMMIT_ORDER} DESC, c.id DESC LIMIT 1`,
     );
     const row = result.rows[0];
-    return row ? { position: { txid: BigInt(row.txid), id: BigInt(row.id) }, changedAt: row.changed_at } : { position: START, changedAt: null };
+    return row ? { state: { base: { txid: BigInt(row.txid), id: BigInt(row.id) }, above: [] }, changedAt: row.changed_at } : { state: START_STATE, changedAt: null };
   }
 
   /** Makes a consumer known, starting at the beginning of the changelog or at its head. Idempotent. */
@@ -42,11 +56,11 @@ export class PostgresConsumerRegistry {
     await this.connection.query('consumers.register', `INSERT INTO console_consumers (client_name) VALUES ($1) ON CONFLICT DO NOTHING`, [name]);
     const existing = await this.connection.query('consumers.register', `SELECT 1 FROM resume_tokens WHERE client_name = $1`, [name]);
     if (existing.rowCount) return;
-    const start = startAt === 'now' ? await this.headPosition() : { position: START, changedAt: new Date(0) };
+    const start = startAt === 'now' ? await this.headPosition() : { state: START_STATE, changedAt: new Date(0) };
     await this.connection.query(
       'consumers.register',
       `INSERT INTO resume_tokens (client_name, resume_token, last_updated) VALUES ($1, $2, NOW()) ON CONFLICT DO NOTHING`,
-      [name, JSON.stringify(tokenFor(start.position, start.changedAt ?? new Date(0)))],
+      [name, JSON.stringify(tokenFor(start.state, start.changedAt ?? new Date(0)))],
     );
   }
 
@@ -71,24 +85,25 @@ export class PostgresConsumerRegistry {
     const token = row.resume_token ?? {};
     const changedAt = token.timestamp ? new Date(token.timestamp) : null;
     if (token.txid !== undefined && token.eventID !== undefined) {
-      return { position: { txid: BigInt(token.txid), id: BigInt(token.eventID) }, changedAt };
+      return { state: stateFromToken({ ...token, txid: token.txid, eventID: token.eventID }), changedAt };
     }
-    if (token.eventID === undefined) return { position: START, changedAt: null };
+    if (token.eventID === undefined) return { state: START_STATE, changedAt: null };
     const legacy = await this.connection.query<{ txid: string | null }>(
       'consumers.loadPosition',
       `SELECT min(${COMMIT_ORDER})::text AS txid FROM datastore_changelog WHERE id > $1`,
       [token.eventID],
     );
     const txid = legacy.rows[0]?.txid;
-    return { position: txid === null || txid === undefined ? { txid: 0n, id: BigInt(token.eventID) } : { txid: BigInt(txid), id: 0n }, changedAt };
+    const base = txid === null || txid === undefined ? { txid: 0n, id: BigInt(token.eventID) } : { txid: BigInt(txid), id: 0n };
+    return { state: { base, above: [] }, changedAt };
   }
 
-  async savePosition(name: string, position: ChangelogPosition, changedAt: Date): Promise<void> {
+  async savePosition(name: string, state: FeedState, changedAt: Date): Promise<void> {
     await this.connection.query(
       'consumers.savePosition',
       `INSERT INTO resume_tokens (client_name, resume_token, last_updated) VALUES ($1, $2, NOW())
        ON CONFLICT (client_name) DO UPDATE SET resume_token = EXCLUDED.resume_token, last_updated = NOW()`,
-      [name, JSON.stringify(tokenFor(position, changedAt))],
+      [name, JSON.stringify(tokenFor(state, changedAt))],
     );
   }
 
@@ -115,8 +130,8 @@ export class PostgresConsumerRegistry {
   /** An explicit restart after a lost position: from the oldest row still kept, or from now. */
   async restart(name: string, startAt: StartPosition): Promise<void> {
     assertConsumerName(name);
-    const start = startAt === 'now' ? await this.headPosition() : { position: START, changedAt: new Date(0) };
-    await this.savePosition(name, start.position, start.changedAt ?? new Date(0));
+    const start = startAt === 'now' ? await this.headPosition() : { state: START_STATE, changedAt: new Date(0) };
+    await this.savePosition(name, start.state, start.changedAt ?? new Date(0));
     await this.connection.query(
       'consumers.restart',
       `UPDATE console_consumers SET position_lost_at = NULL, position_lost_reason = NULL WHERE client_name = $1`,
@@ -159,9 +174,10 @@ export class PostgresConsumerRegistry {
       if (stored) {
         const behind = await this.connection.query<{ n: string; first_at: Date | null }>(
           'consumers.lag',
-          `SELECT count(*) AS n, min(changed_at) AS first_at FROM (SELECT changed_at FROM datastore_changelog
-             WHERE (${COMMIT_ORDER}, id) > ($1::text::xid8, $2::bigint) LIMIT ${DOCUMENTS_BEHIND_CAP}) behind`,
-          [stored.position.txid.toString(), stored.position.id.toString()],
+          `SELECT count(*) AS n, min(changed_at) AS first_at FROM (SELECT changed_at FROM datastore_changelog changelog
+             WHERE (${COMMIT_ORDER}, id) > ($1::text::xid8, $2::bigint) AND NOT ${passedAbove('$3', '$4')}
+             LIMIT ${DOCUMENTS_BEHIND_CAP}) behind`,
+          [stored.state.base.txid.toString(), stored.state.base.id.toString(), ...aboveArrays(stored.state)],
         );
         documentsBehind = Number(behind.rows[0].n);
         firstUnreadAt = behind.rows[0].first_at;
@@ -176,7 +192,7 @@ export class PostgresConsumerRegistry {
           : Math.max(0, (headTime.getTime() - firstUnreadAt.getTime()) / 1000);
       figures.push({
         consumer: row.name,
-        position: stored ? encodePosition(stored.position) : null,
+        position: stored ? encodeState(stored.state) : null,
         positionTime,
         headTime,
         lagSeconds,
