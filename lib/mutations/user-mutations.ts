@@ -36,9 +36,31 @@ async function findUser(id: string): Promise<UserRow | undefined> {
   return rows[0];
 }
 
-const noSuchUser = (id: string): MutationOutcome => ({ ok: false, outcome: 'invalid', status: 404, error: `no user with id ${id}` });
 const userState = (user: UserRow) => ({ username: user.username, role: user.role, disabled: Boolean(user.banned) });
-const named = (user: UserRow) => `user/${user.username ?? user.id}`;
+type UserState = ReturnType<typeof userState>;
+
+interface UserChange {
+  user: UserRow;
+  before: UserState;
+  /** The change is refused (409), naming the user and its state. */
+  refuse(error: string): MutationOutcome;
+  /** The change is made. */
+  done(message: string, after: UserState): MutationOutcome;
+}
+
+/** Runs `work` on the user `id` names, or answers 404 when there is none. */
+async function changeUser(id: string, work: (change: UserChange) => Promise<MutationOutcome>): Promise<MutationOutcome> {
+  const user = await findUser(id);
+  if (!user) return { ok: false, outcome: 'invalid', status: 404, error: `no user with id ${id}` };
+  const before = userState(user);
+  const target = `user/${user.username ?? user.id}`;
+  return work({
+    user,
+    before,
+    refuse: (error) => ({ target, ok: false, outcome: 'invalid', status: 409, error, before }),
+    done: (message, after) => ({ target, ok: true, message, before, after }),
+  });
+}
 
 /** Another enabled admin remains after `id` stops being one (nobody can lock everyone out). */
 async function anotherAdmin(id: string): Promise<boolean> {
@@ -71,15 +93,12 @@ export const setUserRoleMutation: Mutation<z.infer<typeof roleInput>> = {
   parse: parser(roleInput, '{ userId, role }'),
   rawTarget: (input) => rawField(input, 'userId'),
   target: (value) => `user/${value.userId}`,
-  run: async (value) => {
-    const user = await findUser(value.userId);
-    if (!user) return noSuchUser(value.userId);
-    const before = userState(user);
-    if (user.role === value.role) return { target: named(user), ok: false, outcome: 'invalid', status: 409, error: `${user.username} is already ${value.role}`, before };
-    if (user.role === 'admin' && !(await anotherAdmin(user.id))) return { target: named(user), ok: false, outcome: 'invalid', status: 409, error: `${user.username} is the last admin; make someone else admin first`, before };
+  run: (value) => changeUser(value.userId, async ({ user, before, refuse, done }) => {
+    if (user.role === value.role) return refuse(`${user.username} is already ${value.role}`);
+    if (user.role === 'admin' && !(await anotherAdmin(user.id))) return refuse(`${user.username} is the last admin; make someone else admin first`);
     await getConsolePool().query(`UPDATE console_user SET role = $2, "updatedAt" = now() WHERE id = $1`, [user.id, value.role]);
-    return { target: named(user), ok: true, message: `${user.username} is now ${value.role}.`, before, after: { ...before, role: value.role } };
-  },
+    return done(`${user.username} is now ${value.role}.`, { ...before, role: value.role });
+  }),
 };
 
 const disableInput = z.object({ userId, reason });
@@ -91,18 +110,15 @@ export const disableUserMutation: Mutation<z.infer<typeof disableInput>> = {
   rawTarget: (input) => rawField(input, 'userId'),
   target: (value) => `user/${value.userId}`,
   reason: (value) => value.reason,
-  run: async (value, actor) => {
-    const user = await findUser(value.userId);
-    if (!user) return noSuchUser(value.userId);
-    const before = userState(user);
-    if (user.id === actor.id) return { target: named(user), ok: false, outcome: 'invalid', status: 409, error: 'you cannot disable your own account', before };
-    if (user.banned) return { target: named(user), ok: false, outcome: 'invalid', status: 409, error: `${user.username} is already disabled`, before };
-    if (user.role === 'admin' && !(await anotherAdmin(user.id))) return { target: named(user), ok: false, outcome: 'invalid', status: 409, error: `${user.username} is the last admin`, before };
+  run: (value, actor) => changeUser(value.userId, async ({ user, before, refuse, done }) => {
+    if (user.id === actor.id) return refuse('you cannot disable your own account');
+    if (user.banned) return refuse(`${user.username} is already disabled`);
+    if (user.role === 'admin' && !(await anotherAdmin(user.id))) return refuse(`${user.username} is the last admin`);
     const pool = getConsolePool();
     await pool.query(`UPDATE console_user SET banned = true, "banReason" = $2, "updatedAt" = now() WHERE id = $1`, [user.id, value.reason]);
     const ended = await pool.query(`DELETE FROM console_session WHERE "userId" = $1`, [user.id]);
-    return { target: named(user), ok: true, message: `${user.username} is disabled; ${ended.rowCount ?? 0} session(s) ended.`, before, after: { ...before, disabled: true } };
-  },
+    return done(`${user.username} is disabled; ${ended.rowCount ?? 0} session(s) ended.`, { ...before, disabled: true });
+  }),
 };
 
 const enableInput = z.object({ userId });
@@ -113,14 +129,11 @@ export const enableUserMutation: Mutation<z.infer<typeof enableInput>> = {
   parse: parser(enableInput, '{ userId }'),
   rawTarget: (input) => rawField(input, 'userId'),
   target: (value) => `user/${value.userId}`,
-  run: async (value) => {
-    const user = await findUser(value.userId);
-    if (!user) return noSuchUser(value.userId);
-    const before = userState(user);
-    if (!user.banned) return { target: named(user), ok: false, outcome: 'invalid', status: 409, error: `${user.username} is not disabled`, before };
+  run: (value) => changeUser(value.userId, async ({ user, before, refuse, done }) => {
+    if (!user.banned) return refuse(`${user.username} is not disabled`);
     await getConsolePool().query(`UPDATE console_user SET banned = false, "banReason" = NULL, "banExpires" = NULL, "updatedAt" = now() WHERE id = $1`, [user.id]);
-    return { target: named(user), ok: true, message: `${user.username} can sign in again.`, before, after: { ...before, disabled: false } };
-  },
+    return done(`${user.username} can sign in again.`, { ...before, disabled: false });
+  }),
 };
 
 const passwordInput = z.object({ userId, password });
@@ -131,15 +144,13 @@ export const setUserPasswordMutation: Mutation<z.infer<typeof passwordInput>> = 
   parse: parser(passwordInput, '{ userId, password }'),
   rawTarget: (input) => rawField(input, 'userId'),
   target: (value) => `user/${value.userId}`,
-  run: async (value) => {
-    const user = await findUser(value.userId);
-    if (!user) return noSuchUser(value.userId);
+  run: (value) => changeUser(value.userId, async ({ user, before, refuse, done }) => {
     const hash = await (await (await getAuth()).$context).password.hash(value.password);
     const pool = getConsolePool();
     const updated = await pool.query(`UPDATE console_account SET password = $2, "updatedAt" = now() WHERE "userId" = $1 AND "providerId" = 'credential'`, [user.id, hash]);
-    if (updated.rowCount === 0) return { target: named(user), ok: false, outcome: 'invalid', status: 409, error: `${user.username} signs in through single sign-on and has no password here`, before: userState(user) };
+    if (updated.rowCount === 0) return refuse(`${user.username} signs in through single sign-on and has no password here`);
     await pool.query(`DELETE FROM console_session WHERE "userId" = $1`, [user.id]);
     // The password itself is never recorded.
-    return { target: named(user), ok: true, message: `New password set for ${user.username}; their sessions ended.`, before: userState(user), after: userState(user) };
-  },
+    return done(`New password set for ${user.username}; their sessions ended.`, before);
+  }),
 };
