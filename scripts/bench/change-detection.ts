@@ -67,17 +67,28 @@ async function measureFeed(url: string, rate: number, seconds: number) {
     const arrival = arrivedAt.get(key);
     if (commit !== undefined && arrival !== undefined) latencies.push(Math.max(0, arrival - commit));
   };
+  let warmedUp!: () => void;
+  const warm = new Promise<void>((resolve) => {
+    warmedUp = resolve;
+  });
   const reading = (async () => {
     for await (const change of feed) {
       if (change.collection === 'healthEvents' && change.document) {
         const key = change.document.healthEvent.message;
-        arrivedAt.set(key, performance.now());
-        settle(key);
+        if (key === 'warm-up') warmedUp();
+        else {
+          arrivedAt.set(key, performance.now());
+          settle(key);
+        }
       }
       feed.ack(change.position).catch(() => {});
       if (arrivedAt.size >= total) break;
     }
   })();
+  // The clock starts once the feed is reading and listening (as the NOTIFY baseline's LISTEN is
+  // in place before it sends): one change delivered end to end first.
+  await store.healthEvents().insertMany([{ nodeName: 'bench-node-warm-up', agent: 'gpu-health-monitor', checkName: 'GpuThermalWatch', message: 'warm-up' }]);
+  await warm;
   const achievedRate = await paced(rate, seconds, async (i) => {
     const key = `b${i}`;
     await store.healthEvents().insertMany([{ nodeName: `bench-node-${i % 100}`, agent: 'gpu-health-monitor', checkName: 'GpuThermalWatch', message: key }]);
