@@ -155,6 +155,23 @@ describe.each(testServers())('PostgreSQL change feed on $name', (server) => {
     }
   });
 
+  it('a second close() waits for the first, so the consumer can be opened again right after either', async () => {
+    await store.consumers().register('close-twice', { startAt: 'now' });
+    const feed = await store.changes('close-twice', { pollIntervalMs: 50 });
+    const reading = (async () => {
+      for await (const change of feed) await feed.ack(change.position);
+    })();
+    await store.healthEvents().insertMany([event(`close-twice-${Date.now()}`)]);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const first = feed.close();
+    await feed.close();
+    // Opening it again would be refused ("already open") if the first close were still running.
+    const again = await store.changes('close-twice');
+    await again.close();
+    await first;
+    await reading;
+  });
+
   it('waits for an open transaction once 64 later ones are delivered ahead of it, then delivers it first', async () => {
     await store.consumers().register('ahead-limit', { startAt: 'now' });
     const open = new pg.Client({ connectionString: url });

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 
 import { ValidationError } from '@/lib/store';
 import {
-  ABOVE_LIMIT, advance, encodeState, hasPassed, parsePosition, parseState, stateFromToken, tokenFor, type FeedState,
+  ABOVE_LIMIT, advance, encodeState, hasPassed, parsePosition, parseState, passHorizon, stateFromToken, tokenFor, type FeedState,
 } from '@/lib/store/providers/postgres/feed/feed-position';
 
 const at = (txid: number, id: number) => ({ txid: BigInt(txid), id: BigInt(id) });
@@ -34,6 +34,14 @@ describe('PostgreSQL feed state', () => {
     expect(encodeState(state)).toBe('105/63+107/62');
     state = advance(state, at(110, 70), true);
     expect(state).toEqual({ base: at(110, 70), above: [] });
+  });
+
+  it('passes the horizon once a read handed over everything below it: the base moves there and the noted transactions below it go', () => {
+    const state: FeedState = { base: at(100, 50), above: [at(105, 61), at(107, 62), at(120, 70)] };
+    expect(passHorizon(state, 110n)).toEqual({ base: at(110, 0), above: [at(120, 70)] });
+    expect(hasPassed(passHorizon(state, 110n), at(109, 999))).toBe(true);
+    expect(hasPassed(passHorizon(state, 110n), at(110, 1))).toBe(false); // the open transaction's rows are still to come
+    expect(passHorizon(state, 100n)).toBe(state); // not past the base: unchanged
   });
 
   it('round-trips through the stored token, which keeps NVSentinel\'s fields', () => {

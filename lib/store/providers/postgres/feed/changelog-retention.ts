@@ -4,8 +4,8 @@
 import type { ChangelogRetentionResult } from '../../../datastore';
 import { StoreError } from '../../../errors/store-error';
 import type { PostgresConnection } from '../postgres-connection';
-import { COMMIT_ORDER, comparePositions, type ChangelogPosition } from './feed-position';
-import type { PostgresConsumerRegistry } from './postgres-consumer-registry';
+import { COMMIT_ORDER, comparePositions, type FeedState } from './feed-position';
+import { aboveArrays, passedAbove, type PostgresConsumerRegistry } from './postgres-consumer-registry';
 
 
 export async function retainChangelog(
@@ -14,13 +14,19 @@ export async function retainChangelog(
   options: { maxAgeMs: number },
 ): Promise<ChangelogRetentionResult> {
   if (!Number.isFinite(options.maxAgeMs) || options.maxAgeMs < 0) throw new StoreError('invalid', 'maxAgeMs: must be a duration in milliseconds, 0 or more');
-  const positions = new Map<string, ChangelogPosition>();
+  const states = new Map<string, FeedState>();
   for (const name of await registry.names()) {
-    const stored = await registry.loadPosition(name).catch(() => undefined);
-    // The base alone: rows a consumer passed above it (ahead of an open transaction) stay until
-    // its base passes them too.
-    if (stored) positions.set(name, stored.state.base);
+    // A consumer already lost, or known only by its health row, has no position to keep. Any other
+    // failure to read a position stops retention: it must not remove rows someone has not read.
+    const stored = await registry.loadPosition(name).catch((error: unknown) => {
+      if (error instanceof StoreError && ['position-lost', 'unknown-consumer'].includes(error.code)) return undefined;
+      throw error;
+    });
+    if (stored) states.set(name, stored.state);
   }
+  // Rows are removed up to the slowest base: rows a consumer passed above it (ahead of an open
+  // transaction) stay until its base passes them too.
+  const positions = new Map([...states].map(([name, state]) => [name, state.base]));
   const cutoff = new Date(Date.now() - options.maxAgeMs);
   // Newest row older than the cutoff: everything up to it goes whatever the consumers say.
   const aged = await connection.query<{ txid: string; id: string }>(
@@ -35,7 +41,18 @@ export async function retainChangelog(
   let through = slowest;
   const lostConsumers: string[] = [];
   if (agedThrough && (!through || comparePositions(agedThrough, through) > 0)) {
-    for (const [name, position] of positions) if (comparePositions(position, agedThrough) < 0) lostConsumers.push(name);
+    // Lost: a row up to agedThrough that the consumer has not passed (its noted transactions count).
+    for (const [name, state] of states) {
+      if (comparePositions(state.base, agedThrough) >= 0) continue;
+      const unread = await connection.query(
+        'retention.aged',
+        `SELECT 1 FROM datastore_changelog changelog
+         WHERE (${COMMIT_ORDER}, id) > ($1::text::xid8, $2::bigint) AND (${COMMIT_ORDER}, id) <= ($3::text::xid8, $4::bigint)
+           AND NOT ${passedAbove('$5', '$6')} LIMIT 1`,
+        [state.base.txid.toString(), state.base.id.toString(), agedThrough.txid.toString(), agedThrough.id.toString(), ...aboveArrays(state)],
+      );
+      if (unread.rowCount) lostConsumers.push(name);
+    }
     through = agedThrough;
   }
   if (!through) return { removedRows: 0, lostConsumers: [] };

@@ -1,7 +1,7 @@
 // PostgreSQL feed positions.
 //
-// A change's position is its changelog row's place in commit order: the writing transaction's id
-// and the row id, serialised "<txid>/<id>".
+// A change's position is its changelog row's place in (txid, id) order: the writing transaction's
+// id and the row id, serialised "<txid>/<id>".
 //
 // A consumer's stored position (FeedState) says which rows it has passed: every row at or before
 // `base` in (txid, id) order, plus, for transactions after the base that committed while an older
@@ -88,6 +88,18 @@ export function hasPassed(state: FeedState, position: ChangelogPosition): boolea
   if (comparePositions(position, state.base) <= 0) return true;
   const entry = state.above.find((above) => above.txid === position.txid);
   return entry !== undefined && position.id <= entry.id;
+}
+
+/**
+ * The state once a read whose snapshot had `horizon` as xmin has handed over every row below it
+ * that the state had not passed: every transaction below the horizon is passed, so the base moves
+ * to (horizon, 0) (no row has id 0) and the noted transactions below it go. Without this, noted
+ * transactions would outlive the open one they went ahead of when no later row moves the base,
+ * keep the feed "full" and hold a consumer that read everything behind for retention.
+ */
+export function passHorizon(state: FeedState, horizon: bigint): FeedState {
+  if (horizon <= state.base.txid) return state;
+  return { base: { txid: horizon, id: 0n }, above: state.above.filter((entry) => entry.txid > horizon) };
 }
 
 /**

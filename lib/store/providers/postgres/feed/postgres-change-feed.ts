@@ -17,7 +17,7 @@ import { checkedFeedOptions, type ChangeFeed, type ChangeFeedOptions, type FeedS
 import { decodeRow } from '../health-event-codec';
 import { decodeMaintenanceDocument } from '../maintenance-event-codec';
 import { isConnectionFailure, type PostgresConnection } from '../postgres-connection';
-import { ABOVE_LIMIT, advance, COMMIT_ORDER, encodePosition, hasPassed, parsePosition, type FeedState as Passed } from './feed-position';
+import { ABOVE_LIMIT, advance, COMMIT_ORDER, encodePosition, hasPassed, parsePosition, passHorizon, type FeedState as Passed } from './feed-position';
 import { NotificationListener } from './notification-listener';
 import { aboveArrays, passedAbove, positionLostError, type PostgresConsumerRegistry } from './postgres-consumer-registry';
 
@@ -36,6 +36,14 @@ interface ChangelogRow {
   changed_at: Date;
   /** The row's transaction is below the read's visibility horizon (every older one has ended). */
   below: boolean;
+}
+
+interface Batch {
+  rows: ChangelogRow[];
+  /** The limit of noted transactions stopped the batch: wait for the horizon. */
+  heldBack: boolean;
+  /** The read's horizon when the batch holds every row below it not yet passed. */
+  horizonPassed?: bigint;
 }
 
 export interface PostgresChangeFeedOptions extends ChangeFeedOptions {
@@ -88,7 +96,8 @@ export class PostgresChangeFeed implements ChangeFeed {
   private heartbeatTimer?: NodeJS.Timeout;
   private ackedChangedAt?: Date;
   private ackWaiters: { sequence: number; resolve: () => void; reject: (error: unknown) => void }[] = [];
-  private flushing = false;
+  private flushing?: Promise<void>;
+  private closing?: Promise<void>;
   private readonly tables: string[];
   private readonly batchSize: number;
   private readonly pollIntervalMs: number;
@@ -168,10 +177,9 @@ export class PostgresChangeFeed implements ChangeFeed {
     let heldSince: number | undefined;
     try {
       while (!this.stopped) {
-        let rows: ChangelogRow[];
-        let heldBack = false;
+        let batch: Batch;
         try {
-          ({ rows, heldBack } = await this.readBatch());
+          batch = await this.readBatch();
           if (failures > 0 || this.currentState === 'starting') this.setState('live');
           failures = 0;
         } catch (error) {
@@ -182,7 +190,14 @@ export class PostgresChangeFeed implements ChangeFeed {
           await this.sleep(Math.min(5_000, 100 * 2 ** failures++));
           continue;
         }
+        const { rows, heldBack, horizonPassed } = batch;
         if (rows.length === 0) {
+          if (horizonPassed !== undefined) {
+            const wasFull = this.passed.above.length >= ABOVE_LIMIT;
+            this.passed = passHorizon(this.passed, horizonPassed);
+            // That read asked only below the horizon; now it may ask above it: at once.
+            if (wasFull && this.passed.above.length < ABOVE_LIMIT) continue;
+          }
           // Nothing new. Full (ABOVE_LIMIT transactions delivered ahead of an open older one):
           // wait for that one to end, and its end may notify nobody (a position write, another
           // database's transaction), so look again every millisecond while the hold is young,
@@ -199,10 +214,13 @@ export class PostgresChangeFeed implements ChangeFeed {
           continue;
         }
         heldSince = undefined;
-        for (const row of rows) {
+        for (const [index, row] of rows.entries()) {
           if (this.stopped) return;
           const position = { txid: BigInt(row.txid), id: BigInt(row.id) };
           this.passed = advance(this.passed, position, row.below);
+          // Once the rows below the horizon are handed over, the state passes the horizon; the
+          // change that carries it stores it when acknowledged.
+          if (horizonPassed !== undefined && (!row.below || index === rows.length - 1)) this.passed = passHorizon(this.passed, horizonPassed);
           // A change to a table this feed does not follow: passed, not delivered.
           if (!this.tables.includes(row.table_name)) continue;
           const change = decodeChange(row);
@@ -224,50 +242,62 @@ export class PostgresChangeFeed implements ChangeFeed {
    * still sees the rows. An open feed never reads on past the gap (its own state in memory may
    * be ahead of the stored one retention judged by).
    */
-  private async readBatch(): Promise<{ rows: ChangelogRow[]; heldBack: boolean }> {
+  private async readBatch(): Promise<Batch> {
     const reader = this.reader!;
     const { base } = this.passed;
     // With ABOVE_LIMIT transactions noted, only rows below the horizon can be delivered: ask for
     // nothing else (under a long transaction the rows above it would come back on every look).
+    // Two statements, not a flag: as a parameter the bound would be a filter in a generic plan.
     const full = this.passed.above.length >= ABOVE_LIMIT;
     // The inner query walks the commit-order index from the base and stops after a batch; the
     // table filter stays outside it on purpose. Inside, the planner may combine the
     // (table_name, record_id) index with a bitmap AND and sort: every row of the table on every
     // read (seen on a freshly loaded table: 19 ms at 5,000 rows instead of 0.2 ms). Rows of
     // tables this feed does not follow come back without their values, only to move past them.
-    // A named statement is planned once per connection, not on every wake-up.
-    const result = await reader.query<ChangelogRow>(
+    // A named statement is planned once per connection, not on every wake-up. (A transaction
+    // cut by the batch limit is walked again from the base by the next read, its passed rows
+    // filtered: quadratic in the rare transaction of many batches committed above the horizon.)
+    const result = await reader.query<ChangelogRow & { xmin: string }>(
       'feed.read',
       {
-        name: 'feed.read',
+        name: full ? 'feed.read.below-horizon' : 'feed.read',
         text: `WITH horizon AS (SELECT pg_snapshot_xmin(pg_current_snapshot()) AS xmin)
          SELECT c.id::text AS id, c.commit_order::text AS txid, c.table_name, c.record_id, c.operation,
                 CASE WHEN c.table_name = ANY($3::text[]) THEN c.new_values END AS new_values,
                 CASE WHEN c.table_name = ANY($3::text[]) THEN c.old_values END AS old_values, c.changed_at,
-                c.commit_order < c.xmin AS below
-         FROM (SELECT changelog.*, ${COMMIT_ORDER} AS commit_order, horizon.xmin
-               FROM datastore_changelog changelog, horizon
+                c.commit_order < horizon.xmin AS below, horizon.xmin::text AS xmin
+         FROM horizon LEFT JOIN LATERAL (
+               SELECT changelog.*, ${COMMIT_ORDER} AS commit_order
+               FROM datastore_changelog changelog
                WHERE (${COMMIT_ORDER}, changelog.id) > ($1::text::xid8, $2::bigint)
                  AND NOT ${passedAbove('$6', '$7')}
-                 AND (NOT $8::boolean OR ${COMMIT_ORDER} < horizon.xmin)
+                 ${full ? `AND ${COMMIT_ORDER} < horizon.xmin` : ''}
                  AND NOT EXISTS (SELECT 1 FROM console_consumers WHERE client_name = $5 AND position_lost_at IS NOT NULL)
                ORDER BY ${COMMIT_ORDER}, changelog.id
-               LIMIT $4) c
+               LIMIT $4) c ON true
          ORDER BY c.commit_order, c.id`,
       },
-      [base.txid.toString(), base.id.toString(), this.tables, this.batchSize, this.consumer, ...aboveArrays(this.passed), full],
+      [base.txid.toString(), base.id.toString(), this.tables, this.batchSize, this.consumer, ...aboveArrays(this.passed)],
     );
-    if (result.rows.length > 0) {
-      // Rows below the horizon come first (ascending txid). Above it, stop at the first
-      // transaction that would make the noted ones more than ABOVE_LIMIT; read again later.
+    // The lateral join keeps one row (its columns null) when there is nothing to read, so the
+    // read's horizon always comes back, taken in the same snapshot as the rows.
+    const horizon = result.rows[0]?.xmin;
+    const rows = result.rows.filter((row) => row.id !== null);
+    if (rows.length > 0) {
+      // Rows below the horizon come first (ascending txid). Every one not yet passed is here
+      // unless the batch limit cut them: then the state cannot pass the horizon yet.
+      const complete = rows.length < this.batchSize || !rows[rows.length - 1].below;
+      const horizonPassed = complete && horizon ? BigInt(horizon) : undefined;
+      // Above it, stop at the first transaction that would make the noted ones more than
+      // ABOVE_LIMIT; read again later.
       const noted = new Set(this.passed.above.map((entry) => entry.txid.toString()));
-      for (let i = 0; i < result.rows.length; i += 1) {
-        const row = result.rows[i];
+      for (let i = 0; i < rows.length; i += 1) {
+        const row = rows[i];
         if (row.below || noted.has(row.txid)) continue;
-        if (noted.size >= ABOVE_LIMIT) return { rows: result.rows.slice(0, i), heldBack: true };
+        if (noted.size >= ABOVE_LIMIT) return { rows: rows.slice(0, i), heldBack: true, horizonPassed };
         noted.add(row.txid);
       }
-      return { rows: result.rows, heldBack: false };
+      return { rows, heldBack: false, horizonPassed };
     }
     const lost = await reader.query<{ lost_at: Date; lost_reason: string | null }>(
       'feed.read',
@@ -276,7 +306,10 @@ export class PostgresChangeFeed implements ChangeFeed {
       [this.consumer],
     );
     if (lost.rows[0]) throw positionLostError(this.consumer, lost.rows[0].lost_at, lost.rows[0].lost_reason);
-    return { rows: [], heldBack: full };
+    // Nothing to read: everything below the horizon is passed. Still full after that: wait.
+    const horizonPassed = horizon ? BigInt(horizon) : undefined;
+    const stillFull = full && (horizonPassed === undefined || passHorizon(this.passed, horizonPassed).above.length >= ABOVE_LIMIT);
+    return { rows: [], heldBack: stillFull, horizonPassed };
   }
 
   async ack(position: FeedPosition): Promise<void> {
@@ -309,10 +342,15 @@ export class PostgresChangeFeed implements ChangeFeed {
    * one write per round trip, not one per change. A failed write (the database restarting) is
    * retried until it succeeds or the feed closes.
    */
-  private async flushAcks(): Promise<void> {
-    if (this.flushing) return;
-    this.flushing = true;
-    try {
+  private flushAcks(): Promise<void> {
+    this.flushing ??= this.writeAcks().finally(() => {
+      this.flushing = undefined;
+    });
+    return this.flushing;
+  }
+
+  private async writeAcks(): Promise<void> {
+    {
       let failures = 0;
       while (this.ackWaiters.length > 0) {
         const state = this.ackedState;
@@ -333,19 +371,24 @@ export class PostgresChangeFeed implements ChangeFeed {
         this.ackWaiters = this.ackWaiters.filter((waiter) => waiter.sequence > sequence);
         for (const waiter of settled) waiter.resolve();
       }
-    } finally {
-      this.flushing = false;
     }
   }
 
-  async close(): Promise<void> {
-    if (this.currentState === 'closed') return;
+  /** Closes the feed; a second call waits for the first to finish. */
+  close(): Promise<void> {
+    this.closing ??= this.shutDown();
+    return this.closing;
+  }
+
+  private async shutDown(): Promise<void> {
     this.stopped = true;
     this.setState('closed');
     this.wake?.();
     clearInterval(this.heartbeatTimer);
     await Promise.all([this.listener?.stop(), this.reader?.close()]);
-    // Store what was acknowledged before closing (one last try if the database is away).
+    // A position write in flight lands first, so an older state never overwrites a newer one.
+    await this.flushing;
+    // Store what was acknowledged since (one last try if the database is away).
     if (this.ackWaiters.length > 0) {
       await this.registry.savePosition(this.consumer, this.ackedState, this.ackedChangedAt!).then(
         () => this.ackWaiters.splice(0).forEach((waiter) => waiter.resolve()),
