@@ -143,7 +143,7 @@ async function measurePoll(url: string, rate: number, seconds: number) {
 }
 
 export async function changeDetection(database: BenchDatabase, options: { quick: boolean }): Promise<LatencyRow[]> {
-  const seconds = options.quick ? 3 : 10;
+  const seconds = options.quick ? 2 : 10;
   const rows: LatencyRow[] = [];
   const poll = await measurePoll(database.url, 100, seconds);
   for (const rate of [100, 1_000, 5_000]) {

@@ -132,7 +132,7 @@ function unnestInsert(offset: number): { text: string; values: unknown[] } {
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 
 export async function ingest(database: BenchDatabase, options: { quick: boolean }): Promise<IngestResult> {
-  const total = options.quick ? 20_000 : 100_000;
+  const total = options.quick ? 10_000 : 100_000;
   // Three rounds taken in turns, each figure the median of its three: a burst of load from
   // elsewhere (the machine is shared) then hits every variant alike and moves no median far.
   const runs: Record<Exclude<keyof IngestResult, 'events' | 'rounds'>, number[]> = {

@@ -63,7 +63,7 @@ async function write(store: Awaited<ReturnType<typeof openDataStore>>, rate: num
 
 export async function liveFanout(database: BenchDatabase, options: { quick: boolean }): Promise<FanoutRow[]> {
   const cases = options.quick
-    ? [{ clients: 50, rate: 200, seconds: 5 }, { clients: 500, rate: 200, seconds: 5 }]
+    ? [{ clients: 50, rate: 200, seconds: 3 }, { clients: 500, rate: 200, seconds: 3 }]
     : [{ clients: 200, rate: 1_000, seconds: 15 }, { clients: 2_000, rate: 1_000, seconds: 15 }];
   const flushMs = flushMsFromEnv();
   const rows: FanoutRow[] = [];

@@ -52,7 +52,7 @@ async function rawCopy(database: BenchDatabase, events: number): Promise<number>
 }
 
 export async function simulatorBench(database: BenchDatabase, options: { quick: boolean }): Promise<SimulatorBench> {
-  const events = options.quick ? 50_000 : 500_000;
+  const events = options.quick ? 20_000 : 500_000;
   const rawCopySeconds = await rawCopy(database, events);
   const fresh = await freshDatabase(database, 'backfill');
   try {
@@ -60,7 +60,7 @@ export async function simulatorBench(database: BenchDatabase, options: { quick: 
 
     const store = await openDataStore({ provider: 'postgresql', connectionString: fresh.url });
     const target = 200;
-    const seconds = options.quick ? 5 : 20;
+    const seconds = options.quick ? 3 : 20;
     const simulator = new ClusterSimulator(store, { seed: 9, nodes: 1_000, rate: target, allowRealData: true, settings: { drainMs: 50, remediationMs: 50 } });
     await simulator.start();
     await new Promise((resolve) => setTimeout(resolve, seconds * 1000));

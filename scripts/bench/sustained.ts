@@ -44,7 +44,7 @@ async function writeFor(database: BenchDatabase, options: { rate: number; second
 
 export async function sustainedBench(database: BenchDatabase, options: { quick: boolean; rate?: number; seconds?: number }): Promise<SustainedBench> {
   const targetPerSecond = options.rate ?? (options.quick ? 1_000 : 5_000);
-  const seconds = options.seconds ?? (options.quick ? 15 : 60);
+  const seconds = options.seconds ?? (options.quick ? 8 : 60);
   const baselinePerSecond = await writeFor(database, { rate: targetPerSecond, seconds: Math.min(seconds, 15), pipeline: false });
 
   const observer = await openDataStore({ provider: 'postgresql', connectionString: database.url });
