@@ -10,7 +10,8 @@ export interface ThroughputView extends ThroughputSeries {
   readAt: number;
 }
 
-const rows = (buckets: ThroughputBucket[]): CountRow[] => buckets.map((bucket) => ({ bucketStart: bucket.bucketStart.getTime(), key: bucket.key, count: bucket.count }));
+const rows = (buckets: ThroughputBucket[], keyAt = 0): CountRow[] =>
+  buckets.map((bucket) => ({ bucketStart: bucket.bucketStart.getTime(), key: bucket.keys[keyAt], count: bucket.count }));
 
 export async function readThroughput(store: DataStore, request: { range: ThroughputRange; by: ThroughputGrouping; now?: number }): Promise<ThroughputView> {
   const now = request.now ?? Date.now();
@@ -18,14 +19,16 @@ export async function readThroughput(store: DataStore, request: { range: Through
   const from = new Date(window.from);
   const to = new Date(window.to);
   const events = store.healthEvents();
-  const [grouped, fatal, recent] = await Promise.all([
-    events.throughput({ from, to, bucketSeconds: window.bucketSeconds, groupBy: request.by }),
-    // Fatal per bucket, for the fatal share as buckets roll off (the same rows when grouping by it).
-    request.by === 'isFatal' ? null : events.throughput({ from, to, bucketSeconds: window.bucketSeconds, groupBy: 'isFatal' }),
+  // One pass over the range: counts per (bucket, grouping field, isFatal) give both the chosen
+  // series (summed over fatality: zeroFill adds rows of the same bucket and key) and the fatal
+  // count per bucket, for the fatal share as buckets roll off. Grouping by fatality is both at once.
+  const fatalToo = request.by !== 'isFatal';
+  const [counts, recent] = await Promise.all([
+    events.throughput({ from, to, bucketSeconds: window.bucketSeconds, groupBy: fatalToo ? [request.by, 'isFatal'] : request.by }),
     events.throughput({ from: new Date(Math.max(window.from, window.to - 60_000)), to, bucketSeconds: 1, groupBy: 'none' }),
   ]);
   return {
-    ...buildSeries({ range: request.range, by: request.by, window, grouped: rows(grouped), fatal: fatal ? rows(fatal) : undefined, recent: rows(recent) }),
+    ...buildSeries({ range: request.range, by: request.by, window, grouped: rows(counts), fatal: fatalToo ? rows(counts, 1) : undefined, recent: rows(recent) }),
     provider: store.provider,
     readAt: now,
   };

@@ -48,14 +48,22 @@ export interface ThroughputRequest {
   from: Date;
   to: Date;
   bucketSeconds: number;
-  groupBy?: BucketKey;
+  /**
+   * The field to count by, or several (distinct): then each bucket is counted per combination of
+   * their values, in one pass over the events, and each row's `keys` holds the values in this
+   * order. `['agent', 'isFatal']` gives both the agent series (sum the rows by `key`) and the
+   * fatal series (sum them by `keys[1]`) for the price of one.
+   */
+  groupBy?: BucketKey | readonly BucketKey[];
   filter?: Omit<HealthEventFilter, 'from' | 'to'>;
 }
 
 export interface ThroughputBucket {
   bucketStart: Date;
-  /** Value of the grouping field ('' when groupBy is none; 'true'/'false' for isFatal). */
+  /** Value of the (first) grouping field ('' when groupBy is none; 'true'/'false' for isFatal). */
   key: string;
+  /** Value of every grouping field, in groupBy's order (`[key]` for a single field). */
+  keys: string[];
   count: number;
 }
 

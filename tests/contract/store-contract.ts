@@ -235,6 +235,29 @@ export function defineStoreContract(target: ContractTarget): void {
       ]);
     });
 
+    it('counts throughput per combination of several fields at once, in order of bucket then keys', async () => {
+      const node = unique('rates');
+      const start = new Date(Math.floor(Date.now() / 60_000) * 60_000 - 10 * 60_000);
+      await store.healthEvents().insertMany([
+        event(node, { createdAt: new Date(start.getTime() + 1_000), agent: 'syslog-health-monitor' }),
+        event(node, { createdAt: new Date(start.getTime() + 2_000), agent: 'gpu-health-monitor', isFatal: false }),
+        event(node, { createdAt: new Date(start.getTime() + 3_000), agent: 'syslog-health-monitor' }),
+        event(node, { createdAt: new Date(start.getTime() + 4_000), agent: 'syslog-health-monitor', isFatal: false }),
+        event(node, { createdAt: new Date(start.getTime() + 61_000), agent: 'gpu-health-monitor' }),
+      ]);
+      const request = { from: start, to: new Date(start.getTime() + 120_000), bucketSeconds: 60, filter: { nodeName: node } };
+      const buckets = await store.healthEvents().throughput({ ...request, groupBy: ['agent', 'isFatal'] });
+      expect(buckets.map((b) => [b.bucketStart.getTime() - start.getTime(), b.key, ...b.keys, b.count])).toEqual([
+        [0, 'gpu-health-monitor', 'gpu-health-monitor', 'false', 1],
+        [0, 'syslog-health-monitor', 'syslog-health-monitor', 'false', 1],
+        [0, 'syslog-health-monitor', 'syslog-health-monitor', 'true', 2],
+        [60_000, 'gpu-health-monitor', 'gpu-health-monitor', 'true', 1],
+      ]);
+      const single = await store.healthEvents().throughput({ ...request, groupBy: 'isFatal' });
+      expect(single.map((b) => b.keys)).toEqual([['false'], ['true'], ['true']]);
+      await expect(store.healthEvents().throughput({ ...request, groupBy: ['agent', 'agent'] })).rejects.toThrow(/groupBy: must not name a field twice/);
+    });
+
     it('upserts maintenance events with NVSentinel status rules', async () => {
       const base = {
         eventId: unique('mx'), csp: 'aws' as const, clusterName: 'c1', resourceType: 'instance', resourceId: 'i-1', nodeName: unique('node'),

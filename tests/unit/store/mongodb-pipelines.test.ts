@@ -23,7 +23,7 @@ import {
   quarantineUpdatePipeline,
   remediationUpdatePipeline,
 } from '@/lib/store/providers/mongodb/pipelines/status-updates';
-import { throughputPipeline } from '@/lib/store/providers/mongodb/pipelines/throughput';
+import { throughputPipeline, throughputRowKeys } from '@/lib/store/providers/mongodb/pipelines/throughput';
 
 import { nvsentinelDocument } from './mongodb-documents';
 
@@ -169,11 +169,39 @@ describe('MongoDB health event read pipelines', () => {
     delete documents[2].healthevent.agent;
     const buckets = (groupBy: 'isFatal' | 'agent' | 'none') =>
       run(documents, throughputPipeline({ from: start, to: new Date(start.getTime() + 120_000), bucketSeconds: 60, groupBy, filter: { nodeName: 'n' } }))
-        .map((row) => [new Date(row._id.bucket).getTime() - start.getTime(), row._id.key, row.count]);
+        .map((row) => [new Date(row._id.bucket).getTime() - start.getTime(), row._id.key0, row.count]);
     expect(buckets('isFatal')).toEqual([[0, 'false', 1], [0, 'true', 1], [60_000, 'false', 1]]);
     expect(buckets('agent')).toEqual([[0, 'gpu-health-monitor', 1], [0, 'syslog-health-monitor', 1], [60_000, '', 1]]);
     expect(buckets('none')).toEqual([[0, '', 2], [60_000, '', 1]]);
     expect(() => throughputPipeline({ from: start, to: start, bucketSeconds: 60 })).toThrow(/from: must be a date before to/);
+  });
+
+  it('counts throughput per combination of several fields in one $group, ordered by bucket then each key', () => {
+    const start = new Date('2025-11-21T07:00:00Z');
+    const at = (ms: number, options: { agent?: string; fatal?: boolean } = {}) => nvsentinelDocument({ node: 'n', createdAt: new Date(start.getTime() + ms), ...options });
+    const documents = [
+      at(1_000, { agent: 'syslog-health-monitor', fatal: true }),
+      at(2_000, { agent: 'gpu-health-monitor', fatal: false }),
+      at(3_000, { agent: 'syslog-health-monitor', fatal: false }),
+      at(4_000, { agent: 'syslog-health-monitor', fatal: true }),
+      at(61_000, { agent: 'gpu-health-monitor', fatal: true }),
+    ];
+    const pipeline = throughputPipeline({ from: start, to: new Date(start.getTime() + 120_000), bucketSeconds: 60, groupBy: ['agent', 'isFatal'] });
+    const rows = run(documents, pipeline);
+    expect(rows.map((row) => [new Date(row._id.bucket).getTime() - start.getTime(), ...throughputRowKeys(row._id, 2), row.count])).toEqual([
+      [0, 'gpu-health-monitor', 'false', 1],
+      [0, 'syslog-health-monitor', 'false', 1],
+      [0, 'syslog-health-monitor', 'true', 2],
+      [60_000, 'gpu-health-monitor', 'true', 1],
+    ]);
+    // Summed over the second field, the rows are what grouping by the first alone gives.
+    const single = run(documents, throughputPipeline({ from: start, to: new Date(start.getTime() + 120_000), bucketSeconds: 60, groupBy: 'agent' }));
+    const summed = new Map<string, number>();
+    for (const row of rows) summed.set(`${row._id.bucket.getTime()} ${row._id.key0}`, (summed.get(`${row._id.bucket.getTime()} ${row._id.key0}`) ?? 0) + row.count);
+    expect(summed).toEqual(new Map(single.map((row) => [`${row._id.bucket.getTime()} ${row._id.key0}`, row.count])));
+    expect(() => throughputPipeline({ from: start, to: new Date(start.getTime() + 60_000), bucketSeconds: 60, groupBy: ['agent', 'agent'] })).toThrow(/groupBy: must not name a field twice/);
+    expect(() => throughputPipeline({ from: start, to: new Date(start.getTime() + 60_000), bucketSeconds: 60, groupBy: [] })).toThrow(/groupBy: must name at least one field/);
+    expect(() => throughputPipeline({ from: start, to: new Date(start.getTime() + 60_000), bucketSeconds: 60, groupBy: ['agent', 'node' as 'agent'] })).toThrow(/groupBy: must be one of/);
   });
 });
 

@@ -30,7 +30,7 @@ import {
   latestQuarantineDecisionsPipeline,
 } from './pipelines/health-event-queries';
 import { cancelQuarantineUpdate, evictionUpdatePipeline, quarantineUpdatePipeline, remediationUpdatePipeline } from './pipelines/status-updates';
-import { throughputPipeline } from './pipelines/throughput';
+import { throughputPipeline, throughputRowKeys } from './pipelines/throughput';
 
 export const DEFAULT_MAX_DOCUMENT_BYTES = 1024 * 1024;
 
@@ -165,8 +165,13 @@ export class MongoHealthEventStore implements HealthEventStore {
   }
 
   async throughput(request: ThroughputRequest): Promise<ThroughputBucket[]> {
-    const rows = await this.aggregate('healthEvents.throughput', throughputPipeline(request));
-    return rows.map((row) => ({ bucketStart: new Date(row._id.bucket), key: String(row._id.key ?? ''), count: Number(row.count) }));
+    const pipeline = throughputPipeline(request);
+    const groups = Array.isArray(request.groupBy) ? request.groupBy.length : 1;
+    const rows = await this.aggregate('healthEvents.throughput', pipeline);
+    return rows.map((row) => {
+      const keys = throughputRowKeys(row._id, groups);
+      return { bucketStart: new Date(row._id.bucket), key: keys[0], keys, count: Number(row.count) };
+    });
   }
 
   async count(filter?: HealthEventFilter): Promise<number> {

@@ -8,6 +8,7 @@ import { randomUUID } from 'node:crypto';
 import { StoreError } from '../../errors/store-error';
 import { ValidationError } from '../../errors/validation-error';
 import type {
+  BucketKey,
   EvictionUpdate,
   HealthEventFilter,
   HealthEventStore,
@@ -24,6 +25,7 @@ import { toCheckLatest, type CheckLatest } from '../../model/check-latest';
 import { initialStatus, type HealthEventWithStatus } from '../../model/health-event';
 import { toHealthEventWithStatus, type NewHealthEvent } from '../../model/new-health-event';
 import { timestampToDate, type Timestamp } from '../../model/timestamp';
+import { throughputGroups } from '../../throughput-request';
 import { decodeHealthEvent, decodeRow, encodeDocument, encodeTimestamp, insertColumns } from './health-event-codec';
 import { copyLine, copyRows } from './copy-rows';
 import type { PostgresConnection } from './postgres-connection';
@@ -33,8 +35,12 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 // Case-tolerant reads of fields NVSentinel has stored under both spellings over its history.
 const QUARANTINED = `COALESCE(document->'healtheventstatus'->>'nodequarantined', document->'healtheventstatus'->>'nodeQuarantined')`;
-const AGENT = `(document->'healthevent'->>'agent')`;
-const IS_FATAL = `COALESCE((document->'healthevent'->>'isFatal')::boolean, (document->'healthevent'->>'isfatal')::boolean, false)`;
+// The agent and fatality of the `healthevent` object given (throughput reads it out of each
+// document once for every field; elsewhere it is `document->'healthevent'`).
+const agentOf = (healthevent: string) => `(${healthevent}->>'agent')`;
+const isFatalOf = (healthevent: string) => `COALESCE((${healthevent}->>'isFatal')::boolean, (${healthevent}->>'isfatal')::boolean, false)`;
+const AGENT = agentOf(`document->'healthevent'`);
+const IS_FATAL = isFatalOf(`document->'healthevent'`);
 const IS_HEALTHY = `COALESCE((document->'healthevent'->>'isHealthy')::boolean, (document->'healthevent'->>'ishealthy')::boolean, false)`;
 const EVICTION = `COALESCE(document->'healtheventstatus'->'userpodsevictionstatus'->>'status', document->'healtheventstatus'->'userPodsEvictionStatus'->>'status', '')`;
 // faultremediated is {"value": bool} in NVSentinel's current writers and a plain bool in old documents.
@@ -53,6 +59,16 @@ const INSERT_COLUMNS = ['id', 'node_name', 'event_type', 'severity', 'recommende
   'user_pods_eviction_status', 'user_pods_eviction_message', 'document', 'created_at', 'updated_at'] as const;
 /** Up to this many rows go as one INSERT statement; more as one COPY (see insertMany). */
 const SINGLE_STATEMENT_ROWS = 16;
+
+/** Throughput rows in order: by bucket, then by each key (code-unit order, as MongoDB's $sort). */
+function byBucketThenKeys(a: ThroughputBucket, b: ThroughputBucket): number {
+  const time = a.bucketStart.getTime() - b.bucketStart.getTime();
+  if (time !== 0) return time;
+  for (let index = 0; index < a.keys.length; index += 1) {
+    if (a.keys[index] !== b.keys[index]) return a.keys[index] < b.keys[index] ? -1 : 1;
+  }
+  return 0;
+}
 
 class SqlFilter {
   readonly clauses: string[] = [];
@@ -325,29 +341,43 @@ export class PostgresHealthEventStore implements HealthEventStore {
     return result.rowCount ?? 0;
   }
 
+  /**
+   * One pass over the range's rows, however many grouping fields (the Throughput page's day is
+   * 66,000 rows at 2,000,000 events: 52 ms for agent and isFatal together, where each field alone
+   * took 105 ms). What that took: the grouping is left unordered, so PostgreSQL hashes it (it cannot
+   * estimate how many groups JSONB fields make, assumes one per row, and with an ORDER BY sorted
+   * every row instead, to disk past work_mem: 127 ms, hashed 93); buckets are `date_bin`, timestamp
+   * arithmetic (`extract(epoch …)` is numeric: 93 ms, date_bin 54); each row's `healthevent` is
+   * taken out of the document once, in a fenced subquery (else the planner repeats it per field:
+   * 54 ms, fenced 52). The few hundred rows are sorted here.
+   */
   async throughput(request: ThroughputRequest): Promise<ThroughputBucket[]> {
-    const { from, to, bucketSeconds, groupBy = 'none' } = request;
-    if (!(from instanceof Date) || !(to instanceof Date) || !(from < to)) throw new ValidationError('from', 'must be a date before to');
-    if (!Number.isInteger(bucketSeconds) || bucketSeconds < 1) throw new ValidationError('bucketSeconds', 'must be a whole number of seconds, at least 1');
-    if ((to.getTime() - from.getTime()) / 1000 / bucketSeconds > 100_000) throw new ValidationError('bucketSeconds', 'gives more than 100000 buckets for the range');
-    const key = {
+    const groups = throughputGroups(request);
+    const keyOf: Record<BucketKey, string> = {
       none: `''`,
-      agent: AGENT,
+      agent: agentOf('healthevent'),
       checkName: 'event_type',
       componentClass: 'severity',
-      isFatal: `${IS_FATAL}::text`,
-    }[groupBy];
-    if (!key) throw new ValidationError('groupBy', 'must be one of none, agent, checkName, componentClass, isFatal');
-    const sql = buildFilter({ ...request.filter, from, to });
-    sql.values.push(bucketSeconds);
-    const result = await this.connection.query<{ bucket: Date; key: string | null; count: string }>(
+      isFatal: `${isFatalOf('healthevent')}::text`,
+    };
+    const sql = buildFilter({ ...request.filter, from: request.from, to: request.to });
+    sql.values.push(request.bucketSeconds);
+    const keys = groups.map((group, index) => `COALESCE(${keyOf[group]}, '') AS key${index}`);
+    const result = await this.connection.query<{ bucket: Date; count: string } & Record<`key${number}`, string>>(
       'healthEvents.throughput',
-      `SELECT to_timestamp(floor(extract(epoch FROM created_at) / $${sql.values.length}) * $${sql.values.length}) AS bucket,
-              COALESCE(${key}, '') AS key, count(*) AS count
-       FROM health_events ${sql.where()} GROUP BY 1, 2 ORDER BY 1, 2`,
+      `SELECT date_bin(make_interval(secs => $${sql.values.length}), created_at, timestamptz 'epoch') AS bucket,
+              ${keys.join(', ')}, count(*) AS count
+       FROM (SELECT created_at, event_type, severity, document->'healthevent' AS healthevent
+             FROM health_events ${sql.where()} OFFSET 0) AS events
+       GROUP BY ${Array.from({ length: keys.length + 1 }, (_, index) => index + 1).join(', ')}`,
       sql.values,
     );
-    return result.rows.map((row) => ({ bucketStart: row.bucket, key: row.key ?? '', count: Number(row.count) }));
+    return result.rows
+      .map((row) => {
+        const values = groups.map((_, index) => row[`key${index}`]);
+        return { bucketStart: row.bucket, key: values[0], keys: values, count: Number(row.count) };
+      })
+      .sort(byBucketThenKeys);
   }
 
   async count(filter?: HealthEventFilter): Promise<number> {
