@@ -172,12 +172,14 @@ export class PostgresConsumerRegistry {
       let documentsBehind: number | null = null;
       let firstUnreadAt: Date | null = null;
       if (stored) {
+        // The noted transactions' test only when there are any: evaluated per row, it tripled this query.
+        const noted = stored.state.above.length > 0;
         const behind = await this.connection.query<{ n: string; first_at: Date | null }>(
           'consumers.lag',
           `SELECT count(*) AS n, min(changed_at) AS first_at FROM (SELECT changed_at FROM datastore_changelog changelog
-             WHERE (${COMMIT_ORDER}, id) > ($1::text::xid8, $2::bigint) AND NOT ${passedAbove('$3', '$4')}
+             WHERE (${COMMIT_ORDER}, id) > ($1::text::xid8, $2::bigint) ${noted ? `AND NOT ${passedAbove('$3', '$4')}` : ''}
              LIMIT ${DOCUMENTS_BEHIND_CAP}) behind`,
-          [stored.state.base.txid.toString(), stored.state.base.id.toString(), ...aboveArrays(stored.state)],
+          [stored.state.base.txid.toString(), stored.state.base.id.toString(), ...(noted ? aboveArrays(stored.state) : [])],
         );
         documentsBehind = Number(behind.rows[0].n);
         firstUnreadAt = behind.rows[0].first_at;
