@@ -78,6 +78,28 @@ describe('simulated pipeline (fault-quarantine, node-drainer, fault-remediation)
     await expect.poll(async () => (await statusOf(next.recordId)).nodeQuarantined, { timeout: 15_000 }).toBe('Quarantined');
   });
 
+  it('fault-quarantine started again knows which nodes are still quarantined, from each node\'s newest decision', async () => {
+    const { SimulatedFaultQuarantine } = await import('@/lib/simulator/pipeline/fault-quarantine');
+    const run = Date.now();
+    const decide = async (node: string, statuses: ('Quarantined' | 'UnQuarantined' | 'Cancelled')[]) => {
+      for (const status of statuses) {
+        // STORE_ONLY: the simulator running beside this test leaves these events alone.
+        const [stored] = await store.healthEvents().insertMany([fatal(node, '1', { agent: 'restore-test', processingStrategy: 'STORE_ONLY' })]);
+        await store.healthEvents().updateQuarantine(stored.recordId, { status });
+        await new Promise((resolve) => setTimeout(resolve, 5)); // distinct creation times
+      }
+    };
+    await decide(`held-${run}`, ['Quarantined', 'UnQuarantined', 'Quarantined']);
+    await decide(`released-${run}`, ['Quarantined', 'UnQuarantined']);
+    await decide(`cancelled-${run}`, ['Quarantined', 'Cancelled']);
+    const restarted = new SimulatedFaultQuarantine(store, () => ({ drainMs: 50, remediationMs: 50, drainFailureRate: 0, remediationFailureRate: 0 }) as never);
+    await restarted.restore();
+    expect(restarted.isQuarantined(`held-${run}`)).toBe(true);
+    expect(restarted.isQuarantined(`released-${run}`)).toBe(false);
+    expect(restarted.isQuarantined(`cancelled-${run}`)).toBe(false);
+    expect(restarted.isQuarantined(`never-${run}`)).toBe(false);
+  });
+
   it('a paused consumer shows growing lag and catches up when resumed', async () => {
     await simulator.pause('node-drainer');
     const drainerLag = async () => (await store.consumers().lag()).find((lag) => lag.consumer === 'node-drainer')!;
