@@ -48,14 +48,29 @@ describe('consumer process killed and restarted mid-stream', () => {
       let outOfOrder = 0;
       let kills = 0;
       let after: FeedState | undefined;
+      const storedAfter: string[] = [];
+      const lastDeliveries: string[][] = [];
+      const deliveredByTransaction = new Map<string, { first: bigint; last: bigint; n: number; runs: Set<number> }>();
       const started = Date.now();
       for (let run = 0; distinct < total; run += 1) {
         expect(run, 'runs needed to deliver everything').toBeLessThan(total / killEvery * 2 + 5);
         let inRun = 0;
+        const runPositions: string[] = [];
+        lastDeliveries.push(runPositions);
         const lastOfNode = new Map<string, number>();
         const exit = await runFeedConsumer(database.url, 'killed-consumer', ({ position, node, message }) => {
           deliveries += 1;
           inRun += 1;
+          if (process.env.FAULTS_DEBUG) {
+            if (runPositions.length < 6) runPositions.push(`${position}=${message}`);
+            const [txid, id] = position.split('/');
+            const entry = deliveredByTransaction.get(txid) ?? { first: BigInt(id), last: BigInt(id), n: 0, runs: new Set<number>() };
+            entry.first = BigInt(id) < entry.first ? BigInt(id) : entry.first;
+            entry.last = BigInt(id) > entry.last ? BigInt(id) : entry.last;
+            entry.n += 1;
+            entry.runs.add(run);
+            deliveredByTransaction.set(txid, entry);
+          }
           const index = Number(message);
           if (!Number.isInteger(index) || index < 0 || index >= total) {
             strangers += 1;
@@ -67,11 +82,37 @@ describe('consumer process killed and restarted mid-stream', () => {
           if (index <= (lastOfNode.get(node) ?? -1)) outOfOrder += 1;
           lastOfNode.set(node, index);
         }, () => inRun >= killEvery || distinct >= total);
+        if (!exit.killed) {
+          // Say what never came, so a failure here can be traced to its transaction.
+          const missing: number[] = [];
+          deliveredTimes.forEach((times, index) => {
+            if (times === 0) missing.push(index);
+          });
+          const stored = (await store.consumers().lag()).find((lag) => lag.consumer === 'killed-consumer');
+          console.log(`[faults] run ${run} ended by itself after ${inRun} deliveries; ${missing.length} never delivered, first ${missing.slice(0, 20).join(', ')}; stored position ${stored?.position}, documents behind ${stored?.documentsBehind}`);
+          if (process.env.FAULTS_DEBUG) {
+            const pgClient = new (await import('pg')).default.Client({ connectionString: database.url });
+            await pgClient.connect();
+            const groups = await pgClient.query(`SELECT txid::text, min(id)::text AS first, max(id)::text AS last, count(*)::int AS n FROM datastore_changelog
+              WHERE (new_values->'document'->'healthevent'->>'message')::int = ANY($1::int[]) GROUP BY txid ORDER BY txid`, [missing.slice(0, 5000)]);
+            console.log('[faults] missing rows by transaction', JSON.stringify(groups.rows));
+            for (const group of groups.rows) {
+              const around = await pgClient.query(`SELECT txid::text, count(*)::int AS n, min(id)::text AS first, max(id)::text AS last FROM datastore_changelog
+                WHERE txid = $1::text::xid8 GROUP BY txid`, [group.txid]);
+              const seen = deliveredByTransaction.get(group.txid);
+              console.log('[faults] whole transaction', JSON.stringify(around.rows), 'delivered of it', seen ? `${seen.first}-${seen.last} (${seen.n}) in runs ${[...seen.runs].join(',')}` : 'none');
+            }
+            console.log('[faults] stored positions after each run', JSON.stringify(storedAfter));
+            console.log('[faults] last deliveries per run', JSON.stringify(lastDeliveries));
+            await pgClient.end();
+          }
+        }
         expect(exit, `run ${run} ended by itself`).toMatchObject({ killed: true, idle: false });
         if (distinct < total) kills += 1;
         // What the killed process had stored: the next run must start after it.
         const stored = (await store.consumers().lag()).find((lag) => lag.consumer === 'killed-consumer')!.position!;
         after = parseState(stored);
+        storedAfter.push(stored);
       }
       await writersDone;
       const seconds = (Date.now() - started) / 1000;
