@@ -4,8 +4,8 @@
 import type { ChangelogRetentionResult } from '../../../datastore';
 import { StoreError } from '../../../errors/store-error';
 import type { PostgresConnection } from '../postgres-connection';
-import { COMMIT_ORDER, comparePositions, type FeedState } from './feed-position';
-import { aboveArrays, passedAbove, type PostgresConsumerRegistry } from './postgres-consumer-registry';
+import { aboveArrays, COMMIT_ORDER, comparePositions, passedAbove, type FeedState } from './feed-position';
+import type { PostgresConsumerRegistry } from './postgres-consumer-registry';
 
 
 export async function retainChangelog(

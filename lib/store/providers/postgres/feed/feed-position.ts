@@ -36,6 +36,20 @@ export const START_STATE: FeedState = { base: START, above: [] };
 /** SQL for a changelog row's place in commit order; rows from before our migration sort as txid 0. */
 export const COMMIT_ORDER = `COALESCE(txid, '0'::xid8)`;
 
+/**
+ * SQL that is true for a changelog row passed by a state's `above` list, given as two arrays
+ * (txids as text, last ids) at placeholders $txids and $ids.
+ */
+export function passedAbove(txids: string, ids: string, row = 'changelog'): string {
+  return `EXISTS (SELECT 1 FROM unnest(${txids}::text[]::xid8[], ${ids}::bigint[]) AS above(txid, id)
+          WHERE above.txid = COALESCE(${row}.txid, '0'::xid8) AND ${row}.id <= above.id)`;
+}
+
+/** The two arrays passedAbove() takes. */
+export function aboveArrays(state: FeedState): [string[], string[]] {
+  return [state.above.map((entry) => entry.txid.toString()), state.above.map((entry) => entry.id.toString())];
+}
+
 export function encodePosition(position: ChangelogPosition): string {
   return `${position.txid}/${position.id}`;
 }

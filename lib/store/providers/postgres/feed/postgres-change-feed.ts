@@ -17,9 +17,11 @@ import { checkedFeedOptions, type ChangeFeed, type ChangeFeedOptions, type FeedS
 import { decodeRow } from '../health-event-codec';
 import { decodeMaintenanceDocument } from '../maintenance-event-codec';
 import { isConnectionFailure, type PostgresConnection } from '../postgres-connection';
-import { ABOVE_LIMIT, advance, COMMIT_ORDER, encodePosition, hasPassed, parsePosition, passHorizon, type FeedState as Passed } from './feed-position';
+import {
+  aboveArrays, ABOVE_LIMIT, advance, COMMIT_ORDER, encodePosition, hasPassed, parsePosition, passedAbove, passHorizon, type FeedState as Passed,
+} from './feed-position';
 import { NotificationListener } from './notification-listener';
-import { aboveArrays, passedAbove, positionLostError, type PostgresConsumerRegistry } from './postgres-consumer-registry';
+import { positionLostError, type PostgresConsumerRegistry } from './postgres-consumer-registry';
 
 const TABLES: Record<Collection, string> = { healthEvents: 'health_events', maintenanceEvents: 'maintenance_events' };
 const COLLECTIONS: Record<string, Collection> = { health_events: 'healthEvents', maintenance_events: 'maintenanceEvents' };
@@ -306,10 +308,9 @@ export class PostgresChangeFeed implements ChangeFeed {
       [this.consumer],
     );
     if (lost.rows[0]) throw positionLostError(this.consumer, lost.rows[0].lost_at, lost.rows[0].lost_reason);
-    // Nothing to read: everything below the horizon is passed. Still full after that: wait.
-    const horizonPassed = horizon ? BigInt(horizon) : undefined;
-    const stillFull = full && (horizonPassed === undefined || passHorizon(this.passed, horizonPassed).above.length >= ABOVE_LIMIT);
-    return { rows: [], heldBack: stillFull, horizonPassed };
+    // Nothing to read: everything below the horizon is passed (the caller moves the state past
+    // it and reads again at once if that leaves room above it; otherwise a full state waits).
+    return { rows: [], heldBack: full, horizonPassed: horizon ? BigInt(horizon) : undefined };
   }
 
   async ack(position: FeedPosition): Promise<void> {

@@ -5,7 +5,7 @@ import type { StartPosition } from '../../../feed/change-feed';
 import { assertConsumerName } from '../../../feed/consumer-name';
 import type { ConsumerLagFigures } from '../../../feed/consumer-lag';
 import type { PostgresConnection } from '../postgres-connection';
-import { COMMIT_ORDER, encodeState, START_STATE, stateFromToken, tokenFor, type FeedState, type StoredToken } from './feed-position';
+import { aboveArrays, COMMIT_ORDER, encodeState, passedAbove, START_STATE, stateFromToken, tokenFor, type FeedState, type StoredToken } from './feed-position';
 
 /** Counting documents behind stops here; beyond it the figure is reported as "at least". */
 export const DOCUMENTS_BEHIND_CAP = 1_000_000;
@@ -18,20 +18,6 @@ export function positionLostError(name: string, at: Date, reason: string | null)
 export interface StoredPosition {
   state: FeedState;
   changedAt: Date | null;
-}
-
-/**
- * SQL that is true for a changelog row passed by a state's `above` list, given as two arrays
- * (txids as text, last ids) at placeholders $txids and $ids.
- */
-export function passedAbove(txids: string, ids: string, row = 'changelog'): string {
-  return `EXISTS (SELECT 1 FROM unnest(${txids}::text[]::xid8[], ${ids}::bigint[]) AS above(txid, id)
-          WHERE above.txid = COALESCE(${row}.txid, '0'::xid8) AND ${row}.id <= above.id)`;
-}
-
-/** The two arrays passedAbove() takes. */
-export function aboveArrays(state: FeedState): [string[], string[]] {
-  return [state.above.map((entry) => entry.txid.toString()), state.above.map((entry) => entry.id.toString())];
 }
 
 export class PostgresConsumerRegistry {
