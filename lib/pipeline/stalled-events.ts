@@ -7,6 +7,7 @@
 //    not remediated after `remediationSeconds`.
 // Framework-free: takes a DataStore, so tests run it on a real database.
 import type { DataStore, HealthEventWithStatus } from '../store';
+import { isRemediableAction } from '../store';
 
 export type StallStage = 'awaiting-quarantine' | 'drain-too-long' | 'awaiting-remediation';
 
@@ -53,14 +54,15 @@ export async function findStalledEvents(store: DataStore, limits: StallLimits = 
     events.find({ evictionStatus: ['Succeeded', 'AlreadyDrained'], faultRemediated: null, to: before(limits.remediationSeconds) }, { limit: PER_STAGE * 2 }),
   ]);
   // Fault-quarantine acts only on EXECUTE_REMEDIATION (or unset) and never on skip overrides;
-  // fault-remediation skips NONE and UNKNOWN and acts only on quarantined events.
+  // fault-remediation skips NONE and UNKNOWN (and an action this SDK does not know) and acts only
+  // on quarantined events.
   const meantForQuarantine = unquarantined.items.filter((event) => {
     const { processingStrategy, quarantineOverrides } = event.healthEvent;
     return (processingStrategy === 'EXECUTE_REMEDIATION' || processingStrategy === 'UNSPECIFIED') && !quarantineOverrides?.skip;
   });
   const meantForRemediation = unremediated.items.filter((event) => {
     const quarantined = event.status.nodeQuarantined === 'Quarantined' || event.status.nodeQuarantined === 'AlreadyQuarantined';
-    return quarantined && event.healthEvent.recommendedAction !== 'NONE' && event.healthEvent.recommendedAction !== 'UNKNOWN';
+    return quarantined && isRemediableAction(event.healthEvent.recommendedAction);
   });
   return [
     ...stalled('awaiting-quarantine', limits.quarantineSeconds, meantForQuarantine.slice(0, PER_STAGE)),

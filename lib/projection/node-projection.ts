@@ -17,7 +17,7 @@
 // than the node's newest decision (the order the snapshot load uses), so a late write to an event
 // of a closed session (a drain or remediation finishing) never reopens or closes a session.
 import type { ChangeEvent, CheckLatest, HealthEventWithStatus, QuarantineStatus } from '../store';
-import { timestampToDate, toCheckLatest } from '../store';
+import { isRemediableAction, timestampToDate, toCheckLatest } from '../store';
 import { NODE_STATES, type NodeState, type NodeView, type QuarantineSession } from './node-view';
 
 interface CheckState {
@@ -84,7 +84,8 @@ function sessionFrom(event: HealthEventWithStatus): QuarantineSession {
     since: event.createdAt.getTime(),
     manual: isManual(event),
     reason: healthEvent.message,
-    actor: healthEvent.metadata.creator_id ?? null,
+    // The full identity the console stores beside the label-safe creator_id (lib/mutations/creator-id.ts).
+    actor: healthEvent.metadata['sentinel-console/creator'] ?? healthEvent.metadata.creator_id ?? null,
     checkName: healthEvent.checkName,
     recommendedAction: healthEvent.recommendedAction,
     eviction: status.userPodsEvictionStatus.status,
@@ -104,8 +105,10 @@ export function sessionState(session: QuarantineSession): NodeState {
       if (session.remediated === true) return 'remediated';
       if (session.remediated === false) return 'remediation-failed';
       // NVSentinel's fault-remediation skips NONE and UNKNOWN: the node stays quarantined, drained.
-      return session.recommendedAction === 'NONE' || session.recommendedAction === 'UNKNOWN' ? 'quarantined' : 'remediating';
+      // An action this SDK does not know is not assumed to run either.
+      return isRemediableAction(session.recommendedAction) ? 'remediating' : 'quarantined';
     default:
+      // Not started, or a status this SDK does not know (shown as such, never as a known state).
       return 'quarantined';
   }
 }

@@ -19,7 +19,7 @@ import { randomUUID } from 'node:crypto';
 
 import pg from 'pg';
 
-import { dateToTimestamp } from '../store';
+import { dateToTimestamp, isRemediableAction } from '../store';
 import { initialStatus, type HealthEventWithStatus } from '../store/model/health-event';
 import type { NewHealthEvent } from '../store/model/new-health-event';
 import type { Timestamp } from '../store/model/timestamp';
@@ -188,7 +188,7 @@ export class HistoryRows {
       status.quarantineFinishTimestamp = at;
       status.userPodsEvictionStatus = { status: already ? 'AlreadyDrained' : 'Succeeded', message: '' };
       status.drainFinishTimestamp = at;
-      if (healthEvent.recommendedAction !== 'NONE' && healthEvent.recommendedAction !== 'UNKNOWN') {
+      if (isRemediableAction(healthEvent.recommendedAction)) {
         status.faultRemediated = true;
         status.lastRemediationTimestamp = at;
       }

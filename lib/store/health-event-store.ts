@@ -1,5 +1,7 @@
 // Reads and writes of health events, the same for every provider.
-import type { EvictionStatus, QuarantineStatus, RecommendedAction } from './model/enums';
+// Filters and updates take the values this SDK knows (the *Name types); reads return the model,
+// where a value it does not know is `unknown(<raw>)`.
+import type { EvictionStatusName, QuarantineStatusName, RecommendedActionName } from './model/enums';
 import type { CheckLatest } from './model/check-latest';
 import type { HealthEventWithStatus } from './model/health-event';
 import type { NewHealthEvent } from './model/new-health-event';
@@ -13,12 +15,12 @@ export interface HealthEventFilter {
   isFatal?: boolean;
   isHealthy?: boolean;
   /** `null` matches events fault-quarantine has not processed. */
-  nodeQuarantined?: QuarantineStatus | null;
+  nodeQuarantined?: QuarantineStatusName | null;
   /** `''` matches events node-drainer has not looked at. */
-  evictionStatus?: (EvictionStatus | '')[];
+  evictionStatus?: (EvictionStatusName | '')[];
   /** `null` matches events fault-remediation has not processed. */
   faultRemediated?: boolean | null;
-  recommendedAction?: RecommendedAction[];
+  recommendedAction?: RecommendedActionName[];
   /** Stored at or after (inclusive). */
   from?: Date;
   /** Stored before (exclusive). */
@@ -73,14 +75,14 @@ export interface InsertOptions {
 }
 
 export interface QuarantineUpdate {
-  status: QuarantineStatus;
+  status: QuarantineStatusName;
   finishedAt?: Timestamp | null;
   /** Tracing span of the module that wrote it, stored under spanids[module]. */
   span?: { module: string; id: string };
 }
 
 export interface EvictionUpdate {
-  status: EvictionStatus;
+  status: EvictionStatusName;
   message?: string;
   finishedAt?: Timestamp | null;
   span?: { module: string; id: string };

@@ -20,7 +20,7 @@ export function storedEvent(node: string, fields: Partial<HealthEvent> = {}, opt
     },
     status: {
       nodeQuarantined: null, quarantineFinishTimestamp: null, userPodsEvictionStatus: { status: '', message: '' }, drainFinishTimestamp: null,
-      faultRemediated: null, lastRemediationTimestamp: null, spanIds: {}, ...options.status,
+      faultRemediated: null, lastRemediationTimestamp: null, spanIds: {}, faultQuarantineRecovery: '', ...options.status,
     },
   };
 }

@@ -1,10 +1,11 @@
 // Simulated fault-remediation: once a quarantined node is drained (Succeeded, or AlreadyDrained),
-// runs the event's recommended action (none for NONE or UNKNOWN, as NVSentinel skips those) and
+// runs the event's recommended action (none for NONE or UNKNOWN, as NVSentinel skips those, nor
+// for one this SDK does not know, which it cannot run) and
 // records faultremediated true, or false at the failure rate. It acts on the state an event is in
 // (drained, quarantined, not remediated yet), so it needs no `before` (MongoDB without pre-images
 // has none), and reads the event again before acting, so repeated changes remediate it once.
 import type { ChangeEvent, DataStore, HealthEventWithStatus } from '../../store';
-import { dateToTimestamp } from '../../store';
+import { dateToTimestamp, isRemediableAction } from '../../store';
 import type { SeededRandom } from '../seeded-random';
 import { sleep, type PipelineSettings } from './pipeline-settings';
 
@@ -16,7 +17,7 @@ export function awaitsRemediation(event: HealthEventWithStatus): boolean {
   if (!DRAINED.has(status.userPodsEvictionStatus.status)) return false;
   if (status.nodeQuarantined !== 'Quarantined' && status.nodeQuarantined !== 'AlreadyQuarantined') return false;
   if (status.faultRemediated !== null) return false;
-  return healthEvent.recommendedAction !== 'NONE' && healthEvent.recommendedAction !== 'UNKNOWN';
+  return isRemediableAction(healthEvent.recommendedAction);
 }
 
 export class SimulatedFaultRemediation {

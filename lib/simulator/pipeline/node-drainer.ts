@@ -7,7 +7,7 @@
 // and before acting it reads the event again, so a change delivered twice, or one that shows a
 // document looked up later (MongoDB's updateLookup), never starts a second drain.
 import type { ChangeEvent, DataStore, HealthEventWithStatus } from '../../store';
-import { dateToTimestamp } from '../../store';
+import { dateToTimestamp, isUnknownEnum } from '../../store';
 import type { SeededRandom } from '../seeded-random';
 import { sleep, type PipelineSettings } from './pipeline-settings';
 
@@ -17,6 +17,8 @@ const FINISHED = new Set(['Succeeded', 'Failed', 'AlreadyDrained', 'Cancelled'])
 export function drainerAction(event: HealthEventWithStatus): 'drain' | 'already-drained' | 'cancel' | null {
   const decision = event.status.nodeQuarantined;
   const eviction = event.status.userPodsEvictionStatus.status;
+  // A status this SDK does not know (a newer node-drainer's, e.g. Skipped) is not ours to overwrite.
+  if (isUnknownEnum(eviction)) return null;
   const notStarted = eviction === '' || eviction === 'NotStarted';
   if (decision === 'Quarantined' && notStarted) return 'drain';
   if (decision === 'AlreadyQuarantined' && notStarted) return 'already-drained';

@@ -56,6 +56,11 @@ export interface HealthEventStatus {
   lastRemediationTimestamp: Timestamp | null;
   /** Tracing span id per pipeline module. */
   spanIds: Record<string, string>;
+  /**
+   * healtheventstatus.faultquarantinerecovery: newer fault-quarantine writes "completed" at its
+   * cold start (docs/nvsentinel-data-model.md §8); '' when absent. The SDK never writes it.
+   */
+  faultQuarantineRecovery: string;
 }
 
 export interface HealthEventWithStatus {
@@ -75,5 +80,6 @@ export function initialStatus(): HealthEventStatus {
     faultRemediated: null,
     lastRemediationTimestamp: null,
     spanIds: {},
+    faultQuarantineRecovery: '',
   };
 }

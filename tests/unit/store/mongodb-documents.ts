@@ -1,7 +1,12 @@
 // Health event documents in exactly the shape NVSentinel's platform connector writes to MongoDB
 // (Go driver defaults: lowercase keys, zero values present, nil lists/maps/pointers as null,
 // int32 enums, {seconds: int64, nanos: int32}, createdAt a BSON Date, an ObjectId _id), and the
-// status fields its pipeline modules set later.
+// status fields its pipeline modules set later. The status at insert is the proto
+// HealthEventStatus the connector builds (platform-connectors/pkg/connectors/store/
+// store_connector.go:216-225: only UserPodsEvictionStatus and SpanIds set) as the driver encodes
+// its fields (data-models/pkg/protos/health_event.pb.go:223-231): nodequarantined "", every
+// timestamp and faultremediated null, userpodsevictionstatus {status: "", message: ""}
+// (health_event.pb.go:170-176).
 import { Long, ObjectId, type Document } from 'mongodb';
 
 let sequence = 0;
@@ -19,6 +24,7 @@ export interface NvsentinelDocumentOptions {
   componentClass?: string;
   message?: string;
   status?: Document;
+  metadata?: Record<string, string>;
   /** int64 seconds as the driver returns them with promoteLongs off (Long), or as numbers. */
   longSeconds?: boolean;
 }
@@ -41,7 +47,7 @@ export function nvsentinelDocument(options: NvsentinelDocumentOptions): Document
       recommendedaction: options.action ?? 24,
       errorcode: options.healthy ? null : ['79'],
       entitiesimpacted: options.entities === undefined ? [{ entitytype: 'GPU', entityvalue: '3' }] : options.entities,
-      metadata: { trace_id: `trace-${sequence}` },
+      metadata: options.metadata ?? { trace_id: `trace-${sequence}` },
       generatedtimestamp: { seconds: options.longSeconds ? Long.fromNumber(seconds) : seconds, nanos: 125_000_000 },
       nodename: options.node,
       quarantineoverrides: null,
@@ -51,9 +57,13 @@ export function nvsentinelDocument(options: NvsentinelDocumentOptions): Document
       customrecommendedaction: '',
     },
     healtheventstatus: {
-      nodequarantined: null,
-      userpodsevictionstatus: { status: '' },
+      nodequarantined: '',
+      quarantinefinishtimestamp: null,
+      userpodsevictionstatus: { status: '', message: '' },
+      drainfinishtimestamp: null,
       faultremediated: null,
+      lastremediationtimestamp: null,
+      spanids: { 'platform-connector': `span-${sequence}` },
       ...options.status,
     },
   };

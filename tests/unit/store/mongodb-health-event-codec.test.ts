@@ -1,7 +1,9 @@
 // The MongoDB codec reads and writes health events in exactly the shape NVSentinel stores them.
+import { aggregate } from 'mingo';
 import { Long, ObjectId } from 'mongodb';
 import { describe, expect, it } from 'vitest';
 
+import { unknownEnumCounts } from '@/lib/store';
 import { ValidationError } from '@/lib/store/errors/validation-error';
 import { toHealthEventWithStatus } from '@/lib/store/model/new-health-event';
 import {
@@ -10,6 +12,7 @@ import {
   idCandidates,
   recordIdOf,
 } from '@/lib/store/providers/mongodb/health-event-codec';
+import { evictionUpdatePipeline } from '@/lib/store/providers/mongodb/pipelines/status-updates';
 import { decodeMaintenanceDocument, encodeMaintenanceFields } from '@/lib/store/providers/mongodb/maintenance-event-codec';
 
 import { nvsentinelDocument } from './mongodb-documents';
@@ -51,7 +54,17 @@ describe('MongoDB health event codec', () => {
       isfatal: false, ishealthy: false, recommendedaction: 0, processingstrategy: 0, errorcode: null, metadata: null,
       generatedtimestamp: { seconds: Long.fromNumber(1_763_697_600), nanos: 250_000_000 }, componentclass: 'GPU',
     });
-    expect(document.healtheventstatus).toEqual({ nodequarantined: null, userpodsevictionstatus: { status: '' }, faultremediated: null });
+    // The status NVSentinel's platform connector inserts: the proto HealthEventStatus through the Go
+    // driver (platform-connectors/pkg/connectors/store/store_connector.go:216-225,
+    // data-models/pkg/protos/health_event.pb.go:223-231): a string nodequarantined, null pointers,
+    // the OperationStatus with both its fields (health_event.pb.go:170-176); spanids is the nil map
+    // here, as no span was recorded.
+    expect(document.healtheventstatus).toEqual({
+      nodequarantined: '', quarantinefinishtimestamp: null, userpodsevictionstatus: { status: '', message: '' },
+      drainfinishtimestamp: null, faultremediated: null, lastremediationtimestamp: null, spanids: null,
+    });
+    // and reads back as "not processed yet", as on PostgreSQL.
+    expect(decodeHealthEventDocument(document).status).toMatchObject({ nodeQuarantined: null, userPodsEvictionStatus: { status: '', message: '' } });
   });
 
   it('reads faultremediated as {value} and as the plain bool of old documents', () => {
@@ -94,8 +107,9 @@ describe('MongoDB health event codec', () => {
     };
     expect(read({ _id: new ObjectId(), createdAt: new Date(), name: 'not an event' })).toMatch(/^healthevent: is missing/);
     expect(read({ ...nvsentinelDocument({ node: 'n' }), createdAt: 'yesterday' })).toMatch(/^createdAt: must be a date/);
-    const badAction = nvsentinelDocument({ node: 'n', action: 7 });
-    expect(read(badAction)).toBe('healthevent.recommendedaction: unknown value 7');
+    const badAction = nvsentinelDocument({ node: 'n' });
+    badAction.healthevent.recommendedaction = { value: 7 };
+    expect(read(badAction)).toMatch(/^healthevent\.recommendedaction: must be a number/);
     const badEntities = nvsentinelDocument({ node: 'n' });
     badEntities.healthevent.entitiesimpacted = 'GPU 3';
     expect(read(badEntities)).toMatch(/^healthevent\.entitiesimpacted: must be an array/);
@@ -114,6 +128,66 @@ describe('MongoDB health event codec', () => {
   });
 });
 
+describe('MongoDB health event codec: what newer NVSentinel stores', () => {
+  const countOf = (field: string, value: string) => unknownEnumCounts().find((entry) => entry.field === field && entry.value === value)?.count ?? 0;
+
+  it('keeps metadata keys byte for byte both ways; only struct field names fold', () => {
+    // The map as NVSentinel's writers set it: the platform connector's trace_id
+    // (store_connector.go:210), a forced quarantine's creator_id (fault-quarantine/pkg/reconciler/
+    // reconciler.go:804), the syslog monitor's cancellation key (health-monitors/syslog-health-monitor/
+    // pkg/xid/xid_handler.go:41), and the newer idempotency key and providerLastUpdated
+    // (health-monitors/csp-health-monitor/pkg/model/maintenance_event.go:46).
+    const metadata = {
+      trace_id: 't', creator_id: 'ops', idempotencyKey: 'batch-7/3', providerLastUpdated: '2026-01-02T03:04:05Z',
+      'nvsentinel.nvidia.com/cancel-source-error-code': '162',
+    };
+    const stored = nvsentinelDocument({ node: 'n', metadata });
+    stored.healtheventstatus.spanids = { 'Platform-Connector': 'a' };
+    const { recordId, ...event } = decodeHealthEventDocument(stored);
+    expect(event.healthEvent.metadata).toEqual(metadata);
+    expect(event.status.spanIds).toEqual({ 'Platform-Connector': 'a' });
+    expect(encodeHealthEventDocument(event, new ObjectId(recordId)).healthevent.metadata).toEqual(metadata);
+  });
+
+  it('reads a value it does not know as unknown(<raw>), counts it, keeps the rest, and writes the raw value back', () => {
+    const before = { action: countOf('recommendedAction', '31'), quarantine: countOf('nodeQuarantined', 'SkippedByProfile'), eviction: countOf('userPodsEvictionStatus', 'Skipped') };
+    const stored = nvsentinelDocument({ node: 'n', longSeconds: true, action: 31, status: { nodequarantined: 'SkippedByProfile', userpodsevictionstatus: { status: 'Skipped', message: '' } } });
+    const { recordId, ...event } = decodeHealthEventDocument(stored);
+    expect(event.healthEvent).toMatchObject({ recommendedAction: 'unknown(31)', nodeName: 'n', checkName: 'SysLogsXIDError' });
+    expect(event.status).toMatchObject({ nodeQuarantined: 'unknown(SkippedByProfile)', userPodsEvictionStatus: { status: 'unknown(Skipped)' } });
+    expect(countOf('recommendedAction', '31')).toBe(before.action + 1);
+    expect(countOf('nodeQuarantined', 'SkippedByProfile')).toBe(before.quarantine + 1);
+    expect(countOf('userPodsEvictionStatus', 'Skipped')).toBe(before.eviction + 1);
+    // Written back as NVSentinel stored it: the int32 31 and the raw strings, nothing else.
+    expect(encodeHealthEventDocument(event, new ObjectId(recordId))).toEqual(stored);
+  });
+
+  it('knows REMEDIATE = 28 of the newer proto', () => {
+    const stored = nvsentinelDocument({ node: 'n', action: 28 });
+    const { recordId, ...event } = decodeHealthEventDocument(stored);
+    expect(event.healthEvent.recommendedAction).toBe('REMEDIATE');
+    expect(encodeHealthEventDocument(event, new ObjectId(recordId)).healthevent.recommendedaction).toBe(28);
+  });
+
+  it('reads healtheventstatus.faultquarantinerecovery and writes it back', () => {
+    // Written by newer fault-quarantine at its cold start (docs/nvsentinel-data-model.md §8).
+    const stored = nvsentinelDocument({ node: 'n', longSeconds: true, status: { nodequarantined: 'Quarantined', faultquarantinerecovery: 'completed' } });
+    const { recordId, ...event } = decodeHealthEventDocument(stored);
+    expect(event.status.faultQuarantineRecovery).toBe('completed');
+    expect(encodeHealthEventDocument(event, new ObjectId(recordId))).toEqual(stored);
+  });
+
+  it('updates the eviction status without dropping the keys a newer node-drainer keeps beside it', () => {
+    // store-client sets the eviction's fields one by one (store-client/pkg/client/mongodb_client.go:547-554),
+    // so a stored userpodsevictionstatus may carry more than status and message.
+    const stored = nvsentinelDocument({ node: 'n', status: { userpodsevictionstatus: { status: 'InProgress', message: 'evicting', metadata: { pods: '3' } }, faultquarantinerecovery: 'completed' } });
+    const [stage] = evictionUpdatePipeline({ status: 'Succeeded' });
+    const updated = aggregate([stored], [stage]);
+    expect(updated[0].healtheventstatus.userpodsevictionstatus).toEqual({ status: 'Succeeded', message: '', metadata: { pods: '3' } });
+    expect(updated[0].healtheventstatus.faultquarantinerecovery).toBe('completed');
+  });
+});
+
 describe('MongoDB maintenance event codec', () => {
   it("round-trips the csp-health-monitor's camelCase document with BSON dates", () => {
     const stored = {
@@ -128,6 +202,25 @@ describe('MongoDB maintenance event codec', () => {
     expect(_id).toBeDefined();
     expect(status).toBe('DETECTED');
     expect(encodeMaintenanceFields(event)).toEqual(fields);
+  });
+
+  it('writes the action NAME and a node name even when empty, reads a name or a number, keeps one it does not know', () => {
+    // Go's model.MaintenanceEvent (data-models/pkg/model/maintenance_event.go:37: RecommendedAction
+    // string; :39: bson "nodeName,omitemtpy", a tag the driver ignores, so '' is stored) as the
+    // lambda normalizer fills it (health-monitors/csp-health-monitor/pkg/event/lambda_normalizer.go:115-133).
+    const stored = {
+      eventId: 'lambda-1', csp: 'lambda', clusterName: 'c1', resourceType: 'instance', resourceId: 'lambda-1',
+      maintenanceType: 'UNSCHEDULED', cspStatus: 'PENDING', eventReceivedTimestamp: new Date('2026-01-02T00:00:00Z'),
+      lastUpdatedTimestamp: new Date('2026-01-02T00:00:00Z'), recommendedAction: 'NONE', nodeName: '',
+    };
+    const event = decodeMaintenanceDocument(stored);
+    expect(event).toMatchObject({ csp: 'lambda', nodeName: '', recommendedAction: 'NONE' });
+    expect(encodeMaintenanceFields(event)).toEqual(stored);
+    expect(encodeMaintenanceFields({ ...event, recommendedAction: 'RESTART_VM' }).recommendedAction).toBe('RESTART_VM');
+    expect(decodeMaintenanceDocument({ ...stored, recommendedAction: 28 }).recommendedAction).toBe('REMEDIATE');
+    const newer = decodeMaintenanceDocument({ ...stored, recommendedAction: 'DRAIN_AND_WAIT' });
+    expect(newer.recommendedAction).toBe('unknown(DRAIN_AND_WAIT)');
+    expect(encodeMaintenanceFields(newer).recommendedAction).toBe('DRAIN_AND_WAIT');
   });
 
   it('reads a numeric recommended action and refuses a document without eventId', () => {

@@ -6,21 +6,31 @@
 //   - zero values are present, not omitted; nil slices, maps and pointers are null;
 //   - enums are int32, timestamps `{seconds: int64, nanos: int32}`, `createdAt` a BSON Date;
 //   - `_id` is an ObjectId the driver generated;
-//   - `healtheventstatus.faultremediated` is null, `{value: bool}`, or a plain bool in old documents.
-// Reading folds key case and accepts enum names too, so documents from other writers still read;
-// a document in a shape it cannot read raises ValidationError naming the field.
+//   - `healtheventstatus.faultremediated` is null, `{value: bool}`, or a plain bool in old documents;
+//   - the status is the proto HealthEventStatus as inserted (platform-connectors/pkg/connectors/
+//     store/store_connector.go:216-225): nodequarantined "" (a Go string, never null), every
+//     pointer null, userpodsevictionstatus {status: "", message: ""}.
+// Reading folds the case of struct field names and accepts enum names too, so documents from
+// other writers still read; map keys (`metadata`, `spanids`) are data and keep their case. An
+// enum value this SDK does not know reads as `unknown(<raw>)` and is written back as the raw
+// value. A document in a shape it cannot read raises ValidationError naming the field.
 import { Long, ObjectId, type Document } from 'mongodb';
 
 import { ValidationError } from '../../errors/validation-error';
 import {
+  decodeRecommendedAction,
+  decodeStatusText,
   enumName,
+  EVICTION_STATUSES,
   PROCESSING_STRATEGIES,
+  QUARANTINE_STATUSES,
   RECOMMENDED_ACTIONS,
   type ProcessingStrategy,
   type RecommendedAction,
 } from '../../model/enums';
 import type { BehaviourOverrides, HealthEvent, HealthEventStatus, HealthEventWithStatus } from '../../model/health-event';
 import type { Timestamp } from '../../model/timestamp';
+import { isUnknownEnum, unknownRaw, unknownRawNumber } from '../../model/unknown-enum';
 
 // ---------- record ids ----------
 
@@ -55,6 +65,12 @@ export function encodeTimestamp(timestamp: Timestamp): Document {
 
 const encodeOverrides = (overrides: BehaviourOverrides | null) => (overrides ? { force: overrides.force, skip: overrides.skip } : null);
 
+/** The stored int32 of a recommended action; an unknown one as the raw value it was read as. */
+const actionValue = (action: RecommendedAction) => (isUnknownEnum(action) ? unknownRawNumber(action) : RECOMMENDED_ACTIONS[action]);
+
+/** A status text as stored: an unknown value as the raw text it was read as. */
+const statusText = (value: string) => unknownRaw(value) ?? value;
+
 /** `healthevent` as NVSentinel's Go writer stores it in MongoDB. */
 export function encodeHealthEvent(event: HealthEvent): Document {
   return {
@@ -65,7 +81,7 @@ export function encodeHealthEvent(event: HealthEvent): Document {
     isfatal: event.isFatal,
     ishealthy: event.isHealthy,
     message: event.message,
-    recommendedaction: RECOMMENDED_ACTIONS[event.recommendedAction],
+    recommendedaction: actionValue(event.recommendedAction),
     errorcode: event.errorCode.length > 0 ? [...event.errorCode] : null,
     entitiesimpacted: event.entitiesImpacted.length > 0
       ? event.entitiesImpacted.map((entity) => ({ entitytype: entity.entityType, entityvalue: entity.entityValue }))
@@ -81,16 +97,22 @@ export function encodeHealthEvent(event: HealthEvent): Document {
   };
 }
 
+/**
+ * `healtheventstatus` as the Go driver encodes the proto HealthEventStatus: every field present in
+ * proto order, nil pointers and maps null, nodequarantined a string ("" until processed).
+ */
 export function encodeStatus(status: HealthEventStatus): Document {
-  const out: Document = { nodequarantined: status.nodeQuarantined };
-  if (status.quarantineFinishTimestamp) out.quarantinefinishtimestamp = encodeTimestamp(status.quarantineFinishTimestamp);
-  const eviction: Document = { status: status.userPodsEvictionStatus.status };
-  if (status.userPodsEvictionStatus.message) eviction.message = status.userPodsEvictionStatus.message;
-  out.userpodsevictionstatus = eviction;
-  if (status.drainFinishTimestamp) out.drainfinishtimestamp = encodeTimestamp(status.drainFinishTimestamp);
-  out.faultremediated = status.faultRemediated === null ? null : { value: status.faultRemediated };
-  if (status.lastRemediationTimestamp) out.lastremediationtimestamp = encodeTimestamp(status.lastRemediationTimestamp);
-  if (Object.keys(status.spanIds).length > 0) out.spanids = { ...status.spanIds };
+  const timestamp = (value: Timestamp | null) => (value ? encodeTimestamp(value) : null);
+  const out: Document = {
+    nodequarantined: statusText(status.nodeQuarantined ?? ''),
+    quarantinefinishtimestamp: timestamp(status.quarantineFinishTimestamp),
+    userpodsevictionstatus: { status: statusText(status.userPodsEvictionStatus.status), message: status.userPodsEvictionStatus.message },
+    drainfinishtimestamp: timestamp(status.drainFinishTimestamp),
+    faultremediated: status.faultRemediated === null ? null : { value: status.faultRemediated },
+    lastremediationtimestamp: timestamp(status.lastRemediationTimestamp),
+    spanids: Object.keys(status.spanIds).length > 0 ? { ...status.spanIds } : null,
+  };
+  if (status.faultQuarantineRecovery) out.faultquarantinerecovery = status.faultQuarantineRecovery;
   return out;
 }
 
@@ -157,8 +179,11 @@ function list(value: unknown, field: string): unknown[] {
   return value;
 }
 
+/** A stored map<string, string> (metadata, spanids): its keys are data, kept exactly as stored. */
 function stringMap(value: unknown, field: string): Record<string, string> {
-  return Object.fromEntries([...folded(value, field)].map(([key, item]) => [key, text(item, `${field}.${key}`)]));
+  if (value === null || value === undefined) return {};
+  if (!isPlainObject(value)) throw new ValidationError(field, `must be a document (got ${describeValue(value)})`);
+  return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, text(item, `${field}.${key}`)]));
 }
 
 export function decodeTimestamp(value: unknown, field: string): Timestamp | null {
@@ -175,6 +200,11 @@ function decodeEnum<T extends Record<string, number>>(values: T, raw: unknown, f
   const name = number === undefined || number === null ? undefined : enumName(values, number);
   if (name === undefined) throw new ValidationError(field, `unknown value ${JSON.stringify(raw)}`);
   return name;
+}
+
+/** The stored recommended action as a number (int32, int64, double) or a name. */
+function actionRaw(value: unknown): number | string | null {
+  return typeof value === 'string' ? value : numberOf(value, 'healthevent.recommendedaction');
 }
 
 function decodeOverrides(value: unknown, field: string): BehaviourOverrides | null {
@@ -194,7 +224,7 @@ export function decodeHealthEvent(value: unknown): HealthEvent {
     isFatal: bool(e.get('isfatal'), 'healthevent.isfatal'),
     isHealthy: bool(e.get('ishealthy'), 'healthevent.ishealthy'),
     message: text(e.get('message'), 'healthevent.message'),
-    recommendedAction: decodeEnum(RECOMMENDED_ACTIONS, e.get('recommendedaction'), 'healthevent.recommendedaction') as RecommendedAction,
+    recommendedAction: decodeRecommendedAction(actionRaw(e.get('recommendedaction')), 'recommendedAction'),
     errorCode: list(e.get('errorcode'), 'healthevent.errorcode').map((code, index) => text(code, `healthevent.errorcode[${index}]`)),
     entitiesImpacted: list(e.get('entitiesimpacted'), 'healthevent.entitiesimpacted').map((entity, index) => {
       const field = `healthevent.entitiesimpacted[${index}]`;
@@ -227,18 +257,21 @@ export function decodeStatus(value: unknown): HealthEventStatus {
   const eviction = folded(s.get('userpodsevictionstatus'), 'healtheventstatus.userpodsevictionstatus');
   const quarantined = s.get('nodequarantined');
   return {
-    nodeQuarantined: quarantined === undefined || quarantined === null
+    // "" is how NVSentinel's insert says "not processed yet" here (a Go string cannot be null):
+    // the model's null, as on PostgreSQL.
+    nodeQuarantined: quarantined === undefined || quarantined === null || quarantined === ''
       ? null
-      : (text(quarantined, 'healtheventstatus.nodequarantined') as HealthEventStatus['nodeQuarantined']),
+      : decodeStatusText(QUARANTINE_STATUSES, text(quarantined, 'healtheventstatus.nodequarantined'), 'nodeQuarantined'),
     quarantineFinishTimestamp: decodeTimestamp(s.get('quarantinefinishtimestamp'), 'healtheventstatus.quarantinefinishtimestamp'),
     userPodsEvictionStatus: {
-      status: text(eviction.get('status'), 'healtheventstatus.userpodsevictionstatus.status') as HealthEventStatus['userPodsEvictionStatus']['status'],
+      status: decodeStatusText(EVICTION_STATUSES, text(eviction.get('status'), 'healtheventstatus.userpodsevictionstatus.status'), 'userPodsEvictionStatus'),
       message: text(eviction.get('message'), 'healtheventstatus.userpodsevictionstatus.message'),
     },
     drainFinishTimestamp: decodeTimestamp(s.get('drainfinishtimestamp'), 'healtheventstatus.drainfinishtimestamp'),
     faultRemediated: decodeRemediated(s.get('faultremediated')),
     lastRemediationTimestamp: decodeTimestamp(s.get('lastremediationtimestamp'), 'healtheventstatus.lastremediationtimestamp'),
     spanIds: stringMap(s.get('spanids'), 'healtheventstatus.spanids'),
+    faultQuarantineRecovery: text(s.get('faultquarantinerecovery'), 'healtheventstatus.faultquarantinerecovery'),
   };
 }
 

@@ -1,11 +1,15 @@
-// Translation between the model and NVSentinel's MongoDB shape of a maintenance event: the
-// csp-health-monitor's Go struct with explicit camelCase bson tags, times as BSON Dates (optional
-// ones omitted), recommendedAction as the action's name, nodeName always present.
+// Translation between the model and NVSentinel's MongoDB shape of a maintenance event: Go's
+// model.MaintenanceEvent with explicit camelCase bson tags (data-models/pkg/model/
+// maintenance_event.go:22-40), upserted as is (store-client/pkg/datastore/providers/mongodb/
+// maintenance_store.go:52): times as BSON Dates (optional ones omitted), recommendedAction the
+// action's NAME (a string field), metadata omitted when empty, nodeName always present (its bson
+// tag reads `omitemtpy`, which the driver does not know, so '' is stored too).
 import type { Document } from 'mongodb';
 
 import { ValidationError } from '../../errors/validation-error';
-import { enumName, RECOMMENDED_ACTIONS, type RecommendedAction } from '../../model/enums';
+import { decodeRecommendedAction, type RecommendedAction } from '../../model/enums';
 import type { MaintenanceEvent } from '../../model/maintenance-event';
+import { unknownRaw } from '../../model/unknown-enum';
 
 export const OPTIONAL_TIMES = ['scheduledStartTime', 'scheduledEndTime', 'actualStartTime', 'actualEndTime'] as const;
 
@@ -23,7 +27,7 @@ export function encodeMaintenanceFields(event: MaintenanceEvent): Document {
   for (const key of OPTIONAL_TIMES) if (event[key]) out[key] = event[key];
   out.eventReceivedTimestamp = event.eventReceivedTimestamp;
   out.lastUpdatedTimestamp = event.lastUpdatedTimestamp;
-  out.recommendedAction = event.recommendedAction;
+  out.recommendedAction = unknownRaw(event.recommendedAction) ?? event.recommendedAction;
   if (Object.keys(event.metadata).length > 0) out.metadata = { ...event.metadata };
   out.nodeName = event.nodeName;
   return out;
@@ -36,10 +40,9 @@ function date(value: unknown, field: string): Date | null {
   return parsed;
 }
 
+/** The name NVSentinel writes, or a number (older writers); one this SDK does not know stays raw. */
 function action(value: unknown): RecommendedAction {
-  if (typeof value === 'string' && Object.hasOwn(RECOMMENDED_ACTIONS, value)) return value as RecommendedAction;
-  if (typeof value === 'number') return (enumName(RECOMMENDED_ACTIONS, value) ?? 'UNKNOWN') as RecommendedAction;
-  return value === undefined || value === null || value === '' ? 'NONE' : 'UNKNOWN';
+  return decodeRecommendedAction(typeof value === 'number' || typeof value === 'string' ? value : null, 'maintenance.recommendedAction');
 }
 
 export function decodeMaintenanceDocument(document: unknown): MaintenanceEvent {

@@ -6,18 +6,26 @@
 //   - `healtheventstatus` keys are lowercase; nodequarantined and faultremediated are always
 //     present (null until processed), faultremediated is {value: bool};
 //   - `createdAt` is an RFC3339 string with trailing zeros of the fraction trimmed.
-// Reading is lenient where NVSentinel's own history is: keys in any case (MongoDB-era documents
-// use lowercase), enums as numbers or names, faultremediated as {value} or a plain bool.
+// Reading is lenient where NVSentinel's own history is: struct field names in any case
+// (MongoDB-era documents use lowercase), enums as numbers or names, faultremediated as {value} or
+// a plain bool. Map keys are data, never folded: `metadata` and `spanids` keep their keys byte for
+// byte (`idempotencyKey`, `nvsentinel.nvidia.com/cancel-source-error-code`). An enum value this SDK
+// does not know reads as `unknown(<raw>)` and is written back as the raw value.
 import { ValidationError } from '../../errors/validation-error';
 import {
+  decodeRecommendedAction,
+  decodeStatusText,
   enumName,
+  EVICTION_STATUSES,
   PROCESSING_STRATEGIES,
+  QUARANTINE_STATUSES,
   RECOMMENDED_ACTIONS,
   type ProcessingStrategy,
   type RecommendedAction,
 } from '../../model/enums';
 import type { BehaviourOverrides, HealthEvent, HealthEventStatus, HealthEventWithStatus } from '../../model/health-event';
 import type { Timestamp } from '../../model/timestamp';
+import { isUnknownEnum, unknownRaw, unknownRawNumber } from '../../model/unknown-enum';
 
 type Json = Record<string, unknown>;
 
@@ -40,6 +48,20 @@ function encodeOverrides(overrides: BehaviourOverrides): Json {
   return out;
 }
 
+/** The stored number of a recommended action; an unknown one as the raw value it was read as. */
+export function recommendedActionValue(action: RecommendedAction): number | string {
+  return isUnknownEnum(action) ? unknownRawNumber(action) : RECOMMENDED_ACTIONS[action];
+}
+
+/**
+ * The `recommended_action` column: the enum NAME, as Go's RecommendedAction.String() gives it
+ * (store-client/pkg/datastore/providers/postgresql/health_events.go:121), which for a number the
+ * proto does not define is the number itself ("28").
+ */
+export function recommendedActionColumn(action: RecommendedAction): string {
+  return isUnknownEnum(action) ? unknownRaw(action)! : action;
+}
+
 /** `healthevent` as NVSentinel's Go writer stores it in PostgreSQL. */
 export function encodeHealthEvent(event: HealthEvent): Json {
   const out: Json = {};
@@ -53,7 +75,7 @@ export function encodeHealthEvent(event: HealthEvent): Json {
   put('isFatal', true, event.isFatal);
   put('isHealthy', true, event.isHealthy);
   put('message', event.message, event.message !== '');
-  put('recommendedAction', RECOMMENDED_ACTIONS[event.recommendedAction], RECOMMENDED_ACTIONS[event.recommendedAction] !== 0);
+  put('recommendedAction', recommendedActionValue(event.recommendedAction), recommendedActionValue(event.recommendedAction) !== 0);
   put('errorCode', event.errorCode, event.errorCode.length > 0);
   put(
     'entitiesImpacted',
@@ -77,15 +99,16 @@ export function encodeHealthEvent(event: HealthEvent): Json {
 }
 
 export function encodeStatus(status: HealthEventStatus): Json {
-  const out: Json = { nodequarantined: status.nodeQuarantined };
+  const out: Json = { nodequarantined: status.nodeQuarantined === null ? null : statusText(status.nodeQuarantined) };
   if (status.quarantineFinishTimestamp) out.quarantinefinishtimestamp = encodeTimestamp(status.quarantineFinishTimestamp);
-  const eviction: Json = { status: status.userPodsEvictionStatus.status };
+  const eviction: Json = { status: statusText(status.userPodsEvictionStatus.status) };
   if (status.userPodsEvictionStatus.message) eviction.message = status.userPodsEvictionStatus.message;
   out.userpodsevictionstatus = eviction;
   if (status.drainFinishTimestamp) out.drainfinishtimestamp = encodeTimestamp(status.drainFinishTimestamp);
   out.faultremediated = status.faultRemediated === null ? null : { value: status.faultRemediated };
   if (status.lastRemediationTimestamp) out.lastremediationtimestamp = encodeTimestamp(status.lastRemediationTimestamp);
   if (Object.keys(status.spanIds).length > 0) out.spanids = status.spanIds;
+  if (status.faultQuarantineRecovery) out.faultquarantinerecovery = status.faultQuarantineRecovery;
   return out;
 }
 
@@ -97,20 +120,29 @@ export function encodeDocument(event: Omit<HealthEventWithStatus, 'recordId'>): 
   };
 }
 
+/** A status text as stored: an unknown value as the raw text it was read as. */
+const statusText = (value: string) => unknownRaw(value) ?? value;
+
 /** The denormalised columns NVSentinel's insert fills (eviction status NULL, message ''). */
 export function insertColumns(event: Omit<HealthEventWithStatus, 'recordId'>) {
   return {
     nodeName: event.healthEvent.nodeName,
     eventType: event.healthEvent.checkName,
     severity: event.healthEvent.componentClass,
-    recommendedAction: event.healthEvent.recommendedAction,
+    recommendedAction: recommendedActionColumn(event.healthEvent.recommendedAction),
     createdAt: event.createdAt,
   };
 }
 
 // ---------- decoding ----------
 
-/** Object keys folded to lowercase, so camelCase and lowercase documents read alike. */
+/** The entries of a stored string map (metadata, spanids) with their keys exactly as stored. */
+function stringMap(value: unknown): Record<string, string> {
+  if (!value || typeof value !== 'object' || Array.isArray(value)) return {};
+  return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, str(item)]));
+}
+
+/** Struct field names folded to lowercase, so camelCase and lowercase documents read alike (never map keys). */
 function folded(value: unknown): Map<string, unknown> {
   const map = new Map<string, unknown>();
   if (value && typeof value === 'object' && !Array.isArray(value)) {
@@ -141,6 +173,13 @@ function decodeEnum<T extends Record<string, number>>(values: T, raw: unknown, f
   return name;
 }
 
+function decodeAction(raw: unknown): RecommendedAction {
+  if (raw !== undefined && raw !== null && typeof raw !== 'number' && typeof raw !== 'string') {
+    throw new ValidationError('healthevent.recommendedAction', `is not an enum value: ${JSON.stringify(raw).slice(0, 60)}`);
+  }
+  return decodeRecommendedAction(raw, 'recommendedAction');
+}
+
 function decodeOverrides(value: unknown): BehaviourOverrides | null {
   if (value === null || value === undefined) return null;
   const parts = folded(value);
@@ -159,7 +198,7 @@ export function decodeHealthEvent(value: unknown): HealthEvent {
     isFatal: e.get('isfatal') === true,
     isHealthy: e.get('ishealthy') === true,
     message: str(e.get('message')),
-    recommendedAction: decodeEnum(RECOMMENDED_ACTIONS, e.get('recommendedaction'), 'healthevent.recommendedAction') as RecommendedAction,
+    recommendedAction: decodeAction(e.get('recommendedaction')),
     errorCode: Array.isArray(e.get('errorcode')) ? (e.get('errorcode') as unknown[]).map(str) : [],
     entitiesImpacted: Array.isArray(e.get('entitiesimpacted'))
       ? (e.get('entitiesimpacted') as unknown[]).map((entity) => {
@@ -167,7 +206,7 @@ export function decodeHealthEvent(value: unknown): HealthEvent {
           return { entityType: str(parts.get('entitytype')), entityValue: str(parts.get('entityvalue')) };
         })
       : [],
-    metadata: Object.fromEntries([...folded(e.get('metadata'))].map(([key, item]) => [key, str(item)])),
+    metadata: stringMap(e.get('metadata')),
     generatedTimestamp: decodeTimestamp(e.get('generatedtimestamp'), 'healthevent.generatedTimestamp'),
     nodeName: str(e.get('nodename')),
     quarantineOverrides: decodeOverrides(e.get('quarantineoverrides')),
@@ -192,16 +231,17 @@ export function decodeStatus(value: unknown): HealthEventStatus {
   const eviction = folded(s.get('userpodsevictionstatus'));
   const quarantined = s.get('nodequarantined');
   return {
-    nodeQuarantined: quarantined === undefined || quarantined === null ? null : (str(quarantined) as HealthEventStatus['nodeQuarantined']),
+    nodeQuarantined: quarantined === undefined || quarantined === null ? null : decodeStatusText(QUARANTINE_STATUSES, str(quarantined), 'nodeQuarantined'),
     quarantineFinishTimestamp: decodeTimestamp(s.get('quarantinefinishtimestamp'), 'healtheventstatus.quarantinefinishtimestamp'),
     userPodsEvictionStatus: {
-      status: str(eviction.get('status')) as HealthEventStatus['userPodsEvictionStatus']['status'],
+      status: decodeStatusText(EVICTION_STATUSES, str(eviction.get('status')), 'userPodsEvictionStatus'),
       message: str(eviction.get('message')),
     },
     drainFinishTimestamp: decodeTimestamp(s.get('drainfinishtimestamp'), 'healtheventstatus.drainfinishtimestamp'),
     faultRemediated: decodeRemediated(s.get('faultremediated')),
     lastRemediationTimestamp: decodeTimestamp(s.get('lastremediationtimestamp'), 'healtheventstatus.lastremediationtimestamp'),
-    spanIds: Object.fromEntries([...folded(s.get('spanids'))].map(([key, item]) => [key, str(item)])),
+    spanIds: stringMap(s.get('spanids')),
+    faultQuarantineRecovery: str(s.get('faultquarantinerecovery')),
   };
 }
 

@@ -1,9 +1,13 @@
 // Translation between the model and NVSentinel's PostgreSQL shape of a maintenance event:
-// `document` is Go encoding/json of model.MaintenanceEvent (camelCase, optional times omitted,
-// times as RFC3339 strings), with the indexed fields repeated in columns.
+// `document` is Go encoding/json of model.MaintenanceEvent (data-models/pkg/model/
+// maintenance_event.go:22-40: camelCase, optional times and metadata omitted when empty, nodeName
+// omitted when '', times as RFC3339 strings, recommendedAction a string holding the enum NAME; a
+// number there makes NVSentinel's json.Unmarshal fail), with the indexed fields repeated in
+// columns (node_name '' when no node is known: maintenance_events.go:101-112 passes the string).
 import { ValidationError } from '../../errors/validation-error';
-import { enumName, RECOMMENDED_ACTIONS, type RecommendedAction } from '../../model/enums';
+import { decodeRecommendedAction } from '../../model/enums';
 import type { MaintenanceEvent } from '../../model/maintenance-event';
+import { unknownRaw } from '../../model/unknown-enum';
 import { formatRfc3339Nano } from './health-event-codec';
 
 type Json = Record<string, unknown>;
@@ -24,10 +28,15 @@ export function encodeMaintenanceDocument(event: MaintenanceEvent): Json {
   for (const key of OPTIONAL_TIMES) if (event[key]) out[key] = formatRfc3339Nano(event[key]!);
   out.eventReceivedTimestamp = formatRfc3339Nano(event.eventReceivedTimestamp);
   out.lastUpdatedTimestamp = formatRfc3339Nano(event.lastUpdatedTimestamp);
-  out.recommendedAction = RECOMMENDED_ACTIONS[event.recommendedAction];
+  out.recommendedAction = maintenanceActionText(event.recommendedAction);
   if (Object.keys(event.metadata).length > 0) out.metadata = event.metadata;
   if (event.nodeName) out.nodeName = event.nodeName;
   return out;
+}
+
+/** The maintenance document's recommendedAction: the NAME, or an unknown value's raw text. */
+export function maintenanceActionText(action: MaintenanceEvent['recommendedAction']): string {
+  return unknownRaw(action) ?? action;
 }
 
 function date(value: unknown, field: string): Date | null {
@@ -40,10 +49,9 @@ function date(value: unknown, field: string): Date | null {
 export function decodeMaintenanceDocument(document: unknown): MaintenanceEvent {
   const d = new Map(Object.entries((document ?? {}) as Json).map(([key, value]) => [key.toLowerCase(), value]));
   const text = (key: string) => (d.get(key.toLowerCase()) === undefined || d.get(key.toLowerCase()) === null ? '' : String(d.get(key.toLowerCase())));
+  // The name NVSentinel writes, or a number (older writers, this SDK before it wrote names).
   const action = d.get('recommendedaction');
-  const recommendedAction = (typeof action === 'string' && Object.hasOwn(RECOMMENDED_ACTIONS, action)
-    ? action
-    : enumName(RECOMMENDED_ACTIONS, Number(action ?? 0)) ?? 'UNKNOWN') as RecommendedAction;
+  const recommendedAction = decodeRecommendedAction(typeof action === 'number' || typeof action === 'string' ? action : null, 'maintenance.recommendedAction');
   return {
     eventId: text('eventId'),
     csp: text('csp') as MaintenanceEvent['csp'],

@@ -20,7 +20,7 @@ import type {
   ThroughputBucket,
   ThroughputRequest,
 } from '../../health-event-store';
-import { EVICTION_STATUSES, QUARANTINE_STATUSES, type QuarantineStatus } from '../../model/enums';
+import { decodeStatusText, EVICTION_STATUSES, QUARANTINE_STATUSES } from '../../model/enums';
 import { toCheckLatest, type CheckLatest } from '../../model/check-latest';
 import { initialStatus, type HealthEventWithStatus } from '../../model/health-event';
 import { toHealthEventWithStatus, type NewHealthEvent } from '../../model/new-health-event';
@@ -248,7 +248,7 @@ export class PostgresHealthEventStore implements HealthEventStore {
         recordId: row.id,
         createdAt: row.created_at,
         healthEvent,
-        status: { ...initialStatus(), nodeQuarantined: (row.quarantined || null) as QuarantineStatus | null },
+        status: { ...initialStatus(), nodeQuarantined: row.quarantined ? decodeStatusText(QUARANTINE_STATUSES, row.quarantined, 'nodeQuarantined') : null },
       });
     });
   }
@@ -301,8 +301,12 @@ export class PostgresHealthEventStore implements HealthEventStore {
     if (!EVICTION_STATUSES.includes(update.status)) {
       throw new ValidationError('status', `must be one of ${EVICTION_STATUSES.join(', ')}`);
     }
+    // Merged into the stored object, not replacing it: keys a newer node-drainer keeps there
+    // survive; `message` goes when the update has none, as node-drainer's writes leave it out.
     const eviction = update.message ? { status: update.status, message: update.message } : { status: update.status };
-    const doc = `jsonb_set(document, '{healtheventstatus,userpodsevictionstatus}', $1::jsonb)`;
+    const stored = `CASE WHEN jsonb_typeof(document#>'{healtheventstatus,userpodsevictionstatus}') = 'object'
+      THEN document#>'{healtheventstatus,userpodsevictionstatus}' ELSE '{}'::jsonb END`;
+    const doc = `jsonb_set(document, '{healtheventstatus,userpodsevictionstatus}', ((${stored}) - 'message') || $1::jsonb)`;
     const withFinish = `CASE WHEN $4::jsonb IS NULL THEN ${doc} ELSE jsonb_set(${doc}, '{healtheventstatus,drainfinishtimestamp}', $4::jsonb) END`;
     return this.updated(
       'healthEvents.updateEviction',

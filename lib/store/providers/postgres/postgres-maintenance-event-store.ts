@@ -16,6 +16,7 @@ function validate(event: MaintenanceEvent): void {
   };
   if (typeof event.eventId !== 'string' || !event.eventId || event.eventId.length > 255) throw new ValidationError('eventId', 'must be 1 to 255 characters');
   if (typeof event.clusterName !== 'string' || !event.clusterName) throw new ValidationError('clusterName', 'must not be empty');
+  if (typeof event.nodeName !== 'string') throw new ValidationError('nodeName', 'must be a string');
   oneOf('csp', event.csp, CSPS);
   oneOf('status', event.status, MAINTENANCE_STATUSES);
   oneOf('cspStatus', event.cspStatus, CSP_STATUSES);
@@ -34,7 +35,7 @@ export class PostgresMaintenanceEventStore implements MaintenanceEventStore {
       'maintenanceEvents.upsert',
       `INSERT INTO maintenance_events (event_id, csp, cluster_name, node_name, status, csp_status, scheduled_start_time,
          actual_end_time, event_received_timestamp, last_updated_timestamp, document)
-       VALUES ($1, $2, $3, NULLIF($4, ''), $5, $6, $7, $8, $9, $10, $11)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
        ON CONFLICT (event_id) DO UPDATE SET
          status = ${NEXT_STATUS},
          document = jsonb_set(EXCLUDED.document, '{status}', to_jsonb(${NEXT_STATUS})),

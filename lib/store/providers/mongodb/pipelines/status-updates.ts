@@ -49,10 +49,13 @@ export function quarantineUpdatePipeline(update: QuarantineUpdate): Document[] {
 export function evictionUpdatePipeline(update: EvictionUpdate): Document[] {
   if (!EVICTION_STATUSES.includes(update?.status)) throw new ValidationError('status', `must be one of ${EVICTION_STATUSES.join(', ')}`);
   if (update.message !== undefined && typeof update.message !== 'string') throw new ValidationError('message', 'must be a string');
-  const eviction = update.message ? { status: update.status, message: update.message } : { status: update.status };
+  // Merged into the stored object, not replacing it: keys a newer node-drainer keeps there survive.
+  // The message is always set ('' without one): the proto OperationStatus always has it.
+  const eviction = { status: update.status, message: update.message ?? '' };
+  const stored = { $cond: [{ $eq: [{ $type: `$${STATUS}.userpodsevictionstatus` }, 'object'] }, `$${STATUS}.userpodsevictionstatus`, {}] };
   return [{
     $set: withoutUndefined({
-      [`${STATUS}.userpodsevictionstatus`]: { $literal: eviction },
+      [`${STATUS}.userpodsevictionstatus`]: { $mergeObjects: [stored, { $literal: eviction }] },
       [`${STATUS}.drainfinishtimestamp`]: timestampValue('finishedAt', update.finishedAt),
       ...spanSet(update.span),
     }),
