@@ -5,7 +5,7 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 
 import type { PipelineMessage } from '../live/live-messages';
-import type { ConsumerStatus, DataStore, FeedState } from '../store';
+import { unknownEnumCounts, type ConsumerStatus, type DataStore, type FeedState } from '../store';
 
 export interface LiveHubFigures {
   /** SSE clients connected. */
@@ -191,6 +191,19 @@ export class ConsoleMetrics {
       help: 'Health events inserted into the datastore by any writer (NVSentinel, the simulator, this console), counted as this process\'s live hub change feed delivered them since the hub started.',
       registers,
       collect: liveHub,
+    });
+
+    // Read from the SDK's own tally at each scrape (the codecs count as they decode), so every
+    // unknown value decoded anywhere in this process lands here exactly once.
+    const unknownEnums: Counter<'field' | 'value'> = new Counter({
+      name: 'sentinel_unknown_enum_values_total',
+      help: 'Stored enum values this console does not know (a newer NVSentinel\'s recommended action, quarantine or eviction status), decoded by this process since it started, per field and raw value. Pages show them as "unknown (<value>)".',
+      labelNames: ['field', 'value'],
+      registers,
+      collect: () => {
+        unknownEnums.reset();
+        for (const { field, value, count } of unknownEnumCounts()) unknownEnums.inc({ field, value }, count);
+      },
     });
 
     const ping: Collect = this.group('ping', () => [datastoreUp], () => datastoreUp.set(1), () => datastoreUp.set(0));

@@ -1,6 +1,7 @@
 // Manual quarantine and release, the way NVSentinel itself accepts them:
 //  - quarantine stores a health event with quarantineOverrides.force = true, agent naming this
-//    dashboard, metadata.creator_id = the operator and the reason as message; fault-quarantine
+//    dashboard, metadata.creator_id = a label-safe id of the operator (./creator-id.ts; their full
+//    identity in metadata['sentinel-console/creator']) and the reason as message; fault-quarantine
 //    cordons the node and the pipeline drains it (recommended action NONE: no remediation);
 //  - release marks the open session's events Cancelled, as NVSentinel's manual uncordon does.
 // Both refuse, with a clear message and no change, what would be a no-op or a mistake: an unknown
@@ -11,6 +12,7 @@ import { NODE_STATE_LABELS, QUARANTINED_STATES, type NodeView } from '@/lib/proj
 import { getDataStore } from '@/lib/server/datastore';
 import { getLiveHub } from '@/lib/server/live-hub';
 
+import { CREATOR_METADATA_KEY, labelSafeCreatorId } from './creator-id';
 import type { Mutation, MutationOutcome } from './mutation';
 import { rawField } from './mutation';
 import { MANUAL_QUARANTINE_AGENT, MANUAL_QUARANTINE_CHECK, parseNodeAction, type NodeActionInput } from './node-action-input';
@@ -65,7 +67,7 @@ export const quarantineNodeMutation: Mutation<NodeActionInput> = {
       recommendedAction: 'NONE',
       processingStrategy: 'EXECUTE_REMEDIATION',
       quarantineOverrides: { force: true, skip: false },
-      metadata: { creator_id: actor.name },
+      metadata: { creator_id: labelSafeCreatorId(actor.name, MANUAL_QUARANTINE_AGENT), [CREATOR_METADATA_KEY]: actor.name },
     }]);
     return {
       ok: true,

@@ -40,7 +40,7 @@ export interface QuarantineSession {
   manual: boolean;
   /** The event's message: for a manual quarantine, the operator's reason. */
   reason: string;
-  /** metadata.creator_id of a manual quarantine. */
+  /** Who asked for a manual quarantine: metadata['sentinel-console/creator'], else metadata.creator_id. */
   actor: string | null;
   checkName: string;
   recommendedAction: RecommendedAction;

@@ -31,6 +31,8 @@ export interface NodeEventRow {
     drainFinishedAt: number | null;
     remediated: boolean | null;
     remediatedAt: number | null;
+    /** healtheventstatus.faultquarantinerecovery ('' when absent). */
+    faultQuarantineRecovery: string;
   };
 }
 

@@ -4,46 +4,14 @@ import 'server-only';
 
 import { getLiveHub } from '@/lib/server/live-hub';
 import { getDataStore } from '@/lib/server/datastore';
-import { timestampToDate, type HealthEventWithStatus, type MaintenanceEvent, type Timestamp } from '@/lib/store';
+import type { MaintenanceEvent } from '@/lib/store';
 
-import { MAX_TIMELINE_EVENTS, NODE_RANGES, type MaintenanceRow, type NodeDetail, type NodeEventRow, type NodeRange } from './node-detail-shape';
+import { toEventRow } from './node-detail-row';
+import { MAX_TIMELINE_EVENTS, NODE_RANGES, type MaintenanceRow, type NodeDetail, type NodeRange } from './node-detail-shape';
 
+export { toEventRow } from './node-detail-row';
 export { parseNodeRange } from './node-detail-shape';
 export type { NodeDetail, NodeEventRow, NodeRange } from './node-detail-shape';
-
-const ms = (timestamp: Timestamp | null) => (timestamp ? timestampToDate(timestamp).getTime() : null);
-
-export function toEventRow(event: HealthEventWithStatus): NodeEventRow {
-  const { healthEvent: e, status } = event;
-  return {
-    recordId: event.recordId,
-    createdAt: event.createdAt.getTime(),
-    generatedAt: ms(e.generatedTimestamp),
-    agent: e.agent,
-    componentClass: e.componentClass,
-    checkName: e.checkName,
-    isFatal: e.isFatal,
-    isHealthy: e.isHealthy,
-    message: e.message,
-    recommendedAction: e.recommendedAction,
-    customRecommendedAction: e.customRecommendedAction,
-    errorCode: e.errorCode,
-    entities: e.entitiesImpacted,
-    metadata: e.metadata,
-    processingStrategy: e.processingStrategy,
-    quarantineOverrides: e.quarantineOverrides,
-    drainOverrides: e.drainOverrides,
-    status: {
-      nodeQuarantined: status.nodeQuarantined || null,
-      quarantineFinishedAt: ms(status.quarantineFinishTimestamp),
-      eviction: status.userPodsEvictionStatus.status,
-      evictionMessage: status.userPodsEvictionStatus.message,
-      drainFinishedAt: ms(status.drainFinishTimestamp),
-      remediated: status.faultRemediated,
-      remediatedAt: ms(status.lastRemediationTimestamp),
-    },
-  };
-}
 
 function toMaintenanceRow(event: MaintenanceEvent): MaintenanceRow {
   const time = (date: Date | null) => (date ? date.getTime() : null);

@@ -274,6 +274,44 @@ export function defineStoreContract(target: ContractTarget): void {
       expect((await store.maintenanceEvents().byNode(base.nodeName)).map((e) => e.eventId)).toEqual([base.eventId]);
     });
 
+    it('stores metadata keys as given and reads them back byte for byte', async () => {
+      // Keys NVSentinel's writers set (docs/nvsentinel-data-model.md §8): the connector's trace_id,
+      // a forced quarantine's creator_id (fault-quarantine/pkg/reconciler/reconciler.go:804), the
+      // syslog monitor's cancellation key (health-monitors/syslog-health-monitor/pkg/xid/xid_handler.go:41),
+      // an idempotency key and providerLastUpdated (health-monitors/csp-health-monitor/pkg/model/maintenance_event.go:46).
+      const metadata = {
+        trace_id: 't', creator_id: 'alice-1a2b3c4d', 'sentinel-console/creator': 'alice@example.com', idempotencyKey: 'batch-7/0',
+        providerLastUpdated: '2026-01-02T03:04:05Z', 'nvsentinel.nvidia.com/cancel-source-error-code': '162',
+      };
+      const [stored] = await store.healthEvents().insertMany([event(unique('meta'), { isFatal: false, isHealthy: true, errorCode: ['163'], metadata })]);
+      expect((await store.healthEvents().get(stored.recordId))?.healthEvent.metadata).toEqual(metadata);
+      const [latest] = await store.healthEvents().latestPerNode([stored.healthEvent.nodeName]);
+      expect(latest.healthEvent.metadata).toEqual(metadata);
+    });
+
+    it('reads a new event as not processed yet, and keeps the drain message only while one is given', async () => {
+      const [stored] = await store.healthEvents().insertMany([event(unique('fresh'))]);
+      expect((await store.healthEvents().get(stored.recordId))?.status).toMatchObject({
+        nodeQuarantined: null, userPodsEvictionStatus: { status: '', message: '' }, faultQuarantineRecovery: '',
+      });
+      await store.healthEvents().updateEviction(stored.recordId, { status: 'Failed', message: 'pods stuck' });
+      const retried = await store.healthEvents().updateEviction(stored.recordId, { status: 'Succeeded' });
+      expect(retried.status.userPodsEvictionStatus).toEqual({ status: 'Succeeded', message: '' });
+    });
+
+    it('stores a maintenance event without a node as the empty node name, and a CSP of lambda', async () => {
+      // csp-health-monitor's CSPs (health-monitors/csp-health-monitor/pkg/model/maintenance_event.go:70-72).
+      const event = {
+        eventId: unique('lambda'), csp: 'lambda' as const, clusterName: 'c1', resourceType: 'instance', resourceId: 'l-1', nodeName: '',
+        maintenanceType: 'UNSCHEDULED' as const, status: 'DETECTED' as const, cspStatus: 'PENDING' as const,
+        scheduledStartTime: null, scheduledEndTime: null, actualStartTime: null, actualEndTime: null,
+        eventReceivedTimestamp: new Date(), lastUpdatedTimestamp: new Date(), recommendedAction: 'NONE' as const, metadata: { urgency: 'emergency' },
+      };
+      const { event: stored } = await store.maintenanceEvents().upsert(event);
+      expect(stored).toMatchObject({ csp: 'lambda', nodeName: '', recommendedAction: 'NONE', metadata: { urgency: 'emergency' } });
+      expect((await store.maintenanceEvents().list({ limit: 500 })).find((listed) => listed.eventId === event.eventId)?.nodeName).toBe('');
+    });
+
     it('delivers inserts and updates to a consumer, and resumes after the acknowledged position', async () => {
       const consumer = unique('reader');
       await store.consumers().register(consumer, { startAt: 'now' });

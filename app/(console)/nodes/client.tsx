@@ -2,18 +2,16 @@
 // The Nodes page: counts per state, filters kept in the URL, and the table of nodes in view,
 // kept current by the live stream's node diffs (no polling).
 import { useQuery, useQueryClient } from '@tanstack/react-query';
-import Link from 'next/link';
 import { usePathname, useRouter, useSearchParams } from 'next/navigation';
 import { useMemo, useRef, useState } from 'react';
 
 import { useLiveSubscription } from '@/components/live/live-provider';
-import { StateBadge } from '@/components/nodes/state-badge';
+import { NodeRow } from '@/components/nodes/node-row';
 import { cardClass, Panel } from '@/components/ui/panel';
-import { RelativeTime } from '@/components/ui/relative-time';
 import type { NodesMessage } from '@/lib/live/live-messages';
 import { nodeFilterToSearch, parseNodeFilter, type NodeFilter } from '@/lib/projection/node-filter';
 import { parseNodePage } from '@/lib/projection/node-order';
-import { NODE_STATE_LABELS, NODE_STATES, type NodeState, type NodeView } from '@/lib/projection/node-view';
+import { NODE_STATE_LABELS, NODE_STATES, type NodeState } from '@/lib/projection/node-view';
 import type { NodeList } from '@/lib/queries/nodes';
 import { fetchJson } from '@/lib/client/fetch-json';
 
@@ -174,29 +172,6 @@ export function NodesClient({ initial, initialError }: { initial: NodeList | nul
         ) : null}
       </Panel>
     </div>
-  );
-}
-
-function NodeRow({ view }: { view: NodeView }) {
-  return (
-    <tr className="border-b border-zinc-100 last:border-0 dark:border-zinc-800" data-testid="node-row" data-node={view.name} data-state={view.state}>
-      <td className="px-3 py-1.5 font-mono">
-        <Link href={`/nodes/${encodeURIComponent(view.name)}`} className="text-sky-700 hover:underline dark:text-sky-400">
-          {view.name}
-        </Link>
-      </td>
-      <td className="px-3 py-1.5">
-        <StateBadge state={view.state} />
-        {view.quarantineRequested ? <span className="ml-2 text-xs text-zinc-500">quarantine requested</span> : null}
-      </td>
-      <td className="px-3 py-1.5 text-zinc-600 dark:text-zinc-400"><RelativeTime at={view.stateSince} /></td>
-      <td className="px-3 py-1.5 text-zinc-600 dark:text-zinc-400">
-        {view.lastCheck ? <span className="mr-2">{view.lastCheck}</span> : null}
-        <RelativeTime at={view.lastEventAt} className="text-xs" />
-      </td>
-      <td className="px-3 py-1.5 text-right tabular-nums">{view.fatalCount.toLocaleString()}</td>
-      <td className="px-3 py-1.5 text-right tabular-nums">{view.openFaults}</td>
-    </tr>
   );
 }
 

@@ -6,6 +6,9 @@ import type { ConsumerLagView, PipelineMessage } from '@/lib/live/live-messages'
 import { ConsoleMetrics, type MetricsSources } from '@/lib/metrics/console-metrics';
 import type { DataStore } from '@/lib/store';
 import { OperationMetrics } from '@/lib/store/metrics/operation-metrics';
+import { decodeRow } from '@/lib/store/providers/postgres/health-event-codec';
+
+import { xidFatalDocument } from '../../fixtures/nvsentinel/documents';
 
 import { parsePrometheusText, sampleValue } from '../../support/prometheus-text';
 
@@ -125,5 +128,17 @@ describe('console metrics', () => {
     recording.observe(() => { throw new Error('observer bug'); });
     await expect(recording.time('ping', async () => 'pong')).resolves.toBe('pong');
     expect(recording.snapshot()[0]).toMatchObject({ operation: 'ping', count: 1, errors: 0 });
+  });
+
+  it('counts the enum values this process decoded without knowing them, per field and raw value', async () => {
+    const metrics = new ConsoleMetrics({ now: () => now });
+    const before = sampleValue(await scrape(metrics, sources()), 'sentinel_unknown_enum_values_total', { field: 'recommendedAction', value: '77' }) ?? 0;
+    // A newer NVSentinel's action 77, read twice by the store.
+    const stored = xidFatalDocument('gpu-node-1');
+    stored.healthevent.recommendedAction = 77;
+    decodeRow({ id: 'a', document: stored });
+    decodeRow({ id: 'b', document: stored });
+    const families = await scrape(metrics, sources());
+    expect(sampleValue(families, 'sentinel_unknown_enum_values_total', { field: 'recommendedAction', value: '77' })).toBe(before + 2);
   });
 });

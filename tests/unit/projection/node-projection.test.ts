@@ -101,6 +101,34 @@ describe('node projection', () => {
     expect(projection.get('gpu-g')).toMatchObject({ state: 'quarantined', quarantineRequested: false, session: { manual: true, reason: 'bad fan', actor: 'ops@example.com' } });
   });
 
+  it("names who asked for a console quarantine by their full identity, not the label-safe creator_id", () => {
+    const projection = new NodeProjection();
+    const manual = stored('gpu-g2', {
+      agent: 'sentinel-console', checkName: 'ManualQuarantine', isFatal: false, recommendedAction: 'NONE', message: 'bad fan',
+      metadata: { creator_id: 'alice-1a2b3c4d', 'sentinel-console/creator': 'alice@example.com' }, quarantineOverrides: { force: true, skip: false },
+    });
+    projection.apply(inserted(manual));
+    projection.apply(updated(manual, { nodeQuarantined: 'Quarantined' }).change);
+    expect(projection.get('gpu-g2')?.session).toMatchObject({ manual: true, actor: 'alice@example.com' });
+  });
+
+  it('never takes a decision or drain status it does not know for a known one, nor crashes on it', () => {
+    const projection = new NodeProjection();
+    const skipped = stored('gpu-u');
+    projection.apply(inserted(skipped));
+    projection.apply(updated(skipped, { nodeQuarantined: 'unknown(SkippedByProfile)' }).change);
+    expect(projection.get('gpu-u')).toMatchObject({ state: 'unhealthy', session: null });
+    const fault = stored('gpu-v', { recommendedAction: 'unknown(31)' });
+    projection.apply(inserted(fault));
+    const quarantined = updated(fault, { nodeQuarantined: 'Quarantined' });
+    projection.apply(quarantined.change);
+    projection.apply(updated(quarantined.after, { userPodsEvictionStatus: { status: 'unknown(Skipped)', message: '' } }).change);
+    expect(projection.get('gpu-v')).toMatchObject({ state: 'quarantined', session: { eviction: 'unknown(Skipped)', recommendedAction: 'unknown(31)' } });
+    // Drained, but an action it does not know is not assumed to be remediating.
+    projection.apply(updated(quarantined.after, { userPodsEvictionStatus: { status: 'Succeeded', message: '' } }).change);
+    expect(projection.get('gpu-v')?.state).toBe('quarantined');
+  });
+
   it('loads the same views from a store snapshot as it keeps live', () => {
     const live = new NodeProjection();
     const fault = stored('gpu-h');

@@ -110,4 +110,15 @@ describe('simulated pipeline without `before`', () => {
     await quarantine.handle(update({ ...cancelled, status: { ...cancelled.status, userPodsEvictionStatus: { status: 'Cancelled', message: 'released' } } }));
     expect(quarantine.isQuarantined('gpu-c')).toBe(true);
   });
+
+  it('leaves values a newer NVSentinel wrote and this SDK does not know alone', () => {
+    // A decision it does not know starts no drain; a drain status it does not know is never overwritten.
+    expect(drainerAction(event('n1', { nodeQuarantined: 'unknown(SkippedByProfile)' }))).toBeNull();
+    expect(drainerAction(event('n2', { nodeQuarantined: 'Cancelled', userPodsEvictionStatus: { status: 'unknown(Skipped)', message: '' } }))).toBeNull();
+    // An action it does not know is not run.
+    const drained = { nodeQuarantined: 'Quarantined' as const, userPodsEvictionStatus: { status: 'Succeeded' as const, message: '' } };
+    expect(awaitsRemediation(storedEvent('n3', { recommendedAction: 'unknown(31)' }, { status: drained }))).toBe(false);
+    expect(awaitsRemediation(storedEvent('n4', { recommendedAction: 'REMEDIATE' }, { status: drained }))).toBe(true);
+  });
 });
+

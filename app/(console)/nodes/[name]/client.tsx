@@ -8,6 +8,8 @@ import { useRef, useState } from 'react';
 
 import { useCan } from '@/components/auth/actor-context';
 import { useLiveSubscription } from '@/components/live/live-provider';
+import { EventRow } from '@/components/nodes/event-row';
+import { enumLabel, isUnknownEnum } from '@/components/nodes/event-labels';
 import { NodeActionButton } from '@/components/nodes/node-action-dialog';
 import { NodeTimeline } from '@/components/nodes/node-timeline';
 import { StateBadge } from '@/components/nodes/state-badge';
@@ -70,7 +72,8 @@ export function NodeClient({ initial }: { initial: NodeDetail }) {
           {view?.session ? (
             <p className="text-sm text-zinc-600 dark:text-zinc-400" data-testid="node-session">
               {view.session.manual ? `Quarantined by ${view.session.actor ?? 'an operator'}: “${view.session.reason}”` : `Quarantined for ${view.session.checkName}`}
-              {view.session.eviction ? ` · drain ${view.session.eviction}` : ''}
+              {view.session.eviction ? ` · drain ${enumLabel(view.session.eviction)}` : ''}
+              {isUnknownEnum(view.session.recommendedAction) ? ` · recommended action ${enumLabel(view.session.recommendedAction)}` : ''}
               {view.session.evictionMessage ? ` (${view.session.evictionMessage})` : ''}
             </p>
           ) : null}
@@ -158,60 +161,6 @@ function EventTable({ events }: { events: NodeEventRow[] }) {
       {events.length > shown ? (
         <button type="button" onClick={() => setShown(shown + EVENTS_SHOWN)} className="mt-2 text-sm text-sky-700 hover:underline dark:text-sky-400">Show {Math.min(EVENTS_SHOWN, events.length - shown)} more</button>
       ) : null}
-    </>
-  );
-}
-
-function EventRow({ event }: { event: NodeEventRow }) {
-  const [open, setOpen] = useState(false);
-  const severity = event.isHealthy ? 'recovered' : event.isFatal ? 'fatal' : 'unhealthy';
-  return (
-    <>
-      <tr className="cursor-pointer border-t border-zinc-100 align-top hover:bg-zinc-50 dark:border-zinc-800 dark:hover:bg-zinc-800/50" onClick={() => setOpen(!open)} data-testid="event-row">
-        <td className="py-1 pr-3 whitespace-nowrap">
-          <button type="button" aria-expanded={open} aria-label={`${open ? 'Hide' : 'Show'} every field`} className="mr-1 text-zinc-400">{open ? '▾' : '▸'}</button>
-          <RelativeTime at={event.createdAt} />
-        </td>
-        <td className="pr-3">{event.checkName}{event.errorCode.length ? <span className="ml-1 text-xs text-zinc-500">XID {event.errorCode.join(', ')}</span> : null}</td>
-        <td className={`pr-3 ${severity === 'fatal' ? 'text-red-600 dark:text-red-400' : severity === 'recovered' ? 'text-emerald-700 dark:text-emerald-400' : 'text-amber-700 dark:text-amber-400'}`}>{severity}</td>
-        <td className="max-w-md truncate pr-3" title={event.message}>{event.message}</td>
-        <td className="pr-3">{event.status.nodeQuarantined ?? '—'}</td>
-        <td className="pr-3">{event.status.eviction || '—'}</td>
-        <td>{event.status.remediated === null ? '—' : event.status.remediated ? 'yes' : 'failed'}</td>
-      </tr>
-      {open ? (
-        <tr className="bg-zinc-50 dark:bg-zinc-950/40">
-          <td colSpan={7} className="px-3 py-2">
-            <dl className="grid grid-cols-[max-content_1fr] gap-x-4 gap-y-1 text-xs">
-              <Field name="Record id" value={event.recordId} />
-              <Field name="Agent" value={event.agent} />
-              <Field name="Component class" value={event.componentClass} />
-              <Field name="Generated" value={event.generatedAt ? <LocalTime at={event.generatedAt} /> : '—'} />
-              <Field name="Stored" value={<LocalTime at={event.createdAt} />} />
-              <Field name="Message" value={event.message || '—'} />
-              <Field name="Error codes" value={event.errorCode.join(', ') || '—'} />
-              <Field name="Entities" value={event.entities.map((entity) => `${entity.entityType} ${entity.entityValue}`).join(', ') || '—'} />
-              <Field name="Recommended action" value={event.recommendedAction + (event.customRecommendedAction ? ` (${event.customRecommendedAction})` : '')} />
-              <Field name="Processing strategy" value={event.processingStrategy} />
-              <Field name="Quarantine overrides" value={event.quarantineOverrides ? `force ${event.quarantineOverrides.force}, skip ${event.quarantineOverrides.skip}` : '—'} />
-              <Field name="Drain overrides" value={event.drainOverrides ? `force ${event.drainOverrides.force}, skip ${event.drainOverrides.skip}` : '—'} />
-              <Field name="Metadata" value={Object.entries(event.metadata).map(([key, value]) => `${key}=${value}`).join(', ') || '—'} />
-              <Field name="Quarantine" value={<>{event.status.nodeQuarantined ?? 'not processed'} {event.status.quarantineFinishedAt ? <LocalTime at={event.status.quarantineFinishedAt} /> : null}</>} />
-              <Field name="Drain" value={<>{event.status.eviction || 'not started'} {event.status.evictionMessage} {event.status.drainFinishedAt ? <LocalTime at={event.status.drainFinishedAt} /> : null}</>} />
-              <Field name="Remediation" value={<>{event.status.remediated === null ? 'not processed' : event.status.remediated ? 'remediated' : 'failed'} {event.status.remediatedAt ? <LocalTime at={event.status.remediatedAt} /> : null}</>} />
-            </dl>
-          </td>
-        </tr>
-      ) : null}
-    </>
-  );
-}
-
-function Field({ name, value }: { name: string; value: React.ReactNode }) {
-  return (
-    <>
-      <dt className="text-zinc-500">{name}</dt>
-      <dd className="break-all">{value}</dd>
     </>
   );
 }

@@ -1,0 +1,46 @@
+// One node of the Nodes table. What the node's state cannot say is noted beside it: a quarantine
+// requested but not yet acted on, and values a newer NVSentinel wrote that this console does not
+// know (a recommended action or a drain status), shown as "unknown (<value>)", never as a known state.
+import Link from 'next/link';
+
+import { RelativeTime } from '@/components/ui/relative-time';
+import type { NodeView } from '@/lib/projection/node-view';
+
+import { enumLabel, isUnknownEnum } from './event-labels';
+import { StateBadge } from './state-badge';
+
+/** Notes on the node's session for values this console does not know. */
+function unknownNotes(view: NodeView): string[] {
+  const session = view.session;
+  if (!session) return [];
+  const notes: string[] = [];
+  if (isUnknownEnum(session.recommendedAction)) notes.push(`action ${enumLabel(session.recommendedAction)}`);
+  if (isUnknownEnum(session.eviction)) notes.push(`drain ${enumLabel(session.eviction)}`);
+  return notes;
+}
+
+export function NodeRow({ view }: { view: NodeView }) {
+  return (
+    <tr className="border-b border-zinc-100 last:border-0 dark:border-zinc-800" data-testid="node-row" data-node={view.name} data-state={view.state}>
+      <td className="px-3 py-1.5 font-mono">
+        <Link href={`/nodes/${encodeURIComponent(view.name)}`} className="text-sky-700 hover:underline dark:text-sky-400">
+          {view.name}
+        </Link>
+      </td>
+      <td className="px-3 py-1.5">
+        <StateBadge state={view.state} />
+        {view.quarantineRequested ? <span className="ml-2 text-xs text-zinc-500">quarantine requested</span> : null}
+        {unknownNotes(view).map((note) => (
+          <span key={note} className="ml-2 text-xs text-zinc-500" data-testid="node-unknown">{note}</span>
+        ))}
+      </td>
+      <td className="px-3 py-1.5 text-zinc-600 dark:text-zinc-400"><RelativeTime at={view.stateSince} /></td>
+      <td className="px-3 py-1.5 text-zinc-600 dark:text-zinc-400">
+        {view.lastCheck ? <span className="mr-2">{view.lastCheck}</span> : null}
+        <RelativeTime at={view.lastEventAt} className="text-xs" />
+      </td>
+      <td className="px-3 py-1.5 text-right tabular-nums">{view.fatalCount.toLocaleString()}</td>
+      <td className="px-3 py-1.5 text-right tabular-nums">{view.openFaults}</td>
+    </tr>
+  );
+}
