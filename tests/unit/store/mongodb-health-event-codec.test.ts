@@ -1,6 +1,6 @@
 // The MongoDB codec reads and writes health events in exactly the shape NVSentinel stores them.
 import { aggregate } from 'mingo';
-import { Long, ObjectId } from 'mongodb';
+import { Long, ObjectId, type Document } from 'mongodb';
 import { describe, expect, it } from 'vitest';
 
 import { unknownEnumCounts } from '@/lib/store';
@@ -182,7 +182,7 @@ describe('MongoDB health event codec: what newer NVSentinel stores', () => {
     // so a stored userpodsevictionstatus may carry more than status and message.
     const stored = nvsentinelDocument({ node: 'n', status: { userpodsevictionstatus: { status: 'InProgress', message: 'evicting', metadata: { pods: '3' } }, faultquarantinerecovery: 'completed' } });
     const [stage] = evictionUpdatePipeline({ status: 'Succeeded' });
-    const updated = aggregate([stored], [stage]);
+    const updated = aggregate([stored], [stage]) as Document[];
     expect(updated[0].healtheventstatus.userpodsevictionstatus).toEqual({ status: 'Succeeded', message: '', metadata: { pods: '3' } });
     expect(updated[0].healtheventstatus.faultquarantinerecovery).toBe('completed');
   });

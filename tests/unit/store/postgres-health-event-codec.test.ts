@@ -150,7 +150,7 @@ describe('PostgreSQL health event codec: what newer NVSentinel stores', () => {
   it('knows REMEDIATE = 28 of the newer proto', () => {
     const { decoded, encoded } = roundTrip(newerNvsentinelDocument('gpu-node-022', { recommendedAction: 28 }));
     expect(decoded.healthEvent.recommendedAction).toBe('REMEDIATE');
-    expect(encoded.healthevent.recommendedAction).toBe(28);
+    expect((encoded.healthevent as Record<string, unknown>).recommendedAction).toBe(28);
     expect(insertColumns(decoded).recommendedAction).toBe('REMEDIATE');
   });
 
