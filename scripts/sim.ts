@@ -6,6 +6,7 @@ import { assertSimulatedData } from '../lib/simulator/simulated-data-guard';
 import { parseSimulatorArgs, SIMULATOR_USAGE, SimulatorUsageError } from '../lib/simulator/simulator-options';
 import { configFromEnv, openDataStore, StoreError } from '../lib/store';
 import { applyMigrations } from '../lib/store/providers/postgres/schema/migration-runner';
+import { prepareDatastore, setUpOwnDatabase } from '../lib/store/providers/postgres/schema/prepare-datastore';
 
 async function main(): Promise<number> {
   let options;
@@ -18,7 +19,15 @@ async function main(): Promise<number> {
     return 2;
   }
   const config = configFromEnv();
-  if (config.provider === 'postgresql') await applyMigrations(config.connectionString);
+  if (config.provider === 'postgresql') {
+    // The simulator's tables go where the console's do: CONSOLE_DATABASE_URL, or beside an own database.
+    if (config.consoleConnectionString) {
+      await prepareDatastore(config.connectionString);
+      await applyMigrations(config.consoleConnectionString);
+    } else {
+      await setUpOwnDatabase(config.connectionString);
+    }
+  }
   const store = await openDataStore(config);
   if (options.backfillEvents) {
     await assertSimulatedData(store, options.allowRealData);

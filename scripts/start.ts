@@ -3,8 +3,11 @@
 //   - DATASTORE_PROVIDER=mongodb (or MONGODB_URI without DATABASE_URL): the datastore is that
 //     MongoDB, checked before anything starts; the console's users, sessions and audit log go to
 //     CONSOLE_DATABASE_URL, or to the embedded PostgreSQL when it is unset;
-//   - applies migrations (to the console database with MongoDB), and creates the first admin of a
-//     console without users;
+//   - on PostgreSQL: creates NVSentinel's schema in an empty database (versions 1-3, as its own
+//     migrations do) and changes nothing in one NVSentinel set up; the console's own tables go to
+//     CONSOLE_DATABASE_URL, else beside NVSentinel's in a database the console set up, else in a
+//     schema `sentinel_console` a DBA created for it, else in the embedded PostgreSQL;
+//   - applies the console's migrations there, and creates the first admin of a console without users;
 //   - builds the app when its sources changed since the last build;
 //   - serves it with `next start` (or `next dev` with --dev).
 // Ctrl-C / SIGTERM stop the app first, then PostgreSQL, so no server is left running.
@@ -24,6 +27,8 @@ import { EmbeddedDatabaseError } from '../lib/embedded-database/embedded-databas
 import { StoreError } from '../lib/store/errors/store-error';
 import { describeTarget, parsePostgresUrl } from '../lib/store/providers/postgres/connection-error';
 import { applyMigrations } from '../lib/store/providers/postgres/schema/migration-runner';
+import { describeSchemaVerdict } from '../lib/store/providers/postgres/schema/nvsentinel-schema';
+import { prepareDatastore, withSearchPath } from '../lib/store/providers/postgres/schema/prepare-datastore';
 import { prepareSignIn } from '../lib/auth/prepare-sign-in';
 
 const root = path.resolve(import.meta.dirname, '..');
@@ -159,29 +164,58 @@ async function main(): Promise<void> {
       }
     }
     if (stopping) return;
-    if (databaseUrl) {
-      if (!mongo) parsePostgresUrl(databaseUrl);
-      log(mongo
-        ? `console database (users, sessions, audit log): the PostgreSQL server at ${describeTarget(databaseUrl)} (CONSOLE_DATABASE_URL)`
-        : `using the PostgreSQL server at ${describeTarget(databaseUrl)} (DATABASE_URL)`);
+    const startEmbedded = async () => {
+      if (!embedded) {
+        embedded = new EmbeddedDatabase({ baseDir: defaultEmbeddedBaseDir(root), port: intFromEnv('EMBEDDED_PG_PORT', 54329), log });
+        await embedded.start();
+      }
+      return embedded.url;
+    };
+    const migrationsDir = path.join(root, 'prisma', 'migrations');
+    let datastoreEnv: Record<string, string>;
+    if (mongo) {
+      if (databaseUrl) {
+        parsePostgresUrl(databaseUrl, 'CONSOLE_DATABASE_URL');
+        log(`console database (users, sessions, audit log): the PostgreSQL server at ${describeTarget(databaseUrl)} (CONSOLE_DATABASE_URL)`);
+      } else {
+        databaseUrl = await startEmbedded();
+        log('console database (users, sessions, audit log): the embedded PostgreSQL');
+      }
+      if (stopping) return;
+      await applyMigrations(databaseUrl, { log, dir: migrationsDir });
+      datastoreEnv = { DATASTORE_PROVIDER: 'mongodb', CONSOLE_DATABASE_URL: databaseUrl };
     } else {
-      embedded = new EmbeddedDatabase({
-        baseDir: defaultEmbeddedBaseDir(root),
-        port: intFromEnv('EMBEDDED_PG_PORT', 54329),
-        log,
-      });
-      await embedded.start();
-      databaseUrl = embedded.url;
-      if (mongo) log('console database (users, sessions, audit log): the embedded PostgreSQL');
+      if (databaseUrl) {
+        parsePostgresUrl(databaseUrl);
+        log(`using the PostgreSQL server at ${describeTarget(databaseUrl)} (DATABASE_URL)`);
+      } else {
+        databaseUrl = await startEmbedded();
+      }
+      if (stopping) return;
+      // NVSentinel's schema: created in an empty database, never changed in one NVSentinel set up.
+      const prepared = await prepareDatastore(databaseUrl, { log });
+      const commitOrder = 'schema' in prepared.verdict && prepared.verdict.schema.commitOrderColumn;
+      log(`datastore schema: ${describeSchemaVerdict(prepared.verdict)}; change feed in ${commitOrder ? 'commit order (opt-in column present)' : 'id order (no DDL of ours)'}`);
+      const consoleSetting = process.env.CONSOLE_DATABASE_URL?.trim() || undefined;
+      let consoleUrl: string;
+      if (consoleSetting) {
+        parsePostgresUrl(consoleSetting, 'CONSOLE_DATABASE_URL');
+        consoleUrl = consoleSetting;
+        log(`console database: the PostgreSQL server at ${describeTarget(consoleUrl)} (CONSOLE_DATABASE_URL)`);
+      } else if (prepared.consoleOwned) {
+        consoleUrl = databaseUrl;
+      } else if (prepared.consoleSchema) {
+        consoleUrl = withSearchPath(databaseUrl, prepared.consoleSchema);
+        log(`console database: schema ${prepared.consoleSchema} of the datastore's database (created by a DBA for the console)`);
+      } else {
+        consoleUrl = await startEmbedded();
+        log('console database: the embedded PostgreSQL (NVSentinel\'s database is left as it is; set CONSOLE_DATABASE_URL, or have a DBA create schema sentinel_console, to keep users and the audit log elsewhere)');
+      }
+      if (stopping) return;
+      await applyMigrations(consoleUrl, { log, dir: migrationsDir });
+      datastoreEnv = consoleUrl === databaseUrl ? { DATABASE_URL: databaseUrl } : { DATABASE_URL: databaseUrl, CONSOLE_DATABASE_URL: consoleUrl };
     }
-    if (stopping) return;
-
-    // PostgreSQL's migrations: the datastore's schema, or with MongoDB the console database's.
-    await applyMigrations(databaseUrl, { log, dir: path.join(root, 'prisma', 'migrations') });
-    const datastoreEnv: Record<string, string> = mongo
-      ? { DATASTORE_PROVIDER: 'mongodb', CONSOLE_DATABASE_URL: databaseUrl }
-      : { DATABASE_URL: databaseUrl };
-    await prepareSignIn({ ...process.env, ...datastoreEnv }, { log, migrationsDir: path.join(root, 'prisma', 'migrations') });
+    await prepareSignIn({ ...process.env, ...datastoreEnv }, { log, migrationsDir });
     if (!(await portFree(appPort))) {
       throw new StoreError('config', `port ${appPort} is already in use; stop what uses it, or set PORT to a free port`);
     }
@@ -200,7 +234,7 @@ async function main(): Promise<void> {
 
     if (simulatorOptions) {
       // Through the store SDK, on whichever datastore the dashboard reads.
-      const config: DataStoreConfig = mongo ?? { provider: 'postgresql', connectionString: databaseUrl };
+      const config: DataStoreConfig = mongo ?? { provider: 'postgresql', connectionString: databaseUrl, consoleConnectionString: datastoreEnv.CONSOLE_DATABASE_URL };
       const store = mongoStore ?? (await openDataStore(config));
       mongoStore = undefined; // the simulation owns it now
       const simulator = new ClusterSimulator(store, { ...simulatorOptions, onError: (error) => log(`simulator: ${(error as Error).message}`) });

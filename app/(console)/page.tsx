@@ -25,9 +25,14 @@ export default async function OverviewPage() {
           <span className="text-sm text-zinc-500" data-testid="datastore-target">{health.database.provider ? providerLabel(health.database.provider) : 'Datastore'} {health.database.target}</span>
         </p>
         {health.database.error ? <p className="mt-2 text-sm text-red-600">{health.database.error}</p> : null}
+        {health.schema ? (
+          <p className={`mt-2 text-sm ${['current', 'older'].includes(health.schema.state) ? 'text-zinc-500' : 'text-red-600'}`} data-testid="datastore-schema">
+            Schema: {health.schema.description}; change feed in {health.schema.commitOrderColumn ? 'commit order (opt-in column)' : 'id order'}
+          </p>
+        ) : null}
         {health.migrations ? (
           <p className="mt-2 text-sm text-zinc-500">
-            Schema: {health.migrations.applied.length} migrations applied
+            Console tables: {health.migrations.applied.length} migrations applied
             {health.migrations.pending.length > 0 ? `, ${health.migrations.pending.length} pending` : ''}
           </p>
         ) : null}

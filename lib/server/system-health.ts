@@ -10,6 +10,7 @@ import { settleWithin } from '@/lib/server/settle-within';
 import { configFromEnv, describeDataStoreTarget, type DataStoreConfig, type ProviderName } from '@/lib/store';
 import { describeTarget as describePostgresTarget } from '@/lib/store/providers/postgres/connection-error';
 import { migrationStatus, type MigrationStatus } from '@/lib/store/providers/postgres/schema/migration-runner';
+import { nvsentinelSchemaStatus, type SchemaStatus } from '@/lib/store/providers/postgres/schema/nvsentinel-schema';
 
 /** How long each check waits: /api/health answers within this, whatever the databases do. */
 export const HEALTH_CHECK_TIMEOUT_MS = 3_000;
@@ -30,7 +31,9 @@ export interface SystemHealth {
     latencyMs?: number;
     error?: string;
   };
-  /** The datastore's schema: PostgreSQL only. */
+  /** NVSentinel's schema in the datastore (PostgreSQL only): read, never changed by the console. */
+  schema?: SchemaStatus;
+  /** The console's own migrations, when its tables live in the datastore's database (PostgreSQL only). */
   migrations?: MigrationState;
   /** The console's own PostgreSQL, when it is not the datastore (CONSOLE_DATABASE_URL). */
   consoleDatabase?: {
@@ -51,7 +54,11 @@ function migrationState(status: MigrationStatus): MigrationState {
 /** ok only when the datastore answers and every schema this console reads is up to date. */
 export function judgeHealth(health: Omit<SystemHealth, 'status' | 'checkedAt' | 'uptimeSeconds'>): SystemHealth['status'] {
   if (!health.database.reachable || health.database.error) return 'degraded';
-  if (health.database.provider === 'postgresql' && !health.migrations?.upToDate) return 'degraded';
+  if (health.database.provider === 'postgresql') {
+    // A schema NVSentinel has not finished migrating still serves ('older'); one the console does not know does not.
+    if (!health.schema || !['current', 'older'].includes(health.schema.state)) return 'degraded';
+    if (!health.consoleDatabase && !health.migrations?.upToDate) return 'degraded';
+  }
   const own = health.consoleDatabase;
   if (own && (!own.reachable || !own.migrations?.upToDate)) return 'degraded';
   return 'ok';
@@ -65,22 +72,27 @@ async function timed<T>(work: () => Promise<T>, timeoutMs: number, what: string)
   return { error: `${what} did not answer within ${timeoutMs / 1000} s` };
 }
 
-async function checkDatastore(config: DataStoreConfig, timeoutMs: number): Promise<Pick<SystemHealth, 'database' | 'migrations'>> {
+async function checkDatastore(config: DataStoreConfig, consoleApart: boolean, timeoutMs: number): Promise<Pick<SystemHealth, 'database' | 'migrations' | 'schema'>> {
   const target = describeDataStoreTarget(config);
-  const [ping, migrations] = await Promise.all([
+  const postgres = config.provider === 'postgresql' ? config : undefined;
+  const [ping, schema, migrations] = await Promise.all([
     timed(async () => (await getDataStore()).ping(), timeoutMs, 'the datastore'),
-    config.provider === 'postgresql'
-      ? timed(() => migrationStatus(config.connectionString, undefined, config.ssl || undefined), timeoutMs, 'the datastore (migration status)')
+    postgres ? timed(() => nvsentinelSchemaStatus(postgres.connectionString, postgres.ssl || undefined), timeoutMs, 'the datastore (schema)') : Promise.resolve(null),
+    postgres && !consoleApart
+      ? timed(() => migrationStatus(postgres.connectionString, undefined, postgres.ssl || undefined), timeoutMs, 'the datastore (console migrations)')
       : Promise.resolve(null),
   ]);
   const database: SystemHealth['database'] = ping.error === undefined
     ? { provider: config.provider, target, reachable: true, latencyMs: ping.latencyMs }
     : { provider: config.provider, target, reachable: false, error: ping.error };
-  if (!migrations) return { database };
-  if (migrations.value) return { database, migrations: migrationState(migrations.value) };
-  // Reachable but the migration table unreadable: say why, once.
-  if (database.reachable) database.error = `migration status unreadable: ${migrations.error}`;
-  return { database };
+  if (!schema) return { database };
+  const result: Pick<SystemHealth, 'database' | 'migrations' | 'schema'> = { database };
+  if (schema.value) result.schema = schema.value;
+  if (migrations?.value) result.migrations = migrationState(migrations.value);
+  // Reachable but the schema unreadable: say why, once.
+  const unreadable = schema.error ?? migrations?.error;
+  if (database.reachable && unreadable) database.error = `schema unreadable: ${unreadable}`;
+  return result;
 }
 
 async function checkConsoleDatabase(connectionString: string, ssl: ConsoleDatabaseConfig['ssl'], timeoutMs: number): Promise<NonNullable<SystemHealth['consoleDatabase']>> {
@@ -103,7 +115,7 @@ export async function checkSystemHealth(timeoutMs = HEALTH_CHECK_TIMEOUT_MS): Pr
     const settings = consoleDatabaseFromEnv();
     consoleDatabase = checkConsoleDatabase(settings.connectionString, settings.ssl, timeoutMs);
   }
-  const [datastore, own] = await Promise.all([checkDatastore(config, timeoutMs), consoleDatabase]);
+  const [datastore, own] = await Promise.all([checkDatastore(config, Boolean(process.env.CONSOLE_DATABASE_URL), timeoutMs), consoleDatabase]);
   const parts = { ...datastore, ...(own ? { consoleDatabase: own } : {}) };
   return { ...base, status: judgeHealth(parts), ...parts };
 }

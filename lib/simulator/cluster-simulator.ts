@@ -70,7 +70,11 @@ export class ClusterSimulator {
     if (this.options.pipeline !== false) {
       await this.quarantine.restore();
       for (const name of PIPELINE_CONSUMERS) {
-        await this.store.consumers().register(name, { startAt: 'now' });
+        // NVSentinel's components keep their positions in its resume_tokens: so do their twins.
+        // fault-remediation keeps exactly NVSentinel's {timestamp, eventID}, so the demo reads one
+        // position in NVSentinel's own format every day (its lag by NVSentinel's reader).
+        const positionStore = name === 'fault-remediation' ? 'nvsentinel-legacy' : 'nvsentinel';
+        await this.store.consumers().register(name, { startAt: 'now', positionStore });
         await this.startConsumer(name);
       }
     }

@@ -1,5 +1,5 @@
 // The one provider-agnostic entry point of the store SDK.
-import type { ChangeFeed, ChangeFeedOptions, StartPosition } from './feed/change-feed';
+import type { ChangeFeed, ChangeFeedOptions, ConsumerPositionStore, StartPosition } from './feed/change-feed';
 import type { ConsumerLagFigures } from './feed/consumer-lag';
 import type { DeadLetterStore } from './feed/dead-letter-store';
 import type { HealthEventStore } from './health-event-store';
@@ -25,7 +25,7 @@ export interface ProviderCapabilities {
 
 export interface ConsumerRegistry {
   /** Makes a consumer known; its first feed starts at the beginning or at the head. Idempotent. */
-  register(name: string, options?: { startAt?: StartPosition }): Promise<void>;
+  register(name: string, options?: { startAt?: StartPosition; positionStore?: ConsumerPositionStore }): Promise<void>;
   /** After a lost position: start again, explicitly, from the oldest change kept or from now. */
   restart(name: string, options: { startAt: StartPosition }): Promise<void>;
   names(): Promise<string[]>;

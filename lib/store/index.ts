@@ -23,7 +23,7 @@ export type {
 export { StoreError, ValidationError } from './errors';
 export type { StoreErrorCode } from './errors';
 export type { ChangeEvent, Collection, FeedPosition, HealthEventChange, MaintenanceEventChange, Operation } from './feed/change-event';
-export type { ChangeFeed, ChangeFeedOptions, FeedState, StartPosition } from './feed/change-feed';
+export type { ChangeFeed, ChangeFeedOptions, ConsumerPositionStore, FeedState, StartPosition } from './feed/change-feed';
 export { ConsumerLagMonitor, judgeConsumer, DEFAULT_LAG_WINDOW } from './feed/consumer-lag';
 export type { ConsumerLag, ConsumerLagFigures, ConsumerStatus, LagSample, LagWindow } from './feed/consumer-lag';
 export type { DeadLetter, DeadLetterStatus, DeadLetterStore } from './feed/dead-letter-store';

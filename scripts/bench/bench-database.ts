@@ -8,7 +8,7 @@ import path from 'node:path';
 import pg from 'pg';
 
 import { EmbeddedDatabase } from '../../lib/embedded-database/embedded-database';
-import { applyMigrations } from '../../lib/store/providers/postgres/schema/migration-runner';
+import { setUpOwnDatabase } from '../../lib/store/providers/postgres/schema/prepare-datastore';
 import { freePort } from '../../tests/support/free-port';
 
 export interface BenchDatabase {
@@ -36,19 +36,19 @@ export async function freshDatabase(database: BenchDatabase, purpose: string): P
   await onServer(database.url, `CREATE DATABASE ${name}`);
   const url = new URL(database.url);
   url.pathname = `/${name}`;
-  await applyMigrations(url.toString());
+  await setUpOwnDatabase(url.toString());
   return { url: url.toString(), drop: () => onServer(database.url, `DROP DATABASE IF EXISTS ${name} WITH (FORCE)`) };
 }
 
 export async function benchDatabase(): Promise<BenchDatabase> {
   if (process.env.BENCH_DATABASE_URL) {
-    await applyMigrations(process.env.BENCH_DATABASE_URL);
+    await setUpOwnDatabase(process.env.BENCH_DATABASE_URL);
     return { url: process.env.BENCH_DATABASE_URL, label: 'BENCH_DATABASE_URL', stop: async () => {} };
   }
   const baseDir = await mkdtemp(path.join(os.tmpdir(), 'console-bench-'));
   const server = new EmbeddedDatabase({ baseDir, port: await freePort() });
   await server.start();
-  await applyMigrations(server.url);
+  await setUpOwnDatabase(server.url);
   return {
     url: server.url,
     label: 'embedded PostgreSQL 18',

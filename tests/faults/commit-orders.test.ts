@@ -77,13 +77,14 @@ class Reader {
   }
 }
 
-describe('long-open writing transactions committed in every order', () => {
+// Both ways the feed walks the changelog: id order (NVSentinel's schema as it is), commit order (the opt-in column).
+describe.each(['id', 'commit'] as const)('long-open writing transactions committed in every order, feed in %s order', (order) => {
   let fresh: TestStore;
   let store: DataStore;
   let clients: pg.Client[];
 
   beforeAll(async () => {
-    fresh = await openTestStore();
+    fresh = await openTestStore(undefined, { commitOrder: order === 'commit' });
     store = fresh.store;
     clients = await Promise.all(Array.from({ length: TRANSACTIONS }, async () => {
       const client = new pg.Client({ connectionString: fresh.database.url });

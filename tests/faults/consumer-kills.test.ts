@@ -3,9 +3,13 @@
 // position stored when the previous one was killed (nothing acknowledged comes again), and each
 // node's events arrive in order within a run.
 // Full: 1,000,000 events, a kill every 50,000 delivered. Quick: 100,000, a kill every 10,000.
+import pg from 'pg';
 import { describe, expect, it } from 'vitest';
 
-import { hasPassed, parsePosition, parseState, type FeedState } from '@/lib/store/providers/postgres/feed/feed-position';
+import type { StoredToken } from '@/lib/store/providers/postgres/feed/changelog-order';
+import { commitOrder } from '@/lib/store/providers/postgres/feed/commit-order';
+import { stateFromToken } from '@/lib/store/providers/postgres/feed/feed-position';
+import { idOrder, parseGaps } from '@/lib/store/providers/postgres/feed/id-order';
 
 import { event } from '../contract/store-contract';
 import { runFeedConsumer } from '../support/feed-consumer';
@@ -19,9 +23,28 @@ const nodesPerWriter = 25;
 /** The consumer process reads batches of 200; a kill can lose at most the unacknowledged tail. */
 const consumerBatch = 200;
 
-describe('consumer process killed and restarted mid-stream', () => {
+/** The killed consumer's stored token (the console database is the test database). */
+async function storedToken(url: string): Promise<StoredToken> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    return (await client.query(`SELECT resume_token FROM console_consumers WHERE client_name = 'killed-consumer'`)).rows[0].resume_token;
+  } finally {
+    await client.end();
+  }
+}
+
+/** Whether a consumer whose stored token is `token` has passed `position`, in the feed's order. */
+function passedBy(order: 'id' | 'commit', token: StoredToken, position: string): boolean {
+  if (order === 'commit') return commitOrder.hasPassed(stateFromToken({ ...token, txid: token.txid!, eventID: token.eventID! }), position);
+  const top = BigInt(token.top!);
+  return idOrder.hasPassed({ top, gaps: parseGaps(token.gaps, top) }, position);
+}
+
+// Both ways the feed walks the changelog: id order (NVSentinel's schema as it is), commit order (the opt-in column).
+describe.each(['id', 'commit'] as const)('consumer process killed and restarted mid-stream, %s order', (order) => {
   it(`${total.toLocaleString('en')} events from ${writers} writers, consumer SIGKILLed every ${killEvery.toLocaleString('en')} delivered: delivered set equals inserted set`, async () => {
-    const { store, database, close } = await openTestStore();
+    const { store, database, close } = await openTestStore(undefined, { commitOrder: order === 'commit' });
     await store.consumers().register('killed-consumer', { startAt: 'now' });
     try {
       // Event i: written by writer ⌊i / perWriter⌋ in sequence, on one of that writer's nodes;
@@ -47,7 +70,7 @@ describe('consumer process killed and restarted mid-stream', () => {
       let redeliveredAfterAck = 0;
       let outOfOrder = 0;
       let kills = 0;
-      let after: FeedState | undefined;
+      let after: StoredToken | undefined;
       const storedAfter: string[] = [];
       const lastDeliveries: string[][] = [];
       const deliveredByTransaction = new Map<string, { first: bigint; last: bigint; n: number; runs: Set<number> }>();
@@ -61,7 +84,7 @@ describe('consumer process killed and restarted mid-stream', () => {
         const exit = await runFeedConsumer(database.url, 'killed-consumer', ({ position, node, message }) => {
           deliveries += 1;
           inRun += 1;
-          if (process.env.FAULTS_DEBUG) {
+          if (process.env.FAULTS_DEBUG && order === 'commit') {
             if (runPositions.length < 6) runPositions.push(`${position}=${message}`);
             const [txid, id] = position.split('/');
             const entry = deliveredByTransaction.get(txid) ?? { first: BigInt(id), last: BigInt(id), n: 0, runs: new Set<number>() };
@@ -78,7 +101,7 @@ describe('consumer process killed and restarted mid-stream', () => {
           }
           if (deliveredTimes[index] === 0) distinct += 1;
           deliveredTimes[index] = Math.min(255, deliveredTimes[index] + 1);
-          if (after && hasPassed(after, parsePosition(position))) redeliveredAfterAck += 1;
+          if (after && passedBy(order, after, position)) redeliveredAfterAck += 1;
           if (index <= (lastOfNode.get(node) ?? -1)) outOfOrder += 1;
           lastOfNode.set(node, index);
         }, () => inRun >= killEvery || distinct >= total);
@@ -90,7 +113,7 @@ describe('consumer process killed and restarted mid-stream', () => {
           });
           const stored = (await store.consumers().lag()).find((lag) => lag.consumer === 'killed-consumer');
           console.log(`[faults] run ${run} ended by itself after ${inRun} deliveries; ${missing.length} never delivered, first ${missing.slice(0, 20).join(', ')}; stored position ${stored?.position}, documents behind ${stored?.documentsBehind}`);
-          if (process.env.FAULTS_DEBUG) {
+          if (process.env.FAULTS_DEBUG && order === 'commit') {
             const pgClient = new (await import('pg')).default.Client({ connectionString: database.url });
             await pgClient.connect();
             const groups = await pgClient.query(`SELECT txid::text, min(id)::text AS first, max(id)::text AS last, count(*)::int AS n FROM datastore_changelog
@@ -111,7 +134,7 @@ describe('consumer process killed and restarted mid-stream', () => {
         if (distinct < total) kills += 1;
         // What the killed process had stored: the next run must start after it.
         const stored = (await store.consumers().lag()).find((lag) => lag.consumer === 'killed-consumer')!.position!;
-        after = parseState(stored);
+        after = await storedToken(database.url);
         storedAfter.push(stored);
       }
       await writersDone;

@@ -18,7 +18,7 @@ import { LiveHub } from '@/lib/live/live-hub';
 import type { LiveStatusMessage, NodesMessage } from '@/lib/live/live-messages';
 import { checkSystemHealth } from '@/lib/server/system-health';
 import { EventProcessor, openDataStore, type DataStore, type FeedState } from '@/lib/store';
-import { applyMigrations } from '@/lib/store/providers/postgres/schema/migration-runner';
+import { setUpOwnDatabase } from '@/lib/store/providers/postgres/schema/prepare-datastore';
 
 import { event } from '../contract/store-contract';
 import { runFeedConsumer, type ConsumerExit } from '../support/feed-consumer';
@@ -65,7 +65,7 @@ describe('PostgreSQL stopped and started again mid-stream, twice', () => {
     baseDir = await mkdtemp(path.join(os.tmpdir(), 'console-faults-restart-'));
     server = new EmbeddedDatabase({ baseDir, port: await freePort(), settings: { fsync: 'off' } });
     await server.start();
-    await applyMigrations(server.url);
+    await setUpOwnDatabase(server.url);
     process.env.DATABASE_URL = server.url;
   });
 

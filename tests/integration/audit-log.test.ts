@@ -6,7 +6,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { AuditEntryInput } from '@/lib/audit/audit-entry';
 import { appendAudit, auditFacets, eachAudit, listAudit, type AuditFilter } from '@/lib/audit/audit-log';
 import { parseAuditFilter } from '@/lib/queries/audit-filter';
-import { applyMigrations } from '@/lib/store/providers/postgres/schema/migration-runner';
+import { setUpOwnDatabase } from '@/lib/store/providers/postgres/schema/prepare-datastore';
 
 import { createTestDatabase, testServers, type TestDatabase } from '../support/test-databases';
 
@@ -40,7 +40,7 @@ describe.each(testServers())('audit log on $name', (server) => {
 
   beforeAll(async () => {
     database = await createTestDatabase(server);
-    await applyMigrations(database.url);
+    await setUpOwnDatabase(database.url);
     pool = new pg.Pool({ connectionString: database.url, max: 3 });
   });
 

@@ -10,7 +10,7 @@ import { describe, expect, it } from 'vitest';
 
 import { backfill, rebuildableIndexes, restoreMissingIndexes } from '@/lib/simulator/backfill';
 import { openDataStore } from '@/lib/store';
-import { applyMigrations } from '@/lib/store/providers/postgres/schema/migration-runner';
+import { setUpOwnDatabase } from '@/lib/store/providers/postgres/schema/prepare-datastore';
 
 import { createTestDatabase, testServers, type TestDatabase } from '../support/test-databases';
 import { until } from '../support/until';
@@ -47,7 +47,7 @@ const countEvents = (url: string) => withClient(url, async (client) => (await cl
 
 async function migratedDatabase(): Promise<TestDatabase> {
   const database = await createTestDatabase(testServers()[0]);
-  await applyMigrations(database.url);
+  await setUpOwnDatabase(database.url);
   return database;
 }
 

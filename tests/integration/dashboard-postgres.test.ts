@@ -2,7 +2,7 @@
 // console database), through tests/support/dashboard-suite.ts, which MongoDB runs too.
 import { vi } from 'vitest';
 
-import { applyMigrations } from '@/lib/store/providers/postgres/schema/migration-runner';
+import { setUpOwnDatabase } from '@/lib/store/providers/postgres/schema/prepare-datastore';
 
 import { defineDashboardSuite } from '../support/dashboard-suite';
 import { createTestDatabase, testServers } from '../support/test-databases';
@@ -14,7 +14,7 @@ defineDashboardSuite({
   expected: { provider: 'postgresql', feedStorage: 'changelog', beforeImages: true, migrations: true, consoleDatabase: false },
   async prepare() {
     const database = await createTestDatabase(testServers()[0]);
-    await applyMigrations(database.url);
+    await setUpOwnDatabase(database.url);
     return { env: { DATABASE_URL: database.url }, cleanup: () => database.drop() };
   },
 });

@@ -6,6 +6,7 @@
 import { vi } from 'vitest';
 
 import { applyMigrations } from '@/lib/store/providers/postgres/schema/migration-runner';
+import { setUpOwnDatabase } from '@/lib/store/providers/postgres/schema/prepare-datastore';
 
 import { defineDashboardSuite } from '../support/dashboard-suite';
 import { createTestDatabase, testServers } from '../support/test-databases';
@@ -15,10 +16,10 @@ vi.mock('server-only', () => ({}));
 
 defineDashboardSuite({
   name: 'PostgreSQL without `before` (as MongoDB without pre-images), console database apart',
-  expected: { provider: 'postgresql', feedStorage: 'changelog', beforeImages: false, migrations: true, consoleDatabase: true },
+  expected: { provider: 'postgresql', feedStorage: 'changelog', beforeImages: false, migrations: false, consoleDatabase: true },
   async prepare() {
     const [datastore, console] = await Promise.all([createTestDatabase(testServers()[0]), createTestDatabase(testServers()[0])]);
-    await Promise.all([applyMigrations(datastore.url), applyMigrations(console.url)]);
+    await Promise.all([setUpOwnDatabase(datastore.url), applyMigrations(console.url)]);
     return {
       env: { DATABASE_URL: datastore.url, CONSOLE_DATABASE_URL: console.url },
       cleanup: async () => {

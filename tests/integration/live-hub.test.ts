@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LiveHub } from '@/lib/live/live-hub';
 import type { NodesMessage } from '@/lib/live/live-messages';
 import { openDataStore, type DataStore, type NewHealthEvent } from '@/lib/store';
-import { applyMigrations } from '@/lib/store/providers/postgres/schema/migration-runner';
+import { setUpOwnDatabase } from '@/lib/store/providers/postgres/schema/prepare-datastore';
 
 import { SseReader, type SseMessage } from '../support/sse-reader';
 import { createTestDatabase, testServers, type TestDatabase } from '../support/test-databases';
@@ -26,7 +26,7 @@ describe('live hub', () => {
 
   beforeAll(async () => {
     database = await createTestDatabase(testServers()[0]);
-    await applyMigrations(database.url);
+    await setUpOwnDatabase(database.url);
     store = await openDataStore({ provider: 'postgresql', connectionString: database.url });
     // Two nodes exist before the hub starts: they come from the snapshot, not the feed.
     const [quarantined] = await store.healthEvents().insertMany([fatal('before-1'), fatal('before-2', { isFatal: false, isHealthy: true })]);
@@ -142,7 +142,7 @@ describe('live hub after its feed fails for good', () => {
 
   beforeAll(async () => {
     database = await createTestDatabase(testServers()[0]);
-    await applyMigrations(database.url);
+    await setUpOwnDatabase(database.url);
     store = await openDataStore({ provider: 'postgresql', connectionString: database.url });
     hub = new LiveHub(store, { consumer: 'live-recover', flushMs: 50, recoverMs: 200 });
     await hub.start();

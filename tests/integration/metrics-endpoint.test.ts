@@ -5,7 +5,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 
 import { openDataStore, type DataStore, type NewHealthEvent } from '@/lib/store';
-import { applyMigrations } from '@/lib/store/providers/postgres/schema/migration-runner';
+import { setUpOwnDatabase } from '@/lib/store/providers/postgres/schema/prepare-datastore';
 
 import { loadApp, type App } from '../support/app-modules';
 import { parsePrometheusText, sampleValue, type MetricFamily } from '../support/prometheus-text';
@@ -33,7 +33,7 @@ describe('/metrics and /api/ready', () => {
 
   beforeAll(async () => {
     database = await createTestDatabase(testServers()[0]);
-    await applyMigrations(database.url);
+    await setUpOwnDatabase(database.url);
     // Another writer (NVSentinel, say) stores events; fault-quarantine has read none of them.
     writer = await openDataStore({ provider: 'postgresql', connectionString: database.url });
     await writer.healthEvents().insertMany([event('gpu-node-1'), event('gpu-node-2')]);

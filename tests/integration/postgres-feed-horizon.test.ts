@@ -17,7 +17,7 @@ describe('PostgreSQL feed state passes the horizon', () => {
   let store: DataStore;
 
   beforeAll(async () => {
-    fresh = await openTestStore(testServers()[0]);
+    fresh = await openTestStore(testServers()[0], { commitOrder: true });
     store = fresh.store;
   });
   afterAll(async () => {

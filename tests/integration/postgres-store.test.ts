@@ -4,14 +4,15 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { openDataStore, type ChangeEvent, type DataStore } from '@/lib/store';
-import { applyMigrations } from '@/lib/store/providers/postgres/schema/migration-runner';
+import { setUpOwnDatabase } from '@/lib/store/providers/postgres/schema/prepare-datastore';
 
 import { collect, defineStoreContract, event } from '../contract/store-contract';
 import { createTestDatabase, testServers, type TestServer } from '../support/test-databases';
+import { until } from '../support/until';
 
-async function openFresh(server: TestServer) {
+async function openFresh(server: TestServer, commitOrder = false) {
   const database = await createTestDatabase(server);
-  await applyMigrations(database.url);
+  await setUpOwnDatabase(database.url, { commitOrder });
   const store = await openDataStore({ provider: 'postgresql', connectionString: database.url });
   return { store, database, cleanup: () => database.drop() };
 }
@@ -20,13 +21,17 @@ for (const server of testServers()) {
   defineStoreContract({ name: `PostgreSQL (${server.name})`, open: () => openFresh(server) });
 }
 
-describe.each(testServers())('PostgreSQL change feed on $name', (server) => {
+// Both ways the feed walks the changelog: id order on NVSentinel's schema as it is (the default),
+// commit order with the opt-in column (schema/opt-in/sentinel-console-0001).
+const variants = testServers().flatMap((server) => (['id', 'commit'] as const).map((order) => ({ name: server.name, server, order })));
+
+describe.each(variants)('PostgreSQL change feed on $name in $order order', ({ server, order }) => {
   let store: DataStore;
   let url: string;
   let cleanup: () => Promise<void>;
 
   beforeAll(async () => {
-    const fresh = await openFresh(server);
+    const fresh = await openFresh(server, order === 'commit');
     store = fresh.store;
     url = fresh.database.url;
     cleanup = fresh.cleanup;
@@ -141,7 +146,8 @@ describe.each(testServers())('PostgreSQL change feed on $name', (server) => {
       // B is delivered while A is still open (commit order), and acknowledged; the reader stops.
       expect(await readUntil(1)).toEqual(['node-b']);
       const stored = (await store.consumers().lag()).find((lag) => lag.consumer === 'interleaving')!;
-      expect(stored.position).toMatch(/^\d+\/\d+\+\d+\/\d+$/); // base before A, B noted above it
+      // Commit order: the base before A, B noted above it. Id order: B passed, A's id a gap.
+      expect(stored.position).toMatch(order === 'commit' ? /^\d+\/\d+\+\d+\/\d+$/ : /^\d+-gaps:\d+$/);
 
       await a.query('COMMIT');
       // A new reader from the stored position: A, and not B again.
@@ -172,7 +178,9 @@ describe.each(testServers())('PostgreSQL change feed on $name', (server) => {
     await reading;
   });
 
-  it('waits for an open transaction once 64 later ones are delivered ahead of it, then delivers it first', async () => {
+  it(order === 'commit'
+    ? 'waits for an open transaction once 64 later ones are delivered ahead of it, then delivers it first'
+    : 'delivers every later transaction while an older one is open, and the older one when it commits', async () => {
     await store.consumers().register('ahead-limit', { startAt: 'now' });
     const open = new pg.Client({ connectionString: url });
     await open.connect();
@@ -191,13 +199,23 @@ describe.each(testServers())('PostgreSQL change feed on $name', (server) => {
           if (received.length === 71) break;
         }
       })();
-      await new Promise((resolve) => setTimeout(resolve, 800));
-      // 64 transactions ahead of the open one, then the feed waits for it.
-      expect(received).toEqual(Array.from({ length: 64 }, (_, i) => `later-${i}`));
-      await open.query('COMMIT');
-      await reading;
-      await feed.close();
-      expect(received.slice(64)).toEqual(['old', ...Array.from({ length: 6 }, (_, i) => `later-${64 + i}`)]);
+      if (order === 'commit') {
+        await new Promise((resolve) => setTimeout(resolve, 800));
+        // 64 transactions ahead of the open one, then the feed waits for it.
+        expect(received).toEqual(Array.from({ length: 64 }, (_, i) => `later-${i}`));
+        await open.query('COMMIT');
+        await reading;
+        await feed.close();
+        expect(received.slice(64)).toEqual(['old', ...Array.from({ length: 6 }, (_, i) => `later-${64 + i}`)]);
+      } else {
+        // The open transaction is one gap, however many commit after it.
+        await until('70 later transactions delivered', async () => received.length === 70);
+        expect(received).toEqual(Array.from({ length: 70 }, (_, i) => `later-${i}`));
+        await open.query('COMMIT');
+        await reading;
+        await feed.close();
+        expect(received.at(-1)).toBe('old');
+      }
     } finally {
       await open.end();
     }

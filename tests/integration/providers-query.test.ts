@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { gapToReference, readProviders, type DatastoreSource, type TotalCountCache } from '@/lib/queries/providers-read';
 import { openDataStore, type DataStore, type NewHealthEvent } from '@/lib/store';
-import { applyMigrations } from '@/lib/store/providers/postgres/schema/migration-runner';
+import { setUpOwnDatabase } from '@/lib/store/providers/postgres/schema/prepare-datastore';
 
 import { createTestDatabase, testServers, type TestDatabase } from '../support/test-databases';
 
@@ -19,7 +19,7 @@ describe('providers read model', () => {
     for (let index = 0; index < 2; index += 1) {
       const database = await createTestDatabase(testServers()[0]);
       databases.push(database);
-      await applyMigrations(database.url);
+      await setUpOwnDatabase(database.url);
       stores.push(await openDataStore({ provider: 'postgresql', connectionString: database.url }));
     }
     // The app's datastore has 5 events, the newest 10 s ago; the copy trails: 3, the newest 2 min ago.

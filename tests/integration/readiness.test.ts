@@ -7,7 +7,7 @@ import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 
 import type { Readiness } from '@/lib/server/readiness';
-import { applyMigrations } from '@/lib/store/providers/postgres/schema/migration-runner';
+import { setUpOwnDatabase } from '@/lib/store/providers/postgres/schema/prepare-datastore';
 
 import { loadApp, type App } from '../support/app-modules';
 import { freePort } from '../support/free-port';
@@ -68,7 +68,7 @@ describe('/api/ready while the database comes and goes', () => {
 
   beforeAll(async () => {
     database = await createTestDatabase(testServers()[0]);
-    await applyMigrations(database.url);
+    await setUpOwnDatabase(database.url);
     const direct = new URL(database.url);
     proxy = new DatabaseProxy(await freePort(), { host: direct.hostname, port: Number(direct.port) });
     const viaProxy = new URL(database.url);

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ClusterSimulator, SimulatorRefusedError } from '@/lib/simulator/cluster-simulator';
 import { SIMULATOR_MARK } from '@/lib/simulator/event-generator';
 import { openDataStore, type DataStore, type NewHealthEvent } from '@/lib/store';
-import { applyMigrations } from '@/lib/store/providers/postgres/schema/migration-runner';
+import { setUpOwnDatabase } from '@/lib/store/providers/postgres/schema/prepare-datastore';
 
 import { createTestDatabase, testServers, type TestDatabase } from '../support/test-databases';
 
@@ -21,7 +21,7 @@ describe('simulated pipeline (fault-quarantine, node-drainer, fault-remediation)
 
   beforeAll(async () => {
     database = await createTestDatabase(testServers()[0]);
-    await applyMigrations(database.url);
+    await setUpOwnDatabase(database.url);
     store = await openDataStore({ provider: 'postgresql', connectionString: database.url });
     simulator = new ClusterSimulator(store, {
       seed: 1, nodes: 8, rate: 0,
@@ -117,7 +117,7 @@ describe('simulated pipeline (fault-quarantine, node-drainer, fault-remediation)
 
   it('refuses to write into a datastore holding events it did not write', async () => {
     const other = await createTestDatabase(testServers()[0]);
-    await applyMigrations(other.url);
+    await setUpOwnDatabase(other.url);
     const real = await openDataStore({ provider: 'postgresql', connectionString: other.url });
     try {
       await real.healthEvents().insertMany([{ nodeName: 'prod-node-1', agent: 'gpu-health-monitor', checkName: 'GpuMemWatch' }]);

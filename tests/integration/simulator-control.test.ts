@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ClusterSimulator } from '@/lib/simulator/cluster-simulator';
 import { startSimulatorControl } from '@/lib/simulator/control-server';
 import { openDataStore, type DataStore } from '@/lib/store';
-import { applyMigrations } from '@/lib/store/providers/postgres/schema/migration-runner';
+import { setUpOwnDatabase } from '@/lib/store/providers/postgres/schema/prepare-datastore';
 
 import { freePort } from '../support/free-port';
 import { createTestDatabase, testServers, type TestDatabase } from '../support/test-databases';
@@ -21,7 +21,7 @@ describe('simulator control', () => {
 
   beforeAll(async () => {
     database = await createTestDatabase(testServers()[0]);
-    await applyMigrations(database.url);
+    await setUpOwnDatabase(database.url);
     store = await openDataStore({ provider: 'postgresql', connectionString: database.url });
     simulator = new ClusterSimulator(store, { seed: 3, nodes: 4, rate: 0, settings: { drainMs: 20, remediationMs: 20 } });
     await simulator.start();

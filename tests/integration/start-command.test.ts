@@ -6,8 +6,9 @@ import net from 'node:net';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { applyMigrations } from '@/lib/store/providers/postgres/schema/migration-runner';
+import { setUpOwnDatabase } from '@/lib/store/providers/postgres/schema/prepare-datastore';
 
+import { applyNvsentinelSchemaState } from '../fixtures/nvsentinel/schema-states';
 import { freePort } from '../support/free-port';
 import { createTestDatabase, testServers, type TestDatabase } from '../support/test-databases';
 
@@ -64,7 +65,7 @@ describe('npm start refuses bad settings clearly', () => {
   });
 
   it('a database migrated by a newer version: refused, nothing changed', async () => {
-    await applyMigrations(database.url);
+    await setUpOwnDatabase(database.url);
     const client = new pg.Client({ connectionString: database.url });
     await client.connect();
     await client.query(
@@ -80,6 +81,28 @@ describe('npm start refuses bad settings clearly', () => {
     expect(outcome.errors).toHaveLength(1);
     expect(outcome.errors[0]).toMatch(/the database has migration 29990101000000_newer that this version does not know/);
     expect(after).toBe(before);
+  });
+
+  it("NVSentinel's schema at a version newer than the console knows: refused in one line, nothing changed", async () => {
+    const newer = await createTestDatabase(testServers()[0]);
+    try {
+      const client = new pg.Client({ connectionString: newer.url });
+      await client.connect();
+      await applyNvsentinelSchemaState(client, 3);
+      await client.query(`INSERT INTO nvsentinel_schema_migrations (version, description) VALUES (4, 'a later release')`);
+      const tables = async () => (await client.query(`SELECT count(*)::int AS n FROM pg_class WHERE relnamespace = 'public'::regnamespace`)).rows[0].n;
+      const before = await tables();
+      const outcome = await runStart({ DATABASE_URL: newer.url });
+      const after = await tables();
+      await client.end();
+      expect(outcome.code).toBe(1);
+      expect(outcome.errors).toEqual([
+        '[start] error: NVSentinel schema version 4 is newer than this console knows (3): run a console built for it (nothing was changed)',
+      ]);
+      expect(after).toBe(before);
+    } finally {
+      await newer.drop();
+    }
   });
 
   it('a dashboard port that is already taken', async () => {

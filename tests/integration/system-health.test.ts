@@ -7,6 +7,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vites
 import type { SystemHealth } from '@/lib/server/system-health';
 import type { DataStore } from '@/lib/store';
 import { applyMigrations } from '@/lib/store/providers/postgres/schema/migration-runner';
+import { setUpOwnDatabase } from '@/lib/store/providers/postgres/schema/prepare-datastore';
 
 import { freePort } from '../support/free-port';
 import { createTestDatabase, testServers, type TestDatabase } from '../support/test-databases';
@@ -48,7 +49,7 @@ describe('/api/health through the store SDK', () => {
 
   beforeAll(async () => {
     [datastore, consoleDatabase, unmigrated] = await Promise.all([0, 1, 2].map(() => createTestDatabase(testServers()[0])));
-    await applyMigrations(datastore.url);
+    await setUpOwnDatabase(datastore.url);
     await applyMigrations(consoleDatabase.url);
   });
 

@@ -9,7 +9,7 @@ import {
 import type { ThroughputMessage } from '@/lib/live/live-messages';
 import { readThroughput } from '@/lib/queries/throughput-read';
 import { openDataStore, type BucketKey, type DataStore, type NewHealthEvent, type ThroughputBucket } from '@/lib/store';
-import { applyMigrations } from '@/lib/store/providers/postgres/schema/migration-runner';
+import { setUpOwnDatabase } from '@/lib/store/providers/postgres/schema/prepare-datastore';
 
 import { createTestDatabase, testServers, type TestDatabase } from '../support/test-databases';
 
@@ -28,7 +28,7 @@ describe('throughput read model', () => {
 
   beforeAll(async () => {
     database = await createTestDatabase(testServers()[0]);
-    await applyMigrations(database.url);
+    await setUpOwnDatabase(database.url);
     store = await openDataStore({ provider: 'postgresql', connectionString: database.url });
     const events: NewHealthEvent[] = [];
     // Ten agents, agent-1 with 1 event ... agent-10 with 10, all 5 minutes ago.
@@ -151,7 +151,7 @@ describe.each(testServers())('one pass over the range gives what the separate gr
 
   beforeAll(async () => {
     database = await createTestDatabase(server);
-    await applyMigrations(database.url);
+    await setUpOwnDatabase(database.url);
     store = await openDataStore({ provider: 'postgresql', connectionString: database.url });
     sql = new pg.Client({ connectionString: database.url });
     await sql.connect();

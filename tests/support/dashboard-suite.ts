@@ -24,7 +24,7 @@ export interface DashboardTarget {
     provider: ProviderName;
     feedStorage: 'changelog' | 'oplog';
     beforeImages: boolean;
-    /** /api/health reports the datastore's migrations (PostgreSQL datastore). */
+    /** /api/health reports the console's migrations in the datastore's database (its tables are there). */
     migrations: boolean;
     /** /api/health reports a console database of its own (CONSOLE_DATABASE_URL). */
     consoleDatabase: boolean;
@@ -100,6 +100,9 @@ export function defineDashboardSuite(target: DashboardTarget): void {
       expect(response.status).toBe(200);
       const health = (await response.json()) as SystemHealth;
       expect(health).toMatchObject({ status: 'ok', database: { provider: target.expected.provider, target: describeDataStoreTarget(configFromEnv()), reachable: true } });
+      // NVSentinel's schema, read (never migrated) on PostgreSQL.
+      if (target.expected.provider === 'postgresql') expect(health.schema).toMatchObject({ state: 'current', version: 3 });
+      else expect(health).not.toHaveProperty('schema');
       if (target.expected.migrations) expect(health.migrations).toMatchObject({ upToDate: true });
       else expect(health).not.toHaveProperty('migrations');
       if (target.expected.consoleDatabase) expect(health.consoleDatabase).toMatchObject({ reachable: true, migrations: { upToDate: true } });

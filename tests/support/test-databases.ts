@@ -5,7 +5,7 @@ import pg from 'pg';
 import { inject } from 'vitest';
 
 import { openDataStore, type DataStore } from '../../lib/store';
-import { applyMigrations } from '../../lib/store/providers/postgres/schema/migration-runner';
+import { setUpOwnDatabase } from '../../lib/store/providers/postgres/schema/prepare-datastore';
 
 export interface TestServer {
   name: string;
@@ -51,10 +51,14 @@ export interface TestStore {
   close(): Promise<void>;
 }
 
-/** A fresh database with the migrations applied and a PostgreSQL store on it (the embedded server by default). */
-export async function openTestStore(server: TestServer = testServers()[0]): Promise<TestStore> {
+/**
+ * A fresh database set up as `npm start` sets up an empty one (NVSentinel's schema, the console's
+ * tables beside it) and a PostgreSQL store on it (the embedded server by default). The feed then
+ * reads in id order, as on NVSentinel's schema as it is; `commitOrder` applies the opt-in column.
+ */
+export async function openTestStore(server: TestServer = testServers()[0], options: { commitOrder?: boolean } = {}): Promise<TestStore> {
   const database = await createTestDatabase(server);
-  await applyMigrations(database.url);
+  await setUpOwnDatabase(database.url, { commitOrder: options.commitOrder });
   const store = await openDataStore({ provider: 'postgresql', connectionString: database.url });
   return {
     store,

@@ -13,6 +13,12 @@ export interface PostgresConfig {
   connectionString: string;
   ssl?: { rejectUnauthorized: boolean; ca?: string; cert?: string; key?: string } | false;
   poolSize?: number;
+  /**
+   * The console database: where the SDK keeps its own tables (consumers and their positions, dead
+   * letters, retention), so nothing of ours is written into NVSentinel's tables. CONSOLE_DATABASE_URL;
+   * by default the datastore itself (a database the console set up, or one a DBA gave it a schema in).
+   */
+  consoleConnectionString?: string;
 }
 
 export interface MongoConfig {
@@ -77,7 +83,8 @@ function postgresFromEnv(env: Environment): PostgresConfig {
   if (poolSize !== undefined && !(Number.isInteger(poolSize) && poolSize > 0 && poolSize <= 500)) {
     throw new StoreError('config', `DATASTORE_POOL_SIZE must be a whole number from 1 to 500 (got "${env.DATASTORE_POOL_SIZE}")`);
   }
-  return { provider: 'postgresql', connectionString, ssl, poolSize };
+  const consoleConnectionString = env.CONSOLE_DATABASE_URL?.trim() || undefined;
+  return { provider: 'postgresql', connectionString, ssl, poolSize, ...(consoleConnectionString ? { consoleConnectionString } : {}) };
 }
 
 function mongoFromEnv(env: Environment): MongoConfig {

@@ -30,6 +30,14 @@ export interface ChangeFeed extends AsyncIterable<ChangeEvent> {
 
 export type StartPosition = 'beginning' | 'now';
 
+/**
+ * Where a consumer's position is kept (PostgreSQL): `console`, the console database (default: the
+ * console writes nothing of its own into NVSentinel's tables); `nvsentinel`, NVSentinel's
+ * resume_tokens with our token (a twin of an NVSentinel component); `nvsentinel-legacy`, there in
+ * exactly NVSentinel's {timestamp, eventID}. MongoDB keeps every position in ResumeTokens.
+ */
+export type ConsumerPositionStore = 'console' | 'nvsentinel' | 'nvsentinel-legacy';
+
 const COLLECTIONS: readonly Collection[] = ['healthEvents', 'maintenanceEvents'];
 
 /** The collections and batch size a feed was asked for, checked the same way by every provider. */

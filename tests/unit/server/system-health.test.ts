@@ -10,12 +10,21 @@ const upToDate: MigrationState = { applied: ['0001_init'], pending: [], unknown:
 const pending: MigrationState = { ...upToDate, pending: ['0002_next'], upToDate: false };
 
 describe('system health verdict', () => {
-  it('PostgreSQL datastore: reachable with its migrations up to date', () => {
+  it("PostgreSQL datastore: reachable, NVSentinel's schema one the console knows, the console's migrations up to date", () => {
     const database = { provider: 'postgresql' as const, target: 'h:5432/db', reachable: true };
-    expect(judgeHealth({ database, migrations: upToDate })).toBe('ok');
-    expect(judgeHealth({ database, migrations: pending })).toBe('degraded');
-    expect(judgeHealth({ database })).toBe('degraded'); // migration status unreadable
+    const schema = { state: 'current' as const, version: 3, commitOrderColumn: false, description: 'NVSentinel schema version 3' };
+    expect(judgeHealth({ database, schema, migrations: upToDate })).toBe('ok');
+    expect(judgeHealth({ database, schema, migrations: pending })).toBe('degraded');
+    expect(judgeHealth({ database, migrations: upToDate })).toBe('degraded'); // schema unreadable
+    expect(judgeHealth({ database, schema })).toBe('degraded'); // console migrations unreadable
     expect(judgeHealth({ database: { ...database, reachable: false, error: 'cannot reach PostgreSQL' } })).toBe('degraded');
+    // An older schema NVSentinel has not migrated yet still serves; a newer or partial one does not.
+    expect(judgeHealth({ database, schema: { ...schema, state: 'older', version: 2 }, migrations: upToDate })).toBe('ok');
+    expect(judgeHealth({ database, schema: { ...schema, state: 'newer', version: 4 }, migrations: upToDate })).toBe('degraded');
+    expect(judgeHealth({ database, schema: { ...schema, state: 'incomplete', version: null }, migrations: upToDate })).toBe('degraded');
+    // The console's tables in a database of their own: their migrations are judged there.
+    const consoleDatabase = { target: 'h:5432/console', reachable: true, migrations: upToDate };
+    expect(judgeHealth({ database, schema, consoleDatabase })).toBe('ok');
   });
 
   it('MongoDB datastore: no migrations of its own; the console database must be reachable and up to date', () => {

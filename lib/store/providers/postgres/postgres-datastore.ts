@@ -1,5 +1,7 @@
-// The PostgreSQL provider: NVSentinel's tables through `pg` (hot paths, LISTEN, the changelog)
-// and Prisma (this project's own tables), sharing one connection pool.
+// The PostgreSQL provider: NVSentinel's tables through `pg` (hot paths, LISTEN, the changelog),
+// and the SDK's own tables (consumers, dead letters, retention) in the console database, which is
+// the datastore itself unless `consoleConnectionString` names another (docs/decisions.md, "No DDL
+// on NVSentinel's database").
 import { PrismaPg } from '@prisma/adapter-pg';
 
 import type { PostgresConfig } from '../../config/datastore-config';
@@ -23,6 +25,8 @@ export class PostgresDataStore implements DataStore {
   readonly capabilities = { changelogRetention: true, exactDocumentsBehind: true, beforeImages: true };
   readonly target: string;
   private readonly connection: PostgresConnection;
+  /** The console database's connection: the datastore's own when they are one database. */
+  private readonly consoleConnection: PostgresConnection;
   private readonly prisma: PrismaClient;
   private readonly healthEventStore: PostgresHealthEventStore;
   private readonly maintenanceEventStore: PostgresMaintenanceEventStore;
@@ -34,11 +38,15 @@ export class PostgresDataStore implements DataStore {
     parsePostgresUrl(config.connectionString);
     this.target = describeTarget(config.connectionString);
     this.connection = new PostgresConnection({ connectionString: config.connectionString, ssl: config.ssl || undefined, poolSize: config.poolSize });
-    this.prisma = new PrismaClient({ adapter: new PrismaPg(this.connection.pool) });
+    const apart = config.consoleConnectionString !== undefined && config.consoleConnectionString !== config.connectionString;
+    this.consoleConnection = apart
+      ? new PostgresConnection({ connectionString: config.consoleConnectionString!, poolSize: 4 }, this.connection.metrics)
+      : this.connection;
+    this.prisma = new PrismaClient({ adapter: new PrismaPg(this.consoleConnection.pool) });
     this.healthEventStore = new PostgresHealthEventStore(this.connection);
     this.maintenanceEventStore = new PostgresMaintenanceEventStore(this.connection);
-    this.registry = new PostgresConsumerRegistry(this.connection);
-    this.deadLetterStore = new PostgresDeadLetterStore(this.prisma, this.connection);
+    this.registry = new PostgresConsumerRegistry(this.connection, this.consoleConnection);
+    this.deadLetterStore = new PostgresDeadLetterStore(this.prisma, this.consoleConnection);
   }
 
   healthEvents() {
@@ -56,7 +64,7 @@ export class PostgresDataStore implements DataStore {
   consumers(): ConsumerRegistry {
     const registry = this.registry;
     return {
-      register: (name, options) => registry.register(name, options?.startAt ?? 'beginning'),
+      register: (name, options) => registry.register(name, options?.startAt ?? 'beginning', options?.positionStore ?? 'console'),
       restart: (name, options) => registry.restart(name, options.startAt),
       names: () => registry.names(),
       lag: () => registry.lag(),
@@ -81,7 +89,7 @@ export class PostgresDataStore implements DataStore {
   }
 
   retainChangelog(options: { maxAgeMs: number }): Promise<ChangelogRetentionResult> {
-    return retainChangelog(this.connection, this.registry, options);
+    return retainChangelog(this.connection, this.consoleConnection, this.registry, options);
   }
 
   async stats(): Promise<ProviderStats> {
@@ -120,6 +128,7 @@ export class PostgresDataStore implements DataStore {
     if (this.connection.isClosed) return;
     await Promise.all([...this.openFeeds.values()].map((feed) => feed.close()));
     await this.prisma.$disconnect().catch(() => {});
+    if (this.consoleConnection !== this.connection) await this.consoleConnection.close();
     await this.connection.close();
   }
 }

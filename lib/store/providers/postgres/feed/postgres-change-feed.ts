@@ -1,12 +1,7 @@
-// The PostgreSQL change feed: NVSentinel's changelog (filled by its triggers) read in commit
-// order, woken by LISTEN/NOTIFY, backed by a poll.
-//
-// Why not by id (docs/decisions.md): changelog ids and changed_at are assigned before commit, so
-// paging by them passes over a row whose transaction commits late. The feed reads in (txid, id)
-// order from its state (feed-position.ts): below the visibility horizon (xmin of the read's
-// snapshot) every transaction has ended, so its base moves through those rows; a transaction
-// above the horizon that the read sees has committed, so it is delivered at once and noted,
-// instead of waiting for an older transaction still open (a slow writer, a GIN index flush).
+// The PostgreSQL change feed: NVSentinel's changelog (filled by its triggers), woken by
+// LISTEN/NOTIFY, backed by a poll, walked in the order the database allows without losing a late
+// commit (changelog-order.ts: commit order with the opt-in column, id order with gap tracking on
+// NVSentinel's schema as it is).
 //
 // Pull-based: a batch is read only when the consumer has taken the previous one, so a slow
 // consumer holds at most one batch in memory (backpressure), and the position it has not acked
@@ -17,36 +12,13 @@ import { checkedFeedOptions, type ChangeFeed, type ChangeFeedOptions, type FeedS
 import { decodeRow } from '../health-event-codec';
 import { decodeMaintenanceDocument } from '../maintenance-event-codec';
 import { isConnectionFailure, type PostgresConnection } from '../postgres-connection';
-import {
-  aboveArrays, ABOVE_LIMIT, advance, COMMIT_ORDER, encodePosition, hasPassed, parsePosition, passedAbove, passHorizon, type FeedState as Passed,
-} from './feed-position';
+import type { ChangelogOrder, ChangelogRow, FeedRead, ReadContext } from './changelog-order';
 import { NotificationListener } from './notification-listener';
-import { positionLostError, type PostgresConsumerRegistry } from './postgres-consumer-registry';
+import type { PostgresConsumerRegistry } from './postgres-consumer-registry';
 
 const TABLES: Record<Collection, string> = { healthEvents: 'health_events', maintenanceEvents: 'maintenance_events' };
 const COLLECTIONS: Record<string, Collection> = { health_events: 'healthEvents', maintenance_events: 'maintenanceEvents' };
 const HEARTBEAT_MS = 5_000;
-
-interface ChangelogRow {
-  id: string;
-  txid: string;
-  table_name: string;
-  record_id: string;
-  operation: string;
-  new_values: { id: string; created_at: string; document: unknown } | null;
-  old_values: { id: string; created_at: string; document: unknown } | null;
-  changed_at: Date;
-  /** The row's transaction is below the read's visibility horizon (every older one has ended). */
-  below: boolean;
-}
-
-interface Batch {
-  rows: ChangelogRow[];
-  /** The limit of noted transactions stopped the batch: wait for the horizon. */
-  heldBack: boolean;
-  /** The read's horizon when the batch holds every row below it not yet passed. */
-  horizonPassed?: bigint;
-}
 
 export interface PostgresChangeFeedOptions extends ChangeFeedOptions {
   /** Connection string for the LISTEN connection (the pool's, by default). */
@@ -54,10 +26,10 @@ export interface PostgresChangeFeedOptions extends ChangeFeedOptions {
   onClose?: () => void;
 }
 
-function decodeChange(row: ChangelogRow): ChangeEvent {
+function decodeChange(row: ChangelogRow, position: string): ChangeEvent {
   const collection = COLLECTIONS[row.table_name];
   const base = {
-    position: encodePosition({ txid: BigInt(row.txid), id: BigInt(row.id) }),
+    position,
     operation: row.operation.toLowerCase() as Operation,
     recordId: row.record_id,
     committedAt: row.changed_at,
@@ -76,17 +48,21 @@ function decodeChange(row: ChangelogRow): ChangeEvent {
 }
 
 export class PostgresChangeFeed implements ChangeFeed {
+  /** How this database's changelog is walked, and the reader of this feed. */
+  private order!: ChangelogOrder<unknown>;
+  private read!: (connection: PostgresConnection, state: unknown, context: ReadContext) => Promise<FeedRead<unknown>>;
   /** What the reader has passed (read from here next). */
-  private passed!: Passed;
-  /** What the consumer has acknowledged (stored). */
-  private ackedState!: Passed;
+  private passed: unknown;
+  /** What the consumer has acknowledged (stored); undefined until the feed started. */
+  private ackedState: unknown;
+  private started = false;
   private ackedSequence = 0;
   private deliveredSequence = 0;
   /**
    * Delivered, not yet acknowledged, in delivery order: position → the state after it, when it
    * was written (for the stored token) and its place in delivery order (acks are cumulative).
    */
-  private readonly unacked = new Map<string, { state: Passed; changedAt: Date; sequence: number }>();
+  private readonly unacked = new Map<string, { state: unknown; changedAt: Date; sequence: number }>();
   private iterating = false;
   private stopped = false;
   private currentState: FeedState = 'starting';
@@ -157,9 +133,12 @@ export class PostgresChangeFeed implements ChangeFeed {
   }
 
   private async start(): Promise<void> {
+    this.order = await this.registry.changelogOrder();
+    this.read = this.order.reader();
     const stored = await this.registry.loadPosition(this.consumer);
     this.passed = stored.state;
     this.ackedState = stored.state;
+    this.started = true;
     // The LISTEN connection is the first to notice the server going away (and coming back).
     const onConnection = (connected: boolean) => {
       this.setState(connected ? 'live' : 'reconnecting');
@@ -179,9 +158,13 @@ export class PostgresChangeFeed implements ChangeFeed {
     let heldSince: number | undefined;
     try {
       while (!this.stopped) {
-        let batch: Batch;
+        let batch: FeedRead<unknown>;
         try {
-          batch = await this.readBatch();
+          batch = await this.read(this.reader!, this.passed, { tables: this.tables, batchSize: this.batchSize });
+          // Retention marks a consumer lost before it removes the rows it had not read, so a read
+          // taken before the mark still sees those rows, and one taken after is refused here,
+          // before anything of it is delivered. An open feed never reads on past the gap.
+          await this.registry.assertNotLost(this.consumer);
           if (failures > 0 || this.currentState === 'starting') this.setState('live');
           failures = 0;
         } catch (error) {
@@ -192,20 +175,14 @@ export class PostgresChangeFeed implements ChangeFeed {
           await this.sleep(Math.min(5_000, 100 * 2 ** failures++));
           continue;
         }
-        const { rows, heldBack, horizonPassed } = batch;
-        if (rows.length === 0) {
-          if (horizonPassed !== undefined) {
-            const wasFull = this.passed.above.length >= ABOVE_LIMIT;
-            this.passed = passHorizon(this.passed, horizonPassed);
-            // That read asked only below the horizon; now it may ask above it: at once.
-            if (wasFull && this.passed.above.length < ABOVE_LIMIT) continue;
-          }
-          // Nothing new. Full (ABOVE_LIMIT transactions delivered ahead of an open older one):
-          // wait for that one to end, and its end may notify nobody (a position write, another
-          // database's transaction), so look again every millisecond while the hold is young,
-          // then less often, up to every 50 ms under a long transaction. Otherwise wait for a
-          // notification or the poll.
-          if (!heldBack) {
+        if (batch.rows.length === 0) {
+          this.passed = batch.state;
+          if (batch.again) continue;
+          // Nothing new. Held (the state's limit of noted entries reached behind an open
+          // transaction): its end may notify nobody, so look again every millisecond while the
+          // hold is young, then less often, up to every 50 ms. Otherwise wait for a notification
+          // or the poll.
+          if (!batch.heldBack) {
             heldSince = undefined;
             await this.sleep(this.pollIntervalMs);
           } else {
@@ -216,111 +193,31 @@ export class PostgresChangeFeed implements ChangeFeed {
           continue;
         }
         heldSince = undefined;
-        for (const [index, row] of rows.entries()) {
+        for (const { row, position, state } of batch.rows) {
           if (this.stopped) return;
-          const position = { txid: BigInt(row.txid), id: BigInt(row.id) };
-          this.passed = advance(this.passed, position, row.below);
-          // Once the rows below the horizon are handed over, the state passes the horizon; the
-          // change that carries it stores it when acknowledged.
-          if (horizonPassed !== undefined && (!row.below || index === rows.length - 1)) this.passed = passHorizon(this.passed, horizonPassed);
+          this.passed = state;
           // A change to a table this feed does not follow: passed, not delivered.
           if (!this.tables.includes(row.table_name)) continue;
-          const change = decodeChange(row);
+          const change = decodeChange(row, position);
           this.deliveredSequence += 1;
-          this.unacked.set(change.position, { state: this.passed, changedAt: row.changed_at, sequence: this.deliveredSequence });
+          this.unacked.set(change.position, { state, changedAt: row.changed_at, sequence: this.deliveredSequence });
           yield change;
         }
+        this.passed = batch.state;
+        if (batch.heldBack) await this.sleep(1);
       }
     } finally {
       await this.close();
     }
   }
 
-  /**
-   * The next batch after the feed's state: rows below the horizon, then committed transactions
-   * above it while fewer than ABOVE_LIMIT are noted (`heldBack` when the limit stops the batch).
-   * Retention marks a consumer lost before it removes the rows it had not read, so a read that
-   * sees the mark returns nothing and the feed ends with position-lost; one that does not see it
-   * still sees the rows. An open feed never reads on past the gap (its own state in memory may
-   * be ahead of the stored one retention judged by).
-   */
-  private async readBatch(): Promise<Batch> {
-    const reader = this.reader!;
-    const { base } = this.passed;
-    // With ABOVE_LIMIT transactions noted, only rows below the horizon can be delivered: ask for
-    // nothing else (under a long transaction the rows above it would come back on every look).
-    // Two statements, not a flag: as a parameter the bound would be a filter in a generic plan.
-    const full = this.passed.above.length >= ABOVE_LIMIT;
-    // The inner query walks the commit-order index from the base and stops after a batch; the
-    // table filter stays outside it on purpose. Inside, the planner may combine the
-    // (table_name, record_id) index with a bitmap AND and sort: every row of the table on every
-    // read (seen on a freshly loaded table: 19 ms at 5,000 rows instead of 0.2 ms). Rows of
-    // tables this feed does not follow come back without their values, only to move past them.
-    // A named statement is planned once per connection, not on every wake-up. (A transaction
-    // cut by the batch limit is walked again from the base by the next read, its passed rows
-    // filtered: quadratic in the rare transaction of many batches committed above the horizon.)
-    const result = await reader.query<ChangelogRow & { xmin: string }>(
-      'feed.read',
-      {
-        name: full ? 'feed.read.below-horizon' : 'feed.read',
-        text: `WITH horizon AS (SELECT pg_snapshot_xmin(pg_current_snapshot()) AS xmin)
-         SELECT c.id::text AS id, c.commit_order::text AS txid, c.table_name, c.record_id, c.operation,
-                CASE WHEN c.table_name = ANY($3::text[]) THEN c.new_values END AS new_values,
-                CASE WHEN c.table_name = ANY($3::text[]) THEN c.old_values END AS old_values, c.changed_at,
-                c.commit_order < horizon.xmin AS below, horizon.xmin::text AS xmin
-         FROM horizon LEFT JOIN LATERAL (
-               SELECT changelog.*, ${COMMIT_ORDER} AS commit_order
-               FROM datastore_changelog changelog
-               WHERE (${COMMIT_ORDER}, changelog.id) > ($1::text::xid8, $2::bigint)
-                 AND NOT ${passedAbove('$6', '$7')}
-                 ${full ? `AND ${COMMIT_ORDER} < horizon.xmin` : ''}
-                 AND NOT EXISTS (SELECT 1 FROM console_consumers WHERE client_name = $5 AND position_lost_at IS NOT NULL)
-               ORDER BY ${COMMIT_ORDER}, changelog.id
-               LIMIT $4) c ON true
-         ORDER BY c.commit_order, c.id`,
-      },
-      [base.txid.toString(), base.id.toString(), this.tables, this.batchSize, this.consumer, ...aboveArrays(this.passed)],
-    );
-    // The lateral join keeps one row (its columns null) when there is nothing to read, so the
-    // read's horizon always comes back, taken in the same snapshot as the rows.
-    const horizon = result.rows[0]?.xmin;
-    const rows = result.rows.filter((row) => row.id !== null);
-    if (rows.length > 0) {
-      // Rows below the horizon come first (ascending txid). Every one not yet passed is here
-      // unless the batch limit cut them: then the state cannot pass the horizon yet.
-      const complete = rows.length < this.batchSize || !rows[rows.length - 1].below;
-      const horizonPassed = complete && horizon ? BigInt(horizon) : undefined;
-      // Above it, stop at the first transaction that would make the noted ones more than
-      // ABOVE_LIMIT; read again later.
-      const noted = new Set(this.passed.above.map((entry) => entry.txid.toString()));
-      for (let i = 0; i < rows.length; i += 1) {
-        const row = rows[i];
-        if (row.below || noted.has(row.txid)) continue;
-        if (noted.size >= ABOVE_LIMIT) return { rows: rows.slice(0, i), heldBack: true, horizonPassed };
-        noted.add(row.txid);
-      }
-      return { rows, heldBack: false, horizonPassed };
-    }
-    const lost = await reader.query<{ lost_at: Date; lost_reason: string | null }>(
-      'feed.read',
-      `SELECT position_lost_at AS lost_at, position_lost_reason AS lost_reason FROM console_consumers
-       WHERE client_name = $1 AND position_lost_at IS NOT NULL`,
-      [this.consumer],
-    );
-    if (lost.rows[0]) throw positionLostError(this.consumer, lost.rows[0].lost_at, lost.rows[0].lost_reason);
-    // Nothing to read: everything below the horizon is passed (the caller moves the state past
-    // it and reads again at once if that leaves room above it; otherwise a full state waits).
-    return { rows: [], heldBack: full, horizonPassed: horizon ? BigInt(horizon) : undefined };
-  }
-
   async ack(position: FeedPosition): Promise<void> {
-    const parsed = parsePosition(position);
-    if (!this.ackedState) {
+    if (!this.started) {
       throw new StoreError('ack-unknown-position', `consumer "${this.consumer}" acknowledged position ${position} before its feed delivered anything`);
     }
     const delivered = this.unacked.get(position);
     if (!delivered) {
-      if (hasPassed(this.ackedState, parsed)) return; // acknowledged already (acks are cumulative)
+      if (this.order.hasPassed(this.ackedState, position)) return; // acknowledged already (acks are cumulative)
       throw new StoreError('ack-unknown-position', `consumer "${this.consumer}" acknowledged position ${position}, which this feed never delivered`);
     }
     // Everything delivered up to this change is acknowledged with it.

@@ -1,102 +1,184 @@
-// Consumers of the PostgreSQL change feed: positions in NVSentinel's resume_tokens (so its own
-// components and ours read each other's), registration and health in console_consumers.
+// Consumers of the PostgreSQL change feed. Registration, health and, for the console's own
+// consumers, positions live in the console database (console_consumers): the console writes
+// nothing of its own into NVSentinel's tables. A consumer registered to keep its position where
+// NVSentinel keeps its own (the simulated NVSentinel twins) stores it in resume_tokens; NVSentinel's
+// own consumers are found there too and read, never written.
 import { StoreError } from '../../../errors/store-error';
-import type { StartPosition } from '../../../feed/change-feed';
+import type { ConsumerPositionStore, StartPosition } from '../../../feed/change-feed';
 import { assertConsumerName } from '../../../feed/consumer-name';
 import type { ConsumerLagFigures } from '../../../feed/consumer-lag';
 import type { PostgresConnection } from '../postgres-connection';
-import { aboveArrays, COMMIT_ORDER, encodeState, passedAbove, START_STATE, stateFromToken, tokenFor, type FeedState, type StoredToken } from './feed-position';
+import { formatRfc3339Nano } from '../health-event-codec';
+import { detectChangelogOrder, NVSENTINEL_UNREAD, nvsentinelCursorTime, type ChangelogOrder, type StoredToken } from './changelog-order';
+import { commitOrder } from './commit-order';
+import { idOrder } from './id-order';
 
 /** Counting documents behind stops here; beyond it the figure is reported as "at least". */
 export const DOCUMENTS_BEHIND_CAP = 1_000_000;
+
+/** NVSentinel's change-stream consumers all watch health events. */
+const NVSENTINEL_WATCHED_TABLE = 'health_events';
 
 /** The error of a consumer whose position retention removed: only an explicit restart goes on. */
 export function positionLostError(name: string, at: Date, reason: string | null): StoreError {
   return new StoreError('position-lost', `consumer "${name}" lost its position at ${at.toISOString()}: ${reason ?? 'changelog rows it had not read were removed'}; restart it explicitly with consumers().restart("${name}", …)`);
 }
 
-export interface StoredPosition {
-  state: FeedState;
+export interface StoredPosition<S = unknown> {
+  state: S;
   changedAt: Date | null;
 }
 
-export class PostgresConsumerRegistry {
-  constructor(private readonly connection: PostgresConnection) {}
+interface ConsumerRow {
+  client_name: string;
+  resume_token: StoredToken | null;
+  position_store: ConsumerPositionStore;
+  last_updated: Date | null;
+  last_seen_at: Date | null;
+  position_lost_at: Date | null;
+  position_lost_reason: string | null;
+}
 
-  /** Head of the changelog in commit order, below the visibility horizon. */
-  async headPosition(): Promise<StoredPosition> {
-    const result = await this.connection.query<{ txid: string; id: string; changed_at: Date }>(
-      'feed.head',
-      `SELECT ${COMMIT_ORDER}::text AS txid, id::text AS id, changed_at FROM datastore_changelog c
-       WHERE ${COMMIT_ORDER} < pg_snapshot_xmin(pg_current_snapshot())
-       ORDER BY ${COMMIT_ORDER} DESC, c.id DESC LIMIT 1`,
+/** A consumer the console does not run: NVSentinel's own (its token in resume_tokens). */
+const NVSENTINEL_CONSUMER: Omit<ConsumerRow, 'client_name'> = {
+  resume_token: null, position_store: 'nvsentinel-legacy', last_updated: null, last_seen_at: null, position_lost_at: null, position_lost_reason: null,
+};
+
+export class PostgresConsumerRegistry {
+  private order?: Promise<ChangelogOrder<unknown>>;
+
+  /**
+   * @param datastore NVSentinel's database (changelog, resume_tokens)
+   * @param console the console database (console_consumers); may be the same database
+   */
+  constructor(
+    private readonly datastore: PostgresConnection,
+    private readonly console: PostgresConnection,
+  ) {}
+
+  /** How this database's changelog is walked: detected once (the opt-in column, or id order). */
+  changelogOrder(): Promise<ChangelogOrder<unknown>> {
+    this.order ??= detectChangelogOrder(this.datastore).then(
+      (kind) => (kind === 'commit' ? commitOrder : idOrder) as ChangelogOrder<unknown>,
+      (error: unknown) => {
+        this.order = undefined;
+        throw error;
+      },
     );
-    const row = result.rows[0];
-    return row ? { state: { base: { txid: BigInt(row.txid), id: BigInt(row.id) }, above: [] }, changedAt: row.changed_at } : { state: START_STATE, changedAt: null };
+    return this.order;
   }
 
   /** Makes a consumer known, starting at the beginning of the changelog or at its head. Idempotent. */
-  async register(name: string, startAt: StartPosition = 'beginning'): Promise<void> {
+  async register(name: string, startAt: StartPosition = 'beginning', store: ConsumerPositionStore = 'console'): Promise<void> {
     assertConsumerName(name);
     if (startAt !== 'beginning' && startAt !== 'now') throw new StoreError('invalid', `startAt: must be "beginning" or "now"`);
-    await this.connection.query('consumers.register', `INSERT INTO console_consumers (client_name) VALUES ($1) ON CONFLICT DO NOTHING`, [name]);
-    const existing = await this.connection.query('consumers.register', `SELECT 1 FROM resume_tokens WHERE client_name = $1`, [name]);
-    if (existing.rowCount) return;
-    const start = startAt === 'now' ? await this.headPosition() : { state: START_STATE, changedAt: new Date(0) };
-    await this.connection.query(
+    if (!['console', 'nvsentinel', 'nvsentinel-legacy'].includes(store)) throw new StoreError('invalid', `positionStore: must be "console", "nvsentinel" or "nvsentinel-legacy"`);
+    const existing = await this.consumer(name);
+    if (existing && (existing.resume_token || existing.position_store !== 'console')) return;
+    // Known to NVSentinel already (its own consumer, or ours from before positions moved to the
+    // console database): its position there is kept.
+    const nvsentinelToken = await this.nvsentinelToken(name);
+    if (nvsentinelToken) {
+      await this.console.query(
+        'consumers.register',
+        `INSERT INTO console_consumers (client_name, position_store) VALUES ($1, $2)
+         ON CONFLICT (client_name) DO UPDATE SET position_store = EXCLUDED.position_store`,
+        [name, store === 'console' ? 'nvsentinel' : store],
+      );
+      return;
+    }
+    const order = await this.changelogOrder();
+    const start = startAt === 'now' ? await order.head(this.datastore) : { state: order.beginning, changedAt: null };
+    await this.console.query(
       'consumers.register',
-      `INSERT INTO resume_tokens (client_name, resume_token, last_updated) VALUES ($1, $2, NOW()) ON CONFLICT DO NOTHING`,
-      [name, JSON.stringify(tokenFor(start.state, start.changedAt ?? new Date(0)))],
+      `INSERT INTO console_consumers (client_name, position_store) VALUES ($1, $2)
+       ON CONFLICT (client_name) DO UPDATE SET position_store = EXCLUDED.position_store`,
+      [name, store],
     );
+    await this.writeToken(name, store, order.toToken(start.state, start.changedAt ?? new Date(0)), start.changedAt ?? new Date(0), true);
   }
 
-  /**
-   * The stored position of a consumer. NVSentinel's own tokens carry only {timestamp, eventID};
-   * for those we restart at the oldest transaction that wrote a later row, so nothing after the
-   * token is missed (at-least-once: a few changes may be delivered again).
-   */
-  async loadPosition(name: string): Promise<StoredPosition> {
-    assertConsumerName(name);
-    const result = await this.connection.query<{ resume_token: StoredToken; position_lost_at: Date | null; position_lost_reason: string | null }>(
+  private async consumer(name: string): Promise<ConsumerRow | undefined> {
+    const result = await this.console.query<ConsumerRow>(
       'consumers.loadPosition',
-      `SELECT t.resume_token, c.position_lost_at, c.position_lost_reason
-       FROM resume_tokens t LEFT JOIN console_consumers c ON c.client_name = t.client_name WHERE t.client_name = $1`,
+      `SELECT client_name, resume_token, position_store, last_updated, last_seen_at, position_lost_at, position_lost_reason
+       FROM console_consumers WHERE client_name = $1`,
       [name],
     );
-    const row = result.rows[0];
-    if (!row) {
-      throw new StoreError('unknown-consumer', `no consumer named "${name}" is registered; register it first (consumers().register("${name}", { startAt: "beginning" | "now" }))`);
-    }
-    if (row.position_lost_at) throw positionLostError(name, row.position_lost_at, row.position_lost_reason);
-    const token = row.resume_token ?? {};
-    const changedAt = token.timestamp ? new Date(token.timestamp) : null;
-    if (token.txid !== undefined && token.eventID !== undefined) {
-      return { state: stateFromToken({ ...token, txid: token.txid, eventID: token.eventID }), changedAt };
-    }
-    if (token.eventID === undefined) return { state: START_STATE, changedAt: null };
-    const legacy = await this.connection.query<{ txid: string | null }>(
-      'consumers.loadPosition',
-      `SELECT min(${COMMIT_ORDER})::text AS txid FROM datastore_changelog WHERE id > $1`,
-      [token.eventID],
-    );
-    const txid = legacy.rows[0]?.txid;
-    const base = txid === null || txid === undefined ? { txid: 0n, id: BigInt(token.eventID) } : { txid: BigInt(txid), id: 0n };
-    return { state: { base, above: [] }, changedAt };
+    return result.rows[0];
   }
 
-  async savePosition(name: string, state: FeedState, changedAt: Date): Promise<void> {
-    await this.connection.query(
+  private async nvsentinelToken(name: string): Promise<StoredToken | undefined> {
+    const result = await this.datastore.query<{ resume_token: StoredToken }>('consumers.loadPosition', `SELECT resume_token FROM resume_tokens WHERE client_name = $1`, [name]);
+    return result.rows[0]?.resume_token ?? undefined;
+  }
+
+  private async writeToken(name: string, store: ConsumerPositionStore, token: StoredToken, changedAt: Date, onlyIfMissing = false): Promise<void> {
+    if (store === 'console') {
+      await this.console.query(
+        'consumers.savePosition',
+        `UPDATE console_consumers SET resume_token = $2, last_updated = NOW() WHERE client_name = $1 ${onlyIfMissing ? 'AND resume_token IS NULL' : ''}`,
+        [name, JSON.stringify(token)],
+      );
+      return;
+    }
+    // In resume_tokens, as NVSentinel's watcher writes it (saveResumePosition in its changestream.go);
+    // the legacy store keeps only NVSentinel's two fields.
+    const stored = store === 'nvsentinel-legacy' ? { timestamp: token.timestamp ?? formatRfc3339Nano(changedAt), eventID: Number(token.eventID ?? 0) } : token;
+    await this.datastore.query(
       'consumers.savePosition',
       `INSERT INTO resume_tokens (client_name, resume_token, last_updated) VALUES ($1, $2, NOW())
-       ON CONFLICT (client_name) DO UPDATE SET resume_token = EXCLUDED.resume_token, last_updated = NOW()`,
-      [name, JSON.stringify(tokenFor(state, changedAt))],
+       ON CONFLICT (client_name) DO ${onlyIfMissing ? 'NOTHING' : 'UPDATE SET resume_token = EXCLUDED.resume_token, last_updated = NOW()'}`,
+      [name, JSON.stringify(stored)],
     );
+  }
+
+  /** The stored position of a consumer, as a state of this database's changelog order. */
+  async loadPosition(name: string): Promise<StoredPosition> {
+    assertConsumerName(name);
+    const row = await this.consumer(name);
+    if (row?.position_lost_at) throw positionLostError(name, row.position_lost_at, row.position_lost_reason);
+    const token = row?.position_store === 'console' ? row.resume_token : await this.nvsentinelToken(name);
+    if (!token) {
+      throw new StoreError('unknown-consumer', `no consumer named "${name}" is registered; register it first (consumers().register("${name}", { startAt: "beginning" | "now" }))`);
+    }
+    const order = await this.changelogOrder();
+    const changedAt = token.timestamp ? new Date(token.timestamp) : null;
+    return { state: await order.fromToken(this.datastore, token), changedAt };
+  }
+
+  /** Throws position-lost when retention marked the consumer (checked after each read of the feed). */
+  async assertNotLost(name: string): Promise<void> {
+    const lost = await this.console.query<{ lost_at: Date; lost_reason: string | null }>(
+      'feed.read',
+      `SELECT position_lost_at AS lost_at, position_lost_reason AS lost_reason FROM console_consumers
+       WHERE client_name = $1 AND position_lost_at IS NOT NULL`,
+      [name],
+    );
+    if (lost.rows[0]) throw positionLostError(name, lost.rows[0].lost_at, lost.rows[0].lost_reason);
+  }
+
+  async savePosition(name: string, state: unknown, changedAt: Date): Promise<void> {
+    const order = await this.changelogOrder();
+    const row = await this.storeOf(name);
+    await this.writeToken(name, row, order.toToken(state, changedAt), changedAt);
+  }
+
+  private readonly stores = new Map<string, ConsumerPositionStore>();
+
+  private async storeOf(name: string): Promise<ConsumerPositionStore> {
+    let store = this.stores.get(name);
+    if (!store) {
+      store = (await this.consumer(name))?.position_store ?? 'nvsentinel';
+      this.stores.set(name, store);
+    }
+    return store;
   }
 
   async heartbeat(name: string): Promise<void> {
-    await this.connection.query(
+    await this.console.query(
       'consumers.heartbeat',
-      `INSERT INTO console_consumers (client_name, last_seen_at) VALUES ($1, NOW())
+      `INSERT INTO console_consumers (client_name, last_seen_at, position_store) VALUES ($1, NOW(), 'nvsentinel')
        ON CONFLICT (client_name) DO UPDATE SET last_seen_at = NOW()`,
       [name],
     );
@@ -104,10 +186,10 @@ export class PostgresConsumerRegistry {
 
   async markLost(names: string[], reason: string): Promise<void> {
     if (names.length === 0) return;
-    await this.connection.query(
+    await this.console.query(
       'consumers.markLost',
-      `INSERT INTO console_consumers (client_name, position_lost_at, position_lost_reason)
-       SELECT unnest($1::text[]), NOW(), $2
+      `INSERT INTO console_consumers (client_name, position_lost_at, position_lost_reason, position_store)
+       SELECT unnest($1::text[]), NOW(), $2, 'nvsentinel'
        ON CONFLICT (client_name) DO UPDATE SET position_lost_at = NOW(), position_lost_reason = EXCLUDED.position_lost_reason`,
       [names, reason],
     );
@@ -116,9 +198,10 @@ export class PostgresConsumerRegistry {
   /** An explicit restart after a lost position: from the oldest row still kept, or from now. */
   async restart(name: string, startAt: StartPosition): Promise<void> {
     assertConsumerName(name);
-    const start = startAt === 'now' ? await this.headPosition() : { state: START_STATE, changedAt: new Date(0) };
+    const order = await this.changelogOrder();
+    const start = startAt === 'now' ? await order.head(this.datastore) : { state: order.beginning, changedAt: null };
     await this.savePosition(name, start.state, start.changedAt ?? new Date(0));
-    await this.connection.query(
+    await this.console.query(
       'consumers.restart',
       `UPDATE console_consumers SET position_lost_at = NULL, position_lost_reason = NULL WHERE client_name = $1`,
       [name],
@@ -126,84 +209,107 @@ export class PostgresConsumerRegistry {
   }
 
   async names(): Promise<string[]> {
-    const result = await this.connection.query<{ name: string }>(
-      'consumers.list',
-      `SELECT client_name AS name FROM resume_tokens UNION SELECT client_name FROM console_consumers ORDER BY 1`,
-    );
-    return result.rows.map((row) => row.name);
+    const [theirs, ours] = await Promise.all([
+      this.datastore.query<{ name: string }>('consumers.list', `SELECT client_name AS name FROM resume_tokens`),
+      this.console.query<{ name: string }>('consumers.list', `SELECT client_name AS name FROM console_consumers`),
+    ]);
+    return [...new Set([...theirs.rows, ...ours.rows].map((row) => row.name))].sort();
   }
 
   /** Raw lag figures of every consumer (the status judgement over time is ConsumerLagMonitor's). */
   async lag(): Promise<ConsumerLagFigures[]> {
-    const head = await this.connection.query<{ id: string | null; changed_at: Date | null }>(
+    const order = await this.changelogOrder();
+    const head = await this.datastore.query<{ changed_at: Date | null }>(
       'consumers.lag',
-      `SELECT c.id::text AS id, c.changed_at FROM datastore_changelog c ORDER BY c.id DESC LIMIT 1`,
+      `SELECT c.changed_at FROM datastore_changelog c ORDER BY c.id DESC LIMIT 1`,
     );
     const headTime = head.rows[0]?.changed_at ?? null;
-    const rows = await this.connection.query<{
-      name: string; resume_token: StoredToken | null; last_updated: Date | null; last_seen_at: Date | null;
-      position_lost_at: Date | null; position_lost_reason: string | null;
-    }>(
-      'consumers.lag',
-      `SELECT n.name, t.resume_token, t.last_updated, c.last_seen_at, c.position_lost_at, c.position_lost_reason
-       FROM (SELECT client_name AS name FROM resume_tokens UNION SELECT client_name FROM console_consumers) n
-       LEFT JOIN resume_tokens t ON t.client_name = n.name
-       LEFT JOIN console_consumers c ON c.client_name = n.name
-       ORDER BY n.name`,
-    );
+    const [tokens, consumers] = await Promise.all([
+      this.datastore.query<{ client_name: string; resume_token: StoredToken; last_updated: Date | null }>(
+        'consumers.lag',
+        `SELECT client_name, resume_token, last_updated FROM resume_tokens`,
+      ),
+      this.console.query<ConsumerRow>(
+        'consumers.lag',
+        `SELECT client_name, resume_token, position_store, last_updated, last_seen_at, position_lost_at, position_lost_reason FROM console_consumers`,
+      ),
+    ]);
+    const theirs = new Map(tokens.rows.map((row) => [row.client_name, row]));
+    const ours = new Map(consumers.rows.map((row) => [row.client_name, row]));
     const figures: ConsumerLagFigures[] = [];
-    for (const row of rows.rows) {
-      let stored: StoredPosition | undefined;
-      if (!row.position_lost_at && row.resume_token) stored = await this.loadPosition(row.name).catch(() => undefined);
-      let documentsBehind: number | null = null;
-      let firstUnreadAt: Date | null = null;
-      if (stored) {
-        // The noted transactions' test only when there are any: evaluated per row, it tripled this query.
-        const noted = stored.state.above.length > 0;
-        const behind = await this.connection.query<{ n: string; first_at: Date | null }>(
-          'consumers.lag',
-          `SELECT count(*) AS n, min(changed_at) AS first_at FROM (SELECT changed_at FROM datastore_changelog changelog
-             WHERE (${COMMIT_ORDER}, id) > ($1::text::xid8, $2::bigint) ${noted ? `AND NOT ${passedAbove('$3', '$4')}` : ''}
-             LIMIT ${DOCUMENTS_BEHIND_CAP}) behind`,
-          [stored.state.base.txid.toString(), stored.state.base.id.toString(), ...(noted ? aboveArrays(stored.state) : [])],
-        );
-        documentsBehind = Number(behind.rows[0].n);
-        firstUnreadAt = behind.rows[0].first_at;
+    for (const name of [...new Set([...theirs.keys(), ...ours.keys()])].sort()) {
+      const consumer = ours.get(name) ?? { client_name: name, ...NVSENTINEL_CONSUMER };
+      const inResumeTokens = consumer.position_store !== 'console';
+      const token = inResumeTokens ? theirs.get(name)?.resume_token : consumer.resume_token;
+      const lastAckAt = inResumeTokens ? theirs.get(name)?.last_updated ?? null : consumer.last_updated;
+      let behind: { count: number; firstAt: Date | null; position: string } | undefined;
+      if (token && !consumer.position_lost_at) {
+        behind = consumer.position_store === 'nvsentinel-legacy' || !isOurToken(token)
+          ? await this.nvsentinelBehind(token)
+          : await this.ourBehind(order, token).catch(() => undefined);
       }
-      const positionTime = stored?.changedAt && stored.changedAt.getTime() > 0 ? stored.changedAt : null;
+      const positionTime = token?.timestamp && new Date(token.timestamp).getTime() > 0 ? new Date(token.timestamp) : null;
       // Seconds behind head: how much older than the head the next change to read is. A caught-up
       // consumer is 0 however long ago its last change was (an idle consumer is not "behind").
-      const lagSeconds = documentsBehind === null
+      const lagSeconds = behind === undefined
         ? null
-        : documentsBehind === 0 || !headTime || !firstUnreadAt
+        : behind.count === 0 || !headTime || !behind.firstAt
           ? 0
-          : Math.max(0, (headTime.getTime() - firstUnreadAt.getTime()) / 1000);
+          : Math.max(0, (headTime.getTime() - behind.firstAt.getTime()) / 1000);
       figures.push({
-        consumer: row.name,
-        position: stored ? encodeState(stored.state) : null,
+        consumer: name,
+        position: behind?.position ?? null,
         positionTime,
         headTime,
         lagSeconds,
-        documentsBehind,
-        documentsBehindCapped: documentsBehind !== null && documentsBehind >= DOCUMENTS_BEHIND_CAP,
-        positionKnown: stored !== undefined,
-        positionLost: row.position_lost_at ? { at: row.position_lost_at, reason: row.position_lost_reason ?? '' } : null,
-        lastAckAt: row.last_updated,
-        lastSeenAt: row.last_seen_at,
+        documentsBehind: behind?.count ?? null,
+        documentsBehindCapped: behind !== undefined && behind.count >= DOCUMENTS_BEHIND_CAP,
+        positionKnown: behind !== undefined,
+        positionLost: consumer.position_lost_at ? { at: consumer.position_lost_at, reason: consumer.position_lost_reason ?? '' } : null,
+        lastAckAt,
+        lastSeenAt: consumer.last_seen_at,
       });
     }
     return figures;
   }
 
+  private async ourBehind(order: ChangelogOrder<unknown>, token: StoredToken) {
+    const state = await order.fromToken(this.datastore, token);
+    const { count, firstAt } = await order.behind(this.datastore, state, DOCUMENTS_BEHIND_CAP);
+    return { count, firstAt, position: order.describe(state) };
+  }
+
+  /**
+   * What NVSentinel's own reader has left to read from its token: health-event changes after
+   * (timestamp, eventID) in (changed_at, id) order (fetchNewChanges in its changestream.go).
+   */
+  private async nvsentinelBehind(token: StoredToken) {
+    const { timestamp, eventId } = await nvsentinelCursorTime(this.datastore, token);
+    const result = await this.datastore.query<{ n: string; first_at: Date | null }>(
+      'consumers.lag',
+      `SELECT count(*) AS n, min(changed_at) AS first_at FROM (SELECT changed_at FROM datastore_changelog
+         WHERE table_name = $3 AND ${NVSENTINEL_UNREAD} LIMIT ${DOCUMENTS_BEHIND_CAP}) behind`,
+      [timestamp, eventId, NVSENTINEL_WATCHED_TABLE],
+    );
+    return { count: Number(result.rows[0].n), firstAt: result.rows[0].first_at, position: `${timestamp}/${eventId}` };
+  }
+
   /** How long the oldest open writing transaction holds the feed's horizon back, and how many rows wait behind it. */
   async horizonHoldBack(): Promise<{ oldestOpenTransactionSeconds: number; heldBackRows: number }> {
-    const result = await this.connection.query<{ seconds: number | null; held: string }>(
+    const order = await this.changelogOrder();
+    // Id order delivers a committed row at once: nothing waits behind an open transaction.
+    const held = order.kind === 'commit'
+      ? `(SELECT count(*) FROM (SELECT 1 FROM datastore_changelog WHERE COALESCE(txid, '0'::xid8) >= pg_snapshot_xmin(pg_current_snapshot()) LIMIT 100000) h)`
+      : '0';
+    const result = await this.datastore.query<{ seconds: number | null; held: string }>(
       'feed.holdBack',
-      `SELECT (SELECT extract(epoch FROM max(now() - xact_start)) FROM pg_stat_activity WHERE backend_xid IS NOT NULL) AS seconds,
-              (SELECT count(*) FROM (SELECT 1 FROM datastore_changelog
-                 WHERE ${COMMIT_ORDER} >= pg_snapshot_xmin(pg_current_snapshot()) LIMIT 100000) h) AS held`,
+      `SELECT (SELECT extract(epoch FROM max(now() - xact_start)) FROM pg_stat_activity WHERE backend_xid IS NOT NULL) AS seconds, ${held} AS held`,
     );
     return { oldestOpenTransactionSeconds: Number(result.rows[0].seconds ?? 0), heldBackRows: Number(result.rows[0].held) };
   }
+}
 
+/** A token our feed wrote (either order), as opposed to NVSentinel's {timestamp, eventID}. */
+function isOurToken(token: StoredToken): boolean {
+  return token.txid !== undefined || token.top !== undefined;
 }

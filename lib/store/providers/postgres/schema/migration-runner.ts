@@ -15,6 +15,14 @@ import pg from 'pg';
 import { StoreError } from '../../../errors/store-error';
 import { connectionError } from '../connection-error';
 
+/**
+ * Migrations of earlier versions that no longer exist as files: they created NVSentinel's schema
+ * and its changelog's commit-order column among the console's own tables. NVSentinel's schema is
+ * now created apart (nvsentinel-schema.ts) and the column is an opt-in for a DBA, so a database
+ * that has them recorded is not "newer than this code".
+ */
+export const RETIRED_MIGRATIONS = ['20261122000000_nvsentinel_baseline', '20261122000100_commit_ordered_changelog'];
+
 /** Prisma's advisory lock key for migrations (so our runner and Prisma's exclude each other). */
 const PRISMA_MIGRATION_LOCK = 72707369;
 
@@ -87,7 +95,7 @@ function compare(local: LocalMigration[], rows: AppliedRow[]): MigrationStatus {
   return {
     applied: local.filter((m) => finished.has(m.name)).map((m) => m.name),
     pending: local.filter((m) => !finished.has(m.name)).map((m) => m.name),
-    unknown: [...finished.keys()].filter((name) => !localNames.has(name)),
+    unknown: [...finished.keys()].filter((name) => !localNames.has(name) && !RETIRED_MIGRATIONS.includes(name)),
     failed: live.filter((row) => row.finished_at === null).map((row) => row.migration_name),
     modified: local.filter((m) => finished.has(m.name) && finished.get(m.name)!.checksum !== m.checksum).map((m) => m.name),
   };

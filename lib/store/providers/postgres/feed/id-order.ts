@@ -1,0 +1,316 @@
+// Id order: NVSentinel's changelog walked by id, on its schema as it is (no column of ours, no DDL).
+//
+// A changelog id is drawn inside the writing transaction, before it commits, so an id not visible
+// yet may be a transaction still running (its row comes later), or one rolled back (never comes).
+// The state says: every id up to `top` is passed, except the `gaps`, ids that were not visible
+// when the feed went past them. Rows that later appear in a gap are delivered then; a gap is
+// dropped once no transaction that could fill it can still be running:
+//   - ids are drawn in time order (a sequence without cache, checked at open), so an id below the
+//     highest visible one was drawn before the read that saw it, by a transaction that already
+//     had its transaction id (the trigger's insert follows the row's own);
+//   - so once every transaction in progress at that read has ended (a later read's xmin reaches
+//     that read's xmax), or at once when no transaction was in progress, such a gap is final.
+// A committed row is delivered as soon as a read sees it, whatever older transaction is open.
+// docs/decisions.md, "A change feed without DDL".
+import { ValidationError } from '../../../errors/validation-error';
+import type { PostgresConnection } from '../postgres-connection';
+import { formatRfc3339Nano } from '../health-event-codec';
+import { NVSENTINEL_UNREAD, nvsentinelCursorTime, type ChangelogOrder, type ChangelogRow, type FeedRead, type ReadContext, type StoredToken } from './changelog-order';
+
+export interface IdRange {
+  from: bigint;
+  to: bigint;
+}
+
+export interface IdOrderState {
+  /** Every id up to here is passed, except the gaps. */
+  top: bigint;
+  /** Ids at or below `top` not passed yet: they may still be written. Ascending, disjoint. */
+  gaps: readonly IdRange[];
+}
+
+/** At most this many gap ranges are kept; then the feed waits for them to resolve. */
+export const GAP_LIMIT = 64;
+/** Starting "now" with writers in progress: ids this far below the newest are watched as gaps. */
+export const HEAD_GAP_WINDOW = 100_000n;
+/** Reads remembered until every transaction they saw in progress has ended. */
+const CHECKPOINT_LIMIT = 1024;
+
+export const ID_START: IdOrderState = { top: 0n, gaps: [] };
+
+/** The highest id below which everything is passed: what NVSentinel's `eventID` can say. */
+export function floorOf(state: IdOrderState): bigint {
+  return state.gaps.length > 0 ? state.gaps[0].from - 1n : state.top;
+}
+
+export function encodeGaps(gaps: readonly IdRange[]): string {
+  return gaps.map((gap) => (gap.from === gap.to ? `${gap.from}` : `${gap.from}-${gap.to}`)).join(',');
+}
+
+const RANGE = /^(\d{1,19})(?:-(\d{1,19}))?$/;
+
+export function parseGaps(text: string | undefined, top: bigint, field = 'resume_token.gaps'): IdRange[] {
+  if (!text) return [];
+  const gaps = text.split(',').map((part) => {
+    const match = RANGE.exec(part);
+    if (!match) throw new ValidationError(field, `is not a list of "<id>" or "<from>-<to>" (got ${JSON.stringify(text).slice(0, 60)})`);
+    return { from: BigInt(match[1]), to: BigInt(match[2] ?? match[1]) };
+  });
+  let previous = 0n;
+  for (const gap of gaps) {
+    if (gap.from > gap.to || gap.from <= previous || gap.to > top) {
+      throw new ValidationError(field, `must list ascending, disjoint ranges up to the top ${top} (got ${JSON.stringify(text).slice(0, 60)})`);
+    }
+    previous = gap.to + 1n;
+  }
+  if (gaps.length > GAP_LIMIT) throw new ValidationError(field, `lists ${gaps.length} ranges, over the limit of ${GAP_LIMIT}`);
+  return gaps;
+}
+
+export function hasPassedId(state: IdOrderState, id: bigint): boolean {
+  if (id > state.top) return false;
+  return !state.gaps.some((gap) => id >= gap.from && id <= gap.to);
+}
+
+/** The state once the row `id` (visible now) is passed. */
+export function passId(state: IdOrderState, id: bigint): IdOrderState {
+  if (id > state.top) {
+    const gaps = id > state.top + 1n ? [...state.gaps, { from: state.top + 1n, to: id - 1n }] : state.gaps;
+    return { top: id, gaps };
+  }
+  const gaps: IdRange[] = [];
+  for (const gap of state.gaps) {
+    if (id < gap.from || id > gap.to) gaps.push(gap);
+    else {
+      if (gap.from < id) gaps.push({ from: gap.from, to: id - 1n });
+      if (id < gap.to) gaps.push({ from: id + 1n, to: gap.to });
+    }
+  }
+  return { top: state.top, gaps };
+}
+
+/** The state once every id up to `through` not visible is known final and ids up to `top` are read. */
+export function settle(state: IdOrderState, top: bigint, finalThrough: bigint): IdOrderState {
+  let next = state;
+  if (top > next.top) next = { top, gaps: [...next.gaps, { from: next.top + 1n, to: top }] };
+  const gaps = next.gaps
+    .filter((gap) => gap.to > finalThrough)
+    .map((gap) => (gap.from <= finalThrough ? { from: finalThrough + 1n, to: gap.to } : gap));
+  return { top: next.top, gaps };
+}
+
+export function describeIdState(state: IdOrderState): string {
+  return state.gaps.length === 0 ? `${state.top}` : `${state.top}-gaps:${encodeGaps(state.gaps)}`;
+}
+
+function gapBounds(state: IdOrderState): [string[], string[]] {
+  return [state.gaps.map((gap) => gap.from.toString()), state.gaps.map((gap) => gap.to.toString())];
+}
+
+type Row = ChangelogRow & { xmin: string; xmax: string; quiet: boolean; max_id: string | null };
+
+/** A feed's reader: remembers, per read, which ids it saw and which transactions were then in progress. */
+function idReader() {
+  const checkpoints: { xmax: bigint; maxId: bigint }[] = [];
+  let finalThrough = 0n;
+
+  return async (reader: PostgresConnection, passed: IdOrderState, context: ReadContext): Promise<FeedRead<IdOrderState>> => {
+    const result = await reader.query<Row>(
+      'feed.read',
+      {
+        name: 'feed.read.id-order',
+        text: `WITH snap AS MATERIALIZED (SELECT pg_current_snapshot() AS s)
+         SELECT c.id::text AS id, c.table_name, c.record_id, c.operation,
+                CASE WHEN c.table_name = ANY($5::text[]) THEN c.new_values END AS new_values,
+                CASE WHEN c.table_name = ANY($5::text[]) THEN c.old_values END AS old_values, c.changed_at,
+                pg_snapshot_xmin(snap.s)::text AS xmin, pg_snapshot_xmax(snap.s)::text AS xmax,
+                NOT EXISTS (SELECT 1 FROM pg_snapshot_xip(snap.s)) AS quiet,
+                (SELECT max(id) FROM datastore_changelog)::text AS max_id
+         FROM snap LEFT JOIN LATERAL (
+               SELECT u.* FROM (
+                 SELECT changelog.* FROM unnest($2::bigint[], $3::bigint[]) AS gap(lo, hi)
+                   CROSS JOIN LATERAL (SELECT * FROM datastore_changelog WHERE id BETWEEN gap.lo AND gap.hi ORDER BY id LIMIT $4) changelog
+                 UNION ALL
+                 (SELECT * FROM datastore_changelog WHERE id > $1::bigint ORDER BY id LIMIT $4)
+               ) u ORDER BY u.id LIMIT $4) c ON true
+         ORDER BY c.id`,
+      },
+      [passed.top.toString(), ...gapBounds(passed), context.batchSize, context.tables],
+    );
+    const first = result.rows[0];
+    const xmin = BigInt(first.xmin);
+    const maxId = first.max_id === null ? 0n : BigInt(first.max_id);
+    const found = result.rows.filter((row) => row.id !== null);
+
+    let state = passed;
+    const rows: FeedRead<IdOrderState>['rows'] = [];
+    let cut = false;
+    for (const row of found) {
+      const next = passId(state, BigInt(row.id));
+      if (next.gaps.length > GAP_LIMIT) {
+        cut = true;
+        break;
+      }
+      state = next;
+      rows.push({ row, position: row.id, state });
+    }
+    // Up to where every visible id not passed has been handed over: all of them when the read
+    // was not limited, else up to the last one taken.
+    const limited = cut || found.length >= context.batchSize;
+    const readThrough = cut
+      ? BigInt(found[rows.length].id) - 1n
+      : limited ? BigInt(rows[rows.length - 1].row.id) : maxId;
+
+    checkpoints.push({ xmax: BigInt(first.xmax), maxId });
+    if (first.quiet) finalThrough = maxId > finalThrough ? maxId : finalThrough;
+    while (checkpoints.length > 0 && checkpoints[0].xmax <= xmin) {
+      const resolved = checkpoints.shift()!;
+      if (resolved.maxId > finalThrough) finalThrough = resolved.maxId;
+    }
+    // Forgetting a checkpoint only makes a gap wait for a later one.
+    if (checkpoints.length > CHECKPOINT_LIMIT) checkpoints.splice(0, checkpoints.length, ...checkpoints.filter((_, index) => index % 2 === 1));
+
+    const settleTop = limited ? state.top : readThrough > state.top ? readThrough : state.top;
+    const settleFinal = finalThrough < readThrough ? finalThrough : readThrough;
+    const settled = settle(state, settleTop, settleFinal);
+    // Settling may add one range (the ids read past); never beyond the limit.
+    state = settled.gaps.length > GAP_LIMIT ? state : settled;
+    if (rows.length > 0) rows[rows.length - 1] = { ...rows[rows.length - 1], state };
+    return { rows, state, heldBack: cut || (rows.length === 0 && state.gaps.length >= GAP_LIMIT), again: false };
+  };
+}
+
+async function fromToken(connection: PostgresConnection, token: StoredToken): Promise<IdOrderState> {
+  if (token.eventID === undefined && token.timestamp === undefined) return ID_START;
+  if (token.top !== undefined) {
+    const top = BigInt(token.top);
+    return { top, gaps: parseGaps(token.gaps, top) };
+  }
+  // NVSentinel's token (or one of commit order): from the lowest id its reader has not read; ids
+  // up to its eventID that are not visible now are left behind, as NVSentinel's reader leaves them.
+  const { timestamp, eventId } = await nvsentinelCursorTime(connection, token);
+  const result = await connection.query<{ first: string | null }>(
+    'consumers.loadPosition',
+    `SELECT min(id)::text AS first FROM datastore_changelog WHERE ${NVSENTINEL_UNREAD}`,
+    [timestamp, eventId],
+  );
+  const eventIdNumber = BigInt(eventId);
+  const first = result.rows[0].first === null ? undefined : BigInt(result.rows[0].first) - 1n;
+  return { top: first !== undefined && first < eventIdNumber ? first : eventIdNumber, gaps: [] };
+}
+
+export const idOrder: ChangelogOrder<IdOrderState> & { kind: 'id' } = {
+  kind: 'id',
+  beginning: ID_START,
+
+  /**
+   * Everything visible passed; ids not visible among the newest HEAD_GAP_WINDOW watched as gaps
+   * (a transaction in progress may still write them). A transaction open longer than it took to
+   * draw that many ids is not waited for: the limit of starting "now" without the opt-in column.
+   */
+  async head(connection) {
+    const result = await connection.query<{ max_id: string | null; changed_at: Date | null; quiet: boolean; gaps: string | null }>(
+      'feed.head',
+      `WITH snap AS MATERIALIZED (SELECT pg_current_snapshot() AS s),
+            top AS (SELECT max(id) AS max_id FROM datastore_changelog),
+            recent AS (SELECT changelog.id, lag(changelog.id) OVER (ORDER BY changelog.id) AS previous
+                       FROM datastore_changelog changelog, top WHERE changelog.id > top.max_id - $1::bigint)
+       SELECT top.max_id::text AS max_id, (SELECT changed_at FROM datastore_changelog WHERE id = top.max_id) AS changed_at,
+              NOT EXISTS (SELECT 1 FROM pg_snapshot_xip(snap.s)) AS quiet,
+              (SELECT string_agg((previous + 1)::text || '-' || (id - 1)::text, ',' ORDER BY id) FROM recent
+                WHERE previous IS NOT NULL AND id - previous > 1) AS gaps
+       FROM snap, top`,
+      [HEAD_GAP_WINDOW.toString()],
+    );
+    const row = result.rows[0];
+    if (!row?.max_id) return { state: ID_START, changedAt: null };
+    const top = BigInt(row.max_id);
+    let gaps = row.quiet || !row.gaps ? [] : row.gaps.split(',').map((part) => {
+      const [from, to] = part.split('-');
+      return { from: BigInt(from), to: BigInt(to) };
+    });
+    // Over the limit: keep the newest (the oldest in-flight writer is the one most likely gone).
+    if (gaps.length > GAP_LIMIT) gaps = gaps.slice(gaps.length - GAP_LIMIT);
+    return { state: { top, gaps }, changedAt: row.changed_at };
+  },
+
+  fromToken,
+
+  toToken(state, changedAt) {
+    const token: StoredToken = { timestamp: formatRfc3339Nano(changedAt), eventID: Number(floorOf(state)), top: state.top.toString() };
+    if (state.gaps.length > 0) token.gaps = encodeGaps(state.gaps);
+    return token;
+  },
+
+  describe: describeIdState,
+  hasPassed: (state, position) => {
+    if (!/^\d{1,19}$/.test(position)) throw new ValidationError('position', `is not a PostgreSQL feed position (expected a changelog id, got ${JSON.stringify(position)?.slice(0, 60)})`);
+    return hasPassedId(state, BigInt(position));
+  },
+
+  async behind(connection, state, cap) {
+    const [from, to] = gapBounds(state);
+    const result = await connection.query<{ n: string; first_at: Date | null }>(
+      'consumers.lag',
+      `SELECT count(*) AS n, min(changed_at) AS first_at FROM (
+         (SELECT changed_at FROM datastore_changelog WHERE id > $1::bigint LIMIT ${cap})
+         UNION ALL
+         SELECT changelog.changed_at FROM unnest($2::bigint[], $3::bigint[]) AS gap(lo, hi)
+           CROSS JOIN LATERAL (SELECT changed_at FROM datastore_changelog WHERE id BETWEEN gap.lo AND gap.hi) changelog
+       ) behind`,
+      [state.top.toString(), from, to],
+    );
+    return { count: Math.min(cap, Number(result.rows[0].n)), firstAt: result.rows[0].first_at };
+  },
+
+  reader: idReader,
+
+  async agedThrough(connection, cutoff) {
+    const aged = await connection.query<{ id: string | null }>(
+      'retention.aged',
+      `SELECT max(id)::text AS id FROM datastore_changelog WHERE changed_at < $1`,
+      [cutoff],
+    );
+    return aged.rows[0].id ?? undefined;
+  },
+
+  slowest: (states) => {
+    const floors = states.map(floorOf).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+    return floors[0]?.toString();
+  },
+
+  async unreadThrough(connection, state, through) {
+    const end = BigInt(through);
+    if (floorOf(state) >= end) return false;
+    const [from, to] = gapBounds(state);
+    const unread = await connection.query(
+      'retention.aged',
+      `SELECT 1 FROM datastore_changelog WHERE id > $1::bigint AND id <= $4::bigint
+       UNION ALL
+       SELECT 1 FROM unnest($2::bigint[], $3::bigint[]) AS gap(lo, hi)
+         CROSS JOIN LATERAL (SELECT 1 FROM datastore_changelog WHERE id BETWEEN gap.lo AND LEAST(gap.hi, $4::bigint) LIMIT 1) changelog
+       LIMIT 1`,
+      [state.top.toString(), from, to, end.toString()],
+    );
+    return (unread.rowCount ?? 0) > 0;
+  },
+
+  compare: (a, b) => {
+    const x = BigInt(a);
+    const y = BigInt(b);
+    return x < y ? -1 : x > y ? 1 : 0;
+  },
+
+  async removeThrough(connection, through) {
+    let removedRows = 0;
+    for (;;) {
+      const removed = await connection.query(
+        'retention.delete',
+        `DELETE FROM datastore_changelog WHERE id IN (SELECT id FROM datastore_changelog WHERE id <= $1::bigint ORDER BY id LIMIT 5000)`,
+        [through],
+      );
+      removedRows += removed.rowCount ?? 0;
+      if ((removed.rowCount ?? 0) < 5000) return removedRows;
+    }
+  },
+};

@@ -1,0 +1,226 @@
+// The console on a database NVSentinel set up, in each state NVSentinel may leave it (an older
+// release's runtime createTables(), its migrations 00001, 00002, 00003), as a role with DML rights
+// only, its own tables in a console database apart: NVSentinel's writers, trigger and reader keep
+// working, the change feed delivers a late commit, NVSentinel's consumers' lag is what their own
+// reader has left, and nothing of NVSentinel's schema changes (no DDL: an event trigger logs any,
+// and the catalog is compared before and after).
+import { randomBytes } from 'node:crypto';
+
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+import { openDataStore, type ChangeEvent, type ChangeFeed, type DataStore } from '@/lib/store';
+import { applyMigrations } from '@/lib/store/providers/postgres/schema/migration-runner';
+import { prepareDatastore } from '@/lib/store/providers/postgres/schema/prepare-datastore';
+
+import { healthyDocument, xidFatalDocument } from '../fixtures/nvsentinel/documents';
+import { applyNvsentinelSchemaState, type SchemaState } from '../fixtures/nvsentinel/schema-states';
+import {
+  changeStreamPage, faultQuarantineSetStatus, markProcessed, maintenanceUpsert, nodeDrainerSetEviction, platformConnectorInsert, saveResumeToken,
+} from '../fixtures/nvsentinel/writers';
+import { createTestDatabase, testServers, type TestDatabase } from '../support/test-databases';
+import { until } from '../support/until';
+
+async function connect(url: string): Promise<pg.Client> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  return client;
+}
+
+/** Everything of the schema a change would touch: relations, columns, indexes, triggers, functions, schemas. */
+const CATALOG = `
+SELECT md5(string_agg(item, '|' ORDER BY item)) AS fingerprint, count(*)::int AS items FROM (
+  SELECT 'relation ' || n.nspname || '.' || c.relname || ' ' || c.relkind::text || ' ' || COALESCE(pg_get_indexdef(c.oid), '') AS item
+    FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+   WHERE n.nspname NOT IN ('pg_catalog', 'information_schema', 'pg_toast') AND c.relname <> 'ddl_log'
+  UNION ALL
+  SELECT 'column ' || a.attrelid::regclass || '.' || a.attname || ' ' || format_type(a.atttypid, a.atttypmod) || ' ' || COALESCE(pg_get_expr(d.adbin, d.adrelid), '')
+    FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid JOIN pg_namespace n ON n.oid = c.relnamespace
+    LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
+   WHERE n.nspname = 'public' AND a.attnum > 0 AND NOT a.attisdropped
+  UNION ALL
+  SELECT 'trigger ' || pg_get_triggerdef(t.oid) FROM pg_trigger t WHERE NOT t.tgisinternal
+  UNION ALL
+  SELECT 'function ' || p.proname || ' ' || md5(p.prosrc) FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
+   WHERE n.nspname = 'public' AND p.proname <> 'log_ddl'
+  UNION ALL
+  SELECT 'schema ' || nspname FROM pg_namespace
+) catalog`;
+
+const STATES: { state: SchemaState; label: string; verdict: string }[] = [
+  { state: 'runtime', label: "an older release's runtime createTables()", verdict: 'older' },
+  { state: 1, label: 'migration 00001', verdict: 'older' },
+  { state: 2, label: 'migrations 00001-00002', verdict: 'older' },
+  { state: 3, label: 'migrations 00001-00003', verdict: 'current' },
+];
+const variants = testServers().flatMap((server) => STATES.map((state) => ({ ...state, server, name: server.name })));
+
+describe.each(variants)("the console on NVSentinel's schema after $label, as a DML-only role, on $name", ({ state, verdict, server }) => {
+  // Schema version 1 has no finish timestamps: its writers of that era wrote none.
+  const finishTimestamps = state !== 1;
+  const insert = (client: pg.Client, document: ReturnType<typeof xidFatalDocument>) => platformConnectorInsert(client, document, { finishTimestamps });
+  let database: TestDatabase;
+  let consoleDatabase: TestDatabase;
+  /** NVSentinel: its writers and reader, as the role that created the schema. */
+  let nvsentinel: pg.Client;
+  let dmlUrl: string;
+  let role: string;
+  let store: DataStore;
+  let before: { fingerprint: string; items: number };
+  let versionsBefore: unknown[];
+  const notifications: number[] = [];
+  let listener: pg.Client;
+
+  const versions = async () => {
+    const present = (await nvsentinel.query(`SELECT to_regclass('nvsentinel_schema_migrations') IS NOT NULL AS present`)).rows[0].present;
+    return present ? (await nvsentinel.query('SELECT version::int, description FROM nvsentinel_schema_migrations ORDER BY version')).rows : [];
+  };
+
+  beforeAll(async () => {
+    database = await createTestDatabase(server);
+    consoleDatabase = await createTestDatabase(server);
+    nvsentinel = await connect(database.url);
+    await applyNvsentinelSchemaState(nvsentinel, state);
+    await platformConnectorInsert(nvsentinel, xidFatalDocument('gpu-node-000'), { finishTimestamps });
+
+    // The console's role: DML on NVSentinel's tables, nothing else (as NVSentinel's own applications).
+    role = `console_dml_${randomBytes(4).toString('hex')}`;
+    const password = randomBytes(12).toString('hex');
+    await nvsentinel.query(`CREATE ROLE ${role} LOGIN PASSWORD '${password}'`);
+    await nvsentinel.query(`REVOKE CREATE ON SCHEMA public FROM PUBLIC`);
+    await nvsentinel.query(`GRANT CONNECT ON DATABASE ${database.name} TO ${role}`);
+    await nvsentinel.query(`GRANT USAGE ON SCHEMA public TO ${role}`);
+    await nvsentinel.query(`GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO ${role}`);
+    await nvsentinel.query(`GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO ${role}`);
+    const url = new URL(database.url);
+    url.username = role;
+    url.password = password;
+    dmlUrl = url.toString();
+
+    // Any DDL that succeeds in this database from here on is logged, whoever runs it.
+    await nvsentinel.query(`CREATE TABLE ddl_log (at TIMESTAMPTZ DEFAULT now(), tag TEXT, object TEXT)`);
+    await nvsentinel.query(`CREATE FUNCTION log_ddl() RETURNS event_trigger SECURITY DEFINER LANGUAGE plpgsql AS $$
+      BEGIN INSERT INTO ddl_log (tag, object) SELECT command_tag, object_identity FROM pg_event_trigger_ddl_commands(); END $$`);
+    await nvsentinel.query(`CREATE EVENT TRIGGER log_every_ddl ON ddl_command_end EXECUTE FUNCTION log_ddl()`);
+    before = (await nvsentinel.query(CATALOG)).rows[0];
+    versionsBefore = await versions();
+
+    listener = await connect(database.url);
+    listener.on('notification', (message) => notifications.push(Number(JSON.parse(message.payload ?? '{}').id)));
+    await listener.query('LISTEN nvsentinel_changes');
+
+    await applyMigrations(consoleDatabase.url);
+    store = await openDataStore({ provider: 'postgresql', connectionString: dmlUrl, consoleConnectionString: consoleDatabase.url });
+  });
+
+  afterAll(async () => {
+    await store?.close();
+    await listener?.end();
+    await nvsentinel?.query('DROP EVENT TRIGGER IF EXISTS log_every_ddl').catch(() => {});
+    await nvsentinel?.end();
+    await database?.drop();
+    await consoleDatabase?.drop();
+    const admin = await connect(server.adminUrl);
+    await admin.query(`DROP ROLE IF EXISTS ${role}`).catch(() => {});
+    await admin.end();
+  });
+
+  it('reads the schema version at start and says what it is, changing nothing', async () => {
+    const prepared = await prepareDatastore(dmlUrl);
+    expect(prepared.verdict.state).toBe(verdict);
+    expect(prepared.consoleOwned).toBe(false);
+    expect(prepared.consoleSchema).toBeNull();
+    // A role without CREATE anywhere is refused any DDL: the console never needed it.
+    const dml = await connect(dmlUrl);
+    await expect(dml.query('CREATE TABLE console_probe (id int)')).rejects.toThrow(/permission denied/);
+    await dml.end();
+  });
+
+  it("keeps NVSentinel's writers, trigger and reader working beside the console", async () => {
+    const fatal = await insert(nvsentinel, xidFatalDocument('gpu-node-001'));
+    await insert(nvsentinel, healthyDocument('gpu-node-002'));
+    await faultQuarantineSetStatus(nvsentinel, fatal, 'Quarantined');
+    await nodeDrainerSetEviction(nvsentinel, fatal, 'InProgress');
+    await maintenanceUpsert(nvsentinel, { eventId: `aws-mx-${state}`, csp: 'aws', clusterName: 'c1', nodeName: 'gpu-node-001', status: 'DETECTED', cspStatus: 'PENDING' });
+    const changes = await nvsentinel.query(`SELECT id::int FROM datastore_changelog ORDER BY id`);
+    // The preexisting insert, two inserts, two updates, one maintenance insert.
+    expect(changes.rowCount).toBe(6);
+    // Version 1's trigger does not notify; every other state does (its Go runtime one too).
+    if (state === 1) expect(notifications).toEqual([]);
+    else await until('a notification per write', async () => notifications.length >= 5);
+    const page = await changeStreamPage(nvsentinel, 'health_events', { timestamp: '1970-01-01T00:00:00Z', eventId: 0 });
+    expect(page.map((row) => row.operation)).toEqual(['INSERT', 'INSERT', 'INSERT', 'UPDATE', 'UPDATE']);
+  });
+
+  it('delivers both events of an interleaved commit (A opened first, committed last), each once', async () => {
+    await store.consumers().register('pipeline-check', { startAt: 'now' });
+    const feed: ChangeFeed = await store.changes('pipeline-check', { collections: ['healthEvents'], pollIntervalMs: 50 });
+    const received: string[] = [];
+    const reading = (async () => {
+      for await (const change of feed as AsyncIterable<ChangeEvent>) {
+        if (change.collection === 'healthEvents' && change.document) received.push(change.document.healthEvent.nodeName);
+        await feed.ack(change.position);
+      }
+    })();
+    const writerA = await connect(database.url);
+    try {
+      await writerA.query('BEGIN');
+      await insert(writerA, xidFatalDocument('node-a')); // lower changelog id, stays open
+      await insert(nvsentinel, xidFatalDocument('node-b')); // higher id, committed at once
+      await until('B delivered while A is open', async () => received.includes('node-b'));
+      expect(received).not.toContain('node-a');
+      await writerA.query('COMMIT');
+      await until('A delivered once it committed', async () => received.includes('node-a'));
+    } finally {
+      await writerA.end();
+    }
+    await feed.close();
+    await reading;
+    expect(received.filter((name) => name === 'node-a' || name === 'node-b').sort()).toEqual(['node-a', 'node-b']);
+    // After a restart from the stored position: nothing of it comes again.
+    const lag = (await store.consumers().lag()).find((entry) => entry.consumer === 'pipeline-check');
+    expect(lag).toMatchObject({ positionKnown: true, documentsBehind: 0 });
+  });
+
+  it("reports an NVSentinel consumer's lag as exactly what its own reader has left to read", async () => {
+    for (let i = 0; i < 130; i += 1) await insert(nvsentinel, xidFatalDocument(`lag-node-${i % 13}`));
+    // fault-quarantine reads one page of 100 and stores its position, as its watcher does.
+    const page = await changeStreamPage(nvsentinel, 'health_events', { timestamp: '1970-01-01T00:00:00Z', eventId: 0 });
+    const last = page[page.length - 1];
+    await saveResumeToken(nvsentinel, 'fault-quarantine', { timestamp: last.changed_at_text, eventId: Number(last.id) });
+    await markProcessed(nvsentinel, 'health_events', Number(last.id));
+    // What its reader would still read from that token.
+    let left = 0;
+    let cursor = { timestamp: last.changed_at_text, eventId: Number(last.id) };
+    for (;;) {
+      const next = await changeStreamPage(nvsentinel, 'health_events', cursor);
+      if (next.length === 0) break;
+      left += next.length;
+      cursor = { timestamp: next[next.length - 1].changed_at_text, eventId: Number(next[next.length - 1].id) };
+    }
+    expect(left).toBeGreaterThan(0);
+    const lag = (await store.consumers().lag()).find((entry) => entry.consumer === 'fault-quarantine');
+    expect(lag).toMatchObject({ positionKnown: true, documentsBehind: left });
+    expect(lag!.lagSeconds).toBeGreaterThanOrEqual(0);
+  });
+
+  it('quarantines and releases a node through the SDK with DML only', async () => {
+    const [forced] = await store.healthEvents().insertMany([{
+      nodeName: 'gpu-node-001', agent: 'sentinel-console', checkName: 'ManualQuarantine', isFatal: true, message: 'bad GPU 3',
+      quarantineOverrides: { force: true, skip: false }, metadata: { creator_id: 'alice' },
+    }]);
+    expect((await store.healthEvents().get(forced.recordId))?.healthEvent.metadata).toEqual({ creator_id: 'alice' });
+    await faultQuarantineSetStatus(nvsentinel, forced.recordId, 'Quarantined');
+    expect(await store.healthEvents().cancelQuarantine('gpu-node-001', new Date(0))).toBeGreaterThanOrEqual(1);
+  });
+
+  it('issued no DDL: the catalog, the schema versions and the console-free tables are as NVSentinel left them', async () => {
+    const ddl = await nvsentinel.query('SELECT tag, object FROM ddl_log');
+    expect(ddl.rows).toEqual([]);
+    expect((await nvsentinel.query(CATALOG)).rows[0]).toEqual(before);
+    expect(await versions()).toEqual(versionsBefore);
+    // Nothing of the console's in resume_tokens: its consumer's position is in the console database.
+    const tokens = await nvsentinel.query('SELECT client_name FROM resume_tokens ORDER BY 1');
+    expect(tokens.rows.map((row) => row.client_name)).toEqual(['fault-quarantine']);
+  });
+});
