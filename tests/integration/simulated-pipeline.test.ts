@@ -1,4 +1,5 @@
 // The simulated NVSentinel pipeline, through the real store SDK and change feed on PostgreSQL.
+import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { ClusterSimulator, SimulatorRefusedError } from '@/lib/simulator/cluster-simulator';
@@ -49,6 +50,26 @@ describe('simulated pipeline (fault-quarantine, node-drainer, fault-remediation)
     await expect.poll(() => statusOf(again.recordId), { timeout: 15_000 }).toMatchObject({
       nodeQuarantined: 'AlreadyQuarantined', userPodsEvictionStatus: { status: 'AlreadyDrained' }, faultRemediated: true,
     });
+  });
+
+  it("keeps its positions where NVSentinel's components keep theirs; fault-remediation in exactly NVSentinel's {timestamp, eventID}", async () => {
+    const [event] = await store.healthEvents().insertMany([fatal('gpu-node-token')]);
+    await expect.poll(async () => (await statusOf(event.recordId)).faultRemediated, { timeout: 15_000 }).toBe(true);
+    const client = new pg.Client({ connectionString: database.url });
+    await client.connect();
+    try {
+      const tokens = Object.fromEntries((await client.query('SELECT client_name, resume_token FROM resume_tokens')).rows.map((row) => [row.client_name, row.resume_token]));
+      // NVSentinel's watcher stores {"timestamp": RFC3339Nano, "eventID": n} (changestream.go saveResumePosition).
+      expect(Object.keys(tokens['fault-remediation']).sort()).toEqual(['eventID', 'timestamp']);
+      expect(tokens['fault-remediation'].timestamp).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$/);
+      expect(tokens['fault-remediation'].eventID).toBeGreaterThan(0);
+      expect(tokens['fault-quarantine']).toMatchObject({ eventID: expect.any(Number), top: expect.any(String) });
+    } finally {
+      await client.end();
+    }
+    // Its lag is read the way NVSentinel's reader would count it, and it has caught up.
+    await expect.poll(async () => (await store.consumers().lag()).find((lag) => lag.consumer === 'fault-remediation'), { timeout: 15_000 })
+      .toMatchObject({ positionKnown: true, documentsBehind: 0 });
   });
 
   it('releases the node when every tracked fault has recovered (UnQuarantined)', async () => {

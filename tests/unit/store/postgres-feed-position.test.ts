@@ -46,10 +46,10 @@ describe('PostgreSQL feed state', () => {
 
   it('round-trips through the stored token, which keeps NVSentinel\'s fields', () => {
     const state: FeedState = { base: at(100, 50), above: [at(105, 61), at(107, 62)] };
-    const token = JSON.parse(JSON.stringify(tokenFor(state, new Date('2026-12-02T10:00:00.123Z'))));
-    expect(token).toEqual({ timestamp: '2026-12-02T10:00:00.123Z', eventID: 50, txid: '100', above: '105/61,107/62' });
+    const token = JSON.parse(JSON.stringify(tokenFor(state, '2026-12-02T10:00:00.123456Z')));
+    expect(token).toEqual({ timestamp: '2026-12-02T10:00:00.123456Z', eventID: 50, txid: '100', above: '105/61,107/62' });
     expect(stateFromToken(token)).toEqual(state);
-    expect(tokenFor({ base: at(100, 50), above: [] }, new Date(0))).not.toHaveProperty('above');
+    expect(tokenFor({ base: at(100, 50), above: [] }, '1970-01-01T00:00:00.000000Z')).not.toHaveProperty('above');
     expect(parseState('100/50+105/61,107/62')).toEqual(state);
     expect(parseState('100/50')).toEqual({ base: at(100, 50), above: [] });
   });

@@ -53,7 +53,7 @@ describe('id order state', () => {
     expect(() => parseGaps('11-13,13-14', 40n)).toThrow(/ascending, disjoint/);
     expect(() => parseGaps('41', 40n)).toThrow(/up to the top 40/);
     expect(() => parseGaps('a-b', 40n)).toThrow(/not a list/);
-    const token = idOrder.toToken(s, new Date('2026-12-06T10:00:00.123Z'));
-    expect(token).toEqual({ timestamp: '2026-12-06T10:00:00.123Z', eventID: 10, top: '40', gaps: '11-13,15,30-39' });
+    const token = idOrder.toToken(s, '2026-12-06T10:00:00.123456Z');
+    expect(token).toEqual({ timestamp: '2026-12-06T10:00:00.123456Z', eventID: 10, top: '40', gaps: '11-13,15,30-39' });
   });
 });

@@ -21,7 +21,21 @@ export interface ChangelogRow {
   new_values: { id: string; created_at: string; document: unknown } | null;
   old_values: { id: string; created_at: string; document: unknown } | null;
   changed_at: Date;
+  /** changed_at to the microsecond (RFC 3339), for stored tokens: see changedAtText. */
+  changed_at_text: string;
 }
+
+/**
+ * SQL for a changelog row's changed_at as RFC 3339 with microseconds, as NVSentinel's Go writes it
+ * into a token. Tokens keep it as text: a JS Date keeps milliseconds, and a token cut to the
+ * millisecond would make NVSentinel's meaning of it, (changed_at, id) after it, count rows passed.
+ */
+export function changedAtText(row = 'changed_at'): string {
+  return `to_char(${row} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`;
+}
+
+/** The time of a token for a position before any row. */
+export const EPOCH_TEXT = '1970-01-01T00:00:00.000000Z';
 
 /**
  * A stored position: NVSentinel's token ({timestamp, eventID}) plus what our feed needs. Commit
@@ -58,10 +72,11 @@ export interface ChangelogOrder<S> {
   readonly kind: 'commit' | 'id';
   readonly beginning: S;
   /** The state of a consumer starting now: everything committed so far passed, nothing that may still come. */
-  head(connection: PostgresConnection): Promise<{ state: S; changedAt: Date | null }>;
+  head(connection: PostgresConnection): Promise<{ state: S; changedAt: string | null }>;
   /** The state a stored token stands for; NVSentinel's own tokens by its reader's meaning (at least once). */
   fromToken(connection: PostgresConnection, token: StoredToken): Promise<S>;
-  toToken(state: S, changedAt: Date): StoredToken;
+  /** `changedAt`: RFC 3339 to the microsecond (changedAtText). */
+  toToken(state: S, changedAt: string): StoredToken;
   /** How a state reads in lag figures. */
   describe(state: S): string;
   hasPassed(state: S, position: string): boolean;
@@ -95,10 +110,10 @@ export async function nvsentinelCursorTime(connection: PostgresConnection, token
   if (typeof token.timestamp === 'string' && !Number.isNaN(new Date(token.timestamp).getTime())) return { timestamp: token.timestamp, eventId };
   const row = await connection.query<{ changed_at: string }>(
     'consumers.loadPosition',
-    `SELECT to_char(changed_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS changed_at FROM datastore_changelog WHERE id = $1::bigint`,
+    `SELECT ${changedAtText()} AS changed_at FROM datastore_changelog WHERE id = $1::bigint`,
     [eventId],
   );
-  return { timestamp: row.rows[0]?.changed_at ?? '1970-01-01T00:00:00Z', eventId };
+  return { timestamp: row.rows[0]?.changed_at ?? EPOCH_TEXT, eventId };
 }
 
 /** Which order this database allows: commit order needs the opt-in column. */

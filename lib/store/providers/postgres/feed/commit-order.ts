@@ -3,7 +3,7 @@
 // feed-position.ts; docs/decisions.md, "Commit order without waiting for the horizon".
 import type { PostgresConnection } from '../postgres-connection';
 import type { ChangelogOrder, ChangelogRow, FeedRead, ReadContext, StoredToken } from './changelog-order';
-import { NVSENTINEL_UNREAD, nvsentinelCursorTime } from './changelog-order';
+import { changedAtText, NVSENTINEL_UNREAD, nvsentinelCursorTime } from './changelog-order';
 import {
   aboveArrays, ABOVE_LIMIT, advance, COMMIT_ORDER, comparePositions, encodePosition, encodeState, hasPassed, parsePosition,
   passedAbove, passHorizon, START_STATE, stateFromToken, tokenFor, type FeedState,
@@ -49,6 +49,7 @@ async function readBatch(reader: PostgresConnection, passed: FeedState, context:
        SELECT c.id::text AS id, c.commit_order::text AS txid, c.table_name, c.record_id, c.operation,
               CASE WHEN c.table_name = ANY($3::text[]) THEN c.new_values END AS new_values,
               CASE WHEN c.table_name = ANY($3::text[]) THEN c.old_values END AS old_values, c.changed_at,
+              ${changedAtText('c.changed_at')} AS changed_at_text,
               c.commit_order < horizon.xmin AS below, horizon.xmin::text AS xmin
        FROM horizon LEFT JOIN LATERAL (
              SELECT changelog.*, ${COMMIT_ORDER} AS commit_order
@@ -110,9 +111,9 @@ export const commitOrder: ChangelogOrder<FeedState> = {
   beginning: START_STATE,
 
   async head(connection) {
-    const result = await connection.query<{ txid: string; id: string; changed_at: Date }>(
+    const result = await connection.query<{ txid: string; id: string; changed_at: string }>(
       'feed.head',
-      `SELECT ${COMMIT_ORDER}::text AS txid, id::text AS id, changed_at FROM datastore_changelog c
+      `SELECT ${COMMIT_ORDER}::text AS txid, id::text AS id, ${changedAtText()} AS changed_at FROM datastore_changelog c
        WHERE ${COMMIT_ORDER} < pg_snapshot_xmin(pg_current_snapshot())
        ORDER BY ${COMMIT_ORDER} DESC, c.id DESC LIMIT 1`,
     );

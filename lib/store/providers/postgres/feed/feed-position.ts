@@ -14,7 +14,6 @@
 // Stored in resume_tokens as NVSentinel's token plus ours:
 // {"timestamp": RFC3339Nano, "eventID": n, "txid": "t", "above": "t/i,t/i"} (above only when set).
 import { ValidationError } from '../../../errors/validation-error';
-import { formatRfc3339Nano } from '../health-event-codec';
 
 export interface ChangelogPosition {
   txid: bigint;
@@ -136,8 +135,8 @@ export interface StoredToken {
   above?: string;
 }
 
-export function tokenFor(state: FeedState, changedAt: Date): StoredToken {
-  const token: StoredToken = { timestamp: formatRfc3339Nano(changedAt), eventID: Number(state.base.id), txid: state.base.txid.toString() };
+export function tokenFor(state: FeedState, changedAt: string): StoredToken {
+  const token: StoredToken = { timestamp: changedAt, eventID: Number(state.base.id), txid: state.base.txid.toString() };
   if (state.above.length > 0) token.above = state.above.map(encodePosition).join(',');
   return token;
 }

@@ -14,8 +14,7 @@
 // docs/decisions.md, "A change feed without DDL".
 import { ValidationError } from '../../../errors/validation-error';
 import type { PostgresConnection } from '../postgres-connection';
-import { formatRfc3339Nano } from '../health-event-codec';
-import { NVSENTINEL_UNREAD, nvsentinelCursorTime, type ChangelogOrder, type ChangelogRow, type FeedRead, type ReadContext, type StoredToken } from './changelog-order';
+import { changedAtText, NVSENTINEL_UNREAD, nvsentinelCursorTime, type ChangelogOrder, type ChangelogRow, type FeedRead, type ReadContext, type StoredToken } from './changelog-order';
 
 export interface IdRange {
   from: bigint;
@@ -123,6 +122,7 @@ function idReader() {
          SELECT c.id::text AS id, c.table_name, c.record_id, c.operation,
                 CASE WHEN c.table_name = ANY($5::text[]) THEN c.new_values END AS new_values,
                 CASE WHEN c.table_name = ANY($5::text[]) THEN c.old_values END AS old_values, c.changed_at,
+                ${changedAtText('c.changed_at')} AS changed_at_text,
                 pg_snapshot_xmin(snap.s)::text AS xmin, pg_snapshot_xmax(snap.s)::text AS xmax,
                 NOT EXISTS (SELECT 1 FROM pg_snapshot_xip(snap.s)) AS quiet,
                 (SELECT max(id) FROM datastore_changelog)::text AS max_id
@@ -209,13 +209,13 @@ export const idOrder: ChangelogOrder<IdOrderState> & { kind: 'id' } = {
    * draw that many ids is not waited for: the limit of starting "now" without the opt-in column.
    */
   async head(connection) {
-    const result = await connection.query<{ max_id: string | null; changed_at: Date | null; quiet: boolean; gaps: string | null }>(
+    const result = await connection.query<{ max_id: string | null; changed_at: string | null; quiet: boolean; gaps: string | null }>(
       'feed.head',
       `WITH snap AS MATERIALIZED (SELECT pg_current_snapshot() AS s),
             top AS (SELECT max(id) AS max_id FROM datastore_changelog),
             recent AS (SELECT changelog.id, lag(changelog.id) OVER (ORDER BY changelog.id) AS previous
                        FROM datastore_changelog changelog, top WHERE changelog.id > top.max_id - $1::bigint)
-       SELECT top.max_id::text AS max_id, (SELECT changed_at FROM datastore_changelog WHERE id = top.max_id) AS changed_at,
+       SELECT top.max_id::text AS max_id, (SELECT ${changedAtText()} FROM datastore_changelog WHERE id = top.max_id) AS changed_at,
               NOT EXISTS (SELECT 1 FROM pg_snapshot_xip(snap.s)) AS quiet,
               (SELECT string_agg((previous + 1)::text || '-' || (id - 1)::text, ',' ORDER BY id) FROM recent
                 WHERE previous IS NOT NULL AND id - previous > 1) AS gaps
@@ -237,7 +237,7 @@ export const idOrder: ChangelogOrder<IdOrderState> & { kind: 'id' } = {
   fromToken,
 
   toToken(state, changedAt) {
-    const token: StoredToken = { timestamp: formatRfc3339Nano(changedAt), eventID: Number(floorOf(state)), top: state.top.toString() };
+    const token: StoredToken = { timestamp: changedAt, eventID: Number(floorOf(state)), top: state.top.toString() };
     if (state.gaps.length > 0) token.gaps = encodeGaps(state.gaps);
     return token;
   },

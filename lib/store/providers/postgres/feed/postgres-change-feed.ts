@@ -62,7 +62,7 @@ export class PostgresChangeFeed implements ChangeFeed {
    * Delivered, not yet acknowledged, in delivery order: position → the state after it, when it
    * was written (for the stored token) and its place in delivery order (acks are cumulative).
    */
-  private readonly unacked = new Map<string, { state: unknown; changedAt: Date; sequence: number }>();
+  private readonly unacked = new Map<string, { state: unknown; changedAt: string; sequence: number }>();
   private iterating = false;
   private stopped = false;
   private currentState: FeedState = 'starting';
@@ -72,7 +72,8 @@ export class PostgresChangeFeed implements ChangeFeed {
   /** The feed's own connection for reads: a wake-up must not queue behind the pool's writers. */
   private reader?: PostgresConnection;
   private heartbeatTimer?: NodeJS.Timeout;
-  private ackedChangedAt?: Date;
+  /** The newest acknowledged change's time, to the microsecond (stored in the token). */
+  private ackedChangedAt?: string;
   private ackWaiters: { sequence: number; resolve: () => void; reject: (error: unknown) => void }[] = [];
   private flushing?: Promise<void>;
   private closing?: Promise<void>;
@@ -177,6 +178,7 @@ export class PostgresChangeFeed implements ChangeFeed {
         }
         if (batch.rows.length === 0) {
           this.passed = batch.state;
+          this.storePassedWhileIdle();
           if (batch.again) continue;
           // Nothing new. Held (the state's limit of noted entries reached behind an open
           // transaction): its end may notify nobody, so look again every millisecond while the
@@ -200,7 +202,7 @@ export class PostgresChangeFeed implements ChangeFeed {
           if (!this.tables.includes(row.table_name)) continue;
           const change = decodeChange(row, position);
           this.deliveredSequence += 1;
-          this.unacked.set(change.position, { state, changedAt: row.changed_at, sequence: this.deliveredSequence });
+          this.unacked.set(change.position, { state, changedAt: row.changed_at_text, sequence: this.deliveredSequence });
           yield change;
         }
         this.passed = batch.state;
@@ -209,6 +211,20 @@ export class PostgresChangeFeed implements ChangeFeed {
     } finally {
       await this.close();
     }
+  }
+
+  /**
+   * With everything delivered acknowledged, an empty read may still have moved the state (gaps
+   * found final, the horizon passed, rows of tables this feed does not follow): store it, so a
+   * caught-up consumer's stored position says so (a token of NVSentinel's format cannot name what
+   * is passed beyond its eventID) and a restart does not read them again. Changes nothing delivered.
+   */
+  private storePassedWhileIdle(): void {
+    if (this.unacked.size > 0 || this.ackWaiters.length > 0 || this.ackedChangedAt === undefined) return;
+    if (this.order.describe(this.passed) === this.order.describe(this.ackedState)) return;
+    this.ackedState = this.passed;
+    this.ackWaiters.push({ sequence: this.ackedSequence, resolve: () => {}, reject: () => {} });
+    void this.flushAcks();
   }
 
   async ack(position: FeedPosition): Promise<void> {

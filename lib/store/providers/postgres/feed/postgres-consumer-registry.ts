@@ -8,8 +8,7 @@ import type { ConsumerPositionStore, StartPosition } from '../../../feed/change-
 import { assertConsumerName } from '../../../feed/consumer-name';
 import type { ConsumerLagFigures } from '../../../feed/consumer-lag';
 import type { PostgresConnection } from '../postgres-connection';
-import { formatRfc3339Nano } from '../health-event-codec';
-import { detectChangelogOrder, NVSENTINEL_UNREAD, nvsentinelCursorTime, type ChangelogOrder, type StoredToken } from './changelog-order';
+import { detectChangelogOrder, EPOCH_TEXT, NVSENTINEL_UNREAD, nvsentinelCursorTime, type ChangelogOrder, type StoredToken } from './changelog-order';
 import { commitOrder } from './commit-order';
 import { idOrder } from './id-order';
 
@@ -89,13 +88,14 @@ export class PostgresConsumerRegistry {
     }
     const order = await this.changelogOrder();
     const start = startAt === 'now' ? await order.head(this.datastore) : { state: order.beginning, changedAt: null };
+    const changedAt = start.changedAt ?? EPOCH_TEXT;
     await this.console.query(
       'consumers.register',
       `INSERT INTO console_consumers (client_name, position_store) VALUES ($1, $2)
        ON CONFLICT (client_name) DO UPDATE SET position_store = EXCLUDED.position_store`,
       [name, store],
     );
-    await this.writeToken(name, store, order.toToken(start.state, start.changedAt ?? new Date(0)), start.changedAt ?? new Date(0), true);
+    await this.writeToken(name, store, order.toToken(start.state, changedAt), true);
   }
 
   private async consumer(name: string): Promise<ConsumerRow | undefined> {
@@ -113,7 +113,7 @@ export class PostgresConsumerRegistry {
     return result.rows[0]?.resume_token ?? undefined;
   }
 
-  private async writeToken(name: string, store: ConsumerPositionStore, token: StoredToken, changedAt: Date, onlyIfMissing = false): Promise<void> {
+  private async writeToken(name: string, store: ConsumerPositionStore, token: StoredToken, onlyIfMissing = false): Promise<void> {
     if (store === 'console') {
       await this.console.query(
         'consumers.savePosition',
@@ -124,7 +124,7 @@ export class PostgresConsumerRegistry {
     }
     // In resume_tokens, as NVSentinel's watcher writes it (saveResumePosition in its changestream.go);
     // the legacy store keeps only NVSentinel's two fields.
-    const stored = store === 'nvsentinel-legacy' ? { timestamp: token.timestamp ?? formatRfc3339Nano(changedAt), eventID: Number(token.eventID ?? 0) } : token;
+    const stored = store === 'nvsentinel-legacy' ? { timestamp: token.timestamp ?? EPOCH_TEXT, eventID: Number(token.eventID ?? 0) } : token;
     await this.datastore.query(
       'consumers.savePosition',
       `INSERT INTO resume_tokens (client_name, resume_token, last_updated) VALUES ($1, $2, NOW())
@@ -158,10 +158,11 @@ export class PostgresConsumerRegistry {
     if (lost.rows[0]) throw positionLostError(name, lost.rows[0].lost_at, lost.rows[0].lost_reason);
   }
 
-  async savePosition(name: string, state: unknown, changedAt: Date): Promise<void> {
+  /** `changedAt`: the newest passed change's time, RFC 3339 to the microsecond. */
+  async savePosition(name: string, state: unknown, changedAt: string): Promise<void> {
     const order = await this.changelogOrder();
     const row = await this.storeOf(name);
-    await this.writeToken(name, row, order.toToken(state, changedAt), changedAt);
+    await this.writeToken(name, row, order.toToken(state, changedAt));
   }
 
   private readonly stores = new Map<string, ConsumerPositionStore>();
@@ -200,7 +201,7 @@ export class PostgresConsumerRegistry {
     assertConsumerName(name);
     const order = await this.changelogOrder();
     const start = startAt === 'now' ? await order.head(this.datastore) : { state: order.beginning, changedAt: null };
-    await this.savePosition(name, start.state, start.changedAt ?? new Date(0));
+    await this.savePosition(name, start.state, start.changedAt ?? EPOCH_TEXT);
     await this.console.query(
       'consumers.restart',
       `UPDATE console_consumers SET position_lost_at = NULL, position_lost_reason = NULL WHERE client_name = $1`,
