@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { openDataStore, type ChangeEvent, type ChangeFeed, type DataStore } from '@/lib/store';
 import { applyMigrations } from '@/lib/store/providers/postgres/schema/migration-runner';
-import { prepareDatastore } from '@/lib/store/providers/postgres/schema/prepare-datastore';
+import { prepareDatastore, withSearchPath } from '@/lib/store/providers/postgres/schema/prepare-datastore';
 
 import { healthyDocument, xidFatalDocument } from '../fixtures/nvsentinel/documents';
 import { applyNvsentinelSchemaState, type SchemaState } from '../fixtures/nvsentinel/schema-states';
@@ -222,5 +222,55 @@ describe.each(variants)("the console on NVSentinel's schema after $label, as a D
     // Nothing of the console's in resume_tokens: its consumer's position is in the console database.
     const tokens = await nvsentinel.query('SELECT client_name FROM resume_tokens ORDER BY 1');
     expect(tokens.rows.map((row) => row.client_name)).toEqual(['fault-quarantine']);
+  });
+});
+
+describe("the console's tables in a schema a DBA made for it in NVSentinel's database", () => {
+  let database: TestDatabase;
+  let admin: pg.Client;
+  let role: string;
+  let store: DataStore | undefined;
+
+  beforeAll(async () => {
+    database = await createTestDatabase(testServers()[0]);
+    admin = await connect(database.url);
+    await applyNvsentinelSchemaState(admin, 3);
+    role = `console_dml_${randomBytes(4).toString('hex')}`;
+    await admin.query(`CREATE ROLE ${role} LOGIN PASSWORD 'schema-test'`);
+    await admin.query(`REVOKE CREATE ON SCHEMA public FROM PUBLIC`);
+    await admin.query(`GRANT CONNECT ON DATABASE ${database.name} TO ${role}`);
+    await admin.query(`GRANT USAGE ON SCHEMA public TO ${role}`);
+    await admin.query(`GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO ${role}`);
+    await admin.query(`GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO ${role}`);
+    // The DBA's one statement for the console (README, "What the console needs from a DBA").
+    await admin.query(`CREATE SCHEMA sentinel_console AUTHORIZATION ${role}`);
+  });
+
+  afterAll(async () => {
+    await store?.close();
+    await admin?.end();
+    await database?.drop();
+    const server = await connect(testServers()[0].adminUrl);
+    await server.query(`DROP ROLE IF EXISTS ${role}`).catch(() => {});
+    await server.end();
+  });
+
+  it('finds the schema, keeps every console table in it, and leaves public as NVSentinel made it', async () => {
+    const url = new URL(database.url);
+    url.username = role;
+    url.password = 'schema-test';
+    const publicTables = async () => (await admin.query(`SELECT relname FROM pg_class WHERE relnamespace = 'public'::regnamespace AND relkind = 'r' ORDER BY 1`)).rows.map((row) => row.relname);
+    const before = await publicTables();
+    const prepared = await prepareDatastore(url.toString());
+    expect(prepared).toMatchObject({ consoleOwned: false, consoleSchema: 'sentinel_console' });
+    const consoleUrl = withSearchPath(url.toString(), 'sentinel_console');
+    await applyMigrations(consoleUrl);
+    store = await openDataStore({ provider: 'postgresql', connectionString: url.toString(), consoleConnectionString: consoleUrl });
+    await store.consumers().register('schema-consumer', { startAt: 'now' });
+    const ours = (await admin.query(`SELECT relname FROM pg_class WHERE relnamespace = 'sentinel_console'::regnamespace AND relkind = 'r' ORDER BY 1`)).rows.map((row) => row.relname);
+    expect(ours).toEqual(expect.arrayContaining(['_prisma_migrations', 'console_consumers', 'console_dead_letters', 'console_audit_log', 'console_user']));
+    expect(await publicTables()).toEqual(before);
+    const registered = await admin.query(`SELECT resume_token IS NOT NULL AS stored FROM sentinel_console.console_consumers WHERE client_name = 'schema-consumer'`);
+    expect(registered.rows).toEqual([{ stored: true }]);
   });
 });
