@@ -14,7 +14,7 @@ async function aHealthyNode(page: Page): Promise<string> {
 test('browse nodes, filter by state in the URL, open a node and see its timeline and events', async ({ page }) => {
   await page.goto('/nodes');
   await expect(page.getByTestId('node-row').first()).toBeVisible({ timeout: 30_000 });
-  await expect(page.getByTestId('connection-status')).toHaveAttribute('data-status', 'live');
+  await expect(page.getByTestId('connection-status')).toHaveAttribute('data-status', 'live', { timeout: 30_000 });
   const total = Number((await page.getByTestId('count-healthy').textContent())?.replace(/\D/g, ''));
   expect(total).toBeGreaterThan(0);
   await page.screenshot({ path: 'test-results/screenshots/nodes.png', fullPage: true });
@@ -47,7 +47,8 @@ test('quarantine in one tab shows in a second tab without reload; release, both 
   const second = await context.newPage();
   const name = await aHealthyNode(first);
   await Promise.all([first.goto(`/nodes/${name}`), second.goto(`/nodes/${name}`)]);
-  for (const tab of [first, second]) await expect(tab.getByTestId('connection-status')).toHaveAttribute('data-status', 'live');
+  // Live once each tab's stream is open (on a loaded machine that can take more than a few seconds).
+  for (const tab of [first, second]) await expect(tab.getByTestId('connection-status')).toHaveAttribute('data-status', 'live', { timeout: 30_000 });
   await expect(first.getByTestId('node-action')).toHaveText('Quarantine');
 
   await first.getByTestId('node-action').click();

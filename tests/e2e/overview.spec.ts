@@ -1,10 +1,12 @@
 import { expect, test } from '@playwright/test';
 
-test('the overview shows the datastore connected and the schema up to date', async ({ page }) => {
+test("the overview shows the datastore connected, NVSentinel's schema version, and the console's tables up to date", async ({ page }) => {
   await page.goto('/');
   await expect(page.getByRole('heading', { name: 'Overview' })).toBeVisible();
   await expect(page.getByTestId('datastore-status')).toHaveText('Connected');
-  await expect(page.getByText(/Schema: \d+ migrations applied/)).toBeVisible();
+  // The embedded database: the console created NVSentinel's schema (version 3) and its tables beside it.
+  await expect(page.getByTestId('datastore-schema')).toHaveText('Schema: NVSentinel schema version 3; change feed in id order');
+  await expect(page.getByText(/Console tables: \d+ migrations applied/)).toBeVisible();
 });
 
 test('npm start shows a living cluster: simulated events arrive and the pipeline consumers keep up', async ({ page }) => {

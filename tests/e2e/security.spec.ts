@@ -7,7 +7,7 @@ import { expect, test, type Browser } from '@playwright/test';
 
 import { openDataStore } from '@/lib/store';
 
-import { baseURL } from '../../playwright.config';
+import { baseURL, simulatorControlURL } from '../../playwright.config';
 import { E2E_ADMIN, E2E_OPERATOR, E2E_VIEWER } from './support/accounts';
 import { callServerAction, cookieOf, e2eDatabaseUrl, send, serverActionIds } from './support/direct-http';
 
@@ -169,6 +169,22 @@ function* badInputs(healthy: string): Generator<{ operation: 'quarantine' | 'rel
 test('1,000 bad inputs to quarantine and release: no 5xx, no change, each recorded as invalid', async () => {
   const ids = await serverActionIds();
   const operator = await cookieOf(E2E_OPERATOR.username);
+  // The simulated fault-quarantine is paused meanwhile, so the node stays unquarantined while the
+  // test releases it ("release what is not quarantined" must stay refused whatever the simulator does).
+  await simulatorControl('/consumers/fault-quarantine/pause');
+  try {
+    await badInputsRefused(ids, operator);
+  } finally {
+    await simulatorControl('/consumers/fault-quarantine/resume');
+  }
+});
+
+async function simulatorControl(path: string): Promise<void> {
+  const response = await fetch(`${simulatorControlURL}${path}`, { method: 'POST' });
+  expect(response.status, `${path}: ${await response.text()}`).toBe(200);
+}
+
+async function badInputsRefused(ids: Awaited<ReturnType<typeof serverActionIds>>, operator: string): Promise<void> {
   const healthy = await nodeInState((state) => state === 'healthy');
   const from = new Date().toISOString();
   let sent = 0;
@@ -205,7 +221,7 @@ test('1,000 bad inputs to quarantine and release: no 5xx, no change, each record
   expect(detail.view.state).toMatch(/^(healthy|unhealthy)$/);
   expect(detail.view.quarantineRequested).toBe(false);
   expect(detail.events.filter((event) => event.agent === 'sentinel-console')).toEqual([]);
-});
+}
 
 test('script payloads stored in events render as inert text', async ({ page }) => {
   const store = await openDataStore({ provider: 'postgresql', connectionString: await e2eDatabaseUrl() });
@@ -288,7 +304,8 @@ test('sign in, a role change by an admin, and sign out, in the browser; a viewer
   await expect(page.getByTestId('node-action')).toHaveText('Quarantine');
 
   await page.getByRole('button', { name: 'Sign out' }).click();
-  await expect(page).toHaveURL(/\/sign-in/);
+  // Signing out ends the session on the server first; on a loaded machine that takes a while.
+  await expect(page).toHaveURL(/\/sign-in/, { timeout: 30_000 });
   await page.goto(`/nodes/${node}`);
   await expect(page).toHaveURL(/\/sign-in\?next=/);
   await userContext.close();

@@ -13,7 +13,7 @@ import { idOrder, parseGaps } from '@/lib/store/providers/postgres/feed/id-order
 
 import { event } from '../contract/store-contract';
 import { runFeedConsumer } from '../support/feed-consumer';
-import { openTestStore } from '../support/test-databases';
+import { dmlOnlyRole, openTestStore } from '../support/test-databases';
 import { bySize } from './fault-mode';
 
 const total = bySize(100_000, 1_000_000);
@@ -46,6 +46,8 @@ describe.each(['id', 'commit'] as const)('consumer process killed and restarted 
   it(`${total.toLocaleString('en')} events from ${writers} writers, consumer SIGKILLed every ${killEvery.toLocaleString('en')} delivered: delivered set equals inserted set`, async () => {
     const { store, database, close } = await openTestStore(undefined, { commitOrder: order === 'commit' });
     await store.consumers().register('killed-consumer', { startAt: 'now' });
+    // The consumer process runs as a role with DML rights only, as on NVSentinel's own database.
+    const consumerUrl = await dmlOnlyRole(database.url);
     try {
       // Event i: written by writer ⌊i / perWriter⌋ in sequence, on one of that writer's nodes;
       // its message is i, so a node's events carry increasing numbers.
@@ -81,7 +83,7 @@ describe.each(['id', 'commit'] as const)('consumer process killed and restarted 
         const runPositions: string[] = [];
         lastDeliveries.push(runPositions);
         const lastOfNode = new Map<string, number>();
-        const exit = await runFeedConsumer(database.url, 'killed-consumer', ({ position, node, message }) => {
+        const exit = await runFeedConsumer(consumerUrl, 'killed-consumer', ({ position, node, message }) => {
           deliveries += 1;
           inRun += 1;
           if (process.env.FAULTS_DEBUG && order === 'commit') {

@@ -22,6 +22,7 @@ import { setUpOwnDatabase } from '@/lib/store/providers/postgres/schema/prepare-
 
 import { event } from '../contract/store-contract';
 import { runFeedConsumer, type ConsumerExit } from '../support/feed-consumer';
+import { dmlOnlyRole } from '../support/test-databases';
 import { freePort } from '../support/free-port';
 import { openSse, type SseMessage } from '../support/sse-reader';
 import { bySize } from './fault-mode';
@@ -77,7 +78,10 @@ describe('PostgreSQL stopped and started again mid-stream, twice', () => {
   });
 
   it(`feeds, the processor, a consumer process and SSE clients resume by themselves; ${5 * PHASE} events, none lost; degraded while down`, async () => {
-    store = await openDataStore({ provider: 'postgresql', connectionString: server.url });
+    // The feeds, the processor and the consumer process run as a role with DML rights only, as on
+    // NVSentinel's own database (the id-order feed needs no DDL).
+    const dmlUrl = await dmlOnlyRole(server.url);
+    store = await openDataStore({ provider: 'postgresql', connectionString: dmlUrl });
     const consumers = store.consumers();
     await consumers.register('restart-processor', { startAt: 'now' });
     await consumers.register('restart-process', { startAt: 'now' });
@@ -98,7 +102,7 @@ describe('PostgreSQL stopped and started again mid-stream, twice', () => {
     // A consumer in a process of its own.
     const total = 5 * PHASE;
     const fromProcess = new Set<string>();
-    const consumerProcess: Promise<ConsumerExit> = runFeedConsumer(server.url, 'restart-process', ({ message }) => fromProcess.add(message), () => fromProcess.size >= total);
+    const consumerProcess: Promise<ConsumerExit> = runFeedConsumer(dmlUrl, 'restart-process', ({ message }) => fromProcess.add(message), () => fromProcess.size >= total);
 
     // The live hub behind HTTP, with two clients.
     const hubErrors: unknown[] = [];

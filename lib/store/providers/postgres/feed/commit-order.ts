@@ -14,6 +14,9 @@ type Row = ChangelogRow & { txid: string; below: boolean; xmin: string };
 async function fromToken(connection: PostgresConnection, token: StoredToken): Promise<FeedState> {
   if (token.txid !== undefined && token.eventID !== undefined) return stateFromToken({ ...token, txid: token.txid, eventID: token.eventID });
   if (token.eventID === undefined) return START_STATE;
+  // A token of id order (a DBA added the column since): every id up to its floor is passed, and
+  // rows written before the column sort as transaction 0, so the base is (0, floor).
+  if (token.top !== undefined) return { base: { txid: 0n, id: BigInt(token.eventID) }, above: [] };
   // NVSentinel's token (or one of id order): start at the oldest transaction that wrote a row its
   // reader has not read, or at the horizon when there is none (a transaction still open may yet
   // write one): nothing unread is passed, a few changes may come again.

@@ -106,11 +106,63 @@ function gapBounds(state: IdOrderState): [string[], string[]] {
   return [state.gaps.map((gap) => gap.from.toString()), state.gaps.map((gap) => gap.to.toString())];
 }
 
-type Row = ChangelogRow & { xmin: string; xmax: string; quiet: boolean; max_id: string | null };
+type Row = ChangelogRow & { xmin: string; max_id: string | null };
 
-/** A feed's reader: remembers, per read, which ids it saw and which transactions were then in progress. */
+/**
+ * Fewer ranges, none lost: while over `limit`, the two closest ranges become one (the visible ids
+ * between them come again: at least once, never skipped).
+ */
+export function mergeGaps(gaps: readonly IdRange[], limit = GAP_LIMIT): IdRange[] {
+  const merged = [...gaps];
+  while (merged.length > limit) {
+    let closest = 0;
+    for (let i = 1; i < merged.length - 1; i += 1) {
+      if (merged[i + 1].from - merged[i].to < merged[closest + 1].from - merged[closest].to) closest = i;
+    }
+    merged.splice(closest, 2, { from: merged[closest].from, to: merged[closest + 1].to });
+  }
+  return merged;
+}
+
+/**
+ * Ids in (top - window, top] not visible now, as gaps: where a transaction still running may yet
+ * write (starting "now", or from NVSentinel's own token, which cannot name them). `top` defaults to
+ * the highest visible id, read in the same snapshot (a row committed in between would otherwise
+ * count as passed). Returns the top, its row's time and the gaps.
+ */
+async function invisibleBelow(connection: PostgresConnection, top?: bigint): Promise<{ top: bigint; changedAt: string | null; gaps: IdRange[] }> {
+  const result = await connection.query<{ top: string | null; changed_at: string | null; gaps: string | null }>(
+    'feed.head',
+    `WITH top AS (SELECT COALESCE($1::bigint, (SELECT max(id) FROM datastore_changelog)) AS id),
+          ids AS (SELECT changelog.id FROM datastore_changelog changelog, top
+                  WHERE changelog.id > GREATEST(top.id - $2::bigint, 0) AND changelog.id <= top.id
+                  UNION ALL SELECT top.id + 1 FROM top),
+          steps AS (SELECT id, COALESCE(lag(id) OVER (ORDER BY id), (SELECT GREATEST(id - $2::bigint, 0) FROM top)) AS previous FROM ids)
+     SELECT (SELECT id::text FROM top) AS top,
+            (SELECT ${changedAtText()} FROM datastore_changelog WHERE id = (SELECT id FROM top)) AS changed_at,
+            (SELECT string_agg((previous + 1)::text || '-' || (id - 1)::text, ',' ORDER BY id) FROM steps WHERE id - previous > 1) AS gaps`,
+    [top === undefined ? null : top.toString(), HEAD_GAP_WINDOW.toString()],
+  );
+  const row = result.rows[0];
+  if (row.top === null) return { top: 0n, changedAt: null, gaps: [] };
+  const gaps = (row.gaps ?? '').split(',').filter(Boolean).map((part) => {
+    const [from, to] = part.split('-');
+    return { from: BigInt(from), to: BigInt(to) };
+  });
+  return { top: BigInt(row.top), changedAt: row.changed_at, gaps: mergeGaps(gaps) };
+}
+
+/**
+ * A feed's reader. A gap (an id not visible when the feed went past it) may belong to a
+ * transaction still running. It was drawn before the read that saw it (an id below the highest
+ * visible one), by a transaction that then already had its transaction id; so once every
+ * transaction id assigned before that read has ended, it is final. The reader takes a bound after
+ * such a read (pg_current_xact_id(), one transaction id, only while gaps wait for one) and drops
+ * those gaps once a later read's xmin reaches it. (Not pg_snapshot_xmax: that is the last
+ * completed id + 1, and a running transaction above it is in no snapshot's in-progress list.)
+ */
 function idReader() {
-  const checkpoints: { xmax: bigint; maxId: bigint }[] = [];
+  const checkpoints: { bound: bigint; maxId: bigint }[] = [];
   let finalThrough = 0n;
 
   return async (reader: PostgresConnection, passed: IdOrderState, context: ReadContext): Promise<FeedRead<IdOrderState>> => {
@@ -123,8 +175,7 @@ function idReader() {
                 CASE WHEN c.table_name = ANY($5::text[]) THEN c.new_values END AS new_values,
                 CASE WHEN c.table_name = ANY($5::text[]) THEN c.old_values END AS old_values, c.changed_at,
                 ${changedAtText('c.changed_at')} AS changed_at_text,
-                pg_snapshot_xmin(snap.s)::text AS xmin, pg_snapshot_xmax(snap.s)::text AS xmax,
-                NOT EXISTS (SELECT 1 FROM pg_snapshot_xip(snap.s)) AS quiet,
+                pg_snapshot_xmin(snap.s)::text AS xmin,
                 (SELECT max(id) FROM datastore_changelog)::text AS max_id
          FROM snap LEFT JOIN LATERAL (
                SELECT u.* FROM (
@@ -142,6 +193,12 @@ function idReader() {
     const maxId = first.max_id === null ? 0n : BigInt(first.max_id);
     const found = result.rows.filter((row) => row.id !== null);
 
+    // Every transaction id below this read's xmin has ended: gaps seen before a bound below it are final.
+    while (checkpoints.length > 0 && checkpoints[0].bound <= xmin) {
+      const resolved = checkpoints.shift()!;
+      if (resolved.maxId > finalThrough) finalThrough = resolved.maxId;
+    }
+
     let state = passed;
     const rows: FeedRead<IdOrderState>['rows'] = [];
     let cut = false;
@@ -155,27 +212,26 @@ function idReader() {
       rows.push({ row, position: row.id, state });
     }
     // Up to where every visible id not passed has been handed over: all of them when the read
-    // was not limited, else up to the last one taken.
+    // was not limited, else up to the last one taken (or just before the one the limit stopped).
     const limited = cut || found.length >= context.batchSize;
     const readThrough = cut
       ? BigInt(found[rows.length].id) - 1n
       : limited ? BigInt(rows[rows.length - 1].row.id) : maxId;
-
-    checkpoints.push({ xmax: BigInt(first.xmax), maxId });
-    if (first.quiet) finalThrough = maxId > finalThrough ? maxId : finalThrough;
-    while (checkpoints.length > 0 && checkpoints[0].xmax <= xmin) {
-      const resolved = checkpoints.shift()!;
-      if (resolved.maxId > finalThrough) finalThrough = resolved.maxId;
-    }
-    // Forgetting a checkpoint only makes a gap wait for a later one.
-    if (checkpoints.length > CHECKPOINT_LIMIT) checkpoints.splice(0, checkpoints.length, ...checkpoints.filter((_, index) => index % 2 === 1));
-
-    const settleTop = limited ? state.top : readThrough > state.top ? readThrough : state.top;
+    const settleTop = !limited && readThrough > state.top ? readThrough : state.top;
     const settleFinal = finalThrough < readThrough ? finalThrough : readThrough;
     const settled = settle(state, settleTop, settleFinal);
-    // Settling may add one range (the ids read past); never beyond the limit.
-    state = settled.gaps.length > GAP_LIMIT ? state : settled;
+    // Reading past the top may add a range; over the limit, only drop what is final.
+    state = settled.gaps.length > GAP_LIMIT ? settle(state, state.top, settleFinal) : settled;
     if (rows.length > 0) rows[rows.length - 1] = { ...rows[rows.length - 1], state };
+
+    // Gaps no bound covers yet: take one now (after the read, so above every id assigned before it).
+    const covered = checkpoints.length > 0 ? checkpoints[checkpoints.length - 1].maxId : finalThrough;
+    if (state.gaps.length > 0 && state.gaps[state.gaps.length - 1].to > covered) {
+      const bound = await reader.query<{ bound: string }>('feed.read', `SELECT pg_current_xact_id()::text AS bound`);
+      checkpoints.push({ bound: BigInt(bound.rows[0].bound), maxId });
+      // Forgetting a checkpoint only makes a gap wait for a later one.
+      if (checkpoints.length > CHECKPOINT_LIMIT) checkpoints.splice(0, checkpoints.length, ...checkpoints.filter((_, index) => index % 2 === 1));
+    }
     return { rows, state, heldBack: cut || (rows.length === 0 && state.gaps.length >= GAP_LIMIT), again: false };
   };
 }
@@ -186,8 +242,9 @@ async function fromToken(connection: PostgresConnection, token: StoredToken): Pr
     const top = BigInt(token.top);
     return { top, gaps: parseGaps(token.gaps, top) };
   }
-  // NVSentinel's token (or one of commit order): from the lowest id its reader has not read; ids
-  // up to its eventID that are not visible now are left behind, as NVSentinel's reader leaves them.
+  // NVSentinel's token (or one of commit order): from the lowest id its reader has not read, and
+  // the ids below it not visible now watched as gaps (a transaction that drew one may still commit,
+  // and NVSentinel's reader, ordering by changed_at, would still read it).
   const { timestamp, eventId } = await nvsentinelCursorTime(connection, token);
   const result = await connection.query<{ first: string | null }>(
     'consumers.loadPosition',
@@ -196,7 +253,8 @@ async function fromToken(connection: PostgresConnection, token: StoredToken): Pr
   );
   const eventIdNumber = BigInt(eventId);
   const first = result.rows[0].first === null ? undefined : BigInt(result.rows[0].first) - 1n;
-  return { top: first !== undefined && first < eventIdNumber ? first : eventIdNumber, gaps: [] };
+  const top = first !== undefined && first < eventIdNumber ? first : eventIdNumber;
+  return { top, gaps: (await invisibleBelow(connection, top)).gaps };
 }
 
 export const idOrder: ChangelogOrder<IdOrderState> & { kind: 'id' } = {
@@ -209,29 +267,8 @@ export const idOrder: ChangelogOrder<IdOrderState> & { kind: 'id' } = {
    * draw that many ids is not waited for: the limit of starting "now" without the opt-in column.
    */
   async head(connection) {
-    const result = await connection.query<{ max_id: string | null; changed_at: string | null; quiet: boolean; gaps: string | null }>(
-      'feed.head',
-      `WITH snap AS MATERIALIZED (SELECT pg_current_snapshot() AS s),
-            top AS (SELECT max(id) AS max_id FROM datastore_changelog),
-            recent AS (SELECT changelog.id, lag(changelog.id) OVER (ORDER BY changelog.id) AS previous
-                       FROM datastore_changelog changelog, top WHERE changelog.id > top.max_id - $1::bigint)
-       SELECT top.max_id::text AS max_id, (SELECT ${changedAtText()} FROM datastore_changelog WHERE id = top.max_id) AS changed_at,
-              NOT EXISTS (SELECT 1 FROM pg_snapshot_xip(snap.s)) AS quiet,
-              (SELECT string_agg((previous + 1)::text || '-' || (id - 1)::text, ',' ORDER BY id) FROM recent
-                WHERE previous IS NOT NULL AND id - previous > 1) AS gaps
-       FROM snap, top`,
-      [HEAD_GAP_WINDOW.toString()],
-    );
-    const row = result.rows[0];
-    if (!row?.max_id) return { state: ID_START, changedAt: null };
-    const top = BigInt(row.max_id);
-    let gaps = row.quiet || !row.gaps ? [] : row.gaps.split(',').map((part) => {
-      const [from, to] = part.split('-');
-      return { from: BigInt(from), to: BigInt(to) };
-    });
-    // Over the limit: keep the newest (the oldest in-flight writer is the one most likely gone).
-    if (gaps.length > GAP_LIMIT) gaps = gaps.slice(gaps.length - GAP_LIMIT);
-    return { state: { top, gaps }, changedAt: row.changed_at };
+    const head = await invisibleBelow(connection);
+    return { state: { top: head.top, gaps: head.gaps }, changedAt: head.changedAt };
   },
 
   fromToken,

@@ -220,7 +220,7 @@ export class PostgresChangeFeed implements ChangeFeed {
    * is passed beyond its eventID) and a restart does not read them again. Changes nothing delivered.
    */
   private storePassedWhileIdle(): void {
-    if (this.unacked.size > 0 || this.ackWaiters.length > 0 || this.ackedChangedAt === undefined) return;
+    if (this.stopped || this.unacked.size > 0 || this.ackWaiters.length > 0 || this.ackedChangedAt === undefined) return;
     if (this.order.describe(this.passed) === this.order.describe(this.ackedState)) return;
     this.ackedState = this.passed;
     this.ackWaiters.push({ sequence: this.ackedSequence, resolve: () => {}, reject: () => {} });

@@ -8,7 +8,7 @@ import type { ConsumerPositionStore, StartPosition } from '../../../feed/change-
 import { assertConsumerName } from '../../../feed/consumer-name';
 import type { ConsumerLagFigures } from '../../../feed/consumer-lag';
 import type { PostgresConnection } from '../postgres-connection';
-import { detectChangelogOrder, EPOCH_TEXT, NVSENTINEL_UNREAD, nvsentinelCursorTime, type ChangelogOrder, type StoredToken } from './changelog-order';
+import { changedAtText, detectChangelogOrder, EPOCH_TEXT, NVSENTINEL_UNREAD, nvsentinelCursorTime, type ChangelogOrder, type StoredToken } from './changelog-order';
 import { commitOrder } from './commit-order';
 import { idOrder } from './id-order';
 
@@ -74,9 +74,14 @@ export class PostgresConsumerRegistry {
     if (!['console', 'nvsentinel', 'nvsentinel-legacy'].includes(store)) throw new StoreError('invalid', `positionStore: must be "console", "nvsentinel" or "nvsentinel-legacy"`);
     const existing = await this.consumer(name);
     if (existing && (existing.resume_token || existing.position_store !== 'console')) return;
-    // Known to NVSentinel already (its own consumer, or ours from before positions moved to the
-    // console database): its position there is kept.
+    // Known to NVSentinel already: ours from before positions moved to the console database (our
+    // token), or a twin asked to keep NVSentinel's format, keep their position there. A console
+    // consumer never takes over the name of one of NVSentinel's own components: every ack would
+    // overwrite that component's position.
     const nvsentinelToken = await this.nvsentinelToken(name);
+    if (nvsentinelToken && store === 'console' && !isOurToken(nvsentinelToken)) {
+      throw new StoreError('invalid', `consumer "${name}" is one of NVSentinel's own (its position is in resume_tokens); give the console's consumer another name`);
+    }
     if (nvsentinelToken) {
       await this.console.query(
         'consumers.register',
@@ -123,14 +128,25 @@ export class PostgresConsumerRegistry {
       return;
     }
     // In resume_tokens, as NVSentinel's watcher writes it (saveResumePosition in its changestream.go);
-    // the legacy store keeps only NVSentinel's two fields.
-    const stored = store === 'nvsentinel-legacy' ? { timestamp: token.timestamp ?? EPOCH_TEXT, eventID: Number(token.eventID ?? 0) } : token;
+    // the legacy store keeps only NVSentinel's two fields, the time being that of the eventID's
+    // row, as its MarkProcessed looks it up (the nearest row below when that one is gone).
+    const stored = store === 'nvsentinel-legacy' ? await this.nvsentinelFormat(token) : token;
     await this.datastore.query(
       'consumers.savePosition',
       `INSERT INTO resume_tokens (client_name, resume_token, last_updated) VALUES ($1, $2, NOW())
        ON CONFLICT (client_name) DO ${onlyIfMissing ? 'NOTHING' : 'UPDATE SET resume_token = EXCLUDED.resume_token, last_updated = NOW()'}`,
       [name, JSON.stringify(stored)],
     );
+  }
+
+  private async nvsentinelFormat(token: StoredToken): Promise<StoredToken> {
+    const eventID = Number(token.eventID ?? 0);
+    const row = await this.datastore.query<{ changed_at: string }>(
+      'consumers.savePosition',
+      `SELECT ${changedAtText()} AS changed_at FROM datastore_changelog WHERE id <= $1 ORDER BY id DESC LIMIT 1`,
+      [eventID],
+    );
+    return { timestamp: row.rows[0]?.changed_at ?? token.timestamp ?? EPOCH_TEXT, eventID };
   }
 
   /** The stored position of a consumer, as a state of this database's changelog order. */

@@ -13,6 +13,13 @@ import type pg from 'pg';
 
 import { StoreError } from '../../../errors/store-error';
 
+/**
+ * Left on nvsentinel_schema_migrations when the console created NVSentinel's schema in an empty
+ * database: that database is the console's own (its tables go beside NVSentinel's, and it may be
+ * completed later). A database NVSentinel set up never carries it.
+ */
+export const CREATED_BY_CONSOLE = 'NVSentinel schema created by Sentinel Console in an empty database';
+
 /** The newest schema version this console was built for (NVSentinel's RequiredSchemaVersion). */
 export const KNOWN_SCHEMA_VERSION = 3;
 
@@ -157,6 +164,7 @@ export async function createNvsentinelSchema(client: pg.ClientBase, log: (line: 
     applied.push(Number(file.slice(0, 5)));
     log(`created NVSentinel's schema version ${Number(file.slice(0, 5))} (${file})`);
   }
+  await client.query(`COMMENT ON TABLE nvsentinel_schema_migrations IS '${CREATED_BY_CONSOLE}'`);
   return applied;
 }
 

@@ -10,7 +10,7 @@ import { StoreError } from '../../../errors/store-error';
 import { connectionError, describeTarget } from '../connection-error';
 import { applyMigrations, RETIRED_MIGRATIONS } from './migration-runner';
 import {
-  applyCommitOrderMigration, applySqlFile, assertUsableSchema, createNvsentinelSchema, describeSchemaVerdict, judgeSchema, nvsentinelMigrationsDir, readNvsentinelSchema, type SchemaVerdict,
+  applyCommitOrderMigration, applySqlFile, CREATED_BY_CONSOLE, assertUsableSchema, createNvsentinelSchema, describeSchemaVerdict, judgeSchema, nvsentinelMigrationsDir, readNvsentinelSchema, type SchemaVerdict,
 } from './nvsentinel-schema';
 
 /** The schema a DBA may create in NVSentinel's database for the console's own tables. */
@@ -40,20 +40,26 @@ async function connect(connectionString: string, ssl?: pg.ConnectionConfig['ssl'
 }
 
 /**
- * Whether the console's migrations ran here, and whether an earlier console created NVSentinel's
- * schema here: its retired baseline is recorded and it, not NVSentinel, wrote version 1 (it recorded
- * the description 'initial schema'; NVSentinel records 'initial PostgreSQL schema'). On NVSentinel's
- * own database an earlier console's baseline was a no-op: that database is never repaired.
+ * Whether the console's migrations ran here, and whether that makes the database the console's own.
+ * The console set it up when its migrations are here and either it marked NVSentinel's version
+ * table when it created the schema in an empty database (CREATED_BY_CONSOLE), or an earlier
+ * console's baseline wrote version 1 itself (it recorded 'initial schema'; NVSentinel records
+ * 'initial PostgreSQL schema', and whichever came first stayed). An earlier console's baseline over a
+ * schema NVSentinel made first was a no-op: that database is NVSentinel's, never changed again.
  */
-async function consoleMigrations(client: pg.Client): Promise<{ present: boolean; createdNvsentinel: boolean }> {
+async function consoleMigrations(client: pg.Client): Promise<{ present: boolean; consoleSetUp: boolean; earlierConsoleBaseline: boolean }> {
   const exists = await client.query<{ present: boolean }>(`SELECT to_regclass('"_prisma_migrations"') IS NOT NULL AS present`);
-  if (!exists.rows[0].present) return { present: false, createdNvsentinel: false };
-  const retired = await client.query(
-    `SELECT 1 FROM "_prisma_migrations" m, nvsentinel_schema_migrations v
-     WHERE m.migration_name = $1 AND m.finished_at IS NOT NULL AND v.version = 1 AND v.description = 'initial schema'`,
+  if (!exists.rows[0].present) return { present: false, consoleSetUp: false, earlierConsoleBaseline: false };
+  const marked = await client.query<{ comment: string | null }>(`SELECT obj_description(to_regclass('nvsentinel_schema_migrations'), 'pg_class') AS comment`);
+  if (marked.rows[0].comment === CREATED_BY_CONSOLE) return { present: true, consoleSetUp: true, earlierConsoleBaseline: false };
+  const baseline = await client.query<{ description: string | null }>(
+    `SELECT (SELECT description FROM nvsentinel_schema_migrations WHERE version = 1) AS description
+     FROM "_prisma_migrations" WHERE migration_name = $1 AND finished_at IS NOT NULL`,
     [RETIRED_MIGRATIONS[0]],
-  ).catch(() => ({ rowCount: 0 }));
-  return { present: true, createdNvsentinel: (retired.rowCount ?? 0) > 0 };
+  ).catch(() => ({ rows: [] as { description: string | null }[] }));
+  if (baseline.rows.length === 0) return { present: true, consoleSetUp: false, earlierConsoleBaseline: false };
+  const createdByConsole = baseline.rows[0].description === 'initial schema';
+  return { present: true, consoleSetUp: createdByConsole, earlierConsoleBaseline: createdByConsole };
 }
 
 /**
@@ -87,10 +93,17 @@ export async function prepareDatastore(
       verdict = judgeSchema(await readNvsentinelSchema(client));
       consoleOwned = true;
     } else {
+      // Refused before anything is done: a schema the console does not know is never touched.
+      assertUsableSchema(verdict);
       const migrations = await consoleMigrations(client);
-      consoleOwned = migrations.present;
-      if (migrations.createdNvsentinel) await completeConsoleCreatedSchema(client, log);
-      else if (migrations.present) log('the console\'s tables are in NVSentinel\'s database (an earlier console put them there); NVSentinel\'s own schema is left as it is');
+      // Only a database the console itself set up is its own; one NVSentinel set up stays as it is,
+      // even where an earlier console put its tables beside NVSentinel's (they are left there).
+      consoleOwned = migrations.consoleSetUp;
+      if (migrations.earlierConsoleBaseline && verdict.state === 'current') await completeConsoleCreatedSchema(client, log);
+      else if (migrations.present && !migrations.consoleSetUp) {
+        log('an earlier console put its tables (users, audit log, consumers) beside NVSentinel\'s in this database; they are left as they are: '
+          + 'the console now keeps them in its own database (copy them there with pg_dump -t \'console_*\' to keep their history)');
+      }
     }
     assertUsableSchema(verdict);
     if (verdict.state === 'older') log(`warning: ${describeSchemaVerdict(verdict)}`);

@@ -10,8 +10,12 @@
 -- it, each changelog row carries the transaction that wrote it, so the feed reads in commit order
 -- and no id gap has to be waited out. Additive: NVSentinel's trigger never names the column, its
 -- default fills it, and rows written before stay NULL (read as transaction 0: long committed).
+-- In one transaction, so no row is written between the column and its default (it would read as
+-- transaction 0, long committed, and sort before rows it may follow).
+BEGIN;
 ALTER TABLE datastore_changelog ADD COLUMN IF NOT EXISTS txid xid8;
 ALTER TABLE datastore_changelog ALTER COLUMN txid SET DEFAULT pg_current_xact_id();
+COMMIT;
 
 -- CONCURRENTLY: NVSentinel's writers keep inserting while the index is built.
 CREATE INDEX CONCURRENTLY IF NOT EXISTS idx_changelog_commit_order
