@@ -7,9 +7,33 @@ const plain: OriginPolicy = { allowedOrigins: [], trustForwardedHost: false };
 const headers = (values: Record<string, string>) => new Headers(values);
 
 describe('checkOrigin', () => {
-  it('accepts a page of the same origin', () => {
+  it('accepts a page of the same origin (the console serves plain HTTP)', () => {
     expect(checkOrigin(headers({ host: 'localhost:3000', origin: 'http://localhost:3000' }), plain)).toEqual({ ok: true });
-    expect(checkOrigin(headers({ host: 'console.example.com', origin: 'https://console.example.com' }), plain)).toEqual({ ok: true });
+    expect(checkOrigin(headers({ host: 'console.example.com', origin: 'http://console.example.com' }), plain)).toEqual({ ok: true });
+    expect(checkOrigin(headers({ host: '[::1]:3000', origin: 'http://[::1]:3000' }), plain)).toEqual({ ok: true });
+  });
+
+  // Found by an outside probe: only the host was compared.
+  it.each([
+    ['another scheme of the same host and port', 'https://localhost:3000'],
+    ['userinfo before the same host', 'http://evil@localhost:3000'],
+    ['user and password before the same host', 'http://evil:pw@localhost:3000'],
+    ['the same origin with a path', 'http://localhost:3000/x'],
+    ['the same origin with a trailing slash', 'http://localhost:3000/'],
+    ['another scheme altogether', 'ftp://localhost:3000'],
+  ])('compares scheme, host and port: refuses %s', (_, origin) => {
+    expect(checkOrigin(headers({ host: 'localhost:3000', origin }), plain)).toEqual({ ok: false, origin });
+  });
+
+  it('refuses https://host and http://evil@host for a console on http://host (no port)', () => {
+    for (const origin of ['https://console.example.com', 'http://evil@console.example.com']) {
+      expect(checkOrigin(headers({ host: 'console.example.com', origin }), plain)).toEqual({ ok: false, origin });
+    }
+  });
+
+  it('refuses a Host header that is not a host', () => {
+    expect(checkOrigin(headers({ host: 'evil@localhost:3000', origin: 'http://localhost:3000' }), plain)).toMatchObject({ ok: false });
+    expect(checkOrigin(headers({ host: 'localhost:3000/x', origin: 'http://localhost:3000' }), plain)).toMatchObject({ ok: false });
   });
 
   it.each([
@@ -38,10 +62,18 @@ describe('checkOrigin', () => {
     expect(checkOrigin(headers({ host: '10.0.0.5:3000', origin: 'https://console.example.com' }), policy)).toEqual({ ok: true });
     expect(checkOrigin(headers({ host: '10.0.0.5:3000', origin: 'http://console.example.com' }), policy)).toMatchObject({ ok: false });
     expect(checkOrigin(headers({ host: '10.0.0.5:3000', origin: 'https://other.example.com' }), policy)).toMatchObject({ ok: false });
+    expect(checkOrigin(headers({ host: '10.0.0.5:3000', origin: 'https://evil@console.example.com' }), policy)).toMatchObject({ ok: false });
+    expect(checkOrigin(headers({ host: '10.0.0.5:3000', origin: 'https://console.example.com:8443' }), policy)).toMatchObject({ ok: false });
+  });
+
+  it('a https console without a proxy it trusts is allowed through BETTER_AUTH_URL', () => {
+    const policy = originPolicyFromEnv({ BETTER_AUTH_URL: 'https://console.example.com' });
+    expect(checkOrigin(headers({ host: 'console.example.com', origin: 'https://console.example.com' }), policy)).toEqual({ ok: true });
+    expect(checkOrigin(headers({ host: 'console.example.com', origin: 'http://evil@console.example.com' }), policy)).toMatchObject({ ok: false });
   });
 
   describe('X-Forwarded-Host', () => {
-    const behindProxy = headers({ host: '10.0.0.5:3000', 'x-forwarded-host': 'console.example.com', origin: 'https://console.example.com' });
+    const behindProxy = headers({ host: '10.0.0.5:3000', 'x-forwarded-host': 'console.example.com', 'x-forwarded-proto': 'https', origin: 'https://console.example.com' });
 
     it('is ignored unless the proxy is trusted, so a client cannot forge its way in', () => {
       expect(checkOrigin(behindProxy, plain)).toEqual({ ok: false, origin: 'https://console.example.com' });
@@ -52,8 +84,23 @@ describe('checkOrigin', () => {
     it('is the host to compare with when the proxy is trusted (its first value)', () => {
       const trusted: OriginPolicy = { allowedOrigins: [], trustForwardedHost: true };
       expect(checkOrigin(behindProxy, trusted)).toEqual({ ok: true });
-      expect(checkOrigin(headers({ host: '10.0.0.5:3000', 'x-forwarded-host': 'console.example.com, proxy.internal', origin: 'https://console.example.com' }), trusted)).toEqual({ ok: true });
-      expect(checkOrigin(headers({ host: '10.0.0.5:3000', 'x-forwarded-host': 'console.example.com', origin: 'http://10.0.0.5:3000' }), trusted)).toMatchObject({ ok: false });
+      expect(checkOrigin(headers({ host: '10.0.0.5:3000', 'x-forwarded-host': 'console.example.com, proxy.internal', 'x-forwarded-proto': 'https, http', origin: 'https://console.example.com' }), trusted)).toEqual({ ok: true });
+      expect(checkOrigin(headers({ host: '10.0.0.5:3000', 'x-forwarded-host': 'console.example.com', 'x-forwarded-proto': 'https', origin: 'http://10.0.0.5:3000' }), trusted)).toMatchObject({ ok: false });
+    });
+
+    it('takes the scheme from X-Forwarded-Proto when the proxy is trusted (http when it sends none)', () => {
+      const trusted: OriginPolicy = { allowedOrigins: [], trustForwardedHost: true };
+      const proxied = (proto: string | undefined, origin: string) =>
+        headers({ host: '10.0.0.5:3000', 'x-forwarded-host': 'console.example.com', ...(proto ? { 'x-forwarded-proto': proto } : {}), origin });
+      expect(checkOrigin(proxied('https', 'http://console.example.com'), trusted)).toMatchObject({ ok: false });
+      expect(checkOrigin(proxied('https', 'https://evil@console.example.com'), trusted)).toMatchObject({ ok: false });
+      expect(checkOrigin(proxied(undefined, 'http://console.example.com'), trusted)).toEqual({ ok: true });
+      expect(checkOrigin(proxied(undefined, 'https://console.example.com'), trusted)).toMatchObject({ ok: false });
+      expect(checkOrigin(proxied('gopher', 'gopher://console.example.com'), trusted)).toMatchObject({ ok: false });
+    });
+
+    it('X-Forwarded-Proto is ignored unless the proxy is trusted', () => {
+      expect(checkOrigin(headers({ host: 'localhost:3000', 'x-forwarded-proto': 'https', origin: 'https://localhost:3000' }), plain)).toMatchObject({ ok: false });
     });
 
     it('falls back to Host when a trusted proxy did not set it', () => {
