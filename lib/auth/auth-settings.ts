@@ -2,6 +2,7 @@
 import { StoreError } from '../store/errors/store-error';
 import type { Environment } from '../store/config/datastore-config';
 import { isRole, type Role } from './roles';
+import { isReservedUsername, reservedUsernameRule } from './username';
 
 export interface OidcSettings {
   issuer: string;
@@ -91,6 +92,7 @@ export function authSettingsFromEnv(env: Environment = process.env): AuthSetting
   const signInRateLimit = Number(env.CONSOLE_SIGN_IN_RATE_LIMIT ?? 10);
   if (!Number.isInteger(signInRateLimit) || signInRateLimit < 1) fail(`CONSOLE_SIGN_IN_RATE_LIMIT must be a whole number of attempts per minute, not "${env.CONSOLE_SIGN_IN_RATE_LIMIT}"`);
   const username = env.CONSOLE_ADMIN_USERNAME || 'admin';
+  if (isReservedUsername(username)) fail(`CONSOLE_ADMIN_USERNAME: ${reservedUsernameRule(username)}`);
   const password = env.CONSOLE_ADMIN_PASSWORD || undefined;
   if (password !== undefined && password.length < 12) fail('CONSOLE_ADMIN_PASSWORD must be at least 12 characters');
   return {

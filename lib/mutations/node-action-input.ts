@@ -3,10 +3,9 @@
 import { z } from 'zod';
 
 import { firstIssue, type Parsed } from './mutation';
+import { reasonText } from './reason-text';
 
 const DNS_1123_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
-// Control characters (other than tab and newline) have no place in a reason.
-const CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f]/;
 
 /** How a manual quarantine is stored (agent and checkName of its health event). */
 export const MANUAL_QUARANTINE_AGENT = 'sentinel-console';
@@ -19,12 +18,7 @@ export const nodeActionInput = z.object({
     .max(253, 'node name must be at most 253 characters')
     .regex(DNS_1123_SUBDOMAIN, 'node name must be a Kubernetes node name: lowercase letters, digits, "-" and "."')
     .refine((name) => name.split('.').every((label) => label.length <= 63), 'node name parts between dots must be at most 63 characters'),
-  reason: z
-    .string({ error: 'reason must be text' })
-    .trim()
-    .min(3, 'reason must be at least 3 characters')
-    .max(500, 'reason must be at most 500 characters')
-    .refine((reason) => !CONTROL.test(reason), 'reason must not contain control characters'),
+  reason: reasonText,
 });
 
 export type NodeActionInput = z.infer<typeof nodeActionInput>;

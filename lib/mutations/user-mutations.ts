@@ -9,18 +9,24 @@ import { z } from 'zod';
 
 import { localEmail } from '@/lib/auth/first-admin';
 import { ROLES } from '@/lib/auth/roles';
-import { USERNAME_PATTERN, USERNAME_RULE } from '@/lib/auth/username';
+import { isReservedUsername, reservedUsernameRule, USERNAME_PATTERN, USERNAME_RULE } from '@/lib/auth/username';
 import { getAuth } from '@/lib/server/auth';
 import { getConsolePool } from '@/lib/server/console-database';
 
 import { firstIssue, rawField, type Mutation, type MutationOutcome, type Parsed } from './mutation';
+import { reasonText } from './reason-text';
 
 const CONTROL = /[\u0000-\u001f\u007f]/;
-const username = z.string({ error: 'username must be text' }).regex(USERNAME_PATTERN, USERNAME_RULE);
+const username = z
+  .string({ error: 'username must be text' })
+  .check((context) => {
+    if (isReservedUsername(context.value)) context.issues.push({ code: 'custom', input: context.value, message: reservedUsernameRule(context.value) });
+  })
+  .regex(USERNAME_PATTERN, USERNAME_RULE);
 const password = z.string({ error: 'password must be text' }).min(12, 'password must be at least 12 characters').max(256, 'password must be at most 256 characters');
 const role = z.enum(ROLES, { error: 'role must be viewer, operator or admin' });
 const userId = z.string({ error: 'user id must be text' }).regex(/^[A-Za-z0-9_-]{1,64}$/, 'user id is not valid');
-const reason = z.string({ error: 'reason must be text' }).trim().min(3, 'reason must be at least 3 characters').max(500, 'reason must be at most 500 characters').refine((text) => !CONTROL.test(text.replaceAll('\n', '')), 'reason must not contain control characters');
+const reason = reasonText;
 
 function parser<S extends z.ZodType>(schema: S, shape: string) {
   return (input: unknown): Parsed<z.infer<S>> => {

@@ -15,6 +15,8 @@ describe('manual quarantine and release input', () => {
     [{ nodeName: 'gpu-1', reason: 'ok' }, 'reason must be at least 3 characters'],
     [{ nodeName: 'gpu-1', reason: 'x'.repeat(1024 * 1024) }, 'reason must be at most 500 characters'],
     [{ nodeName: 'gpu-1', reason: 'bad\u0000byte' }, 'control characters'],
+    [{ nodeName: 'gpu-1', reason: 'fan \u202efailure' }, 'reason must not contain text-direction characters (found U+202E)'],
+    [{ nodeName: 'gpu-1', reason: '\u200b\u200b\u200b' }, 'reason must not contain zero-width characters (found U+200B)'],
     [{ nodeName: 42, reason: 'fan failure' }, 'node name must be text'],
     [null, 'expected { nodeName, reason }'],
   ])('refuses %j naming what is wrong', (input, message) => {

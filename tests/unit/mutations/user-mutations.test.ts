@@ -34,6 +34,10 @@ describe('create user input', () => {
     [{ username: 'ana@example.com' }, 'username must be 2 to 64'],
     [{ username: '<script>' }, 'username must be 2 to 64'],
     [{ username: 42 }, 'username must be text'],
+    [{ username: 'anonymous' }, 'username "anonymous" is reserved: the audit log records callers who are not signed in as "anonymous"'],
+    [{ username: 'Anonymous' }, 'username "Anonymous" is reserved'],
+    [{ username: 'ANONYMOUS' }, 'username "ANONYMOUS" is reserved'],
+    [{ username: 'aNoNyMoUs' }, 'username "aNoNyMoUs" is reserved'],
     [{ password: 'elevenchars' }, 'password must be at least 12 characters'],
     [{ password: 'p'.repeat(257) }, 'password must be at most 256 characters'],
     [{ password: ['correct-horse-battery'] }, 'password must be text'],
@@ -85,8 +89,9 @@ describe('role, disable, enable and password input', () => {
     ['ok', 'reason must be at least 3 characters'],
     ['   ok   ', 'reason must be at least 3 characters'],
     ['x'.repeat(501), 'reason must be at most 500 characters'],
-    ['bad\u0000byte', 'reason must not contain control characters'],
-    ['bell\u0007', 'reason must not contain control characters'],
+    ['bad\u0000byte', 'reason must not contain control characters (found U+0000)'],
+    ['bell\u0007', 'reason must not contain control characters (found U+0007)'],
+    ['left\u0085 the team', 'reason must not contain control characters (found U+0085)'],
   ])('refuses the disable reason %j', (reason, message) => {
     expect(error(disableUserMutation.parse({ userId, reason }))).toBe(message);
   });
