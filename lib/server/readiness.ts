@@ -6,6 +6,7 @@ import 'server-only';
 import { getDataStore } from '@/lib/server/datastore';
 import { getLiveHub } from '@/lib/server/live-hub';
 import { settleWithin } from '@/lib/server/settle-within';
+import { sharedProbe } from '@/lib/server/shared-probe';
 
 export const READINESS_TIMEOUT_MS = 2_000;
 
@@ -49,7 +50,10 @@ async function checkLiveFeed(timeoutMs: number): Promise<ReadinessCheck> {
   return { ready: feed === 'live', detail: FEED_STATES[feed] ?? `the live hub's change feed is ${feed}` };
 }
 
-export async function checkReadiness(timeoutMs = READINESS_TIMEOUT_MS): Promise<Readiness> {
+/** Readiness, probed at most once a second (concurrent callers share the probe in flight). */
+export const checkReadiness: () => Promise<Readiness> = sharedProbe(() => probeReadiness(), 1_000);
+
+export async function probeReadiness(timeoutMs = READINESS_TIMEOUT_MS): Promise<Readiness> {
   const [database, liveFeed] = await Promise.all([checkDatabase(timeoutMs), checkLiveFeed(timeoutMs)]);
   const checks = { database, liveFeed };
   const notReady = (Object.keys(checks) as ReadinessCheckName[]).filter((name) => !checks[name].ready);

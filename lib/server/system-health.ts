@@ -9,11 +9,16 @@ import { getDataStore } from '@/lib/server/datastore';
 import { settleWithin } from '@/lib/server/settle-within';
 import { configFromEnv, describeDataStoreTarget, type DataStoreConfig, type ProviderName } from '@/lib/store';
 import { describeTarget as describePostgresTarget } from '@/lib/store/providers/postgres/connection-error';
-import { migrationStatus, type MigrationStatus } from '@/lib/store/providers/postgres/schema/migration-runner';
+import { probePool } from '@/lib/server/probe-pools';
+import { sharedProbe } from '@/lib/server/shared-probe';
+import { migrationStatusOn, type MigrationStatus } from '@/lib/store/providers/postgres/schema/migration-runner';
 import { nvsentinelSchemaStatus, type SchemaStatus } from '@/lib/store/providers/postgres/schema/nvsentinel-schema';
 
 /** How long each check waits: /api/health answers within this, whatever the databases do. */
 export const HEALTH_CHECK_TIMEOUT_MS = 3_000;
+
+/** A probe's answer is shared this long: a burst of requests costs the databases one probe. */
+export const HEALTH_PROBE_TTL_MS = 2_000;
 
 export type MigrationState = MigrationStatus & { upToDate: boolean };
 
@@ -77,9 +82,9 @@ async function checkDatastore(config: DataStoreConfig, consoleApart: boolean, ti
   const postgres = config.provider === 'postgresql' ? config : undefined;
   const [ping, schema, migrations] = await Promise.all([
     timed(async () => (await getDataStore()).ping(), timeoutMs, 'the datastore'),
-    postgres ? timed(() => nvsentinelSchemaStatus(postgres.connectionString, postgres.ssl || undefined), timeoutMs, 'the datastore (schema)') : Promise.resolve(null),
+    postgres ? timed(() => nvsentinelSchemaStatus(probePool(postgres.connectionString, postgres.ssl || undefined)), timeoutMs, 'the datastore (schema)') : Promise.resolve(null),
     postgres && !consoleApart
-      ? timed(() => migrationStatus(postgres.connectionString, undefined, postgres.ssl || undefined), timeoutMs, 'the datastore (console migrations)')
+      ? timed(() => migrationStatusOn(probePool(postgres.connectionString, postgres.ssl || undefined)), timeoutMs, 'the datastore (console migrations)')
       : Promise.resolve(null),
   ]);
   const database: SystemHealth['database'] = ping.error === undefined
@@ -97,12 +102,23 @@ async function checkDatastore(config: DataStoreConfig, consoleApart: boolean, ti
 
 async function checkConsoleDatabase(connectionString: string, ssl: ConsoleDatabaseConfig['ssl'], timeoutMs: number): Promise<NonNullable<SystemHealth['consoleDatabase']>> {
   const target = describePostgresTarget(connectionString);
-  const status = await timed(() => migrationStatus(connectionString, undefined, ssl), timeoutMs, 'the console database');
+  const status = await timed(() => migrationStatusOn(probePool(connectionString, ssl)), timeoutMs, 'the console database');
   if (status.value) return { target, reachable: true, latencyMs: status.latencyMs, migrations: migrationState(status.value) };
   return { target, reachable: false, error: status.error };
 }
 
-export async function checkSystemHealth(timeoutMs = HEALTH_CHECK_TIMEOUT_MS): Promise<SystemHealth> {
+/**
+ * The system's health, probed at most once per HEALTH_PROBE_TTL_MS for the settings in force
+ * (concurrent callers share the probe in flight), over the app's pools: no request opens a
+ * connection of its own. checkedAt says when the answer was probed.
+ */
+export const checkSystemHealth: () => Promise<SystemHealth> = sharedProbe(
+  () => probeSystemHealth(),
+  HEALTH_PROBE_TTL_MS,
+  () => ['DATABASE_URL', 'DATASTORE_PROVIDER', 'MONGODB_URI', 'CONSOLE_DATABASE_URL', 'DATASTORE_HOST'].map((name) => process.env[name] ?? '').join('\n'),
+);
+
+export async function probeSystemHealth(timeoutMs = HEALTH_CHECK_TIMEOUT_MS): Promise<SystemHealth> {
   const base = { checkedAt: new Date().toISOString(), uptimeSeconds: Math.round(process.uptime()) };
   let config: DataStoreConfig;
   try {

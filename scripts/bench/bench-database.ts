@@ -9,6 +9,12 @@ import pg from 'pg';
 
 import { EmbeddedDatabase } from '../../lib/embedded-database/embedded-database';
 import { setUpOwnDatabase } from '../../lib/store/providers/postgres/schema/prepare-datastore';
+
+/**
+ * BENCH_COMMIT_ORDER=1: bench databases get the opt-in commit-order column, so the feed reads in
+ * commit order; by default they hold NVSentinel's schema as it is and the feed reads in id order.
+ */
+const COMMIT_ORDER = process.env.BENCH_COMMIT_ORDER === '1';
 import { freePort } from '../../tests/support/free-port';
 
 export interface BenchDatabase {
@@ -36,19 +42,19 @@ export async function freshDatabase(database: BenchDatabase, purpose: string): P
   await onServer(database.url, `CREATE DATABASE ${name}`);
   const url = new URL(database.url);
   url.pathname = `/${name}`;
-  await setUpOwnDatabase(url.toString());
+  await setUpOwnDatabase(url.toString(), { commitOrder: COMMIT_ORDER });
   return { url: url.toString(), drop: () => onServer(database.url, `DROP DATABASE IF EXISTS ${name} WITH (FORCE)`) };
 }
 
 export async function benchDatabase(): Promise<BenchDatabase> {
   if (process.env.BENCH_DATABASE_URL) {
-    await setUpOwnDatabase(process.env.BENCH_DATABASE_URL);
+    await setUpOwnDatabase(process.env.BENCH_DATABASE_URL, { commitOrder: COMMIT_ORDER });
     return { url: process.env.BENCH_DATABASE_URL, label: 'BENCH_DATABASE_URL', stop: async () => {} };
   }
   const baseDir = await mkdtemp(path.join(os.tmpdir(), 'console-bench-'));
   const server = new EmbeddedDatabase({ baseDir, port: await freePort() });
   await server.start();
-  await setUpOwnDatabase(server.url);
+  await setUpOwnDatabase(server.url, { commitOrder: COMMIT_ORDER });
   return {
     url: server.url,
     label: 'embedded PostgreSQL 18',

@@ -2,6 +2,7 @@
 // through the store SDK (provider, target, ping), its migrations only when it is PostgreSQL, the
 // console database when it is one of its own; and with DATASTORE_PROVIDER=mongodb, an unreachable
 // MongoDB reported as such beside a healthy console database, without a MongoDB server.
+import pg from 'pg';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 
 import type { SystemHealth } from '@/lib/server/system-health';
@@ -102,6 +103,40 @@ describe('/api/health through the store SDK', () => {
     expect(body.database.error).toMatch(new RegExp(`^cannot reach MongoDB at 127\\.0\\.0\\.1:${port}/HealthEventsDatabase`));
     expect(body).not.toHaveProperty('migrations');
     expect(JSON.stringify(body)).not.toContain('secret');
+  });
+
+  it('300 concurrent anonymous requests share one probe over the app\'s pools: no request opens a connection of its own', async () => {
+    configure({ DATABASE_URL: datastore.url });
+    await health(); // the app's datastore pool and probe pool are open
+    await new Promise((resolve) => setTimeout(resolve, 2_100)); // the shared answer has expired
+    const admin = new pg.Client({ connectionString: datastore.url });
+    await admin.connect();
+    const connections = async () => Number((await admin.query(`SELECT count(*) AS n FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()`)).rows[0].n);
+    try {
+      const before = await connections();
+      let most = before;
+      let sampling = true;
+      const sampler = (async () => {
+        while (sampling) {
+          most = Math.max(most, await connections());
+          await new Promise((resolve) => setTimeout(resolve, 5));
+        }
+      })();
+      const { GET } = await import('@/app/api/health/route');
+      const answers = await Promise.all(Array.from({ length: 300 }, async () => {
+        const response = await GET();
+        return { status: response.status, body: (await response.json()) as SystemHealth };
+      }));
+      sampling = false;
+      await sampler;
+      expect(answers.every((answer) => answer.status === 200 && answer.body.status === 'ok')).toBe(true);
+      // One probe answered them all.
+      expect(new Set(answers.map((answer) => answer.body.checkedAt)).size).toBe(1);
+      // At most the probe pool's two connections beyond those already open (each request opened one before: 300).
+      expect(most - before).toBeLessThanOrEqual(2);
+    } finally {
+      await admin.end();
+    }
   });
 
   it('a datastore setting that cannot work is named, not thrown', async () => {

@@ -227,7 +227,11 @@ function idReader() {
     // Gaps no bound covers yet: take one now (after the read, so above every id assigned before it).
     const covered = checkpoints.length > 0 ? checkpoints[checkpoints.length - 1].maxId : finalThrough;
     if (state.gaps.length > 0 && state.gaps[state.gaps.length - 1].to > covered) {
-      const bound = await reader.query<{ bound: string }>('feed.read', `SELECT pg_current_xact_id()::text AS bound`);
+      // Its commit need not wait for the WAL flush: the bound is only compared, never kept.
+      const bound = await reader.query<{ bound: string }>(
+        'feed.read',
+        { name: 'feed.read.gap-bound', text: `SELECT pg_current_xact_id()::text AS bound FROM (SELECT set_config('synchronous_commit', 'off', true)) local` },
+      );
       checkpoints.push({ bound: BigInt(bound.rows[0].bound), maxId });
       // Forgetting a checkpoint only makes a gap wait for a later one.
       if (checkpoints.length > CHECKPOINT_LIMIT) checkpoints.splice(0, checkpoints.length, ...checkpoints.filter((_, index) => index % 2 === 1));

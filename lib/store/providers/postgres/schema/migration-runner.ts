@@ -79,7 +79,7 @@ interface AppliedRow {
   rolled_back_at: Date | null;
 }
 
-async function readApplied(client: pg.Client): Promise<AppliedRow[]> {
+async function readApplied(client: pg.ClientBase | pg.Pool): Promise<AppliedRow[]> {
   const exists = await client.query(`SELECT to_regclass('"_prisma_migrations"') IS NOT NULL AS present`);
   if (!exists.rows[0].present) return [];
   const result = await client.query<AppliedRow>(
@@ -110,6 +110,11 @@ async function connect(connectionString: string, ssl?: pg.ConnectionConfig['ssl'
     throw connectionError(error, connectionString);
   }
   return client;
+}
+
+/** The migration status read over a connection (or pool) the caller already has. */
+export async function migrationStatusOn(queryable: pg.ClientBase | pg.Pool, dir = defaultMigrationsDir()): Promise<MigrationStatus> {
+  return compare(await readLocalMigrations(dir), await readApplied(queryable));
 }
 
 export async function migrationStatus(connectionString: string, dir = defaultMigrationsDir(), ssl?: pg.ConnectionConfig['ssl']): Promise<MigrationStatus> {

@@ -181,17 +181,9 @@ export interface SchemaStatus {
   description: string;
 }
 
-/** NVSentinel's schema of a database, read on a connection of its own (health checks). */
-export async function nvsentinelSchemaStatus(connectionString: string, ssl?: pg.ConnectionConfig['ssl']): Promise<SchemaStatus> {
-  const { default: pgModule } = await import('pg');
-  const client = new pgModule.Client({ connectionString, ssl, connectionTimeoutMillis: 10_000 });
-  client.on('error', () => {});
-  await client.connect();
-  try {
-    const schema = await readNvsentinelSchema(client);
-    const verdict = judgeSchema(schema);
-    return { state: verdict.state, version: schema.version, commitOrderColumn: schema.commitOrderColumn, description: describeSchemaVerdict(verdict) };
-  } finally {
-    await client.end();
-  }
+/** NVSentinel's schema of a database, read over a connection (or pool) the caller has (health checks). */
+export async function nvsentinelSchemaStatus(queryable: pg.ClientBase | pg.Pool): Promise<SchemaStatus> {
+  const schema = await readNvsentinelSchema(queryable);
+  const verdict = judgeSchema(schema);
+  return { state: verdict.state, version: schema.version, commitOrderColumn: schema.commitOrderColumn, description: describeSchemaVerdict(verdict) };
 }
