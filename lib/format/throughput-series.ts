@@ -36,17 +36,46 @@ export const RECENT_SECONDS = 60;
 
 const NICE_BUCKET_SECONDS = [1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1_800, 3_600, 7_200, 10_800, 21_600, 43_200, 86_400];
 
+/**
+ * A count kept in a plain object under a key from the data (an agent, a check): only the object's
+ * own keys count, so an agent named "toString", "constructor" or "__proto__" is a key like any other.
+ */
+export function countOf(counts: Record<string, number>, key: string): number {
+  return Object.hasOwn(counts, key) ? counts[key] : 0;
+}
+
+/** Adds `count` under `key` as an own property (a plain assignment to "__proto__" would set the prototype). */
+export function addCount(counts: Record<string, number>, key: string, count: number): void {
+  Object.defineProperty(counts, key, { value: countOf(counts, key) + count, enumerable: true, writable: true, configurable: true });
+}
+
+const isRange = (value: string): value is ThroughputRange => Object.hasOwn(THROUGHPUT_RANGES, value);
+const isGrouping = (value: string): value is ThroughputGrouping => (THROUGHPUT_GROUPINGS as readonly string[]).includes(value);
+
+function throughputParam(params: URLSearchParams | Record<string, string | string[] | undefined>, name: string): string | undefined {
+  const value = params instanceof URLSearchParams ? params.get(name) : Object.hasOwn(params, name) ? params[name] : undefined;
+  return (Array.isArray(value) ? value[0] : value) || undefined;
+}
+
+/** The page's reading: a missing or unknown value falls back to 1 h by agent. */
 export function parseThroughputParams(params: URLSearchParams | Record<string, string | string[] | undefined>): { range: ThroughputRange; by: ThroughputGrouping } {
-  const get = (name: string) => {
-    const value = params instanceof URLSearchParams ? params.get(name) : params[name];
-    return Array.isArray(value) ? value[0] : (value ?? undefined);
-  };
-  const range = get('range');
-  const by = get('by');
+  const range = throughputParam(params, 'range');
+  const by = throughputParam(params, 'by');
   return {
-    range: range && range in THROUGHPUT_RANGES ? (range as ThroughputRange) : DEFAULT_RANGE,
-    by: by && (THROUGHPUT_GROUPINGS as readonly string[]).includes(by) ? (by as ThroughputGrouping) : DEFAULT_GROUPING,
+    range: range !== undefined && isRange(range) ? range : DEFAULT_RANGE,
+    by: by !== undefined && isGrouping(by) ? by : DEFAULT_GROUPING,
   };
+}
+
+export type ThroughputParamsResult = { ok: true; range: ThroughputRange; by: ThroughputGrouping } | { ok: false; error: string };
+
+/** The API's reading: a missing value is the default, an unknown one an error naming the parameter and the values allowed. */
+export function checkThroughputParams(params: URLSearchParams | Record<string, string | string[] | undefined>): ThroughputParamsResult {
+  const range = throughputParam(params, 'range');
+  if (range !== undefined && !isRange(range)) return { ok: false, error: `range must be one of ${THROUGHPUT_RANGE_NAMES.join(', ')} (got ${JSON.stringify(range.slice(0, 100))})` };
+  const by = throughputParam(params, 'by');
+  if (by !== undefined && !isGrouping(by)) return { ok: false, error: `by must be one of ${THROUGHPUT_GROUPINGS.join(', ')} (got ${JSON.stringify(by.slice(0, 100))})` };
+  return { ok: true, range: range ?? DEFAULT_RANGE, by: by ?? DEFAULT_GROUPING };
 }
 
 /** The range's bucket, widened to the next round size when it would give more than maxBuckets. */
@@ -131,8 +160,7 @@ export function zeroFill(rows: CountRow[], window: Pick<BucketWindow, 'from' | '
   for (const row of rows) {
     const index = Math.floor((row.bucketStart - window.from) / bucketMs);
     if (index < 0 || index >= buckets.length) continue;
-    const counts = buckets[index].counts;
-    counts[row.key] = (counts[row.key] ?? 0) + row.count;
+    addCount(buckets[index].counts, row.key, row.count);
   }
   return buckets;
 }
@@ -147,8 +175,7 @@ export function foldTopSeries<T extends { counts: Record<string, number> }>(buck
   const folded = buckets.map((bucket) => {
     const counts: Record<string, number> = {};
     for (const [key, count] of Object.entries(bucket.counts)) {
-      const target = kept.has(key) ? key : OTHER_KEY;
-      counts[target] = (counts[target] ?? 0) + count;
+      addCount(counts, kept.has(key) ? key : OTHER_KEY, count);
     }
     return { ...bucket, counts };
   });
@@ -260,7 +287,7 @@ export function applyLiveSecond<S extends ThroughputSeries>(series: S, message: 
         seriesList = [...plain, ...(keys.has(OTHER_KEY) ? [{ key: OTHER_KEY, label: seriesLabel(series.by, OTHER_KEY) }] : [])];
       }
     }
-    counts[target] = (counts[target] ?? 0) + count;
+    addCount(counts, target, count);
   }
   const updated = { ...buckets[index], counts, total: buckets[index].total + message.total, fatal: buckets[index].fatal + message.fatal };
   buckets = buckets.map((bucket, position) => (position === index ? updated : bucket));
@@ -316,7 +343,7 @@ export function chartRows(series: ThroughputSeries, unitSeconds: number): ChartR
   return series.buckets.map((bucket, index) => {
     const inProgress = index === last;
     const seconds = inProgress ? Math.min(series.bucketSeconds, Math.max(1, (series.coveredUntil - bucket.start) / 1000)) : series.bucketSeconds;
-    const counts = series.series.map((entry) => bucket.counts[entry.key] ?? 0);
+    const counts = series.series.map((entry) => countOf(bucket.counts, entry.key));
     return {
       start: bucket.start,
       end: bucket.start + bucketMs,

@@ -1,10 +1,11 @@
 // Counts stored health events per second from the change feed, for the live throughput chart.
+import { addCount } from '../format/throughput-series';
+
 import type { HealthEventWithStatus } from '../store';
 import type { ThroughputMessage } from './live-messages';
 
-const bump = (counts: Record<string, number>, key: string) => {
-  counts[key] = (counts[key] ?? 0) + 1;
-};
+// Agents and checks come from the datastore: addCount keeps "__proto__" or "toString" an ordinary key.
+const bump = (counts: Record<string, number>, key: string) => addCount(counts, key, 1);
 
 export class ThroughputCounter {
   private current: ThroughputMessage;

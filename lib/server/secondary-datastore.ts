@@ -22,7 +22,7 @@ export function secondaryConfigFromEnv(env: Environment = process.env): DataStor
   const url = env.SECONDARY_DATABASE_URL?.trim();
   if (!url) return null;
   const requested = (env.SECONDARY_DATASTORE_PROVIDER?.trim() || (/^mongodb(\+srv)?:/i.test(url) ? 'mongodb' : 'postgresql')).toLowerCase();
-  const provider = PROVIDERS[requested];
+  const provider = Object.hasOwn(PROVIDERS, requested) ? PROVIDERS[requested] : undefined;
   if (!provider) throw new Error(`SECONDARY_DATASTORE_PROVIDER must be postgresql or mongodb (got "${env.SECONDARY_DATASTORE_PROVIDER}")`);
   if (provider === 'postgresql') return { provider, connectionString: url, poolSize: 2 };
   let databaseName = 'HealthEventsDatabase';

@@ -1,16 +1,17 @@
-import { parseThroughputParams } from '@/lib/format/throughput-series';
+import { checkThroughputParams } from '@/lib/format/throughput-series';
 import { readThroughputView } from '@/lib/queries/throughput';
 import { allow } from '@/lib/server/route-guard';
 
 export const dynamic = 'force-dynamic';
 
-/** Events per bucket for ?range=15m|1h|6h|24h|7d&by=agent|checkName|componentClass|isFatal (the Throughput page's refetch). */
+/** Events per bucket for ?range=15m|1h|6h|24h|7d&by=agent|checkName|componentClass|isFatal (the Throughput page's refetch); 400 for any other value. */
 export async function GET(request: Request): Promise<Response> {
   const access = await allow(request);
   if (!access.ok) return access.response;
-  const { range, by } = parseThroughputParams(new URL(request.url).searchParams);
+  const params = checkThroughputParams(new URL(request.url).searchParams);
+  if (!params.ok) return Response.json({ error: params.error }, { status: 400, headers: { 'Cache-Control': 'no-store' } });
   try {
-    return Response.json(await readThroughputView(range, by), { headers: { 'Cache-Control': 'no-store' } });
+    return Response.json(await readThroughputView(params.range, params.by), { headers: { 'Cache-Control': 'no-store' } });
   } catch (error) {
     return Response.json({ error: `throughput is unavailable: ${(error as Error).message}` }, { status: 503 });
   }
