@@ -3,6 +3,7 @@ import { StoreError } from '../store/errors/store-error';
 import type { Environment } from '../store/config/datastore-config';
 import { isRole, type Role } from './roles';
 import { isReservedUsername, reservedUsernameRule } from './username';
+import { PASSWORD_MAX, PASSWORD_MIN } from './password-limits';
 
 export interface OidcSettings {
   issuer: string;
@@ -94,7 +95,10 @@ export function authSettingsFromEnv(env: Environment = process.env): AuthSetting
   const username = env.CONSOLE_ADMIN_USERNAME || 'admin';
   if (isReservedUsername(username)) fail(`CONSOLE_ADMIN_USERNAME: ${reservedUsernameRule(username)}`);
   const password = env.CONSOLE_ADMIN_PASSWORD || undefined;
-  if (password !== undefined && password.length < 12) fail('CONSOLE_ADMIN_PASSWORD must be at least 12 characters');
+  // Length and "not the username" here; the common-password list where the admin is created (first-admin.ts).
+  if (password !== undefined && password.length < PASSWORD_MIN) fail(`CONSOLE_ADMIN_PASSWORD must be at least ${PASSWORD_MIN} characters`);
+  if (password !== undefined && password.length > PASSWORD_MAX) fail(`CONSOLE_ADMIN_PASSWORD must be at most ${PASSWORD_MAX} characters`);
+  if (password !== undefined && password.toLowerCase() === username.toLowerCase()) fail('CONSOLE_ADMIN_PASSWORD must not be the username (CONSOLE_ADMIN_USERNAME)');
   return {
     secret,
     baseUrl,

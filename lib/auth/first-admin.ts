@@ -3,7 +3,9 @@
 // does nothing, so changing the variables later never resets anyone's password.
 import { randomBytes } from 'node:crypto';
 
+import { StoreError } from '../store/errors/store-error';
 import type { ConsoleAuth } from './auth-config';
+import { PASSWORD_RULES, passwordProblem } from './password-policy';
 import type pg from 'pg';
 
 export interface FirstAdminResult {
@@ -19,6 +21,10 @@ export const localEmail = (username: string) => `${username}@local.sentinel-cons
 export async function ensureFirstAdmin(auth: ConsoleAuth, pool: pg.Pool, wanted: { username: string; password?: string }): Promise<FirstAdminResult> {
   const { rows } = await pool.query<{ count: string }>('SELECT count(*) FROM console_user');
   if (Number(rows[0].count) > 0) return { created: false };
+  if (wanted.password) {
+    const problem = passwordProblem(wanted.password, wanted.username);
+    if (problem) throw new StoreError('config', `CONSOLE_ADMIN_PASSWORD ${problem.replace(/^password /, '')}${problem === PASSWORD_RULES.username ? ' (CONSOLE_ADMIN_USERNAME)' : ''}`);
+  }
   const generatedPassword = wanted.password ? undefined : randomBytes(18).toString('base64url');
   await auth.api.createUser({
     body: {

@@ -8,6 +8,7 @@ import 'server-only';
 import { z } from 'zod';
 
 import { localEmail } from '@/lib/auth/first-admin';
+import { PASSWORD_RULES, passwordProblem } from '@/lib/auth/password-policy';
 import { ROLES } from '@/lib/auth/roles';
 import { isReservedUsername, reservedUsernameRule, USERNAME_PATTERN, USERNAME_RULE } from '@/lib/auth/username';
 import { getAuth } from '@/lib/server/auth';
@@ -23,7 +24,12 @@ const username = z
     if (isReservedUsername(context.value)) context.issues.push({ code: 'custom', input: context.value, message: reservedUsernameRule(context.value) });
   })
   .regex(USERNAME_PATTERN, USERNAME_RULE);
-const password = z.string({ error: 'password must be text' }).min(12, 'password must be at least 12 characters').max(256, 'password must be at most 256 characters');
+// Length and the common-password list here (400 before anything is read); "not the username" in
+// createInput below and, for a new password, once the user is found.
+const password = z.string({ error: 'password must be text' }).check((context) => {
+  const problem = passwordProblem(context.value);
+  if (problem) context.issues.push({ code: 'custom', input: context.value, message: problem });
+});
 const role = z.enum(ROLES, { error: 'role must be viewer, operator or admin' });
 const userId = z.string({ error: 'user id must be text' }).regex(/^[A-Za-z0-9_-]{1,64}$/, 'user id is not valid');
 const reason = reasonText;
@@ -74,7 +80,11 @@ async function anotherAdmin(id: string): Promise<boolean> {
   return Number(rows[0].count) > 0;
 }
 
-const createInput = z.object({ username, name: z.string().trim().max(100, 'name must be at most 100 characters').refine((text) => !CONTROL.test(text), 'name must not contain control characters').optional(), password, role });
+const createInput = z
+  .object({ username, name: z.string().trim().max(100, 'name must be at most 100 characters').refine((text) => !CONTROL.test(text), 'name must not contain control characters').optional(), password, role })
+  .superRefine((value, context) => {
+    if (passwordProblem(value.password, value.username) === PASSWORD_RULES.username) context.addIssue({ code: 'custom', path: ['password'], message: PASSWORD_RULES.username });
+  });
 
 export const createUserMutation: Mutation<z.infer<typeof createInput>> = {
   action: 'user.create',
@@ -151,6 +161,9 @@ export const setUserPasswordMutation: Mutation<z.infer<typeof passwordInput>> = 
   rawTarget: (input) => rawField(input, 'userId'),
   target: (value) => `user/${value.userId}`,
   run: (value) => changeUser(value.userId, async ({ user, before, refuse, done }) => {
+    if (passwordProblem(value.password, user.username) === PASSWORD_RULES.username) {
+      return { target: `user/${user.username ?? user.id}`, ok: false, outcome: 'invalid', status: 400, error: PASSWORD_RULES.username, before };
+    }
     const hash = await (await (await getAuth()).$context).password.hash(value.password);
     const pool = getConsolePool();
     const updated = await pool.query(`UPDATE console_account SET password = $2, "updatedAt" = now() WHERE "userId" = $1 AND "providerId" = 'credential'`, [user.id, hash]);

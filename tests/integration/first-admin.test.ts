@@ -139,6 +139,17 @@ describe(`first admin on ${server.name}`, () => {
     expect(await site.whoIs(sessionCookie(response))).toEqual({ username: 'ops-lead', role: 'admin' });
   });
 
+  it.each([
+    ['a common password', { CONSOLE_ADMIN_PASSWORD: 'qwerty123456' }, 'CONSOLE_ADMIN_PASSWORD is one of the most common passwords; choose one that is harder to guess'],
+    ['a common password in another case', { CONSOLE_ADMIN_PASSWORD: 'PASSWORD1234' }, 'CONSOLE_ADMIN_PASSWORD is one of the most common passwords'],
+    ['the username', { CONSOLE_ADMIN_USERNAME: 'operations-lead', CONSOLE_ADMIN_PASSWORD: 'Operations-Lead' }, 'CONSOLE_ADMIN_PASSWORD must not be the username (CONSOLE_ADMIN_USERNAME)'],
+  ])('refuses %s as CONSOLE_ADMIN_PASSWORD, naming the rule, and creates nobody', async (_, variables, message) => {
+    const failure = await prepare({ CONSOLE_DATABASE_URL: database.url, ...variables }).then(() => undefined, (error: Error) => error);
+    expect(failure?.message).toContain(message);
+    expect(failure?.message).not.toContain(variables.CONSOLE_ADMIN_PASSWORD);
+    expect(await users(database.url).catch(() => [])).toEqual([]);
+  });
+
   it('never resets the admin when the variables change after the first start', async () => {
     await applyMigrations(database.url);
     await prepare({ DATABASE_URL: database.url, CONSOLE_ADMIN_PASSWORD: 'the-first-password' });

@@ -74,6 +74,8 @@ describe('authSettingsFromEnv refuses bad values, naming the variable', () => {
     [{ CONSOLE_SIGN_IN_RATE_LIMIT: 'ten' }, 'CONSOLE_SIGN_IN_RATE_LIMIT must be a whole number of attempts per minute, not "ten"'],
     [{ CONSOLE_SIGN_IN_RATE_LIMIT: '2.5' }, 'CONSOLE_SIGN_IN_RATE_LIMIT'],
     [{ CONSOLE_ADMIN_PASSWORD: 'elevenchars' }, 'CONSOLE_ADMIN_PASSWORD must be at least 12 characters'],
+    [{ CONSOLE_ADMIN_PASSWORD: 'p'.repeat(257) }, 'CONSOLE_ADMIN_PASSWORD must be at most 256 characters'],
+    [{ CONSOLE_ADMIN_USERNAME: 'operations-lead', CONSOLE_ADMIN_PASSWORD: 'Operations-Lead' }, 'CONSOLE_ADMIN_PASSWORD must not be the username (CONSOLE_ADMIN_USERNAME)'],
     [{ CONSOLE_ADMIN_USERNAME: 'anonymous' }, 'CONSOLE_ADMIN_USERNAME: username "anonymous" is reserved'],
     [{ CONSOLE_ADMIN_USERNAME: 'Anonymous' }, 'CONSOLE_ADMIN_USERNAME: username "Anonymous" is reserved'],
     [{ ...OIDC, OIDC_ISSUER: 'not a url' }, 'OIDC_ISSUER is not a URL: not a url'],

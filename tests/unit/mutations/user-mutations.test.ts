@@ -39,6 +39,10 @@ describe('create user input', () => {
     [{ username: 'ANONYMOUS' }, 'username "ANONYMOUS" is reserved'],
     [{ username: 'aNoNyMoUs' }, 'username "aNoNyMoUs" is reserved'],
     [{ password: 'elevenchars' }, 'password must be at least 12 characters'],
+    [{ password: 'qwerty123456' }, 'password is one of the most common passwords'],
+    [{ password: 'Password1234' }, 'password is one of the most common passwords'],
+    [{ username: 'operations-lead', password: 'operations-lead' }, 'password must not be the username'],
+    [{ username: 'operations-lead', password: 'OPERATIONS-LEAD' }, 'password must not be the username'],
     [{ password: 'p'.repeat(257) }, 'password must be at most 256 characters'],
     [{ password: ['correct-horse-battery'] }, 'password must be text'],
     [{ role: 'superuser' }, 'role must be viewer, operator or admin'],
@@ -103,6 +107,7 @@ describe('role, disable, enable and password input', () => {
 
   it('refuses a short new password', () => {
     expect(error(setUserPasswordMutation.parse({ userId, password: 'short' }))).toBe('password must be at least 12 characters');
+    expect(error(setUserPasswordMutation.parse({ userId, password: '1q2w3e4r5t6y' }))).toBe('password is one of the most common passwords; choose one that is harder to guess');
   });
 
   it('records the user id as the target', () => {

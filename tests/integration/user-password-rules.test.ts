@@ -1,0 +1,118 @@
+// Refused user changes through the mutation runner against a real console database: a new user
+// named "anonymous", a password that is the username or a common one (at creation and when an admin
+// sets a new one). Each refusal is a 400 naming the rule, leaves the account as it was, and writes
+// exactly one audit row with outcome invalid, without the password.
+import path from 'node:path';
+
+import pg from 'pg';
+import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+
+vi.mock('server-only', () => ({}));
+
+import { createConsoleAuth, type ConsoleAuth } from '@/lib/auth/auth-config';
+import { authSettingsFromEnv } from '@/lib/auth/auth-settings';
+import { consoleSecret } from '@/lib/auth/console-secret';
+import { prepareSignIn } from '@/lib/auth/prepare-sign-in';
+import { listAudit } from '@/lib/audit/audit-log';
+
+import { createTestDatabase, testServers, type TestDatabase } from '../support/test-databases';
+
+const { runMutation } = await import('@/lib/mutations/run-mutation');
+const { createUserMutation, setUserPasswordMutation } = await import('@/lib/mutations/user-mutations');
+
+const server = testServers()[0];
+const APP = 'http://localhost:3000';
+const ADMIN_PASSWORD = 'a-long-chosen-password';
+const LEAD_PASSWORD = 'a-fine-long-password';
+
+const holder = globalThis as unknown as { sentinelConsolePool?: pg.Pool; sentinelConsoleAuth?: Promise<ConsoleAuth>; sentinelMutationLimiter?: unknown };
+
+describe(`user password and name rules through the mutation runner on ${server.name}`, () => {
+  let database: TestDatabase;
+  let pool: pg.Pool;
+  let auth: ConsoleAuth;
+  let headers: Headers;
+  let leadId: string;
+
+  const signIn = (username: string, password: string) =>
+    auth.handler(new Request(`${APP}/api/auth/sign-in/username`, { method: 'POST', headers: { 'content-type': 'application/json', origin: APP }, body: JSON.stringify({ username, password }) }));
+  const rows = async (action: string) => (await listAudit(pool, { action }, 100));
+
+  beforeAll(async () => {
+    database = await createTestDatabase(server);
+    const env = { CONSOLE_DATABASE_URL: database.url, CONSOLE_ADMIN_PASSWORD: ADMIN_PASSWORD };
+    await prepareSignIn(env, { migrationsDir: path.join(process.cwd(), 'prisma', 'migrations'), log: () => {} });
+    pool = new pg.Pool({ connectionString: database.url, max: 3 });
+    const settings = authSettingsFromEnv(env);
+    auth = createConsoleAuth({ pool, secret: await consoleSecret(pool, settings.secret), settings });
+    // The server singletons the runner reads (lib/server/console-database.ts, lib/server/auth.ts).
+    holder.sentinelConsolePool = pool;
+    holder.sentinelConsoleAuth = Promise.resolve(auth);
+    holder.sentinelMutationLimiter = undefined;
+    const response = await signIn('admin', ADMIN_PASSWORD);
+    expect(response.status).toBe(200);
+    const cookie = response.headers.getSetCookie().find((line) => line.startsWith('sentinel-console.session_token='))!.split(';')[0];
+    headers = new Headers({ cookie, origin: APP, host: 'localhost:3000' });
+    const created = await runMutation(createUserMutation, { username: 'operations-lead', password: LEAD_PASSWORD, role: 'viewer' }, headers);
+    expect(created).toMatchObject({ ok: true });
+    leadId = (await pool.query<{ id: string }>(`SELECT id FROM console_user WHERE username = 'operations-lead'`)).rows[0].id;
+  });
+
+  afterAll(async () => {
+    holder.sentinelConsolePool = undefined;
+    holder.sentinelConsoleAuth = undefined;
+    await pool?.end();
+    await database?.drop();
+  });
+
+  beforeEach(async () => {
+    await pool.query(`
+      ALTER TABLE console_audit_log DISABLE TRIGGER USER;
+      TRUNCATE console_audit_log RESTART IDENTITY;
+      ALTER TABLE console_audit_log ENABLE TRIGGER USER;
+    `);
+  });
+
+  it.each([
+    ['the username in another case', 'OPERATIONS-LEAD', 'password must not be the username'],
+    ['a common password', 'qwerty123456', 'password is one of the most common passwords; choose one that is harder to guess'],
+    ['a short one', 'elevenchars', 'password must be at least 12 characters'],
+  ])('a new password that is %s is refused with 400 and exactly one audit row, outcome invalid', async (_, password, message) => {
+    const result = await runMutation(setUserPasswordMutation, { userId: leadId, password }, headers);
+    expect(result).toEqual({ ok: false, outcome: 'invalid', status: 400, error: message });
+    const audit = await rows('user.set-password');
+    expect(audit).toHaveLength(1);
+    expect(audit[0]).toMatchObject({ actor: 'admin', outcome: 'invalid', detail: message });
+    // The password is never recorded (the target and state name the user, whose name this one may be).
+    const { target, stateBefore, ...rest } = audit[0];
+    expect([leadId, 'user/operations-lead']).toContain(target);
+    expect([null, { username: 'operations-lead', role: 'viewer', disabled: false }]).toContainEqual(stateBefore);
+    expect(JSON.stringify(rest).toLowerCase()).not.toContain(password.toLowerCase());
+    expect(await listAudit(pool, {}, 100)).toHaveLength(1);
+    // The password did not change.
+    expect((await signIn('operations-lead', LEAD_PASSWORD)).status).toBe(200);
+    expect((await signIn('operations-lead', password)).status).toBe(401);
+  });
+
+  it('a good new password is set, with one audit row, outcome ok', async () => {
+    const result = await runMutation(setUserPasswordMutation, { userId: leadId, password: 'another-fine-password' }, headers);
+    expect(result).toMatchObject({ ok: true });
+    expect((await rows('user.set-password')).map((row) => row.outcome)).toEqual(['ok']);
+    expect((await signIn('operations-lead', 'another-fine-password')).status).toBe(200);
+    await runMutation(setUserPasswordMutation, { userId: leadId, password: LEAD_PASSWORD }, headers);
+  });
+
+  it.each([
+    [{ username: 'anonymous', password: LEAD_PASSWORD, role: 'viewer' }, 'username "anonymous" is reserved: the audit log records callers who are not signed in as "anonymous"'],
+    [{ username: 'Anonymous', password: LEAD_PASSWORD, role: 'viewer' }, 'username "Anonymous" is reserved: the audit log records callers who are not signed in as "anonymous"'],
+    [{ username: 'night-shift-team', password: 'Night-Shift-Team', role: 'viewer' }, 'password must not be the username'],
+    [{ username: 'night-shift', password: 'password1234', role: 'viewer' }, 'password is one of the most common passwords; choose one that is harder to guess'],
+  ])('creating %j is refused with 400 and exactly one audit row, outcome invalid', async (input, message) => {
+    const result = await runMutation(createUserMutation, input, headers);
+    expect(result).toEqual({ ok: false, outcome: 'invalid', status: 400, error: message });
+    const audit = await rows('user.create');
+    expect(audit).toHaveLength(1);
+    expect(audit[0]).toMatchObject({ actor: 'admin', outcome: 'invalid', detail: message, target: input.username });
+    expect((await pool.query('SELECT 1 FROM console_user WHERE lower(username) = lower($1)', [input.username])).rowCount).toBe(0);
+  });
+});
