@@ -47,7 +47,8 @@ function parseRoleMapping(text: string): Record<string, Role> {
     const role = pair.slice(at + 1).trim();
     if (at <= 0 || !group) fail(`OIDC_ROLE_MAPPING: "${pair}" is not group=role`);
     if (!isRole(role)) fail(`OIDC_ROLE_MAPPING: "${role}" is not a role (viewer, operator, admin)`);
-    mapping[group] = role as Role;
+    // An own property whatever the group's name (a plain assignment to "__proto__" would set the prototype).
+    Object.defineProperty(mapping, group, { value: role as Role, enumerable: true, writable: true, configurable: true });
   }
   return mapping;
 }

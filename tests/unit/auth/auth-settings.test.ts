@@ -3,6 +3,7 @@
 import { describe, expect, it } from 'vitest';
 
 import { authSettingsFromEnv } from '@/lib/auth/auth-settings';
+import { roleFromGroups } from '@/lib/auth/roles';
 import { StoreError } from '@/lib/store/errors/store-error';
 
 const OIDC = { OIDC_ISSUER: 'https://login.example.com/realms/gpu', OIDC_CLIENT_ID: 'sentinel-console', OIDC_CLIENT_SECRET: 'client-secret-value' };
@@ -141,6 +142,15 @@ describe('OIDC settings', () => {
 
     it('splits at the last "=", so group names may hold "=" (LDAP DNs)', () => {
       expect(mapping('cn=gpu-admins=admin')).toEqual({ 'cn=gpu-admins': 'admin' });
+    });
+
+    it('keeps groups named like Object.prototype members as ordinary groups', () => {
+      const read = mapping('__proto__=admin,constructor=operator,toString=viewer')!;
+      expect(Object.getPrototypeOf(read)).toBe(Object.prototype);
+      expect(Object.keys(read)).toEqual(['__proto__', 'constructor', 'toString']);
+      expect(roleFromGroups(['__proto__'], read, null)).toBe('admin');
+      expect(roleFromGroups(['constructor'], read, null)).toBe('operator');
+      expect(roleFromGroups(['hasOwnProperty'], read, null)).toBeNull();
     });
 
     it('lets a later pair for the same group win', () => {
