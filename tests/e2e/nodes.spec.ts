@@ -79,6 +79,8 @@ test('quarantine in one tab shows in a second tab without reload; release, both 
 
   // The audit trail records both, with who, why and the state before.
   await first.goto(`/audit?target=${name}`);
+  // The page checks the log's hash chain: nothing was changed or removed behind its back.
+  await expect(first.getByTestId('audit-chain')).toHaveAttribute('data-state', 'intact', { timeout: 30_000 });
   const entries = first.getByTestId('audit-entry');
   await expect(entries).toHaveCount(2);
   await expect(entries.nth(0)).toHaveAttribute('data-action', 'node.release');

@@ -4,6 +4,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 
 import type { AuditEntryInput } from '@/lib/audit/audit-entry';
+import { verifyAuditChain } from '@/lib/audit/audit-chain';
 import { appendAudit, auditFacets, eachAudit, listAudit, type AuditFilter } from '@/lib/audit/audit-log';
 import { parseAuditFilter } from '@/lib/queries/audit-filter';
 import { setUpOwnDatabase } from '@/lib/store/providers/postgres/schema/prepare-datastore';
@@ -245,5 +246,35 @@ describe.each(testServers())('audit log on $name', (server) => {
       const [entry] = await listAudit(pool, {});
       expect(entry).toMatchObject({ action: 'x'.repeat(100), requestId: 'q'.repeat(100), clientAddress: 'c'.repeat(100) });
     });
+  });
+
+  it('chains every entry: the chain holds after concurrent appends', async () => {
+    await Promise.all(Array.from({ length: 20 }, (_, i) => appendAudit(pool, { ...base, requestId: `chain-${i}` })));
+    expect(await verifyAuditChain(pool)).toMatchObject({ intact: true, entries: 20 });
+  });
+
+  it('names the first entry rewritten, removed or written outside the chain behind the append-only rule', async () => {
+    const ids: string[] = [];
+    for (let i = 0; i < 5; i += 1) ids.push(await appendAudit(pool, { ...base, requestId: `tamper-${i}` }));
+    const superuser = await pool.connect();
+    try {
+      // What the database role could do before it lost the rights: step past the triggers.
+      await superuser.query(`SET session_replication_role = replica`);
+      await superuser.query(`UPDATE console_audit_log SET reason = 'nothing happened' WHERE id = $1`, [ids[2]]);
+      expect(await verifyAuditChain(pool)).toMatchObject({ intact: false, entries: 5, brokenAt: { id: ids[2], problem: 'its content was changed after it was written' } });
+      await superuser.query(`UPDATE console_audit_log SET reason = $2 WHERE id = $1`, [ids[2], base.reason]);
+      expect(await verifyAuditChain(pool)).toMatchObject({ intact: true });
+
+      await superuser.query(`DELETE FROM console_audit_log WHERE id = $1`, [ids[1]]);
+      expect(await verifyAuditChain(pool)).toMatchObject({ intact: false, entries: 4, brokenAt: { id: ids[2], problem: 'entries 2 to 2 of the chain are missing' } });
+    } finally {
+      await superuser.query(`RESET session_replication_role`);
+      superuser.release();
+    }
+    await pool.query(`ALTER TABLE console_audit_log DISABLE TRIGGER console_audit_log_chain`);
+    const unchained = await appendAudit(pool, { ...base, requestId: 'outside' });
+    await pool.query(`ALTER TABLE console_audit_log ENABLE TRIGGER console_audit_log_chain`);
+    const verdict = await verifyAuditChain(pool);
+    expect(verdict).toMatchObject({ intact: false, brokenAt: { id: unchained, problem: 'written outside the chain (its triggers were disabled)' } });
   });
 });

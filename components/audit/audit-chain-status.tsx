@@ -1,0 +1,31 @@
+'use client';
+// Whether the audit log's hash chain holds: checked when the page opens and every minute after.
+import { useQuery } from '@tanstack/react-query';
+
+import type { AuditChainVerdict } from '@/lib/audit/audit-chain';
+import { fetchJson } from '@/lib/client/fetch-json';
+
+export function AuditChainStatus() {
+  const result = useQuery({
+    queryKey: ['audit-chain'],
+    queryFn: () => fetchJson<AuditChainVerdict>('/api/audit/chain'),
+    refetchInterval: 60_000,
+  });
+  const verdict = result.data;
+  if (!verdict) {
+    return (
+      <p className="text-sm text-zinc-500" data-testid="audit-chain" data-state={result.isError ? 'error' : 'checking'}>
+        {result.isError ? `Hash chain not checked: ${(result.error as Error).message}` : 'Checking the hash chain…'}
+      </p>
+    );
+  }
+  return verdict.intact ? (
+    <p className="text-sm text-emerald-700 dark:text-emerald-400" data-testid="audit-chain" data-state="intact">
+      Hash chain intact: {verdict.entries.toLocaleString('en')} entries checked, none changed or removed.
+    </p>
+  ) : (
+    <p role="alert" className="rounded border border-red-300 bg-red-50 px-3 py-2 text-sm text-red-800 dark:border-red-800 dark:bg-red-950 dark:text-red-200" data-testid="audit-chain" data-state="broken">
+      Hash chain broken at entry #{verdict.brokenAt?.id}: {verdict.brokenAt?.problem}. The log was changed behind its append-only rule.
+    </p>
+  );
+}
