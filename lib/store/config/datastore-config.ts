@@ -114,7 +114,8 @@ function flag(env: Environment, name: string): boolean | undefined {
 /** Which provider the environment asks for: DATASTORE_PROVIDER, else MongoDB when MONGODB_URI is set without DATABASE_URL. */
 export function datastoreProviderFromEnv(env: Environment = process.env): DataStoreConfig['provider'] {
   const requested = (env.DATASTORE_PROVIDER ?? (env.MONGODB_URI && !env.DATABASE_URL ? 'mongodb' : 'postgresql')).toLowerCase();
-  const provider = PROVIDER_ALIASES[requested];
+  // Own keys only: "constructor" or "__proto__" must be refused, not found on Object.prototype.
+  const provider = Object.hasOwn(PROVIDER_ALIASES, requested) ? PROVIDER_ALIASES[requested] : undefined;
   if (!provider) throw new StoreError('config', `DATASTORE_PROVIDER must be postgresql or mongodb (got "${env.DATASTORE_PROVIDER}")`);
   return provider;
 }

@@ -84,6 +84,10 @@ describe('which datastore, and where', () => {
     expect(datastoreProviderFromEnv({ MONGODB_URI: 'mongodb://m', DATABASE_URL: 'postgresql://h/db' })).toBe('postgresql');
     expect(datastoreProviderFromEnv({ DATASTORE_PROVIDER: 'mongo', DATABASE_URL: 'postgresql://h/db' })).toBe('mongodb');
     expect(() => datastoreProviderFromEnv({ DATASTORE_PROVIDER: 'redis' })).toThrow('DATASTORE_PROVIDER must be postgresql or mongodb (got "redis")');
+    // Names Object.prototype carries are refused like any other unknown provider.
+    for (const name of ['constructor', '__proto__', 'toString']) {
+      expect(() => datastoreProviderFromEnv({ DATASTORE_PROVIDER: name })).toThrow(`DATASTORE_PROVIDER must be postgresql or mongodb (got "${name}")`);
+    }
   });
 
   it('describes either provider without credentials', () => {

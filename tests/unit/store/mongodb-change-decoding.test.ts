@@ -46,6 +46,8 @@ describe('MongoDB change decoding', () => {
     expect(maintenance).toMatchObject({ kind: 'change', change: { collection: 'maintenanceEvents', document: { eventId: 'aws-1', status: 'DETECTED' } } });
     expect(decodeChange(change({ operationType: 'insert', ns: { coll: 'ConsoleConsumers' } }), watched)).toEqual({ kind: 'skip' });
     expect(decodeChange(change({ operationType: 'drop' }), watched)).toEqual({ kind: 'skip' });
+    // An operation type named like an Object.prototype member is skipped like any unknown one.
+    for (const operationType of ['constructor', '__proto__', 'toString']) expect(decodeChange(change({ operationType }), watched)).toEqual({ kind: 'skip' });
     expect(decodeChange(change({ operationType: 'invalidate' }), watched)).toEqual({ kind: 'invalidate' });
   });
 

@@ -22,7 +22,7 @@ export type DecodedChange =
 
 export function decodeChange(raw: Document, watched: WatchedCollections): DecodedChange {
   if (raw.operationType === 'invalidate') return { kind: 'invalidate' };
-  const operation = OPERATIONS[raw.operationType as string];
+  const operation = Object.hasOwn(OPERATIONS, raw.operationType as string) ? OPERATIONS[raw.operationType as string] : undefined;
   const collection = (Object.keys(watched) as Collection[]).find((key) => watched[key] === raw.ns?.coll);
   if (!operation || !collection) return { kind: 'skip' };
   const position = String(raw._id?._data ?? '');
