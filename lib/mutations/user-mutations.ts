@@ -173,3 +173,22 @@ export const setUserPasswordMutation: Mutation<z.infer<typeof passwordInput>> = 
     return done(`New password set for ${user.username}; their sessions ended.`, before);
   }),
 };
+
+/**
+ * A change of a user that does not exist (POST /api/users/<id>/delete): refused like any invalid
+ * input, after the same session, origin and role checks, so the attempt is on record (one audit row,
+ * action user.unknown-change, the name asked for in its message).
+ */
+export function unknownUserChange(change: string, known: readonly string[]): Mutation<never> {
+  return {
+    action: 'user.unknown-change',
+    permission: 'users:manage',
+    parse: () => ({ ok: false, error: `unknown change "${change.slice(0, 60)}"; one of: ${known.join(', ')}` }),
+    rawTarget: (input) => {
+      const id = rawField(input, 'userId');
+      return id === null ? null : `user/${id.slice(0, 100)}`;
+    },
+    target: () => '',
+    run: async () => ({ ok: false, outcome: 'invalid', status: 400, error: 'unknown change' }),
+  };
+}

@@ -6,14 +6,18 @@ import 'server-only';
 
 import type { Mutation } from '@/lib/mutations/mutation';
 import { runMutation } from '@/lib/mutations/run-mutation';
+import { nestsDeeperThan } from '@/lib/security/json-depth';
 
 const MAX_BODY_BYTES = 2 * 1024 * 1024;
+/** No change takes input nested deeper than this; the text is refused before it is parsed. */
+const MAX_BODY_DEPTH = 32;
 
 /** The body as JSON; anything else becomes a value the mutation's parse refuses (and records). */
 async function jsonBody(request: Request): Promise<unknown> {
   const text = await request.text();
   if (text.length === 0) return {};
   if (text.length > MAX_BODY_BYTES) return { tooLarge: true };
+  if (nestsDeeperThan(text, MAX_BODY_DEPTH)) return `JSON nested more than ${MAX_BODY_DEPTH} levels deep`;
   try {
     return JSON.parse(text) as unknown;
   } catch {

@@ -115,4 +115,31 @@ describe(`user password and name rules through the mutation runner on ${server.n
     expect(audit[0]).toMatchObject({ actor: 'admin', outcome: 'invalid', detail: message, target: input.username });
     expect((await pool.query('SELECT 1 FROM console_user WHERE lower(username) = lower($1)', [input.username])).rowCount).toBe(0);
   });
+
+  // Inputs an outside probe answered with a 500 and no audit row: each is now a 4xx with one row.
+  const deepJson = `${'['.repeat(20_000)}${']'.repeat(20_000)}`;
+  const byRequest = async (requestId: string) => (await listAudit(pool, { requestId }, 10));
+
+  it('JSON nested 20,000 deep to POST /api/users: refused before it is parsed, 401 anonymous and 400 for an admin, one audit row each', async () => {
+    const { POST } = await import('@/app/api/users/route');
+    const anonymous = await POST(new Request(`${APP}/api/users`, { method: 'POST', headers: { origin: APP, host: 'localhost:3000', 'x-request-id': 'deep-anonymous' }, body: deepJson }));
+    expect(anonymous.status).toBe(401);
+    expect(await byRequest('deep-anonymous')).toMatchObject([{ actor: 'anonymous', outcome: 'denied', action: 'user.create' }]);
+    const admin = new Headers(headers);
+    admin.set('x-request-id', 'deep-admin');
+    const signedIn = await POST(new Request(`${APP}/api/users`, { method: 'POST', headers: admin, body: deepJson }));
+    expect(signedIn.status).toBe(400);
+    expect(await byRequest('deep-admin')).toMatchObject([{ actor: 'admin', outcome: 'invalid', action: 'user.create' }]);
+  });
+
+  it('an unknown user change (POST /api/users/<id>/delete) is a 400 naming the changes there are, with one audit row, and changes nothing', async () => {
+    const { POST } = await import('@/app/api/users/[id]/[change]/route');
+    const admin = new Headers(headers);
+    admin.set('x-request-id', 'unknown-change');
+    const response = await POST(new Request(`${APP}/api/users/${leadId}/delete`, { method: 'POST', headers: admin, body: '{}' }), { params: Promise.resolve({ id: leadId, change: 'delete' }) });
+    expect(response.status).toBe(400);
+    expect(await response.json()).toMatchObject({ ok: false, error: 'unknown change "delete"; one of: role, disable, enable, password' });
+    expect(await byRequest('unknown-change')).toMatchObject([{ actor: 'admin', outcome: 'invalid', action: 'user.unknown-change', target: `user/${leadId}` }]);
+    expect((await pool.query('SELECT 1 FROM console_user WHERE id = $1', [leadId])).rowCount).toBe(1);
+  });
 });

@@ -1,5 +1,5 @@
 import type { Mutation } from '@/lib/mutations/mutation';
-import { disableUserMutation, enableUserMutation, setUserPasswordMutation, setUserRoleMutation } from '@/lib/mutations/user-mutations';
+import { disableUserMutation, enableUserMutation, setUserPasswordMutation, setUserRoleMutation, unknownUserChange } from '@/lib/mutations/user-mutations';
 import { mutationResponse } from '@/lib/server/mutation-route';
 
 export const dynamic = 'force-dynamic';
@@ -14,7 +14,6 @@ const CHANGES: Record<string, Mutation<never>> = {
 
 export async function POST(request: Request, { params }: { params: Promise<{ id: string; change: string }> }): Promise<Response> {
   const { id, change } = await params;
-  const mutation = Object.hasOwn(CHANGES, change) ? CHANGES[change] : undefined;
-  if (!mutation) return Response.json({ error: `unknown change "${change}"; one of: ${Object.keys(CHANGES).join(', ')}` }, { status: 404 });
+  const mutation = Object.hasOwn(CHANGES, change) ? CHANGES[change] : unknownUserChange(change, Object.keys(CHANGES));
   return mutationResponse(request, mutation, { userId: id });
 }
