@@ -5,7 +5,6 @@
 // serves, the Nodes page shows a transaction that commits while an older one is open at once and the
 // older one when it commits (both live), and nothing of NVSentinel's schema changes (an event
 // trigger logs any DDL; the catalog is compared before and after).
-import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -17,6 +16,8 @@ import { EmbeddedDatabase } from '../../lib/embedded-database/embedded-database'
 import { xidFatalDocument } from '../fixtures/nvsentinel/documents';
 import { applyNvsentinelSchemaState } from '../fixtures/nvsentinel/schema-states';
 import { platformConnectorInsert } from '../fixtures/nvsentinel/writers';
+import { catalogFingerprint, loggedDdl, stopWatchingDdl, watchDdl } from '../support/ddl-watch';
+import { dmlOnlyRole } from '../support/dml-role';
 import { E2E_ADMIN, signIn } from './support/accounts';
 import { launchConsole, portFree, postgresServersUsing, stopConsole, type ConsoleProcess } from './support/console-process';
 
@@ -25,15 +26,6 @@ const PG_PORT = Number(process.env.E2E_PG_PORT ?? 54391) + 5;
 const NVSENTINEL_PG_PORT = Number(process.env.E2E_PG_PORT ?? 54391) + 6;
 const baseURL = `http://127.0.0.1:${PORT}`;
 const screenshots = path.join('test-results', 'screenshots');
-
-const CATALOG = `SELECT md5(string_agg(item, '|' ORDER BY item)) AS fingerprint FROM (
-  SELECT 'relation ' || c.relname || ' ' || c.relkind::text || ' ' || COALESCE(pg_get_indexdef(c.oid), '') AS item
-    FROM pg_class c WHERE c.relnamespace = 'public'::regnamespace AND c.relname <> 'ddl_log'
-  UNION ALL SELECT 'column ' || a.attrelid::regclass || '.' || a.attname || ' ' || format_type(a.atttypid, a.atttypmod)
-    FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid WHERE c.relnamespace = 'public'::regnamespace AND a.attnum > 0 AND NOT a.attisdropped
-  UNION ALL SELECT 'trigger ' || pg_get_triggerdef(oid) FROM pg_trigger WHERE NOT tgisinternal
-  UNION ALL SELECT 'function ' || proname || ' ' || md5(prosrc) FROM pg_proc WHERE pronamespace = 'public'::regnamespace AND proname <> 'log_ddl'
-  UNION ALL SELECT 'schema ' || nspname FROM pg_namespace) catalog`;
 
 test.describe.configure({ mode: 'serial', timeout: 120_000 });
 
@@ -45,7 +37,6 @@ test.describe("npm start on NVSentinel's PostgreSQL as a DML-only role", () => {
   let app: ConsoleProcess | undefined;
   let api: APIRequestContext;
   let before: string;
-  const role = `console_dml_${randomBytes(3).toString('hex')}`;
 
   test.beforeAll(async () => {
     test.setTimeout(480_000);
@@ -63,25 +54,13 @@ test.describe("npm start on NVSentinel's PostgreSQL as a DML-only role", () => {
     await nvsentinel.connect();
     await applyNvsentinelSchemaState(nvsentinel, 3);
     await platformConnectorInsert(nvsentinel, xidFatalDocument('gpu-before-console'));
-    const password = randomBytes(12).toString('hex');
-    await nvsentinel.query(`CREATE ROLE ${role} LOGIN PASSWORD '${password}'`);
-    await nvsentinel.query('REVOKE CREATE ON SCHEMA public FROM PUBLIC');
-    await nvsentinel.query(`GRANT CONNECT ON DATABASE nvsentinel TO ${role}`);
-    await nvsentinel.query(`GRANT USAGE ON SCHEMA public TO ${role}`);
-    await nvsentinel.query(`GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO ${role}`);
-    await nvsentinel.query(`GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO ${role}`);
-    await nvsentinel.query('CREATE TABLE ddl_log (at TIMESTAMPTZ DEFAULT now(), tag TEXT, object TEXT)');
-    await nvsentinel.query(`CREATE FUNCTION log_ddl() RETURNS event_trigger SECURITY DEFINER LANGUAGE plpgsql AS $$
-      BEGIN INSERT INTO ddl_log (tag, object) SELECT command_tag, object_identity FROM pg_event_trigger_ddl_commands(); END $$`);
-    await nvsentinel.query('CREATE EVENT TRIGGER log_every_ddl ON ddl_command_end EXECUTE FUNCTION log_ddl()');
-    before = (await nvsentinel.query(CATALOG)).rows[0].fingerprint;
+    const dmlUrl = await dmlOnlyRole(nvsentinelServer.urlFor('nvsentinel'));
+    await watchDdl(nvsentinel);
+    before = await catalogFingerprint(nvsentinel);
 
-    const url = new URL(nvsentinelServer.urlFor('nvsentinel'));
-    url.username = role;
-    url.password = password;
     app = launchConsole({
       PORT: String(PORT),
-      DATABASE_URL: url.toString(),
+      DATABASE_URL: dmlUrl,
       CONSOLE_DATABASE_URL: '',
       EMBEDDED_PG_PORT: String(PG_PORT),
       EMBEDDED_DATA_DIR: consoleDir,
@@ -102,7 +81,7 @@ test.describe("npm start on NVSentinel's PostgreSQL as a DML-only role", () => {
       expect(await stopConsole(app, 'SIGTERM')).toBe(0);
       expect(await postgresServersUsing(consoleDir)).toEqual([]);
     }
-    await nvsentinel?.query('DROP EVENT TRIGGER IF EXISTS log_every_ddl').catch(() => {});
+    if (nvsentinel) await stopWatchingDdl(nvsentinel).catch(() => {});
     await nvsentinel?.end();
     await nvsentinelServer?.stop();
     for (const dir of [serverDir, consoleDir]) if (dir) await rm(dir, { recursive: true, force: true });
@@ -140,8 +119,8 @@ test.describe("npm start on NVSentinel's PostgreSQL as a DML-only role", () => {
   });
 
   test("issued no DDL: NVSentinel's catalog, versions and resume tokens are as NVSentinel left them", async () => {
-    expect((await nvsentinel.query('SELECT tag, object FROM ddl_log')).rows).toEqual([]);
-    expect((await nvsentinel.query(CATALOG)).rows[0].fingerprint).toBe(before);
+    expect(await loggedDdl(nvsentinel)).toEqual([]);
+    expect(await catalogFingerprint(nvsentinel)).toBe(before);
     expect((await nvsentinel.query('SELECT version::int FROM nvsentinel_schema_migrations ORDER BY 1')).rows.map((row) => row.version)).toEqual([1, 2, 3]);
     expect((await nvsentinel.query('SELECT count(*)::int AS n FROM resume_tokens')).rows[0].n).toBe(0);
   });

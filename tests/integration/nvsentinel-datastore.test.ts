@@ -4,8 +4,6 @@
 // working, the change feed delivers a late commit, NVSentinel's consumers' lag is what their own
 // reader has left, and nothing of NVSentinel's schema changes (no DDL: an event trigger logs any,
 // and the catalog is compared before and after).
-import { randomBytes } from 'node:crypto';
-
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
@@ -18,6 +16,8 @@ import { applyNvsentinelSchemaState, type SchemaState } from '../fixtures/nvsent
 import {
   changeStreamPage, faultQuarantineSetStatus, markProcessed, maintenanceUpsert, nodeDrainerSetEviction, platformConnectorInsert, saveResumeToken,
 } from '../fixtures/nvsentinel/writers';
+import { catalogFingerprint, loggedDdl, stopWatchingDdl, watchDdl } from '../support/ddl-watch';
+import { dmlOnlyRole, dropRole } from '../support/dml-role';
 import { createTestDatabase, testServers, type TestDatabase } from '../support/test-databases';
 import { until } from '../support/until';
 
@@ -26,26 +26,6 @@ async function connect(url: string): Promise<pg.Client> {
   await client.connect();
   return client;
 }
-
-/** Everything of the schema a change would touch: relations, columns, indexes, triggers, functions, schemas. */
-const CATALOG = `
-SELECT md5(string_agg(item, '|' ORDER BY item)) AS fingerprint, count(*)::int AS items FROM (
-  SELECT 'relation ' || n.nspname || '.' || c.relname || ' ' || c.relkind::text || ' ' || COALESCE(pg_get_indexdef(c.oid), '') AS item
-    FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-   WHERE n.nspname NOT IN ('pg_catalog', 'information_schema', 'pg_toast') AND c.relname <> 'ddl_log'
-  UNION ALL
-  SELECT 'column ' || a.attrelid::regclass || '.' || a.attname || ' ' || format_type(a.atttypid, a.atttypmod) || ' ' || COALESCE(pg_get_expr(d.adbin, d.adrelid), '')
-    FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid JOIN pg_namespace n ON n.oid = c.relnamespace
-    LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
-   WHERE n.nspname = 'public' AND a.attnum > 0 AND NOT a.attisdropped
-  UNION ALL
-  SELECT 'trigger ' || pg_get_triggerdef(t.oid) FROM pg_trigger t WHERE NOT t.tgisinternal
-  UNION ALL
-  SELECT 'function ' || p.proname || ' ' || md5(p.prosrc) FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
-   WHERE n.nspname = 'public' AND p.proname <> 'log_ddl'
-  UNION ALL
-  SELECT 'schema ' || nspname FROM pg_namespace
-) catalog`;
 
 const STATES: { state: SchemaState; label: string; verdict: string }[] = [
   { state: 'runtime', label: "an older release's runtime createTables()", verdict: 'older' },
@@ -64,9 +44,8 @@ describe.each(variants)("the console on NVSentinel's schema after $label, as a D
   /** NVSentinel: its writers and reader, as the role that created the schema. */
   let nvsentinel: pg.Client;
   let dmlUrl: string;
-  let role: string;
   let store: DataStore;
-  let before: { fingerprint: string; items: number };
+  let before: string;
   let versionsBefore: unknown[];
   const notifications: number[] = [];
   let listener: pg.Client;
@@ -84,25 +63,10 @@ describe.each(variants)("the console on NVSentinel's schema after $label, as a D
     await platformConnectorInsert(nvsentinel, xidFatalDocument('gpu-node-000'), { finishTimestamps });
 
     // The console's role: DML on NVSentinel's tables, nothing else (as NVSentinel's own applications).
-    role = `console_dml_${randomBytes(4).toString('hex')}`;
-    const password = randomBytes(12).toString('hex');
-    await nvsentinel.query(`CREATE ROLE ${role} LOGIN PASSWORD '${password}'`);
-    await nvsentinel.query(`REVOKE CREATE ON SCHEMA public FROM PUBLIC`);
-    await nvsentinel.query(`GRANT CONNECT ON DATABASE ${database.name} TO ${role}`);
-    await nvsentinel.query(`GRANT USAGE ON SCHEMA public TO ${role}`);
-    await nvsentinel.query(`GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO ${role}`);
-    await nvsentinel.query(`GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO ${role}`);
-    const url = new URL(database.url);
-    url.username = role;
-    url.password = password;
-    dmlUrl = url.toString();
-
+    dmlUrl = await dmlOnlyRole(database.url);
     // Any DDL that succeeds in this database from here on is logged, whoever runs it.
-    await nvsentinel.query(`CREATE TABLE ddl_log (at TIMESTAMPTZ DEFAULT now(), tag TEXT, object TEXT)`);
-    await nvsentinel.query(`CREATE FUNCTION log_ddl() RETURNS event_trigger SECURITY DEFINER LANGUAGE plpgsql AS $$
-      BEGIN INSERT INTO ddl_log (tag, object) SELECT command_tag, object_identity FROM pg_event_trigger_ddl_commands(); END $$`);
-    await nvsentinel.query(`CREATE EVENT TRIGGER log_every_ddl ON ddl_command_end EXECUTE FUNCTION log_ddl()`);
-    before = (await nvsentinel.query(CATALOG)).rows[0];
+    await watchDdl(nvsentinel);
+    before = await catalogFingerprint(nvsentinel);
     versionsBefore = await versions();
 
     listener = await connect(database.url);
@@ -116,13 +80,11 @@ describe.each(variants)("the console on NVSentinel's schema after $label, as a D
   afterAll(async () => {
     await store?.close();
     await listener?.end();
-    await nvsentinel?.query('DROP EVENT TRIGGER IF EXISTS log_every_ddl').catch(() => {});
+    if (nvsentinel) await stopWatchingDdl(nvsentinel).catch(() => {});
     await nvsentinel?.end();
     await database?.drop();
     await consoleDatabase?.drop();
-    const admin = await connect(server.adminUrl);
-    await admin.query(`DROP ROLE IF EXISTS ${role}`).catch(() => {});
-    await admin.end();
+    if (dmlUrl) await dropRole(server.adminUrl, dmlUrl);
   });
 
   it('reads the schema version at start and says what it is, changing nothing', async () => {
@@ -215,9 +177,8 @@ describe.each(variants)("the console on NVSentinel's schema after $label, as a D
   });
 
   it('issued no DDL: the catalog, the schema versions and the console-free tables are as NVSentinel left them', async () => {
-    const ddl = await nvsentinel.query('SELECT tag, object FROM ddl_log');
-    expect(ddl.rows).toEqual([]);
-    expect((await nvsentinel.query(CATALOG)).rows[0]).toEqual(before);
+    expect(await loggedDdl(nvsentinel)).toEqual([]);
+    expect(await catalogFingerprint(nvsentinel)).toBe(before);
     expect(await versions()).toEqual(versionsBefore);
     // Nothing of the console's in resume_tokens: its consumer's position is in the console database.
     const tokens = await nvsentinel.query('SELECT client_name FROM resume_tokens ORDER BY 1');
@@ -228,37 +189,27 @@ describe.each(variants)("the console on NVSentinel's schema after $label, as a D
 describe("the console's tables in a schema a DBA made for it in NVSentinel's database", () => {
   let database: TestDatabase;
   let admin: pg.Client;
-  let role: string;
+  let dmlUrl: string;
   let store: DataStore | undefined;
 
   beforeAll(async () => {
     database = await createTestDatabase(testServers()[0]);
     admin = await connect(database.url);
     await applyNvsentinelSchemaState(admin, 3);
-    role = `console_dml_${randomBytes(4).toString('hex')}`;
-    await admin.query(`CREATE ROLE ${role} LOGIN PASSWORD 'schema-test'`);
-    await admin.query(`REVOKE CREATE ON SCHEMA public FROM PUBLIC`);
-    await admin.query(`GRANT CONNECT ON DATABASE ${database.name} TO ${role}`);
-    await admin.query(`GRANT USAGE ON SCHEMA public TO ${role}`);
-    await admin.query(`GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO ${role}`);
-    await admin.query(`GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO ${role}`);
+    dmlUrl = await dmlOnlyRole(database.url);
     // The DBA's one statement for the console (README, "What the console needs from a DBA").
-    await admin.query(`CREATE SCHEMA sentinel_console AUTHORIZATION ${role}`);
+    await admin.query(`CREATE SCHEMA sentinel_console AUTHORIZATION ${new URL(dmlUrl).username}`);
   });
 
   afterAll(async () => {
     await store?.close();
     await admin?.end();
     await database?.drop();
-    const server = await connect(testServers()[0].adminUrl);
-    await server.query(`DROP ROLE IF EXISTS ${role}`).catch(() => {});
-    await server.end();
+    if (dmlUrl) await dropRole(testServers()[0].adminUrl, dmlUrl);
   });
 
   it('finds the schema, keeps every console table in it, and leaves public as NVSentinel made it', async () => {
-    const url = new URL(database.url);
-    url.username = role;
-    url.password = 'schema-test';
+    const url = new URL(dmlUrl);
     const publicTables = async () => (await admin.query(`SELECT relname FROM pg_class WHERE relnamespace = 'public'::regnamespace AND relkind = 'r' ORDER BY 1`)).rows.map((row) => row.relname);
     const before = await publicTables();
     const prepared = await prepareDatastore(url.toString());

@@ -70,29 +70,4 @@ export async function openTestStore(server: TestServer = testServers()[0], optio
   };
 }
 
-/**
- * A role that may only read and write rows of `databaseUrl`'s tables (NVSentinel's and the
- * console's), as NVSentinel's own applications run: its URL. Cluster-wide, like every role: the
- * name is unique, and it goes with DROP OWNED when the database is dropped by name.
- */
-export async function dmlOnlyRole(databaseUrl: string): Promise<string> {
-  const name = `dml_${randomBytes(5).toString('hex')}`;
-  const password = randomBytes(12).toString('hex');
-  const client = new pg.Client({ connectionString: databaseUrl });
-  await client.connect();
-  try {
-    const database = (await client.query('SELECT current_database() AS name')).rows[0].name;
-    await client.query(`CREATE ROLE ${name} LOGIN PASSWORD '${password}'`);
-    await client.query(`REVOKE CREATE ON SCHEMA public FROM PUBLIC`);
-    await client.query(`GRANT CONNECT ON DATABASE ${database} TO ${name}`);
-    await client.query(`GRANT USAGE ON SCHEMA public TO ${name}`);
-    await client.query(`GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO ${name}`);
-    await client.query(`GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO ${name}`);
-  } finally {
-    await client.end();
-  }
-  const url = new URL(databaseUrl);
-  url.username = name;
-  url.password = password;
-  return url.toString();
-}
+export { dmlOnlyRole } from './dml-role';

@@ -101,7 +101,8 @@ function compare(local: LocalMigration[], rows: AppliedRow[]): MigrationStatus {
   };
 }
 
-async function connect(connectionString: string, ssl?: pg.ConnectionConfig['ssl']): Promise<pg.Client> {
+/** One connection for schema work, its failure named as a StoreError (shared with prepare-datastore.ts). */
+export async function connect(connectionString: string, ssl?: pg.ConnectionConfig['ssl']): Promise<pg.Client> {
   const client = new pg.Client({ connectionString, ssl, connectionTimeoutMillis: 10_000 });
   client.on('error', () => {});
   try {

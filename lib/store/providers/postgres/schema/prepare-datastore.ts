@@ -7,8 +7,8 @@ import path from 'node:path';
 import pg from 'pg';
 
 import { StoreError } from '../../../errors/store-error';
-import { connectionError, describeTarget } from '../connection-error';
-import { applyMigrations, RETIRED_MIGRATIONS } from './migration-runner';
+import { describeTarget } from '../connection-error';
+import { applyMigrations, connect, RETIRED_MIGRATIONS } from './migration-runner';
 import {
   applyCommitOrderMigration, applySqlFile, CREATED_BY_CONSOLE, assertUsableSchema, createNvsentinelSchema, describeSchemaVerdict, judgeSchema, nvsentinelMigrationsDir, readNvsentinelSchema, type SchemaVerdict,
 } from './nvsentinel-schema';
@@ -26,17 +26,6 @@ export interface PreparedDatastore {
   consoleOwned: boolean;
   /** A schema the console may create its tables in (CONSOLE_SCHEMA, made by a DBA), when there is one. */
   consoleSchema: string | null;
-}
-
-async function connect(connectionString: string, ssl?: pg.ConnectionConfig['ssl']): Promise<pg.Client> {
-  const client = new pg.Client({ connectionString, ssl, connectionTimeoutMillis: 10_000 });
-  client.on('error', () => {});
-  try {
-    await client.connect();
-  } catch (error) {
-    throw connectionError(error, connectionString);
-  }
-  return client;
 }
 
 /**
