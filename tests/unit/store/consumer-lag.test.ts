@@ -78,6 +78,41 @@ describe('consumer status over a sliding window', () => {
     expect(lag.status).toBe('stopped');
   });
 
+  it('stopped, not stalled, when its position has not moved and no consumer was seen within the window', async () => {
+    // Stuck for 10 s with work waiting, as in the stalled case, but its last heartbeat is 2 min old.
+    const lastSeenAt = new Date(t0.getTime() - 120_000);
+    const lag = await judge([
+      { documentsBehind: 50, position: '1/100', lastSeenAt },
+      { documentsBehind: 60, position: '1/100', lastSeenAt },
+      { documentsBehind: 70, position: '1/100', lastSeenAt },
+    ]);
+    expect(lag).toMatchObject({ status: 'stopped', statusReason: `no consumer running since ${lastSeenAt.toISOString()}`, catchUpSeconds: null });
+  });
+
+  it('stalled, not stopped, while its heartbeat is exactly one window old', async () => {
+    // seenAgo > windowMs is the rule: a heartbeat 60 s old is still within the window.
+    const lag = await judge([
+      { documentsBehind: 50, position: '1/100', lastSeenAt: new Date(t0.getTime() - 50_000) },
+      { documentsBehind: 60, position: '1/100', lastSeenAt: new Date(t0.getTime() - 50_000) },
+      { documentsBehind: 70, position: '1/100', lastSeenAt: new Date(t0.getTime() - 50_000) },
+    ]);
+    expect(lag.status).toBe('stalled');
+  });
+
+  it('never seen running: stopped, saying so', async () => {
+    const lag = await judge([{ documentsBehind: 5, lastSeenAt: null }]);
+    expect(lag).toMatchObject({ status: 'stopped', statusReason: 'never seen running', catchUpSeconds: null });
+  });
+
+  it('ok, not falling behind, when it consumes and the backlog stays flat', async () => {
+    const lag = await judge([
+      { documentsBehind: 100, position: '1/100' },
+      { documentsBehind: 100, position: '1/200' },
+      { documentsBehind: 100, position: '1/300' },
+    ]);
+    expect(lag).toMatchObject({ status: 'ok', statusReason: 'consuming; backlog not growing', catchUpSeconds: null });
+  });
+
   it('position lost overrides everything', async () => {
     const lag = await judge([{ positionLost: { at: t0, reason: 'changelog retention removed changes' }, positionKnown: false }]);
     expect(lag).toMatchObject({ status: 'position-lost', statusReason: 'changelog retention removed changes' });
