@@ -4,6 +4,7 @@
 import { describe, expect, it } from 'vitest';
 
 import { NodeProjection } from '@/lib/projection/node-projection';
+import type { NodeState } from '@/lib/projection/node-view';
 import { toCheckLatest, type ChangeEvent, type HealthEvent, type HealthEventStatus, type HealthEventWithStatus } from '@/lib/store';
 
 import { storedEvent } from '../../support/stored-health-event';
@@ -12,10 +13,29 @@ let entity = 0;
 /** Each fault on its own GPU, so every event is a check of its own unless a test says otherwise. */
 const stored = (node: string, fields: Partial<HealthEvent> = {}) => storedEvent(node, { entitiesImpacted: [{ entityType: 'GPU', entityValue: String((entity += 1) % 8) }], ...fields });
 
-/** A small store of events: each write returns the change with `before`, as PostgreSQL delivers it. */
+/** What a viewer should see after a change, written out by hand: the node's state and whose session it is. */
+interface Expected {
+  node: string;
+  state: NodeState;
+  session: string | null;
+}
+
+/**
+ * A small store of events: each write returns the change with `before`, as PostgreSQL delivers it.
+ * `shows(state, session)` names what the node must show after the last change, so a rule that is
+ * wrong the same way with and without `before` still fails.
+ */
 class History {
   readonly events = new Map<string, HealthEventWithStatus>();
   readonly changes: ChangeEvent[] = [];
+  readonly expected = new Map<ChangeEvent, Expected>();
+
+  shows(state: NodeState, session: HealthEventWithStatus | null = null): this {
+    const change = this.changes.at(-1)!;
+    const node = change.collection === 'healthEvents' ? change.document!.healthEvent.nodeName : '';
+    this.expected.set(change, { node, state, session: session?.recordId ?? null });
+    return this;
+  }
 
   insert(document: HealthEventWithStatus): HealthEventWithStatus {
     this.events.set(document.recordId, document);
@@ -23,26 +43,38 @@ class History {
     return document;
   }
 
-  update(recordId: string, status: Partial<HealthEventStatus>): HealthEventWithStatus {
+  update(recordId: string, status: Partial<HealthEventStatus>): this {
     const before = this.events.get(recordId)!;
     const after = { ...before, status: { ...before.status, ...status } };
     this.events.set(recordId, after);
     this.changes.push({ position: `p${this.changes.length}`, operation: 'update', collection: 'healthEvents', recordId, committedAt: new Date(), document: after, before });
-    return after;
+    return this;
   }
 }
 
 const withoutBefore = (change: ChangeEvent): ChangeEvent => ({ ...change, before: null }) as ChangeEvent;
 const comparable = (projection: NodeProjection) => projection.views().map((view) => ({ ...view, stateSince: 0, releasedAt: view.releasedAt === null ? null : 'set' })).sort((a, b) => a.name.localeCompare(b.name));
 
-/** Applies the history's changes to two projections, with and without `before`, comparing the views after every change. */
+/**
+ * Applies the history's changes to two projections, with and without `before`: after every change
+ * each shows the state written out by hand, and the two views are the same.
+ */
 function replayBothWays(history: History): { withBefore: NodeProjection; without: NodeProjection } {
   const withBefore = new NodeProjection();
   const without = new NodeProjection();
   for (const change of history.changes) {
     withBefore.apply(change);
     without.apply(withoutBefore(change));
-    expect(comparable(without), `after ${change.position} (${change.operation} ${change.recordId})`).toEqual(comparable(withBefore));
+    const step = `after ${change.position} (${change.operation} ${change.recordId})`;
+    const expected = history.expected.get(change);
+    expect(expected, `${step}: the test names the state expected after every change`).toBeDefined();
+    const seen = (projection: NodeProjection) => {
+      const view = projection.get(expected!.node);
+      return { node: expected!.node, state: view?.state, session: view?.session?.recordId ?? null };
+    };
+    expect(seen(withBefore), `${step}, with before`).toEqual(expected);
+    expect(seen(without), `${step}, without before`).toEqual(expected);
+    expect(comparable(without), step).toEqual(comparable(withBefore));
   }
   return { withBefore, without };
 }
@@ -51,36 +83,60 @@ describe('node projection without `before` (MongoDB without pre-images)', () => 
   it('follows quarantine, drain, remediation, recovery, a release by hand and a second session exactly as with `before`', () => {
     const h = new History();
     const fault = h.insert(stored('gpu-a'));
-    h.update(fault.recordId, { nodeQuarantined: 'Quarantined' });
+    h.shows('unhealthy');
+    h.update(fault.recordId, { nodeQuarantined: 'Quarantined' }).shows('quarantined', fault);
     const second = h.insert(stored('gpu-a', { checkName: 'GpuMemWatch' }));
-    h.update(second.recordId, { nodeQuarantined: 'AlreadyQuarantined' });
-    h.update(fault.recordId, { userPodsEvictionStatus: { status: 'InProgress', message: '' } });
-    h.update(second.recordId, { userPodsEvictionStatus: { status: 'AlreadyDrained', message: '' } });
-    h.update(fault.recordId, { userPodsEvictionStatus: { status: 'Succeeded', message: '' } });
-    h.update(fault.recordId, { faultRemediated: true });
+    h.shows('quarantined', fault);
+    h.update(second.recordId, { nodeQuarantined: 'AlreadyQuarantined' }).shows('quarantined', fault);
+    h.update(fault.recordId, { userPodsEvictionStatus: { status: 'InProgress', message: '' } }).shows('draining', fault);
+    h.update(second.recordId, { userPodsEvictionStatus: { status: 'AlreadyDrained', message: '' } }).shows('draining', fault);
+    h.update(fault.recordId, { userPodsEvictionStatus: { status: 'Succeeded', message: '' } }).shows('remediating', fault);
+    h.update(fault.recordId, { faultRemediated: true }).shows('remediated', fault);
     // Both faults recover: fault-quarantine releases the node on the last recovery.
     const recoveryA = h.insert(stored('gpu-a', { isFatal: false, isHealthy: true, entitiesImpacted: fault.healthEvent.entitiesImpacted }));
+    h.shows('remediated', fault);
     const recoveryB = h.insert(stored('gpu-a', { isFatal: false, isHealthy: true, checkName: 'GpuMemWatch', entitiesImpacted: second.healthEvent.entitiesImpacted }));
-    h.update(recoveryB.recordId, { nodeQuarantined: 'UnQuarantined' });
+    h.shows('remediated', fault);
+    h.update(recoveryB.recordId, { nodeQuarantined: 'UnQuarantined' }).shows('healthy');
     // A late write to the old session's event (a remediation record arriving late) must not reopen it.
-    h.update(second.recordId, { faultRemediated: true });
+    h.update(second.recordId, { faultRemediated: true }).shows('healthy');
     // A new session, released by hand (its events Cancelled), then the drainer's late write on a cancelled event.
     const third = h.insert(stored('gpu-a', { message: 'again' }));
-    h.update(third.recordId, { nodeQuarantined: 'Quarantined' });
+    h.shows('unhealthy');
+    h.update(third.recordId, { nodeQuarantined: 'Quarantined' }).shows('quarantined', third);
     const fourth = h.insert(stored('gpu-a', { checkName: 'GpuThermalWatch' }));
-    h.update(fourth.recordId, { nodeQuarantined: 'AlreadyQuarantined' });
-    h.update(third.recordId, { nodeQuarantined: 'Cancelled' });
-    h.update(fourth.recordId, { nodeQuarantined: 'Cancelled' });
+    h.shows('quarantined', third);
+    h.update(fourth.recordId, { nodeQuarantined: 'AlreadyQuarantined' }).shows('quarantined', third);
+    h.update(third.recordId, { nodeQuarantined: 'Cancelled' }).shows('released');
+    h.update(fourth.recordId, { nodeQuarantined: 'Cancelled' }).shows('released');
     // A fifth fault opens a new session; then the drainer cancels the released events' drains.
     const fifth = h.insert(stored('gpu-a', { message: 'fifth' }));
-    h.update(fifth.recordId, { nodeQuarantined: 'Quarantined' });
-    h.update(third.recordId, { userPodsEvictionStatus: { status: 'Cancelled', message: 'released' } });
-    h.update(fourth.recordId, { userPodsEvictionStatus: { status: 'Cancelled', message: 'released' } });
-    h.update(fifth.recordId, { userPodsEvictionStatus: { status: 'InProgress', message: '' } });
+    h.shows('released');
+    h.update(fifth.recordId, { nodeQuarantined: 'Quarantined' }).shows('quarantined', fifth);
+    h.update(third.recordId, { userPodsEvictionStatus: { status: 'Cancelled', message: 'released' } }).shows('quarantined', fifth);
+    h.update(fourth.recordId, { userPodsEvictionStatus: { status: 'Cancelled', message: 'released' } }).shows('quarantined', fifth);
+    h.update(fifth.recordId, { userPodsEvictionStatus: { status: 'InProgress', message: '' } }).shows('draining', fifth);
 
     const { without } = replayBothWays(h);
     expect(recoveryA.healthEvent.isHealthy).toBe(true);
     expect(without.get('gpu-a')).toMatchObject({ state: 'draining', session: { recordId: fifth.recordId, reason: 'fifth' } });
+  });
+
+  it('keeps the newer session when an older event is decided Quarantined late, treats AlreadyDrained as drained, and never remediates UNKNOWN', () => {
+    const h = new History();
+    const older = h.insert(stored('gpu-o', { message: 'older fault' }));
+    h.shows('unhealthy');
+    const newer = h.insert(stored('gpu-o', { checkName: 'GpuMemWatch', message: 'newer fault' }));
+    h.shows('unhealthy');
+    h.update(newer.recordId, { nodeQuarantined: 'Quarantined' }).shows('quarantined', newer);
+    h.update(newer.recordId, { userPodsEvictionStatus: { status: 'AlreadyDrained', message: '' } }).shows('remediating', newer);
+    h.update(older.recordId, { nodeQuarantined: 'Quarantined' }).shows('remediating', newer);
+    h.update(newer.recordId, { faultRemediated: true }).shows('remediated', newer);
+    const unknownAction = h.insert(stored('gpu-p', { recommendedAction: 'UNKNOWN' }));
+    h.shows('unhealthy');
+    h.update(unknownAction.recordId, { nodeQuarantined: 'Quarantined' }).shows('quarantined', unknownAction);
+    h.update(unknownAction.recordId, { userPodsEvictionStatus: { status: 'Succeeded', message: '' } }).shows('quarantined', unknownAction);
+    replayBothWays(h);
   });
 
   it('a late write to an event of a closed session does not reopen it', () => {

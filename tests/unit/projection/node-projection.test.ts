@@ -149,6 +149,39 @@ describe('node projection', () => {
     expect(comparable(loaded)).toEqual(comparable(live));
     expect(loaded.get('gpu-h')?.state).toBe('draining');
   });
+
+  it('keeps a drained node whose recommended action is UNKNOWN quarantined, never remediating', () => {
+    const projection = new NodeProjection();
+    const fault = stored('gpu-w', { recommendedAction: 'UNKNOWN' });
+    projection.apply(inserted(fault));
+    projection.apply(updated(fault, { nodeQuarantined: 'Quarantined', userPodsEvictionStatus: { status: 'Succeeded', message: '' } }).change);
+    expect(projection.get('gpu-w')).toMatchObject({ state: 'quarantined', session: { recommendedAction: 'UNKNOWN', eviction: 'Succeeded', remediated: null } });
+  });
+
+  it('treats a node the drainer found already drained like a drained one: remediating, then remediated or failed', () => {
+    const projection = new NodeProjection();
+    const remediated = stored('gpu-x');
+    const failed = stored('gpu-y');
+    for (const event of [remediated, failed]) projection.apply(inserted(event));
+    const drained = updated(remediated, { nodeQuarantined: 'Quarantined', userPodsEvictionStatus: { status: 'AlreadyDrained', message: '' } });
+    projection.apply(drained.change);
+    expect(projection.get('gpu-x')?.state).toBe('remediating');
+    projection.apply(updated(drained.after, { faultRemediated: true }).change);
+    expect(projection.get('gpu-x')?.state).toBe('remediated');
+    projection.apply(updated(failed, { nodeQuarantined: 'Quarantined', userPodsEvictionStatus: { status: 'AlreadyDrained', message: '' }, faultRemediated: false }).change);
+    expect(projection.get('gpu-y')?.state).toBe('remediation-failed');
+  });
+
+  it('an older event decided Quarantined after a newer one does not replace the newer session', () => {
+    const projection = new NodeProjection();
+    const older = stored('gpu-z', { message: 'older fault' });
+    const newer = stored('gpu-z', { checkName: 'GpuMemWatch', message: 'newer fault' });
+    for (const event of [older, newer]) projection.apply(inserted(event));
+    const session = updated(newer, { nodeQuarantined: 'Quarantined', userPodsEvictionStatus: { status: 'InProgress', message: '' } });
+    projection.apply(session.change);
+    projection.apply(updated(older, { nodeQuarantined: 'Quarantined' }).change);
+    expect(projection.get('gpu-z')).toMatchObject({ state: 'draining', session: { recordId: newer.recordId, reason: 'newer fault' } });
+  });
 });
 
 describe('node filter', () => {
