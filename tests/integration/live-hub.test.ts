@@ -86,16 +86,24 @@ describe('live hub', () => {
     const connection = await hub.connect({ topics: ['nodes'], filter: { search: 'slow-' } });
     const reader = new SseReader(connection.stream);
     await reader.until((message) => message.event === 'nodes');
-    const before = hub.clientCount;
+    // A client that reads everything at once: each flush writes to both, so once it has seen a
+    // node's last step the hub has offered that step to the slow client too.
+    const observer = new SseReader((await hub.connect({ topics: ['nodes'], filter: { search: 'slow-' } })).stream);
+    await observer.until((message) => message.event === 'nodes');
     // Fill the client's buffer without reading it: the hub must stop writing and coalesce.
     const bulk = Array.from({ length: 40 }, (_, index) => fatal(`slow-${index}`, { message: 'x'.repeat(60_000) }));
     const stored = await store.healthEvents().insertMany(bulk);
     for (const step of ['Quarantined'] as const) for (const event of stored) await store.healthEvents().updateQuarantine(event.recordId, { status: step });
     for (const status of ['InProgress', 'Succeeded'] as const) for (const event of stored) await store.healthEvents().updateEviction(event.recordId, { status });
-    await new Promise((resolve) => setTimeout(resolve, 500));
-    // Each node's view carries its session's 60 KB message, so one batch holding all 40 nodes is
-    // about 2.4 MB (the buffer takes a batch while it has room). Queuing every step instead of the
-    // latest state would hold three such sets and more (over 7 MB).
+    await observer.until(() => stored.every((event) => observer.received.some(mentions(event.healthEvent.nodeName, 'remediating'))), 20_000);
+    await observer.cancel();
+    const before = hub.clientCount;
+    // Every step has been offered. The slow client's buffer is full (the hub wrote until it had no
+    // room, so the bound below is measured on a real backlog), yet it holds no more than a batch or
+    // so: each node's view carries its session's 60 KB message, so one batch holding all 40 nodes
+    // is about 2.4 MB. Queuing every step instead of the latest state would hold three such sets
+    // and more (over 7 MB).
+    expect(connection.backlogBytes).toBeGreaterThanOrEqual(256 * 1024);
     expect(connection.backlogBytes).toBeLessThan(4 * 1024 * 1024);
     // Now read: every node ends in its final state, and far fewer node messages than changes arrived.
     await reader.until(() => stored.every((event) => reader.received.some(mentions(event.healthEvent.nodeName, 'remediating'))), 20_000);
@@ -106,17 +114,26 @@ describe('live hub', () => {
   });
 
   it('resumes from Last-Event-ID with only what changed meanwhile', async () => {
+    // Stays connected: when it has the change, the hub has sent it as a live diff already.
+    const observer = new SseReader((await hub.connect({ topics: ['nodes'], filter: {} })).stream);
+    await observer.until((message) => message.event === 'nodes');
     const first = await hub.connect({ topics: ['nodes'], filter: {} });
     const reader = new SseReader(first.stream);
     const equals = await reader.until((message) => message.event === 'nodes');
     await reader.cancel();
     await store.healthEvents().insertMany([fatal('while-away')]);
-    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    const live = await observer.until(mentions('while-away', 'unhealthy'));
+    await observer.cancel();
 
+    // Nothing changes after this: the only way the resumed client can get while-away is the resume.
     const resumed = new SseReader((await hub.connect({ topics: ['nodes'], filter: {}, lastEventId: equals.id })).stream);
-    const diff = await resumed.until(mentions('while-away'));
+    const diff = await resumed.until((message) => message.event === 'nodes');
     expect(nodes(diff).kind).toBe('diff');
-    expect(nodes(diff).updated.length + nodes(diff).new.length).toBeLessThan(5);
+    // Changed names count as held by a resuming client (connection.assumeVisible), so it comes as an update.
+    expect(nodes(diff).updated.map((view) => [view.name, view.state])).toEqual([['while-away', 'unhealthy']]);
+    expect(nodes(diff).new).toEqual([]);
+    expect(nodes(diff).deleted).toEqual([]);
+    expect(Number(diff.id)).toBeGreaterThanOrEqual(Number(live.id));
     await resumed.cancel();
 
     const tooOld = new SseReader((await hub.connect({ topics: ['nodes'], filter: {}, lastEventId: '1' })).stream);
