@@ -113,10 +113,18 @@ describe('/metrics and /api/ready', () => {
 
   it('counts health events the live hub\'s feed delivers, from any writer', async () => {
     const ingested = async () => sampleValue(await scrapeFamilies(), 'sentinel_health_events_ingested_total') ?? -1;
-    // The two events of the previous test, written through the app, arrive first.
-    await until('the app\'s own inserts', async () => (await ingested()) === 2);
-    await writer.healthEvents().insertMany([event('gpu-node-6'), event('gpu-node-7'), event('gpu-node-8')]);
-    await until('three more from another writer', async () => (await ingested()) === 5);
+    const store = await app.datastore.getDataStore();
+    await until('the live hub to follow its feed', async () => (await app.ready.GET()).status === 200);
+    // Whatever earlier tests wrote after the hub started (every event but the 3 written before the
+    // app loaded) is counted first; this test counts from there.
+    const { before } = await until('every event written so far to be counted', async () => {
+      const written = (await store.healthEvents().count()) - 3;
+      return (await ingested()) === written ? { before: written } : undefined;
+    });
+    await store.healthEvents().insertMany([event('ingest-own-1'), event('ingest-own-2')]);
+    await until('two written through the app', async () => (await ingested()) === before + 2);
+    await writer.healthEvents().insertMany([event('ingest-other-1'), event('ingest-other-2'), event('ingest-other-3')]);
+    await until('three more from another writer', async () => (await ingested()) === before + 5);
   });
 
   it('refuses a scrape without the bearer token when METRICS_BEARER_TOKEN is set', async () => {

@@ -200,8 +200,18 @@ describe.each(variants)('PostgreSQL change feed on $name in $order order', ({ se
         }
       })();
       if (order === 'commit') {
-        await new Promise((resolve) => setTimeout(resolve, 800));
-        // 64 transactions ahead of the open one, then the feed waits for it.
+        // 64 transactions ahead of the open one, then the feed waits for it: it goes on reading the
+        // changelog and delivers nothing more (three reads after the 64th, however slow the machine).
+        await until('64 later transactions delivered', async () => received.length >= 64);
+        let reads = 0;
+        const stopCounting = store.observeOperations((sample) => {
+          if (sample.operation === 'feed.read') reads += 1;
+        });
+        try {
+          await until('three more reads of the changelog', async () => reads >= 3);
+        } finally {
+          stopCounting();
+        }
         expect(received).toEqual(Array.from({ length: 64 }, (_, i) => `later-${i}`));
         await open.query('COMMIT');
         await reading;
