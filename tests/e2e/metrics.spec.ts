@@ -19,7 +19,8 @@ test('/metrics parses strictly, and a simulated consumer\'s lag is the one /api/
   await expect.poll(async () => (await get('/api/ready')).status, { timeout: 60_000 }).toBe(200);
   // The simulator keeps writing, so the lag moves: compare a scrape and a pipeline read that come
   // from the same lag reading (the live hub takes one every 2 s).
-  let match: { families: Map<string, MetricFamily>; lagSeconds: number | null; documentsBehind: number | null; status: string } | undefined;
+  interface PipelineConsumer { consumer: string; lagSeconds: number | null; documentsBehind: number | null; status: string }
+  let match: { families: Map<string, MetricFamily>; lagSeconds: number | null; documentsBehind: number | null; status: string; consumers: PipelineConsumer[]; deadLetters: { consumer: string }[] } | undefined;
   for (let attempt = 0; attempt < 40 && !match; attempt += 1) {
     const scrape = await get('/metrics');
     expect(scrape.status).toBe(200);
@@ -30,22 +31,27 @@ test('/metrics parses strictly, and a simulated consumer\'s lag is the one /api/
     const pipeline = await pipelineResponse.json();
     const consumer = pipeline.lag?.consumers.find((candidate: { consumer: string }) => candidate.consumer === 'fault-quarantine');
     if (consumer && sampleValue(families, 'sentinel_consumer_lag_reading_timestamp_seconds') === pipeline.lag.at / 1000) {
-      match = { families, lagSeconds: consumer.lagSeconds, documentsBehind: consumer.documentsBehind, status: consumer.status };
+      match = { families, lagSeconds: consumer.lagSeconds, documentsBehind: consumer.documentsBehind, status: consumer.status, consumers: pipeline.lag.consumers, deadLetters: pipeline.deadLetters };
     } else {
       await page.waitForTimeout(250);
     }
   }
   expect(match, 'a scrape and /api/pipeline from the same lag reading').toBeDefined();
-  const { families, lagSeconds, documentsBehind, status } = match!;
+  const { families, lagSeconds, documentsBehind, status, consumers, deadLetters } = match!;
   const client = { client: 'fault-quarantine' };
   expect(lagSeconds).not.toBeNull();
   expect(sampleValue(families, 'change_stream_lag_seconds', client)).toBe(lagSeconds);
   expect(sampleValue(families, 'change_stream_lag_known', client)).toBe(1);
   expect(sampleValue(families, 'sentinel_consumer_documents_behind', client)).toBe(documentsBehind);
   expect(sampleValue(families, 'sentinel_consumer_status', { ...client, status })).toBe(1);
+  // The other simulated consumers: positions known, with the lag of the same reading, and as many
+  // open dead letters as /api/pipeline lists for them (the simulator gives them none to fail on).
   for (const consumer of ['node-drainer', 'fault-remediation']) {
-    expect(sampleValue(families, 'change_stream_lag_known', { client: consumer })).toBeDefined();
-    expect(sampleValue(families, 'sentinel_dead_letters_open', { client: consumer })).toBeGreaterThanOrEqual(0);
+    const shown = consumers.find((candidate) => candidate.consumer === consumer);
+    expect(shown?.lagSeconds, `${consumer} on /api/pipeline`).not.toBeNull();
+    expect(sampleValue(families, 'change_stream_lag_known', { client: consumer })).toBe(1);
+    expect(sampleValue(families, 'change_stream_lag_seconds', { client: consumer })).toBe(shown!.lagSeconds);
+    expect(sampleValue(families, 'sentinel_dead_letters_open', { client: consumer })).toBe(deadLetters.filter((letter) => letter.consumer === consumer).length);
   }
   expect(families.get('sentinel_store_operation_duration_seconds')?.type).toBe('histogram');
   expect(sampleValue(families, 'sentinel_store_operation_duration_seconds_count', { datastore: 'primary', provider: 'postgresql', operation: 'consumers.lag' })).toBeGreaterThan(0);
