@@ -26,10 +26,11 @@ import { configFromEnv, datastoreProviderFromEnv, describeDataStoreTarget, openD
 import { EmbeddedDatabaseError } from '../lib/embedded-database/embedded-database-error';
 import { StoreError } from '../lib/store/errors/store-error';
 import { describeTarget, parsePostgresUrl } from '../lib/store/providers/postgres/connection-error';
-import { applyMigrations } from '../lib/store/providers/postgres/schema/migration-runner';
 import { describeSchemaVerdict } from '../lib/store/providers/postgres/schema/nvsentinel-schema';
 import { prepareDatastore, withSearchPath } from '../lib/store/providers/postgres/schema/prepare-datastore';
 import { prepareSignIn } from '../lib/auth/prepare-sign-in';
+import { migrateConsoleDatabase, migrationUrlFor } from '../lib/console/console-migrations';
+import { ensureEmbeddedConsoleRoles, type EmbeddedConsoleRoles } from '../lib/console/embedded-console-roles';
 
 const root = path.resolve(import.meta.dirname, '..');
 
@@ -164,12 +165,15 @@ async function main(): Promise<void> {
       }
     }
     if (stopping) return;
+    let embeddedRoles: EmbeddedConsoleRoles | undefined;
     const startEmbedded = async () => {
       if (!embedded) {
         embedded = new EmbeddedDatabase({ baseDir: defaultEmbeddedBaseDir(root), port: intFromEnv('EMBEDDED_PG_PORT', 54329), log });
         await embedded.start();
+        // The app connects as a role that cannot rewrite the audit log; migrations run as the owner.
+        embeddedRoles = await ensureEmbeddedConsoleRoles(embedded.url, defaultEmbeddedBaseDir(root), { log });
       }
-      return embedded.url;
+      return embeddedRoles!.appUrl;
     };
     const migrationsDir = path.join(root, 'prisma', 'migrations');
     let datastoreEnv: Record<string, string>;
@@ -182,7 +186,7 @@ async function main(): Promise<void> {
         log('console database (users, sessions, audit log): the embedded PostgreSQL');
       }
       if (stopping) return;
-      await applyMigrations(databaseUrl, { log, dir: migrationsDir });
+      await migrateConsoleDatabase(databaseUrl, { env: process.env, embedded: embeddedRoles, log, dir: migrationsDir });
       datastoreEnv = { DATASTORE_PROVIDER: 'mongodb', CONSOLE_DATABASE_URL: databaseUrl };
     } else {
       if (databaseUrl) {
@@ -193,7 +197,7 @@ async function main(): Promise<void> {
       }
       if (stopping) return;
       // NVSentinel's schema: created in an empty database, never changed in one NVSentinel set up.
-      const prepared = await prepareDatastore(databaseUrl, { log });
+      const prepared = await prepareDatastore(migrationUrlFor(databaseUrl, process.env, embeddedRoles), { log });
       const commitOrder = 'schema' in prepared.verdict && prepared.verdict.schema.commitOrderColumn;
       log(`datastore schema: ${describeSchemaVerdict(prepared.verdict)}; change feed in ${commitOrder ? 'commit order (opt-in column present)' : 'id order (no DDL of ours)'}`);
       const consoleSetting = process.env.CONSOLE_DATABASE_URL?.trim() || undefined;
@@ -212,9 +216,11 @@ async function main(): Promise<void> {
         log('console database: the embedded PostgreSQL (NVSentinel\'s database is left as it is; set CONSOLE_DATABASE_URL, or have a DBA create schema sentinel_console, to keep users and the audit log elsewhere)');
       }
       if (stopping) return;
-      await applyMigrations(consoleUrl, { log, dir: migrationsDir });
+      await migrateConsoleDatabase(consoleUrl, { env: process.env, embedded: embeddedRoles, log, dir: migrationsDir });
       datastoreEnv = consoleUrl === databaseUrl ? { DATABASE_URL: databaseUrl } : { DATABASE_URL: databaseUrl, CONSOLE_DATABASE_URL: consoleUrl };
     }
+    // The owner's URL stays with the launcher: neither the app nor the simulator gets it.
+    delete process.env.CONSOLE_DATABASE_MIGRATION_URL;
     await prepareSignIn({ ...process.env, ...datastoreEnv }, { log, migrationsDir });
     if (!(await portFree(appPort))) {
       throw new StoreError('config', `port ${appPort} is already in use; stop what uses it, or set PORT to a free port`);

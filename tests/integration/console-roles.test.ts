@@ -1,0 +1,404 @@
+// The console's database roles (issue 15, item 4): the app connects as a role that may only read
+// and append to the audit log, migrations run as the tables' owner. Before, the app's role was the
+// superuser that owned the tables, and could step past the append-only triggers; the first test
+// shows that, the rest that the app role cannot, while the console's ordinary work still runs.
+import { randomBytes } from 'node:crypto';
+import { cp, mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+import { verifyAuditChain } from '@/lib/audit/audit-chain';
+import type { AuditEntryInput } from '@/lib/audit/audit-entry';
+import { appendAudit, listAudit } from '@/lib/audit/audit-log';
+import { auditLogRewritePowers } from '@/lib/audit/audit-log-powers';
+import { createConsoleAuth } from '@/lib/auth/auth-config';
+import { authSettingsFromEnv } from '@/lib/auth/auth-settings';
+import { consoleSecret } from '@/lib/auth/console-secret';
+import { prepareSignIn } from '@/lib/auth/prepare-sign-in';
+import { migrateConsoleDatabase, migrationUrlFor } from '@/lib/console/console-migrations';
+import { ensureEmbeddedConsoleRoles, ROLES_FILE, type EmbeddedConsoleRoles } from '@/lib/console/embedded-console-roles';
+import { EmbeddedDatabase } from '@/lib/embedded-database/embedded-database';
+import { ClusterSimulator } from '@/lib/simulator/cluster-simulator';
+import { SIMULATOR_MARK } from '@/lib/simulator/event-generator';
+import { openDataStore, type NewHealthEvent } from '@/lib/store';
+import { prepareDatastore, setUpOwnDatabase } from '@/lib/store/providers/postgres/schema/prepare-datastore';
+
+import { dmlOnlyRole } from '../support/dml-role';
+import { freePort } from '../support/free-port';
+import { createTestDatabase, testServers, type TestDatabase, type TestServer } from '../support/test-databases';
+
+const migrationsDir = path.join(process.cwd(), 'prisma', 'migrations');
+
+const entry = (requestId: string): AuditEntryInput => ({
+  actor: 'ana', actorRole: 'operator', action: 'node.quarantine', target: 'gpu-node-0001', reason: 'fan failure',
+  stateBefore: { state: 'healthy' }, stateAfter: { state: 'healthy', quarantineRequested: true },
+  outcome: 'ok', detail: 'gpu-node-0001 is quarantined.', requestId, clientAddress: '203.0.113.7',
+});
+
+const fatal = (nodeName: string): NewHealthEvent => ({
+  nodeName, agent: 'syslog-health-monitor', checkName: 'SysLogsXIDError', isFatal: true, errorCode: ['79'],
+  recommendedAction: 'RESTART_BM', processingStrategy: 'EXECUTE_REMEDIATION',
+  entitiesImpacted: [{ entityType: 'GPU', entityValue: '3' }], metadata: { [SIMULATOR_MARK]: 'true' },
+});
+
+async function withClient<T>(url: string, work: (client: pg.Client) => Promise<T>): Promise<T> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    return await work(client);
+  } finally {
+    await client.end();
+  }
+}
+
+/** The SQLSTATE a statement fails with (it must fail). */
+async function refusal(client: pg.ClientBase, sql: string): Promise<string> {
+  const error = await client.query(sql).then(() => undefined, (e: unknown) => e as { code?: string });
+  expect(error, `${sql} must fail`).toBeDefined();
+  return error!.code ?? 'none';
+}
+
+const auditRows = (client: pg.ClientBase) =>
+  client.query('SELECT * FROM console_audit_log ORDER BY id').then((result) => result.rows);
+
+/** Objects of schema public (tables, views, sequences, functions) not owned by `owner`, extensions' aside. */
+async function ownedByOthers(client: pg.ClientBase, owner: string): Promise<string[]> {
+  const { rows } = await client.query<{ name: string }>(
+    `SELECT c.relname AS name FROM pg_class c
+      WHERE c.relnamespace = 'public'::regnamespace AND c.relkind IN ('r', 'p', 'v', 'm', 'S') AND c.relowner <> $1::regrole
+        AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.objid = c.oid AND d.deptype = 'e')
+     UNION ALL
+     SELECT p.proname FROM pg_proc p
+      WHERE p.pronamespace = 'public'::regnamespace AND p.proowner <> $1::regrole
+        AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.objid = p.oid AND d.deptype = 'e')`,
+    [owner],
+  );
+  return rows.map((row) => row.name);
+}
+
+function uniqueNames() {
+  const tag = randomBytes(4).toString('hex');
+  return { owner: `owner_${tag}`, app: `app_${tag}` };
+}
+
+async function dropRoles(server: TestServer, names: string[]): Promise<void> {
+  await withClient(server.adminUrl, async (client) => {
+    for (const name of names) await client.query(`DROP ROLE IF EXISTS ${client.escapeIdentifier(name)}`);
+  });
+}
+
+describe.each(testServers())('console database roles on $name', (server) => {
+  let database: TestDatabase;
+  let baseDir: string;
+  let roles: EmbeddedConsoleRoles;
+  const names = uniqueNames();
+  const lines: string[] = [];
+  const log = (line: string) => lines.push(line);
+
+  beforeAll(async () => {
+    baseDir = await mkdtemp(path.join(os.tmpdir(), 'console-roles-'));
+    // Data of an earlier version: the superuser made and owns every table, and wrote to the log.
+    database = await createTestDatabase(server);
+    await setUpOwnDatabase(database.url);
+    const pool = new pg.Pool({ connectionString: database.url, max: 1 });
+    for (let i = 0; i < 3; i += 1) await appendAudit(pool, entry(`before-${i}`));
+    await pool.end();
+  });
+
+  afterAll(async () => {
+    await database?.drop();
+    await dropRoles(server, [names.owner, names.app]);
+    await rm(baseDir, { recursive: true, force: true });
+  });
+
+  it('before the fix: the role the app used (the superuser owning the tables) deletes and rewrites audit rows past the triggers', async () => {
+    const old = await createTestDatabase(server);
+    try {
+      await setUpOwnDatabase(old.url);
+      const pool = new pg.Pool({ connectionString: old.url, max: 1 });
+      const ids: string[] = [];
+      for (let i = 0; i < 3; i += 1) ids.push(await appendAudit(pool, entry(`old-${i}`)));
+      await pool.end();
+      await withClient(old.url, async (client) => {
+        expect(await auditLogRewritePowers(client)).toMatch(/^role \S+ is a superuser \(it can step past the append-only triggers/);
+        expect(await refusal(client, `DELETE FROM console_audit_log WHERE id = ${ids[1]}`)).toBe('42501'); // the trigger
+        await client.query('SET session_replication_role = replica');
+        expect((await client.query(`DELETE FROM console_audit_log WHERE id = ${ids[1]}`)).rowCount).toBe(1);
+        await client.query('RESET session_replication_role');
+        await client.query('ALTER TABLE console_audit_log DISABLE TRIGGER ALL');
+        expect((await client.query(`UPDATE console_audit_log SET reason = 'nothing happened' WHERE id = ${ids[2]}`)).rowCount).toBe(1);
+        await client.query('ALTER TABLE console_audit_log ENABLE TRIGGER ALL');
+        expect((await client.query('SELECT count(*)::int AS n FROM console_audit_log')).rows[0].n).toBe(2);
+      });
+    } finally {
+      await old.drop();
+    }
+  });
+
+  it('converts that database: the owner role owns every table, sequence and function; the app role is a plain login', async () => {
+    const before = await withClient(database.url, async (client) => ownedByOthers(client, (await client.query('SELECT current_user AS u')).rows[0].u));
+    expect(before).toEqual([]);
+    roles = await ensureEmbeddedConsoleRoles(database.url, baseDir, { log, names });
+    expect(lines.some((line) => line.startsWith(`database roles: ${names.owner} owns the console's tables`))).toBe(true);
+    expect(lines.some((line) => /^handed \d+ tables, sequences and functions to /.test(line))).toBe(true);
+
+    await withClient(database.url, async (client) => {
+      expect(await ownedByOthers(client, names.owner)).toEqual([]);
+      const owners = await client.query(`SELECT pg_get_userbyid(datdba) AS owner FROM pg_database WHERE datname = current_database()`);
+      expect(owners.rows[0].owner).toBe(names.owner);
+      const app = await client.query(
+        `SELECT rolcanlogin, rolsuper, rolcreatedb, rolcreaterole, rolreplication, rolbypassrls,
+                pg_has_role($1, $2, 'MEMBER') AS owner_member
+           FROM pg_roles WHERE rolname = $1`,
+        [names.app, names.owner],
+      );
+      expect(app.rows[0]).toEqual({
+        rolcanlogin: true, rolsuper: false, rolcreatedb: false, rolcreaterole: false, rolreplication: false, rolbypassrls: false, owner_member: false,
+      });
+    });
+    const file = path.join(baseDir, ROLES_FILE);
+    expect((await stat(file)).mode & 0o777).toBe(0o600);
+    expect(JSON.parse(await readFile(file, 'utf8'))).toMatchObject({ owner: { user: names.owner }, app: { user: names.app } });
+  });
+
+  it('as the app role: appends to and reads the audit log; UPDATE, DELETE, TRUNCATE, disabling triggers and replica mode are refused; the rows stay', async () => {
+    const pool = new pg.Pool({ connectionString: roles.appUrl, max: 1 });
+    try {
+      const id = await appendAudit(pool, entry('as-app'));
+      expect((await listAudit(pool, {})).map((row) => row.requestId)).toEqual(['as-app', 'before-2', 'before-1', 'before-0']);
+      const client = await pool.connect();
+      try {
+        expect(await auditLogRewritePowers(client)).toBeNull();
+        const rows = await auditRows(client);
+        const attempts = [
+          `UPDATE console_audit_log SET reason = 'nothing happened' WHERE id = ${id}`,
+          `DELETE FROM console_audit_log WHERE id = ${id}`,
+          'TRUNCATE console_audit_log',
+          'ALTER TABLE console_audit_log DISABLE TRIGGER ALL',
+          'ALTER TABLE console_audit_log DISABLE TRIGGER console_audit_log_no_change',
+          'DROP TRIGGER console_audit_log_no_change ON console_audit_log',
+          'SET session_replication_role = replica',
+          `SET ROLE ${names.owner}`,
+          `CREATE OR REPLACE FUNCTION console_audit_log_append_only() RETURNS trigger AS $$ BEGIN RETURN NEW; END; $$ LANGUAGE plpgsql`,
+          `INSERT INTO console_audit_log (id, actor, action, outcome, request_id) VALUES (${id}, 'x', 'x', 'ok', 'x')
+             ON CONFLICT (id) DO UPDATE SET reason = 'nothing happened'`,
+          `SELECT setval('console_audit_log_id_seq', 1)`,
+        ];
+        for (const sql of attempts) expect({ sql, code: await refusal(client, sql) }).toEqual({ sql, code: '42501' });
+        expect(await auditRows(client)).toEqual(rows);
+      } finally {
+        client.release();
+      }
+      expect(await verifyAuditChain(pool)).toMatchObject({ intact: true, entries: 4 });
+    } finally {
+      await pool.end();
+    }
+  });
+
+  it('as the app role, the console works: first admin and a session, a quarantine audit row, the simulated pipeline with its consumer positions', async () => {
+    const env = { DATABASE_URL: roles.appUrl, CONSOLE_ADMIN_USERNAME: 'admin', CONSOLE_ADMIN_PASSWORD: `Pw-${randomBytes(8).toString('hex')}` };
+    await prepareSignIn(env, { migrationsDir, log: () => {} });
+    const pool = new pg.Pool({ connectionString: roles.appUrl, max: 2 });
+    try {
+      const settings = authSettingsFromEnv(env);
+      const auth = createConsoleAuth({ pool, secret: await consoleSecret(pool, settings.secret), settings });
+      const signedIn = await auth.handler(new Request('http://localhost:3000/api/auth/sign-in/username', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', origin: 'http://localhost:3000' },
+        body: JSON.stringify({ username: 'admin', password: env.CONSOLE_ADMIN_PASSWORD }),
+      }));
+      expect(signedIn.status).toBe(200);
+      expect((await pool.query('SELECT count(*)::int AS n FROM console_session')).rows[0].n).toBe(1);
+      await appendAudit(pool, { ...entry('quarantine-as-app'), actor: 'admin', actorRole: 'admin' });
+      expect((await listAudit(pool, {}))[0]).toMatchObject({ action: 'node.quarantine', requestId: 'quarantine-as-app' });
+    } finally {
+      await pool.end();
+    }
+
+    const store = await openDataStore({ provider: 'postgresql', connectionString: roles.appUrl });
+    const simulator = new ClusterSimulator(store, {
+      seed: 1, nodes: 4, rate: 0, settings: { drainMs: 20, remediationMs: 20, drainFailureRate: 0, remediationFailureRate: 0 },
+    });
+    try {
+      await simulator.start();
+      const [event] = await store.healthEvents().insertMany([fatal('gpu-node-roles')]);
+      await expect.poll(async () => (await store.healthEvents().get(event.recordId))!.status, { timeout: 20_000 })
+        .toMatchObject({ nodeQuarantined: 'Quarantined', faultRemediated: true });
+      await store.consumers().register('roles-test-consumer');
+      expect(await store.consumers().names()).toContain('roles-test-consumer');
+      await store.retainChangelog?.({ maxAgeMs: 24 * 3600_000 });
+    } finally {
+      await simulator.stop();
+      await store.close();
+    }
+    await withClient(roles.appUrl, async (client) => {
+      const positions = await client.query('SELECT count(*)::int AS n FROM console_consumers');
+      expect(positions.rows[0].n).toBeGreaterThan(1);
+    });
+  });
+
+  it('is idempotent: a second start keeps the passwords and narrows an app role someone widened by hand', async () => {
+    const file = await readFile(path.join(baseDir, ROLES_FILE), 'utf8');
+    await withClient(database.url, async (client) => {
+      await client.query(`ALTER ROLE ${names.app} SUPERUSER`);
+      await client.query(`GRANT ${names.owner} TO ${names.app}`);
+      await client.query(`GRANT UPDATE, DELETE, TRUNCATE ON console_audit_log TO ${names.app}`);
+    });
+    await withClient(roles.appUrl, async (client) => expect(await auditLogRewritePowers(client)).toMatch(/is a superuser/));
+    await withClient(database.url, (client) => client.query(`ALTER ROLE ${names.app} NOSUPERUSER`));
+    await withClient(roles.appUrl, async (client) => expect(await auditLogRewritePowers(client)).toMatch(new RegExp(`is a member of console_audit_log's owner ${names.owner}`)));
+
+    lines.length = 0;
+    const again = await ensureEmbeddedConsoleRoles(database.url, baseDir, { log });
+    expect(again.appUrl).toBe(roles.appUrl);
+    expect(again.ownerUrl).toBe(roles.ownerUrl);
+    expect(await readFile(path.join(baseDir, ROLES_FILE), 'utf8')).toBe(file);
+    expect(lines).toEqual([]);
+    await withClient(roles.appUrl, async (client) => {
+      expect(await auditLogRewritePowers(client)).toBeNull();
+      expect(await refusal(client, `DELETE FROM console_audit_log`)).toBe('42501');
+    });
+  });
+
+  it('migrates as the owner; a table a later migration adds is the owner\'s, and the app may use it', async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'console-roles-migrations-'));
+    try {
+      await cp(migrationsDir, dir, { recursive: true });
+      await mkdir(path.join(dir, '29990101000000_console_later'));
+      await writeFile(path.join(dir, '29990101000000_console_later', 'migration.sql'), 'CREATE TABLE console_later (id BIGSERIAL PRIMARY KEY, note TEXT);\n');
+      lines.length = 0;
+      expect(await migrateConsoleDatabase(roles.appUrl, { env: {}, embedded: roles, dir, log })).toBeNull();
+      expect(lines).toEqual(['applied migration 29990101000000_console_later']);
+      await withClient(roles.appUrl, async (client) => {
+        await client.query(`INSERT INTO console_later (note) VALUES ('kept')`);
+        expect((await client.query(`SELECT pg_get_userbyid(relowner) AS owner FROM pg_class WHERE relname = 'console_later'`)).rows[0].owner).toBe(names.owner);
+        expect(await refusal(client, 'DROP TABLE console_later')).toBe('42501');
+      });
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe.each(testServers())('a console database the operator gives, on $name', (server) => {
+  let database: TestDatabase;
+  const names = uniqueNames();
+  let ownerUrl: string;
+  let appUrl: string;
+  const extraRoles: string[] = [];
+
+  beforeAll(async () => {
+    // What a DBA does (README, "What the console needs from a DBA"): an owner for migrations, an
+    // app role that only logs in; the console's tables are made and granted at start.
+    database = await createTestDatabase(server);
+    const password = randomBytes(12).toString('hex');
+    await withClient(database.url, async (client) => {
+      await client.query(`CREATE ROLE ${names.owner} LOGIN PASSWORD '${password}'`);
+      await client.query(`CREATE ROLE ${names.app} LOGIN PASSWORD '${password}'`);
+      await client.query(`ALTER DATABASE ${database.name} OWNER TO ${names.owner}`);
+      await client.query('REVOKE CREATE ON SCHEMA public FROM PUBLIC');
+    });
+    const as = (user: string) => {
+      const url = new URL(database.url);
+      url.username = user;
+      url.password = password;
+      return url.toString();
+    };
+    ownerUrl = as(names.owner);
+    appUrl = as(names.app);
+  });
+
+  afterAll(async () => {
+    await database?.drop();
+    await dropRoles(server, [names.owner, names.app, ...extraRoles]);
+  });
+
+  it('CONSOLE_DATABASE_MIGRATION_URL: migrations as the owner, the app role granted, no warning; the app role cannot rewrite the log', async () => {
+    const env = { CONSOLE_DATABASE_URL: appUrl, CONSOLE_DATABASE_MIGRATION_URL: ownerUrl };
+    expect(migrationUrlFor(appUrl, env)).toBe(ownerUrl);
+    const lines: string[] = [];
+    expect(await migrateConsoleDatabase(appUrl, { env, dir: migrationsDir, log: (line) => lines.push(line) })).toBeNull();
+    expect(lines.filter((line) => line.startsWith('warning'))).toEqual([]);
+    expect(lines.filter((line) => line.startsWith('applied migration')).length).toBeGreaterThan(0);
+    // prepareSignIn applies migrations with CONSOLE_DATABASE_URL (the app's): up to date, it creates nothing.
+    await prepareSignIn({ ...env, CONSOLE_ADMIN_PASSWORD: `Pw-${randomBytes(8).toString('hex')}` }, { migrationsDir, log: () => {} });
+    const pool = new pg.Pool({ connectionString: appUrl, max: 1 });
+    try {
+      await appendAudit(pool, entry('operator-app'));
+      const client = await pool.connect();
+      try {
+        for (const sql of ['DELETE FROM console_audit_log', 'TRUNCATE console_audit_log', 'ALTER TABLE console_audit_log DISABLE TRIGGER ALL', 'SET session_replication_role = replica']) {
+          expect({ sql, code: await refusal(client, sql) }).toEqual({ sql, code: '42501' });
+        }
+        expect((await client.query('SELECT count(*)::int AS n FROM console_audit_log')).rows[0].n).toBe(1);
+      } finally {
+        client.release();
+      }
+    } finally {
+      await pool.end();
+    }
+  });
+
+  it('without it, one warning line names what lets the app role rewrite the log, and start goes on', async () => {
+    const cases: [string, RegExp][] = [
+      [ownerUrl, new RegExp(`^warning: the console's database role ${names.owner} owns console_audit_log \\(it can disable or drop its triggers\\)`)],
+      [database.url, /^warning: the console's database role \S+ is a superuser \(it can step past the append-only triggers/],
+    ];
+    const dml = await dmlOnlyRole(database.url);
+    extraRoles.push(decodeURIComponent(new URL(dml).username));
+    cases.push([dml, /^warning: the console's database role dml_\w+ holds UPDATE, DELETE on console_audit_log \(only the triggers stand in the way\)/]);
+    for (const [url, expected] of cases) {
+      const lines: string[] = [];
+      const powers = await migrateConsoleDatabase(url, { env: { CONSOLE_DATABASE_URL: url }, dir: migrationsDir, log: (line) => lines.push(line) });
+      expect(powers).not.toBeNull();
+      expect(lines).toHaveLength(1);
+      expect(lines[0]).toMatch(expected);
+      expect(lines[0]).toMatch(/set CONSOLE_DATABASE_MIGRATION_URL to the tables' owner/);
+    }
+  });
+});
+
+describe('npm start\'s steps on a fresh embedded PostgreSQL', () => {
+  let baseDir: string;
+  let embedded: EmbeddedDatabase;
+
+  beforeAll(async () => {
+    baseDir = await mkdtemp(path.join(os.tmpdir(), 'console-roles-embedded-'));
+    embedded = new EmbeddedDatabase({ baseDir, port: await freePort(), settings: { fsync: 'off' } });
+    await embedded.start();
+  });
+
+  afterAll(async () => {
+    await embedded?.stop();
+    await rm(baseDir, { recursive: true, force: true });
+  });
+
+  it('the owner creates NVSentinel\'s schema and the console\'s tables; the app gets only its URL; the superuser\'s credentials stay', async () => {
+    const credentials = await readFile(path.join(baseDir, 'credentials.json'), 'utf8');
+    // As scripts/start.ts does: roles at start, the schema and migrations as the owner, the app's URL to the app.
+    const roles = await ensureEmbeddedConsoleRoles(embedded.url, baseDir);
+    const appUrl = roles.appUrl;
+    expect(new URL(appUrl).username).toBe('sentinel_console');
+    expect(new URL(migrationUrlFor(appUrl, {}, roles)).username).toBe('sentinel_console_owner');
+    const prepared = await prepareDatastore(migrationUrlFor(appUrl, {}, roles));
+    expect(prepared.consoleOwned).toBe(true);
+    expect(await migrateConsoleDatabase(appUrl, { env: {}, embedded: roles, dir: migrationsDir, log: () => {} })).toBeNull();
+    await withClient(embedded.url, async (client) => expect(await ownedByOthers(client, 'sentinel_console_owner')).toEqual([]));
+
+    const store = await openDataStore({ provider: 'postgresql', connectionString: appUrl });
+    try {
+      const [event] = await store.healthEvents().insertMany([fatal('gpu-node-embedded')]);
+      expect(await store.healthEvents().get(event.recordId)).toBeDefined();
+    } finally {
+      await store.close();
+    }
+    await withClient(appUrl, async (client) => {
+      expect(await refusal(client, 'SET session_replication_role = replica')).toBe('42501');
+      expect(await refusal(client, 'ALTER TABLE console_audit_log DISABLE TRIGGER ALL')).toBe('42501');
+    });
+    expect(await readFile(path.join(baseDir, 'credentials.json'), 'utf8')).toBe(credentials);
+  });
+});
