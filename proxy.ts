@@ -6,11 +6,11 @@
 //    first filter: every page, route handler and action checks the session itself.
 import { getSessionCookie } from 'better-auth/cookies';
 import { NextResponse, type NextRequest } from 'next/server';
+import { randomUUID } from 'node:crypto';
 
 import { appendAudit } from '@/lib/audit/audit-log';
 import { consoleDatabaseFromEnv, openConsolePool } from '@/lib/console/console-database';
 import { checkOrigin, originPolicyFromEnv } from '@/lib/security/origin-check';
-import { newRequestId } from '@/lib/security/request-info';
 import { contentSecurityPolicy, newNonce, STATIC_SECURITY_HEADERS } from '@/lib/security/security-headers';
 
 const PUBLIC_PATHS = ['/sign-in', '/api/auth/', '/api/health', '/api/ready', '/metrics'];
@@ -34,7 +34,8 @@ async function recordCrossOrigin(request: NextRequest, requestId: string, origin
 }
 
 export async function proxy(request: NextRequest) {
-  const requestId = newRequestId(request.headers.get('x-request-id'));
+  // Made here, never taken from the client: one id names one request's audit row.
+  const requestId = randomUUID();
   const nonce = newNonce();
   const https = (process.env.BETTER_AUTH_URL ?? '').startsWith('https://');
   const csp = contentSecurityPolicy(nonce, { dev: process.env.NODE_ENV === 'development', https });

@@ -9,7 +9,7 @@
 //     schema `sentinel_console` a DBA created for it, else in the embedded PostgreSQL;
 //   - applies the console's migrations there, and creates the first admin of a console without users;
 //   - builds the app when its sources changed since the last build;
-//   - serves it with `next start` (or `next dev` with --dev).
+//   - serves it with scripts/console-server.ts (Next.js in production mode, or development with --dev).
 // Ctrl-C / SIGTERM stop the app first, then PostgreSQL, so no server is left running.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -31,6 +31,7 @@ import { prepareDatastore, withSearchPath } from '../lib/store/providers/postgre
 import { prepareSignIn } from '../lib/auth/prepare-sign-in';
 import { migrateConsoleDatabase, migrationUrlFor } from '../lib/console/console-migrations';
 import { ensureEmbeddedConsoleRoles, type EmbeddedConsoleRoles } from '../lib/console/embedded-console-roles';
+import { trustedProxiesFromEnv } from '../lib/security/trusted-proxies';
 
 const root = path.resolve(import.meta.dirname, '..');
 
@@ -145,6 +146,14 @@ async function main(): Promise<void> {
   process.on('SIGTERM', () => void shutdown(0));
 
   try {
+    const proxies = (() => {
+      try {
+        return trustedProxiesFromEnv(process.env);
+      } catch (error) {
+        throw new StoreError('config', (error as Error).message);
+      }
+    })();
+    log(`forwarding headers (X-Forwarded-For, -Host, -Proto) believed from: ${proxies.description} (CONSOLE_TRUSTED_PROXIES)`);
     const provider = datastoreProviderFromEnv(process.env);
     // With MongoDB the datastore is MongoDB and PostgreSQL holds only the console's own tables.
     const mongo = provider === 'mongodb' ? mongoSettings(process.env) : undefined;
@@ -230,7 +239,8 @@ async function main(): Promise<void> {
     if (stopping) return;
 
     log(`dashboard on http://localhost:${appPort}`);
-    app = run(process.execPath, [nextBin(), dev ? 'dev' : 'start', '--port', String(appPort)], env);
+    // Next.js in our own server (scripts/console-server.ts), which settles forwarding headers first.
+    app = run(process.execPath, ['--import', 'tsx', path.join(root, 'scripts', 'console-server.ts'), ...(dev ? ['--dev'] : []), '--port', String(appPort)], env);
     app.on('exit', (code) => {
       if (!stopping) {
         log(`the dashboard exited (code ${code}); shutting down`);

@@ -20,7 +20,10 @@ export function SignInForm({ next, oidcName, initialError }: { next: string; oid
     const { error: failure } = await authClient.signIn.username({ username: String(form.get('username') ?? ''), password: String(form.get('password') ?? '') });
     if (failure) {
       setPending(false);
-      setError(failure.status === 429 ? 'Too many attempts; wait a minute and try again.' : failure.message || 'Sign-in failed.');
+      // 429 is either limit: this address's attempts per minute, or this account's failures in a row
+      // (whose message says how long to wait).
+      const throttled = failure.status === 429 && failure.code === 'ACCOUNT_THROTTLED';
+      setError(failure.status === 429 && !throttled ? 'Too many attempts; wait a minute and try again.' : failure.message || 'Sign-in failed.');
       return;
     }
     router.replace(next);

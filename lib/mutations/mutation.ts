@@ -43,3 +43,12 @@ export function firstIssue(issues: readonly { code: string; path: readonly Prope
   const issue = issues[0];
   return issue.code === 'invalid_type' && issue.path.length === 0 ? `expected ${shape}` : issue.message;
 }
+
+/**
+ * A request body that could not be read as JSON (too large, nested too deep, not JSON): the runner
+ * refuses it with `message` after the session and role checks, like any invalid input. `fields`
+ * are the ones the URL gave (a node's name), so the audit record still names the target.
+ */
+export class UnreadableBody {
+  constructor(readonly message: string, readonly fields: Record<string, string> = {}) {}
+}

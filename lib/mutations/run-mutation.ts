@@ -10,7 +10,10 @@ import { checkOrigin, originPolicyFromEnv } from '@/lib/security/origin-check';
 import { mutationRateLimitFromEnv, RateLimiter } from '@/lib/security/rate-limiter';
 import { requestInfo } from '@/lib/security/request-info';
 
-import type { Mutation, MutationResult } from './mutation';
+import { anonymousAttempts, compactAnonymousEntry, tooManyAnonymousAttempts } from '@/lib/audit/anonymous-attempts';
+import type { AuditEntryInput } from '@/lib/audit/audit-entry';
+
+import { UnreadableBody, type Mutation, type MutationResult } from './mutation';
 
 const holder = globalThis as unknown as { sentinelMutationLimiter?: RateLimiter };
 const limiter = () => (holder.sentinelMutationLimiter ??= new RateLimiter(mutationRateLimitFromEnv()));
@@ -18,8 +21,8 @@ const limiter = () => (holder.sentinelMutationLimiter ??= new RateLimiter(mutati
 export async function runMutation<V>(mutation: Mutation<V>, input: unknown, headers: Headers): Promise<MutationResult> {
   const request = requestInfo(headers);
   let actor: Actor | null = null;
-  const record = async (result: MutationResult, fields: { target: string | null; reason: string | null; before?: unknown; after?: unknown }) => {
-    await recordAudit({
+  const record = async (result: MutationResult, fields: { target: string | null; reason: string | null; before?: unknown; after?: unknown }): Promise<MutationResult> => {
+    const entry: AuditEntryInput = {
       actor: actor?.name ?? 'anonymous',
       actorRole: actor?.role ?? null,
       action: mutation.action,
@@ -30,11 +33,19 @@ export async function runMutation<V>(mutation: Mutation<V>, input: unknown, head
       outcome: result.ok ? 'ok' : result.outcome,
       detail: result.ok ? result.message : result.error,
       ...request,
-    });
+    };
+    if (actor) {
+      await recordAudit(entry);
+      return result;
+    }
+    // Not signed in: one compact row, within the anonymous budget (lib/audit/anonymous-attempts.ts).
+    const admission = anonymousAttempts().admit(request.clientAddress ?? 'unknown');
+    if (!admission.record) return { ok: false, outcome: 'denied', status: 429, error: tooManyAnonymousAttempts(admission.retryAfterMs) };
+    await recordAudit(compactAnonymousEntry(entry, admission.unrecorded));
     return result;
   };
-  const rawTarget = mutation.rawTarget(input);
-  const rawReason = typeof input === 'object' && input !== null && typeof (input as { reason?: unknown }).reason === 'string' ? (input as { reason: string }).reason : null;
+  const rawTarget = mutation.rawTarget(input instanceof UnreadableBody ? input.fields : input);
+  const rawReason = !(input instanceof UnreadableBody) && typeof input === 'object' && input !== null && typeof (input as { reason?: unknown }).reason === 'string' ? (input as { reason: string }).reason : null;
   const refuse = (outcome: 'denied' | 'invalid', status: 400 | 401 | 403 | 429, error: string) =>
     record({ ok: false, outcome, status, error }, { target: rawTarget, reason: rawReason });
 
@@ -48,6 +59,8 @@ export async function runMutation<V>(mutation: Mutation<V>, input: unknown, head
   if (!origin.ok) return refuse('denied', 403, `requests from ${origin.origin} are not accepted`);
   if (!can(actor.role, mutation.permission)) return refuse('denied', 403, `your role (${actor.role}) may not do this`);
 
+  // A body the route could not read as JSON (lib/server/mutation-route.ts) is refused with what was wrong with it.
+  if (input instanceof UnreadableBody) return refuse('invalid', 400, input.message);
   const parsed = mutation.parse(input);
   if (!parsed.ok) return refuse('invalid', 400, parsed.error);
   const value = parsed.value;

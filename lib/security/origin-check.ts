@@ -8,7 +8,10 @@
 export interface OriginPolicy {
   /** Extra origins allowed to post (CONSOLE_ALLOWED_ORIGINS, e.g. the public URL behind a proxy). */
   allowedOrigins: string[];
-  /** Trust X-Forwarded-Host and X-Forwarded-Proto (set CONSOLE_TRUST_PROXY=1 only behind a proxy that sets them). */
+  /**
+   * Compare with X-Forwarded-Host and X-Forwarded-Proto: when CONSOLE_TRUSTED_PROXIES names the
+   * proxies (the console's server drops those headers from any other peer; lib/http/forwarded-headers.ts).
+   */
   trustForwardedHost: boolean;
 }
 
@@ -39,7 +42,7 @@ function normaliseAllowed(origin: string): string {
 export function originPolicyFromEnv(env: Record<string, string | undefined> = process.env): OriginPolicy {
   const allowed = (env.CONSOLE_ALLOWED_ORIGINS ?? '').split(',').map(normaliseAllowed).filter(Boolean);
   if (env.BETTER_AUTH_URL) allowed.push(new URL(env.BETTER_AUTH_URL).origin);
-  return { allowedOrigins: allowed, trustForwardedHost: env.CONSOLE_TRUST_PROXY === '1' || env.CONSOLE_TRUST_PROXY === 'true' };
+  return { allowedOrigins: allowed, trustForwardedHost: Boolean(env.CONSOLE_TRUSTED_PROXIES?.trim()) };
 }
 
 export type OriginVerdict = { ok: true } | { ok: false; origin: string };

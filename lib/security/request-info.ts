@@ -8,13 +8,13 @@ export interface RequestInfo {
 
 const PLAUSIBLE_ID = /^[A-Za-z0-9._:-]{1,100}$/;
 
-/** x-request-id is set by proxy.ts on every request (or kept from a trusted upstream). */
+/**
+ * x-request-id is made by proxy.ts for every request (a client's own is dropped), and
+ * x-forwarded-for holds the one client address the console's server settled on
+ * (lib/http/forwarded-headers.ts): the peer, or what CONSOLE_TRUSTED_PROXIES say.
+ */
 export function requestInfo(headers: Headers): RequestInfo {
   const id = headers.get('x-request-id');
-  const forwarded = headers.get('x-forwarded-for')?.split(',')[0].trim() || headers.get('x-real-ip') || null;
-  return { requestId: id && PLAUSIBLE_ID.test(id) ? id : randomUUID(), clientAddress: forwarded?.slice(0, 100) ?? null };
-}
-
-export function newRequestId(upstream: string | null): string {
-  return upstream && PLAUSIBLE_ID.test(upstream) ? upstream : randomUUID();
+  const client = headers.get('x-forwarded-for')?.split(',')[0].trim() || null;
+  return { requestId: id && PLAUSIBLE_ID.test(id) ? id : randomUUID(), clientAddress: client?.slice(0, 100) ?? null };
 }

@@ -4,7 +4,7 @@
 // server actions, because both run lib/mutations/run-mutation.ts.
 import 'server-only';
 
-import type { Mutation } from '@/lib/mutations/mutation';
+import { UnreadableBody, type Mutation } from '@/lib/mutations/mutation';
 import { runMutation } from '@/lib/mutations/run-mutation';
 import { nestsDeeperThan } from '@/lib/security/json-depth';
 
@@ -12,23 +12,26 @@ const MAX_BODY_BYTES = 2 * 1024 * 1024;
 /** No change takes input nested deeper than this; the text is refused before it is parsed. */
 const MAX_BODY_DEPTH = 32;
 
-/** The body as JSON; anything else becomes a value the mutation's parse refuses (and records). */
+/** The body as JSON, or what keeps it from being read as JSON (the runner refuses and records that). */
 async function jsonBody(request: Request): Promise<unknown> {
+  const declared = Number(request.headers.get('content-length') ?? NaN);
+  if (declared > MAX_BODY_BYTES) return new UnreadableBody(`the request body is ${declared} bytes; a change takes at most ${MAX_BODY_BYTES}`);
   const text = await request.text();
   if (text.length === 0) return {};
-  if (text.length > MAX_BODY_BYTES) return { tooLarge: true };
-  if (nestsDeeperThan(text, MAX_BODY_DEPTH)) return `JSON nested more than ${MAX_BODY_DEPTH} levels deep`;
+  if (Buffer.byteLength(text) > MAX_BODY_BYTES) return new UnreadableBody(`the request body is over ${MAX_BODY_BYTES} bytes`);
+  if (nestsDeeperThan(text, MAX_BODY_DEPTH)) return new UnreadableBody(`the request body nests more than ${MAX_BODY_DEPTH} levels deep`);
   try {
     return JSON.parse(text) as unknown;
   } catch {
-    return 'invalid JSON';
+    return new UnreadableBody('the request body is not JSON');
   }
 }
 
 export async function mutationResponse<V>(request: Request, mutation: Mutation<V>, fromUrl: Record<string, string>): Promise<Response> {
   const body = await jsonBody(request);
   // Fields from the URL win over the body's, so a body cannot redirect the change to another target.
-  const input = typeof body === 'object' && body !== null && !Array.isArray(body) ? { ...body, ...fromUrl } : body;
+  const input = body instanceof UnreadableBody ? new UnreadableBody(body.message, fromUrl)
+    : typeof body === 'object' && body !== null && !Array.isArray(body) ? { ...body, ...fromUrl } : body;
   const result = await runMutation(mutation, input, request.headers);
   return Response.json(result, { status: result.ok ? 200 : result.status, headers: { 'Cache-Control': 'no-store' } });
 }

@@ -129,7 +129,8 @@ describe(`user password and name rules through the mutation runner on ${server.n
     admin.set('x-request-id', 'deep-admin');
     const signedIn = await POST(new Request(`${APP}/api/users`, { method: 'POST', headers: admin, body: deepJson }));
     expect(signedIn.status).toBe(400);
-    expect(await byRequest('deep-admin')).toMatchObject([{ actor: 'admin', outcome: 'invalid', action: 'user.create' }]);
+    expect(await signedIn.json()).toMatchObject({ error: 'the request body nests more than 32 levels deep' });
+    expect(await byRequest('deep-admin')).toMatchObject([{ actor: 'admin', outcome: 'invalid', action: 'user.create', detail: 'the request body nests more than 32 levels deep' }]);
   });
 
   it('an unknown user change (POST /api/users/<id>/delete) is a 400 naming the changes there are, with one audit row, and changes nothing', async () => {
