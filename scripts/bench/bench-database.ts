@@ -64,9 +64,3 @@ export async function benchDatabase(): Promise<BenchDatabase> {
     },
   };
 }
-
-export function percentiles(samples: number[]): { p50: number; p95: number; p99: number; count: number } {
-  const sorted = [...samples].sort((a, b) => a - b);
-  const at = (p: number) => (sorted.length ? Math.round(sorted[Math.min(sorted.length - 1, Math.ceil(p * sorted.length) - 1)] * 100) / 100 : NaN);
-  return { p50: at(0.5), p95: at(0.95), p99: at(0.99), count: sorted.length };
-}
