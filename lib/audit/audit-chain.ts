@@ -4,12 +4,19 @@
 // chained (written with the triggers disabled), or an entry that points at another predecessor.
 import type pg from 'pg';
 
+import { auditLogRewritePowers } from './audit-log-powers';
+
 export interface AuditChainVerdict {
   intact: boolean;
   /** Entries walked. */
   entries: number;
   /** The first break, in chain order. */
   brokenAt?: { id: string; problem: string };
+  /**
+   * What lets the console's own database role rewrite the log behind the chain (a superuser, the
+   * table's owner, …), or null when it can only read and append: an intact chain says more then.
+   */
+  appRoleCanRewrite: string | null;
   checkedAt: string;
 }
 
@@ -40,7 +47,12 @@ export async function verifyAuditChain(pool: pg.Pool): Promise<AuditChainVerdict
          SELECT id, problem FROM problems WHERE problem IS NOT NULL ORDER BY chain_seq NULLS FIRST, id LIMIT 1) first ON true`,
   );
   const row = rows[0];
-  const verdict: AuditChainVerdict = { intact: row.problem === null, entries: Number(row.entries), checkedAt: new Date().toISOString() };
+  const verdict: AuditChainVerdict = {
+    intact: row.problem === null,
+    entries: Number(row.entries),
+    appRoleCanRewrite: await auditLogRewritePowers(pool),
+    checkedAt: new Date().toISOString(),
+  };
   if (row.problem !== null && row.id !== null) verdict.brokenAt = { id: row.id, problem: row.problem };
   return verdict;
 }

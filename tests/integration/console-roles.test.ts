@@ -133,6 +133,9 @@ describe.each(testServers())('console database roles on $name', (server) => {
         await client.query('ALTER TABLE console_audit_log ENABLE TRIGGER ALL');
         expect((await client.query('SELECT count(*)::int AS n FROM console_audit_log')).rows[0].n).toBe(2);
       });
+      const reader = new pg.Pool({ connectionString: old.url, max: 1 });
+      const verdict = await verifyAuditChain(reader).finally(() => reader.end());
+      expect(verdict).toMatchObject({ intact: false, appRoleCanRewrite: expect.stringMatching(/is a superuser/) });
     } finally {
       await old.drop();
     }
@@ -192,7 +195,7 @@ describe.each(testServers())('console database roles on $name', (server) => {
       } finally {
         client.release();
       }
-      expect(await verifyAuditChain(pool)).toMatchObject({ intact: true, entries: 4 });
+      expect(await verifyAuditChain(pool)).toMatchObject({ intact: true, entries: 4, appRoleCanRewrite: null });
     } finally {
       await pool.end();
     }
