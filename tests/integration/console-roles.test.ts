@@ -24,8 +24,9 @@ import { EmbeddedDatabase } from '@/lib/embedded-database/embedded-database';
 import { ClusterSimulator } from '@/lib/simulator/cluster-simulator';
 import { SIMULATOR_MARK } from '@/lib/simulator/event-generator';
 import { openDataStore, type NewHealthEvent } from '@/lib/store';
-import { prepareDatastore, setUpOwnDatabase } from '@/lib/store/providers/postgres/schema/prepare-datastore';
+import { prepareDatastore, setUpOwnDatabase, withSearchPath } from '@/lib/store/providers/postgres/schema/prepare-datastore';
 
+import { applyNvsentinelSchemaState } from '../fixtures/nvsentinel/schema-states';
 import { dmlOnlyRole } from '../support/dml-role';
 import { freePort } from '../support/free-port';
 import { createTestDatabase, testServers, type TestDatabase, type TestServer } from '../support/test-databases';
@@ -361,6 +362,65 @@ describe.each(testServers())('a console database the operator gives, on $name', 
       expect(lines[0]).toMatch(expected);
       expect(lines[0]).toMatch(/set CONSOLE_DATABASE_MIGRATION_URL to the tables' owner/);
     }
+  });
+});
+
+describe.each(testServers())("the console's schema in NVSentinel's database, on $name", (server) => {
+  let database: TestDatabase;
+  const names = uniqueNames();
+  const password = randomBytes(12).toString('hex');
+  const as = (user: string) => {
+    const url = new URL(database.url);
+    url.username = user;
+    url.password = password;
+    return url.toString();
+  };
+
+  beforeAll(async () => {
+    database = await createTestDatabase(server);
+    await withClient(database.url, async (client) => {
+      await applyNvsentinelSchemaState(client, 3);
+      // The DBA's SQL of README, "What the console needs from a DBA", with this run's role names.
+      const sql = `
+        CREATE ROLE app LOGIN PASSWORD '${password}';
+        GRANT CONNECT ON DATABASE ${database.name} TO app;
+        GRANT USAGE ON SCHEMA public TO app;
+        GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO app;
+        GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO app;
+        CREATE ROLE owner LOGIN PASSWORD '${password}';
+        CREATE SCHEMA sentinel_console AUTHORIZATION owner;
+        GRANT USAGE ON SCHEMA sentinel_console TO app;
+        GRANT SELECT ON nvsentinel_schema_migrations TO owner;`;
+      await client.query(sql.replace(/\bapp\b/g, names.app).replace(/\bowner\b/g, names.owner));
+    });
+  });
+
+  afterAll(async () => {
+    await database?.drop();
+    await dropRoles(server, [names.owner, names.app]);
+  });
+
+  it("start finds the schema through the owner, migrates there as the owner, and the app role may only append to the log; NVSentinel's schema is untouched", async () => {
+    const appUrl = as(names.app);
+    const env = { DATABASE_URL: appUrl, CONSOLE_DATABASE_MIGRATION_URL: as(names.owner) };
+    const publicObjects = () => withClient(database.url, async (client) =>
+      (await client.query(`SELECT count(*)::int AS n FROM pg_class WHERE relnamespace = 'public'::regnamespace`)).rows[0].n);
+    const before = await publicObjects();
+    // As scripts/start.ts does with DATABASE_URL and no CONSOLE_DATABASE_URL.
+    const prepared = await prepareDatastore(migrationUrlFor(appUrl, env));
+    expect(prepared).toMatchObject({ consoleOwned: false, consoleSchema: 'sentinel_console' });
+    const consoleUrl = withSearchPath(appUrl, 'sentinel_console');
+    const lines: string[] = [];
+    expect(await migrateConsoleDatabase(consoleUrl, { env, dir: migrationsDir, log: (line) => lines.push(line) })).toBeNull();
+    expect(lines.filter((line) => line.startsWith('warning'))).toEqual([]);
+    expect(await publicObjects()).toBe(before);
+    await withClient(consoleUrl, async (client) => {
+      await client.query(`INSERT INTO console_audit_log (actor, action, outcome, request_id) VALUES ('ana', 'node.quarantine', 'ok', 'in-schema')`);
+      expect(await refusal(client, 'DELETE FROM console_audit_log')).toBe('42501');
+      expect(await refusal(client, 'ALTER TABLE console_audit_log DISABLE TRIGGER ALL')).toBe('42501');
+      const found = await client.query(`SELECT relnamespace::regnamespace::text AS schema FROM pg_class WHERE oid = to_regclass('console_audit_log')`);
+      expect(found.rows[0].schema).toBe('sentinel_console');
+    });
   });
 });
 
