@@ -365,6 +365,53 @@ describe.each(testServers())('a console database the operator gives, on $name', 
   });
 });
 
+describe.each(testServers())('an installation whose app role owns the console\'s tables, on $name', (server) => {
+  let database: TestDatabase;
+  const names = uniqueNames();
+  const password = randomBytes(12).toString('hex');
+  const as = (user: string) => {
+    const url = new URL(database.url);
+    url.username = user;
+    url.password = password;
+    return url.toString();
+  };
+
+  beforeAll(async () => {
+    // The earlier advice: one role, owning the console's database.
+    database = await createTestDatabase(server);
+    await withClient(database.url, async (client) => {
+      await client.query(`CREATE ROLE ${names.app} LOGIN PASSWORD '${password}'`);
+      await client.query(`CREATE ROLE ${names.owner} LOGIN PASSWORD '${password}'`);
+      await client.query(`ALTER DATABASE ${database.name} OWNER TO ${names.app}`);
+    });
+  });
+
+  afterAll(async () => {
+    await database?.drop();
+    await dropRoles(server, [names.owner, names.app]);
+  });
+
+  it("warns until a DBA moves the tables to the owner (README's REASSIGN OWNED) and sets CONSOLE_DATABASE_MIGRATION_URL; then the app role cannot rewrite the log", async () => {
+    const appUrl = as(names.app);
+    const lines: string[] = [];
+    const log = (line: string) => lines.push(line);
+    expect(await migrateConsoleDatabase(appUrl, { env: { CONSOLE_DATABASE_URL: appUrl }, dir: migrationsDir, log })).toMatch(/owns console_audit_log/);
+    await withClient(appUrl, (client) => client.query(`INSERT INTO console_audit_log (actor, action, outcome, request_id) VALUES ('ana', 'node.quarantine', 'ok', 'kept')`));
+
+    await withClient(database.url, (client) => client.query(`REASSIGN OWNED BY ${names.app} TO ${names.owner}`));
+    lines.length = 0;
+    const env = { CONSOLE_DATABASE_URL: appUrl, CONSOLE_DATABASE_MIGRATION_URL: as(names.owner) };
+    expect(await migrateConsoleDatabase(appUrl, { env, dir: migrationsDir, log })).toBeNull();
+    expect(lines).toEqual([]);
+    await withClient(appUrl, async (client) => {
+      expect(await refusal(client, 'DELETE FROM console_audit_log')).toBe('42501');
+      expect(await refusal(client, 'ALTER TABLE console_audit_log DISABLE TRIGGER ALL')).toBe('42501');
+      expect((await client.query('SELECT request_id FROM console_audit_log')).rows).toEqual([{ request_id: 'kept' }]);
+      await client.query(`INSERT INTO console_audit_log (actor, action, outcome, request_id) VALUES ('ana', 'node.release', 'ok', 'after')`);
+    });
+  });
+});
+
 describe.each(testServers())("the console's schema in NVSentinel's database, on $name", (server) => {
   let database: TestDatabase;
   const names = uniqueNames();
