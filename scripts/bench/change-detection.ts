@@ -14,7 +14,7 @@ import pg from 'pg';
 import { openDataStore } from '../../lib/store';
 import { CHANGE_CHANNEL } from '../../lib/store/providers/postgres/feed/notification-listener';
 import type { BenchDatabase } from './bench-database';
-import { delivery, formatDelivery, rateAchieved, type Delivery } from './delivery-latency';
+import { delivery, formatDelivery, percentiles, rateAchieved, type Delivery, type Percentiles } from './delivery-latency';
 
 /** Statements in flight at most, and so the writers' pool size. */
 const IN_FLIGHT = 16;
@@ -34,6 +34,8 @@ export interface LatencyRow {
   feed: MeasuredDelivery;
   /** The same events' trigger NOTIFY (nvsentinel_changes) on a raw listener, from the same send times. */
   insertNotify: Delivery;
+  /** The feed as this benchmark timed it before issue 20 (from COMMIT's return, clipped at 0): how much that flattered it. */
+  feedFromCommitReturn: Percentiles;
   /** Raw NOTIFY at the rate the feed's writer reached (the offered rate when it reached it). */
   notify: MeasuredDelivery;
 }
@@ -108,7 +110,7 @@ export async function measureNotify(url: string, rate: number, seconds: number):
   return { ...delivery(sentAt, arrivedAt, LATE_AFTER_MS), rate, achievedRate };
 }
 
-async function measureFeed(url: string, rate: number, seconds: number): Promise<{ feed: MeasuredDelivery; insertNotify: Delivery }> {
+async function measureFeed(url: string, rate: number, seconds: number): Promise<Omit<LatencyRow, 'notify'>> {
   // The writer is a store of its own (as NVSentinel's monitors are other processes): the reader's
   // acknowledgements do not take the writer's connections.
   const reader = await openDataStore({ provider: 'postgresql', connectionString: url });
@@ -118,6 +120,7 @@ async function measureFeed(url: string, rate: number, seconds: number): Promise<
   const feed = await reader.changes(consumer, { collections: ['healthEvents'], batchSize: 1000 });
   const prefix = `f${rate}-`;
   const sentAt = new Map<string, number>();
+  const committedAt = new Map<string, number>();
   const arrivedAt = new Map<string, number>();
   let warmedUp = 0;
   // The trigger's notifications name the changelog id; which event each was is looked up after.
@@ -149,6 +152,7 @@ async function measureFeed(url: string, rate: number, seconds: number): Promise<
   const achievedRate = await paced(rate, seconds, async (i) => {
     sentAt.set(`${prefix}${i}`, performance.now());
     await insert(`${prefix}${i}`);
+    committedAt.set(`${prefix}${i}`, performance.now());
   });
   await until(() => arrivedAt.size >= sentAt.size, DRAIN_MS);
   await feed.close();
@@ -162,7 +166,12 @@ async function measureFeed(url: string, rate: number, seconds: number): Promise<
   await listener.end();
   await reader.close();
   await writer.close();
-  return { feed: { ...delivery(sentAt, arrivedAt, LATE_AFTER_MS), rate, achievedRate }, insertNotify: delivery(sentAt, notifiedAt, LATE_AFTER_MS) };
+  const fromCommitReturn = [...arrivedAt].map(([key, arrived]) => Math.max(0, arrived - committedAt.get(key)!));
+  return {
+    feed: { ...delivery(sentAt, arrivedAt, LATE_AFTER_MS), rate, achievedRate },
+    insertNotify: delivery(sentAt, notifiedAt, LATE_AFTER_MS),
+    feedFromCommitReturn: percentiles(fromCommitReturn),
+  };
 }
 
 /**
@@ -212,11 +221,11 @@ export async function changeDetection(database: BenchDatabase, options: { quick:
   const seconds = options.quick ? 2 : 10;
   const rows: LatencyRow[] = [];
   for (const rate of [100, 1_000, 5_000]) {
-    const { feed, insertNotify } = await measureFeed(database.url, rate, seconds);
+    const { feed, insertNotify, feedFromCommitReturn } = await measureFeed(database.url, rate, seconds);
     // A writer short of its rate is compared with the floor at the rate it reached, not at another.
     const notify = await measureNotify(database.url, rateAchieved(rate, feed.achievedRate) ? rate : Math.round(feed.achievedRate), seconds);
-    rows.push({ feed, insertNotify, notify });
-    console.log(`  ${rate}/s offered, ${Math.round(feed.achievedRate)}/s written: feed ${formatDelivery(feed)} ms (late ${feed.late}, missing ${feed.missing}); the inserts' own NOTIFY ${formatDelivery(insertNotify)} ms; raw NOTIFY at ${notify.rate}/s ${formatDelivery(notify)} ms (missing ${notify.missing})`);
+    rows.push({ feed, insertNotify, feedFromCommitReturn, notify });
+    console.log(`  ${rate}/s offered, ${Math.round(feed.achievedRate)}/s written: feed ${formatDelivery(feed)} ms (late ${feed.late}, missing ${feed.missing}); the inserts' own NOTIFY ${formatDelivery(insertNotify)} ms; raw NOTIFY at ${notify.rate}/s ${formatDelivery(notify)} ms (missing ${notify.missing}); the feed timed the old way, from COMMIT's return: ${formatDelivery(feedFromCommitReturn)} ms`);
   }
   const poll5s = await measurePoll(database.url, 100, seconds);
   return { rows, poll5s };

@@ -40,6 +40,8 @@ function latencyTable(result: ChangeDetection): string[] {
   const poll = result.poll5s;
   lines.push(
     '',
+    `The same feed deliveries timed as this benchmark did before issue 20 (from COMMIT's return, clipped at 0), p50 / p95 / p99 ms: ${result.rows.map((row) => `${row.feed.rate}/s ${formatDelivery(row.feedFromCommitReturn)}`).join('; ')}.`,
+    '',
     `5 s poll reader ((changed_at, id) pages, as NVSentinel's docs describe), measured once at ${poll.rate} events/s (${Math.round(poll.achievedRate)} written): p50 / p95 / p99 ${formatDelivery(poll)} ms; ${formatLateAndMissing(poll)}.`,
   );
   return lines;
