@@ -2,8 +2,10 @@
 // and append to the audit log, migrations run as the tables' owner. Before, the app's role was the
 // superuser that owned the tables, and could step past the append-only triggers; the first test
 // shows that, the rest that the app role cannot, while the console's ordinary work still runs.
+import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { cp, mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 
@@ -511,4 +513,80 @@ describe('npm start\'s steps on a fresh embedded PostgreSQL', () => {
     });
     expect(await readFile(path.join(baseDir, 'credentials.json'), 'utf8')).toBe(credentials);
   });
+});
+
+/** scripts/start.ts on its embedded database, stopped by a dashboard port in use (so nothing is built or served). */
+async function startUntilPortCheck(dataDir: string, pgPort: number): Promise<{ code: number | null; output: string }> {
+  const blocker = net.createServer();
+  await new Promise<void>((resolve) => blocker.listen(0, resolve));
+  const env = { ...process.env };
+  for (const name of ['DATABASE_URL', 'CONSOLE_DATABASE_URL', 'CONSOLE_DATABASE_MIGRATION_URL', 'DATASTORE_PROVIDER', 'MONGODB_URI', 'DATASTORE_HOST']) delete env[name];
+  const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/start.ts'], {
+    cwd: process.cwd(),
+    env: { ...env, EMBEDDED_DATA_DIR: dataDir, EMBEDDED_PG_PORT: String(pgPort), PORT: String((blocker.address() as net.AddressInfo).port) },
+  });
+  let output = '';
+  child.stdout.on('data', (chunk) => (output += chunk));
+  child.stderr.on('data', (chunk) => (output += chunk));
+  const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
+  blocker.close();
+  return { code, output };
+}
+
+describe('npm start on the embedded database of an earlier version', () => {
+  let baseDir: string;
+
+  beforeAll(async () => {
+    baseDir = await mkdtemp(path.join(os.tmpdir(), 'console-roles-start-'));
+  });
+
+  afterAll(async () => {
+    await rm(baseDir, { recursive: true, force: true });
+  });
+
+  it('hands the superuser\'s tables to the owner once, makes both roles, and a second start changes nothing', async () => {
+    const pgPort = await freePort();
+    // An earlier version's data: the superuser made and owns everything, and wrote to the audit log.
+    const earlier = new EmbeddedDatabase({ baseDir, port: pgPort, settings: { fsync: 'off' } });
+    await earlier.start();
+    try {
+      await setUpOwnDatabase(earlier.url);
+      await withClient(earlier.url, (client) =>
+        client.query(`INSERT INTO console_audit_log (actor, action, outcome, request_id) VALUES ('ana', 'node.quarantine', 'ok', 'earlier-version')`));
+    } finally {
+      await earlier.stop();
+    }
+    const credentials = await readFile(path.join(baseDir, 'credentials.json'), 'utf8');
+
+    const first = await startUntilPortCheck(baseDir, pgPort);
+    expect(first.code).toBe(1);
+    expect(first.output).toMatch(/\[start\] error: port \d+ is already in use/);
+    expect(first.output).toContain('[start] database roles: sentinel_console_owner owns the console\'s tables and runs migrations; the app connects as sentinel_console');
+    expect(first.output).toMatch(/\[start\] handed \d+ tables, sequences and functions to sentinel_console_owner/);
+    expect(first.output).not.toContain('[start] warning');
+    const second = await startUntilPortCheck(baseDir, pgPort);
+    expect(second.code).toBe(1);
+    expect(second.output).not.toContain('database roles:');
+    expect(second.output).not.toContain('handed');
+    expect(second.output).not.toContain('[start] warning');
+    expect(await readFile(path.join(baseDir, 'credentials.json'), 'utf8')).toBe(credentials);
+    expect((await stat(path.join(baseDir, ROLES_FILE))).mode & 0o777).toBe(0o600);
+
+    const server = new EmbeddedDatabase({ baseDir, port: pgPort, settings: { fsync: 'off' } });
+    await server.start();
+    try {
+      const roles = JSON.parse(await readFile(path.join(baseDir, ROLES_FILE), 'utf8')) as { app: { user: string; password: string } };
+      const appUrl = new URL(server.url);
+      appUrl.username = roles.app.user;
+      appUrl.password = roles.app.password;
+      await withClient(server.url, async (client) => expect(await ownedByOthers(client, 'sentinel_console_owner')).toEqual([]));
+      await withClient(appUrl.toString(), async (client) => {
+        expect(await auditLogRewritePowers(client)).toBeNull();
+        expect((await client.query(`SELECT request_id FROM console_audit_log ORDER BY id`)).rows.map((row) => row.request_id)).toContain('earlier-version');
+        expect(await refusal(client, 'SET session_replication_role = replica')).toBe('42501');
+      });
+    } finally {
+      await server.stop();
+    }
+  }, 180_000);
 });
