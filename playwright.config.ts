@@ -12,6 +12,8 @@ const databasePort = Number(process.env.E2E_PG_PORT ?? 54391);
 // Per port, so two runs on different ports never share (or wipe) each other's database.
 export const e2eDataDir = path.join(os.tmpdir(), `sentinel-console-e2e-${port}`);
 export const baseURL = `http://127.0.0.1:${port}`;
+/** The bearer token /metrics wants from the app under test (it is closed without one). */
+export const E2E_METRICS_TOKEN = 'e2e-metrics-scrape-token';
 /** The simulator's control endpoint in the app under test (pause consumers, poison events). */
 export const simulatorControlURL = `http://127.0.0.1:${Number(process.env.E2E_CONTROL_PORT ?? 3129)}`;
 
@@ -65,6 +67,7 @@ export default defineConfig({
       CONSOLE_ADMIN_PASSWORD: E2E_ADMIN.password,
       // The specs sign in many times a minute from one address.
       CONSOLE_SIGN_IN_RATE_LIMIT: '1000',
+      METRICS_TOKEN: E2E_METRICS_TOKEN,
     },
   },
 });

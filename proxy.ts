@@ -2,35 +2,76 @@
 //  - a request id and a CSP nonce for every request, and the security headers on every response;
 //  - a cross-origin POST (a forged form or fetch from another site) is refused here with 403 and
 //    recorded in the audit log, before Next's server-action machinery or a route handler runs;
+//  - a server action that is unknown, posted to a page that does not use it, too large, or with a
+//    body that is not complete JSON is refused (4xx) and recorded, where Next would answer 500;
 //  - a page request without a session cookie goes to the sign-in page. This is only the cheap
 //    first filter: every page, route handler and action checks the session itself.
-import { getSessionCookie } from 'better-auth/cookies';
-import { NextResponse, type NextRequest } from 'next/server';
 import { randomUUID } from 'node:crypto';
 
+import { getSessionCookie } from 'better-auth/cookies';
+import { NextResponse, type NextRequest } from 'next/server';
+
+import { anonymousAttempts, compactAnonymousEntry, tooManyAnonymousAttempts } from '@/lib/audit/anonymous-attempts';
+import type { AuditEntryInput } from '@/lib/audit/audit-entry';
 import { appendAudit } from '@/lib/audit/audit-log';
-import { consoleDatabaseFromEnv, openConsolePool } from '@/lib/console/console-database';
+import { sharedConsolePool } from '@/lib/console/console-database';
 import { checkOrigin, originPolicyFromEnv } from '@/lib/security/origin-check';
 import { contentSecurityPolicy, newNonce, STATIC_SECURITY_HEADERS } from '@/lib/security/security-headers';
+import { actionBodyProblem, judgeServerAction, loadServerActions, type ServerActions } from '@/lib/security/server-action-gate';
+import { actorFrom } from '@/lib/server/session';
 
 const PUBLIC_PATHS = ['/sign-in', '/api/auth/', '/api/health', '/api/ready', '/metrics'];
 const isPublic = (path: string) => PUBLIC_PATHS.some((prefix) => path === prefix || path.startsWith(prefix.endsWith('/') ? prefix : `${prefix}/`) || path.startsWith(`${prefix}?`));
 const MUTATING = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 
-const holder = globalThis as unknown as { sentinelProxyPool?: ReturnType<typeof openConsolePool> };
+// The audit log's names for what the proxy refuses: a fixed few, whatever path or action id was
+// posted, so no caller can fill the Audit page's action filter with names of their choosing.
+const CROSS_ORIGIN = 'request.cross-origin';
+const SERVER_ACTION_REFUSED = 'server-action.refused';
 
-async function recordCrossOrigin(request: NextRequest, requestId: string, origin: string): Promise<void> {
-  const action = request.headers.get('next-action') ? `server-action ${request.headers.get('next-action')!.slice(0, 60)}` : `${request.method} ${request.nextUrl.pathname}`;
-  try {
-    holder.sentinelProxyPool ??= openConsolePool(consoleDatabaseFromEnv(), 2);
-    await appendAudit(holder.sentinelProxyPool, {
-      actor: 'anonymous', actorRole: null, action: action.slice(0, 100), target: request.nextUrl.pathname, reason: null, stateBefore: null, stateAfter: null,
-      outcome: 'denied', detail: `cross-origin request from ${origin} refused`, requestId,
-      clientAddress: request.headers.get('x-forwarded-for')?.split(',')[0].trim() ?? null,
-    });
-  } catch (error) {
-    console.error(`[audit] NOT STORED (${(error as Error).message}): cross-origin ${action} from ${origin}`);
+const holder = globalThis as unknown as { sentinelServerActions?: ServerActions | null };
+const serverActions = () => (holder.sentinelServerActions === undefined ? (holder.sentinelServerActions = loadServerActions()) : holder.sentinelServerActions);
+
+interface Refusal {
+  action: string;
+  outcome: 'denied' | 'invalid';
+  status: 400 | 403 | 404 | 413;
+  error: string;
+}
+
+/** Records a refused request (as the signed-in user whose cookie it carries, else compactly as anonymous) and answers it. */
+async function refuse(request: NextRequest, requestId: string, refusal: Refusal): Promise<NextResponse> {
+  const actor = await actorFrom(request.headers).catch(() => null);
+  const clientAddress = request.headers.get('x-forwarded-for')?.split(',')[0].trim() || null;
+  let entry: AuditEntryInput = {
+    actor: actor?.name ?? 'anonymous', actorRole: actor?.role ?? null, action: refusal.action, target: request.nextUrl.pathname.slice(0, 200),
+    reason: null, stateBefore: undefined, stateAfter: undefined, outcome: refusal.outcome, detail: refusal.error, requestId, clientAddress,
+  };
+  if (!actor) {
+    const admission = anonymousAttempts().admit(clientAddress ?? 'unknown');
+    if (!admission.record) {
+      const error = tooManyAnonymousAttempts(admission.retryAfterMs);
+      return NextResponse.json({ ok: false, outcome: 'denied', status: 429, error }, { status: 429, headers: { 'Retry-After': String(Math.ceil(admission.retryAfterMs / 1000)) } });
+    }
+    entry = compactAnonymousEntry(entry, admission.unrecorded);
   }
+  try {
+    await appendAudit(sharedConsolePool(), entry);
+  } catch (error) {
+    console.error(`[audit] NOT STORED (${(error as Error).message}): ${JSON.stringify(entry)}`);
+  }
+  return NextResponse.json({ ok: false, outcome: refusal.outcome, status: refusal.status, error: refusal.error }, { status: refusal.status });
+}
+
+/** What is wrong with a server-action request before Next decodes it, or null. */
+async function serverActionProblem(request: NextRequest, actionId: string): Promise<Refusal | null> {
+  const declared = Number(request.headers.get('content-length') ?? NaN);
+  const verdict = judgeServerAction(serverActions(), actionId, request.nextUrl.pathname, Number.isFinite(declared) ? declared : null);
+  if (!verdict.ok) return { action: SERVER_ACTION_REFUSED, outcome: 'invalid', status: verdict.status, error: verdict.error };
+  // Read from the proxy's copy of the body; Next still hands the action its own.
+  const body = await request.text().catch(() => null);
+  const problem = body === null ? { status: 400 as const, error: 'the request body could not be read' } : actionBodyProblem(request.headers.get('content-type'), body);
+  return problem ? { action: SERVER_ACTION_REFUSED, outcome: 'invalid', status: problem.status, error: `${verdict.name}: ${problem.error}` } : null;
 }
 
 export async function proxy(request: NextRequest) {
@@ -50,11 +91,14 @@ export async function proxy(request: NextRequest) {
   };
 
   if (MUTATING.has(request.method)) {
+    const actionId = request.headers.get('next-action');
     const verdict = checkOrigin(request.headers, originPolicyFromEnv());
     if (!verdict.ok) {
-      await recordCrossOrigin(request, requestId, verdict.origin);
-      return finish(NextResponse.json({ ok: false, outcome: 'denied', status: 403, error: `requests from ${verdict.origin} are not accepted` }, { status: 403 }));
+      const what = actionId ? `server action ${JSON.stringify(actionId.slice(0, 60))}` : `${request.method} ${path.slice(0, 200)}`;
+      return finish(await refuse(request, requestId, { action: CROSS_ORIGIN, outcome: 'denied', status: 403, error: `requests from ${verdict.origin.slice(0, 200)} are not accepted (${what})` }));
     }
+    const problem = actionId !== null && request.method === 'POST' ? await serverActionProblem(request, actionId) : null;
+    if (problem) return finish(await refuse(request, requestId, problem));
   }
 
   if (!isPublic(path) && !getSessionCookie(request, { cookiePrefix: 'sentinel-console' })) {
@@ -78,6 +122,7 @@ export async function proxy(request: NextRequest) {
 }
 
 export const config = {
-  // Everything but Next's static files (hashed, immutable) and the favicon.
-  matcher: [{ source: '/((?!_next/static|_next/image|favicon.ico).*)' }],
+  // Everything but Next's static files (hashed, immutable) and the favicon itself: a path that
+  // only starts like one (/favicon.icoX) is a page path, where a server action could be posted.
+  matcher: [{ source: '/((?!_next/static/|_next/image|favicon\\.ico$).*)' }],
 };

@@ -31,6 +31,7 @@ import { prepareDatastore, withSearchPath } from '../lib/store/providers/postgre
 import { prepareSignIn } from '../lib/auth/prepare-sign-in';
 import { migrateConsoleDatabase, migrationUrlFor } from '../lib/console/console-migrations';
 import { ensureEmbeddedConsoleRoles, type EmbeddedConsoleRoles } from '../lib/console/embedded-console-roles';
+import { describeMetricsAccess, metricsAccessFromEnv } from '../lib/metrics/metrics-access';
 import { trustedProxiesFromEnv } from '../lib/security/trusted-proxies';
 
 const root = path.resolve(import.meta.dirname, '..');
@@ -50,6 +51,15 @@ function mongoSettings(env: NodeJS.ProcessEnv): MongoConfig {
 }
 const dev = process.argv.includes('--dev');
 const log = (line: string) => console.log(`[start] ${line}`);
+
+/** A setting read by `read`, whose refusal stops the start with its message (no stack). */
+function setting<T>(read: () => T): T {
+  try {
+    return read();
+  } catch (error) {
+    throw new StoreError('config', (error as Error).message);
+  }
+}
 
 function intFromEnv(name: string, fallback: number): number {
   const raw = process.env[name];
@@ -146,14 +156,9 @@ async function main(): Promise<void> {
   process.on('SIGTERM', () => void shutdown(0));
 
   try {
-    const proxies = (() => {
-      try {
-        return trustedProxiesFromEnv(process.env);
-      } catch (error) {
-        throw new StoreError('config', (error as Error).message);
-      }
-    })();
+    const proxies = setting(() => trustedProxiesFromEnv(process.env));
     log(`forwarding headers (X-Forwarded-For, -Host, -Proto) believed from: ${proxies.description} (CONSOLE_TRUSTED_PROXIES)`);
+    log(describeMetricsAccess(setting(() => metricsAccessFromEnv(process.env))));
     const provider = datastoreProviderFromEnv(process.env);
     // With MongoDB the datastore is MongoDB and PostgreSQL holds only the console's own tables.
     const mongo = provider === 'mongodb' ? mongoSettings(process.env) : undefined;

@@ -4,6 +4,7 @@
 import { useRef, useState, useTransition } from 'react';
 
 import { quarantineNode, releaseNode } from '@/lib/actions/node-actions';
+import { newIdempotencyKey } from '@/lib/client/idempotency-key';
 import type { MutationResult } from '@/lib/mutations/mutation';
 
 export function NodeActionButton({ nodeName, action, disabledReason }: { nodeName: string; action: 'quarantine' | 'release' | null; disabledReason?: string }) {
@@ -25,7 +26,7 @@ export function NodeActionButton({ nodeName, action, disabledReason }: { nodeNam
   };
   const submit = () => {
     startTransition(async () => {
-      const outcome = await (chosen === 'quarantine' ? quarantineNode : releaseNode)({ nodeName, reason });
+      const outcome = await (chosen === 'quarantine' ? quarantineNode : releaseNode)({ nodeName, reason, idempotencyKey: newIdempotencyKey() });
       setResult(outcome);
       if (outcome.ok) dialog.current?.close();
     });

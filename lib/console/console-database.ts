@@ -27,3 +27,14 @@ export function openConsolePool(config: ConsoleDatabaseConfig, max = 5): pg.Pool
   pool.on('error', () => {});
   return pool;
 }
+
+const holder = globalThis as unknown as { sentinelConsolePool?: pg.Pool };
+
+/**
+ * The console database pool of this server process, opened on first use; on globalThis so that
+ * proxy.ts, route handlers and Next dev reloads share one pool.
+ */
+export function sharedConsolePool(): pg.Pool {
+  holder.sentinelConsolePool ??= openConsolePool(consoleDatabaseFromEnv());
+  return holder.sentinelConsolePool;
+}

@@ -13,6 +13,9 @@ import { requestInfo } from '@/lib/security/request-info';
 import { anonymousAttempts, compactAnonymousEntry, tooManyAnonymousAttempts } from '@/lib/audit/anonymous-attempts';
 import type { AuditEntryInput } from '@/lib/audit/audit-entry';
 
+import { getConsolePool } from '@/lib/server/console-database';
+
+import { claimIdempotencyKey, readIdempotencyKey, settleIdempotencyKey } from './idempotency';
 import { UnreadableBody, type Mutation, type MutationResult } from './mutation';
 
 const holder = globalThis as unknown as { sentinelMutationLimiter?: RateLimiter };
@@ -21,7 +24,8 @@ const limiter = () => (holder.sentinelMutationLimiter ??= new RateLimiter(mutati
 export async function runMutation<V>(mutation: Mutation<V>, input: unknown, headers: Headers): Promise<MutationResult> {
   const request = requestInfo(headers);
   let actor: Actor | null = null;
-  const record = async (result: MutationResult, fields: { target: string | null; reason: string | null; before?: unknown; after?: unknown }): Promise<MutationResult> => {
+  /** Appends the attempt's audit row and answers `result`; `audited` records another outcome than the answer's (a replay). */
+  const record = async (result: MutationResult, fields: { target: string | null; reason: string | null; before?: unknown; after?: unknown }, audited?: { outcome: 'denied'; detail: string }): Promise<MutationResult> => {
     const entry: AuditEntryInput = {
       actor: actor?.name ?? 'anonymous',
       actorRole: actor?.role ?? null,
@@ -30,8 +34,8 @@ export async function runMutation<V>(mutation: Mutation<V>, input: unknown, head
       reason: fields.reason,
       stateBefore: fields.before,
       stateAfter: fields.after,
-      outcome: result.ok ? 'ok' : result.outcome,
-      detail: result.ok ? result.message : result.error,
+      outcome: audited?.outcome ?? (result.ok ? 'ok' : result.outcome),
+      detail: audited?.detail ?? (result.ok ? result.message : result.error),
       ...request,
     };
     if (actor) {
@@ -61,7 +65,9 @@ export async function runMutation<V>(mutation: Mutation<V>, input: unknown, head
 
   // A body the route could not read as JSON (lib/server/mutation-route.ts) is refused with what was wrong with it.
   if (input instanceof UnreadableBody) return refuse('invalid', 400, input.message);
-  const parsed = mutation.parse(input);
+  const keyRead = readIdempotencyKey(input, headers);
+  if (!keyRead.ok) return refuse('invalid', 400, keyRead.error);
+  const parsed = mutation.parse(keyRead.input);
   if (!parsed.ok) return refuse('invalid', 400, parsed.error);
   const value = parsed.value;
   const fields = { target: mutation.target(value), reason: mutation.reason?.(value) ?? null };
@@ -70,6 +76,27 @@ export async function runMutation<V>(mutation: Mutation<V>, input: unknown, head
   const waitMs = limiter().waitMs(actor.id);
   if (waitMs > 0) return record({ ok: false, outcome: 'denied', status: 429, error: `too many changes; try again in ${Math.ceil(waitMs / 1000)} s` }, fields);
 
+  const key = keyRead.key;
+  if (key) {
+    let claim;
+    try {
+      claim = await claimIdempotencyKey(getConsolePool(), { actorId: actor.id, key, action: mutation.action, target: fields.target, requestId: request.requestId });
+    } catch (error) {
+      return record({ ok: false, outcome: 'error', status: 500, error: `the idempotency key could not be checked: ${(error as Error).message}` }, fields);
+    }
+    if (claim.kind === 'replay') return record(claim.result, fields, { outcome: 'denied', detail: `replay of request ${claim.firstRequestId} (same idempotency key): not run again, its answer repeated` });
+    if (claim.kind === 'running') return record({ ok: false, outcome: 'denied', status: 409, error: `the same change (idempotency key) is still running as request ${claim.firstRequestId}` }, fields);
+    if (claim.kind === 'other-change') return record({ ok: false, outcome: 'invalid', status: 409, error: `this idempotency key was used for another change (${claim.action} of ${claim.target ?? 'nothing'}); use a new key for each change` }, fields);
+  }
+  const result = await runAndRecord(mutation, value, actor, fields, record);
+  if (key) await settleIdempotencyKey(getConsolePool(), actor.id, key, result).catch((error: Error) => console.error(`[idempotency] answer of request ${request.requestId} not kept: ${error.message}`));
+  return result;
+}
+
+type Record = (result: MutationResult, fields: { target: string | null; reason: string | null; before?: unknown; after?: unknown }) => Promise<MutationResult>;
+
+/** Runs the change and records what happened. */
+async function runAndRecord<V>(mutation: Mutation<V>, value: V, actor: Actor, fields: { target: string; reason: string | null }, record: Record): Promise<MutationResult> {
   let outcome;
   try {
     outcome = await mutation.run(value, actor);

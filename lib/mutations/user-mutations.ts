@@ -11,6 +11,7 @@ import { localEmail } from '@/lib/auth/first-admin';
 import { PASSWORD_RULES, passwordProblem } from '@/lib/auth/password-policy';
 import { ROLES } from '@/lib/auth/roles';
 import { isReservedUsername, reservedUsernameRule, USERNAME_PATTERN, USERNAME_RULE } from '@/lib/auth/username';
+import { openStreams } from '@/lib/live/open-streams';
 import { getAuth } from '@/lib/server/auth';
 import { getConsolePool } from '@/lib/server/console-database';
 
@@ -133,7 +134,8 @@ export const disableUserMutation: Mutation<z.infer<typeof disableInput>> = {
     const pool = getConsolePool();
     await pool.query(`UPDATE console_user SET banned = true, "banReason" = $2, "updatedAt" = now() WHERE id = $1`, [user.id, value.reason]);
     const ended = await pool.query(`DELETE FROM console_session WHERE "userId" = $1`, [user.id]);
-    return done(`${user.username} is disabled; ${ended.rowCount ?? 0} session(s) ended.`, { ...before, disabled: true });
+    const streams = openStreams().endFor(user.id);
+    return done(`${user.username} is disabled; ${ended.rowCount ?? 0} session(s) and ${streams} live stream(s) ended.`, { ...before, disabled: true });
   }),
 };
 

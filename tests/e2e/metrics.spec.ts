@@ -1,11 +1,22 @@
 import { expect, test } from '@playwright/test';
 
-import { baseURL } from '../../playwright.config';
+import { baseURL, E2E_METRICS_TOKEN } from '../../playwright.config';
 import { parsePrometheusText, sampleValue, type MetricFamily } from '../support/prometheus-text';
 
 // /metrics and /api/ready are fetched without a browser session (as Prometheus and the kubelet
 // do); /api/pipeline through the page's context, which carries the session when the suite signs in.
-const get = (path: string) => fetch(`${baseURL}${path}`, { cache: 'no-store' });
+// /metrics wants the bearer token METRICS_TOKEN the app under test was started with.
+const get = (path: string) => fetch(`${baseURL}${path}`, { cache: 'no-store', headers: path === '/metrics' ? { authorization: `Bearer ${E2E_METRICS_TOKEN}` } : {} });
+
+test('/metrics answers 401 without the token or with a wrong one, and nothing of the metrics', async () => {
+  const attempts: Record<string, string>[] = [{}, { authorization: 'Bearer not-the-token' }, { authorization: `Basic ${E2E_METRICS_TOKEN}` }];
+  for (const headers of attempts) {
+    const response = await fetch(`${baseURL}/metrics`, { headers });
+    expect(response.status).toBe(401);
+    expect(response.headers.get('www-authenticate')).toBe('Bearer realm="metrics"');
+    expect(await response.text()).not.toContain('sentinel_');
+  }
+});
 
 test('/api/ready turns 200 once the live hub follows its feed, with every check named', async () => {
   await expect.poll(async () => (await get('/api/ready')).status, { timeout: 60_000 }).toBe(200);

@@ -57,6 +57,8 @@ test.describe(`the dashboard on ${label}${onPostgres ? ' (spec check, not MongoD
       SIMULATOR_RATE: '10',
       CONSOLE_ADMIN_PASSWORD: E2E_ADMIN.password,
       CONSOLE_SIGN_IN_RATE_LIMIT: '1000',
+      // Prometheus on a closed network: /metrics open to anyone who reaches it (closed by default).
+      METRICS_OPEN: 'true',
     });
     await expect.poll(async () => {
       const health = await fetch(`${baseURL}/api/health`).then((response) => response.json(), () => null);

@@ -15,6 +15,7 @@ import { Facts } from '@/components/ui/facts';
 import { Panel } from '@/components/ui/panel';
 import { RelativeTime } from '@/components/ui/relative-time';
 import { retryDeadLetter } from '@/lib/actions/dead-letter-actions';
+import { newIdempotencyKey } from '@/lib/client/idempotency-key';
 import { feedStorageUnavailable } from '@/lib/format/feed-storage';
 import { formatCount, formatDuration } from '@/lib/format/time';
 import type { PipelineMessage } from '@/lib/live/live-messages';
@@ -150,7 +151,7 @@ function DeadLetterRowView({ letter, onDone }: { letter: DeadLetterRow; onDone: 
             type="button"
             disabled={pending}
             onClick={() => startTransition(async () => {
-              const result = await retryDeadLetter({ id: letter.id });
+              const result = await retryDeadLetter({ id: letter.id, idempotencyKey: newIdempotencyKey() });
               setMessage(result.ok ? result.message : result.error);
               onDone();
             })}

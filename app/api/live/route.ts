@@ -1,6 +1,7 @@
 // The one live stream: Server-Sent Events from the process's live hub. Topics and the node filter
 // come in the query string; a reconnecting EventSource resumes with Last-Event-ID.
 import { LiveRequestError, parseLiveRequest } from '@/lib/live/live-hub';
+import { openStreams } from '@/lib/live/open-streams';
 import { getLiveHub } from '@/lib/server/live-hub';
 import { actorFrom } from '@/lib/server/auth';
 import { allow } from '@/lib/server/route-guard';
@@ -30,14 +31,20 @@ export async function GET(request: Request): Promise<Response> {
   // A stream outlives the check at connect: look again every so often, so a user who signed out,
   // was disabled or whose session expired stops receiving updates (the browser then reconnects,
   // gets 401 and goes to the sign-in page).
+  // Disabling the user ends the stream at once (lib/mutations/user-mutations.ts).
+  const forget = openStreams().add(access.actor.id, () => connection.close());
   const recheck = setInterval(() => {
-    if (connection.isClosed) return clearInterval(recheck);
+    if (connection.isClosed) {
+      forget();
+      return clearInterval(recheck);
+    }
     void actorFrom(request.headers).catch(() => null).then((actor) => {
       if (!actor) connection.close();
     });
   }, sessionCheckMs());
   request.signal.addEventListener('abort', () => {
     clearInterval(recheck);
+    forget();
     connection.close();
   });
   return new Response(connection.stream, {

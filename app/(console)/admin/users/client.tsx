@@ -5,6 +5,7 @@ import { useState, useTransition, type FormEvent } from 'react';
 import { Panel } from '@/components/ui/panel';
 import { RelativeTime } from '@/components/ui/relative-time';
 import { createUser, disableUser, enableUser, setUserPassword, setUserRole } from '@/lib/actions/user-actions';
+import { newIdempotencyKey } from '@/lib/client/idempotency-key';
 import { ROLES } from '@/lib/auth/roles';
 import type { MutationResult } from '@/lib/mutations/mutation';
 import type { UserRow } from '@/lib/queries/users';
@@ -44,7 +45,7 @@ function CreateUser() {
     event.preventDefault();
     const form = event.currentTarget;
     const data = new FormData(form);
-    run(() => createUser({ username: data.get('username'), name: data.get('name') || undefined, password: data.get('password'), role: data.get('role') }), () => form.reset());
+    run(() => createUser({ username: data.get('username'), name: data.get('name') || undefined, password: data.get('password'), role: data.get('role'), idempotencyKey: newIdempotencyKey() }), () => form.reset());
   }
   return (
     <Panel title="New local account">
@@ -76,7 +77,7 @@ function UserRowView({ user, self }: { user: UserRow; self: boolean }) {
           aria-label={`Role of ${user.username ?? user.email}`}
           value={user.role ?? ''}
           disabled={pending}
-          onChange={(event) => run(() => setUserRole({ userId: user.id, role: event.target.value }))}
+          onChange={(event) => run(() => setUserRole({ userId: user.id, role: event.target.value, idempotencyKey: newIdempotencyKey() }))}
           className={input}
         >
           {ROLES.map((role) => <option key={role}>{role}</option>)}
@@ -87,14 +88,14 @@ function UserRowView({ user, self }: { user: UserRow; self: boolean }) {
       <td className="space-y-1">
         <div className="flex flex-wrap gap-1">
           {user.disabled ? (
-            <button type="button" disabled={pending} onClick={() => run(() => enableUser({ userId: user.id }))} className={`${button} border border-zinc-300 dark:border-zinc-700`}>Enable</button>
+            <button type="button" disabled={pending} onClick={() => run(() => enableUser({ userId: user.id, idempotencyKey: newIdempotencyKey() }))} className={`${button} border border-zinc-300 dark:border-zinc-700`}>Enable</button>
           ) : !self ? (
             <button
               type="button"
               disabled={pending}
               onClick={() => {
                 const reason = window.prompt(`Disable ${user.username ?? user.email}? Their sessions end at once. Reason:`);
-                if (reason !== null) run(() => disableUser({ userId: user.id, reason }));
+                if (reason !== null) run(() => disableUser({ userId: user.id, reason, idempotencyKey: newIdempotencyKey() }));
               }}
               className={`${button} border border-red-300 text-red-700 dark:border-red-800 dark:text-red-400`}
             >
@@ -104,7 +105,7 @@ function UserRowView({ user, self }: { user: UserRow; self: boolean }) {
           {user.signInMethods.includes('password') ? (
             <span className="flex gap-1">
               <input type="password" aria-label={`New password for ${user.username ?? user.email}`} placeholder="new password" value={password} onChange={(event) => setPassword(event.target.value)} autoComplete="new-password" className={`${input} w-36 text-xs`} />
-              <button type="button" disabled={pending || password.length === 0} onClick={() => run(() => setUserPassword({ userId: user.id, password }), () => setPassword(''))} className={`${button} border border-zinc-300 dark:border-zinc-700`}>Set password</button>
+              <button type="button" disabled={pending || password.length === 0} onClick={() => run(() => setUserPassword({ userId: user.id, password, idempotencyKey: newIdempotencyKey() }), () => setPassword(''))} className={`${button} border border-zinc-300 dark:border-zinc-700`}>Set password</button>
             </span>
           ) : null}
         </div>

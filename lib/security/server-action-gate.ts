@@ -1,0 +1,85 @@
+// What proxy.ts checks about a server-action request before Next.js decodes it. Next answers a
+// body over its size limit, a body that is not the JSON it expects, or an action id on a page
+// that does not use it with a 500 or a 200 of its own, and none of those reach the mutation
+// runner, so none left an audit row. Each is refused here with a 4xx naming what is wrong.
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+
+import { nestsDeeperThan } from './json-depth';
+
+/** Same as next.config.ts's serverActions.bodySizeLimit. */
+export const SERVER_ACTION_MAX_BYTES = 2 * 1024 * 1024;
+/** No action takes arguments nested deeper than this. */
+export const SERVER_ACTION_MAX_DEPTH = 32;
+
+export interface ServerAction {
+  name: string;
+  /** The app routes of the pages that use it, e.g. /nodes/[name]. */
+  pages: string[];
+  patterns: RegExp[];
+}
+
+export type ServerActions = ReadonlyMap<string, ServerAction>;
+
+/** The URL paths an app route's page answers: route groups dropped, dynamic segments as wildcards. */
+export function pagePattern(route: string): RegExp {
+  const segments = route.split('/').filter((segment) => segment && !/^\(.*\)$/.test(segment));
+  const parts = segments.map((segment) => {
+    if (/^\[\[\.\.\..+\]\]$/.test(segment)) return '(?:/[^/]+)*';
+    if (/^\[\.\.\..+\]$/.test(segment)) return '(?:/[^/]+)+';
+    if (/^\[.+\]$/.test(segment)) return '/[^/]+';
+    return `/${segment.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`;
+  });
+  return new RegExp(`^${parts.join('') || '/'}/?$`);
+}
+
+/** The actions of a production build (.next/server/server-reference-manifest.json), by id. */
+export function serverActionsFromManifest(manifest: { node?: Record<string, { exportedName?: string; workers?: Record<string, unknown> }> }): ServerActions {
+  const actions = new Map<string, ServerAction>();
+  for (const [id, entry] of Object.entries(manifest.node ?? {})) {
+    const pages = Object.keys(entry.workers ?? {})
+      .filter((worker) => worker.startsWith('app/') && worker.endsWith('/page'))
+      .map((worker) => worker.slice('app'.length, -'/page'.length) || '/');
+    actions.set(id, { name: entry.exportedName ?? 'unnamed', pages, patterns: pages.map(pagePattern) });
+  }
+  return actions;
+}
+
+/** This build's actions, or null where there is no production manifest (next dev). */
+export function loadServerActions(root = process.cwd()): ServerActions | null {
+  try {
+    return serverActionsFromManifest(JSON.parse(readFileSync(path.join(root, '.next', 'server', 'server-reference-manifest.json'), 'utf8')));
+  } catch {
+    return null;
+  }
+}
+
+export type ActionVerdict = { ok: true; name: string } | { ok: false; status: 400 | 404 | 413; error: string; name: string | null };
+
+/** The action named by a Next-Action header, posted to `pathname` with a body of `bytes` (when known). */
+export function judgeServerAction(actions: ServerActions | null, id: string, pathname: string, bytes: number | null): ActionVerdict {
+  const action = actions?.get(id);
+  if (actions && !action) return { ok: false, status: 404, error: `no server action has the id ${JSON.stringify(id.slice(0, 60))}`, name: null };
+  const name = action?.name ?? 'unknown';
+  if (bytes !== null && bytes > SERVER_ACTION_MAX_BYTES) return { ok: false, status: 413, error: `the request body is ${bytes} bytes; a change takes at most ${SERVER_ACTION_MAX_BYTES}`, name };
+  if (action && !action.patterns.some((pattern) => pattern.test(pathname))) {
+    return { ok: false, status: 400, error: `${name} is not an action of the page ${pathname.slice(0, 200)} (it belongs to ${action.pages.join(', ') || 'no page'})`, name };
+  }
+  return { ok: true, name };
+}
+
+/**
+ * What is wrong with a server action's body, or null. A fetch from the console's pages sends its
+ * arguments as JSON text; a multipart body (a form with files) is left to Next to decode.
+ */
+export function actionBodyProblem(contentType: string | null, body: string): { status: 400 | 413; error: string } | null {
+  if (Buffer.byteLength(body) > SERVER_ACTION_MAX_BYTES) return { status: 413, error: `the request body is over ${SERVER_ACTION_MAX_BYTES} bytes` };
+  if ((contentType ?? '').toLowerCase().startsWith('multipart/form-data')) return null;
+  if (nestsDeeperThan(body, SERVER_ACTION_MAX_DEPTH)) return { status: 400, error: `the request body nests more than ${SERVER_ACTION_MAX_DEPTH} levels deep` };
+  try {
+    JSON.parse(body);
+    return null;
+  } catch {
+    return { status: 400, error: 'the request body is not complete JSON (cut off, or not JSON at all)' };
+  }
+}
