@@ -14,6 +14,7 @@ import path from 'node:path';
 
 import pg from 'pg';
 
+import { EmbeddedDatabaseError } from '../embedded-database/embedded-database-error';
 import { grantConsoleAppRole } from './console-app-grants';
 
 export const ROLES_FILE = 'console-roles.json';
@@ -43,14 +44,22 @@ export interface EmbeddedConsoleRoles {
   grantAppRole(): Promise<void>;
 }
 
-async function loadOrCreateRoles(baseDir: string, names: { owner: string; app: string }): Promise<{ roles: RolesFile; created: boolean }> {
+async function loadOrCreateRoles(baseDir: string, names: { owner: string; app: string }): Promise<RolesFile> {
   const file = path.join(baseDir, ROLES_FILE);
   const existing = await readFile(file, 'utf8').catch(() => undefined);
-  if (existing) return { roles: JSON.parse(existing) as RolesFile, created: false };
+  if (existing) {
+    try {
+      const roles = JSON.parse(existing) as RolesFile;
+      if (roles.owner?.user && roles.owner.password && roles.app?.user && roles.app.password) return roles;
+    } catch {
+      // Named below.
+    }
+    throw new EmbeddedDatabaseError(`${file} is not the console's roles file (owner and app, user and password); remove it and start again to make new passwords`);
+  }
   const password = () => randomBytes(18).toString('base64url');
   const roles = { owner: { user: names.owner, password: password() }, app: { user: names.app, password: password() } };
   await writeFile(file, JSON.stringify(roles), { mode: 0o600 });
-  return { roles, created: true };
+  return roles;
 }
 
 function urlAs(superuserUrl: string, credentials: RoleCredentials): string {
@@ -71,7 +80,8 @@ async function asSuperuser<T>(superuserUrl: string, work: (client: pg.Client) =>
   }
 }
 
-async function ensureRole(client: pg.Client, credentials: RoleCredentials): Promise<void> {
+/** Creates the role when it is missing (true then), and holds it to PLAIN_LOGIN, its password and no memberships. */
+async function ensureRole(client: pg.Client, credentials: RoleCredentials): Promise<boolean> {
   const role = client.escapeIdentifier(credentials.user);
   const found = await client.query('SELECT 1 FROM pg_roles WHERE rolname = $1', [credentials.user]);
   if (found.rowCount === 0) await client.query(`CREATE ROLE ${role}`);
@@ -87,6 +97,7 @@ async function ensureRole(client: pg.Client, credentials: RoleCredentials): Prom
   for (const { name, grantor, by_grantor } of memberOf.rows) {
     await client.query(`REVOKE ${name} FROM ${role}${by_grantor ? ` GRANTED BY ${grantor}` : ''}`);
   }
+  return found.rowCount === 0;
 }
 
 /**
@@ -136,11 +147,11 @@ export async function ensureEmbeddedConsoleRoles(
   options: { log?: (line: string) => void; names?: { owner: string; app: string } } = {},
 ): Promise<EmbeddedConsoleRoles> {
   const log = options.log ?? (() => {});
-  const { roles, created } = await loadOrCreateRoles(baseDir, options.names ?? DEFAULT_ROLE_NAMES);
+  const roles = await loadOrCreateRoles(baseDir, options.names ?? DEFAULT_ROLE_NAMES);
   const grantAppRole = () => asSuperuser(superuserUrl, (client) => grantConsoleAppRole(client, roles.app.user));
   await asSuperuser(superuserUrl, async (client) => {
-    await ensureRole(client, roles.owner);
-    await ensureRole(client, roles.app);
+    const createdOwner = await ensureRole(client, roles.owner);
+    const createdApp = await ensureRole(client, roles.app);
     // Reading pg_stat_activity of every session (the feed's horizon hold-back) and nothing else.
     await client.query(`GRANT pg_read_all_stats TO ${client.escapeIdentifier(roles.app.user)}`);
     const database = (await client.query<{ name: string }>('SELECT current_database() AS name')).rows[0].name;
@@ -151,7 +162,7 @@ export async function ensureEmbeddedConsoleRoles(
     await client.query(`GRANT USAGE, CREATE ON SCHEMA public TO ${owner}`);
     await client.query('REVOKE CREATE ON SCHEMA public FROM PUBLIC');
     const moved = await transferOwnership(client, roles.owner.user);
-    if (created) log(`database roles: ${roles.owner.user} owns the console's tables and runs migrations; the app connects as ${roles.app.user}, which may only read and append to the audit log`);
+    if (createdOwner || createdApp) log(`database roles: ${roles.owner.user} owns the console's tables and runs migrations; the app connects as ${roles.app.user}, which may only read and append to the audit log`);
     if (moved > 0) log(`handed ${moved} tables, sequences and functions to ${roles.owner.user} (the app no longer connects as their owner)`);
   });
   await grantAppRole();

@@ -23,6 +23,7 @@ import { prepareSignIn } from '@/lib/auth/prepare-sign-in';
 import { migrateConsoleDatabase, migrationUrlFor } from '@/lib/console/console-migrations';
 import { ensureEmbeddedConsoleRoles, ROLES_FILE, type EmbeddedConsoleRoles } from '@/lib/console/embedded-console-roles';
 import { EmbeddedDatabase } from '@/lib/embedded-database/embedded-database';
+import { EmbeddedDatabaseError } from '@/lib/embedded-database/embedded-database-error';
 import { ClusterSimulator } from '@/lib/simulator/cluster-simulator';
 import { SIMULATOR_MARK } from '@/lib/simulator/event-generator';
 import { openDataStore, type NewHealthEvent } from '@/lib/store';
@@ -486,6 +487,18 @@ describe('npm start\'s steps on a fresh embedded PostgreSQL', () => {
   afterAll(async () => {
     await embedded?.stop();
     await rm(baseDir, { recursive: true, force: true });
+  });
+
+  it('a roles file that is not one stops the start in one line, naming the file and the fix', async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'console-roles-bad-'));
+    try {
+      await writeFile(path.join(dir, ROLES_FILE), '{"owner": {}}');
+      const error = await ensureEmbeddedConsoleRoles(embedded.url, dir).then(() => undefined, (e: unknown) => e);
+      expect(error).toBeInstanceOf(EmbeddedDatabaseError);
+      expect((error as Error).message).toBe(`${path.join(dir, ROLES_FILE)} is not the console's roles file (owner and app, user and password); remove it and start again to make new passwords`);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 
   it('the owner creates NVSentinel\'s schema and the console\'s tables; the app gets only its URL; the superuser\'s credentials stay', async () => {
