@@ -161,6 +161,9 @@ export async function ensureEmbeddedConsoleRoles(
     await client.query(`ALTER DATABASE ${client.escapeIdentifier(database)} OWNER TO ${owner}`);
     await client.query(`GRANT USAGE, CREATE ON SCHEMA public TO ${owner}`);
     await client.query('REVOKE CREATE ON SCHEMA public FROM PUBLIC');
+    // A temporary table named console_audit_log would come first in the app's search_path, and the
+    // chain trigger (running as the app) would read the last entry from it. Nothing here needs one.
+    await client.query(`REVOKE TEMPORARY ON DATABASE ${client.escapeIdentifier(database)} FROM PUBLIC`);
     const moved = await transferOwnership(client, roles.owner.user);
     if (createdOwner || createdApp) log(`database roles: ${roles.owner.user} owns the console's tables and runs migrations; the app connects as ${roles.app.user}, which may only read and append to the audit log`);
     if (moved > 0) log(`handed ${moved} tables, sequences and functions to ${roles.owner.user} (the app no longer connects as their owner)`);

@@ -193,6 +193,7 @@ describe.each(testServers())('console database roles on $name', (server) => {
           `INSERT INTO console_audit_log (id, actor, action, outcome, request_id) VALUES (${id}, 'x', 'x', 'ok', 'x')
              ON CONFLICT (id) DO UPDATE SET reason = 'nothing happened'`,
           `SELECT setval('console_audit_log_id_seq', 1)`,
+          'CREATE TEMPORARY TABLE console_audit_log (id BIGINT, chain_seq BIGINT, hash TEXT)',
         ];
         for (const sql of attempts) expect({ sql, code: await refusal(client, sql) }).toEqual({ sql, code: '42501' });
         expect(await auditRows(client)).toEqual(rows);
