@@ -7,7 +7,9 @@
 //     migrations do) and changes nothing in one NVSentinel set up; the console's own tables go to
 //     CONSOLE_DATABASE_URL, else beside NVSentinel's in a database the console set up, else in a
 //     schema `sentinel_console` a DBA created for it, else in the embedded PostgreSQL;
-//   - applies the console's migrations there, and creates the first admin of a console without users;
+//   - applies the console's migrations there as the tables' owner (the app and the simulator connect as a
+//     role that may only read and append to the audit log; on the embedded database both are made here),
+//     and creates the first admin of a console without users;
 //   - builds the app when its sources changed since the last build;
 //   - serves it with scripts/console-server.ts (Next.js in production mode, or development with --dev).
 // Ctrl-C / SIGTERM stop the app first, then PostgreSQL, so no server is left running.
