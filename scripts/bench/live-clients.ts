@@ -10,13 +10,15 @@
 import http from 'node:http';
 
 import { percentiles, type Percentiles } from './delivery-latency';
-import { coveredChanges, type WriterLog } from './writer-log';
+import { addWrite, coveredChanges, type WriterLog } from './writer-log';
 
 interface Batch { receivedAt: number; nodes: [node: number, lastEventAt: number][] }
 
 interface Client {
   request: http.ClientRequest;
   latencies: number[];
+  /** The same batches timed as before issue 20, from the oldest of the views' newest events. */
+  fromNewestEvent: number[];
   ready: boolean;
   /** Per node, how many of its logged events this client has been shown. */
   shown: Int32Array;
@@ -26,6 +28,7 @@ interface Client {
 
 export interface ClientsResult {
   sse: Percentiles;
+  sseFromNewestEvent: Percentiles;
   /** Events written times clients, and how many of those no client had been shown at collect. */
   expected: number;
   notShown: number;
@@ -49,7 +52,7 @@ function settle(client: Client, force: boolean): void {
 
 function open(url: string, nodes: number): Promise<Client> {
   return new Promise((resolve, reject) => {
-    const client: Client = { latencies: [], ready: false, request: undefined as never, shown: new Int32Array(nodes), pending: [] };
+    const client: Client = { latencies: [], fromNewestEvent: [], ready: false, request: undefined as never, shown: new Int32Array(nodes), pending: [] };
     let buffer = '';
     client.request = http.get(url, { agent: false, headers: { Accept: 'text/event-stream' } }, (response) => {
       if (response.statusCode !== 200) return reject(new Error(`HTTP ${response.statusCode}`));
@@ -74,6 +77,7 @@ function open(url: string, nodes: number): Promise<Client> {
             if (match && view.lastEventAt !== null && Number(match[1]) < nodes) changed.push([Number(match[1]), view.lastEventAt]);
           }
           if (changed.length === 0) continue;
+          client.fromNewestEvent.push(receivedAt - Math.min(...changed.map(([, at]) => at)));
           client.pending.push({ receivedAt, nodes: changed });
           settle(client, false);
         }
@@ -96,12 +100,15 @@ process.on('message', async (message: {
     process.send!({ connected: clients.length });
   }
   if (message.reset) {
-    for (const client of clients) client.latencies.length = 0;
+    for (const client of clients) {
+      client.latencies.length = 0;
+      client.fromNewestEvent.length = 0;
+    }
     process.send!({ ready: true });
   }
   if (message.written) {
     const { first, count, at } = message.written;
-    for (let index = first; index < first + count; index += 1) (log.times[index % log.nodes] ??= []).push(at);
+    for (let index = first; index < first + count; index += 1) addWrite(log, index % log.nodes, at);
     written += count;
     for (const client of clients) if (client.pending.length > 0) settle(client, false);
   }
@@ -109,7 +116,12 @@ process.on('message', async (message: {
     for (const client of clients) settle(client, true);
     const shown = clients.reduce((sum, client) => sum + client.shown.reduce((a, b) => a + b, 0), 0);
     for (const client of clients) client.request.destroy();
-    const result: ClientsResult = { sse: percentiles(clients.flatMap((client) => client.latencies)), expected: written * clients.length, notShown: written * clients.length - shown };
+    const result: ClientsResult = {
+      sse: percentiles(clients.flatMap((client) => client.latencies)),
+      sseFromNewestEvent: percentiles(clients.flatMap((client) => client.fromNewestEvent)),
+      expected: written * clients.length,
+      notShown: written * clients.length - shown,
+    };
     process.send!({ result });
     process.exit(0);
   }

@@ -3,8 +3,16 @@
 
 export interface WriterLog {
   nodes: number;
-  /** Per node index, the createdAt (ms) of each event written to it, in write order. */
+  /** Per node index, the createdAt (ms) of each event written to it, in time order. */
   times: number[][];
+}
+
+/** Logs an event of `node` created at `at`, in time order (concurrent writes may report out of order). */
+export function addWrite(log: WriterLog, node: number, at: number): void {
+  const times = (log.times[node] ??= []);
+  let index = times.length;
+  while (index > 0 && times[index - 1] > at) index -= 1;
+  times.splice(index, 0, at);
 }
 
 /**

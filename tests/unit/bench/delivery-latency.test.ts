@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 
 import { delivery, formatDelivery, formatLateAndMissing, p99Ratio, percentiles, rateAchieved } from '@/scripts/bench/delivery-latency';
-import { coveredChanges, type WriterLog } from '@/scripts/bench/writer-log';
+import { addWrite, coveredChanges, type WriterLog } from '@/scripts/bench/writer-log';
 
 const times = (entries: [string, number][]) => new Map(entries);
 
@@ -72,5 +72,11 @@ describe('coveredChanges (the oldest change behind a batch of node views)', () =
     expect(coveredChanges(log, shown, [[0, 100]])).toBe(100);
     expect(coveredChanges(log, shown, [[0, 300]])).toBe(200);
     expect([...shown]).toEqual([3, 0, 0]);
+  });
+
+  it('keeps a node\'s writes in time order when concurrent writes report out of order', () => {
+    const log: WriterLog = { nodes: 2, times: [] };
+    for (const at of [100, 300, 200]) addWrite(log, 0, at);
+    expect(log.times[0]).toEqual([100, 200, 300]);
   });
 });
