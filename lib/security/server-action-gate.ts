@@ -14,7 +14,7 @@ export const SERVER_ACTION_MAX_DEPTH = 32;
 
 export interface ServerAction {
   name: string;
-  /** The app routes of the pages that use it, e.g. /nodes/[name]. */
+  /** The pages that use it, as paths with their dynamic segments, e.g. /nodes/[name]. */
   pages: string[];
   patterns: RegExp[];
 }
@@ -37,10 +37,12 @@ export function pagePattern(route: string): RegExp {
 export function serverActionsFromManifest(manifest: { node?: Record<string, { exportedName?: string; workers?: Record<string, unknown> }> }): ServerActions {
   const actions = new Map<string, ServerAction>();
   for (const [id, entry] of Object.entries(manifest.node ?? {})) {
-    const pages = Object.keys(entry.workers ?? {})
+    const routes = Object.keys(entry.workers ?? {})
       .filter((worker) => worker.startsWith('app/') && worker.endsWith('/page'))
       .map((worker) => worker.slice('app'.length, -'/page'.length) || '/');
-    actions.set(id, { name: entry.exportedName ?? 'unnamed', pages, patterns: pages.map(pagePattern) });
+    // Shown as the paths people know: /nodes/[name], not /(console)/nodes/[name].
+    const pages = routes.map((route) => route.split('/').filter((segment) => !/^\(.*\)$/.test(segment)).join('/') || '/');
+    actions.set(id, { name: entry.exportedName ?? 'unnamed', pages, patterns: routes.map(pagePattern) });
   }
   return actions;
 }

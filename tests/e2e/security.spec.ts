@@ -16,7 +16,7 @@ test.describe.configure({ timeout: 180_000 });
 const EVIL = 'http://evil.example';
 /** A browser with no session (the project's default state is the admin's). */
 const SIGNED_OUT = { cookies: [], origins: [] };
-interface AuditRow { action: string; outcome: string; actor: string; target: string | null }
+interface AuditRow { action: string; outcome: string; actor: string; target: string | null; detail: string | null; clientAddress: string | null }
 
 async function auditOf(requestId: string): Promise<AuditRow[]> {
   const response = await send('GET', `/api/audit?requestId=${encodeURIComponent(requestId)}`, { cookie: await cookieOf(E2E_ADMIN.username) });
@@ -98,18 +98,19 @@ test('every change answers anonymous 401, viewer 403, other origins 403 and oper
   const healthy = await nodeInState((state) => state === 'healthy');
   const input = { nodeName: healthy, reason: 'security test: direct call' };
 
-  interface Attempt { name: string; call: (requestId: string) => Promise<{ status: number; result?: unknown; body: string }>; status: number; outcome: string; action: string }
-  const route = (path: string, cookie: string, body: unknown, origin = baseURL) => (requestId: string) => send('POST', path, { cookie, origin, requestId, body: JSON.stringify(body) });
+  // Each answer's X-Request-Id (made by the server) names its audit row.
+  interface Attempt { name: string; call: () => Promise<{ status: number; result?: unknown; body: string; requestId: string }>; status: number; outcome: string; action: string; actor?: string }
+  const route = (path: string, cookie: string, body: unknown, origin = baseURL) => () => send('POST', path, { cookie, origin, body: JSON.stringify(body) });
   // Each action is posted to a page that uses it, as the browser does.
   const pageOf: Record<string, string> = { quarantineNode: `/nodes/${healthy}`, releaseNode: `/nodes/${healthy}`, retryDeadLetter: '/pipeline', setUserRole: '/admin/users' };
-  const action = (name: string, cookie: string, body: unknown, origin = baseURL) => (requestId: string) => callServerAction(ids[name], body, { cookie, origin, requestId, page: pageOf[name] });
+  const action = (name: string, cookie: string, body: unknown, origin = baseURL) => () => callServerAction(ids[name], body, { cookie, origin, page: pageOf[name] });
   const attempts: Attempt[] = [
     { name: 'anonymous quarantine route', call: route(`/api/nodes/${healthy}/quarantine`, anonymous, input), status: 401, outcome: 'denied', action: 'node.quarantine' },
     { name: 'viewer quarantine route', call: route(`/api/nodes/${healthy}/quarantine`, viewer, input), status: 403, outcome: 'denied', action: 'node.quarantine' },
-    { name: 'cross-origin quarantine route', call: route(`/api/nodes/${healthy}/quarantine`, operator, input, EVIL), status: 403, outcome: 'denied', action: `POST /api/nodes/${healthy}/quarantine` },
+    { name: 'cross-origin quarantine route', call: route(`/api/nodes/${healthy}/quarantine`, operator, input, EVIL), status: 403, outcome: 'denied', action: 'request.cross-origin', actor: E2E_OPERATOR.username },
     { name: 'anonymous quarantine action', call: action('quarantineNode', anonymous, input), status: 401, outcome: 'denied', action: 'node.quarantine' },
     { name: 'viewer quarantine action', call: action('quarantineNode', viewer, input), status: 403, outcome: 'denied', action: 'node.quarantine' },
-    { name: 'cross-origin quarantine action', call: action('quarantineNode', operator, input, EVIL), status: 403, outcome: 'denied', action: `server-action ${ids.quarantineNode}` },
+    { name: 'cross-origin quarantine action', call: action('quarantineNode', operator, input, EVIL), status: 403, outcome: 'denied', action: 'request.cross-origin', actor: E2E_OPERATOR.username },
     { name: 'anonymous release route', call: route(`/api/nodes/${healthy}/release`, anonymous, input), status: 401, outcome: 'denied', action: 'node.release' },
     { name: 'viewer release action', call: action('releaseNode', viewer, input), status: 403, outcome: 'denied', action: 'node.release' },
     { name: 'anonymous retry route', call: route('/api/dead-letters/999999/retry', anonymous, {}), status: 401, outcome: 'denied', action: 'dead-letter.retry' },
@@ -121,8 +122,7 @@ test('every change answers anonymous 401, viewer 403, other origins 403 and oper
     { name: 'admin creates a user', call: route('/api/users', admin, { username: `sec-${Date.now()}`, password: 'a-fine-password-1', role: 'viewer' }), status: 200, outcome: 'ok', action: 'user.create' },
   ];
   for (const attempt of attempts) {
-    const requestId = randomUUID();
-    const { status, result, body } = await attempt.call(requestId);
+    const { status, result, body, requestId } = await attempt.call();
     // Server actions answer 200 with the refusal in the result; the proxy's cross-origin refusal is a plain 403.
     const effective = result && typeof result === 'object' && 'status' in result ? (result as { status: number }).status : (result as { ok?: boolean } | undefined)?.ok ? 200 : status;
     expect(effective, `${attempt.name}: ${body.slice(0, 300)}`).toBe(attempt.status);
@@ -130,14 +130,14 @@ test('every change answers anonymous 401, viewer 403, other origins 403 and oper
     expect(rows, `${attempt.name}: one audit row`).toHaveLength(1);
     expect(rows[0].outcome, attempt.name).toBe(attempt.outcome);
     expect(rows[0].action, attempt.name).toBe(attempt.action);
+    if (attempt.actor) expect(rows[0].actor, `${attempt.name}: recorded as the user whose cookie it carried`).toBe(attempt.actor);
   }
 
   // The operator's quarantine went through: fault-quarantine cordons the node; then release it.
   await expect.poll(() => stateOf(healthy), { timeout: 20_000 }).toMatch(/quarantined|draining|drain-failed|remediat/);
-  const releaseId = randomUUID();
-  const released = await send('POST', `/api/nodes/${healthy}/release`, { cookie: operator, origin: baseURL, requestId: releaseId, body: JSON.stringify({ reason: 'security test: done' }) });
+  const released = await send('POST', `/api/nodes/${healthy}/release`, { cookie: operator, origin: baseURL, body: JSON.stringify({ reason: 'security test: done' }) });
   expect(released.status, released.body).toBe(200);
-  expect((await auditOf(releaseId)).map((row) => row.outcome)).toEqual(['ok']);
+  expect((await auditOf(released.requestId)).map((row) => row.outcome)).toEqual(['ok']);
 });
 
 // Deterministic bad inputs: wrong types, huge strings, control characters, script payloads,
@@ -188,12 +188,13 @@ async function badInputsRefused(ids: Awaited<ReturnType<typeof serverActionIds>>
   const healthy = await nodeInState((state) => state === 'healthy');
   const from = new Date().toISOString();
   let sent = 0;
+  const requestIds = new Set<string>();
   for (const bad of badInputs(healthy)) {
-    const requestId = `bad-${sent}-${randomUUID()}`;
     if (sent % 4 === 3) {
       // Through the server action, with the node name inside the input.
       const input = typeof bad.body === 'object' && bad.body !== null && !Array.isArray(bad.body) ? { ...bad.body, nodeName: bad.nodeName } : bad.body;
-      const { status, result, body } = await callServerAction(ids[bad.operation === 'quarantine' ? 'quarantineNode' : 'releaseNode'], input, { cookie: operator, origin: baseURL, requestId, page: `/nodes/${healthy}` });
+      const { status, result, body, requestId } = await callServerAction(ids[bad.operation === 'quarantine' ? 'quarantineNode' : 'releaseNode'], input, { cookie: operator, origin: baseURL, page: `/nodes/${healthy}` });
+      requestIds.add(requestId);
       const described = `${JSON.stringify(input).slice(0, 200)} → ${status} ${body.slice(0, 300)}`;
       expect(status, described).toBeLessThan(500);
       expect((result as { outcome?: string } | undefined)?.outcome, described).toBe('invalid');
@@ -201,7 +202,8 @@ async function badInputsRefused(ids: Awaited<ReturnType<typeof serverActionIds>>
       // A non-string "name" goes into the URL as its JSON text, never as a real node's name.
       const segment = encodeURIComponent(typeof bad.nodeName === 'string' && bad.nodeName !== '' ? bad.nodeName : JSON.stringify(bad.nodeName) ?? 'undefined');
       const body = typeof bad.body === 'string' ? bad.body : JSON.stringify(bad.body);
-      const response = await send('POST', `/api/nodes/${segment}/${bad.operation}`, { cookie: operator, origin: baseURL, requestId, body });
+      const response = await send('POST', `/api/nodes/${segment}/${bad.operation}`, { cookie: operator, origin: baseURL, body });
+      requestIds.add(response.requestId);
       expect(response.status, `${segment} ${body.slice(0, 200)}`).toBeGreaterThanOrEqual(400);
       expect(response.status, `${segment} ${body.slice(0, 200)}`).toBeLessThan(500);
     }
@@ -210,9 +212,11 @@ async function badInputsRefused(ids: Awaited<ReturnType<typeof serverActionIds>>
   expect(sent).toBe(1_000);
   // Every attempt is on record as invalid, and nothing was changed.
   const csv = await send('GET', `/api/audit/export?from=${encodeURIComponent(from)}`, { cookie: await cookieOf(E2E_ADMIN.username) });
-  const rows = csv.body.trim().split('\r\n').slice(1).filter((row) => /,bad-\d+-/.test(row));
+  expect(requestIds.size).toBe(1_000);
+  const idOf = (row: string) => [...row.matchAll(/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/g)].map((match) => match[0]).find((id) => requestIds.has(id));
+  const rows = csv.body.trim().split('\r\n').slice(1).filter((row) => idOf(row) !== undefined);
   expect(rows).toHaveLength(1_000);
-  expect(new Set(rows.map((row) => /,(bad-\d+-[0-9a-f-]+),/.exec(row)?.[1])).size).toBe(1_000);
+  expect(new Set(rows.map(idOf)).size).toBe(1_000);
   expect(rows.filter((row) => !row.includes(',invalid,'))).toEqual([]);
   // Nothing changed: no quarantine of the node was requested or made (the simulator may still
   // move it between healthy and unhealthy on its own).
@@ -311,4 +315,103 @@ test('sign in, a role change by an admin, and sign out, in the browser; a viewer
   await page.goto(`/nodes/${node}`);
   await expect(page).toHaveURL(/\/sign-in\?next=/);
   await userContext.close();
+});
+
+/** A new local account made by the admin over HTTP; its id. */
+async function createAccount(username: string, password: string, role: 'viewer' | 'operator'): Promise<string> {
+  const admin = await cookieOf(E2E_ADMIN.username);
+  const created = await send('POST', '/api/users', { cookie: admin, origin: baseURL, body: JSON.stringify({ username, password, role }) });
+  expect(created.status, created.body).toBe(200);
+  const { body } = await send('GET', '/api/users', { cookie: admin });
+  return (JSON.parse(body) as { users: { id: string; username: string | null }[] }).users.find((user) => user.username === username)!.id;
+}
+
+test('what Next answered with 500 or 200 is a 4xx with one audit row, under the name of the user whose cookie it carried', async () => {
+  const ids = await serverActionIds();
+  const [anonymous, admin] = await Promise.all([cookieOf(null), cookieOf(E2E_ADMIN.username)]);
+  const node = await nodeInState(() => true);
+  const deep = `${'['.repeat(20_000)}${']'.repeat(20_000)}`;
+  const quarantine = (options: { page?: string; body?: string; origin?: string; id?: string }) =>
+    callServerAction(options.id ?? ids.quarantineNode, { nodeName: node, reason: 'probe of the server action' }, { cookie: admin, origin: options.origin ?? baseURL, page: options.page ?? `/nodes/${node}`, body: options.body });
+  const cases: { name: string; call: () => Promise<{ status: number; body: string; requestId: string }>; status: number; actor: string; action: string; detail: RegExp }[] = [
+    { name: 'JSON 20,000 deep, anonymous', call: () => send('POST', '/api/users', { cookie: anonymous, origin: baseURL, body: deep }), status: 401, actor: 'anonymous', action: 'user.create', detail: /sign in first/ },
+    { name: 'JSON 20,000 deep, admin', call: () => send('POST', '/api/users', { cookie: admin, origin: baseURL, body: deep }), status: 400, actor: E2E_ADMIN.username, action: 'user.create', detail: /nests more than 32 levels/ },
+    { name: 'a 3 MB server-action body', call: () => quarantine({ body: JSON.stringify([{ nodeName: node, reason: 'x'.repeat(3 * 1024 * 1024) }]) }), status: 413, actor: E2E_ADMIN.username, action: 'server-action.refused', detail: /bytes; a change takes at most 2097152/ },
+    { name: 'a cut-off server-action body', call: () => quarantine({ body: `[{"nodeName":"${node}","reason":"cut of` }), status: 400, actor: E2E_ADMIN.username, action: 'server-action.refused', detail: /not complete JSON/ },
+    { name: 'a cross-site action at /favicon.icoX', call: () => quarantine({ page: '/favicon.icoX', origin: EVIL }), status: 403, actor: E2E_ADMIN.username, action: 'request.cross-origin', detail: /requests from http:\/\/evil.example are not accepted/ },
+    { name: 'a same-site action posted to another page', call: () => quarantine({ page: '/audit' }), status: 400, actor: E2E_ADMIN.username, action: 'server-action.refused', detail: /quarantineNode is not an action of the page \/audit \(it belongs to \/nodes\/\[name\]\)/ },
+    { name: 'an unknown action id', call: () => quarantine({ id: '40'.padEnd(42, '0') }), status: 404, actor: E2E_ADMIN.username, action: 'server-action.refused', detail: /no server action has the id/ },
+  ];
+  for (const attempt of cases) {
+    const { status, body, requestId } = await attempt.call();
+    expect(status, `${attempt.name}: ${body.slice(0, 300)}`).toBe(attempt.status);
+    const rows = await auditOf(requestId);
+    expect(rows, `${attempt.name}: one audit row`).toHaveLength(1);
+    expect(rows[0], attempt.name).toMatchObject({ actor: attempt.actor, action: attempt.action });
+    expect(rows[0].detail, attempt.name).toMatch(attempt.detail);
+  }
+  // Nothing was quarantined by any of them.
+  const { body } = await send('GET', `/api/nodes/${node}?range=1h`, { cookie: admin });
+  expect((JSON.parse(body) as { events: { agent: string; message: string }[] }).events.filter((event) => event.message?.includes('probe of the server action'))).toEqual([]);
+});
+
+test('a forged X-Forwarded-For and X-Request-Id are not believed: the audit row has the real peer and the server\'s id; the password limit holds across addresses', async () => {
+  const forged = await send('POST', '/api/nodes/gpu-node-0001/quarantine', { origin: baseURL, body: JSON.stringify({ reason: 'forged headers' }), headers: { 'x-forwarded-for': '6.6.6.6', 'x-real-ip': '7.7.7.7', 'x-request-id': 'chosen-by-the-client' } });
+  expect(forged.status).toBe(401);
+  expect(forged.requestId).not.toBe('chosen-by-the-client');
+  expect(await auditOf('chosen-by-the-client')).toEqual([]);
+  const [row] = await auditOf(forged.requestId);
+  expect(row.clientAddress).toMatch(/^(127\.0\.0\.1|::1)$/);
+
+  const username = `guess-${Date.now().toString(36)}`;
+  await createAccount(username, 'the-real-password-1', 'viewer');
+  const statuses: number[] = [];
+  for (let attempt = 0; attempt < 7; attempt++) {
+    const response = await fetch(`${baseURL}/api/auth/sign-in/username`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', origin: baseURL, 'x-forwarded-for': `203.0.113.${attempt + 1}` },
+      body: JSON.stringify({ username, password: `guess-number-${attempt}` }),
+    });
+    statuses.push(response.status);
+  }
+  expect(statuses).toEqual([401, 401, 401, 401, 401, 429, 429]);
+  const right = await fetch(`${baseURL}/api/auth/sign-in/username`, { method: 'POST', headers: { 'content-type': 'application/json', origin: baseURL }, body: JSON.stringify({ username, password: 'the-real-password-1' }) });
+  expect(right.status).toBe(429);
+  expect(await right.json()).toMatchObject({ code: 'ACCOUNT_THROTTLED' });
+});
+
+test('disabling a user ends their open live stream at once', async () => {
+  const username = `streamer-${Date.now().toString(36)}`;
+  const password = 'streaming-password-1';
+  const id = await createAccount(username, password, 'viewer');
+  const signedIn = await fetch(`${baseURL}/api/auth/sign-in/username`, { method: 'POST', headers: { 'content-type': 'application/json', origin: baseURL }, body: JSON.stringify({ username, password }) });
+  expect(signedIn.status).toBe(200);
+  const cookie = signedIn.headers.getSetCookie().map((line) => line.split(';')[0]).join('; ');
+  const stream = await fetch(`${baseURL}/api/live?topics=nodes`, { headers: { cookie } });
+  expect(stream.status).toBe(200);
+  const reader = stream.body!.getReader();
+  expect((await reader.read()).done).toBe(false);
+
+  const disabled = await send('POST', `/api/users/${id}/disable`, { cookie: await cookieOf(E2E_ADMIN.username), origin: baseURL, body: JSON.stringify({ reason: 'left the team' }) });
+  expect(disabled.status, disabled.body).toBe(200);
+  expect(JSON.parse(disabled.body)).toMatchObject({ ok: true, message: `${username} is disabled; 1 session(s) and 1 live stream(s) ended.` });
+  // The stream ends (the session re-check alone would take LIVE_SESSION_CHECK_MS, 30 s).
+  let done = false;
+  while (!done) done = (await reader.read()).done;
+  expect((await fetch(`${baseURL}/api/live?topics=nodes`, { headers: { cookie } })).status).toBe(401);
+});
+
+test('a replayed server action runs once: the replay gets the first answer and a denied row', async () => {
+  const ids = await serverActionIds();
+  const admin = await cookieOf(E2E_ADMIN.username);
+  const username = `replay-${Date.now().toString(36)}`;
+  const input = { username, password: 'replayed-password-1', role: 'viewer', idempotencyKey: randomUUID() };
+  const first = await callServerAction(ids.createUser, input, { cookie: admin, origin: baseURL, page: '/admin/users' });
+  const replay = await callServerAction(ids.createUser, input, { cookie: admin, origin: baseURL, page: '/admin/users' });
+  expect(first.result).toMatchObject({ ok: true });
+  expect(replay.result).toEqual(first.result);
+  const { body } = await send('GET', '/api/users', { cookie: admin });
+  expect((JSON.parse(body) as { users: { username: string | null }[] }).users.filter((user) => user.username === username)).toHaveLength(1);
+  expect((await auditOf(first.requestId)).map((row) => row.outcome)).toEqual(['ok']);
+  expect(await auditOf(replay.requestId)).toMatchObject([{ action: 'user.create', outcome: 'denied', detail: `replay of request ${first.requestId} (same idempotency key): not run again, its answer repeated` }]);
 });

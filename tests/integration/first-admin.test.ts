@@ -182,7 +182,9 @@ describe(`first admin on ${server.name}`, () => {
     // What user.disable does (lib/mutations/user-mutations.ts).
     await site.pool.query(`UPDATE console_user SET banned = true, "banReason" = 'left the team' WHERE username = 'admin'`);
     const response = await site.signIn('admin', 'the-first-password');
-    expect(response.status).toBe(403);
+    // The same answer as a wrong password, so the right one is never confirmed for a disabled account.
+    expect(response.status).toBe(401);
+    expect(await response.clone().json()).toMatchObject({ code: 'INVALID_USERNAME_OR_PASSWORD' });
     expect(response.headers.getSetCookie().some((line) => line.startsWith('sentinel-console.session_token='))).toBe(false);
   });
 

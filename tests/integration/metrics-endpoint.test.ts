@@ -52,7 +52,8 @@ describe('/metrics and /api/ready', () => {
     await writer.deadLetters().add({ consumer: 'node-drainer', change: first.value, error: 'simulated failure', attempts: 5, firstFailedAt: new Date() });
 
     process.env.DATABASE_URL = database.url;
-    delete process.env.METRICS_BEARER_TOKEN;
+    // Scraped as on a closed network (the default is closed; see the token test below).
+    process.env.METRICS_OPEN = 'true';
     app = await loadApp();
   });
 
@@ -127,8 +128,19 @@ describe('/metrics and /api/ready', () => {
     await until('three more from another writer', async () => (await ingested()) === before + 5);
   });
 
-  it('refuses a scrape without the bearer token when METRICS_BEARER_TOKEN is set', async () => {
-    process.env.METRICS_BEARER_TOKEN = 'sentinel-metrics-token';
+  it('is closed without METRICS_TOKEN or METRICS_OPEN, saying how to open it', async () => {
+    delete process.env.METRICS_OPEN;
+    try {
+      const closed = await scrape();
+      expect(closed.status).toBe(403);
+      expect(await closed.text()).toBe('metrics are closed: set METRICS_TOKEN (sent as Authorization: Bearer <token>) or METRICS_OPEN=true\n');
+    } finally {
+      process.env.METRICS_OPEN = 'true';
+    }
+  });
+
+  it('refuses a scrape without the bearer token when METRICS_TOKEN is set (even with METRICS_OPEN)', async () => {
+    process.env.METRICS_TOKEN = 'sentinel-metrics-token';
     try {
       const missing = await scrape();
       expect(missing.status).toBe(401);
@@ -143,7 +155,7 @@ describe('/metrics and /api/ready', () => {
       expect(parsePrometheusText(await allowed.text()).has('change_stream_lag_seconds')).toBe(true);
       expect((await scrape({ authorization: 'bearer sentinel-metrics-token' })).status).toBe(200);
     } finally {
-      delete process.env.METRICS_BEARER_TOKEN;
+      delete process.env.METRICS_TOKEN;
     }
     expect((await scrape()).status).toBe(200);
   });

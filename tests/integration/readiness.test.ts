@@ -74,6 +74,7 @@ describe('/api/ready while the database comes and goes', () => {
     const viaProxy = new URL(database.url);
     viaProxy.port = String(proxy.port);
     process.env.DATABASE_URL = viaProxy.toString();
+    process.env.METRICS_OPEN = 'true';
     routes = await loadApp();
   });
 

@@ -69,7 +69,8 @@ export function defineDashboardSuite(target: DashboardTarget): void {
     beforeAll(async () => {
       prepared = await target.prepare();
       for (const name of SETTINGS) delete process.env[name];
-      Object.assign(process.env, prepared.env, { LIVE_CONSUMER_NAME: 'dashboard-suite-live' });
+      // /metrics open as on a closed network (closed unless METRICS_TOKEN or METRICS_OPEN).
+      Object.assign(process.env, prepared.env, { LIVE_CONSUMER_NAME: 'dashboard-suite-live', METRICS_OPEN: 'true' });
       const config = configFromEnv();
       if (target.wrap) {
         // The app's process-wide datastore, opened as lib/server/datastore.ts opens it, then wrapped.

@@ -16,22 +16,24 @@ export async function cookieOf(username: string | null): Promise<string> {
 export interface Sent {
   status: number;
   body: string;
+  /** The server's id of this request (X-Request-Id): its audit row's request id. */
+  requestId: string;
 }
 
 /** One request; a streaming response (SSE) is cut after its headers. */
-export async function send(method: 'GET' | 'POST', route: string, options: { cookie?: string; origin?: string; requestId?: string; body?: string; headers?: Record<string, string> } = {}): Promise<Sent> {
+export async function send(method: 'GET' | 'POST', route: string, options: { cookie?: string; origin?: string; body?: string; headers?: Record<string, string> } = {}): Promise<Sent> {
   const headers: Record<string, string> = { ...options.headers };
   if (options.cookie) headers.cookie = options.cookie;
   if (options.origin) headers.origin = options.origin;
-  if (options.requestId) headers['x-request-id'] = options.requestId;
   if (options.body !== undefined && !headers['content-type']) headers['content-type'] = 'application/json';
   const abort = new AbortController();
   const response = await fetch(`${baseURL}${route}`, { method, headers, body: options.body, redirect: 'manual', signal: abort.signal });
+  const requestId = response.headers.get('x-request-id') ?? '';
   if ((response.headers.get('content-type') ?? '').includes('text/event-stream')) {
     abort.abort();
-    return { status: response.status, body: '' };
+    return { status: response.status, body: '', requestId };
   }
-  return { status: response.status, body: await response.text() };
+  return { status: response.status, body: await response.text(), requestId };
 }
 
 /** The ids of the app's server actions by exported name, from the production build's manifest. */
@@ -41,10 +43,11 @@ export async function serverActionIds(): Promise<Record<string, string>> {
 }
 
 /** Calls a server action as the browser does (POST with Next-Action); returns its result object. */
-export async function callServerAction(actionId: string, input: unknown, options: { cookie?: string; origin?: string; requestId?: string; page?: string }): Promise<{ status: number; result: unknown; body: string }> {
+export async function callServerAction(actionId: string, input: unknown, options: { cookie?: string; origin?: string; page?: string; body?: string }): Promise<{ status: number; result: unknown; body: string; requestId: string }> {
   const sent = await send('POST', options.page ?? '/', {
     ...options,
-    body: JSON.stringify([input]),
+    // `body` sends exactly that text instead of the encoded input (a cut-off or oversized body).
+    body: options.body ?? JSON.stringify([input]),
     headers: { 'next-action': actionId, 'content-type': 'text/plain;charset=UTF-8', accept: 'text/x-component' },
   });
   // The flight response: row 0 names the row holding the action's return value ("a":"$@<row>").
@@ -52,7 +55,7 @@ export async function callServerAction(actionId: string, input: unknown, options
   const head = rows.get('0');
   const ref = head?.startsWith('{') ? (JSON.parse(head) as { a?: string }).a : undefined;
   const value = ref?.startsWith('$@') ? rows.get(ref.slice(2)) : undefined;
-  return { status: sent.status, result: value?.startsWith('{') ? JSON.parse(value) : undefined, body: sent.body };
+  return { status: sent.status, result: value?.startsWith('{') ? JSON.parse(value) : undefined, body: sent.body, requestId: sent.requestId };
 }
 
 /** The embedded PostgreSQL of the app under test (for writing untrusted events as NVSentinel would). */
