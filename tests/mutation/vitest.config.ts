@@ -1,0 +1,40 @@
+// The tests StrykerJS runs against each mutant (stryker.config.mjs): every unit test, and, for the
+// PostgreSQL feed (MUTATION_GROUP postgres-feed or all), the integration suites that exercise the
+// change feed and its positions (the rest cover other parts and would only slow each mutant down).
+import path from 'node:path';
+
+import { defineConfig } from 'vitest/config';
+
+const root = path.resolve(import.meta.dirname, '..', '..');
+const alias = { '@': root };
+const group = process.env.MUTATION_GROUP ?? 'all';
+const withIntegration = group === 'postgres-feed' || group === 'all';
+
+export default defineConfig({
+  root,
+  resolve: { alias },
+  test: {
+    projects: [
+      {
+        resolve: { alias },
+        test: { name: 'unit', root, include: ['tests/unit/**/*.test.{ts,tsx}'], environment: 'node' },
+      },
+      ...(withIntegration ? [{
+        resolve: { alias },
+        test: {
+          name: 'integration',
+          root,
+          include: [
+            'tests/integration/postgres-feed-horizon.test.ts',
+            'tests/integration/postgres-feed-id-order.test.ts',
+            'tests/integration/postgres-store.test.ts',
+          ],
+          environment: 'node',
+          globalSetup: ['tests/support/postgres-servers.setup.ts'],
+          testTimeout: 60_000,
+          hookTimeout: 120_000,
+        },
+      }] : []),
+    ],
+  },
+});
