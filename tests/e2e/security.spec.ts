@@ -350,6 +350,13 @@ test('what Next answered with 500 or 200 is a 4xx with one audit row, under the 
     expect(rows[0], attempt.name).toMatchObject({ actor: attempt.actor, action: attempt.action });
     expect(rows[0].detail, attempt.name).toMatch(attempt.detail);
   }
+  // Whatever paths and action ids were posted, the Audit page's action filter lists only the
+  // console's own action names (a caller cannot push real actions out of it with invented ones).
+  for (let path = 0; path < 5; path++) await send('POST', `/invented-${path}-${Date.now()}`, { cookie: admin, origin: EVIL, body: '{}' });
+  const audit = await send('GET', '/api/audit', { cookie: admin });
+  const actions = (JSON.parse(audit.body) as { facets: { actions: string[] } }).facets.actions;
+  expect(actions.filter((name) => !/^[a-z-]+\.[a-z-]+$/.test(name))).toEqual([]);
+  expect(actions).toEqual(expect.arrayContaining(['request.cross-origin', 'server-action.refused', 'user.create']));
   // Nothing was quarantined by any of them.
   const { body } = await send('GET', `/api/nodes/${node}?range=1h`, { cookie: admin });
   expect((JSON.parse(body) as { events: { agent: string; message: string }[] }).events.filter((event) => event.message?.includes('probe of the server action'))).toEqual([]);
