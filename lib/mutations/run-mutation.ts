@@ -1,18 +1,17 @@
 // Every change goes through here, whatever called it: check the session, the Origin, the role,
-// the input and the user's rate, then run it, and record the attempt in the audit log whatever
-// happened. Server actions are public POST endpoints, so none of this can live in the page.
+// the input, the user's rate and the idempotency key, then run it, and record the attempt in the
+// audit log whatever happened (compactly and within a budget for callers not signed in). Server
+// actions are public POST endpoints, so none of this can live in the page.
 import 'server-only';
-
-import { recordAudit } from '@/lib/server/audit';
-import { can } from '@/lib/auth/roles';
-import { actorFrom, type Actor } from '@/lib/server/auth';
-import { checkOrigin, originPolicyFromEnv } from '@/lib/security/origin-check';
-import { mutationRateLimitFromEnv, RateLimiter } from '@/lib/security/rate-limiter';
-import { requestInfo } from '@/lib/security/request-info';
 
 import { anonymousAttempts, compactAnonymousEntry, tooManyAnonymousAttempts } from '@/lib/audit/anonymous-attempts';
 import type { AuditEntryInput } from '@/lib/audit/audit-entry';
-
+import { can } from '@/lib/auth/roles';
+import { checkOrigin, originPolicyFromEnv } from '@/lib/security/origin-check';
+import { mutationRateLimitFromEnv, RateLimiter } from '@/lib/security/rate-limiter';
+import { requestInfo } from '@/lib/security/request-info';
+import { recordAudit } from '@/lib/server/audit';
+import { actorFrom, type Actor } from '@/lib/server/auth';
 import { getConsolePool } from '@/lib/server/console-database';
 
 import { claimIdempotencyKey, readIdempotencyKey, settleIdempotencyKey } from './idempotency';
