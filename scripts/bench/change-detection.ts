@@ -175,32 +175,35 @@ async function measureFeed(url: string, rate: number, seconds: number): Promise<
 }
 
 /**
- * A reader that pages the changelog every 5 s by (changed_at, id), as NVSentinel's docs describe.
- * It passes over a row whose transaction commits after a later one was read: such a row is missing.
+ * A reader that pages the changelog every 5 s by (changed_at, id), as NVSentinel's docs describe
+ * (the cursor keeps PostgreSQL's microseconds, as a Go reader's time.Time does). It passes over a
+ * row whose transaction commits after a later one was read: such a row is missing.
  */
 async function measurePoll(url: string, rate: number, seconds: number): Promise<MeasuredDelivery> {
   const writer = await writerPool(url);
   const reader = new pg.Client({ connectionString: url });
   await reader.connect();
-  const start = await reader.query(`SELECT COALESCE(max(id), 0) AS id, now() AS at FROM datastore_changelog`);
-  let cursor = { at: start.rows[0].at as Date, id: Number(start.rows[0].id) };
+  const start = await reader.query(`SELECT COALESCE(max(id), 0) AS id, now()::text AS at FROM datastore_changelog`);
+  let cursor = { at: start.rows[0].at as string, id: Number(start.rows[0].id) };
   const sentAt = new Map<string, number>();
   const arrivedAt = new Map<string, number>();
-  let writing = true;
+  /** When the writer stopped; from then on, poll until everything arrived, a poll finds nothing new, or DRAIN_MS. */
+  let writtenAt = Infinity;
   const polling = (async () => {
-    for (;;) {
+    while (arrivedAt.size < sentAt.size || writtenAt === Infinity) {
       await sleep(POLL_INTERVAL_MS);
       const rows = await reader.query(
-        `SELECT id, changed_at, new_values->'document'->'healthevent'->>'message' AS message FROM datastore_changelog
-         WHERE changed_at > $1 OR (changed_at = $1 AND id > $2) ORDER BY changed_at, id LIMIT 100000`,
+        `SELECT id, changed_at::text AS changed_at, new_values->'document'->'healthevent'->>'message' AS message FROM datastore_changelog
+         WHERE changed_at > $1::timestamptz OR (changed_at = $1::timestamptz AND id > $2) ORDER BY changed_at, id LIMIT 100000`,
         [cursor.at, cursor.id],
       );
       const now = performance.now();
       for (const row of rows.rows) {
-        if (sentAt.has(row.message)) arrivedAt.set(row.message, now);
+        if (sentAt.has(row.message) && !arrivedAt.has(row.message)) arrivedAt.set(row.message, now);
         cursor = { at: row.changed_at, id: Number(row.id) };
       }
-      if (!writing && (arrivedAt.size >= sentAt.size || rows.rowCount === 0)) break;
+      if (rows.rowCount === 0 && writtenAt < Infinity) break;
+      if (now > writtenAt + DRAIN_MS) break;
     }
   })();
   const achievedRate = await paced(rate, seconds, async (i) => {
@@ -210,7 +213,7 @@ async function measurePoll(url: string, rate: number, seconds: number): Promise<
       [`p${i}`],
     );
   });
-  writing = false;
+  writtenAt = performance.now();
   await polling;
   await reader.end();
   await writer.end();
