@@ -17,7 +17,7 @@ import { appendAudit } from '@/lib/audit/audit-log';
 import { sharedConsolePool } from '@/lib/console/console-database';
 import { checkOrigin, originPolicyFromEnv } from '@/lib/security/origin-check';
 import { contentSecurityPolicy, newNonce, STATIC_SECURITY_HEADERS } from '@/lib/security/security-headers';
-import { actionBodyProblem, judgeServerAction, loadServerActions, type ServerActions } from '@/lib/security/server-action-gate';
+import { actionBodyProblem, actionRequestProblem, judgeServerAction, loadServerActions, type ServerActions } from '@/lib/security/server-action-gate';
 import { actorFrom } from '@/lib/server/session';
 
 const PUBLIC_PATHS = ['/sign-in', '/api/auth/', '/api/health', '/api/ready', '/metrics'];
@@ -35,7 +35,7 @@ const serverActions = () => (holder.sentinelServerActions === undefined ? (holde
 interface Refusal {
   action: string;
   outcome: 'denied' | 'invalid';
-  status: 400 | 403 | 404 | 413;
+  status: 400 | 403 | 404 | 413 | 415;
   error: string;
 }
 
@@ -97,6 +97,8 @@ export async function proxy(request: NextRequest) {
       const what = actionId ? `server action ${JSON.stringify(actionId.slice(0, 60))}` : `${request.method} ${path.slice(0, 200)}`;
       return finish(await refuse(request, requestId, { action: CROSS_ORIGIN, outcome: 'denied', status: 403, error: `requests from ${verdict.origin.slice(0, 200)} are not accepted (${what})` }));
     }
+    const requestProblem = actionRequestProblem(path, request.headers.get('content-type'), actionId);
+    if (requestProblem) return finish(await refuse(request, requestId, { action: SERVER_ACTION_REFUSED, outcome: 'invalid', ...requestProblem }));
     const problem = actionId !== null && request.method === 'POST' ? await serverActionProblem(request, actionId) : null;
     if (problem) return finish(await refuse(request, requestId, problem));
   }

@@ -7,6 +7,8 @@
 //
 // Signed-in users are never limited here (their changes have their own rate limit, and every
 // attempt of theirs is recorded whole). In-process, shared by proxy.ts and the mutation runner.
+import net from 'node:net';
+
 import { RateLimiter } from '../security/rate-limiter';
 import type { AuditEntryInput } from './audit-entry';
 
@@ -14,6 +16,19 @@ export const ANONYMOUS_ROWS_PER_SOURCE = 30;
 export const ANONYMOUS_ROWS_OVERALL = 600;
 /** What an anonymous row keeps of a reason or a target. */
 const COMPACT_TEXT = 100;
+
+/**
+ * The source an address counts as: itself for IPv4, its /64 for IPv6, since one host or network
+ * is handed a whole /64 and could otherwise take a fresh address for every attempt.
+ */
+export function sourceOf(address: string): string {
+  if (net.isIP(address) !== 6) return address;
+  const [head, tail = ''] = address.toLowerCase().split('%')[0].split('::');
+  const left = head ? head.split(':') : [];
+  const right = address.includes('::') && tail ? tail.split(':') : [];
+  const groups = address.includes('::') ? [...left, ...Array(8 - left.length - right.length).fill('0'), ...right] : left;
+  return `${groups.slice(0, 4).map((group) => group.replace(/^0+(?=.)/, '')).join(':')}::/64`;
+}
 
 export type Admission = { record: true; unrecorded: number } | { record: false; retryAfterMs: number };
 
@@ -27,8 +42,9 @@ export class AnonymousAttempts {
     this.overall = new RateLimiter(overall);
   }
 
-  /** Whether the attempt from `source` (a client address) gets its row, and how many before it did not. */
-  admit(source: string): Admission {
+  /** Whether the attempt from `address` (a client address) gets its row, and how many before it did not. */
+  admit(address: string): Admission {
+    const source = sourceOf(address);
     const now = this.now();
     const wait = Math.max(this.perSource.waitMs(source, now), this.overall.waitMs('all', now));
     if (wait > 0) {

@@ -2,7 +2,7 @@
 // for real deployments, roles from the admin plugin, sessions in the console database.
 // Plain TypeScript (no 'server-only'), so `npm start` can create the first admin before Next runs.
 import { betterAuth } from 'better-auth';
-import { APIError, createAuthMiddleware, isAPIError } from 'better-auth/api';
+import { APIError } from 'better-auth/api';
 import { admin, genericOAuth, username } from 'better-auth/plugins';
 import { createAccessControl } from 'better-auth/plugins/access';
 import { nextCookies } from 'better-auth/next-js';
@@ -10,6 +10,7 @@ import type pg from 'pg';
 
 import type { AuthSettings, OidcSettings } from './auth-settings';
 import { roleFromGroups, type Role } from './roles';
+import { signInHooks } from './sign-in-hooks';
 import { SignInThrottle } from './sign-in-throttle';
 import { USERNAME_PATTERN } from './username';
 
@@ -112,47 +113,6 @@ export interface ConsoleAuthOptions {
   throttle?: SignInThrottle;
 }
 
-const SIGN_IN_PATH = '/sign-in/username';
-/** Better Auth's answer to a wrong name or password, given to a disabled account too. */
-const INVALID_CREDENTIALS = { code: 'INVALID_USERNAME_OR_PASSWORD', message: 'Invalid username or password' };
-
-/**
- * Sign-in by password: the per-account delay before Better Auth checks anything, and afterwards a
- * failure counted, a success clearing the count. A disabled account answers exactly as a wrong
- * password does, before its password is looked at: Better Auth's admin plugin answers 403 "banned",
- * but only once the password matched, which told an attacker the password was right. (Its answer
- * cannot be rewritten afterwards: an after-hook's error keeps the first error's status.)
- */
-function signInHooks(throttle: SignInThrottle) {
-  const nameOf = (body: unknown) => (typeof (body as { username?: unknown } | undefined)?.username === 'string' ? (body as { username: string }).username : '');
-  return {
-    before: createAuthMiddleware(async (ctx) => {
-      if (ctx.path !== SIGN_IN_PATH) return;
-      const name = nameOf(ctx.body);
-      const waitMs = throttle.waitMs(name);
-      if (waitMs > 0) {
-        const seconds = Math.ceil(waitMs / 1000);
-        throw new APIError('TOO_MANY_REQUESTS', { code: 'ACCOUNT_THROTTLED', message: `Too many failed sign-ins for this account; try again in ${seconds} s` }, { 'Retry-After': String(seconds) });
-      }
-      const user = name ? await ctx.context.adapter.findOne<{ banned?: boolean | null }>({ model: 'user', where: [{ field: 'username', value: name.trim().toLowerCase() }] }) : null;
-      if (user?.banned) {
-        // As long as a password check takes, so the time does not tell a disabled account either.
-        const password = (ctx.body as { password?: unknown } | undefined)?.password;
-        await ctx.context.password.hash(typeof password === 'string' ? password : '');
-        throttle.failed(name);
-        throw new APIError('UNAUTHORIZED', INVALID_CREDENTIALS);
-      }
-    }),
-    after: createAuthMiddleware(async (ctx) => {
-      if (ctx.path !== SIGN_IN_PATH) return;
-      const name = nameOf(ctx.body);
-      const returned = ctx.context.returned;
-      if (!isAPIError(returned)) throttle.succeeded(name);
-      else if (returned.status === 'UNAUTHORIZED' || returned.status === 'FORBIDDEN') throttle.failed(name);
-    }),
-  };
-}
-
 export function createConsoleAuth({ pool, secret, settings, next = false, throttle = new SignInThrottle() }: ConsoleAuthOptions) {
   const oidc = settings.oidc ? oidcOptions(settings.oidc) : undefined;
   return betterAuth({
@@ -166,9 +126,8 @@ export function createConsoleAuth({ pool, secret, settings, next = false, thrott
     onAPIError: { errorURL: '/sign-in' },
     user: { modelName: AUTH_TABLES.user, ...oidc?.user },
     databaseHooks: oidc?.databaseHooks,
+    // Only the endpoints the console uses are served over HTTP (lib/auth/sign-in-hooks.ts).
     hooks: signInHooks(throttle),
-    // Says whether a name is taken to anyone who asks; accounts are made by an admin, so nothing needs it.
-    disabledPaths: ['/is-username-available'],
     session: { modelName: AUTH_TABLES.session, expiresIn: settings.sessionMaxAgeSeconds, updateAge: Math.min(3600, settings.sessionMaxAgeSeconds / 2) },
     account: { modelName: AUTH_TABLES.account },
     verification: { modelName: AUTH_TABLES.verification },

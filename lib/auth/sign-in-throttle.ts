@@ -13,6 +13,8 @@
 export const FREE_FAILURES = 5;
 const FIRST_DELAY_MS = 2_000;
 export const MAX_DELAY_MS = 15 * 60_000;
+/** A count this long untouched is forgotten: last month's typos do not delay today's. */
+export const FORGET_AFTER_MS = 24 * 3600_000;
 /** Names remembered at most: a spray of invented names evicts the oldest, not memory. */
 const MAX_NAMES = 50_000;
 
@@ -37,15 +39,25 @@ export class SignInThrottle {
   }
 
   /** 0 when `username` may try now, else milliseconds until it may. */
+  private current(key: string): Failures | undefined {
+    const entry = this.failures.get(key);
+    if (entry && this.now() - entry.lastAt > FORGET_AFTER_MS) {
+      this.failures.delete(key);
+      return undefined;
+    }
+    return entry;
+  }
+
   waitMs(username: string): number {
-    const entry = this.failures.get(SignInThrottle.key(username));
+    const entry = this.current(SignInThrottle.key(username));
     if (!entry) return 0;
     return Math.max(0, entry.lastAt + SignInThrottle.delayAfter(entry.count) - this.now());
   }
 
+  /** Counts an attempt (before its password is checked; a success then clears the count). */
   failed(username: string): void {
     const key = SignInThrottle.key(username);
-    const count = (this.failures.get(key)?.count ?? 0) + 1;
+    const count = (this.current(key)?.count ?? 0) + 1;
     this.failures.delete(key); // re-inserted last: the Map's order is oldest failure first
     this.failures.set(key, { count, lastAt: this.now() });
     if (this.failures.size > MAX_NAMES) this.failures.delete(this.failures.keys().next().value!);

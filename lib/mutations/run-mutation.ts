@@ -14,7 +14,7 @@ import { recordAudit } from '@/lib/server/audit';
 import { actorFrom, type Actor } from '@/lib/server/auth';
 import { getConsolePool } from '@/lib/server/console-database';
 
-import { claimIdempotencyKey, readIdempotencyKey, settleIdempotencyKey } from './idempotency';
+import { claimIdempotencyKey, inputFingerprint, readIdempotencyKey, settleIdempotencyKey } from './idempotency';
 import { UnreadableBody, type Mutation, type MutationResult } from './mutation';
 
 const holder = globalThis as unknown as { sentinelMutationLimiter?: RateLimiter };
@@ -79,13 +79,13 @@ export async function runMutation<V>(mutation: Mutation<V>, input: unknown, head
   if (key) {
     let claim;
     try {
-      claim = await claimIdempotencyKey(getConsolePool(), { actorId: actor.id, key, action: mutation.action, target: fields.target, requestId: request.requestId });
+      claim = await claimIdempotencyKey(getConsolePool(), { actorId: actor.id, key, action: mutation.action, target: fields.target, inputHash: inputFingerprint(value), requestId: request.requestId });
     } catch (error) {
       return record({ ok: false, outcome: 'error', status: 500, error: `the idempotency key could not be checked: ${(error as Error).message}` }, fields);
     }
     if (claim.kind === 'replay') return record(claim.result, fields, { outcome: 'denied', detail: `replay of request ${claim.firstRequestId} (same idempotency key): not run again, its answer repeated` });
     if (claim.kind === 'running') return record({ ok: false, outcome: 'denied', status: 409, error: `the same change (idempotency key) is still running as request ${claim.firstRequestId}` }, fields);
-    if (claim.kind === 'other-change') return record({ ok: false, outcome: 'invalid', status: 409, error: `this idempotency key was used for another change (${claim.action} of ${claim.target ?? 'nothing'}); use a new key for each change` }, fields);
+    if (claim.kind === 'other-change') return record({ ok: false, outcome: 'invalid', status: 409, error: `this idempotency key was used for another change (${claim.action} of ${claim.target ?? 'nothing'}, or other values); use a new key for each change` }, fields);
   }
   const result = await runAndRecord(mutation, value, actor, fields, record);
   if (key) await settleIdempotencyKey(getConsolePool(), actor.id, key, result).catch((error: Error) => console.error(`[idempotency] answer of request ${request.requestId} not kept: ${error.message}`));

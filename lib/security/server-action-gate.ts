@@ -47,8 +47,12 @@ export function serverActionsFromManifest(manifest: { node?: Record<string, { ex
   return actions;
 }
 
-/** This build's actions, or null where there is no production manifest (next dev). */
-export function loadServerActions(root = process.cwd()): ServerActions | null {
+/**
+ * This build's actions, or null outside production: `next dev` builds into .next/dev with ids of
+ * its own, so a production build's manifest left in the checkout would refuse every dev action.
+ */
+export function loadServerActions(root = process.cwd(), production = process.env.NODE_ENV === 'production'): ServerActions | null {
+  if (!production) return null;
   try {
     return serverActionsFromManifest(JSON.parse(readFileSync(path.join(root, '.next', 'server', 'server-reference-manifest.json'), 'utf8')));
   } catch {
@@ -70,13 +74,30 @@ export function judgeServerAction(actions: ServerActions | null, id: string, pat
   return { ok: true, name };
 }
 
+const FORM_TYPES = /^\s*(multipart\/form-data|application\/x-www-form-urlencoded)/i;
+
 /**
- * What is wrong with a server action's body, or null. A fetch from the console's pages sends its
- * arguments as JSON text; a multipart body (a form with files) is left to Next to decode.
+ * A POST that Next would take for a server action without our checks, or a server action not sent
+ * as the console's pages send them, or null. Next also runs actions from a plain form post to a
+ * page (no Next-Action header; the action id in a `$ACTION_ID_…` field) and decodes a Next-Action
+ * body as multipart whenever its Content-Type starts with "multipart/form-data" (in that case):
+ * the console's pages send neither (their arguments go as JSON text), so both are refused, and
+ * the checks of the body above cannot be walked around.
  */
+export function actionRequestProblem(pathname: string, contentType: string | null, actionId: string | null): { status: 415; error: string } | null {
+  const type = contentType ?? '';
+  if (actionId === null) {
+    if (!pathname.startsWith('/api/') && FORM_TYPES.test(type)) return { status: 415, error: `a form post to the page ${pathname.slice(0, 200)} is not accepted (changes are sent as JSON)` };
+    return null;
+  }
+  if (!/^text\/plain\s*(;|$)/i.test(type)) return { status: 415, error: `a server action is sent as text/plain JSON, not ${type ? JSON.stringify(type.slice(0, 100)) : 'without a Content-Type'}` };
+  return null;
+}
+
+/** What is wrong with a server action's body, or null: the console's pages send their arguments as JSON text. */
 export function actionBodyProblem(contentType: string | null, body: string): { status: 400 | 413; error: string } | null {
   if (Buffer.byteLength(body) > SERVER_ACTION_MAX_BYTES) return { status: 413, error: `the request body is over ${SERVER_ACTION_MAX_BYTES} bytes` };
-  if ((contentType ?? '').toLowerCase().startsWith('multipart/form-data')) return null;
+  if (FORM_TYPES.test(contentType ?? '')) return { status: 400, error: 'the request body is a form, not the JSON a change takes' };
   if (nestsDeeperThan(body, SERVER_ACTION_MAX_DEPTH)) return { status: 400, error: `the request body nests more than ${SERVER_ACTION_MAX_DEPTH} levels deep` };
   try {
     JSON.parse(body);

@@ -19,6 +19,14 @@ export function plainAddress(address: string): string {
   return mapped ? mapped[1] : address;
 }
 
+/** A hop as some proxies write it, with a port (203.0.113.7:5555, [2001:db8::1]:443), as the address alone. */
+function withoutPort(hop: string): string {
+  const bracketed = /^\[([^\]]+)\](?::\d+)?$/.exec(hop);
+  if (bracketed) return bracketed[1];
+  const v4 = /^(\d{1,3}(?:\.\d{1,3}){3}):\d+$/.exec(hop);
+  return v4 ? v4[1] : hop;
+}
+
 function family(address: string): 'ipv4' | 'ipv6' | null {
   const version = net.isIP(address);
   return version === 4 ? 'ipv4' : version === 6 ? 'ipv6' : null;
@@ -75,7 +83,7 @@ export function parseTrustedProxies(text: string): TrustedProxies {
 export function clientAddress(peer: string, forwardedFor: string | undefined, proxies: TrustedProxies): string {
   let client = plainAddress(peer);
   if (!proxies.has(client) || !forwardedFor) return client;
-  const hops = forwardedFor.split(',').map((hop) => plainAddress(hop.trim()));
+  const hops = forwardedFor.split(',').map((hop) => plainAddress(withoutPort(hop.trim())));
   while (hops.length > 0 && proxies.has(client)) {
     const next = hops.pop()!;
     if (!family(next)) break;

@@ -59,7 +59,7 @@ describe('replays and floods of changes', () => {
     const key = 'key-for-one-change-only';
     expect(await runMutation(createUserMutation, { username: 'first-of-key', password: 'a-fine-long-password', role: 'viewer', idempotencyKey: key }, console_.adminHeaders)).toMatchObject({ ok: true });
     const other = await runMutation(createUserMutation, { username: 'second-of-key', password: 'a-fine-long-password', role: 'viewer', idempotencyKey: key }, withRequest(console_.adminHeaders, 'key-reused'));
-    expect(other).toEqual({ ok: false, outcome: 'invalid', status: 409, error: 'this idempotency key was used for another change (user.create of user/first-of-key); use a new key for each change' });
+    expect(other).toEqual({ ok: false, outcome: 'invalid', status: 409, error: 'this idempotency key was used for another change (user.create of user/first-of-key, or other values); use a new key for each change' });
     expect(await usersNamed('second-of-key')).toBe(0);
     expect(await listAudit(console_.pool, { requestId: 'key-reused' }, 10)).toMatchObject([{ outcome: 'invalid', target: 'user/second-of-key' }]);
   });
@@ -68,9 +68,10 @@ describe('replays and floods of changes', () => {
     const user = (await console_.pool.query<{ id: string }>(`SELECT id FROM console_user WHERE username = 'replayed-user'`)).rows[0].id;
     const headers = withRequest(console_.adminHeaders, 'header-key', { 'idempotency-key': 'header-key-0123456789' });
     expect(await runMutation(setUserRoleMutation, { userId: user, role: 'operator' }, headers)).toMatchObject({ ok: true });
-    // Same key again, although the role asked for differs: the target is the same user and the
-    // change the same kind, so it is the replay of the first answer, and the role stays operator.
-    expect(await runMutation(setUserRoleMutation, { userId: user, role: 'admin' }, headers)).toMatchObject({ ok: true });
+    // The same key and values again: the first answer, not run again.
+    expect(await runMutation(setUserRoleMutation, { userId: user, role: 'operator' }, headers)).toMatchObject({ ok: true });
+    // The same key with another value is another change: refused, and the role stays operator.
+    expect(await runMutation(setUserRoleMutation, { userId: user, role: 'admin' }, headers)).toMatchObject({ ok: false, status: 409 });
     expect((await console_.pool.query('SELECT role FROM console_user WHERE id = $1', [user])).rows[0].role).toBe('operator');
 
     expect(await runMutation(setUserRoleMutation, { userId: user, role: 'viewer', idempotencyKey: 'short' }, console_.adminHeaders)).toEqual({
@@ -79,6 +80,19 @@ describe('replays and floods of changes', () => {
     const differing = withRequest(console_.adminHeaders, 'differing-keys', { 'idempotency-key': 'header-key-aaaaaaaaaaaa' });
     expect(await runMutation(setUserRoleMutation, { userId: user, role: 'viewer', idempotencyKey: 'field-key-bbbbbbbbbbbb' }, differing)).toMatchObject({ status: 400, error: 'the Idempotency-Key header and the idempotencyKey field differ' });
     expect((await console_.pool.query('SELECT role FROM console_user WHERE id = $1', [user])).rows[0].role).toBe('operator');
+  });
+
+  it('a key whose first request never answered (its process died) is taken over by a retry after five minutes, not refused for a day', async () => {
+    const input = { username: 'abandoned-key-user', password: 'a-fine-long-password', role: 'viewer', idempotencyKey: 'key-of-a-dead-request' };
+    const { inputFingerprint } = await import('@/lib/mutations/idempotency');
+    const actorId = (await console_.pool.query<{ id: string }>(`SELECT id FROM console_user WHERE username = 'admin'`)).rows[0].id;
+    const hash = inputFingerprint({ username: 'abandoned-key-user', password: 'a-fine-long-password', role: 'viewer' });
+    await console_.pool.query(`INSERT INTO console_mutation_keys (actor_id, key, action, target, input_hash, request_id, created_at) VALUES ($1, $2, 'user.create', 'user/abandoned-key-user', $3, 'dead-request', now() - interval '1 minute')`, [actorId, input.idempotencyKey, hash]);
+    // A minute old: still taken to be running.
+    expect(await runMutation(createUserMutation, input, console_.adminHeaders)).toMatchObject({ ok: false, status: 409, error: 'the same change (idempotency key) is still running as request dead-request' });
+    await console_.pool.query(`UPDATE console_mutation_keys SET created_at = now() - interval '6 minutes' WHERE key = $1`, [input.idempotencyKey]);
+    expect(await runMutation(createUserMutation, input, console_.adminHeaders)).toMatchObject({ ok: true });
+    expect(await usersNamed('abandoned-key-user')).toBe(1);
   });
 
   it(`anonymous attempts from one address: ${ANONYMOUS_ROWS_PER_SOURCE} compact rows, then 429 without rows; another address is still recorded`, async () => {

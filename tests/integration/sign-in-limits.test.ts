@@ -99,8 +99,47 @@ describe(`sign-in limits per account on ${server.name}`, () => {
     expect((await pool.query(`SELECT count(*)::int AS n FROM console_session WHERE "userId" = $1`, [user.id])).rows[0].n).toBe(0);
   });
 
-  it('does not say whether a name is taken', async () => {
-    const response = await auth.handler(new Request(`${APP}/api/auth/is-username-available`, { method: 'POST', headers: { 'content-type': 'application/json', origin: APP }, body: JSON.stringify({ username: 'admin' }) }));
+  it('a disabled account in upper case is refused like any name Better Auth does not accept (422), not found by the disabled check', async () => {
+    const upper = await answer(await signIn('Former-Lead', ADMIN_PASSWORD));
+    const unknown = await answer(await signIn('Nobody-Else', ADMIN_PASSWORD));
+    expect(upper).toEqual(unknown);
+    expect(upper.status).toBe(422);
+  });
+
+  it('forty guesses sent at once are not all checked: the attempt is counted before the password is', async () => {
+    const name = 'parallel-target';
+    const statuses = await Promise.all(Array.from({ length: 40 }, (_, attempt) => signIn(name, `parallel-guess-${attempt}`).then((response) => response.status)));
+    expect(statuses.filter((status) => status === 401)).toHaveLength(FREE_FAILURES);
+    expect(statuses.filter((status) => status === 429)).toHaveLength(40 - FREE_FAILURES);
+  });
+
+  it('a browser that signed in to the account before is not kept out by someone else\'s wrong guesses', async () => {
+    const own = await signIn('admin', ADMIN_PASSWORD);
+    expect(own.status).toBe(200);
+    const knownDevice = own.headers.getSetCookie().map((line) => line.split(';')[0]).find((cookie) => cookie.startsWith('sentinel-console.known_device='));
+    expect(knownDevice).toBeDefined();
+    const guesses: number[] = [];
+    for (let attempt = 0; attempt < FREE_FAILURES + 3; attempt++) guesses.push((await signIn('admin', `attacker-guess-${attempt}`)).status);
+    expect(guesses).toEqual([...Array(FREE_FAILURES).fill(401), 429, 429, 429]);
+    expect((await signIn('admin', ADMIN_PASSWORD)).status).toBe(429);
+    const withCookie = (cookie: string) => auth.handler(new Request(`${APP}/api/auth/sign-in/username`, {
+      method: 'POST', headers: { 'content-type': 'application/json', origin: APP, cookie }, body: JSON.stringify({ username: 'admin', password: ADMIN_PASSWORD }),
+    }));
+    // A cookie cannot be made up, nor one for another name used.
+    expect((await withCookie('sentinel-console.known_device=admin.forged-signature')).status).toBe(429);
+    expect((await withCookie(knownDevice!.replace('known_device=admin', 'known_device=other'))).status).toBe(429);
+    expect((await withCookie(knownDevice!)).status).toBe(200);
+  });
+
+  it.each([
+    ['/sign-in/email', { email: 'admin@local.sentinel-console.invalid', password: ADMIN_PASSWORD }],
+    ['/update-user', { username: 'anonymous' }],
+    ['/change-password', { currentPassword: ADMIN_PASSWORD, newPassword: 'password1234' }],
+    ['/admin/create-user', { email: 'x@example.com', password: 'another-long-password', name: 'x' }],
+    ['/admin/ban-user', { userId: 'x' }],
+    ['/is-username-available', { username: 'admin' }],
+  ])('does not serve %s over HTTP (each a way around the console\'s limits, rules or audit log)', async (path, body) => {
+    const response = await auth.handler(new Request(`${APP}/api/auth${path}`, { method: 'POST', headers: { 'content-type': 'application/json', origin: APP }, body: JSON.stringify(body) }));
     expect(response.status).toBe(404);
   });
 });

@@ -6,6 +6,8 @@ CREATE TABLE IF NOT EXISTS console_mutation_keys (
     key         VARCHAR(100) NOT NULL,
     action      VARCHAR(100) NOT NULL,
     target      TEXT,
+    -- SHA-256 of the change's input: the same key with other values is another change, refused.
+    input_hash  CHAR(64)     NOT NULL,
     request_id  VARCHAR(100) NOT NULL,
     -- NULL while the first request is still running.
     result      JSONB,

@@ -2,7 +2,7 @@
 // beyond it only counted, and the next recorded row says how many were not (issue 15, item 5).
 import { describe, expect, it } from 'vitest';
 
-import { AnonymousAttempts, compactAnonymousEntry } from '@/lib/audit/anonymous-attempts';
+import { AnonymousAttempts, compactAnonymousEntry, sourceOf } from '@/lib/audit/anonymous-attempts';
 import type { AuditEntryInput } from '@/lib/audit/audit-entry';
 
 function budget(perSource: number, overall: number) {
@@ -23,9 +23,27 @@ describe('AnonymousAttempts', () => {
     expect(attempts.admit('198.51.100.7')).toEqual({ record: true, unrecorded: 0 });
   });
 
+  it('counts an IPv6 /64 as one source, so rotating addresses within it gains nothing', () => {
+    const { attempts } = budget(3, 100);
+    const recorded = ['2001:db8:1:2::1', '2001:db8:1:2::2', '2001:db8:1:2:ffff::9', '2001:0db8:0001:0002:0:0:0:7', '2001:db8:1:2::8'].map((address) => attempts.admit(address).record);
+    expect(recorded).toEqual([true, true, true, false, false]);
+    expect(attempts.admit('2001:db8:1:3::1').record).toBe(true);
+  });
+
+  it.each([
+    ['198.51.100.7', '198.51.100.7'],
+    ['2001:db8:1:2::1', '2001:db8:1:2::/64'],
+    ['2001:DB8::', '2001:db8:0:0::/64'],
+    ['::1', '0:0:0:0::/64'],
+    ['fe80::1%eth0', 'fe80:0:0:0::/64'],
+    ['unknown', 'unknown'],
+  ])('sourceOf(%j) is %j', (address, source) => {
+    expect(sourceOf(address)).toBe(source);
+  });
+
   it('holds many addresses together to the overall limit', () => {
     const { attempts } = budget(30, 5);
-    const recorded = Array.from({ length: 50 }, (_, index) => attempts.admit(`2001:db8::${index}`).record).filter(Boolean);
+    const recorded = Array.from({ length: 50 }, (_, index) => attempts.admit(`2001:db8:${index}::1`).record).filter(Boolean);
     expect(recorded).toHaveLength(5);
   });
 });

@@ -2,7 +2,7 @@
 // capped; per name whatever its case; cleared by a success.
 import { describe, expect, it } from 'vitest';
 
-import { FREE_FAILURES, MAX_DELAY_MS, SignInThrottle } from '@/lib/auth/sign-in-throttle';
+import { FORGET_AFTER_MS, FREE_FAILURES, MAX_DELAY_MS, SignInThrottle } from '@/lib/auth/sign-in-throttle';
 
 function throttleAt(start = 1_000_000) {
   const clock = { now: start };
@@ -46,6 +46,15 @@ describe('SignInThrottle', () => {
     const { throttle } = throttleAt();
     for (let failure = 0; failure < FREE_FAILURES + 2; failure++) throttle.failed('lead');
     throttle.succeeded('LEAD');
+    expect(throttle.waitMs('lead')).toBe(0);
+    throttle.failed('lead');
+    expect(throttle.waitMs('lead')).toBe(0);
+  });
+
+  it('forgets a count untouched for a day', () => {
+    const { clock, throttle } = throttleAt();
+    for (let failure = 0; failure < FREE_FAILURES + 3; failure++) throttle.failed('lead');
+    clock.now += FORGET_AFTER_MS + 1;
     expect(throttle.waitMs('lead')).toBe(0);
     throttle.failed('lead');
     expect(throttle.waitMs('lead')).toBe(0);

@@ -42,6 +42,11 @@ describe('the client address', () => {
     expect(clientAddress('10.0.0.2', undefined, proxies)).toBe('10.0.0.2');
   });
 
+  it('reads hops written with a port', () => {
+    expect(clientAddress('10.0.0.2', '203.0.113.1:5555, 10.0.0.3:443', proxies)).toBe('203.0.113.1');
+    expect(clientAddress('10.0.0.2', '[2001:db8::7]:443', proxies)).toBe('2001:db8::7');
+  });
+
   it('stops at the last trustworthy hop when the chain holds something that is not an address', () => {
     expect(clientAddress('10.0.0.2', '203.0.113.1, garbage', proxies)).toBe('10.0.0.2');
   });
