@@ -1,6 +1,11 @@
 // The mutation runner's order of checks and its audit record, without a database or a session
-// store: who is signed in, the Origin verdict and the audit log are stand-ins; roles, the rate
-// limiter and the runner are the real ones.
+// store: who is signed in, the Origin verdict, the audit log and the idempotency table are
+// stand-ins; roles, the rate limiter, the anonymous budget, reading the key and the runner are the
+// real ones.
+//
+// Survivors StrykerJS leaves here, equivalent: in `rawReason`, dropping `!(input instanceof
+// UnreadableBody)` (or making its `&&` an `||`) changes nothing, since an UnreadableBody has no
+// `reason` field to read.
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 
 import type { Mutation, MutationOutcome, Parsed } from '@/lib/mutations/mutation';
@@ -12,6 +17,12 @@ const stand = vi.hoisted(() => ({
   actorError: null as Error | null,
   origin: { ok: true } as { ok: true } | { ok: false; origin: string },
   audit: [] as Record<string, unknown>[],
+  clientAddress: '10.0.0.7' as string | null,
+  claims: [] as unknown[],
+  claim: { kind: 'first' } as unknown,
+  claimError: null as Error | null,
+  settled: [] as unknown[],
+  settleError: null as Error | null,
 }));
 
 vi.mock('server-only', () => ({}));
@@ -23,9 +34,25 @@ vi.mock('@/lib/server/auth', () => ({
 }));
 vi.mock('@/lib/server/audit', () => ({ recordAudit: async (entry: Record<string, unknown>) => void stand.audit.push(entry) }));
 vi.mock('@/lib/security/origin-check', () => ({ originPolicyFromEnv: () => ({}), checkOrigin: () => stand.origin }));
-vi.mock('@/lib/security/request-info', () => ({ requestInfo: () => ({ requestId: 'request-1', clientAddress: '10.0.0.7' }) }));
+vi.mock('@/lib/security/request-info', () => ({ requestInfo: () => ({ requestId: 'request-1', clientAddress: stand.clientAddress }) }));
+vi.mock('@/lib/server/console-database', () => ({ getConsolePool: () => 'console-pool' }));
+vi.mock('@/lib/mutations/idempotency', async (importOriginal) => ({
+  ...(await importOriginal<typeof import('@/lib/mutations/idempotency')>()),
+  claimIdempotencyKey: async (pool: unknown, claim: unknown) => {
+    stand.claims.push([pool, claim]);
+    if (stand.claimError) throw stand.claimError;
+    return stand.claim;
+  },
+  settleIdempotencyKey: async (...args: unknown[]) => {
+    stand.settled.push(args);
+    if (stand.settleError) throw stand.settleError;
+  },
+}));
 
 const { runMutation } = await import('@/lib/mutations/run-mutation');
+const { UnreadableBody } = await import('@/lib/mutations/mutation');
+const { inputFingerprint } = await import('@/lib/mutations/idempotency');
+const { anonymousAttempts } = await import('@/lib/audit/anonymous-attempts');
 
 const operator: Actor = { id: 'user-1', name: 'olga', displayName: 'Olga', role: 'operator' };
 const viewer: Actor = { id: 'user-2', name: 'victor', displayName: 'Victor', role: 'viewer' };
@@ -64,6 +91,12 @@ beforeEach(() => {
   stand.actorError = null;
   stand.origin = { ok: true };
   stand.audit = [];
+  stand.clientAddress = '10.0.0.7';
+  stand.claims = [];
+  stand.claim = { kind: 'first' };
+  stand.claimError = null;
+  stand.settled = [];
+  stand.settleError = null;
   holder.sentinelMutationLimiter = new RateLimiter(2);
 });
 
@@ -178,5 +211,98 @@ describe('running a change', () => {
     });
     for (let i = 0; i < 3; i += 1) await runMutation(throws, { node: 'gpu-1', reason: 'x' }, headers);
     expect((await runMutation(succeeds(), { node: 'gpu-1', reason: 'x' }, headers)).ok).toBe(true);
+  });
+
+  it('refuses a body that could not be read (400) with what was wrong, naming the target the URL gave', async () => {
+    const change = succeeds();
+    expect(await runMutation(change, new UnreadableBody('the body is not JSON', { node: 'gpu-9' }), headers)).toEqual({ ok: false, outcome: 'invalid', status: 400, error: 'the body is not JSON' });
+    expect(change.runs).toEqual([]);
+    expect(stand.audit).toEqual([expect.objectContaining({ outcome: 'invalid', target: 'node/gpu-9', reason: null, detail: 'the body is not JSON' })]);
+  });
+
+  it('takes no input at all like any invalid input', async () => {
+    stand.actor = null;
+    expect(await runMutation(succeeds(), undefined, headers)).toMatchObject({ status: 401 });
+    expect(stand.audit).toEqual([expect.objectContaining({ target: null, reason: null })]);
+  });
+});
+
+describe('idempotency keys', () => {
+  const keyed = new Headers({ 'idempotency-key': 'key-0123456789abcdef' });
+
+  it('claims the key for this change, runs it, and keeps its answer under the key', async () => {
+    const change = succeeds();
+    const result = await runMutation(change, { node: 'gpu-1', reason: ' fan ' }, keyed);
+    expect(result).toEqual({ ok: true, message: 'quarantined' });
+    expect(stand.claims).toEqual([['console-pool', { actorId: 'user-1', key: 'key-0123456789abcdef', action: 'node.quarantine', target: 'node/gpu-1', inputHash: inputFingerprint({ node: 'gpu-1', reason: 'fan' }), requestId: 'request-1' }]]);
+    expect(stand.settled).toEqual([['console-pool', 'user-1', 'key-0123456789abcdef', result]]);
+    expect(change.runs).toHaveLength(1);
+  });
+
+  it('without a key, claims and keeps nothing', async () => {
+    await runMutation(succeeds(), { node: 'gpu-1', reason: 'fan' }, headers);
+    expect([stand.claims, stand.settled]).toEqual([[], []]);
+  });
+
+  it('refuses a malformed key (400) before anything runs', async () => {
+    const change = succeeds();
+    expect(await runMutation(change, { node: 'gpu-1', reason: 'fan' }, new Headers({ 'idempotency-key': 'short' }))).toEqual({
+      ok: false, outcome: 'invalid', status: 400, error: 'idempotency key must be 16 to 100 letters, digits, "-" or "_"',
+    });
+    expect([change.runs, stand.claims]).toEqual([[], []]);
+  });
+
+  it('answers a replay with the first answer, without running it again, recorded as a denied replay', async () => {
+    stand.claim = { kind: 'replay', result: { ok: true, message: 'quarantined earlier' }, firstRequestId: 'request-0' };
+    const change = succeeds();
+    expect(await runMutation(change, { node: 'gpu-1', reason: 'fan' }, keyed)).toEqual({ ok: true, message: 'quarantined earlier' });
+    expect(change.runs).toEqual([]);
+    expect(stand.settled).toEqual([]);
+    expect(stand.audit).toEqual([expect.objectContaining({ outcome: 'denied', detail: 'replay of request request-0 (same idempotency key): not run again, its answer repeated', target: 'node/gpu-1', reason: 'fan' })]);
+  });
+
+  it('refuses a key whose first request is still running (409)', async () => {
+    stand.claim = { kind: 'running', firstRequestId: 'request-0' };
+    const change = succeeds();
+    expect(await runMutation(change, { node: 'gpu-1', reason: 'fan' }, keyed)).toEqual({ ok: false, outcome: 'denied', status: 409, error: 'the same change (idempotency key) is still running as request request-0' });
+    expect(change.runs).toEqual([]);
+  });
+
+  it('refuses a key used for another change (409), naming it', async () => {
+    stand.claim = { kind: 'other-change', action: 'node.release', target: 'node/gpu-2' };
+    const change = succeeds();
+    expect(await runMutation(change, { node: 'gpu-1', reason: 'fan' }, keyed)).toEqual({
+      ok: false, outcome: 'invalid', status: 409, error: 'this idempotency key was used for another change (node.release of node/gpu-2, or other values); use a new key for each change',
+    });
+    stand.claim = { kind: 'other-change', action: 'user.create', target: null };
+    expect(await runMutation(change, { node: 'gpu-1', reason: 'fan' }, keyed)).toMatchObject({ error: 'this idempotency key was used for another change (user.create of nothing, or other values); use a new key for each change' });
+    expect(change.runs).toEqual([]);
+  });
+
+  it('answers 500 when the key cannot be checked, running nothing', async () => {
+    stand.claimError = new Error('console database away');
+    const change = succeeds();
+    expect(await runMutation(change, { node: 'gpu-1', reason: 'fan' }, keyed)).toEqual({ ok: false, outcome: 'error', status: 500, error: 'the idempotency key could not be checked: console database away' });
+    expect(change.runs).toEqual([]);
+  });
+
+  it('still answers when the answer cannot be kept under the key, and says so in the log', async () => {
+    stand.settleError = new Error('write failed');
+    const logged: unknown[] = [];
+    vi.spyOn(console, 'error').mockImplementation((...args: unknown[]) => void logged.push(args));
+    expect(await runMutation(succeeds(), { node: 'gpu-1', reason: 'fan' }, keyed)).toEqual({ ok: true, message: 'quarantined' });
+    expect(logged).toEqual([['[idempotency] answer of request request-1 not kept: write failed']]);
+    vi.mocked(console.error).mockRestore();
+  });
+});
+
+describe('callers who are not signed in', () => {
+  it('share one budget when their address is unknown', async () => {
+    stand.actor = null;
+    stand.clientAddress = null;
+    for (let i = 0; i < 30; i += 1) anonymousAttempts().admit('unknown');
+    const result = await runMutation(succeeds(), { node: 'gpu-1', reason: 'fan' }, headers);
+    expect(result).toMatchObject({ ok: false, outcome: 'denied', status: 429 });
+    expect(stand.audit).toEqual([]);
   });
 });
