@@ -3,25 +3,19 @@
 // forged X-Forwarded-For, all answered 401 and the right password then signed in. Now the account
 // itself is throttled after five failures in a row, whatever address each attempt claims, with a
 // delay that doubles; and a disabled account answers the right password exactly as a wrong one.
-import path from 'node:path';
-
-import pg from 'pg';
+import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { createConsoleAuth, type ConsoleAuth } from '@/lib/auth/auth-config';
-import { authSettingsFromEnv } from '@/lib/auth/auth-settings';
-import { consoleSecret } from '@/lib/auth/console-secret';
-import { prepareSignIn } from '@/lib/auth/prepare-sign-in';
+import type { ConsoleAuth } from '@/lib/auth/auth-config';
 import { FREE_FAILURES, SignInThrottle } from '@/lib/auth/sign-in-throttle';
 
-import { createTestDatabase, testServers, type TestDatabase } from '../support/test-databases';
+import { ADMIN_PASSWORD, APP, consoleAuthFixture, type ConsoleAuthFixture } from '../support/console-auth-fixture';
+import { testServers } from '../support/test-databases';
 
 const server = testServers()[0];
-const APP = 'http://localhost:3000';
-const ADMIN_PASSWORD = 'a-long-chosen-password';
 
 describe(`sign-in limits per account on ${server.name}`, () => {
-  let database: TestDatabase;
+  let fixture: ConsoleAuthFixture;
   let pool: pg.Pool;
   let auth: ConsoleAuth;
   const clock = { now: Date.parse('2026-12-06T12:00:00Z') };
@@ -37,17 +31,12 @@ describe(`sign-in limits per account on ${server.name}`, () => {
   const answer = async (response: Response) => ({ status: response.status, body: (await response.json()) as { code?: string; message?: string } });
 
   beforeAll(async () => {
-    database = await createTestDatabase(server);
-    const env = { CONSOLE_DATABASE_URL: database.url, CONSOLE_ADMIN_PASSWORD: ADMIN_PASSWORD };
-    await prepareSignIn(env, { migrationsDir: path.join(process.cwd(), 'prisma', 'migrations'), log: () => {} });
-    pool = new pg.Pool({ connectionString: database.url, max: 3 });
-    const settings = authSettingsFromEnv(env);
-    auth = createConsoleAuth({ pool, secret: await consoleSecret(pool, settings.secret), settings, throttle: new SignInThrottle(() => clock.now) });
+    fixture = await consoleAuthFixture({ server, throttle: new SignInThrottle(() => clock.now) });
+    ({ pool, auth } = fixture);
   });
 
   afterAll(async () => {
-    await pool?.end();
-    await database?.drop();
+    await fixture?.close();
   });
 
   it('twelve wrong passwords from twelve addresses do not open the way for the right one; after the delay it signs in', async () => {

@@ -2,67 +2,42 @@
 // named "anonymous", a password that is the username or a common one (at creation and when an admin
 // sets a new one). Each refusal is a 400 naming the rule, leaves the account as it was, and writes
 // exactly one audit row with outcome invalid, without the password.
-import path from 'node:path';
-
-import pg from 'pg';
+import type pg from 'pg';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 
 vi.mock('server-only', () => ({}));
 
-import { createConsoleAuth, type ConsoleAuth } from '@/lib/auth/auth-config';
-import { authSettingsFromEnv } from '@/lib/auth/auth-settings';
-import { consoleSecret } from '@/lib/auth/console-secret';
-import { prepareSignIn } from '@/lib/auth/prepare-sign-in';
 import { listAudit } from '@/lib/audit/audit-log';
 
-import { createTestDatabase, testServers, type TestDatabase } from '../support/test-databases';
+import { APP, consoleAuthFixture, type ConsoleAuthFixture } from '../support/console-auth-fixture';
+import { testServers } from '../support/test-databases';
 
 const { runMutation } = await import('@/lib/mutations/run-mutation');
 const { createUserMutation, setUserPasswordMutation } = await import('@/lib/mutations/user-mutations');
 
 const server = testServers()[0];
-const APP = 'http://localhost:3000';
-const ADMIN_PASSWORD = 'a-long-chosen-password';
 const LEAD_PASSWORD = 'a-fine-long-password';
 
-const holder = globalThis as unknown as { sentinelConsolePool?: pg.Pool; sentinelConsoleAuth?: Promise<ConsoleAuth>; sentinelMutationLimiter?: unknown };
-
 describe(`user password and name rules through the mutation runner on ${server.name}`, () => {
-  let database: TestDatabase;
+  let fixture: ConsoleAuthFixture;
   let pool: pg.Pool;
-  let auth: ConsoleAuth;
   let headers: Headers;
   let leadId: string;
 
-  const signIn = (username: string, password: string) =>
-    auth.handler(new Request(`${APP}/api/auth/sign-in/username`, { method: 'POST', headers: { 'content-type': 'application/json', origin: APP }, body: JSON.stringify({ username, password }) }));
+  const signIn = (username: string, password: string) => fixture.signIn(username, password);
   const rows = async (action: string) => (await listAudit(pool, { action }, 100));
 
   beforeAll(async () => {
-    database = await createTestDatabase(server);
-    const env = { CONSOLE_DATABASE_URL: database.url, CONSOLE_ADMIN_PASSWORD: ADMIN_PASSWORD };
-    await prepareSignIn(env, { migrationsDir: path.join(process.cwd(), 'prisma', 'migrations'), log: () => {} });
-    pool = new pg.Pool({ connectionString: database.url, max: 3 });
-    const settings = authSettingsFromEnv(env);
-    auth = createConsoleAuth({ pool, secret: await consoleSecret(pool, settings.secret), settings });
-    // The server singletons the runner reads (lib/server/console-database.ts, lib/server/auth.ts).
-    holder.sentinelConsolePool = pool;
-    holder.sentinelConsoleAuth = Promise.resolve(auth);
-    holder.sentinelMutationLimiter = undefined;
-    const response = await signIn('admin', ADMIN_PASSWORD);
-    expect(response.status).toBe(200);
-    const cookie = response.headers.getSetCookie().find((line) => line.startsWith('sentinel-console.session_token='))!.split(';')[0];
-    headers = new Headers({ cookie, origin: APP, host: 'localhost:3000' });
+    fixture = await consoleAuthFixture({ server });
+    pool = fixture.pool;
+    headers = fixture.adminHeaders;
     const created = await runMutation(createUserMutation, { username: 'operations-lead', password: LEAD_PASSWORD, role: 'viewer' }, headers);
     expect(created).toMatchObject({ ok: true });
     leadId = (await pool.query<{ id: string }>(`SELECT id FROM console_user WHERE username = 'operations-lead'`)).rows[0].id;
   });
 
   afterAll(async () => {
-    holder.sentinelConsolePool = undefined;
-    holder.sentinelConsoleAuth = undefined;
-    await pool?.end();
-    await database?.drop();
+    await fixture?.close();
   });
 
   beforeEach(async () => {

@@ -9,6 +9,7 @@ import { createConsoleAuth, type ConsoleAuth } from '@/lib/auth/auth-config';
 import { authSettingsFromEnv } from '@/lib/auth/auth-settings';
 import { consoleSecret } from '@/lib/auth/console-secret';
 import { prepareSignIn } from '@/lib/auth/prepare-sign-in';
+import type { SignInThrottle } from '@/lib/auth/sign-in-throttle';
 
 import { createTestDatabase, testServers, type TestDatabase } from './test-databases';
 
@@ -27,13 +28,14 @@ export interface ConsoleAuthFixture {
   close(): Promise<void>;
 }
 
-export async function consoleAuthFixture(server = testServers()[0]): Promise<ConsoleAuthFixture> {
+export async function consoleAuthFixture(options: { server?: ReturnType<typeof testServers>[number]; throttle?: SignInThrottle } = {}): Promise<ConsoleAuthFixture> {
+  const server = options.server ?? testServers()[0];
   const database = await createTestDatabase(server);
   const env = { CONSOLE_DATABASE_URL: database.url, CONSOLE_ADMIN_PASSWORD: ADMIN_PASSWORD };
   await prepareSignIn(env, { migrationsDir: path.join(process.cwd(), 'prisma', 'migrations'), log: () => {} });
   const pool = new pg.Pool({ connectionString: database.url, max: 3 });
   const settings = authSettingsFromEnv(env);
-  const auth = createConsoleAuth({ pool, secret: await consoleSecret(pool, settings.secret), settings });
+  const auth = createConsoleAuth({ pool, secret: await consoleSecret(pool, settings.secret), settings, throttle: options.throttle });
   holder.sentinelConsolePool = pool;
   holder.sentinelConsoleAuth = Promise.resolve(auth);
   holder.sentinelMutationLimiter = undefined;
