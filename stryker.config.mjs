@@ -38,7 +38,8 @@ const config = {
   // Static mutants (module-level values: the zod schemas and patterns of input validation) run
   // every related test; they are the rules themselves here, so they count.
   ignoreStatic: false,
-  timeoutMS: 30_000,
+  // A mutant that hangs (an endless retry loop) fails fast: the slowest test waits 5 s for a state.
+  timeoutMS: 5_000,
   mutate: group === 'all' ? Object.values(GROUPS).flat() : GROUPS[group],
   ignorePatterns: ['.next', '.data', '.ci', '.scratch', 'test-results', 'playwright-report', 'bench-results', 'tsconfig.tsbuildinfo'],
   tempDirName: '.stryker-tmp',
