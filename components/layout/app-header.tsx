@@ -24,11 +24,12 @@ export function AppHeader() {
   const links = manageUsers ? [...sections, { href: '/admin/users', label: 'Users' }] : sections;
   return (
     <header className="border-b border-zinc-200 bg-white dark:border-zinc-800 dark:bg-zinc-900">
-      <div className="mx-auto flex max-w-7xl items-center gap-6 px-4 py-3">
-        <Link href="/" className="font-semibold tracking-tight">
+      {/* On a phone the row wraps: name and controls first, then the sections as a row that scrolls sideways. */}
+      <div className="mx-auto flex max-w-7xl flex-wrap items-center gap-x-6 gap-y-2 px-4 py-3">
+        <Link href="/" className="whitespace-nowrap font-semibold tracking-tight">
           Sentinel Console
         </Link>
-        <nav aria-label="Main" className="flex gap-1 text-sm">
+        <nav aria-label="Main" className="order-last -mx-2 flex w-full gap-1 overflow-x-auto whitespace-nowrap px-2 text-sm md:order-none md:mx-0 md:w-auto md:px-0">
           {links.map((section) => (
             <Link
               key={section.href}
@@ -40,7 +41,7 @@ export function AppHeader() {
             </Link>
           ))}
         </nav>
-        <div className="ml-auto flex items-center gap-3">
+        <div className="ml-auto flex flex-wrap items-center justify-end gap-x-3 gap-y-1">
           <ConnectionIndicator />
           <ThemeToggle />
           <UserMenu />

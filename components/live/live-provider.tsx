@@ -50,6 +50,14 @@ export function LiveProvider({ children }: { children: ReactNode }) {
     setUrl(`/api/live?${params.toString()}`);
   }, []);
 
+  // A page without live panels (Overview, Audit) subscribes nothing, so nothing computed the URL and
+  // the header said "Connecting" for ever: compute it once after mounting (a page with panels has
+  // subscribed by then and gets its own topics).
+  useEffect(() => {
+    const timer = setTimeout(recomputeUrl, 0);
+    return () => clearTimeout(timer);
+  }, [recomputeUrl]);
+
   const subscribe = useCallback(
     (subscription: Subscription) => {
       subscriptions.current.add(subscription);

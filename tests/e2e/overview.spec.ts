@@ -9,6 +9,13 @@ test("the overview shows the datastore connected, NVSentinel's schema version, a
   await expect(page.getByText(/Console tables: \d+ migrations applied/)).toBeVisible();
 });
 
+test('the header says the live stream is up on pages without live panels too (it said "Connecting" for ever there)', async ({ page }) => {
+  for (const path of ['/', '/audit', '/providers']) {
+    await page.goto(path);
+    await expect(page.getByTestId('connection-status'), path).toHaveAttribute('data-status', 'live', { timeout: 30_000 });
+  }
+});
+
 const PIPELINE_CONSUMERS = ['fault-quarantine', 'node-drainer', 'fault-remediation'];
 /** formatDuration's text for under 30 s ("850 ms", "4.2 s", "17 s"); "unknown" and minutes do not match. */
 const UNDER_30_SECONDS = /^(\d+ ms|\d\.\d s|[12]\d s)$/;
