@@ -95,7 +95,8 @@ async function sourceFingerprint(): Promise<string> {
     }
     hash.update(`${relative}:${info.size}:${info.mtimeMs}\n`);
   };
-  for (const entry of ['app', 'components', 'lib', 'public', 'next.config.ts', 'postcss.config.mjs', 'package-lock.json', 'tsconfig.json']) {
+  // proxy.ts is built into the app too: a change to it alone must rebuild (it did not).
+  for (const entry of ['app', 'components', 'lib', 'public', 'proxy.ts', 'next.config.ts', 'postcss.config.mjs', 'package-lock.json', 'tsconfig.json']) {
     await visit(entry);
   }
   return hash.digest('hex');
