@@ -12,18 +12,8 @@ import { backfill, rebuildableIndexes, restoreMissingIndexes } from '@/lib/simul
 import { openDataStore } from '@/lib/store';
 import { setUpOwnDatabase } from '@/lib/store/providers/postgres/schema/prepare-datastore';
 
-import { createTestDatabase, testServers, type TestDatabase } from '../support/test-databases';
+import { createTestDatabase, type TestDatabase, testServers, withClient } from '../support/test-databases';
 import { until } from '../support/until';
-
-async function withClient<T>(url: string, work: (client: pg.Client) => Promise<T>): Promise<T> {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    return await work(client);
-  } finally {
-    await client.end();
-  }
-}
 
 /** Everything about health_events a backfill could change: indexes, constraints, triggers, columns. */
 const schemaOf = (url: string) =>

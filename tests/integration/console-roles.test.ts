@@ -32,7 +32,7 @@ import { prepareDatastore, setUpOwnDatabase, withSearchPath } from '@/lib/store/
 import { applyNvsentinelSchemaState } from '../fixtures/nvsentinel/schema-states';
 import { dmlOnlyRole } from '../support/dml-role';
 import { freePort } from '../support/free-port';
-import { createTestDatabase, testServers, type TestDatabase, type TestServer } from '../support/test-databases';
+import { createTestDatabase, type TestDatabase, type TestServer, testServers, withClient } from '../support/test-databases';
 
 const migrationsDir = path.join(process.cwd(), 'prisma', 'migrations');
 
@@ -47,16 +47,6 @@ const fatal = (nodeName: string): NewHealthEvent => ({
   recommendedAction: 'RESTART_BM', processingStrategy: 'EXECUTE_REMEDIATION',
   entitiesImpacted: [{ entityType: 'GPU', entityValue: '3' }], metadata: { [SIMULATOR_MARK]: 'true' },
 });
-
-async function withClient<T>(url: string, work: (client: pg.Client) => Promise<T>): Promise<T> {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    return await work(client);
-  } finally {
-    await client.end();
-  }
-}
 
 /** The SQLSTATE a statement fails with (it must fail). */
 async function refusal(client: pg.ClientBase, sql: string): Promise<string> {

@@ -22,8 +22,9 @@ export interface TestDatabase {
   drop(): Promise<void>;
 }
 
-async function admin<T>(adminUrl: string, work: (client: pg.Client) => Promise<T>): Promise<T> {
-  const client = new pg.Client({ connectionString: adminUrl });
+/** One connection to `url` for `work`, closed afterwards whatever happens. */
+export async function withClient<T>(url: string, work: (client: pg.Client) => Promise<T>): Promise<T> {
+  const client = new pg.Client({ connectionString: url });
   await client.connect();
   try {
     return await work(client);
@@ -34,13 +35,13 @@ async function admin<T>(adminUrl: string, work: (client: pg.Client) => Promise<T
 
 export async function createTestDatabase(server: TestServer): Promise<TestDatabase> {
   const name = `test_${Date.now().toString(36)}_${randomBytes(4).toString('hex')}`;
-  await admin(server.adminUrl, (client) => client.query(`CREATE DATABASE ${name}`));
+  await withClient(server.adminUrl, (client) => client.query(`CREATE DATABASE ${name}`));
   const url = new URL(server.adminUrl);
   url.pathname = `/${name}`;
   return {
     name,
     url: url.toString(),
-    drop: () => admin(server.adminUrl, (client) => client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)).then(() => {}),
+    drop: () => withClient(server.adminUrl, (client) => client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)).then(() => {}),
   };
 }
 

@@ -117,6 +117,17 @@ afterEach(() => {
   vi.restoreAllMocks();
 });
 
+/** Every setTimeout delay asked for from now on (the processor's backoffs), each run at once instead. */
+function recordedBackoffs(): number[] {
+  const delays: number[] = [];
+  const realSetTimeout = globalThis.setTimeout;
+  vi.spyOn(globalThis, 'setTimeout').mockImplementation(((fn: () => void, ms?: number) => {
+    delays.push(ms ?? 0);
+    return realSetTimeout(fn, 0);
+  }) as typeof setTimeout);
+  return delays;
+}
+
 describe('event processor', () => {
   it('hands every change to the handler in order and acknowledges each after it is handled', async () => {
     const feed = new MemoryFeed([change(1), change(2), change(3)]);
@@ -144,12 +155,7 @@ describe('event processor', () => {
   });
 
   it('retries a failing change with doubling backoff up to the cap, then succeeds without a dead letter', async () => {
-    const delays: number[] = [];
-    const realSetTimeout = globalThis.setTimeout;
-    vi.spyOn(globalThis, 'setTimeout').mockImplementation(((fn: () => void, ms?: number) => {
-      delays.push(ms ?? 0);
-      return realSetTimeout(fn, 0);
-    }) as typeof setTimeout);
+    const delays = recordedBackoffs();
     const feed = new MemoryFeed([change(1)]);
     const deadLetters = new MemoryDeadLetters();
     let tries = 0;
@@ -191,12 +197,7 @@ describe('event processor', () => {
   });
 
   it('tries five times by default, first waiting 100 ms', async () => {
-    const delays: number[] = [];
-    const realSetTimeout = globalThis.setTimeout;
-    vi.spyOn(globalThis, 'setTimeout').mockImplementation(((fn: () => void, ms?: number) => {
-      delays.push(ms ?? 0);
-      return realSetTimeout(fn, 0);
-    }) as typeof setTimeout);
+    const delays = recordedBackoffs();
     const feed = new MemoryFeed([change(1)]);
     const deadLetters = new MemoryDeadLetters();
     let tries = 0;
@@ -214,12 +215,7 @@ describe('event processor', () => {
   });
 
   it('caps the backoff at 5 s by default', async () => {
-    const delays: number[] = [];
-    const realSetTimeout = globalThis.setTimeout;
-    vi.spyOn(globalThis, 'setTimeout').mockImplementation(((fn: () => void, ms?: number) => {
-      delays.push(ms ?? 0);
-      return realSetTimeout(fn, 0);
-    }) as typeof setTimeout);
+    const delays = recordedBackoffs();
     const feed = new MemoryFeed([change(1)]);
     const processor = new EventProcessor({ feed, deadLetters: new MemoryDeadLetters(), maxAttempts: 4, initialBackoffMs: 3_000, handler: async () => Promise.reject(new Error('no')) });
     await runUntil(processor, () => feed.acked.length === 1);
