@@ -11,11 +11,12 @@ import { randomUUID } from 'node:crypto';
 import { getSessionCookie } from 'better-auth/cookies';
 import { NextResponse, type NextRequest } from 'next/server';
 
-import { anonymousAttempts, compactAnonymousEntry, tooManyAnonymousAttempts } from '@/lib/audit/anonymous-attempts';
+import { tooManyAnonymousAttempts } from '@/lib/audit/anonymous-attempts';
 import type { AuditEntryInput } from '@/lib/audit/audit-entry';
-import { appendAudit } from '@/lib/audit/audit-log';
+import { recordAttempt } from '@/lib/audit/record-attempt';
 import { sharedConsolePool } from '@/lib/console/console-database';
 import { checkOrigin, originPolicyFromEnv } from '@/lib/security/origin-check';
+import { requestInfo } from '@/lib/security/request-info';
 import { contentSecurityPolicy, newNonce, STATIC_SECURITY_HEADERS } from '@/lib/security/security-headers';
 import { actionBodyProblem, actionRequestProblem, judgeServerAction, loadServerActions, type ServerActions } from '@/lib/security/server-action-gate';
 import { actorFrom } from '@/lib/server/session';
@@ -42,23 +43,15 @@ interface Refusal {
 /** Records a refused request (as the signed-in user whose cookie it carries, else compactly as anonymous) and answers it. */
 async function refuse(request: NextRequest, requestId: string, refusal: Refusal): Promise<NextResponse> {
   const actor = await actorFrom(request.headers).catch(() => null);
-  const clientAddress = request.headers.get('x-forwarded-for')?.split(',')[0].trim() || null;
-  let entry: AuditEntryInput = {
+  const { clientAddress } = requestInfo(request.headers);
+  const entry: AuditEntryInput = {
     actor: actor?.name ?? 'anonymous', actorRole: actor?.role ?? null, action: refusal.action, target: request.nextUrl.pathname.slice(0, 200),
     reason: null, stateBefore: undefined, stateAfter: undefined, outcome: refusal.outcome, detail: refusal.error, requestId, clientAddress,
   };
-  if (!actor) {
-    const admission = anonymousAttempts().admit(clientAddress ?? 'unknown');
-    if (!admission.record) {
-      const error = tooManyAnonymousAttempts(admission.retryAfterMs);
-      return NextResponse.json({ ok: false, outcome: 'denied', status: 429, error }, { status: 429, headers: { 'Retry-After': String(Math.ceil(admission.retryAfterMs / 1000)) } });
-    }
-    entry = compactAnonymousEntry(entry, admission.unrecorded);
-  }
-  try {
-    await appendAudit(sharedConsolePool(), entry);
-  } catch (error) {
-    console.error(`[audit] NOT STORED (${(error as Error).message}): ${JSON.stringify(entry)}`);
+  const recorded = await recordAttempt(sharedConsolePool(), entry, actor !== null);
+  if (!recorded.recorded) {
+    const error = tooManyAnonymousAttempts(recorded.retryAfterMs);
+    return NextResponse.json({ ok: false, outcome: 'denied', status: 429, error }, { status: 429, headers: { 'Retry-After': String(Math.ceil(recorded.retryAfterMs / 1000)) } });
   }
   return NextResponse.json({ ok: false, outcome: refusal.outcome, status: refusal.status, error: refusal.error }, { status: refusal.status });
 }

@@ -4,7 +4,7 @@
 // actions are public POST endpoints, so none of this can live in the page.
 import 'server-only';
 
-import { anonymousAttempts, compactAnonymousEntry, tooManyAnonymousAttempts } from '@/lib/audit/anonymous-attempts';
+import { tooManyAnonymousAttempts } from '@/lib/audit/anonymous-attempts';
 import type { AuditEntryInput } from '@/lib/audit/audit-entry';
 import { can } from '@/lib/auth/roles';
 import { checkOrigin, originPolicyFromEnv } from '@/lib/security/origin-check';
@@ -37,15 +37,9 @@ export async function runMutation<V>(mutation: Mutation<V>, input: unknown, head
       detail: audited?.detail ?? (result.ok ? result.message : result.error),
       ...request,
     };
-    if (actor) {
-      await recordAudit(entry);
-      return result;
-    }
-    // Not signed in: one compact row, within the anonymous budget (lib/audit/anonymous-attempts.ts).
-    const admission = anonymousAttempts().admit(request.clientAddress ?? 'unknown');
-    if (!admission.record) return { ok: false, outcome: 'denied', status: 429, error: tooManyAnonymousAttempts(admission.retryAfterMs) };
-    await recordAudit(compactAnonymousEntry(entry, admission.unrecorded));
-    return result;
+    // Not signed in: a compact row within the anonymous budget, else 429 (lib/audit/record-attempt.ts).
+    const recorded = await recordAudit(entry, actor !== null);
+    return recorded.recorded ? result : { ok: false, outcome: 'denied', status: 429, error: tooManyAnonymousAttempts(recorded.retryAfterMs) };
   };
   const rawTarget = mutation.rawTarget(input instanceof UnreadableBody ? input.fields : input);
   const rawReason = !(input instanceof UnreadableBody) && typeof input === 'object' && input !== null && typeof (input as { reason?: unknown }).reason === 'string' ? (input as { reason: string }).reason : null;

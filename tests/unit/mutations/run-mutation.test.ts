@@ -32,7 +32,9 @@ vi.mock('@/lib/server/auth', () => ({
     return stand.actor;
   },
 }));
-vi.mock('@/lib/server/audit', () => ({ recordAudit: async (entry: Record<string, unknown>) => void stand.audit.push(entry) }));
+// The audit log's append is the stand-in; the recording around it (lib/audit/record-attempt.ts:
+// the anonymous budget and compact rows) is the real one.
+vi.mock('@/lib/audit/audit-log', () => ({ appendAudit: async (_pool: unknown, entry: Record<string, unknown>) => void stand.audit.push(entry) }));
 vi.mock('@/lib/security/origin-check', () => ({ originPolicyFromEnv: () => ({}), checkOrigin: () => stand.origin }));
 vi.mock('@/lib/security/request-info', () => ({ requestInfo: () => ({ requestId: 'request-1', clientAddress: stand.clientAddress }) }));
 vi.mock('@/lib/server/console-database', () => ({ getConsolePool: () => 'console-pool' }));
