@@ -14,7 +14,7 @@ import { NextResponse, type NextRequest } from 'next/server';
 import { tooManyAnonymousAttempts } from '@/lib/audit/anonymous-attempts';
 import type { AuditEntryInput } from '@/lib/audit/audit-entry';
 import { recordAttempt } from '@/lib/audit/record-attempt';
-import { sharedConsolePool } from '@/lib/console/console-database';
+import { sharedConsolePool } from '@/lib/console-database/console-database';
 import { checkOrigin, originPolicyFromEnv } from '@/lib/security/origin-check';
 import { requestInfo } from '@/lib/security/request-info';
 import { contentSecurityPolicy, newNonce, STATIC_SECURITY_HEADERS } from '@/lib/security/security-headers';
@@ -105,7 +105,7 @@ export async function proxy(request: NextRequest) {
       return finish(NextResponse.redirect(signIn));
     }
     // A change (server action or POST route) without a session goes on, to be refused (401) and
-    // recorded by lib/mutations/run-mutation.ts like any other attempt.
+    // recorded by lib/actions/run-mutation.ts like any other attempt.
   }
 
   const headers = new Headers(request.headers);

@@ -13,13 +13,13 @@ const GROUPS = {
   'postgres-feed': ['lib/store/providers/postgres/feed/*.ts'],
   projection: ['lib/projection/*.ts'],
   validation: [
-    'lib/mutations/node-action-input.ts',
-    'lib/mutations/reason-text.ts',
-    'lib/mutations/creator-id.ts',
+    'lib/actions/node-action-input.ts',
+    'lib/actions/reason-text.ts',
+    'lib/actions/creator-id.ts',
     'lib/auth/username.ts',
     'lib/auth/password-policy.ts',
   ],
-  runner: ['lib/mutations/run-mutation.ts'],
+  runner: ['lib/actions/run-mutation.ts'],
 };
 const group = process.env.MUTATION_GROUP ?? 'all';
 if (group !== 'all' && !Object.hasOwn(GROUPS, group)) throw new Error(`MUTATION_GROUP must be one of ${Object.keys(GROUPS).join(', ')} or all, not "${group}"`);

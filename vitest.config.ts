@@ -2,7 +2,13 @@ import path from 'node:path';
 
 import { defineConfig } from 'vitest/config';
 
-const alias = { '@': path.resolve(import.meta.dirname) };
+// Server modules load as the Next.js server loads them: there, the react-server condition resolves
+// `server-only` to its empty module (elsewhere it throws). What may import what is the linter's
+// job (npm run lint), not this guard's.
+const alias = {
+  '@': path.resolve(import.meta.dirname),
+  'server-only': path.resolve(import.meta.dirname, 'node_modules/server-only/empty.js'),
+};
 
 // Two layers: `unit` (no I/O; React components under jsdom) and `integration` (real PostgreSQL:
 // an embedded PostgreSQL 18 started for the run, plus the machine's PostgreSQL when reachable).

@@ -31,8 +31,8 @@ import { describeTarget, parsePostgresUrl } from '../lib/store/providers/postgre
 import { describeSchemaVerdict } from '../lib/store/providers/postgres/schema/nvsentinel-schema';
 import { prepareDatastore, withSearchPath } from '../lib/store/providers/postgres/schema/prepare-datastore';
 import { prepareSignIn } from '../lib/auth/prepare-sign-in';
-import { migrateConsoleDatabase, migrationUrlFor } from '../lib/console/console-migrations';
-import { ensureEmbeddedConsoleRoles, type EmbeddedConsoleRoles } from '../lib/console/embedded-console-roles';
+import { migrateConsoleDatabase, migrationUrlFor } from '../lib/console-database/console-migrations';
+import { ensureEmbeddedConsoleRoles, type EmbeddedConsoleRoles } from '../lib/console-database/embedded-console-roles';
 import { describeMetricsAccess, metricsAccessFromEnv } from '../lib/metrics/metrics-access';
 import { trustedProxiesFromEnv } from '../lib/security/trusted-proxies';
 

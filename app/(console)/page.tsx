@@ -3,8 +3,9 @@ import { providerLabel } from '@/components/providers/provider-label';
 import { cardClass as card } from '@/components/ui/panel';
 import { formatDuration } from '@/lib/format/time';
 import { readOverview, type Overview } from '@/lib/queries/overview';
-import { checkSystemHealth } from '@/lib/server/system-health';
+import { checkSystemHealth } from '@/lib/server/app-probes';
 import { requirePageActor } from '@/lib/server/auth';
+import { appContext } from '@/lib/server/app-context';
 
 export const dynamic = 'force-dynamic';
 
@@ -12,7 +13,7 @@ export default async function OverviewPage() {
   await requirePageActor();
   const health = await checkSystemHealth();
   const ok = health.status === 'ok';
-  const overview: Overview | undefined = health.database.reachable ? await readOverview().catch(() => undefined) : undefined;
+  const overview: Overview | undefined = health.database.reachable ? await readOverview(appContext()).catch(() => undefined) : undefined;
   return (
     <section className="space-y-4">
       <h1 className="text-2xl font-semibold">Overview</h1>

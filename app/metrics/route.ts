@@ -1,7 +1,8 @@
 import { metricsAccessFromEnv } from '@/lib/metrics/metrics-access';
-import { requireBearerToken } from '@/lib/server/bearer-token';
+import { requireBearerToken } from '@/lib/metrics/bearer-token';
 import { appMetrics } from '@/lib/server/metrics';
-import { appMetricsSources } from '@/lib/server/metrics-sources';
+import { appMetricsSources } from '@/lib/metrics/metrics-sources';
+import { appContext } from '@/lib/server/app-context';
 
 export const dynamic = 'force-dynamic';
 
@@ -22,6 +23,6 @@ export async function GET(request: Request): Promise<Response> {
     if (denied) return denied;
   }
   const metrics = appMetrics();
-  const body = await metrics.render(appMetricsSources());
+  const body = await metrics.render(appMetricsSources(appContext()));
   return new Response(body, { headers: { 'Content-Type': metrics.contentType, 'Cache-Control': 'no-store' } });
 }

@@ -1,6 +1,6 @@
 'use client';
 // The signed-in user, for showing only what their role may do. The server checks every action
-// again (lib/mutations/run-mutation.ts); hiding a button is a courtesy, not the control.
+// again (lib/actions/run-mutation.ts); hiding a button is a courtesy, not the control.
 import { createContext, useContext, type ReactNode } from 'react';
 
 import { can, type Permission, type Role } from '@/lib/auth/roles';

@@ -5,7 +5,7 @@
 import { useState } from 'react';
 
 import { LocalTime, RelativeTime } from '@/components/ui/relative-time';
-import type { NodeEventRow } from '@/lib/queries/node-detail-shape';
+import type { NodeEventRow } from '@/lib/queries/node-detail-view';
 
 import { cancellationLabel, enumLabel, IDEMPOTENCY_KEY } from './event-labels';
 

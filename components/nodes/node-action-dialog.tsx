@@ -3,9 +3,9 @@
 // put while data refreshes underneath; it is disabled while the action runs.
 import { useRef, useState, useTransition } from 'react';
 
-import { quarantineNode, releaseNode } from '@/lib/actions/node-actions';
+import { quarantineNode, releaseNode } from '@/lib/actions/server-actions';
 import { newIdempotencyKey } from '@/lib/client/idempotency-key';
-import type { MutationResult } from '@/lib/mutations/mutation';
+import type { MutationResult } from '@/lib/actions/mutation';
 
 export function NodeActionButton({ nodeName, action, disabledReason }: { nodeName: string; action: 'quarantine' | 'release' | null; disabledReason?: string }) {
   const dialog = useRef<HTMLDialogElement>(null);

@@ -4,7 +4,7 @@
 import { CartesianGrid, ReferenceArea, ReferenceLine, ResponsiveContainer, Scatter, ScatterChart, Tooltip, XAxis, YAxis } from 'recharts';
 
 import { formatLocalTime } from '@/lib/format/time';
-import type { NodeEventRow } from '@/lib/queries/node-detail-shape';
+import type { NodeEventRow } from '@/lib/queries/node-detail-view';
 
 interface Point { x: number; y: string; event: NodeEventRow }
 interface Band { from: number; to: number; kind: 'quarantine' | 'drain' }

@@ -2,8 +2,8 @@
 import type { ReactNode } from 'react';
 
 import { RelativeTime } from '@/components/ui/relative-time';
-import { feedStorageFacts } from '@/lib/format/feed-storage';
-import type { FeedStorageView } from '@/lib/queries/feed-storage-shape';
+import { feedStorageFacts } from '@/lib/queries/feed-storage-view';
+import type { FeedStorageView } from '@/lib/queries/feed-storage-view';
 
 export function feedStorageRows(view: FeedStorageView): [string, ReactNode, string?][] {
   return feedStorageFacts(view).map((fact) => [

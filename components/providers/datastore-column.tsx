@@ -8,9 +8,9 @@ import { providerLabel } from '@/components/providers/provider-label';
 import { Facts } from '@/components/ui/facts';
 import { cardClass } from '@/components/ui/panel';
 import { RelativeTime } from '@/components/ui/relative-time';
-import { feedStorageUnavailable } from '@/lib/format/feed-storage';
+import { feedStorageUnavailable } from '@/lib/queries/feed-storage-view';
 import { formatCount, formatDuration } from '@/lib/format/time';
-import type { DatastoreGap, DatastoreView } from '@/lib/queries/providers-read';
+import type { DatastoreGap, DatastoreView } from '@/lib/queries/providers-view';
 
 const STATUS_STYLE: Record<DatastoreView['status'], { dot: string; label: string }> = {
   ok: { dot: 'bg-emerald-500', label: 'Reachable' },

@@ -3,7 +3,7 @@
 import { useMemo, useSyncExternalStore } from 'react';
 import { Bar, BarChart, CartesianGrid, Tooltip, XAxis, YAxis, type TooltipContentProps } from 'recharts';
 
-import { chartRows, formatRate, OTHER_KEY, type ChartRow, type ThroughputSeries } from '@/lib/format/throughput-series';
+import { chartRows, formatRate, OTHER_KEY, type ChartRow, type ThroughputSeries } from '@/lib/queries/throughput-view';
 
 const PALETTE = ['#0ea5e9', '#8b5cf6', '#10b981', '#f59e0b', '#ec4899', '#14b8a6', '#6366f1', '#84cc16'];
 const OTHER_COLOR = '#a1a1aa';

@@ -2,7 +2,7 @@
 // which provider served them. Fixed heights, tabular digits: live updates do not move the layout.
 import { providerLabel } from '@/components/providers/provider-label';
 import { cardClass } from '@/components/ui/panel';
-import { formatRate, type ThroughputTotals } from '@/lib/format/throughput-series';
+import { formatRate, type ThroughputTotals } from '@/lib/queries/throughput-view';
 
 function Figure({ label, value, detail, testId }: { label: string; value: string; detail?: string; testId: string }) {
   return (

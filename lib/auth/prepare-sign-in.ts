@@ -1,7 +1,7 @@
 // What `npm start` does for sign-in before the dashboard serves: the console tables exist (in the
 // console database when it is not the datastore), and a console without users gets its first
 // admin, with the generated password printed once.
-import { consoleDatabaseFromEnv, openConsolePool } from '../console/console-database';
+import { consoleDatabaseFromEnv, openConsolePool } from '../console-database/console-database';
 import type { Environment } from '../store/config/datastore-config';
 import { applyMigrations } from '../store/providers/postgres/schema/migration-runner';
 import { createConsoleAuth } from './auth-config';

@@ -1,4 +1,4 @@
-// A fresh idempotency key for each change a page asks for (lib/mutations/idempotency.ts): the same
+// A fresh idempotency key for each change a page asks for (lib/actions/idempotency.ts): the same
 // request posted again, by a double submit or a replay, then runs once. crypto.getRandomValues, not
 // randomUUID, because the console may be served over plain http on an internal address, where
 // browsers offer randomUUID only to secure contexts.

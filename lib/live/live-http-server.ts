@@ -5,7 +5,8 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Readable } from 'node:stream';
 
-import { LiveRequestError, parseLiveRequest, type LiveHub } from './live-hub';
+import type { LiveHub } from './live-hub';
+import { LiveRequestError, parseLiveRequest } from './live-request';
 
 export interface LiveHttpServer {
   /** Base URL of the stream, e.g. http://127.0.0.1:41234/live (add ?topics=…). */

@@ -11,10 +11,10 @@
 // sequence id; the last few thousand batches are kept so a browser that reconnects with
 // Last-Event-ID gets exactly the nodes that changed meanwhile, or the whole set when that is older.
 import { NodeProjection } from '../projection/node-projection';
-import { parseNodeFilter, type NodeFilter } from '../projection/node-filter';
 import type { NodeView } from '../projection/node-view';
 import { ConsumerLagMonitor, type ChangeFeed, type ConsumerLag, type DataStore } from '../store';
 import type { ConsumerLagView, LiveStatusMessage, LiveTopic, PipelineMessage } from './live-messages';
+import type { LiveConnectRequest } from './live-request';
 import { SseConnection, type ConnectionSource } from './sse-connection';
 import { ThroughputCounter } from './throughput-counter';
 
@@ -29,17 +29,6 @@ export interface LiveHubOptions {
   /** Wait before starting again after the feed failed (five times longer while it keeps failing). */
   recoverMs?: number;
   onError?: (error: unknown) => void;
-}
-
-export interface LiveConnectRequest {
-  topics: LiveTopic[];
-  filter?: NodeFilter;
-  lastEventId?: string | null;
-  /**
-   * Start the node set with every matching node (`equals`); false for a client that already holds
-   * what it shows (the paged Nodes page) and wants the diffs only.
-   */
-  snapshot?: boolean;
 }
 
 const toMs = (date: Date | null) => (date ? date.getTime() : null);
@@ -327,18 +316,4 @@ export class LiveHub {
     for (const connection of [...this.connections]) connection.close();
     await this.feed?.close();
   }
-}
-
-/** A live request naming a topic that does not exist. */
-export class LiveRequestError extends Error {}
-
-const isTopic = (topic: string): topic is LiveTopic =>
-  ['nodes', 'pipeline', 'throughput'].includes(topic) || (topic.startsWith('node:') && topic.length > 5 && topic.length <= 258);
-
-/** Reads the live request of a URL: ?topics=nodes,pipeline&state=…&agent=…&check=…&q=…&snapshot=0 */
-export function parseLiveRequest(url: URL, lastEventId: string | null): LiveConnectRequest {
-  const topics = (url.searchParams.get('topics') ?? 'nodes').split(',').map((topic) => topic.trim()).filter(Boolean);
-  const unknown = topics.find((topic) => !isTopic(topic));
-  if (unknown !== undefined) throw new LiveRequestError(`unknown topic "${unknown.slice(0, 60)}" (nodes, pipeline, throughput, node:<name>)`);
-  return { topics: topics as LiveTopic[], filter: parseNodeFilter(url.searchParams), lastEventId, snapshot: url.searchParams.get('snapshot') !== '0' };
 }

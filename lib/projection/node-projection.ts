@@ -84,7 +84,7 @@ function sessionFrom(event: HealthEventWithStatus): QuarantineSession {
     since: event.createdAt.getTime(),
     manual: isManual(event),
     reason: healthEvent.message,
-    // The full identity the console stores beside the label-safe creator_id (lib/mutations/creator-id.ts).
+    // The full identity the console stores beside the label-safe creator_id (lib/actions/creator-id.ts).
     actor: healthEvent.metadata['sentinel-console/creator'] ?? healthEvent.metadata.creator_id ?? null,
     checkName: healthEvent.checkName,
     recommendedAction: healthEvent.recommendedAction,

@@ -3,7 +3,7 @@
 import type { HealthEventWithStatus } from '@/lib/store/model/health-event';
 import { timestampToDate, type Timestamp } from '@/lib/store/model/timestamp';
 
-import type { NodeEventRow } from './node-detail-shape';
+import type { NodeEventRow } from './node-detail-view';
 
 const ms = (timestamp: Timestamp | null) => (timestamp ? timestampToDate(timestamp).getTime() : null);
 

@@ -1,17 +1,14 @@
 // One node's page: its projected state, its events in a time range (every field) and its
 // maintenance events, as plain JSON for the browser.
-import 'server-only';
-
-import { getLiveHub } from '@/lib/server/live-hub';
-import { getDataStore } from '@/lib/server/datastore';
+import type { AppContext } from '@/lib/context/app-context';
 import type { MaintenanceEvent } from '@/lib/store';
 
 import { toEventRow } from './node-detail-row';
-import { MAX_TIMELINE_EVENTS, NODE_RANGES, type MaintenanceRow, type NodeDetail, type NodeRange } from './node-detail-shape';
+import { MAX_TIMELINE_EVENTS, NODE_RANGES, type MaintenanceRow, type NodeDetail, type NodeRange } from './node-detail-view';
 
 export { toEventRow } from './node-detail-row';
-export { parseNodeRange } from './node-detail-shape';
-export type { NodeDetail, NodeEventRow, NodeRange } from './node-detail-shape';
+export { parseNodeRange } from './node-detail-view';
+export type { NodeDetail, NodeEventRow, NodeRange } from './node-detail-view';
 
 function toMaintenanceRow(event: MaintenanceEvent): MaintenanceRow {
   const time = (date: Date | null) => (date ? date.getTime() : null);
@@ -29,8 +26,8 @@ function toMaintenanceRow(event: MaintenanceEvent): MaintenanceRow {
 }
 
 /** Null when the datastore has never heard of the node. */
-export async function readNodeDetail(name: string, range: NodeRange, now = Date.now()): Promise<NodeDetail | null> {
-  const [store, hub] = await Promise.all([getDataStore(), getLiveHub()]);
+export async function readNodeDetail(context: AppContext, name: string, range: NodeRange, now = Date.now()): Promise<NodeDetail | null> {
+  const [store, hub] = await Promise.all([context.store(), context.liveHub()]);
   const from = now - NODE_RANGES[range];
   const [page, maintenance] = await Promise.all([
     store.healthEvents().findByNode(name, { from: new Date(from) }, { limit: MAX_TIMELINE_EVENTS }),

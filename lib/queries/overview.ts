@@ -1,8 +1,6 @@
 // The overview's read model: event volume of the last hour and every consumer's lag.
-import 'server-only';
-
+import type { AppContext } from '@/lib/context/app-context';
 import type { ConsumerLagFigures } from '@/lib/store';
-import { getDataStore } from '@/lib/server/datastore';
 
 export interface Overview {
   eventsLastHour: number;
@@ -10,8 +8,8 @@ export interface Overview {
   consumers: ConsumerLagFigures[];
 }
 
-export async function readOverview(now = new Date()): Promise<Overview> {
-  const store = await getDataStore();
+export async function readOverview(context: AppContext, now = new Date()): Promise<Overview> {
+  const store = await context.store();
   const from = new Date(now.getTime() - 3_600_000);
   const [eventsLastHour, fatalLastHour, consumers] = await Promise.all([
     store.healthEvents().count({ from }),

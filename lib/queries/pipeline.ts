@@ -1,16 +1,13 @@
 // The Pipeline page's read model: judged consumer lag from the live hub, stalled events per
 // stage, dead letters and the feed storage (PostgreSQL's changelog, MongoDB's oplog window).
-import 'server-only';
-
-import { findStalledEvents, stallLimitsFromEnv } from '@/lib/pipeline/stalled-events';
-import { getDataStore } from '@/lib/server/datastore';
+import type { AppContext } from '@/lib/context/app-context';
 import type { LiveHub } from '@/lib/live/live-hub';
 import type { PipelineMessage } from '@/lib/live/live-messages';
-import { getLiveHub } from '@/lib/server/live-hub';
 import type { DataStore, DeadLetter } from '@/lib/store';
 
-import { toFeedStorageView } from './feed-storage-shape';
-import type { DeadLetterRow, PipelineOverview } from './pipeline-shape';
+import { toFeedStorageView } from './feed-storage-view';
+import type { DeadLetterRow, PipelineOverview } from './pipeline-view';
+import { findStalledEvents, stallLimitsFromEnv } from './stalled-events';
 
 /** Dead letters still waiting on someone: not resolved. */
 const OPEN: DeadLetter['status'][] = ['dead', 'retry_requested', 'retrying'];
@@ -43,8 +40,8 @@ function toDeadLetterRow(letter: DeadLetter): DeadLetterRow {
   };
 }
 
-export async function readPipeline(): Promise<PipelineOverview> {
-  const [store, hub] = await Promise.all([getDataStore(), getLiveHub()]);
+export async function readPipeline(context: AppContext): Promise<PipelineOverview> {
+  const [store, hub] = await Promise.all([context.store(), context.liveHub()]);
   const limits = stallLimitsFromEnv();
   const [stalled, deadLetters, deadLetterCount, stats] = await Promise.all([
     findStalledEvents(store, limits),

@@ -1,23 +1,11 @@
 // The Users page's read model: every console user, with their last sign-in.
-import 'server-only';
+import type { AppContext } from '@/lib/context/app-context';
 
-import { getConsolePool } from '@/lib/server/console-database';
 
-export interface UserRow {
-  id: string;
-  username: string | null;
-  name: string;
-  email: string;
-  role: string | null;
-  disabled: boolean;
-  disabledReason: string | null;
-  signInMethods: string[];
-  createdAt: string;
-  lastSeenAt: string | null;
-}
+import type { UserRow } from './users-view';
 
-export async function readUsers(): Promise<UserRow[]> {
-  const { rows } = await getConsolePool().query<{
+export async function readUsers(context: AppContext): Promise<UserRow[]> {
+  const { rows } = await context.consolePool().query<{
     id: string; username: string | null; name: string; email: string; role: string | null; banned: boolean | null; banReason: string | null;
     methods: string[] | null; createdAt: Date; lastSeenAt: Date | null;
   }>(`

@@ -1,18 +1,18 @@
-// Sign-in for this server process: the Better Auth instance, and who is asking.
+// The signed-in user of a page request (server components, server actions), through this
+// process's app context.
 import 'server-only';
 
 import { headers } from 'next/headers';
 import { forbidden, redirect } from 'next/navigation';
 import { cache } from 'react';
 
+import type { Actor } from '@/lib/auth/actor';
 import { can, type Permission } from '@/lib/auth/roles';
-import { actorFrom, type Actor } from '@/lib/server/session';
+import { appContext } from '@/lib/server/app-context';
 
-export { actorFrom, getAuth, type Actor } from '@/lib/server/session';
-
-/** The signed-in user of the current request (server components, server actions). */
+/** The signed-in user of the current request, or null. */
 export async function currentActor(): Promise<Actor | null> {
-  return actorFrom(await headers());
+  return appContext().actor(await headers());
 }
 
 /**
@@ -21,7 +21,7 @@ export async function currentActor(): Promise<Actor | null> {
  */
 export const requirePageActor = cache(async (permission: Permission = 'dashboard:read'): Promise<Actor> => {
   const requestHeaders = await headers();
-  const actor = await actorFrom(requestHeaders);
+  const actor = await appContext().actor(requestHeaders);
   const path = requestHeaders.get('x-console-path') ?? '/';
   if (!actor) redirect(`/sign-in?next=${encodeURIComponent(path)}`);
   if (!can(actor.role, permission)) forbidden();

@@ -9,11 +9,11 @@
 //   - consumer lag: every consumer's figures (positions, head, documents behind).
 import pg from 'pg';
 
-import { bucketWindow } from '../../lib/format/throughput-series';
+import { bucketWindow } from '../../lib/queries/throughput-view';
 import { LiveHub } from '../../lib/live/live-hub';
 import { matchesNodeFilter, parseNodeFilter } from '../../lib/projection/node-filter';
-import { MAX_TIMELINE_EVENTS } from '../../lib/queries/node-detail-shape';
-import { readThroughput } from '../../lib/queries/throughput-read';
+import { MAX_TIMELINE_EVENTS } from '../../lib/queries/node-detail-view';
+import { readThroughput } from '../../lib/queries/throughput';
 import { backfill } from '../../lib/simulator/backfill';
 import { PIPELINE_CONSUMERS } from '../../lib/simulator/cluster-simulator';
 import { EventGenerator } from '../../lib/simulator/event-generator';

@@ -10,13 +10,13 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it} from 'vitest';
 
 import { EmbeddedDatabase } from '@/lib/embedded-database/embedded-database';
 import { serveLiveHub, type LiveHttpServer } from '@/lib/live/live-http-server';
 import { LiveHub } from '@/lib/live/live-hub';
 import type { LiveStatusMessage, NodesMessage } from '@/lib/live/live-messages';
-import { checkSystemHealth } from '@/lib/server/system-health';
+import { checkSystemHealth } from '@/lib/server/app-probes';
 import { EventProcessor, openDataStore, type DataStore, type FeedState } from '@/lib/store';
 import { setUpOwnDatabase } from '@/lib/store/providers/postgres/schema/prepare-datastore';
 
@@ -28,8 +28,7 @@ import { freePort } from '../support/free-port';
 import { openSse, type SseMessage } from '../support/sse-reader';
 import { bySize } from './fault-mode';
 
-// The health check is the app's (server-only outside Next.js would throw on import).
-vi.mock('server-only', () => ({}));
+// The health check is the app's own (its process-wide probe over the server's app context).
 
 const PHASE = bySize(200, 1_000);
 const DOWN_MS = bySize(1_500, 5_000);

@@ -6,14 +6,13 @@
 import { randomBytes } from 'node:crypto';
 
 import { MongoClient } from 'mongodb';
-import { describe, it, vi } from 'vitest';
+import { describe, it} from 'vitest';
 
 import { applyMigrations } from '@/lib/store/providers/postgres/schema/migration-runner';
 
 import { defineDashboardSuite } from '../support/dashboard-suite';
 import { createTestDatabase, testServers } from '../support/test-databases';
 
-vi.mock('server-only', () => ({}));
 
 const uri = process.env.MONGODB_URI;
 

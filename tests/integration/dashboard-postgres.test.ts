@@ -1,13 +1,12 @@
 // The dashboard's read models and operations routes on PostgreSQL (the datastore is also the
 // console database), through tests/support/dashboard-suite.ts, which MongoDB runs too.
-import { vi } from 'vitest';
+import {} from 'vitest';
 
 import { setUpOwnDatabase } from '@/lib/store/providers/postgres/schema/prepare-datastore';
 
 import { defineDashboardSuite } from '../support/dashboard-suite';
 import { createTestDatabase, testServers } from '../support/test-databases';
 
-vi.mock('server-only', () => ({}));
 
 defineDashboardSuite({
   name: 'PostgreSQL',

@@ -3,7 +3,7 @@
 // capabilities.beforeImages false, and the console's users and audit log in a database of their
 // own (CONSOLE_DATABASE_URL), as a MongoDB deployment has them. The live hub's projection and the
 // simulated pipeline must reach the same states as with `before`.
-import { vi } from 'vitest';
+import {} from 'vitest';
 
 import { applyMigrations } from '@/lib/store/providers/postgres/schema/migration-runner';
 import { setUpOwnDatabase } from '@/lib/store/providers/postgres/schema/prepare-datastore';
@@ -12,7 +12,6 @@ import { defineDashboardSuite } from '../support/dashboard-suite';
 import { createTestDatabase, testServers } from '../support/test-databases';
 import { withoutBeforeImages } from '../support/without-before-images';
 
-vi.mock('server-only', () => ({}));
 
 defineDashboardSuite({
   name: 'PostgreSQL without `before` (as MongoDB without pre-images), console database apart',

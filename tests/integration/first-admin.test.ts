@@ -179,7 +179,7 @@ describe(`first admin on ${server.name}`, () => {
     const env = { DATABASE_URL: database.url, CONSOLE_ADMIN_PASSWORD: 'the-first-password' };
     await prepare(env);
     const site = await open(env);
-    // What user.disable does (lib/mutations/user-mutations.ts).
+    // What user.disable does (lib/actions/user-mutations.ts).
     await site.pool.query(`UPDATE console_user SET banned = true, "banReason" = 'left the team' WHERE username = 'admin'`);
     const response = await site.signIn('admin', 'the-first-password');
     // The same answer as a wrong password, so the right one is never confirmed for a disabled account.

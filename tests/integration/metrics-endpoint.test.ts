@@ -2,7 +2,7 @@
 // process-wide datastore and live hub (as Next.js runs them, minus HTTP): a consumer far behind
 // reports the lag the Pipeline page's read model shows, parsed with a strict text-format parser.
 import pg from 'pg';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it} from 'vitest';
 
 import { openDataStore, type DataStore, type NewHealthEvent } from '@/lib/store';
 import { setUpOwnDatabase } from '@/lib/store/providers/postgres/schema/prepare-datastore';
@@ -12,8 +12,6 @@ import { parsePrometheusText, sampleValue, type MetricFamily } from '../support/
 import { createTestDatabase, testServers, type TestDatabase } from '../support/test-databases';
 import { until } from '../support/until';
 
-// The route handlers' modules are server-only; outside Next.js that guard would throw.
-vi.mock('server-only', () => ({}));
 
 const event = (nodeName: string): NewHealthEvent => ({
   nodeName, agent: 'syslog-health-monitor', checkName: 'SysLogsXIDError', isFatal: true, errorCode: ['79'], recommendedAction: 'RESTART_BM',
@@ -66,7 +64,7 @@ describe('/metrics and /api/ready', () => {
   it('reports a consumer that is behind with the lag, documents behind and status the Pipeline page shows', async () => {
     // The Pipeline page's read model and a scrape, from the same lag reading (the hub takes one every 2 s).
     const { page, families } = await until('a scrape and the Pipeline read model from one lag reading', async () => {
-      const overview = await app.pipeline.readPipeline();
+      const overview = await app.pipeline.readPipeline(app.context);
       const scraped = await scrapeFamilies();
       const consumer = overview.lag?.consumers.find((candidate) => candidate.consumer === 'fault-quarantine');
       const readingTime = sampleValue(scraped, 'sentinel_consumer_lag_reading_timestamp_seconds');

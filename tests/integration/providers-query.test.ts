@@ -2,7 +2,9 @@
 // between them, and an unreachable datastore shown as such without hiding the others.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { gapToReference, readProviders, type DatastoreSource, type TotalCountCache } from '@/lib/queries/providers-read';
+import type { DatastoreSource } from '@/lib/context/app-context';
+import { readProviders, type TotalCountCache } from '@/lib/queries/providers';
+import { gapToReference } from '@/lib/queries/providers-view';
 import { openDataStore, type DataStore, type NewHealthEvent } from '@/lib/store';
 import { setUpOwnDatabase } from '@/lib/store/providers/postgres/schema/prepare-datastore';
 

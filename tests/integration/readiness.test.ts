@@ -4,9 +4,9 @@
 // (liveness) and /metrics keeps answering throughout.
 import net from 'node:net';
 
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it} from 'vitest';
 
-import type { Readiness } from '@/lib/server/readiness';
+import type { Readiness } from '@/lib/probes/readiness';
 import { setUpOwnDatabase } from '@/lib/store/providers/postgres/schema/prepare-datastore';
 
 import { loadApp, type App } from '../support/app-modules';
@@ -15,7 +15,6 @@ import { parsePrometheusText, sampleValue } from '../support/prometheus-text';
 import { createTestDatabase, testServers, type TestDatabase } from '../support/test-databases';
 import { until } from '../support/until';
 
-vi.mock('server-only', () => ({}));
 
 /** Forwards 127.0.0.1:port to the database while open; cut() drops every connection and refuses new ones. */
 class DatabaseProxy {

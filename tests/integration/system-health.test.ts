@@ -3,9 +3,9 @@
 // console database when it is one of its own; and with DATASTORE_PROVIDER=mongodb, an unreachable
 // MongoDB reported as such beside a healthy console database, without a MongoDB server.
 import pg from 'pg';
-import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it} from 'vitest';
 
-import type { SystemHealth } from '@/lib/server/system-health';
+import type { SystemHealth } from '@/lib/probes/system-health';
 import type { DataStore } from '@/lib/store';
 import { applyMigrations } from '@/lib/store/providers/postgres/schema/migration-runner';
 import { setUpOwnDatabase } from '@/lib/store/providers/postgres/schema/prepare-datastore';
@@ -13,7 +13,6 @@ import { setUpOwnDatabase } from '@/lib/store/providers/postgres/schema/prepare-
 import { freePort } from '../support/free-port';
 import { createTestDatabase, testServers, type TestDatabase } from '../support/test-databases';
 
-vi.mock('server-only', () => ({}));
 
 const SETTINGS = ['DATABASE_URL', 'DATASTORE_PROVIDER', 'MONGODB_URI', 'CONSOLE_DATABASE_URL'] as const;
 const saved = Object.fromEntries(SETTINGS.map((name) => [name, process.env[name]]));

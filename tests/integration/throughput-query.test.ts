@@ -5,9 +5,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import {
   applyLiveSecond, bucketWindow, buildSeries, chartRows, OTHER_KEY, THROUGHPUT_GROUPINGS, THROUGHPUT_RANGE_NAMES, throughputTotals, type CountRow, type ThroughputGrouping, type ThroughputRange,
-} from '@/lib/format/throughput-series';
+} from '@/lib/queries/throughput-view';
 import type { ThroughputMessage } from '@/lib/live/live-messages';
-import { readThroughput } from '@/lib/queries/throughput-read';
+import { readThroughput } from '@/lib/queries/throughput';
 import { openDataStore, type BucketKey, type DataStore, type NewHealthEvent, type ThroughputBucket } from '@/lib/store';
 import { setUpOwnDatabase } from '@/lib/store/providers/postgres/schema/prepare-datastore';
 

@@ -3,17 +3,16 @@
 // sets a new one). Each refusal is a 400 naming the rule, leaves the account as it was, and writes
 // exactly one audit row with outcome invalid, without the password.
 import type pg from 'pg';
-import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it} from 'vitest';
 
-vi.mock('server-only', () => ({}));
 
 import { listAudit } from '@/lib/audit/audit-log';
 
 import { APP, consoleAuthFixture, type ConsoleAuthFixture } from '../support/console-auth-fixture';
 import { testServers } from '../support/test-databases';
 
-const { runMutation } = await import('@/lib/mutations/run-mutation');
-const { createUserMutation, setUserPasswordMutation } = await import('@/lib/mutations/user-mutations');
+const { runMutation } = await import('@/lib/actions/run-mutation');
+const { createUserMutation, setUserPasswordMutation } = await import('@/lib/actions/user-mutations');
 
 const server = testServers()[0];
 const LEAD_PASSWORD = 'a-fine-long-password';
@@ -31,7 +30,7 @@ describe(`user password and name rules through the mutation runner on ${server.n
     fixture = await consoleAuthFixture({ server });
     pool = fixture.pool;
     headers = fixture.adminHeaders;
-    const created = await runMutation(createUserMutation, { username: 'operations-lead', password: LEAD_PASSWORD, role: 'viewer' }, headers);
+    const created = await runMutation(fixture.context, createUserMutation, { username: 'operations-lead', password: LEAD_PASSWORD, role: 'viewer' }, headers);
     expect(created).toMatchObject({ ok: true });
     leadId = (await pool.query<{ id: string }>(`SELECT id FROM console_user WHERE username = 'operations-lead'`)).rows[0].id;
   });
@@ -53,7 +52,7 @@ describe(`user password and name rules through the mutation runner on ${server.n
     ['a common password', 'qwerty123456', 'password is one of the most common passwords; choose one that is harder to guess'],
     ['a short one', 'elevenchars', 'password must be at least 12 characters'],
   ])('a new password that is %s is refused with 400 and exactly one audit row, outcome invalid', async (_, password, message) => {
-    const result = await runMutation(setUserPasswordMutation, { userId: leadId, password }, headers);
+    const result = await runMutation(fixture.context, setUserPasswordMutation, { userId: leadId, password }, headers);
     expect(result).toEqual({ ok: false, outcome: 'invalid', status: 400, error: message });
     const audit = await rows('user.set-password');
     expect(audit).toHaveLength(1);
@@ -70,11 +69,11 @@ describe(`user password and name rules through the mutation runner on ${server.n
   });
 
   it('a good new password is set, with one audit row, outcome ok', async () => {
-    const result = await runMutation(setUserPasswordMutation, { userId: leadId, password: 'another-fine-password' }, headers);
+    const result = await runMutation(fixture.context, setUserPasswordMutation, { userId: leadId, password: 'another-fine-password' }, headers);
     expect(result).toMatchObject({ ok: true });
     expect((await rows('user.set-password')).map((row) => row.outcome)).toEqual(['ok']);
     expect((await signIn('operations-lead', 'another-fine-password')).status).toBe(200);
-    await runMutation(setUserPasswordMutation, { userId: leadId, password: LEAD_PASSWORD }, headers);
+    await runMutation(fixture.context, setUserPasswordMutation, { userId: leadId, password: LEAD_PASSWORD }, headers);
   });
 
   it.each([
@@ -83,7 +82,7 @@ describe(`user password and name rules through the mutation runner on ${server.n
     [{ username: 'night-shift-team', password: 'Night-Shift-Team', role: 'viewer' }, 'password must not be the username'],
     [{ username: 'night-shift', password: 'password1234', role: 'viewer' }, 'password is one of the most common passwords; choose one that is harder to guess'],
   ])('creating %j is refused with 400 and exactly one audit row, outcome invalid', async (input, message) => {
-    const result = await runMutation(createUserMutation, input, headers);
+    const result = await runMutation(fixture.context, createUserMutation, input, headers);
     expect(result).toEqual({ ok: false, outcome: 'invalid', status: 400, error: message });
     const audit = await rows('user.create');
     expect(audit).toHaveLength(1);

@@ -8,7 +8,7 @@ import path from 'node:path';
 import { defineConfig } from 'vitest/config';
 
 const root = path.resolve(import.meta.dirname, '..', '..');
-const alias = { '@': root };
+const alias = { '@': root, 'server-only': path.resolve(root, 'node_modules/server-only/empty.js') };
 const group = process.env.MUTATION_GROUP ?? 'all';
 const withIntegration = process.env.MUTATION_INTEGRATION !== '0' && (group === 'postgres-feed' || group === 'all');
 

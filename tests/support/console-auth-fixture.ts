@@ -1,6 +1,6 @@
-// A console database with its migrations and first admin, Better Auth over it, and the server
-// singletons the mutation runner reads (lib/server/console-database.ts, lib/server/session.ts) set
-// to them: for integration tests that drive runMutation and route handlers in-process.
+// A console database with its migrations and first admin, Better Auth over it, an app context on
+// both (for runMutation), and the server's holders (lib/console-database, lib/server/session.ts)
+// set to them: for integration tests that drive actions and route handlers in-process.
 import path from 'node:path';
 
 import pg from 'pg';
@@ -10,6 +10,9 @@ import { authSettingsFromEnv } from '@/lib/auth/auth-settings';
 import { consoleSecret } from '@/lib/auth/console-secret';
 import { prepareSignIn } from '@/lib/auth/prepare-sign-in';
 import type { SignInThrottle } from '@/lib/auth/sign-in-throttle';
+import type { AppContext } from '@/lib/context/app-context';
+
+import { testAppContext } from './app-context';
 
 import { createTestDatabase, testServers, type TestDatabase } from './test-databases';
 
@@ -22,6 +25,8 @@ export interface ConsoleAuthFixture {
   database: TestDatabase;
   pool: pg.Pool;
   auth: ConsoleAuth;
+  /** The app context on this console database (no datastore). */
+  context: AppContext;
   /** The admin's session, origin and host, as a browser on the console would send them. */
   adminHeaders: Headers;
   signIn(username: string, password: string): Promise<Response>;
@@ -46,6 +51,7 @@ export async function consoleAuthFixture(options: { server?: ReturnType<typeof t
   const cookie = response.headers.getSetCookie().find((line) => line.startsWith('sentinel-console.session_token='))!.split(';')[0];
   return {
     database, pool, auth, signIn,
+    context: testAppContext({ consolePool: pool, auth }),
     adminHeaders: new Headers({ cookie, origin: APP, host: 'localhost:3000' }),
     async close() {
       holder.sentinelConsolePool = undefined;

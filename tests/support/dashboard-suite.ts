@@ -8,8 +8,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { NodeProjection } from '@/lib/projection/node-projection';
 import type { NodeView } from '@/lib/projection/node-view';
-import type { SystemHealth } from '@/lib/server/system-health';
-import type { Readiness } from '@/lib/server/readiness';
+import type { SystemHealth } from '@/lib/probes/system-health';
+import type { Readiness } from '@/lib/probes/readiness';
 import { ClusterSimulator } from '@/lib/simulator/cluster-simulator';
 import { SIMULATOR_MARK } from '@/lib/simulator/event-generator';
 import { configFromEnv, describeDataStoreTarget, openDataStore, type DataStore, type NewHealthEvent, type ProviderName } from '@/lib/store';
@@ -125,18 +125,18 @@ export function defineDashboardSuite(target: DashboardTarget): void {
       await eventually('the live view to show the node remediated', async () => (await hubView(node('a')))?.state === 'remediated');
 
       const { readNodeList } = await import('@/lib/queries/nodes');
-      const list = await readNodeList({ states: ['remediated'] }, { page: 0, pageSize: 50 });
+      const list = await readNodeList(app.context, { states: ['remediated'] }, { page: 0, pageSize: 50 });
       expect(list.nodes.map((view) => view.name)).toContain(node('a'));
       expect(list.counts.remediated).toBeGreaterThanOrEqual(1);
 
       const { readNodeDetail } = await import('@/lib/queries/node-detail');
-      const detail = await readNodeDetail(node('a'), '24h');
+      const detail = await readNodeDetail(app.context, node('a'), '24h');
       expect(detail?.view).toMatchObject({ state: 'remediated', session: { recordId: fault.recordId } });
       expect(detail?.events.find((row) => row.recordId === fault.recordId)?.status).toMatchObject({ nodeQuarantined: 'Quarantined', eviction: 'Succeeded', remediated: true });
-      expect(await readNodeDetail(node('never-seen'), '24h')).toBeNull();
+      expect(await readNodeDetail(app.context, node('never-seen'), '24h')).toBeNull();
 
       const { readOverview } = await import('@/lib/queries/overview');
-      const overview = await readOverview();
+      const overview = await readOverview(app.context);
       expect(overview.eventsLastHour).toBeGreaterThanOrEqual(1);
       expect(overview.fatalLastHour).toBeGreaterThanOrEqual(1);
       for (const consumer of ['fault-quarantine', 'node-drainer', 'fault-remediation']) {
@@ -146,7 +146,7 @@ export function defineDashboardSuite(target: DashboardTarget): void {
       const { readThroughputView } = await import('@/lib/queries/throughput');
       // Buckets cover whole seconds up to the read: the fault counts once its second has passed.
       const throughput = await eventually('the fault in the throughput buckets', async () => {
-        const view = await readThroughputView('1h', 'agent');
+        const view = await readThroughputView(app.context, '1h', 'agent');
         return view.buckets.reduce((sum, bucket) => sum + bucket.total, 0) >= 1 && view;
       });
       expect(throughput.provider).toBe(target.expected.provider);
@@ -203,7 +203,7 @@ export function defineDashboardSuite(target: DashboardTarget): void {
       const poison = await simulator.injectPoison();
       const { readPipeline } = await import('@/lib/queries/pipeline');
       const pipeline = await eventually('the poison event dead-lettered', async () => {
-        const read = await readPipeline();
+        const read = await readPipeline(app.context);
         return read.deadLetters.some((letter) => letter.recordId === poison.recordId) && read;
       });
       expect(pipeline.provider).toBe(target.expected.provider);
@@ -212,7 +212,7 @@ export function defineDashboardSuite(target: DashboardTarget): void {
       expect(pipeline.feedStorage.label).toBe(target.expected.feedStorage === 'changelog' ? 'Changelog' : 'Oplog window');
       expect(pipeline.deadLetters.find((letter) => letter.recordId === poison.recordId)).toMatchObject({ consumer: 'fault-quarantine', nodeName: poison.nodeName, status: 'dead' });
       const lag = await eventually('a lag reading of the pipeline consumers', async () => {
-        const reading = (await readPipeline()).lag;
+        const reading = (await readPipeline(app.context)).lag;
         return reading && reading.consumers.some((consumer) => consumer.consumer === 'node-drainer') && reading;
       });
       expect(lag.consumers.find((consumer) => consumer.consumer === 'node-drainer')?.status).not.toBe('position-lost');
@@ -221,7 +221,7 @@ export function defineDashboardSuite(target: DashboardTarget): void {
 
     it('the providers read model: one column with the provider, capabilities, feed storage, events and consumers', async () => {
       const { readProvidersView } = await import('@/lib/queries/providers');
-      const [column] = (await readProvidersView()).datastores;
+      const [column] = (await readProvidersView(app.context)).datastores;
       expect(column).toMatchObject({
         id: 'primary', status: 'ok', provider: target.expected.provider, target: describeDataStoreTarget(configFromEnv()),
         capabilities: { beforeImages: target.expected.beforeImages, exactDocumentsBehind: target.expected.provider === 'postgresql' },

@@ -12,7 +12,7 @@ import { changedFields } from '@/lib/audit/audit-change';
 import { AUDIT_OUTCOMES, type AuditEntry } from '@/lib/audit/audit-entry';
 import { fetchJson } from '@/lib/client/fetch-json';
 import { useRefetchEvery } from '@/lib/client/use-refetch-every';
-import type { AuditPage } from '@/lib/queries/audit';
+import type { AuditPage } from '@/lib/queries/audit-view';
 
 const OUTCOME_STYLE: Record<string, string> = {
   ok: 'bg-emerald-100 text-emerald-900 dark:bg-emerald-950 dark:text-emerald-200',

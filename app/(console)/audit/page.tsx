@@ -1,6 +1,7 @@
 import { parseAuditFilter } from '@/lib/queries/audit-filter';
 import { readAuditPage } from '@/lib/queries/audit';
 import { requirePageActor } from '@/lib/server/auth';
+import { appContext } from '@/lib/server/app-context';
 
 import { AuditChainStatus } from '@/components/audit/audit-chain-status';
 
@@ -12,7 +13,7 @@ export const metadata = { title: 'Audit · Sentinel Console' };
 export default async function AuditPage({ searchParams }: { searchParams: Promise<Record<string, string | string[] | undefined>> }) {
   await requirePageActor('audit:read');
   const parsed = parseAuditFilter(await searchParams);
-  const initial = parsed.ok ? await readAuditPage(parsed.filter).catch((error: Error) => error.message) : parsed.error;
+  const initial = parsed.ok ? await readAuditPage(appContext(), parsed.filter).catch((error: Error) => error.message) : parsed.error;
   return (
     <section className="space-y-4">
       <h1 className="text-2xl font-semibold">Audit log</h1>

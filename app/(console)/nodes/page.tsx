@@ -2,6 +2,7 @@ import { parseNodeFilter } from '@/lib/projection/node-filter';
 import { parseNodePage } from '@/lib/projection/node-order';
 import { readNodeList } from '@/lib/queries/nodes';
 import { requirePageActor } from '@/lib/server/auth';
+import { appContext } from '@/lib/server/app-context';
 
 import { NodesClient } from './client';
 
@@ -10,7 +11,7 @@ export const dynamic = 'force-dynamic';
 export default async function NodesPage({ searchParams }: { searchParams: Promise<Record<string, string | string[] | undefined>> }) {
   await requirePageActor();
   const params = await searchParams;
-  const initial = await readNodeList(parseNodeFilter(params), parseNodePage(params)).catch((error: Error) => ({ error: error.message }));
+  const initial = await readNodeList(appContext(), parseNodeFilter(params), parseNodePage(params)).catch((error: Error) => ({ error: error.message }));
   return (
     <section className="space-y-4">
       <h1 className="text-2xl font-semibold">Nodes</h1>

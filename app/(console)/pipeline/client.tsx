@@ -14,13 +14,13 @@ import { LagSparkline } from '@/components/pipeline/lag-sparkline';
 import { Facts } from '@/components/ui/facts';
 import { Panel } from '@/components/ui/panel';
 import { RelativeTime } from '@/components/ui/relative-time';
-import { retryDeadLetter } from '@/lib/actions/dead-letter-actions';
+import { retryDeadLetter } from '@/lib/actions/server-actions';
 import { newIdempotencyKey } from '@/lib/client/idempotency-key';
-import { feedStorageUnavailable } from '@/lib/format/feed-storage';
+import { feedStorageUnavailable } from '@/lib/queries/feed-storage-view';
 import { formatCount, formatDuration } from '@/lib/format/time';
 import type { PipelineMessage } from '@/lib/live/live-messages';
-import type { StallStage } from '@/lib/pipeline/stalled-events';
-import type { DeadLetterRow, PipelineOverview } from '@/lib/queries/pipeline-shape';
+import type { StallStage } from '@/lib/queries/stalled-events';
+import type { DeadLetterRow, PipelineOverview } from '@/lib/queries/pipeline-view';
 import { fetchJson } from '@/lib/client/fetch-json';
 import { useRefetchEvery } from '@/lib/client/use-refetch-every';
 

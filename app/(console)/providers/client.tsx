@@ -6,7 +6,7 @@ import { useQuery } from '@tanstack/react-query';
 import { DatastoreColumn, SecondDatastoreHint } from '@/components/providers/datastore-column';
 import { Panel } from '@/components/ui/panel';
 import { RelativeTime } from '@/components/ui/relative-time';
-import { gapToReference, type ProvidersView } from '@/lib/queries/providers-read';
+import { gapToReference, type ProvidersView } from '@/lib/queries/providers-view';
 import { fetchJson } from '@/lib/client/fetch-json';
 
 const REFRESH_MS = 5_000;

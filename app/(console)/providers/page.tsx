@@ -1,5 +1,6 @@
 import { readProvidersView } from '@/lib/queries/providers';
 import { requirePageActor } from '@/lib/server/auth';
+import { appContext } from '@/lib/server/app-context';
 
 import { ProvidersClient } from './client';
 
@@ -7,7 +8,7 @@ export const dynamic = 'force-dynamic';
 
 export default async function ProvidersPage() {
   await requirePageActor();
-  const initial = await readProvidersView().catch((error: Error) => ({ error: error.message }));
+  const initial = await readProvidersView(appContext()).catch((error: Error) => ({ error: error.message }));
   return (
     <section className="space-y-4">
       <h1 className="text-2xl font-semibold">Providers</h1>

@@ -24,9 +24,9 @@ import {
   throughputTotals,
   type ThroughputGrouping,
   type ThroughputRange,
-} from '@/lib/format/throughput-series';
+} from '@/lib/queries/throughput-view';
 import type { ThroughputMessage } from '@/lib/live/live-messages';
-import type { ThroughputView } from '@/lib/queries/throughput-read';
+import type { ThroughputView } from '@/lib/queries/throughput-view';
 import { fetchJson } from '@/lib/client/fetch-json';
 import { useRefetchEvery } from '@/lib/client/use-refetch-every';
 

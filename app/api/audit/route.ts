@@ -1,6 +1,7 @@
 import { parseAuditFilter } from '@/lib/queries/audit-filter';
 import { readAuditPage } from '@/lib/queries/audit';
 import { allow } from '@/lib/server/route-guard';
+import { appContext } from '@/lib/server/app-context';
 
 export const dynamic = 'force-dynamic';
 
@@ -10,5 +11,5 @@ export async function GET(request: Request): Promise<Response> {
   if (!access.ok) return access.response;
   const parsed = parseAuditFilter(new URL(request.url).searchParams);
   if (!parsed.ok) return Response.json({ error: parsed.error }, { status: 400 });
-  return Response.json(await readAuditPage(parsed.filter), { headers: { 'Cache-Control': 'no-store' } });
+  return Response.json(await readAuditPage(appContext(), parsed.filter), { headers: { 'Cache-Control': 'no-store' } });
 }

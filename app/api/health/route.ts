@@ -1,4 +1,4 @@
-import { checkSystemHealth } from '@/lib/server/system-health';
+import { checkSystemHealth } from '@/lib/server/app-probes';
 
 export const dynamic = 'force-dynamic';
 

@@ -1,9 +1,8 @@
 // The one live stream: Server-Sent Events from the process's live hub. Topics and the node filter
 // come in the query string; a reconnecting EventSource resumes with Last-Event-ID.
-import { LiveRequestError, parseLiveRequest } from '@/lib/live/live-hub';
+import { LiveRequestError, parseLiveRequest } from '@/lib/live/live-request';
 import { openStreams } from '@/lib/live/open-streams';
-import { getLiveHub } from '@/lib/server/live-hub';
-import { actorFrom } from '@/lib/server/auth';
+import { appContext } from '@/lib/server/app-context';
 import { allow } from '@/lib/server/route-guard';
 
 export const dynamic = 'force-dynamic';
@@ -23,7 +22,7 @@ export async function GET(request: Request): Promise<Response> {
   }
   let connection;
   try {
-    const hub = await getLiveHub();
+    const hub = await appContext().liveHub();
     connection = await hub.connect(live);
   } catch (error) {
     return Response.json({ error: `live updates are unavailable: ${(error as Error).message}` }, { status: 503, headers: { 'Retry-After': '2' } });
@@ -31,14 +30,14 @@ export async function GET(request: Request): Promise<Response> {
   // A stream outlives the check at connect: look again every so often, so a user who signed out,
   // was disabled or whose session expired stops receiving updates (the browser then reconnects,
   // gets 401 and goes to the sign-in page).
-  // Disabling the user ends the stream at once (lib/mutations/user-mutations.ts).
+  // Disabling the user ends the stream at once (lib/actions/user-mutations.ts).
   const forget = openStreams().add(access.actor.id, () => connection.close());
   const recheck = setInterval(() => {
     if (connection.isClosed) {
       forget();
       return clearInterval(recheck);
     }
-    void actorFrom(request.headers).catch(() => null).then((actor) => {
+    void appContext().actor(request.headers).catch(() => null).then((actor) => {
       if (!actor) connection.close();
     });
   }, sessionCheckMs());

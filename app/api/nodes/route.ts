@@ -2,6 +2,7 @@ import { parseNodeFilter } from '@/lib/projection/node-filter';
 import { parseNodePage } from '@/lib/projection/node-order';
 import { readNodeList } from '@/lib/queries/nodes';
 import { allow } from '@/lib/server/route-guard';
+import { appContext } from '@/lib/server/app-context';
 
 export const dynamic = 'force-dynamic';
 
@@ -11,7 +12,7 @@ export async function GET(request: Request): Promise<Response> {
   if (!access.ok) return access.response;
   try {
     const params = new URL(request.url).searchParams;
-    return Response.json(await readNodeList(parseNodeFilter(params), parseNodePage(params)), { headers: { 'Cache-Control': 'no-store' } });
+    return Response.json(await readNodeList(appContext(), parseNodeFilter(params), parseNodePage(params)), { headers: { 'Cache-Control': 'no-store' } });
   } catch (error) {
     return Response.json({ error: `nodes are unavailable: ${(error as Error).message}` }, { status: 503 });
   }

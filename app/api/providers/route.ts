@@ -1,5 +1,6 @@
 import { readProvidersView } from '@/lib/queries/providers';
 import { allow } from '@/lib/server/route-guard';
+import { appContext } from '@/lib/server/app-context';
 
 export const dynamic = 'force-dynamic';
 
@@ -8,7 +9,7 @@ export async function GET(request: Request): Promise<Response> {
   const access = await allow(request);
   if (!access.ok) return access.response;
   try {
-    return Response.json(await readProvidersView(), { headers: { 'Cache-Control': 'no-store' } });
+    return Response.json(await readProvidersView(appContext()), { headers: { 'Cache-Control': 'no-store' } });
   } catch (error) {
     return Response.json({ error: `provider figures are unavailable: ${(error as Error).message}` }, { status: 503 });
   }

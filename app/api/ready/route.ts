@@ -1,4 +1,4 @@
-import { checkReadiness } from '@/lib/server/readiness';
+import { checkReadiness } from '@/lib/server/app-probes';
 
 export const dynamic = 'force-dynamic';
 

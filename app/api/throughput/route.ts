@@ -1,6 +1,7 @@
-import { checkThroughputParams } from '@/lib/format/throughput-series';
+import { checkThroughputParams } from '@/lib/queries/throughput-view';
 import { readThroughputView } from '@/lib/queries/throughput';
 import { allow } from '@/lib/server/route-guard';
+import { appContext } from '@/lib/server/app-context';
 
 export const dynamic = 'force-dynamic';
 
@@ -11,7 +12,7 @@ export async function GET(request: Request): Promise<Response> {
   const params = checkThroughputParams(new URL(request.url).searchParams);
   if (!params.ok) return Response.json({ error: params.error }, { status: 400, headers: { 'Cache-Control': 'no-store' } });
   try {
-    return Response.json(await readThroughputView(params.range, params.by), { headers: { 'Cache-Control': 'no-store' } });
+    return Response.json(await readThroughputView(appContext(), params.range, params.by), { headers: { 'Cache-Control': 'no-store' } });
   } catch (error) {
     return Response.json({ error: `throughput is unavailable: ${(error as Error).message}` }, { status: 503 });
   }

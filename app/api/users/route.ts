@@ -1,7 +1,8 @@
-import { createUserMutation } from '@/lib/mutations/user-mutations';
+import { createUserMutation } from '@/lib/actions/user-mutations';
 import { readUsers } from '@/lib/queries/users';
-import { mutationResponse } from '@/lib/server/mutation-route';
+import { mutationResponse } from '@/lib/actions/mutation-route';
 import { allow } from '@/lib/server/route-guard';
+import { appContext } from '@/lib/server/app-context';
 
 export const dynamic = 'force-dynamic';
 
@@ -9,7 +10,7 @@ export const dynamic = 'force-dynamic';
 export async function GET(request: Request): Promise<Response> {
   const access = await allow(request, 'users:manage');
   if (!access.ok) return access.response;
-  return Response.json({ users: await readUsers() }, { headers: { 'Cache-Control': 'no-store' } });
+  return Response.json({ users: await readUsers(appContext()) }, { headers: { 'Cache-Control': 'no-store' } });
 }
 
 /** POST { username, name?, password, role }: a new local account (admin). */

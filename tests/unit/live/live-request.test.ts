@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 
-import { LiveRequestError, parseLiveRequest } from '@/lib/live/live-hub';
+import { LiveRequestError, parseLiveRequest } from '@/lib/live/live-request';
 
 const url = (query: string) => new URL(`http://console/api/live?${query}`);
 

@@ -3,8 +3,8 @@
 // Kubernetes label value, or the API server refuses the cordon.
 import { describe, expect, it } from 'vitest';
 
-import { isLabelValue, labelSafeCreatorId } from '@/lib/mutations/creator-id';
-import { MANUAL_QUARANTINE_AGENT } from '@/lib/mutations/node-action-input';
+import { isLabelValue, labelSafeCreatorId } from '@/lib/actions/creator-id';
+import { MANUAL_QUARANTINE_AGENT } from '@/lib/actions/node-action-input';
 
 const cordonBy = (identity: string) => `${MANUAL_QUARANTINE_AGENT}-${labelSafeCreatorId(identity, MANUAL_QUARANTINE_AGENT)}`;
 

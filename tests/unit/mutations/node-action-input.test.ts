@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 
-import { parseNodeAction } from '@/lib/mutations/node-action-input';
+import { parseNodeAction } from '@/lib/actions/node-action-input';
 
 describe('manual quarantine and release input', () => {
   it('accepts a Kubernetes node name and a reason, trimming the reason', () => {

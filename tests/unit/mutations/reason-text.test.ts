@@ -2,15 +2,11 @@
 // reorders itself is refused, and lengths count the NFC-normalised text. Found by an outside
 // probe: bidi overrides, C1 controls and zero-width characters passed (three U+200B made a
 // 3-character reason).
-import { describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
 
-vi.mock('server-only', () => ({}));
-vi.mock('@/lib/server/auth', () => ({ getAuth: () => { throw new Error('not in unit tests'); } }));
-vi.mock('@/lib/server/console-database', () => ({ getConsolePool: () => { throw new Error('not in unit tests'); } }));
-
-const { parseNodeAction } = await import('@/lib/mutations/node-action-input');
-const { disableUserMutation } = await import('@/lib/mutations/user-mutations');
-const { normaliseReason, reasonProblem } = await import('@/lib/mutations/reason-text');
+import { parseNodeAction } from '@/lib/actions/node-action-input';
+import { normaliseReason, reasonProblem } from '@/lib/actions/reason-text';
+import { disableUserMutation } from '@/lib/actions/user-mutations';
 
 const nodeError = (reason: unknown) => {
   const result = parseNodeAction({ nodeName: 'gpu-node-0001', reason });

@@ -8,9 +8,10 @@
 // `reason` field to read.
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 
-import type { Mutation, MutationOutcome, Parsed } from '@/lib/mutations/mutation';
+import type { Mutation, MutationOutcome, Parsed } from '@/lib/actions/mutation';
 import { RateLimiter } from '@/lib/security/rate-limiter';
-import type { Actor } from '@/lib/server/auth';
+import type { Actor } from '@/lib/auth/actor';
+import type { AppContext } from '@/lib/context/app-context';
 
 const stand = vi.hoisted(() => ({
   actor: null as unknown,
@@ -25,21 +26,13 @@ const stand = vi.hoisted(() => ({
   settleError: null as Error | null,
 }));
 
-vi.mock('server-only', () => ({}));
-vi.mock('@/lib/server/auth', () => ({
-  actorFrom: async () => {
-    if (stand.actorError) throw stand.actorError;
-    return stand.actor;
-  },
-}));
 // The audit log's append is the stand-in; the recording around it (lib/audit/record-attempt.ts:
 // the anonymous budget and compact rows) is the real one.
 vi.mock('@/lib/audit/audit-log', () => ({ appendAudit: async (_pool: unknown, entry: Record<string, unknown>) => void stand.audit.push(entry) }));
 vi.mock('@/lib/security/origin-check', () => ({ originPolicyFromEnv: () => ({}), checkOrigin: () => stand.origin }));
 vi.mock('@/lib/security/request-info', () => ({ requestInfo: () => ({ requestId: 'request-1', clientAddress: stand.clientAddress }) }));
-vi.mock('@/lib/server/console-database', () => ({ getConsolePool: () => 'console-pool' }));
-vi.mock('@/lib/mutations/idempotency', async (importOriginal) => ({
-  ...(await importOriginal<typeof import('@/lib/mutations/idempotency')>()),
+vi.mock('@/lib/actions/idempotency', async (importOriginal) => ({
+  ...(await importOriginal<typeof import('@/lib/actions/idempotency')>()),
   claimIdempotencyKey: async (pool: unknown, claim: unknown) => {
     stand.claims.push([pool, claim]);
     if (stand.claimError) throw stand.claimError;
@@ -51,9 +44,19 @@ vi.mock('@/lib/mutations/idempotency', async (importOriginal) => ({
   },
 }));
 
-const { runMutation } = await import('@/lib/mutations/run-mutation');
-const { UnreadableBody } = await import('@/lib/mutations/mutation');
-const { inputFingerprint } = await import('@/lib/mutations/idempotency');
+const { runMutation: runIn } = await import('@/lib/actions/run-mutation');
+
+// Who is signed in and the console database are the context's: stand-ins here.
+const context = {
+  consolePool: () => 'console-pool',
+  actor: async () => {
+    if (stand.actorError) throw stand.actorError;
+    return stand.actor;
+  },
+} as unknown as AppContext;
+const runMutation: (...args: Parameters<typeof runIn> extends [AppContext, ...infer Rest] ? Rest : never) => ReturnType<typeof runIn> = (mutation, input, headers) => runIn(context, mutation, input, headers);
+const { UnreadableBody } = await import('@/lib/actions/mutation');
+const { inputFingerprint } = await import('@/lib/actions/idempotency');
 const { anonymousAttempts } = await import('@/lib/audit/anonymous-attempts');
 
 const operator: Actor = { id: 'user-1', name: 'olga', displayName: 'Olga', role: 'operator' };

@@ -1,15 +1,11 @@
-// What an admin may send to manage users, checked before anything is read or written. The
-// mutations' modules are server-only and reach the console database only in `run`, which these
-// tests never call; the guard and the server singletons are stubbed so the parsers load alone.
-import { describe, expect, it, vi } from 'vitest';
+// What an admin may send to manage users, checked before anything is read or written (the
+// mutations reach the console database only in `run`, through the app context, which these tests
+// never call).
+import { describe, expect, it } from 'vitest';
 
-vi.mock('server-only', () => ({}));
-vi.mock('@/lib/server/auth', () => ({ getAuth: () => { throw new Error('not in unit tests'); } }));
-vi.mock('@/lib/server/console-database', () => ({ getConsolePool: () => { throw new Error('not in unit tests'); } }));
-
-const {
+import {
   createUserMutation, disableUserMutation, enableUserMutation, setUserPasswordMutation, setUserRoleMutation,
-} = await import('@/lib/mutations/user-mutations');
+} from '@/lib/actions/user-mutations';
 
 const error = (result: { ok: boolean; error?: string }) => (result.ok ? undefined : result.error);
 

@@ -5,9 +5,9 @@ import { createHash } from 'node:crypto';
 
 import { describe, expect, it } from 'vitest';
 
-import { CREATOR_METADATA_KEY, isLabelValue, labelSafeCreatorId } from '@/lib/mutations/creator-id';
-import { MANUAL_QUARANTINE_AGENT, MANUAL_QUARANTINE_CHECK, parseNodeAction } from '@/lib/mutations/node-action-input';
-import { normaliseReason } from '@/lib/mutations/reason-text';
+import { CREATOR_METADATA_KEY, isLabelValue, labelSafeCreatorId } from '@/lib/actions/creator-id';
+import { MANUAL_QUARANTINE_AGENT, MANUAL_QUARANTINE_CHECK, parseNodeAction } from '@/lib/actions/node-action-input';
+import { normaliseReason } from '@/lib/actions/reason-text';
 
 const hash = (identity: string) => createHash('sha256').update(identity, 'utf8').digest('hex').slice(0, 8);
 const creatorId = (identity: string) => labelSafeCreatorId(identity, MANUAL_QUARANTINE_AGENT);

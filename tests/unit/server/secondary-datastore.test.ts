@@ -1,9 +1,7 @@
 // SECONDARY_DATASTORE_PROVIDER is looked up among the aliases' own keys only.
-import { describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
 
-vi.mock('server-only', () => ({}));
-vi.mock('@/lib/server/metrics', () => ({ withOperationMetrics: () => { throw new Error('not in unit tests'); } }));
-const { secondaryConfigFromEnv } = await import('@/lib/server/secondary-datastore');
+import { secondaryConfigFromEnv } from '@/lib/context/secondary-datastore-config';
 
 describe('secondaryConfigFromEnv', () => {
   it.each(['constructor', 'toString', '__proto__', 'hasOwnProperty'])('refuses the provider %j, naming the variable', (provider) => {

@@ -1,10 +1,9 @@
 // /api/health's verdict: ok only when the datastore answers and every schema the console reads is
 // up to date; migrations count only where they exist (PostgreSQL datastore, the console database).
-import { describe, expect, it, vi } from 'vitest';
+import { describe, expect, it} from 'vitest';
 
-import { judgeHealth, type MigrationState } from '@/lib/server/system-health';
+import { judgeHealth, type MigrationState } from '@/lib/probes/system-health';
 
-vi.mock('server-only', () => ({}));
 
 const upToDate: MigrationState = { applied: ['0001_init'], pending: [], unknown: [], failed: [], modified: [], upToDate: true };
 const pending: MigrationState = { ...upToDate, pending: ['0002_next'], upToDate: false };

@@ -18,7 +18,7 @@ import {
   zeroFill,
   type CountRow,
   type ThroughputSeries,
-} from '@/lib/format/throughput-series';
+} from '@/lib/queries/throughput-view';
 import type { ThroughputMessage } from '@/lib/live/live-messages';
 
 const MIN = 60_000;

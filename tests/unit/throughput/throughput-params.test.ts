@@ -3,15 +3,15 @@
 // answers 400 naming the parameter and the values allowed, the page falls back to its default.
 import { describe, expect, it, vi } from 'vitest';
 
-import { addCount, checkThroughputParams, chartRows, countOf, foldTopSeries, parseThroughputParams, zeroFill, type ThroughputSeries } from '@/lib/format/throughput-series';
+import { addCount, checkThroughputParams, chartRows, countOf, foldTopSeries, parseThroughputParams, zeroFill, type ThroughputSeries } from '@/lib/queries/throughput-view';
 import { ThroughputCounter } from '@/lib/live/throughput-counter';
 import type { HealthEventWithStatus } from '@/lib/store';
 
 const PROTOTYPE_NAMES = ['toString', 'constructor', '__proto__', 'hasOwnProperty', 'valueOf', 'isPrototypeOf'];
 
-vi.mock('server-only', () => ({}));
-const readThroughputView = vi.fn(async () => ({ fake: 'view' }));
-vi.mock('@/lib/queries/throughput', () => ({ readThroughputView }));
+// The read model as the route calls it (the app context first); the calls record what was asked for.
+const readThroughputView = vi.fn(async (...asked: [range: string, by: string]) => ({ fake: 'view', asked }));
+vi.mock('@/lib/queries/throughput', () => ({ readThroughputView: (_context: unknown, range: string, by: string) => readThroughputView(range, by) }));
 vi.mock('@/lib/server/route-guard', () => ({ allow: async () => ({ ok: true, actor: { id: 'u1', name: 'ana', displayName: 'Ana', role: 'viewer' } }) }));
 const { GET } = await import('@/app/api/throughput/route');
 

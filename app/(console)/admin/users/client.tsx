@@ -4,11 +4,11 @@ import { useState, useTransition, type FormEvent } from 'react';
 
 import { Panel } from '@/components/ui/panel';
 import { RelativeTime } from '@/components/ui/relative-time';
-import { createUser, disableUser, enableUser, setUserPassword, setUserRole } from '@/lib/actions/user-actions';
+import { createUser, disableUser, enableUser, setUserPassword, setUserRole } from '@/lib/actions/server-actions';
 import { newIdempotencyKey } from '@/lib/client/idempotency-key';
 import { ROLES } from '@/lib/auth/roles';
-import type { MutationResult } from '@/lib/mutations/mutation';
-import type { UserRow } from '@/lib/queries/users';
+import type { MutationResult } from '@/lib/actions/mutation';
+import type { UserRow } from '@/lib/queries/users-view';
 
 const input = 'rounded border border-zinc-300 bg-white px-2 py-1 text-sm dark:border-zinc-700 dark:bg-zinc-900';
 const button = 'rounded px-2 py-1 text-xs focus-visible:outline focus-visible:outline-2 focus-visible:outline-sky-500 disabled:opacity-50';

@@ -1,5 +1,6 @@
 import { readUsers } from '@/lib/queries/users';
 import { requirePageActor } from '@/lib/server/auth';
+import { appContext } from '@/lib/server/app-context';
 
 import { UsersClient } from './client';
 
@@ -8,7 +9,7 @@ export const metadata = { title: 'Users · Sentinel Console' };
 
 export default async function UsersPage() {
   const actor = await requirePageActor('users:manage');
-  const users = await readUsers();
+  const users = await readUsers(appContext());
   return (
     <section className="space-y-4">
       <h1 className="text-2xl font-semibold">Users</h1>

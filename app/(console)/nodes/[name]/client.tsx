@@ -16,7 +16,7 @@ import { StateBadge } from '@/components/nodes/state-badge';
 import { Panel } from '@/components/ui/panel';
 import { LocalTime, RelativeTime } from '@/components/ui/relative-time';
 import { offeredAction } from '@/lib/projection/node-view';
-import { NODE_RANGES, type NodeDetail, type NodeEventRow, type NodeRange } from '@/lib/queries/node-detail-shape';
+import { NODE_RANGES, type NodeDetail, type NodeEventRow, type NodeRange } from '@/lib/queries/node-detail-view';
 import { fetchJson } from '@/lib/client/fetch-json';
 
 const EVENTS_SHOWN = 200;

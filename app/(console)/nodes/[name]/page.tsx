@@ -1,4 +1,5 @@
 import { notFound } from 'next/navigation';
+import { appContext } from '@/lib/server/app-context';
 
 import { parseNodeRange, readNodeDetail } from '@/lib/queries/node-detail';
 import { requirePageActor } from '@/lib/server/auth';
@@ -12,7 +13,7 @@ export default async function NodePage({ params, searchParams }: { params: Promi
   const { name: encoded } = await params;
   const name = decodeURIComponent(encoded);
   const range = parseNodeRange((await searchParams).range);
-  const detail = await readNodeDetail(name, range);
+  const detail = await readNodeDetail(appContext(), name, range);
   if (!detail) notFound();
   return <NodeClient initial={detail} />;
 }

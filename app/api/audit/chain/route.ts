@@ -1,6 +1,6 @@
 import { verifyAuditChain } from '@/lib/audit/audit-chain';
-import { getConsolePool } from '@/lib/server/console-database';
 import { allow } from '@/lib/server/route-guard';
+import { appContext } from '@/lib/server/app-context';
 
 export const dynamic = 'force-dynamic';
 
@@ -8,5 +8,5 @@ export const dynamic = 'force-dynamic';
 export async function GET(request: Request): Promise<Response> {
   const access = await allow(request, 'audit:read');
   if (!access.ok) return access.response;
-  return Response.json(await verifyAuditChain(getConsolePool()), { headers: { 'Cache-Control': 'no-store' } });
+  return Response.json(await verifyAuditChain(appContext().consolePool()), { headers: { 'Cache-Control': 'no-store' } });
 }

@@ -1,8 +1,8 @@
 import { AUDIT_CSV_HEADER, auditCsvRow } from '@/lib/audit/audit-csv';
 import { eachAudit } from '@/lib/audit/audit-log';
 import { parseAuditFilter } from '@/lib/queries/audit-filter';
-import { getConsolePool } from '@/lib/server/console-database';
 import { allow } from '@/lib/server/route-guard';
+import { appContext } from '@/lib/server/app-context';
 
 export const dynamic = 'force-dynamic';
 
@@ -13,7 +13,7 @@ export async function GET(request: Request): Promise<Response> {
   const parsed = parseAuditFilter(new URL(request.url).searchParams);
   if (!parsed.ok) return Response.json({ error: parsed.error }, { status: 400 });
   const encoder = new TextEncoder();
-  const entries = eachAudit(getConsolePool(), parsed.filter);
+  const entries = eachAudit(appContext().consolePool(), parsed.filter);
   const body = new ReadableStream<Uint8Array>({
     start(controller) {
       controller.enqueue(encoder.encode(`${AUDIT_CSV_HEADER}\r\n`));

@@ -1,8 +1,8 @@
 // Better Auth's HTTP endpoints, limited to what the browser needs: sign in (local or OIDC), the
 // OIDC callback, the session, sign out. Everything else it offers (sign-up, its admin endpoints,
 // password reset by email, …) answers 404 here: users are managed through the console's own
-// audited actions (lib/mutations/user-mutations.ts), never behind the audit log's back.
-import { getAuth } from '@/lib/server/auth';
+// audited actions (lib/actions/user-mutations.ts), never behind the audit log's back.
+import { appContext } from '@/lib/server/app-context';
 
 export const dynamic = 'force-dynamic';
 
@@ -14,7 +14,7 @@ const OPEN = {
 async function handle(request: Request, method: keyof typeof OPEN): Promise<Response> {
   const path = new URL(request.url).pathname.replace(/^\/api\/auth/, '');
   if (!OPEN[method].has(path)) return Response.json({ error: `not found: /api/auth${path}` }, { status: 404 });
-  const auth = await getAuth();
+  const auth = await appContext().auth();
   return auth.handler(request);
 }
 

@@ -1,5 +1,6 @@
 import { parseNodeRange, readNodeDetail } from '@/lib/queries/node-detail';
 import { allow } from '@/lib/server/route-guard';
+import { appContext } from '@/lib/server/app-context';
 
 export const dynamic = 'force-dynamic';
 
@@ -9,7 +10,7 @@ export async function GET(request: Request, { params }: { params: Promise<{ name
   if (!access.ok) return access.response;
   const { name } = await params;
   try {
-    const detail = await readNodeDetail(name, parseNodeRange(new URL(request.url).searchParams.get('range')));
+    const detail = await readNodeDetail(appContext(), name, parseNodeRange(new URL(request.url).searchParams.get('range')));
     if (!detail) return Response.json({ error: `no node named "${name}" has reported to this datastore` }, { status: 404 });
     return Response.json(detail, { headers: { 'Cache-Control': 'no-store' } });
   } catch (error) {

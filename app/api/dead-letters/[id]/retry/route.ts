@@ -1,5 +1,5 @@
-import { retryDeadLetterMutation } from '@/lib/mutations/dead-letter-mutations';
-import { mutationResponse } from '@/lib/server/mutation-route';
+import { retryDeadLetterMutation } from '@/lib/actions/dead-letter-mutations';
+import { mutationResponse } from '@/lib/actions/mutation-route';
 
 export const dynamic = 'force-dynamic';
 

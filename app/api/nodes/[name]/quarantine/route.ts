@@ -1,5 +1,5 @@
-import { quarantineNodeMutation } from '@/lib/mutations/node-mutations';
-import { mutationResponse } from '@/lib/server/mutation-route';
+import { quarantineNodeMutation } from '@/lib/actions/node-mutations';
+import { mutationResponse } from '@/lib/actions/mutation-route';
 
 export const dynamic = 'force-dynamic';
 

@@ -1,5 +1,5 @@
-import { releaseNodeMutation } from '@/lib/mutations/node-mutations';
-import { mutationResponse } from '@/lib/server/mutation-route';
+import { releaseNodeMutation } from '@/lib/actions/node-mutations';
+import { mutationResponse } from '@/lib/actions/mutation-route';
 
 export const dynamic = 'force-dynamic';
 

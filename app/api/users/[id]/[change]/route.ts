@@ -1,6 +1,6 @@
-import type { Mutation } from '@/lib/mutations/mutation';
-import { disableUserMutation, enableUserMutation, setUserPasswordMutation, setUserRoleMutation, unknownUserChange } from '@/lib/mutations/user-mutations';
-import { mutationResponse } from '@/lib/server/mutation-route';
+import type { Mutation } from '@/lib/actions/mutation';
+import { disableUserMutation, enableUserMutation, setUserPasswordMutation, setUserRoleMutation, unknownUserChange } from '@/lib/actions/user-mutations';
+import { mutationResponse } from '@/lib/actions/mutation-route';
 
 export const dynamic = 'force-dynamic';
 

@@ -1,10 +1,10 @@
 // The Pipeline page's data as JSON, shared by the server's read model and the browser.
 import type { OutOfOrderArrival } from '@/lib/projection/node-projection';
 import type { PipelineMessage } from '@/lib/live/live-messages';
-import type { StalledEvent, StallLimits } from '@/lib/pipeline/stalled-events';
+import type { StalledEvent, StallLimits } from '@/lib/queries/stalled-events';
 import type { ProviderCapabilities, ProviderName } from '@/lib/store';
 
-import type { FeedStorageView } from './feed-storage-shape';
+import type { FeedStorageView } from './feed-storage-view';
 
 export interface DeadLetterRow {
   id: string;

@@ -6,11 +6,7 @@
 //  - release marks the open session's events Cancelled, as NVSentinel's manual uncordon does.
 // Both refuse, with a clear message and no change, what would be a no-op or a mistake: an unknown
 // node, a quarantine of a quarantined node or one already requested, a release of a free node.
-import 'server-only';
-
 import { NODE_STATE_LABELS, QUARANTINED_STATES, type NodeView } from '@/lib/projection/node-view';
-import { getDataStore } from '@/lib/server/datastore';
-import { getLiveHub } from '@/lib/server/live-hub';
 
 import { CREATOR_METADATA_KEY, labelSafeCreatorId } from './creator-id';
 import type { Mutation, MutationOutcome } from './mutation';
@@ -47,8 +43,8 @@ export const quarantineNodeMutation: Mutation<NodeActionInput> = {
   action: 'node.quarantine',
   permission: 'nodes:quarantine',
   ...nodeInput,
-  run: ({ nodeName, reason }, actor) => exclusive(nodeName, async () => {
-    const [store, hub] = await Promise.all([getDataStore(), getLiveHub()]);
+  run: ({ nodeName, reason }, actor, context) => exclusive(nodeName, async () => {
+    const [store, hub] = await Promise.all([context.store(), context.liveHub()]);
     const view = hub.projection.get(nodeName);
     if (!view) return unknownNode(nodeName);
     const before = stateOf(view);
@@ -82,8 +78,8 @@ export const releaseNodeMutation: Mutation<NodeActionInput> = {
   action: 'node.release',
   permission: 'nodes:release',
   ...nodeInput,
-  run: ({ nodeName }) => exclusive(nodeName, async () => {
-    const [store, hub] = await Promise.all([getDataStore(), getLiveHub()]);
+  run: ({ nodeName }, _actor, context) => exclusive(nodeName, async () => {
+    const [store, hub] = await Promise.all([context.store(), context.liveHub()]);
     const view = hub.projection.get(nodeName);
     if (!view) return unknownNode(nodeName);
     const before = stateOf(view);

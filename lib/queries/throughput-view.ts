@@ -3,6 +3,7 @@
 // into "other", and the live stream's per-second counts added into the newest bucket (rolling to
 // a new bucket, and dropping the oldest, as time passes).
 import type { ThroughputMessage } from '@/lib/live/live-messages';
+import type { ProviderName } from '@/lib/store';
 
 export const THROUGHPUT_RANGES = {
   '15m': { ms: 15 * 60_000, bucketSeconds: 10, label: '15 min' },
@@ -361,4 +362,11 @@ export function formatRate(value: number): string {
   if (value === 0) return '0';
   const digits = Math.abs(value) >= 100 ? 0 : Math.abs(value) >= 10 ? 1 : 2;
   return value.toLocaleString(undefined, { maximumFractionDigits: digits });
+}
+
+export interface ThroughputView extends ThroughputSeries {
+  /** The provider that served the figures. */
+  provider: ProviderName;
+  /** When the server read them (ms). */
+  readAt: number;
 }

@@ -1,14 +1,12 @@
-// Where /metrics reads its scrape-time gauges in the app: the live hub's lag reading (the
+// Where /metrics reads its scrape-time gauges in an app context: the live hub's lag reading (the
 // Pipeline page's), dead letters and a ping from the app's datastore. Each read is bounded, so a
 // database that hangs costs a scrape its gauges, not its answer.
-import 'server-only';
-
+import type { AppContext } from '@/lib/context/app-context';
 import type { LiveHub } from '@/lib/live/live-hub';
-import type { MetricsSources } from '@/lib/metrics/console-metrics';
+import { settleWithin, within } from '@/lib/probes/settle-within';
 import { consumerLagReading, openDeadLettersByConsumer } from '@/lib/queries/pipeline';
-import { getDataStore } from '@/lib/server/datastore';
-import { currentLiveHub, getLiveHub } from '@/lib/server/live-hub';
-import { settleWithin, within } from '@/lib/server/settle-within';
+
+import type { MetricsSources } from './console-metrics';
 
 /** How long a scrape waits for one source (Prometheus' default scrape timeout is 10 s). */
 const SOURCE_TIMEOUT_MS = 4_000;
@@ -21,24 +19,24 @@ const HUB_WAIT_MS = 2_000;
  * its figures stay truthful (feed state, a lag reading that goes stale) and its counter never
  * drops back to 0 while it recovers.
  */
-async function liveHub(): Promise<LiveHub | null> {
-  const settled = await settleWithin(getLiveHub(), HUB_WAIT_MS);
-  const hub = settled.status === 'done' ? settled.value : currentLiveHub();
+async function liveHub(context: AppContext): Promise<LiveHub | null> {
+  const settled = await settleWithin(context.liveHub(), HUB_WAIT_MS);
+  const hub = settled.status === 'done' ? settled.value : context.currentLiveHub();
   if (!hub && settled.status === 'failed') throw settled.error;
   return hub ?? null;
 }
 
-export function appMetricsSources(): MetricsSources {
+export function appMetricsSources(context: AppContext): MetricsSources {
   return {
     consumerLag: async () => {
-      const hub = await liveHub();
+      const hub = await liveHub(context);
       return hub ? consumerLagReading(hub) : null;
     },
-    openDeadLetters: async () => within(getDataStore().then(openDeadLettersByConsumer), SOURCE_TIMEOUT_MS, 'the datastore (dead letters)'),
+    openDeadLetters: async () => within(context.store().then(openDeadLettersByConsumer), SOURCE_TIMEOUT_MS, 'the datastore (dead letters)'),
     liveHub: async () => {
-      const hub = await liveHub();
+      const hub = await liveHub(context);
       return hub ? { clients: hub.clientCount, feed: hub.status().feed, healthEventsSeen: hub.healthEventsSeen } : null;
     },
-    ping: async () => within(getDataStore().then((store) => store.ping()), SOURCE_TIMEOUT_MS, 'the datastore (ping)'),
+    ping: async () => within(context.store().then((store) => store.ping()), SOURCE_TIMEOUT_MS, 'the datastore (ping)'),
   };
 }

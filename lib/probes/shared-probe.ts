@@ -1,7 +1,6 @@
 // One probe at a time, its answer shared: concurrent callers wait for the probe in flight, and
 // callers within `ttlMs` of its end get its answer (with the time it was taken). Health and
 // readiness answer anonymous callers; however many ask, the databases see one probe per interval.
-import 'server-only';
 
 interface Entry<T> {
   inFlight?: Promise<T>;

@@ -3,8 +3,7 @@
 // closed, see app/api/auth/[...all]/route.ts) so that every change passes run-mutation.ts and
 // is audited. A role change or a disable takes effect on the user's next request: sessions are
 // read from the database each time, and a disable also ends them.
-import 'server-only';
-
+import type pg from 'pg';
 import { z } from 'zod';
 
 import { localEmail } from '@/lib/auth/first-admin';
@@ -12,8 +11,6 @@ import { PASSWORD_RULES, passwordProblem } from '@/lib/auth/password-policy';
 import { ROLES } from '@/lib/auth/roles';
 import { isReservedUsername, reservedUsernameRule, USERNAME_PATTERN, USERNAME_RULE } from '@/lib/auth/username';
 import { openStreams } from '@/lib/live/open-streams';
-import { getAuth } from '@/lib/server/auth';
-import { getConsolePool } from '@/lib/server/console-database';
 
 import { firstIssue, rawField, type Mutation, type MutationOutcome, type Parsed } from './mutation';
 import { reasonText } from './reason-text';
@@ -44,8 +41,8 @@ function parser<S extends z.ZodType>(schema: S, shape: string) {
 
 interface UserRow { id: string; username: string | null; role: string | null; banned: boolean | null }
 
-async function findUser(id: string): Promise<UserRow | undefined> {
-  const { rows } = await getConsolePool().query<UserRow>('SELECT id, username, role, banned FROM console_user WHERE id = $1', [id]);
+async function findUser(pool: pg.Pool, id: string): Promise<UserRow | undefined> {
+  const { rows } = await pool.query<UserRow>('SELECT id, username, role, banned FROM console_user WHERE id = $1', [id]);
   return rows[0];
 }
 
@@ -62,8 +59,8 @@ interface UserChange {
 }
 
 /** Runs `work` on the user `id` names, or answers 404 when there is none. */
-async function changeUser(id: string, work: (change: UserChange) => Promise<MutationOutcome>): Promise<MutationOutcome> {
-  const user = await findUser(id);
+async function changeUser(pool: pg.Pool, id: string, work: (change: UserChange) => Promise<MutationOutcome>): Promise<MutationOutcome> {
+  const user = await findUser(pool, id);
   if (!user) return { ok: false, outcome: 'invalid', status: 404, error: `no user with id ${id}` };
   const before = userState(user);
   const target = `user/${user.username ?? user.id}`;
@@ -76,8 +73,8 @@ async function changeUser(id: string, work: (change: UserChange) => Promise<Muta
 }
 
 /** Another enabled admin remains after `id` stops being one (nobody can lock everyone out). */
-async function anotherAdmin(id: string): Promise<boolean> {
-  const { rows } = await getConsolePool().query<{ count: string }>(`SELECT count(*) FROM console_user WHERE role = 'admin' AND coalesce(banned, false) = false AND id <> $1`, [id]);
+async function anotherAdmin(pool: pg.Pool, id: string): Promise<boolean> {
+  const { rows } = await pool.query<{ count: string }>(`SELECT count(*) FROM console_user WHERE role = 'admin' AND coalesce(banned, false) = false AND id <> $1`, [id]);
   return Number(rows[0].count) > 0;
 }
 
@@ -93,10 +90,10 @@ export const createUserMutation: Mutation<z.infer<typeof createInput>> = {
   parse: parser(createInput, '{ username, password, role }'),
   rawTarget: (input) => rawField(input, 'username'),
   target: (value) => `user/${value.username}`,
-  run: async (value) => {
-    const { rows } = await getConsolePool().query('SELECT 1 FROM console_user WHERE username = $1', [value.username]);
+  run: async (value, _actor, context) => {
+    const { rows } = await context.consolePool().query('SELECT 1 FROM console_user WHERE username = $1', [value.username]);
     if (rows.length > 0) return { ok: false, outcome: 'invalid', status: 409, error: `a user named ${value.username} already exists` };
-    const auth = await getAuth();
+    const auth = await context.auth();
     const { user } = await auth.api.createUser({ body: { email: localEmail(value.username), password: value.password, name: value.name || value.username, role: value.role, data: { username: value.username, displayUsername: value.username } } });
     return { ok: true, message: `${value.username} can now sign in as ${value.role}.`, after: { id: user.id, username: value.username, role: value.role } };
   },
@@ -110,10 +107,10 @@ export const setUserRoleMutation: Mutation<z.infer<typeof roleInput>> = {
   parse: parser(roleInput, '{ userId, role }'),
   rawTarget: (input) => rawField(input, 'userId'),
   target: (value) => `user/${value.userId}`,
-  run: (value) => changeUser(value.userId, async ({ user, before, refuse, done }) => {
+  run: (value, _actor, context) => changeUser(context.consolePool(), value.userId, async ({ user, before, refuse, done }) => {
     if (user.role === value.role) return refuse(`${user.username} is already ${value.role}`);
-    if (user.role === 'admin' && !(await anotherAdmin(user.id))) return refuse(`${user.username} is the last admin; make someone else admin first`);
-    await getConsolePool().query(`UPDATE console_user SET role = $2, "updatedAt" = now() WHERE id = $1`, [user.id, value.role]);
+    if (user.role === 'admin' && !(await anotherAdmin(context.consolePool(), user.id))) return refuse(`${user.username} is the last admin; make someone else admin first`);
+    await context.consolePool().query(`UPDATE console_user SET role = $2, "updatedAt" = now() WHERE id = $1`, [user.id, value.role]);
     return done(`${user.username} is now ${value.role}.`, { ...before, role: value.role });
   }),
 };
@@ -127,11 +124,11 @@ export const disableUserMutation: Mutation<z.infer<typeof disableInput>> = {
   rawTarget: (input) => rawField(input, 'userId'),
   target: (value) => `user/${value.userId}`,
   reason: (value) => value.reason,
-  run: (value, actor) => changeUser(value.userId, async ({ user, before, refuse, done }) => {
+  run: (value, actor, context) => changeUser(context.consolePool(), value.userId, async ({ user, before, refuse, done }) => {
     if (user.id === actor.id) return refuse('you cannot disable your own account');
     if (user.banned) return refuse(`${user.username} is already disabled`);
-    if (user.role === 'admin' && !(await anotherAdmin(user.id))) return refuse(`${user.username} is the last admin`);
-    const pool = getConsolePool();
+    if (user.role === 'admin' && !(await anotherAdmin(context.consolePool(), user.id))) return refuse(`${user.username} is the last admin`);
+    const pool = context.consolePool();
     await pool.query(`UPDATE console_user SET banned = true, "banReason" = $2, "updatedAt" = now() WHERE id = $1`, [user.id, value.reason]);
     const ended = await pool.query(`DELETE FROM console_session WHERE "userId" = $1`, [user.id]);
     const streams = openStreams().endFor(user.id);
@@ -147,9 +144,9 @@ export const enableUserMutation: Mutation<z.infer<typeof enableInput>> = {
   parse: parser(enableInput, '{ userId }'),
   rawTarget: (input) => rawField(input, 'userId'),
   target: (value) => `user/${value.userId}`,
-  run: (value) => changeUser(value.userId, async ({ user, before, refuse, done }) => {
+  run: (value, _actor, context) => changeUser(context.consolePool(), value.userId, async ({ user, before, refuse, done }) => {
     if (!user.banned) return refuse(`${user.username} is not disabled`);
-    await getConsolePool().query(`UPDATE console_user SET banned = false, "banReason" = NULL, "banExpires" = NULL, "updatedAt" = now() WHERE id = $1`, [user.id]);
+    await context.consolePool().query(`UPDATE console_user SET banned = false, "banReason" = NULL, "banExpires" = NULL, "updatedAt" = now() WHERE id = $1`, [user.id]);
     return done(`${user.username} can sign in again.`, { ...before, disabled: false });
   }),
 };
@@ -162,12 +159,12 @@ export const setUserPasswordMutation: Mutation<z.infer<typeof passwordInput>> = 
   parse: parser(passwordInput, '{ userId, password }'),
   rawTarget: (input) => rawField(input, 'userId'),
   target: (value) => `user/${value.userId}`,
-  run: (value) => changeUser(value.userId, async ({ user, before, refuse, done }) => {
+  run: (value, _actor, context) => changeUser(context.consolePool(), value.userId, async ({ user, before, refuse, done }) => {
     if (passwordProblem(value.password, user.username) === PASSWORD_RULES.username) {
       return { target: `user/${user.username ?? user.id}`, ok: false, outcome: 'invalid', status: 400, error: PASSWORD_RULES.username, before };
     }
-    const hash = await (await (await getAuth()).$context).password.hash(value.password);
-    const pool = getConsolePool();
+    const hash = await (await (await context.auth()).$context).password.hash(value.password);
+    const pool = context.consolePool();
     const updated = await pool.query(`UPDATE console_account SET password = $2, "updatedAt" = now() WHERE "userId" = $1 AND "providerId" = 'credential'`, [user.id, hash]);
     if (updated.rowCount === 0) return refuse(`${user.username} signs in through single sign-on and has no password here`);
     await pool.query(`DELETE FROM console_session WHERE "userId" = $1`, [user.id]);

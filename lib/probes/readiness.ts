@@ -1,12 +1,9 @@
 // Readiness (/api/ready): this process can serve its pages, meaning the datastore answers and the
 // live hub follows its change feed. Liveness stays /api/health (200 while the process serves).
 // Each check waits at most READINESS_TIMEOUT_MS; a hub that takes longer to start goes on starting.
-import 'server-only';
+import type { AppContext } from '@/lib/context/app-context';
 
-import { getDataStore } from '@/lib/server/datastore';
-import { getLiveHub } from '@/lib/server/live-hub';
-import { settleWithin } from '@/lib/server/settle-within';
-import { sharedProbe } from '@/lib/server/shared-probe';
+import { settleWithin } from './settle-within';
 
 export const READINESS_TIMEOUT_MS = 2_000;
 
@@ -34,27 +31,24 @@ const FEED_STATES: Record<string, string> = {
   closed: 'the live hub\'s change feed failed; the hub is starting again',
 };
 
-async function checkDatabase(timeoutMs: number): Promise<ReadinessCheck> {
+async function checkDatabase(context: AppContext, timeoutMs: number): Promise<ReadinessCheck> {
   const started = performance.now();
-  const settled = await settleWithin(getDataStore().then((store) => store.ping()), timeoutMs);
+  const settled = await settleWithin(context.store().then((store) => store.ping()), timeoutMs);
   if (settled.status === 'done') return { ready: true, detail: 'the datastore answers', latencyMs: Math.round((performance.now() - started) * 10) / 10 };
   if (settled.status === 'failed') return { ready: false, detail: `the datastore does not answer: ${settled.error.message}` };
   return { ready: false, detail: `the datastore did not answer within ${timeoutMs / 1000} s` };
 }
 
-async function checkLiveFeed(timeoutMs: number): Promise<ReadinessCheck> {
-  const settled = await settleWithin(getLiveHub(), timeoutMs);
+async function checkLiveFeed(context: AppContext, timeoutMs: number): Promise<ReadinessCheck> {
+  const settled = await settleWithin(context.liveHub(), timeoutMs);
   if (settled.status === 'failed') return { ready: false, detail: `the live hub could not start: ${settled.error.message}` };
   if (settled.status === 'timed-out') return { ready: false, detail: 'the live hub is starting (loading the node snapshot)' };
   const feed = settled.value.status().feed;
   return { ready: feed === 'live', detail: FEED_STATES[feed] ?? `the live hub's change feed is ${feed}` };
 }
 
-/** Readiness, probed at most once a second (concurrent callers share the probe in flight). */
-export const checkReadiness: () => Promise<Readiness> = sharedProbe(() => probeReadiness(), 1_000);
-
-export async function probeReadiness(timeoutMs = READINESS_TIMEOUT_MS): Promise<Readiness> {
-  const [database, liveFeed] = await Promise.all([checkDatabase(timeoutMs), checkLiveFeed(timeoutMs)]);
+export async function probeReadiness(context: AppContext, timeoutMs = READINESS_TIMEOUT_MS): Promise<Readiness> {
+  const [database, liveFeed] = await Promise.all([checkDatabase(context, timeoutMs), checkLiveFeed(context, timeoutMs)]);
   const checks = { database, liveFeed };
   const notReady = (Object.keys(checks) as ReadinessCheckName[]).filter((name) => !checks[name].ready);
   return { ready: notReady.length === 0, checkedAt: new Date().toISOString(), notReady, checks };

@@ -1,6 +1,5 @@
 // Optional bearer-token protection of an endpoint meant for machines (/metrics): with a token
 // configured, a request must carry `Authorization: Bearer <token>`; without one, it is open.
-import 'server-only';
 
 import { createHash, timingSafeEqual } from 'node:crypto';
 

@@ -2,17 +2,15 @@
 // the input, the user's rate and the idempotency key, then run it, and record the attempt in the
 // audit log whatever happened (compactly and within a budget for callers not signed in). Server
 // actions are public POST endpoints, so none of this can live in the page.
-import 'server-only';
-
 import { tooManyAnonymousAttempts } from '@/lib/audit/anonymous-attempts';
 import type { AuditEntryInput } from '@/lib/audit/audit-entry';
+import type { Actor } from '@/lib/auth/actor';
 import { can } from '@/lib/auth/roles';
+import type { AppContext } from '@/lib/context/app-context';
+import { recordAttempt } from '@/lib/audit/record-attempt';
 import { checkOrigin, originPolicyFromEnv } from '@/lib/security/origin-check';
 import { mutationRateLimitFromEnv, RateLimiter } from '@/lib/security/rate-limiter';
 import { requestInfo } from '@/lib/security/request-info';
-import { recordAudit } from '@/lib/server/audit';
-import { actorFrom, type Actor } from '@/lib/server/auth';
-import { getConsolePool } from '@/lib/server/console-database';
 
 import { claimIdempotencyKey, inputFingerprint, readIdempotencyKey, settleIdempotencyKey } from './idempotency';
 import { UnreadableBody, type Mutation, type MutationResult } from './mutation';
@@ -20,7 +18,7 @@ import { UnreadableBody, type Mutation, type MutationResult } from './mutation';
 const holder = globalThis as unknown as { sentinelMutationLimiter?: RateLimiter };
 const limiter = () => (holder.sentinelMutationLimiter ??= new RateLimiter(mutationRateLimitFromEnv()));
 
-export async function runMutation<V>(mutation: Mutation<V>, input: unknown, headers: Headers): Promise<MutationResult> {
+export async function runMutation<V>(context: AppContext, mutation: Mutation<V>, input: unknown, headers: Headers): Promise<MutationResult> {
   const request = requestInfo(headers);
   let actor: Actor | null = null;
   /** Appends the attempt's audit row and answers `result`; `audited` records another outcome than the answer's (a replay). */
@@ -38,7 +36,7 @@ export async function runMutation<V>(mutation: Mutation<V>, input: unknown, head
       ...request,
     };
     // Not signed in: a compact row within the anonymous budget, else 429 (lib/audit/record-attempt.ts).
-    const recorded = await recordAudit(entry, actor !== null);
+    const recorded = await recordAttempt(context.consolePool(), entry, actor !== null);
     return recorded.recorded ? result : { ok: false, outcome: 'denied', status: 429, error: tooManyAnonymousAttempts(recorded.retryAfterMs) };
   };
   const rawTarget = mutation.rawTarget(input instanceof UnreadableBody ? input.fields : input);
@@ -47,7 +45,7 @@ export async function runMutation<V>(mutation: Mutation<V>, input: unknown, head
     record({ ok: false, outcome, status, error }, { target: rawTarget, reason: rawReason });
 
   try {
-    actor = await actorFrom(headers);
+    actor = await context.actor(headers);
   } catch (error) {
     return record({ ok: false, outcome: 'error', status: 500, error: `sign-in could not be checked: ${(error as Error).message}` }, { target: rawTarget, reason: rawReason });
   }
@@ -56,7 +54,7 @@ export async function runMutation<V>(mutation: Mutation<V>, input: unknown, head
   if (!origin.ok) return refuse('denied', 403, `requests from ${origin.origin} are not accepted`);
   if (!can(actor.role, mutation.permission)) return refuse('denied', 403, `your role (${actor.role}) may not do this`);
 
-  // A body the route could not read as JSON (lib/server/mutation-route.ts) is refused with what was wrong with it.
+  // A body the route could not read as JSON (lib/actions/mutation-route.ts) is refused with what was wrong with it.
   if (input instanceof UnreadableBody) return refuse('invalid', 400, input.message);
   const keyRead = readIdempotencyKey(input, headers);
   if (!keyRead.ok) return refuse('invalid', 400, keyRead.error);
@@ -73,7 +71,7 @@ export async function runMutation<V>(mutation: Mutation<V>, input: unknown, head
   if (key) {
     let claim;
     try {
-      claim = await claimIdempotencyKey(getConsolePool(), { actorId: actor.id, key, action: mutation.action, target: fields.target, inputHash: inputFingerprint(value), requestId: request.requestId });
+      claim = await claimIdempotencyKey(context.consolePool(), { actorId: actor.id, key, action: mutation.action, target: fields.target, inputHash: inputFingerprint(value), requestId: request.requestId });
     } catch (error) {
       return record({ ok: false, outcome: 'error', status: 500, error: `the idempotency key could not be checked: ${(error as Error).message}` }, fields);
     }
@@ -81,18 +79,18 @@ export async function runMutation<V>(mutation: Mutation<V>, input: unknown, head
     if (claim.kind === 'running') return record({ ok: false, outcome: 'denied', status: 409, error: `the same change (idempotency key) is still running as request ${claim.firstRequestId}` }, fields);
     if (claim.kind === 'other-change') return record({ ok: false, outcome: 'invalid', status: 409, error: `this idempotency key was used for another change (${claim.action} of ${claim.target ?? 'nothing'}, or other values); use a new key for each change` }, fields);
   }
-  const result = await runAndRecord(mutation, value, actor, fields, record);
-  if (key) await settleIdempotencyKey(getConsolePool(), actor.id, key, result).catch((error: Error) => console.error(`[idempotency] answer of request ${request.requestId} not kept: ${error.message}`));
+  const result = await runAndRecord(context, mutation, value, actor, fields, record);
+  if (key) await settleIdempotencyKey(context.consolePool(), actor.id, key, result).catch((error: Error) => console.error(`[idempotency] answer of request ${request.requestId} not kept: ${error.message}`));
   return result;
 }
 
 type Record = (result: MutationResult, fields: { target: string | null; reason: string | null; before?: unknown; after?: unknown }) => Promise<MutationResult>;
 
 /** Runs the change and records what happened. */
-async function runAndRecord<V>(mutation: Mutation<V>, value: V, actor: Actor, fields: { target: string; reason: string | null }, record: Record): Promise<MutationResult> {
+async function runAndRecord<V>(context: AppContext, mutation: Mutation<V>, value: V, actor: Actor, fields: { target: string; reason: string | null }, record: Record): Promise<MutationResult> {
   let outcome;
   try {
-    outcome = await mutation.run(value, actor);
+    outcome = await mutation.run(value, actor, context);
   } catch (error) {
     // Better Auth refuses with an APIError carrying an HTTP status: a 4xx is the input's fault.
     const status = (error as { statusCode?: number }).statusCode;

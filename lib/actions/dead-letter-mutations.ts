@@ -1,11 +1,8 @@
 // Retry of a dead-lettered change: the consumer's EventProcessor picks it up and runs its
 // handler again (a consumer that is not running picks it up when it starts).
-import 'server-only';
-
 import { z } from 'zod';
 
 import { storeErrorCode } from '@/lib/store/errors/store-error';
-import { getDataStore } from '@/lib/server/datastore';
 
 import { firstIssue, rawField, type Mutation } from './mutation';
 
@@ -20,8 +17,8 @@ export const retryDeadLetterMutation: Mutation<z.infer<typeof retryInput>> = {
   },
   rawTarget: (input) => rawField(input, 'id'),
   target: ({ id }) => `dead-letter/${id}`,
-  run: async ({ id }) => {
-    const store = await getDataStore();
+  run: async ({ id }, _actor, context) => {
+    const store = await context.store();
     try {
       const letter = await store.deadLetters().requestRetry(id);
       return { ok: true, message: `Retry requested; ${letter.consumer} will run it again.`, before: { status: 'dead', consumer: letter.consumer }, after: { status: letter.status } };

@@ -1,8 +1,9 @@
 // A change an operator can ask for, described once and run the same way from a server action or
 // an HTTP route: who may (permission), what input is valid (parse), what it touches (target),
 // and the work itself (run). run-mutation.ts does the checks and writes the audit record.
+import type { Actor } from '@/lib/auth/actor';
 import type { Permission } from '@/lib/auth/roles';
-import type { Actor } from '@/lib/server/auth';
+import type { AppContext } from '@/lib/context/app-context';
 
 export type MutationResult =
   | { ok: true; message: string }
@@ -28,7 +29,7 @@ export interface Mutation<V> {
   rawTarget(input: unknown): string | null;
   target(value: V): string;
   reason?(value: V): string | null;
-  run(value: V, actor: Actor): Promise<MutationOutcome>;
+  run(value: V, actor: Actor, context: AppContext): Promise<MutationOutcome>;
 }
 
 /** A readable field of raw input, for the audit record of an invalid attempt. */

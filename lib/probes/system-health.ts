@@ -2,17 +2,15 @@
 // through the store SDK (provider, where it is, a ping), its schema migrations when it is
 // PostgreSQL (MongoDB has none), and the console's own PostgreSQL (users, sessions, audit log)
 // when that is a database of its own (CONSOLE_DATABASE_URL; always so with MongoDB).
-import 'server-only';
-
-import { consoleDatabaseFromEnv, type ConsoleDatabaseConfig } from '@/lib/console/console-database';
-import { getDataStore } from '@/lib/server/datastore';
-import { settleWithin } from '@/lib/server/settle-within';
+import { consoleDatabaseFromEnv, type ConsoleDatabaseConfig } from '@/lib/console-database/console-database';
+import type { AppContext } from '@/lib/context/app-context';
 import { configFromEnv, describeDataStoreTarget, type DataStoreConfig, type ProviderName } from '@/lib/store';
 import { describeTarget as describePostgresTarget } from '@/lib/store/providers/postgres/connection-error';
-import { probePool } from '@/lib/server/probe-pools';
-import { sharedProbe } from '@/lib/server/shared-probe';
 import { migrationStatusOn, type MigrationStatus } from '@/lib/store/providers/postgres/schema/migration-runner';
 import { nvsentinelSchemaStatus, type SchemaStatus } from '@/lib/store/providers/postgres/schema/nvsentinel-schema';
+
+import { probePool } from './probe-pools';
+import { settleWithin } from './settle-within';
 
 /** How long each check waits: /api/health answers within this, whatever the databases do. */
 export const HEALTH_CHECK_TIMEOUT_MS = 3_000;
@@ -77,11 +75,11 @@ async function timed<T>(work: () => Promise<T>, timeoutMs: number, what: string)
   return { error: `${what} did not answer within ${timeoutMs / 1000} s` };
 }
 
-async function checkDatastore(config: DataStoreConfig, consoleApart: boolean, timeoutMs: number): Promise<Pick<SystemHealth, 'database' | 'migrations' | 'schema'>> {
+async function checkDatastore(context: AppContext, config: DataStoreConfig, consoleApart: boolean, timeoutMs: number): Promise<Pick<SystemHealth, 'database' | 'migrations' | 'schema'>> {
   const target = describeDataStoreTarget(config);
   const postgres = config.provider === 'postgresql' ? config : undefined;
   const [ping, schema, migrations] = await Promise.all([
-    timed(async () => (await getDataStore()).ping(), timeoutMs, 'the datastore'),
+    timed(async () => (await context.store()).ping(), timeoutMs, 'the datastore'),
     postgres ? timed(() => nvsentinelSchemaStatus(probePool(postgres.connectionString, postgres.ssl || undefined)), timeoutMs, 'the datastore (schema)') : Promise.resolve(null),
     postgres && !consoleApart
       ? timed(() => migrationStatusOn(probePool(postgres.connectionString, postgres.ssl || undefined)), timeoutMs, 'the datastore (console migrations)')
@@ -107,18 +105,8 @@ async function checkConsoleDatabase(connectionString: string, ssl: ConsoleDataba
   return { target, reachable: false, error: status.error };
 }
 
-/**
- * The system's health, probed at most once per HEALTH_PROBE_TTL_MS for the settings in force
- * (concurrent callers share the probe in flight), over the app's pools: no request opens a
- * connection of its own. checkedAt says when the answer was probed.
- */
-export const checkSystemHealth: () => Promise<SystemHealth> = sharedProbe(
-  () => probeSystemHealth(),
-  HEALTH_PROBE_TTL_MS,
-  () => ['DATABASE_URL', 'DATASTORE_PROVIDER', 'MONGODB_URI', 'CONSOLE_DATABASE_URL', 'DATASTORE_HOST'].map((name) => process.env[name] ?? '').join('\n'),
-);
-
-export async function probeSystemHealth(timeoutMs = HEALTH_CHECK_TIMEOUT_MS): Promise<SystemHealth> {
+/** The system's health now, over the context's datastore and the probes' own small pools. */
+export async function probeSystemHealth(context: AppContext, timeoutMs = HEALTH_CHECK_TIMEOUT_MS): Promise<SystemHealth> {
   const base = { checkedAt: new Date().toISOString(), uptimeSeconds: Math.round(process.uptime()) };
   let config: DataStoreConfig;
   try {
@@ -131,7 +119,7 @@ export async function probeSystemHealth(timeoutMs = HEALTH_CHECK_TIMEOUT_MS): Pr
     const settings = consoleDatabaseFromEnv();
     consoleDatabase = checkConsoleDatabase(settings.connectionString, settings.ssl, timeoutMs);
   }
-  const [datastore, own] = await Promise.all([checkDatastore(config, Boolean(process.env.CONSOLE_DATABASE_URL), timeoutMs), consoleDatabase]);
+  const [datastore, own] = await Promise.all([checkDatastore(context, config, Boolean(process.env.CONSOLE_DATABASE_URL), timeoutMs), consoleDatabase]);
   const parts = { ...datastore, ...(own ? { consoleDatabase: own } : {}) };
   return { ...base, status: judgeHealth(parts), ...parts };
 }

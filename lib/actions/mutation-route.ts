@@ -1,12 +1,14 @@
 // A mutation as an HTTP route: JSON in, JSON out, with the status the outcome deserves
 // (401 not signed in, 403 role or origin refused, 400 invalid, 404 unknown target, 409 not
 // possible in the current state, 429 rate limited, 500 error). Same checks and audit as the
-// server actions, because both run lib/mutations/run-mutation.ts.
+// server actions, because both run lib/actions/run-mutation.ts.
 import 'server-only';
 
-import { UnreadableBody, type Mutation } from '@/lib/mutations/mutation';
-import { runMutation } from '@/lib/mutations/run-mutation';
 import { nestsDeeperThan } from '@/lib/security/json-depth';
+import { appContext } from '@/lib/server/app-context';
+
+import { UnreadableBody, type Mutation } from './mutation';
+import { runMutation } from './run-mutation';
 
 const MAX_BODY_BYTES = 2 * 1024 * 1024;
 /** No change takes input nested deeper than this; the text is refused before it is parsed. */
@@ -32,6 +34,6 @@ export async function mutationResponse<V>(request: Request, mutation: Mutation<V
   // Fields from the URL win over the body's, so a body cannot redirect the change to another target.
   const input = body instanceof UnreadableBody ? new UnreadableBody(body.message, fromUrl)
     : typeof body === 'object' && body !== null && !Array.isArray(body) ? { ...body, ...fromUrl } : body;
-  const result = await runMutation(mutation, input, request.headers);
+  const result = await runMutation(appContext(), mutation, input, request.headers);
   return Response.json(result, { status: result.ok ? 200 : result.status, headers: { 'Cache-Control': 'no-store' } });
 }

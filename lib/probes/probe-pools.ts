@@ -1,7 +1,6 @@
 // Small pools for the health probes of this server process (NVSentinel's schema version, the
 // console's migrations), one per database, opened on first use: a probe never opens a connection of
 // its own, so no burst of /api/health requests can exhaust the datastore's connections.
-import 'server-only';
 
 import pg from 'pg';
 

@@ -1,0 +1,52 @@
+'use server';
+// Every change as a server action: the pages' buttons and dialogs call these. Each runs the same
+// mutation as its HTTP route (./mutation-route.ts) through ./run-mutation.ts, which checks the
+// session, origin, role and input and writes the audit record; nothing else is a way in.
+import { headers } from 'next/headers';
+
+import { appContext } from '@/lib/server/app-context';
+
+import { retryDeadLetterMutation } from './dead-letter-mutations';
+import type { Mutation, MutationResult } from './mutation';
+import { quarantineNodeMutation, releaseNodeMutation } from './node-mutations';
+import { runMutation } from './run-mutation';
+import { createUserMutation, disableUserMutation, enableUserMutation, setUserPasswordMutation, setUserRoleMutation } from './user-mutations';
+
+async function run<V>(mutation: Mutation<V>, input: unknown): Promise<MutationResult> {
+  return runMutation(appContext(), mutation, input, await headers());
+}
+
+/** The Node page's dialog. */
+export async function quarantineNode(input: unknown): Promise<MutationResult> {
+  return run(quarantineNodeMutation, input);
+}
+
+export async function releaseNode(input: unknown): Promise<MutationResult> {
+  return run(releaseNodeMutation, input);
+}
+
+/** The Pipeline page's dead letters. */
+export async function retryDeadLetter(input: unknown): Promise<MutationResult> {
+  return run(retryDeadLetterMutation, input);
+}
+
+/** The Users page. */
+export async function createUser(input: unknown): Promise<MutationResult> {
+  return run(createUserMutation, input);
+}
+
+export async function setUserRole(input: unknown): Promise<MutationResult> {
+  return run(setUserRoleMutation, input);
+}
+
+export async function disableUser(input: unknown): Promise<MutationResult> {
+  return run(disableUserMutation, input);
+}
+
+export async function enableUser(input: unknown): Promise<MutationResult> {
+  return run(enableUserMutation, input);
+}
+
+export async function setUserPassword(input: unknown): Promise<MutationResult> {
+  return run(setUserPasswordMutation, input);
+}

@@ -1,0 +1,54 @@
+// The composition root: this server process's app context, built once from the process-wide
+// holders (datastore, live hub, console pool, sign-in). Pages, route handlers and the action entry
+// points call appContext() and hand it to read models, actions and probes.
+import 'server-only';
+
+import type { AppContext, DatastoreSource } from '@/lib/context/app-context';
+import { secondaryConfigFromEnv } from '@/lib/context/secondary-datastore-config';
+import { sharedConsolePool } from '@/lib/console-database/console-database';
+import { getDataStore } from '@/lib/server/datastore';
+import { currentLiveHub, getLiveHub } from '@/lib/server/live-hub';
+import { getSecondaryDataStore } from '@/lib/server/secondary-datastore';
+import { actorFrom, getAuth } from '@/lib/server/session';
+import { configFromEnv, describeDataStoreTarget, type DataStoreConfig } from '@/lib/store';
+
+/** A datastore's place without credentials, or null when its settings cannot be read (the column then shows the open error). */
+function targetOf(read: () => DataStoreConfig | null): string | null {
+  try {
+    const config = read();
+    return config ? describeDataStoreTarget(config) : null;
+  } catch {
+    return null;
+  }
+}
+
+function datastores(): DatastoreSource[] {
+  const sources: DatastoreSource[] = [{ id: 'primary', role: 'App datastore', target: targetOf(() => configFromEnv()), open: getDataStore }];
+  if (process.env.SECONDARY_DATABASE_URL?.trim()) {
+    sources.push({
+      id: 'secondary',
+      role: 'Secondary datastore',
+      target: targetOf(() => secondaryConfigFromEnv()),
+      open: async () => {
+        const store = getSecondaryDataStore();
+        if (!store) throw new Error('SECONDARY_DATABASE_URL is not set');
+        return store;
+      },
+    });
+  }
+  return sources;
+}
+
+const context: AppContext = {
+  store: getDataStore,
+  liveHub: getLiveHub,
+  currentLiveHub,
+  datastores,
+  consolePool: sharedConsolePool,
+  auth: getAuth,
+  actor: actorFrom,
+};
+
+export function appContext(): AppContext {
+  return context;
+}
