@@ -1,8 +1,8 @@
 // Which URL migrates the console database: the owner's, never handed to the app.
 import { describe, expect, it } from 'vitest';
 
-import { migrationUrlFor, rewriteWarning } from '@/lib/console/console-migrations';
-import type { EmbeddedConsoleRoles } from '@/lib/console/embedded-console-roles';
+import { migrationUrlFor, rewriteWarning } from '@/lib/console-database/console-migrations';
+import type { EmbeddedConsoleRoles } from '@/lib/console-database/embedded-console-roles';
 
 const app = 'postgresql://console:a@db:5432/console';
 const owner = 'postgresql://console_owner:b@db:5432/console';

@@ -4,8 +4,7 @@
 import { Timestamp } from 'mongodb';
 import { describe, expect, it } from 'vitest';
 
-import { feedStorageFacts, feedStorageUnavailable, formatBytes } from '@/lib/format/feed-storage';
-import { toFeedStorageView } from '@/lib/queries/feed-storage-shape';
+import { feedStorageFacts, feedStorageUnavailable, formatBytes, toFeedStorageView } from '@/lib/queries/feed-storage-view';
 import { datastoreProviderFromEnv, describeDataStoreTarget, type FeedStorageStats } from '@/lib/store';
 import { oplogWindow } from '@/lib/store/providers/mongodb/feed/oplog-window';
 import { preImagesEnabledOn } from '@/lib/store/providers/mongodb/mongo-topology';
