@@ -1,10 +1,29 @@
 // The Pipeline page's data as JSON, shared by the server's read model and the browser.
 import type { OutOfOrderArrival } from '@/lib/projection/node-projection';
 import type { PipelineMessage } from '@/lib/live/live-messages';
-import type { StalledEvent, StallLimits } from '@/lib/queries/stalled-events';
 import type { ProviderCapabilities, ProviderName } from '@/lib/store';
 
 import type { FeedStorageView } from './feed-storage-view';
+
+/** Where an event stalled (./stalled-events.ts finds them). */
+export type StallStage = 'awaiting-quarantine' | 'drain-too-long' | 'awaiting-remediation';
+
+export interface StallLimits {
+  quarantineSeconds: number;
+  drainSeconds: number;
+  remediationSeconds: number;
+}
+
+export interface StalledEvent {
+  stage: StallStage;
+  recordId: string;
+  nodeName: string;
+  checkName: string;
+  message: string;
+  /** When it was stored (ms since the epoch); its age is measured from here. */
+  createdAt: number;
+  limitSeconds: number;
+}
 
 export interface DeadLetterRow {
   id: string;
@@ -30,4 +49,9 @@ export interface PipelineOverview {
   /** PostgreSQL: the changelog; MongoDB: the oplog window. */
   feedStorage: FeedStorageView;
   outOfOrder: { total: number; recent: OutOfOrderArrival[] };
+}
+
+/** A live pipeline message is the newest lag reading: it replaces the page's (stalled events and dead letters are re-read every 10 s). */
+export function applyPipelineMessage(overview: PipelineOverview, lag: PipelineMessage): PipelineOverview {
+  return { ...overview, lag };
 }

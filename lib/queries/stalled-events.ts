@@ -9,26 +9,9 @@
 import type { DataStore, HealthEventWithStatus } from '../store';
 import { isRemediableAction } from '../store';
 
-export type StallStage = 'awaiting-quarantine' | 'drain-too-long' | 'awaiting-remediation';
-
-export interface StallLimits {
-  quarantineSeconds: number;
-  drainSeconds: number;
-  remediationSeconds: number;
-}
+import type { StalledEvent, StallLimits, StallStage } from './pipeline-view';
 
 export const DEFAULT_STALL_LIMITS: StallLimits = { quarantineSeconds: 60, drainSeconds: 600, remediationSeconds: 900 };
-
-export interface StalledEvent {
-  stage: StallStage;
-  recordId: string;
-  nodeName: string;
-  checkName: string;
-  message: string;
-  /** When it was stored (ms since the epoch); its age is measured from here. */
-  createdAt: number;
-  limitSeconds: number;
-}
 
 const PER_STAGE = 100;
 

@@ -12,7 +12,7 @@ import type { NodesMessage } from '@/lib/live/live-messages';
 import { nodeFilterToSearch, parseNodeFilter, type NodeFilter } from '@/lib/projection/node-filter';
 import { parseNodePage } from '@/lib/projection/node-order';
 import { NODE_STATE_LABELS, NODE_STATES, type NodeState } from '@/lib/projection/node-view';
-import type { NodeList } from '@/lib/queries/nodes';
+import { applyNodesMessage, nodesMessageReorders, type NodeList } from '@/lib/queries/nodes-view';
 import { fetchJson } from '@/lib/client/fetch-json';
 
 /** The page in the URL (?page=, 1-based) beside the filter. */
@@ -61,14 +61,8 @@ export function NodesClient({ initial, initialError }: { initial: NodeList | nul
     if (type === 'reset') return void queryClient.invalidateQueries({ queryKey, exact: true });
     if (type !== 'nodes') return;
     const message = data as NodesMessage;
-    const views = message.kind === 'equals' ? message.new : [...message.new, ...message.updated];
-    let reorder = message.kind === 'equals' || message.new.length > 0 || message.deleted.length > 0;
-    for (const view of views) {
-      if (knownStates.current.get(view.name) !== view.state) reorder = true;
-      knownStates.current.set(view.name, view.state);
-    }
-    const changed = new Map(views.map((view) => [view.name, view]));
-    queryClient.setQueryData<NodeList>(queryKey, (list) => (list ? { ...list, nodes: list.nodes.map((view) => changed.get(view.name) ?? view), counts: message.counts } : list));
+    const reorder = nodesMessageReorders(message, knownStates.current);
+    queryClient.setQueryData<NodeList>(queryKey, (list) => (list ? applyNodesMessage(list, message) : list));
     if (reorder) refetchSoon();
   }, `${search}${search ? '&' : ''}snapshot=0`);
 

@@ -19,8 +19,8 @@ import { newIdempotencyKey } from '@/lib/client/idempotency-key';
 import { feedStorageUnavailable } from '@/lib/queries/feed-storage-view';
 import { formatCount, formatDuration } from '@/lib/format/time';
 import type { PipelineMessage } from '@/lib/live/live-messages';
-import type { StallStage } from '@/lib/queries/stalled-events';
-import type { DeadLetterRow, PipelineOverview } from '@/lib/queries/pipeline-view';
+import type { StallStage } from '@/lib/queries/pipeline-view';
+import { applyPipelineMessage, type DeadLetterRow, type PipelineOverview } from '@/lib/queries/pipeline-view';
 import { fetchJson } from '@/lib/client/fetch-json';
 import { useRefetchEvery } from '@/lib/client/use-refetch-every';
 
@@ -40,7 +40,7 @@ export function PipelineClient({ initial, initialError }: { initial: PipelineOve
   const query = useQuery({ queryKey: ['pipeline'], queryFn: fetchPipeline, initialData: initial ?? undefined });
   useRefetchEvery(['pipeline'], 10_000);
   useLiveSubscription(['pipeline'], (type, data) => {
-    if (type === 'pipeline') queryClient.setQueryData<PipelineOverview>(['pipeline'], (current) => (current ? { ...current, lag: data as PipelineMessage } : current));
+    if (type === 'pipeline') queryClient.setQueryData<PipelineOverview>(['pipeline'], (current) => (current ? applyPipelineMessage(current, data as PipelineMessage) : current));
   });
   const overview = query.data;
   const error = query.error?.message ?? initialError;

@@ -16,7 +16,7 @@ import { StateBadge } from '@/components/nodes/state-badge';
 import { Panel } from '@/components/ui/panel';
 import { LocalTime, RelativeTime } from '@/components/ui/relative-time';
 import { offeredAction } from '@/lib/projection/node-view';
-import { NODE_RANGES, type NodeDetail, type NodeEventRow, type NodeRange } from '@/lib/queries/node-detail-view';
+import { NODE_RANGES, refetchesNodeDetail, type NodeDetail, type NodeEventRow, type NodeRange } from '@/lib/queries/node-detail-view';
 import { fetchJson } from '@/lib/client/fetch-json';
 
 const EVENTS_SHOWN = 200;
@@ -39,7 +39,7 @@ export function NodeClient({ initial }: { initial: NodeDetail }) {
   });
   const refetchTimer = useRef<ReturnType<typeof setTimeout>>(undefined);
   useLiveSubscription([`node:${name}`], (type) => {
-    if (type !== 'node-event' && type !== 'reset') return;
+    if (!refetchesNodeDetail(type)) return;
     // A burst of events refetches once.
     if (refetchTimer.current) return;
     refetchTimer.current = setTimeout(() => {

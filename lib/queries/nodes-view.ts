@@ -1,0 +1,33 @@
+// What the Nodes page's browser side receives (one page of the node list, lib/projection/node-list.ts)
+// and how a live nodes message changes it: rows on the page change in place at once; a node that
+// enters, leaves or changes state may move across pages, so the page is fetched again.
+import type { NodesMessage } from '@/lib/live/live-messages';
+import type { NodeList } from '@/lib/projection/node-list';
+import type { NodeState } from '@/lib/projection/node-view';
+
+export type { NodeList };
+
+/** The node views a message brings: all of them for a snapshot, else the new and updated ones. */
+function viewsOf(message: NodesMessage) {
+  return message.kind === 'equals' ? message.new : [...message.new, ...message.updated];
+}
+
+/**
+ * Whether `message` may change the order or membership of the page (a snapshot, a node that
+ * appears or goes, a node whose state changed). `states` is the last state seen per node, kept
+ * across messages; it is brought up to date here.
+ */
+export function nodesMessageReorders(message: NodesMessage, states: Map<string, NodeState>): boolean {
+  let reorder = message.kind === 'equals' || message.new.length > 0 || message.deleted.length > 0;
+  for (const view of viewsOf(message)) {
+    if (states.get(view.name) !== view.state) reorder = true;
+    states.set(view.name, view.state);
+  }
+  return reorder;
+}
+
+/** The page with the rows `message` changes replaced in place, and the new counts per state. */
+export function applyNodesMessage(list: NodeList, message: NodesMessage): NodeList {
+  const changed = new Map(viewsOf(message).map((view) => [view.name, view]));
+  return { ...list, nodes: list.nodes.map((view) => changed.get(view.name) ?? view), counts: message.counts };
+}
