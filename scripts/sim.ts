@@ -5,8 +5,8 @@ import { ClusterSimulator, SimulatorRefusedError } from '../lib/simulator/cluste
 import { assertSimulatedData } from '../lib/simulator/simulated-data-guard';
 import { parseSimulatorArgs, SIMULATOR_USAGE, SimulatorUsageError } from '../lib/simulator/simulator-options';
 import { configFromEnv, openDataStore, StoreError } from '../lib/store';
-import { applyMigrations } from '../lib/store/providers/postgres/schema/migration-runner';
-import { prepareDatastore, setUpOwnDatabase } from '../lib/store/providers/postgres/schema/prepare-datastore';
+import { applyMigrations } from '../lib/store/postgres';
+import { prepareDatastore, setUpOwnDatabase } from '../lib/store/postgres';
 
 async function main(): Promise<number> {
   let options;

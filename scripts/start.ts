@@ -26,10 +26,10 @@ import { startSimulatorControl } from '../lib/simulator/control-server';
 import { simulatorFromEnv, SimulatorUsageError } from '../lib/simulator/simulator-options';
 import { configFromEnv, datastoreProviderFromEnv, describeDataStoreTarget, openDataStore, type DataStore, type DataStoreConfig, type MongoConfig } from '../lib/store';
 import { EmbeddedDatabaseError } from '../lib/embedded-database/embedded-database-error';
-import { StoreError } from '../lib/store/errors/store-error';
-import { describeTarget, parsePostgresUrl } from '../lib/store/providers/postgres/connection-error';
-import { describeSchemaVerdict } from '../lib/store/providers/postgres/schema/nvsentinel-schema';
-import { prepareDatastore, withSearchPath } from '../lib/store/providers/postgres/schema/prepare-datastore';
+import { StoreError } from '../lib/store';
+import { describePostgresTarget, parsePostgresUrl } from '../lib/store/postgres';
+import { describeSchemaVerdict } from '../lib/store/postgres';
+import { prepareDatastore, withSearchPath } from '../lib/store/postgres';
 import { prepareSignIn } from '../lib/auth/prepare-sign-in';
 import { migrateConsoleDatabase, migrationUrlFor } from '../lib/console-database/console-migrations';
 import { ensureEmbeddedConsoleRoles, type EmbeddedConsoleRoles } from '../lib/console-database/embedded-console-roles';
@@ -197,7 +197,7 @@ async function main(): Promise<void> {
     if (mongo) {
       if (databaseUrl) {
         parsePostgresUrl(databaseUrl, 'CONSOLE_DATABASE_URL');
-        log(`console database (users, sessions, audit log): the PostgreSQL server at ${describeTarget(databaseUrl)} (CONSOLE_DATABASE_URL)`);
+        log(`console database (users, sessions, audit log): the PostgreSQL server at ${describePostgresTarget(databaseUrl)} (CONSOLE_DATABASE_URL)`);
       } else {
         databaseUrl = await startEmbedded();
         log('console database (users, sessions, audit log): the embedded PostgreSQL');
@@ -208,7 +208,7 @@ async function main(): Promise<void> {
     } else {
       if (databaseUrl) {
         parsePostgresUrl(databaseUrl);
-        log(`using the PostgreSQL server at ${describeTarget(databaseUrl)} (DATABASE_URL)`);
+        log(`using the PostgreSQL server at ${describePostgresTarget(databaseUrl)} (DATABASE_URL)`);
       } else {
         databaseUrl = await startEmbedded();
       }
@@ -222,7 +222,7 @@ async function main(): Promise<void> {
       if (consoleSetting) {
         parsePostgresUrl(consoleSetting, 'CONSOLE_DATABASE_URL');
         consoleUrl = consoleSetting;
-        log(`console database: the PostgreSQL server at ${describeTarget(consoleUrl)} (CONSOLE_DATABASE_URL)`);
+        log(`console database: the PostgreSQL server at ${describePostgresTarget(consoleUrl)} (CONSOLE_DATABASE_URL)`);
       } else if (prepared.consoleOwned) {
         consoleUrl = databaseUrl;
       } else if (prepared.consoleSchema) {

@@ -1,7 +1,7 @@
 // How the node pages name what an event carries beyond the plain fields: values a newer
 // NVSentinel writes (an enum value this console does not know, a cancellation, an idempotency
 // key, fault-quarantine's recovery marker). Browser-safe: no store imports but the pure enum label.
-export { enumLabel, isUnknownEnum } from '@/lib/store/model/unknown-enum';
+export { enumLabel, isUnknownEnum } from '@/lib/store/model';
 
 /** The syslog monitor's cancellation key (health-monitors/syslog-health-monitor/pkg/xid/xid_handler.go:41). */
 export const CANCEL_SOURCE_KEY = 'nvsentinel.nvidia.com/cancel-source-error-code';

@@ -2,7 +2,7 @@
 // handler again (a consumer that is not running picks it up when it starts).
 import { z } from 'zod';
 
-import { storeErrorCode } from '@/lib/store/errors/store-error';
+import { storeErrorCode } from '@/lib/store';
 
 import { firstIssue, rawField, type Mutation } from './mutation';
 

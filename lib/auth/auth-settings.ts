@@ -1,6 +1,6 @@
 // Sign-in settings from the environment, checked once with errors that name the variable.
-import { StoreError } from '../store/errors/store-error';
-import type { Environment } from '../store/config/datastore-config';
+import { StoreError } from '../store';
+import type { Environment } from '../store';
 import { isRole, type Role } from './roles';
 import { isReservedUsername, reservedUsernameRule } from './username';
 import { PASSWORD_MAX, PASSWORD_MIN } from './password-limits';

@@ -3,7 +3,7 @@
 // does nothing, so changing the variables later never resets anyone's password.
 import { randomBytes } from 'node:crypto';
 
-import { StoreError } from '../store/errors/store-error';
+import { StoreError } from '../store';
 import type { ConsoleAuth } from './auth-config';
 import { PASSWORD_RULES, passwordProblem } from './password-policy';
 import type pg from 'pg';

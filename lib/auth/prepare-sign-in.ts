@@ -2,8 +2,8 @@
 // console database when it is not the datastore), and a console without users gets its first
 // admin, with the generated password printed once.
 import { consoleDatabaseFromEnv, openConsolePool } from '../console-database/console-database';
-import type { Environment } from '../store/config/datastore-config';
-import { applyMigrations } from '../store/providers/postgres/schema/migration-runner';
+import type { Environment } from '../store';
+import { applyMigrations } from '../store/postgres';
 import { createConsoleAuth } from './auth-config';
 import { authSettingsFromEnv } from './auth-settings';
 import { consoleSecret } from './console-secret';

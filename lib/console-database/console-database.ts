@@ -4,8 +4,8 @@
 // required when the datastore is MongoDB.
 import pg from 'pg';
 
-import { configFromEnv, type Environment } from '../store/config/datastore-config';
-import { StoreError } from '../store/errors/store-error';
+import { configFromEnv, type Environment } from '../store';
+import { StoreError } from '../store';
 
 export interface ConsoleDatabaseConfig {
   connectionString: string;

@@ -6,9 +6,9 @@
 //   - on a database the operator gives, CONSOLE_DATABASE_MIGRATION_URL when set (else the app's URL,
 //     as before), and one warning line when the app's role could rewrite the audit log.
 import { auditLogRewritePowers } from '../audit/audit-log-powers';
-import type { Environment } from '../store/config/datastore-config';
-import { parsePostgresUrl } from '../store/providers/postgres/connection-error';
-import { applyMigrations, connect } from '../store/providers/postgres/schema/migration-runner';
+import type { Environment } from '../store';
+import { parsePostgresUrl } from '../store/postgres';
+import { applyMigrations, connect } from '../store/postgres';
 import { grantConsoleAppRole } from './console-app-grants';
 import type { EmbeddedConsoleRoles } from './embedded-console-roles';
 

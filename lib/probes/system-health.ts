@@ -5,9 +5,7 @@
 import { consoleDatabaseFromEnv, type ConsoleDatabaseConfig } from '@/lib/console-database/console-database';
 import type { AppContext } from '@/lib/context/app-context';
 import { configFromEnv, describeDataStoreTarget, type DataStoreConfig, type ProviderName } from '@/lib/store';
-import { describeTarget as describePostgresTarget } from '@/lib/store/providers/postgres/connection-error';
-import { migrationStatusOn, type MigrationStatus } from '@/lib/store/providers/postgres/schema/migration-runner';
-import { nvsentinelSchemaStatus, type SchemaStatus } from '@/lib/store/providers/postgres/schema/nvsentinel-schema';
+import { describePostgresTarget, migrationStatusOn, nvsentinelSchemaStatus, type MigrationStatus, type SchemaStatus } from '@/lib/store/postgres';
 
 import { probePool } from './probe-pools';
 import { settleWithin } from './settle-within';

@@ -1,7 +1,6 @@
 // One stored health event as the node page shows it: plain JSON, every field. Pure (no server
 // imports), so the page's components are tested with rows made exactly as the server makes them.
-import type { HealthEventWithStatus } from '@/lib/store/model/health-event';
-import { timestampToDate, type Timestamp } from '@/lib/store/model/timestamp';
+import { timestampToDate, type HealthEventWithStatus, type Timestamp } from '@/lib/store';
 
 import type { NodeEventRow } from './node-detail-view';
 

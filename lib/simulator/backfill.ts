@@ -1,135 +1,19 @@
-// Writes days of simulated history fast, for scale work (10,000 nodes, millions of events).
-//
-// History is not news: backfilled rows skip the change trigger (session_replication_role =
-// replica, so the changelog and every consumer are not flooded with a month of old events), and
-// fatal events arrive already processed the way the pipeline would have left them (Quarantined or
-// AlreadyQuarantined, drained, remediated unless the action is NONE/UNKNOWN). PostgreSQL only:
-// it writes NVSentinel's table directly with the provider's codec, streamed with COPY.
-//
-// Into an empty (or simulator-only) table that it at least doubles, it loads with the table's
-// indexes dropped and builds them again afterwards, all in ONE transaction: building an index over
-// the finished table is several times cheaper than updating it row by row (NVSentinel's GIN index
-// on every document above all). DDL is transactional in PostgreSQL, so a failure or an interrupted
-// run (even a killed process: the server rolls back a transaction whose client is gone) leaves
-// every index exactly as it was and no rows. The cost: while it runs the table is locked
-// (readers wait) and, as any long transaction, it holds the server's visibility horizon, so
-// change feeds on the server wait until it commits (nothing is lost). Otherwise (`keepIndexes`, or
-// real data in the table) it commits every `batchSize` rows with the indexes in place.
-import { randomUUID } from 'node:crypto';
+// Writes days of simulated history fast, for scale work (10,000 nodes, millions of events): the
+// simulator's events, made processed the way the pipeline would have left them (fatal events
+// Quarantined or AlreadyQuarantined, drained, remediated unless the action is NONE/UNKNOWN), loaded
+// by the PostgreSQL provider's history loader (lib/store/postgres.ts: COPY past the change trigger,
+// indexes rebuilt once; its file says how and what it costs). PostgreSQL only.
+import { dateToTimestamp, initialStatus, isRemediableAction, type HealthEventWithStatus, type NewHealthEvent, type Timestamp } from '../store';
+import { loadHistory, type HistoryLoadOptions, type HistoryLoadResult } from '../store/postgres';
 
-import pg from 'pg';
-
-import { dateToTimestamp, isRemediableAction } from '../store';
-import { initialStatus, type HealthEventWithStatus } from '../store/model/health-event';
-import type { NewHealthEvent } from '../store/model/new-health-event';
-import type { Timestamp } from '../store/model/timestamp';
-import { copyLine, copyRows } from '../store/providers/postgres/copy-rows';
-import { encodeDocument } from '../store/providers/postgres/health-event-codec';
 import { EventGenerator, SIMULATOR_MARK, type ClusterShape } from './event-generator';
 
-export interface BackfillOptions extends ClusterShape {
-  events: number;
+export interface BackfillOptions extends ClusterShape, Omit<HistoryLoadOptions, 'ownRows'> {
+  /** How far back the history reaches, in days (events spread evenly over it). */
   days: number;
-  /** Rows per progress report (and per transaction when the indexes are kept); default 5,000. */
-  batchSize?: number;
-  /** Load with the indexes in place, committing every batch (change feeds keep flowing). */
-  keepIndexes?: boolean;
-  /** How long to wait for the table when dropping its indexes; default 10 s. */
-  lockTimeoutMs?: number;
-  /** Called once the way is chosen: the indexes to drop and build again, or why they stay. */
-  onStart?: (plan: { rebuildIndexes: string[]; keptIndexesBecause?: string }) => void;
-  onProgress?: (progress: { written: number; total: number; perSecond: number }) => void;
-  /** Called after each index is built again, with the seconds its build took. */
-  onIndex?: (progress: { name: string; done: number; of: number; seconds: number }) => void;
 }
 
-export interface BackfillResult {
-  written: number;
-  /** Whole run: load, index builds and statistics. */
-  seconds: number;
-  perSecond: number;
-  /** Streaming the rows in (COPY). */
-  loadSeconds: number;
-  loadPerSecond: number;
-  /** Building the dropped indexes again and ANALYZE (0 when the indexes were kept). */
-  indexSeconds: number;
-  /** Names of the indexes dropped for the load and built again; empty when they were kept. */
-  rebuiltIndexes: string[];
-  /** Why the indexes were kept, when they were. */
-  keptIndexesBecause?: string;
-  /** False when the role may not skip triggers: history then went through the changelog too. */
-  skippedChangelog: boolean;
-}
-
-export const BACKFILL_COLUMNS = ['id', 'node_name', 'event_type', 'severity', 'recommended_action', 'node_quarantined',
-  'user_pods_eviction_status', 'user_pods_eviction_message', 'fault_remediated', 'document', 'created_at', 'updated_at'] as const;
-
-const COPY_CHUNK = 1_000;
-
-/** An index of health_events as it was, and the statement that makes it again. */
-export interface DroppedIndex {
-  name: string;
-  /** Set for an index that backs a constraint (the primary key): dropped and re-added as the constraint. */
-  constraint?: string;
-  drop: string;
-  create: string;
-}
-
-const quoteIdent = (name: string) => `"${name.replace(/"/g, '""')}"`;
-
-/**
- * The indexes of health_events that can be dropped and made again exactly: plain indexes (their
- * definition is all of them) and the primary key / unique constraints whose index has the
- * constraint's name. Anything with state a definition does not carry (a comment, CLUSTER mark,
- * replica identity, per-column statistics, an invalid index) is left alone.
- */
-export async function rebuildableIndexes(client: pg.ClientBase): Promise<DroppedIndex[]> {
-  const result = await client.query<{ name: string; def: string; constraint: string | null; constraint_def: string | null }>(
-    `SELECT ic.relname AS name, pg_get_indexdef(i.indexrelid) AS def, c.conname AS constraint, pg_get_constraintdef(c.oid) AS constraint_def
-       FROM pg_index i
-       JOIN pg_class ic ON ic.oid = i.indexrelid
-       LEFT JOIN pg_constraint c ON c.conindid = i.indexrelid AND c.conrelid = i.indrelid
-      WHERE i.indrelid = 'health_events'::regclass
-        AND i.indisvalid AND i.indisready AND NOT i.indisclustered AND NOT i.indisreplident
-        AND obj_description(i.indexrelid, 'pg_class') IS NULL
-        AND NOT EXISTS (SELECT 1 FROM pg_attribute a WHERE a.attrelid = i.indexrelid AND a.attstattarget >= 0)
-        AND (c.oid IS NULL OR (c.contype IN ('p', 'u') AND c.conname = ic.relname))
-      ORDER BY c.oid IS NULL, ic.relname`,
-  );
-  return result.rows.map((row) =>
-    row.constraint
-      ? {
-          name: row.name,
-          constraint: row.constraint,
-          drop: `ALTER TABLE health_events DROP CONSTRAINT ${quoteIdent(row.constraint)}`,
-          create: `ALTER TABLE health_events ADD CONSTRAINT ${quoteIdent(row.constraint)} ${row.constraint_def}`,
-        }
-      : { name: row.name, drop: `DROP INDEX ${quoteIdent(row.name)}`, create: row.def },
-  );
-}
-
-/** Makes again every index of `dropped` that health_events does not have (a safety net; normally none). */
-export async function restoreMissingIndexes(connectionString: string, dropped: DroppedIndex[]): Promise<string[]> {
-  if (dropped.length === 0) return [];
-  const client = new pg.Client({ connectionString });
-  await client.connect();
-  try {
-    const present = new Set(
-      (await client.query<{ name: string }>(
-        `SELECT c.relname AS name FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid WHERE i.indrelid = 'health_events'::regclass`,
-      )).rows.map((row) => row.name),
-    );
-    const restored: string[] = [];
-    for (const index of dropped) {
-      if (present.has(index.name)) continue;
-      await client.query(index.create);
-      restored.push(index.name);
-    }
-    return restored;
-  } finally {
-    await client.end();
-  }
-}
+export type BackfillResult = HistoryLoadResult;
 
 /**
  * A generated event completed the way `toHealthEventWithStatus` completes it, without running the
@@ -164,7 +48,7 @@ export function completeGeneratedEvent(input: NewHealthEvent): Omit<HealthEventW
   };
 }
 
-/** Simulated history as COPY text: events made processed, as the pipeline would have left them. */
+/** Simulated history: events made processed, as the pipeline would have left them. */
 export class HistoryRows {
   private readonly generator: EventGenerator;
   private readonly quarantined = new Set<string>();
@@ -199,31 +83,12 @@ export class HistoryRows {
     return event;
   }
 
-  /** The next `count` rows as COPY text. */
-  next(count: number): string {
-    let text = '';
-    for (const input of this.generator.batch(count, new Date(this.start + this.made * this.spacing), this.spacing)) {
-      const event = this.processed(completeGeneratedEvent(input));
-      const { healthEvent: h, status: s, createdAt } = event;
-      text += copyLine([
-        randomUUID(), h.nodeName, h.checkName, h.componentClass, h.recommendedAction, s.nodeQuarantined || null,
-        s.userPodsEvictionStatus.status || null, '', s.faultRemediated, JSON.stringify(encodeDocument(event)), createdAt, createdAt,
-      ]);
-    }
+  /** The next `count` events. */
+  next(count: number): Omit<HealthEventWithStatus, 'recordId'>[] {
+    const events = this.generator.batch(count, new Date(this.start + this.made * this.spacing), this.spacing).map((input) => this.processed(completeGeneratedEvent(input)));
     this.made += count;
-    return text;
+    return events;
   }
-}
-
-/** Why the indexes must stay, or undefined when dropping them for the load is right. */
-async function reasonToKeepIndexes(client: pg.ClientBase, events: number): Promise<string | undefined> {
-  const newest = await client.query<{ simulated: string | null }>(
-    `SELECT document->'healthevent'->'metadata'->>'${SIMULATOR_MARK}' AS simulated FROM health_events ORDER BY created_at DESC LIMIT 200`,
-  );
-  if (newest.rows.some((row) => row.simulated !== 'true')) return 'the table holds events the simulator did not write';
-  const existing = await client.query<{ n: number }>(`SELECT count(*)::int AS n FROM (SELECT 1 FROM health_events LIMIT $1) AS t`, [events + 1]);
-  if (existing.rows[0].n > events) return 'the table already holds more events than the backfill adds';
-  return undefined;
 }
 
 export async function backfill(connectionString: string, options: BackfillOptions): Promise<BackfillResult> {
@@ -233,117 +98,7 @@ export async function backfill(connectionString: string, options: BackfillOption
   if (!Number.isFinite(options.days) || options.days <= 0 || options.days > 365) {
     throw new RangeError(`days must be more than 0 and at most 365 (got ${options.days})`);
   }
-  const batchSize = options.batchSize ?? 5_000;
-  if (!Number.isInteger(batchSize) || batchSize < 1) throw new RangeError(`batchSize must be a whole number, at least 1 (got ${batchSize})`);
   const end = Date.now();
   const start = end - options.days * 86_400_000;
-  const history = new HistoryRows(options, start, (end - start) / options.events);
-
-  const client = new pg.Client({ connectionString, application_name: 'sentinel-console-backfill' });
-  await client.connect();
-  let skippedChangelog = true;
-  try {
-    await client.query('SET session_replication_role = replica');
-  } catch {
-    skippedChangelog = false;
-  }
-  // Session settings only: nothing of the server or the schema changes.
-  await client.query(`SET synchronous_commit = off`);
-  await client.query(`SET maintenance_work_mem = '256MB'`);
-
-  const began = performance.now();
-  let written = 0;
-  const dropped: DroppedIndex[] = [];
-  let loadSeconds = 0;
-  let indexSeconds = 0;
-  const report = () => options.onProgress?.({ written, total: options.events, perSecond: written / ((performance.now() - began) / 1000) });
-  // Rows go to the server in pieces of COPY_CHUNK, so the next piece is made while PostgreSQL
-  // stores the last one (the two use the two cores); progress is reported every batchSize rows.
-  const pieces = function* (rows: number, reportEach: number) {
-    let sinceReport = 0;
-    for (let made = 0; made < rows; ) {
-      const count = Math.min(COPY_CHUNK, rows - made, reportEach - sinceReport);
-      yield history.next(count);
-      made += count;
-      written += count;
-      sinceReport += count;
-      if (sinceReport === reportEach || made === rows) {
-        sinceReport = 0;
-        report();
-      }
-    }
-  };
-  let failure: unknown;
-  let keptIndexesBecause: string | undefined = options.keepIndexes ? 'asked to keep them' : undefined;
-  try {
-    keptIndexesBecause ??= await reasonToKeepIndexes(client, options.events);
-    if (keptIndexesBecause) {
-      options.onStart?.({ rebuildIndexes: [], keptIndexesBecause });
-      // Indexes in place: one COPY per batch, each committed, so feeds and readers keep going.
-      while (written < options.events) {
-        await client.query('BEGIN');
-        await copyRows(client, 'health_events', BACKFILL_COLUMNS, pieces(Math.min(batchSize, options.events - written), batchSize));
-        await client.query('COMMIT');
-      }
-      loadSeconds = (performance.now() - began) / 1000;
-    } else {
-      await client.query('BEGIN');
-      // Waiting long for the table would make every other session queue behind us.
-      await client.query(`SET LOCAL lock_timeout = ${Math.round(options.lockTimeoutMs ?? 10_000)}`);
-      await client.query('LOCK TABLE health_events IN ACCESS EXCLUSIVE MODE').catch((error: { code?: string }) => {
-        if (error.code !== '55P03') throw error;
-        throw new Error('health_events is in use by another session (a running dashboard or simulator?); stop it, or keep the indexes (--keep-indexes)', { cause: error });
-      });
-      await client.query('RESET lock_timeout');
-      for (const index of await rebuildableIndexes(client)) {
-        // One that cannot go (another table's foreign key needs it) simply stays.
-        await client.query('SAVEPOINT drop_index');
-        try {
-          await client.query(index.drop);
-          dropped.push(index);
-        } catch {
-          await client.query('ROLLBACK TO SAVEPOINT drop_index');
-        }
-      }
-      options.onStart?.({ rebuildIndexes: dropped.map((index) => index.name) });
-      await copyRows(client, 'health_events', BACKFILL_COLUMNS, pieces(options.events, batchSize));
-      loadSeconds = (performance.now() - began) / 1000;
-      for (const [done, index] of dropped.entries()) {
-        const at = performance.now();
-        await client.query(index.create);
-        options.onIndex?.({ name: index.name, done: done + 1, of: dropped.length, seconds: (performance.now() - at) / 1000 });
-      }
-      await client.query('COMMIT');
-      await client.query('ANALYZE health_events');
-      indexSeconds = (performance.now() - began) / 1000 - loadSeconds;
-    }
-  } catch (error) {
-    await client.query('ROLLBACK').catch(() => {});
-    failure = error;
-    throw error;
-  } finally {
-    await client.end().catch(() => {});
-    // The rollback (or the server, for a client that is gone) restores every dropped index; this
-    // checks it and makes again any that is missing, so no path can leave the table without one.
-    try {
-      await restoreMissingIndexes(connectionString, dropped);
-    } catch (restoreError) {
-      const names = dropped.map((index) => index.name).join(', ');
-      const message = `backfill could not check that health_events still has its indexes (${names}): ${(restoreError as Error).message}`;
-      if (failure) (failure as Error).message += `; and ${message}`;
-      else throw new Error(message, { cause: restoreError });
-    }
-  }
-  const seconds = (performance.now() - began) / 1000;
-  return {
-    written,
-    seconds,
-    perSecond: Math.round(written / seconds),
-    loadSeconds,
-    loadPerSecond: Math.round(written / loadSeconds),
-    indexSeconds,
-    rebuiltIndexes: dropped.map((index) => index.name),
-    keptIndexesBecause,
-    skippedChangelog,
-  };
+  return loadHistory(connectionString, new HistoryRows(options, start, (end - start) / options.events), { ...options, ownRows: { writer: 'the simulator', mark: SIMULATOR_MARK } });
 }

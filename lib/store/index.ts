@@ -16,11 +16,12 @@ export function openDataStore(config: DataStoreConfig = configFromEnv()): Promis
 }
 
 export { configFromEnv, datastoreProviderFromEnv, describeDataStoreTarget, registerProvider };
-export type { DataStoreConfig, MongoConfig, PostgresConfig } from './config/datastore-config';
+export type { DataStoreConfig, Environment, MongoConfig, PostgresConfig } from './config/datastore-config';
 export type {
   ChangelogRetentionResult, ChangelogStorageStats, ConsumerRegistry, DataStore, FeedStorageStats, OplogStorageStats, ProviderCapabilities, ProviderName, ProviderStats,
 } from './datastore';
 export { StoreError, ValidationError } from './errors';
+export { storeErrorCode } from './errors/store-error';
 export type { StoreErrorCode } from './errors';
 export type { ChangeEvent, Collection, FeedPosition, HealthEventChange, MaintenanceEventChange, Operation } from './feed/change-event';
 export type { ChangeFeed, ChangeFeedOptions, ConsumerPositionStore, FeedState, StartPosition } from './feed/change-feed';
@@ -35,7 +36,9 @@ export { toCheckLatest } from './model/check-latest';
 export type { CheckLatest } from './model/check-latest';
 export * from './model/enums';
 export type * from './model/health-event';
+export { initialStatus } from './model/health-event';
 export type { MaintenanceEvent } from './model/maintenance-event';
+export { toHealthEventWithStatus } from './model/new-health-event';
 export type { NewHealthEvent } from './model/new-health-event';
 export { dateToTimestamp, timestampToDate } from './model/timestamp';
 export type { Timestamp } from './model/timestamp';

@@ -8,7 +8,7 @@ import path from 'node:path';
 import pg from 'pg';
 
 import { EmbeddedDatabase } from '../../lib/embedded-database/embedded-database';
-import { setUpOwnDatabase } from '../../lib/store/providers/postgres/schema/prepare-datastore';
+import { setUpOwnDatabase } from '../../lib/store/postgres';
 
 /**
  * BENCH_COMMIT_ORDER=1: bench databases get the opt-in commit-order column, so the feed reads in

@@ -12,7 +12,7 @@
 import pg from 'pg';
 
 import { openDataStore } from '../../lib/store';
-import { CHANGE_CHANNEL } from '../../lib/store/providers/postgres/feed/notification-listener';
+import { CHANGE_CHANNEL } from '../../lib/store/postgres';
 import type { BenchDatabase } from './bench-database';
 import { delivery, formatDelivery, percentiles, rateAchieved, type Delivery, type Percentiles } from './delivery-latency';
 

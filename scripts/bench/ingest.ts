@@ -12,8 +12,8 @@ import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 
 import { openDataStore, type NewHealthEvent } from '../../lib/store';
-import { toHealthEventWithStatus } from '../../lib/store/model/new-health-event';
-import { encodeDocument, insertColumns } from '../../lib/store/providers/postgres/health-event-codec';
+import { toHealthEventWithStatus } from '../../lib/store';
+import { encodeDocument, insertColumns } from '../../lib/store/postgres';
 import { freshDatabase, type BenchDatabase } from './bench-database';
 
 function events(count: number, offset: number): NewHealthEvent[] {

@@ -3,10 +3,10 @@
 // are at the end). Each backfill figure starts from a fresh empty database on the same server.
 import pg from 'pg';
 
-import { backfill, BACKFILL_COLUMNS, HistoryRows } from '../../lib/simulator/backfill';
+import { backfill, HistoryRows } from '../../lib/simulator/backfill';
 import { ClusterSimulator, PIPELINE_CONSUMERS } from '../../lib/simulator/cluster-simulator';
 import { openDataStore } from '../../lib/store';
-import { copyRows } from '../../lib/store/providers/postgres/copy-rows';
+import { copyRows, HISTORY_COLUMNS, historyCopyText } from '../../lib/store/postgres';
 import { freshDatabase, type BenchDatabase } from './bench-database';
 
 export interface SimulatorBench {
@@ -34,7 +34,7 @@ async function rawCopy(database: BenchDatabase, events: number): Promise<number>
   const start = end - 30 * 86_400_000;
   const history = new HistoryRows(SHAPE, start, (end - start) / events);
   const chunks: string[] = [];
-  for (let made = 0; made < events; made += 5_000) chunks.push(history.next(Math.min(5_000, events - made)));
+  for (let made = 0; made < events; made += 5_000) chunks.push(historyCopyText(history.next(Math.min(5_000, events - made))));
   const fresh = await freshDatabase(database, 'raw_copy');
   const client = new pg.Client({ connectionString: fresh.url });
   await client.connect();
@@ -42,7 +42,7 @@ async function rawCopy(database: BenchDatabase, events: number): Promise<number>
     await client.query('SET session_replication_role = replica');
     const started = performance.now();
     await client.query('BEGIN');
-    await copyRows(client, 'health_events', BACKFILL_COLUMNS, chunks);
+    await copyRows(client, 'health_events', HISTORY_COLUMNS, chunks);
     await client.query('COMMIT');
     return (performance.now() - started) / 1000;
   } finally {

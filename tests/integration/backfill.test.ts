@@ -8,7 +8,8 @@ import { spawn } from 'node:child_process';
 import pg from 'pg';
 import { describe, expect, it } from 'vitest';
 
-import { backfill, rebuildableIndexes, restoreMissingIndexes } from '@/lib/simulator/backfill';
+import { backfill } from '@/lib/simulator/backfill';
+import { rebuildableIndexes, restoreMissingIndexes } from '@/lib/store/postgres';
 import { openDataStore } from '@/lib/store';
 import { setUpOwnDatabase } from '@/lib/store/providers/postgres/schema/prepare-datastore';
 

@@ -8,11 +8,10 @@ import type { FormEvent } from 'react';
 
 import { Panel } from '@/components/ui/panel';
 import { LocalTime, RelativeTime } from '@/components/ui/relative-time';
-import { changedFields } from '@/lib/audit/audit-change';
-import { AUDIT_OUTCOMES, type AuditEntry } from '@/lib/audit/audit-entry';
+import type { AuditEntry } from '@/lib/audit/audit-entry';
 import { fetchJson } from '@/lib/client/fetch-json';
 import { useRefetchEvery } from '@/lib/client/use-refetch-every';
-import type { AuditPage } from '@/lib/queries/audit-view';
+import { AUDIT_OUTCOMES, changedFields, type AuditPage } from '@/lib/queries/audit-view';
 
 const OUTCOME_STYLE: Record<string, string> = {
   ok: 'bg-emerald-100 text-emerald-900 dark:bg-emerald-950 dark:text-emerald-200',

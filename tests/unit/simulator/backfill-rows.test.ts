@@ -2,7 +2,8 @@
 // COPY text that reads back to the right columns and NVSentinel's document.
 import { describe, expect, it } from 'vitest';
 
-import { BACKFILL_COLUMNS, completeGeneratedEvent, HistoryRows } from '@/lib/simulator/backfill';
+import { completeGeneratedEvent, HistoryRows } from '@/lib/simulator/backfill';
+import { HISTORY_COLUMNS as BACKFILL_COLUMNS, historyCopyText } from '@/lib/store/postgres';
 import { EventGenerator } from '@/lib/simulator/event-generator';
 import { toHealthEventWithStatus, type NewHealthEvent } from '@/lib/store/model/new-health-event';
 
@@ -34,7 +35,7 @@ describe('backfill rows', () => {
   });
 
   it('writes one COPY line per event with the columns matching the document, fatal events processed', () => {
-    const rows = parseCopy(new HistoryRows({ seed: 7, nodes: 100 }, start, 60_000).next(3_000));
+    const rows = parseCopy(historyCopyText(new HistoryRows({ seed: 7, nodes: 100 }, start, 60_000).next(3_000)));
     expect(rows).toHaveLength(3_000);
     let fatal = 0;
     for (const row of rows) {

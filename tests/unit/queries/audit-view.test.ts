@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 
-import { changedFields } from '@/lib/audit/audit-change';
+import { changedFields } from '@/lib/queries/audit-view';
 
 describe('the before → after of an audit entry', () => {
   it('lists only the fields that changed', () => {
