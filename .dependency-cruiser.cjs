@@ -10,9 +10,11 @@
 //            framework-free, handed an app context
 //   SDK      lib/store (three doors: index.ts, postgres.ts, model.ts), lib/simulator (a client of
 //            the SDK only), lib/embedded-database
-const BROWSER = '^(components/|lib/client/|app/.+/client\\.tsx$|app/\\(console\\)/app-providers\\.tsx$|app/sign-in/sign-in-form\\.tsx$)';
+const BROWSER =
+  '^(components/|lib/client/|app/.+/client\\.tsx$|app/\\(console\\)/app-providers\\.tsx$|app/sign-in/sign-in-form\\.tsx$)';
 const ENTRY_POINTS = '^lib/actions/(server-actions|mutation-route)\\.ts$';
-const CORE = '^lib/(actions|audit|auth|console-database|context|format|http|live|metrics|probes|projection|queries|security)/';
+const CORE =
+  '^lib/(actions|audit|auth|console-database|context|format|http|live|metrics|probes|projection|queries|security)/';
 const STORE_DOORS = '^lib/store/(index|postgres|model)\\.ts$';
 
 /** @type {import('dependency-cruiser').IConfiguration} */
@@ -20,7 +22,8 @@ module.exports = {
   forbidden: [
     {
       name: 'store-front-doors',
-      comment: 'Outside lib/store, the SDK is reached through its doors only: lib/store (the API), lib/store/postgres (PostgreSQL tools), lib/store/model (pure model, browser-safe).',
+      comment:
+        'Outside lib/store, the SDK is reached through its doors only: lib/store (the API), lib/store/postgres (PostgreSQL tools), lib/store/model (pure model, browser-safe).',
       severity: 'error',
       from: { pathNot: '^lib/store/' },
       to: { path: '^lib/store/', pathNot: STORE_DOORS },
@@ -37,16 +40,21 @@ module.exports = {
       comment: 'The simulated twin is a client of the store SDK, through its doors, and of nothing else in the app.',
       severity: 'error',
       from: { path: '^lib/simulator/' },
-      to: { path: '^(lib/|app/|components/|scripts/|node_modules/(next|server-only|react)/)', pathNot: `^lib/simulator/|${STORE_DOORS}` },
+      to: {
+        path: '^(lib/|app/|components/|scripts/|node_modules/(next|server-only|react)/)',
+        pathNot: `^lib/simulator/|${STORE_DOORS}`,
+      },
     },
     {
       name: 'browser-imports-views-only',
-      comment: 'Code the browser loads takes values only from views (lib/queries/*-view.ts), live messages, node state, formatting, browser helpers, the action entry points, roles and the SDK model door; types may come from anywhere but the server.',
+      comment:
+        'Code the browser loads takes values only from views (lib/queries/*-view.ts), live messages, node state, formatting, browser helpers, the action entry points, roles and the SDK model door; types may come from anywhere but the server.',
       severity: 'error',
       from: { path: BROWSER },
       to: {
         path: '^(lib/|proxy\\.ts$|node_modules/(server-only|pg|mongodb)/)',
-        pathNot: '^lib/(queries/[a-z-]+-view\\.ts|live/live-messages\\.ts|projection/|format/|client/|actions/server-actions\\.ts|auth/roles\\.ts|store/model\\.ts)',
+        pathNot:
+          '^lib/(queries/[a-z-]+-view\\.ts|live/live-messages\\.ts|projection/|format/|client/|actions/server-actions\\.ts|auth/roles\\.ts|store/model\\.ts)',
         dependencyTypesNot: ['type-only'],
       },
     },
@@ -59,14 +67,16 @@ module.exports = {
     },
     {
       name: 'core-is-framework-free',
-      comment: 'Read models, actions, probes and the rest receive an app context; only the composition root (lib/server), pages, routes and the action entry points are bound to Next.js.',
+      comment:
+        'Read models, actions, probes and the rest receive an app context; only the composition root (lib/server), pages, routes and the action entry points are bound to Next.js.',
       severity: 'error',
       from: { path: CORE, pathNot: ENTRY_POINTS },
       to: { path: '^(lib/server/|node_modules/(next|server-only)/)' },
     },
     {
       name: 'server-is-below-the-entry-points',
-      comment: 'The composition root builds the context; read models and actions are called by pages, routes and the action entry points, never by lib/server.',
+      comment:
+        'The composition root builds the context; read models and actions are called by pages, routes and the action entry points, never by lib/server.',
       severity: 'error',
       from: { path: '^lib/server/' },
       to: { path: '^lib/(actions|queries)/' },
@@ -84,7 +94,11 @@ module.exports = {
     exclude: { path: '^(\\.next|lib/generated|node_modules|tests|test-results|\\.stryker-tmp)/' },
     tsConfig: { fileName: 'tsconfig.json' },
     tsPreCompilationDeps: true,
-    enhancedResolveOptions: { exportsFields: ['exports'], conditionNames: ['import', 'require', 'node', 'default', 'types'], extensions: ['.ts', '.tsx', '.js', '.mjs', '.cjs', '.json'] },
+    enhancedResolveOptions: {
+      exportsFields: ['exports'],
+      conditionNames: ['import', 'require', 'node', 'default', 'types'],
+      extensions: ['.ts', '.tsx', '.js', '.mjs', '.cjs', '.json'],
+    },
     reporterOptions: { text: { highlightFocused: true } },
   },
 };

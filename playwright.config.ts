@@ -45,7 +45,12 @@ export default defineConfig({
   // auth.setup.ts signs the test accounts in first; specs run as the admin unless they say otherwise.
   projects: [
     { name: 'setup', testMatch: /auth\.setup\.ts/ },
-    { name: 'chromium', dependencies: ['setup'], testIgnore: /auth\.setup\.ts/, use: { storageState: storageStateOf(E2E_ADMIN.username) } },
+    {
+      name: 'chromium',
+      dependencies: ['setup'],
+      testIgnore: /auth\.setup\.ts/,
+      use: { storageState: storageStateOf(E2E_ADMIN.username) },
+    },
   ],
   webServer: {
     command: `rm -rf ${e2eDataDir} && exec node --import tsx scripts/start.ts`,

@@ -18,11 +18,21 @@ import { sharedConsolePool } from '@/lib/console-database/console-database';
 import { checkOrigin, originPolicyFromEnv } from '@/lib/security/origin-check';
 import { requestInfo } from '@/lib/security/request-info';
 import { contentSecurityPolicy, newNonce, STATIC_SECURITY_HEADERS } from '@/lib/security/security-headers';
-import { actionBodyProblem, actionRequestProblem, judgeServerAction, loadServerActions, type ServerActions } from '@/lib/security/server-action-gate';
+import {
+  actionBodyProblem,
+  actionRequestProblem,
+  judgeServerAction,
+  loadServerActions,
+  type ServerActions,
+} from '@/lib/security/server-action-gate';
 import { actorFrom } from '@/lib/server/session';
 
 const PUBLIC_PATHS = ['/sign-in', '/api/auth/', '/api/health', '/api/ready', '/metrics'];
-const isPublic = (path: string) => PUBLIC_PATHS.some((prefix) => path === prefix || path.startsWith(prefix.endsWith('/') ? prefix : `${prefix}/`) || path.startsWith(`${prefix}?`));
+const isPublic = (path: string) =>
+  PUBLIC_PATHS.some(
+    (prefix) =>
+      path === prefix || path.startsWith(prefix.endsWith('/') ? prefix : `${prefix}/`) || path.startsWith(`${prefix}?`),
+  );
 const MUTATING = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 
 // The audit log's names for what the proxy refuses: a fixed few, whatever path or action id was
@@ -31,7 +41,10 @@ const CROSS_ORIGIN = 'request.cross-origin';
 const SERVER_ACTION_REFUSED = 'server-action.refused';
 
 const holder = globalThis as unknown as { sentinelServerActions?: ServerActions | null };
-const serverActions = () => (holder.sentinelServerActions === undefined ? (holder.sentinelServerActions = loadServerActions()) : holder.sentinelServerActions);
+const serverActions = () =>
+  holder.sentinelServerActions === undefined
+    ? (holder.sentinelServerActions = loadServerActions())
+    : holder.sentinelServerActions;
 
 interface Refusal {
   action: string;
@@ -45,26 +58,57 @@ async function refuse(request: NextRequest, requestId: string, refusal: Refusal)
   const actor = await actorFrom(request.headers).catch(() => null);
   const { clientAddress } = requestInfo(request.headers);
   const entry: AuditEntryInput = {
-    actor: actor?.name ?? 'anonymous', actorRole: actor?.role ?? null, action: refusal.action, target: request.nextUrl.pathname.slice(0, 200),
-    reason: null, stateBefore: undefined, stateAfter: undefined, outcome: refusal.outcome, detail: refusal.error, requestId, clientAddress,
+    actor: actor?.name ?? 'anonymous',
+    actorRole: actor?.role ?? null,
+    action: refusal.action,
+    target: request.nextUrl.pathname.slice(0, 200),
+    reason: null,
+    stateBefore: undefined,
+    stateAfter: undefined,
+    outcome: refusal.outcome,
+    detail: refusal.error,
+    requestId,
+    clientAddress,
   };
   const recorded = await recordAttempt(sharedConsolePool(), entry, actor !== null);
   if (!recorded.recorded) {
     const error = tooManyAnonymousAttempts(recorded.retryAfterMs);
-    return NextResponse.json({ ok: false, outcome: 'denied', status: 429, error }, { status: 429, headers: { 'Retry-After': String(Math.ceil(recorded.retryAfterMs / 1000)) } });
+    return NextResponse.json(
+      { ok: false, outcome: 'denied', status: 429, error },
+      { status: 429, headers: { 'Retry-After': String(Math.ceil(recorded.retryAfterMs / 1000)) } },
+    );
   }
-  return NextResponse.json({ ok: false, outcome: refusal.outcome, status: refusal.status, error: refusal.error }, { status: refusal.status });
+  return NextResponse.json(
+    { ok: false, outcome: refusal.outcome, status: refusal.status, error: refusal.error },
+    { status: refusal.status },
+  );
 }
 
 /** What is wrong with a server-action request before Next decodes it, or null. */
 async function serverActionProblem(request: NextRequest, actionId: string): Promise<Refusal | null> {
   const declared = Number(request.headers.get('content-length') ?? NaN);
-  const verdict = judgeServerAction(serverActions(), actionId, request.nextUrl.pathname, Number.isFinite(declared) ? declared : null);
-  if (!verdict.ok) return { action: SERVER_ACTION_REFUSED, outcome: 'invalid', status: verdict.status, error: verdict.error };
+  const verdict = judgeServerAction(
+    serverActions(),
+    actionId,
+    request.nextUrl.pathname,
+    Number.isFinite(declared) ? declared : null,
+  );
+  if (!verdict.ok)
+    return { action: SERVER_ACTION_REFUSED, outcome: 'invalid', status: verdict.status, error: verdict.error };
   // Read from the proxy's copy of the body; Next still hands the action its own.
   const body = await request.text().catch(() => null);
-  const problem = body === null ? { status: 400 as const, error: 'the request body could not be read' } : actionBodyProblem(request.headers.get('content-type'), body);
-  return problem ? { action: SERVER_ACTION_REFUSED, outcome: 'invalid', status: problem.status, error: `${verdict.name}: ${problem.error}` } : null;
+  const problem =
+    body === null
+      ? { status: 400 as const, error: 'the request body could not be read' }
+      : actionBodyProblem(request.headers.get('content-type'), body);
+  return problem
+    ? {
+        action: SERVER_ACTION_REFUSED,
+        outcome: 'invalid',
+        status: problem.status,
+        error: `${verdict.name}: ${problem.error}`,
+      }
+    : null;
 }
 
 export async function proxy(request: NextRequest) {
@@ -87,12 +131,25 @@ export async function proxy(request: NextRequest) {
     const actionId = request.headers.get('next-action');
     const verdict = checkOrigin(request.headers, originPolicyFromEnv());
     if (!verdict.ok) {
-      const what = actionId ? `server action ${JSON.stringify(actionId.slice(0, 60))}` : `${request.method} ${path.slice(0, 200)}`;
-      return finish(await refuse(request, requestId, { action: CROSS_ORIGIN, outcome: 'denied', status: 403, error: `requests from ${verdict.origin.slice(0, 200)} are not accepted (${what})` }));
+      const what = actionId
+        ? `server action ${JSON.stringify(actionId.slice(0, 60))}`
+        : `${request.method} ${path.slice(0, 200)}`;
+      return finish(
+        await refuse(request, requestId, {
+          action: CROSS_ORIGIN,
+          outcome: 'denied',
+          status: 403,
+          error: `requests from ${verdict.origin.slice(0, 200)} are not accepted (${what})`,
+        }),
+      );
     }
     const requestProblem = actionRequestProblem(path, request.headers.get('content-type'), actionId);
-    if (requestProblem) return finish(await refuse(request, requestId, { action: SERVER_ACTION_REFUSED, outcome: 'invalid', ...requestProblem }));
-    const problem = actionId !== null && request.method === 'POST' ? await serverActionProblem(request, actionId) : null;
+    if (requestProblem)
+      return finish(
+        await refuse(request, requestId, { action: SERVER_ACTION_REFUSED, outcome: 'invalid', ...requestProblem }),
+      );
+    const problem =
+      actionId !== null && request.method === 'POST' ? await serverActionProblem(request, actionId) : null;
     if (problem) return finish(await refuse(request, requestId, problem));
   }
 

@@ -44,20 +44,22 @@ export default defineConfig({
         },
       },
       ...(faults
-        ? [{
-          resolve: { alias },
-          test: {
-            name: 'faults',
-            include: ['tests/faults/**/*.test.ts'],
-            environment: 'node',
-            globalSetup: ['tests/support/postgres-servers.setup.ts'],
-            testTimeout: 300_000,
-            hookTimeout: 120_000,
-            // One scenario at a time: each loads both cores, and some measure time and memory.
-            maxWorkers: 1,
-            sequence: { groupOrder: 2 },
-          },
-        }]
+        ? [
+            {
+              resolve: { alias },
+              test: {
+                name: 'faults',
+                include: ['tests/faults/**/*.test.ts'],
+                environment: 'node',
+                globalSetup: ['tests/support/postgres-servers.setup.ts'],
+                testTimeout: 300_000,
+                hookTimeout: 120_000,
+                // One scenario at a time: each loads both cores, and some measure time and memory.
+                maxWorkers: 1,
+                sequence: { groupOrder: 2 },
+              },
+            },
+          ]
         : []),
     ],
   },

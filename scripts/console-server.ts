@@ -22,7 +22,10 @@ function fail(message: string): never {
 }
 
 async function main(): Promise<void> {
-  if (!Number.isInteger(port) || port < 1 || port > 65535) fail(`--port (or PORT) must be a port number from 1 to 65535, not "${process.argv[portArg + 1] ?? process.env.PORT}"`);
+  if (!Number.isInteger(port) || port < 1 || port > 65535)
+    fail(
+      `--port (or PORT) must be a port number from 1 to 65535, not "${process.argv[portArg + 1] ?? process.env.PORT}"`,
+    );
   let proxies;
   try {
     proxies = trustedProxiesFromEnv();
@@ -37,7 +40,8 @@ async function main(): Promise<void> {
     settleForwardedHeaders(request.headers, request.socket.remoteAddress, proxies);
     handle(request, response).catch((error: unknown) => {
       console.error(`[console-server] ${request.method} ${request.url}: ${(error as Error).stack ?? String(error)}`);
-      if (!response.headersSent) response.writeHead(500, { 'Content-Type': 'application/json' }).end('{"error":"internal error"}');
+      if (!response.headersSent)
+        response.writeHead(500, { 'Content-Type': 'application/json' }).end('{"error":"internal error"}');
       else response.destroy();
     });
   });
@@ -49,7 +53,9 @@ async function main(): Promise<void> {
     });
   }
   await new Promise<void>((resolve, reject) => server.once('error', reject).listen(port, () => resolve()));
-  console.log(`[console-server] ready on http://localhost:${port} (${dev ? 'development' : 'production'}); forwarding headers believed from: ${proxies.description} (CONSOLE_TRUSTED_PROXIES)`);
+  console.log(
+    `[console-server] ready on http://localhost:${port} (${dev ? 'development' : 'production'}); forwarding headers believed from: ${proxies.description} (CONSOLE_TRUSTED_PROXIES)`,
+  );
 
   let stopping = false;
   const stop = () => {

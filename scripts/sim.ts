@@ -15,7 +15,9 @@ async function main(): Promise<number> {
   try {
     options = parseSimulatorArgs(args.filter((arg) => arg !== '--keep-indexes'));
   } catch (error) {
-    console.error(`sim: ${(error as Error).message}\n\n${SIMULATOR_USAGE}\n  --keep-indexes       backfill with health_events' indexes in place, committing every batch`);
+    console.error(
+      `sim: ${(error as Error).message}\n\n${SIMULATOR_USAGE}\n  --keep-indexes       backfill with health_events' indexes in place, committing every batch`,
+    );
     return 2;
   }
   const config = configFromEnv();
@@ -32,7 +34,8 @@ async function main(): Promise<number> {
   if (options.backfillEvents) {
     await assertSimulatedData(store, options.allowRealData);
     await store.close();
-    if (config.provider !== 'postgresql') throw new SimulatorUsageError('--backfill-events needs a PostgreSQL datastore');
+    if (config.provider !== 'postgresql')
+      throw new SimulatorUsageError('--backfill-events needs a PostgreSQL datastore');
     const result = await backfill(config.connectionString, {
       ...options,
       events: options.backfillEvents,
@@ -40,14 +43,18 @@ async function main(): Promise<number> {
       batchSize: 50_000,
       keepIndexes,
       onStart: ({ rebuildIndexes, keptIndexesBecause }) => {
-        console.log(rebuildIndexes.length
-          ? `backfill: one transaction, ${rebuildIndexes.length} indexes of health_events dropped for the load and built again after it (all restored if it stops); readers of health_events and change feeds on this server wait until it ends`
-          : `backfill: indexes kept (${keptIndexesBecause}), committing every 50,000 events`);
+        console.log(
+          rebuildIndexes.length
+            ? `backfill: one transaction, ${rebuildIndexes.length} indexes of health_events dropped for the load and built again after it (all restored if it stops); readers of health_events and change feeds on this server wait until it ends`
+            : `backfill: indexes kept (${keptIndexesBecause}), committing every 50,000 events`,
+        );
       },
       onProgress: ({ written, total, perSecond }) => {
         const done = Math.round((written / total) * 30);
         const eta = Math.round((total - written) / perSecond);
-        process.stdout.write(`\rbackfill [${'#'.repeat(done)}${'.'.repeat(30 - done)}] ${Math.round((written / total) * 100)}% ${written.toLocaleString()} / ${total.toLocaleString()} · ${Math.round(perSecond).toLocaleString()} events/s · ETA ${eta}s   `);
+        process.stdout.write(
+          `\rbackfill [${'#'.repeat(done)}${'.'.repeat(30 - done)}] ${Math.round((written / total) * 100)}% ${written.toLocaleString()} / ${total.toLocaleString()} · ${Math.round(perSecond).toLocaleString()} events/s · ETA ${eta}s   `,
+        );
       },
       onIndex: ({ name, done, of, seconds }) => {
         if (done === 1) process.stdout.write('\n');
@@ -58,22 +65,37 @@ async function main(): Promise<number> {
     console.log(
       `\nbackfill: ${result.written.toLocaleString()} events in ${result.seconds.toFixed(1)} s (${rate(result.perSecond)} events/s): ` +
         `load ${result.loadSeconds.toFixed(1)} s (${rate(result.loadPerSecond)} events/s)` +
-        (result.rebuiltIndexes.length ? `, ${result.rebuiltIndexes.length} indexes built again + ANALYZE ${result.indexSeconds.toFixed(1)} s` : '') +
+        (result.rebuiltIndexes.length
+          ? `, ${result.rebuiltIndexes.length} indexes built again + ANALYZE ${result.indexSeconds.toFixed(1)} s`
+          : '') +
         (result.skippedChangelog ? '' : ' — this role may not skip triggers, so the changelog was filled too'),
     );
     return 0;
   }
-  const simulator = new ClusterSimulator(store, { ...options, onError: (error) => console.error(`sim: ${(error as Error).message}`) });
+  const simulator = new ClusterSimulator(store, {
+    ...options,
+    onError: (error) => console.error(`sim: ${(error as Error).message}`),
+  });
   await simulator.start();
-  console.log(`sim: ${options.nodes} nodes, ${options.rate} events/s, seed ${options.seed}${options.pipeline ? ', pipeline on' : ''} (Ctrl-C stops)`);
+  console.log(
+    `sim: ${options.nodes} nodes, ${options.rate} events/s, seed ${options.seed}${options.pipeline ? ', pipeline on' : ''} (Ctrl-C stops)`,
+  );
 
   const started = Date.now();
   const progress = setInterval(async () => {
     const status = simulator.status();
     const seconds = (Date.now() - started) / 1000;
-    const lag = await store.consumers().lag().catch(() => []);
-    const lagText = lag.filter((l) => status.consumers.some((c) => c.name === l.consumer)).map((l) => `${l.consumer} ${l.documentsBehind ?? '?'} behind`).join(', ');
-    process.stdout.write(`\rsim: ${status.written.toLocaleString()} events · ${(status.written / seconds).toFixed(1)}/s · ${status.activeFaults} faults open · ${lagText}   `);
+    const lag = await store
+      .consumers()
+      .lag()
+      .catch(() => []);
+    const lagText = lag
+      .filter((l) => status.consumers.some((c) => c.name === l.consumer))
+      .map((l) => `${l.consumer} ${l.documentsBehind ?? '?'} behind`)
+      .join(', ');
+    process.stdout.write(
+      `\rsim: ${status.written.toLocaleString()} events · ${(status.written / seconds).toFixed(1)}/s · ${status.activeFaults} faults open · ${lagText}   `,
+    );
   }, 1_000);
 
   await new Promise<void>((resolve) => {
@@ -91,7 +113,11 @@ async function main(): Promise<number> {
 main().then(
   (code) => process.exit(code),
   (error) => {
-    const known = error instanceof StoreError || error instanceof SimulatorRefusedError || error instanceof SimulatorUsageError || error instanceof RangeError;
+    const known =
+      error instanceof StoreError ||
+      error instanceof SimulatorRefusedError ||
+      error instanceof SimulatorUsageError ||
+      error instanceof RangeError;
     console.error(`sim: ${known ? error.message : error.stack}`);
     process.exit(1);
   },

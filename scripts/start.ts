@@ -24,7 +24,15 @@ import { defaultEmbeddedBaseDir, EmbeddedDatabase } from '../lib/embedded-databa
 import { ClusterSimulator, SimulatorRefusedError } from '../lib/simulator/cluster-simulator';
 import { startSimulatorControl } from '../lib/simulator/control-server';
 import { simulatorFromEnv, SimulatorUsageError } from '../lib/simulator/simulator-options';
-import { configFromEnv, datastoreProviderFromEnv, describeDataStoreTarget, openDataStore, type DataStore, type DataStoreConfig, type MongoConfig } from '../lib/store';
+import {
+  configFromEnv,
+  datastoreProviderFromEnv,
+  describeDataStoreTarget,
+  openDataStore,
+  type DataStore,
+  type DataStoreConfig,
+  type MongoConfig,
+} from '../lib/store';
 import { EmbeddedDatabaseError } from '../lib/embedded-database/embedded-database-error';
 import { StoreError } from '../lib/store';
 import { describePostgresTarget, parsePostgresUrl } from '../lib/store/postgres';
@@ -40,7 +48,7 @@ const root = path.resolve(import.meta.dirname, '..');
 
 /** One line: how to start on MongoDB. */
 const MONGODB_USAGE =
-  'start on MongoDB with DATASTORE_PROVIDER=mongodb MONGODB_URI=\'mongodb://user:password@host:27017/?replicaSet=rs0\' npm start ' +
+  "start on MongoDB with DATASTORE_PROVIDER=mongodb MONGODB_URI='mongodb://user:password@host:27017/?replicaSet=rs0' npm start " +
   '(a replica set, for change streams; MONGODB_DATABASE_NAME defaults to HealthEventsDatabase); users, sessions and the audit log stay in ' +
   'PostgreSQL: CONSOLE_DATABASE_URL, or the embedded one when it is unset';
 
@@ -48,7 +56,11 @@ const MONGODB_USAGE =
 function mongoSettings(env: NodeJS.ProcessEnv): MongoConfig {
   const uri = env.MONGODB_URI?.trim();
   if (!uri) throw new StoreError('config', `DATASTORE_PROVIDER=mongodb needs MONGODB_URI; ${MONGODB_USAGE}`);
-  if (!/^mongodb(\+srv)?:\/\//i.test(uri)) throw new StoreError('config', `MONGODB_URI must be a mongodb:// or mongodb+srv:// URL (it starts with "${uri.split(':')[0]}:"); ${MONGODB_USAGE}`);
+  if (!/^mongodb(\+srv)?:\/\//i.test(uri))
+    throw new StoreError(
+      'config',
+      `MONGODB_URI must be a mongodb:// or mongodb+srv:// URL (it starts with "${uri.split(':')[0]}:"); ${MONGODB_USAGE}`,
+    );
   return configFromEnv({ ...env, DATASTORE_PROVIDER: 'mongodb', MONGODB_URI: uri }) as MongoConfig;
 }
 const dev = process.argv.includes('--dev');
@@ -96,7 +108,17 @@ async function sourceFingerprint(): Promise<string> {
     hash.update(`${relative}:${info.size}:${info.mtimeMs}\n`);
   };
   // proxy.ts is built into the app too: a change to it alone must rebuild (it did not).
-  for (const entry of ['app', 'components', 'lib', 'public', 'proxy.ts', 'next.config.ts', 'postcss.config.mjs', 'package-lock.json', 'tsconfig.json']) {
+  for (const entry of [
+    'app',
+    'components',
+    'lib',
+    'public',
+    'proxy.ts',
+    'next.config.ts',
+    'postcss.config.mjs',
+    'package-lock.json',
+    'tsconfig.json',
+  ]) {
     await visit(entry);
   }
   return hash.digest('hex');
@@ -160,7 +182,9 @@ async function main(): Promise<void> {
 
   try {
     const proxies = setting(() => trustedProxiesFromEnv(process.env));
-    log(`forwarding headers (X-Forwarded-For, -Host, -Proto) believed from: ${proxies.description} (CONSOLE_TRUSTED_PROXIES)`);
+    log(
+      `forwarding headers (X-Forwarded-For, -Host, -Proto) believed from: ${proxies.description} (CONSOLE_TRUSTED_PROXIES)`,
+    );
     log(describeMetricsAccess(setting(() => metricsAccessFromEnv(process.env))));
     const provider = datastoreProviderFromEnv(process.env);
     // With MongoDB the datastore is MongoDB and PostgreSQL holds only the console's own tables.
@@ -169,12 +193,16 @@ async function main(): Promise<void> {
     const simulatorOptions = simulatorFromEnv(process.env, !databaseUrl && !mongo);
     if (mongo) {
       if (databaseUrl) parsePostgresUrl(databaseUrl, 'CONSOLE_DATABASE_URL');
-      if (process.env.DATABASE_URL) log('DATABASE_URL is not used with DATASTORE_PROVIDER=mongodb (the console database is CONSOLE_DATABASE_URL)');
+      if (process.env.DATABASE_URL)
+        log('DATABASE_URL is not used with DATASTORE_PROVIDER=mongodb (the console database is CONSOLE_DATABASE_URL)');
       // Checked before anything starts: unreachable, a standalone server, bad TLS files stop here.
       log(`datastore: MongoDB at ${describeDataStoreTarget(mongo)} (MONGODB_URI)`);
       mongoStore = await openDataStore(mongo);
       await mongoStore.ping();
-      if (!mongoStore.capabilities.beforeImages) log('change-stream pre-images are off: updates arrive without `before` (MONGODB_ENABLE_PRE_IMAGES=true turns them on, MongoDB 6.0+)');
+      if (!mongoStore.capabilities.beforeImages)
+        log(
+          'change-stream pre-images are off: updates arrive without `before` (MONGODB_ENABLE_PRE_IMAGES=true turns them on, MongoDB 6.0+)',
+        );
       if (!simulatorOptions) {
         const checked = mongoStore;
         mongoStore = undefined;
@@ -185,7 +213,11 @@ async function main(): Promise<void> {
     let embeddedRoles: EmbeddedConsoleRoles | undefined;
     const startEmbedded = async () => {
       if (!embedded) {
-        embedded = new EmbeddedDatabase({ baseDir: defaultEmbeddedBaseDir(root), port: intFromEnv('EMBEDDED_PG_PORT', 54329), log });
+        embedded = new EmbeddedDatabase({
+          baseDir: defaultEmbeddedBaseDir(root),
+          port: intFromEnv('EMBEDDED_PG_PORT', 54329),
+          log,
+        });
         await embedded.start();
         // The app connects as a role that cannot rewrite the audit log; migrations run as the owner.
         embeddedRoles = await ensureEmbeddedConsoleRoles(embedded.url, defaultEmbeddedBaseDir(root), { log });
@@ -197,7 +229,9 @@ async function main(): Promise<void> {
     if (mongo) {
       if (databaseUrl) {
         parsePostgresUrl(databaseUrl, 'CONSOLE_DATABASE_URL');
-        log(`console database (users, sessions, audit log): the PostgreSQL server at ${describePostgresTarget(databaseUrl)} (CONSOLE_DATABASE_URL)`);
+        log(
+          `console database (users, sessions, audit log): the PostgreSQL server at ${describePostgresTarget(databaseUrl)} (CONSOLE_DATABASE_URL)`,
+        );
       } else {
         databaseUrl = await startEmbedded();
         log('console database (users, sessions, audit log): the embedded PostgreSQL');
@@ -216,7 +250,9 @@ async function main(): Promise<void> {
       // NVSentinel's schema: created in an empty database, never changed in one NVSentinel set up.
       const prepared = await prepareDatastore(migrationUrlFor(databaseUrl, process.env, embeddedRoles), { log });
       const commitOrder = 'schema' in prepared.verdict && prepared.verdict.schema.commitOrderColumn;
-      log(`datastore schema: ${describeSchemaVerdict(prepared.verdict)}; change feed in ${commitOrder ? 'commit order (opt-in column present)' : 'id order (no DDL of ours)'}`);
+      log(
+        `datastore schema: ${describeSchemaVerdict(prepared.verdict)}; change feed in ${commitOrder ? 'commit order (opt-in column present)' : 'id order (no DDL of ours)'}`,
+      );
       const consoleSetting = process.env.CONSOLE_DATABASE_URL?.trim() || undefined;
       let consoleUrl: string;
       if (consoleSetting) {
@@ -227,20 +263,30 @@ async function main(): Promise<void> {
         consoleUrl = databaseUrl;
       } else if (prepared.consoleSchema) {
         consoleUrl = withSearchPath(databaseUrl, prepared.consoleSchema);
-        log(`console database: schema ${prepared.consoleSchema} of the datastore's database (created by a DBA for the console)`);
+        log(
+          `console database: schema ${prepared.consoleSchema} of the datastore's database (created by a DBA for the console)`,
+        );
       } else {
         consoleUrl = await startEmbedded();
-        log('console database: the embedded PostgreSQL (NVSentinel\'s database is left as it is; set CONSOLE_DATABASE_URL, or have a DBA create schema sentinel_console, to keep users and the audit log elsewhere)');
+        log(
+          "console database: the embedded PostgreSQL (NVSentinel's database is left as it is; set CONSOLE_DATABASE_URL, or have a DBA create schema sentinel_console, to keep users and the audit log elsewhere)",
+        );
       }
       if (stopping) return;
       await migrateConsoleDatabase(consoleUrl, { env: process.env, embedded: embeddedRoles, log, dir: migrationsDir });
-      datastoreEnv = consoleUrl === databaseUrl ? { DATABASE_URL: databaseUrl } : { DATABASE_URL: databaseUrl, CONSOLE_DATABASE_URL: consoleUrl };
+      datastoreEnv =
+        consoleUrl === databaseUrl
+          ? { DATABASE_URL: databaseUrl }
+          : { DATABASE_URL: databaseUrl, CONSOLE_DATABASE_URL: consoleUrl };
     }
     // The owner's URL stays with the launcher: neither the app nor the simulator gets it.
     delete process.env.CONSOLE_DATABASE_MIGRATION_URL;
     await prepareSignIn({ ...process.env, ...datastoreEnv }, { log, migrationsDir });
     if (!(await portFree(appPort))) {
-      throw new StoreError('config', `port ${appPort} is already in use; stop what uses it, or set PORT to a free port`);
+      throw new StoreError(
+        'config',
+        `port ${appPort} is already in use; stop what uses it, or set PORT to a free port`,
+      );
     }
     const env = { ...process.env, ...datastoreEnv, PORT: String(appPort), NEXT_TELEMETRY_DISABLED: '1' };
     if (!dev) await buildIfNeeded(env);
@@ -248,7 +294,18 @@ async function main(): Promise<void> {
 
     log(`dashboard on http://localhost:${appPort}`);
     // Next.js in our own server (scripts/console-server.ts), which settles forwarding headers first.
-    app = run(process.execPath, ['--import', 'tsx', path.join(root, 'scripts', 'console-server.ts'), ...(dev ? ['--dev'] : []), '--port', String(appPort)], env);
+    app = run(
+      process.execPath,
+      [
+        '--import',
+        'tsx',
+        path.join(root, 'scripts', 'console-server.ts'),
+        ...(dev ? ['--dev'] : []),
+        '--port',
+        String(appPort),
+      ],
+      env,
+    );
     app.on('exit', (code) => {
       if (!stopping) {
         log(`the dashboard exited (code ${code}); shutting down`);
@@ -258,13 +315,22 @@ async function main(): Promise<void> {
 
     if (simulatorOptions) {
       // Through the store SDK, on whichever datastore the dashboard reads.
-      const config: DataStoreConfig = mongo ?? { provider: 'postgresql', connectionString: databaseUrl, consoleConnectionString: datastoreEnv.CONSOLE_DATABASE_URL };
+      const config: DataStoreConfig = mongo ?? {
+        provider: 'postgresql',
+        connectionString: databaseUrl,
+        consoleConnectionString: datastoreEnv.CONSOLE_DATABASE_URL,
+      };
       const store = mongoStore ?? (await openDataStore(config));
       mongoStore = undefined; // the simulation owns it now
-      const simulator = new ClusterSimulator(store, { ...simulatorOptions, onError: (error) => log(`simulator: ${(error as Error).message}`) });
+      const simulator = new ClusterSimulator(store, {
+        ...simulatorOptions,
+        onError: (error) => log(`simulator: ${(error as Error).message}`),
+      });
       simulation = { store, simulator };
       await simulator.start();
-      log(`simulating ${simulatorOptions.nodes} GPU nodes at ${simulatorOptions.rate} events/s with NVSentinel's pipeline on ${mongo ? 'MongoDB' : 'PostgreSQL'} (SIMULATOR=off to disable)`);
+      log(
+        `simulating ${simulatorOptions.nodes} GPU nodes at ${simulatorOptions.rate} events/s with NVSentinel's pipeline on ${mongo ? 'MongoDB' : 'PostgreSQL'} (SIMULATOR=off to disable)`,
+      );
       if (process.env.SIMULATOR_CONTROL_PORT) {
         const port = intFromEnv('SIMULATOR_CONTROL_PORT', 0);
         simulation.control = await startSimulatorControl(simulator, port).catch((error: Error) => {
@@ -274,7 +340,11 @@ async function main(): Promise<void> {
       }
     }
   } catch (error) {
-    const known = error instanceof StoreError || error instanceof EmbeddedDatabaseError || error instanceof SimulatorUsageError || error instanceof SimulatorRefusedError;
+    const known =
+      error instanceof StoreError ||
+      error instanceof EmbeddedDatabaseError ||
+      error instanceof SimulatorUsageError ||
+      error instanceof SimulatorRefusedError;
     console.error(`[start] error: ${known ? (error as Error).message : (error as Error).stack}`);
     await shutdown(1);
   }

@@ -8,9 +8,13 @@ const args = process.argv.slice(2);
 const quick = args.includes('--quick');
 const rest = args.filter((arg) => arg !== '--quick');
 
-const child = spawn(process.execPath, [path.join(root, 'node_modules', 'vitest', 'vitest.mjs'), 'run', '--project', 'faults', ...rest], {
-  cwd: root,
-  stdio: 'inherit',
-  env: { ...process.env, FAULTS: quick ? 'quick' : 'full' },
-});
+const child = spawn(
+  process.execPath,
+  [path.join(root, 'node_modules', 'vitest', 'vitest.mjs'), 'run', '--project', 'faults', ...rest],
+  {
+    cwd: root,
+    stdio: 'inherit',
+    env: { ...process.env, FAULTS: quick ? 'quick' : 'full' },
+  },
+);
 child.on('exit', (code, signal) => process.exit(code ?? (signal ? 1 : 0)));

@@ -15,7 +15,11 @@ const resultsDir = path.join(root, 'test-results');
 const chromium = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const withBrowser = !process.argv.includes('--no-browser');
 
-interface Tally { passed: number; failed: number; skipped: number }
+interface Tally {
+  passed: number;
+  failed: number;
+  skipped: number;
+}
 const tally: Tally = { passed: 0, failed: 0, skipped: 0 };
 const lines: string[] = [];
 
@@ -40,10 +44,12 @@ async function check(label: string, command: string, args: string[]): Promise<vo
 async function ensureChromium(): Promise<boolean> {
   if (existsSync(chromium)) return true;
   if (process.getuid?.() !== 0) {
-    console.error(`Chromium is missing at ${chromium}; install it with \`sudo apt-get install -y chromium\` (or set CHROMIUM_PATH)`);
+    console.error(
+      `Chromium is missing at ${chromium}; install it with \`sudo apt-get install -y chromium\` (or set CHROMIUM_PATH)`,
+    );
     return false;
   }
-  console.log('\n── installing Debian\'s Chromium for the browser tests (apt-get install -y chromium) ──');
+  console.log("\n── installing Debian's Chromium for the browser tests (apt-get install -y chromium) ──");
   const quiet = { DEBIAN_FRONTEND: 'noninteractive' };
   if ((await run('apt-get', ['install', '-y', '-q', 'chromium'], quiet)) !== 0) {
     await run('apt-get', ['update', '-q'], quiet);
@@ -57,8 +63,21 @@ async function vitest(label: string, reportName: string, args: string[], env: Re
   console.log(`\n── ${label} (vitest) ──`);
   const report = path.join(resultsDir, `${reportName}.json`);
   await rm(report, { force: true });
-  const code = await run(process.execPath, [bin('vitest', 'vitest.mjs'), 'run', ...args, '--reporter=default', '--reporter=json', `--outputFile.json=${report}`], env);
-  const json = await readFile(report, 'utf8').then(JSON.parse).catch(() => undefined);
+  const code = await run(
+    process.execPath,
+    [
+      bin('vitest', 'vitest.mjs'),
+      'run',
+      ...args,
+      '--reporter=default',
+      '--reporter=json',
+      `--outputFile.json=${report}`,
+    ],
+    env,
+  );
+  const json = await readFile(report, 'utf8')
+    .then(JSON.parse)
+    .catch(() => undefined);
   if (!json) {
     tally.failed += 1;
     lines.push(`${label}: FAILED before reporting (exit ${code})`);
@@ -84,7 +103,9 @@ async function playwright(): Promise<void> {
   await rm(report, { force: true });
   const code = await run(process.execPath, [bin('@playwright/test', 'cli.js'), 'test']);
   await rm(path.join(os.tmpdir(), 'sentinel-console-e2e'), { recursive: true, force: true });
-  const json = await readFile(report, 'utf8').then(JSON.parse).catch(() => undefined);
+  const json = await readFile(report, 'utf8')
+    .then(JSON.parse)
+    .catch(() => undefined);
   if (!json) {
     tally.failed += 1;
     lines.push(`browser tests: FAILED before reporting (exit ${code})`);
@@ -102,6 +123,30 @@ async function main(): Promise<void> {
   await mkdir(resultsDir, { recursive: true });
   await check('type check (tsc)', process.execPath, [bin('typescript', 'bin/tsc'), '--noEmit']);
   await check('lint (eslint)', process.execPath, [bin('eslint', 'bin/eslint.js'), '.', '--max-warnings', '0']);
+  // The rest of npm run lint: the layer rules, nothing unused, the formatting.
+  await check('layers (dependency-cruiser)', process.execPath, [
+    bin('dependency-cruiser', 'bin/dependency-cruise.mjs'),
+    'lib',
+    'app',
+    'components',
+    'scripts',
+    'proxy.ts',
+    '--config',
+    '.dependency-cruiser.cjs',
+    '--output-type',
+    'err',
+  ]);
+  await check('unused files, exports, dependencies (knip)', process.execPath, [
+    bin('knip', 'bin/knip.js'),
+    '--no-progress',
+  ]);
+  await check('formatting (prettier)', process.execPath, [
+    bin('prettier', 'bin/prettier.cjs'),
+    '--check',
+    '--log-level',
+    'warn',
+    '**/*.{ts,tsx,mjs,cjs,json,css}',
+  ]);
   // FAULTS set empty: the fault suite (its own project, only while FAULTS is set) runs next, once.
   await vitest('unit and integration tests', 'vitest', [], { FAULTS: '' });
   await vitest('fault suite, quick part', 'vitest-faults', ['--project', 'faults'], { FAULTS: 'quick' });

@@ -13,7 +13,9 @@ export default async function OverviewPage() {
   await requirePageActor();
   const health = await checkSystemHealth();
   const ok = health.status === 'ok';
-  const overview: Overview | undefined = health.database.reachable ? await readOverview(appContext()).catch(() => undefined) : undefined;
+  const overview: Overview | undefined = health.database.reachable
+    ? await readOverview(appContext()).catch(() => undefined)
+    : undefined;
   return (
     <section className="space-y-4">
       <h1 className="text-2xl font-semibold">Overview</h1>
@@ -21,14 +23,23 @@ export default async function OverviewPage() {
       <div className={card}>
         <h2 className="text-sm font-medium text-zinc-500">Datastore</h2>
         <p className="mt-1 flex items-center gap-2">
-          <span aria-hidden className={`inline-block h-2.5 w-2.5 rounded-full ${ok ? 'bg-emerald-500' : 'bg-amber-500'}`} />
+          <span
+            aria-hidden
+            className={`inline-block h-2.5 w-2.5 rounded-full ${ok ? 'bg-emerald-500' : 'bg-amber-500'}`}
+          />
           <span data-testid="datastore-status">{ok ? 'Connected' : 'Degraded'}</span>
-          <span className="text-sm text-zinc-500" data-testid="datastore-target">{health.database.provider ? providerLabel(health.database.provider) : 'Datastore'} {health.database.target}</span>
+          <span className="text-sm text-zinc-500" data-testid="datastore-target">
+            {health.database.provider ? providerLabel(health.database.provider) : 'Datastore'} {health.database.target}
+          </span>
         </p>
         {health.database.error ? <p className="mt-2 text-sm text-red-600">{health.database.error}</p> : null}
         {health.schema ? (
-          <p className={`mt-2 text-sm ${['current', 'older'].includes(health.schema.state) ? 'text-zinc-500' : 'text-red-600'}`} data-testid="datastore-schema">
-            Schema: {health.schema.description}; change feed in {health.schema.commitOrderColumn ? 'commit order (opt-in column)' : 'id order'}
+          <p
+            className={`mt-2 text-sm ${['current', 'older'].includes(health.schema.state) ? 'text-zinc-500' : 'text-red-600'}`}
+            data-testid="datastore-schema"
+          >
+            Schema: {health.schema.description}; change feed in{' '}
+            {health.schema.commitOrderColumn ? 'commit order (opt-in column)' : 'id order'}
           </p>
         ) : null}
         {health.migrations ? (
@@ -40,9 +51,11 @@ export default async function OverviewPage() {
         {health.consoleDatabase ? (
           <p className="mt-2 text-sm text-zinc-500" data-testid="console-database">
             Users and audit log: PostgreSQL {health.consoleDatabase.target},{' '}
-            {health.consoleDatabase.migrations
-              ? `${health.consoleDatabase.migrations.applied.length} migrations applied${health.consoleDatabase.migrations.pending.length > 0 ? `, ${health.consoleDatabase.migrations.pending.length} pending` : ''}`
-              : <span className="text-red-600">{health.consoleDatabase.error ?? 'unreachable'}</span>}
+            {health.consoleDatabase.migrations ? (
+              `${health.consoleDatabase.migrations.applied.length} migrations applied${health.consoleDatabase.migrations.pending.length > 0 ? `, ${health.consoleDatabase.migrations.pending.length} pending` : ''}`
+            ) : (
+              <span className="text-red-600">{health.consoleDatabase.error ?? 'unreachable'}</span>
+            )}
           </p>
         ) : null}
       </div>
@@ -51,11 +64,15 @@ export default async function OverviewPage() {
           <div className="grid gap-4 sm:grid-cols-2">
             <div className={card}>
               <h2 className="text-sm font-medium text-zinc-500">Health events, last hour</h2>
-              <p className="mt-1 text-3xl font-semibold tabular-nums" data-testid="events-last-hour">{overview.eventsLastHour.toLocaleString()}</p>
+              <p className="mt-1 text-3xl font-semibold tabular-nums" data-testid="events-last-hour">
+                {overview.eventsLastHour.toLocaleString()}
+              </p>
             </div>
             <div className={card}>
               <h2 className="text-sm font-medium text-zinc-500">Fatal events, last hour</h2>
-              <p className="mt-1 text-3xl font-semibold tabular-nums" data-testid="fatal-last-hour">{overview.fatalLastHour.toLocaleString()}</p>
+              <p className="mt-1 text-3xl font-semibold tabular-nums" data-testid="fatal-last-hour">
+                {overview.fatalLastHour.toLocaleString()}
+              </p>
             </div>
           </div>
           <div className={card}>
@@ -74,11 +91,27 @@ export default async function OverviewPage() {
                 </thead>
                 <tbody>
                   {overview.consumers.map((consumer) => (
-                    <tr key={consumer.consumer} className="border-t border-zinc-100 dark:border-zinc-800" data-testid={`consumer-${consumer.consumer}`}>
+                    <tr
+                      key={consumer.consumer}
+                      className="border-t border-zinc-100 dark:border-zinc-800"
+                      data-testid={`consumer-${consumer.consumer}`}
+                    >
                       <td className="py-1 font-mono">{consumer.consumer}</td>
-                      <td className="py-1 tabular-nums">{consumer.documentsBehind === null ? 'unknown' : `${consumer.documentsBehind.toLocaleString()}${consumer.documentsBehindCapped ? '+' : ''}`}</td>
+                      <td className="py-1 tabular-nums">
+                        {consumer.documentsBehind === null
+                          ? 'unknown'
+                          : `${consumer.documentsBehind.toLocaleString()}${consumer.documentsBehindCapped ? '+' : ''}`}
+                      </td>
                       <td className="py-1 tabular-nums">{formatDuration(consumer.lagSeconds)}</td>
-                      <td className="py-1">{consumer.positionLost ? <span className="text-red-600">lost: {consumer.positionLost.reason}</span> : consumer.positionKnown ? 'known' : 'unknown'}</td>
+                      <td className="py-1">
+                        {consumer.positionLost ? (
+                          <span className="text-red-600">lost: {consumer.positionLost.reason}</span>
+                        ) : consumer.positionKnown ? (
+                          'known'
+                        ) : (
+                          'unknown'
+                        )}
+                      </td>
                     </tr>
                   ))}
                 </tbody>

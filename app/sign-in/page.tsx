@@ -25,7 +25,11 @@ function signOnMessage(code: string, providerName: string): string {
   }
 }
 
-export default async function SignInPage({ searchParams }: { searchParams: Promise<{ next?: string | string[]; error?: string | string[] }> }) {
+export default async function SignInPage({
+  searchParams,
+}: {
+  searchParams: Promise<{ next?: string | string[]; error?: string | string[] }>;
+}) {
   const { next, error } = await searchParams;
   const target = safeNextPath([next].flat().at(-1));
   if (await currentActor()) redirect(target);
@@ -35,7 +39,11 @@ export default async function SignInPage({ searchParams }: { searchParams: Promi
     <main className="mx-auto flex min-h-screen max-w-sm flex-col justify-center px-4">
       <h1 className="text-xl font-semibold tracking-tight">Sentinel Console</h1>
       <p className="mt-1 text-sm text-zinc-600 dark:text-zinc-400">Sign in to see and act on your GPU nodes.</p>
-      <SignInForm next={target} oidcName={oidc?.displayName ?? null} initialError={code ? signOnMessage(code, oidc?.displayName ?? 'your identity provider') : null} />
+      <SignInForm
+        next={target}
+        oidcName={oidc?.displayName ?? null}
+        initialError={code ? signOnMessage(code, oidc?.displayName ?? 'your identity provider') : null}
+      />
     </main>
   );
 }

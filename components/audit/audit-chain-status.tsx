@@ -24,8 +24,14 @@ export function AuditChainStatus() {
       Hash chain intact: {verdict.entries.toLocaleString('en')} entries checked, none changed or removed.
     </p>
   ) : (
-    <p role="alert" className="rounded border border-red-300 bg-red-50 px-3 py-2 text-sm text-red-800 dark:border-red-800 dark:bg-red-950 dark:text-red-200" data-testid="audit-chain" data-state="broken">
-      Hash chain broken at entry #{verdict.brokenAt?.id}: {verdict.brokenAt?.problem}. The log was changed behind its append-only rule.
+    <p
+      role="alert"
+      className="rounded border border-red-300 bg-red-50 px-3 py-2 text-sm text-red-800 dark:border-red-800 dark:bg-red-950 dark:text-red-200"
+      data-testid="audit-chain"
+      data-state="broken"
+    >
+      Hash chain broken at entry #{verdict.brokenAt?.id}: {verdict.brokenAt?.problem}. The log was changed behind its
+      append-only rule.
     </p>
   );
   if (!verdict.appRoleCanRewrite) return status;
@@ -34,8 +40,9 @@ export function AuditChainStatus() {
     <>
       {status}
       <p className="text-sm text-amber-800 dark:text-amber-300" data-testid="audit-rewrite-power">
-        The console&apos;s database {verdict.appRoleCanRewrite}: it could rewrite this log. Run the console as a role with only
-        SELECT and INSERT on the audit log, and migrations as the table&apos;s owner (CONSOLE_DATABASE_MIGRATION_URL).
+        The console&apos;s database {verdict.appRoleCanRewrite}: it could rewrite this log. Run the console as a role
+        with only SELECT and INSERT on the audit log, and migrations as the table&apos;s owner
+        (CONSOLE_DATABASE_MIGRATION_URL).
       </p>
     </>
   );

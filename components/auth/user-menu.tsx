@@ -20,9 +20,15 @@ export function UserMenu() {
   return (
     <div className="flex items-center gap-2 text-sm">
       <span className="text-zinc-600 dark:text-zinc-400" data-testid="signed-in-user">
-        {actor.displayName} <span className="rounded bg-zinc-100 px-1.5 py-0.5 text-xs dark:bg-zinc-800">{actor.role}</span>
+        {actor.displayName}{' '}
+        <span className="rounded bg-zinc-100 px-1.5 py-0.5 text-xs dark:bg-zinc-800">{actor.role}</span>
       </span>
-      <button type="button" onClick={signOut} disabled={pending} className="rounded px-2 py-1 text-zinc-600 hover:bg-zinc-100 focus-visible:outline focus-visible:outline-2 focus-visible:outline-sky-500 disabled:opacity-50 dark:text-zinc-400 dark:hover:bg-zinc-800">
+      <button
+        type="button"
+        onClick={signOut}
+        disabled={pending}
+        className="rounded px-2 py-1 text-zinc-600 hover:bg-zinc-100 focus-visible:outline focus-visible:outline-2 focus-visible:outline-sky-500 disabled:opacity-50 dark:text-zinc-400 dark:hover:bg-zinc-800"
+      >
         Sign out
       </button>
     </div>

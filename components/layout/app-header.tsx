@@ -29,7 +29,10 @@ export function AppHeader() {
         <Link href="/" className="whitespace-nowrap font-semibold tracking-tight">
           Sentinel Console
         </Link>
-        <nav aria-label="Main" className="order-last -mx-2 flex w-full gap-1 overflow-x-auto whitespace-nowrap px-2 text-sm md:order-none md:mx-0 md:w-auto md:px-0">
+        <nav
+          aria-label="Main"
+          className="order-last -mx-2 flex w-full gap-1 overflow-x-auto whitespace-nowrap px-2 text-sm md:order-none md:mx-0 md:w-auto md:px-0"
+        >
           {links.map((section) => (
             <Link
               key={section.href}

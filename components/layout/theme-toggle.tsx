@@ -10,14 +10,23 @@ const subscribe = (notify: () => void) => {
 };
 
 export function ThemeToggle() {
-  const dark = useSyncExternalStore(subscribe, () => document.documentElement.classList.contains('dark'), () => false);
+  const dark = useSyncExternalStore(
+    subscribe,
+    () => document.documentElement.classList.contains('dark'),
+    () => false,
+  );
   const toggle = () => {
     const next = !dark;
     document.documentElement.classList.toggle('dark', next);
     localStorage.setItem('theme', next ? 'dark' : 'light');
   };
   return (
-    <button type="button" onClick={toggle} aria-label={dark ? 'Use the light theme' : 'Use the dark theme'} className="rounded px-2 py-1 text-xs text-zinc-600 hover:bg-zinc-100 focus-visible:outline focus-visible:outline-2 focus-visible:outline-sky-500 dark:text-zinc-300 dark:hover:bg-zinc-800">
+    <button
+      type="button"
+      onClick={toggle}
+      aria-label={dark ? 'Use the light theme' : 'Use the dark theme'}
+      className="rounded px-2 py-1 text-xs text-zinc-600 hover:bg-zinc-100 focus-visible:outline focus-visible:outline-2 focus-visible:outline-sky-500 dark:text-zinc-300 dark:hover:bg-zinc-800"
+    >
       {dark ? 'Light theme' : 'Dark theme'}
     </button>
   );

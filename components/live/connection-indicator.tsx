@@ -14,7 +14,13 @@ export function ConnectionIndicator() {
   const degraded = status === 'live' && feed === 'reconnecting';
   const look = degraded ? { dot: 'bg-amber-500 animate-pulse', label: 'Datastore unavailable' } : LOOK[status];
   return (
-    <span role="status" aria-live="polite" data-testid="connection-status" data-status={degraded ? 'degraded' : status} className="flex items-center gap-2 text-xs text-zinc-600 dark:text-zinc-400">
+    <span
+      role="status"
+      aria-live="polite"
+      data-testid="connection-status"
+      data-status={degraded ? 'degraded' : status}
+      className="flex items-center gap-2 text-xs text-zinc-600 dark:text-zinc-400"
+    >
       <span aria-hidden className={`inline-block h-2 w-2 rounded-full ${look.dot}`} />
       {look.label}
     </span>

@@ -26,7 +26,15 @@ interface LiveContextValue {
 }
 
 const LiveContext = createContext<LiveContextValue | null>(null);
-const MESSAGE_TYPES: LiveMessageType[] = ['nodes', 'node-event', 'pipeline', 'throughput', 'status', 'reset', 'heartbeat'];
+const MESSAGE_TYPES: LiveMessageType[] = [
+  'nodes',
+  'node-event',
+  'pipeline',
+  'throughput',
+  'status',
+  'reset',
+  'heartbeat',
+];
 
 export function LiveProvider({ children }: { children: ReactNode }) {
   const router = useRouter();
@@ -95,7 +103,8 @@ export function LiveProvider({ children }: { children: ReactNode }) {
         void fetch('/api/auth/get-session', { cache: 'no-store' })
           .then((response) => (response.ok ? response.json() : undefined))
           .then((session: unknown) => {
-            if (session === null && !closed) router.replace(`/sign-in?next=${encodeURIComponent(window.location.pathname + window.location.search)}`);
+            if (session === null && !closed)
+              router.replace(`/sign-in?next=${encodeURIComponent(window.location.pathname + window.location.search)}`);
           })
           .catch(() => {});
         attempt += 1;
@@ -140,6 +149,10 @@ export function useLiveSubscription(topics: string[], handler: Handler, filter?:
   const key = topics.join(',');
   useEffect(() => {
     if (!context) return;
-    return context.subscribe({ topics: key.split(','), filter, handler: (type, data) => handlerRef.current(type, data) });
+    return context.subscribe({
+      topics: key.split(','),
+      filter,
+      handler: (type, data) => handlerRef.current(type, data),
+    });
   }, [context, key, filter]);
 }

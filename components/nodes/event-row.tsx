@@ -16,18 +16,41 @@ export function EventRow({ event }: { event: NodeEventRow }) {
   const { nodeQuarantined, eviction } = event.status;
   return (
     <>
-      <tr className="cursor-pointer border-t border-zinc-100 align-top hover:bg-zinc-50 dark:border-zinc-800 dark:hover:bg-zinc-800/50" onClick={() => setOpen(!open)} data-testid="event-row">
+      <tr
+        className="cursor-pointer border-t border-zinc-100 align-top hover:bg-zinc-50 dark:border-zinc-800 dark:hover:bg-zinc-800/50"
+        onClick={() => setOpen(!open)}
+        data-testid="event-row"
+      >
         <td className="py-1 pr-3 whitespace-nowrap">
-          <button type="button" aria-expanded={open} aria-label={`${open ? 'Hide' : 'Show'} every field`} className="mr-1 text-zinc-400">{open ? '▾' : '▸'}</button>
+          <button
+            type="button"
+            aria-expanded={open}
+            aria-label={`${open ? 'Hide' : 'Show'} every field`}
+            className="mr-1 text-zinc-400"
+          >
+            {open ? '▾' : '▸'}
+          </button>
           <RelativeTime at={event.createdAt} />
         </td>
         <td className="pr-3">
           {event.checkName}
-          {event.errorCode.length && !cancellation ? <span className="ml-1 text-xs text-zinc-500">XID {event.errorCode.join(', ')}</span> : null}
-          {cancellation ? <span className="ml-1 text-xs text-emerald-700 dark:text-emerald-400" data-testid="event-cancellation">cancellation: {cancellation}</span> : null}
+          {event.errorCode.length && !cancellation ? (
+            <span className="ml-1 text-xs text-zinc-500">XID {event.errorCode.join(', ')}</span>
+          ) : null}
+          {cancellation ? (
+            <span className="ml-1 text-xs text-emerald-700 dark:text-emerald-400" data-testid="event-cancellation">
+              cancellation: {cancellation}
+            </span>
+          ) : null}
         </td>
-        <td className={`pr-3 ${severity === 'fatal' ? 'text-red-600 dark:text-red-400' : severity === 'recovered' ? 'text-emerald-700 dark:text-emerald-400' : 'text-amber-700 dark:text-amber-400'}`}>{severity}</td>
-        <td className="max-w-md truncate pr-3" title={event.message}>{event.message}</td>
+        <td
+          className={`pr-3 ${severity === 'fatal' ? 'text-red-600 dark:text-red-400' : severity === 'recovered' ? 'text-emerald-700 dark:text-emerald-400' : 'text-amber-700 dark:text-amber-400'}`}
+        >
+          {severity}
+        </td>
+        <td className="max-w-md truncate pr-3" title={event.message}>
+          {event.message}
+        </td>
         <td className="pr-3">{nodeQuarantined ? enumLabel(nodeQuarantined) : '—'}</td>
         <td className="pr-3">{eviction ? enumLabel(eviction) : '—'}</td>
         <td>{event.status.remediated === null ? '—' : event.status.remediated ? 'yes' : 'failed'}</td>
@@ -44,17 +67,77 @@ export function EventRow({ event }: { event: NodeEventRow }) {
               <Field name="Message" value={event.message || '—'} />
               <Field name="Error codes" value={event.errorCode.join(', ') || '—'} />
               {cancellation ? <Field name="Cancellation" value={`Cancellation event: ${cancellation}`} /> : null}
-              <Field name="Entities" value={event.entities.map((entity) => `${entity.entityType} ${entity.entityValue}`).join(', ') || '—'} />
-              <Field name="Recommended action" value={enumLabel(event.recommendedAction) + (event.customRecommendedAction ? ` (${event.customRecommendedAction})` : '')} />
+              <Field
+                name="Entities"
+                value={event.entities.map((entity) => `${entity.entityType} ${entity.entityValue}`).join(', ') || '—'}
+              />
+              <Field
+                name="Recommended action"
+                value={
+                  enumLabel(event.recommendedAction) +
+                  (event.customRecommendedAction ? ` (${event.customRecommendedAction})` : '')
+                }
+              />
               <Field name="Processing strategy" value={event.processingStrategy} />
-              <Field name="Quarantine overrides" value={event.quarantineOverrides ? `force ${event.quarantineOverrides.force}, skip ${event.quarantineOverrides.skip}` : '—'} />
-              <Field name="Drain overrides" value={event.drainOverrides ? `force ${event.drainOverrides.force}, skip ${event.drainOverrides.skip}` : '—'} />
-              {event.metadata[IDEMPOTENCY_KEY] !== undefined ? <Field name="Idempotency key" value={event.metadata[IDEMPOTENCY_KEY]} /> : null}
-              <Field name="Metadata" value={Object.entries(event.metadata).map(([key, value]) => `${key}=${value}`).join(', ') || '—'} />
-              <Field name="Quarantine" value={<>{nodeQuarantined ? enumLabel(nodeQuarantined) : 'not processed'} {event.status.quarantineFinishedAt ? <LocalTime at={event.status.quarantineFinishedAt} /> : null}</>} />
-              {event.status.faultQuarantineRecovery ? <Field name="Recovery" value={`fault-quarantine recovery: ${event.status.faultQuarantineRecovery}`} /> : null}
-              <Field name="Drain" value={<>{eviction ? enumLabel(eviction) : 'not started'} {event.status.evictionMessage} {event.status.drainFinishedAt ? <LocalTime at={event.status.drainFinishedAt} /> : null}</>} />
-              <Field name="Remediation" value={<>{event.status.remediated === null ? 'not processed' : event.status.remediated ? 'remediated' : 'failed'} {event.status.remediatedAt ? <LocalTime at={event.status.remediatedAt} /> : null}</>} />
+              <Field
+                name="Quarantine overrides"
+                value={
+                  event.quarantineOverrides
+                    ? `force ${event.quarantineOverrides.force}, skip ${event.quarantineOverrides.skip}`
+                    : '—'
+                }
+              />
+              <Field
+                name="Drain overrides"
+                value={
+                  event.drainOverrides ? `force ${event.drainOverrides.force}, skip ${event.drainOverrides.skip}` : '—'
+                }
+              />
+              {event.metadata[IDEMPOTENCY_KEY] !== undefined ? (
+                <Field name="Idempotency key" value={event.metadata[IDEMPOTENCY_KEY]} />
+              ) : null}
+              <Field
+                name="Metadata"
+                value={
+                  Object.entries(event.metadata)
+                    .map(([key, value]) => `${key}=${value}`)
+                    .join(', ') || '—'
+                }
+              />
+              <Field
+                name="Quarantine"
+                value={
+                  <>
+                    {nodeQuarantined ? enumLabel(nodeQuarantined) : 'not processed'}{' '}
+                    {event.status.quarantineFinishedAt ? <LocalTime at={event.status.quarantineFinishedAt} /> : null}
+                  </>
+                }
+              />
+              {event.status.faultQuarantineRecovery ? (
+                <Field name="Recovery" value={`fault-quarantine recovery: ${event.status.faultQuarantineRecovery}`} />
+              ) : null}
+              <Field
+                name="Drain"
+                value={
+                  <>
+                    {eviction ? enumLabel(eviction) : 'not started'} {event.status.evictionMessage}{' '}
+                    {event.status.drainFinishedAt ? <LocalTime at={event.status.drainFinishedAt} /> : null}
+                  </>
+                }
+              />
+              <Field
+                name="Remediation"
+                value={
+                  <>
+                    {event.status.remediated === null
+                      ? 'not processed'
+                      : event.status.remediated
+                        ? 'remediated'
+                        : 'failed'}{' '}
+                    {event.status.remediatedAt ? <LocalTime at={event.status.remediatedAt} /> : null}
+                  </>
+                }
+              />
             </dl>
           </td>
         </tr>

@@ -7,7 +7,15 @@ import { quarantineNode, releaseNode } from '@/lib/actions/server-actions';
 import { newIdempotencyKey } from '@/lib/client/idempotency-key';
 import type { MutationResult } from '@/lib/actions/mutation';
 
-export function NodeActionButton({ nodeName, action, disabledReason }: { nodeName: string; action: 'quarantine' | 'release' | null; disabledReason?: string }) {
+export function NodeActionButton({
+  nodeName,
+  action,
+  disabledReason,
+}: {
+  nodeName: string;
+  action: 'quarantine' | 'release' | null;
+  disabledReason?: string;
+}) {
   const dialog = useRef<HTMLDialogElement>(null);
   const [reason, setReason] = useState('');
   const [confirmName, setConfirmName] = useState('');
@@ -26,7 +34,11 @@ export function NodeActionButton({ nodeName, action, disabledReason }: { nodeNam
   };
   const submit = () => {
     startTransition(async () => {
-      const outcome = await (chosen === 'quarantine' ? quarantineNode : releaseNode)({ nodeName, reason, idempotencyKey: newIdempotencyKey() });
+      const outcome = await (chosen === 'quarantine' ? quarantineNode : releaseNode)({
+        nodeName,
+        reason,
+        idempotencyKey: newIdempotencyKey(),
+      });
       setResult(outcome);
       if (outcome.ok) dialog.current?.close();
     });
@@ -43,14 +55,22 @@ export function NodeActionButton({ nodeName, action, disabledReason }: { nodeNam
         data-testid="node-action"
         className={`min-w-32 rounded px-3 py-1.5 text-sm font-medium text-white focus-visible:outline focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-sky-500 disabled:cursor-not-allowed disabled:opacity-50 ${action === 'release' ? 'bg-sky-700 hover:bg-sky-800' : 'bg-orange-600 hover:bg-orange-700'}`}
       >
-        {action === 'release' ? 'Release' : action === 'quarantine' ? 'Quarantine' : disabledReason ?? 'Quarantine'}
+        {action === 'release' ? 'Release' : action === 'quarantine' ? 'Quarantine' : (disabledReason ?? 'Quarantine')}
       </button>
       {result ? (
-        <p role={result.ok ? 'status' : 'alert'} data-testid="action-result" className={`max-w-md text-right text-sm ${result.ok ? 'text-emerald-700 dark:text-emerald-400' : 'text-red-600 dark:text-red-400'}`}>
+        <p
+          role={result.ok ? 'status' : 'alert'}
+          data-testid="action-result"
+          className={`max-w-md text-right text-sm ${result.ok ? 'text-emerald-700 dark:text-emerald-400' : 'text-red-600 dark:text-red-400'}`}
+        >
           {result.ok ? result.message : result.error}
         </p>
       ) : null}
-      <dialog ref={dialog} aria-labelledby="node-action-title" className="m-auto w-full max-w-md rounded-lg border border-zinc-200 bg-white p-5 text-zinc-900 shadow-xl backdrop:bg-black/40 dark:border-zinc-700 dark:bg-zinc-900 dark:text-zinc-100">
+      <dialog
+        ref={dialog}
+        aria-labelledby="node-action-title"
+        className="m-auto w-full max-w-md rounded-lg border border-zinc-200 bg-white p-5 text-zinc-900 shadow-xl backdrop:bg-black/40 dark:border-zinc-700 dark:bg-zinc-900 dark:text-zinc-100"
+      >
         <form
           method="dialog"
           onSubmit={(event) => {
@@ -69,16 +89,45 @@ export function NodeActionButton({ nodeName, action, disabledReason }: { nodeNam
           </p>
           <label className="block text-sm">
             Reason (3 to 500 characters)
-            <textarea value={reason} onChange={(event) => setReason(event.target.value)} maxLength={500} required rows={3} data-testid="action-reason" className="mt-1 w-full rounded border border-zinc-300 bg-white px-2 py-1 dark:border-zinc-700 dark:bg-zinc-950" />
+            <textarea
+              value={reason}
+              onChange={(event) => setReason(event.target.value)}
+              maxLength={500}
+              required
+              rows={3}
+              data-testid="action-reason"
+              className="mt-1 w-full rounded border border-zinc-300 bg-white px-2 py-1 dark:border-zinc-700 dark:bg-zinc-950"
+            />
           </label>
           <label className="block text-sm">
             Type the node name to confirm
-            <input value={confirmName} onChange={(event) => setConfirmName(event.target.value)} data-testid="action-confirm-name" autoComplete="off" className="mt-1 w-full rounded border border-zinc-300 bg-white px-2 py-1 font-mono dark:border-zinc-700 dark:bg-zinc-950" />
+            <input
+              value={confirmName}
+              onChange={(event) => setConfirmName(event.target.value)}
+              data-testid="action-confirm-name"
+              autoComplete="off"
+              className="mt-1 w-full rounded border border-zinc-300 bg-white px-2 py-1 font-mono dark:border-zinc-700 dark:bg-zinc-950"
+            />
           </label>
-          {result && !result.ok ? <p role="alert" className="text-sm text-red-600 dark:text-red-400">{result.error}</p> : null}
+          {result && !result.ok ? (
+            <p role="alert" className="text-sm text-red-600 dark:text-red-400">
+              {result.error}
+            </p>
+          ) : null}
           <div className="flex justify-end gap-2">
-            <button type="button" onClick={() => dialog.current?.close()} className="rounded px-3 py-1.5 text-sm hover:bg-zinc-100 dark:hover:bg-zinc-800">Cancel</button>
-            <button type="submit" disabled={!reasonOk || confirmName !== nodeName || pending} data-testid="action-submit" className="rounded bg-zinc-900 px-3 py-1.5 text-sm font-medium text-white disabled:opacity-40 dark:bg-zinc-100 dark:text-zinc-900">
+            <button
+              type="button"
+              onClick={() => dialog.current?.close()}
+              className="rounded px-3 py-1.5 text-sm hover:bg-zinc-100 dark:hover:bg-zinc-800"
+            >
+              Cancel
+            </button>
+            <button
+              type="submit"
+              disabled={!reasonOk || confirmName !== nodeName || pending}
+              data-testid="action-submit"
+              className="rounded bg-zinc-900 px-3 py-1.5 text-sm font-medium text-white disabled:opacity-40 dark:bg-zinc-100 dark:text-zinc-900"
+            >
               {pending ? `${verb === 'Quarantine' ? 'Quarantining' : 'Releasing'}…` : verb}
             </button>
           </div>

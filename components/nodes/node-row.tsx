@@ -21,9 +21,17 @@ function unknownNotes(view: NodeView): string[] {
 
 export function NodeRow({ view }: { view: NodeView }) {
   return (
-    <tr className="border-b border-zinc-100 last:border-0 dark:border-zinc-800" data-testid="node-row" data-node={view.name} data-state={view.state}>
+    <tr
+      className="border-b border-zinc-100 last:border-0 dark:border-zinc-800"
+      data-testid="node-row"
+      data-node={view.name}
+      data-state={view.state}
+    >
       <td className="px-3 py-1.5 font-mono">
-        <Link href={`/nodes/${encodeURIComponent(view.name)}`} className="text-sky-700 hover:underline dark:text-sky-400">
+        <Link
+          href={`/nodes/${encodeURIComponent(view.name)}`}
+          className="text-sky-700 hover:underline dark:text-sky-400"
+        >
           {view.name}
         </Link>
       </td>
@@ -31,10 +39,14 @@ export function NodeRow({ view }: { view: NodeView }) {
         <StateBadge state={view.state} />
         {view.quarantineRequested ? <span className="ml-2 text-xs text-zinc-500">quarantine requested</span> : null}
         {unknownNotes(view).map((note) => (
-          <span key={note} className="ml-2 text-xs text-zinc-500" data-testid="node-unknown">{note}</span>
+          <span key={note} className="ml-2 text-xs text-zinc-500" data-testid="node-unknown">
+            {note}
+          </span>
         ))}
       </td>
-      <td className="px-3 py-1.5 text-zinc-600 dark:text-zinc-400"><RelativeTime at={view.stateSince} /></td>
+      <td className="px-3 py-1.5 text-zinc-600 dark:text-zinc-400">
+        <RelativeTime at={view.stateSince} />
+      </td>
       <td className="px-3 py-1.5 text-zinc-600 dark:text-zinc-400">
         {view.lastCheck ? <span className="mr-2">{view.lastCheck}</span> : null}
         <RelativeTime at={view.lastEventAt} className="text-xs" />

@@ -12,19 +12,13 @@ export const STATE_COLOURS: Record<NodeState, string> = {
   released: 'bg-zinc-200 text-zinc-800 dark:bg-zinc-800 dark:text-zinc-200',
 };
 
-/** Chart colours per state (hex, for SVG). */
-export const STATE_HEX: Record<NodeState, string> = {
-  healthy: '#10b981',
-  unhealthy: '#f59e0b',
-  quarantined: '#f97316',
-  draining: '#0ea5e9',
-  'drain-failed': '#ef4444',
-  remediating: '#8b5cf6',
-  remediated: '#14b8a6',
-  'remediation-failed': '#dc2626',
-  released: '#71717a',
-};
-
 export function StateBadge({ state }: { state: NodeState }) {
-  return <span data-state={state} className={`inline-flex whitespace-nowrap rounded px-2 py-0.5 text-xs font-medium ${STATE_COLOURS[state]}`}>{NODE_STATE_LABELS[state]}</span>;
+  return (
+    <span
+      data-state={state}
+      className={`inline-flex whitespace-nowrap rounded px-2 py-0.5 text-xs font-medium ${STATE_COLOURS[state]}`}
+    >
+      {NODE_STATE_LABELS[state]}
+    </span>
+  );
 }

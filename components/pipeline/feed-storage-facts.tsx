@@ -8,7 +8,13 @@ import type { FeedStorageView } from '@/lib/queries/feed-storage-view';
 export function feedStorageRows(view: FeedStorageView): [string, ReactNode, string?][] {
   return feedStorageFacts(view).map((fact) => [
     fact.label,
-    fact.at !== undefined ? <RelativeTime key={fact.label} at={fact.at} /> : <span key={fact.label} title={fact.hint}>{fact.text}</span>,
+    fact.at !== undefined ? (
+      <RelativeTime key={fact.label} at={fact.at} />
+    ) : (
+      <span key={fact.label} title={fact.hint}>
+        {fact.text}
+      </span>
+    ),
     fact.testId,
   ]);
 }

@@ -11,8 +11,19 @@ export function LagSparkline({ history }: { history: ConsumerLagView['history'] 
       <ResponsiveContainer width="100%" height="100%">
         <LineChart data={data} margin={{ top: 2, right: 2, bottom: 2, left: 2 }}>
           <YAxis hide domain={[0, 'dataMax']} />
-          <Tooltip formatter={(value) => [`${Number(value).toLocaleString()} behind`, '']} labelFormatter={() => ''} contentStyle={{ fontSize: 11, padding: '2px 6px' }} />
-          <Line type="monotone" dataKey="behind" stroke="#0ea5e9" strokeWidth={1.5} dot={false} isAnimationActive={false} />
+          <Tooltip
+            formatter={(value) => [`${Number(value).toLocaleString()} behind`, '']}
+            labelFormatter={() => ''}
+            contentStyle={{ fontSize: 11, padding: '2px 6px' }}
+          />
+          <Line
+            type="monotone"
+            dataKey="behind"
+            stroke="#0ea5e9"
+            strokeWidth={1.5}
+            dot={false}
+            isAnimationActive={false}
+          />
         </LineChart>
       </ResponsiveContainer>
     </div>

@@ -1,5 +1,11 @@
 // A row of toggle buttons, one pressed: keyboard reachable (Tab, Enter / Space), state in aria-pressed.
-export function SegmentedControl<T extends string>({ label, options, value, onChange, testId }: {
+export function SegmentedControl<T extends string>({
+  label,
+  options,
+  value,
+  onChange,
+  testId,
+}: {
   label: string;
   options: { value: T; label: string }[];
   value: T;
@@ -7,7 +13,12 @@ export function SegmentedControl<T extends string>({ label, options, value, onCh
   testId?: string;
 }) {
   return (
-    <div role="group" aria-label={label} data-testid={testId} className="inline-flex rounded-md border border-zinc-300 bg-white p-0.5 dark:border-zinc-700 dark:bg-zinc-900">
+    <div
+      role="group"
+      aria-label={label}
+      data-testid={testId}
+      className="inline-flex rounded-md border border-zinc-300 bg-white p-0.5 dark:border-zinc-700 dark:bg-zinc-900"
+    >
       {options.map((option) => {
         const pressed = option.value === value;
         return (

@@ -3,7 +3,10 @@
 import { useMemo, useSyncExternalStore } from 'react';
 import { Bar, BarChart, CartesianGrid, Tooltip, XAxis, YAxis, type TooltipContentProps } from 'recharts';
 
-import { chartRows, formatRate, OTHER_KEY, type ChartRow, type ThroughputSeries } from '@/lib/queries/throughput-view';
+import { formatRate } from '@/lib/format/rate';
+import { OTHER_KEY, type ThroughputSeries } from '@/lib/queries/throughput-view';
+
+import { chartRows, type ChartRow } from './chart-rows';
 
 const PALETTE = ['#0ea5e9', '#8b5cf6', '#10b981', '#f59e0b', '#ec4899', '#14b8a6', '#6366f1', '#84cc16'];
 const OTHER_COLOR = '#a1a1aa';
@@ -19,24 +22,54 @@ const noSubscribe = () => () => {};
 
 function timeLabel(at: number, bucketSeconds: number, withDate: boolean): string {
   const date = new Date(at);
-  const time = date.toLocaleTimeString(undefined, { hour: '2-digit', minute: '2-digit', ...(bucketSeconds < 60 ? { second: '2-digit' } : {}) });
+  const time = date.toLocaleTimeString(undefined, {
+    hour: '2-digit',
+    minute: '2-digit',
+    ...(bucketSeconds < 60 ? { second: '2-digit' } : {}),
+  });
   return withDate ? `${date.toLocaleDateString(undefined, { month: 'short', day: 'numeric' })} ${time}` : time;
 }
 
 type Row = ChartRow & Record<`s${number}`, number>;
 
-export function ThroughputChart({ series, unitSeconds, unitLabel }: { series: ThroughputSeries; unitSeconds: number; unitLabel: string }) {
+export function ThroughputChart({
+  series,
+  unitSeconds,
+  unitLabel,
+}: {
+  series: ThroughputSeries;
+  unitSeconds: number;
+  unitLabel: string;
+}) {
   // Times are in the viewer's zone, which the server cannot know: draw after hydration.
-  const mounted = useSyncExternalStore(noSubscribe, () => true, () => false);
+  const mounted = useSyncExternalStore(
+    noSubscribe,
+    () => true,
+    () => false,
+  );
   const rows = useMemo(
-    () => chartRows(series, unitSeconds).map((row) => Object.assign({ ...row }, ...row.rates.map((rate, index) => ({ [`s${index}`]: rate }))) as Row),
+    () =>
+      chartRows(series, unitSeconds).map(
+        (row) => Object.assign({ ...row }, ...row.rates.map((rate, index) => ({ [`s${index}`]: rate }))) as Row,
+      ),
     [series, unitSeconds],
   );
   const multiDay = series.bucketSeconds >= 3_600;
   return (
-    <div className="h-80 w-full text-zinc-500 dark:text-zinc-400" data-testid="throughput-chart" role="figure" aria-label={`Stacked bars of ${unitLabel} per bucket`}>
+    <div
+      className="h-80 w-full text-zinc-500 dark:text-zinc-400"
+      data-testid="throughput-chart"
+      role="figure"
+      aria-label={`Stacked bars of ${unitLabel} per bucket`}
+    >
       {mounted ? (
-        <BarChart responsive style={{ width: '100%', height: '100%' }} data={rows} barCategoryGap={1} margin={{ top: 8, right: 8, bottom: 0, left: 0 }}>
+        <BarChart
+          responsive
+          style={{ width: '100%', height: '100%' }}
+          data={rows}
+          barCategoryGap={1}
+          margin={{ top: 8, right: 8, bottom: 0, left: 0 }}
+        >
           <CartesianGrid vertical={false} stroke="currentColor" strokeOpacity={0.2} />
           <XAxis
             dataKey="start"
@@ -60,7 +93,14 @@ export function ThroughputChart({ series, unitSeconds, unitLabel }: { series: Th
             content={(props: TooltipContentProps) => <ChartTooltip {...props} series={series} unitLabel={unitLabel} />}
           />
           {series.series.map((entry, index) => (
-            <Bar key={entry.key} dataKey={`s${index}`} name={entry.label} stackId="events" fill={seriesColor(series, index)} isAnimationActive={false} />
+            <Bar
+              key={entry.key}
+              dataKey={`s${index}`}
+              name={entry.label}
+              stackId="events"
+              fill={seriesColor(series, index)}
+              isAnimationActive={false}
+            />
           ))}
         </BarChart>
       ) : null}
@@ -68,7 +108,12 @@ export function ThroughputChart({ series, unitSeconds, unitLabel }: { series: Th
   );
 }
 
-function ChartTooltip({ active, payload, series, unitLabel }: TooltipContentProps & { series: ThroughputSeries; unitLabel: string }) {
+function ChartTooltip({
+  active,
+  payload,
+  series,
+  unitLabel,
+}: TooltipContentProps & { series: ThroughputSeries; unitLabel: string }) {
   const row = payload?.[0]?.payload as Row | undefined;
   if (!active || !row) return null;
   const withDate = series.bucketSeconds >= 3_600;
@@ -84,7 +129,11 @@ function ChartTooltip({ active, payload, series, unitLabel }: TooltipContentProp
             row.counts[index] > 0 ? (
               <tr key={entry.key}>
                 <td className="pr-2">
-                  <span aria-hidden className="mr-1.5 inline-block h-2 w-2 rounded-sm" style={{ backgroundColor: seriesColor(series, index) }} />
+                  <span
+                    aria-hidden
+                    className="mr-1.5 inline-block h-2 w-2 rounded-sm"
+                    style={{ backgroundColor: seriesColor(series, index) }}
+                  />
                   {entry.label}
                 </td>
                 <td className="pr-2 text-right">{formatRate(row.rates[index])}</td>
@@ -94,7 +143,9 @@ function ChartTooltip({ active, payload, series, unitLabel }: TooltipContentProp
           )}
           <tr className="border-t border-zinc-200 dark:border-zinc-700">
             <td className="pr-2 font-medium">total</td>
-            <td className="pr-2 text-right font-medium">{formatRate(row.rates.reduce((sum, rate) => sum + rate, 0))}</td>
+            <td className="pr-2 text-right font-medium">
+              {formatRate(row.rates.reduce((sum, rate) => sum + rate, 0))}
+            </td>
             <td className="text-right text-zinc-500">{row.total.toLocaleString()}</td>
           </tr>
         </tbody>
@@ -106,10 +157,17 @@ function ChartTooltip({ active, payload, series, unitLabel }: TooltipContentProp
 
 export function ThroughputLegend({ series }: { series: ThroughputSeries }) {
   return (
-    <ul className="mt-3 flex min-h-5 flex-wrap gap-x-4 gap-y-1 text-xs text-zinc-600 dark:text-zinc-400" aria-label="Series">
+    <ul
+      className="mt-3 flex min-h-5 flex-wrap gap-x-4 gap-y-1 text-xs text-zinc-600 dark:text-zinc-400"
+      aria-label="Series"
+    >
       {series.series.map((entry, index) => (
         <li key={entry.key} className="flex items-center gap-1.5">
-          <span aria-hidden className="inline-block h-2.5 w-2.5 rounded-sm" style={{ backgroundColor: seriesColor(series, index) }} />
+          <span
+            aria-hidden
+            className="inline-block h-2.5 w-2.5 rounded-sm"
+            style={{ backgroundColor: seriesColor(series, index) }}
+          />
           <span className={entry.key === OTHER_KEY ? 'italic' : 'font-mono'}>{entry.label}</span>
         </li>
       ))}

@@ -2,29 +2,54 @@
 // which provider served them. Fixed heights, tabular digits: live updates do not move the layout.
 import { providerLabel } from '@/components/providers/provider-label';
 import { cardClass } from '@/components/ui/panel';
-import { formatRate, type ThroughputTotals } from '@/lib/queries/throughput-view';
+import { formatRate } from '@/lib/format/rate';
+import type { ThroughputTotals } from '@/lib/queries/throughput-view';
 
 function Figure({ label, value, detail, testId }: { label: string; value: string; detail?: string; testId: string }) {
   return (
     <div className={`${cardClass} h-24`}>
       <p className="text-xs text-zinc-500 dark:text-zinc-400">{label}</p>
-      <p className="mt-1 truncate text-2xl font-semibold tabular-nums" data-testid={testId}>{value}</p>
+      <p className="mt-1 truncate text-2xl font-semibold tabular-nums" data-testid={testId}>
+        {value}
+      </p>
       {detail ? <p className="truncate text-xs text-zinc-500 dark:text-zinc-400">{detail}</p> : null}
     </div>
   );
 }
 
-export function ThroughputFigures({ totals, rangeLabel, provider }: { totals: ThroughputTotals | null; rangeLabel: string; provider: string | null }) {
+export function ThroughputFigures({
+  totals,
+  rangeLabel,
+  provider,
+}: {
+  totals: ThroughputTotals | null;
+  rangeLabel: string;
+  provider: string | null;
+}) {
   return (
     <div className="grid grid-cols-2 gap-3 lg:grid-cols-4">
-      <Figure label={`Events, last ${rangeLabel}`} value={totals ? totals.events.toLocaleString() : '—'} testId="throughput-total" />
+      <Figure
+        label={`Events, last ${rangeLabel}`}
+        value={totals ? totals.events.toLocaleString() : '—'}
+        testId="throughput-total"
+      />
       <Figure
         label="Fatal share"
-        value={totals ? (totals.fatalShare === null ? '—' : `${(totals.fatalShare * 100).toLocaleString(undefined, { maximumFractionDigits: 1 })} %`) : '—'}
+        value={
+          totals
+            ? totals.fatalShare === null
+              ? '—'
+              : `${(totals.fatalShare * 100).toLocaleString(undefined, { maximumFractionDigits: 1 })} %`
+            : '—'
+        }
         detail={totals ? `${totals.fatal.toLocaleString()} fatal` : undefined}
         testId="throughput-fatal-share"
       />
-      <Figure label="Events/s, last minute" value={totals ? formatRate(totals.perSecondLastMinute) : '—'} testId="throughput-rate" />
+      <Figure
+        label="Events/s, last minute"
+        value={totals ? formatRate(totals.perSecondLastMinute) : '—'}
+        testId="throughput-rate"
+      />
       <Figure
         label="Served by"
         value={provider ? providerLabel(provider) : '—'}

@@ -7,7 +7,9 @@ export function Facts({ rows }: { rows: [string, ReactNode, string?][] }) {
       {rows.map(([label, value, testId]) => (
         <div key={label} className="contents">
           <dt className="text-zinc-500 dark:text-zinc-400">{label}</dt>
-          <dd className="text-right tabular-nums" data-testid={testId}>{value}</dd>
+          <dd className="text-right tabular-nums" data-testid={testId}>
+            {value}
+          </dd>
         </div>
       ))}
     </dl>

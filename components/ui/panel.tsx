@@ -3,7 +3,16 @@ import type { ReactNode } from 'react';
 export const cardClass = 'rounded-lg border border-zinc-200 bg-white p-4 dark:border-zinc-800 dark:bg-zinc-900';
 
 /** A titled panel with its loading, empty and error states, so every panel says what it is doing. */
-export function Panel({ title, actions, children, state, emptyText, error, className = '', testId }: {
+export function Panel({
+  title,
+  actions,
+  children,
+  state,
+  emptyText,
+  error,
+  className = '',
+  testId,
+}: {
   title?: ReactNode;
   actions?: ReactNode;
   children?: ReactNode;
@@ -22,7 +31,11 @@ export function Panel({ title, actions, children, state, emptyText, error, class
         </div>
       ) : null}
       {state === 'loading' ? <p className="animate-pulse text-sm text-zinc-500">Loading…</p> : null}
-      {state === 'error' ? <p role="alert" className="text-sm text-red-600 dark:text-red-400">{error ?? 'Could not load this panel.'}</p> : null}
+      {state === 'error' ? (
+        <p role="alert" className="text-sm text-red-600 dark:text-red-400">
+          {error ?? 'Could not load this panel.'}
+        </p>
+      ) : null}
       {state === 'empty' ? <p className="text-sm text-zinc-500">{emptyText ?? 'Nothing to show yet.'}</p> : null}
       {state === undefined || state === 'ready' ? children : null}
     </section>

@@ -8,7 +8,11 @@ export function RelativeTime({ at, className = '' }: { at: number | null; classN
   const now = useNow();
   if (at === null) return <span className={className}>—</span>;
   return (
-    <time dateTime={new Date(at).toISOString()} title={now === null ? undefined : formatLocalTime(at)} className={`tabular-nums ${className}`}>
+    <time
+      dateTime={new Date(at).toISOString()}
+      title={now === null ? undefined : formatLocalTime(at)}
+      className={`tabular-nums ${className}`}
+    >
       {now === null ? '\u00a0' : formatAge(at, now)}
     </time>
   );

@@ -23,5 +23,9 @@ function subscribe(listener: () => void) {
 }
 
 export function useNow(): number | null {
-  return useSyncExternalStore(subscribe, () => now, () => null);
+  return useSyncExternalStore(
+    subscribe,
+    () => now,
+    () => null,
+  );
 }

@@ -23,13 +23,15 @@ export function isLabelValue(value: string): boolean {
 
 /** Letters with accents lose them; anything outside a label value's alphabet becomes `-`. */
 function sanitise(text: string): string {
-  return text
-    .normalize('NFKD')
-    .replace(/[\u0300-\u036f]/g, '')
-    // Stryker disable next-line Regex: without `+` each character becomes a dash, and the next line collapses the run to one dash all the same (equivalent)
-    .replace(/[^A-Za-z0-9_.-]+/g, '-')
-    .replace(/-{2,}/g, '-')
-    .replace(/^[^A-Za-z0-9]+|[^A-Za-z0-9]+$/g, '');
+  return (
+    text
+      .normalize('NFKD')
+      .replace(/[\u0300-\u036f]/g, '')
+      // Stryker disable next-line Regex: without `+` each character becomes a dash, and the next line collapses the run to one dash all the same (equivalent)
+      .replace(/[^A-Za-z0-9_.-]+/g, '-')
+      .replace(/-{2,}/g, '-')
+      .replace(/^[^A-Za-z0-9]+|[^A-Za-z0-9]+$/g, '')
+  );
 }
 
 /** A creator_id for `identity` such that `<agent>-<creator_id>` is a valid label value. */

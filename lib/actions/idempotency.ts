@@ -20,7 +20,9 @@ const ABANDONED = '5 minutes';
 
 /** The fingerprint of a change's input: the same key with other values is another change. */
 export function inputFingerprint(value: unknown): string {
-  return createHash('sha256').update(JSON.stringify(value) ?? 'undefined').digest('hex');
+  return createHash('sha256')
+    .update(JSON.stringify(value) ?? 'undefined')
+    .digest('hex');
 }
 
 export type KeyRead = { ok: true; key: string | null; input: unknown } | { ok: false; error: string };
@@ -36,8 +38,10 @@ export function readIdempotencyKey(input: unknown, headers: Headers): KeyRead {
   }
   const key = fromHeader ?? fromInput ?? null;
   if (key === null) return { ok: true, key: null, input: rest };
-  if (typeof key !== 'string' || !KEY_PATTERN.test(key)) return { ok: false, error: 'idempotency key must be 16 to 100 letters, digits, "-" or "_"' };
-  if (fromHeader !== null && fromInput !== undefined && fromHeader !== fromInput) return { ok: false, error: 'the Idempotency-Key header and the idempotencyKey field differ' };
+  if (typeof key !== 'string' || !KEY_PATTERN.test(key))
+    return { ok: false, error: 'idempotency key must be 16 to 100 letters, digits, "-" or "_"' };
+  if (fromHeader !== null && fromInput !== undefined && fromHeader !== fromInput)
+    return { ok: false, error: 'the Idempotency-Key header and the idempotencyKey field differ' };
   return { ok: true, key, input: rest };
 }
 
@@ -48,7 +52,10 @@ export type Claim =
   | { kind: 'other-change'; action: string; target: string | null };
 
 /** Claims `key` for this change; or says what the key was already used for. */
-export async function claimIdempotencyKey(pool: pg.Pool, claim: { actorId: string; key: string; action: string; target: string | null; inputHash: string; requestId: string }): Promise<Claim> {
+export async function claimIdempotencyKey(
+  pool: pg.Pool,
+  claim: { actorId: string; key: string; action: string; target: string | null; inputHash: string; requestId: string },
+): Promise<Claim> {
   await pool.query(`DELETE FROM console_mutation_keys WHERE created_at < now() - interval '${KEPT}'`);
   // A new key is claimed; so is one whose first request was abandoned (no answer after ABANDONED),
   // for the same change only. One statement, so two requests never both claim it.
@@ -61,22 +68,42 @@ export async function claimIdempotencyKey(pool: pg.Pool, claim: { actorId: strin
     [claim.actorId, claim.key, claim.action, claim.target, claim.inputHash, claim.requestId],
   );
   if (claimed.rowCount === 1) return { kind: 'first' };
-  const { rows } = await pool.query<{ action: string; target: string | null; input_hash: string; request_id: string; result: MutationResult | null }>(
+  const { rows } = await pool.query<{
+    action: string;
+    target: string | null;
+    input_hash: string;
+    request_id: string;
+    result: MutationResult | null;
+  }>(
     'SELECT action, target, input_hash, request_id, result FROM console_mutation_keys WHERE actor_id = $1 AND key = $2',
     [claim.actorId, claim.key],
   );
   const first = rows[0];
   // Gone between the two statements (a day old): the change may run again under a fresh claim.
   if (!first) return claimIdempotencyKey(pool, claim);
-  if (first.action !== claim.action || first.target !== claim.target || first.input_hash !== claim.inputHash) return { kind: 'other-change', action: first.action, target: first.target };
-  return first.result ? { kind: 'replay', result: first.result, firstRequestId: first.request_id } : { kind: 'running', firstRequestId: first.request_id };
+  if (first.action !== claim.action || first.target !== claim.target || first.input_hash !== claim.inputHash)
+    return { kind: 'other-change', action: first.action, target: first.target };
+  return first.result
+    ? { kind: 'replay', result: first.result, firstRequestId: first.request_id }
+    : { kind: 'running', firstRequestId: first.request_id };
 }
 
 /**
  * Keeps the answer a claimed key's change got, for its replays; after an error (the database was
  * down) the key is let go instead, so a retry with it runs the change again.
  */
-export async function settleIdempotencyKey(pool: pg.Pool, actorId: string, key: string, result: MutationResult): Promise<void> {
-  if (!result.ok && result.outcome === 'error') await pool.query('DELETE FROM console_mutation_keys WHERE actor_id = $1 AND key = $2', [actorId, key]);
-  else await pool.query('UPDATE console_mutation_keys SET result = $3 WHERE actor_id = $1 AND key = $2', [actorId, key, JSON.stringify(result)]);
+export async function settleIdempotencyKey(
+  pool: pg.Pool,
+  actorId: string,
+  key: string,
+  result: MutationResult,
+): Promise<void> {
+  if (!result.ok && result.outcome === 'error')
+    await pool.query('DELETE FROM console_mutation_keys WHERE actor_id = $1 AND key = $2', [actorId, key]);
+  else
+    await pool.query('UPDATE console_mutation_keys SET result = $3 WHERE actor_id = $1 AND key = $2', [
+      actorId,
+      key,
+      JSON.stringify(result),
+    ]);
 }

@@ -17,11 +17,14 @@ const MAX_BODY_DEPTH = 32;
 /** The body as JSON, or what keeps it from being read as JSON (the runner refuses and records that). */
 async function jsonBody(request: Request): Promise<unknown> {
   const declared = Number(request.headers.get('content-length') ?? NaN);
-  if (declared > MAX_BODY_BYTES) return new UnreadableBody(`the request body is ${declared} bytes; a change takes at most ${MAX_BODY_BYTES}`);
+  if (declared > MAX_BODY_BYTES)
+    return new UnreadableBody(`the request body is ${declared} bytes; a change takes at most ${MAX_BODY_BYTES}`);
   const text = await request.text();
   if (text.length === 0) return {};
-  if (Buffer.byteLength(text) > MAX_BODY_BYTES) return new UnreadableBody(`the request body is over ${MAX_BODY_BYTES} bytes`);
-  if (nestsDeeperThan(text, MAX_BODY_DEPTH)) return new UnreadableBody(`the request body nests more than ${MAX_BODY_DEPTH} levels deep`);
+  if (Buffer.byteLength(text) > MAX_BODY_BYTES)
+    return new UnreadableBody(`the request body is over ${MAX_BODY_BYTES} bytes`);
+  if (nestsDeeperThan(text, MAX_BODY_DEPTH))
+    return new UnreadableBody(`the request body nests more than ${MAX_BODY_DEPTH} levels deep`);
   try {
     return JSON.parse(text) as unknown;
   } catch {
@@ -29,11 +32,19 @@ async function jsonBody(request: Request): Promise<unknown> {
   }
 }
 
-export async function mutationResponse<V>(request: Request, mutation: Mutation<V>, fromUrl: Record<string, string>): Promise<Response> {
+export async function mutationResponse<V>(
+  request: Request,
+  mutation: Mutation<V>,
+  fromUrl: Record<string, string>,
+): Promise<Response> {
   const body = await jsonBody(request);
   // Fields from the URL win over the body's, so a body cannot redirect the change to another target.
-  const input = body instanceof UnreadableBody ? new UnreadableBody(body.message, fromUrl)
-    : typeof body === 'object' && body !== null && !Array.isArray(body) ? { ...body, ...fromUrl } : body;
+  const input =
+    body instanceof UnreadableBody
+      ? new UnreadableBody(body.message, fromUrl)
+      : typeof body === 'object' && body !== null && !Array.isArray(body)
+        ? { ...body, ...fromUrl }
+        : body;
   const result = await runMutation(appContext(), mutation, input, request.headers);
   return Response.json(result, { status: result.ok ? 200 : result.status, headers: { 'Cache-Control': 'no-store' } });
 }

@@ -7,7 +7,12 @@ import type { AppContext } from '@/lib/context/app-context';
 
 export type MutationResult =
   | { ok: true; message: string }
-  | { ok: false; outcome: 'denied' | 'invalid' | 'error'; status: 400 | 401 | 403 | 404 | 409 | 429 | 500; error: string };
+  | {
+      ok: false;
+      outcome: 'denied' | 'invalid' | 'error';
+      status: 400 | 401 | 403 | 404 | 409 | 429 | 500;
+      error: string;
+    };
 
 /** What `run` reports: the audit record's state before and after, and the user's message. */
 export type MutationOutcome = (
@@ -36,11 +41,14 @@ export interface Mutation<V> {
 export function rawField(input: unknown, name: string): string | null {
   if (typeof input !== 'object' || input === null) return null;
   const value = (input as Record<string, unknown>)[name];
-  return typeof value === 'string' ? value : value === undefined ? null : JSON.stringify(value) ?? null;
+  return typeof value === 'string' ? value : value === undefined ? null : (JSON.stringify(value) ?? null);
 }
 
 /** The first problem of a zod parse, worded for the user. */
-export function firstIssue(issues: readonly { code: string; path: readonly PropertyKey[]; message: string }[], shape: string): string {
+export function firstIssue(
+  issues: readonly { code: string; path: readonly PropertyKey[]; message: string }[],
+  shape: string,
+): string {
   const issue = issues[0];
   return issue.code === 'invalid_type' && issue.path.length === 0 ? `expected ${shape}` : issue.message;
 }
@@ -51,5 +59,8 @@ export function firstIssue(issues: readonly { code: string; path: readonly Prope
  * are the ones the URL gave (a node's name), so the audit record still names the target.
  */
 export class UnreadableBody {
-  constructor(readonly message: string, readonly fields: Record<string, string> = {}) {}
+  constructor(
+    readonly message: string,
+    readonly fields: Record<string, string> = {},
+  ) {}
 }

@@ -17,7 +17,10 @@ export const nodeActionInput = z.object({
     .min(1, 'node name must not be empty')
     .max(253, 'node name must be at most 253 characters')
     .regex(DNS_1123_SUBDOMAIN, 'node name must be a Kubernetes node name: lowercase letters, digits, "-" and "."')
-    .refine((name) => name.split('.').every((label) => label.length <= 63), 'node name parts between dots must be at most 63 characters'),
+    .refine(
+      (name) => name.split('.').every((label) => label.length <= 63),
+      'node name parts between dots must be at most 63 characters',
+    ),
   reason: reasonText,
 });
 
@@ -26,5 +29,7 @@ export type NodeActionInput = z.infer<typeof nodeActionInput>;
 /** Parses raw input; the error names the first thing wrong. */
 export function parseNodeAction(input: unknown): Parsed<NodeActionInput> {
   const parsed = nodeActionInput.safeParse(input);
-  return parsed.success ? { ok: true, value: parsed.data } : { ok: false, error: firstIssue(parsed.error.issues, '{ nodeName, reason }') };
+  return parsed.success
+    ? { ok: true, value: parsed.data }
+    : { ok: false, error: firstIssue(parsed.error.issues, '{ nodeName, reason }') };
 }

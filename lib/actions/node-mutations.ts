@@ -11,26 +11,47 @@ import { NODE_STATE_LABELS, QUARANTINED_STATES, type NodeView } from '@/lib/proj
 import { CREATOR_METADATA_KEY, labelSafeCreatorId } from './creator-id';
 import type { Mutation, MutationOutcome } from './mutation';
 import { rawField } from './mutation';
-import { MANUAL_QUARANTINE_AGENT, MANUAL_QUARANTINE_CHECK, parseNodeAction, type NodeActionInput } from './node-action-input';
+import {
+  MANUAL_QUARANTINE_AGENT,
+  MANUAL_QUARANTINE_CHECK,
+  parseNodeAction,
+  type NodeActionInput,
+} from './node-action-input';
 
 // One action per node at a time in this process, so a double click cannot write twice.
-const busy = (globalThis as unknown as { sentinelNodeActions?: Set<string> }).sentinelNodeActions ??= new Set<string>();
+const busy = ((globalThis as unknown as { sentinelNodeActions?: Set<string> }).sentinelNodeActions ??=
+  new Set<string>());
 
 async function exclusive(nodeName: string, work: () => Promise<MutationOutcome>): Promise<MutationOutcome> {
-  if (busy.has(nodeName)) return { ok: false, outcome: 'invalid', status: 409, error: `an action on ${nodeName} is already in progress` };
+  if (busy.has(nodeName))
+    return { ok: false, outcome: 'invalid', status: 409, error: `an action on ${nodeName} is already in progress` };
   busy.add(nodeName);
   try {
     return await work();
   } catch (error) {
-    return { ok: false, outcome: 'error', status: 500, error: `the datastore refused the change: ${(error as Error).message}` };
+    return {
+      ok: false,
+      outcome: 'error',
+      status: 500,
+      error: `the datastore refused the change: ${(error as Error).message}`,
+    };
   } finally {
     busy.delete(nodeName);
   }
 }
 
 /** What the audit record keeps of a node's state. */
-const stateOf = (view: NodeView) => ({ state: view.state, label: NODE_STATE_LABELS[view.state], quarantinedSince: view.session?.since ?? null });
-const unknownNode = (nodeName: string): MutationOutcome => ({ ok: false, outcome: 'invalid', status: 404, error: `no node named ${nodeName} has reported to this datastore` });
+const stateOf = (view: NodeView) => ({
+  state: view.state,
+  label: NODE_STATE_LABELS[view.state],
+  quarantinedSince: view.session?.since ?? null,
+});
+const unknownNode = (nodeName: string): MutationOutcome => ({
+  ok: false,
+  outcome: 'invalid',
+  status: 404,
+  error: `no node named ${nodeName} has reported to this datastore`,
+});
 
 const nodeInput = {
   parse: parseNodeAction,
@@ -43,56 +64,101 @@ export const quarantineNodeMutation: Mutation<NodeActionInput> = {
   action: 'node.quarantine',
   permission: 'nodes:quarantine',
   ...nodeInput,
-  run: ({ nodeName, reason }, actor, context) => exclusive(nodeName, async () => {
-    const [store, hub] = await Promise.all([context.store(), context.liveHub()]);
-    const view = hub.projection.get(nodeName);
-    if (!view) return unknownNode(nodeName);
-    const before = stateOf(view);
-    if (QUARANTINED_STATES.has(view.state)) return { ok: false, outcome: 'invalid', status: 409, error: `${nodeName} is already quarantined (${NODE_STATE_LABELS[view.state]})`, before };
-    // The projection learns of a request a moment after it is stored: ask the datastore too.
-    const pending = await store.healthEvents().count({ nodeName, agent: MANUAL_QUARANTINE_AGENT, checkName: MANUAL_QUARANTINE_CHECK, nodeQuarantined: null, from: new Date(Date.now() - 3_600_000) });
-    if (pending > 0 || view.quarantineRequested) return { ok: false, outcome: 'invalid', status: 409, error: `a quarantine of ${nodeName} is already requested and waiting for fault-quarantine`, before };
-    await store.healthEvents().insertMany([{
-      nodeName,
-      agent: MANUAL_QUARANTINE_AGENT,
-      componentClass: 'NODE',
-      checkName: MANUAL_QUARANTINE_CHECK,
-      isFatal: false,
-      isHealthy: false,
-      message: reason,
-      recommendedAction: 'NONE',
-      processingStrategy: 'EXECUTE_REMEDIATION',
-      quarantineOverrides: { force: true, skip: false },
-      metadata: { creator_id: labelSafeCreatorId(actor.name, MANUAL_QUARANTINE_AGENT), [CREATOR_METADATA_KEY]: actor.name },
-    }]);
-    return {
-      ok: true,
-      message: `Quarantine of ${nodeName} requested; fault-quarantine will cordon it and node-drainer drain it.`,
-      before,
-      after: { ...before, label: `${before.label}, quarantine requested` , quarantineRequested: true },
-    };
-  }),
+  run: ({ nodeName, reason }, actor, context) =>
+    exclusive(nodeName, async () => {
+      const [store, hub] = await Promise.all([context.store(), context.liveHub()]);
+      const view = hub.projection.get(nodeName);
+      if (!view) return unknownNode(nodeName);
+      const before = stateOf(view);
+      if (QUARANTINED_STATES.has(view.state))
+        return {
+          ok: false,
+          outcome: 'invalid',
+          status: 409,
+          error: `${nodeName} is already quarantined (${NODE_STATE_LABELS[view.state]})`,
+          before,
+        };
+      // The projection learns of a request a moment after it is stored: ask the datastore too.
+      const pending = await store.healthEvents().count({
+        nodeName,
+        agent: MANUAL_QUARANTINE_AGENT,
+        checkName: MANUAL_QUARANTINE_CHECK,
+        nodeQuarantined: null,
+        from: new Date(Date.now() - 3_600_000),
+      });
+      if (pending > 0 || view.quarantineRequested)
+        return {
+          ok: false,
+          outcome: 'invalid',
+          status: 409,
+          error: `a quarantine of ${nodeName} is already requested and waiting for fault-quarantine`,
+          before,
+        };
+      await store.healthEvents().insertMany([
+        {
+          nodeName,
+          agent: MANUAL_QUARANTINE_AGENT,
+          componentClass: 'NODE',
+          checkName: MANUAL_QUARANTINE_CHECK,
+          isFatal: false,
+          isHealthy: false,
+          message: reason,
+          recommendedAction: 'NONE',
+          processingStrategy: 'EXECUTE_REMEDIATION',
+          quarantineOverrides: { force: true, skip: false },
+          metadata: {
+            creator_id: labelSafeCreatorId(actor.name, MANUAL_QUARANTINE_AGENT),
+            [CREATOR_METADATA_KEY]: actor.name,
+          },
+        },
+      ]);
+      return {
+        ok: true,
+        message: `Quarantine of ${nodeName} requested; fault-quarantine will cordon it and node-drainer drain it.`,
+        before,
+        after: { ...before, label: `${before.label}, quarantine requested`, quarantineRequested: true },
+      };
+    }),
 };
 
 export const releaseNodeMutation: Mutation<NodeActionInput> = {
   action: 'node.release',
   permission: 'nodes:release',
   ...nodeInput,
-  run: ({ nodeName }, _actor, context) => exclusive(nodeName, async () => {
-    const [store, hub] = await Promise.all([context.store(), context.liveHub()]);
-    const view = hub.projection.get(nodeName);
-    if (!view) return unknownNode(nodeName);
-    const before = stateOf(view);
-    if (!view.session || !QUARANTINED_STATES.has(view.state)) {
-      return { ok: false, outcome: 'invalid', status: 409, error: `${nodeName} is not quarantined (${NODE_STATE_LABELS[view.state]}); there is nothing to release`, before };
-    }
-    const cancelled = await store.healthEvents().cancelQuarantine(nodeName, new Date(view.session.since));
-    if (cancelled === 0) return { ok: false, outcome: 'invalid', status: 409, error: `${nodeName} was released meanwhile; nothing changed`, before };
-    return {
-      ok: true,
-      message: `${nodeName} released: ${cancelled} quarantining event${cancelled === 1 ? '' : 's'} marked Cancelled.`,
-      before,
-      after: { state: 'released', label: NODE_STATE_LABELS.released, quarantinedSince: null, cancelledEvents: cancelled },
-    };
-  }),
+  run: ({ nodeName }, _actor, context) =>
+    exclusive(nodeName, async () => {
+      const [store, hub] = await Promise.all([context.store(), context.liveHub()]);
+      const view = hub.projection.get(nodeName);
+      if (!view) return unknownNode(nodeName);
+      const before = stateOf(view);
+      if (!view.session || !QUARANTINED_STATES.has(view.state)) {
+        return {
+          ok: false,
+          outcome: 'invalid',
+          status: 409,
+          error: `${nodeName} is not quarantined (${NODE_STATE_LABELS[view.state]}); there is nothing to release`,
+          before,
+        };
+      }
+      const cancelled = await store.healthEvents().cancelQuarantine(nodeName, new Date(view.session.since));
+      if (cancelled === 0)
+        return {
+          ok: false,
+          outcome: 'invalid',
+          status: 409,
+          error: `${nodeName} was released meanwhile; nothing changed`,
+          before,
+        };
+      return {
+        ok: true,
+        message: `${nodeName} released: ${cancelled} quarantining event${cancelled === 1 ? '' : 's'} marked Cancelled.`,
+        before,
+        after: {
+          state: 'released',
+          label: NODE_STATE_LABELS.released,
+          quarantinedSince: null,
+          cancelledEvents: cancelled,
+        },
+      };
+    }),
 };

@@ -11,7 +11,8 @@ import { z } from 'zod';
 export const REASON_MIN = 3;
 export const REASON_MAX = 500;
 
-const FORBIDDEN = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u061c\u180e\u200b-\u200f\u202a-\u202e\u2060\u2066-\u2069\ufeff]/u;
+const FORBIDDEN =
+  /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u061c\u180e\u200b-\u200f\u202a-\u202e\u2060\u2066-\u2069\ufeff]/u;
 // What draws nothing: white space, format characters, combining marks on their own, blank fillers.
 const INVISIBLE = /[\s\p{Cf}\p{M}\u115f\u1160\u3164\uffa0\u2800\u034f]/gu;
 
@@ -19,8 +20,16 @@ const codePoint = (char: string) => `U+${char.codePointAt(0)!.toString(16).toUpp
 
 function kind(char: string): string {
   const code = char.codePointAt(0)!;
-  if ((code >= 0x202a && code <= 0x202e) || (code >= 0x2066 && code <= 0x2069) || code === 0x200e || code === 0x200f || code === 0x061c) return 'text-direction characters';
-  if (code === 0x200b || code === 0x200c || code === 0x200d || code === 0x2060 || code === 0xfeff || code === 0x180e) return 'zero-width characters';
+  if (
+    (code >= 0x202a && code <= 0x202e) ||
+    (code >= 0x2066 && code <= 0x2069) ||
+    code === 0x200e ||
+    code === 0x200f ||
+    code === 0x061c
+  )
+    return 'text-direction characters';
+  if (code === 0x200b || code === 0x200c || code === 0x200d || code === 0x2060 || code === 0xfeff || code === 0x180e)
+    return 'zero-width characters';
   return 'control characters';
 }
 
@@ -33,7 +42,8 @@ export function reasonProblem(reason: string): string | null {
   if (bad) return `reason must not contain ${kind(bad[0])} (found ${codePoint(bad[0])})`;
   if (reason.length < REASON_MIN) return `reason must be at least ${REASON_MIN} characters`;
   if (reason.length > REASON_MAX) return `reason must be at most ${REASON_MAX} characters`;
-  if (reason.replace(INVISIBLE, '') === '') return 'reason must contain visible text, not only blank or invisible characters';
+  if (reason.replace(INVISIBLE, '') === '')
+    return 'reason must contain visible text, not only blank or invisible characters';
   return null;
 }
 

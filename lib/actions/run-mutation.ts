@@ -18,11 +18,20 @@ import { UnreadableBody, type Mutation, type MutationResult } from './mutation';
 const holder = globalThis as unknown as { sentinelMutationLimiter?: RateLimiter };
 const limiter = () => (holder.sentinelMutationLimiter ??= new RateLimiter(mutationRateLimitFromEnv()));
 
-export async function runMutation<V>(context: AppContext, mutation: Mutation<V>, input: unknown, headers: Headers): Promise<MutationResult> {
+export async function runMutation<V>(
+  context: AppContext,
+  mutation: Mutation<V>,
+  input: unknown,
+  headers: Headers,
+): Promise<MutationResult> {
   const request = requestInfo(headers);
   let actor: Actor | null = null;
   /** Appends the attempt's audit row and answers `result`; `audited` records another outcome than the answer's (a replay). */
-  const record = async (result: MutationResult, fields: { target: string | null; reason: string | null; before?: unknown; after?: unknown }, audited?: { outcome: 'denied'; detail: string }): Promise<MutationResult> => {
+  const record = async (
+    result: MutationResult,
+    fields: { target: string | null; reason: string | null; before?: unknown; after?: unknown },
+    audited?: { outcome: 'denied'; detail: string },
+  ): Promise<MutationResult> => {
     const entry: AuditEntryInput = {
       actor: actor?.name ?? 'anonymous',
       actorRole: actor?.role ?? null,
@@ -37,17 +46,28 @@ export async function runMutation<V>(context: AppContext, mutation: Mutation<V>,
     };
     // Not signed in: a compact row within the anonymous budget, else 429 (lib/audit/record-attempt.ts).
     const recorded = await recordAttempt(context.consolePool(), entry, actor !== null);
-    return recorded.recorded ? result : { ok: false, outcome: 'denied', status: 429, error: tooManyAnonymousAttempts(recorded.retryAfterMs) };
+    return recorded.recorded
+      ? result
+      : { ok: false, outcome: 'denied', status: 429, error: tooManyAnonymousAttempts(recorded.retryAfterMs) };
   };
   const rawTarget = mutation.rawTarget(input instanceof UnreadableBody ? input.fields : input);
-  const rawReason = !(input instanceof UnreadableBody) && typeof input === 'object' && input !== null && typeof (input as { reason?: unknown }).reason === 'string' ? (input as { reason: string }).reason : null;
+  const rawReason =
+    !(input instanceof UnreadableBody) &&
+    typeof input === 'object' &&
+    input !== null &&
+    typeof (input as { reason?: unknown }).reason === 'string'
+      ? (input as { reason: string }).reason
+      : null;
   const refuse = (outcome: 'denied' | 'invalid', status: 400 | 401 | 403 | 429, error: string) =>
     record({ ok: false, outcome, status, error }, { target: rawTarget, reason: rawReason });
 
   try {
     actor = await context.actor(headers);
   } catch (error) {
-    return record({ ok: false, outcome: 'error', status: 500, error: `sign-in could not be checked: ${(error as Error).message}` }, { target: rawTarget, reason: rawReason });
+    return record(
+      { ok: false, outcome: 'error', status: 500, error: `sign-in could not be checked: ${(error as Error).message}` },
+      { target: rawTarget, reason: rawReason },
+    );
   }
   if (!actor) return refuse('denied', 401, 'sign in first');
   const origin = checkOrigin(headers, originPolicyFromEnv());
@@ -65,41 +85,108 @@ export async function runMutation<V>(context: AppContext, mutation: Mutation<V>,
 
   // Only changes that happened count against the rate (below); invalid attempts cost nothing.
   const waitMs = limiter().waitMs(actor.id);
-  if (waitMs > 0) return record({ ok: false, outcome: 'denied', status: 429, error: `too many changes; try again in ${Math.ceil(waitMs / 1000)} s` }, fields);
+  if (waitMs > 0)
+    return record(
+      {
+        ok: false,
+        outcome: 'denied',
+        status: 429,
+        error: `too many changes; try again in ${Math.ceil(waitMs / 1000)} s`,
+      },
+      fields,
+    );
 
   const key = keyRead.key;
   if (key) {
     let claim;
     try {
-      claim = await claimIdempotencyKey(context.consolePool(), { actorId: actor.id, key, action: mutation.action, target: fields.target, inputHash: inputFingerprint(value), requestId: request.requestId });
+      claim = await claimIdempotencyKey(context.consolePool(), {
+        actorId: actor.id,
+        key,
+        action: mutation.action,
+        target: fields.target,
+        inputHash: inputFingerprint(value),
+        requestId: request.requestId,
+      });
     } catch (error) {
-      return record({ ok: false, outcome: 'error', status: 500, error: `the idempotency key could not be checked: ${(error as Error).message}` }, fields);
+      return record(
+        {
+          ok: false,
+          outcome: 'error',
+          status: 500,
+          error: `the idempotency key could not be checked: ${(error as Error).message}`,
+        },
+        fields,
+      );
     }
-    if (claim.kind === 'replay') return record(claim.result, fields, { outcome: 'denied', detail: `replay of request ${claim.firstRequestId} (same idempotency key): not run again, its answer repeated` });
-    if (claim.kind === 'running') return record({ ok: false, outcome: 'denied', status: 409, error: `the same change (idempotency key) is still running as request ${claim.firstRequestId}` }, fields);
-    if (claim.kind === 'other-change') return record({ ok: false, outcome: 'invalid', status: 409, error: `this idempotency key was used for another change (${claim.action} of ${claim.target ?? 'nothing'}, or other values); use a new key for each change` }, fields);
+    if (claim.kind === 'replay')
+      return record(claim.result, fields, {
+        outcome: 'denied',
+        detail: `replay of request ${claim.firstRequestId} (same idempotency key): not run again, its answer repeated`,
+      });
+    if (claim.kind === 'running')
+      return record(
+        {
+          ok: false,
+          outcome: 'denied',
+          status: 409,
+          error: `the same change (idempotency key) is still running as request ${claim.firstRequestId}`,
+        },
+        fields,
+      );
+    if (claim.kind === 'other-change')
+      return record(
+        {
+          ok: false,
+          outcome: 'invalid',
+          status: 409,
+          error: `this idempotency key was used for another change (${claim.action} of ${claim.target ?? 'nothing'}, or other values); use a new key for each change`,
+        },
+        fields,
+      );
   }
   const result = await runAndRecord(context, mutation, value, actor, fields, record);
-  if (key) await settleIdempotencyKey(context.consolePool(), actor.id, key, result).catch((error: Error) => console.error(`[idempotency] answer of request ${request.requestId} not kept: ${error.message}`));
+  if (key)
+    await settleIdempotencyKey(context.consolePool(), actor.id, key, result).catch((error: Error) =>
+      console.error(`[idempotency] answer of request ${request.requestId} not kept: ${error.message}`),
+    );
   return result;
 }
 
-type Record = (result: MutationResult, fields: { target: string | null; reason: string | null; before?: unknown; after?: unknown }) => Promise<MutationResult>;
+type Record = (
+  result: MutationResult,
+  fields: { target: string | null; reason: string | null; before?: unknown; after?: unknown },
+) => Promise<MutationResult>;
 
 /** Runs the change and records what happened. */
-async function runAndRecord<V>(context: AppContext, mutation: Mutation<V>, value: V, actor: Actor, fields: { target: string; reason: string | null }, record: Record): Promise<MutationResult> {
+async function runAndRecord<V>(
+  context: AppContext,
+  mutation: Mutation<V>,
+  value: V,
+  actor: Actor,
+  fields: { target: string; reason: string | null },
+  record: Record,
+): Promise<MutationResult> {
   let outcome;
   try {
     outcome = await mutation.run(value, actor, context);
   } catch (error) {
     // Better Auth refuses with an APIError carrying an HTTP status: a 4xx is the input's fault.
     const status = (error as { statusCode?: number }).statusCode;
-    outcome = status !== undefined && status >= 400 && status < 500
-      ? { ok: false as const, outcome: 'invalid' as const, status: 409 as const, error: (error as Error).message }
-      : { ok: false as const, outcome: 'error' as const, status: 500 as const, error: (error as Error).message };
+    outcome =
+      status !== undefined && status >= 400 && status < 500
+        ? { ok: false as const, outcome: 'invalid' as const, status: 409 as const, error: (error as Error).message }
+        : { ok: false as const, outcome: 'error' as const, status: 500 as const, error: (error as Error).message };
   }
   const target = outcome.target ?? fields.target;
   if (outcome.ok) limiter().record(actor.id);
-  if (outcome.ok) return record({ ok: true, message: outcome.message }, { ...fields, target, before: outcome.before, after: outcome.after });
-  return record({ ok: false, outcome: outcome.outcome, status: outcome.status, error: outcome.error }, { ...fields, target, before: outcome.before });
+  if (outcome.ok)
+    return record(
+      { ok: true, message: outcome.message },
+      { ...fields, target, before: outcome.before, after: outcome.after },
+    );
+  return record(
+    { ok: false, outcome: outcome.outcome, status: outcome.status, error: outcome.error },
+    { ...fields, target, before: outcome.before },
+  );
 }

@@ -10,7 +10,13 @@ import { retryDeadLetterMutation } from './dead-letter-mutations';
 import type { Mutation, MutationResult } from './mutation';
 import { quarantineNodeMutation, releaseNodeMutation } from './node-mutations';
 import { runMutation } from './run-mutation';
-import { createUserMutation, disableUserMutation, enableUserMutation, setUserPasswordMutation, setUserRoleMutation } from './user-mutations';
+import {
+  createUserMutation,
+  disableUserMutation,
+  enableUserMutation,
+  setUserPasswordMutation,
+  setUserRoleMutation,
+} from './user-mutations';
 
 async function run<V>(mutation: Mutation<V>, input: unknown): Promise<MutationResult> {
   return runMutation(appContext(), mutation, input, await headers());

@@ -26,8 +26,13 @@ export function sourceOf(address: string): string {
   const [head, tail = ''] = address.toLowerCase().split('%')[0].split('::');
   const left = head ? head.split(':') : [];
   const right = address.includes('::') && tail ? tail.split(':') : [];
-  const groups = address.includes('::') ? [...left, ...Array(8 - left.length - right.length).fill('0'), ...right] : left;
-  return `${groups.slice(0, 4).map((group) => group.replace(/^0+(?=.)/, '')).join(':')}::/64`;
+  const groups = address.includes('::')
+    ? [...left, ...Array(8 - left.length - right.length).fill('0'), ...right]
+    : left;
+  return `${groups
+    .slice(0, 4)
+    .map((group) => group.replace(/^0+(?=.)/, ''))
+    .join(':')}::/64`;
 }
 
 export type Admission = { record: true; unrecorded: number } | { record: false; retryAfterMs: number };
@@ -37,7 +42,11 @@ export class AnonymousAttempts {
   private readonly overall: RateLimiter;
   private readonly unrecorded = new Map<string, number>();
 
-  constructor(perSource = ANONYMOUS_ROWS_PER_SOURCE, overall = ANONYMOUS_ROWS_OVERALL, private readonly now: () => number = Date.now) {
+  constructor(
+    perSource = ANONYMOUS_ROWS_PER_SOURCE,
+    overall = ANONYMOUS_ROWS_OVERALL,
+    private readonly now: () => number = Date.now,
+  ) {
     this.perSource = new RateLimiter(perSource);
     this.overall = new RateLimiter(overall);
   }
@@ -48,7 +57,8 @@ export class AnonymousAttempts {
     const now = this.now();
     const wait = Math.max(this.perSource.waitMs(source, now), this.overall.waitMs('all', now));
     if (wait > 0) {
-      if (this.unrecorded.size < 10_000 || this.unrecorded.has(source)) this.unrecorded.set(source, (this.unrecorded.get(source) ?? 0) + 1);
+      if (this.unrecorded.size < 10_000 || this.unrecorded.has(source))
+        this.unrecorded.set(source, (this.unrecorded.get(source) ?? 0) + 1);
       return { record: false, retryAfterMs: wait };
     }
     this.perSource.record(source, now);
@@ -67,12 +77,23 @@ export function anonymousAttempts(): AnonymousAttempts {
   return (holder[KEY] ??= new AnonymousAttempts());
 }
 
-const cut = (text: string | null) => (text !== null && text.length > COMPACT_TEXT ? `${text.slice(0, COMPACT_TEXT)}… (${text.length} characters)` : text);
+const cut = (text: string | null) =>
+  text !== null && text.length > COMPACT_TEXT ? `${text.slice(0, COMPACT_TEXT)}… (${text.length} characters)` : text;
 
 /** An anonymous attempt's row: no states, reason and target cut, and the count of those not recorded. */
 export function compactAnonymousEntry(entry: AuditEntryInput, unrecorded: number): AuditEntryInput {
-  const note = unrecorded > 0 ? ` (${unrecorded} earlier attempt${unrecorded === 1 ? '' : 's'} from this address not recorded one by one)` : '';
-  return { ...entry, target: cut(entry.target), reason: cut(entry.reason), stateBefore: undefined, stateAfter: undefined, detail: `${cut(entry.detail) ?? ''}${note}` || null };
+  const note =
+    unrecorded > 0
+      ? ` (${unrecorded} earlier attempt${unrecorded === 1 ? '' : 's'} from this address not recorded one by one)`
+      : '';
+  return {
+    ...entry,
+    target: cut(entry.target),
+    reason: cut(entry.reason),
+    stateBefore: undefined,
+    stateAfter: undefined,
+    detail: `${cut(entry.detail) ?? ''}${note}` || null,
+  };
 }
 
 /** The answer to an attempt beyond the budget. */

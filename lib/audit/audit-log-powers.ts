@@ -32,12 +32,16 @@ export async function auditLogRewritePowers(queryable: pg.Pool | pg.ClientBase):
   if (!found) return null;
   const powers: string[] = [];
   if (found.superuser) {
-    powers.push('is a superuser (it can step past the append-only triggers: SET session_replication_role = replica, or ALTER TABLE … DISABLE TRIGGER)');
+    powers.push(
+      'is a superuser (it can step past the append-only triggers: SET session_replication_role = replica, or ALTER TABLE … DISABLE TRIGGER)',
+    );
   } else {
     if (found.owner === found.role) powers.push('owns console_audit_log (it can disable or drop its triggers)');
-    else if (found.owner_member) powers.push(`is a member of console_audit_log's owner ${found.owner} (it can disable or drop its triggers)`);
+    else if (found.owner_member)
+      powers.push(`is a member of console_audit_log's owner ${found.owner} (it can disable or drop its triggers)`);
     // Before PostgreSQL 16, CREATEROLE could grant itself membership in any role that is not a superuser.
-    else if (found.create_role && found.server_version < 160000) powers.push(`has CREATEROLE (before PostgreSQL 16 it can make itself a member of the owner ${found.owner})`);
+    else if (found.create_role && found.server_version < 160000)
+      powers.push(`has CREATEROLE (before PostgreSQL 16 it can make itself a member of the owner ${found.owner})`);
     if (found.privileges.length > 0 && found.owner !== found.role && !found.owner_member) {
       powers.push(`holds ${found.privileges.join(', ')} on console_audit_log (only the triggers stand in the way)`);
     }

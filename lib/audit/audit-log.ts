@@ -6,7 +6,8 @@ import type { AuditEntry, AuditEntryInput, AuditOutcome } from './audit-entry';
 
 // Stored text is cut here: an attacker's 1 MB "reason" is recorded as invalid, not stored whole.
 const MAX_TEXT = 2_000;
-const clip = (text: string | null): string | null => (text === null ? null : text.length > MAX_TEXT ? `${text.slice(0, MAX_TEXT)}… (${text.length} characters)` : text);
+const clip = (text: string | null): string | null =>
+  text === null ? null : text.length > MAX_TEXT ? `${text.slice(0, MAX_TEXT)}… (${text.length} characters)` : text;
 // PostgreSQL text cannot hold NUL; everything else is kept as sent (it is rendered as text).
 const storable = (text: string | null): string | null => clip(text)?.replaceAll('\u0000', '\\u0000') ?? null;
 
@@ -15,10 +16,17 @@ export async function appendAudit(pool: pg.Pool, entry: AuditEntryInput): Promis
     `INSERT INTO console_audit_log (actor, actor_role, action, target, reason, state_before, state_after, outcome, detail, request_id, client_address)
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id::text`,
     [
-      storable(entry.actor), entry.actorRole, entry.action.slice(0, 100), storable(entry.target), storable(entry.reason),
+      storable(entry.actor),
+      entry.actorRole,
+      entry.action.slice(0, 100),
+      storable(entry.target),
+      storable(entry.reason),
       entry.stateBefore === undefined ? null : JSON.stringify(entry.stateBefore),
       entry.stateAfter === undefined ? null : JSON.stringify(entry.stateAfter),
-      entry.outcome, storable(entry.detail), entry.requestId.slice(0, 100), entry.clientAddress?.slice(0, 100) ?? null,
+      entry.outcome,
+      storable(entry.detail),
+      entry.requestId.slice(0, 100),
+      entry.clientAddress?.slice(0, 100) ?? null,
     ],
   );
   return rows[0].id;
@@ -38,8 +46,19 @@ export interface AuditFilter {
 }
 
 interface AuditRow {
-  id: string; at: Date; actor: string; actor_role: string | null; action: string; target: string | null; reason: string | null;
-  state_before: unknown; state_after: unknown; outcome: AuditOutcome; detail: string | null; request_id: string; client_address: string | null;
+  id: string;
+  at: Date;
+  actor: string;
+  actor_role: string | null;
+  action: string;
+  target: string | null;
+  reason: string | null;
+  state_before: unknown;
+  state_after: unknown;
+  outcome: AuditOutcome;
+  detail: string | null;
+  request_id: string;
+  client_address: string | null;
 }
 
 function where(filter: AuditFilter): { sql: string; params: unknown[] } {
@@ -61,9 +80,19 @@ function where(filter: AuditFilter): { sql: string; params: unknown[] } {
 }
 
 const toEntry = (row: AuditRow): AuditEntry => ({
-  id: row.id, at: row.at.toISOString(), actor: row.actor, actorRole: row.actor_role, action: row.action, target: row.target,
-  reason: row.reason, stateBefore: row.state_before, stateAfter: row.state_after, outcome: row.outcome, detail: row.detail,
-  requestId: row.request_id, clientAddress: row.client_address,
+  id: row.id,
+  at: row.at.toISOString(),
+  actor: row.actor,
+  actorRole: row.actor_role,
+  action: row.action,
+  target: row.target,
+  reason: row.reason,
+  stateBefore: row.state_before,
+  stateAfter: row.state_after,
+  outcome: row.outcome,
+  detail: row.detail,
+  requestId: row.request_id,
+  clientAddress: row.client_address,
 });
 
 /** Newest first, at most `limit`; page on with `before` = the last id. (Ordered by the column, not

@@ -15,18 +15,29 @@ import { SignInThrottle } from './sign-in-throttle';
 import { USERNAME_PATTERN } from './username';
 
 /** Table names: Better Auth's tables, prefixed like the rest of the console's own tables. */
-export const AUTH_TABLES = { user: 'console_user', session: 'console_session', account: 'console_account', verification: 'console_verification' } as const;
+export const AUTH_TABLES = {
+  user: 'console_user',
+  session: 'console_session',
+  account: 'console_account',
+  verification: 'console_verification',
+} as const;
 
 /** The OIDC provider's id in Better Auth (callback at /api/auth/callback/oidc). */
 export const OIDC_PROVIDER_ID = 'oidc';
 
 // Better Auth's admin plugin checks its own permission statements for user management; only admin
 // holds them. Our own checks (lib/auth/roles.ts) decide everything else.
-const access = createAccessControl({ user: ['create', 'list', 'set-role', 'ban', 'impersonate', 'delete', 'set-password', 'get', 'update'], session: ['list', 'revoke', 'delete'] } as const);
+const access = createAccessControl({
+  user: ['create', 'list', 'set-role', 'ban', 'impersonate', 'delete', 'set-password', 'get', 'update'],
+  session: ['list', 'revoke', 'delete'],
+} as const);
 const accessRoles = {
   viewer: access.newRole({ user: [], session: [] }),
   operator: access.newRole({ user: [], session: [] }),
-  admin: access.newRole({ user: ['create', 'list', 'set-role', 'ban', 'delete', 'set-password', 'get', 'update'], session: ['list', 'revoke', 'delete'] }),
+  admin: access.newRole({
+    user: ['create', 'list', 'set-role', 'ban', 'delete', 'set-password', 'get', 'update'],
+    session: ['list', 'revoke', 'delete'],
+  }),
 };
 
 /** Why a sign-in through the identity provider was refused (the sign-in page explains it). */
@@ -35,7 +46,11 @@ export const OIDC_NO_ROLE_ERROR = 'no_console_role';
 /** The groups of a provider profile: the configured claim, as a list or a single string. */
 export function groupsOf(profile: Record<string, unknown> | undefined, claimName: string): string[] {
   const claim = profile?.[claimName];
-  return Array.isArray(claim) ? claim.filter((group): group is string => typeof group === 'string') : typeof claim === 'string' ? [claim] : [];
+  return Array.isArray(claim)
+    ? claim.filter((group): group is string => typeof group === 'string')
+    : typeof claim === 'string'
+      ? [claim]
+      : [];
 }
 
 // The role of an OIDC sign-in, decided from the groups when Better Auth validates the identity
@@ -58,11 +73,19 @@ function oidcOptions(oidc: OidcSettings) {
     user: {
       // Runs for every OIDC sign-in: before a user is created, and for a returning user with the
       // provider's fresh profile. A refusal redirects to the sign-in page with ?error=no_console_role.
-      validateUserInfo: (data: { source: { method: string; oauth?: { providerId: string; profile?: Record<string, unknown> } } }, context: object) => {
+      validateUserInfo: (
+        data: { source: { method: string; oauth?: { providerId: string; profile?: Record<string, unknown> } } },
+        context: object,
+      ) => {
         const { source } = data;
         if (source.method !== 'oauth' || source.oauth?.providerId !== OIDC_PROVIDER_ID) return;
-        const role = roleFromGroups(groupsOf(source.oauth.profile, oidc.groupsClaim), oidc.roleMapping, oidc.defaultRole);
-        if (!role) return { error: OIDC_NO_ROLE_ERROR, errorDescription: 'none of your groups is allowed into this console' };
+        const role = roleFromGroups(
+          groupsOf(source.oauth.profile, oidc.groupsClaim),
+          oidc.roleMapping,
+          oidc.defaultRole,
+        );
+        if (!role)
+          return { error: OIDC_NO_ROLE_ERROR, errorDescription: 'none of your groups is allowed into this console' };
         decidedRoles.set(context, role);
       },
     },
@@ -70,19 +93,27 @@ function oidcOptions(oidc: OidcSettings) {
       user: {
         // The role follows the groups at every sign-in (create, or update through overrideUserInfo),
         // so moving someone between groups takes effect at their next sign-in.
-        create: { before: async (user: Record<string, unknown>, context: object | null) => withDecidedRole(user, context) },
-        update: { before: async (user: Record<string, unknown>, context: object | null) => withDecidedRole(user, context) },
+        create: {
+          before: async (user: Record<string, unknown>, context: object | null) => withDecidedRole(user, context),
+        },
+        update: {
+          before: async (user: Record<string, unknown>, context: object | null) => withDecidedRole(user, context),
+        },
       },
     },
   };
 }
 
-function withDecidedRole<T extends Record<string, unknown>>(user: T, context: object | null): { data: T & { role?: Role } } | undefined {
+function withDecidedRole<T extends Record<string, unknown>>(
+  user: T,
+  context: object | null,
+): { data: T & { role?: Role } } | undefined {
   const role = context ? decidedRoles.get(context) : undefined;
   if (role) return { data: { ...user, role } };
   // Fail closed: an OIDC callback writing a user without a decided role never falls back to the
   // admin plugin's default role.
-  if (isOidcCallback(context as Parameters<typeof isOidcCallback>[0])) throw new APIError('FORBIDDEN', { code: OIDC_NO_ROLE_ERROR, message: 'no role was decided for this sign-in' });
+  if (isOidcCallback(context as Parameters<typeof isOidcCallback>[0]))
+    throw new APIError('FORBIDDEN', { code: OIDC_NO_ROLE_ERROR, message: 'no role was decided for this sign-in' });
   return undefined;
 }
 
@@ -97,7 +128,8 @@ function oidcProvider(oidc: OidcSettings) {
     // Name, email and (through the hooks above) role are refreshed at every sign-in.
     overrideUserInfo: true,
     mapProfileToUser: (profile: Record<string, unknown>) => {
-      const text = (key: string) => (typeof profile[key] === 'string' && profile[key] ? (profile[key] as string) : undefined);
+      const text = (key: string) =>
+        typeof profile[key] === 'string' && profile[key] ? (profile[key] as string) : undefined;
       return { name: text('name') ?? text('preferred_username') ?? text('email') ?? '' };
     },
   };
@@ -113,13 +145,23 @@ export interface ConsoleAuthOptions {
   throttle?: SignInThrottle;
 }
 
-export function createConsoleAuth({ pool, secret, settings, next = false, throttle = new SignInThrottle() }: ConsoleAuthOptions) {
+export function createConsoleAuth({
+  pool,
+  secret,
+  settings,
+  next = false,
+  throttle = new SignInThrottle(),
+}: ConsoleAuthOptions) {
   const oidc = settings.oidc ? oidcOptions(settings.oidc) : undefined;
   return betterAuth({
     appName: 'Sentinel Console',
     database: pool,
     secret,
-    baseURL: settings.baseUrl ?? { allowedHosts: settings.allowedHosts, protocol: 'http', fallback: settings.fallbackUrl },
+    baseURL: settings.baseUrl ?? {
+      allowedHosts: settings.allowedHosts,
+      protocol: 'http',
+      fallback: settings.fallbackUrl,
+    },
     telemetry: { enabled: false },
     // A single sign-on that fails before it knows where to return (no or stale state, a forged
     // callback) comes back to the sign-in page with ?error=<code>, not to Better Auth's own page.
@@ -128,7 +170,11 @@ export function createConsoleAuth({ pool, secret, settings, next = false, thrott
     databaseHooks: oidc?.databaseHooks,
     // Only the endpoints the console uses are served over HTTP (lib/auth/sign-in-hooks.ts).
     hooks: signInHooks(throttle),
-    session: { modelName: AUTH_TABLES.session, expiresIn: settings.sessionMaxAgeSeconds, updateAge: Math.min(3600, settings.sessionMaxAgeSeconds / 2) },
+    session: {
+      modelName: AUTH_TABLES.session,
+      expiresIn: settings.sessionMaxAgeSeconds,
+      updateAge: Math.min(3600, settings.sessionMaxAgeSeconds / 2),
+    },
     account: { modelName: AUTH_TABLES.account },
     verification: { modelName: AUTH_TABLES.verification },
     // Accounts are made by an admin (or the first-start bootstrap), never by signing up.
@@ -156,7 +202,11 @@ export function createConsoleAuth({ pool, secret, settings, next = false, thrott
       },
     },
     plugins: [
-      username({ minUsernameLength: 2, maxUsernameLength: 64, usernameValidator: (name) => USERNAME_PATTERN.test(name) }),
+      username({
+        minUsernameLength: 2,
+        maxUsernameLength: 64,
+        usernameValidator: (name) => USERNAME_PATTERN.test(name),
+      }),
       admin({ defaultRole: 'viewer', adminRoles: ['admin'], ac: access, roles: accessRoles }),
       ...(settings.oidc ? [genericOAuth({ config: [oidcProvider(settings.oidc)] })] : []),
       ...(next ? [nextCookies()] : []),

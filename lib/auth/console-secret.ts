@@ -11,7 +11,10 @@ export async function consoleSecret(pool: pg.Pool, configured: string | undefine
   if (configured) return configured;
   const generated = randomBytes(32).toString('base64url');
   // First writer wins when two processes start together.
-  await pool.query('INSERT INTO console_settings (key, value) VALUES ($1, $2) ON CONFLICT (key) DO NOTHING', [KEY, generated]);
+  await pool.query('INSERT INTO console_settings (key, value) VALUES ($1, $2) ON CONFLICT (key) DO NOTHING', [
+    KEY,
+    generated,
+  ]);
   const { rows } = await pool.query<{ value: string }>('SELECT value FROM console_settings WHERE key = $1', [KEY]);
   return rows[0].value;
 }

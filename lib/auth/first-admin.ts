@@ -18,12 +18,20 @@ export interface FirstAdminResult {
 /** Local accounts need an email in Better Auth; this one is never mailed. */
 export const localEmail = (username: string) => `${username}@local.sentinel-console.invalid`;
 
-export async function ensureFirstAdmin(auth: ConsoleAuth, pool: pg.Pool, wanted: { username: string; password?: string }): Promise<FirstAdminResult> {
+export async function ensureFirstAdmin(
+  auth: ConsoleAuth,
+  pool: pg.Pool,
+  wanted: { username: string; password?: string },
+): Promise<FirstAdminResult> {
   const { rows } = await pool.query<{ count: string }>('SELECT count(*) FROM console_user');
   if (Number(rows[0].count) > 0) return { created: false };
   if (wanted.password) {
     const problem = passwordProblem(wanted.password, wanted.username);
-    if (problem) throw new StoreError('config', `CONSOLE_ADMIN_PASSWORD ${problem.replace(/^password /, '')}${problem === PASSWORD_RULES.username ? ' (CONSOLE_ADMIN_USERNAME)' : ''}`);
+    if (problem)
+      throw new StoreError(
+        'config',
+        `CONSOLE_ADMIN_PASSWORD ${problem.replace(/^password /, '')}${problem === PASSWORD_RULES.username ? ' (CONSOLE_ADMIN_USERNAME)' : ''}`,
+      );
   }
   const generatedPassword = wanted.password ? undefined : randomBytes(18).toString('base64url');
   await auth.api.createUser({

@@ -16,9 +16,17 @@ let common: Set<string> | undefined;
 /** The folder of the lists: beside this module, or lib/auth of the checkout the server runs from. */
 function listFolder(): string {
   // Stryker disable next-line ConditionalExpression: `true ?` is equivalent (an undefined dirname is filtered out just below); `false ?` is killed by tests/unit/auth/password-list.test.ts (the error names both folders)
-  const candidates = [typeof import.meta.dirname === 'string' ? import.meta.dirname : undefined, path.join(process.cwd(), 'lib', 'auth')].filter((dir): dir is string => Boolean(dir));
-  const found = candidates.find((dir) => existsSync(/*turbopackIgnore: true*/ path.join(dir, COMMON_PASSWORD_FILES[0])));
-  if (!found) throw new Error(`the common-password list (lib/auth/${COMMON_PASSWORD_FILES[0]}) is missing; looked in ${candidates.join(', ')}`);
+  const candidates = [
+    typeof import.meta.dirname === 'string' ? import.meta.dirname : undefined,
+    path.join(process.cwd(), 'lib', 'auth'),
+  ].filter((dir): dir is string => Boolean(dir));
+  const found = candidates.find((dir) =>
+    existsSync(/*turbopackIgnore: true*/ path.join(dir, COMMON_PASSWORD_FILES[0])),
+  );
+  if (!found)
+    throw new Error(
+      `the common-password list (lib/auth/${COMMON_PASSWORD_FILES[0]}) is missing; looked in ${candidates.join(', ')}`,
+    );
   return found;
 }
 

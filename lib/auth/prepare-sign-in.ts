@@ -9,16 +9,24 @@ import { authSettingsFromEnv } from './auth-settings';
 import { consoleSecret } from './console-secret';
 import { ensureFirstAdmin } from './first-admin';
 
-export async function prepareSignIn(env: Environment, options: { migrationsDir: string; log: (line: string) => void }): Promise<void> {
+export async function prepareSignIn(
+  env: Environment,
+  options: { migrationsDir: string; log: (line: string) => void },
+): Promise<void> {
   const settings = authSettingsFromEnv(env);
   const database = consoleDatabaseFromEnv(env);
-  if (env.CONSOLE_DATABASE_URL) await applyMigrations(database.connectionString, { log: options.log, dir: options.migrationsDir });
+  if (env.CONSOLE_DATABASE_URL)
+    await applyMigrations(database.connectionString, { log: options.log, dir: options.migrationsDir });
   const pool = openConsolePool(database, 2);
   try {
     // Only local accounts here: creating the first admin has no use for the identity provider, and
     // OIDC would make Better Auth fetch its discovery document, delaying the start (or logging a
     // failure) whenever the provider is slow or down. The dashboard contacts it on its own.
-    const auth = createConsoleAuth({ pool, secret: await consoleSecret(pool, settings.secret), settings: { ...settings, oidc: undefined } });
+    const auth = createConsoleAuth({
+      pool,
+      secret: await consoleSecret(pool, settings.secret),
+      settings: { ...settings, oidc: undefined },
+    });
     const admin = await ensureFirstAdmin(auth, pool, settings.firstAdmin);
     if (admin.generatedPassword) {
       options.log('────────────────────────────────────────────────────────────────');

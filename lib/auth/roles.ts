@@ -9,12 +9,7 @@ export const ROLES = ['viewer', 'operator', 'admin'] as const;
 export type Role = (typeof ROLES)[number];
 
 export type Permission =
-  | 'dashboard:read'
-  | 'audit:read'
-  | 'nodes:quarantine'
-  | 'nodes:release'
-  | 'dead-letters:retry'
-  | 'users:manage';
+  'dashboard:read' | 'audit:read' | 'nodes:quarantine' | 'nodes:release' | 'dead-letters:retry' | 'users:manage';
 
 const GRANTS: Record<Role, readonly Permission[]> = {
   viewer: ['dashboard:read', 'audit:read'],
@@ -33,7 +28,11 @@ export function can(role: string | null | undefined, permission: Permission): bo
 
 /** The highest of the roles an identity provider's groups map to; `fallback` when none match.
  * Only the mapping's own entries count: a group named "constructor" or "toString" is not mapped. */
-export function roleFromGroups(groups: readonly string[], mapping: Readonly<Record<string, Role>>, fallback: Role | null): Role | null {
+export function roleFromGroups(
+  groups: readonly string[],
+  mapping: Readonly<Record<string, Role>>,
+  fallback: Role | null,
+): Role | null {
   let best: Role | null = null;
   for (const group of groups) {
     const role = Object.hasOwn(mapping, group) ? mapping[group] : undefined;

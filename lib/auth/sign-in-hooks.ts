@@ -37,7 +37,10 @@ const KNOWN_DEVICE_DAYS = 90;
 /** Better Auth's answer to a wrong name or password, given to a disabled account too. */
 const INVALID_CREDENTIALS = { code: 'INVALID_USERNAME_OR_PASSWORD', message: 'Invalid username or password' };
 
-const nameOf = (body: unknown) => (typeof (body as { username?: unknown } | undefined)?.username === 'string' ? (body as { username: string }).username : '');
+const nameOf = (body: unknown) =>
+  typeof (body as { username?: unknown } | undefined)?.username === 'string'
+    ? (body as { username: string }).username
+    : '';
 
 export function signInHooks(throttle: SignInThrottle) {
   return {
@@ -47,18 +50,29 @@ export function signInHooks(throttle: SignInThrottle) {
       if (ctx.path !== SIGN_IN_PATH) return;
       const name = nameOf(ctx.body);
       const cookie = ctx.context.createAuthCookie(KNOWN_DEVICE_COOKIE);
-      const knownDevice = (await ctx.getSignedCookie(cookie.name, ctx.context.secret)) === name.toLowerCase() && name !== '';
+      const knownDevice =
+        (await ctx.getSignedCookie(cookie.name, ctx.context.secret)) === name.toLowerCase() && name !== '';
       if (!knownDevice) {
         const waitMs = throttle.waitMs(name);
         if (waitMs > 0) {
           const seconds = Math.ceil(waitMs / 1000);
-          throw new APIError('TOO_MANY_REQUESTS', { code: 'ACCOUNT_THROTTLED', message: `Too many failed sign-ins for this account; try again in ${seconds} s` }, { 'Retry-After': String(seconds) });
+          throw new APIError(
+            'TOO_MANY_REQUESTS',
+            {
+              code: 'ACCOUNT_THROTTLED',
+              message: `Too many failed sign-ins for this account; try again in ${seconds} s`,
+            },
+            { 'Retry-After': String(seconds) },
+          );
         }
         throttle.failed(name);
       }
       // Only a name Better Auth would look up (it refuses others with 422 before any lookup).
       if (!USERNAME_PATTERN.test(name)) return;
-      const user = await ctx.context.adapter.findOne<{ banned?: boolean | null }>({ model: 'user', where: [{ field: 'username', value: name.toLowerCase() }] });
+      const user = await ctx.context.adapter.findOne<{ banned?: boolean | null }>({
+        model: 'user',
+        where: [{ field: 'username', value: name.toLowerCase() }],
+      });
       if (user?.banned) {
         // As long as a password check takes, so the time does not tell a disabled account either.
         const password = (ctx.body as { password?: unknown } | undefined)?.password;

@@ -12,7 +12,14 @@ const HERE = 'http://console.invalid';
 
 /** Only a path of this console: never another site (an open redirect) nor a protocol-relative URL. */
 export function safeNextPath(next: string | null | undefined): string {
-  if (!next || !next.startsWith('/') || next.startsWith('//') || UNSAFE_IN_PATH.test(next) || next.startsWith('/sign-in')) return '/';
+  if (
+    !next ||
+    !next.startsWith('/') ||
+    next.startsWith('//') ||
+    UNSAFE_IN_PATH.test(next) ||
+    next.startsWith('/sign-in')
+  )
+    return '/';
   try {
     return new URL(next, HERE).origin === HERE ? next : '/';
   } catch {

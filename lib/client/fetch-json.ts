@@ -4,7 +4,9 @@ export async function fetchJson<T>(url: string): Promise<T> {
   const response = await fetch(url, { headers: { Accept: 'application/json' } });
   const body = await response.json().catch(() => undefined);
   if (!response.ok || body === undefined) {
-    throw new Error(body?.error ?? `${url} answered HTTP ${response.status}${body === undefined ? ' without JSON' : ''}`);
+    throw new Error(
+      body?.error ?? `${url} answered HTTP ${response.status}${body === undefined ? ' without JSON' : ''}`,
+    );
   }
   return body as T;
 }

@@ -9,7 +9,10 @@ export function useRefetchEvery(queryKey: QueryKey, ms: number): void {
   const client = useQueryClient();
   const key = JSON.stringify(queryKey);
   useEffect(() => {
-    const timer = setInterval(() => void client.refetchQueries({ queryKey: JSON.parse(key) as QueryKey, exact: true, type: 'active' }), ms);
+    const timer = setInterval(
+      () => void client.refetchQueries({ queryKey: JSON.parse(key) as QueryKey, exact: true, type: 'active' }),
+      ms,
+    );
     return () => clearInterval(timer);
   }, [client, key, ms]);
 }

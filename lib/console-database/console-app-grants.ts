@@ -34,8 +34,10 @@ export async function grantConsoleAppRole(client: pg.ClientBase, appRole: string
     await client.query(`GRANT USAGE ON SCHEMA ${namespace} TO ${role}`);
     await client.query(`REVOKE ALL ON ALL TABLES IN SCHEMA ${namespace} FROM ${role}`);
     await client.query(`GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA ${namespace} TO ${role}`);
-    for (const table of await existing(APPEND_ONLY_TABLES)) await client.query(`REVOKE UPDATE, DELETE ON ${table} FROM ${role}`);
-    for (const table of await existing(MIGRATION_RECORD_TABLES)) await client.query(`REVOKE INSERT, UPDATE, DELETE ON ${table} FROM ${role}`);
+    for (const table of await existing(APPEND_ONLY_TABLES))
+      await client.query(`REVOKE UPDATE, DELETE ON ${table} FROM ${role}`);
+    for (const table of await existing(MIGRATION_RECORD_TABLES))
+      await client.query(`REVOKE INSERT, UPDATE, DELETE ON ${table} FROM ${role}`);
     // nextval needs USAGE; no setval (UPDATE), so ids cannot be wound back.
     await client.query(`REVOKE ALL ON ALL SEQUENCES IN SCHEMA ${namespace} FROM ${role}`);
     await client.query(`GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA ${namespace} TO ${role}`);

@@ -16,13 +16,22 @@ export function consoleDatabaseFromEnv(env: Environment = process.env): ConsoleD
   if (env.CONSOLE_DATABASE_URL) return { connectionString: env.CONSOLE_DATABASE_URL };
   const datastore = configFromEnv(env);
   if (datastore.provider !== 'postgresql') {
-    throw new StoreError('config', 'the console keeps users, sessions and its audit log in PostgreSQL: set CONSOLE_DATABASE_URL when DATASTORE_PROVIDER is mongodb');
+    throw new StoreError(
+      'config',
+      'the console keeps users, sessions and its audit log in PostgreSQL: set CONSOLE_DATABASE_URL when DATASTORE_PROVIDER is mongodb',
+    );
   }
   return { connectionString: datastore.connectionString, ssl: datastore.ssl };
 }
 
 export function openConsolePool(config: ConsoleDatabaseConfig, max = 5): pg.Pool {
-  const pool = new pg.Pool({ connectionString: config.connectionString, ssl: config.ssl, max, connectionTimeoutMillis: 10_000, idleTimeoutMillis: 30_000 });
+  const pool = new pg.Pool({
+    connectionString: config.connectionString,
+    ssl: config.ssl,
+    max,
+    connectionTimeoutMillis: 10_000,
+    idleTimeoutMillis: 30_000,
+  });
   // A restart of the server must not crash the process through an idle client.
   pool.on('error', () => {});
   return pool;

@@ -36,9 +36,11 @@ export function migrationUrlFor(appUrl: string, env: Environment, embedded?: Emb
 /** The warning `npm start` logs when the app's role could rewrite the audit log, or null. */
 export function rewriteWarning(powers: string | null): string | null {
   if (!powers) return null;
-  return `warning: the console's database ${powers}, so the audit log is append-only only by agreement; ` +
+  return (
+    `warning: the console's database ${powers}, so the audit log is append-only only by agreement; ` +
     `connect the app as a role with SELECT and INSERT on console_audit_log (DML elsewhere) and set ${MIGRATION_URL_SETTING} to the tables' owner ` +
-    `(README, "What the console needs from a DBA")`;
+    `(README, "What the console needs from a DBA")`
+  );
 }
 
 /**
@@ -63,7 +65,9 @@ export async function migrateConsoleDatabase(
       const owner = await connect(migrationUrl);
       try {
         // The tables' schema: public, or the one a DBA made for the console (first in search_path).
-        const { rows } = await owner.query<{ role: string; schema: string }>('SELECT current_user::text AS role, current_schema() AS schema');
+        const { rows } = await owner.query<{ role: string; schema: string }>(
+          'SELECT current_user::text AS role, current_schema() AS schema',
+        );
         if (rows[0].role !== appRole) await grantConsoleAppRole(owner, appRole, rows[0].schema);
       } finally {
         await owner.end();

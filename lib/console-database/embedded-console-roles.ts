@@ -54,7 +54,9 @@ async function loadOrCreateRoles(baseDir: string, names: { owner: string; app: s
     } catch {
       // Named below.
     }
-    throw new EmbeddedDatabaseError(`${file} is not the console's roles file (owner and app, user and password); remove it and start again to make new passwords`);
+    throw new EmbeddedDatabaseError(
+      `${file} is not the console's roles file (owner and app, user and password); remove it and start again to make new passwords`,
+    );
   }
   const password = () => randomBytes(18).toString('base64url');
   const roles = { owner: { user: names.owner, password: password() }, app: { user: names.app, password: password() } };
@@ -109,13 +111,23 @@ async function transferOwnership(client: pg.Client, owner: string): Promise<numb
   const target = client.escapeIdentifier(owner);
   const notInExtension = (catalog: string, alias: string) =>
     `NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = '${catalog}'::regclass AND d.objid = ${alias}.oid AND d.deptype = 'e')`;
-  const relations = async (kinds: string[]) => (await client.query<{ name: string; kind: string }>(
-    `SELECT c.oid::regclass::text AS name, c.relkind AS kind FROM pg_class c
+  const relations = async (kinds: string[]) =>
+    (
+      await client.query<{ name: string; kind: string }>(
+        `SELECT c.oid::regclass::text AS name, c.relkind AS kind FROM pg_class c
       WHERE c.relnamespace = 'public'::regnamespace AND c.relkind = ANY($1::"char"[]) AND c.relowner <> $2::regrole
         AND ${notInExtension('pg_class', 'c')}`,
-    [kinds, owner],
-  )).rows;
-  const keyword: Record<string, string> = { r: 'TABLE', p: 'TABLE', f: 'FOREIGN TABLE', v: 'VIEW', m: 'MATERIALIZED VIEW', S: 'SEQUENCE' };
+        [kinds, owner],
+      )
+    ).rows;
+  const keyword: Record<string, string> = {
+    r: 'TABLE',
+    p: 'TABLE',
+    f: 'FOREIGN TABLE',
+    v: 'VIEW',
+    m: 'MATERIALIZED VIEW',
+    S: 'SEQUENCE',
+  };
   let moved = 0;
   for (const kinds of [['r', 'p', 'f', 'v', 'm'], ['S']]) {
     for (const { name, kind } of await relations(kinds)) {
@@ -165,8 +177,14 @@ export async function ensureEmbeddedConsoleRoles(
     // chain trigger (running as the app) would read the last entry from it. Nothing here needs one.
     await client.query(`REVOKE TEMPORARY ON DATABASE ${client.escapeIdentifier(database)} FROM PUBLIC`);
     const moved = await transferOwnership(client, roles.owner.user);
-    if (createdOwner || createdApp) log(`database roles: ${roles.owner.user} owns the console's tables and runs migrations; the app connects as ${roles.app.user}, which may only read and append to the audit log`);
-    if (moved > 0) log(`handed ${moved} tables, sequences and functions to ${roles.owner.user} (the app no longer connects as their owner)`);
+    if (createdOwner || createdApp)
+      log(
+        `database roles: ${roles.owner.user} owns the console's tables and runs migrations; the app connects as ${roles.app.user}, which may only read and append to the audit log`,
+      );
+    if (moved > 0)
+      log(
+        `handed ${moved} tables, sequences and functions to ${roles.owner.user} (the app no longer connects as their owner)`,
+      );
   });
   await grantAppRole();
   return { ownerUrl: urlAs(superuserUrl, roles.owner), appUrl: urlAs(superuserUrl, roles.app), grantAppRole };

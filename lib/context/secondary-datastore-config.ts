@@ -6,7 +6,11 @@ import type { DataStoreConfig } from '@/lib/store';
 export type Environment = Record<string, string | undefined>;
 
 const PROVIDERS: Record<string, DataStoreConfig['provider']> = {
-  postgresql: 'postgresql', postgres: 'postgresql', pg: 'postgresql', mongodb: 'mongodb', mongo: 'mongodb',
+  postgresql: 'postgresql',
+  postgres: 'postgresql',
+  pg: 'postgresql',
+  mongodb: 'mongodb',
+  mongo: 'mongodb',
 };
 
 /**
@@ -18,9 +22,14 @@ const PROVIDERS: Record<string, DataStoreConfig['provider']> = {
 export function secondaryConfigFromEnv(env: Environment = process.env): DataStoreConfig | null {
   const url = env.SECONDARY_DATABASE_URL?.trim();
   if (!url) return null;
-  const requested = (env.SECONDARY_DATASTORE_PROVIDER?.trim() || (/^mongodb(\+srv)?:/i.test(url) ? 'mongodb' : 'postgresql')).toLowerCase();
+  const requested = (
+    env.SECONDARY_DATASTORE_PROVIDER?.trim() || (/^mongodb(\+srv)?:/i.test(url) ? 'mongodb' : 'postgresql')
+  ).toLowerCase();
   const provider = Object.hasOwn(PROVIDERS, requested) ? PROVIDERS[requested] : undefined;
-  if (!provider) throw new Error(`SECONDARY_DATASTORE_PROVIDER must be postgresql or mongodb (got "${env.SECONDARY_DATASTORE_PROVIDER}")`);
+  if (!provider)
+    throw new Error(
+      `SECONDARY_DATASTORE_PROVIDER must be postgresql or mongodb (got "${env.SECONDARY_DATASTORE_PROVIDER}")`,
+    );
   if (provider === 'postgresql') return { provider, connectionString: url, poolSize: 2 };
   let databaseName = 'HealthEventsDatabase';
   try {

@@ -261,14 +261,18 @@ export class EmbeddedDatabase {
     if (osUser) await chown(passwordFile, osUser.uid, osUser.gid);
     this.log(`creating a new PostgreSQL ${binaries.version} cluster in ${this.dataDir}`);
     try {
-      await this.run(binaries.initdb, [
-        `--pgdata=${this.dataDir}`,
-        `--username=${SUPERUSER}`,
-        `--pwfile=${passwordFile}`,
-        '--auth=scram-sha-256',
-        '--encoding=UTF8',
-        '--no-locale',
-      ], osUser);
+      await this.run(
+        binaries.initdb,
+        [
+          `--pgdata=${this.dataDir}`,
+          `--username=${SUPERUSER}`,
+          `--pwfile=${passwordFile}`,
+          '--auth=scram-sha-256',
+          '--encoding=UTF8',
+          '--no-locale',
+        ],
+        osUser,
+      );
     } catch (error) {
       // Leave no half-made cluster behind: the next start would refuse it.
       await rm(this.dataDir, { recursive: true, force: true });
@@ -287,7 +291,12 @@ export class EmbeddedDatabase {
       child.on('error', (error) => reject(new EmbeddedDatabaseError(`cannot run ${command}: ${error.message}`)));
       child.on('close', (code) => {
         if (code === 0) resolve();
-        else reject(new EmbeddedDatabaseError(`${path.basename(command)} failed (exit ${code}): ${output.trim().split('\n').slice(-3).join(' | ')}`));
+        else
+          reject(
+            new EmbeddedDatabaseError(
+              `${path.basename(command)} failed (exit ${code}): ${output.trim().split('\n').slice(-3).join(' | ')}`,
+            ),
+          );
       });
     });
   }
@@ -318,10 +327,15 @@ export class EmbeddedDatabase {
     const exited = new Promise<never>((_, reject) => {
       child.once('exit', async () => {
         const log = (await readFile(logPath, 'utf8').catch(() => '')).slice(logStart);
-        const reason = log.split('\n').filter((line) => /FATAL|ERROR|PANIC/.test(line)).pop();
-        reject(new EmbeddedDatabaseError(
-          `embedded PostgreSQL exited during start-up: ${reason?.trim() ?? 'no reason logged'} (log: ${logPath})`,
-        ));
+        const reason = log
+          .split('\n')
+          .filter((line) => /FATAL|ERROR|PANIC/.test(line))
+          .pop();
+        reject(
+          new EmbeddedDatabaseError(
+            `embedded PostgreSQL exited during start-up: ${reason?.trim() ?? 'no reason logged'} (log: ${logPath})`,
+          ),
+        );
       });
       child.once('error', (error) => reject(new EmbeddedDatabaseError(`cannot run postgres: ${error.message}`)));
     });
@@ -342,7 +356,9 @@ export class EmbeddedDatabase {
         await client.end().catch(() => {});
         if (!this.child) throw error;
         if (Date.now() > deadline) {
-          throw new EmbeddedDatabaseError(`embedded PostgreSQL did not accept connections within the start timeout: ${(error as Error).message}`);
+          throw new EmbeddedDatabaseError(
+            `embedded PostgreSQL did not accept connections within the start timeout: ${(error as Error).message}`,
+          );
         }
         await new Promise((resolve) => setTimeout(resolve, 100));
       }

@@ -74,7 +74,10 @@ export async function resolvePostgresBinaries(options: {
 
   const copyRoot = path.join(options.sharedRoot, `postgres-${packaged.version}`);
   const copied = binariesIn(copyRoot, packaged.version);
-  const complete = await access(copied.postgres, constants.X_OK).then(() => true, () => false);
+  const complete = await access(copied.postgres, constants.X_OK).then(
+    () => true,
+    () => false,
+  );
   if (complete) return copied;
 
   // Copy to a temporary name first, so an interrupted copy is never mistaken for a complete one.

@@ -5,7 +5,8 @@ export function formatDuration(seconds: number | null): string {
   const abs = Math.abs(seconds);
   if (abs < 1) return `${Math.round(abs * 1000)} ms`;
   if (abs < 60) return `${abs < 10 ? abs.toFixed(1) : Math.round(abs)} s`;
-  const two = (big: number, bigUnit: string, small: number, smallUnit: string) => (small === 0 ? `${big} ${bigUnit}` : `${big} ${bigUnit} ${small} ${smallUnit}`);
+  const two = (big: number, bigUnit: string, small: number, smallUnit: string) =>
+    small === 0 ? `${big} ${bigUnit}` : `${big} ${bigUnit} ${small} ${smallUnit}`;
   if (abs < 3600) return two(Math.floor(abs / 60), 'min', Math.round(abs % 60), 's');
   if (abs < 86_400) return two(Math.floor(abs / 3600), 'h', Math.round((abs % 3600) / 60), 'min');
   return two(Math.floor(abs / 86_400), 'd', Math.round((abs % 86_400) / 3600), 'h');
@@ -22,7 +23,14 @@ export function formatAge(at: number, now: number): string {
 }
 
 export function formatLocalTime(at: number): string {
-  return new Date(at).toLocaleString(undefined, { year: 'numeric', month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit', second: '2-digit' });
+  return new Date(at).toLocaleString(undefined, {
+    year: 'numeric',
+    month: 'short',
+    day: 'numeric',
+    hour: '2-digit',
+    minute: '2-digit',
+    second: '2-digit',
+  });
 }
 
 export function formatCount(value: number | null | undefined): string {

@@ -13,7 +13,11 @@ const FROM_PROXIES_ONLY = ['x-forwarded-host', 'x-forwarded-proto', 'x-forwarded
  * trusted proxies say), X-Real-IP and a client's X-Request-Id go (the server makes request ids),
  * and the other forwarding headers stay only when the peer is a trusted proxy.
  */
-export function settleForwardedHeaders(headers: IncomingHttpHeaders, peer: string | undefined, proxies: TrustedProxies): void {
+export function settleForwardedHeaders(
+  headers: IncomingHttpHeaders,
+  peer: string | undefined,
+  proxies: TrustedProxies,
+): void {
   const forwarded = headers['x-forwarded-for'];
   const chain = Array.isArray(forwarded) ? forwarded.join(',') : forwarded;
   if (peer) headers['x-forwarded-for'] = clientAddress(peer, chain, proxies);

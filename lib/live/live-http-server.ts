@@ -21,21 +21,31 @@ export function serveLiveHub(hub: LiveHub, options: { maxConnections?: number } 
     const lastEventId = request.headers['last-event-id'];
     let live;
     try {
-      live = parseLiveRequest(new URL(request.url ?? '/', 'http://live'), typeof lastEventId === 'string' ? lastEventId : null);
+      live = parseLiveRequest(
+        new URL(request.url ?? '/', 'http://live'),
+        typeof lastEventId === 'string' ? lastEventId : null,
+      );
     } catch (error) {
       const status = error instanceof LiveRequestError ? 400 : 500;
-      response.writeHead(status, { 'Content-Type': 'application/json' }).end(JSON.stringify({ error: (error as Error).message }));
+      response
+        .writeHead(status, { 'Content-Type': 'application/json' })
+        .end(JSON.stringify({ error: (error as Error).message }));
       return;
     }
     hub.connect(live).then(
       (connection) => {
         // The response closes when the client goes away (or the stream ends): drop the client at once.
         response.on('close', () => connection.close());
-        response.writeHead(200, { 'Content-Type': 'text/event-stream; charset=utf-8', 'Cache-Control': 'no-cache, no-transform' });
+        response.writeHead(200, {
+          'Content-Type': 'text/event-stream; charset=utf-8',
+          'Cache-Control': 'no-cache, no-transform',
+        });
         Readable.fromWeb(connection.stream as never).pipe(response);
       },
       (error: Error) => {
-        response.writeHead(503, { 'Content-Type': 'application/json', 'Retry-After': '2' }).end(JSON.stringify({ error: `live updates are unavailable: ${error.message}` }));
+        response
+          .writeHead(503, { 'Content-Type': 'application/json', 'Retry-After': '2' })
+          .end(JSON.stringify({ error: `live updates are unavailable: ${error.message}` }));
       },
     );
   });
@@ -46,10 +56,11 @@ export function serveLiveHub(hub: LiveHub, options: { maxConnections?: number } 
       resolve({
         url: `http://127.0.0.1:${port}/live`,
         server,
-        close: () => new Promise<void>((done) => {
-          server.close(() => done());
-          server.closeAllConnections();
-        }),
+        close: () =>
+          new Promise<void>((done) => {
+            server.close(() => done());
+            server.closeAllConnections();
+          }),
       });
     }),
   );

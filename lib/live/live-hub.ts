@@ -48,7 +48,11 @@ export function consumerLagView(lag: ConsumerLag): ConsumerLagView {
     lastAckAt: toMs(lag.lastAckAt),
     lastSeenAt: toMs(lag.lastSeenAt),
     catchUpSeconds: lag.catchUpSeconds,
-    history: lag.history.map((sample) => ({ at: sample.at.getTime(), lagSeconds: sample.lagSeconds, documentsBehind: sample.documentsBehind })),
+    history: lag.history.map((sample) => ({
+      at: sample.at.getTime(),
+      lagSeconds: sample.lagSeconds,
+      documentsBehind: sample.documentsBehind,
+    })),
   };
 }
 
@@ -60,7 +64,8 @@ export function flushMsFromEnv(env: NodeJS.ProcessEnv = process.env): number {
   const raw = env.LIVE_FLUSH_MS;
   if (raw === undefined || raw === '') return DEFAULT_FLUSH_MS;
   const value = Number(raw);
-  if (!Number.isInteger(value) || value < 10 || value > 1000) throw new RangeError(`LIVE_FLUSH_MS must be a whole number of milliseconds from 10 to 1000 (got "${raw}")`);
+  if (!Number.isInteger(value) || value < 10 || value > 1000)
+    throw new RangeError(`LIVE_FLUSH_MS must be a whole number of milliseconds from 10 to 1000 (got "${raw}")`);
   return value;
 }
 
@@ -90,8 +95,19 @@ export class LiveHub {
   private stopped = false;
   private readonly options: Required<Omit<LiveHubOptions, 'onError'>> & Pick<LiveHubOptions, 'onError'>;
 
-  constructor(private readonly store: DataStore, options: LiveHubOptions = {}) {
-    this.options = { flushMs: DEFAULT_FLUSH_MS, pipelineSampleMs: 2_000, heartbeatMs: 15_000, resumeWindow: 3_000, recoverMs: 1_000, ...options, consumer: options.consumer ?? DEFAULT_HUB_CONSUMER };
+  constructor(
+    private readonly store: DataStore,
+    options: LiveHubOptions = {},
+  ) {
+    this.options = {
+      flushMs: DEFAULT_FLUSH_MS,
+      pipelineSampleMs: 2_000,
+      heartbeatMs: 15_000,
+      resumeWindow: 3_000,
+      recoverMs: 1_000,
+      ...options,
+      consumer: options.consumer ?? DEFAULT_HUB_CONSUMER,
+    };
     this.consumer = this.options.consumer;
     this.monitor = new ConsumerLagMonitor(() => store.consumers().lag());
   }
@@ -154,8 +170,13 @@ export class LiveHub {
             this.insertsSeen += 1;
           }
           const topic: LiveTopic = `node:${change.document.healthEvent.nodeName}`;
-          const message = { nodeName: change.document.healthEvent.nodeName, operation: change.operation === 'insert' ? 'insert' as const : 'update' as const, recordId: change.recordId };
-          for (const connection of this.connections) if (connection.wants(topic)) connection.nodeEvent(this.sequence + 1, message);
+          const message = {
+            nodeName: change.document.healthEvent.nodeName,
+            operation: change.operation === 'insert' ? ('insert' as const) : ('update' as const),
+            recordId: change.recordId,
+          };
+          for (const connection of this.connections)
+            if (connection.wants(topic)) connection.nodeEvent(this.sequence + 1, message);
         }
         this.lastPosition = change.position;
       }
@@ -185,7 +206,8 @@ export class LiveHub {
       this.start().then(
         () => {
           this.sequence += 1;
-          for (const connection of this.connections) if (connection.wants('nodes')) connection.sendEquals(this.sequence, this.nodes(), this.source());
+          for (const connection of this.connections)
+            if (connection.wants('nodes')) connection.sendEquals(this.sequence, this.nodes(), this.source());
         },
         (error) => {
           this.options.onError?.(error);
@@ -232,9 +254,14 @@ export class LiveHub {
   private async samplePipeline(): Promise<void> {
     try {
       const lags = await this.monitor.sample();
-      this.latestPipeline = { at: Date.now(), consumers: lags.map(consumerLagView), outOfOrderTotal: this.projection.outOfOrder().total };
+      this.latestPipeline = {
+        at: Date.now(),
+        consumers: lags.map(consumerLagView),
+        outOfOrderTotal: this.projection.outOfOrder().total,
+      };
       this.sequence += 1;
-      for (const connection of this.connections) if (connection.wants('pipeline')) connection.offer('pipeline', this.sequence, this.latestPipeline);
+      for (const connection of this.connections)
+        if (connection.wants('pipeline')) connection.offer('pipeline', this.sequence, this.latestPipeline);
     } catch (error) {
       this.options.onError?.(error);
     }
@@ -243,7 +270,8 @@ export class LiveHub {
   private rollThroughput(): void {
     const second = this.throughput.roll();
     this.sequence += 1;
-    for (const connection of this.connections) if (connection.wants('throughput')) connection.offer('throughput', this.sequence, second);
+    for (const connection of this.connections)
+      if (connection.wants('throughput')) connection.offer('throughput', this.sequence, second);
   }
 
   private heartbeat(): void {
@@ -290,7 +318,10 @@ export class LiveHub {
       if (resumable) {
         // The client holds the set as it was at lastId: send what changed since, as a diff.
         const missed = new Set(this.batches.filter((batch) => batch.id > lastId).flatMap((batch) => batch.names));
-        connection.assumeVisible(this.nodes().filter((view) => !missed.has(view.name)), missed);
+        connection.assumeVisible(
+          this.nodes().filter((view) => !missed.has(view.name)),
+          missed,
+        );
         connection.nodesChanged(missed);
       } else if (request.snapshot !== false) {
         connection.sendEquals(this.sequence, this.nodes(), this.source());

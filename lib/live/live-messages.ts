@@ -81,3 +81,21 @@ export interface LiveMessageMap {
 }
 
 export type LiveMessageType = keyof LiveMessageMap;
+
+/**
+ * A count kept in a plain object under a key from the data (an agent, a check): only the object's
+ * own keys count, so an agent named "toString", "constructor" or "__proto__" is a key like any other.
+ */
+export function countOf(counts: Record<string, number>, key: string): number {
+  return Object.hasOwn(counts, key) ? counts[key] : 0;
+}
+
+/** Adds `count` under `key` as an own property (a plain assignment to "__proto__" would set the prototype). */
+export function addCount(counts: Record<string, number>, key: string, count: number): void {
+  Object.defineProperty(counts, key, {
+    value: countOf(counts, key) + count,
+    enumerable: true,
+    writable: true,
+    configurable: true,
+  });
+}

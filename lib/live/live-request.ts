@@ -20,12 +20,22 @@ export interface LiveConnectRequest {
 export class LiveRequestError extends Error {}
 
 const isTopic = (topic: string): topic is LiveTopic =>
-  ['nodes', 'pipeline', 'throughput'].includes(topic) || (topic.startsWith('node:') && topic.length > 5 && topic.length <= 258);
+  ['nodes', 'pipeline', 'throughput'].includes(topic) ||
+  (topic.startsWith('node:') && topic.length > 5 && topic.length <= 258);
 
 /** Reads the live request of a URL: ?topics=nodes,pipeline&state=…&agent=…&check=…&q=…&snapshot=0 */
 export function parseLiveRequest(url: URL, lastEventId: string | null): LiveConnectRequest {
-  const topics = (url.searchParams.get('topics') ?? 'nodes').split(',').map((topic) => topic.trim()).filter(Boolean);
+  const topics = (url.searchParams.get('topics') ?? 'nodes')
+    .split(',')
+    .map((topic) => topic.trim())
+    .filter(Boolean);
   const unknown = topics.find((topic) => !isTopic(topic));
-  if (unknown !== undefined) throw new LiveRequestError(`unknown topic "${unknown.slice(0, 60)}" (nodes, pipeline, throughput, node:<name>)`);
-  return { topics: topics as LiveTopic[], filter: parseNodeFilter(url.searchParams), lastEventId, snapshot: url.searchParams.get('snapshot') !== '0' };
+  if (unknown !== undefined)
+    throw new LiveRequestError(`unknown topic "${unknown.slice(0, 60)}" (nodes, pipeline, throughput, node:<name>)`);
+  return {
+    topics: topics as LiveTopic[],
+    filter: parseNodeFilter(url.searchParams),
+    lastEventId,
+    snapshot: url.searchParams.get('snapshot') !== '0',
+  };
 }

@@ -40,7 +40,10 @@ export class SseConnection {
   private closed = false;
   private lastId = 0;
 
-  constructor(options: SseConnectionOptions, private readonly onClose: (connection: SseConnection) => void) {
+  constructor(
+    options: SseConnectionOptions,
+    private readonly onClose: (connection: SseConnection) => void,
+  ) {
     this.topics = options.topics;
     this.filter = options.filter;
     this.stream = new ReadableStream<Uint8Array>(
@@ -82,7 +85,12 @@ export class SseConnection {
   nodeEvent(id: number, data: LiveMessageMap['node-event']): void {
     if (this.nodeEvents.length >= MAX_NODE_EVENTS) {
       this.nodeEvents = [];
-      this.latest.set('reset', { id, data: { reason: `more than ${MAX_NODE_EVENTS} events of ${data.nodeName} arrived faster than they could be sent` } });
+      this.latest.set('reset', {
+        id,
+        data: {
+          reason: `more than ${MAX_NODE_EVENTS} events of ${data.nodeName} arrived faster than they could be sent`,
+        },
+      });
       return;
     }
     this.nodeEvents.push({ id, data });
@@ -104,7 +112,17 @@ export class SseConnection {
     this.visible.clear();
     for (const view of matching) this.visible.add(view.name);
     this.pendingNodes.clear();
-    this.writeJson('nodes', id, nodesJson('equals', matching.map((view) => source.viewJson(view.name) ?? JSON.stringify(view)), [], [], source.countsJson()));
+    this.writeJson(
+      'nodes',
+      id,
+      nodesJson(
+        'equals',
+        matching.map((view) => source.viewJson(view.name) ?? JSON.stringify(view)),
+        [],
+        [],
+        source.countsJson(),
+      ),
+    );
   }
 
   /** Writes what is pending, unless the client is still reading earlier messages. */
@@ -169,6 +187,12 @@ export class SseConnection {
 }
 
 /** A NodesMessage as JSON, from views already serialized. */
-function nodesJson(kind: NodesMessage['kind'], added: string[], updated: string[], deleted: string[], countsJson: string): string {
+function nodesJson(
+  kind: NodesMessage['kind'],
+  added: string[],
+  updated: string[],
+  deleted: string[],
+  countsJson: string,
+): string {
   return `{"kind":"${kind}","new":[${added.join(',')}],"updated":[${updated.join(',')}],"deleted":${JSON.stringify(deleted)},"counts":${countsJson}}`;
 }

@@ -1,5 +1,5 @@
 // Counts stored health events per second from the change feed, for the live throughput chart.
-import { addCount } from '../queries/throughput-view';
+import { addCount } from './live-messages';
 
 import type { HealthEventWithStatus } from '../store';
 import type { ThroughputMessage } from './live-messages';

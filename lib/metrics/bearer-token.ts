@@ -23,6 +23,10 @@ export function requireBearerToken(request: Request, token: string | undefined, 
   if (bearerTokenMatches(request.headers.get('authorization'), token)) return null;
   return new Response('unauthorized: send Authorization: Bearer <token>\n', {
     status: 401,
-    headers: { 'WWW-Authenticate': `Bearer realm="${realm}"`, 'Content-Type': 'text/plain; charset=utf-8', 'Cache-Control': 'no-store' },
+    headers: {
+      'WWW-Authenticate': `Bearer realm="${realm}"`,
+      'Content-Type': 'text/plain; charset=utf-8',
+      'Cache-Control': 'no-store',
+    },
   });
 }

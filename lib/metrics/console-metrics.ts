@@ -98,7 +98,7 @@ export class ConsoleMetrics {
 
     this.operationSeconds = new Histogram({
       name: 'sentinel_store_operation_duration_seconds',
-      help: 'Duration of store SDK operations (queries, transactions, commands), failed ones included, per datastore (primary: the app\'s; secondary: SECONDARY_DATABASE_URL), provider and operation.',
+      help: "Duration of store SDK operations (queries, transactions, commands), failed ones included, per datastore (primary: the app's; secondary: SECONDARY_DATABASE_URL), provider and operation.",
       labelNames: ['datastore', 'provider', 'operation'],
       buckets: OPERATION_BUCKETS,
       registers,
@@ -110,20 +110,25 @@ export class ConsoleMetrics {
       registers,
     });
 
-    const consumerLag: Collect = this.group('consumerLag', () => [lagSeconds, lagKnown, documentsBehind, status, readingTime], (reading) => {
-      for (const consumer of this.freshConsumers(reading)) {
-        const client = consumer.consumer;
-        lagKnown.set({ client }, consumer.lagSeconds === null ? 0 : 1);
-        if (consumer.lagSeconds !== null) lagSeconds.set({ client }, consumer.lagSeconds);
-        if (consumer.documentsBehind !== null) documentsBehind.set({ client }, consumer.documentsBehind);
-        for (const candidate of CONSUMER_STATUSES) status.set({ client, status: candidate }, consumer.status === candidate ? 1 : 0);
-      }
-      for (const consumer of this.staleConsumers(reading)) lagKnown.set({ client: consumer.consumer }, 0);
-      if (reading) readingTime.set(reading.at / 1000);
-    });
+    const consumerLag: Collect = this.group(
+      'consumerLag',
+      () => [lagSeconds, lagKnown, documentsBehind, status, readingTime],
+      (reading) => {
+        for (const consumer of this.freshConsumers(reading)) {
+          const client = consumer.consumer;
+          lagKnown.set({ client }, consumer.lagSeconds === null ? 0 : 1);
+          if (consumer.lagSeconds !== null) lagSeconds.set({ client }, consumer.lagSeconds);
+          if (consumer.documentsBehind !== null) documentsBehind.set({ client }, consumer.documentsBehind);
+          for (const candidate of CONSUMER_STATUSES)
+            status.set({ client, status: candidate }, consumer.status === candidate ? 1 : 0);
+        }
+        for (const consumer of this.staleConsumers(reading)) lagKnown.set({ client: consumer.consumer }, 0);
+        if (reading) readingTime.set(reading.at / 1000);
+      },
+    );
     const lagSeconds = new Gauge({
       name: 'change_stream_lag_seconds',
-      help: 'Seconds the consumer\'s next unread change is older than the newest change in the datastore (0 when caught up), from its stored position, as the Pipeline page shows it. Absent while unknown (see change_stream_lag_known).',
+      help: "Seconds the consumer's next unread change is older than the newest change in the datastore (0 when caught up), from its stored position, as the Pipeline page shows it. Absent while unknown (see change_stream_lag_known).",
       labelNames: ['client'],
       registers,
       collect: consumerLag,
@@ -144,7 +149,7 @@ export class ConsoleMetrics {
     });
     const status = new Gauge({
       name: 'sentinel_consumer_status',
-      help: 'The consumer\'s status judged over a one-minute window, as the Pipeline page shows it: 1 for the current status, 0 for the others.',
+      help: "The consumer's status judged over a one-minute window, as the Pipeline page shows it: 1 for the current status, 0 for the others.",
       labelNames: ['client', 'status'],
       registers,
       collect: consumerLag,
@@ -156,9 +161,13 @@ export class ConsoleMetrics {
       collect: consumerLag,
     });
 
-    const deadLetterCounts: Collect = this.group('openDeadLetters', () => [deadLetters], (counts) => {
-      for (const [client, count] of Object.entries(counts)) deadLetters.set({ client }, count);
-    });
+    const deadLetterCounts: Collect = this.group(
+      'openDeadLetters',
+      () => [deadLetters],
+      (counts) => {
+        for (const [client, count] of Object.entries(counts)) deadLetters.set({ client }, count);
+      },
+    );
     const deadLetters = new Gauge({
       name: 'sentinel_dead_letters_open',
       help: 'Open dead letters (dead, retry requested or retrying) per consumer.',
@@ -167,12 +176,16 @@ export class ConsoleMetrics {
       collect: deadLetterCounts,
     });
 
-    const liveHub: Collect = this.group('liveHub', () => [sseClients, feedState, eventsIngested], (hub) => {
-      if (!hub) return;
-      sseClients.set(hub.clients);
-      for (const state of FEED_STATES) feedState.set({ state }, hub.feed === state ? 1 : 0);
-      eventsIngested.inc(hub.healthEventsSeen);
-    });
+    const liveHub: Collect = this.group(
+      'liveHub',
+      () => [sseClients, feedState, eventsIngested],
+      (hub) => {
+        if (!hub) return;
+        sseClients.set(hub.clients);
+        for (const state of FEED_STATES) feedState.set({ state }, hub.feed === state ? 1 : 0);
+        eventsIngested.inc(hub.healthEventsSeen);
+      },
+    );
     const sseClients = new Gauge({
       name: 'sentinel_live_sse_clients',
       help: 'Browsers connected to the live stream (/api/live) of this process.',
@@ -181,14 +194,14 @@ export class ConsoleMetrics {
     });
     const feedState = new Gauge({
       name: 'sentinel_live_feed_state',
-      help: 'State of the live hub\'s change feed in this process: 1 for the current state, 0 for the others; absent while no hub runs.',
+      help: "State of the live hub's change feed in this process: 1 for the current state, 0 for the others; absent while no hub runs.",
       labelNames: ['state'],
       registers,
       collect: liveHub,
     });
     const eventsIngested = new Counter({
       name: 'sentinel_health_events_ingested_total',
-      help: 'Health events inserted into the datastore by any writer (NVSentinel, the simulator, this console), counted as this process\'s live hub change feed delivered them since the hub started.',
+      help: "Health events inserted into the datastore by any writer (NVSentinel, the simulator, this console), counted as this process's live hub change feed delivered them since the hub started.",
       registers,
       collect: liveHub,
     });
@@ -206,10 +219,15 @@ export class ConsoleMetrics {
       },
     });
 
-    const ping: Collect = this.group('ping', () => [datastoreUp], () => datastoreUp.set(1), () => datastoreUp.set(0));
+    const ping: Collect = this.group(
+      'ping',
+      () => [datastoreUp],
+      () => datastoreUp.set(1),
+      () => datastoreUp.set(0),
+    );
     const datastoreUp = new Gauge({
       name: 'sentinel_datastore_up',
-      help: '1 when the app\'s datastore answered a ping during this scrape, else 0.',
+      help: "1 when the app's datastore answered a ping during this scrape, else 0.",
       registers,
       collect: ping,
     });

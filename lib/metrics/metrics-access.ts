@@ -6,10 +6,14 @@
 export type MetricsAccess = { kind: 'token'; token: string } | { kind: 'open' } | { kind: 'closed' };
 
 export function metricsAccessFromEnv(env: Record<string, string | undefined> = process.env): MetricsAccess {
-  if (env.METRICS_BEARER_TOKEN?.trim()) throw new Error('METRICS_BEARER_TOKEN is now METRICS_TOKEN: rename the setting (Prometheus still sends it as a bearer token)');
+  if (env.METRICS_BEARER_TOKEN?.trim())
+    throw new Error(
+      'METRICS_BEARER_TOKEN is now METRICS_TOKEN: rename the setting (Prometheus still sends it as a bearer token)',
+    );
   const token = env.METRICS_TOKEN?.trim();
   const open = env.METRICS_OPEN?.trim().toLowerCase();
-  if (open !== undefined && open !== '' && !['true', 'false', '1', '0'].includes(open)) throw new Error(`METRICS_OPEN must be true or false, not "${env.METRICS_OPEN}"`);
+  if (open !== undefined && open !== '' && !['true', 'false', '1', '0'].includes(open))
+    throw new Error(`METRICS_OPEN must be true or false, not "${env.METRICS_OPEN}"`);
   if (token) return { kind: 'token', token };
   return open === 'true' || open === '1' ? { kind: 'open' } : { kind: 'closed' };
 }

@@ -32,11 +32,17 @@ export function appMetricsSources(context: AppContext): MetricsSources {
       const hub = await liveHub(context);
       return hub ? consumerLagReading(hub) : null;
     },
-    openDeadLetters: async () => within(context.store().then(openDeadLettersByConsumer), SOURCE_TIMEOUT_MS, 'the datastore (dead letters)'),
+    openDeadLetters: async () =>
+      within(context.store().then(openDeadLettersByConsumer), SOURCE_TIMEOUT_MS, 'the datastore (dead letters)'),
     liveHub: async () => {
       const hub = await liveHub(context);
       return hub ? { clients: hub.clientCount, feed: hub.status().feed, healthEventsSeen: hub.healthEventsSeen } : null;
     },
-    ping: async () => within(context.store().then((store) => store.ping()), SOURCE_TIMEOUT_MS, 'the datastore (ping)'),
+    ping: async () =>
+      within(
+        context.store().then((store) => store.ping()),
+        SOURCE_TIMEOUT_MS,
+        'the datastore (ping)',
+      ),
   };
 }

@@ -25,30 +25,44 @@ export interface Readiness {
 }
 
 const FEED_STATES: Record<string, string> = {
-  starting: 'the live hub\'s change feed is starting',
+  starting: "the live hub's change feed is starting",
   live: 'the live hub follows the change feed',
-  reconnecting: 'the live hub\'s change feed is reconnecting to the datastore',
-  closed: 'the live hub\'s change feed failed; the hub is starting again',
+  reconnecting: "the live hub's change feed is reconnecting to the datastore",
+  closed: "the live hub's change feed failed; the hub is starting again",
 };
 
 async function checkDatabase(context: AppContext, timeoutMs: number): Promise<ReadinessCheck> {
   const started = performance.now();
-  const settled = await settleWithin(context.store().then((store) => store.ping()), timeoutMs);
-  if (settled.status === 'done') return { ready: true, detail: 'the datastore answers', latencyMs: Math.round((performance.now() - started) * 10) / 10 };
-  if (settled.status === 'failed') return { ready: false, detail: `the datastore does not answer: ${settled.error.message}` };
+  const settled = await settleWithin(
+    context.store().then((store) => store.ping()),
+    timeoutMs,
+  );
+  if (settled.status === 'done')
+    return {
+      ready: true,
+      detail: 'the datastore answers',
+      latencyMs: Math.round((performance.now() - started) * 10) / 10,
+    };
+  if (settled.status === 'failed')
+    return { ready: false, detail: `the datastore does not answer: ${settled.error.message}` };
   return { ready: false, detail: `the datastore did not answer within ${timeoutMs / 1000} s` };
 }
 
 async function checkLiveFeed(context: AppContext, timeoutMs: number): Promise<ReadinessCheck> {
   const settled = await settleWithin(context.liveHub(), timeoutMs);
-  if (settled.status === 'failed') return { ready: false, detail: `the live hub could not start: ${settled.error.message}` };
-  if (settled.status === 'timed-out') return { ready: false, detail: 'the live hub is starting (loading the node snapshot)' };
+  if (settled.status === 'failed')
+    return { ready: false, detail: `the live hub could not start: ${settled.error.message}` };
+  if (settled.status === 'timed-out')
+    return { ready: false, detail: 'the live hub is starting (loading the node snapshot)' };
   const feed = settled.value.status().feed;
   return { ready: feed === 'live', detail: FEED_STATES[feed] ?? `the live hub's change feed is ${feed}` };
 }
 
 export async function probeReadiness(context: AppContext, timeoutMs = READINESS_TIMEOUT_MS): Promise<Readiness> {
-  const [database, liveFeed] = await Promise.all([checkDatabase(context, timeoutMs), checkLiveFeed(context, timeoutMs)]);
+  const [database, liveFeed] = await Promise.all([
+    checkDatabase(context, timeoutMs),
+    checkLiveFeed(context, timeoutMs),
+  ]);
   const checks = { database, liveFeed };
   const notReady = (Object.keys(checks) as ReadinessCheckName[]).filter((name) => !checks[name].ready);
   return { ready: notReady.length === 0, checkedAt: new Date().toISOString(), notReady, checks };

@@ -12,7 +12,10 @@ export async function settleWithin<T>(work: Promise<T>, ms: number): Promise<Set
     return await Promise.race([
       work.then(
         (value): Settled<T> => ({ status: 'done', value }),
-        (error: unknown): Settled<T> => ({ status: 'failed', error: error instanceof Error ? error : new Error(String(error)) }),
+        (error: unknown): Settled<T> => ({
+          status: 'failed',
+          error: error instanceof Error ? error : new Error(String(error)),
+        }),
       ),
       timedOut,
     ]);

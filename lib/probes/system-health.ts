@@ -5,7 +5,13 @@
 import { consoleDatabaseFromEnv, type ConsoleDatabaseConfig } from '@/lib/console-database/console-database';
 import type { AppContext } from '@/lib/context/app-context';
 import { configFromEnv, describeDataStoreTarget, type DataStoreConfig, type ProviderName } from '@/lib/store';
-import { describePostgresTarget, migrationStatusOn, nvsentinelSchemaStatus, type MigrationStatus, type SchemaStatus } from '@/lib/store/postgres';
+import {
+  describePostgresTarget,
+  migrationStatusOn,
+  nvsentinelSchemaStatus,
+  type MigrationStatus,
+  type SchemaStatus,
+} from '@/lib/store/postgres';
 
 import { probePool } from './probe-pools';
 import { settleWithin } from './settle-within';
@@ -49,11 +55,16 @@ export interface SystemHealth {
 const roundMs = (started: number) => Math.round((performance.now() - started) * 10) / 10;
 
 function migrationState(status: MigrationStatus): MigrationState {
-  return { ...status, upToDate: status.pending.length === 0 && status.failed.length === 0 && status.unknown.length === 0 };
+  return {
+    ...status,
+    upToDate: status.pending.length === 0 && status.failed.length === 0 && status.unknown.length === 0,
+  };
 }
 
 /** ok only when the datastore answers and every schema this console reads is up to date. */
-export function judgeHealth(health: Omit<SystemHealth, 'status' | 'checkedAt' | 'uptimeSeconds'>): SystemHealth['status'] {
+export function judgeHealth(
+  health: Omit<SystemHealth, 'status' | 'checkedAt' | 'uptimeSeconds'>,
+): SystemHealth['status'] {
   if (!health.database.reachable || health.database.error) return 'degraded';
   if (health.database.provider === 'postgresql') {
     // A schema NVSentinel has not finished migrating still serves ('older'); one the console does not know does not.
@@ -65,7 +76,11 @@ export function judgeHealth(health: Omit<SystemHealth, 'status' | 'checkedAt' | 
   return 'ok';
 }
 
-async function timed<T>(work: () => Promise<T>, timeoutMs: number, what: string): Promise<{ value?: T; latencyMs?: number; error?: string }> {
+async function timed<T>(
+  work: () => Promise<T>,
+  timeoutMs: number,
+  what: string,
+): Promise<{ value?: T; latencyMs?: number; error?: string }> {
   const started = performance.now();
   const settled = await settleWithin(work(), timeoutMs);
   if (settled.status === 'done') return { value: settled.value, latencyMs: roundMs(started) };
@@ -73,19 +88,35 @@ async function timed<T>(work: () => Promise<T>, timeoutMs: number, what: string)
   return { error: `${what} did not answer within ${timeoutMs / 1000} s` };
 }
 
-async function checkDatastore(context: AppContext, config: DataStoreConfig, consoleApart: boolean, timeoutMs: number): Promise<Pick<SystemHealth, 'database' | 'migrations' | 'schema'>> {
+async function checkDatastore(
+  context: AppContext,
+  config: DataStoreConfig,
+  consoleApart: boolean,
+  timeoutMs: number,
+): Promise<Pick<SystemHealth, 'database' | 'migrations' | 'schema'>> {
   const target = describeDataStoreTarget(config);
   const postgres = config.provider === 'postgresql' ? config : undefined;
   const [ping, schema, migrations] = await Promise.all([
     timed(async () => (await context.store()).ping(), timeoutMs, 'the datastore'),
-    postgres ? timed(() => nvsentinelSchemaStatus(probePool(postgres.connectionString, postgres.ssl || undefined)), timeoutMs, 'the datastore (schema)') : Promise.resolve(null),
+    postgres
+      ? timed(
+          () => nvsentinelSchemaStatus(probePool(postgres.connectionString, postgres.ssl || undefined)),
+          timeoutMs,
+          'the datastore (schema)',
+        )
+      : Promise.resolve(null),
     postgres && !consoleApart
-      ? timed(() => migrationStatusOn(probePool(postgres.connectionString, postgres.ssl || undefined)), timeoutMs, 'the datastore (console migrations)')
+      ? timed(
+          () => migrationStatusOn(probePool(postgres.connectionString, postgres.ssl || undefined)),
+          timeoutMs,
+          'the datastore (console migrations)',
+        )
       : Promise.resolve(null),
   ]);
-  const database: SystemHealth['database'] = ping.error === undefined
-    ? { provider: config.provider, target, reachable: true, latencyMs: ping.latencyMs }
-    : { provider: config.provider, target, reachable: false, error: ping.error };
+  const database: SystemHealth['database'] =
+    ping.error === undefined
+      ? { provider: config.provider, target, reachable: true, latencyMs: ping.latencyMs }
+      : { provider: config.provider, target, reachable: false, error: ping.error };
   if (!schema) return { database };
   const result: Pick<SystemHealth, 'database' | 'migrations' | 'schema'> = { database };
   if (schema.value) result.schema = schema.value;
@@ -96,28 +127,47 @@ async function checkDatastore(context: AppContext, config: DataStoreConfig, cons
   return result;
 }
 
-async function checkConsoleDatabase(connectionString: string, ssl: ConsoleDatabaseConfig['ssl'], timeoutMs: number): Promise<NonNullable<SystemHealth['consoleDatabase']>> {
+async function checkConsoleDatabase(
+  connectionString: string,
+  ssl: ConsoleDatabaseConfig['ssl'],
+  timeoutMs: number,
+): Promise<NonNullable<SystemHealth['consoleDatabase']>> {
   const target = describePostgresTarget(connectionString);
-  const status = await timed(() => migrationStatusOn(probePool(connectionString, ssl)), timeoutMs, 'the console database');
-  if (status.value) return { target, reachable: true, latencyMs: status.latencyMs, migrations: migrationState(status.value) };
+  const status = await timed(
+    () => migrationStatusOn(probePool(connectionString, ssl)),
+    timeoutMs,
+    'the console database',
+  );
+  if (status.value)
+    return { target, reachable: true, latencyMs: status.latencyMs, migrations: migrationState(status.value) };
   return { target, reachable: false, error: status.error };
 }
 
 /** The system's health now, over the context's datastore and the probes' own small pools. */
-export async function probeSystemHealth(context: AppContext, timeoutMs = HEALTH_CHECK_TIMEOUT_MS): Promise<SystemHealth> {
+export async function probeSystemHealth(
+  context: AppContext,
+  timeoutMs = HEALTH_CHECK_TIMEOUT_MS,
+): Promise<SystemHealth> {
   const base = { checkedAt: new Date().toISOString(), uptimeSeconds: Math.round(process.uptime()) };
   let config: DataStoreConfig;
   try {
     config = configFromEnv();
   } catch (error) {
-    return { ...base, status: 'degraded', database: { provider: null, target: '(not configured)', reachable: false, error: (error as Error).message } };
+    return {
+      ...base,
+      status: 'degraded',
+      database: { provider: null, target: '(not configured)', reachable: false, error: (error as Error).message },
+    };
   }
   let consoleDatabase: Promise<SystemHealth['consoleDatabase']> = Promise.resolve(undefined);
   if (process.env.CONSOLE_DATABASE_URL) {
     const settings = consoleDatabaseFromEnv();
     consoleDatabase = checkConsoleDatabase(settings.connectionString, settings.ssl, timeoutMs);
   }
-  const [datastore, own] = await Promise.all([checkDatastore(context, config, Boolean(process.env.CONSOLE_DATABASE_URL), timeoutMs), consoleDatabase]);
+  const [datastore, own] = await Promise.all([
+    checkDatastore(context, config, Boolean(process.env.CONSOLE_DATABASE_URL), timeoutMs),
+    consoleDatabase,
+  ]);
   const parts = { ...datastore, ...(own ? { consoleDatabase: own } : {}) };
   return { ...base, status: judgeHealth(parts), ...parts };
 }

@@ -14,12 +14,14 @@ export interface AuditPage {
   nextBefore: string | null;
 }
 
-const isRecord = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
+const isRecord = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
 
 function show(value: unknown): string {
   if (value === undefined || value === null) return '—';
   // Milliseconds since the epoch (state times) read better as times.
-  if (typeof value === 'number' && value > 1e12 && value < 1e13) return new Date(value).toISOString().replace('T', ' ').slice(0, 19);
+  if (typeof value === 'number' && value > 1e12 && value < 1e13)
+    return new Date(value).toISOString().replace('T', ' ').slice(0, 19);
   const text = typeof value === 'string' ? value : JSON.stringify(value);
   return text.length > 80 ? `${text.slice(0, 80)}…` : text;
 }
@@ -41,5 +43,9 @@ export function changedFields(before: unknown, after: unknown): ChangedField[] {
   const onlyOneSide = !isRecord(before) || !isRecord(after);
   return keys
     .filter((key) => onlyOneSide || JSON.stringify(from[key]) !== JSON.stringify(to[key]))
-    .map((key) => ({ field: key, before: isRecord(before) ? show(from[key]) : '', after: isRecord(after) ? show(to[key]) : '' }));
+    .map((key) => ({
+      field: key,
+      before: isRecord(before) ? show(from[key]) : '',
+      after: isRecord(after) ? show(to[key]) : '',
+    }));
 }

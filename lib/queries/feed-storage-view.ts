@@ -5,7 +5,14 @@ import { formatCount, formatDuration } from '@/lib/format/time';
 import type { FeedStorageStats } from '@/lib/store';
 
 export type FeedStorageView =
-  | { kind: 'changelog'; label: string; rows: number; oldestAt: number | null; holdBackSeconds: number; heldBackRows: number }
+  | {
+      kind: 'changelog';
+      label: string;
+      rows: number;
+      oldestAt: number | null;
+      holdBackSeconds: number;
+      heldBackRows: number;
+    }
   | {
       kind: 'oplog';
       label: string;
@@ -22,7 +29,14 @@ const time = (date: Date | null) => (date ? date.getTime() : null);
 
 export function toFeedStorageView(stats: FeedStorageStats): FeedStorageView {
   if (stats.kind === 'changelog') {
-    return { kind: 'changelog', label: stats.label, rows: stats.rows, oldestAt: time(stats.oldestAt), holdBackSeconds: stats.holdBackSeconds, heldBackRows: stats.heldBackRows };
+    return {
+      kind: 'changelog',
+      label: stats.label,
+      rows: stats.rows,
+      oldestAt: time(stats.oldestAt),
+      holdBackSeconds: stats.holdBackSeconds,
+      heldBackRows: stats.heldBackRows,
+    };
   }
   return {
     kind: 'oplog',
@@ -76,7 +90,7 @@ export function feedStorageFacts(view: FeedStorageView): FeedStorageFact[] {
       {
         label: 'Horizon held back by',
         text: view.holdBackSeconds === 0 ? 'nothing' : formatDuration(view.holdBackSeconds),
-        hint: 'An open writing transaction anywhere on the server holds the feed\'s horizon back',
+        hint: "An open writing transaction anywhere on the server holds the feed's horizon back",
       },
       {
         label: 'Rows above the horizon',
@@ -96,6 +110,12 @@ export function feedStorageFacts(view: FeedStorageView): FeedStorageFact[] {
     { label: 'Oldest entry', at: view.oldestAt },
     { label: 'Newest entry', at: view.newestAt },
     { label: 'Entries (estimate)', text: formatCount(view.entries) },
-    { label: 'Size', text: view.maxSizeBytes === null ? formatBytes(view.sizeBytes) : `${formatBytes(view.sizeBytes)} of ${formatBytes(view.maxSizeBytes)}` },
+    {
+      label: 'Size',
+      text:
+        view.maxSizeBytes === null
+          ? formatBytes(view.sizeBytes)
+          : `${formatBytes(view.sizeBytes)} of ${formatBytes(view.maxSizeBytes)}`,
+    },
   ];
 }

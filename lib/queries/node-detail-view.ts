@@ -1,7 +1,13 @@
 // The node page's data as JSON, shared by the server's read model and the browser (no server imports).
 import type { NodeView } from '@/lib/projection/node-view';
 
-export const NODE_RANGES = { '1h': 3_600_000, '6h': 21_600_000, '24h': 86_400_000, '7d': 604_800_000, '30d': 2_592_000_000 } as const;
+export const NODE_RANGES = {
+  '1h': 3_600_000,
+  '6h': 21_600_000,
+  '24h': 86_400_000,
+  '7d': 604_800_000,
+  '30d': 2_592_000_000,
+} as const;
 export type NodeRange = keyof typeof NODE_RANGES;
 export const MAX_TIMELINE_EVENTS = 2_000;
 
@@ -64,7 +70,6 @@ export function parseNodeRange(value: string | string[] | undefined | null): Nod
   const one = Array.isArray(value) ? value[0] : value;
   return one && Object.hasOwn(NODE_RANGES, one) ? (one as NodeRange) : '1h';
 }
-
 
 /** The live messages after which the node's page is read again: a new or changed event of the node, or a reset of the stream. */
 export function refetchesNodeDetail(type: string): boolean {

@@ -4,11 +4,15 @@ import type { AppContext } from '@/lib/context/app-context';
 import type { MaintenanceEvent } from '@/lib/store';
 
 import { toEventRow } from './node-detail-row';
-import { MAX_TIMELINE_EVENTS, NODE_RANGES, type MaintenanceRow, type NodeDetail, type NodeRange } from './node-detail-view';
+import {
+  MAX_TIMELINE_EVENTS,
+  NODE_RANGES,
+  type MaintenanceRow,
+  type NodeDetail,
+  type NodeRange,
+} from './node-detail-view';
 
-export { toEventRow } from './node-detail-row';
 export { parseNodeRange } from './node-detail-view';
-export type { NodeDetail, NodeEventRow, NodeRange } from './node-detail-view';
 
 function toMaintenanceRow(event: MaintenanceEvent): MaintenanceRow {
   const time = (date: Date | null) => (date ? date.getTime() : null);
@@ -26,7 +30,12 @@ function toMaintenanceRow(event: MaintenanceEvent): MaintenanceRow {
 }
 
 /** Null when the datastore has never heard of the node. */
-export async function readNodeDetail(context: AppContext, name: string, range: NodeRange, now = Date.now()): Promise<NodeDetail | null> {
+export async function readNodeDetail(
+  context: AppContext,
+  name: string,
+  range: NodeRange,
+  now = Date.now(),
+): Promise<NodeDetail | null> {
   const [store, hub] = await Promise.all([context.store(), context.liveHub()]);
   const from = now - NODE_RANGES[range];
   const [page, maintenance] = await Promise.all([

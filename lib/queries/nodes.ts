@@ -8,7 +8,11 @@ import type { NodePageRequest } from '@/lib/projection/node-order';
 
 export type { NodeList };
 
-export async function readNodeList(context: AppContext, filter: NodeFilter, request: NodePageRequest): Promise<NodeList> {
+export async function readNodeList(
+  context: AppContext,
+  filter: NodeFilter,
+  request: NodePageRequest,
+): Promise<NodeList> {
   const hub = await context.liveHub();
   return nodeListOf(hub.nodes(), hub.projection.counts(), filter, request);
 }

@@ -23,7 +23,10 @@ async function settle<T>(work: () => Promise<T>, errors: string[], what: string)
   }
 }
 
-export async function readDatastore(source: DatastoreSource, options: { now?: number; totals?: TotalCountCache } = {}): Promise<DatastoreView> {
+export async function readDatastore(
+  source: DatastoreSource,
+  options: { now?: number; totals?: TotalCountCache } = {},
+): Promise<DatastoreView> {
   const now = options.now ?? Date.now();
   const errors: string[] = [];
   const base = { id: source.id, role: source.role, target: source.target, changeDetectionMs: null };
@@ -32,8 +35,17 @@ export async function readDatastore(source: DatastoreSource, options: { now?: nu
     store = await source.open();
   } catch (error) {
     return {
-      ...base, status: 'down', errors: [`could not open: ${message(error)}`], provider: null, capabilities: null, pingMs: null,
-      operations: [], pool: null, feedStorage: null, events: null, consumers: null,
+      ...base,
+      status: 'down',
+      errors: [`could not open: ${message(error)}`],
+      provider: null,
+      capabilities: null,
+      pingMs: null,
+      operations: [],
+      pool: null,
+      feedStorage: null,
+      events: null,
+      consumers: null,
     };
   }
   const events = store.healthEvents();
@@ -62,9 +74,10 @@ export async function readDatastore(source: DatastoreSource, options: { now?: nu
     operations: stats?.operations ?? [],
     pool: stats?.pool ?? null,
     feedStorage: stats ? toFeedStorageView(stats.feedStorage) : null,
-    events: lastHour === null && total === null && newest === null
-      ? null
-      : { total, lastHour: lastHour ?? 0, newestAt: newest?.items[0]?.createdAt.getTime() ?? null },
+    events:
+      lastHour === null && total === null && newest === null
+        ? null
+        : { total, lastHour: lastHour ?? 0, newestAt: newest?.items[0]?.createdAt.getTime() ?? null },
     consumers: lag
       ? lag.map((figures) => ({
           consumer: figures.consumer,
@@ -81,9 +94,15 @@ export async function readDatastore(source: DatastoreSource, options: { now?: nu
 }
 
 /** Every configured datastore, read side by side. */
-export async function readProviders(sources: DatastoreSource[], options: { now?: number; totals?: TotalCountCache } = {}): Promise<ProvidersView> {
+export async function readProviders(
+  sources: DatastoreSource[],
+  options: { now?: number; totals?: TotalCountCache } = {},
+): Promise<ProvidersView> {
   const readAt = options.now ?? Date.now();
-  return { datastores: await Promise.all(sources.map((source) => readDatastore(source, { ...options, now: readAt }))), readAt };
+  return {
+    datastores: await Promise.all(sources.map((source) => readDatastore(source, { ...options, now: readAt }))),
+    readAt,
+  };
 }
 
 const holder = globalThis as unknown as { sentinelConsoleTotals?: TotalCountCache };

@@ -28,23 +28,37 @@ function stalled(stage: StallStage, limitSeconds: number, events: HealthEventWit
 }
 
 /** Reads each stage's stalled events (up to 100 per stage, oldest limit first). */
-export async function findStalledEvents(store: DataStore, limits: StallLimits = DEFAULT_STALL_LIMITS, now = Date.now()): Promise<StalledEvent[]> {
+export async function findStalledEvents(
+  store: DataStore,
+  limits: StallLimits = DEFAULT_STALL_LIMITS,
+  now = Date.now(),
+): Promise<StalledEvent[]> {
   const before = (seconds: number) => new Date(now - seconds * 1000);
   const events = store.healthEvents();
   const [unquarantined, draining, unremediated] = await Promise.all([
-    events.find({ isFatal: true, isHealthy: false, nodeQuarantined: null, to: before(limits.quarantineSeconds) }, { limit: PER_STAGE * 2 }),
+    events.find(
+      { isFatal: true, isHealthy: false, nodeQuarantined: null, to: before(limits.quarantineSeconds) },
+      { limit: PER_STAGE * 2 },
+    ),
     events.find({ evictionStatus: ['InProgress'], to: before(limits.drainSeconds) }, { limit: PER_STAGE }),
-    events.find({ evictionStatus: ['Succeeded', 'AlreadyDrained'], faultRemediated: null, to: before(limits.remediationSeconds) }, { limit: PER_STAGE * 2 }),
+    events.find(
+      { evictionStatus: ['Succeeded', 'AlreadyDrained'], faultRemediated: null, to: before(limits.remediationSeconds) },
+      { limit: PER_STAGE * 2 },
+    ),
   ]);
   // Fault-quarantine acts only on EXECUTE_REMEDIATION (or unset) and never on skip overrides;
   // fault-remediation skips NONE and UNKNOWN (and an action this SDK does not know) and acts only
   // on quarantined events.
   const meantForQuarantine = unquarantined.items.filter((event) => {
     const { processingStrategy, quarantineOverrides } = event.healthEvent;
-    return (processingStrategy === 'EXECUTE_REMEDIATION' || processingStrategy === 'UNSPECIFIED') && !quarantineOverrides?.skip;
+    return (
+      (processingStrategy === 'EXECUTE_REMEDIATION' || processingStrategy === 'UNSPECIFIED') &&
+      !quarantineOverrides?.skip
+    );
   });
   const meantForRemediation = unremediated.items.filter((event) => {
-    const quarantined = event.status.nodeQuarantined === 'Quarantined' || event.status.nodeQuarantined === 'AlreadyQuarantined';
+    const quarantined =
+      event.status.nodeQuarantined === 'Quarantined' || event.status.nodeQuarantined === 'AlreadyQuarantined';
     return quarantined && isRemediableAction(event.healthEvent.recommendedAction);
   });
   return [
@@ -60,7 +74,8 @@ export function stallLimitsFromEnv(env: NodeJS.ProcessEnv = process.env): StallL
     const raw = env[name];
     if (raw === undefined || raw === '') return fallback;
     const value = Number(raw);
-    if (!Number.isInteger(value) || value < 1) throw new RangeError(`${name} must be a whole number of seconds, at least 1 (got "${raw}")`);
+    if (!Number.isInteger(value) || value < 1)
+      throw new RangeError(`${name} must be a whole number of seconds, at least 1 (got "${raw}")`);
     return value;
   };
   return {

@@ -2,7 +2,7 @@
 // imports, no I/O): ranges and their buckets, zero-filling, the top series with the rest folded
 // into "other", and the live stream's per-second counts added into the newest bucket (rolling to
 // a new bucket, and dropping the oldest, as time passes).
-import type { ThroughputMessage } from '@/lib/live/live-messages';
+import { addCount, type ThroughputMessage } from '@/lib/live/live-messages';
 import type { ProviderName } from '@/lib/store';
 
 export const THROUGHPUT_RANGES = {
@@ -35,31 +35,28 @@ export const OTHER_KEY = '\u0000other';
 /** Per-second totals kept for "events/s over the last minute". */
 export const RECENT_SECONDS = 60;
 
-const NICE_BUCKET_SECONDS = [1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1_800, 3_600, 7_200, 10_800, 21_600, 43_200, 86_400];
-
-/**
- * A count kept in a plain object under a key from the data (an agent, a check): only the object's
- * own keys count, so an agent named "toString", "constructor" or "__proto__" is a key like any other.
- */
-export function countOf(counts: Record<string, number>, key: string): number {
-  return Object.hasOwn(counts, key) ? counts[key] : 0;
-}
-
-/** Adds `count` under `key` as an own property (a plain assignment to "__proto__" would set the prototype). */
-export function addCount(counts: Record<string, number>, key: string, count: number): void {
-  Object.defineProperty(counts, key, { value: countOf(counts, key) + count, enumerable: true, writable: true, configurable: true });
-}
+const NICE_BUCKET_SECONDS = [
+  1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1_800, 3_600, 7_200, 10_800, 21_600, 43_200, 86_400,
+];
 
 const isRange = (value: string): value is ThroughputRange => Object.hasOwn(THROUGHPUT_RANGES, value);
-const isGrouping = (value: string): value is ThroughputGrouping => (THROUGHPUT_GROUPINGS as readonly string[]).includes(value);
+const isGrouping = (value: string): value is ThroughputGrouping =>
+  (THROUGHPUT_GROUPINGS as readonly string[]).includes(value);
 
-function throughputParam(params: URLSearchParams | Record<string, string | string[] | undefined>, name: string): string | undefined {
-  const value = params instanceof URLSearchParams ? params.get(name) : Object.hasOwn(params, name) ? params[name] : undefined;
+function throughputParam(
+  params: URLSearchParams | Record<string, string | string[] | undefined>,
+  name: string,
+): string | undefined {
+  const value =
+    params instanceof URLSearchParams ? params.get(name) : Object.hasOwn(params, name) ? params[name] : undefined;
   return (Array.isArray(value) ? value[0] : value) || undefined;
 }
 
 /** The page's reading: a missing or unknown value falls back to 1 h by agent. */
-export function parseThroughputParams(params: URLSearchParams | Record<string, string | string[] | undefined>): { range: ThroughputRange; by: ThroughputGrouping } {
+export function parseThroughputParams(params: URLSearchParams | Record<string, string | string[] | undefined>): {
+  range: ThroughputRange;
+  by: ThroughputGrouping;
+} {
   const range = throughputParam(params, 'range');
   const by = throughputParam(params, 'by');
   return {
@@ -68,14 +65,25 @@ export function parseThroughputParams(params: URLSearchParams | Record<string, s
   };
 }
 
-export type ThroughputParamsResult = { ok: true; range: ThroughputRange; by: ThroughputGrouping } | { ok: false; error: string };
+export type ThroughputParamsResult =
+  { ok: true; range: ThroughputRange; by: ThroughputGrouping } | { ok: false; error: string };
 
 /** The API's reading: a missing value is the default, an unknown one an error naming the parameter and the values allowed. */
-export function checkThroughputParams(params: URLSearchParams | Record<string, string | string[] | undefined>): ThroughputParamsResult {
+export function checkThroughputParams(
+  params: URLSearchParams | Record<string, string | string[] | undefined>,
+): ThroughputParamsResult {
   const range = throughputParam(params, 'range');
-  if (range !== undefined && !isRange(range)) return { ok: false, error: `range must be one of ${THROUGHPUT_RANGE_NAMES.join(', ')} (got ${JSON.stringify(range.slice(0, 100))})` };
+  if (range !== undefined && !isRange(range))
+    return {
+      ok: false,
+      error: `range must be one of ${THROUGHPUT_RANGE_NAMES.join(', ')} (got ${JSON.stringify(range.slice(0, 100))})`,
+    };
   const by = throughputParam(params, 'by');
-  if (by !== undefined && !isGrouping(by)) return { ok: false, error: `by must be one of ${THROUGHPUT_GROUPINGS.join(', ')} (got ${JSON.stringify(by.slice(0, 100))})` };
+  if (by !== undefined && !isGrouping(by))
+    return {
+      ok: false,
+      error: `by must be one of ${THROUGHPUT_GROUPINGS.join(', ')} (got ${JSON.stringify(by.slice(0, 100))})`,
+    };
   return { ok: true, range: range ?? DEFAULT_RANGE, by: by ?? DEFAULT_GROUPING };
 }
 
@@ -155,9 +163,15 @@ export function seriesLabel(by: ThroughputGrouping, key: string): string {
 }
 
 /** Every bucket of the window, in order, with the rows' counts summed in and zero elsewhere. */
-export function zeroFill(rows: CountRow[], window: Pick<BucketWindow, 'from' | 'bucketSeconds' | 'count'>): { start: number; counts: Record<string, number> }[] {
+export function zeroFill(
+  rows: CountRow[],
+  window: Pick<BucketWindow, 'from' | 'bucketSeconds' | 'count'>,
+): { start: number; counts: Record<string, number> }[] {
   const bucketMs = window.bucketSeconds * 1000;
-  const buckets = Array.from({ length: window.count }, (_, index) => ({ start: window.from + index * bucketMs, counts: {} as Record<string, number> }));
+  const buckets = Array.from({ length: window.count }, (_, index) => ({
+    start: window.from + index * bucketMs,
+    counts: {} as Record<string, number>,
+  }));
   for (const row of rows) {
     const index = Math.floor((row.bucketStart - window.from) / bucketMs);
     if (index < 0 || index >= buckets.length) continue;
@@ -167,10 +181,17 @@ export function zeroFill(rows: CountRow[], window: Pick<BucketWindow, 'from' | '
 }
 
 /** Keeps the `max` keys with the largest totals (ties by name) and sums the rest under OTHER_KEY. */
-export function foldTopSeries<T extends { counts: Record<string, number> }>(buckets: T[], max = MAX_SERIES): { buckets: T[]; keys: string[] } {
+export function foldTopSeries<T extends { counts: Record<string, number> }>(
+  buckets: T[],
+  max = MAX_SERIES,
+): { buckets: T[]; keys: string[] } {
   const totals = new Map<string, number>();
-  for (const bucket of buckets) for (const [key, count] of Object.entries(bucket.counts)) totals.set(key, (totals.get(key) ?? 0) + count);
-  const ranked = [...totals.entries()].filter(([, total]) => total > 0).sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0])).map(([key]) => key);
+  for (const bucket of buckets)
+    for (const [key, count] of Object.entries(bucket.counts)) totals.set(key, (totals.get(key) ?? 0) + count);
+  const ranked = [...totals.entries()]
+    .filter(([, total]) => total > 0)
+    .sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))
+    .map(([key]) => key);
   if (ranked.length <= max) return { buckets, keys: ranked };
   const kept = new Set(ranked.slice(0, max));
   const folded = buckets.map((bucket) => {
@@ -250,7 +271,11 @@ export function messageCounts(by: ThroughputGrouping, message: ThroughputMessage
  * the oldest, so the window keeps its length. A key not yet charted gets its own series while
  * fewer than `maxSeries` are drawn, and goes to "other" after that.
  */
-export function applyLiveSecond<S extends ThroughputSeries>(series: S, message: ThroughputMessage, maxSeries = MAX_SERIES): S {
+export function applyLiveSecond<S extends ThroughputSeries>(
+  series: S,
+  message: ThroughputMessage,
+  maxSeries = MAX_SERIES,
+): S {
   const second = Math.floor(message.second / 1000) * 1000;
   if (second < series.coveredUntil || series.buckets.length === 0) return series;
   const bucketMs = series.bucketSeconds * 1000;
@@ -285,23 +310,38 @@ export function applyLiveSecond<S extends ThroughputSeries>(series: S, message: 
       }
       if (!keys.has(target)) {
         keys.add(target);
-        seriesList = [...plain, ...(keys.has(OTHER_KEY) ? [{ key: OTHER_KEY, label: seriesLabel(series.by, OTHER_KEY) }] : [])];
+        seriesList = [
+          ...plain,
+          ...(keys.has(OTHER_KEY) ? [{ key: OTHER_KEY, label: seriesLabel(series.by, OTHER_KEY) }] : []),
+        ];
       }
     }
     addCount(counts, target, count);
   }
-  const updated = { ...buckets[index], counts, total: buckets[index].total + message.total, fatal: buckets[index].fatal + message.fatal };
+  const updated = {
+    ...buckets[index],
+    counts,
+    total: buckets[index].total + message.total,
+    fatal: buckets[index].fatal + message.fatal,
+  };
   buckets = buckets.map((bucket, position) => (position === index ? updated : bucket));
 
   const coveredUntil = second + 1000;
-  const recent = [...series.recent, { second, total: message.total }].filter((entry) => entry.second >= coveredUntil - RECENT_SECONDS * 1000);
+  const recent = [...series.recent, { second, total: message.total }].filter(
+    (entry) => entry.second >= coveredUntil - RECENT_SECONDS * 1000,
+  );
   return { ...series, buckets, series: seriesList, coveredUntil, recent };
 }
 
 /** Applies the live seconds in order (those the series already covers are skipped). */
-export function applyLiveSeconds<S extends ThroughputSeries>(series: S, messages: Iterable<ThroughputMessage>, maxSeries = MAX_SERIES): S {
+export function applyLiveSeconds<S extends ThroughputSeries>(
+  series: S,
+  messages: Iterable<ThroughputMessage>,
+  maxSeries = MAX_SERIES,
+): S {
   let result = series;
-  for (const message of [...messages].sort((a, b) => a.second - b.second)) result = applyLiveSecond(result, message, maxSeries);
+  for (const message of [...messages].sort((a, b) => a.second - b.second))
+    result = applyLiveSecond(result, message, maxSeries);
   return result;
 }
 
@@ -322,46 +362,15 @@ export function throughputTotals(series: ThroughputSeries): ThroughputTotals {
     fatal += bucket.fatal;
   }
   const since = series.coveredUntil - RECENT_SECONDS * 1000;
-  const lastMinute = series.recent.filter((entry) => entry.second >= since).reduce((sum, entry) => sum + entry.total, 0);
-  return { events, fatal, fatalShare: events > 0 ? fatal / events : null, perSecondLastMinute: lastMinute / RECENT_SECONDS };
-}
-
-export interface ChartRow {
-  start: number;
-  end: number;
-  /** The newest bucket: its rate is over the seconds counted so far, not the whole bucket. */
-  inProgress: boolean;
-  total: number;
-  /** Rate per unit (second or minute) of every series, by position in `series`. */
-  rates: number[];
-  counts: number[];
-}
-
-/** Rows for the chart: each series' rate in events per `unitSeconds`. */
-export function chartRows(series: ThroughputSeries, unitSeconds: number): ChartRow[] {
-  const bucketMs = series.bucketSeconds * 1000;
-  const last = series.buckets.length - 1;
-  return series.buckets.map((bucket, index) => {
-    const inProgress = index === last;
-    const seconds = inProgress ? Math.min(series.bucketSeconds, Math.max(1, (series.coveredUntil - bucket.start) / 1000)) : series.bucketSeconds;
-    const counts = series.series.map((entry) => countOf(bucket.counts, entry.key));
-    return {
-      start: bucket.start,
-      end: bucket.start + bucketMs,
-      inProgress,
-      total: bucket.total,
-      counts,
-      rates: counts.map((count) => (count * unitSeconds) / seconds),
-    };
-  });
-}
-
-/** A rate as people read it: whole numbers from 100, one decimal from 10, two below. */
-export function formatRate(value: number): string {
-  if (!Number.isFinite(value)) return '—';
-  if (value === 0) return '0';
-  const digits = Math.abs(value) >= 100 ? 0 : Math.abs(value) >= 10 ? 1 : 2;
-  return value.toLocaleString(undefined, { maximumFractionDigits: digits });
+  const lastMinute = series.recent
+    .filter((entry) => entry.second >= since)
+    .reduce((sum, entry) => sum + entry.total, 0);
+  return {
+    events,
+    fatal,
+    fatalShare: events > 0 ? fatal / events : null,
+    perSecondLastMinute: lastMinute / RECENT_SECONDS,
+  };
 }
 
 export interface ThroughputView extends ThroughputSeries {

@@ -54,7 +54,8 @@ const first = (value: string | null | undefined) => value?.split(',')[0].trim() 
 function ownOrigin(headers: Headers, policy: OriginPolicy): string | null {
   const host = (policy.trustForwardedHost ? first(headers.get('x-forwarded-host')) : undefined) ?? headers.get('host');
   if (!host || !HOST.test(host)) return null;
-  const proto = (policy.trustForwardedHost ? first(headers.get('x-forwarded-proto'))?.toLowerCase() : undefined) ?? 'http';
+  const proto =
+    (policy.trustForwardedHost ? first(headers.get('x-forwarded-proto'))?.toLowerCase() : undefined) ?? 'http';
   if (proto !== 'http' && proto !== 'https') return null;
   try {
     return new URL(`${proto}://${host}`).origin;

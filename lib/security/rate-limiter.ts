@@ -5,7 +5,10 @@
 export class RateLimiter {
   private readonly hits = new Map<string, number[]>();
 
-  constructor(readonly limit: number, readonly windowMs = 60_000) {}
+  constructor(
+    readonly limit: number,
+    readonly windowMs = 60_000,
+  ) {}
 
   private recent(key: string, now: number): number[] {
     const recent = (this.hits.get(key) ?? []).filter((at) => at > now - this.windowMs);
@@ -34,6 +37,7 @@ export class RateLimiter {
 export function mutationRateLimitFromEnv(env: Record<string, string | undefined> = process.env): number {
   const raw = env.CONSOLE_MUTATION_RATE_LIMIT ?? '30';
   const limit = Number(raw);
-  if (!Number.isInteger(limit) || limit < 1) throw new Error(`CONSOLE_MUTATION_RATE_LIMIT must be a whole number of changes per user per minute, not "${raw}"`);
+  if (!Number.isInteger(limit) || limit < 1)
+    throw new Error(`CONSOLE_MUTATION_RATE_LIMIT must be a whole number of changes per user per minute, not "${raw}"`);
   return limit;
 }

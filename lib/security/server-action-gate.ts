@@ -34,14 +34,22 @@ export function pagePattern(route: string): RegExp {
 }
 
 /** The actions of a production build (.next/server/server-reference-manifest.json), by id. */
-export function serverActionsFromManifest(manifest: { node?: Record<string, { exportedName?: string; workers?: Record<string, unknown> }> }): ServerActions {
+export function serverActionsFromManifest(manifest: {
+  node?: Record<string, { exportedName?: string; workers?: Record<string, unknown> }>;
+}): ServerActions {
   const actions = new Map<string, ServerAction>();
   for (const [id, entry] of Object.entries(manifest.node ?? {})) {
     const routes = Object.keys(entry.workers ?? {})
       .filter((worker) => worker.startsWith('app/') && worker.endsWith('/page'))
       .map((worker) => worker.slice('app'.length, -'/page'.length) || '/');
     // Shown as the paths people know: /nodes/[name], not /(console)/nodes/[name].
-    const pages = routes.map((route) => route.split('/').filter((segment) => !/^\(.*\)$/.test(segment)).join('/') || '/');
+    const pages = routes.map(
+      (route) =>
+        route
+          .split('/')
+          .filter((segment) => !/^\(.*\)$/.test(segment))
+          .join('/') || '/',
+    );
     actions.set(id, { name: entry.exportedName ?? 'unnamed', pages, patterns: routes.map(pagePattern) });
   }
   return actions;
@@ -51,25 +59,53 @@ export function serverActionsFromManifest(manifest: { node?: Record<string, { ex
  * This build's actions, or null outside production: `next dev` builds into .next/dev with ids of
  * its own, so a production build's manifest left in the checkout would refuse every dev action.
  */
-export function loadServerActions(root = process.cwd(), production = process.env.NODE_ENV === 'production'): ServerActions | null {
+export function loadServerActions(
+  root = process.cwd(),
+  production = process.env.NODE_ENV === 'production',
+): ServerActions | null {
   if (!production) return null;
   try {
-    return serverActionsFromManifest(JSON.parse(readFileSync(path.join(root, '.next', 'server', 'server-reference-manifest.json'), 'utf8')));
+    return serverActionsFromManifest(
+      JSON.parse(readFileSync(path.join(root, '.next', 'server', 'server-reference-manifest.json'), 'utf8')),
+    );
   } catch {
     return null;
   }
 }
 
-export type ActionVerdict = { ok: true; name: string } | { ok: false; status: 400 | 404 | 413; error: string; name: string | null };
+export type ActionVerdict =
+  { ok: true; name: string } | { ok: false; status: 400 | 404 | 413; error: string; name: string | null };
 
 /** The action named by a Next-Action header, posted to `pathname` with a body of `bytes` (when known). */
-export function judgeServerAction(actions: ServerActions | null, id: string, pathname: string, bytes: number | null): ActionVerdict {
+export function judgeServerAction(
+  actions: ServerActions | null,
+  id: string,
+  pathname: string,
+  bytes: number | null,
+): ActionVerdict {
   const action = actions?.get(id);
-  if (actions && !action) return { ok: false, status: 404, error: `no server action has the id ${JSON.stringify(id.slice(0, 60))}`, name: null };
+  if (actions && !action)
+    return {
+      ok: false,
+      status: 404,
+      error: `no server action has the id ${JSON.stringify(id.slice(0, 60))}`,
+      name: null,
+    };
   const name = action?.name ?? 'unknown';
-  if (bytes !== null && bytes > SERVER_ACTION_MAX_BYTES) return { ok: false, status: 413, error: `the request body is ${bytes} bytes; a change takes at most ${SERVER_ACTION_MAX_BYTES}`, name };
+  if (bytes !== null && bytes > SERVER_ACTION_MAX_BYTES)
+    return {
+      ok: false,
+      status: 413,
+      error: `the request body is ${bytes} bytes; a change takes at most ${SERVER_ACTION_MAX_BYTES}`,
+      name,
+    };
   if (action && !action.patterns.some((pattern) => pattern.test(pathname))) {
-    return { ok: false, status: 400, error: `${name} is not an action of the page ${pathname.slice(0, 200)} (it belongs to ${action.pages.join(', ') || 'no page'})`, name };
+    return {
+      ok: false,
+      status: 400,
+      error: `${name} is not an action of the page ${pathname.slice(0, 200)} (it belongs to ${action.pages.join(', ') || 'no page'})`,
+      name,
+    };
   }
   return { ok: true, name };
 }
@@ -84,21 +120,39 @@ const FORM_TYPES = /^\s*(multipart\/form-data|application\/x-www-form-urlencoded
  * the console's pages send neither (their arguments go as JSON text), so both are refused, and
  * the checks of the body above cannot be walked around.
  */
-export function actionRequestProblem(pathname: string, contentType: string | null, actionId: string | null): { status: 415; error: string } | null {
+export function actionRequestProblem(
+  pathname: string,
+  contentType: string | null,
+  actionId: string | null,
+): { status: 415; error: string } | null {
   const type = contentType ?? '';
   if (actionId === null) {
-    if (!pathname.startsWith('/api/') && FORM_TYPES.test(type)) return { status: 415, error: `a form post to the page ${pathname.slice(0, 200)} is not accepted (changes are sent as JSON)` };
+    if (!pathname.startsWith('/api/') && FORM_TYPES.test(type))
+      return {
+        status: 415,
+        error: `a form post to the page ${pathname.slice(0, 200)} is not accepted (changes are sent as JSON)`,
+      };
     return null;
   }
-  if (!/^text\/plain\s*(;|$)/i.test(type)) return { status: 415, error: `a server action is sent as text/plain JSON, not ${type ? JSON.stringify(type.slice(0, 100)) : 'without a Content-Type'}` };
+  if (!/^text\/plain\s*(;|$)/i.test(type))
+    return {
+      status: 415,
+      error: `a server action is sent as text/plain JSON, not ${type ? JSON.stringify(type.slice(0, 100)) : 'without a Content-Type'}`,
+    };
   return null;
 }
 
 /** What is wrong with a server action's body, or null: the console's pages send their arguments as JSON text. */
-export function actionBodyProblem(contentType: string | null, body: string): { status: 400 | 413; error: string } | null {
-  if (Buffer.byteLength(body) > SERVER_ACTION_MAX_BYTES) return { status: 413, error: `the request body is over ${SERVER_ACTION_MAX_BYTES} bytes` };
-  if (FORM_TYPES.test(contentType ?? '')) return { status: 400, error: 'the request body is a form, not the JSON a change takes' };
-  if (nestsDeeperThan(body, SERVER_ACTION_MAX_DEPTH)) return { status: 400, error: `the request body nests more than ${SERVER_ACTION_MAX_DEPTH} levels deep` };
+export function actionBodyProblem(
+  contentType: string | null,
+  body: string,
+): { status: 400 | 413; error: string } | null {
+  if (Buffer.byteLength(body) > SERVER_ACTION_MAX_BYTES)
+    return { status: 413, error: `the request body is over ${SERVER_ACTION_MAX_BYTES} bytes` };
+  if (FORM_TYPES.test(contentType ?? ''))
+    return { status: 400, error: 'the request body is a form, not the JSON a change takes' };
+  if (nestsDeeperThan(body, SERVER_ACTION_MAX_DEPTH))
+    return { status: 400, error: `the request body nests more than ${SERVER_ACTION_MAX_DEPTH} levels deep` };
   try {
     JSON.parse(body);
     return null;

@@ -39,14 +39,19 @@ function family(address: string): 'ipv4' | 'ipv6' | null {
  */
 export function trustedProxiesFromEnv(env: Record<string, string | undefined> = process.env): TrustedProxies {
   if (env.CONSOLE_TRUST_PROXY !== undefined && env.CONSOLE_TRUST_PROXY !== '') {
-    throw new Error('CONSOLE_TRUST_PROXY is replaced by CONSOLE_TRUSTED_PROXIES: list the proxies\' addresses or ranges (e.g. CONSOLE_TRUSTED_PROXIES=10.0.0.5,10.1.0.0/16), whose forwarding headers are then believed');
+    throw new Error(
+      "CONSOLE_TRUST_PROXY is replaced by CONSOLE_TRUSTED_PROXIES: list the proxies' addresses or ranges (e.g. CONSOLE_TRUSTED_PROXIES=10.0.0.5,10.1.0.0/16), whose forwarding headers are then believed",
+    );
   }
   return parseTrustedProxies(env.CONSOLE_TRUSTED_PROXIES ?? '');
 }
 
 export function parseTrustedProxies(text: string): TrustedProxies {
   const list = new net.BlockList();
-  const entries = text.split(',').map((entry) => entry.trim()).filter(Boolean);
+  const entries = text
+    .split(',')
+    .map((entry) => entry.trim())
+    .filter(Boolean);
   for (const entry of entries) {
     if (entry === 'loopback') {
       list.addSubnet('127.0.0.0', 8, 'ipv4');
@@ -58,7 +63,9 @@ export function parseTrustedProxies(text: string): TrustedProxies {
     const prefix = bits === undefined ? undefined : Number(bits);
     const maxPrefix = kind === 'ipv4' ? 32 : 128;
     if (!kind || rest.length > 0 || (bits !== undefined && (!/^\d{1,3}$/.test(bits) || prefix! > maxPrefix))) {
-      throw new Error(`CONSOLE_TRUSTED_PROXIES: "${entry}" is not an IP address or a CIDR range (e.g. 10.0.0.5, 10.1.0.0/16, fd00::/8, or loopback)`);
+      throw new Error(
+        `CONSOLE_TRUSTED_PROXIES: "${entry}" is not an IP address or a CIDR range (e.g. 10.0.0.5, 10.1.0.0/16, fd00::/8, or loopback)`,
+      );
     }
     if (prefix === undefined) list.addAddress(address, kind);
     else list.addSubnet(address, prefix, kind);

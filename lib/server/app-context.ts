@@ -23,7 +23,9 @@ function targetOf(read: () => DataStoreConfig | null): string | null {
 }
 
 function datastores(): DatastoreSource[] {
-  const sources: DatastoreSource[] = [{ id: 'primary', role: 'App datastore', target: targetOf(() => configFromEnv()), open: getDataStore }];
+  const sources: DatastoreSource[] = [
+    { id: 'primary', role: 'App datastore', target: targetOf(() => configFromEnv()), open: getDataStore },
+  ];
   if (process.env.SECONDARY_DATABASE_URL?.trim()) {
     sources.push({
       id: 'secondary',

@@ -16,7 +16,10 @@ import { appContext } from '@/lib/server/app-context';
 export const checkSystemHealth: () => Promise<SystemHealth> = sharedProbe(
   () => probeSystemHealth(appContext()),
   HEALTH_PROBE_TTL_MS,
-  () => ['DATABASE_URL', 'DATASTORE_PROVIDER', 'MONGODB_URI', 'CONSOLE_DATABASE_URL', 'DATASTORE_HOST'].map((name) => process.env[name] ?? '').join('\n'),
+  () =>
+    ['DATABASE_URL', 'DATASTORE_PROVIDER', 'MONGODB_URI', 'CONSOLE_DATABASE_URL', 'DATASTORE_HOST']
+      .map((name) => process.env[name] ?? '')
+      .join('\n'),
 );
 
 /** Readiness, probed at most once a second. */

@@ -8,9 +8,11 @@ import { openDataStore, type DataStore } from '@/lib/store';
 const holder = globalThis as unknown as { sentinelConsoleStore?: Promise<DataStore> };
 
 export function getDataStore(): Promise<DataStore> {
-  holder.sentinelConsoleStore ??= openDataStore().then((store) => withOperationMetrics(store, 'primary')).catch((error) => {
-    holder.sentinelConsoleStore = undefined;
-    throw error;
-  });
+  holder.sentinelConsoleStore ??= openDataStore()
+    .then((store) => withOperationMetrics(store, 'primary'))
+    .catch((error) => {
+      holder.sentinelConsoleStore = undefined;
+      throw error;
+    });
   return holder.sentinelConsoleStore;
 }

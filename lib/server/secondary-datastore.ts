@@ -12,9 +12,11 @@ const holder = globalThis as unknown as { sentinelConsoleSecondaryStore?: Promis
 export function getSecondaryDataStore(): Promise<DataStore> | null {
   const config = secondaryConfigFromEnv();
   if (!config) return null;
-  holder.sentinelConsoleSecondaryStore ??= openDataStore(config).then((store) => withOperationMetrics(store, 'secondary')).catch((error) => {
-    holder.sentinelConsoleSecondaryStore = undefined;
-    throw error;
-  });
+  holder.sentinelConsoleSecondaryStore ??= openDataStore(config)
+    .then((store) => withOperationMetrics(store, 'secondary'))
+    .catch((error) => {
+      holder.sentinelConsoleSecondaryStore = undefined;
+      throw error;
+    });
   return holder.sentinelConsoleSecondaryStore;
 }

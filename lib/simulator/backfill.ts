@@ -3,7 +3,14 @@
 // Quarantined or AlreadyQuarantined, drained, remediated unless the action is NONE/UNKNOWN), loaded
 // by the PostgreSQL provider's history loader (lib/store/postgres.ts: COPY past the change trigger,
 // indexes rebuilt once; its file says how and what it costs). PostgreSQL only.
-import { dateToTimestamp, initialStatus, isRemediableAction, type HealthEventWithStatus, type NewHealthEvent, type Timestamp } from '../store';
+import {
+  dateToTimestamp,
+  initialStatus,
+  isRemediableAction,
+  type HealthEventWithStatus,
+  type NewHealthEvent,
+  type Timestamp,
+} from '../store';
 import { loadHistory, type HistoryLoadOptions, type HistoryLoadResult } from '../store/postgres';
 
 import { EventGenerator, SIMULATOR_MARK, type ClusterShape } from './event-generator';
@@ -33,13 +40,19 @@ export function completeGeneratedEvent(input: NewHealthEvent): Omit<HealthEventW
       isFatal: input.isFatal ?? false,
       isHealthy: input.isHealthy ?? false,
       message: input.message ?? '',
-      recommendedAction: (input.recommendedAction ?? 'NONE') as HealthEventWithStatus['healthEvent']['recommendedAction'],
+      recommendedAction: (input.recommendedAction ??
+        'NONE') as HealthEventWithStatus['healthEvent']['recommendedAction'],
       errorCode: input.errorCode ?? [],
       entitiesImpacted: input.entitiesImpacted ?? [],
       metadata: input.metadata ?? {},
-      quarantineOverrides: input.quarantineOverrides ? { force: input.quarantineOverrides.force ?? false, skip: input.quarantineOverrides.skip ?? false } : null,
-      drainOverrides: input.drainOverrides ? { force: input.drainOverrides.force ?? false, skip: input.drainOverrides.skip ?? false } : null,
-      processingStrategy: (input.processingStrategy ?? 'UNSPECIFIED') as HealthEventWithStatus['healthEvent']['processingStrategy'],
+      quarantineOverrides: input.quarantineOverrides
+        ? { force: input.quarantineOverrides.force ?? false, skip: input.quarantineOverrides.skip ?? false }
+        : null,
+      drainOverrides: input.drainOverrides
+        ? { force: input.drainOverrides.force ?? false, skip: input.drainOverrides.skip ?? false }
+        : null,
+      processingStrategy: (input.processingStrategy ??
+        'UNSPECIFIED') as HealthEventWithStatus['healthEvent']['processingStrategy'],
       id: input.id ?? '',
       customRecommendedAction: input.customRecommendedAction ?? '',
       generatedTimestamp: input.generatedTimestamp as Timestamp,
@@ -85,7 +98,9 @@ export class HistoryRows {
 
   /** The next `count` events. */
   next(count: number): Omit<HealthEventWithStatus, 'recordId'>[] {
-    const events = this.generator.batch(count, new Date(this.start + this.made * this.spacing), this.spacing).map((input) => this.processed(completeGeneratedEvent(input)));
+    const events = this.generator
+      .batch(count, new Date(this.start + this.made * this.spacing), this.spacing)
+      .map((input) => this.processed(completeGeneratedEvent(input)));
     this.made += count;
     return events;
   }
@@ -100,5 +115,8 @@ export async function backfill(connectionString: string, options: BackfillOption
   }
   const end = Date.now();
   const start = end - options.days * 86_400_000;
-  return loadHistory(connectionString, new HistoryRows(options, start, (end - start) / options.events), { ...options, ownRows: { writer: 'the simulator', mark: SIMULATOR_MARK } });
+  return loadHistory(connectionString, new HistoryRows(options, start, (end - start) / options.events), {
+    ...options,
+    ownRows: { writer: 'the simulator', mark: SIMULATOR_MARK },
+  });
 }

@@ -16,7 +16,11 @@ export { SimulatorRefusedError } from './simulated-data-guard';
 /** Metadata key of an injected poison event. */
 export const POISON_MARK = 'sentinel-console-simulator-poison';
 
-export const PIPELINE_CONSUMERS = [SimulatedFaultQuarantine.consumer, SimulatedNodeDrainer.consumer, SimulatedFaultRemediation.consumer] as const;
+export const PIPELINE_CONSUMERS = [
+  SimulatedFaultQuarantine.consumer,
+  SimulatedNodeDrainer.consumer,
+  SimulatedFaultRemediation.consumer,
+] as const;
 export type PipelineConsumer = (typeof PIPELINE_CONSUMERS)[number];
 
 export interface SimulatorOptions extends ClusterShape {
@@ -60,7 +64,10 @@ export class ClusterSimulator {
     this.quarantine = new SimulatedFaultQuarantine(store, current);
     const drainer = new SimulatedNodeDrainer(store, current, random);
     const remediation = new SimulatedFaultRemediation(store, current, random);
-    this.consumers.set('fault-quarantine', { paused: false, handler: (change) => this.failOnPoison(change) ?? this.quarantine.handle(change) });
+    this.consumers.set('fault-quarantine', {
+      paused: false,
+      handler: (change) => this.failOnPoison(change) ?? this.quarantine.handle(change),
+    });
     this.consumers.set('node-drainer', { paused: false, handler: drainer.handle });
     this.consumers.set('fault-remediation', { paused: false, handler: remediation.handle });
   }
@@ -118,24 +125,32 @@ export class ClusterSimulator {
 
   /** A handler failure on demand, so dead letters and their retry can be seen working. */
   private failOnPoison(change: Parameters<RunningConsumer['handler']>[0]): Promise<void> | undefined {
-    const poisoned = change.collection === 'healthEvents' && change.operation === 'insert' && change.document?.healthEvent.metadata[POISON_MARK] === 'true';
-    if (poisoned && this.settings.failPoison) return Promise.reject(new Error('simulated poison: fault-quarantine cannot handle this event (turn failPoison off, then retry it)'));
+    const poisoned =
+      change.collection === 'healthEvents' &&
+      change.operation === 'insert' &&
+      change.document?.healthEvent.metadata[POISON_MARK] === 'true';
+    if (poisoned && this.settings.failPoison)
+      return Promise.reject(
+        new Error('simulated poison: fault-quarantine cannot handle this event (turn failPoison off, then retry it)'),
+      );
     return undefined;
   }
 
   /** Writes one event fault-quarantine fails on while `failPoison` is set; returns its record id. */
   async injectPoison(): Promise<{ recordId: string; nodeName: string }> {
     const nodeName = this.generator.nodeNames[0];
-    const [stored] = await this.store.healthEvents().insertMany([{
-      nodeName,
-      agent: 'sentinel-console-simulator',
-      checkName: 'SimulatorPoison',
-      componentClass: 'NODE',
-      isHealthy: true,
-      message: 'poison event injected by the cluster simulator',
-      processingStrategy: 'EXECUTE_REMEDIATION',
-      metadata: { [SIMULATOR_MARK]: 'true', [POISON_MARK]: 'true' },
-    }]);
+    const [stored] = await this.store.healthEvents().insertMany([
+      {
+        nodeName,
+        agent: 'sentinel-console-simulator',
+        checkName: 'SimulatorPoison',
+        componentClass: 'NODE',
+        isHealthy: true,
+        message: 'poison event injected by the cluster simulator',
+        processingStrategy: 'EXECUTE_REMEDIATION',
+        metadata: { [SIMULATOR_MARK]: 'true', [POISON_MARK]: 'true' },
+      },
+    ]);
     return { recordId: stored.recordId, nodeName };
   }
 

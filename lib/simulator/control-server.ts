@@ -13,7 +13,10 @@ import { pipelineSettingsPatch } from './pipeline/pipeline-settings';
 const MAX_BODY = 16 * 1024;
 
 class ControlError extends Error {
-  constructor(readonly status: number, message: string) {
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
     super(message);
   }
 }
@@ -38,7 +41,8 @@ async function handle(simulator: ClusterSimulator, request: http.IncomingMessage
   if (request.method !== 'POST') throw new ControlError(405, 'use GET /status or POST');
   if (parts[0] === 'consumers' && parts.length === 3) {
     const name = parts[1] as PipelineConsumer;
-    if (!PIPELINE_CONSUMERS.includes(name)) throw new ControlError(404, `unknown consumer "${parts[1]}" (${PIPELINE_CONSUMERS.join(', ')})`);
+    if (!PIPELINE_CONSUMERS.includes(name))
+      throw new ControlError(404, `unknown consumer "${parts[1]}" (${PIPELINE_CONSUMERS.join(', ')})`);
     if (parts[2] === 'pause') await simulator.pause(name);
     else if (parts[2] === 'resume') await simulator.resume(name);
     else throw new ControlError(404, `unknown consumer action "${parts[2]}" (pause, resume)`);
@@ -48,7 +52,12 @@ async function handle(simulator: ClusterSimulator, request: http.IncomingMessage
     const parsed = pipelineSettingsPatch.safeParse(await readJson(request));
     if (!parsed.success) {
       const issue = parsed.error.issues[0];
-      throw new ControlError(400, issue.code === 'unrecognized_keys' ? `unknown setting ${issue.keys.join(', ')}` : `${issue.path.join('.') || 'settings'}: ${issue.message}`);
+      throw new ControlError(
+        400,
+        issue.code === 'unrecognized_keys'
+          ? `unknown setting ${issue.keys.join(', ')}`
+          : `${issue.path.join('.') || 'settings'}: ${issue.message}`,
+      );
     }
     return simulator.updateSettings(parsed.data);
   }
@@ -71,7 +80,9 @@ export function startSimulatorControl(simulator: ClusterSimulator, port: number)
     );
   });
   return new Promise((resolve, reject) => {
-    server.once('error', (error: NodeJS.ErrnoException) => reject(error.code === 'EADDRINUSE' ? new Error(`SIMULATOR_CONTROL_PORT ${port} is already in use`) : error));
+    server.once('error', (error: NodeJS.ErrnoException) =>
+      reject(error.code === 'EADDRINUSE' ? new Error(`SIMULATOR_CONTROL_PORT ${port} is already in use`) : error),
+    );
     server.listen(port, '127.0.0.1', () => resolve(server));
   });
 }

@@ -57,7 +57,10 @@ export class EventGenerator {
     this.gpus = shape.gpusPerNode ?? 8;
     this.nics = shape.nicsPerNode ?? 4;
     const width = Math.max(4, String(shape.nodes).length);
-    this.nodeNames = Array.from({ length: shape.nodes }, (_, i) => `${shape.nodePrefix ?? 'gpu-node'}-${String(i + 1).padStart(width, '0')}`);
+    this.nodeNames = Array.from(
+      { length: shape.nodes },
+      (_, i) => `${shape.nodePrefix ?? 'gpu-node'}-${String(i + 1).padStart(width, '0')}`,
+    );
   }
 
   private entityFor(kind: FaultKind): string {
@@ -66,7 +69,15 @@ export class EventGenerator {
     return '0';
   }
 
-  private build(node: string, kind: FaultKind, entity: string, at: Date, healthy: boolean, fatal: boolean, code?: string): NewHealthEvent {
+  private build(
+    node: string,
+    kind: FaultKind,
+    entity: string,
+    at: Date,
+    healthy: boolean,
+    fatal: boolean,
+    code?: string,
+  ): NewHealthEvent {
     return {
       nodeName: node,
       agent: kind.agent,
@@ -102,7 +113,8 @@ export class EventGenerator {
       if (!faults.some((f) => f.kind === kind && f.entity === entity)) faults.push({ kind, entity });
       this.active.set(node, faults);
       if (this.random.chance(this.mix.burstChance)) {
-        for (let i = 0; i < this.mix.burstSize; i += 1) this.pending.push(this.build(node, kind, entity, at, false, fatal, code));
+        for (let i = 0; i < this.mix.burstSize; i += 1)
+          this.pending.push(this.build(node, kind, entity, at, false, fatal, code));
       }
       return event;
     }

@@ -22,15 +22,25 @@ The datastore comes from DATABASE_URL (or DATASTORE_* / MONGODB_*), as for the d
 
 function number(name: string, raw: string | undefined, min: number, max: number, integer: boolean): number {
   const value = Number(raw);
-  if (raw === undefined || raw === '' || !Number.isFinite(value) || value < min || value > max || (integer && !Number.isInteger(value))) {
-    throw new SimulatorUsageError(`${name} must be ${integer ? 'a whole number' : 'a number'} from ${min} to ${max} (got ${JSON.stringify(raw ?? '')})`);
+  if (
+    raw === undefined ||
+    raw === '' ||
+    !Number.isFinite(value) ||
+    value < min ||
+    value > max ||
+    (integer && !Number.isInteger(value))
+  ) {
+    throw new SimulatorUsageError(
+      `${name} must be ${integer ? 'a whole number' : 'a number'} from ${min} to ${max} (got ${JSON.stringify(raw ?? '')})`,
+    );
   }
   return value;
 }
 
 export function parseDuration(raw: string): number {
   const match = /^(\d+(?:\.\d+)?)(ms|s|m|h)$/.exec(raw);
-  if (!match || Number(match[1]) <= 0) throw new SimulatorUsageError(`--duration must look like 90s, 10m or 2h (got ${JSON.stringify(raw)})`);
+  if (!match || Number(match[1]) <= 0)
+    throw new SimulatorUsageError(`--duration must look like 90s, 10m or 2h (got ${JSON.stringify(raw)})`);
   return Number(match[1]) * { ms: 1, s: 1_000, m: 60_000, h: 3_600_000 }[match[2] as 'ms' | 's' | 'm' | 'h'];
 }
 
@@ -51,32 +61,55 @@ export function parseSimulatorArgs(args: string[]): CliOptions {
       return next;
     };
     switch (flag) {
-      case '--nodes': options.nodes = number('--nodes', value(), 1, 100_000, true); break;
-      case '--rate': options.rate = number('--rate', value(), 0, 100_000, false); break;
-      case '--seed': options.seed = number('--seed', value(), 0, 2 ** 32 - 1, true); break;
-      case '--duration': options.durationMs = parseDuration(value()); break;
-      case '--drain-ms': options.settings!.drainMs = number('--drain-ms', value(), 0, 3_600_000, true); break;
+      case '--nodes':
+        options.nodes = number('--nodes', value(), 1, 100_000, true);
+        break;
+      case '--rate':
+        options.rate = number('--rate', value(), 0, 100_000, false);
+        break;
+      case '--seed':
+        options.seed = number('--seed', value(), 0, 2 ** 32 - 1, true);
+        break;
+      case '--duration':
+        options.durationMs = parseDuration(value());
+        break;
+      case '--drain-ms':
+        options.settings!.drainMs = number('--drain-ms', value(), 0, 3_600_000, true);
+        break;
       case '--failure-rate': {
         const rate = number('--failure-rate', value(), 0, 1, false);
         options.settings!.drainFailureRate = rate;
         options.settings!.remediationFailureRate = rate;
         break;
       }
-      case '--no-pipeline': options.pipeline = false; break;
-      case '--backfill-events': options.backfillEvents = number('--backfill-events', value(), 1, 100_000_000, true); break;
-      case '--backfill-days': options.backfillDays = number('--backfill-days', value(), 0.001, 365, false); break;
-      case '--allow-real-data': options.allowRealData = true; break;
-      default: throw new SimulatorUsageError(`unknown option ${JSON.stringify(flag)}`);
+      case '--no-pipeline':
+        options.pipeline = false;
+        break;
+      case '--backfill-events':
+        options.backfillEvents = number('--backfill-events', value(), 1, 100_000_000, true);
+        break;
+      case '--backfill-days':
+        options.backfillDays = number('--backfill-days', value(), 0.001, 365, false);
+        break;
+      case '--allow-real-data':
+        options.allowRealData = true;
+        break;
+      default:
+        throw new SimulatorUsageError(`unknown option ${JSON.stringify(flag)}`);
     }
   }
   return options;
 }
 
 /** `npm start`'s simulator: on by default on the embedded database, off on any other (DATABASE_URL, MongoDB). */
-export function simulatorFromEnv(env: Record<string, string | undefined>, embedded: boolean): SimulatorOptions | undefined {
+export function simulatorFromEnv(
+  env: Record<string, string | undefined>,
+  embedded: boolean,
+): SimulatorOptions | undefined {
   const mode = (env.SIMULATOR ?? (embedded ? 'on' : 'off')).toLowerCase();
   if (mode === 'off' || mode === 'false' || mode === '0') return undefined;
-  if (mode !== 'on' && mode !== 'true' && mode !== '1') throw new SimulatorUsageError(`SIMULATOR must be on or off (got ${JSON.stringify(env.SIMULATOR)})`);
+  if (mode !== 'on' && mode !== 'true' && mode !== '1')
+    throw new SimulatorUsageError(`SIMULATOR must be on or off (got ${JSON.stringify(env.SIMULATOR)})`);
   return {
     seed: env.SIMULATOR_SEED ? number('SIMULATOR_SEED', env.SIMULATOR_SEED, 0, 2 ** 32 - 1, true) : 1,
     nodes: env.SIMULATOR_NODES ? number('SIMULATOR_NODES', env.SIMULATOR_NODES, 1, 100_000, true) : 48,

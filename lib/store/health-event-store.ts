@@ -99,7 +99,11 @@ export interface HealthEventStore {
   insertMany(events: NewHealthEvent[], options?: InsertOptions): Promise<HealthEventWithStatus[]>;
   get(recordId: string): Promise<HealthEventWithStatus | undefined>;
   /** A node's events, newest first, within an optional time range. */
-  findByNode(nodeName: string, range?: { from?: Date; to?: Date }, page?: PageRequest): Promise<Page<HealthEventWithStatus>>;
+  findByNode(
+    nodeName: string,
+    range?: { from?: Date; to?: Date },
+    page?: PageRequest,
+  ): Promise<Page<HealthEventWithStatus>>;
   find(filter: HealthEventFilter, page?: PageRequest): Promise<Page<HealthEventWithStatus>>;
   /** The newest event of every node (optionally only the named nodes). */
   latestPerNode(nodeNames?: string[]): Promise<HealthEventWithStatus[]>;

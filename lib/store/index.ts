@@ -18,13 +18,34 @@ export function openDataStore(config: DataStoreConfig = configFromEnv()): Promis
 export { configFromEnv, datastoreProviderFromEnv, describeDataStoreTarget, registerProvider };
 export type { DataStoreConfig, Environment, MongoConfig, PostgresConfig } from './config/datastore-config';
 export type {
-  ChangelogRetentionResult, ChangelogStorageStats, ConsumerRegistry, DataStore, FeedStorageStats, OplogStorageStats, ProviderCapabilities, ProviderName, ProviderStats,
+  ChangelogRetentionResult,
+  ChangelogStorageStats,
+  ConsumerRegistry,
+  DataStore,
+  FeedStorageStats,
+  OplogStorageStats,
+  ProviderCapabilities,
+  ProviderName,
+  ProviderStats,
 } from './datastore';
 export { StoreError, ValidationError } from './errors';
 export { storeErrorCode } from './errors/store-error';
 export type { StoreErrorCode } from './errors';
-export type { ChangeEvent, Collection, FeedPosition, HealthEventChange, MaintenanceEventChange, Operation } from './feed/change-event';
-export type { ChangeFeed, ChangeFeedOptions, ConsumerPositionStore, FeedState, StartPosition } from './feed/change-feed';
+export type {
+  ChangeEvent,
+  Collection,
+  FeedPosition,
+  HealthEventChange,
+  MaintenanceEventChange,
+  Operation,
+} from './feed/change-event';
+export type {
+  ChangeFeed,
+  ChangeFeedOptions,
+  ConsumerPositionStore,
+  FeedState,
+  StartPosition,
+} from './feed/change-feed';
 export { ConsumerLagMonitor, judgeConsumer, DEFAULT_LAG_WINDOW } from './feed/consumer-lag';
 export type { ConsumerLag, ConsumerLagFigures, ConsumerStatus, LagSample, LagWindow } from './feed/consumer-lag';
 export type { DeadLetter, DeadLetterStatus, DeadLetterStore } from './feed/dead-letter-store';

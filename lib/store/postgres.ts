@@ -7,9 +7,25 @@ export { copyLine, copyRows, type CopyValue } from './providers/postgres/copy-ro
 export { CHANGE_CHANNEL } from './providers/postgres/feed/notification-listener';
 export { encodeDocument, insertColumns } from './providers/postgres/health-event-codec';
 export {
-  HISTORY_COLUMNS, historyCopyText, loadHistory, rebuildableIndexes, restoreMissingIndexes,
-  type DroppedIndex, type HistoryLoadOptions, type HistoryLoadResult, type HistorySource,
+  HISTORY_COLUMNS,
+  historyCopyText,
+  loadHistory,
+  rebuildableIndexes,
+  restoreMissingIndexes,
+  type DroppedIndex,
+  type HistoryLoadOptions,
+  type HistoryLoadResult,
+  type HistorySource,
 } from './providers/postgres/history-load';
-export { applyMigrations, connect, migrationStatusOn, type MigrationStatus } from './providers/postgres/schema/migration-runner';
-export { describeSchemaVerdict, nvsentinelSchemaStatus, type SchemaStatus } from './providers/postgres/schema/nvsentinel-schema';
+export {
+  applyMigrations,
+  connect,
+  migrationStatusOn,
+  type MigrationStatus,
+} from './providers/postgres/schema/migration-runner';
+export {
+  describeSchemaVerdict,
+  nvsentinelSchemaStatus,
+  type SchemaStatus,
+} from './providers/postgres/schema/nvsentinel-schema';
 export { prepareDatastore, setUpOwnDatabase, withSearchPath } from './providers/postgres/schema/prepare-datastore';

@@ -13,6 +13,10 @@ export function registerProvider<C extends DataStoreConfig>(name: C['provider'],
 
 export function providerFactory(name: ProviderName): ProviderFactory {
   const factory = factories.get(name);
-  if (!factory) throw new StoreError('config', `no store provider "${name}" is registered (known: ${[...factories.keys()].join(', ') || 'none'})`);
+  if (!factory)
+    throw new StoreError(
+      'config',
+      `no store provider "${name}" is registered (known: ${[...factories.keys()].join(', ') || 'none'})`,
+    );
   return factory;
 }

@@ -37,7 +37,10 @@ async function onServer(url: string, sql: string): Promise<void> {
  * A new empty database (migrations applied) on the bench database's server, for a measurement
  * that must start from an empty table whatever ran before it; `drop()` removes it.
  */
-export async function freshDatabase(database: BenchDatabase, purpose: string): Promise<{ url: string; drop(): Promise<void> }> {
+export async function freshDatabase(
+  database: BenchDatabase,
+  purpose: string,
+): Promise<{ url: string; drop(): Promise<void> }> {
   const name = `bench_${purpose.replace(/\W/g, '_')}_${randomBytes(3).toString('hex')}`;
   await onServer(database.url, `CREATE DATABASE ${name}`);
   const url = new URL(database.url);

@@ -14,7 +14,14 @@ import pg from 'pg';
 import { openDataStore } from '../../lib/store';
 import { CHANGE_CHANNEL } from '../../lib/store/postgres';
 import type { BenchDatabase } from './bench-database';
-import { delivery, formatDelivery, percentiles, rateAchieved, type Delivery, type Percentiles } from './delivery-latency';
+import {
+  delivery,
+  formatDelivery,
+  percentiles,
+  rateAchieved,
+  type Delivery,
+  type Percentiles,
+} from './delivery-latency';
 
 /** Statements in flight at most, and so the writers' pool size. */
 const IN_FLIGHT = 16;
@@ -144,7 +151,15 @@ async function measureFeed(url: string, rate: number, seconds: number): Promise<
       feed.ack(change.position).catch(() => {});
     }
   })();
-  const insert = (message: string) => writer.healthEvents().insertMany([{ nodeName: `bench-node-${sentAt.size % 100}`, agent: 'gpu-health-monitor', checkName: 'GpuThermalWatch', message }]);
+  const insert = (message: string) =>
+    writer.healthEvents().insertMany([
+      {
+        nodeName: `bench-node-${sentAt.size % 100}`,
+        agent: 'gpu-health-monitor',
+        checkName: 'GpuThermalWatch',
+        message,
+      },
+    ]);
   // The clock starts once the feed is reading and listening (as the NOTIFY baseline's LISTEN is
   // in place before it sends) and every writer connection is open: warm-up events end to end.
   await Promise.all(Array.from({ length: IN_FLIGHT }, () => insert('warm-up')));
@@ -162,7 +177,8 @@ async function measureFeed(url: string, rate: number, seconds: number): Promise<
     `SELECT id, new_values->'document'->'healthevent'->>'message' AS message FROM datastore_changelog WHERE id = ANY($1::bigint[])`,
     [[...notified.keys()]],
   );
-  for (const row of changes.rows) if (sentAt.has(row.message)) notifiedAt.set(row.message, notified.get(Number(row.id))!);
+  for (const row of changes.rows)
+    if (sentAt.has(row.message)) notifiedAt.set(row.message, notified.get(Number(row.id))!);
   await listener.end();
   await reader.close();
   await writer.close();
@@ -226,9 +242,15 @@ export async function changeDetection(database: BenchDatabase, options: { quick:
   for (const rate of [100, 1_000, 5_000]) {
     const { feed, insertNotify, feedFromCommitReturn } = await measureFeed(database.url, rate, seconds);
     // A writer short of its rate is compared with the floor at the rate it reached, not at another.
-    const notify = await measureNotify(database.url, rateAchieved(rate, feed.achievedRate) ? rate : Math.round(feed.achievedRate), seconds);
+    const notify = await measureNotify(
+      database.url,
+      rateAchieved(rate, feed.achievedRate) ? rate : Math.round(feed.achievedRate),
+      seconds,
+    );
     rows.push({ feed, insertNotify, feedFromCommitReturn, notify });
-    console.log(`  ${rate}/s offered, ${Math.round(feed.achievedRate)}/s written: feed ${formatDelivery(feed)} ms (late ${feed.late}, missing ${feed.missing}); the inserts' own NOTIFY ${formatDelivery(insertNotify)} ms; raw NOTIFY at ${notify.rate}/s ${formatDelivery(notify)} ms (missing ${notify.missing}); the feed timed the old way, from COMMIT's return: ${formatDelivery(feedFromCommitReturn)} ms`);
+    console.log(
+      `  ${rate}/s offered, ${Math.round(feed.achievedRate)}/s written: feed ${formatDelivery(feed)} ms (late ${feed.late}, missing ${feed.missing}); the inserts' own NOTIFY ${formatDelivery(insertNotify)} ms; raw NOTIFY at ${notify.rate}/s ${formatDelivery(notify)} ms (missing ${notify.missing}); the feed timed the old way, from COMMIT's return: ${formatDelivery(feedFromCommitReturn)} ms`,
+    );
   }
   const poll5s = await measurePoll(database.url, 100, seconds);
   return { rows, poll5s };

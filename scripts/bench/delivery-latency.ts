@@ -12,7 +12,8 @@ export interface Percentiles {
 /** Nearest-rank percentiles, rounded to 0.01 ms; NaN for no samples. */
 export function percentiles(samples: number[]): Percentiles {
   const sorted = [...samples].sort((a, b) => a - b);
-  const at = (p: number) => (sorted.length ? Math.round(sorted[Math.min(sorted.length - 1, Math.ceil(p * sorted.length) - 1)] * 100) / 100 : NaN);
+  const at = (p: number) =>
+    sorted.length ? Math.round(sorted[Math.min(sorted.length - 1, Math.ceil(p * sorted.length) - 1)] * 100) / 100 : NaN;
   return { p50: at(0.5), p95: at(0.95), p99: at(0.99), count: sorted.length };
 }
 
@@ -35,7 +36,11 @@ export interface Delivery {
  * `sentAt` and `arrivedAt` are times on one clock (performance.now() in one process) by event
  * key. An arrival of a key never sent is a benchmark bug, as is one before its send.
  */
-export function delivery(sentAt: ReadonlyMap<string, number>, arrivedAt: ReadonlyMap<string, number>, lateAfterMs: number): Delivery {
+export function delivery(
+  sentAt: ReadonlyMap<string, number>,
+  arrivedAt: ReadonlyMap<string, number>,
+  lateAfterMs: number,
+): Delivery {
   const latencies: number[] = [];
   let missing = 0;
   for (const [key, sent] of sentAt) {
@@ -44,7 +49,10 @@ export function delivery(sentAt: ReadonlyMap<string, number>, arrivedAt: Readonl
       missing += 1;
       continue;
     }
-    if (arrived < sent) throw new Error(`event ${key} arrived ${sent - arrived} ms before it was sent: the two times are not on one clock`);
+    if (arrived < sent)
+      throw new Error(
+        `event ${key} arrived ${sent - arrived} ms before it was sent: the two times are not on one clock`,
+      );
     latencies.push(arrived - sent);
   }
   for (const key of arrivedAt.keys()) if (!sentAt.has(key)) throw new Error(`event ${key} arrived but was never sent`);

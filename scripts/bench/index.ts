@@ -24,18 +24,25 @@ function machine(): string {
 
 /** The host's load averages, so a figure taken in a busy hour says so. */
 function load(): string {
-  return `load average ${os.loadavg().map((value) => value.toFixed(1)).join(' / ')} (1 / 5 / 15 min)`;
+  return `load average ${os
+    .loadavg()
+    .map((value) => value.toFixed(1))
+    .join(' / ')} (1 / 5 / 15 min)`;
 }
 
 function latencyTable(result: ChangeDetection): string[] {
   const lines = [
-    '| offered (events/s) | written (events/s) | SDK feed p50 / p95 / p99 (ms) | feed events: late, missing | the same inserts\' trigger NOTIFY, raw listener, p50 / p95 / p99 (ms) | raw NOTIFY round trip (no write) at (events/s) | NOTIFY p50 / p95 / p99 (ms) | NOTIFY events: late, missing | p99 ratio to raw NOTIFY (goal ≤ 3×) | p99 ratio to the inserts\' NOTIFY |',
+    "| offered (events/s) | written (events/s) | SDK feed p50 / p95 / p99 (ms) | feed events: late, missing | the same inserts' trigger NOTIFY, raw listener, p50 / p95 / p99 (ms) | raw NOTIFY round trip (no write) at (events/s) | NOTIFY p50 / p95 / p99 (ms) | NOTIFY events: late, missing | p99 ratio to raw NOTIFY (goal ≤ 3×) | p99 ratio to the inserts' NOTIFY |",
     '|---|---|---|---|---|---|---|---|---|---|',
   ];
   for (const { feed, insertNotify, notify } of result.rows) {
-    const written = rateAchieved(feed.rate, feed.achievedRate) ? `${Math.round(feed.achievedRate)}` : `${Math.round(feed.achievedRate)} (offered rate not reached: compared at this rate)`;
+    const written = rateAchieved(feed.rate, feed.achievedRate)
+      ? `${Math.round(feed.achievedRate)}`
+      : `${Math.round(feed.achievedRate)} (offered rate not reached: compared at this rate)`;
     const baselineRate = `${notify.rate}${rateAchieved(notify.rate, notify.achievedRate) ? '' : ` (reached ${Math.round(notify.achievedRate)})`}`;
-    lines.push(`| ${feed.rate} | ${written} | ${formatDelivery(feed)} | ${formatLateAndMissing(feed)} | ${formatDelivery(insertNotify)} (${insertNotify.missing} missing) | ${baselineRate} | ${formatDelivery(notify)} | ${formatLateAndMissing(notify)} | ${p99Ratio(feed.p99, notify.p99)} | ${p99Ratio(feed.p99, insertNotify.p99)} |`);
+    lines.push(
+      `| ${feed.rate} | ${written} | ${formatDelivery(feed)} | ${formatLateAndMissing(feed)} | ${formatDelivery(insertNotify)} (${insertNotify.missing} missing) | ${baselineRate} | ${formatDelivery(notify)} | ${formatLateAndMissing(notify)} | ${p99Ratio(feed.p99, notify.p99)} | ${p99Ratio(feed.p99, insertNotify.p99)} |`,
+    );
   }
   const poll = result.poll5s;
   lines.push(
@@ -47,7 +54,8 @@ function latencyTable(result: ChangeDetection): string[] {
   return lines;
 }
 
-const flag = (name: string) => (process.argv.includes(name) ? Number(process.argv[process.argv.indexOf(name) + 1]) : undefined);
+const flag = (name: string) =>
+  process.argv.includes(name) ? Number(process.argv[process.argv.indexOf(name) + 1]) : undefined;
 
 /** Two decimals, or two significant digits below 0.1 (the projection against SQL is ~0.005×). */
 function p95Ratio(sdk: number, raw: number): string {
@@ -62,14 +70,17 @@ function queriesTable(result: QueriesBench): string[] {
     '',
     '| query (server side) | SDK p50 / p95 (ms) | raw SQL p50 / p95 (ms) | p95 ratio | goal p95 | met | note |',
     '|---|---|---|---|---|---|---|',
-    ...result.rows.map((row) => `| ${row.query} | ${ms(row.sdk)} | ${row.raw ? ms(row.raw) : '—'} | ${row.raw ? p95Ratio(row.sdk.p95, row.raw.p95) : '—'} | ${row.goalMs ? `< ${row.goalMs} ms` : '—'} | ${row.goalMs ? (row.sdk.p95 < row.goalMs ? 'yes' : 'no') : '—'} | ${row.note} |`),
+    ...result.rows.map(
+      (row) =>
+        `| ${row.query} | ${ms(row.sdk)} | ${row.raw ? ms(row.raw) : '—'} | ${row.raw ? p95Ratio(row.sdk.p95, row.raw.p95) : '—'} | ${row.goalMs ? `< ${row.goalMs} ms` : '—'} | ${row.goalMs ? (row.sdk.p95 < row.goalMs ? 'yes' : 'no') : '—'} | ${row.note} |`,
+    ),
   ];
 }
 
 function ingestTable(result: IngestResult): string[] {
   const ratio = (figure: number, baseline: number) => (figure / baseline).toFixed(2);
   return [
-    '| events, batches of 500 (median of 3 rounds in turns) | callers | SDK insertMany, triggers + changelog on (events/s) | baseline: raw multi-row INSERT, trigger off (events/s) | ratio | SDK\'s previous unnest INSERT, triggers on (events/s) |',
+    "| events, batches of 500 (median of 3 rounds in turns) | callers | SDK insertMany, triggers + changelog on (events/s) | baseline: raw multi-row INSERT, trigger off (events/s) | ratio | SDK's previous unnest INSERT, triggers on (events/s) |",
     '|---|---|---|---|---|---|',
     `| ${result.events} | 1 | ${result.sdkPerSecond} | ${result.rawPerSecond} | ${ratio(result.sdkPerSecond, result.rawPerSecond)} | ${result.unnestPerSecond} (SDK now ${ratio(result.sdkPerSecond, result.unnestPerSecond)}×) |`,
     `| ${result.events} | 2 at once | ${result.sdkTwoCallersPerSecond} | ${result.rawTwoConnectionsPerSecond} (2 connections) | ${ratio(result.sdkTwoCallersPerSecond, result.rawTwoConnectionsPerSecond)} | — |`,
@@ -78,8 +89,18 @@ function ingestTable(result: IngestResult): string[] {
 
 async function main(): Promise<void> {
   const database = await benchDatabase();
-  const results: Record<string, unknown> = { machine: machine(), database: database.label, quick, at: new Date().toISOString() };
-  const report = [`# Benchmarks`, '', `${results.at} · ${results.machine} · ${database.label}${quick ? ' · quick mode' : ''}`, ''];
+  const results: Record<string, unknown> = {
+    machine: machine(),
+    database: database.label,
+    quick,
+    at: new Date().toISOString(),
+  };
+  const report = [
+    `# Benchmarks`,
+    '',
+    `${results.at} · ${results.machine} · ${database.label}${quick ? ' · quick mode' : ''}`,
+    '',
+  ];
   try {
     // Latency first: the ingest leaves autovacuum and GIN maintenance running that would skew it.
     if (!only || only === 'change-detection') {
@@ -87,8 +108,12 @@ async function main(): Promise<void> {
       const result = await changeDetection(database, { quick });
       results.changeDetection = result;
       report.push(
-        '## Change detection, commit to feed', '', `${load()} at the end (the machine is shared: read the ratios).`, '',
-        ...latencyTable(result), '',
+        '## Change detection, commit to feed',
+        '',
+        `${load()} at the end (the machine is shared: read the ratios).`,
+        '',
+        ...latencyTable(result),
+        '',
         'Every side is timed from just before the statement that commits is sent to the moment the reader holds the change, on one clock. An event that never arrived counts as slower than any ("missing" where a percentile falls on one). Goal: p99 within 3× the raw NOTIFY round trip, and under 50 ms at 1,000 events/s (judged only where the rate was reached).',
         '',
       );
@@ -97,18 +122,32 @@ async function main(): Promise<void> {
       console.log('ingest…');
       const result = await ingest(database, { quick });
       results.ingest = result;
-      report.push('## Ingest', '', ...ingestTable(result), '', 'Goal: 10,000 events/s or more, at least half the raw rate.', '');
+      report.push(
+        '## Ingest',
+        '',
+        ...ingestTable(result),
+        '',
+        'Goal: 10,000 events/s or more, at least half the raw rate.',
+        '',
+      );
     }
     if (!only || only === 'simulator') {
       console.log('simulator (backfill, steady rate)…');
       const result = await simulatorBench(database, { quick });
       results.simulator = result;
       report.push(
-        '## Simulator', '',
+        '## Simulator',
+        '',
         '| backfill events (10,000 nodes, 30 days) | backfill events/s (all of it) | load events/s / index rebuild + ANALYZE s / total s | baseline: raw COPY of the same rows, indexes in place (events/s / s) | ratio | live rate target / achieved (events/s, pipeline on) | pipeline documents behind at the end |',
         '|---|---|---|---|---|---|---|',
-        `| ${result.backfillEvents} | ${result.backfillPerSecond} | ${result.backfillLoadPerSecond} / ${result.backfillIndexSeconds} / ${result.backfillSeconds} | ${result.rawCopyPerSecond} / ${result.rawCopySeconds} | ${(result.backfillPerSecond / result.rawCopyPerSecond).toFixed(2)} | ${result.steadyTarget} / ${result.steadyAchieved} | ${Object.entries(result.pipelineDocumentsBehindAtEnd).map(([name, behind]) => `${name} ${behind}`).join(', ')} |`,
-        '', 'Goal: 10,000,000 events "within minutes". The raw COPY baseline gets its rows for free (made before the clock starts); the backfill makes them while it loads.', '',
+        `| ${result.backfillEvents} | ${result.backfillPerSecond} | ${result.backfillLoadPerSecond} / ${result.backfillIndexSeconds} / ${result.backfillSeconds} | ${result.rawCopyPerSecond} / ${result.rawCopySeconds} | ${(result.backfillPerSecond / result.rawCopyPerSecond).toFixed(2)} | ${result.steadyTarget} / ${result.steadyAchieved} | ${Object.entries(
+          result.pipelineDocumentsBehindAtEnd,
+        )
+          .map(([name, behind]) => `${name} ${behind}`)
+          .join(', ')} |`,
+        '',
+        'Goal: 10,000,000 events "within minutes". The raw COPY baseline gets its rows for free (made before the clock starts); the backfill makes them while it loads.',
+        '',
       );
     }
     if (!only || only === 'sustained') {
@@ -116,15 +155,24 @@ async function main(): Promise<void> {
       const result = await sustainedBench(database, { quick, rate: flag('--rate'), seconds: flag('--seconds') });
       results.sustained = result;
       report.push(
-        '## Sustained load', '',
+        '## Sustained load',
+        '',
         '| target (events/s) | seconds | achieved with the pipeline (events/s) | writer alone, pipeline off (events/s) | worst consumer lag (s) | seconds with lag > 1 s | lag at the end per consumer (s) | heap MB at 5 s / end / max | RSS MB at 5 s / end / max |',
         '|---|---|---|---|---|---|---|---|---|',
-        `| ${result.targetPerSecond} | ${result.seconds} | ${result.achievedPerSecond} | ${result.baselinePerSecond} | ${result.maxLagSeconds} | ${result.secondsOverOneSecondLag} | ${Object.entries(result.lagAtEnd).map(([name, lag]) => `${name} ${lag ?? '?'}`).join(', ')} | ${result.heapMb.start} / ${result.heapMb.end} / ${result.heapMb.max} | ${result.rssMb.start} / ${result.rssMb.end} / ${result.rssMb.max} |`,
-        '', 'Goal: 5,000 events/s for 60 s, lag never above 1 s, memory flat.', '',
+        `| ${result.targetPerSecond} | ${result.seconds} | ${result.achievedPerSecond} | ${result.baselinePerSecond} | ${result.maxLagSeconds} | ${result.secondsOverOneSecondLag} | ${Object.entries(
+          result.lagAtEnd,
+        )
+          .map(([name, lag]) => `${name} ${lag ?? '?'}`)
+          .join(
+            ', ',
+          )} | ${result.heapMb.start} / ${result.heapMb.end} / ${result.heapMb.max} | ${result.rssMb.start} / ${result.rssMb.end} / ${result.rssMb.max} |`,
+        '',
+        'Goal: 5,000 events/s for 60 s, lag never above 1 s, memory flat.',
+        '',
       );
     }
     if (!only || only === 'queries') {
-      console.log('queries at scale (backfill, then each page\'s lookups)…');
+      console.log("queries at scale (backfill, then each page's lookups)…");
       const result = await queriesBench(database, { quick, nodes: flag('--nodes'), events: flag('--events') });
       results.queries = result;
       report.push('## Queries at scale', '', ...queriesTable(result), '');
@@ -134,10 +182,16 @@ async function main(): Promise<void> {
       const rows = await liveFanout(database, { quick });
       results.liveFanout = rows;
       report.push(
-        '## Live updates, commit to SSE client', '', `${load()} at the end.`, '',
+        '## Live updates, commit to SSE client',
+        '',
+        `${load()} at the end.`,
+        '',
         '| clients | rate offered / written (events/s) | hub batch interval | SSE p50 / p95 / p99 (ms), each batch from its oldest change | changes not shown to a client 1 s after the writer stopped | raw NOTIFY round trip at (events/s): p50 / p95 / p99 (ms), missing | p99 ratio | server memory per client |',
         '|---|---|---|---|---|---|---|---|',
-        ...rows.map((row) => `| ${row.clients} | ${row.rate} / ${row.achievedRate}${rateAchieved(row.rate, row.achievedRate) ? '' : ' (offered rate not reached)'} | ${row.flushMs} ms | ${row.sse.p50} / ${row.sse.p95} / ${row.sse.p99} | ${row.notShown.toLocaleString()} of ${row.expected.toLocaleString()} | ${row.notify.rate}: ${formatDelivery(row.notify)}, ${row.notify.missing} | ${p99Ratio(row.sse.p99, row.notify.p99)} | ${(row.bytesPerClient / 1024).toFixed(1)} KB |`),
+        ...rows.map(
+          (row) =>
+            `| ${row.clients} | ${row.rate} / ${row.achievedRate}${rateAchieved(row.rate, row.achievedRate) ? '' : ' (offered rate not reached)'} | ${row.flushMs} ms | ${row.sse.p50} / ${row.sse.p95} / ${row.sse.p99} | ${row.notShown.toLocaleString()} of ${row.expected.toLocaleString()} | ${row.notify.rate}: ${formatDelivery(row.notify)}, ${row.notify.missing} | ${p99Ratio(row.sse.p99, row.notify.p99)} | ${(row.bytesPerClient / 1024).toFixed(1)} KB |`,
+        ),
         '',
         `The same batches timed as this benchmark did before issue 20 (from the oldest of the views' newest events, which hides a node's coalesced older changes), p50 / p95 / p99 ms: ${rows.map((row) => `${row.clients} clients ${formatDelivery(row.sseFromNewestEvent)}`).join('; ')}.`,
         '',

@@ -45,7 +45,11 @@ export interface IngestResult {
 const BATCH = 500;
 
 /** Runs `write(offset)` for every batch, on `callers` concurrent loops; events/s. */
-async function timed(total: number, callers: number, write: (offset: number, caller: number) => Promise<void>): Promise<number> {
+async function timed(
+  total: number,
+  callers: number,
+  write: (offset: number, caller: number) => Promise<void>,
+): Promise<number> {
   const started = performance.now();
   await Promise.all(
     Array.from({ length: callers }, async (_, caller) => {
@@ -98,11 +102,20 @@ function multiRowInsert(offset: number): { text: string; values: unknown[] } {
   const rows = events(BATCH, offset).map((input) => toHealthEventWithStatus(input));
   const values: unknown[] = [];
   const tuples = rows.map((row, i) => {
-    values.push(row.healthEvent.nodeName, row.healthEvent.checkName, row.healthEvent.componentClass, row.healthEvent.recommendedAction, JSON.stringify(encodeDocument(row)));
+    values.push(
+      row.healthEvent.nodeName,
+      row.healthEvent.checkName,
+      row.healthEvent.componentClass,
+      row.healthEvent.recommendedAction,
+      JSON.stringify(encodeDocument(row)),
+    );
     const p = i * 5;
     return `($${p + 1}, $${p + 2}, $${p + 3}, $${p + 4}, $${p + 5})`;
   });
-  return { text: `INSERT INTO health_events (node_name, event_type, severity, recommended_action, document) VALUES ${tuples.join(', ')}`, values };
+  return {
+    text: `INSERT INTO health_events (node_name, event_type, severity, recommended_action, document) VALUES ${tuples.join(', ')}`,
+    values,
+  };
 }
 
 function unnestInsert(offset: number): { text: string; values: unknown[] } {
@@ -136,7 +149,11 @@ export async function ingest(database: BenchDatabase, options: { quick: boolean 
   // Three rounds taken in turns, each figure the median of its three: a burst of load from
   // elsewhere (the machine is shared) then hits every variant alike and moves no median far.
   const runs: Record<Exclude<keyof IngestResult, 'events' | 'rounds'>, number[]> = {
-    sdkPerSecond: [], rawPerSecond: [], unnestPerSecond: [], sdkTwoCallersPerSecond: [], rawTwoConnectionsPerSecond: [],
+    sdkPerSecond: [],
+    rawPerSecond: [],
+    unnestPerSecond: [],
+    sdkTwoCallersPerSecond: [],
+    rawTwoConnectionsPerSecond: [],
   };
   for (let round = 0; round < 3; round += 1) {
     runs.sdkPerSecond.push(await viaSdk(database, total, 1));

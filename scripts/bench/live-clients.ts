@@ -12,7 +12,10 @@ import http from 'node:http';
 import { percentiles, type Percentiles } from './delivery-latency';
 import { addWrite, coveredChanges, type WriterLog } from './writer-log';
 
-interface Batch { receivedAt: number; nodes: [node: number, lastEventAt: number][] }
+interface Batch {
+  receivedAt: number;
+  nodes: [node: number, lastEventAt: number][];
+}
 
 interface Client {
   request: http.ClientRequest;
@@ -52,7 +55,14 @@ function settle(client: Client, force: boolean): void {
 
 function open(url: string, nodes: number): Promise<Client> {
   return new Promise((resolve, reject) => {
-    const client: Client = { latencies: [], fromNewestEvent: [], ready: false, request: undefined as never, shown: new Int32Array(nodes), pending: [] };
+    const client: Client = {
+      latencies: [],
+      fromNewestEvent: [],
+      ready: false,
+      request: undefined as never,
+      shown: new Int32Array(nodes),
+      pending: [],
+    };
     let buffer = '';
     client.request = http.get(url, { agent: false, headers: { Accept: 'text/event-stream' } }, (response) => {
       if (response.statusCode !== 200) return reject(new Error(`HTTP ${response.statusCode}`));
@@ -74,7 +84,8 @@ function open(url: string, nodes: number): Promise<Client> {
           const changed: Batch['nodes'] = [];
           for (const view of [...data.new, ...data.updated] as { name: string; lastEventAt: number | null }[]) {
             const match = NODE_NAME.exec(view.name);
-            if (match && view.lastEventAt !== null && Number(match[1]) < nodes) changed.push([Number(match[1]), view.lastEventAt]);
+            if (match && view.lastEventAt !== null && Number(match[1]) < nodes)
+              changed.push([Number(match[1]), view.lastEventAt]);
           }
           if (changed.length === 0) continue;
           client.fromNewestEvent.push(receivedAt - Math.min(...changed.map(([, at]) => at)));
@@ -87,42 +98,50 @@ function open(url: string, nodes: number): Promise<Client> {
   });
 }
 
-process.on('message', async (message: {
-  connect?: { url: string; clients: number; nodes: number }; reset?: true; written?: { first: number; count: number; at: number }; collect?: true;
-}) => {
-  if (message.connect) {
-    log.nodes = message.connect.nodes;
-    // Connect in waves so the server's accept queue is not the thing measured.
-    for (let i = 0; i < message.connect.clients; i += 50) {
-      const wave = Array.from({ length: Math.min(50, message.connect.clients - i) }, () => open(message.connect!.url, message.connect!.nodes));
-      clients.push(...(await Promise.all(wave)));
+process.on(
+  'message',
+  async (message: {
+    connect?: { url: string; clients: number; nodes: number };
+    reset?: true;
+    written?: { first: number; count: number; at: number };
+    collect?: true;
+  }) => {
+    if (message.connect) {
+      log.nodes = message.connect.nodes;
+      // Connect in waves so the server's accept queue is not the thing measured.
+      for (let i = 0; i < message.connect.clients; i += 50) {
+        const wave = Array.from({ length: Math.min(50, message.connect.clients - i) }, () =>
+          open(message.connect!.url, message.connect!.nodes),
+        );
+        clients.push(...(await Promise.all(wave)));
+      }
+      process.send!({ connected: clients.length });
     }
-    process.send!({ connected: clients.length });
-  }
-  if (message.reset) {
-    for (const client of clients) {
-      client.latencies.length = 0;
-      client.fromNewestEvent.length = 0;
+    if (message.reset) {
+      for (const client of clients) {
+        client.latencies.length = 0;
+        client.fromNewestEvent.length = 0;
+      }
+      process.send!({ ready: true });
     }
-    process.send!({ ready: true });
-  }
-  if (message.written) {
-    const { first, count, at } = message.written;
-    for (let index = first; index < first + count; index += 1) addWrite(log, index % log.nodes, at);
-    written += count;
-    for (const client of clients) if (client.pending.length > 0) settle(client, false);
-  }
-  if (message.collect) {
-    for (const client of clients) settle(client, true);
-    const shown = clients.reduce((sum, client) => sum + client.shown.reduce((a, b) => a + b, 0), 0);
-    for (const client of clients) client.request.destroy();
-    const result: ClientsResult = {
-      sse: percentiles(clients.flatMap((client) => client.latencies)),
-      sseFromNewestEvent: percentiles(clients.flatMap((client) => client.fromNewestEvent)),
-      expected: written * clients.length,
-      notShown: written * clients.length - shown,
-    };
-    process.send!({ result });
-    process.exit(0);
-  }
-});
+    if (message.written) {
+      const { first, count, at } = message.written;
+      for (let index = first; index < first + count; index += 1) addWrite(log, index % log.nodes, at);
+      written += count;
+      for (const client of clients) if (client.pending.length > 0) settle(client, false);
+    }
+    if (message.collect) {
+      for (const client of clients) settle(client, true);
+      const shown = clients.reduce((sum, client) => sum + client.shown.reduce((a, b) => a + b, 0), 0);
+      for (const client of clients) client.request.destroy();
+      const result: ClientsResult = {
+        sse: percentiles(clients.flatMap((client) => client.latencies)),
+        sseFromNewestEvent: percentiles(clients.flatMap((client) => client.fromNewestEvent)),
+        expected: written * clients.length,
+        notShown: written * clients.length - shown,
+      };
+      process.send!({ result });
+      process.exit(0);
+    }
+  },
+);

@@ -43,10 +43,17 @@ function heapAndBuffers(): number {
 
 function clientsProcess() {
   const child = fork(path.join(import.meta.dirname, 'live-clients.ts'), [], { execArgv: ['--import', 'tsx'] });
-  const next = () => new Promise<Record<string, unknown>>((resolve) => child.once('message', (message) => resolve(message as Record<string, unknown>)));
+  const next = () =>
+    new Promise<Record<string, unknown>>((resolve) =>
+      child.once('message', (message) => resolve(message as Record<string, unknown>)),
+    );
   return {
     child,
-    ask: (message: object) => { const reply = next(); child.send(message); return reply; },
+    ask: (message: object) => {
+      const reply = next();
+      child.send(message);
+      return reply;
+    },
     tell: (message: object) => child.send(message),
   };
 }
@@ -61,7 +68,12 @@ const WRITES_IN_FLIGHT = 8;
  * and stops at the deadline (a writer short of its rate writes fewer). `onWritten` hears each
  * batch's first index, size and createdAt.
  */
-async function write(store: Awaited<ReturnType<typeof openDataStore>>, rate: number, seconds: number, onWritten: (first: number, count: number, at: number) => void): Promise<number> {
+async function write(
+  store: Awaited<ReturnType<typeof openDataStore>>,
+  rate: number,
+  seconds: number,
+  onWritten: (first: number, count: number, at: number) => void,
+): Promise<number> {
   const started = performance.now();
   const end = started + seconds * 1000;
   const perTick = rate / 100;
@@ -78,10 +90,15 @@ async function write(store: Awaited<ReturnType<typeof openDataStore>>, rate: num
     const first = written;
     written += count;
     const events: NewHealthEvent[] = Array.from({ length: count }, (_, i) => ({
-      nodeName: `live-node-${(first + i) % NODES}`, agent: 'gpu-health-monitor', checkName: 'GpuThermalWatch', isFatal: false,
+      nodeName: `live-node-${(first + i) % NODES}`,
+      agent: 'gpu-health-monitor',
+      checkName: 'GpuThermalWatch',
+      isFatal: false,
       entitiesImpacted: [{ entityType: 'GPU', entityValue: String((first + i) % 8) }],
     }));
-    const task: Promise<void> = store.healthEvents().insertMany(events)
+    const task: Promise<void> = store
+      .healthEvents()
+      .insertMany(events)
       .then((stored) => onWritten(first, count, stored[0].createdAt.getTime()))
       .finally(() => inFlight.delete(task));
     inFlight.add(task);
@@ -93,8 +110,14 @@ async function write(store: Awaited<ReturnType<typeof openDataStore>>, rate: num
 
 export async function liveFanout(database: BenchDatabase, options: { quick: boolean }): Promise<FanoutRow[]> {
   const cases = options.quick
-    ? [{ clients: 50, rate: 200, seconds: 3 }, { clients: 500, rate: 200, seconds: 3 }]
-    : [{ clients: 200, rate: 1_000, seconds: 15 }, { clients: 2_000, rate: 1_000, seconds: 15 }];
+    ? [
+        { clients: 50, rate: 200, seconds: 3 },
+        { clients: 500, rate: 200, seconds: 3 },
+      ]
+    : [
+        { clients: 200, rate: 1_000, seconds: 15 },
+        { clients: 2_000, rate: 1_000, seconds: 15 },
+      ];
   const flushMs = flushMsFromEnv();
   const rows: FanoutRow[] = [];
   for (const [index, { clients, rate, seconds }] of cases.entries()) {
@@ -108,17 +131,36 @@ export async function liveFanout(database: BenchDatabase, options: { quick: bool
     await new Promise((resolve) => setTimeout(resolve, 2_000));
     const bytesPerClient = Math.round((heapAndBuffers() - before) / clients);
     await driver.ask({ reset: true });
-    const achievedRate = await write(store, rate, seconds, (first, count, at) => driver.tell({ written: { first, count, at } }));
+    const achievedRate = await write(store, rate, seconds, (first, count, at) =>
+      driver.tell({ written: { first, count, at } }),
+    );
     await new Promise((resolve) => setTimeout(resolve, 1_000));
     const { result } = (await driver.ask({ collect: true })) as { result: ClientsResult };
     await server.close();
     await hub.stop();
     await store.close();
     // A writer short of its rate is compared with the floor at the rate it reached.
-    const notify = await measureNotify(database.url, rateAchieved(rate, achievedRate) ? rate : Math.round(achievedRate), Math.min(seconds, 5));
+    const notify = await measureNotify(
+      database.url,
+      rateAchieved(rate, achievedRate) ? rate : Math.round(achievedRate),
+      Math.min(seconds, 5),
+    );
     const { sse, sseFromNewestEvent, expected, notShown } = result;
-    rows.push({ clients, rate, achievedRate: Math.round(achievedRate), flushMs, sse, sseFromNewestEvent, expected, notShown, notify, bytesPerClient });
-    console.log(`  ${clients} clients at ${rate}/s (${Math.round(achievedRate)} written): p50/p95/p99 ${sse.p50}/${sse.p95}/${sse.p99} ms (timed the old way ${sseFromNewestEvent.p50}/${sseFromNewestEvent.p95}/${sseFromNewestEvent.p99}), ${notShown} of ${expected} not shown at the end (NOTIFY at ${notify.rate}/s ${notify.p50}/${notify.p95}/${notify.p99}), ${bytesPerClient} B per client`);
+    rows.push({
+      clients,
+      rate,
+      achievedRate: Math.round(achievedRate),
+      flushMs,
+      sse,
+      sseFromNewestEvent,
+      expected,
+      notShown,
+      notify,
+      bytesPerClient,
+    });
+    console.log(
+      `  ${clients} clients at ${rate}/s (${Math.round(achievedRate)} written): p50/p95/p99 ${sse.p50}/${sse.p95}/${sse.p99} ms (timed the old way ${sseFromNewestEvent.p50}/${sseFromNewestEvent.p95}/${sseFromNewestEvent.p99}), ${notShown} of ${expected} not shown at the end (NOTIFY at ${notify.rate}/s ${notify.p50}/${notify.p95}/${notify.p99}), ${bytesPerClient} B per client`,
+    );
   }
   return rows;
 }

@@ -9,7 +9,15 @@ import { chromium } from '@playwright/test';
 const base = process.env.CONSOLE_URL ?? 'http://127.0.0.1:3000';
 const browser = await chromium.launch({
   executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-  args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  args: [
+    '--no-sandbox',
+    '--disable-gpu',
+    '--disable-quic',
+    '--no-first-run',
+    '--disable-background-networking',
+    '--disable-component-update',
+    '--disable-sync',
+  ],
 });
 try {
   const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
@@ -20,7 +28,11 @@ try {
   await page.waitForURL(`${base}/`);
   let bytes = 0;
   page.on('response', (response) => {
-    if (new URL(response.url()).pathname.startsWith('/nodes')) void response.body().then((body) => (bytes += body.length)).catch(() => {});
+    if (new URL(response.url()).pathname.startsWith('/nodes'))
+      void response
+        .body()
+        .then((body) => (bytes += body.length))
+        .catch(() => {});
   });
   for (let load = 1; load <= 3; load += 1) {
     bytes = 0;
@@ -29,23 +41,28 @@ try {
     await page.getByTestId('node-row').first().waitFor();
     const rowsAt = Date.now() - started;
     await page.locator('[data-testid=connection-status][data-status=live]').waitFor();
-    console.log(`load ${load}: rows after ${rowsAt} ms, live after ${Date.now() - started} ms, ${Math.round(bytes / 1024)} KB (${await page.getByTestId('nodes-shown').textContent()})`);
+    console.log(
+      `load ${load}: rows after ${rowsAt} ms, live after ${Date.now() - started} ms, ${Math.round(bytes / 1024)} KB (${await page.getByTestId('nodes-shown').textContent()})`,
+    );
   }
-  const longTasks = await page.evaluate(() => new Promise<{ total: number; count: number }>((resolve) => {
-    let total = 0;
-    let count = 0;
-    const observer = new PerformanceObserver((list) => {
-      for (const entry of list.getEntries()) {
-        total += entry.duration;
-        count += 1;
-      }
-    });
-    observer.observe({ entryTypes: ['longtask'] });
-    setTimeout(() => {
-      observer.disconnect();
-      resolve({ total: Math.round(total), count });
-    }, 10_000);
-  }));
+  const longTasks = await page.evaluate(
+    () =>
+      new Promise<{ total: number; count: number }>((resolve) => {
+        let total = 0;
+        let count = 0;
+        const observer = new PerformanceObserver((list) => {
+          for (const entry of list.getEntries()) {
+            total += entry.duration;
+            count += 1;
+          }
+        });
+        observer.observe({ entryTypes: ['longtask'] });
+        setTimeout(() => {
+          observer.disconnect();
+          resolve({ total: Math.round(total), count });
+        }, 10_000);
+      }),
+  );
   console.log(`long tasks while live for 10 s: ${longTasks.count}, ${longTasks.total} ms in all`);
 } finally {
   await browser.close();

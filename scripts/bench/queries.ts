@@ -52,10 +52,17 @@ async function timed(runs: number, work: (run: number) => Promise<unknown>): Pro
 }
 
 /** The SDK's and the raw lookup taken in turns, so drift on a shared machine hits both alike. */
-async function compared(runs: number, sdk: (run: number) => Promise<unknown>, raw: (run: number) => Promise<unknown>): Promise<{ sdk: number[]; raw: number[] }> {
+async function compared(
+  runs: number,
+  sdk: (run: number) => Promise<unknown>,
+  raw: (run: number) => Promise<unknown>,
+): Promise<{ sdk: number[]; raw: number[] }> {
   const samples = { sdk: [] as number[], raw: [] as number[] };
   for (let run = -1; run < runs; run += 1) {
-    for (const [side, work] of [['sdk', sdk], ['raw', raw]] as const) {
+    for (const [side, work] of [
+      ['sdk', sdk],
+      ['raw', raw],
+    ] as const) {
       const started = performance.now();
       await work(run);
       if (run >= 0) samples[side].push(performance.now() - started);
@@ -73,20 +80,29 @@ async function compared(runs: number, sdk: (run: number) => Promise<unknown>, ra
 async function consumersWithBacklog(store: DataStore, events: number): Promise<void> {
   for (const name of PIPELINE_CONSUMERS) await store.consumers().register(name, { startAt: 'now' });
   const generator = new EventGenerator({ seed: 4, nodes: 200 });
-  for (let written = 0; written < events; written += 500) await store.healthEvents().insertMany(generator.batch(500, new Date(), 1));
+  for (let written = 0; written < events; written += 500)
+    await store.healthEvents().insertMany(generator.batch(500, new Date(), 1));
 }
 
-export async function queriesBench(database: BenchDatabase, options: { quick: boolean; nodes?: number; events?: number }): Promise<QueriesBench> {
+export async function queriesBench(
+  database: BenchDatabase,
+  options: { quick: boolean; nodes?: number; events?: number },
+): Promise<QueriesBench> {
   const nodes = options.nodes ?? (options.quick ? 2_000 : 10_000);
   const events = options.events ?? (options.quick ? 200_000 : 10_000_000);
   const runs = options.quick ? 20 : RUNS;
   let lastPrint = 0;
   const filled = await backfill(database.url, {
-    seed: 11, nodes, events, days: 30,
+    seed: 11,
+    nodes,
+    events,
+    days: 30,
     onProgress: ({ written, total, perSecond }) => {
       if (Date.now() - lastPrint < 10_000) return;
       lastPrint = Date.now();
-      console.log(`  backfill ${written.toLocaleString()} / ${total.toLocaleString()} (${Math.round(perSecond).toLocaleString()}/s)`);
+      console.log(
+        `  backfill ${written.toLocaleString()} / ${total.toLocaleString()} (${Math.round(perSecond).toLocaleString()}/s)`,
+      );
     },
   });
   // The same pool size as the SDK's, so parallel lookups are parallel on both sides.
@@ -102,28 +118,66 @@ export async function queriesBench(database: BenchDatabase, options: { quick: bo
     const hubStartSeconds = (performance.now() - hubStarted) / 1000;
     const rows: QueryRow[] = [];
     const nodeNames = hub.nodes().map((view) => view.name);
-    const nodeAt = (run: number) => nodeNames[(run + 1) * 7919 % nodeNames.length];
+    const nodeAt = (run: number) => nodeNames[((run + 1) * 7919) % nodeNames.length];
 
     try {
       // Nodes page: what /api/nodes computes and serializes, all nodes and one state. Its raw SQL
       // is the latest event per node, what each request would cost without the projection.
-      const latestRaw = percentiles(await timed(Math.min(runs, 10), () => raw.query('SELECT DISTINCT ON (node_name) id, created_at, document FROM health_events ORDER BY node_name, created_at DESC, id DESC')));
-      for (const [label, query] of [['all nodes', ''], ['state=unhealthy', 'state=unhealthy']] as const) {
+      const latestRaw = percentiles(
+        await timed(Math.min(runs, 10), () =>
+          raw.query(
+            'SELECT DISTINCT ON (node_name) id, created_at, document FROM health_events ORDER BY node_name, created_at DESC, id DESC',
+          ),
+        ),
+      );
+      for (const [label, query] of [
+        ['all nodes', ''],
+        ['state=unhealthy', 'state=unhealthy'],
+      ] as const) {
         const filter = parseNodeFilter(new URLSearchParams(query));
-        const sdk = await timed(runs, async () => JSON.stringify({ nodes: hub.nodes().filter((view) => matchesNodeFilter(view, filter)), counts: hub.projection.counts() }));
+        const sdk = await timed(runs, async () =>
+          JSON.stringify({
+            nodes: hub.nodes().filter((view) => matchesNodeFilter(view, filter)),
+            counts: hub.projection.counts(),
+          }),
+        );
         rows.push({
-          query: `Nodes page (${label}), from the live projection`, goalMs: 100, sdk: percentiles(sdk), raw: label === 'all nodes' ? latestRaw : null,
+          query: `Nodes page (${label}), from the live projection`,
+          goalMs: 100,
+          sdk: percentiles(sdk),
+          raw: label === 'all nodes' ? latestRaw : null,
           note: `${nodeNames.length.toLocaleString()} nodes in memory${label === 'all nodes' ? `; raw SQL: the latest event per node (${latestRaw.count} runs), what each request would cost without the projection` : ''}`,
         });
       }
 
       // A node's 30-day timeline.
       const from = () => new Date(Date.now() - 30 * 86_400_000);
-      const timeline = await compared(runs, (run) => Promise.all([store.healthEvents().findByNode(nodeAt(run), { from: from() }, { limit: MAX_TIMELINE_EVENTS }), store.maintenanceEvents().byNode(nodeAt(run))]), (run) => Promise.all([
-        raw.query('SELECT id, created_at, document FROM health_events WHERE node_name = $1 AND created_at >= $2 ORDER BY created_at DESC, id DESC LIMIT $3', [nodeAt(run), from(), MAX_TIMELINE_EVENTS + 1]),
-        raw.query('SELECT document FROM maintenance_events WHERE node_name = $1 ORDER BY event_received_timestamp DESC', [nodeAt(run)]),
-      ]));
-      rows.push({ query: "A node's 30-day timeline (events and maintenance)", goalMs: 50, sdk: percentiles(timeline.sdk), raw: percentiles(timeline.raw), note: `about ${Math.round(events / nodes).toLocaleString()} events per node` });
+      const timeline = await compared(
+        runs,
+        (run) =>
+          Promise.all([
+            store.healthEvents().findByNode(nodeAt(run), { from: from() }, { limit: MAX_TIMELINE_EVENTS }),
+            store.maintenanceEvents().byNode(nodeAt(run)),
+          ]),
+        (run) =>
+          Promise.all([
+            raw.query(
+              'SELECT id, created_at, document FROM health_events WHERE node_name = $1 AND created_at >= $2 ORDER BY created_at DESC, id DESC LIMIT $3',
+              [nodeAt(run), from(), MAX_TIMELINE_EVENTS + 1],
+            ),
+            raw.query(
+              'SELECT document FROM maintenance_events WHERE node_name = $1 ORDER BY event_received_timestamp DESC',
+              [nodeAt(run)],
+            ),
+          ]),
+      );
+      rows.push({
+        query: "A node's 30-day timeline (events and maintenance)",
+        goalMs: 50,
+        sdk: percentiles(timeline.sdk),
+        raw: percentiles(timeline.raw),
+        note: `about ${Math.round(events / nodes).toLocaleString()} events per node`,
+      });
 
       // 24-hour throughput (the page's two queries: the day per bucket, agent and fatality; the
       // last minute per second). The raw side does the same work in the same window.
@@ -133,23 +187,45 @@ export async function queriesBench(database: BenchDatabase, options: { quick: bo
                              GROUP BY 1, 2, 3`;
       const perSecondSql = `SELECT date_bin(interval '1 second', created_at, timestamptz 'epoch') AS second, count(*) AS count
                             FROM health_events WHERE created_at >= $1 AND created_at < $2 GROUP BY 1`;
-      const throughput = await compared(runs, () => readThroughput(store, { range: '24h', by: 'agent' }), () => {
-        const window = bucketWindow('24h', Date.now());
-        return Promise.all([
-          raw.query(dayByAgentSql, [new Date(window.from), new Date(window.to), window.bucketSeconds]),
-          raw.query(perSecondSql, [new Date(window.to - 60_000), new Date(window.to)]),
-        ]);
+      const throughput = await compared(
+        runs,
+        () => readThroughput(store, { range: '24h', by: 'agent' }),
+        () => {
+          const window = bucketWindow('24h', Date.now());
+          return Promise.all([
+            raw.query(dayByAgentSql, [new Date(window.from), new Date(window.to), window.bucketSeconds]),
+            raw.query(perSecondSql, [new Date(window.to - 60_000), new Date(window.to)]),
+          ]);
+        },
+      );
+      rows.push({
+        query: '24-hour throughput (96 buckets of 15 min), by agent',
+        goalMs: 100,
+        sdk: percentiles(throughput.sdk),
+        raw: percentiles(throughput.raw),
+        note: `about ${Math.round(events / 30).toLocaleString()} events in the day`,
       });
-      rows.push({ query: '24-hour throughput (96 buckets of 15 min), by agent', goalMs: 100, sdk: percentiles(throughput.sdk), raw: percentiles(throughput.raw), note: `about ${Math.round(events / 30).toLocaleString()} events in the day` });
 
       // Consumer lag: every consumer's figures.
       const lag = await timed(runs, () => store.consumers().lag());
       const consumers = (await store.consumers().lag()).length;
-      rows.push({ query: 'Consumer lag, every consumer', goalMs: 20, sdk: percentiles(lag), raw: null, note: `${consumers} consumers` });
+      rows.push({
+        query: 'Consumer lag, every consumer',
+        goalMs: 20,
+        sdk: percentiles(lag),
+        raw: null,
+        note: `${consumers} consumers`,
+      });
     } finally {
       await hub.stop();
     }
-    return { nodes, events, backfillSeconds: Math.round(filled.seconds), hubStartSeconds: Math.round(hubStartSeconds * 10) / 10, rows };
+    return {
+      nodes,
+      events,
+      backfillSeconds: Math.round(filled.seconds),
+      hubStartSeconds: Math.round(hubStartSeconds * 10) / 10,
+      rows,
+    };
   } finally {
     await store.close();
     await raw.end();

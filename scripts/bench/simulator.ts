@@ -34,7 +34,8 @@ async function rawCopy(database: BenchDatabase, events: number): Promise<number>
   const start = end - 30 * 86_400_000;
   const history = new HistoryRows(SHAPE, start, (end - start) / events);
   const chunks: string[] = [];
-  for (let made = 0; made < events; made += 5_000) chunks.push(historyCopyText(history.next(Math.min(5_000, events - made))));
+  for (let made = 0; made < events; made += 5_000)
+    chunks.push(historyCopyText(history.next(Math.min(5_000, events - made))));
   const fresh = await freshDatabase(database, 'raw_copy');
   const client = new pg.Client({ connectionString: fresh.url });
   await client.connect();
@@ -61,7 +62,13 @@ export async function simulatorBench(database: BenchDatabase, options: { quick: 
     const store = await openDataStore({ provider: 'postgresql', connectionString: fresh.url });
     const target = 200;
     const seconds = options.quick ? 3 : 20;
-    const simulator = new ClusterSimulator(store, { seed: 9, nodes: 1_000, rate: target, allowRealData: true, settings: { drainMs: 50, remediationMs: 50 } });
+    const simulator = new ClusterSimulator(store, {
+      seed: 9,
+      nodes: 1_000,
+      rate: target,
+      allowRealData: true,
+      settings: { drainMs: 50, remediationMs: 50 },
+    });
     await simulator.start();
     await new Promise((resolve) => setTimeout(resolve, seconds * 1000));
     const written = simulator.status().written;
@@ -78,7 +85,11 @@ export async function simulatorBench(database: BenchDatabase, options: { quick: 
       rawCopySeconds: Math.round(rawCopySeconds * 10) / 10,
       steadyTarget: target,
       steadyAchieved: Math.round(written / seconds),
-      pipelineDocumentsBehindAtEnd: Object.fromEntries(lag.filter((l) => (PIPELINE_CONSUMERS as readonly string[]).includes(l.consumer)).map((l) => [l.consumer, l.documentsBehind])),
+      pipelineDocumentsBehindAtEnd: Object.fromEntries(
+        lag
+          .filter((l) => (PIPELINE_CONSUMERS as readonly string[]).includes(l.consumer))
+          .map((l) => [l.consumer, l.documentsBehind]),
+      ),
     };
   } finally {
     await fresh.drop();

@@ -24,9 +24,19 @@ export interface SustainedBench {
 
 const mb = (bytes: number) => Math.round(bytes / 2 ** 20);
 
-async function writeFor(database: BenchDatabase, options: { rate: number; seconds: number; pipeline: boolean; sample?: (second: number) => Promise<void> }): Promise<number> {
+async function writeFor(
+  database: BenchDatabase,
+  options: { rate: number; seconds: number; pipeline: boolean; sample?: (second: number) => Promise<void> },
+): Promise<number> {
   const store = await openDataStore({ provider: 'postgresql', connectionString: database.url });
-  const simulator = new ClusterSimulator(store, { seed: 21, nodes: 2_000, rate: options.rate, pipeline: options.pipeline, allowRealData: true, settings: { drainMs: 100, remediationMs: 100 } });
+  const simulator = new ClusterSimulator(store, {
+    seed: 21,
+    nodes: 2_000,
+    rate: options.rate,
+    pipeline: options.pipeline,
+    allowRealData: true,
+    settings: { drainMs: 100, remediationMs: 100 },
+  });
   try {
     await simulator.start();
     const before = simulator.status().written;
@@ -42,10 +52,17 @@ async function writeFor(database: BenchDatabase, options: { rate: number; second
   }
 }
 
-export async function sustainedBench(database: BenchDatabase, options: { quick: boolean; rate?: number; seconds?: number }): Promise<SustainedBench> {
+export async function sustainedBench(
+  database: BenchDatabase,
+  options: { quick: boolean; rate?: number; seconds?: number },
+): Promise<SustainedBench> {
   const targetPerSecond = options.rate ?? (options.quick ? 1_000 : 5_000);
   const seconds = options.seconds ?? (options.quick ? 8 : 60);
-  const baselinePerSecond = await writeFor(database, { rate: targetPerSecond, seconds: Math.min(seconds, 15), pipeline: false });
+  const baselinePerSecond = await writeFor(database, {
+    rate: targetPerSecond,
+    seconds: Math.min(seconds, 15),
+    pipeline: false,
+  });
 
   const observer = await openDataStore({ provider: 'postgresql', connectionString: database.url });
   let maxLagSeconds = 0;
@@ -59,14 +76,21 @@ export async function sustainedBench(database: BenchDatabase, options: { quick: 
       seconds,
       pipeline: true,
       sample: async (second) => {
-        const lag = (await observer.consumers().lag()).filter((figures) => (PIPELINE_CONSUMERS as readonly string[]).includes(figures.consumer));
+        const lag = (await observer.consumers().lag()).filter((figures) =>
+          (PIPELINE_CONSUMERS as readonly string[]).includes(figures.consumer),
+        );
         const worst = Math.max(0, ...lag.map((figures) => figures.lagSeconds ?? 0));
         // The first seconds are start-up (consumers registering, plans warming).
         if (second > 3) {
           maxLagSeconds = Math.max(maxLagSeconds, worst);
           if (worst > 1) secondsOverOneSecondLag += 1;
         }
-        lagAtEnd = Object.fromEntries(lag.map((figures) => [figures.consumer, figures.lagSeconds === null ? null : Math.round(figures.lagSeconds * 10) / 10]));
+        lagAtEnd = Object.fromEntries(
+          lag.map((figures) => [
+            figures.consumer,
+            figures.lagSeconds === null ? null : Math.round(figures.lagSeconds * 10) / 10,
+          ]),
+        );
         const memory = process.memoryUsage();
         if (second === 5) {
           heap.start = mb(memory.heapUsed);
@@ -78,7 +102,17 @@ export async function sustainedBench(database: BenchDatabase, options: { quick: 
         rss.max = Math.max(rss.max, rss.end);
       },
     });
-    return { targetPerSecond, seconds, baselinePerSecond, achievedPerSecond, maxLagSeconds: Math.round(maxLagSeconds * 10) / 10, lagAtEnd, secondsOverOneSecondLag, heapMb: heap, rssMb: rss };
+    return {
+      targetPerSecond,
+      seconds,
+      baselinePerSecond,
+      achievedPerSecond,
+      maxLagSeconds: Math.round(maxLagSeconds * 10) / 10,
+      lagAtEnd,
+      secondsOverOneSecondLag,
+      heapMb: heap,
+      rssMb: rss,
+    };
   } finally {
     await observer.close();
   }

@@ -20,12 +20,17 @@ export function addWrite(log: WriterLog, node: number, at: number): void {
  * those nodes up to lastEventAt as shown (`shown[node]` counts them) and returns the oldest of the
  * newly shown ones, or null when the batch showed no new event.
  */
-export function coveredChanges(log: WriterLog, shown: Int32Array, nodes: readonly (readonly [number, number])[]): number | null {
+export function coveredChanges(
+  log: WriterLog,
+  shown: Int32Array,
+  nodes: readonly (readonly [number, number])[],
+): number | null {
   let oldest: number | null = null;
   for (const [node, lastEventAt] of nodes) {
     const times = log.times[node] ?? [];
     let next = shown[node];
-    if (next < times.length && times[next] <= lastEventAt && (oldest === null || times[next] < oldest)) oldest = times[next];
+    if (next < times.length && times[next] <= lastEventAt && (oldest === null || times[next] < oldest))
+      oldest = times[next];
     while (next < times.length && times[next] <= lastEventAt) next += 1;
     shown[node] = next;
   }

@@ -16,7 +16,16 @@ let counter = 0;
 const unique = (prefix: string) => `${prefix}-${Date.now().toString(36)}-${(counter++).toString(36)}`;
 
 export function event(nodeName: string, overrides: Partial<NewHealthEvent> = {}): NewHealthEvent {
-  return { nodeName, agent: 'syslog-health-monitor', checkName: 'SysLogsXIDError', isFatal: true, errorCode: ['79'], recommendedAction: 'RESTART_BM', processingStrategy: 'EXECUTE_REMEDIATION', ...overrides };
+  return {
+    nodeName,
+    agent: 'syslog-health-monitor',
+    checkName: 'SysLogsXIDError',
+    isFatal: true,
+    errorCode: ['79'],
+    recommendedAction: 'RESTART_BM',
+    processingStrategy: 'EXECUTE_REMEDIATION',
+    ...overrides,
+  };
 }
 
 /**
@@ -25,7 +34,13 @@ export function event(nodeName: string, overrides: Partial<NewHealthEvent> = {})
  * an older transaction was still open anywhere on the server (the price of never losing one), so
  * tests pick out the changes they wrote.
  */
-export async function collect(store: DataStore, consumer: string, count: number, wanted: (change: ChangeEvent) => boolean = () => true, timeoutMs = 15_000): Promise<ChangeEvent[]> {
+export async function collect(
+  store: DataStore,
+  consumer: string,
+  count: number,
+  wanted: (change: ChangeEvent) => boolean = () => true,
+  timeoutMs = 15_000,
+): Promise<ChangeEvent[]> {
   const feed = await store.changes(consumer, { pollIntervalMs: 200 });
   const received: ChangeEvent[] = [];
   const timer = setTimeout(() => void feed.close(), timeoutMs);
@@ -69,7 +84,13 @@ export function defineStoreContract(target: ContractTarget): void {
       expect(store.target).toMatch(/^[^@\s]+\/[^@\s]+$/);
       const { feedStorage } = await store.stats();
       if (store.provider === 'postgresql') {
-        expect(feedStorage).toMatchObject({ kind: 'changelog', label: 'Changelog', rows: expect.any(Number), holdBackSeconds: expect.any(Number), heldBackRows: expect.any(Number) });
+        expect(feedStorage).toMatchObject({
+          kind: 'changelog',
+          label: 'Changelog',
+          rows: expect.any(Number),
+          holdBackSeconds: expect.any(Number),
+          heldBackRows: expect.any(Number),
+        });
       } else {
         expect(feedStorage).toMatchObject({ kind: 'oplog', label: 'Oplog window', readable: expect.any(Boolean) });
         if (feedStorage.kind === 'oplog' && feedStorage.readable) {
@@ -82,25 +103,53 @@ export function defineStoreContract(target: ContractTarget): void {
     it('inserts a batch and reads every field back', async () => {
       const node = unique('node');
       const [stored] = await store.healthEvents().insertMany([
-        event(node, { entitiesImpacted: [{ entityType: 'GPU', entityValue: '3' }], metadata: { trace_id: 't1' }, message: 'XID 79 on GPU 3' }),
+        event(node, {
+          entitiesImpacted: [{ entityType: 'GPU', entityValue: '3' }],
+          metadata: { trace_id: 't1' },
+          message: 'XID 79 on GPU 3',
+        }),
       ]);
       const read = await store.healthEvents().get(stored.recordId);
       expect(read?.healthEvent).toMatchObject({
-        nodeName: node, agent: 'syslog-health-monitor', checkName: 'SysLogsXIDError', isFatal: true, isHealthy: false,
-        recommendedAction: 'RESTART_BM', errorCode: ['79'], entitiesImpacted: [{ entityType: 'GPU', entityValue: '3' }],
-        metadata: { trace_id: 't1' }, message: 'XID 79 on GPU 3', processingStrategy: 'EXECUTE_REMEDIATION',
+        nodeName: node,
+        agent: 'syslog-health-monitor',
+        checkName: 'SysLogsXIDError',
+        isFatal: true,
+        isHealthy: false,
+        recommendedAction: 'RESTART_BM',
+        errorCode: ['79'],
+        entitiesImpacted: [{ entityType: 'GPU', entityValue: '3' }],
+        metadata: { trace_id: 't1' },
+        message: 'XID 79 on GPU 3',
+        processingStrategy: 'EXECUTE_REMEDIATION',
       });
-      expect(read?.status).toMatchObject({ nodeQuarantined: null, faultRemediated: null, userPodsEvictionStatus: { status: '' } });
+      expect(read?.status).toMatchObject({
+        nodeQuarantined: null,
+        faultRemediated: null,
+        userPodsEvictionStatus: { status: '' },
+      });
     });
 
     it('refuses a batch with one bad event, naming the field, and writes none of it', async () => {
       const node = unique('node');
       const batch = [event(node), event(node), event('', {}), event(node)];
-      const error = await store.healthEvents().insertMany(batch).then(() => undefined, (e: unknown) => e);
+      const error = await store
+        .healthEvents()
+        .insertMany(batch)
+        .then(
+          () => undefined,
+          (e: unknown) => e,
+        );
       expect(error).toBeInstanceOf(ValidationError);
       expect((error as ValidationError).field).toBe('events[2].nodeName');
       expect(await store.healthEvents().count({ nodeName: node })).toBe(0);
-      const oversized = await store.healthEvents().insertMany([event(node, { message: 'x'.repeat(70_000) })]).then(() => undefined, (e: unknown) => e);
+      const oversized = await store
+        .healthEvents()
+        .insertMany([event(node, { message: 'x'.repeat(70_000) })])
+        .then(
+          () => undefined,
+          (e: unknown) => e,
+        );
       expect((oversized as ValidationError).field).toBe('events[0].message');
     });
 
@@ -114,7 +163,11 @@ export function defineStoreContract(target: ContractTarget): void {
     it("pages a node's events newest first within a time range", async () => {
       const node = unique('timeline');
       const base = Date.now() - 3_600_000;
-      await store.healthEvents().insertMany(Array.from({ length: 25 }, (_, i) => event(node, { createdAt: new Date(base + i * 1000), message: `m${i}` })));
+      await store
+        .healthEvents()
+        .insertMany(
+          Array.from({ length: 25 }, (_, i) => event(node, { createdAt: new Date(base + i * 1000), message: `m${i}` })),
+        );
       const range = { from: new Date(base + 5_000) };
       const first = await store.healthEvents().findByNode(node, range, { limit: 8 });
       expect(first.items.map((e) => e.healthEvent.message)).toEqual(Array.from({ length: 8 }, (_, i) => `m${24 - i}`));
@@ -129,62 +182,114 @@ export function defineStoreContract(target: ContractTarget): void {
       const a = unique('latest-a');
       const b = unique('latest-b');
       const now = Date.now();
-      await store.healthEvents().insertMany([
-        event(a, { createdAt: new Date(now - 2000), message: 'old' }),
-        event(a, { createdAt: new Date(now - 1000), message: 'new' }),
-        event(b, { createdAt: new Date(now - 500), message: 'only' }),
-      ]);
+      await store
+        .healthEvents()
+        .insertMany([
+          event(a, { createdAt: new Date(now - 2000), message: 'old' }),
+          event(a, { createdAt: new Date(now - 1000), message: 'new' }),
+          event(b, { createdAt: new Date(now - 500), message: 'only' }),
+        ]);
       const latest = await store.healthEvents().latestPerNode([a, b]);
-      expect(Object.fromEntries(latest.map((e) => [e.healthEvent.nodeName, e.healthEvent.message]))).toEqual({ [a]: 'new', [b]: 'only' });
+      expect(Object.fromEntries(latest.map((e) => [e.healthEvent.nodeName, e.healthEvent.message]))).toEqual({
+        [a]: 'new',
+        [b]: 'only',
+      });
     });
 
     it('gives the newest event of each tracked check and entity, by generated time, for node-state projections', async () => {
       const node = unique('checks');
       const gpu = (value: string) => [{ entityType: 'GPU', entityValue: value }];
       const stored = await store.healthEvents().insertMany([
-        event(node, { entitiesImpacted: gpu('0'), message: 'gpu0 fault', generatedTimestamp: { seconds: 1_763_700_000, nanos: 0 } }),
-        event(node, { entitiesImpacted: gpu('0'), isFatal: false, isHealthy: true, message: 'gpu0 recovered', generatedTimestamp: { seconds: 1_763_700_100, nanos: 0 } }),
+        event(node, {
+          entitiesImpacted: gpu('0'),
+          message: 'gpu0 fault',
+          generatedTimestamp: { seconds: 1_763_700_000, nanos: 0 },
+        }),
+        event(node, {
+          entitiesImpacted: gpu('0'),
+          isFatal: false,
+          isHealthy: true,
+          message: 'gpu0 recovered',
+          generatedTimestamp: { seconds: 1_763_700_100, nanos: 0 },
+        }),
         // Arrives last but was generated first: must not hide the newer fault on gpu1.
-        event(node, { entitiesImpacted: gpu('1'), message: 'gpu1 fault', generatedTimestamp: { seconds: 1_763_700_300, nanos: 0 } }),
-        event(node, { entitiesImpacted: gpu('1'), isFatal: false, isHealthy: true, message: 'gpu1 stale recovery', generatedTimestamp: { seconds: 1_763_700_200, nanos: 0 } }),
-        event(node, { checkName: 'GpuThermalWatch', isFatal: false, message: 'hot', generatedTimestamp: { seconds: 1_763_700_050, nanos: 0 } }),
+        event(node, {
+          entitiesImpacted: gpu('1'),
+          message: 'gpu1 fault',
+          generatedTimestamp: { seconds: 1_763_700_300, nanos: 0 },
+        }),
+        event(node, {
+          entitiesImpacted: gpu('1'),
+          isFatal: false,
+          isHealthy: true,
+          message: 'gpu1 stale recovery',
+          generatedTimestamp: { seconds: 1_763_700_200, nanos: 0 },
+        }),
+        event(node, {
+          checkName: 'GpuThermalWatch',
+          isFatal: false,
+          message: 'hot',
+          generatedTimestamp: { seconds: 1_763_700_050, nanos: 0 },
+        }),
       ]);
       const latest = await store.healthEvents().latestPerCheck([node]);
       const message = new Map(stored.map((e) => [e.recordId, e.healthEvent.message]));
-      expect(latest.map((check) => message.get(check.recordId)).sort()).toEqual(['gpu0 recovered', 'gpu1 fault', 'hot']);
+      expect(latest.map((check) => message.get(check.recordId)).sort()).toEqual([
+        'gpu0 recovered',
+        'gpu1 fault',
+        'hot',
+      ]);
       // Each carries what a projection needs, read the way the full event would be.
       const gpu1 = latest.find((check) => check.recordId === stored[2].recordId);
       expect(gpu1).toEqual({
-        recordId: stored[2].recordId, createdAt: stored[2].createdAt, nodeName: node, checkName: 'SysLogsXIDError', agent: 'syslog-health-monitor',
-        entitiesImpacted: gpu('1'), isFatal: true, isHealthy: false, generatedTimestamp: { seconds: 1_763_700_300, nanos: 0 },
-        forcedQuarantine: false, nodeQuarantined: null,
+        recordId: stored[2].recordId,
+        createdAt: stored[2].createdAt,
+        nodeName: node,
+        checkName: 'SysLogsXIDError',
+        agent: 'syslog-health-monitor',
+        entitiesImpacted: gpu('1'),
+        isFatal: true,
+        isHealthy: false,
+        generatedTimestamp: { seconds: 1_763_700_300, nanos: 0 },
+        forcedQuarantine: false,
+        nodeQuarantined: null,
       });
       expect(await store.healthEvents().latestPerCheck([unique('nobody')])).toEqual([]);
     });
 
     it("gives each node's newest quarantine decision and counts events per node", async () => {
       const [a, b, c] = [unique('decide'), unique('decide'), unique('decide')];
-      const [first, , released, other] = await store.healthEvents().insertMany([
-        event(a, { createdAt: new Date(Date.now() - 3_000) }),
-        event(a, { createdAt: new Date(Date.now() - 2_000) }),
-        event(a, { isFatal: false, isHealthy: true, createdAt: new Date(Date.now() - 1_000) }),
-        event(b),
-        event(c, { isFatal: false }),
-      ]);
+      const [first, , released, other] = await store
+        .healthEvents()
+        .insertMany([
+          event(a, { createdAt: new Date(Date.now() - 3_000) }),
+          event(a, { createdAt: new Date(Date.now() - 2_000) }),
+          event(a, { isFatal: false, isHealthy: true, createdAt: new Date(Date.now() - 1_000) }),
+          event(b),
+          event(c, { isFatal: false }),
+        ]);
       await store.healthEvents().updateQuarantine(first.recordId, { status: 'Quarantined' });
       await store.healthEvents().updateQuarantine(released.recordId, { status: 'UnQuarantined' });
       await store.healthEvents().updateQuarantine(other.recordId, { status: 'Quarantined' });
       const decisions = await store.healthEvents().latestQuarantineDecisions([a, b, c]);
-      expect(Object.fromEntries(decisions.map((e) => [e.healthEvent.nodeName, e.status.nodeQuarantined]))).toEqual({ [a]: 'UnQuarantined', [b]: 'Quarantined' });
+      expect(Object.fromEntries(decisions.map((e) => [e.healthEvent.nodeName, e.status.nodeQuarantined]))).toEqual({
+        [a]: 'UnQuarantined',
+        [b]: 'Quarantined',
+      });
       const fatal = await store.healthEvents().countByNode({ isFatal: true, from: new Date(Date.now() - 60_000) });
       expect([fatal.get(a), fatal.get(b), fatal.get(c)]).toEqual([2, 1, undefined]);
     });
 
     it('filters by eviction status, remediation outcome and recommended action', async () => {
       const node = unique('stages');
-      const [waiting, draining, drained, remediated] = await store.healthEvents().insertMany([
-        event(node), event(node), event(node, { recommendedAction: 'NONE' }), event(node, { recommendedAction: 'COMPONENT_RESET' }),
-      ]);
+      const [waiting, draining, drained, remediated] = await store
+        .healthEvents()
+        .insertMany([
+          event(node),
+          event(node),
+          event(node, { recommendedAction: 'NONE' }),
+          event(node, { recommendedAction: 'COMPONENT_RESET' }),
+        ]);
       await store.healthEvents().updateEviction(draining.recordId, { status: 'InProgress' });
       await store.healthEvents().updateEviction(drained.recordId, { status: 'Succeeded' });
       await store.healthEvents().updateRemediation(remediated.recordId, { remediated: false });
@@ -193,23 +298,42 @@ export function defineStoreContract(target: ContractTarget): void {
       expect(await ids({ evictionStatus: ['InProgress'] })).toEqual([draining.recordId]);
       expect(await ids({ evictionStatus: [''] })).toEqual([waiting.recordId, remediated.recordId].sort());
       expect(await ids({ faultRemediated: false })).toEqual([remediated.recordId]);
-      expect(await ids({ faultRemediated: null })).toEqual([waiting.recordId, draining.recordId, drained.recordId].sort());
-      expect(await ids({ recommendedAction: ['NONE', 'COMPONENT_RESET'] })).toEqual([drained.recordId, remediated.recordId].sort());
+      expect(await ids({ faultRemediated: null })).toEqual(
+        [waiting.recordId, draining.recordId, drained.recordId].sort(),
+      );
+      expect(await ids({ recommendedAction: ['NONE', 'COMPONENT_RESET'] })).toEqual(
+        [drained.recordId, remediated.recordId].sort(),
+      );
     });
 
     it('applies status updates and keeps them readable', async () => {
       const node = unique('status');
       const [stored] = await store.healthEvents().insertMany([event(node)]);
-      await store.healthEvents().updateQuarantine(stored.recordId, { status: 'Quarantined', finishedAt: { seconds: 1_763_700_000, nanos: 0 }, span: { module: 'fault-quarantine', id: 'span-1' } });
-      await store.healthEvents().updateEviction(stored.recordId, { status: 'Succeeded', finishedAt: { seconds: 1_763_700_100, nanos: 0 } });
-      const done = await store.healthEvents().updateRemediation(stored.recordId, { remediated: true, at: { seconds: 1_763_700_200, nanos: 0 } });
+      await store.healthEvents().updateQuarantine(stored.recordId, {
+        status: 'Quarantined',
+        finishedAt: { seconds: 1_763_700_000, nanos: 0 },
+        span: { module: 'fault-quarantine', id: 'span-1' },
+      });
+      await store
+        .healthEvents()
+        .updateEviction(stored.recordId, { status: 'Succeeded', finishedAt: { seconds: 1_763_700_100, nanos: 0 } });
+      const done = await store
+        .healthEvents()
+        .updateRemediation(stored.recordId, { remediated: true, at: { seconds: 1_763_700_200, nanos: 0 } });
       expect(done.status).toMatchObject({
-        nodeQuarantined: 'Quarantined', userPodsEvictionStatus: { status: 'Succeeded' }, faultRemediated: true,
-        quarantineFinishTimestamp: { seconds: 1_763_700_000, nanos: 0 }, spanIds: { 'fault-quarantine': 'span-1' },
+        nodeQuarantined: 'Quarantined',
+        userPodsEvictionStatus: { status: 'Succeeded' },
+        faultRemediated: true,
+        quarantineFinishTimestamp: { seconds: 1_763_700_000, nanos: 0 },
+        spanIds: { 'fault-quarantine': 'span-1' },
       });
       expect(await store.healthEvents().count({ nodeName: node, nodeQuarantined: 'Quarantined' })).toBe(1);
-      await expect(store.healthEvents().updateQuarantine(stored.recordId, { status: 'Sideways' as never })).rejects.toThrow(/status: must be one of Quarantined/);
-      await expect(store.healthEvents().updateQuarantine('00000000-0000-4000-8000-000000000000', { status: 'Cancelled' })).rejects.toMatchObject({ code: 'not-found' });
+      await expect(
+        store.healthEvents().updateQuarantine(stored.recordId, { status: 'Sideways' as never }),
+      ).rejects.toThrow(/status: must be one of Quarantined/);
+      await expect(
+        store.healthEvents().updateQuarantine('00000000-0000-4000-8000-000000000000', { status: 'Cancelled' }),
+      ).rejects.toMatchObject({ code: 'not-found' });
     });
 
     it('cancels a manual quarantine the way NVSentinel releases a node', async () => {
@@ -224,28 +348,45 @@ export function defineStoreContract(target: ContractTarget): void {
     it('counts throughput in time buckets, grouped by a field', async () => {
       const node = unique('rate');
       const start = new Date(Math.floor(Date.now() / 60_000) * 60_000 - 10 * 60_000);
-      await store.healthEvents().insertMany([
-        event(node, { createdAt: new Date(start.getTime() + 1_000) }),
-        event(node, { createdAt: new Date(start.getTime() + 2_000), isFatal: false }),
-        event(node, { createdAt: new Date(start.getTime() + 61_000) }),
-      ]);
-      const buckets = await store.healthEvents().throughput({ from: start, to: new Date(start.getTime() + 120_000), bucketSeconds: 60, groupBy: 'isFatal', filter: { nodeName: node } });
+      await store
+        .healthEvents()
+        .insertMany([
+          event(node, { createdAt: new Date(start.getTime() + 1_000) }),
+          event(node, { createdAt: new Date(start.getTime() + 2_000), isFatal: false }),
+          event(node, { createdAt: new Date(start.getTime() + 61_000) }),
+        ]);
+      const buckets = await store.healthEvents().throughput({
+        from: start,
+        to: new Date(start.getTime() + 120_000),
+        bucketSeconds: 60,
+        groupBy: 'isFatal',
+        filter: { nodeName: node },
+      });
       expect(buckets.map((b) => [b.bucketStart.getTime() - start.getTime(), b.key, b.count])).toEqual([
-        [0, 'false', 1], [0, 'true', 1], [60_000, 'true', 1],
+        [0, 'false', 1],
+        [0, 'true', 1],
+        [60_000, 'true', 1],
       ]);
     });
 
     it('counts throughput per combination of several fields at once, in order of bucket then keys', async () => {
       const node = unique('rates');
       const start = new Date(Math.floor(Date.now() / 60_000) * 60_000 - 10 * 60_000);
-      await store.healthEvents().insertMany([
-        event(node, { createdAt: new Date(start.getTime() + 1_000), agent: 'syslog-health-monitor' }),
-        event(node, { createdAt: new Date(start.getTime() + 2_000), agent: 'gpu-health-monitor', isFatal: false }),
-        event(node, { createdAt: new Date(start.getTime() + 3_000), agent: 'syslog-health-monitor' }),
-        event(node, { createdAt: new Date(start.getTime() + 4_000), agent: 'syslog-health-monitor', isFatal: false }),
-        event(node, { createdAt: new Date(start.getTime() + 61_000), agent: 'gpu-health-monitor' }),
-      ]);
-      const request = { from: start, to: new Date(start.getTime() + 120_000), bucketSeconds: 60, filter: { nodeName: node } };
+      await store
+        .healthEvents()
+        .insertMany([
+          event(node, { createdAt: new Date(start.getTime() + 1_000), agent: 'syslog-health-monitor' }),
+          event(node, { createdAt: new Date(start.getTime() + 2_000), agent: 'gpu-health-monitor', isFatal: false }),
+          event(node, { createdAt: new Date(start.getTime() + 3_000), agent: 'syslog-health-monitor' }),
+          event(node, { createdAt: new Date(start.getTime() + 4_000), agent: 'syslog-health-monitor', isFatal: false }),
+          event(node, { createdAt: new Date(start.getTime() + 61_000), agent: 'gpu-health-monitor' }),
+        ]);
+      const request = {
+        from: start,
+        to: new Date(start.getTime() + 120_000),
+        bucketSeconds: 60,
+        filter: { nodeName: node },
+      };
       const buckets = await store.healthEvents().throughput({ ...request, groupBy: ['agent', 'isFatal'] });
       expect(buckets.map((b) => [b.bucketStart.getTime() - start.getTime(), b.key, ...b.keys, b.count])).toEqual([
         [0, 'gpu-health-monitor', 'gpu-health-monitor', 'false', 1],
@@ -255,21 +396,40 @@ export function defineStoreContract(target: ContractTarget): void {
       ]);
       const single = await store.healthEvents().throughput({ ...request, groupBy: 'isFatal' });
       expect(single.map((b) => b.keys)).toEqual([['false'], ['true'], ['true']]);
-      await expect(store.healthEvents().throughput({ ...request, groupBy: ['agent', 'agent'] })).rejects.toThrow(/groupBy: must not name a field twice/);
+      await expect(store.healthEvents().throughput({ ...request, groupBy: ['agent', 'agent'] })).rejects.toThrow(
+        /groupBy: must not name a field twice/,
+      );
     });
 
     it('upserts maintenance events with NVSentinel status rules', async () => {
       const base = {
-        eventId: unique('mx'), csp: 'aws' as const, clusterName: 'c1', resourceType: 'instance', resourceId: 'i-1', nodeName: unique('node'),
-        maintenanceType: 'SCHEDULED' as const, status: 'DETECTED' as const, cspStatus: 'PENDING' as const,
-        scheduledStartTime: new Date(Date.now() + 3_600_000), scheduledEndTime: null, actualStartTime: null, actualEndTime: null,
-        eventReceivedTimestamp: new Date(), lastUpdatedTimestamp: new Date(), recommendedAction: 'RESTART_VM' as const, metadata: {},
+        eventId: unique('mx'),
+        csp: 'aws' as const,
+        clusterName: 'c1',
+        resourceType: 'instance',
+        resourceId: 'i-1',
+        nodeName: unique('node'),
+        maintenanceType: 'SCHEDULED' as const,
+        status: 'DETECTED' as const,
+        cspStatus: 'PENDING' as const,
+        scheduledStartTime: new Date(Date.now() + 3_600_000),
+        scheduledEndTime: null,
+        actualStartTime: null,
+        actualEndTime: null,
+        eventReceivedTimestamp: new Date(),
+        lastUpdatedTimestamp: new Date(),
+        recommendedAction: 'RESTART_VM' as const,
+        metadata: {},
       };
       expect((await store.maintenanceEvents().upsert(base)).inserted).toBe(true);
       await store.maintenanceEvents().upsert({ ...base, status: 'QUARANTINE_TRIGGERED' });
-      const kept = await store.maintenanceEvents().upsert({ ...base, status: 'MAINTENANCE_ONGOING', cspStatus: 'ONGOING' });
+      const kept = await store
+        .maintenanceEvents()
+        .upsert({ ...base, status: 'MAINTENANCE_ONGOING', cspStatus: 'ONGOING' });
       expect(kept).toMatchObject({ inserted: false, event: { status: 'QUARANTINE_TRIGGERED' } });
-      const completed = await store.maintenanceEvents().upsert({ ...base, status: 'MAINTENANCE_COMPLETE', cspStatus: 'COMPLETED' });
+      const completed = await store
+        .maintenanceEvents()
+        .upsert({ ...base, status: 'MAINTENANCE_COMPLETE', cspStatus: 'COMPLETED' });
       expect(completed.event.status).toBe('MAINTENANCE_COMPLETE');
       expect((await store.maintenanceEvents().byNode(base.nodeName)).map((e) => e.eventId)).toEqual([base.eventId]);
     });
@@ -280,10 +440,16 @@ export function defineStoreContract(target: ContractTarget): void {
       // syslog monitor's cancellation key (health-monitors/syslog-health-monitor/pkg/xid/xid_handler.go:41),
       // an idempotency key and providerLastUpdated (health-monitors/csp-health-monitor/pkg/model/maintenance_event.go:46).
       const metadata = {
-        trace_id: 't', creator_id: 'alice-1a2b3c4d', 'sentinel-console/creator': 'alice@example.com', idempotencyKey: 'batch-7/0',
-        providerLastUpdated: '2026-01-02T03:04:05Z', 'nvsentinel.nvidia.com/cancel-source-error-code': '162',
+        trace_id: 't',
+        creator_id: 'alice-1a2b3c4d',
+        'sentinel-console/creator': 'alice@example.com',
+        idempotencyKey: 'batch-7/0',
+        providerLastUpdated: '2026-01-02T03:04:05Z',
+        'nvsentinel.nvidia.com/cancel-source-error-code': '162',
       };
-      const [stored] = await store.healthEvents().insertMany([event(unique('meta'), { isFatal: false, isHealthy: true, errorCode: ['163'], metadata })]);
+      const [stored] = await store
+        .healthEvents()
+        .insertMany([event(unique('meta'), { isFatal: false, isHealthy: true, errorCode: ['163'], metadata })]);
       expect((await store.healthEvents().get(stored.recordId))?.healthEvent.metadata).toEqual(metadata);
       const [latest] = await store.healthEvents().latestPerNode([stored.healthEvent.nodeName]);
       expect(latest.healthEvent.metadata).toEqual(metadata);
@@ -292,7 +458,9 @@ export function defineStoreContract(target: ContractTarget): void {
     it('reads a new event as not processed yet, and keeps the drain message only while one is given', async () => {
       const [stored] = await store.healthEvents().insertMany([event(unique('fresh'))]);
       expect((await store.healthEvents().get(stored.recordId))?.status).toMatchObject({
-        nodeQuarantined: null, userPodsEvictionStatus: { status: '', message: '' }, faultQuarantineRecovery: '',
+        nodeQuarantined: null,
+        userPodsEvictionStatus: { status: '', message: '' },
+        faultQuarantineRecovery: '',
       });
       await store.healthEvents().updateEviction(stored.recordId, { status: 'Failed', message: 'pods stuck' });
       const retried = await store.healthEvents().updateEviction(stored.recordId, { status: 'Succeeded' });
@@ -302,14 +470,35 @@ export function defineStoreContract(target: ContractTarget): void {
     it('stores a maintenance event without a node as the empty node name, and a CSP of lambda', async () => {
       // csp-health-monitor's CSPs (health-monitors/csp-health-monitor/pkg/model/maintenance_event.go:70-72).
       const event = {
-        eventId: unique('lambda'), csp: 'lambda' as const, clusterName: 'c1', resourceType: 'instance', resourceId: 'l-1', nodeName: '',
-        maintenanceType: 'UNSCHEDULED' as const, status: 'DETECTED' as const, cspStatus: 'PENDING' as const,
-        scheduledStartTime: null, scheduledEndTime: null, actualStartTime: null, actualEndTime: null,
-        eventReceivedTimestamp: new Date(), lastUpdatedTimestamp: new Date(), recommendedAction: 'NONE' as const, metadata: { urgency: 'emergency' },
+        eventId: unique('lambda'),
+        csp: 'lambda' as const,
+        clusterName: 'c1',
+        resourceType: 'instance',
+        resourceId: 'l-1',
+        nodeName: '',
+        maintenanceType: 'UNSCHEDULED' as const,
+        status: 'DETECTED' as const,
+        cspStatus: 'PENDING' as const,
+        scheduledStartTime: null,
+        scheduledEndTime: null,
+        actualStartTime: null,
+        actualEndTime: null,
+        eventReceivedTimestamp: new Date(),
+        lastUpdatedTimestamp: new Date(),
+        recommendedAction: 'NONE' as const,
+        metadata: { urgency: 'emergency' },
       };
       const { event: stored } = await store.maintenanceEvents().upsert(event);
-      expect(stored).toMatchObject({ csp: 'lambda', nodeName: '', recommendedAction: 'NONE', metadata: { urgency: 'emergency' } });
-      expect((await store.maintenanceEvents().list({ limit: 500 })).find((listed) => listed.eventId === event.eventId)?.nodeName).toBe('');
+      expect(stored).toMatchObject({
+        csp: 'lambda',
+        nodeName: '',
+        recommendedAction: 'NONE',
+        metadata: { urgency: 'emergency' },
+      });
+      expect(
+        (await store.maintenanceEvents().list({ limit: 500 })).find((listed) => listed.eventId === event.eventId)
+          ?.nodeName,
+      ).toBe('');
     });
 
     it('delivers inserts and updates to a consumer, and resumes after the acknowledged position', async () => {
@@ -321,7 +510,8 @@ export function defineStoreContract(target: ContractTarget): void {
       const changes = await collect(store, consumer, 2, (c) => c.recordId === inserted.recordId);
       expect(changes.map((c) => c.operation)).toEqual(['insert', 'update']);
       const update = changes[1];
-      if (update.collection !== 'healthEvents') throw new Error(`expected a health event change, got ${update.collection}`);
+      if (update.collection !== 'healthEvents')
+        throw new Error(`expected a health event change, got ${update.collection}`);
       expect(update.document?.status.nodeQuarantined).toBe('Quarantined');
       // capabilities.beforeImages says whether updates carry `before`; both runs of this contract have it.
       expect(store.capabilities.beforeImages).toBe(true);
@@ -329,7 +519,9 @@ export function defineStoreContract(target: ContractTarget): void {
 
       await store.healthEvents().insertMany([event(node, { message: 'after restart' })]);
       const resumed = await collect(store, consumer, 1, onNode(node));
-      expect(resumed.map((c) => c.document && 'healthEvent' in c.document ? c.document.healthEvent.message : null)).toEqual(['after restart']);
+      expect(
+        resumed.map((c) => (c.document && 'healthEvent' in c.document ? c.document.healthEvent.message : null)),
+      ).toEqual(['after restart']);
     });
 
     it('refuses an unknown consumer, a second reader, an ack never delivered, and a closed store', async () => {
@@ -381,12 +573,19 @@ export function defineStoreContract(target: ContractTarget): void {
       await expect.poll(() => handled, { timeout: 10_000 }).toEqual(['before', 'after']);
       expect(poisonAttempts).toBe(3);
       const [letter] = await store.deadLetters().list({ consumer });
-      expect(letter).toMatchObject({ status: 'dead', attempts: 3, error: 'Error: cannot handle poison', operation: 'insert' });
+      expect(letter).toMatchObject({
+        status: 'dead',
+        attempts: 3,
+        error: 'Error: cannot handle poison',
+        operation: 'insert',
+      });
 
       poisonFixed = true;
       await store.deadLetters().requestRetry(letter.id);
       await expect.poll(() => handled, { timeout: 10_000 }).toEqual(['before', 'after', 'poison']);
-      await expect.poll(async () => (await store.deadLetters().list({ consumer }))[0].status, { timeout: 5_000 }).toBe('resolved');
+      await expect
+        .poll(async () => (await store.deadLetters().list({ consumer }))[0].status, { timeout: 5_000 })
+        .toBe('resolved');
       await expect(store.deadLetters().requestRetry(letter.id)).rejects.toThrow(/is resolved, not dead/);
       await processor.stop();
       await running;

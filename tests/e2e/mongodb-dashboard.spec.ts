@@ -16,7 +16,13 @@ import { expect, request as playwrightRequest, test, type APIRequestContext, typ
 import { MongoClient } from 'mongodb';
 
 import { E2E_ADMIN, signIn } from './support/accounts';
-import { launchConsole, portFree, postgresServersUsing, stopConsole, type ConsoleProcess } from './support/console-process';
+import {
+  launchConsole,
+  portFree,
+  postgresServersUsing,
+  stopConsole,
+  type ConsoleProcess,
+} from './support/console-process';
 
 const mongoUri = process.env.MONGODB_URI;
 const onPostgres = !mongoUri && process.env.E2E_DASHBOARD_SPEC_ON_POSTGRES === '1';
@@ -50,7 +56,9 @@ test.describe(`the dashboard on ${label}${onPostgres ? ' (spec check, not MongoD
       PORT: String(PORT),
       EMBEDDED_PG_PORT: String(PG_PORT),
       EMBEDDED_DATA_DIR: dataDir,
-      ...(mongoUri ? { DATASTORE_PROVIDER: 'mongodb', MONGODB_URI: mongoUri, MONGODB_DATABASE_NAME: databaseName } : { DATASTORE_PROVIDER: 'postgresql', MONGODB_URI: '' }),
+      ...(mongoUri
+        ? { DATASTORE_PROVIDER: 'mongodb', MONGODB_URI: mongoUri, MONGODB_DATABASE_NAME: databaseName }
+        : { DATASTORE_PROVIDER: 'postgresql', MONGODB_URI: '' }),
       CONSOLE_DATABASE_URL: '',
       SIMULATOR: 'on',
       SIMULATOR_NODES: '12',
@@ -60,10 +68,22 @@ test.describe(`the dashboard on ${label}${onPostgres ? ' (spec check, not MongoD
       // Prometheus on a closed network: /metrics open to anyone who reaches it (closed by default).
       METRICS_OPEN: 'true',
     });
-    await expect.poll(async () => {
-      const health = await fetch(`${baseURL}/api/health`).then((response) => response.json(), () => null);
-      return health?.status === 'ok' ? health.database.provider : app!.child.exitCode === null ? 'starting' : `exited: ${app!.output().slice(-2000)}`;
-    }, { timeout: 420_000, intervals: [1_000] }).toBe(provider);
+    await expect
+      .poll(
+        async () => {
+          const health = await fetch(`${baseURL}/api/health`).then(
+            (response) => response.json(),
+            () => null,
+          );
+          return health?.status === 'ok'
+            ? health.database.provider
+            : app!.child.exitCode === null
+              ? 'starting'
+              : `exited: ${app!.output().slice(-2000)}`;
+        },
+        { timeout: 420_000, intervals: [1_000] },
+      )
+      .toBe(provider);
     api = await playwrightRequest.newContext({ baseURL });
     await signIn(api, baseURL, E2E_ADMIN);
   });
@@ -76,7 +96,10 @@ test.describe(`the dashboard on ${label}${onPostgres ? ' (spec check, not MongoD
     }
     if (mongoUri) {
       const client = new MongoClient(mongoUri);
-      await client.db(databaseName).dropDatabase().finally(() => client.close());
+      await client
+        .db(databaseName)
+        .dropDatabase()
+        .finally(() => client.close());
     }
     if (dataDir) await rm(dataDir, { recursive: true, force: true });
   });
@@ -95,9 +118,9 @@ test.describe(`the dashboard on ${label}${onPostgres ? ' (spec check, not MongoD
     if (mongoUri) {
       expect(output).toContain(`[start] datastore: MongoDB at `);
       expect(output).toContain('[start] console database (users, sessions, audit log): the embedded PostgreSQL');
-      expect(output).toContain('with NVSentinel\'s pipeline on MongoDB');
+      expect(output).toContain("with NVSentinel's pipeline on MongoDB");
     } else {
-      expect(output).toContain('with NVSentinel\'s pipeline on PostgreSQL');
+      expect(output).toContain("with NVSentinel's pipeline on PostgreSQL");
     }
   });
 
@@ -112,11 +135,15 @@ test.describe(`the dashboard on ${label}${onPostgres ? ' (spec check, not MongoD
     }
     await expect.poll(async () => (await api.get('/api/ready')).status(), { timeout: 60_000 }).toBe(200);
     const metrics = await (await api.get('/metrics')).text();
-    expect(metrics).toMatch(new RegExp(`sentinel_store_operation_duration_seconds_count\\{[^}]*provider="${provider}"`));
+    expect(metrics).toMatch(
+      new RegExp(`sentinel_store_operation_duration_seconds_count\\{[^}]*provider="${provider}"`),
+    );
     expect(metrics).toMatch(/^sentinel_datastore_up 1$/m);
   });
 
-  test('Overview: the datastore by its provider, events arriving, the pipeline consumers known', async ({ browser }) => {
+  test('Overview: the datastore by its provider, events arriving, the pipeline consumers known', async ({
+    browser,
+  }) => {
     const page = await signedInPage(browser);
     await expect(async () => {
       await page.goto('/');
@@ -125,12 +152,15 @@ test.describe(`the dashboard on ${label}${onPostgres ? ' (spec check, not MongoD
     await expect(page.getByTestId('datastore-status')).toHaveText('Connected');
     await expect(page.getByTestId('datastore-target')).toContainText(label);
     if (mongoUri) await expect(page.getByTestId('console-database')).toContainText('migrations applied');
-    for (const consumer of ['fault-quarantine', 'node-drainer', 'fault-remediation']) await expect(page.getByTestId(`consumer-${consumer}`)).toContainText('known');
+    for (const consumer of ['fault-quarantine', 'node-drainer', 'fault-remediation'])
+      await expect(page.getByTestId(`consumer-${consumer}`)).toContainText('known');
     await page.screenshot({ path: path.join(screenshots, `datastore-${provider}-overview.png`), fullPage: true });
     await page.context().close();
   });
 
-  test('Nodes and a node: live rows, the timeline, and a quarantine stored in the datastore and audited', async ({ browser }) => {
+  test('Nodes and a node: live rows, the timeline, and a quarantine stored in the datastore and audited', async ({
+    browser,
+  }) => {
     const page = await signedInPage(browser);
     await page.goto('/nodes');
     await expect(page.getByTestId('node-row').first()).toBeVisible({ timeout: 60_000 });
@@ -142,10 +172,17 @@ test.describe(`the dashboard on ${label}${onPostgres ? ' (spec check, not MongoD
     await expect(page.getByTestId('node-name')).toHaveText(name);
     await expect(page.getByTestId('event-row').first()).toBeVisible();
 
-    const quarantine = await api.post(`/api/nodes/${encodeURIComponent(name)}/quarantine`, { data: { reason: 'datastore spec: fan failure' }, headers: { origin: baseURL } });
+    const quarantine = await api.post(`/api/nodes/${encodeURIComponent(name)}/quarantine`, {
+      data: { reason: 'datastore spec: fan failure' },
+      headers: { origin: baseURL },
+    });
     expect(quarantine.status(), await quarantine.text()).toBe(200);
     // Simulated fault-quarantine reads the manual quarantine from the datastore's feed and decides.
-    await expect(page.getByTestId('node-state')).toHaveAttribute('data-state', /^(quarantined|draining|drain-failed|remediating|remediated|remediation-failed)$/, { timeout: 60_000 });
+    await expect(page.getByTestId('node-state')).toHaveAttribute(
+      'data-state',
+      /^(quarantined|draining|drain-failed|remediating|remediated|remediation-failed)$/,
+      { timeout: 60_000 },
+    );
     await page.screenshot({ path: path.join(screenshots, `datastore-${provider}-node.png`), fullPage: true });
 
     await page.goto('/audit');
@@ -153,11 +190,15 @@ test.describe(`the dashboard on ${label}${onPostgres ? ' (spec check, not MongoD
     await page.context().close();
   });
 
-  test('Pipeline: consumers judged, and the feed storage panel in the provider\'s terms', async ({ browser }) => {
+  test("Pipeline: consumers judged, and the feed storage panel in the provider's terms", async ({ browser }) => {
     const page = await signedInPage(browser);
     await page.goto('/pipeline');
     for (const consumer of ['fault-quarantine', 'node-drainer', 'fault-remediation']) {
-      await expect(page.getByTestId(`consumer-${consumer}`)).toHaveAttribute('data-status', /^(ok|falling-behind|stalled|stopped)$/, { timeout: 30_000 });
+      await expect(page.getByTestId(`consumer-${consumer}`)).toHaveAttribute(
+        'data-status',
+        /^(ok|falling-behind|stalled|stopped)$/,
+        { timeout: 30_000 },
+      );
     }
     const storage = page.getByTestId('feed-storage-panel');
     await expect(storage).toContainText(mongoUri ? 'Oplog window' : 'Changelog');
@@ -171,7 +212,11 @@ test.describe(`the dashboard on ${label}${onPostgres ? ' (spec check, not MongoD
     const page = await signedInPage(browser);
     await page.goto('/throughput');
     await expect(page.getByTestId('throughput-provider')).toHaveText(label);
-    await expect.poll(async () => Number((await page.getByTestId('throughput-total').textContent())?.replace(/\D/g, '')), { timeout: 30_000 }).toBeGreaterThan(0);
+    await expect
+      .poll(async () => Number((await page.getByTestId('throughput-total').textContent())?.replace(/\D/g, '')), {
+        timeout: 30_000,
+      })
+      .toBeGreaterThan(0);
 
     await page.goto('/providers');
     const primary = page.getByTestId('datastore-primary');

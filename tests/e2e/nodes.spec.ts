@@ -22,7 +22,14 @@ test('browse nodes, filter by state in the URL, open a node and see its timeline
   await page.getByTestId('count-healthy').click();
   await expect(page).toHaveURL(/state=healthy/);
   // The list follows the filter (and the live stream keeps it filtered).
-  await expect.poll(async () => new Set(await page.getByTestId('node-row').evaluateAll((rows) => rows.map((row) => row.getAttribute('data-state'))))).toEqual(new Set(['healthy']));
+  await expect
+    .poll(
+      async () =>
+        new Set(
+          await page.getByTestId('node-row').evaluateAll((rows) => rows.map((row) => row.getAttribute('data-state'))),
+        ),
+    )
+    .toEqual(new Set(['healthy']));
 
   const name = (await page.getByTestId('node-row').first().getAttribute('data-node'))!;
   await page.getByRole('link', { name, exact: true }).click();
@@ -40,7 +47,9 @@ test('an unknown node in the URL gives a not-found page', async ({ page }) => {
   await expect(page.getByTestId('node-not-found')).toBeVisible();
 });
 
-test('quarantine in one tab shows in a second tab without reload; release, both tabs agree, and the audit log has both', async ({ browser }) => {
+test('quarantine in one tab shows in a second tab without reload; release, both tabs agree, and the audit log has both', async ({
+  browser,
+}) => {
   // Two tabs of one operator's browser.
   const context = await browser.newContext({ storageState: storageStateOf(E2E_OPERATOR.username) });
   const first = await context.newPage();
@@ -48,7 +57,8 @@ test('quarantine in one tab shows in a second tab without reload; release, both 
   const name = await aHealthyNode(first);
   await Promise.all([first.goto(`/nodes/${name}`), second.goto(`/nodes/${name}`)]);
   // Live once each tab's stream is open (on a loaded machine that can take more than a few seconds).
-  for (const tab of [first, second]) await expect(tab.getByTestId('connection-status')).toHaveAttribute('data-status', 'live', { timeout: 30_000 });
+  for (const tab of [first, second])
+    await expect(tab.getByTestId('connection-status')).toHaveAttribute('data-status', 'live', { timeout: 30_000 });
   await expect(first.getByTestId('node-action')).toHaveText('Quarantine');
 
   await first.getByTestId('node-action').click();
@@ -60,7 +70,10 @@ test('quarantine in one tab shows in a second tab without reload; release, both 
   await expect(first.getByTestId('action-result')).toContainText('requested');
 
   // Both tabs follow the pipeline live; the second sees it at about the same moment as the first.
-  const seen = (tab: Page) => expect(tab.getByTestId('node-state')).toHaveAttribute('data-state', QUARANTINED, { timeout: 15_000 }).then(() => Date.now());
+  const seen = (tab: Page) =>
+    expect(tab.getByTestId('node-state'))
+      .toHaveAttribute('data-state', QUARANTINED, { timeout: 15_000 })
+      .then(() => Date.now());
   const [firstAt, secondAt] = await Promise.all([seen(first), seen(second)]);
   expect(Math.abs(secondAt - firstAt)).toBeLessThan(1_000);
   await expect(second.getByTestId('node-session')).toContainText('fan failure seen by the datacenter team');

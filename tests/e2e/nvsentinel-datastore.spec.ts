@@ -19,7 +19,13 @@ import { platformConnectorInsert } from '../fixtures/nvsentinel/writers';
 import { catalogFingerprint, loggedDdl, stopWatchingDdl, watchDdl } from '../support/ddl-watch';
 import { dmlOnlyRole } from '../support/dml-role';
 import { E2E_ADMIN, signIn } from './support/accounts';
-import { launchConsole, portFree, postgresServersUsing, stopConsole, type ConsoleProcess } from './support/console-process';
+import {
+  launchConsole,
+  portFree,
+  postgresServersUsing,
+  stopConsole,
+  type ConsoleProcess,
+} from './support/console-process';
 
 const PORT = Number(process.env.E2E_PORT ?? 3123) + 5;
 const PG_PORT = Number(process.env.E2E_PG_PORT ?? 54391) + 5;
@@ -67,10 +73,22 @@ test.describe("npm start on NVSentinel's PostgreSQL as a DML-only role", () => {
       CONSOLE_ADMIN_PASSWORD: E2E_ADMIN.password,
       CONSOLE_SIGN_IN_RATE_LIMIT: '1000',
     });
-    await expect.poll(async () => {
-      const health = await fetch(`${baseURL}/api/health`).then((response) => response.json(), () => null);
-      return health?.status === 'ok' ? 'ok' : app!.child.exitCode === null ? 'starting' : `exited: ${app!.output().slice(-2000)}`;
-    }, { timeout: 420_000, intervals: [1_000] }).toBe('ok');
+    await expect
+      .poll(
+        async () => {
+          const health = await fetch(`${baseURL}/api/health`).then(
+            (response) => response.json(),
+            () => null,
+          );
+          return health?.status === 'ok'
+            ? 'ok'
+            : app!.child.exitCode === null
+              ? 'starting'
+              : `exited: ${app!.output().slice(-2000)}`;
+        },
+        { timeout: 420_000, intervals: [1_000] },
+      )
+      .toBe('ok');
     api = await playwrightRequest.newContext({ baseURL });
     await signIn(api, baseURL, E2E_ADMIN);
   });
@@ -87,16 +105,26 @@ test.describe("npm start on NVSentinel's PostgreSQL as a DML-only role", () => {
     for (const dir of [serverDir, consoleDir]) if (dir) await rm(dir, { recursive: true, force: true });
   });
 
-  test('starts, says what it found, and keeps its own tables out of NVSentinel\'s database', async () => {
+  test("starts, says what it found, and keeps its own tables out of NVSentinel's database", async () => {
     const output = app!.output();
-    expect(output).toContain('[start] datastore schema: NVSentinel schema version 3; change feed in id order (no DDL of ours)');
-    expect(output).toContain('[start] console database: the embedded PostgreSQL (NVSentinel\'s database is left as it is');
+    expect(output).toContain(
+      '[start] datastore schema: NVSentinel schema version 3; change feed in id order (no DDL of ours)',
+    );
+    expect(output).toContain(
+      "[start] console database: the embedded PostgreSQL (NVSentinel's database is left as it is",
+    );
     const health = await (await api.get('/api/health')).json();
-    expect(health).toMatchObject({ status: 'ok', schema: { state: 'current', version: 3, commitOrderColumn: false }, consoleDatabase: { reachable: true } });
+    expect(health).toMatchObject({
+      status: 'ok',
+      schema: { state: 'current', version: 3, commitOrderColumn: false },
+      consoleDatabase: { reachable: true },
+    });
     await expect.poll(async () => (await api.get('/api/ready')).status(), { timeout: 60_000 }).toBe(200);
   });
 
-  test('the Nodes page shows a late commit: B (committed while A is open) at once, A when it commits, both live', async ({ browser }) => {
+  test('the Nodes page shows a late commit: B (committed while A is open) at once, A when it commits, both live', async ({
+    browser,
+  }) => {
     const context = await browser.newContext({ baseURL, storageState: await api.storageState() });
     const page = await context.newPage();
     await page.goto('/nodes?q=gpu-interleaved');
@@ -107,10 +135,14 @@ test.describe("npm start on NVSentinel's PostgreSQL as a DML-only role", () => {
       await writerA.query('BEGIN');
       await platformConnectorInsert(writerA, xidFatalDocument('gpu-interleaved-a')); // lower changelog id, still open
       await platformConnectorInsert(nvsentinel, xidFatalDocument('gpu-interleaved-b')); // committed at once
-      await expect(page.locator('[data-testid="node-row"][data-node="gpu-interleaved-b"]')).toBeVisible({ timeout: 30_000 });
+      await expect(page.locator('[data-testid="node-row"][data-node="gpu-interleaved-b"]')).toBeVisible({
+        timeout: 30_000,
+      });
       await expect(page.locator('[data-testid="node-row"][data-node="gpu-interleaved-a"]')).toHaveCount(0);
       await writerA.query('COMMIT');
-      await expect(page.locator('[data-testid="node-row"][data-node="gpu-interleaved-a"]')).toBeVisible({ timeout: 30_000 });
+      await expect(page.locator('[data-testid="node-row"][data-node="gpu-interleaved-a"]')).toBeVisible({
+        timeout: 30_000,
+      });
       await page.screenshot({ path: path.join(screenshots, 'nvsentinel-dml-nodes.png'), fullPage: true });
     } finally {
       await writerA.end();
@@ -121,7 +153,11 @@ test.describe("npm start on NVSentinel's PostgreSQL as a DML-only role", () => {
   test("issued no DDL: NVSentinel's catalog, versions and resume tokens are as NVSentinel left them", async () => {
     expect(await loggedDdl(nvsentinel)).toEqual([]);
     expect(await catalogFingerprint(nvsentinel)).toBe(before);
-    expect((await nvsentinel.query('SELECT version::int FROM nvsentinel_schema_migrations ORDER BY 1')).rows.map((row) => row.version)).toEqual([1, 2, 3]);
+    expect(
+      (await nvsentinel.query('SELECT version::int FROM nvsentinel_schema_migrations ORDER BY 1')).rows.map(
+        (row) => row.version,
+      ),
+    ).toEqual([1, 2, 3]);
     expect((await nvsentinel.query('SELECT count(*)::int AS n FROM resume_tokens')).rows[0].n).toBe(0);
   });
 });

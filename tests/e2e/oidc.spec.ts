@@ -14,7 +14,13 @@ import path from 'node:path';
 import { expect, test, type Browser, type BrowserContext, type Page } from '@playwright/test';
 
 import { freePort } from '../support/free-port';
-import { launchConsole, portFree, postgresServersUsing, stopConsole, type ConsoleProcess } from './support/console-process';
+import {
+  launchConsole,
+  portFree,
+  postgresServersUsing,
+  stopConsole,
+  type ConsoleProcess,
+} from './support/console-process';
 import { startTestProvider, type TestIdentity, type TestProvider } from './support/oidc-test-provider';
 
 test.describe.configure({ mode: 'serial', timeout: 90_000 });
@@ -39,7 +45,10 @@ let idpPort: number;
 let idp: TestProvider | undefined;
 
 async function healthy(): Promise<boolean> {
-  return fetch(`${consoleURL}/api/health`).then((response) => response.ok, () => false);
+  return fetch(`${consoleURL}/api/health`).then(
+    (response) => response.ok,
+    () => false,
+  );
 }
 
 test.beforeAll(async () => {
@@ -61,8 +70,13 @@ test.beforeAll(async () => {
     OIDC_DEFAULT_ROLE: 'none',
   });
   // start.ts builds again only if the sources changed since the main web server's build.
-  for (const deadline = Date.now() + 420_000; !(await healthy()); await new Promise((resolve) => setTimeout(resolve, 1000))) {
-    if (app.child.exitCode !== null) throw new Error(`the console exited (${app.child.exitCode}):\n${app.output().slice(-4000)}`);
+  for (
+    const deadline = Date.now() + 420_000;
+    !(await healthy());
+    await new Promise((resolve) => setTimeout(resolve, 1000))
+  ) {
+    if (app.child.exitCode !== null)
+      throw new Error(`the console exited (${app.child.exitCode}):\n${app.output().slice(-4000)}`);
     if (Date.now() > deadline) throw new Error(`the console did not answer /api/health:\n${app.output().slice(-4000)}`);
   }
 
@@ -71,7 +85,13 @@ test.beforeAll(async () => {
   expect((await fetch(`${consoleURL}/sign-in`)).status).toBe(200);
   await expect.poll(() => app!.output(), { timeout: 10_000 }).toContain('Discovery fetch failed for "oidc"');
 
-  idp = await startTestProvider({ port: idpPort, clientId: CLIENT_ID, clientSecret: CLIENT_SECRET, redirectUri: `${consoleURL}/api/auth/callback/oidc`, accounts });
+  idp = await startTestProvider({
+    port: idpPort,
+    clientId: CLIENT_ID,
+    clientSecret: CLIENT_SECRET,
+    redirectUri: `${consoleURL}/api/auth/callback/oidc`,
+    accounts,
+  });
 });
 
 test.afterAll(async () => {
@@ -89,7 +109,8 @@ test.afterAll(async () => {
 });
 
 /** A browser of its own: none of the main instance's admin cookies. */
-const freshContext = (browser: Browser) => browser.newContext({ baseURL: consoleURL, storageState: { cookies: [], origins: [] } });
+const freshContext = (browser: Browser) =>
+  browser.newContext({ baseURL: consoleURL, storageState: { cookies: [], origins: [] } });
 
 /** Asks for `wanted`, is sent to the sign-in page, and clicks through to the provider's login page. */
 async function startSignOn(page: Page, wanted: string): Promise<void> {
@@ -110,7 +131,9 @@ async function signInThroughProvider(page: Page, login: string, wanted: string, 
 }
 
 async function sessionCookies(context: BrowserContext): Promise<string[]> {
-  return (await context.cookies(consoleURL)).filter((cookie) => cookie.name.includes('session_token')).map((cookie) => cookie.name);
+  return (await context.cookies(consoleURL))
+    .filter((cookie) => cookie.name.includes('session_token'))
+    .map((cookie) => cookie.name);
 }
 
 const roleChip = (page: Page) => page.getByTestId('signed-in-user').locator('span');
@@ -129,7 +152,10 @@ test('the sign-in page offers single sign-on under its configured name', async (
   // Several people behind one address start a sign-on within seconds (Better Auth's default for
   // /sign-in/* would refuse the fourth): each gets the provider's authorization URL, with PKCE.
   for (let attempt = 0; attempt < 6; attempt += 1) {
-    const started = await context.request.post('/api/auth/sign-in/social', { data: { provider: 'oidc', callbackURL: '/' }, headers: { origin: consoleURL } });
+    const started = await context.request.post('/api/auth/sign-in/social', {
+      data: { provider: 'oidc', callbackURL: '/' },
+      headers: { origin: consoleURL },
+    });
     expect(started.status(), await started.text()).toBe(200);
     const authorize = new URL((await started.json()).url);
     expect(`${authorize.origin}${authorize.pathname}`).toBe(`${idp!.issuer}/auth`);
@@ -173,7 +199,9 @@ test('bob (gpu-oncall) signs in as operator: no Users page', async ({ browser })
   await context.close();
 });
 
-test('carol (no mapped group) is refused with a clear message, and gets no session and no user', async ({ browser }) => {
+test('carol (no mapped group) is refused with a clear message, and gets no session and no user', async ({
+  browser,
+}) => {
   const context = await freshContext(browser);
   const page = await context.newPage();
   await signInThroughProvider(page, 'carol', '/pipeline');
@@ -197,7 +225,9 @@ test('carol (no mapped group) is refused with a clear message, and gets no sessi
   await admin.close();
 });
 
-test('the role follows the groups: bob moved to gpu-admins is admin at his next sign-in, and operator again once moved back', async ({ browser }) => {
+test('the role follows the groups: bob moved to gpu-admins is admin at his next sign-in, and operator again once moved back', async ({
+  browser,
+}) => {
   accounts.get('bob')!.groups = ['staff', 'gpu-admins'];
   const context = await freshContext(browser);
   const page = await context.newPage();

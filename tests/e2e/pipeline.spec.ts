@@ -3,7 +3,10 @@ import { expect, test } from '@playwright/test';
 import { simulatorControlURL } from '../../playwright.config';
 
 const control = async (path: string, body?: unknown) => {
-  const response = await fetch(`${simulatorControlURL}${path}`, { method: 'POST', body: body === undefined ? undefined : JSON.stringify(body) });
+  const response = await fetch(`${simulatorControlURL}${path}`, {
+    method: 'POST',
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
   expect(response.status, await response.clone().text()).toBe(200);
   return response.json();
 };
@@ -22,7 +25,9 @@ test('the pipeline page shows every simulated consumer with its judged status', 
   await page.screenshot({ path: 'test-results/screenshots/pipeline.png', fullPage: true });
 });
 
-test('pausing a simulated consumer turns it stalled on the page without reload; resuming brings it back', async ({ page }) => {
+test('pausing a simulated consumer turns it stalled on the page without reload; resuming brings it back', async ({
+  page,
+}) => {
   test.setTimeout(120_000);
   await page.goto('/pipeline');
   const row = page.getByTestId('consumer-node-drainer');
@@ -41,17 +46,25 @@ test('pausing a simulated consumer turns it stalled on the page without reload; 
   await expect(row).toHaveAttribute('data-status', 'ok', { timeout: 45_000 });
 });
 
-test('a poison event appears in dead letters with its error, and a retry after the fix resolves it', async ({ page }) => {
+test('a poison event appears in dead letters with its error, and a retry after the fix resolves it', async ({
+  page,
+}) => {
   test.setTimeout(120_000);
   await control('/settings', { failPoison: true });
   const { nodeName } = await control('/poison');
   await page.goto('/pipeline');
-  const letter = page.getByTestId('dead-letter').filter({ hasText: 'simulated poison' }).filter({ hasText: nodeName }).first();
+  const letter = page
+    .getByTestId('dead-letter')
+    .filter({ hasText: 'simulated poison' })
+    .filter({ hasText: nodeName })
+    .first();
   // The page rereads dead letters every 10 s.
   await expect(letter).toBeVisible({ timeout: 40_000 });
   await expect(letter).toHaveAttribute('data-status', 'dead');
   await page.screenshot({ path: 'test-results/screenshots/pipeline-dead-letter.png', fullPage: true });
   await control('/settings', { failPoison: false });
   await letter.getByRole('button', { name: 'Retry' }).click();
-  await expect(page.getByTestId('dead-letter').filter({ hasText: 'simulated poison' })).toHaveCount(0, { timeout: 40_000 });
+  await expect(page.getByTestId('dead-letter').filter({ hasText: 'simulated poison' })).toHaveCount(0, {
+    timeout: 40_000,
+  });
 });

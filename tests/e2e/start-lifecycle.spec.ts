@@ -7,7 +7,12 @@ import path from 'node:path';
 
 import { expect, test } from '@playwright/test';
 
-import { launchConsole as launch, portFree, postgresServersUsing as serversUsing, stopConsole as stop } from './support/console-process';
+import {
+  launchConsole as launch,
+  portFree,
+  postgresServersUsing as serversUsing,
+  stopConsole as stop,
+} from './support/console-process';
 
 test.describe.configure({ timeout: 180_000 });
 
@@ -16,7 +21,11 @@ test('npm start stops cleanly on SIGTERM and on Ctrl-C, and the next start reuse
   const env = { EMBEDDED_DATA_DIR: dataDir, PORT: '3124', EMBEDDED_PG_PORT: '54392' };
   try {
     const first = launch({ ...env, CONSOLE_ADMIN_PASSWORD: '' });
-    await expect.poll(async () => (await request.get('http://127.0.0.1:3124/api/health').catch(() => undefined))?.status(), { timeout: 120_000 }).toBe(200);
+    await expect
+      .poll(async () => (await request.get('http://127.0.0.1:3124/api/health').catch(() => undefined))?.status(), {
+        timeout: 120_000,
+      })
+      .toBe(200);
     expect(first.output()).toContain('creating a new PostgreSQL');
     // A console without users gets its first admin, with a generated password shown once.
     expect(first.output()).toMatch(/first sign-in: user "admin", password "[A-Za-z0-9_-]{20,}"/);
@@ -27,7 +36,11 @@ test('npm start stops cleanly on SIGTERM and on Ctrl-C, and the next start reuse
     expect(await portFree(3124)).toBe(true);
 
     const second = launch(env);
-    await expect.poll(async () => (await request.get('http://127.0.0.1:3124/api/health').catch(() => undefined))?.status(), { timeout: 120_000 }).toBe(200);
+    await expect
+      .poll(async () => (await request.get('http://127.0.0.1:3124/api/health').catch(() => undefined))?.status(), {
+        timeout: 120_000,
+      })
+      .toBe(200);
     expect(second.output()).not.toContain('creating a new PostgreSQL');
     expect(second.output()).not.toContain('applied migration');
     expect(second.output()).not.toContain('first sign-in');

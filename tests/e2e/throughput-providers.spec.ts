@@ -7,10 +7,14 @@ test('the throughput chart fills with the simulated cluster’s events and resta
   await expect(page.getByRole('heading', { name: 'Throughput' })).toBeVisible();
   await expect(page.getByTestId('throughput-provider')).toHaveText('PostgreSQL');
   // The simulator writes about 20 events/s: counted by the server, or added by the live stream.
-  await expect.poll(async () => number(await page.getByTestId('throughput-total').textContent()), { timeout: 30_000 }).toBeGreaterThan(0);
+  await expect
+    .poll(async () => number(await page.getByTestId('throughput-total').textContent()), { timeout: 30_000 })
+    .toBeGreaterThan(0);
   // A bar with events has a drawn rectangle (recharts draws none for an empty one).
   await expect(page.getByTestId('throughput-chart').locator('path.recharts-rectangle').first()).toBeVisible();
-  await expect.poll(async () => number(await page.getByTestId('throughput-rate').textContent()), { timeout: 30_000 }).toBeGreaterThan(0);
+  await expect
+    .poll(async () => number(await page.getByTestId('throughput-rate').textContent()), { timeout: 30_000 })
+    .toBeGreaterThan(0);
 
   const fatality = page.getByRole('group', { name: 'Stack by' }).getByRole('button', { name: 'Fatal / non-fatal' });
   await fatality.click();
@@ -24,7 +28,9 @@ test('the throughput chart fills with the simulated cluster’s events and resta
   await expect(quarter).toHaveAttribute('aria-pressed', 'true');
   await expect(page).toHaveURL(/range=15m/);
   await expect(page.getByTestId('throughput-panel')).toContainText('per second');
-  await expect.poll(async () => number(await page.getByTestId('throughput-total').textContent()), { timeout: 30_000 }).toBeGreaterThan(0);
+  await expect
+    .poll(async () => number(await page.getByTestId('throughput-total').textContent()), { timeout: 30_000 })
+    .toBeGreaterThan(0);
   await page.screenshot({ path: 'test-results/screenshots/throughput.png', fullPage: true });
 });
 

@@ -10,7 +10,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 
-import { afterAll, beforeAll, describe, expect, it} from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { EmbeddedDatabase } from '@/lib/embedded-database/embedded-database';
 import { serveLiveHub, type LiveHttpServer } from '@/lib/live/live-http-server';
@@ -89,7 +89,11 @@ describe('PostgreSQL stopped and started again mid-stream, twice', () => {
     // An EventProcessor in this process.
     const processed = new Set<string>();
     const processorStates: FeedState[] = [];
-    const processorFeed = await store.changes('restart-processor', { collections: ['healthEvents'], pollIntervalMs: 100, onStateChange: (state) => processorStates.push(state) });
+    const processorFeed = await store.changes('restart-processor', {
+      collections: ['healthEvents'],
+      pollIntervalMs: 100,
+      onStateChange: (state) => processorStates.push(state),
+    });
     const processor = new EventProcessor({
       feed: processorFeed,
       deadLetters: store.deadLetters(),
@@ -102,11 +106,21 @@ describe('PostgreSQL stopped and started again mid-stream, twice', () => {
     // A consumer in a process of its own.
     const total = 5 * PHASE;
     const fromProcess = new Set<string>();
-    const consumerProcess: Promise<ConsumerExit> = runFeedConsumer(dmlUrl, 'restart-process', ({ message }) => fromProcess.add(message), () => fromProcess.size >= total);
+    const consumerProcess: Promise<ConsumerExit> = runFeedConsumer(
+      dmlUrl,
+      'restart-process',
+      ({ message }) => fromProcess.add(message),
+      () => fromProcess.size >= total,
+    );
 
     // The live hub behind HTTP, with two clients.
     const hubErrors: unknown[] = [];
-    const hub = new LiveHub(store, { consumer: 'restart-hub', flushMs: 50, pipelineSampleMs: 500, onError: (error) => hubErrors.push(error) });
+    const hub = new LiveHub(store, {
+      consumer: 'restart-hub',
+      flushMs: 50,
+      pipelineSampleMs: 500,
+      onError: (error) => hubErrors.push(error),
+    });
     await hub.start();
     const http: LiveHttpServer = await serveLiveHub(hub);
     const stays = await sseClient(`${http.url}?topics=nodes`);
@@ -123,7 +137,9 @@ describe('PostgreSQL stopped and started again mid-stream, twice', () => {
         const batch = Array.from({ length: Math.min(10, to - i) }, (_, k) => `e${i + k}`);
         for (;;) {
           try {
-            await store!.healthEvents().insertMany(batch.map((message) => event(`restart-node-${message}`, { message })));
+            await store!
+              .healthEvents()
+              .insertMany(batch.map((message) => event(`restart-node-${message}`, { message })));
             break;
           } catch {
             await sleep(100);
@@ -138,7 +154,10 @@ describe('PostgreSQL stopped and started again mid-stream, twice', () => {
       const deadline = Date.now() + 30_000;
       const missing = () => [...written].filter((message) => !processed.has(message) || !fromProcess.has(message));
       while (processorFeed.state !== 'live' || missing().length > 0) {
-        if (Date.now() > deadline) throw new Error(`consumers not caught up within 30 s (feed ${processorFeed.state}): ${missing().slice(0, 5).join(', ')}`);
+        if (Date.now() > deadline)
+          throw new Error(
+            `consumers not caught up within 30 s (feed ${processorFeed.state}): ${missing().slice(0, 5).join(', ')}`,
+          );
         await sleep(50);
       }
     };
@@ -146,10 +165,15 @@ describe('PostgreSQL stopped and started again mid-stream, twice', () => {
     // Status messages are read in order: each outage looks past the last one matched.
     let from = 0;
     /** The health answer once it says `status` (it is shared for 2 s, so it may lag a change by that). */
-    const healthBecomes = (status: 'ok' | 'degraded') => until(`/api/health ${status}`, async () => {
-      const health = await checkSystemHealth();
-      return health.status === status && health;
-    }, 15_000);
+    const healthBecomes = (status: 'ok' | 'degraded') =>
+      until(
+        `/api/health ${status}`,
+        async () => {
+          const health = await checkSystemHealth();
+          return health.status === status && health;
+        },
+        15_000,
+      );
     const nextStatus = async (feed: LiveStatusMessage['feed'], timeoutMs: number) => {
       const message = await stays.reader.until(feedIs(feed), timeoutMs, from);
       from = stays.reader.received.indexOf(message) + 1;
@@ -195,12 +219,17 @@ describe('PostgreSQL stopped and started again mid-stream, twice', () => {
     expect(written.size).toBe(total);
 
     const everyNode = [...written].map((message) => `restart-node-${message}`);
-    const hasAll = (messages: SseMessage[]) => { const view = nodesInView(messages); return everyNode.every((name) => view.has(name)); };
+    const hasAll = (messages: SseMessage[]) => {
+      const view = nodesInView(messages);
+      return everyNode.every((name) => view.has(name));
+    };
     await stays.reader.until(() => hasAll(stays.reader.received), 30_000);
     await drops.reader.until(() => hasAll([...dropped, ...drops.reader.received]), 30_000);
     expect(hub.nodes().filter((view) => view.name.startsWith('restart-node-'))).toHaveLength(total);
     // The reconnected client resumed from its Last-Event-ID: a diff, not the whole set again.
-    expect((drops.reader.received.find((message) => message.event === 'nodes')!.data as NodesMessage).kind).toBe('diff');
+    expect((drops.reader.received.find((message) => message.event === 'nodes')!.data as NodesMessage).kind).toBe(
+      'diff',
+    );
 
     await caughtUp();
     expect([...processed].sort()).toEqual([...written].sort());

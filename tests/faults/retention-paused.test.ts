@@ -12,18 +12,30 @@ import { collect, event } from '../contract/store-contract';
 import { openTestStore, type TestStore } from '../support/test-databases';
 
 const BATCH = 50;
-const message = (change: ChangeEvent) => (change.collection === 'healthEvents' ? change.document?.healthEvent.message ?? '' : '');
+const message = (change: ChangeEvent) =>
+  change.collection === 'healthEvents' ? (change.document?.healthEvent.message ?? '') : '';
 
 /**
  * Takes changes from an open iterator one by one, acking each, until `count` arrived; fails after
  * the timeout (a feed that waits forever for rows that are gone is a failure too).
  */
-async function take(feed: ChangeFeed, iterator: AsyncIterator<ChangeEvent>, count: number, timeoutMs = 10_000): Promise<string[]> {
+async function take(
+  feed: ChangeFeed,
+  iterator: AsyncIterator<ChangeEvent>,
+  count: number,
+  timeoutMs = 10_000,
+): Promise<string[]> {
   const messages: string[] = [];
   const deadline = Date.now() + timeoutMs;
   while (messages.length < count) {
-    const next = await Promise.race([iterator.next(), new Promise<'timeout'>((resolve) => setTimeout(() => resolve('timeout'), deadline - Date.now()))]);
-    if (next === 'timeout') throw new Error(`the feed delivered ${messages.length} of ${count} changes within ${timeoutMs} ms: ${messages.slice(-3).join(', ')}`);
+    const next = await Promise.race([
+      iterator.next(),
+      new Promise<'timeout'>((resolve) => setTimeout(() => resolve('timeout'), deadline - Date.now())),
+    ]);
+    if (next === 'timeout')
+      throw new Error(
+        `the feed delivered ${messages.length} of ${count} changes within ${timeoutMs} ms: ${messages.slice(-3).join(', ')}`,
+      );
     if (next.done) break;
     messages.push(message(next.value));
     await feed.ack(next.value.position);
@@ -55,7 +67,11 @@ describe('changelog retention while a consumer is paused', () => {
     await store.consumers().register('paused-within', { startAt: 'now' });
     await store.consumers().register('keeping-up-within', { startAt: 'now' });
     const first = await write('within-a', 2 * BATCH);
-    const feed = await store.changes('paused-within', { collections: ['healthEvents'], batchSize: BATCH, pollIntervalMs: 100 });
+    const feed = await store.changes('paused-within', {
+      collections: ['healthEvents'],
+      batchSize: BATCH,
+      pollIntervalMs: 100,
+    });
     const iterator = feed[Symbol.asyncIterator]();
     // Paused mid-batch: 20 read and acknowledged, the rest of its first batch held in memory.
     const read = await take(feed, iterator, 20);
@@ -66,8 +82,14 @@ describe('changelog retention while a consumer is paused', () => {
     expect(result.lostConsumers).toEqual([]);
     // Exactly the 20 changes the slowest consumer (the paused one) read and acknowledged: nothing it has not read.
     expect(result.removedRows).toBe(20);
-    expect(await lagOf('paused-within')).toMatchObject({ positionKnown: true, positionLost: null, documentsBehind: first.length + second.length - 20 });
-    const judged = (await new ConsumerLagMonitor(() => store.consumers().lag()).sample()).find((lag) => lag.consumer === 'paused-within')!;
+    expect(await lagOf('paused-within')).toMatchObject({
+      positionKnown: true,
+      positionLost: null,
+      documentsBehind: first.length + second.length - 20,
+    });
+    const judged = (await new ConsumerLagMonitor(() => store.consumers().lag()).sample()).find(
+      (lag) => lag.consumer === 'paused-within',
+    )!;
     expect(judged.status).not.toBe('position-lost');
 
     read.push(...(await take(feed, iterator, first.length + second.length - 20)));
@@ -79,16 +101,28 @@ describe('changelog retention while a consumer is paused', () => {
   it('past the age limit, the paused consumer is reported position lost, and its open feed stops at the gap instead of skipping it', async () => {
     await store.consumers().register('paused-past', { startAt: 'now' });
     const first = await write('past-a', 2 * BATCH);
-    const feed = await store.changes('paused-past', { collections: ['healthEvents'], batchSize: BATCH, pollIntervalMs: 100 });
+    const feed = await store.changes('paused-past', {
+      collections: ['healthEvents'],
+      batchSize: BATCH,
+      pollIntervalMs: 100,
+    });
     const iterator = feed[Symbol.asyncIterator]();
     const read = await take(feed, iterator, 20);
     await write('past-b', 100); // removed by retention before the consumer reads it
 
     const result = await store.retainChangelog!({ maxAgeMs: 0 });
     expect(result.lostConsumers).toContain('paused-past');
-    expect(await lagOf('paused-past')).toMatchObject({ positionKnown: false, positionLost: { reason: expect.stringContaining('retention removed') } });
-    const judged = (await new ConsumerLagMonitor(() => store.consumers().lag()).sample()).find((lag) => lag.consumer === 'paused-past')!;
-    expect(judged).toMatchObject({ status: 'position-lost', statusReason: expect.stringContaining('retention removed') });
+    expect(await lagOf('paused-past')).toMatchObject({
+      positionKnown: false,
+      positionLost: { reason: expect.stringContaining('retention removed') },
+    });
+    const judged = (await new ConsumerLagMonitor(() => store.consumers().lag()).sample()).find(
+      (lag) => lag.consumer === 'paused-past',
+    )!;
+    expect(judged).toMatchObject({
+      status: 'position-lost',
+      statusReason: expect.stringContaining('retention removed'),
+    });
 
     // Written after retention: a feed that went on past the gap would deliver these next.
     const after = await write('past-c', 10);

@@ -67,75 +67,91 @@ describe('SSE connect/disconnect churn against the live hub over HTTP', () => {
     await fresh?.close();
   });
 
-  it(`${CYCLES.toLocaleString('en')} cycles: clients, connections, handles and heap back to baseline`, async () => {
-    let lastId: string | null = null;
-    let cycles = 0;
-    const cycle = async (i: number) => {
-      const kind = i % 4;
-      const url = kind === 1 ? `${http.url}?topics=pipeline,throughput,node:churn-node-${i % NODES}` : `${http.url}?topics=nodes`;
-      const client = await openSse(url, kind === 2 ? lastId : null);
-      try {
-        expect(client.status).toBe(200);
-        if (kind === 0 || kind === 2) {
-          const nodes = await client.reader.until((message) => message.event === 'nodes');
-          if (nodes.id) lastId = nodes.id;
-        } else if (kind === 1) {
-          await client.reader.until((message) => message.event === 'status');
+  it(
+    `${CYCLES.toLocaleString('en')} cycles: clients, connections, handles and heap back to baseline`,
+    async () => {
+      let lastId: string | null = null;
+      let cycles = 0;
+      const cycle = async (i: number) => {
+        const kind = i % 4;
+        const url =
+          kind === 1
+            ? `${http.url}?topics=pipeline,throughput,node:churn-node-${i % NODES}`
+            : `${http.url}?topics=nodes`;
+        const client = await openSse(url, kind === 2 ? lastId : null);
+        try {
+          expect(client.status).toBe(200);
+          if (kind === 0 || kind === 2) {
+            const nodes = await client.reader.until((message) => message.event === 'nodes');
+            if (nodes.id) lastId = nodes.id;
+          } else if (kind === 1) {
+            await client.reader.until((message) => message.event === 'status');
+          }
+          // kind 3: gone before reading anything.
+        } finally {
+          client.close();
         }
-        // kind 3: gone before reading anything.
-      } finally {
-        client.close();
-      }
-      cycles += 1;
-    };
-    const churn = async (count: number, offset: number) => {
-      let next = 0;
-      await Promise.all(Array.from({ length: CONCURRENCY }, async () => {
-        while (next < count) await cycle(offset + next++);
-      }));
-    };
-    // Events keep arriving, so flushes and diffs meet clients that are leaving.
-    let writing = true;
-    const writer = (async () => {
-      for (let i = 0; writing; i += 1) {
-        await store.healthEvents().insertMany([event(`churn-node-${i % NODES}`, { isFatal: i % 2 === 0, isHealthy: i % 2 === 1 })]);
-        await sleep(20);
-      }
-    })();
+        cycles += 1;
+      };
+      const churn = async (count: number, offset: number) => {
+        let next = 0;
+        await Promise.all(
+          Array.from({ length: CONCURRENCY }, async () => {
+            while (next < count) await cycle(offset + next++);
+          }),
+        );
+      };
+      // Events keep arriving, so flushes and diffs meet clients that are leaving.
+      let writing = true;
+      const writer = (async () => {
+        for (let i = 0; writing; i += 1) {
+          await store
+            .healthEvents()
+            .insertMany([event(`churn-node-${i % NODES}`, { isFatal: i % 2 === 0, isHealthy: i % 2 === 1 })]);
+          await sleep(20);
+        }
+      })();
 
-    // Warm up (JIT, pools, lazily built state), then take the baseline with the writer still on.
-    await churn(200, 0);
-    await sleep(500);
-    const clientsBefore = hub.clientCount;
-    const handlesBefore = handles();
-    const heapBefore = await settledHeap();
-    const started = Date.now();
-    await churn(CYCLES, 200);
-    const seconds = (Date.now() - started) / 1000;
-    writing = false;
-    await writer;
+      // Warm up (JIT, pools, lazily built state), then take the baseline with the writer still on.
+      await churn(200, 0);
+      await sleep(500);
+      const clientsBefore = hub.clientCount;
+      const handlesBefore = handles();
+      const heapBefore = await settledHeap();
+      const started = Date.now();
+      await churn(CYCLES, 200);
+      const seconds = (Date.now() - started) / 1000;
+      writing = false;
+      await writer;
 
-    // Everything a client held goes once it has gone.
-    const deadline = Date.now() + 10_000;
-    const connections = () => new Promise<number>((resolve, reject) => http.server.getConnections((error, count) => (error ? reject(error) : resolve(count))));
-    while ((hub.clientCount > clientsBefore || (await connections()) > 0) && Date.now() < deadline) await sleep(50);
-    await sleep(200);
-    const handlesAfter = handles();
-    const heapAfter = await settledHeap();
-    const kinds = [...new Set([...handlesBefore.keys(), ...handlesAfter.keys()])];
-    const grown = kinds
-      .map((kind) => ({ kind, before: handlesBefore.get(kind) ?? 0, after: handlesAfter.get(kind) ?? 0 }))
-      .filter(({ before, after }) => after > before);
-    console.log(`[faults] ${cycles} SSE cycles in ${seconds.toFixed(1)} s; heap ${(heapBefore / 1e6).toFixed(1)} -> ${(heapAfter / 1e6).toFixed(1)} MB; handles ${JSON.stringify(Object.fromEntries(handlesAfter))}`);
+      // Everything a client held goes once it has gone.
+      const deadline = Date.now() + 10_000;
+      const connections = () =>
+        new Promise<number>((resolve, reject) =>
+          http.server.getConnections((error, count) => (error ? reject(error) : resolve(count))),
+        );
+      while ((hub.clientCount > clientsBefore || (await connections()) > 0) && Date.now() < deadline) await sleep(50);
+      await sleep(200);
+      const handlesAfter = handles();
+      const heapAfter = await settledHeap();
+      const kinds = [...new Set([...handlesBefore.keys(), ...handlesAfter.keys()])];
+      const grown = kinds
+        .map((kind) => ({ kind, before: handlesBefore.get(kind) ?? 0, after: handlesAfter.get(kind) ?? 0 }))
+        .filter(({ before, after }) => after > before);
+      console.log(
+        `[faults] ${cycles} SSE cycles in ${seconds.toFixed(1)} s; heap ${(heapBefore / 1e6).toFixed(1)} -> ${(heapAfter / 1e6).toFixed(1)} MB; handles ${JSON.stringify(Object.fromEntries(handlesAfter))}`,
+      );
 
-    expect(cycles).toBe(CYCLES + 200);
-    expect(hub.clientCount).toBe(clientsBefore);
-    expect(await connections()).toBe(0);
-    // The pools of PostgreSQL connections may have shrunk or grown by a few meanwhile: each pooled
-    // client holds a socket and, while idle, an idle-timeout timer. A leak per client would show
-    // as hundreds of either over these thousands of cycles.
-    const poolDrift = new Set(['TCPSocketWrap', 'Timeout']);
-    expect(grown.filter(({ kind, before, after }) => !poolDrift.has(kind) || after > before + 4)).toEqual([]);
-    expect(heapAfter - heapBefore).toBeLessThan(HEAP_TOLERANCE_BYTES);
-  }, bySize(180_000, 600_000));
+      expect(cycles).toBe(CYCLES + 200);
+      expect(hub.clientCount).toBe(clientsBefore);
+      expect(await connections()).toBe(0);
+      // The pools of PostgreSQL connections may have shrunk or grown by a few meanwhile: each pooled
+      // client holds a socket and, while idle, an idle-timeout timer. A leak per client would show
+      // as hundreds of either over these thousands of cycles.
+      const poolDrift = new Set(['TCPSocketWrap', 'Timeout']);
+      expect(grown.filter(({ kind, before, after }) => !poolDrift.has(kind) || after > before + 4)).toEqual([]);
+      expect(heapAfter - heapBefore).toBeLessThan(HEAP_TOLERANCE_BYTES);
+    },
+    bySize(180_000, 600_000),
+  );
 });

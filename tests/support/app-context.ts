@@ -27,7 +27,9 @@ export function testAppContext(parts: TestContextParts): AppContext {
     store: store ? async () => store : missing('datastore'),
     liveHub: liveHub ? async () => liveHub : missing('live hub'),
     currentLiveHub: () => liveHub,
-    datastores: () => parts.datastores ?? (store ? [{ id: 'primary', role: 'App datastore', target: null, open: async () => store }] : []),
+    datastores: () =>
+      parts.datastores ??
+      (store ? [{ id: 'primary', role: 'App datastore', target: null, open: async () => store }] : []),
     consolePool: consolePool ? () => consolePool : missing('console database'),
     auth: auth ? async () => auth : missing('sign-in'),
     actor: auth ? (headers) => actorOf(auth, headers) : missing('sign-in'),

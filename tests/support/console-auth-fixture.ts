@@ -19,7 +19,11 @@ import { createTestDatabase, testServers, type TestDatabase } from './test-datab
 export const APP = 'http://localhost:3000';
 export const ADMIN_PASSWORD = 'a-long-chosen-password';
 
-const holder = globalThis as unknown as { sentinelConsolePool?: pg.Pool; sentinelConsoleAuth?: Promise<ConsoleAuth>; sentinelMutationLimiter?: unknown };
+const holder = globalThis as unknown as {
+  sentinelConsolePool?: pg.Pool;
+  sentinelConsoleAuth?: Promise<ConsoleAuth>;
+  sentinelMutationLimiter?: unknown;
+};
 
 export interface ConsoleAuthFixture {
   database: TestDatabase;
@@ -33,24 +37,44 @@ export interface ConsoleAuthFixture {
   close(): Promise<void>;
 }
 
-export async function consoleAuthFixture(options: { server?: ReturnType<typeof testServers>[number]; throttle?: SignInThrottle } = {}): Promise<ConsoleAuthFixture> {
+export async function consoleAuthFixture(
+  options: { server?: ReturnType<typeof testServers>[number]; throttle?: SignInThrottle } = {},
+): Promise<ConsoleAuthFixture> {
   const server = options.server ?? testServers()[0];
   const database = await createTestDatabase(server);
   const env = { CONSOLE_DATABASE_URL: database.url, CONSOLE_ADMIN_PASSWORD: ADMIN_PASSWORD };
   await prepareSignIn(env, { migrationsDir: path.join(process.cwd(), 'prisma', 'migrations'), log: () => {} });
   const pool = new pg.Pool({ connectionString: database.url, max: 3 });
   const settings = authSettingsFromEnv(env);
-  const auth = createConsoleAuth({ pool, secret: await consoleSecret(pool, settings.secret), settings, throttle: options.throttle });
+  const auth = createConsoleAuth({
+    pool,
+    secret: await consoleSecret(pool, settings.secret),
+    settings,
+    throttle: options.throttle,
+  });
   holder.sentinelConsolePool = pool;
   holder.sentinelConsoleAuth = Promise.resolve(auth);
   holder.sentinelMutationLimiter = undefined;
   const signIn = (username: string, password: string) =>
-    auth.handler(new Request(`${APP}/api/auth/sign-in/username`, { method: 'POST', headers: { 'content-type': 'application/json', origin: APP }, body: JSON.stringify({ username, password }) }));
+    auth.handler(
+      new Request(`${APP}/api/auth/sign-in/username`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', origin: APP },
+        body: JSON.stringify({ username, password }),
+      }),
+    );
   const response = await signIn('admin', ADMIN_PASSWORD);
-  if (response.status !== 200) throw new Error(`the first admin could not sign in: ${response.status} ${await response.text()}`);
-  const cookie = response.headers.getSetCookie().find((line) => line.startsWith('sentinel-console.session_token='))!.split(';')[0];
+  if (response.status !== 200)
+    throw new Error(`the first admin could not sign in: ${response.status} ${await response.text()}`);
+  const cookie = response.headers
+    .getSetCookie()
+    .find((line) => line.startsWith('sentinel-console.session_token='))!
+    .split(';')[0];
   return {
-    database, pool, auth, signIn,
+    database,
+    pool,
+    auth,
+    signIn,
     context: testAppContext({ consolePool: pool, auth }),
     adminHeaders: new Headers({ cookie, origin: APP, host: 'localhost:3000' }),
     async close() {

@@ -37,7 +37,9 @@ export async function watchDdl(client: pg.ClientBase): Promise<void> {
 
 /** The DDL commands logged since watchDdl, as "<tag> <object>". */
 export async function loggedDdl(client: pg.ClientBase): Promise<string[]> {
-  return (await client.query<{ tag: string; object: string | null }>(`SELECT tag, object FROM ddl_log ORDER BY at`)).rows.map((row) => `${row.tag} ${row.object ?? ''}`.trim());
+  return (
+    await client.query<{ tag: string; object: string | null }>(`SELECT tag, object FROM ddl_log ORDER BY at`)
+  ).rows.map((row) => `${row.tag} ${row.object ?? ''}`.trim());
 }
 
 export async function stopWatchingDdl(client: pg.ClientBase): Promise<void> {

@@ -8,7 +8,11 @@ import { once } from 'node:events';
 import { openDataStore } from '../../lib/store';
 
 const store = await openDataStore({ provider: 'postgresql', connectionString: process.env.DATABASE_URL! });
-const feed = await store.changes(process.env.CONSUMER!, { collections: ['healthEvents'], batchSize: 200, pollIntervalMs: 100 });
+const feed = await store.changes(process.env.CONSUMER!, {
+  collections: ['healthEvents'],
+  batchSize: 200,
+  pollIntervalMs: 100,
+});
 for await (const change of feed) {
   const ack = () => {
     feed.ack(change.position).catch(() => {});

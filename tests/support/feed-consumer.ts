@@ -43,11 +43,17 @@ export function runFeedConsumer(
     killed = true;
     child.kill('SIGKILL');
   };
-  let idleTimer = setTimeout(() => { idle = true; kill(); }, idleTimeoutMs);
+  let idleTimer = setTimeout(() => {
+    idle = true;
+    kill();
+  }, idleTimeoutMs);
   return new Promise((resolve) => {
     child.stdout.on('data', (chunk) => {
       clearTimeout(idleTimer);
-      idleTimer = setTimeout(() => { idle = true; kill(); }, idleTimeoutMs);
+      idleTimer = setTimeout(() => {
+        idle = true;
+        kill();
+      }, idleTimeoutMs);
       buffered += chunk;
       const lines = buffered.split('\n');
       buffered = lines.pop()!;

@@ -23,7 +23,10 @@ export interface MetricFamily {
 }
 
 export class PrometheusTextError extends Error {
-  constructor(readonly line: number, message: string) {
+  constructor(
+    readonly line: number,
+    message: string,
+  ) {
     super(line > 0 ? `line ${line}: ${message}` : message);
   }
 }
@@ -54,7 +57,8 @@ function unescape(text: string, allowed: string, line: number, what: string): st
       continue;
     }
     const next = text[index + 1];
-    if (next === undefined || !allowed.includes(next)) throw new PrometheusTextError(line, `invalid escape \\${next ?? ''} in ${what}`);
+    if (next === undefined || !allowed.includes(next))
+      throw new PrometheusTextError(line, `invalid escape \\${next ?? ''} in ${what}`);
     out += next === 'n' ? '\n' : next;
     index += 1;
   }
@@ -89,8 +93,10 @@ function parseSampleLine(text: string, line: number): Sample {
       const labelStart = index;
       while (index < text.length && /[a-zA-Z0-9_]/.test(text[index])) index += 1;
       const label = text.slice(labelStart, index);
-      if (!LABEL_NAME.test(label)) throw new PrometheusTextError(line, `invalid label name at column ${labelStart + 1} of metric ${name}`);
-      if (label.startsWith('__')) throw new PrometheusTextError(line, `label name "${label}" is reserved (starts with __)`);
+      if (!LABEL_NAME.test(label))
+        throw new PrometheusTextError(line, `invalid label name at column ${labelStart + 1} of metric ${name}`);
+      if (label.startsWith('__'))
+        throw new PrometheusTextError(line, `label name "${label}" is reserved (starts with __)`);
       if (label in labels) throw new PrometheusTextError(line, `label "${label}" appears twice`);
       skipBlanks();
       if (text[index] !== '=') throw new PrometheusTextError(line, `expected = after label "${label}"`);
@@ -116,7 +122,8 @@ function parseSampleLine(text: string, line: number): Sample {
     }
   }
   const rest = text.slice(index);
-  if (rest.length > 0 && !isBlank(rest[0])) throw new PrometheusTextError(line, `expected a blank before the value of ${name}`);
+  if (rest.length > 0 && !isBlank(rest[0]))
+    throw new PrometheusTextError(line, `expected a blank before the value of ${name}`);
   const fields = rest.split(/[ \t]+/).filter(Boolean);
   if (fields.length === 0) throw new PrometheusTextError(line, `${name} has no value`);
   if (fields.length > 2) throw new PrometheusTextError(line, `${name} has more than a value and a timestamp`);
@@ -124,18 +131,27 @@ function parseSampleLine(text: string, line: number): Sample {
   if (value === null) throw new PrometheusTextError(line, `"${fields[0]}" is not a float value`);
   const sample: Sample = { name, labels, value };
   if (fields.length === 2) {
-    if (!TIMESTAMP.test(fields[1])) throw new PrometheusTextError(line, `"${fields[1]}" is not a timestamp (milliseconds, an integer)`);
+    if (!TIMESTAMP.test(fields[1]))
+      throw new PrometheusTextError(line, `"${fields[1]}" is not a timestamp (milliseconds, an integer)`);
     sample.timestamp = Number(fields[1]);
   }
   return sample;
 }
 
 const seriesKey = (sample: Sample, without?: string) =>
-  `${sample.name}{${Object.keys(sample.labels).filter((label) => label !== without).sort().map((label) => `${label}=${JSON.stringify(sample.labels[label])}`).join(',')}}`;
+  `${sample.name}{${Object.keys(sample.labels)
+    .filter((label) => label !== without)
+    .sort()
+    .map((label) => `${label}=${JSON.stringify(sample.labels[label])}`)
+    .join(',')}}`;
 
 /** The family a sample belongs to: a histogram's or summary's suffixed series, else its own name. */
 function familyOf(name: string, families: Map<string, MetricFamily>): string {
-  for (const [suffix, types] of [['_bucket', ['histogram']], ['_sum', ['histogram', 'summary']], ['_count', ['histogram', 'summary']]] as const) {
+  for (const [suffix, types] of [
+    ['_bucket', ['histogram']],
+    ['_sum', ['histogram', 'summary']],
+    ['_count', ['histogram', 'summary']],
+  ] as const) {
     if (!name.endsWith(suffix)) continue;
     const base = families.get(name.slice(0, -suffix.length));
     if (base && (types as readonly string[]).includes(base.type)) return base.name;
@@ -154,29 +170,42 @@ function checkHistogram(family: MetricFamily): void {
   for (const sample of family.samples) {
     const suffix = sample.name.slice(family.name.length);
     if (suffix === '_bucket') {
-      if (!('le' in sample.labels)) throw new PrometheusTextError(0, `histogram ${family.name}: a bucket has no le label`);
+      if (!('le' in sample.labels))
+        throw new PrometheusTextError(0, `histogram ${family.name}: a bucket has no le label`);
       const le = parseValue(sample.labels.le);
-      if (le === null || Number.isNaN(le)) throw new PrometheusTextError(0, `histogram ${family.name}: le="${sample.labels.le}" is not a number`);
+      if (le === null || Number.isNaN(le))
+        throw new PrometheusTextError(0, `histogram ${family.name}: le="${sample.labels.le}" is not a number`);
       group(sample).buckets.push({ le, value: sample.value });
     } else if (suffix === '_count' || suffix === '_sum') {
-      if ('le' in sample.labels) throw new PrometheusTextError(0, `histogram ${family.name}: ${sample.name} has an le label`);
+      if ('le' in sample.labels)
+        throw new PrometheusTextError(0, `histogram ${family.name}: ${sample.name} has an le label`);
       group(sample)[suffix === '_count' ? 'count' : 'sum'] = sample.value;
     } else {
-      throw new PrometheusTextError(0, `histogram ${family.name}: unexpected series ${sample.name} (only _bucket, _sum, _count)`);
+      throw new PrometheusTextError(
+        0,
+        `histogram ${family.name}: unexpected series ${sample.name} (only _bucket, _sum, _count)`,
+      );
     }
   }
   for (const [key, { buckets, count, sum }] of groups) {
     if (buckets.length === 0) throw new PrometheusTextError(0, `histogram ${key}: no buckets`);
     for (let index = 1; index < buckets.length; index += 1) {
-      if (!(buckets[index].le > buckets[index - 1].le)) throw new PrometheusTextError(0, `histogram ${key}: buckets not in increasing le order`);
-      if (buckets[index].value < buckets[index - 1].value) throw new PrometheusTextError(0, `histogram ${key}: bucket counts are not cumulative (le=${buckets[index].le})`);
+      if (!(buckets[index].le > buckets[index - 1].le))
+        throw new PrometheusTextError(0, `histogram ${key}: buckets not in increasing le order`);
+      if (buckets[index].value < buckets[index - 1].value)
+        throw new PrometheusTextError(
+          0,
+          `histogram ${key}: bucket counts are not cumulative (le=${buckets[index].le})`,
+        );
     }
     const last = buckets[buckets.length - 1];
     if (last.le !== Infinity) throw new PrometheusTextError(0, `histogram ${key}: no le="+Inf" bucket`);
     if (count === undefined) throw new PrometheusTextError(0, `histogram ${key}: no _count`);
     if (sum === undefined) throw new PrometheusTextError(0, `histogram ${key}: no _sum`);
-    if (count !== last.value) throw new PrometheusTextError(0, `histogram ${key}: _count ${count} differs from the +Inf bucket ${last.value}`);
-    if (buckets.some((bucket) => bucket.value < 0 || Number.isNaN(bucket.value))) throw new PrometheusTextError(0, `histogram ${key}: a negative or NaN bucket count`);
+    if (count !== last.value)
+      throw new PrometheusTextError(0, `histogram ${key}: _count ${count} differs from the +Inf bucket ${last.value}`);
+    if (buckets.some((bucket) => bucket.value < 0 || Number.isNaN(bucket.value)))
+      throw new PrometheusTextError(0, `histogram ${key}: a negative or NaN bucket count`);
   }
 }
 
@@ -185,9 +214,14 @@ function checkSummary(family: MetricFamily): void {
     const suffix = sample.name.slice(family.name.length);
     if (suffix === '') {
       const quantile = parseValue(sample.labels.quantile ?? '');
-      if (quantile === null || !(quantile >= 0 && quantile <= 1)) throw new PrometheusTextError(0, `summary ${family.name}: quantile="${sample.labels.quantile ?? ''}" is not a number from 0 to 1`);
+      if (quantile === null || !(quantile >= 0 && quantile <= 1))
+        throw new PrometheusTextError(
+          0,
+          `summary ${family.name}: quantile="${sample.labels.quantile ?? ''}" is not a number from 0 to 1`,
+        );
     } else if (suffix === '_count' || suffix === '_sum') {
-      if ('quantile' in sample.labels) throw new PrometheusTextError(0, `summary ${family.name}: ${sample.name} has a quantile label`);
+      if ('quantile' in sample.labels)
+        throw new PrometheusTextError(0, `summary ${family.name}: ${sample.name} has a quantile label`);
     } else {
       throw new PrometheusTextError(0, `summary ${family.name}: unexpected series ${sample.name}`);
     }
@@ -196,14 +230,16 @@ function checkSummary(family: MetricFamily): void {
 
 /** Parses a whole exposition (it must end with a line feed). Families by name, in order of appearance. */
 export function parsePrometheusText(text: string): Map<string, MetricFamily> {
-  if (text.length > 0 && !text.endsWith('\n')) throw new PrometheusTextError(0, 'the exposition does not end with a line feed');
+  if (text.length > 0 && !text.endsWith('\n'))
+    throw new PrometheusTextError(0, 'the exposition does not end with a line feed');
   const families = new Map<string, MetricFamily>();
   const closed = new Set<string>();
   const series = new Set<string>();
   let current: string | null = null;
   const enter = (name: string, line: number) => {
     if (current === name) return;
-    if (closed.has(name)) throw new PrometheusTextError(line, `lines of ${name} are not kept together (the family appeared before)`);
+    if (closed.has(name))
+      throw new PrometheusTextError(line, `lines of ${name} are not kept together (the family appeared before)`);
     if (current !== null) closed.add(current);
     current = name;
   };
@@ -224,7 +260,8 @@ export function parsePrometheusText(text: string): Map<string, MetricFamily> {
     if (trimmed.startsWith('#')) {
       const comment = /^#[ \t]+(HELP|TYPE)[ \t]+(\S+)(?:[ \t]+(.*))?$/.exec(trimmed);
       if (!comment) {
-        if (/^#[ \t]*(HELP|TYPE)\b/.test(trimmed)) throw new PrometheusTextError(line, `malformed ${/HELP/.test(trimmed) ? 'HELP' : 'TYPE'} line`);
+        if (/^#[ \t]*(HELP|TYPE)\b/.test(trimmed))
+          throw new PrometheusTextError(line, `malformed ${/HELP/.test(trimmed) ? 'HELP' : 'TYPE'} line`);
         return; // an ordinary comment
       }
       const [, keyword, name, rest = ''] = comment;
@@ -238,7 +275,8 @@ export function parsePrometheusText(text: string): Map<string, MetricFamily> {
         const type = rest.trim();
         if (!TYPES.has(type as MetricType)) throw new PrometheusTextError(line, `unknown type "${type}" for ${name}`);
         if (typed.has(name)) throw new PrometheusTextError(line, `a second TYPE line for ${name}`);
-        if (target.samples.length > 0) throw new PrometheusTextError(line, `the TYPE line of ${name} comes after its samples`);
+        if (target.samples.length > 0)
+          throw new PrometheusTextError(line, `the TYPE line of ${name} comes after its samples`);
         typed.add(name);
         target.type = type as MetricType;
       }
@@ -251,7 +289,8 @@ export function parsePrometheusText(text: string): Map<string, MetricFamily> {
     if (target.type === 'histogram' && sample.name === name) {
       throw new PrometheusTextError(line, `histogram ${name} has a sample without _bucket, _sum or _count`);
     }
-    if (target.type === 'counter' && (sample.value < 0 || Number.isNaN(sample.value))) throw new PrometheusTextError(line, `counter ${name} is negative or NaN`);
+    if (target.type === 'counter' && (sample.value < 0 || Number.isNaN(sample.value)))
+      throw new PrometheusTextError(line, `counter ${name} is negative or NaN`);
     const key = seriesKey(sample);
     if (series.has(key)) throw new PrometheusTextError(line, `series ${key} appears twice`);
     series.add(key);
@@ -266,10 +305,17 @@ export function parsePrometheusText(text: string): Map<string, MetricFamily> {
 }
 
 /** The value of the one sample named `name` whose labels include `labels`; undefined when there is none, an error when several match. */
-export function sampleValue(families: Map<string, MetricFamily>, name: string, labels: Record<string, string> = {}): number | undefined {
+export function sampleValue(
+  families: Map<string, MetricFamily>,
+  name: string,
+  labels: Record<string, string> = {},
+): number | undefined {
   const matches = [...families.values()]
     .flatMap((family) => family.samples)
-    .filter((sample) => sample.name === name && Object.entries(labels).every(([label, value]) => sample.labels[label] === value));
+    .filter(
+      (sample) =>
+        sample.name === name && Object.entries(labels).every(([label, value]) => sample.labels[label] === value),
+    );
   if (matches.length > 1) throw new Error(`${matches.length} samples of ${name} match ${JSON.stringify(labels)}`);
   return matches[0]?.value;
 }

@@ -22,9 +22,17 @@ export class SseReader {
       const found = this.received.slice(from).find(wanted);
       if (found) return found;
       const left = deadline - Date.now();
-      if (left <= 0) throw new Error(`no matching SSE message within ${timeoutMs} ms; received: ${this.received.map((m) => m.event).join(', ')}`);
+      if (left <= 0)
+        throw new Error(
+          `no matching SSE message within ${timeoutMs} ms; received: ${this.received.map((m) => m.event).join(', ')}`,
+        );
       let timer: NodeJS.Timeout | undefined;
-      const chunk = await Promise.race([this.reader.read(), new Promise<'timeout'>((resolve) => { timer = setTimeout(() => resolve('timeout'), left); })]);
+      const chunk = await Promise.race([
+        this.reader.read(),
+        new Promise<'timeout'>((resolve) => {
+          timer = setTimeout(() => resolve('timeout'), left);
+        }),
+      ]);
       clearTimeout(timer);
       if (chunk === 'timeout') continue;
       if (chunk.done) throw new Error('the stream ended');
@@ -56,8 +64,14 @@ export class SseReader {
 }
 
 /** An SSE client over HTTP, like EventSource: resumes with Last-Event-ID when given one. */
-export async function openSse(url: string, lastEventId?: string | null): Promise<{ status: number; reader: SseReader; close(): void }> {
+export async function openSse(
+  url: string,
+  lastEventId?: string | null,
+): Promise<{ status: number; reader: SseReader; close(): void }> {
   const abort = new AbortController();
-  const response = await fetch(url, { signal: abort.signal, headers: { Accept: 'text/event-stream', ...(lastEventId ? { 'Last-Event-ID': lastEventId } : {}) } });
+  const response = await fetch(url, {
+    signal: abort.signal,
+    headers: { Accept: 'text/event-stream', ...(lastEventId ? { 'Last-Event-ID': lastEventId } : {}) },
+  });
   return { status: response.status, reader: new SseReader(response.body!), close: () => abort.abort() };
 }

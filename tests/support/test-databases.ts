@@ -41,7 +41,10 @@ export async function createTestDatabase(server: TestServer): Promise<TestDataba
   return {
     name,
     url: url.toString(),
-    drop: () => withClient(server.adminUrl, (client) => client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)).then(() => {}),
+    drop: () =>
+      withClient(server.adminUrl, (client) => client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)).then(
+        () => {},
+      ),
   };
 }
 
@@ -57,7 +60,10 @@ export interface TestStore {
  * tables beside it) and a PostgreSQL store on it (the embedded server by default). The feed then
  * reads in id order, as on NVSentinel's schema as it is; `commitOrder` applies the opt-in column.
  */
-export async function openTestStore(server: TestServer = testServers()[0], options: { commitOrder?: boolean } = {}): Promise<TestStore> {
+export async function openTestStore(
+  server: TestServer = testServers()[0],
+  options: { commitOrder?: boolean } = {},
+): Promise<TestStore> {
   const database = await createTestDatabase(server);
   await setUpOwnDatabase(database.url, { commitOrder: options.commitOrder });
   const store = await openDataStore({ provider: 'postgresql', connectionString: database.url });

@@ -1,5 +1,10 @@
 /** Reads until `read` gives a truthy value and returns it; throws naming `what` after `timeoutMs`. */
-export async function until<T>(what: string, read: () => Promise<T | undefined | null | false>, timeoutMs = 20_000, intervalMs = 100): Promise<T> {
+export async function until<T>(
+  what: string,
+  read: () => Promise<T | undefined | null | false>,
+  timeoutMs = 20_000,
+  intervalMs = 100,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await read();

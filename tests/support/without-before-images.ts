@@ -25,7 +25,8 @@ export function withoutBeforeImages(store: DataStore): DataStore {
   return new Proxy(store, {
     get(target, property, receiver) {
       if (property === 'capabilities') return capabilities;
-      if (property === 'changes') return async (...args: Parameters<DataStore['changes']>) => feedWithoutBefore(await target.changes(...args));
+      if (property === 'changes')
+        return async (...args: Parameters<DataStore['changes']>) => feedWithoutBefore(await target.changes(...args));
       const value = Reflect.get(target, property, receiver);
       return typeof value === 'function' ? value.bind(target) : value;
     },

@@ -39,7 +39,9 @@ function Change({ entry }: { entry: AuditEntry }) {
 }
 
 function nodeOf(entry: AuditEntry): string | null {
-  return entry.action.startsWith('node.') && entry.target && /^[a-z0-9.-]{1,253}$/.test(entry.target) ? entry.target : null;
+  return entry.action.startsWith('node.') && entry.target && /^[a-z0-9.-]{1,253}$/.test(entry.target)
+    ? entry.target
+    : null;
 }
 
 export function AuditClient({ initial, initialError }: { initial: AuditPage | null; initialError: string | null }) {
@@ -48,7 +50,11 @@ export function AuditClient({ initial, initialError }: { initial: AuditPage | nu
   const pathname = usePathname();
   const query = params.toString();
   const key = ['audit', query];
-  const result = useQuery({ queryKey: key, queryFn: () => fetchJson<AuditPage>(`/api/audit${query ? `?${query}` : ''}`), initialData: initial ?? undefined });
+  const result = useQuery({
+    queryKey: key,
+    queryFn: () => fetchJson<AuditPage>(`/api/audit${query ? `?${query}` : ''}`),
+    initialData: initial ?? undefined,
+  });
   useRefetchEvery(key, 5_000);
   const page = result.data;
 
@@ -70,41 +76,96 @@ export function AuditClient({ initial, initialError }: { initial: AuditPage | nu
 
   return (
     <div className="space-y-4">
-      <form onSubmit={applyFilter} className="flex flex-wrap items-end gap-2 text-sm" aria-label="Filter the audit log" key={query}>
-        <label className="flex flex-col">Actor
+      <form
+        onSubmit={applyFilter}
+        className="flex flex-wrap items-end gap-2 text-sm"
+        aria-label="Filter the audit log"
+        key={query}
+      >
+        <label className="flex flex-col">
+          Actor
           <select name="actor" defaultValue={params.get('actor') ?? ''} className={input}>
             <option value="">anyone</option>
-            {page?.facets.actors.map((actor) => <option key={actor} value={actor}>{actor}</option>)}
+            {page?.facets.actors.map((actor) => (
+              <option key={actor} value={actor}>
+                {actor}
+              </option>
+            ))}
           </select>
         </label>
-        <label className="flex flex-col">Action
+        <label className="flex flex-col">
+          Action
           <select name="action" defaultValue={params.get('action') ?? ''} className={input}>
             <option value="">any</option>
-            {page?.facets.actions.map((action) => <option key={action} value={action}>{action}</option>)}
+            {page?.facets.actions.map((action) => (
+              <option key={action} value={action}>
+                {action}
+              </option>
+            ))}
           </select>
         </label>
-        <label className="flex flex-col">Outcome
+        <label className="flex flex-col">
+          Outcome
           <select name="outcome" defaultValue={params.get('outcome') ?? ''} className={input}>
             <option value="">any</option>
-            {AUDIT_OUTCOMES.map((outcome) => <option key={outcome} value={outcome}>{outcome}</option>)}
+            {AUDIT_OUTCOMES.map((outcome) => (
+              <option key={outcome} value={outcome}>
+                {outcome}
+              </option>
+            ))}
           </select>
         </label>
-        <label className="flex flex-col">Target
-          <input name="target" defaultValue={params.get('target') ?? ''} placeholder="node or user/…" className={input} />
+        <label className="flex flex-col">
+          Target
+          <input
+            name="target"
+            defaultValue={params.get('target') ?? ''}
+            placeholder="node or user/…"
+            className={input}
+          />
         </label>
-        <label className="flex flex-col">From
-          <input name="from" type="datetime-local" defaultValue={params.get('from')?.slice(0, 16) ?? ''} className={input} />
+        <label className="flex flex-col">
+          From
+          <input
+            name="from"
+            type="datetime-local"
+            defaultValue={params.get('from')?.slice(0, 16) ?? ''}
+            className={input}
+          />
         </label>
-        <label className="flex flex-col">To
-          <input name="to" type="datetime-local" defaultValue={params.get('to')?.slice(0, 16) ?? ''} className={input} />
+        <label className="flex flex-col">
+          To
+          <input
+            name="to"
+            type="datetime-local"
+            defaultValue={params.get('to')?.slice(0, 16) ?? ''}
+            className={input}
+          />
         </label>
-        <button type="submit" className="rounded bg-zinc-900 px-3 py-1.5 text-white dark:bg-zinc-100 dark:text-zinc-900">Filter</button>
-        {query ? <Link href={pathname} className="px-2 py-1.5 text-sky-700 underline dark:text-sky-400">Clear</Link> : null}
-        <a href={`/api/audit/export${exportParams.size ? `?${exportParams}` : ''}`} className="ml-auto rounded border border-zinc-300 px-3 py-1.5 dark:border-zinc-700" data-testid="audit-export">Export CSV</a>
+        <button
+          type="submit"
+          className="rounded bg-zinc-900 px-3 py-1.5 text-white dark:bg-zinc-100 dark:text-zinc-900"
+        >
+          Filter
+        </button>
+        {query ? (
+          <Link href={pathname} className="px-2 py-1.5 text-sky-700 underline dark:text-sky-400">
+            Clear
+          </Link>
+        ) : null}
+        <a
+          href={`/api/audit/export${exportParams.size ? `?${exportParams}` : ''}`}
+          className="ml-auto rounded border border-zinc-300 px-3 py-1.5 dark:border-zinc-700"
+          data-testid="audit-export"
+        >
+          Export CSV
+        </a>
       </form>
 
       <Panel
-        state={!page ? (result.isError || initialError ? 'error' : 'loading') : page.entries.length === 0 ? 'empty' : 'ready'}
+        state={
+          !page ? (result.isError || initialError ? 'error' : 'loading') : page.entries.length === 0 ? 'empty' : 'ready'
+        }
         error={result.error?.message ?? initialError ?? undefined}
         emptyText="No audit entries match."
         className="overflow-x-auto"
@@ -127,24 +188,70 @@ export function AuditClient({ initial, initialError }: { initial: AuditPage | nu
             {page?.entries.map((entry) => {
               const node = nodeOf(entry);
               return (
-                <tr key={entry.id} className="border-t border-zinc-100 align-top dark:border-zinc-800" data-testid="audit-entry" data-action={entry.action} data-outcome={entry.outcome} data-target={entry.target ?? ''} data-actor={entry.actor}>
-                  <td className="py-1 pr-3 whitespace-nowrap"><LocalTime at={Date.parse(entry.at)} /><br /><RelativeTime at={Date.parse(entry.at)} className="text-xs text-zinc-500" /></td>
-                  <td className="pr-3">{entry.actor}{entry.actorRole ? <span className="ml-1 text-xs text-zinc-500">({entry.actorRole})</span> : null}</td>
+                <tr
+                  key={entry.id}
+                  className="border-t border-zinc-100 align-top dark:border-zinc-800"
+                  data-testid="audit-entry"
+                  data-action={entry.action}
+                  data-outcome={entry.outcome}
+                  data-target={entry.target ?? ''}
+                  data-actor={entry.actor}
+                >
+                  <td className="py-1 pr-3 whitespace-nowrap">
+                    <LocalTime at={Date.parse(entry.at)} />
+                    <br />
+                    <RelativeTime at={Date.parse(entry.at)} className="text-xs text-zinc-500" />
+                  </td>
+                  <td className="pr-3">
+                    {entry.actor}
+                    {entry.actorRole ? <span className="ml-1 text-xs text-zinc-500">({entry.actorRole})</span> : null}
+                  </td>
                   <td className="pr-3 font-mono text-xs">{entry.action}</td>
-                  <td className="max-w-48 pr-3 font-mono text-xs break-words">{node ? <Link href={`/nodes/${node}`} className="text-sky-700 hover:underline dark:text-sky-400">{node}</Link> : entry.target}</td>
+                  <td className="max-w-48 pr-3 font-mono text-xs break-words">
+                    {node ? (
+                      <Link href={`/nodes/${node}`} className="text-sky-700 hover:underline dark:text-sky-400">
+                        {node}
+                      </Link>
+                    ) : (
+                      entry.target
+                    )}
+                  </td>
                   <td className="max-w-64 pr-3 break-words">{entry.reason}</td>
                   <td className="pr-3">
-                    <span className={`rounded px-1.5 py-0.5 text-xs ${OUTCOME_STYLE[entry.outcome]}`}>{entry.outcome}</span>
-                    {entry.detail ? <p className="mt-1 max-w-64 text-xs break-words text-zinc-600 dark:text-zinc-400">{entry.detail}</p> : null}
+                    <span className={`rounded px-1.5 py-0.5 text-xs ${OUTCOME_STYLE[entry.outcome]}`}>
+                      {entry.outcome}
+                    </span>
+                    {entry.detail ? (
+                      <p className="mt-1 max-w-64 text-xs break-words text-zinc-600 dark:text-zinc-400">
+                        {entry.detail}
+                      </p>
+                    ) : null}
                   </td>
-                  <td className="max-w-72 pr-3 text-xs break-words text-zinc-600 dark:text-zinc-400"><Change entry={entry} /></td>
-                  <td className="pr-3 font-mono text-xs text-zinc-500" title={entry.requestId}>{entry.requestId.slice(0, 8)}{entry.clientAddress ? <><br />{entry.clientAddress}</> : null}</td>
+                  <td className="max-w-72 pr-3 text-xs break-words text-zinc-600 dark:text-zinc-400">
+                    <Change entry={entry} />
+                  </td>
+                  <td className="pr-3 font-mono text-xs text-zinc-500" title={entry.requestId}>
+                    {entry.requestId.slice(0, 8)}
+                    {entry.clientAddress ? (
+                      <>
+                        <br />
+                        {entry.clientAddress}
+                      </>
+                    ) : null}
+                  </td>
                 </tr>
               );
             })}
           </tbody>
         </table>
-        {page?.nextBefore ? <Link href={`${pathname}?${olderParams}`} className="mt-3 inline-block text-sm text-sky-700 underline dark:text-sky-400">Older entries</Link> : null}
+        {page?.nextBefore ? (
+          <Link
+            href={`${pathname}?${olderParams}`}
+            className="mt-3 inline-block text-sm text-sky-700 underline dark:text-sky-400"
+          >
+            Older entries
+          </Link>
+        ) : null}
       </Panel>
     </div>
   );

@@ -57,14 +57,18 @@ export function NodesClient({ initial, initialError }: { initial: NodeList | nul
       void queryClient.invalidateQueries({ queryKey, exact: true });
     }, 1_000);
   };
-  useLiveSubscription(['nodes'], (type, data) => {
-    if (type === 'reset') return void queryClient.invalidateQueries({ queryKey, exact: true });
-    if (type !== 'nodes') return;
-    const message = data as NodesMessage;
-    const reorder = nodesMessageReorders(message, knownStates.current);
-    queryClient.setQueryData<NodeList>(queryKey, (list) => (list ? applyNodesMessage(list, message) : list));
-    if (reorder) refetchSoon();
-  }, `${search}${search ? '&' : ''}snapshot=0`);
+  useLiveSubscription(
+    ['nodes'],
+    (type, data) => {
+      if (type === 'reset') return void queryClient.invalidateQueries({ queryKey, exact: true });
+      if (type !== 'nodes') return;
+      const message = data as NodesMessage;
+      const reorder = nodesMessageReorders(message, knownStates.current);
+      queryClient.setQueryData<NodeList>(queryKey, (list) => (list ? applyNodesMessage(list, message) : list));
+      if (reorder) refetchSoon();
+    },
+    `${search}${search ? '&' : ''}snapshot=0`,
+  );
 
   const go = (next: NodeFilter, nextPage = 0) => {
     const query = pageSearch(nodeFilterToSearch(next), nextPage);
@@ -87,7 +91,11 @@ export function NodesClient({ initial, initialError }: { initial: NodeList | nul
 
   return (
     <div className="space-y-4">
-      <div className="grid grid-cols-3 gap-2 sm:grid-cols-5 lg:grid-cols-9" role="group" aria-label="Nodes per state (select to filter)">
+      <div
+        className="grid grid-cols-3 gap-2 sm:grid-cols-5 lg:grid-cols-9"
+        role="group"
+        aria-label="Nodes per state (select to filter)"
+      >
         {NODE_STATES.map((state) => {
           const selected = filter.states?.includes(state) ?? false;
           return (
@@ -100,7 +108,9 @@ export function NodesClient({ initial, initialError }: { initial: NodeList | nul
               className={`${cardClass} p-2! text-left focus-visible:outline focus-visible:outline-2 focus-visible:outline-sky-500 ${selected ? 'ring-2 ring-sky-500' : ''}`}
             >
               <span className="block text-xs text-zinc-500">{NODE_STATE_LABELS[state]}</span>
-              <span className="block text-xl font-semibold tabular-nums">{list ? list.counts[state].toLocaleString() : '—'}</span>
+              <span className="block text-xl font-semibold tabular-nums">
+                {list ? list.counts[state].toLocaleString() : '—'}
+              </span>
             </button>
           );
         })}
@@ -122,10 +132,24 @@ export function NodesClient({ initial, initialError }: { initial: NodeList | nul
             className="mt-1 w-56 rounded border border-zinc-300 bg-white px-2 py-1 dark:border-zinc-700 dark:bg-zinc-900"
           />
         </label>
-        <FilterSelect label="Agent" value={filter.agent} options={list?.agents ?? []} onChange={(agent) => setFilter({ ...filter, agent })} />
-        <FilterSelect label="Check" value={filter.check} options={list?.checks ?? []} onChange={(check) => setFilter({ ...filter, check })} />
+        <FilterSelect
+          label="Agent"
+          value={filter.agent}
+          options={list?.agents ?? []}
+          onChange={(agent) => setFilter({ ...filter, agent })}
+        />
+        <FilterSelect
+          label="Check"
+          value={filter.check}
+          options={list?.checks ?? []}
+          onChange={(check) => setFilter({ ...filter, check })}
+        />
         {search ? (
-          <button type="button" onClick={() => setFilter({})} className="rounded px-2 py-1 text-sm text-sky-700 hover:underline dark:text-sky-400">
+          <button
+            type="button"
+            onClick={() => setFilter({})}
+            className="rounded px-2 py-1 text-sm text-sky-700 hover:underline dark:text-sky-400"
+          >
             Clear filters
           </button>
         ) : null}
@@ -159,9 +183,25 @@ export function NodesClient({ initial, initialError }: { initial: NodeList | nul
         </table>
         {pages > 1 ? (
           <div className="flex items-center gap-2 border-t border-zinc-200 px-3 py-2 text-sm dark:border-zinc-800">
-            <button type="button" disabled={current === 0} onClick={() => setPage(current - 1)} className="rounded px-2 py-1 disabled:opacity-40">Previous</button>
-            <span className="tabular-nums" data-testid="nodes-page">Page {current + 1} of {pages}</span>
-            <button type="button" disabled={current >= pages - 1} onClick={() => setPage(current + 1)} className="rounded px-2 py-1 disabled:opacity-40">Next</button>
+            <button
+              type="button"
+              disabled={current === 0}
+              onClick={() => setPage(current - 1)}
+              className="rounded px-2 py-1 disabled:opacity-40"
+            >
+              Previous
+            </button>
+            <span className="tabular-nums" data-testid="nodes-page">
+              Page {current + 1} of {pages}
+            </span>
+            <button
+              type="button"
+              disabled={current >= pages - 1}
+              onClick={() => setPage(current + 1)}
+              className="rounded px-2 py-1 disabled:opacity-40"
+            >
+              Next
+            </button>
           </div>
         ) : null}
       </Panel>
@@ -169,15 +209,31 @@ export function NodesClient({ initial, initialError }: { initial: NodeList | nul
   );
 }
 
-function FilterSelect({ label, value, options, onChange }: { label: string; value?: string; options: string[]; onChange: (value: string | undefined) => void }) {
+function FilterSelect({
+  label,
+  value,
+  options,
+  onChange,
+}: {
+  label: string;
+  value?: string;
+  options: string[];
+  onChange: (value: string | undefined) => void;
+}) {
   return (
     <label className="text-sm">
       <span className="block text-xs text-zinc-500">{label}</span>
-      <select value={value ?? ''} onChange={(event) => onChange(event.target.value || undefined)} className="mt-1 rounded border border-zinc-300 bg-white px-2 py-1 dark:border-zinc-700 dark:bg-zinc-900">
+      <select
+        value={value ?? ''}
+        onChange={(event) => onChange(event.target.value || undefined)}
+        className="mt-1 rounded border border-zinc-300 bg-white px-2 py-1 dark:border-zinc-700 dark:bg-zinc-900"
+      >
         <option value="">Any {label.toLowerCase()}</option>
         {value && !options.includes(value) ? <option value={value}>{value}</option> : null}
         {options.map((option) => (
-          <option key={option} value={option}>{option}</option>
+          <option key={option} value={option}>
+            {option}
+          </option>
         ))}
       </select>
     </label>

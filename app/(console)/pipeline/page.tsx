@@ -12,7 +12,10 @@ export default async function PipelinePage() {
   return (
     <section className="space-y-4">
       <h1 className="text-2xl font-semibold">Pipeline</h1>
-      <PipelineClient initial={'error' in initial ? null : initial} initialError={'error' in initial ? initial.error : null} />
+      <PipelineClient
+        initial={'error' in initial ? null : initial}
+        initialError={'error' in initial ? initial.error : null}
+      />
     </section>
   );
 }

@@ -15,7 +15,13 @@ function fetchProviders(): Promise<ProvidersView> {
   return fetchJson<ProvidersView>('/api/providers');
 }
 
-export function ProvidersClient({ initial, initialError }: { initial: ProvidersView | null; initialError: string | null }) {
+export function ProvidersClient({
+  initial,
+  initialError,
+}: {
+  initial: ProvidersView | null;
+  initialError: string | null;
+}) {
   const query = useQuery({
     queryKey: ['providers'],
     queryFn: fetchProviders,
@@ -38,12 +44,21 @@ export function ProvidersClient({ initial, initialError }: { initial: ProvidersV
           ? 'One datastore is configured: the app’s own, which serves every page.'
           : `${view.datastores.length} datastores are configured; the app’s own serves every page, the others are read here side by side with it.`}{' '}
         Refreshed every 5 s; read <RelativeTime at={view.readAt} />.
-        {query.error ? <span role="alert" className="ml-1 text-amber-700 dark:text-amber-400">The last refresh failed ({query.error.message}).</span> : null}
+        {query.error ? (
+          <span role="alert" className="ml-1 text-amber-700 dark:text-amber-400">
+            The last refresh failed ({query.error.message}).
+          </span>
+        ) : null}
       </p>
       <div className="grid gap-x-4 gap-y-4 lg:grid-cols-2">
         <DatastoreColumn view={reference} gap={null} referenceRole={reference.role} />
         {others.map((other) => (
-          <DatastoreColumn key={other.id} view={other} gap={gapToReference(reference, other)} referenceRole={reference.role} />
+          <DatastoreColumn
+            key={other.id}
+            view={other}
+            gap={gapToReference(reference, other)}
+            referenceRole={reference.role}
+          />
         ))}
         {others.length === 0 ? <SecondDatastoreHint /> : null}
       </div>

@@ -12,7 +12,10 @@ export default async function ProvidersPage() {
   return (
     <section className="space-y-4">
       <h1 className="text-2xl font-semibold">Providers</h1>
-      <ProvidersClient initial={'error' in initial ? null : initial} initialError={'error' in initial ? initial.error : null} />
+      <ProvidersClient
+        initial={'error' in initial ? null : initial}
+        initialError={'error' in initial ? initial.error : null}
+      />
     </section>
   );
 }

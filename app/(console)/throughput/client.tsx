@@ -37,7 +37,12 @@ function fetchThroughput(range: ThroughputRange, by: ThroughputGrouping): Promis
   return fetchJson<ThroughputView>(`/api/throughput?range=${range}&by=${by}`);
 }
 
-export function ThroughputClient({ initial, initialError, initialRange, initialBy }: {
+export function ThroughputClient({
+  initial,
+  initialError,
+  initialRange,
+  initialBy,
+}: {
   initial: ThroughputView | null;
   initialError: string | null;
   initialRange: ThroughputRange;
@@ -67,7 +72,8 @@ export function ThroughputClient({ initial, initialError, initialRange, initialB
     if (type === 'throughput') {
       const message = data as ThroughputMessage;
       liveSeconds.current.push(message);
-      if (liveSeconds.current.length > LIVE_BUFFER) liveSeconds.current.splice(0, liveSeconds.current.length - LIVE_BUFFER);
+      if (liveSeconds.current.length > LIVE_BUFFER)
+        liveSeconds.current.splice(0, liveSeconds.current.length - LIVE_BUFFER);
       queryClient.setQueryData<ThroughputView>(queryKey, (view) => (view ? applyLiveSecond(view, message) : view));
     }
     if (type === 'reset') void queryClient.invalidateQueries({ queryKey });
@@ -106,8 +112,12 @@ export function ThroughputClient({ initial, initialError, initialRange, initialB
         />
         <span className="ml-auto text-xs text-zinc-500" aria-live="off">
           {view && !stale ? (
-            <>counted up to <RelativeTime at={view.coveredUntil} /></>
-          ) : query.isFetching ? 'Loading…' : null}
+            <>
+              counted up to <RelativeTime at={view.coveredUntil} />
+            </>
+          ) : query.isFetching ? (
+            'Loading…'
+          ) : null}
         </span>
       </div>
 
@@ -128,7 +138,9 @@ export function ThroughputClient({ initial, initialError, initialRange, initialB
           </div>
         ) : null}
         {view && query.error ? (
-          <p role="alert" className="mt-2 text-xs text-amber-700 dark:text-amber-400">Could not refresh from the server ({query.error.message}); showing the figures counted so far.</p>
+          <p role="alert" className="mt-2 text-xs text-amber-700 dark:text-amber-400">
+            Could not refresh from the server ({query.error.message}); showing the figures counted so far.
+          </p>
         ) : null}
       </Panel>
     </div>

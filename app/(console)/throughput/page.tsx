@@ -7,7 +7,11 @@ import { ThroughputClient } from './client';
 
 export const dynamic = 'force-dynamic';
 
-export default async function ThroughputPage({ searchParams }: { searchParams: Promise<Record<string, string | string[] | undefined>> }) {
+export default async function ThroughputPage({
+  searchParams,
+}: {
+  searchParams: Promise<Record<string, string | string[] | undefined>>;
+}) {
   await requirePageActor();
   const { range, by } = parseThroughputParams(await searchParams);
   const initial = await readThroughputView(appContext(), range, by).catch((error: Error) => ({ error: error.message }));

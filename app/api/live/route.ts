@@ -25,7 +25,10 @@ export async function GET(request: Request): Promise<Response> {
     const hub = await appContext().liveHub();
     connection = await hub.connect(live);
   } catch (error) {
-    return Response.json({ error: `live updates are unavailable: ${(error as Error).message}` }, { status: 503, headers: { 'Retry-After': '2' } });
+    return Response.json(
+      { error: `live updates are unavailable: ${(error as Error).message}` },
+      { status: 503, headers: { 'Retry-After': '2' } },
+    );
   }
   // A stream outlives the check at connect: look again every so often, so a user who signed out,
   // was disabled or whose session expired stops receiving updates (the browser then reconnects,
@@ -37,9 +40,12 @@ export async function GET(request: Request): Promise<Response> {
       forget();
       return clearInterval(recheck);
     }
-    void appContext().actor(request.headers).catch(() => null).then((actor) => {
-      if (!actor) connection.close();
-    });
+    void appContext()
+      .actor(request.headers)
+      .catch(() => null)
+      .then((actor) => {
+        if (!actor) connection.close();
+      });
   }, sessionCheckMs());
   request.signal.addEventListener('abort', () => {
     clearInterval(recheck);

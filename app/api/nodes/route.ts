@@ -12,7 +12,9 @@ export async function GET(request: Request): Promise<Response> {
   if (!access.ok) return access.response;
   try {
     const params = new URL(request.url).searchParams;
-    return Response.json(await readNodeList(appContext(), parseNodeFilter(params), parseNodePage(params)), { headers: { 'Cache-Control': 'no-store' } });
+    return Response.json(await readNodeList(appContext(), parseNodeFilter(params), parseNodePage(params)), {
+      headers: { 'Cache-Control': 'no-store' },
+    });
   } catch (error) {
     return Response.json({ error: `nodes are unavailable: ${(error as Error).message}` }, { status: 503 });
   }

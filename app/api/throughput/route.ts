@@ -10,9 +10,12 @@ export async function GET(request: Request): Promise<Response> {
   const access = await allow(request);
   if (!access.ok) return access.response;
   const params = checkThroughputParams(new URL(request.url).searchParams);
-  if (!params.ok) return Response.json({ error: params.error }, { status: 400, headers: { 'Cache-Control': 'no-store' } });
+  if (!params.ok)
+    return Response.json({ error: params.error }, { status: 400, headers: { 'Cache-Control': 'no-store' } });
   try {
-    return Response.json(await readThroughputView(appContext(), params.range, params.by), { headers: { 'Cache-Control': 'no-store' } });
+    return Response.json(await readThroughputView(appContext(), params.range, params.by), {
+      headers: { 'Cache-Control': 'no-store' },
+    });
   } catch (error) {
     return Response.json({ error: `throughput is unavailable: ${(error as Error).message}` }, { status: 503 });
   }

@@ -54,13 +54,19 @@ export class SimulatedFaultQuarantine {
     const node = event.healthEvent.nodeName;
     if (change.operation === 'update') {
       const current = this.quarantined.get(node);
-      if (event.status.nodeQuarantined === 'Cancelled' && current && event.createdAt.getTime() >= current.since.getTime()) this.quarantined.delete(node);
+      if (
+        event.status.nodeQuarantined === 'Cancelled' &&
+        current &&
+        event.createdAt.getTime() >= current.since.getTime()
+      )
+        this.quarantined.delete(node);
       return;
     }
     if (change.operation !== 'insert') return;
     await sleep(this.settings().handlerDelayMs);
     const { healthEvent } = event;
-    if (healthEvent.processingStrategy !== 'EXECUTE_REMEDIATION' && healthEvent.processingStrategy !== 'UNSPECIFIED') return;
+    if (healthEvent.processingStrategy !== 'EXECUTE_REMEDIATION' && healthEvent.processingStrategy !== 'UNSPECIFIED')
+      return;
     if (healthEvent.quarantineOverrides?.skip) return;
     const finishedAt = dateToTimestamp(new Date());
     const span = { module: SimulatedFaultQuarantine.consumer, id: change.position };
@@ -69,7 +75,9 @@ export class SimulatedFaultQuarantine {
     if (!healthEvent.isHealthy && (healthEvent.isFatal || healthEvent.quarantineOverrides?.force)) {
       if (current) {
         current.tracked.add(trackKey(event));
-        await this.store.healthEvents().updateQuarantine(event.recordId, { status: 'AlreadyQuarantined', finishedAt, span });
+        await this.store
+          .healthEvents()
+          .updateQuarantine(event.recordId, { status: 'AlreadyQuarantined', finishedAt, span });
       } else {
         this.quarantined.set(node, { since: event.createdAt, tracked: new Set([trackKey(event)]) });
         await this.store.healthEvents().updateQuarantine(event.recordId, { status: 'Quarantined', finishedAt, span });

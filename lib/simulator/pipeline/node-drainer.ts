@@ -48,13 +48,22 @@ export class SimulatedNodeDrainer {
       await this.store.healthEvents().updateEviction(id, { status: 'InProgress', span });
       await sleep(settings.drainMs);
       const failed = this.random.chance(settings.drainFailureRate);
-      await this.store.healthEvents().updateEviction(id, failed
-        ? { status: 'Failed', message: 'pods did not terminate within the eviction timeout', span }
-        : { status: 'Succeeded', finishedAt: dateToTimestamp(new Date()), span });
+      await this.store
+        .healthEvents()
+        .updateEviction(
+          id,
+          failed
+            ? { status: 'Failed', message: 'pods did not terminate within the eviction timeout', span }
+            : { status: 'Succeeded', finishedAt: dateToTimestamp(new Date()), span },
+        );
     } else if (action === 'already-drained') {
-      await this.store.healthEvents().updateEviction(id, { status: 'AlreadyDrained', finishedAt: dateToTimestamp(new Date()), span });
+      await this.store
+        .healthEvents()
+        .updateEviction(id, { status: 'AlreadyDrained', finishedAt: dateToTimestamp(new Date()), span });
     } else if (action === 'cancel') {
-      await this.store.healthEvents().updateEviction(id, { status: 'Cancelled', message: 'node released by an operator', span });
+      await this.store
+        .healthEvents()
+        .updateEviction(id, { status: 'Cancelled', message: 'node released by an operator', span });
     }
   };
 }

@@ -27,11 +27,23 @@ export const DEFAULT_PIPELINE_SETTINGS: PipelineSettings = {
 
 export const sleep = (ms: number) => (ms > 0 ? new Promise((resolve) => setTimeout(resolve, ms)) : Promise.resolve());
 
-const ms = (max: number) => z.number().int('must be a whole number of milliseconds').min(0, 'must not be negative').max(max, `must be at most ${max} ms`);
+const ms = (max: number) =>
+  z
+    .number()
+    .int('must be a whole number of milliseconds')
+    .min(0, 'must not be negative')
+    .max(max, `must be at most ${max} ms`);
 const share = z.number().min(0, 'must be from 0 to 1').max(1, 'must be from 0 to 1');
 
 /** A change to some settings, as the control endpoint accepts it; unknown keys are refused. */
 export const pipelineSettingsPatch = z
-  .object({ drainMs: ms(600_000), drainFailureRate: share, remediationMs: ms(600_000), remediationFailureRate: share, handlerDelayMs: ms(60_000), failPoison: z.boolean() })
+  .object({
+    drainMs: ms(600_000),
+    drainFailureRate: share,
+    remediationMs: ms(600_000),
+    remediationFailureRate: share,
+    handlerDelayMs: ms(60_000),
+    failPoison: z.boolean(),
+  })
   .partial()
   .strict();

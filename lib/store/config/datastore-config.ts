@@ -42,7 +42,11 @@ export interface MongoConfig {
 export type DataStoreConfig = PostgresConfig | MongoConfig;
 
 const PROVIDER_ALIASES: Record<string, DataStoreConfig['provider']> = {
-  postgresql: 'postgresql', postgres: 'postgresql', pg: 'postgresql', mongodb: 'mongodb', mongo: 'mongodb',
+  postgresql: 'postgresql',
+  postgres: 'postgresql',
+  pg: 'postgresql',
+  mongodb: 'mongodb',
+  mongo: 'mongodb',
 };
 
 function readCert(env: Environment, name: string): string | undefined {
@@ -58,7 +62,11 @@ function readCert(env: Environment, name: string): string | undefined {
 function postgresFromEnv(env: Environment): PostgresConfig {
   let connectionString = env.DATABASE_URL;
   if (!connectionString) {
-    if (!env.DATASTORE_HOST) throw new StoreError('config', 'no PostgreSQL configured: set DATABASE_URL, or DATASTORE_HOST (with DATASTORE_PORT, DATASTORE_DATABASE, DATASTORE_USERNAME, DATASTORE_PASSWORD)');
+    if (!env.DATASTORE_HOST)
+      throw new StoreError(
+        'config',
+        'no PostgreSQL configured: set DATABASE_URL, or DATASTORE_HOST (with DATASTORE_PORT, DATASTORE_DATABASE, DATASTORE_USERNAME, DATASTORE_PASSWORD)',
+      );
     const url = new URL('postgresql://localhost');
     url.hostname = env.DATASTORE_HOST;
     url.port = env.DATASTORE_PORT ?? '5432';
@@ -69,26 +77,40 @@ function postgresFromEnv(env: Environment): PostgresConfig {
   }
   const sslMode = env.DATASTORE_SSLMODE;
   if (sslMode && !['disable', 'allow', 'prefer', 'require', 'verify-ca', 'verify-full'].includes(sslMode)) {
-    throw new StoreError('config', `DATASTORE_SSLMODE must be one of disable, allow, prefer, require, verify-ca, verify-full (got "${sslMode}")`);
+    throw new StoreError(
+      'config',
+      `DATASTORE_SSLMODE must be one of disable, allow, prefer, require, verify-ca, verify-full (got "${sslMode}")`,
+    );
   }
-  const ssl = !sslMode || sslMode === 'disable' || sslMode === 'allow' || sslMode === 'prefer'
-    ? undefined
-    : {
-        rejectUnauthorized: sslMode === 'verify-ca' || sslMode === 'verify-full',
-        ca: readCert(env, 'DATASTORE_SSLROOTCERT'),
-        cert: readCert(env, 'DATASTORE_SSLCERT'),
-        key: readCert(env, 'DATASTORE_SSLKEY'),
-      };
+  const ssl =
+    !sslMode || sslMode === 'disable' || sslMode === 'allow' || sslMode === 'prefer'
+      ? undefined
+      : {
+          rejectUnauthorized: sslMode === 'verify-ca' || sslMode === 'verify-full',
+          ca: readCert(env, 'DATASTORE_SSLROOTCERT'),
+          cert: readCert(env, 'DATASTORE_SSLCERT'),
+          key: readCert(env, 'DATASTORE_SSLKEY'),
+        };
   const poolSize = env.DATASTORE_POOL_SIZE ? Number(env.DATASTORE_POOL_SIZE) : undefined;
   if (poolSize !== undefined && !(Number.isInteger(poolSize) && poolSize > 0 && poolSize <= 500)) {
-    throw new StoreError('config', `DATASTORE_POOL_SIZE must be a whole number from 1 to 500 (got "${env.DATASTORE_POOL_SIZE}")`);
+    throw new StoreError(
+      'config',
+      `DATASTORE_POOL_SIZE must be a whole number from 1 to 500 (got "${env.DATASTORE_POOL_SIZE}")`,
+    );
   }
   const consoleConnectionString = env.CONSOLE_DATABASE_URL?.trim() || undefined;
-  return { provider: 'postgresql', connectionString, ssl, poolSize, ...(consoleConnectionString ? { consoleConnectionString } : {}) };
+  return {
+    provider: 'postgresql',
+    connectionString,
+    ssl,
+    poolSize,
+    ...(consoleConnectionString ? { consoleConnectionString } : {}),
+  };
 }
 
 function mongoFromEnv(env: Environment): MongoConfig {
-  if (!env.MONGODB_URI) throw new StoreError('config', 'DATASTORE_PROVIDER=mongodb needs MONGODB_URI (a replica set, for change streams)');
+  if (!env.MONGODB_URI)
+    throw new StoreError('config', 'DATASTORE_PROVIDER=mongodb needs MONGODB_URI (a replica set, for change streams)');
   return {
     provider: 'mongodb',
     uri: env.MONGODB_URI,
@@ -113,10 +135,16 @@ function flag(env: Environment, name: string): boolean | undefined {
 
 /** Which provider the environment asks for: DATASTORE_PROVIDER, else MongoDB when MONGODB_URI is set without DATABASE_URL. */
 export function datastoreProviderFromEnv(env: Environment = process.env): DataStoreConfig['provider'] {
-  const requested = (env.DATASTORE_PROVIDER ?? (env.MONGODB_URI && !env.DATABASE_URL ? 'mongodb' : 'postgresql')).toLowerCase();
+  const requested = (
+    env.DATASTORE_PROVIDER ?? (env.MONGODB_URI && !env.DATABASE_URL ? 'mongodb' : 'postgresql')
+  ).toLowerCase();
   // Own keys only: "constructor" or "__proto__" must be refused, not found on Object.prototype.
   const provider = Object.hasOwn(PROVIDER_ALIASES, requested) ? PROVIDER_ALIASES[requested] : undefined;
-  if (!provider) throw new StoreError('config', `DATASTORE_PROVIDER must be postgresql or mongodb (got "${env.DATASTORE_PROVIDER}")`);
+  if (!provider)
+    throw new StoreError(
+      'config',
+      `DATASTORE_PROVIDER must be postgresql or mongodb (got "${env.DATASTORE_PROVIDER}")`,
+    );
   return provider;
 }
 

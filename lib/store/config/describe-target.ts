@@ -7,5 +7,7 @@ import type { DataStoreConfig } from './datastore-config';
 
 /** PostgreSQL `host:port/database`; MongoDB `hosts/database`. */
 export function describeDataStoreTarget(config: DataStoreConfig): string {
-  return config.provider === 'mongodb' ? describeMongoTarget(config.uri, config.databaseName) : describePostgresTarget(config.connectionString);
+  return config.provider === 'mongodb'
+    ? describeMongoTarget(config.uri, config.databaseName)
+    : describePostgresTarget(config.connectionString);
 }

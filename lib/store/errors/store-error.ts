@@ -20,5 +20,11 @@ export class StoreError extends Error {
 export function storeErrorCode(error: unknown): string | undefined {
   if (error instanceof StoreError) return error.code;
   const candidate = error as { name?: unknown; code?: unknown } | null;
-  return typeof candidate?.code === 'string' && typeof candidate.name === 'string' && candidate.name.endsWith('Error') && error instanceof Error && /StoreError|ValidationError/.test(candidate.name) ? candidate.code : undefined;
+  return typeof candidate?.code === 'string' &&
+    typeof candidate.name === 'string' &&
+    candidate.name.endsWith('Error') &&
+    error instanceof Error &&
+    /StoreError|ValidationError/.test(candidate.name)
+    ? candidate.code
+    : undefined;
 }

@@ -5,7 +5,7 @@
 import { countUnknownEnum, isUnknownEnum, unknownEnum, type UnknownEnum } from './unknown-enum';
 
 export type { UnknownEnum } from './unknown-enum';
-export { enumLabel, isUnknownEnum, unknownEnum, unknownEnumCounts } from './unknown-enum';
+export { enumLabel, isUnknownEnum, unknownEnumCounts } from './unknown-enum';
 
 export const RECOMMENDED_ACTIONS = {
   NONE: 0,
@@ -38,13 +38,26 @@ export type QuarantineStatusName = (typeof QUARANTINE_STATUSES)[number];
 export type QuarantineStatus = QuarantineStatusName | UnknownEnum;
 
 /** healtheventstatus.userpodsevictionstatus.status, written by node-drainer. */
-export const EVICTION_STATUSES = ['NotStarted', 'InProgress', 'Succeeded', 'Failed', 'AlreadyDrained', 'Cancelled'] as const;
+export const EVICTION_STATUSES = [
+  'NotStarted',
+  'InProgress',
+  'Succeeded',
+  'Failed',
+  'AlreadyDrained',
+  'Cancelled',
+] as const;
 export type EvictionStatusName = (typeof EVICTION_STATUSES)[number];
 export type EvictionStatus = EvictionStatusName | UnknownEnum;
 
 export const MAINTENANCE_STATUSES = [
-  'DETECTED', 'QUARANTINE_TRIGGERED', 'MAINTENANCE_ONGOING', 'MAINTENANCE_COMPLETE',
-  'HEALTHY_TRIGGERED', 'NODE_READINESS_TIMEOUT', 'CANCELLED', 'ERROR',
+  'DETECTED',
+  'QUARANTINE_TRIGGERED',
+  'MAINTENANCE_ONGOING',
+  'MAINTENANCE_COMPLETE',
+  'HEALTHY_TRIGGERED',
+  'NODE_READINESS_TIMEOUT',
+  'CANCELLED',
+  'ERROR',
 ] as const;
 export type MaintenanceStatus = (typeof MAINTENANCE_STATUSES)[number];
 
@@ -76,7 +89,11 @@ export function decodeRecommendedAction(raw: number | string | null | undefined,
 }
 
 /** A stored status text in the model: '' and the known names as they are, anything else `unknown(<raw>)`. */
-export function decodeStatusText<T extends string>(known: readonly T[], raw: string, field: string): T | '' | UnknownEnum {
+export function decodeStatusText<T extends string>(
+  known: readonly T[],
+  raw: string,
+  field: string,
+): T | '' | UnknownEnum {
   if (raw === '' || (known as readonly string[]).includes(raw)) return raw as T | '';
   countUnknownEnum(field, raw);
   return unknownEnum(raw);
@@ -86,6 +103,8 @@ export function decodeStatusText<T extends string>(known: readonly T[], raw: str
  * Whether fault-remediation has something to run for this action: NVSentinel's skips NONE and
  * UNKNOWN, and one this SDK does not know cannot be assumed to be run either.
  */
-export function isRemediableAction(action: RecommendedAction): action is Exclude<RecommendedActionName, 'NONE' | 'UNKNOWN'> {
+export function isRemediableAction(
+  action: RecommendedAction,
+): action is Exclude<RecommendedActionName, 'NONE' | 'UNKNOWN'> {
   return action !== 'NONE' && action !== 'UNKNOWN' && !isUnknownEnum(action);
 }

@@ -18,11 +18,16 @@ const timestamp = z.union([
 ]);
 const overrides = z.object({ force: z.boolean().default(false), skip: z.boolean().default(false) }).strict();
 const enumName = <T extends Record<string, number>>(values: T, what: string) =>
-  z.string().refine((name) => Object.hasOwn(values, name), { message: `must be one of ${Object.keys(values).join(', ')} (${what})` });
+  z.string().refine((name) => Object.hasOwn(values, name), {
+    message: `must be one of ${Object.keys(values).join(', ')} (${what})`,
+  });
 
 export const newHealthEventSchema = z
   .object({
-    nodeName: z.string().min(1, 'must not be empty').max(MAX_NODE_NAME_LENGTH, `must be at most ${MAX_NODE_NAME_LENGTH} characters`),
+    nodeName: z
+      .string()
+      .min(1, 'must not be empty')
+      .max(MAX_NODE_NAME_LENGTH, `must be at most ${MAX_NODE_NAME_LENGTH} characters`),
     agent: z.string().min(1, 'must not be empty').max(255, 'must be at most 255 characters'),
     checkName: z.string().min(1, 'must not be empty').max(100, 'must be at most 100 characters'),
     componentClass: text(50).default('GPU'),
@@ -32,7 +37,10 @@ export const newHealthEventSchema = z
     message: text(65_536).default(''),
     recommendedAction: enumName(RECOMMENDED_ACTIONS, 'recommended action').default('NONE'),
     errorCode: z.array(text(64)).max(1000).default([]),
-    entitiesImpacted: z.array(z.object({ entityType: text(64), entityValue: text(512) }).strict()).max(1000).default([]),
+    entitiesImpacted: z
+      .array(z.object({ entityType: text(64), entityValue: text(512) }).strict())
+      .max(1000)
+      .default([]),
     metadata: z.record(z.string(), text(16_384)).default({}),
     generatedTimestamp: timestamp.optional(),
     quarantineOverrides: overrides.nullable().default(null),
@@ -47,11 +55,18 @@ export const newHealthEventSchema = z
 export type NewHealthEvent = z.input<typeof newHealthEventSchema>;
 
 function fieldPath(prefix: string, path: PropertyKey[]): string {
-  return path.reduce<string>((out, key) => (typeof key === 'number' ? `${out}[${key}]` : `${out}.${String(key)}`), prefix);
+  return path.reduce<string>(
+    (out, key) => (typeof key === 'number' ? `${out}[${key}]` : `${out}.${String(key)}`),
+    prefix,
+  );
 }
 
 /** Validates and completes one new event; throws ValidationError naming the first bad field. */
-export function toHealthEventWithStatus(input: unknown, field = 'event', now = new Date()): Omit<HealthEventWithStatus, 'recordId'> {
+export function toHealthEventWithStatus(
+  input: unknown,
+  field = 'event',
+  now = new Date(),
+): Omit<HealthEventWithStatus, 'recordId'> {
   const parsed = newHealthEventSchema.safeParse(input);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
@@ -66,7 +81,10 @@ export function toHealthEventWithStatus(input: unknown, field = 'event', now = n
       ...event,
       recommendedAction: event.recommendedAction as keyof typeof RECOMMENDED_ACTIONS,
       processingStrategy: event.processingStrategy as keyof typeof PROCESSING_STRATEGIES,
-      generatedTimestamp: generatedTimestamp instanceof Date ? dateToTimestamp(generatedTimestamp) : (generatedTimestamp ?? dateToTimestamp(created)),
+      generatedTimestamp:
+        generatedTimestamp instanceof Date
+          ? dateToTimestamp(generatedTimestamp)
+          : (generatedTimestamp ?? dateToTimestamp(created)),
     },
     status: initialStatus(),
   };

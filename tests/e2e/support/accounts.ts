@@ -13,7 +13,15 @@ const authDir = path.join('test-results', '.auth');
 export const storageStateOf = (username: string) => path.join(authDir, `${username}.json`);
 
 /** Signs in over HTTP as the browser would (same-origin POST); the context keeps the cookie. */
-export async function signIn(request: APIRequestContext, baseURL: string, account: { username: string; password: string }): Promise<void> {
-  const response = await request.post('/api/auth/sign-in/username', { data: { username: account.username, password: account.password }, headers: { origin: baseURL } });
-  if (!response.ok()) throw new Error(`sign-in as ${account.username} failed: ${response.status()} ${await response.text()}`);
+export async function signIn(
+  request: APIRequestContext,
+  baseURL: string,
+  account: { username: string; password: string },
+): Promise<void> {
+  const response = await request.post('/api/auth/sign-in/username', {
+    data: { username: account.username, password: account.password },
+    headers: { origin: baseURL },
+  });
+  if (!response.ok())
+    throw new Error(`sign-in as ${account.username} failed: ${response.status()} ${await response.text()}`);
 }

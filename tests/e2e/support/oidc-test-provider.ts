@@ -33,7 +33,13 @@ export interface TestProvider {
   close: () => Promise<void>;
 }
 
-export async function startTestProvider({ port, clientId, clientSecret, redirectUri, accounts }: TestProviderOptions): Promise<TestProvider> {
+export async function startTestProvider({
+  port,
+  clientId,
+  clientSecret,
+  redirectUri,
+  accounts,
+}: TestProviderOptions): Promise<TestProvider> {
   const issuer = `http://127.0.0.1:${port}`;
   const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
   const signingKey = { ...(privateKey.export({ format: 'jwk' }) as JWK), kid: 'test-run', use: 'sig', alg: 'RS256' };
@@ -42,7 +48,15 @@ export async function startTestProvider({ port, clientId, clientSecret, redirect
   const configuration: Configuration = {
     // Registered as an operator would: a confidential web client, with the defaults of the spec
     // (token_endpoint_auth_method client_secret_basic).
-    clients: [{ client_id: clientId, client_secret: clientSecret, redirect_uris: [redirectUri], grant_types: ['authorization_code'], response_types: ['code'] }],
+    clients: [
+      {
+        client_id: clientId,
+        client_secret: clientSecret,
+        redirect_uris: [redirectUri],
+        grant_types: ['authorization_code'],
+        response_types: ['code'],
+      },
+    ],
     jwks: { keys: [signingKey] },
     cookies: { keys: [`cookie-key-${port}-${Date.now()}`] },
     claims: { openid: ['sub'], email: ['email', 'email_verified'], profile: ['name'], groups: ['groups'] },
@@ -59,7 +73,13 @@ export async function startTestProvider({ port, clientId, clientSecret, redirect
       if (!identity) return undefined;
       return {
         accountId: sub,
-        claims: async () => ({ sub, email: identity.email, email_verified: true, name: identity.name, groups: [...identity.groups] }),
+        claims: async () => ({
+          sub,
+          email: identity.email,
+          email_verified: true,
+          name: identity.name,
+          groups: [...identity.groups],
+        }),
       };
     },
     // First-party client: no consent screen; the grant covers what the console asked for.

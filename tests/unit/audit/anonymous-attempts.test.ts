@@ -14,7 +14,18 @@ describe('AnonymousAttempts', () => {
   it('records up to the limit per address a minute, then counts; the next row after the window carries the count', () => {
     const { clock, attempts } = budget(3, 100);
     const answers = Array.from({ length: 10 }, () => attempts.admit('198.51.100.7'));
-    expect(answers.map((answer) => answer.record)).toEqual([true, true, true, false, false, false, false, false, false, false]);
+    expect(answers.map((answer) => answer.record)).toEqual([
+      true,
+      true,
+      true,
+      false,
+      false,
+      false,
+      false,
+      false,
+      false,
+      false,
+    ]);
     expect(answers[3]).toEqual({ record: false, retryAfterMs: 60_000 });
     // Another address is not held back by this one.
     expect(attempts.admit('203.0.113.1')).toEqual({ record: true, unrecorded: 0 });
@@ -25,7 +36,13 @@ describe('AnonymousAttempts', () => {
 
   it('counts an IPv6 /64 as one source, so rotating addresses within it gains nothing', () => {
     const { attempts } = budget(3, 100);
-    const recorded = ['2001:db8:1:2::1', '2001:db8:1:2::2', '2001:db8:1:2:ffff::9', '2001:0db8:0001:0002:0:0:0:7', '2001:db8:1:2::8'].map((address) => attempts.admit(address).record);
+    const recorded = [
+      '2001:db8:1:2::1',
+      '2001:db8:1:2::2',
+      '2001:db8:1:2:ffff::9',
+      '2001:0db8:0001:0002:0:0:0:7',
+      '2001:db8:1:2::8',
+    ].map((address) => attempts.admit(address).record);
     expect(recorded).toEqual([true, true, true, false, false]);
     expect(attempts.admit('2001:db8:1:3::1').record).toBe(true);
   });
@@ -43,15 +60,26 @@ describe('AnonymousAttempts', () => {
 
   it('holds many addresses together to the overall limit', () => {
     const { attempts } = budget(30, 5);
-    const recorded = Array.from({ length: 50 }, (_, index) => attempts.admit(`2001:db8:${index}::1`).record).filter(Boolean);
+    const recorded = Array.from({ length: 50 }, (_, index) => attempts.admit(`2001:db8:${index}::1`).record).filter(
+      Boolean,
+    );
     expect(recorded).toHaveLength(5);
   });
 });
 
 describe('compactAnonymousEntry', () => {
   const entry: AuditEntryInput = {
-    actor: 'anonymous', actorRole: null, action: 'node.quarantine', target: `node/${'n'.repeat(300)}`, reason: 'r'.repeat(2_000),
-    stateBefore: { state: 'healthy' }, stateAfter: { state: 'quarantined' }, outcome: 'denied', detail: 'sign in first', requestId: 'id-1', clientAddress: '198.51.100.7',
+    actor: 'anonymous',
+    actorRole: null,
+    action: 'node.quarantine',
+    target: `node/${'n'.repeat(300)}`,
+    reason: 'r'.repeat(2_000),
+    stateBefore: { state: 'healthy' },
+    stateAfter: { state: 'quarantined' },
+    outcome: 'denied',
+    detail: 'sign in first',
+    requestId: 'id-1',
+    clientAddress: '198.51.100.7',
   };
 
   it('keeps the first 100 characters of reason and target, no states, and says how many attempts went unrecorded', () => {
@@ -62,6 +90,8 @@ describe('compactAnonymousEntry', () => {
     expect(compact.stateAfter).toBeUndefined();
     expect(compact.detail).toBe('sign in first (7 earlier attempts from this address not recorded one by one)');
     expect(compactAnonymousEntry(entry, 0).detail).toBe('sign in first');
-    expect(compactAnonymousEntry(entry, 1).detail).toBe('sign in first (1 earlier attempt from this address not recorded one by one)');
+    expect(compactAnonymousEntry(entry, 1).detail).toBe(
+      'sign in first (1 earlier attempt from this address not recorded one by one)',
+    );
   });
 });

@@ -102,7 +102,21 @@ describe('csvCell', () => {
 describe('auditCsvRow', () => {
   it('writes the columns of the header in order', () => {
     const header = AUDIT_CSV_HEADER.split(',');
-    expect(header).toEqual(['id', 'at', 'actor', 'actor_role', 'action', 'target', 'reason', 'outcome', 'detail', 'state_before', 'state_after', 'request_id', 'client_address']);
+    expect(header).toEqual([
+      'id',
+      'at',
+      'actor',
+      'actor_role',
+      'action',
+      'target',
+      'reason',
+      'outcome',
+      'detail',
+      'state_before',
+      'state_after',
+      'request_id',
+      'client_address',
+    ]);
     const [row] = parseCsv(`${auditCsvRow(entry)}\r\n`);
     expect(row).toHaveLength(header.length);
     expect(Object.fromEntries(header.map((name, i) => [name, row[i]]))).toEqual({
@@ -124,7 +138,15 @@ describe('auditCsvRow', () => {
 
   it('keeps one record per entry whatever the text holds, and empty cells for missing values', () => {
     const hostile: AuditEntry = {
-      ...entry, actor: '=cmd|\' /C calc\'!A0', actorRole: null, target: null, reason: 'a\r\nb,"c"\n', detail: '@import', stateBefore: null, stateAfter: undefined, clientAddress: null,
+      ...entry,
+      actor: "=cmd|' /C calc'!A0",
+      actorRole: null,
+      target: null,
+      reason: 'a\r\nb,"c"\n',
+      detail: '@import',
+      stateBefore: null,
+      stateAfter: undefined,
+      clientAddress: null,
     };
     const records = parseCsv([AUDIT_CSV_HEADER, auditCsvRow(hostile), auditCsvRow(entry)].join('\r\n') + '\r\n');
     expect(records).toHaveLength(3);

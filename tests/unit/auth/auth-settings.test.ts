@@ -6,7 +6,11 @@ import { authSettingsFromEnv } from '@/lib/auth/auth-settings';
 import { roleFromGroups } from '@/lib/auth/roles';
 import { StoreError } from '@/lib/store/errors/store-error';
 
-const OIDC = { OIDC_ISSUER: 'https://login.example.com/realms/gpu', OIDC_CLIENT_ID: 'sentinel-console', OIDC_CLIENT_SECRET: 'client-secret-value' };
+const OIDC = {
+  OIDC_ISSUER: 'https://login.example.com/realms/gpu',
+  OIDC_CLIENT_ID: 'sentinel-console',
+  OIDC_CLIENT_SECRET: 'client-secret-value',
+};
 
 function failure(env: Record<string, string | undefined>): StoreError {
   try {
@@ -34,8 +38,19 @@ describe('authSettingsFromEnv defaults', () => {
   });
 
   it('treats empty variables as unset', () => {
-    const settings = authSettingsFromEnv({ BETTER_AUTH_SECRET: '', BETTER_AUTH_URL: '', CONSOLE_ADMIN_USERNAME: '', CONSOLE_ADMIN_PASSWORD: '', PORT: '' });
-    expect(settings).toMatchObject({ secret: undefined, baseUrl: undefined, fallbackUrl: 'http://localhost:3000', firstAdmin: { username: 'admin', password: undefined } });
+    const settings = authSettingsFromEnv({
+      BETTER_AUTH_SECRET: '',
+      BETTER_AUTH_URL: '',
+      CONSOLE_ADMIN_USERNAME: '',
+      CONSOLE_ADMIN_PASSWORD: '',
+      PORT: '',
+    });
+    expect(settings).toMatchObject({
+      secret: undefined,
+      baseUrl: undefined,
+      fallbackUrl: 'http://localhost:3000',
+      firstAdmin: { username: 'admin', password: undefined },
+    });
   });
 
   it('takes every value it is given', () => {
@@ -66,28 +81,53 @@ describe('authSettingsFromEnv refuses bad values, naming the variable', () => {
   it.each([
     [{ BETTER_AUTH_SECRET: 's'.repeat(31) }, 'BETTER_AUTH_SECRET must be at least 32 characters'],
     [{ BETTER_AUTH_URL: 'console.example.com' }, 'BETTER_AUTH_URL is not a URL: console.example.com'],
-    [{ CONSOLE_SESSION_MAX_AGE_SECONDS: '59' }, 'CONSOLE_SESSION_MAX_AGE_SECONDS must be a whole number of seconds, at least 60, not "59"'],
+    [
+      { CONSOLE_SESSION_MAX_AGE_SECONDS: '59' },
+      'CONSOLE_SESSION_MAX_AGE_SECONDS must be a whole number of seconds, at least 60, not "59"',
+    ],
     [{ CONSOLE_SESSION_MAX_AGE_SECONDS: '3600.5' }, 'CONSOLE_SESSION_MAX_AGE_SECONDS'],
-    [{ CONSOLE_SESSION_MAX_AGE_SECONDS: '12h' }, 'CONSOLE_SESSION_MAX_AGE_SECONDS must be a whole number of seconds, at least 60, not "12h"'],
+    [
+      { CONSOLE_SESSION_MAX_AGE_SECONDS: '12h' },
+      'CONSOLE_SESSION_MAX_AGE_SECONDS must be a whole number of seconds, at least 60, not "12h"',
+    ],
     [{ CONSOLE_SESSION_MAX_AGE_SECONDS: '' }, 'CONSOLE_SESSION_MAX_AGE_SECONDS'],
-    [{ CONSOLE_SIGN_IN_RATE_LIMIT: '0' }, 'CONSOLE_SIGN_IN_RATE_LIMIT must be a whole number of attempts per minute, not "0"'],
+    [
+      { CONSOLE_SIGN_IN_RATE_LIMIT: '0' },
+      'CONSOLE_SIGN_IN_RATE_LIMIT must be a whole number of attempts per minute, not "0"',
+    ],
     [{ CONSOLE_SIGN_IN_RATE_LIMIT: '-5' }, 'CONSOLE_SIGN_IN_RATE_LIMIT'],
-    [{ CONSOLE_SIGN_IN_RATE_LIMIT: 'ten' }, 'CONSOLE_SIGN_IN_RATE_LIMIT must be a whole number of attempts per minute, not "ten"'],
+    [
+      { CONSOLE_SIGN_IN_RATE_LIMIT: 'ten' },
+      'CONSOLE_SIGN_IN_RATE_LIMIT must be a whole number of attempts per minute, not "ten"',
+    ],
     [{ CONSOLE_SIGN_IN_RATE_LIMIT: '2.5' }, 'CONSOLE_SIGN_IN_RATE_LIMIT'],
     [{ CONSOLE_ADMIN_PASSWORD: 'elevenchars' }, 'CONSOLE_ADMIN_PASSWORD must be at least 12 characters'],
     [{ CONSOLE_ADMIN_PASSWORD: 'p'.repeat(257) }, 'CONSOLE_ADMIN_PASSWORD must be at most 256 characters'],
-    [{ CONSOLE_ADMIN_USERNAME: 'operations-lead', CONSOLE_ADMIN_PASSWORD: 'Operations-Lead' }, 'CONSOLE_ADMIN_PASSWORD must not be the username (CONSOLE_ADMIN_USERNAME)'],
+    [
+      { CONSOLE_ADMIN_USERNAME: 'operations-lead', CONSOLE_ADMIN_PASSWORD: 'Operations-Lead' },
+      'CONSOLE_ADMIN_PASSWORD must not be the username (CONSOLE_ADMIN_USERNAME)',
+    ],
     [{ CONSOLE_ADMIN_USERNAME: 'anonymous' }, 'CONSOLE_ADMIN_USERNAME: username "anonymous" is reserved'],
     [{ CONSOLE_ADMIN_USERNAME: 'Anonymous' }, 'CONSOLE_ADMIN_USERNAME: username "Anonymous" is reserved'],
     [{ ...OIDC, OIDC_ISSUER: 'not a url' }, 'OIDC_ISSUER is not a URL: not a url'],
-    [{ ...OIDC, OIDC_DEFAULT_ROLE: 'superuser' }, 'OIDC_DEFAULT_ROLE must be none, viewer, operator or admin, not "superuser"'],
+    [
+      { ...OIDC, OIDC_DEFAULT_ROLE: 'superuser' },
+      'OIDC_DEFAULT_ROLE must be none, viewer, operator or admin, not "superuser"',
+    ],
     [{ ...OIDC, OIDC_DEFAULT_ROLE: 'Viewer' }, 'OIDC_DEFAULT_ROLE'],
   ])('%j', (env, message) => {
     expect(failure(env).message).toContain(message);
   });
 
   it('accepts the boundary values just inside the limits', () => {
-    expect(() => authSettingsFromEnv({ BETTER_AUTH_SECRET: 's'.repeat(32), CONSOLE_ADMIN_PASSWORD: 'p'.repeat(12), CONSOLE_SESSION_MAX_AGE_SECONDS: '60', CONSOLE_SIGN_IN_RATE_LIMIT: '1' })).not.toThrow();
+    expect(() =>
+      authSettingsFromEnv({
+        BETTER_AUTH_SECRET: 's'.repeat(32),
+        CONSOLE_ADMIN_PASSWORD: 'p'.repeat(12),
+        CONSOLE_SESSION_MAX_AGE_SECONDS: '60',
+        CONSOLE_SIGN_IN_RATE_LIMIT: '1',
+      }),
+    ).not.toThrow();
   });
 
   it('never shows the rejected secret or password in the message', () => {
@@ -109,7 +149,9 @@ describe('OIDC settings', () => {
   });
 
   it('is off when none of the three is set, even if the optional ones are', () => {
-    expect(authSettingsFromEnv({ OIDC_ROLE_MAPPING: 'ops=operator', OIDC_DEFAULT_ROLE: 'viewer' }).oidc).toBeUndefined();
+    expect(
+      authSettingsFromEnv({ OIDC_ROLE_MAPPING: 'ops=operator', OIDC_DEFAULT_ROLE: 'viewer' }).oidc,
+    ).toBeUndefined();
   });
 
   it('has defaults: scopes, groups claim, display name, no mapping, unmapped users refused', () => {
@@ -127,9 +169,18 @@ describe('OIDC settings', () => {
 
   it('takes the optional settings', () => {
     const oidc = authSettingsFromEnv({
-      ...OIDC, OIDC_DISPLAY_NAME: 'Okta', OIDC_SCOPES: 'openid, email  roles', OIDC_GROUPS_CLAIM: 'roles', OIDC_DEFAULT_ROLE: 'viewer',
+      ...OIDC,
+      OIDC_DISPLAY_NAME: 'Okta',
+      OIDC_SCOPES: 'openid, email  roles',
+      OIDC_GROUPS_CLAIM: 'roles',
+      OIDC_DEFAULT_ROLE: 'viewer',
     }).oidc;
-    expect(oidc).toMatchObject({ displayName: 'Okta', scopes: ['openid', 'email', 'roles'], groupsClaim: 'roles', defaultRole: 'viewer' });
+    expect(oidc).toMatchObject({
+      displayName: 'Okta',
+      scopes: ['openid', 'email', 'roles'],
+      groupsClaim: 'roles',
+      defaultRole: 'viewer',
+    });
     expect(authSettingsFromEnv({ ...OIDC, OIDC_DEFAULT_ROLE: 'none' }).oidc?.defaultRole).toBeNull();
   });
 
@@ -137,7 +188,11 @@ describe('OIDC settings', () => {
     const mapping = (text: string) => authSettingsFromEnv({ ...OIDC, OIDC_ROLE_MAPPING: text }).oidc?.roleMapping;
 
     it('reads group=role pairs, trimming spaces and skipping empty pairs', () => {
-      expect(mapping(' gpu-viewers = viewer ,, gpu-ops=operator,gpu-admins=admin, ')).toEqual({ 'gpu-viewers': 'viewer', 'gpu-ops': 'operator', 'gpu-admins': 'admin' });
+      expect(mapping(' gpu-viewers = viewer ,, gpu-ops=operator,gpu-admins=admin, ')).toEqual({
+        'gpu-viewers': 'viewer',
+        'gpu-ops': 'operator',
+        'gpu-admins': 'admin',
+      });
     });
 
     it('splits at the last "=", so group names may hold "=" (LDAP DNs)', () => {

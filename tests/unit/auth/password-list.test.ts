@@ -38,13 +38,16 @@ beforeEach(() => {
 });
 
 describe('the common-password lists', () => {
-  it('are read once from the module\'s folder: lowercased, the trailing \\r dropped, blank lines skipped', async () => {
+  it("are read once from the module's folder: lowercased, the trailing \\r dropped, blank lines skipped", async () => {
     fs.present = [moduleDir];
     const { commonPasswords, isCommonPassword } = await freshPolicy();
     expect([...commonPasswords()].sort()).toEqual(['correct horse battery', 'hunter2hunter2', 'with\rinside']);
     expect(isCommonPassword('HUNTER2hunter2')).toBe(true);
     commonPasswords();
-    expect(fs.reads).toEqual([path.join(moduleDir, 'common-passwords.txt'), path.join(moduleDir, 'common-passwords-long.txt')]);
+    expect(fs.reads).toEqual([
+      path.join(moduleDir, 'common-passwords.txt'),
+      path.join(moduleDir, 'common-passwords-long.txt'),
+    ]);
   });
 
   it('accept a password of exactly 256 characters and refuse 257', async () => {
@@ -56,6 +59,8 @@ describe('the common-password lists', () => {
 
   it('name both places looked in when neither has them', async () => {
     const { commonPasswords } = await freshPolicy();
-    expect(() => commonPasswords()).toThrow(`the common-password list (lib/auth/common-passwords.txt) is missing; looked in ${moduleDir}, ${cwdDir}`);
+    expect(() => commonPasswords()).toThrow(
+      `the common-password list (lib/auth/common-passwords.txt) is missing; looked in ${moduleDir}, ${cwdDir}`,
+    );
   });
 });

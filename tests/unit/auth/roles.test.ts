@@ -3,7 +3,14 @@ import { describe, expect, it } from 'vitest';
 
 import { can, isRole, roleFromGroups, ROLES, type Permission, type Role } from '@/lib/auth/roles';
 
-const PERMISSIONS: Permission[] = ['dashboard:read', 'audit:read', 'nodes:quarantine', 'nodes:release', 'dead-letters:retry', 'users:manage'];
+const PERMISSIONS: Permission[] = [
+  'dashboard:read',
+  'audit:read',
+  'nodes:quarantine',
+  'nodes:release',
+  'dead-letters:retry',
+  'users:manage',
+];
 
 describe('can', () => {
   const allowed = (role: string | null | undefined) => PERMISSIONS.filter((permission) => can(role, permission));
@@ -13,7 +20,13 @@ describe('can', () => {
   });
 
   it('lets an operator also quarantine and release nodes and retry dead letters, but not manage users', () => {
-    expect(allowed('operator')).toEqual(['dashboard:read', 'audit:read', 'nodes:quarantine', 'nodes:release', 'dead-letters:retry']);
+    expect(allowed('operator')).toEqual([
+      'dashboard:read',
+      'audit:read',
+      'nodes:quarantine',
+      'nodes:release',
+      'dead-letters:retry',
+    ]);
   });
 
   it('lets an admin do everything', () => {
@@ -27,18 +40,29 @@ describe('can', () => {
     }
   });
 
-  it.each([null, undefined, '', 'superuser', 'Admin', 'ADMIN', ' admin', 'admin ', 'root', 'constructor', 'toString', '__proto__'])(
-    'gives the unknown role %j nothing, not even reading',
-    (role) => {
-      expect(allowed(role)).toEqual([]);
-    },
-  );
+  it.each([
+    null,
+    undefined,
+    '',
+    'superuser',
+    'Admin',
+    'ADMIN',
+    ' admin',
+    'admin ',
+    'root',
+    'constructor',
+    'toString',
+    '__proto__',
+  ])('gives the unknown role %j nothing, not even reading', (role) => {
+    expect(allowed(role)).toEqual([]);
+  });
 });
 
 describe('isRole', () => {
   it('accepts exactly viewer, operator and admin', () => {
     expect(ROLES.every(isRole)).toBe(true);
-    for (const value of ['Viewer', 'admins', '', 'none', null, undefined, 3, {}, ['admin'], 'valueOf']) expect(isRole(value)).toBe(false);
+    for (const value of ['Viewer', 'admins', '', 'none', null, undefined, 3, {}, ['admin'], 'valueOf'])
+      expect(isRole(value)).toBe(false);
   });
 });
 

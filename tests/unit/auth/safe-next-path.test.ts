@@ -4,7 +4,13 @@ import { describe, expect, it } from 'vitest';
 import { safeNextPath } from '@/lib/client/auth-client';
 
 describe('safeNextPath', () => {
-  it.each(['/', '/nodes', '/nodes/gpu-node-0007?tab=events#history', '/audit?actor=admin&outcome=denied', '/nodes/a%2F%2Fb'])('keeps the console path %j', (path) => {
+  it.each([
+    '/',
+    '/nodes',
+    '/nodes/gpu-node-0007?tab=events#history',
+    '/audit?actor=admin&outcome=denied',
+    '/nodes/a%2F%2Fb',
+  ])('keeps the console path %j', (path) => {
     expect(safeNextPath(path)).toBe(path);
   });
 
@@ -34,7 +40,10 @@ describe('safeNextPath', () => {
     expect(new URL(safeNextPath(next), 'https://console.example.com').origin).toBe('https://console.example.com');
   });
 
-  it.each(['/sign-in', '/sign-in?next=/sign-in', '/sign-in?error=oidc&next=%2Fnodes'])('does not loop back to sign-in (%j)', (next) => {
-    expect(safeNextPath(next)).toBe('/');
-  });
+  it.each(['/sign-in', '/sign-in?next=/sign-in', '/sign-in?error=oidc&next=%2Fnodes'])(
+    'does not loop back to sign-in (%j)',
+    (next) => {
+      expect(safeNextPath(next)).toBe('/');
+    },
+  );
 });

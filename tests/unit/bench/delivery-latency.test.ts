@@ -2,7 +2,14 @@
 // percentile (it was dropped once, which flattered the feed); a short rate is called short.
 import { describe, expect, it } from 'vitest';
 
-import { delivery, formatDelivery, formatLateAndMissing, p99Ratio, percentiles, rateAchieved } from '@/scripts/bench/delivery-latency';
+import {
+  delivery,
+  formatDelivery,
+  formatLateAndMissing,
+  p99Ratio,
+  percentiles,
+  rateAchieved,
+} from '@/scripts/bench/delivery-latency';
 import { addWrite, coveredChanges, type WriterLog } from '@/scripts/bench/writer-log';
 
 const times = (entries: [string, number][]) => new Map(entries);
@@ -18,9 +25,28 @@ describe('percentiles', () => {
 
 describe('delivery', () => {
   it('times every event from its send and counts the late ones in the percentiles', () => {
-    const sent = times([['a', 0], ['b', 10], ['c', 20], ['d', 30]]);
-    const arrived = times([['a', 1], ['b', 12], ['c', 23], ['d', 1_530]]);
-    expect(delivery(sent, arrived, 1_000)).toEqual({ sent: 4, arrived: 4, late: 1, lateAfterMs: 1_000, missing: 0, p50: 2, p95: 1_500, p99: 1_500 });
+    const sent = times([
+      ['a', 0],
+      ['b', 10],
+      ['c', 20],
+      ['d', 30],
+    ]);
+    const arrived = times([
+      ['a', 1],
+      ['b', 12],
+      ['c', 23],
+      ['d', 1_530],
+    ]);
+    expect(delivery(sent, arrived, 1_000)).toEqual({
+      sent: 4,
+      arrived: 4,
+      late: 1,
+      lateAfterMs: 1_000,
+      missing: 0,
+      p50: 2,
+      p95: 1_500,
+      p99: 1_500,
+    });
   });
 
   it('counts an event that never arrived as slower than any, not as absent', () => {
@@ -35,7 +61,16 @@ describe('delivery', () => {
 
   it('refuses times that are not on one clock, and arrivals never sent', () => {
     expect(() => delivery(times([['a', 10]]), times([['a', 5]]), 1_000)).toThrow(/not on one clock/);
-    expect(() => delivery(times([['a', 10]]), times([['a', 11], ['z', 12]]), 1_000)).toThrow(/never sent/);
+    expect(() =>
+      delivery(
+        times([['a', 10]]),
+        times([
+          ['a', 11],
+          ['z', 12],
+        ]),
+        1_000,
+      ),
+    ).toThrow(/never sent/);
   });
 });
 
@@ -61,7 +96,12 @@ describe('coveredChanges (the oldest change behind a batch of node views)', () =
   it('takes the first event a client was not yet shown, not the newest a view shows', () => {
     const shown = new Int32Array(3);
     // Node 0's view shows its event of 300 (coalescing 100, 200 and 300); node 1 shows 150.
-    expect(coveredChanges(log, shown, [[0, 300], [1, 150]])).toBe(100);
+    expect(
+      coveredChanges(log, shown, [
+        [0, 300],
+        [1, 150],
+      ]),
+    ).toBe(100);
     expect([...shown]).toEqual([3, 1, 0]);
     // Shown again with nothing new: no change behind it.
     expect(coveredChanges(log, shown, [[0, 300]])).toBeNull();
@@ -74,7 +114,7 @@ describe('coveredChanges (the oldest change behind a batch of node views)', () =
     expect([...shown]).toEqual([3, 0, 0]);
   });
 
-  it('keeps a node\'s writes in time order when concurrent writes report out of order', () => {
+  it("keeps a node's writes in time order when concurrent writes report out of order", () => {
     const log: WriterLog = { nodes: 2, times: [] };
     for (const at of [100, 300, 200]) addWrite(log, 0, at);
     expect(log.times[0]).toEqual([100, 200, 300]);

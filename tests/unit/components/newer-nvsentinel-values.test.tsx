@@ -20,7 +20,8 @@ afterEach(cleanup);
 
 let sequence = 0;
 /** A row as NVSentinel's Go writers store it, read by the SDK's codec. */
-const stored = (document: object): HealthEventWithStatus => decodeRow({ id: `00000000-0000-4000-8000-${String((sequence += 1)).padStart(12, '0')}`, document });
+const stored = (document: object): HealthEventWithStatus =>
+  decodeRow({ id: `00000000-0000-4000-8000-${String((sequence += 1)).padStart(12, '0')}`, document });
 
 function nodesTable(events: HealthEventWithStatus[]) {
   const projection = new NodeProjection();
@@ -31,7 +32,15 @@ function nodesTable(events: HealthEventWithStatus[]) {
     fatalCounts: new Map(),
   });
   const list = nodeListOf(projection.views(), projection.counts(), {}, { page: 0, pageSize: 100 });
-  render(<table><tbody>{list.nodes.map((view) => <NodeRow key={view.name} view={view} />)}</tbody></table>);
+  render(
+    <table>
+      <tbody>
+        {list.nodes.map((view) => (
+          <NodeRow key={view.name} view={view} />
+        ))}
+      </tbody>
+    </table>,
+  );
   return list;
 }
 
@@ -48,13 +57,27 @@ describe('values a newer NVSentinel writes, on the node pages', () => {
     const unknown = rows.find((row) => row.getAttribute('data-node') === 'gpu-node-b')!;
     // Quarantined, never a known drain or remediation state it did not reach.
     expect(unknown.getAttribute('data-state')).toBe('quarantined');
-    expect(within(unknown).getAllByTestId('node-unknown').map((note) => note.textContent)).toEqual(['action unknown (31)', 'drain unknown (Skipped)']);
-    expect(rows.find((row) => row.getAttribute('data-node') === 'gpu-node-a')!.getAttribute('data-state')).toBe('draining');
+    expect(
+      within(unknown)
+        .getAllByTestId('node-unknown')
+        .map((note) => note.textContent),
+    ).toEqual(['action unknown (31)', 'drain unknown (Skipped)']);
+    expect(rows.find((row) => row.getAttribute('data-node') === 'gpu-node-a')!.getAttribute('data-state')).toBe(
+      'draining',
+    );
   });
 
   it("shows an event's idempotency key, fault-quarantine recovery and unknown values in its details", () => {
-    const event = toEventRow(stored(newerNvsentinelDocument('gpu-node-b', { recommendedAction: 31, nodequarantined: 'SkippedByProfile' })));
-    render(<table><tbody><EventRow event={event} /></tbody></table>);
+    const event = toEventRow(
+      stored(newerNvsentinelDocument('gpu-node-b', { recommendedAction: 31, nodequarantined: 'SkippedByProfile' })),
+    );
+    render(
+      <table>
+        <tbody>
+          <EventRow event={event} />
+        </tbody>
+      </table>,
+    );
     const row = screen.getByTestId('event-row');
     expect(within(row).getByText('unknown (SkippedByProfile)')).toBeTruthy();
     fireEvent.click(row);
@@ -65,7 +88,13 @@ describe('values a newer NVSentinel writes, on the node pages', () => {
   });
 
   it("labels the syslog monitor's cancellation event with the XID it cancels", () => {
-    render(<table><tbody><EventRow event={toEventRow(stored(cancellationDocument('gpu-node-e', '162', '163')))} /></tbody></table>);
+    render(
+      <table>
+        <tbody>
+          <EventRow event={toEventRow(stored(cancellationDocument('gpu-node-e', '162', '163')))} />
+        </tbody>
+      </table>,
+    );
     expect(screen.getByTestId('event-cancellation').textContent).toBe('cancellation: cancels XID 163 (after XID 162)');
   });
 });

@@ -16,17 +16,23 @@ const root = path.resolve(import.meta.dirname, '..', '..', '..');
 const TREE: Record<string, string> = {
   'tsconfig.json': JSON.stringify({ compilerOptions: { baseUrl: '.', paths: { '@/*': ['./*'] }, jsx: 'preserve' } }),
   'lib/server/app-context.ts': 'export const appContext = () => ({});\n',
-  'lib/queries/nodes.ts': "import { appContext } from '@/lib/server/app-context';\nexport const read = () => appContext();\n",
+  'lib/queries/nodes.ts':
+    "import { appContext } from '@/lib/server/app-context';\nexport const read = () => appContext();\n",
   'lib/queries/nodes-view.ts': 'export const applyNodesMessage = (list: number) => list;\n',
   'lib/queries/pipeline.ts': 'export const readPipeline = () => 1;\n',
   'lib/store/index.ts': "export * from './feed/change-feed';\n",
   'lib/store/feed/change-feed.ts': "import { read } from '@/lib/queries/nodes';\nexport const feed = read;\n",
   'lib/store/providers/postgres/copy-rows.ts': 'export const copyRows = 1;\n',
-  'lib/simulator/backfill.ts': "import { copyRows } from '../store/providers/postgres/copy-rows';\nexport const backfill = copyRows;\n",
-  'lib/server/metrics.ts': "import { readPipeline } from '../queries/pipeline';\nexport const metrics = readPipeline;\n",
-  'components/nodes/bad-row.tsx': "import { readPipeline } from '@/lib/queries/pipeline';\nexport const Row = readPipeline;\n",
-  'components/nodes/server-type.tsx': "import type { appContext } from '@/lib/server/app-context';\nexport type Context = typeof appContext;\n",
-  'components/nodes/good-row.tsx': "import { applyNodesMessage } from '@/lib/queries/nodes-view';\nimport type { readPipeline } from '@/lib/queries/pipeline';\nexport const Row = applyNodesMessage;\nexport type Read = typeof readPipeline;\n",
+  'lib/simulator/backfill.ts':
+    "import { copyRows } from '../store/providers/postgres/copy-rows';\nexport const backfill = copyRows;\n",
+  'lib/server/metrics.ts':
+    "import { readPipeline } from '../queries/pipeline';\nexport const metrics = readPipeline;\n",
+  'components/nodes/bad-row.tsx':
+    "import { readPipeline } from '@/lib/queries/pipeline';\nexport const Row = readPipeline;\n",
+  'components/nodes/server-type.tsx':
+    "import type { appContext } from '@/lib/server/app-context';\nexport type Context = typeof appContext;\n",
+  'components/nodes/good-row.tsx':
+    "import { applyNodesMessage } from '@/lib/queries/nodes-view';\nimport type { readPipeline } from '@/lib/queries/pipeline';\nexport const Row = applyNodesMessage;\nexport type Read = typeof readPipeline;\n",
   'lib/live/a.ts': "import { b } from './b';\nexport const a = () => b;\n",
   'lib/live/b.ts': "import { a } from './a';\nexport const b = () => a;\n",
 };
@@ -48,7 +54,11 @@ describe('the layer rules', () => {
       await writeFile(path.join(dir, file), text);
     }
     const cli = path.join(root, 'node_modules', 'dependency-cruiser', 'bin', 'dependency-cruise.mjs');
-    const { stdout } = await run(process.execPath, [cli, 'lib', 'components', '--config', path.join(root, '.dependency-cruiser.cjs'), '--output-type', 'json'], { cwd: dir, maxBuffer: 16 * 1024 * 1024 }).catch((error: { stdout?: string }) => {
+    const { stdout } = await run(
+      process.execPath,
+      [cli, 'lib', 'components', '--config', path.join(root, '.dependency-cruiser.cjs'), '--output-type', 'json'],
+      { cwd: dir, maxBuffer: 16 * 1024 * 1024 },
+    ).catch((error: { stdout?: string }) => {
       // Violations make the command fail; its JSON report is still on stdout.
       if (!error.stdout) throw error;
       return { stdout: error.stdout };
@@ -59,13 +69,17 @@ describe('the layer rules', () => {
     if (dir) await rm(dir, { recursive: true, force: true });
   });
 
-  const broken = (from: string) => violations.filter((violation) => violation.from === from).map((violation) => violation.rule.name).sort();
+  const broken = (from: string) =>
+    violations
+      .filter((violation) => violation.from === from)
+      .map((violation) => violation.rule.name)
+      .sort();
 
   it('refuses a read model that fetches from the composition root', () => {
     expect(broken('lib/queries/nodes.ts')).toEqual(['core-is-framework-free']);
   });
 
-  it('refuses the store importing the app, and anyone reaching past the store\'s doors', () => {
+  it("refuses the store importing the app, and anyone reaching past the store's doors", () => {
     expect(broken('lib/store/feed/change-feed.ts')).toEqual(['store-imports-no-app']);
     expect(broken('lib/simulator/backfill.ts')).toEqual(['simulator-uses-the-sdk-only', 'store-front-doors']);
   });
@@ -79,7 +93,7 @@ describe('the layer rules', () => {
     expect(broken('components/nodes/server-type.tsx')).toEqual(['browser-imports-no-server-types']);
   });
 
-  it('lets a component use a view and a read model\'s types', () => {
+  it("lets a component use a view and a read model's types", () => {
     expect(broken('components/nodes/good-row.tsx')).toEqual([]);
   });
 

@@ -37,12 +37,18 @@ const expectRejected = (text: string, message: RegExp) => expect(() => parseProm
 describe('Prometheus text parser', () => {
   it('reads the format: HELP with escapes, TYPE, labels with escapes, timestamps, +Inf, -Inf, NaN, histograms, summaries', () => {
     const families = parsePrometheusText(valid);
-    expect(families.get('http_requests_total')).toMatchObject({ type: 'counter', help: 'Requests, with a back\\slash and a\nsecond line.' });
+    expect(families.get('http_requests_total')).toMatchObject({
+      type: 'counter',
+      help: 'Requests, with a back\\slash and a\nsecond line.',
+    });
     expect(families.get('http_requests_total')?.samples).toEqual([
       { name: 'http_requests_total', labels: { method: 'post', code: '200' }, value: 1027, timestamp: 1395066363000 },
       { name: 'http_requests_total', labels: { method: 'post', code: '400' }, value: 3, timestamp: 1395066363000 },
     ]);
-    expect(families.get('msdos_file_access_time_seconds')?.samples[0].labels).toEqual({ path: 'C:\\DIR\\FILE.TXT', error: 'Cannot find file:\n"FILE.TXT"' });
+    expect(families.get('msdos_file_access_time_seconds')?.samples[0].labels).toEqual({
+      path: 'C:\\DIR\\FILE.TXT',
+      error: 'Cannot find file:\n"FILE.TXT"',
+    });
     expect(sampleValue(families, 'something_weird')).toBe(Infinity);
     expect(families.get('something_weird')?.samples[0].timestamp).toBe(-3982045);
     expect(sampleValue(families, 'nan_value')).toBeNaN();
@@ -55,9 +61,18 @@ describe('Prometheus text parser', () => {
 
   it('reads what prom-client writes, every metric type', async () => {
     const registry = new Registry();
-    new Counter({ name: 'jobs_total', help: 'Jobs "done"\\ here', labelNames: ['queue'], registers: [registry] }).inc({ queue: 'a\nb"c\\d' }, 3);
+    new Counter({ name: 'jobs_total', help: 'Jobs "done"\\ here', labelNames: ['queue'], registers: [registry] }).inc(
+      { queue: 'a\nb"c\\d' },
+      3,
+    );
     new Gauge({ name: 'temperature_celsius', help: 'Temperature', registers: [registry] }).set(NaN);
-    const histogram = new Histogram({ name: 'latency_seconds', help: 'Latency', labelNames: ['op'], buckets: [0.1, 1], registers: [registry] });
+    const histogram = new Histogram({
+      name: 'latency_seconds',
+      help: 'Latency',
+      labelNames: ['op'],
+      buckets: [0.1, 1],
+      registers: [registry],
+    });
     histogram.observe({ op: 'read' }, 0.05);
     histogram.observe({ op: 'read' }, 5);
     histogram.observe({ op: 'write' }, 0.5);
@@ -114,14 +129,23 @@ describe('Prometheus text parser', () => {
     const histogram = (lines: string) => `# TYPE h histogram\n${lines}`;
     expectRejected(histogram('h_bucket{le="1"} 1\nh_sum 1\nh_count 1\n'), /no le="\+Inf" bucket/);
     expectRejected(histogram('h_bucket{le="1"} 2\nh_bucket{le="+Inf"} 1\nh_sum 1\nh_count 1\n'), /not cumulative/);
-    expectRejected(histogram('h_bucket{le="2"} 1\nh_bucket{le="1"} 1\nh_bucket{le="+Inf"} 1\nh_sum 1\nh_count 1\n'), /increasing le/);
-    expectRejected(histogram('h_bucket{le="+Inf"} 3\nh_sum 1\nh_count 2\n'), /_count 2 differs from the \+Inf bucket 3/);
+    expectRejected(
+      histogram('h_bucket{le="2"} 1\nh_bucket{le="1"} 1\nh_bucket{le="+Inf"} 1\nh_sum 1\nh_count 1\n'),
+      /increasing le/,
+    );
+    expectRejected(
+      histogram('h_bucket{le="+Inf"} 3\nh_sum 1\nh_count 2\n'),
+      /_count 2 differs from the \+Inf bucket 3/,
+    );
     expectRejected(histogram('h_bucket{le="+Inf"} 3\nh_sum 1\n'), /no _count/);
     expectRejected(histogram('h_bucket{le="+Inf"} 3\nh_count 3\n'), /no _sum/);
     expectRejected(histogram('h_bucket 3\nh_sum 1\nh_count 3\n'), /no le label/);
     expectRejected(histogram('h_bucket{le="one"} 3\nh_sum 1\nh_count 3\n'), /is not a number/);
     expectRejected(histogram('h 3\n'), /without _bucket/);
-    expectRejected(histogram('h_bucket{op="a",le="+Inf"} 1\nh_sum{op="a"} 1\nh_count{op="b"} 1\n'), /no _count|no buckets/);
+    expectRejected(
+      histogram('h_bucket{op="a",le="+Inf"} 1\nh_sum{op="a"} 1\nh_count{op="b"} 1\n'),
+      /no _count|no buckets/,
+    );
     expectRejected('# TYPE s summary\ns{quantile="1.5"} 1\ns_sum 1\ns_count 1\n', /from 0 to 1/);
   });
 });

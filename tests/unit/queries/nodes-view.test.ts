@@ -9,23 +9,56 @@ import { NODE_STATES, type NodeState, type NodeView } from '@/lib/projection/nod
 import { applyNodesMessage, nodesMessageReorders } from '@/lib/queries/nodes-view';
 
 const view = (name: string, state: NodeState, lastEventAt: number | null = null): NodeView => ({
-  name, state, stateSince: 0, lastEventAt, lastCheck: null, fatalCount: 0, openFaults: 0, agents: [], checks: [], session: null, releasedAt: null, quarantineRequested: false,
+  name,
+  state,
+  stateSince: 0,
+  lastEventAt,
+  lastCheck: null,
+  fatalCount: 0,
+  openFaults: 0,
+  agents: [],
+  checks: [],
+  session: null,
+  releasedAt: null,
+  quarantineRequested: false,
 });
-const counts = (healthy: number, unhealthy = 0) => ({ ...Object.fromEntries(NODE_STATES.map((state) => [state, 0])), healthy, unhealthy }) as Record<NodeState, number>;
-const diff = (updated: NodeView[], extra: Partial<NodesMessage> = {}): NodesMessage => ({ kind: 'diff', new: [], updated, deleted: [], counts: counts(2), ...extra });
+const counts = (healthy: number, unhealthy = 0) =>
+  ({ ...Object.fromEntries(NODE_STATES.map((state) => [state, 0])), healthy, unhealthy }) as Record<NodeState, number>;
+const diff = (updated: NodeView[], extra: Partial<NodesMessage> = {}): NodesMessage => ({
+  kind: 'diff',
+  new: [],
+  updated,
+  deleted: [],
+  counts: counts(2),
+  ...extra,
+});
 
 describe('a live nodes message on the Nodes page', () => {
-  const page = nodeListOf([view('gpu-1', 'healthy'), view('gpu-2', 'healthy')], counts(2), {}, { page: 0, pageSize: 100 });
+  const page = nodeListOf(
+    [view('gpu-1', 'healthy'), view('gpu-2', 'healthy')],
+    counts(2),
+    {},
+    { page: 0, pageSize: 100 },
+  );
 
   it('replaces the rows it names and the counts, leaving the others as they were', () => {
-    const next = applyNodesMessage(page, diff([view('gpu-2', 'healthy', 1_000), view('gpu-9', 'healthy', 5)], { counts: counts(1, 1) }));
-    expect(next.nodes.map((node) => [node.name, node.lastEventAt])).toEqual([['gpu-1', null], ['gpu-2', 1_000]]);
+    const next = applyNodesMessage(
+      page,
+      diff([view('gpu-2', 'healthy', 1_000), view('gpu-9', 'healthy', 5)], { counts: counts(1, 1) }),
+    );
+    expect(next.nodes.map((node) => [node.name, node.lastEventAt])).toEqual([
+      ['gpu-1', null],
+      ['gpu-2', 1_000],
+    ]);
     expect(next.counts).toMatchObject({ healthy: 1, unhealthy: 1 });
     expect(page.nodes[1].lastEventAt).toBeNull();
   });
 
   it('asks for the page again only when a node can have moved: a state change, an arrival, a departure or a snapshot', () => {
-    const states = new Map<string, NodeState>([['gpu-1', 'healthy'], ['gpu-2', 'healthy']]);
+    const states = new Map<string, NodeState>([
+      ['gpu-1', 'healthy'],
+      ['gpu-2', 'healthy'],
+    ]);
     expect(nodesMessageReorders(diff([view('gpu-2', 'healthy', 1_000)]), states)).toBe(false);
     expect(nodesMessageReorders(diff([view('gpu-2', 'unhealthy')]), states)).toBe(true);
     expect(states.get('gpu-2')).toBe('unhealthy');

@@ -8,8 +8,12 @@ const headers = (values: Record<string, string>) => new Headers(values);
 
 describe('checkOrigin', () => {
   it('accepts a page of the same origin (the console serves plain HTTP)', () => {
-    expect(checkOrigin(headers({ host: 'localhost:3000', origin: 'http://localhost:3000' }), plain)).toEqual({ ok: true });
-    expect(checkOrigin(headers({ host: 'console.example.com', origin: 'http://console.example.com' }), plain)).toEqual({ ok: true });
+    expect(checkOrigin(headers({ host: 'localhost:3000', origin: 'http://localhost:3000' }), plain)).toEqual({
+      ok: true,
+    });
+    expect(checkOrigin(headers({ host: 'console.example.com', origin: 'http://console.example.com' }), plain)).toEqual({
+      ok: true,
+    });
     expect(checkOrigin(headers({ host: '[::1]:3000', origin: 'http://[::1]:3000' }), plain)).toEqual({ ok: true });
   });
 
@@ -32,8 +36,12 @@ describe('checkOrigin', () => {
   });
 
   it('refuses a Host header that is not a host', () => {
-    expect(checkOrigin(headers({ host: 'evil@localhost:3000', origin: 'http://localhost:3000' }), plain)).toMatchObject({ ok: false });
-    expect(checkOrigin(headers({ host: 'localhost:3000/x', origin: 'http://localhost:3000' }), plain)).toMatchObject({ ok: false });
+    expect(checkOrigin(headers({ host: 'evil@localhost:3000', origin: 'http://localhost:3000' }), plain)).toMatchObject(
+      { ok: false },
+    );
+    expect(checkOrigin(headers({ host: 'localhost:3000/x', origin: 'http://localhost:3000' }), plain)).toMatchObject({
+      ok: false,
+    });
   });
 
   it.each([
@@ -59,39 +67,87 @@ describe('checkOrigin', () => {
 
   it('accepts the extra allowed origins, and only those', () => {
     const policy: OriginPolicy = { allowedOrigins: ['https://console.example.com'], trustForwardedHost: false };
-    expect(checkOrigin(headers({ host: '10.0.0.5:3000', origin: 'https://console.example.com' }), policy)).toEqual({ ok: true });
-    expect(checkOrigin(headers({ host: '10.0.0.5:3000', origin: 'http://console.example.com' }), policy)).toMatchObject({ ok: false });
-    expect(checkOrigin(headers({ host: '10.0.0.5:3000', origin: 'https://other.example.com' }), policy)).toMatchObject({ ok: false });
-    expect(checkOrigin(headers({ host: '10.0.0.5:3000', origin: 'https://evil@console.example.com' }), policy)).toMatchObject({ ok: false });
-    expect(checkOrigin(headers({ host: '10.0.0.5:3000', origin: 'https://console.example.com:8443' }), policy)).toMatchObject({ ok: false });
+    expect(checkOrigin(headers({ host: '10.0.0.5:3000', origin: 'https://console.example.com' }), policy)).toEqual({
+      ok: true,
+    });
+    expect(checkOrigin(headers({ host: '10.0.0.5:3000', origin: 'http://console.example.com' }), policy)).toMatchObject(
+      { ok: false },
+    );
+    expect(checkOrigin(headers({ host: '10.0.0.5:3000', origin: 'https://other.example.com' }), policy)).toMatchObject({
+      ok: false,
+    });
+    expect(
+      checkOrigin(headers({ host: '10.0.0.5:3000', origin: 'https://evil@console.example.com' }), policy),
+    ).toMatchObject({ ok: false });
+    expect(
+      checkOrigin(headers({ host: '10.0.0.5:3000', origin: 'https://console.example.com:8443' }), policy),
+    ).toMatchObject({ ok: false });
   });
 
   it('a https console without a proxy it trusts is allowed through BETTER_AUTH_URL', () => {
     const policy = originPolicyFromEnv({ BETTER_AUTH_URL: 'https://console.example.com' });
-    expect(checkOrigin(headers({ host: 'console.example.com', origin: 'https://console.example.com' }), policy)).toEqual({ ok: true });
-    expect(checkOrigin(headers({ host: 'console.example.com', origin: 'http://evil@console.example.com' }), policy)).toMatchObject({ ok: false });
+    expect(
+      checkOrigin(headers({ host: 'console.example.com', origin: 'https://console.example.com' }), policy),
+    ).toEqual({ ok: true });
+    expect(
+      checkOrigin(headers({ host: 'console.example.com', origin: 'http://evil@console.example.com' }), policy),
+    ).toMatchObject({ ok: false });
   });
 
   describe('X-Forwarded-Host', () => {
-    const behindProxy = headers({ host: '10.0.0.5:3000', 'x-forwarded-host': 'console.example.com', 'x-forwarded-proto': 'https', origin: 'https://console.example.com' });
+    const behindProxy = headers({
+      host: '10.0.0.5:3000',
+      'x-forwarded-host': 'console.example.com',
+      'x-forwarded-proto': 'https',
+      origin: 'https://console.example.com',
+    });
 
     it('is ignored unless the proxy is trusted, so a client cannot forge its way in', () => {
       expect(checkOrigin(behindProxy, plain)).toEqual({ ok: false, origin: 'https://console.example.com' });
-      const forged = headers({ host: 'localhost:3000', 'x-forwarded-host': 'evil.example.com', origin: 'https://evil.example.com' });
+      const forged = headers({
+        host: 'localhost:3000',
+        'x-forwarded-host': 'evil.example.com',
+        origin: 'https://evil.example.com',
+      });
       expect(checkOrigin(forged, plain)).toMatchObject({ ok: false });
     });
 
     it('is the host to compare with when the proxy is trusted (its first value)', () => {
       const trusted: OriginPolicy = { allowedOrigins: [], trustForwardedHost: true };
       expect(checkOrigin(behindProxy, trusted)).toEqual({ ok: true });
-      expect(checkOrigin(headers({ host: '10.0.0.5:3000', 'x-forwarded-host': 'console.example.com, proxy.internal', 'x-forwarded-proto': 'https, http', origin: 'https://console.example.com' }), trusted)).toEqual({ ok: true });
-      expect(checkOrigin(headers({ host: '10.0.0.5:3000', 'x-forwarded-host': 'console.example.com', 'x-forwarded-proto': 'https', origin: 'http://10.0.0.5:3000' }), trusted)).toMatchObject({ ok: false });
+      expect(
+        checkOrigin(
+          headers({
+            host: '10.0.0.5:3000',
+            'x-forwarded-host': 'console.example.com, proxy.internal',
+            'x-forwarded-proto': 'https, http',
+            origin: 'https://console.example.com',
+          }),
+          trusted,
+        ),
+      ).toEqual({ ok: true });
+      expect(
+        checkOrigin(
+          headers({
+            host: '10.0.0.5:3000',
+            'x-forwarded-host': 'console.example.com',
+            'x-forwarded-proto': 'https',
+            origin: 'http://10.0.0.5:3000',
+          }),
+          trusted,
+        ),
+      ).toMatchObject({ ok: false });
     });
 
     it('takes the scheme from X-Forwarded-Proto when the proxy is trusted (http when it sends none)', () => {
       const trusted: OriginPolicy = { allowedOrigins: [], trustForwardedHost: true };
       const proxied = (proto: string | undefined, origin: string) =>
-        headers({ host: '10.0.0.5:3000', 'x-forwarded-host': 'console.example.com', ...(proto ? { 'x-forwarded-proto': proto } : {}), origin });
+        headers({
+          host: '10.0.0.5:3000',
+          'x-forwarded-host': 'console.example.com',
+          ...(proto ? { 'x-forwarded-proto': proto } : {}),
+          origin,
+        });
       expect(checkOrigin(proxied('https', 'http://console.example.com'), trusted)).toMatchObject({ ok: false });
       expect(checkOrigin(proxied('https', 'https://evil@console.example.com'), trusted)).toMatchObject({ ok: false });
       expect(checkOrigin(proxied(undefined, 'http://console.example.com'), trusted)).toEqual({ ok: true });
@@ -100,12 +156,19 @@ describe('checkOrigin', () => {
     });
 
     it('X-Forwarded-Proto is ignored unless the proxy is trusted', () => {
-      expect(checkOrigin(headers({ host: 'localhost:3000', 'x-forwarded-proto': 'https', origin: 'https://localhost:3000' }), plain)).toMatchObject({ ok: false });
+      expect(
+        checkOrigin(
+          headers({ host: 'localhost:3000', 'x-forwarded-proto': 'https', origin: 'https://localhost:3000' }),
+          plain,
+        ),
+      ).toMatchObject({ ok: false });
     });
 
     it('falls back to Host when a trusted proxy did not set it', () => {
       const trusted: OriginPolicy = { allowedOrigins: [], trustForwardedHost: true };
-      expect(checkOrigin(headers({ host: 'localhost:3000', origin: 'http://localhost:3000' }), trusted)).toEqual({ ok: true });
+      expect(checkOrigin(headers({ host: 'localhost:3000', origin: 'http://localhost:3000' }), trusted)).toEqual({
+        ok: true,
+      });
     });
   });
 });
@@ -116,7 +179,12 @@ describe('originPolicyFromEnv', () => {
   });
 
   it('reads CONSOLE_ALLOWED_ORIGINS (trimmed, trailing slashes dropped) and adds the origin of BETTER_AUTH_URL', () => {
-    expect(originPolicyFromEnv({ CONSOLE_ALLOWED_ORIGINS: ' https://a.example.com/ , ,https://b.example.com:8443', BETTER_AUTH_URL: 'https://console.example.com/base/path' })).toEqual({
+    expect(
+      originPolicyFromEnv({
+        CONSOLE_ALLOWED_ORIGINS: ' https://a.example.com/ , ,https://b.example.com:8443',
+        BETTER_AUTH_URL: 'https://console.example.com/base/path',
+      }),
+    ).toEqual({
       allowedOrigins: ['https://a.example.com', 'https://b.example.com:8443', 'https://console.example.com'],
       trustForwardedHost: false,
     });
@@ -124,10 +192,17 @@ describe('originPolicyFromEnv', () => {
 
   it('lets an origin from CONSOLE_ALLOWED_ORIGINS post even when Host differs', () => {
     const policy = originPolicyFromEnv({ CONSOLE_ALLOWED_ORIGINS: 'https://console.example.com/' });
-    expect(checkOrigin(headers({ host: '10.0.0.5:3000', origin: 'https://console.example.com' }), policy)).toEqual({ ok: true });
+    expect(checkOrigin(headers({ host: '10.0.0.5:3000', origin: 'https://console.example.com' }), policy)).toEqual({
+      ok: true,
+    });
   });
 
-  it.each([['10.0.0.5', true], ['loopback', true], [' ', false], ['', false]])('CONSOLE_TRUSTED_PROXIES=%j makes the check read the forwarded host: %s', (value, trusted) => {
+  it.each([
+    ['10.0.0.5', true],
+    ['loopback', true],
+    [' ', false],
+    ['', false],
+  ])('CONSOLE_TRUSTED_PROXIES=%j makes the check read the forwarded host: %s', (value, trusted) => {
     expect(originPolicyFromEnv({ CONSOLE_TRUSTED_PROXIES: value }).trustForwardedHost).toBe(trusted);
   });
 });

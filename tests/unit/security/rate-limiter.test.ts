@@ -67,6 +67,8 @@ describe('mutationRateLimitFromEnv', () => {
   });
 
   it.each(['0', '-1', '2.5', 'many', ''])('refuses %j, naming the variable', (value) => {
-    expect(() => mutationRateLimitFromEnv({ CONSOLE_MUTATION_RATE_LIMIT: value })).toThrow(`CONSOLE_MUTATION_RATE_LIMIT must be a whole number of changes per user per minute, not "${value}"`);
+    expect(() => mutationRateLimitFromEnv({ CONSOLE_MUTATION_RATE_LIMIT: value })).toThrow(
+      `CONSOLE_MUTATION_RATE_LIMIT must be a whole number of changes per user per minute, not "${value}"`,
+    );
   });
 });

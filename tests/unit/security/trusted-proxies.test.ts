@@ -15,13 +15,27 @@ describe('CONSOLE_TRUSTED_PROXIES', () => {
 
   it('takes addresses, CIDR ranges of both families and "loopback"', () => {
     const proxies = parseTrustedProxies('10.0.0.5, 10.1.0.0/16,fd00::/8, loopback');
-    expect(['10.0.0.5', '10.1.255.7', 'fd00::12', '127.0.0.1', '::1', '::ffff:10.0.0.5'].map((a) => proxies.has(a))).toEqual([true, true, true, true, true, true]);
-    expect(['10.0.0.6', '10.2.0.1', 'fe80::1', '192.168.1.1', 'not-an-ip', ''].map((a) => proxies.has(a))).toEqual([false, false, false, false, false, false]);
+    expect(
+      ['10.0.0.5', '10.1.255.7', 'fd00::12', '127.0.0.1', '::1', '::ffff:10.0.0.5'].map((a) => proxies.has(a)),
+    ).toEqual([true, true, true, true, true, true]);
+    expect(['10.0.0.6', '10.2.0.1', 'fe80::1', '192.168.1.1', 'not-an-ip', ''].map((a) => proxies.has(a))).toEqual([
+      false,
+      false,
+      false,
+      false,
+      false,
+      false,
+    ]);
   });
 
-  it.each(['10.0.0', 'proxy.internal', '10.0.0.0/33', 'fd00::/129', '10.0.0.0/8/1', '10.0.0.0/x'])('refuses %j, naming it', (entry) => {
-    expect(() => parseTrustedProxies(`10.0.0.5, ${entry}`)).toThrow(`"${entry}" is not an IP address or a CIDR range`);
-  });
+  it.each(['10.0.0', 'proxy.internal', '10.0.0.0/33', 'fd00::/129', '10.0.0.0/8/1', '10.0.0.0/x'])(
+    'refuses %j, naming it',
+    (entry) => {
+      expect(() => parseTrustedProxies(`10.0.0.5, ${entry}`)).toThrow(
+        `"${entry}" is not an IP address or a CIDR range`,
+      );
+    },
+  );
 
   it('refuses the old CONSOLE_TRUST_PROXY with what replaces it', () => {
     expect(() => trustedProxiesFromEnv({ CONSOLE_TRUST_PROXY: '1' })).toThrow(/replaced by CONSOLE_TRUSTED_PROXIES/);
@@ -52,7 +66,7 @@ describe('the client address', () => {
   });
 });
 
-describe('settling a request\'s headers', () => {
+describe("settling a request's headers", () => {
   const forged = () => ({
     host: 'console:3000',
     'x-forwarded-for': '6.6.6.6',

@@ -14,7 +14,13 @@ function parseCopy(text: string): (string | null)[][] {
   return text
     .split('\n')
     .filter((line) => line !== '')
-    .map((line) => line.split('\t').map((field) => (field === '\\N' ? null : field.replace(/\\(.)/g, (_, c: string) => ({ n: '\n', r: '\r', t: '\t' })[c] ?? c))));
+    .map((line) =>
+      line
+        .split('\t')
+        .map((field) =>
+          field === '\\N' ? null : field.replace(/\\(.)/g, (_, c: string) => ({ n: '\n', r: '\r', t: '\t' })[c] ?? c),
+        ),
+    );
 }
 
 describe('backfill rows', () => {
@@ -26,10 +32,25 @@ describe('backfill rows', () => {
       }
     }
     const full: NewHealthEvent = {
-      nodeName: 'n', agent: 'a', checkName: 'c', componentClass: 'NIC', version: 2, isFatal: true, isHealthy: false, message: 'm',
-      recommendedAction: 'CUSTOM', errorCode: ['1'], entitiesImpacted: [{ entityType: 'NIC', entityValue: 'mlx5_0' }], metadata: { k: 'v' },
-      generatedTimestamp: { seconds: 5, nanos: 6 }, quarantineOverrides: { force: true }, drainOverrides: { skip: true },
-      processingStrategy: 'STORE_ONLY', id: 'x', customRecommendedAction: 'reboot', createdAt: new Date(start),
+      nodeName: 'n',
+      agent: 'a',
+      checkName: 'c',
+      componentClass: 'NIC',
+      version: 2,
+      isFatal: true,
+      isHealthy: false,
+      message: 'm',
+      recommendedAction: 'CUSTOM',
+      errorCode: ['1'],
+      entitiesImpacted: [{ entityType: 'NIC', entityValue: 'mlx5_0' }],
+      metadata: { k: 'v' },
+      generatedTimestamp: { seconds: 5, nanos: 6 },
+      quarantineOverrides: { force: true },
+      drainOverrides: { skip: true },
+      processingStrategy: 'STORE_ONLY',
+      id: 'x',
+      customRecommendedAction: 'reboot',
+      createdAt: new Date(start),
     };
     expect(completeGeneratedEvent(full)).toEqual(toHealthEventWithStatus(full));
   });

@@ -20,7 +20,10 @@ describe('simulated health events', () => {
     const generator = new EventGenerator({ seed: 1, nodes: 1200 });
     expect(generator.nodeNames[0]).toBe('gpu-node-0001');
     expect(generator.nodeNames[1199]).toBe('gpu-node-1200');
-    const gpus = generator.batch(5_000, start, 10).flatMap((e) => e.entitiesImpacted ?? []).filter((e) => e.entityType === 'GPU');
+    const gpus = generator
+      .batch(5_000, start, 10)
+      .flatMap((e) => e.entitiesImpacted ?? [])
+      .filter((e) => e.entityType === 'GPU');
     expect(new Set(gpus.map((e) => e.entityValue))).toEqual(new Set(['0', '1', '2', '3', '4', '5', '6', '7']));
   });
 
@@ -31,15 +34,31 @@ describe('simulated health events', () => {
     expect(healthy.length / events.length).toBeGreaterThan(0.6);
     expect(fatal.length / events.length).toBeGreaterThan(0.01);
     expect(fatal.length / events.length).toBeLessThan(0.15);
-    const xids = new Set(events.filter((e) => e.checkName === 'SysLogsXIDError' && !e.isHealthy).flatMap((e) => e.errorCode ?? []));
+    const xids = new Set(
+      events.filter((e) => e.checkName === 'SysLogsXIDError' && !e.isHealthy).flatMap((e) => e.errorCode ?? []),
+    );
     expect([...xids].every((code) => (XID_CODES as readonly string[]).includes(code))).toBe(true);
     expect(xids.size).toBe(XID_CODES.length);
-    expect(new Set(events.map((e) => e.agent))).toEqual(new Set(['syslog-health-monitor', 'gpu-health-monitor', 'nic-health-monitor']));
+    expect(new Set(events.map((e) => e.agent))).toEqual(
+      new Set(['syslog-health-monitor', 'gpu-health-monitor', 'nic-health-monitor']),
+    );
   });
 
   it('recovers faults it opened: a healthy event for the same check and entity follows', () => {
     const events = new EventGenerator({ seed: 11, nodes: 4 }).batch(3_000, start, 10);
-    const recoveries = events.filter((e, i) => e.isHealthy && events.slice(0, i).some((f) => !f.isHealthy && f.nodeName === e.nodeName && f.checkName === e.checkName && f.entitiesImpacted?.[0].entityValue === e.entitiesImpacted?.[0].entityValue));
+    const recoveries = events.filter(
+      (e, i) =>
+        e.isHealthy &&
+        events
+          .slice(0, i)
+          .some(
+            (f) =>
+              !f.isHealthy &&
+              f.nodeName === e.nodeName &&
+              f.checkName === e.checkName &&
+              f.entitiesImpacted?.[0].entityValue === e.entitiesImpacted?.[0].entityValue,
+          ),
+    );
     expect(recoveries.length).toBeGreaterThan(100);
   });
 
@@ -51,6 +70,8 @@ describe('simulated health events', () => {
   });
 
   it('refuses a cluster of zero nodes', () => {
-    expect(() => new EventGenerator({ seed: 1, nodes: 0 })).toThrow('nodes must be a whole number from 1 to 100000 (got 0)');
+    expect(() => new EventGenerator({ seed: 1, nodes: 0 })).toThrow(
+      'nodes must be a whole number from 1 to 100000 (got 0)',
+    );
   });
 });

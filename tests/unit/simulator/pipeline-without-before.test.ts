@@ -8,7 +8,15 @@ import { awaitsRemediation, SimulatedFaultRemediation } from '@/lib/simulator/pi
 import { drainerAction, SimulatedNodeDrainer } from '@/lib/simulator/pipeline/node-drainer';
 import { DEFAULT_PIPELINE_SETTINGS } from '@/lib/simulator/pipeline/pipeline-settings';
 import { SeededRandom } from '@/lib/simulator/seeded-random';
-import type { ChangeEvent, DataStore, EvictionUpdate, HealthEventStatus, HealthEventWithStatus, QuarantineUpdate, RemediationUpdate } from '@/lib/store';
+import type {
+  ChangeEvent,
+  DataStore,
+  EvictionUpdate,
+  HealthEventStatus,
+  HealthEventWithStatus,
+  QuarantineUpdate,
+  RemediationUpdate,
+} from '@/lib/store';
 
 import { storedEvent } from '../../support/stored-health-event';
 
@@ -29,9 +37,16 @@ function fakeStore(events: HealthEventWithStatus[]) {
   const store = {
     healthEvents: () => ({
       get: async (recordId: string) => byId.get(recordId),
-      updateEviction: (recordId: string, update: EvictionUpdate) => write(recordId, { userPodsEvictionStatus: { status: update.status, message: update.message ?? '' } }, `eviction ${update.status}`),
-      updateRemediation: (recordId: string, update: RemediationUpdate) => write(recordId, { faultRemediated: update.remediated }, `remediated ${update.remediated}`),
-      updateQuarantine: (recordId: string, update: QuarantineUpdate) => write(recordId, { nodeQuarantined: update.status }, `quarantine ${update.status}`),
+      updateEviction: (recordId: string, update: EvictionUpdate) =>
+        write(
+          recordId,
+          { userPodsEvictionStatus: { status: update.status, message: update.message ?? '' } },
+          `eviction ${update.status}`,
+        ),
+      updateRemediation: (recordId: string, update: RemediationUpdate) =>
+        write(recordId, { faultRemediated: update.remediated }, `remediated ${update.remediated}`),
+      updateQuarantine: (recordId: string, update: QuarantineUpdate) =>
+        write(recordId, { nodeQuarantined: update.status }, `quarantine ${update.status}`),
     }),
   } as unknown as DataStore;
   return { store, writes, current: (recordId: string) => byId.get(recordId)! };
@@ -39,31 +54,76 @@ function fakeStore(events: HealthEventWithStatus[]) {
 
 /** An update change as MongoDB delivers it without pre-images: the document looked up, no `before`. */
 const update = (document: HealthEventWithStatus, position = `p${sequence++}`): ChangeEvent => ({
-  position, operation: 'update', collection: 'healthEvents', recordId: document.recordId, committedAt: new Date(), document, before: null,
+  position,
+  operation: 'update',
+  collection: 'healthEvents',
+  recordId: document.recordId,
+  committedAt: new Date(),
+  document,
+  before: null,
 });
 
-const quick = () => ({ ...DEFAULT_PIPELINE_SETTINGS, drainMs: 0, remediationMs: 0, drainFailureRate: 0, remediationFailureRate: 0 });
+const quick = () => ({
+  ...DEFAULT_PIPELINE_SETTINGS,
+  drainMs: 0,
+  remediationMs: 0,
+  drainFailureRate: 0,
+  remediationFailureRate: 0,
+});
 
 describe('simulated pipeline without `before`', () => {
   it('node-drainer acts on the state an event is in', () => {
     expect(drainerAction(event('n', { nodeQuarantined: 'Quarantined' }))).toBe('drain');
-    expect(drainerAction(event('n', { nodeQuarantined: 'Quarantined', userPodsEvictionStatus: { status: 'NotStarted', message: '' } }))).toBe('drain');
-    expect(drainerAction(event('n', { nodeQuarantined: 'Quarantined', userPodsEvictionStatus: { status: 'InProgress', message: '' } }))).toBeNull();
+    expect(
+      drainerAction(
+        event('n', { nodeQuarantined: 'Quarantined', userPodsEvictionStatus: { status: 'NotStarted', message: '' } }),
+      ),
+    ).toBe('drain');
+    expect(
+      drainerAction(
+        event('n', { nodeQuarantined: 'Quarantined', userPodsEvictionStatus: { status: 'InProgress', message: '' } }),
+      ),
+    ).toBeNull();
     expect(drainerAction(event('n', { nodeQuarantined: 'AlreadyQuarantined' }))).toBe('already-drained');
-    expect(drainerAction(event('n', { nodeQuarantined: 'Cancelled', userPodsEvictionStatus: { status: 'InProgress', message: '' } }))).toBe('cancel');
-    expect(drainerAction(event('n', { nodeQuarantined: 'Cancelled', userPodsEvictionStatus: { status: 'Succeeded', message: '' } }))).toBeNull();
-    expect(drainerAction(event('n', { nodeQuarantined: 'Cancelled', userPodsEvictionStatus: { status: 'Cancelled', message: '' } }))).toBeNull();
+    expect(
+      drainerAction(
+        event('n', { nodeQuarantined: 'Cancelled', userPodsEvictionStatus: { status: 'InProgress', message: '' } }),
+      ),
+    ).toBe('cancel');
+    expect(
+      drainerAction(
+        event('n', { nodeQuarantined: 'Cancelled', userPodsEvictionStatus: { status: 'Succeeded', message: '' } }),
+      ),
+    ).toBeNull();
+    expect(
+      drainerAction(
+        event('n', { nodeQuarantined: 'Cancelled', userPodsEvictionStatus: { status: 'Cancelled', message: '' } }),
+      ),
+    ).toBeNull();
     expect(drainerAction(event('n', { nodeQuarantined: 'UnQuarantined' }))).toBeNull();
     expect(drainerAction(event('n'))).toBeNull();
   });
 
   it('fault-remediation owes an action to a drained, quarantined, unremediated event whose action is not NONE', () => {
-    const drained = { nodeQuarantined: 'Quarantined' as const, userPodsEvictionStatus: { status: 'Succeeded' as const, message: '' } };
+    const drained = {
+      nodeQuarantined: 'Quarantined' as const,
+      userPodsEvictionStatus: { status: 'Succeeded' as const, message: '' },
+    };
     expect(awaitsRemediation(event('n', drained))).toBe(true);
-    expect(awaitsRemediation(event('n', { ...drained, nodeQuarantined: 'AlreadyQuarantined', userPodsEvictionStatus: { status: 'AlreadyDrained', message: '' } }))).toBe(true);
+    expect(
+      awaitsRemediation(
+        event('n', {
+          ...drained,
+          nodeQuarantined: 'AlreadyQuarantined',
+          userPodsEvictionStatus: { status: 'AlreadyDrained', message: '' },
+        }),
+      ),
+    ).toBe(true);
     expect(awaitsRemediation(event('n', { ...drained, faultRemediated: true }))).toBe(false);
     expect(awaitsRemediation(event('n', { ...drained, nodeQuarantined: 'Cancelled' }))).toBe(false);
-    expect(awaitsRemediation(event('n', { ...drained, userPodsEvictionStatus: { status: 'InProgress', message: '' } }))).toBe(false);
+    expect(
+      awaitsRemediation(event('n', { ...drained, userPodsEvictionStatus: { status: 'InProgress', message: '' } })),
+    ).toBe(false);
     const none = event('n', drained);
     none.healthEvent.recommendedAction = 'NONE';
     expect(awaitsRemediation(none)).toBe(false);
@@ -76,14 +136,20 @@ describe('simulated pipeline without `before`', () => {
     // Two changes of the same event looked up before the drainer acted: both show "Quarantined, not started".
     await drainer.handle(update(quarantined));
     await drainer.handle(update(quarantined));
-    expect(writes).toEqual([`${quarantined.recordId.slice(-2)} eviction InProgress`, `${quarantined.recordId.slice(-2)} eviction Succeeded`]);
+    expect(writes).toEqual([
+      `${quarantined.recordId.slice(-2)} eviction InProgress`,
+      `${quarantined.recordId.slice(-2)} eviction Succeeded`,
+    ]);
     // Its own writes come back as changes too: nothing to do.
     await drainer.handle(update(current(quarantined.recordId)));
     expect(writes).toHaveLength(2);
   });
 
   it('fault-remediation remediates once when several changes show the same drained document', async () => {
-    const drained = event('gpu-b', { nodeQuarantined: 'Quarantined', userPodsEvictionStatus: { status: 'Succeeded', message: '' } });
+    const drained = event('gpu-b', {
+      nodeQuarantined: 'Quarantined',
+      userPodsEvictionStatus: { status: 'Succeeded', message: '' },
+    });
     const { store, writes } = fakeStore([drained]);
     const remediation = new SimulatedFaultRemediation(store, quick, new SeededRandom(1));
     await remediation.handle(update(drained));
@@ -96,29 +162,54 @@ describe('simulated pipeline without `before`', () => {
     const second = event('gpu-c');
     const { store, current } = fakeStore([first, second]);
     const quarantine = new SimulatedFaultQuarantine(store, quick);
-    const insert = (document: HealthEventWithStatus): ChangeEvent => ({ position: `p${sequence++}`, operation: 'insert', collection: 'healthEvents', recordId: document.recordId, committedAt: document.createdAt, document, before: null });
+    const insert = (document: HealthEventWithStatus): ChangeEvent => ({
+      position: `p${sequence++}`,
+      operation: 'insert',
+      collection: 'healthEvents',
+      recordId: document.recordId,
+      committedAt: document.createdAt,
+      document,
+      before: null,
+    });
     await quarantine.handle(insert(first));
     expect(quarantine.isQuarantined('gpu-c')).toBe(true);
     // Released by hand: the session's event becomes Cancelled.
-    const cancelled = { ...current(first.recordId), status: { ...current(first.recordId).status, nodeQuarantined: 'Cancelled' as const } };
+    const cancelled = {
+      ...current(first.recordId),
+      status: { ...current(first.recordId).status, nodeQuarantined: 'Cancelled' as const },
+    };
     await quarantine.handle(update(cancelled));
     expect(quarantine.isQuarantined('gpu-c')).toBe(false);
     // A new fatal event (stored after the release) quarantines the node again.
     await quarantine.handle(insert(second));
     expect(quarantine.isQuarantined('gpu-c')).toBe(true);
     // The drainer then marks the cancelled event's drain Cancelled: that change carries no `before`.
-    await quarantine.handle(update({ ...cancelled, status: { ...cancelled.status, userPodsEvictionStatus: { status: 'Cancelled', message: 'released' } } }));
+    await quarantine.handle(
+      update({
+        ...cancelled,
+        status: { ...cancelled.status, userPodsEvictionStatus: { status: 'Cancelled', message: 'released' } },
+      }),
+    );
     expect(quarantine.isQuarantined('gpu-c')).toBe(true);
   });
 
   it('leaves values a newer NVSentinel wrote and this SDK does not know alone', () => {
     // A decision it does not know starts no drain; a drain status it does not know is never overwritten.
     expect(drainerAction(event('n1', { nodeQuarantined: 'unknown(SkippedByProfile)' }))).toBeNull();
-    expect(drainerAction(event('n2', { nodeQuarantined: 'Cancelled', userPodsEvictionStatus: { status: 'unknown(Skipped)', message: '' } }))).toBeNull();
+    expect(
+      drainerAction(
+        event('n2', {
+          nodeQuarantined: 'Cancelled',
+          userPodsEvictionStatus: { status: 'unknown(Skipped)', message: '' },
+        }),
+      ),
+    ).toBeNull();
     // An action it does not know is not run.
-    const drained = { nodeQuarantined: 'Quarantined' as const, userPodsEvictionStatus: { status: 'Succeeded' as const, message: '' } };
+    const drained = {
+      nodeQuarantined: 'Quarantined' as const,
+      userPodsEvictionStatus: { status: 'Succeeded' as const, message: '' },
+    };
     expect(awaitsRemediation(storedEvent('n3', { recommendedAction: 'unknown(31)' }, { status: drained }))).toBe(false);
     expect(awaitsRemediation(storedEvent('n4', { recommendedAction: 'REMEDIATE' }, { status: drained }))).toBe(true);
   });
 });
-

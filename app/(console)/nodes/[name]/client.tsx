@@ -16,7 +16,13 @@ import { StateBadge } from '@/components/nodes/state-badge';
 import { Panel } from '@/components/ui/panel';
 import { LocalTime, RelativeTime } from '@/components/ui/relative-time';
 import { offeredAction } from '@/lib/projection/node-view';
-import { NODE_RANGES, refetchesNodeDetail, type NodeDetail, type NodeEventRow, type NodeRange } from '@/lib/queries/node-detail-view';
+import {
+  NODE_RANGES,
+  refetchesNodeDetail,
+  type NodeDetail,
+  type NodeEventRow,
+  type NodeRange,
+} from '@/lib/queries/node-detail-view';
 import { fetchJson } from '@/lib/client/fetch-json';
 
 const EVENTS_SHOWN = 200;
@@ -62,25 +68,51 @@ export function NodeClient({ initial }: { initial: NodeDetail }) {
     <div className="space-y-4">
       <div className="flex flex-wrap items-start gap-4">
         <div className="space-y-1">
-          <p className="text-sm"><Link href="/nodes" className="text-sky-700 hover:underline dark:text-sky-400">Nodes</Link></p>
-          <h1 className="font-mono text-2xl font-semibold" data-testid="node-name">{name}</h1>
-          <div className="flex flex-wrap items-center gap-3 text-sm text-zinc-600 dark:text-zinc-400" data-testid="node-state" data-state={view?.state}>
+          <p className="text-sm">
+            <Link href="/nodes" className="text-sky-700 hover:underline dark:text-sky-400">
+              Nodes
+            </Link>
+          </p>
+          <h1 className="font-mono text-2xl font-semibold" data-testid="node-name">
+            {name}
+          </h1>
+          <div
+            className="flex flex-wrap items-center gap-3 text-sm text-zinc-600 dark:text-zinc-400"
+            data-testid="node-state"
+            data-state={view?.state}
+          >
             {view ? <StateBadge state={view.state} /> : <span>No state yet</span>}
-            {view ? <span>since <RelativeTime at={view.stateSince} /></span> : null}
-            {view?.quarantineRequested ? <span className="text-orange-700 dark:text-orange-400">Quarantine requested, waiting for fault-quarantine</span> : null}
+            {view ? (
+              <span>
+                since <RelativeTime at={view.stateSince} />
+              </span>
+            ) : null}
+            {view?.quarantineRequested ? (
+              <span className="text-orange-700 dark:text-orange-400">
+                Quarantine requested, waiting for fault-quarantine
+              </span>
+            ) : null}
           </div>
           {view?.session ? (
             <p className="text-sm text-zinc-600 dark:text-zinc-400" data-testid="node-session">
-              {view.session.manual ? `Quarantined by ${view.session.actor ?? 'an operator'}: “${view.session.reason}”` : `Quarantined for ${view.session.checkName}`}
+              {view.session.manual
+                ? `Quarantined by ${view.session.actor ?? 'an operator'}: “${view.session.reason}”`
+                : `Quarantined for ${view.session.checkName}`}
               {view.session.eviction ? ` · drain ${enumLabel(view.session.eviction)}` : ''}
-              {isUnknownEnum(view.session.recommendedAction) ? ` · recommended action ${enumLabel(view.session.recommendedAction)}` : ''}
+              {isUnknownEnum(view.session.recommendedAction)
+                ? ` · recommended action ${enumLabel(view.session.recommendedAction)}`
+                : ''}
               {view.session.evictionMessage ? ` (${view.session.evictionMessage})` : ''}
             </p>
           ) : null}
         </div>
         {mayAct ? (
           <div className="ml-auto">
-            <NodeActionButton nodeName={name} action={action} disabledReason={view?.quarantineRequested ? 'Quarantine requested' : 'No action'} />
+            <NodeActionButton
+              nodeName={name}
+              action={action}
+              disabledReason={view?.quarantineRequested ? 'Quarantine requested' : 'No action'}
+            />
           </div>
         ) : null}
       </div>
@@ -97,7 +129,13 @@ export function NodeClient({ initial }: { initial: NodeDetail }) {
         actions={
           <div role="group" aria-label="Time range" className="flex gap-1">
             {(Object.keys(NODE_RANGES) as NodeRange[]).map((option) => (
-              <button key={option} type="button" aria-pressed={option === range} onClick={() => chooseRange(option)} className="rounded px-2 py-0.5 text-xs aria-pressed:bg-zinc-900 aria-pressed:text-white dark:aria-pressed:bg-zinc-100 dark:aria-pressed:text-zinc-900">
+              <button
+                key={option}
+                type="button"
+                aria-pressed={option === range}
+                onClick={() => chooseRange(option)}
+                className="rounded px-2 py-0.5 text-xs aria-pressed:bg-zinc-900 aria-pressed:text-white dark:aria-pressed:bg-zinc-100 dark:aria-pressed:text-zinc-900"
+              >
                 {option}
               </button>
             ))}
@@ -109,23 +147,52 @@ export function NodeClient({ initial }: { initial: NodeDetail }) {
       >
         <NodeTimeline events={detail.events} from={detail.from} to={detail.to} />
         <p className="mt-2 text-xs text-zinc-500">
-          Red: fatal · amber: unhealthy · green: recovered · orange band: quarantined · blue band: draining · dashed line: remediation
+          Red: fatal · amber: unhealthy · green: recovered · orange band: quarantined · blue band: draining · dashed
+          line: remediation
           {detail.truncated ? ` · showing the newest ${detail.events.length.toLocaleString()} events of the range` : ''}
         </p>
       </Panel>
 
-      <Panel title={`Events (${detail.events.length.toLocaleString()}${detail.truncated ? '+' : ''})`} state={detail.events.length === 0 ? 'empty' : 'ready'} emptyText="No events in this range." className="overflow-x-auto">
+      <Panel
+        title={`Events (${detail.events.length.toLocaleString()}${detail.truncated ? '+' : ''})`}
+        state={detail.events.length === 0 ? 'empty' : 'ready'}
+        emptyText="No events in this range."
+        className="overflow-x-auto"
+      >
         <EventTable events={detail.events} />
       </Panel>
 
-      <Panel title="Maintenance events" state={detail.maintenance.length === 0 ? 'empty' : 'ready'} emptyText="No cloud maintenance recorded for this node.">
+      <Panel
+        title="Maintenance events"
+        state={detail.maintenance.length === 0 ? 'empty' : 'ready'}
+        emptyText="No cloud maintenance recorded for this node."
+      >
         <table className="w-full text-left text-sm">
-          <thead className="text-xs text-zinc-500"><tr><th className="py-1">Event</th><th>CSP</th><th>Type</th><th>Status</th><th>CSP status</th><th>Scheduled</th><th>Updated</th></tr></thead>
+          <thead className="text-xs text-zinc-500">
+            <tr>
+              <th className="py-1">Event</th>
+              <th>CSP</th>
+              <th>Type</th>
+              <th>Status</th>
+              <th>CSP status</th>
+              <th>Scheduled</th>
+              <th>Updated</th>
+            </tr>
+          </thead>
           <tbody>
             {detail.maintenance.map((event) => (
               <tr key={event.eventId} className="border-t border-zinc-100 dark:border-zinc-800">
-                <td className="py-1 font-mono text-xs">{event.eventId}</td><td>{event.csp}</td><td>{event.maintenanceType}</td><td>{event.status}</td><td>{event.cspStatus}</td>
-                <td><LocalTime at={event.scheduledStartTime} /></td><td><RelativeTime at={event.lastUpdatedTimestamp} /></td>
+                <td className="py-1 font-mono text-xs">{event.eventId}</td>
+                <td>{event.csp}</td>
+                <td>{event.maintenanceType}</td>
+                <td>{event.status}</td>
+                <td>{event.cspStatus}</td>
+                <td>
+                  <LocalTime at={event.scheduledStartTime} />
+                </td>
+                <td>
+                  <RelativeTime at={event.lastUpdatedTimestamp} />
+                </td>
               </tr>
             ))}
           </tbody>
@@ -150,7 +217,15 @@ function EventTable({ events }: { events: NodeEventRow[] }) {
     <>
       <table className="w-full text-left text-sm" data-testid="node-events">
         <thead className="text-xs text-zinc-500">
-          <tr><th className="py-1 pr-3 font-medium">Stored</th><th className="pr-3 font-medium">Check</th><th className="pr-3 font-medium">Severity</th><th className="pr-3 font-medium">Message</th><th className="pr-3 font-medium">Quarantine</th><th className="pr-3 font-medium">Drain</th><th className="font-medium">Remediated</th></tr>
+          <tr>
+            <th className="py-1 pr-3 font-medium">Stored</th>
+            <th className="pr-3 font-medium">Check</th>
+            <th className="pr-3 font-medium">Severity</th>
+            <th className="pr-3 font-medium">Message</th>
+            <th className="pr-3 font-medium">Quarantine</th>
+            <th className="pr-3 font-medium">Drain</th>
+            <th className="font-medium">Remediated</th>
+          </tr>
         </thead>
         <tbody>
           {events.slice(0, shown).map((event) => (
@@ -159,7 +234,13 @@ function EventTable({ events }: { events: NodeEventRow[] }) {
         </tbody>
       </table>
       {events.length > shown ? (
-        <button type="button" onClick={() => setShown(shown + EVENTS_SHOWN)} className="mt-2 text-sm text-sky-700 hover:underline dark:text-sky-400">Show {Math.min(EVENTS_SHOWN, events.length - shown)} more</button>
+        <button
+          type="button"
+          onClick={() => setShown(shown + EVENTS_SHOWN)}
+          className="mt-2 text-sm text-sky-700 hover:underline dark:text-sky-400"
+        >
+          Show {Math.min(EVENTS_SHOWN, events.length - shown)} more
+        </button>
       ) : null}
     </>
   );

@@ -8,7 +8,13 @@ import { NodeClient } from './client';
 
 export const dynamic = 'force-dynamic';
 
-export default async function NodePage({ params, searchParams }: { params: Promise<{ name: string }>; searchParams: Promise<Record<string, string | string[] | undefined>> }) {
+export default async function NodePage({
+  params,
+  searchParams,
+}: {
+  params: Promise<{ name: string }>;
+  searchParams: Promise<Record<string, string | string[] | undefined>>;
+}) {
   await requirePageActor();
   const { name: encoded } = await params;
   const name = decodeURIComponent(encoded);

@@ -8,5 +8,7 @@ export const dynamic = 'force-dynamic';
 export async function GET(request: Request): Promise<Response> {
   const access = await allow(request, 'audit:read');
   if (!access.ok) return access.response;
-  return Response.json(await verifyAuditChain(appContext().consolePool()), { headers: { 'Cache-Control': 'no-store' } });
+  return Response.json(await verifyAuditChain(appContext().consolePool()), {
+    headers: { 'Cache-Control': 'no-store' },
+  });
 }

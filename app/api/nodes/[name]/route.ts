@@ -10,8 +10,13 @@ export async function GET(request: Request, { params }: { params: Promise<{ name
   if (!access.ok) return access.response;
   const { name } = await params;
   try {
-    const detail = await readNodeDetail(appContext(), name, parseNodeRange(new URL(request.url).searchParams.get('range')));
-    if (!detail) return Response.json({ error: `no node named "${name}" has reported to this datastore` }, { status: 404 });
+    const detail = await readNodeDetail(
+      appContext(),
+      name,
+      parseNodeRange(new URL(request.url).searchParams.get('range')),
+    );
+    if (!detail)
+      return Response.json({ error: `no node named "${name}" has reported to this datastore` }, { status: 404 });
     return Response.json(detail, { headers: { 'Cache-Control': 'no-store' } });
   } catch (error) {
     return Response.json({ error: `the node is unavailable: ${(error as Error).message}` }, { status: 503 });

@@ -28,7 +28,12 @@ import {
   type ProcessingStrategy,
   type RecommendedAction,
 } from '../../model/enums';
-import type { BehaviourOverrides, HealthEvent, HealthEventStatus, HealthEventWithStatus } from '../../model/health-event';
+import type {
+  BehaviourOverrides,
+  HealthEvent,
+  HealthEventStatus,
+  HealthEventWithStatus,
+} from '../../model/health-event';
 import type { Timestamp } from '../../model/timestamp';
 import { isUnknownEnum, unknownRaw, unknownRawNumber } from '../../model/unknown-enum';
 
@@ -63,10 +68,12 @@ export function encodeTimestamp(timestamp: Timestamp): Document {
   return { seconds: Long.fromNumber(timestamp.seconds), nanos: timestamp.nanos };
 }
 
-const encodeOverrides = (overrides: BehaviourOverrides | null) => (overrides ? { force: overrides.force, skip: overrides.skip } : null);
+const encodeOverrides = (overrides: BehaviourOverrides | null) =>
+  overrides ? { force: overrides.force, skip: overrides.skip } : null;
 
 /** The stored int32 of a recommended action; an unknown one as the raw value it was read as. */
-const actionValue = (action: RecommendedAction) => (isUnknownEnum(action) ? unknownRawNumber(action) : RECOMMENDED_ACTIONS[action]);
+const actionValue = (action: RecommendedAction) =>
+  isUnknownEnum(action) ? unknownRawNumber(action) : RECOMMENDED_ACTIONS[action];
 
 /** A status text as stored: an unknown value as the raw text it was read as. */
 const statusText = (value: string) => unknownRaw(value) ?? value;
@@ -83,9 +90,10 @@ export function encodeHealthEvent(event: HealthEvent): Document {
     message: event.message,
     recommendedaction: actionValue(event.recommendedAction),
     errorcode: event.errorCode.length > 0 ? [...event.errorCode] : null,
-    entitiesimpacted: event.entitiesImpacted.length > 0
-      ? event.entitiesImpacted.map((entity) => ({ entitytype: entity.entityType, entityvalue: entity.entityValue }))
-      : null,
+    entitiesimpacted:
+      event.entitiesImpacted.length > 0
+        ? event.entitiesImpacted.map((entity) => ({ entitytype: entity.entityType, entityvalue: entity.entityValue }))
+        : null,
     metadata: Object.keys(event.metadata).length > 0 ? { ...event.metadata } : null,
     generatedtimestamp: event.generatedTimestamp && encodeTimestamp(event.generatedTimestamp),
     nodename: event.nodeName,
@@ -106,7 +114,10 @@ export function encodeStatus(status: HealthEventStatus): Document {
   const out: Document = {
     nodequarantined: statusText(status.nodeQuarantined ?? ''),
     quarantinefinishtimestamp: timestamp(status.quarantineFinishTimestamp),
-    userpodsevictionstatus: { status: statusText(status.userPodsEvictionStatus.status), message: status.userPodsEvictionStatus.message },
+    userpodsevictionstatus: {
+      status: statusText(status.userPodsEvictionStatus.status),
+      message: status.userPodsEvictionStatus.message,
+    },
     drainfinishtimestamp: timestamp(status.drainFinishTimestamp),
     faultremediated: status.faultRemediated === null ? null : { value: status.faultRemediated },
     lastremediationtimestamp: timestamp(status.lastRemediationTimestamp),
@@ -130,7 +141,13 @@ export function encodeHealthEventDocument(event: Omit<HealthEventWithStatus, 're
 type Folded = Map<string, unknown>;
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value) && !(value instanceof Date) && !('_bsontype' in value);
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    !Array.isArray(value) &&
+    !(value instanceof Date) &&
+    !('_bsontype' in value)
+  );
 }
 
 function folded(value: unknown, field: string): Folded {
@@ -144,7 +161,8 @@ function folded(value: unknown, field: string): Folded {
 function describeValue(value: unknown): string {
   if (Array.isArray(value)) return 'an array';
   if (value instanceof Date) return 'a date';
-  if (value && typeof value === 'object' && '_bsontype' in value) return `a BSON ${(value as { _bsontype: string })._bsontype}`;
+  if (value && typeof value === 'object' && '_bsontype' in value)
+    return `a BSON ${(value as { _bsontype: string })._bsontype}`;
   return `${typeof value} ${JSON.stringify(value)?.slice(0, 40)}`;
 }
 
@@ -154,7 +172,12 @@ function numberOf(value: unknown, field: string): number | null {
   if (typeof value === 'number' && Number.isFinite(value)) return value;
   if (typeof value === 'bigint') return Number(value);
   if (value instanceof Long) return value.toNumber();
-  if (value && typeof value === 'object' && '_bsontype' in value && typeof (value as { valueOf(): unknown }).valueOf() === 'number') {
+  if (
+    value &&
+    typeof value === 'object' &&
+    '_bsontype' in value &&
+    typeof (value as { valueOf(): unknown }).valueOf() === 'number'
+  ) {
     return (value as { valueOf(): number }).valueOf();
   }
   throw new ValidationError(field, `must be a number (got ${describeValue(value)})`);
@@ -188,9 +211,13 @@ function stringMap(value: unknown, field: string): Record<string, string> {
 
 export function decodeTimestamp(value: unknown, field: string): Timestamp | null {
   if (value === null || value === undefined) return null;
-  if (value instanceof Date) return { seconds: Math.floor(value.getTime() / 1000), nanos: (value.getTime() % 1000) * 1e6 };
+  if (value instanceof Date)
+    return { seconds: Math.floor(value.getTime() / 1000), nanos: (value.getTime() % 1000) * 1e6 };
   const parts = folded(value, field);
-  return { seconds: numberOf(parts.get('seconds'), `${field}.seconds`) ?? 0, nanos: numberOf(parts.get('nanos'), `${field}.nanos`) ?? 0 };
+  return {
+    seconds: numberOf(parts.get('seconds'), `${field}.seconds`) ?? 0,
+    nanos: numberOf(parts.get('nanos'), `${field}.nanos`) ?? 0,
+  };
 }
 
 function decodeEnum<T extends Record<string, number>>(values: T, raw: unknown, field: string): keyof T {
@@ -214,7 +241,8 @@ function decodeOverrides(value: unknown, field: string): BehaviourOverrides | nu
 }
 
 export function decodeHealthEvent(value: unknown): HealthEvent {
-  if (value === null || value === undefined) throw new ValidationError('healthevent', 'is missing (is this a collection of NVSentinel health events?)');
+  if (value === null || value === undefined)
+    throw new ValidationError('healthevent', 'is missing (is this a collection of NVSentinel health events?)');
   const e = folded(value, 'healthevent');
   return {
     version: numberOf(e.get('version'), 'healthevent.version') ?? 0,
@@ -225,18 +253,27 @@ export function decodeHealthEvent(value: unknown): HealthEvent {
     isHealthy: bool(e.get('ishealthy'), 'healthevent.ishealthy'),
     message: text(e.get('message'), 'healthevent.message'),
     recommendedAction: decodeRecommendedAction(actionRaw(e.get('recommendedaction')), 'recommendedAction'),
-    errorCode: list(e.get('errorcode'), 'healthevent.errorcode').map((code, index) => text(code, `healthevent.errorcode[${index}]`)),
+    errorCode: list(e.get('errorcode'), 'healthevent.errorcode').map((code, index) =>
+      text(code, `healthevent.errorcode[${index}]`),
+    ),
     entitiesImpacted: list(e.get('entitiesimpacted'), 'healthevent.entitiesimpacted').map((entity, index) => {
       const field = `healthevent.entitiesimpacted[${index}]`;
       const parts = folded(entity, field);
-      return { entityType: text(parts.get('entitytype'), `${field}.entitytype`), entityValue: text(parts.get('entityvalue'), `${field}.entityvalue`) };
+      return {
+        entityType: text(parts.get('entitytype'), `${field}.entitytype`),
+        entityValue: text(parts.get('entityvalue'), `${field}.entityvalue`),
+      };
     }),
     metadata: stringMap(e.get('metadata'), 'healthevent.metadata'),
     generatedTimestamp: decodeTimestamp(e.get('generatedtimestamp'), 'healthevent.generatedtimestamp'),
     nodeName: text(e.get('nodename'), 'healthevent.nodename'),
     quarantineOverrides: decodeOverrides(e.get('quarantineoverrides'), 'healthevent.quarantineoverrides'),
     drainOverrides: decodeOverrides(e.get('drainoverrides'), 'healthevent.drainoverrides'),
-    processingStrategy: decodeEnum(PROCESSING_STRATEGIES, e.get('processingstrategy'), 'healthevent.processingstrategy') as ProcessingStrategy,
+    processingStrategy: decodeEnum(
+      PROCESSING_STRATEGIES,
+      e.get('processingstrategy'),
+      'healthevent.processingstrategy',
+    ) as ProcessingStrategy,
     id: text(e.get('id'), 'healthevent.id'),
     customRecommendedAction: text(e.get('customrecommendedaction'), 'healthevent.customrecommendedaction'),
   };
@@ -249,7 +286,10 @@ function decodeRemediated(value: unknown): boolean | null {
     return typeof inner === 'boolean' ? inner : null;
   }
   if (value === null || value === undefined) return null;
-  throw new ValidationError('healtheventstatus.faultremediated', `must be null, a bool or {value: bool} (got ${describeValue(value)})`);
+  throw new ValidationError(
+    'healtheventstatus.faultremediated',
+    `must be null, a bool or {value: bool} (got ${describeValue(value)})`,
+  );
 }
 
 export function decodeStatus(value: unknown): HealthEventStatus {
@@ -259,17 +299,32 @@ export function decodeStatus(value: unknown): HealthEventStatus {
   return {
     // "" is how NVSentinel's insert says "not processed yet" here (a Go string cannot be null):
     // the model's null, as on PostgreSQL.
-    nodeQuarantined: quarantined === undefined || quarantined === null || quarantined === ''
-      ? null
-      : decodeStatusText(QUARANTINE_STATUSES, text(quarantined, 'healtheventstatus.nodequarantined'), 'nodeQuarantined'),
-    quarantineFinishTimestamp: decodeTimestamp(s.get('quarantinefinishtimestamp'), 'healtheventstatus.quarantinefinishtimestamp'),
+    nodeQuarantined:
+      quarantined === undefined || quarantined === null || quarantined === ''
+        ? null
+        : decodeStatusText(
+            QUARANTINE_STATUSES,
+            text(quarantined, 'healtheventstatus.nodequarantined'),
+            'nodeQuarantined',
+          ),
+    quarantineFinishTimestamp: decodeTimestamp(
+      s.get('quarantinefinishtimestamp'),
+      'healtheventstatus.quarantinefinishtimestamp',
+    ),
     userPodsEvictionStatus: {
-      status: decodeStatusText(EVICTION_STATUSES, text(eviction.get('status'), 'healtheventstatus.userpodsevictionstatus.status'), 'userPodsEvictionStatus'),
+      status: decodeStatusText(
+        EVICTION_STATUSES,
+        text(eviction.get('status'), 'healtheventstatus.userpodsevictionstatus.status'),
+        'userPodsEvictionStatus',
+      ),
       message: text(eviction.get('message'), 'healtheventstatus.userpodsevictionstatus.message'),
     },
     drainFinishTimestamp: decodeTimestamp(s.get('drainfinishtimestamp'), 'healtheventstatus.drainfinishtimestamp'),
     faultRemediated: decodeRemediated(s.get('faultremediated')),
-    lastRemediationTimestamp: decodeTimestamp(s.get('lastremediationtimestamp'), 'healtheventstatus.lastremediationtimestamp'),
+    lastRemediationTimestamp: decodeTimestamp(
+      s.get('lastremediationtimestamp'),
+      'healtheventstatus.lastremediationtimestamp',
+    ),
     spanIds: stringMap(s.get('spanids'), 'healtheventstatus.spanids'),
     faultQuarantineRecovery: text(s.get('faultquarantinerecovery'), 'healtheventstatus.faultquarantinerecovery'),
   };
@@ -278,14 +333,18 @@ export function decodeStatus(value: unknown): HealthEventStatus {
 function decodeCreatedAt(value: unknown): Date {
   const date = value instanceof Date ? value : typeof value === 'string' ? new Date(value) : null;
   if (!date || Number.isNaN(date.getTime())) {
-    throw new ValidationError('createdAt', value === undefined || value === null ? 'is missing' : `must be a date (got ${describeValue(value)})`);
+    throw new ValidationError(
+      'createdAt',
+      value === undefined || value === null ? 'is missing' : `must be a date (got ${describeValue(value)})`,
+    );
   }
   return date;
 }
 
 /** A stored document to the model; throws ValidationError naming the field it cannot read. */
 export function decodeHealthEventDocument(document: unknown): HealthEventWithStatus {
-  if (!isPlainObject(document)) throw new ValidationError('document', `must be a document (got ${describeValue(document)})`);
+  if (!isPlainObject(document))
+    throw new ValidationError('document', `must be a document (got ${describeValue(document)})`);
   const top = folded(document, 'document');
   return {
     recordId: recordIdOf(document._id),

@@ -36,13 +36,17 @@ export function encodeMaintenanceFields(event: MaintenanceEvent): Document {
 function date(value: unknown, field: string): Date | null {
   if (value === undefined || value === null || value === '') return null;
   const parsed = value instanceof Date ? value : typeof value === 'string' ? new Date(value) : new Date(NaN);
-  if (Number.isNaN(parsed.getTime())) throw new ValidationError(field, `is not a time: ${JSON.stringify(value)?.slice(0, 60)}`);
+  if (Number.isNaN(parsed.getTime()))
+    throw new ValidationError(field, `is not a time: ${JSON.stringify(value)?.slice(0, 60)}`);
   return parsed;
 }
 
 /** The name NVSentinel writes, or a number (older writers); one this SDK does not know stays raw. */
 function action(value: unknown): RecommendedAction {
-  return decodeRecommendedAction(typeof value === 'number' || typeof value === 'string' ? value : null, 'maintenance.recommendedAction');
+  return decodeRecommendedAction(
+    typeof value === 'number' || typeof value === 'string' ? value : null,
+    'maintenance.recommendedAction',
+  );
 }
 
 export function decodeMaintenanceDocument(document: unknown): MaintenanceEvent {
@@ -54,7 +58,8 @@ export function decodeMaintenanceDocument(document: unknown): MaintenanceEvent {
     const value = d.get(key.toLowerCase());
     return value === undefined || value === null ? '' : String(value);
   };
-  if (!text('eventId')) throw new ValidationError('eventId', 'is missing (is this a collection of NVSentinel maintenance events?)');
+  if (!text('eventId'))
+    throw new ValidationError('eventId', 'is missing (is this a collection of NVSentinel maintenance events?)');
   return {
     eventId: text('eventId'),
     csp: text('csp') as MaintenanceEvent['csp'],
@@ -72,6 +77,8 @@ export function decodeMaintenanceDocument(document: unknown): MaintenanceEvent {
     eventReceivedTimestamp: date(d.get('eventreceivedtimestamp'), 'eventReceivedTimestamp') ?? new Date(0),
     lastUpdatedTimestamp: date(d.get('lastupdatedtimestamp'), 'lastUpdatedTimestamp') ?? new Date(0),
     recommendedAction: action(d.get('recommendedaction')),
-    metadata: Object.fromEntries(Object.entries((d.get('metadata') ?? {}) as Document).map(([key, value]) => [key, String(value)])),
+    metadata: Object.fromEntries(
+      Object.entries((d.get('metadata') ?? {}) as Document).map(([key, value]) => [key, String(value)]),
+    ),
   };
 }

@@ -28,9 +28,13 @@ function readPem(file: string, what: string, marker: RegExp): string {
   try {
     content = readFileSync(file, 'utf8');
   } catch (error) {
-    throw new StoreError('config', `MONGODB_CLIENT_CERT_MOUNT_PATH: cannot read ${what} ${file} (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
+    throw new StoreError(
+      'config',
+      `MONGODB_CLIENT_CERT_MOUNT_PATH: cannot read ${what} ${file} (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`,
+    );
   }
-  if (!marker.test(content)) throw new StoreError('config', `MONGODB_CLIENT_CERT_MOUNT_PATH: ${file} is not a PEM ${what}`);
+  if (!marker.test(content))
+    throw new StoreError('config', `MONGODB_CLIENT_CERT_MOUNT_PATH: ${file} is not a PEM ${what}`);
   return content;
 }
 
@@ -42,24 +46,37 @@ export function uriNamesCredentials(uri: string): boolean {
 
 export function buildClientOptions(config: MongoConfig): { options: MongoClientOptions; tls: TlsMode } {
   // Defaults that fail fast; a value the URI sets itself wins.
-  const defaults: Partial<MongoClientOptions> = { appName: 'sentinel-console', serverSelectionTimeoutMS: 10_000, connectTimeoutMS: 10_000 };
+  const defaults: Partial<MongoClientOptions> = {
+    appName: 'sentinel-console',
+    serverSelectionTimeoutMS: 10_000,
+    connectTimeoutMS: 10_000,
+  };
   const options: MongoClientOptions = Object.fromEntries(
     Object.entries(defaults).filter(([key]) => !new RegExp(`[?&]${key}=`, 'i').test(config.uri)),
   );
   const dir = config.clientCertDir;
   if (!dir) return { options, tls: 'from-uri' };
   if (!existsSync(dir) || !statSync(dir).isDirectory()) {
-    throw new StoreError('config', `MONGODB_CLIENT_CERT_MOUNT_PATH names ${dir}, which is not a directory (NVSentinel mounts ca.crt, tls.crt and tls.key there)`);
+    throw new StoreError(
+      'config',
+      `MONGODB_CLIENT_CERT_MOUNT_PATH names ${dir}, which is not a directory (NVSentinel mounts ca.crt, tls.crt and tls.key there)`,
+    );
   }
   const files = clientCertFiles(dir);
   if (!existsSync(files.ca)) {
-    throw new StoreError('config', `MONGODB_CLIENT_CERT_MOUNT_PATH: ${files.ca} is missing (the CA that signed the MongoDB server's certificate)`);
+    throw new StoreError(
+      'config',
+      `MONGODB_CLIENT_CERT_MOUNT_PATH: ${files.ca} is missing (the CA that signed the MongoDB server's certificate)`,
+    );
   }
   const ca = readPem(files.ca, 'CA certificate', /-----BEGIN CERTIFICATE-----/);
   const hasCert = existsSync(files.cert);
   const hasKey = existsSync(files.key);
   if (hasCert !== hasKey) {
-    throw new StoreError('config', `MONGODB_CLIENT_CERT_MOUNT_PATH: ${hasCert ? files.key : files.cert} is missing (${files.cert} and ${files.key} go together)`);
+    throw new StoreError(
+      'config',
+      `MONGODB_CLIENT_CERT_MOUNT_PATH: ${hasCert ? files.key : files.cert} is missing (${files.cert} and ${files.key} go together)`,
+    );
   }
   Object.assign(options, { tls: true, ca });
   if (!hasCert) return { options, tls: 'ca-only' };
@@ -67,6 +84,7 @@ export function buildClientOptions(config: MongoConfig): { options: MongoClientO
     cert: readPem(files.cert, 'client certificate', /-----BEGIN CERTIFICATE-----/),
     key: readPem(files.key, 'private key', /-----BEGIN [A-Z ]*PRIVATE KEY-----/),
   });
-  if (!uriNamesCredentials(config.uri)) Object.assign(options, { authMechanism: 'MONGODB-X509', authSource: '$external' });
+  if (!uriNamesCredentials(config.uri))
+    Object.assign(options, { authMechanism: 'MONGODB-X509', authSource: '$external' });
   return { options, tls: 'mutual' };
 }

@@ -109,13 +109,22 @@ export class MongoConnection {
   async clusterTime(): Promise<Timestamp> {
     const reply = await this.run('clusterTime', () => this.db.command({ hello: 1 }));
     const time = clusterTimeOf(reply);
-    if (!time) throw new StoreError('connect', `MongoDB at ${this.target} did not report its cluster time (is it a replica set?)`);
+    if (!time)
+      throw new StoreError(
+        'connect',
+        `MongoDB at ${this.target} did not report its cluster time (is it a replica set?)`,
+      );
     return time;
   }
 
   pooledConnections(): { total: number; idle: number; waiting: number; max: number } {
     const max = this.client.options.maxPoolSize ?? 100;
-    return { total: this.pool.open, idle: Math.max(0, this.pool.open - this.pool.checkedOut), waiting: this.pool.waiting, max };
+    return {
+      total: this.pool.open,
+      idle: Math.max(0, this.pool.open - this.pool.checkedOut),
+      waiting: this.pool.waiting,
+      max,
+    };
   }
 
   async close(): Promise<void> {

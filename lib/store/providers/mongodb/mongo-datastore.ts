@@ -26,7 +26,10 @@ export class MongoDataStore implements DataStore {
   private readonly deadLetterStore: MongoDeadLetterStore;
   private readonly openFeeds = new Map<string, MongoChangeFeed>();
 
-  private constructor(private readonly connection: MongoConnection, beforeImages: boolean) {
+  private constructor(
+    private readonly connection: MongoConnection,
+    beforeImages: boolean,
+  ) {
     this.capabilities = { changelogRetention: false, exactDocumentsBehind: false, beforeImages };
     this.target = connection.target;
     this.healthEventStore = new MongoHealthEventStore(connection);
@@ -75,7 +78,10 @@ export class MongoDataStore implements DataStore {
     assertConsumerName(consumer);
     refuseWithoutChangeStreams(this.connection.facts, this.connection.target);
     if (this.openFeeds.has(consumer)) {
-      throw new StoreError('feed-in-use', `a change feed for "${consumer}" is already open on this datastore; close it first (two readers would split its events)`);
+      throw new StoreError(
+        'feed-in-use',
+        `a change feed for "${consumer}" is already open on this datastore; close it first (two readers would split its events)`,
+      );
     }
     const feed = new MongoChangeFeed(consumer, this.connection, this.registry, {
       ...options,
@@ -97,7 +103,12 @@ export class MongoDataStore implements DataStore {
   /** The oplog window stands in for the changelog; unreadable (not zero) when this user may not read local.oplog.rs. */
   async stats(): Promise<ProviderStats> {
     const reading = await this.connection.run('stats.oplog', () => readOplog(this.connection));
-    return { provider: this.provider, operations: this.connection.metrics.snapshot(), pool: this.connection.pooledConnections(), feedStorage: oplogWindow(reading) };
+    return {
+      provider: this.provider,
+      operations: this.connection.metrics.snapshot(),
+      pool: this.connection.pooledConnections(),
+      feedStorage: oplogWindow(reading),
+    };
   }
 
   observeOperations(observer: OperationObserver): () => void {
@@ -120,7 +131,12 @@ export class MongoDataStore implements DataStore {
 /** The oplog's first and last entries, count, size and cap; null when this user may not read it. */
 async function readOplog(connection: MongoConnection): Promise<OplogReading | null> {
   const oplog = connection.client.db('local').collection('oplog.rs');
-  const edge = (direction: 1 | -1) => oplog.find({}, { projection: { ts: 1 } }).sort({ $natural: direction }).limit(1).next();
+  const edge = (direction: 1 | -1) =>
+    oplog
+      .find({}, { projection: { ts: 1 } })
+      .sort({ $natural: direction })
+      .limit(1)
+      .next();
   let first, last;
   try {
     [first, last] = await Promise.all([edge(1), edge(-1)]);
@@ -129,7 +145,10 @@ async function readOplog(connection: MongoConnection): Promise<OplogReading | nu
   }
   const [entries, storage] = await Promise.all([
     oplog.estimatedDocumentCount().catch(() => null),
-    oplog.aggregate<{ storageStats?: { size?: number; maxSize?: number } }>([{ $collStats: { storageStats: {} } }]).next().catch(() => null),
+    oplog
+      .aggregate<{ storageStats?: { size?: number; maxSize?: number } }>([{ $collStats: { storageStats: {} } }])
+      .next()
+      .catch(() => null),
   ]);
   return {
     oldest: (first?.ts as OplogReading['oldest'] | undefined) ?? null,
@@ -149,7 +168,9 @@ async function preImagesOn(connection: MongoConnection): Promise<boolean> {
   if (!supportsPreImages(connection.facts)) return false;
   const { healthEvents, maintenanceEvents } = connection.names;
   try {
-    const found = await connection.run('schema.preImages', () => connection.db.listCollections({ name: { $in: [healthEvents, maintenanceEvents] } }).toArray());
+    const found = await connection.run('schema.preImages', () =>
+      connection.db.listCollections({ name: { $in: [healthEvents, maintenanceEvents] } }).toArray(),
+    );
     return preImagesEnabledOn(found, [healthEvents, maintenanceEvents]);
   } catch {
     return false;
@@ -163,17 +184,29 @@ async function preImagesOn(connection: MongoConnection): Promise<boolean> {
  */
 async function enablePreImages(connection: MongoConnection): Promise<void> {
   if (!supportsPreImages(connection.facts)) {
-    throw new StoreError('config', `MONGODB_ENABLE_PRE_IMAGES needs MongoDB 6.0 or newer; ${connection.target} is older`);
+    throw new StoreError(
+      'config',
+      `MONGODB_ENABLE_PRE_IMAGES needs MongoDB 6.0 or newer; ${connection.target} is older`,
+    );
   }
   const { healthEvents, maintenanceEvents } = connection.names;
-  await connection.run('schema.preImages', async () => {
-    const existing = new Map((await connection.db.listCollections({ name: { $in: [healthEvents, maintenanceEvents] } }).toArray()).map((c) => [c.name, c]));
-    for (const name of [healthEvents, maintenanceEvents]) {
-      const info = existing.get(name) as { options?: { changeStreamPreAndPostImages?: { enabled?: boolean } } } | undefined;
-      if (!info) await connection.db.createCollection(name, { changeStreamPreAndPostImages: { enabled: true } });
-      else if (info.options?.changeStreamPreAndPostImages?.enabled !== true) {
-        await connection.db.command({ collMod: name, changeStreamPreAndPostImages: { enabled: true } });
+  await connection.run(
+    'schema.preImages',
+    async () => {
+      const existing = new Map(
+        (await connection.db.listCollections({ name: { $in: [healthEvents, maintenanceEvents] } }).toArray()).map(
+          (c) => [c.name, c],
+        ),
+      );
+      for (const name of [healthEvents, maintenanceEvents]) {
+        const info = existing.get(name) as
+          { options?: { changeStreamPreAndPostImages?: { enabled?: boolean } } } | undefined;
+        if (!info) await connection.db.createCollection(name, { changeStreamPreAndPostImages: { enabled: true } });
+        else if (info.options?.changeStreamPreAndPostImages?.enabled !== true) {
+          await connection.db.command({ collMod: name, changeStreamPreAndPostImages: { enabled: true } });
+        }
       }
-    }
-  }, 'turn on change-stream pre-images (collMod; unset MONGODB_ENABLE_PRE_IMAGES to skip)');
+    },
+    'turn on change-stream pre-images (collMod; unset MONGODB_ENABLE_PRE_IMAGES to skip)',
+  );
 }

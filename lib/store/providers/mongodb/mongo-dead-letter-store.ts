@@ -12,7 +12,11 @@ import type { MongoConnection } from './mongo-connection';
 const STATUSES: DeadLetterStatus[] = ['dead', 'retry_requested', 'retrying', 'resolved'];
 
 function parseId(id: string): ObjectId {
-  if (typeof id !== 'string' || !/^[0-9a-f]{24}$/i.test(id)) throw new ValidationError('id', `must be a dead letter id (24 hex digits), got ${JSON.stringify(id)?.slice(0, 40)}`);
+  if (typeof id !== 'string' || !/^[0-9a-f]{24}$/i.test(id))
+    throw new ValidationError(
+      'id',
+      `must be a dead letter id (24 hex digits), got ${JSON.stringify(id)?.slice(0, 40)}`,
+    );
   return new ObjectId(id);
 }
 
@@ -23,7 +27,8 @@ function statusFilter(filter: { consumer?: string; status?: DeadLetterStatus[] }
     query.consumer = filter.consumer;
   }
   if (filter.status !== undefined) {
-    for (const status of filter.status) if (!STATUSES.includes(status)) throw new ValidationError('status', `must hold only ${STATUSES.join(', ')}`);
+    for (const status of filter.status)
+      if (!STATUSES.includes(status)) throw new ValidationError('status', `must hold only ${STATUSES.join(', ')}`);
     query.status = { $in: filter.status };
   }
   return query;
@@ -87,17 +92,25 @@ export class MongoDeadLetterStore implements DeadLetterStore {
 
   async add(deadLetter: NewDeadLetter): Promise<DeadLetter> {
     const document = toDocument(deadLetter);
-    return this.connection.run('deadLetters.add', async () => {
-      await this.ensureIndex();
-      const { insertedId } = await this.collection.insertOne(document);
-      return toDeadLetter({ ...document, _id: insertedId });
-    }, 'write dead letters');
+    return this.connection.run(
+      'deadLetters.add',
+      async () => {
+        await this.ensureIndex();
+        const { insertedId } = await this.collection.insertOne(document);
+        return toDeadLetter({ ...document, _id: insertedId });
+      },
+      'write dead letters',
+    );
   }
 
   async list(filter: { consumer?: string; status?: DeadLetterStatus[]; limit?: number } = {}): Promise<DeadLetter[]> {
     const query = statusFilter(filter);
     const documents = await this.connection.run('deadLetters.list', () =>
-      this.collection.find(query).sort({ _id: -1 }).limit(Math.max(1, Math.min(filter.limit ?? 100, 1000))).toArray(),
+      this.collection
+        .find(query)
+        .sort({ _id: -1 })
+        .limit(Math.max(1, Math.min(filter.limit ?? 100, 1000)))
+        .toArray(),
     );
     return documents.map(toDeadLetter);
   }
@@ -109,42 +122,66 @@ export class MongoDeadLetterStore implements DeadLetterStore {
 
   async requestRetry(id: string): Promise<DeadLetter> {
     const key = parseId(id);
-    return this.connection.run('deadLetters.requestRetry', async () => {
-      const updated = await this.collection.findOneAndUpdate(
-        { _id: key, status: 'dead' },
-        { $set: { status: 'retry_requested', retryRequestedAt: new Date() } },
-        { returnDocument: 'after' },
-      );
-      if (updated) return toDeadLetter(updated);
-      const existing = await this.collection.findOne({ _id: key });
-      if (!existing) throw new StoreError('not-found', `no dead letter with id ${id}`);
-      throw new StoreError('invalid', `dead letter ${id} is ${existing.status}, not dead: nothing to retry`);
-    }, 'write dead letters');
+    return this.connection.run(
+      'deadLetters.requestRetry',
+      async () => {
+        const updated = await this.collection.findOneAndUpdate(
+          { _id: key, status: 'dead' },
+          { $set: { status: 'retry_requested', retryRequestedAt: new Date() } },
+          { returnDocument: 'after' },
+        );
+        if (updated) return toDeadLetter(updated);
+        const existing = await this.collection.findOne({ _id: key });
+        if (!existing) throw new StoreError('not-found', `no dead letter with id ${id}`);
+        throw new StoreError('invalid', `dead letter ${id} is ${existing.status}, not dead: nothing to retry`);
+      },
+      'write dead letters',
+    );
   }
 
   async claimRetries(consumer: string, limit = 50): Promise<DeadLetter[]> {
-    return this.connection.run('deadLetters.claimRetries', async () => {
-      const candidates = await this.collection.find({ consumer, status: 'retry_requested' }, { projection: { _id: 1 } }).sort({ _id: 1 }).limit(limit).toArray();
-      const claimed: DeadLetter[] = [];
-      // One conditional update each: two processors never claim the same letter.
-      for (const { _id } of candidates) {
-        const document = await this.collection.findOneAndUpdate({ _id, status: 'retry_requested' }, { $set: { status: 'retrying' } }, { returnDocument: 'after' });
-        if (document) claimed.push(toDeadLetter(document));
-      }
-      return claimed;
-    }, 'write dead letters');
+    return this.connection.run(
+      'deadLetters.claimRetries',
+      async () => {
+        const candidates = await this.collection
+          .find({ consumer, status: 'retry_requested' }, { projection: { _id: 1 } })
+          .sort({ _id: 1 })
+          .limit(limit)
+          .toArray();
+        const claimed: DeadLetter[] = [];
+        // One conditional update each: two processors never claim the same letter.
+        for (const { _id } of candidates) {
+          const document = await this.collection.findOneAndUpdate(
+            { _id, status: 'retry_requested' },
+            { $set: { status: 'retrying' } },
+            { returnDocument: 'after' },
+          );
+          if (document) claimed.push(toDeadLetter(document));
+        }
+        return claimed;
+      },
+      'write dead letters',
+    );
   }
 
   async resolve(id: string): Promise<void> {
     const key = parseId(id);
-    await this.connection.run('deadLetters.resolve', () => this.collection.updateOne({ _id: key }, { $set: { status: 'resolved', resolvedAt: new Date() } }), 'write dead letters');
+    await this.connection.run(
+      'deadLetters.resolve',
+      () => this.collection.updateOne({ _id: key }, { $set: { status: 'resolved', resolvedAt: new Date() } }),
+      'write dead letters',
+    );
   }
 
   async fail(id: string, error: string, attempts: number): Promise<void> {
     const key = parseId(id);
     await this.connection.run(
       'deadLetters.fail',
-      () => this.collection.updateOne({ _id: key }, { $set: { status: 'dead', error: error.slice(0, 10_000), attempts, lastFailedAt: new Date() } }),
+      () =>
+        this.collection.updateOne(
+          { _id: key },
+          { $set: { status: 'dead', error: error.slice(0, 10_000), attempts, lastFailedAt: new Date() } },
+        ),
       'write dead letters',
     );
   }

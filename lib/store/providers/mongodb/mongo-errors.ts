@@ -29,8 +29,16 @@ export const POSITION_LOST_CODES: Record<number, string> = {
   260: 'InvalidResumeToken: the stored resume token cannot be used',
 };
 
-const TRANSIENT_CODES = new Set([6, 7, 43, 63, 89, 91, 133, 150, 189, 234, 262, 9001, 10107, 11600, 11602, 13388, 13435, 13436]);
-const TRANSIENT_NAMES = new Set(['MongoNetworkError', 'MongoNetworkTimeoutError', 'MongoServerSelectionError', 'MongoServerClosedError', 'MongoPoolClearedError']);
+const TRANSIENT_CODES = new Set([
+  6, 7, 43, 63, 89, 91, 133, 150, 189, 234, 262, 9001, 10107, 11600, 11602, 13388, 13435, 13436,
+]);
+const TRANSIENT_NAMES = new Set([
+  'MongoNetworkError',
+  'MongoNetworkTimeoutError',
+  'MongoServerSelectionError',
+  'MongoServerClosedError',
+  'MongoPoolClearedError',
+]);
 
 function labels(error: DriverError): string[] {
   return [...(error.errorLabels ?? []), ...(error.errorLabelSet ? [...error.errorLabelSet] : [])];
@@ -42,7 +50,8 @@ export function classifyChangeStreamError(error: unknown): ChangeStreamFailure {
   const e = (error ?? {}) as DriverError;
   const code = typeof e.code === 'number' ? e.code : Number.NaN;
   if (POSITION_LOST_CODES[code]) return { kind: 'position-lost', reason: POSITION_LOST_CODES[code] };
-  if (code === 9 && /resume ?token/i.test(e.message ?? '')) return { kind: 'position-lost', reason: 'FailedToParse: the stored resume token cannot be parsed' };
+  if (code === 9 && /resume ?token/i.test(e.message ?? ''))
+    return { kind: 'position-lost', reason: 'FailedToParse: the stored resume token cannot be parsed' };
   if (isTransient(error)) return { kind: 'transient' };
   return { kind: 'fatal' };
 }
@@ -51,7 +60,12 @@ export function isTransient(error: unknown): boolean {
   const e = (error ?? {}) as DriverError;
   if (TRANSIENT_NAMES.has(e.name ?? '')) return true;
   if (typeof e.code === 'number' && TRANSIENT_CODES.has(e.code)) return true;
-  return labels(e).some((label) => label === 'ResumableChangeStreamError' || label === 'RetryableWriteError' || label === 'TransientTransactionError');
+  return labels(e).some(
+    (label) =>
+      label === 'ResumableChangeStreamError' ||
+      label === 'RetryableWriteError' ||
+      label === 'TransientTransactionError',
+  );
 }
 
 function rootMessage(error: DriverError): string {
@@ -65,20 +79,37 @@ export function translateMongoError(error: unknown, target: string, operation = 
   if (error instanceof StoreError) return error;
   const e = (error ?? {}) as DriverError;
   const message = rootMessage(e);
-  if (e.code === 18 || e.name === 'MongoMissingCredentialsError' || /Authentication failed|auth(entication)? mechanism/i.test(message)) {
+  if (
+    e.code === 18 ||
+    e.name === 'MongoMissingCredentialsError' ||
+    /Authentication failed|auth(entication)? mechanism/i.test(message)
+  ) {
     return new StoreError('auth', `MongoDB at ${target} refused the credentials: ${message}`, { cause: error });
   }
   if (e.code === 13 || e.codeName === 'Unauthorized') {
-    return new StoreError('auth', `the MongoDB user may not ${operation} on ${target} (${message}); a read-only user can read everything but cannot write`, { cause: error });
+    return new StoreError(
+      'auth',
+      `the MongoDB user may not ${operation} on ${target} (${message}); a read-only user can read everything but cannot write`,
+      { cause: error },
+    );
   }
-  if (e.name === 'MongoParseError' || (e.name === 'MongoInvalidArgumentError' && /URI|connection string|scheme/i.test(message))) {
-    return new StoreError('config', `MONGODB_URI is not a valid MongoDB connection string: ${message}`, { cause: error });
+  if (
+    e.name === 'MongoParseError' ||
+    (e.name === 'MongoInvalidArgumentError' && /URI|connection string|scheme/i.test(message))
+  ) {
+    return new StoreError('config', `MONGODB_URI is not a valid MongoDB connection string: ${message}`, {
+      cause: error,
+    });
   }
   if (e.name === 'MongoTopologyClosedError' || e.name === 'MongoClientClosedError') {
     return new StoreError('closed', 'the datastore is closed; open a new one with openDataStore()', { cause: error });
   }
   if (/certificate|SSL|TLS|self.signed|handshake/i.test(message) && TRANSIENT_NAMES.has(e.name ?? '')) {
-    return new StoreError('connect', `TLS to MongoDB at ${target} failed: ${message} (check MONGODB_CLIENT_CERT_MOUNT_PATH's ca.crt and the server's certificate)`, { cause: error });
+    return new StoreError(
+      'connect',
+      `TLS to MongoDB at ${target} failed: ${message} (check MONGODB_CLIENT_CERT_MOUNT_PATH's ca.crt and the server's certificate)`,
+      { cause: error },
+    );
   }
   if (TRANSIENT_NAMES.has(e.name ?? '')) {
     const why = /ECONNREFUSED/.test(message)

@@ -29,14 +29,20 @@ import {
   latestPerNodePipeline,
   latestQuarantineDecisionsPipeline,
 } from './pipelines/health-event-queries';
-import { cancelQuarantineUpdate, evictionUpdatePipeline, quarantineUpdatePipeline, remediationUpdatePipeline } from './pipelines/status-updates';
+import {
+  cancelQuarantineUpdate,
+  evictionUpdatePipeline,
+  quarantineUpdatePipeline,
+  remediationUpdatePipeline,
+} from './pipelines/status-updates';
 import { throughputPipeline, throughputRowKeys } from './pipelines/throughput';
 
 export const DEFAULT_MAX_DOCUMENT_BYTES = 1024 * 1024;
 
 function pageLimit(page?: PageRequest): number {
   const limit = page?.limit ?? 100;
-  if (!Number.isInteger(limit) || limit < 1 || limit > 10_000) throw new ValidationError('page.limit', 'must be a whole number from 1 to 10000');
+  if (!Number.isInteger(limit) || limit < 1 || limit > 10_000)
+    throw new ValidationError('page.limit', 'must be a whole number from 1 to 10000');
   return limit;
 }
 
@@ -56,7 +62,11 @@ export class MongoHealthEventStore implements HealthEventStore {
       return decodeHealthEventDocument(document);
     } catch (error) {
       const where = `${this.connection.config.databaseName}.${this.connection.names.healthEvents}`;
-      throw new StoreError('malformed', `health event ${recordIdOf(document?._id)} in ${where} is not in NVSentinel's shape: ${(error as Error).message}`, { cause: error });
+      throw new StoreError(
+        'malformed',
+        `health event ${recordIdOf(document?._id)} in ${where} is not in NVSentinel's shape: ${(error as Error).message}`,
+        { cause: error },
+      );
     }
   }
 
@@ -68,7 +78,8 @@ export class MongoHealthEventStore implements HealthEventStore {
     this.connection.assertOpen();
     if (!Array.isArray(events)) throw new ValidationError('events', 'must be an array');
     const chunkSize = options.chunkSize ?? 500;
-    if (!Number.isInteger(chunkSize) || chunkSize < 1) throw new ValidationError('chunkSize', 'must be a whole number, at least 1');
+    if (!Number.isInteger(chunkSize) || chunkSize < 1)
+      throw new ValidationError('chunkSize', 'must be a whole number, at least 1');
     const now = new Date();
     // Validate and encode everything before the first write: a bad event refuses the whole call.
     const rows = events.map((input, index) => {
@@ -76,32 +87,49 @@ export class MongoHealthEventStore implements HealthEventStore {
       const id = new ObjectId();
       const document = encodeHealthEventDocument(event, id);
       const bytes = BSON.calculateObjectSize(document);
-      if (bytes > this.maxDocumentBytes) throw new ValidationError(`events[${index}]`, `document is ${bytes} bytes, over the ${this.maxDocumentBytes}-byte limit`);
+      if (bytes > this.maxDocumentBytes)
+        throw new ValidationError(
+          `events[${index}]`,
+          `document is ${bytes} bytes, over the ${this.maxDocumentBytes}-byte limit`,
+        );
       return { id, event, document };
     });
     if (rows.length === 0) return [];
-    await this.connection.run('healthEvents.insertMany', async () => {
-      const session = this.connection.client.startSession();
-      try {
-        await session.withTransaction(async () => {
-          for (let start = 0; start < rows.length; start += chunkSize) {
-            await this.collection.insertMany(rows.slice(start, start + chunkSize).map((row) => row.document), { session, ordered: true });
-          }
-        });
-      } finally {
-        await session.endSession();
-      }
-    }, 'insert health events');
+    await this.connection.run(
+      'healthEvents.insertMany',
+      async () => {
+        const session = this.connection.client.startSession();
+        try {
+          await session.withTransaction(async () => {
+            for (let start = 0; start < rows.length; start += chunkSize) {
+              await this.collection.insertMany(
+                rows.slice(start, start + chunkSize).map((row) => row.document),
+                { session, ordered: true },
+              );
+            }
+          });
+        } finally {
+          await session.endSession();
+        }
+      },
+      'insert health events',
+    );
     return rows.map((row) => ({ recordId: row.id.toHexString(), ...row.event }));
   }
 
   async get(recordId: string): Promise<HealthEventWithStatus | undefined> {
     const ids = idCandidates(recordId);
-    const document = await this.connection.run('healthEvents.get', () => this.collection.findOne({ _id: { $in: ids } } as Document));
+    const document = await this.connection.run('healthEvents.get', () =>
+      this.collection.findOne({ _id: { $in: ids } } as Document),
+    );
     return document ? this.decode(document) : undefined;
   }
 
-  async findByNode(nodeName: string, range: { from?: Date; to?: Date } = {}, page?: PageRequest): Promise<Page<HealthEventWithStatus>> {
+  async findByNode(
+    nodeName: string,
+    range: { from?: Date; to?: Date } = {},
+    page?: PageRequest,
+  ): Promise<Page<HealthEventWithStatus>> {
     if (typeof nodeName !== 'string' || nodeName === '') throw new ValidationError('nodeName', 'must not be empty');
     return this.page('healthEvents.findByNode', { nodeName, ...range }, page);
   }
@@ -110,29 +138,47 @@ export class MongoHealthEventStore implements HealthEventStore {
     return this.page('healthEvents.find', filter, page);
   }
 
-  private async page(operation: string, filter: HealthEventFilter, page?: PageRequest): Promise<Page<HealthEventWithStatus>> {
+  private async page(
+    operation: string,
+    filter: HealthEventFilter,
+    page?: PageRequest,
+  ): Promise<Page<HealthEventWithStatus>> {
     const limit = pageLimit(page);
     const documents = await this.aggregate(operation, healthEventPagePipeline(filter, { limit, after: page?.after }));
     const items = documents.slice(0, limit).map((document) => this.decode(document));
     const last = items[items.length - 1];
-    return { items, next: documents.length > limit && last ? { createdAt: last.createdAt.toISOString(), recordId: last.recordId } : undefined };
+    return {
+      items,
+      next:
+        documents.length > limit && last
+          ? { createdAt: last.createdAt.toISOString(), recordId: last.recordId }
+          : undefined,
+    };
   }
 
   async latestPerNode(nodeNames?: string[]): Promise<HealthEventWithStatus[]> {
-    return (await this.aggregate('healthEvents.latestPerNode', latestPerNodePipeline(nodeNames))).map((document) => this.decode(document));
+    return (await this.aggregate('healthEvents.latestPerNode', latestPerNodePipeline(nodeNames))).map((document) =>
+      this.decode(document),
+    );
   }
 
   async latestPerCheck(nodeNames?: string[]): Promise<CheckLatest[]> {
-    return (await this.aggregate('healthEvents.latestPerCheck', latestPerCheckPipeline(nodeNames))).map((document) => toCheckLatest(this.decode(document)));
+    return (await this.aggregate('healthEvents.latestPerCheck', latestPerCheckPipeline(nodeNames))).map((document) =>
+      toCheckLatest(this.decode(document)),
+    );
   }
 
   async latestQuarantineDecisions(nodeNames?: string[]): Promise<HealthEventWithStatus[]> {
-    return (await this.aggregate('healthEvents.latestQuarantineDecisions', latestQuarantineDecisionsPipeline(nodeNames))).map((document) => this.decode(document));
+    return (
+      await this.aggregate('healthEvents.latestQuarantineDecisions', latestQuarantineDecisionsPipeline(nodeNames))
+    ).map((document) => this.decode(document));
   }
 
   async countByNode(filter?: HealthEventFilter): Promise<Map<string, number>> {
     const rows = await this.aggregate('healthEvents.countByNode', countByNodePipeline(filter));
-    return new Map(rows.filter((row) => typeof row._id === 'string').map((row) => [row._id as string, Number(row.count)]));
+    return new Map(
+      rows.filter((row) => typeof row._id === 'string').map((row) => [row._id as string, Number(row.count)]),
+    );
   }
 
   private async update(operation: string, recordId: string, pipeline: Document[]): Promise<HealthEventWithStatus> {
@@ -160,7 +206,11 @@ export class MongoHealthEventStore implements HealthEventStore {
 
   async cancelQuarantine(nodeName: string, since: Date): Promise<number> {
     const { filter, update } = cancelQuarantineUpdate(nodeName, since);
-    const result = await this.connection.run('healthEvents.cancelQuarantine', () => this.collection.updateMany(filter, update), 'update health events');
+    const result = await this.connection.run(
+      'healthEvents.cancelQuarantine',
+      () => this.collection.updateMany(filter, update),
+      'update health events',
+    );
     return result.modifiedCount;
   }
 

@@ -16,8 +16,10 @@ function validate(event: MaintenanceEvent): void {
   const oneOf = (field: string, value: unknown, allowed: readonly string[]) => {
     if (!allowed.includes(value as string)) throw new ValidationError(field, `must be one of ${allowed.join(', ')}`);
   };
-  if (typeof event?.eventId !== 'string' || !event.eventId || event.eventId.length > 255) throw new ValidationError('eventId', 'must be 1 to 255 characters');
-  if (typeof event.clusterName !== 'string' || !event.clusterName) throw new ValidationError('clusterName', 'must not be empty');
+  if (typeof event?.eventId !== 'string' || !event.eventId || event.eventId.length > 255)
+    throw new ValidationError('eventId', 'must be 1 to 255 characters');
+  if (typeof event.clusterName !== 'string' || !event.clusterName)
+    throw new ValidationError('clusterName', 'must not be empty');
   if (typeof event.nodeName !== 'string') throw new ValidationError('nodeName', 'must be a string');
   oneOf('csp', event.csp, CSPS);
   oneOf('status', event.status, MAINTENANCE_STATUSES);
@@ -40,7 +42,11 @@ export class MongoMaintenanceEventStore implements MaintenanceEventStore {
       return decodeMaintenanceDocument(document);
     } catch (error) {
       const where = `${this.connection.config.databaseName}.${this.connection.names.maintenanceEvents}`;
-      throw new StoreError('malformed', `maintenance event ${String(document?._id)} in ${where} is not in NVSentinel's shape: ${(error as Error).message}`, { cause: error });
+      throw new StoreError(
+        'malformed',
+        `maintenance event ${String(document?._id)} in ${where} is not in NVSentinel's shape: ${(error as Error).message}`,
+        { cause: error },
+      );
     }
   }
 
@@ -48,7 +54,12 @@ export class MongoMaintenanceEventStore implements MaintenanceEventStore {
     validate(event);
     const result = await this.connection.run(
       'maintenanceEvents.upsert',
-      () => this.collection.findOneAndUpdate({ eventId: event.eventId }, maintenanceUpsertPipeline(event), { upsert: true, returnDocument: 'after', includeResultMetadata: true }),
+      () =>
+        this.collection.findOneAndUpdate({ eventId: event.eventId }, maintenanceUpsertPipeline(event), {
+          upsert: true,
+          returnDocument: 'after',
+          includeResultMetadata: true,
+        }),
       'write maintenance events',
     );
     if (!result.value) throw new StoreError('not-found', `maintenance event ${event.eventId} was not stored`);
@@ -56,13 +67,17 @@ export class MongoMaintenanceEventStore implements MaintenanceEventStore {
   }
 
   async list(filter: { status?: MaintenanceEvent['status'][]; limit?: number } = {}): Promise<MaintenanceEvent[]> {
-    const documents = await this.connection.run('maintenanceEvents.list', () => this.collection.aggregate(maintenanceListPipeline(filter)).toArray());
+    const documents = await this.connection.run('maintenanceEvents.list', () =>
+      this.collection.aggregate(maintenanceListPipeline(filter)).toArray(),
+    );
     return documents.map((document) => this.decode(document));
   }
 
   async byNode(nodeName: string): Promise<MaintenanceEvent[]> {
     if (typeof nodeName !== 'string' || !nodeName) throw new ValidationError('nodeName', 'must not be empty');
-    const documents = await this.connection.run('maintenanceEvents.byNode', () => this.collection.aggregate(maintenanceByNodePipeline(nodeName)).toArray());
+    const documents = await this.connection.run('maintenanceEvents.byNode', () =>
+      this.collection.aggregate(maintenanceByNodePipeline(nodeName)).toArray(),
+    );
     return documents.map((document) => this.decode(document));
   }
 }

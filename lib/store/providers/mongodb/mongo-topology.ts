@@ -13,7 +13,8 @@ export interface ServerFacts {
 
 export function describeServer(hello: Document): ServerFacts {
   const maxWireVersion = Number(hello.maxWireVersion ?? 0);
-  if (typeof hello.setName === 'string' && hello.setName) return { kind: 'replica-set', setName: hello.setName, maxWireVersion };
+  if (typeof hello.setName === 'string' && hello.setName)
+    return { kind: 'replica-set', setName: hello.setName, maxWireVersion };
   if (hello.msg === 'isdbgrid') return { kind: 'sharded', maxWireVersion };
   return { kind: 'standalone', maxWireVersion };
 }
@@ -32,7 +33,11 @@ export const supportsPreImages = (facts: ServerFacts) => facts.maxWireVersion >=
 
 /** Whether every named collection of a listCollections reply has change-stream pre-images on (a missing one has not). */
 export function preImagesEnabledOn(collections: Document[], names: string[]): boolean {
-  return names.every((name) => collections.find((collection) => collection.name === name)?.options?.changeStreamPreAndPostImages?.enabled === true);
+  return names.every(
+    (name) =>
+      collections.find((collection) => collection.name === name)?.options?.changeStreamPreAndPostImages?.enabled ===
+      true,
+  );
 }
 
 /**
@@ -40,7 +45,12 @@ export function preImagesEnabledOn(collections: Document[], names: string[]): bo
  * can have delivered by now. Falls back to the last write, the operation time, then $clusterTime.
  */
 export function clusterTimeOf(reply: Document): Timestamp | null {
-  const candidates = [reply?.lastWrite?.majorityOpTime?.ts, reply?.lastWrite?.opTime?.ts, reply?.operationTime, reply?.$clusterTime?.clusterTime];
+  const candidates = [
+    reply?.lastWrite?.majorityOpTime?.ts,
+    reply?.lastWrite?.opTime?.ts,
+    reply?.operationTime,
+    reply?.$clusterTime?.clusterTime,
+  ];
   return (candidates.find((value) => value instanceof Timestamp) as Timestamp | undefined) ?? null;
 }
 

@@ -19,17 +19,29 @@ export function connectionError(error: unknown, connectionString: string): Store
   const message = cause?.message ?? String(error);
   switch (cause?.code) {
     case 'ECONNREFUSED':
-      return new StoreError('unreachable', `cannot reach PostgreSQL at ${target}: connection refused (is the server running, and are host and port right?)`, { cause: error });
+      return new StoreError(
+        'unreachable',
+        `cannot reach PostgreSQL at ${target}: connection refused (is the server running, and are host and port right?)`,
+        { cause: error },
+      );
     case 'ENOTFOUND':
     case 'EAI_AGAIN':
-      return new StoreError('unreachable', `cannot reach PostgreSQL at ${target}: the host name does not resolve`, { cause: error });
+      return new StoreError('unreachable', `cannot reach PostgreSQL at ${target}: the host name does not resolve`, {
+        cause: error,
+      });
     case 'ETIMEDOUT':
-      return new StoreError('unreachable', `cannot reach PostgreSQL at ${target}: connection timed out`, { cause: error });
+      return new StoreError('unreachable', `cannot reach PostgreSQL at ${target}: connection timed out`, {
+        cause: error,
+      });
     case '28P01':
     case '28000':
       return new StoreError('auth', `PostgreSQL at ${target} refused the credentials: ${message}`, { cause: error });
     case '3D000':
-      return new StoreError('no-database', `PostgreSQL at ${target} has no such database (create it first, e.g. \`createdb ${target.split('/').pop()}\`)`, { cause: error });
+      return new StoreError(
+        'no-database',
+        `PostgreSQL at ${target} has no such database (create it first, e.g. \`createdb ${target.split('/').pop()}\`)`,
+        { cause: error },
+      );
     default:
       if (/timeout/i.test(message)) {
         return new StoreError('unreachable', `cannot reach PostgreSQL at ${target}: ${message}`, { cause: error });
@@ -44,12 +56,19 @@ export function parsePostgresUrl(connectionString: string, source = 'DATABASE_UR
   try {
     url = new URL(connectionString);
   } catch {
-    throw new StoreError('config', `${source} is not a valid URL; expected postgresql://user:password@host:5432/database`);
+    throw new StoreError(
+      'config',
+      `${source} is not a valid URL; expected postgresql://user:password@host:5432/database`,
+    );
   }
   if (url.protocol !== 'postgresql:' && url.protocol !== 'postgres:') {
-    throw new StoreError('config', `${source} must be a postgresql:// URL, e.g. postgresql://user:password@host:5432/nvsentinel (it starts with "${url.protocol}")`);
+    throw new StoreError(
+      'config',
+      `${source} must be a postgresql:// URL, e.g. postgresql://user:password@host:5432/nvsentinel (it starts with "${url.protocol}")`,
+    );
   }
-  if (!url.hostname) throw new StoreError('config', `${source} names no host; expected postgresql://user:password@host:5432/database`);
+  if (!url.hostname)
+    throw new StoreError('config', `${source} names no host; expected postgresql://user:password@host:5432/database`);
   if (url.port && !(Number(url.port) > 0 && Number(url.port) < 65536)) {
     throw new StoreError('config', `${source} has an invalid port "${url.port}"`);
   }

@@ -23,7 +23,12 @@ import {
   type ProcessingStrategy,
   type RecommendedAction,
 } from '../../model/enums';
-import type { BehaviourOverrides, HealthEvent, HealthEventStatus, HealthEventWithStatus } from '../../model/health-event';
+import type {
+  BehaviourOverrides,
+  HealthEvent,
+  HealthEventStatus,
+  HealthEventWithStatus,
+} from '../../model/health-event';
 import type { Timestamp } from '../../model/timestamp';
 import { isUnknownEnum, unknownRaw, unknownRawNumber } from '../../model/unknown-enum';
 
@@ -75,7 +80,11 @@ export function encodeHealthEvent(event: HealthEvent): Json {
   put('isFatal', true, event.isFatal);
   put('isHealthy', true, event.isHealthy);
   put('message', event.message, event.message !== '');
-  put('recommendedAction', recommendedActionValue(event.recommendedAction), recommendedActionValue(event.recommendedAction) !== 0);
+  put(
+    'recommendedAction',
+    recommendedActionValue(event.recommendedAction),
+    recommendedActionValue(event.recommendedAction) !== 0,
+  );
   put('errorCode', event.errorCode, event.errorCode.length > 0);
   put(
     'entitiesImpacted',
@@ -88,11 +97,23 @@ export function encodeHealthEvent(event: HealthEvent): Json {
     event.entitiesImpacted.length > 0,
   );
   put('metadata', event.metadata, Object.keys(event.metadata).length > 0);
-  put('generatedTimestamp', event.generatedTimestamp && encodeTimestamp(event.generatedTimestamp), event.generatedTimestamp !== null);
+  put(
+    'generatedTimestamp',
+    event.generatedTimestamp && encodeTimestamp(event.generatedTimestamp),
+    event.generatedTimestamp !== null,
+  );
   put('nodeName', event.nodeName, event.nodeName !== '');
-  put('quarantineOverrides', event.quarantineOverrides && encodeOverrides(event.quarantineOverrides), event.quarantineOverrides !== null);
+  put(
+    'quarantineOverrides',
+    event.quarantineOverrides && encodeOverrides(event.quarantineOverrides),
+    event.quarantineOverrides !== null,
+  );
   put('drainOverrides', event.drainOverrides && encodeOverrides(event.drainOverrides), event.drainOverrides !== null);
-  put('processingStrategy', PROCESSING_STRATEGIES[event.processingStrategy], PROCESSING_STRATEGIES[event.processingStrategy] !== 0);
+  put(
+    'processingStrategy',
+    PROCESSING_STRATEGIES[event.processingStrategy],
+    PROCESSING_STRATEGIES[event.processingStrategy] !== 0,
+  );
   put('id', event.id, event.id !== '');
   put('customRecommendedAction', event.customRecommendedAction, event.customRecommendedAction !== '');
   return out;
@@ -100,7 +121,8 @@ export function encodeHealthEvent(event: HealthEvent): Json {
 
 export function encodeStatus(status: HealthEventStatus): Json {
   const out: Json = { nodequarantined: status.nodeQuarantined === null ? null : statusText(status.nodeQuarantined) };
-  if (status.quarantineFinishTimestamp) out.quarantinefinishtimestamp = encodeTimestamp(status.quarantineFinishTimestamp);
+  if (status.quarantineFinishTimestamp)
+    out.quarantinefinishtimestamp = encodeTimestamp(status.quarantineFinishTimestamp);
   const eviction: Json = { status: statusText(status.userPodsEvictionStatus.status) };
   if (status.userPodsEvictionStatus.message) eviction.message = status.userPodsEvictionStatus.message;
   out.userpodsevictionstatus = eviction;
@@ -161,7 +183,8 @@ function decodeTimestamp(value: unknown, field: string): Timestamp | null {
   const parts = folded(value);
   const seconds = Number(parts.get('seconds') ?? 0);
   const nanos = Number(parts.get('nanos') ?? 0);
-  if (!Number.isFinite(seconds) || !Number.isFinite(nanos)) throw new ValidationError(field, 'is not a {seconds, nanos} timestamp');
+  if (!Number.isFinite(seconds) || !Number.isFinite(nanos))
+    throw new ValidationError(field, 'is not a {seconds, nanos} timestamp');
   return { seconds, nanos };
 }
 
@@ -175,7 +198,10 @@ function decodeEnum<T extends Record<string, number>>(values: T, raw: unknown, f
 
 function decodeAction(raw: unknown): RecommendedAction {
   if (raw !== undefined && raw !== null && typeof raw !== 'number' && typeof raw !== 'string') {
-    throw new ValidationError('healthevent.recommendedAction', `is not an enum value: ${JSON.stringify(raw).slice(0, 60)}`);
+    throw new ValidationError(
+      'healthevent.recommendedAction',
+      `is not an enum value: ${JSON.stringify(raw).slice(0, 60)}`,
+    );
   }
   return decodeRecommendedAction(raw, 'recommendedAction');
 }
@@ -186,7 +212,8 @@ function decodeOverrides(value: unknown): BehaviourOverrides | null {
   return { force: parts.get('force') === true, skip: parts.get('skip') === true };
 }
 
-const str = (value: unknown) => (typeof value === 'string' ? value : value === undefined || value === null ? '' : String(value));
+const str = (value: unknown) =>
+  typeof value === 'string' ? value : value === undefined || value === null ? '' : String(value);
 
 export function decodeHealthEvent(value: unknown): HealthEvent {
   const e = folded(value);
@@ -211,7 +238,11 @@ export function decodeHealthEvent(value: unknown): HealthEvent {
     nodeName: str(e.get('nodename')),
     quarantineOverrides: decodeOverrides(e.get('quarantineoverrides')),
     drainOverrides: decodeOverrides(e.get('drainoverrides')),
-    processingStrategy: decodeEnum(PROCESSING_STRATEGIES, e.get('processingstrategy'), 'healthevent.processingStrategy') as ProcessingStrategy,
+    processingStrategy: decodeEnum(
+      PROCESSING_STRATEGIES,
+      e.get('processingstrategy'),
+      'healthevent.processingStrategy',
+    ) as ProcessingStrategy,
     id: str(e.get('id')),
     customRecommendedAction: str(e.get('customrecommendedaction')),
   };
@@ -231,22 +262,35 @@ export function decodeStatus(value: unknown): HealthEventStatus {
   const eviction = folded(s.get('userpodsevictionstatus'));
   const quarantined = s.get('nodequarantined');
   return {
-    nodeQuarantined: quarantined === undefined || quarantined === null ? null : decodeStatusText(QUARANTINE_STATUSES, str(quarantined), 'nodeQuarantined'),
-    quarantineFinishTimestamp: decodeTimestamp(s.get('quarantinefinishtimestamp'), 'healtheventstatus.quarantinefinishtimestamp'),
+    nodeQuarantined:
+      quarantined === undefined || quarantined === null
+        ? null
+        : decodeStatusText(QUARANTINE_STATUSES, str(quarantined), 'nodeQuarantined'),
+    quarantineFinishTimestamp: decodeTimestamp(
+      s.get('quarantinefinishtimestamp'),
+      'healtheventstatus.quarantinefinishtimestamp',
+    ),
     userPodsEvictionStatus: {
       status: decodeStatusText(EVICTION_STATUSES, str(eviction.get('status')), 'userPodsEvictionStatus'),
       message: str(eviction.get('message')),
     },
     drainFinishTimestamp: decodeTimestamp(s.get('drainfinishtimestamp'), 'healtheventstatus.drainfinishtimestamp'),
     faultRemediated: decodeRemediated(s.get('faultremediated')),
-    lastRemediationTimestamp: decodeTimestamp(s.get('lastremediationtimestamp'), 'healtheventstatus.lastremediationtimestamp'),
+    lastRemediationTimestamp: decodeTimestamp(
+      s.get('lastremediationtimestamp'),
+      'healtheventstatus.lastremediationtimestamp',
+    ),
     spanIds: stringMap(s.get('spanids')),
     faultQuarantineRecovery: str(s.get('faultquarantinerecovery')),
   };
 }
 
 /** A stored row (id, created_at, document) to the model. */
-export function decodeRow(row: { id: string; created_at?: Date | string | null; document: unknown }): HealthEventWithStatus {
+export function decodeRow(row: {
+  id: string;
+  created_at?: Date | string | null;
+  document: unknown;
+}): HealthEventWithStatus {
   const document = folded(row.document);
   const createdRaw = document.get('createdat') ?? row.created_at;
   const createdAt = createdRaw instanceof Date ? createdRaw : new Date(String(createdRaw ?? 0));

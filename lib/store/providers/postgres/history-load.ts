@@ -64,8 +64,20 @@ export interface HistoryLoadResult {
   skippedChangelog: boolean;
 }
 
-export const HISTORY_COLUMNS = ['id', 'node_name', 'event_type', 'severity', 'recommended_action', 'node_quarantined',
-  'user_pods_eviction_status', 'user_pods_eviction_message', 'fault_remediated', 'document', 'created_at', 'updated_at'] as const;
+export const HISTORY_COLUMNS = [
+  'id',
+  'node_name',
+  'event_type',
+  'severity',
+  'recommended_action',
+  'node_quarantined',
+  'user_pods_eviction_status',
+  'user_pods_eviction_message',
+  'fault_remediated',
+  'document',
+  'created_at',
+  'updated_at',
+] as const;
 
 const COPY_CHUNK = 1_000;
 
@@ -84,8 +96,18 @@ export function historyCopyText(events: readonly Omit<HealthEventWithStatus, 're
   for (const event of events) {
     const { healthEvent: h, status: s, createdAt } = event;
     text += copyLine([
-      randomUUID(), h.nodeName, h.checkName, h.componentClass, h.recommendedAction, s.nodeQuarantined || null,
-      s.userPodsEvictionStatus.status || null, '', s.faultRemediated, JSON.stringify(encodeDocument(event)), createdAt, createdAt,
+      randomUUID(),
+      h.nodeName,
+      h.checkName,
+      h.componentClass,
+      h.recommendedAction,
+      s.nodeQuarantined || null,
+      s.userPodsEvictionStatus.status || null,
+      '',
+      s.faultRemediated,
+      JSON.stringify(encodeDocument(event)),
+      createdAt,
+      createdAt,
     ]);
   }
   return text;
@@ -105,7 +127,12 @@ const quoteIdent = (name: string) => `"${name.replace(/"/g, '""')}"`;
  * replica identity, per-column statistics, an invalid index) is left alone.
  */
 export async function rebuildableIndexes(client: pg.ClientBase): Promise<DroppedIndex[]> {
-  const result = await client.query<{ name: string; def: string; constraint: string | null; constraint_def: string | null }>(
+  const result = await client.query<{
+    name: string;
+    def: string;
+    constraint: string | null;
+    constraint_def: string | null;
+  }>(
     `SELECT ic.relname AS name, pg_get_indexdef(i.indexrelid) AS def, c.conname AS constraint, pg_get_constraintdef(c.oid) AS constraint_def
        FROM pg_index i
        JOIN pg_class ic ON ic.oid = i.indexrelid
@@ -136,9 +163,11 @@ export async function restoreMissingIndexes(connectionString: string, dropped: D
   await client.connect();
   try {
     const present = new Set(
-      (await client.query<{ name: string }>(
-        `SELECT c.relname AS name FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid WHERE i.indrelid = 'health_events'::regclass`,
-      )).rows.map((row) => row.name),
+      (
+        await client.query<{ name: string }>(
+          `SELECT c.relname AS name FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid WHERE i.indrelid = 'health_events'::regclass`,
+        )
+      ).rows.map((row) => row.name),
     );
     const restored: string[] = [];
     for (const index of dropped) {
@@ -153,12 +182,20 @@ export async function restoreMissingIndexes(connectionString: string, dropped: D
 }
 
 /** Why the indexes must stay, or undefined when dropping them for the load is right. */
-async function reasonToKeepIndexes(client: pg.ClientBase, events: number, ownRows: HistoryLoadOptions['ownRows']): Promise<string | undefined> {
+async function reasonToKeepIndexes(
+  client: pg.ClientBase,
+  events: number,
+  ownRows: HistoryLoadOptions['ownRows'],
+): Promise<string | undefined> {
   const newest = await client.query<{ simulated: string | null }>(
     `SELECT document->'healthevent'->'metadata'->>'${ownRows.mark.replace(/'/g, "''")}' AS simulated FROM health_events ORDER BY created_at DESC LIMIT 200`,
   );
-  if (newest.rows.some((row) => row.simulated !== 'true')) return `the table holds events ${ownRows.writer} did not write`;
-  const existing = await client.query<{ n: number }>(`SELECT count(*)::int AS n FROM (SELECT 1 FROM health_events LIMIT $1) AS t`, [events + 1]);
+  if (newest.rows.some((row) => row.simulated !== 'true'))
+    return `the table holds events ${ownRows.writer} did not write`;
+  const existing = await client.query<{ n: number }>(
+    `SELECT count(*)::int AS n FROM (SELECT 1 FROM health_events LIMIT $1) AS t`,
+    [events + 1],
+  );
   if (existing.rows[0].n > events) return 'the table already holds more events than the backfill adds';
   return undefined;
 }
@@ -169,9 +206,14 @@ async function reasonToKeepIndexes(client: pg.ClientBase, events: number, ownRow
  * transaction when the table is empty or holds only rows marked as `ownRows` says (see the file's
  * opening comment).
  */
-export async function loadHistory(connectionString: string, history: HistorySource, options: HistoryLoadOptions): Promise<HistoryLoadResult> {
+export async function loadHistory(
+  connectionString: string,
+  history: HistorySource,
+  options: HistoryLoadOptions,
+): Promise<HistoryLoadResult> {
   const batchSize = options.batchSize ?? 5_000;
-  if (!Number.isInteger(batchSize) || batchSize < 1) throw new RangeError(`batchSize must be a whole number, at least 1 (got ${batchSize})`);
+  if (!Number.isInteger(batchSize) || batchSize < 1)
+    throw new RangeError(`batchSize must be a whole number, at least 1 (got ${batchSize})`);
 
   const client = new pg.Client({ connectionString, application_name: 'sentinel-console-backfill' });
   await client.connect();
@@ -190,12 +232,13 @@ export async function loadHistory(connectionString: string, history: HistorySour
   const dropped: DroppedIndex[] = [];
   let loadSeconds = 0;
   let indexSeconds = 0;
-  const report = () => options.onProgress?.({ written, total: options.events, perSecond: written / ((performance.now() - began) / 1000) });
+  const report = () =>
+    options.onProgress?.({ written, total: options.events, perSecond: written / ((performance.now() - began) / 1000) });
   // Rows go to the server in pieces of COPY_CHUNK, so the next piece is made while PostgreSQL
   // stores the last one (the two use the two cores); progress is reported every batchSize rows.
   const pieces = function* (rows: number, reportEach: number) {
     let sinceReport = 0;
-    for (let made = 0; made < rows; ) {
+    for (let made = 0; made < rows;) {
       const count = Math.min(COPY_CHUNK, rows - made, reportEach - sinceReport);
       yield historyCopyText(history.next(count));
       made += count;
@@ -216,7 +259,12 @@ export async function loadHistory(connectionString: string, history: HistorySour
       // Indexes in place: one COPY per batch, each committed, so feeds and readers keep going.
       while (written < options.events) {
         await client.query('BEGIN');
-        await copyRows(client, 'health_events', HISTORY_COLUMNS, pieces(Math.min(batchSize, options.events - written), batchSize));
+        await copyRows(
+          client,
+          'health_events',
+          HISTORY_COLUMNS,
+          pieces(Math.min(batchSize, options.events - written), batchSize),
+        );
         await client.query('COMMIT');
       }
       loadSeconds = (performance.now() - began) / 1000;
@@ -226,7 +274,10 @@ export async function loadHistory(connectionString: string, history: HistorySour
       await client.query(`SET LOCAL lock_timeout = ${Math.round(options.lockTimeoutMs ?? 10_000)}`);
       await client.query('LOCK TABLE health_events IN ACCESS EXCLUSIVE MODE').catch((error: { code?: string }) => {
         if (error.code !== '55P03') throw error;
-        throw new Error('health_events is in use by another session (a running dashboard or simulator?); stop it, or keep the indexes (--keep-indexes)', { cause: error });
+        throw new Error(
+          'health_events is in use by another session (a running dashboard or simulator?); stop it, or keep the indexes (--keep-indexes)',
+          { cause: error },
+        );
       });
       await client.query('RESET lock_timeout');
       for (const index of await rebuildableIndexes(client)) {
@@ -245,7 +296,12 @@ export async function loadHistory(connectionString: string, history: HistorySour
       for (const [done, index] of dropped.entries()) {
         const at = performance.now();
         await client.query(index.create);
-        options.onIndex?.({ name: index.name, done: done + 1, of: dropped.length, seconds: (performance.now() - at) / 1000 });
+        options.onIndex?.({
+          name: index.name,
+          done: done + 1,
+          of: dropped.length,
+          seconds: (performance.now() - at) / 1000,
+        });
       }
       await client.query('COMMIT');
       await client.query('ANALYZE health_events');

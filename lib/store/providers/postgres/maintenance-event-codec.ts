@@ -42,16 +42,21 @@ export function maintenanceActionText(action: MaintenanceEvent['recommendedActio
 function date(value: unknown, field: string): Date | null {
   if (value === undefined || value === null || value === '') return null;
   const parsed = value instanceof Date ? value : new Date(String(value));
-  if (Number.isNaN(parsed.getTime())) throw new ValidationError(field, `is not a time: ${JSON.stringify(value).slice(0, 60)}`);
+  if (Number.isNaN(parsed.getTime()))
+    throw new ValidationError(field, `is not a time: ${JSON.stringify(value).slice(0, 60)}`);
   return parsed;
 }
 
 export function decodeMaintenanceDocument(document: unknown): MaintenanceEvent {
   const d = new Map(Object.entries((document ?? {}) as Json).map(([key, value]) => [key.toLowerCase(), value]));
-  const text = (key: string) => (d.get(key.toLowerCase()) === undefined || d.get(key.toLowerCase()) === null ? '' : String(d.get(key.toLowerCase())));
+  const text = (key: string) =>
+    d.get(key.toLowerCase()) === undefined || d.get(key.toLowerCase()) === null ? '' : String(d.get(key.toLowerCase()));
   // The name NVSentinel writes, or a number (older writers, this SDK before it wrote names).
   const action = d.get('recommendedaction');
-  const recommendedAction = decodeRecommendedAction(typeof action === 'number' || typeof action === 'string' ? action : null, 'maintenance.recommendedAction');
+  const recommendedAction = decodeRecommendedAction(
+    typeof action === 'number' || typeof action === 'string' ? action : null,
+    'maintenance.recommendedAction',
+  );
   return {
     eventId: text('eventId'),
     csp: text('csp') as MaintenanceEvent['csp'],
@@ -69,6 +74,8 @@ export function decodeMaintenanceDocument(document: unknown): MaintenanceEvent {
     eventReceivedTimestamp: date(d.get('eventreceivedtimestamp'), 'eventReceivedTimestamp') ?? new Date(0),
     lastUpdatedTimestamp: date(d.get('lastupdatedtimestamp'), 'lastUpdatedTimestamp') ?? new Date(0),
     recommendedAction,
-    metadata: Object.fromEntries(Object.entries((d.get('metadata') ?? {}) as Json).map(([key, value]) => [key, String(value)])),
+    metadata: Object.fromEntries(
+      Object.entries((d.get('metadata') ?? {}) as Json).map(([key, value]) => [key, String(value)]),
+    ),
   };
 }

@@ -7,12 +7,31 @@ import { StoreError } from '../../errors/store-error';
 import { OperationMetrics } from '../../metrics/operation-metrics';
 import { connectionError } from './connection-error';
 
-const CONNECTION_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'ETIMEDOUT', 'ECONNRESET', 'EPIPE', '57P01', '57P02', '57P03', '08006', '08001', '08003', '28P01', '28000', '3D000']);
+const CONNECTION_CODES = new Set([
+  'ECONNREFUSED',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'ETIMEDOUT',
+  'ECONNRESET',
+  'EPIPE',
+  '57P01',
+  '57P02',
+  '57P03',
+  '08006',
+  '08001',
+  '08003',
+  '28P01',
+  '28000',
+  '3D000',
+]);
 
 export function isConnectionFailure(error: unknown): boolean {
   const code = (error as { code?: string })?.code;
   const message = (error as Error)?.message ?? '';
-  return (code !== undefined && CONNECTION_CODES.has(code)) || /Connection terminated|connection timeout|Client has encountered a connection error/i.test(message);
+  return (
+    (code !== undefined && CONNECTION_CODES.has(code)) ||
+    /Connection terminated|connection timeout|Client has encountered a connection error/i.test(message)
+  );
 }
 
 export interface PostgresConnectionOptions {
@@ -103,7 +122,12 @@ export class PostgresConnection {
   }
 
   pooledConnections(): { total: number; idle: number; waiting: number; max: number } {
-    return { total: this.pool.totalCount, idle: this.pool.idleCount, waiting: this.pool.waitingCount, max: this.pool.options.max ?? 10 };
+    return {
+      total: this.pool.totalCount,
+      idle: this.pool.idleCount,
+      waiting: this.pool.waitingCount,
+      max: this.pool.options.max ?? 10,
+    };
   }
 
   async close(): Promise<void> {

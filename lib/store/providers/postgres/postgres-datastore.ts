@@ -37,10 +37,18 @@ export class PostgresDataStore implements DataStore {
   constructor(private readonly config: PostgresConfig) {
     parsePostgresUrl(config.connectionString);
     this.target = describeTarget(config.connectionString);
-    this.connection = new PostgresConnection({ connectionString: config.connectionString, ssl: config.ssl || undefined, poolSize: config.poolSize });
-    const apart = config.consoleConnectionString !== undefined && config.consoleConnectionString !== config.connectionString;
+    this.connection = new PostgresConnection({
+      connectionString: config.connectionString,
+      ssl: config.ssl || undefined,
+      poolSize: config.poolSize,
+    });
+    const apart =
+      config.consoleConnectionString !== undefined && config.consoleConnectionString !== config.connectionString;
     this.consoleConnection = apart
-      ? new PostgresConnection({ connectionString: config.consoleConnectionString!, poolSize: 4 }, this.connection.metrics)
+      ? new PostgresConnection(
+          { connectionString: config.consoleConnectionString!, poolSize: 4 },
+          this.connection.metrics,
+        )
       : this.connection;
     this.prisma = new PrismaClient({ adapter: new PrismaPg(this.consoleConnection.pool) });
     this.healthEventStore = new PostgresHealthEventStore(this.connection);
@@ -64,7 +72,8 @@ export class PostgresDataStore implements DataStore {
   consumers(): ConsumerRegistry {
     const registry = this.registry;
     return {
-      register: (name, options) => registry.register(name, options?.startAt ?? 'beginning', options?.positionStore ?? 'console'),
+      register: (name, options) =>
+        registry.register(name, options?.startAt ?? 'beginning', options?.positionStore ?? 'console'),
       restart: (name, options) => registry.restart(name, options.startAt),
       names: () => registry.names(),
       lag: () => registry.lag(),
@@ -75,7 +84,10 @@ export class PostgresDataStore implements DataStore {
     this.connection.assertOpen();
     assertConsumerName(consumer);
     if (this.openFeeds.has(consumer)) {
-      throw new StoreError('feed-in-use', `a change feed for "${consumer}" is already open on this datastore; close it first (two readers would split its events)`);
+      throw new StoreError(
+        'feed-in-use',
+        `a change feed for "${consumer}" is already open on this datastore; close it first (two readers would split its events)`,
+      );
     }
     // Fail now, not on first iteration, for an unknown consumer or a lost position.
     await this.registry.loadPosition(consumer);

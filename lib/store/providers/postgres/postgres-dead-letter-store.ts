@@ -7,7 +7,10 @@ import type { PrismaClient } from '../../../generated/prisma/client';
 import type { PostgresConnection } from './postgres-connection';
 
 const TABLES = { healthEvents: 'health_events', maintenanceEvents: 'maintenance_events' } as const;
-const COLLECTIONS: Record<string, ChangeEvent['collection']> = { health_events: 'healthEvents', maintenance_events: 'maintenanceEvents' };
+const COLLECTIONS: Record<string, ChangeEvent['collection']> = {
+  health_events: 'healthEvents',
+  maintenance_events: 'maintenanceEvents',
+};
 
 type Row = Awaited<ReturnType<PrismaClient['consoleDeadLetter']['findFirstOrThrow']>>;
 
@@ -16,7 +19,8 @@ function reviveDates(change: ChangeEvent): ChangeEvent {
   const revived = { ...change, committedAt: new Date(change.committedAt) } as ChangeEvent;
   for (const key of ['document', 'before'] as const) {
     const doc = revived[key] as { createdAt?: unknown } | null;
-    if (doc && typeof doc.createdAt === 'string') (revived as unknown as Record<string, unknown>)[key] = { ...doc, createdAt: new Date(doc.createdAt) };
+    if (doc && typeof doc.createdAt === 'string')
+      (revived as unknown as Record<string, unknown>)[key] = { ...doc, createdAt: new Date(doc.createdAt) };
   }
   return revived;
 }
@@ -41,7 +45,8 @@ function toDeadLetter(row: Row): DeadLetter {
 }
 
 function parseId(id: string): bigint {
-  if (typeof id !== 'string' || !/^\d{1,18}$/.test(id)) throw new ValidationError('id', `must be a dead letter id (digits), got ${JSON.stringify(id)?.slice(0, 40)}`);
+  if (typeof id !== 'string' || !/^\d{1,18}$/.test(id))
+    throw new ValidationError('id', `must be a dead letter id (digits), got ${JSON.stringify(id)?.slice(0, 40)}`);
   return BigInt(id);
 }
 
@@ -98,7 +103,9 @@ export class PostgresDeadLetterStore implements DeadLetterStore {
 
   count(filter: { consumer?: string; status?: DeadLetterStatus[] } = {}): Promise<number> {
     return this.run('deadLetters.count', () =>
-      this.prisma.consoleDeadLetter.count({ where: { clientName: filter.consumer, status: filter.status ? { in: filter.status } : undefined } }),
+      this.prisma.consoleDeadLetter.count({
+        where: { clientName: filter.consumer, status: filter.status ? { in: filter.status } : undefined },
+      }),
     );
   }
 
@@ -124,7 +131,10 @@ export class PostgresDeadLetterStore implements DeadLetterStore {
                      ORDER BY id LIMIT ${limit} FOR UPDATE SKIP LOCKED)
         RETURNING id`;
       if (rows.length === 0) return [];
-      const claimed = await this.prisma.consoleDeadLetter.findMany({ where: { id: { in: rows.map((row) => row.id) } }, orderBy: { id: 'asc' } });
+      const claimed = await this.prisma.consoleDeadLetter.findMany({
+        where: { id: { in: rows.map((row) => row.id) } },
+        orderBy: { id: 'asc' },
+      });
       return claimed.map(toDeadLetter);
     });
   }
@@ -132,7 +142,10 @@ export class PostgresDeadLetterStore implements DeadLetterStore {
   resolve(id: string): Promise<void> {
     const key = parseId(id);
     return this.run('deadLetters.resolve', async () => {
-      await this.prisma.consoleDeadLetter.update({ where: { id: key }, data: { status: 'resolved', resolvedAt: new Date() } });
+      await this.prisma.consoleDeadLetter.update({
+        where: { id: key },
+        data: { status: 'resolved', resolvedAt: new Date() },
+      });
     });
   }
 

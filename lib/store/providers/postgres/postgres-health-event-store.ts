@@ -3,8 +3,6 @@
 // Status is read from the JSONB document (NVSentinel's writers do not keep every column in step);
 // our own status updates write the JSONB and the matching columns together, as NVSentinel's
 // store methods do, so either stays right.
-import { randomUUID } from 'node:crypto';
-
 import { StoreError } from '../../errors/store-error';
 import { ValidationError } from '../../errors/validation-error';
 import type {
@@ -23,43 +21,31 @@ import type {
 import { decodeStatusText, EVICTION_STATUSES, QUARANTINE_STATUSES } from '../../model/enums';
 import { toCheckLatest, type CheckLatest } from '../../model/check-latest';
 import { initialStatus, type HealthEventWithStatus } from '../../model/health-event';
-import { toHealthEventWithStatus, type NewHealthEvent } from '../../model/new-health-event';
+import type { NewHealthEvent } from '../../model/new-health-event';
 import { timestampToDate, type Timestamp } from '../../model/timestamp';
 import { throughputGroups } from '../../throughput-request';
-import { decodeHealthEvent, decodeRow, encodeDocument, encodeTimestamp, insertColumns } from './health-event-codec';
-import { copyLine, copyRows } from './copy-rows';
+import { decodeHealthEvent, decodeRow, encodeTimestamp } from './health-event-codec';
+import {
+  UUID,
+  QUARANTINED,
+  agentOf,
+  isFatalOf,
+  AGENT,
+  IS_FATAL,
+  IS_HEALTHY,
+  ENTITIES,
+  GENERATED_JSON,
+  GENERATED,
+  DECISIONS,
+  OVERRIDES,
+  buildFilter,
+  pageLimit,
+} from './health-event-sql';
+import { insertHealthEvents } from './health-event-insert';
 import type { PostgresConnection } from './postgres-connection';
 
 export const DEFAULT_MAX_DOCUMENT_BYTES = 1024 * 1024;
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
-// Case-tolerant reads of fields NVSentinel has stored under both spellings over its history.
-const QUARANTINED = `COALESCE(document->'healtheventstatus'->>'nodequarantined', document->'healtheventstatus'->>'nodeQuarantined')`;
-// The agent and fatality of the `healthevent` object given (throughput reads it out of each
-// document once for every field; elsewhere it is `document->'healthevent'`).
-const agentOf = (healthevent: string) => `(${healthevent}->>'agent')`;
-const isFatalOf = (healthevent: string) => `COALESCE((${healthevent}->>'isFatal')::boolean, (${healthevent}->>'isfatal')::boolean, false)`;
-const AGENT = agentOf(`document->'healthevent'`);
-const IS_FATAL = isFatalOf(`document->'healthevent'`);
-const IS_HEALTHY = `COALESCE((document->'healthevent'->>'isHealthy')::boolean, (document->'healthevent'->>'ishealthy')::boolean, false)`;
-const EVICTION = `COALESCE(document->'healtheventstatus'->'userpodsevictionstatus'->>'status', document->'healtheventstatus'->'userPodsEvictionStatus'->>'status', '')`;
-// faultremediated is {"value": bool} in NVSentinel's current writers and a plain bool in old documents.
-const REMEDIATED_JSON = `COALESCE(document->'healtheventstatus'->'faultremediated', document->'healtheventstatus'->'faultRemediated')`;
-const REMEDIATED = `(CASE jsonb_typeof(${REMEDIATED_JSON}) WHEN 'boolean' THEN (${REMEDIATED_JSON})::text::boolean WHEN 'object' THEN (${REMEDIATED_JSON}->>'value')::boolean END)`;
-const ENTITIES = `COALESCE(document->'healthevent'->'entitiesImpacted', document->'healthevent'->'entitiesimpacted', '[]'::jsonb)`;
-const GENERATED_JSON = `COALESCE(document->'healthevent'->'generatedTimestamp', document->'healthevent'->'generatedtimestamp')`;
-const GENERATED = (part: 'seconds' | 'nanos') =>
-  `COALESCE((document->'healthevent'->'generatedTimestamp'->>'${part}')::bigint, (document->'healthevent'->'generatedtimestamp'->>'${part}')::bigint, 0)`;
-const DECISIONS = `('Quarantined', 'UnQuarantined', 'Cancelled')`;
-const OVERRIDES = `COALESCE(document->'healthevent'->'quarantineOverrides', document->'healthevent'->'quarantineoverrides')`;
-
 const COLUMNS = 'id, created_at, document';
-/** What NVSentinel's insert fills: eviction status NULL, message '', updated_at = created_at. */
-const INSERT_COLUMNS = ['id', 'node_name', 'event_type', 'severity', 'recommended_action', 'node_quarantined',
-  'user_pods_eviction_status', 'user_pods_eviction_message', 'document', 'created_at', 'updated_at'] as const;
-/** Up to this many rows go as one INSERT statement; more as one COPY (see insertMany). */
-const SINGLE_STATEMENT_ROWS = 16;
-
 /** Throughput rows in order: by bucket, then by each key (code-unit order, as MongoDB's $sort). */
 function byBucketThenKeys(a: ThroughputBucket, b: ThroughputBucket): number {
   const time = a.bucketStart.getTime() - b.bucketStart.getTime();
@@ -70,50 +56,13 @@ function byBucketThenKeys(a: ThroughputBucket, b: ThroughputBucket): number {
   return 0;
 }
 
-class SqlFilter {
-  readonly clauses: string[] = [];
-  readonly values: unknown[] = [];
-
-  add(clause: (placeholder: string) => string, value: unknown): void {
-    this.values.push(value);
-    this.clauses.push(clause(`$${this.values.length}`));
-  }
-
-  where(): string {
-    return this.clauses.length ? `WHERE ${this.clauses.join(' AND ')}` : '';
-  }
-}
-
-function buildFilter(filter: HealthEventFilter = {}): SqlFilter {
-  const sql = new SqlFilter();
-  if (filter.nodeName !== undefined) sql.add((p) => `node_name = ${p}`, filter.nodeName);
-  if (filter.checkName !== undefined) sql.add((p) => `event_type = ${p}`, filter.checkName);
-  if (filter.componentClass !== undefined) sql.add((p) => `severity = ${p}`, filter.componentClass);
-  if (filter.agent !== undefined) sql.add((p) => `${AGENT} = ${p}`, filter.agent);
-  if (filter.isFatal !== undefined) sql.add((p) => `${IS_FATAL} = ${p}`, filter.isFatal);
-  if (filter.isHealthy !== undefined) sql.add((p) => `${IS_HEALTHY} = ${p}`, filter.isHealthy);
-  if (filter.nodeQuarantined === null) sql.clauses.push(`COALESCE(${QUARANTINED}, '') = ''`);
-  else if (filter.nodeQuarantined !== undefined) sql.add((p) => `${QUARANTINED} = ${p}`, filter.nodeQuarantined);
-  if (filter.evictionStatus !== undefined) sql.add((p) => `${EVICTION} = ANY(${p}::text[])`, filter.evictionStatus);
-  if (filter.faultRemediated === null) sql.clauses.push(`${REMEDIATED} IS NULL`);
-  else if (filter.faultRemediated !== undefined) sql.add((p) => `${REMEDIATED} = ${p}`, filter.faultRemediated);
-  if (filter.recommendedAction !== undefined) sql.add((p) => `recommended_action = ANY(${p}::text[])`, filter.recommendedAction);
-  if (filter.from) sql.add((p) => `created_at >= ${p}`, filter.from);
-  if (filter.to) sql.add((p) => `created_at < ${p}`, filter.to);
-  return sql;
-}
-
-function pageLimit(page?: PageRequest): number {
-  const limit = page?.limit ?? 100;
-  if (!Number.isInteger(limit) || limit < 1 || limit > 10_000) throw new ValidationError('page.limit', 'must be a whole number from 1 to 10000');
-  return limit;
-}
-
-const timestampJson = (timestamp: Timestamp | null | undefined) => (timestamp ? JSON.stringify(encodeTimestamp(timestamp)) : null);
+const timestampJson = (timestamp: Timestamp | null | undefined) =>
+  timestamp ? JSON.stringify(encodeTimestamp(timestamp)) : null;
 const timestampDate = (timestamp: Timestamp | null | undefined) => (timestamp ? timestampToDate(timestamp) : null);
 
 function assertRecordId(recordId: string): void {
-  if (!UUID.test(recordId)) throw new ValidationError('recordId', `must be a UUID (got ${JSON.stringify(recordId).slice(0, 60)})`);
+  if (!UUID.test(recordId))
+    throw new ValidationError('recordId', `must be a UUID (got ${JSON.stringify(recordId).slice(0, 60)})`);
 }
 
 /** SQL that adds `spanids[module] = id` to a document expression. */
@@ -129,50 +78,7 @@ export class PostgresHealthEventStore implements HealthEventStore {
   ) {}
 
   async insertMany(events: NewHealthEvent[], options: InsertOptions = {}): Promise<HealthEventWithStatus[]> {
-    this.connection.assertOpen();
-    if (!Array.isArray(events)) throw new ValidationError('events', 'must be an array');
-    const chunkSize = options.chunkSize ?? 500;
-    if (!Number.isInteger(chunkSize) || chunkSize < 1) throw new ValidationError('chunkSize', 'must be a whole number, at least 1');
-    const now = new Date();
-    // Validate and encode everything before the first write: a bad event refuses the whole call.
-    const rows = events.map((input, index) => {
-      const event = toHealthEventWithStatus(input, `events[${index}]`, now);
-      const document = JSON.stringify(encodeDocument(event));
-      if (Buffer.byteLength(document) > this.maxDocumentBytes) {
-        throw new ValidationError(`events[${index}]`, `document is ${Buffer.byteLength(document)} bytes, over the ${this.maxDocumentBytes}-byte limit`);
-      }
-      return { id: randomUUID(), event, document, columns: insertColumns(event) };
-    });
-    if (rows.length === 0) return [];
-    const fields = (row: (typeof rows)[number]) => {
-      const { nodeName, eventType, severity, recommendedAction, createdAt } = row.columns;
-      return [row.id, nodeName, eventType, severity, recommendedAction, null, null, '', row.document, createdAt, createdAt];
-    };
-
-    if (rows.length <= SINGLE_STATEMENT_ROWS) {
-      // A few rows (a health monitor's usual call): one INSERT statement, atomic on its own, one
-      // round trip. A COPY in a transaction costs three round trips and ~2.5× the client CPU here.
-      const values: unknown[] = [];
-      const tuples = rows.map((row) => {
-        const placeholders = fields(row).map((value) => `$${values.push(value)}`);
-        return `(${placeholders.join(', ')})`;
-      });
-      await this.connection.query('healthEvents.insertMany', `INSERT INTO health_events (${INSERT_COLUMNS.join(', ')}) VALUES ${tuples.join(', ')}`, values);
-      return rows.map((row) => ({ recordId: row.id, ...row.event }));
-    }
-
-    await this.connection.transaction('healthEvents.insertMany', async (client) => {
-      // One COPY for the whole call (row triggers fire as for INSERT), fed chunkSize rows at a time.
-      const lines = function* () {
-        for (let start = 0; start < rows.length; start += chunkSize) {
-          let text = '';
-          for (const row of rows.slice(start, start + chunkSize)) text += copyLine(fields(row));
-          yield text;
-        }
-      };
-      await copyRows(client, 'health_events', INSERT_COLUMNS, lines());
-    });
-    return rows.map((row) => ({ recordId: row.id, ...row.event }));
+    return insertHealthEvents(this.connection, events, options, this.maxDocumentBytes);
   }
 
   async get(recordId: string): Promise<HealthEventWithStatus | undefined> {
@@ -185,7 +91,11 @@ export class PostgresHealthEventStore implements HealthEventStore {
     return result.rows[0] ? decodeRow(result.rows[0]) : undefined;
   }
 
-  async findByNode(nodeName: string, range: { from?: Date; to?: Date } = {}, page?: PageRequest): Promise<Page<HealthEventWithStatus>> {
+  async findByNode(
+    nodeName: string,
+    range: { from?: Date; to?: Date } = {},
+    page?: PageRequest,
+  ): Promise<Page<HealthEventWithStatus>> {
     if (typeof nodeName !== 'string' || nodeName === '') throw new ValidationError('nodeName', 'must not be empty');
     return this.page('healthEvents.findByNode', { nodeName, ...range }, page);
   }
@@ -194,7 +104,11 @@ export class PostgresHealthEventStore implements HealthEventStore {
     return this.page('healthEvents.find', filter, page);
   }
 
-  private async page(operation: string, filter: HealthEventFilter, page?: PageRequest): Promise<Page<HealthEventWithStatus>> {
+  private async page(
+    operation: string,
+    filter: HealthEventFilter,
+    page?: PageRequest,
+  ): Promise<Page<HealthEventWithStatus>> {
     const limit = pageLimit(page);
     const sql = buildFilter(filter);
     if (page?.after) {
@@ -213,7 +127,10 @@ export class PostgresHealthEventStore implements HealthEventStore {
     const last = rows[rows.length - 1];
     return {
       items: rows.map(decodeRow),
-      next: result.rows.length > limit && last ? { createdAt: last.created_at.toISOString(), recordId: last.id } : undefined,
+      next:
+        result.rows.length > limit && last
+          ? { createdAt: last.created_at.toISOString(), recordId: last.id }
+          : undefined,
     };
   }
 
@@ -232,7 +149,12 @@ export class PostgresHealthEventStore implements HealthEventStore {
     // A slim healthevent of only the fields a projection needs, decoded by the same codec, so a
     // hub loading 10,000 nodes holds hundreds of thousands of small records, not whole documents.
     // At 1M events the sort behind DISTINCT ON dominates (about 20 s here); see docs/decisions.md.
-    const result = await this.connection.query<{ id: string; created_at: Date; healthevent: unknown; quarantined: string | null }>(
+    const result = await this.connection.query<{
+      id: string;
+      created_at: Date;
+      healthevent: unknown;
+      quarantined: string | null;
+    }>(
       'healthEvents.latestPerCheck',
       `SELECT DISTINCT ON (node_name, event_type, ${ENTITIES}) id, created_at, ${QUARANTINED} AS quarantined,
               jsonb_build_object('nodeName', node_name, 'checkName', event_type, 'agent', ${AGENT}, 'entitiesImpacted', ${ENTITIES},
@@ -248,7 +170,12 @@ export class PostgresHealthEventStore implements HealthEventStore {
         recordId: row.id,
         createdAt: row.created_at,
         healthEvent,
-        status: { ...initialStatus(), nodeQuarantined: row.quarantined ? decodeStatusText(QUARANTINE_STATUSES, row.quarantined, 'nodeQuarantined') : null },
+        status: {
+          ...initialStatus(),
+          nodeQuarantined: row.quarantined
+            ? decodeStatusText(QUARANTINE_STATUSES, row.quarantined, 'nodeQuarantined')
+            : null,
+        },
       });
     });
   }
@@ -274,9 +201,18 @@ export class PostgresHealthEventStore implements HealthEventStore {
     return new Map(result.rows.map((row) => [row.node_name, Number(row.n)]));
   }
 
-  private async updated(operation: string, sql: string, values: unknown[], recordId: string): Promise<HealthEventWithStatus> {
+  private async updated(
+    operation: string,
+    sql: string,
+    values: unknown[],
+    recordId: string,
+  ): Promise<HealthEventWithStatus> {
     assertRecordId(recordId);
-    const result = await this.connection.query<{ id: string; created_at: Date; document: unknown }>(operation, sql, values);
+    const result = await this.connection.query<{ id: string; created_at: Date; document: unknown }>(
+      operation,
+      sql,
+      values,
+    );
     if (!result.rows[0]) throw new StoreError('not-found', `no health event with id ${recordId}`);
     return decodeRow(result.rows[0]);
   }
@@ -292,7 +228,13 @@ export class PostgresHealthEventStore implements HealthEventStore {
       `UPDATE health_events SET node_quarantined = $1::text, quarantine_finish_timestamp = COALESCE($3, quarantine_finish_timestamp),
          document = ${withSpan(`(${withFinish})`, '$4')}, updated_at = NOW()
        WHERE id = $5 RETURNING ${COLUMNS}`,
-      [update.status, timestampJson(update.finishedAt), timestampDate(update.finishedAt), update.span ? JSON.stringify({ [update.span.module]: update.span.id }) : null, recordId],
+      [
+        update.status,
+        timestampJson(update.finishedAt),
+        timestampDate(update.finishedAt),
+        update.span ? JSON.stringify({ [update.span.module]: update.span.id }) : null,
+        recordId,
+      ],
       recordId,
     );
   }
@@ -314,7 +256,15 @@ export class PostgresHealthEventStore implements HealthEventStore {
          drain_finish_timestamp = COALESCE($5, drain_finish_timestamp),
          document = ${withSpan(`(${withFinish})`, '$6')}, updated_at = NOW()
        WHERE id = $7 RETURNING ${COLUMNS}`,
-      [JSON.stringify(eviction), update.status, update.message ?? '', timestampJson(update.finishedAt), timestampDate(update.finishedAt), update.span ? JSON.stringify({ [update.span.module]: update.span.id }) : null, recordId],
+      [
+        JSON.stringify(eviction),
+        update.status,
+        update.message ?? '',
+        timestampJson(update.finishedAt),
+        timestampDate(update.finishedAt),
+        update.span ? JSON.stringify({ [update.span.module]: update.span.id }) : null,
+        recordId,
+      ],
       recordId,
     );
   }
@@ -328,7 +278,13 @@ export class PostgresHealthEventStore implements HealthEventStore {
       `UPDATE health_events SET fault_remediated = $1, last_remediation_timestamp = COALESCE($3, last_remediation_timestamp),
          document = ${withSpan(`(${withAt})`, '$4')}, updated_at = NOW()
        WHERE id = $5 RETURNING ${COLUMNS}`,
-      [update.remediated, timestampJson(update.at), timestampDate(update.at), update.span ? JSON.stringify({ [update.span.module]: update.span.id }) : null, recordId],
+      [
+        update.remediated,
+        timestampJson(update.at),
+        timestampDate(update.at),
+        update.span ? JSON.stringify({ [update.span.module]: update.span.id }) : null,
+        recordId,
+      ],
       recordId,
     );
   }
@@ -386,7 +342,11 @@ export class PostgresHealthEventStore implements HealthEventStore {
 
   async count(filter?: HealthEventFilter): Promise<number> {
     const sql = buildFilter(filter);
-    const result = await this.connection.query<{ n: string }>('healthEvents.count', `SELECT count(*) AS n FROM health_events ${sql.where()}`, sql.values);
+    const result = await this.connection.query<{ n: string }>(
+      'healthEvents.count',
+      `SELECT count(*) AS n FROM health_events ${sql.where()}`,
+      sql.values,
+    );
     return Number(result.rows[0].n);
   }
 }

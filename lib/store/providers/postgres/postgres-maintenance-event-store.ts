@@ -14,8 +14,10 @@ function validate(event: MaintenanceEvent): void {
   const oneOf = (field: string, value: unknown, allowed: readonly string[]) => {
     if (!allowed.includes(value as string)) throw new ValidationError(field, `must be one of ${allowed.join(', ')}`);
   };
-  if (typeof event.eventId !== 'string' || !event.eventId || event.eventId.length > 255) throw new ValidationError('eventId', 'must be 1 to 255 characters');
-  if (typeof event.clusterName !== 'string' || !event.clusterName) throw new ValidationError('clusterName', 'must not be empty');
+  if (typeof event.eventId !== 'string' || !event.eventId || event.eventId.length > 255)
+    throw new ValidationError('eventId', 'must be 1 to 255 characters');
+  if (typeof event.clusterName !== 'string' || !event.clusterName)
+    throw new ValidationError('clusterName', 'must not be empty');
   if (typeof event.nodeName !== 'string') throw new ValidationError('nodeName', 'must be a string');
   oneOf('csp', event.csp, CSPS);
   oneOf('status', event.status, MAINTENANCE_STATUSES);
@@ -44,8 +46,16 @@ export class PostgresMaintenanceEventStore implements MaintenanceEventStore {
          updated_at = NOW()
        RETURNING document, (xmax = 0) AS inserted`,
       [
-        event.eventId, event.csp, event.clusterName, event.nodeName, event.status, event.cspStatus,
-        event.scheduledStartTime, event.actualEndTime, event.eventReceivedTimestamp, event.lastUpdatedTimestamp,
+        event.eventId,
+        event.csp,
+        event.clusterName,
+        event.nodeName,
+        event.status,
+        event.cspStatus,
+        event.scheduledStartTime,
+        event.actualEndTime,
+        event.eventReceivedTimestamp,
+        event.lastUpdatedTimestamp,
         JSON.stringify(encodeMaintenanceDocument(event)),
       ],
     );

@@ -1,5 +1,11 @@
 import type { Mutation } from '@/lib/actions/mutation';
-import { disableUserMutation, enableUserMutation, setUserPasswordMutation, setUserRoleMutation, unknownUserChange } from '@/lib/actions/user-mutations';
+import {
+  disableUserMutation,
+  enableUserMutation,
+  setUserPasswordMutation,
+  setUserRoleMutation,
+  unknownUserChange,
+} from '@/lib/actions/user-mutations';
 import { mutationResponse } from '@/lib/actions/mutation-route';
 
 export const dynamic = 'force-dynamic';
@@ -12,7 +18,10 @@ const CHANGES: Record<string, Mutation<never>> = {
   password: setUserPasswordMutation as Mutation<never>,
 };
 
-export async function POST(request: Request, { params }: { params: Promise<{ id: string; change: string }> }): Promise<Response> {
+export async function POST(
+  request: Request,
+  { params }: { params: Promise<{ id: string; change: string }> },
+): Promise<Response> {
   const { id, change } = await params;
   const mutation = Object.hasOwn(CHANGES, change) ? CHANGES[change] : unknownUserChange(change, Object.keys(CHANGES));
   return mutationResponse(request, mutation, { userId: id });

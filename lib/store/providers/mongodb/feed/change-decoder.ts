@@ -8,7 +8,12 @@ import { decodeHealthEventDocument, recordIdOf } from '../health-event-codec';
 import { decodeMaintenanceDocument } from '../maintenance-event-codec';
 import { tokenTime } from './resume-token';
 
-const OPERATIONS: Record<string, Operation> = { insert: 'insert', update: 'update', replace: 'update', delete: 'delete' };
+const OPERATIONS: Record<string, Operation> = {
+  insert: 'insert',
+  update: 'update',
+  replace: 'update',
+  delete: 'delete',
+};
 
 /** Collection names of the watched collections, by the SDK's collection. */
 export type WatchedCollections = Record<Collection, string>;
@@ -22,12 +27,16 @@ export type DecodedChange =
 
 export function decodeChange(raw: Document, watched: WatchedCollections): DecodedChange {
   if (raw.operationType === 'invalidate') return { kind: 'invalidate' };
-  const operation = Object.hasOwn(OPERATIONS, raw.operationType as string) ? OPERATIONS[raw.operationType as string] : undefined;
+  const operation = Object.hasOwn(OPERATIONS, raw.operationType as string)
+    ? OPERATIONS[raw.operationType as string]
+    : undefined;
   const collection = (Object.keys(watched) as Collection[]).find((key) => watched[key] === raw.ns?.coll);
   if (!operation || !collection) return { kind: 'skip' };
   const position = String(raw._id?._data ?? '');
   const wallTime = raw.wallTime instanceof Date ? raw.wallTime : null;
-  const committedAt = wallTime ?? (raw.clusterTime?.t !== undefined ? new Date(raw.clusterTime.t * 1000) : tokenTime(position) ?? new Date(0));
+  const committedAt =
+    wallTime ??
+    (raw.clusterTime?.t !== undefined ? new Date(raw.clusterTime.t * 1000) : (tokenTime(position) ?? new Date(0)));
   const base = { position, operation, recordId: recordIdOf(raw.documentKey?._id), committedAt };
   const decode = (document: unknown) => {
     if (document === null || document === undefined) return null;
@@ -40,7 +49,13 @@ export function decodeChange(raw: Document, watched: WatchedCollections): Decode
   } catch (error) {
     return {
       kind: 'change',
-      change: { ...base, collection, document: null, before: null, malformed: { error: (error as Error).message, raw: raw.fullDocument ?? null } } as ChangeEvent,
+      change: {
+        ...base,
+        collection,
+        document: null,
+        before: null,
+        malformed: { error: (error as Error).message, raw: raw.fullDocument ?? null },
+      } as ChangeEvent,
     };
   }
 }

@@ -57,7 +57,10 @@ export class MongoChangeFeed implements ChangeFeed {
     private readonly options: MongoChangeFeedOptions,
   ) {
     ({ collections: this.collections, batchSize: this.batchSize } = checkedFeedOptions(options));
-    this.watched = { healthEvents: connection.names.healthEvents, maintenanceEvents: connection.names.maintenanceEvents };
+    this.watched = {
+      healthEvents: connection.names.healthEvents,
+      maintenanceEvents: connection.names.maintenanceEvents,
+    };
   }
 
   get state(): FeedState {
@@ -87,7 +90,11 @@ export class MongoChangeFeed implements ChangeFeed {
         break;
       } catch (error) {
         await this.closeStream();
-        const retry = stored.kind === 'time' && stored.startAt === 'beginning' && attempt < 3 && classifyChangeStreamError(error).kind === 'position-lost';
+        const retry =
+          stored.kind === 'time' &&
+          stored.startAt === 'beginning' &&
+          attempt < 3 &&
+          classifyChangeStreamError(error).kind === 'position-lost';
         if (!retry) throw await this.failure(error);
       }
     }
@@ -103,7 +110,10 @@ export class MongoChangeFeed implements ChangeFeed {
       ...this.resumeFrom,
     };
     if (this.options.preImages) options.fullDocumentBeforeChange = 'whenAvailable';
-    this.stream = this.connection.db.watch<Document, Document>([{ $match: { $or: [{ 'ns.coll': { $in: names } }, { operationType: 'invalidate' }] } }], options);
+    this.stream = this.connection.db.watch<Document, Document>(
+      [{ $match: { $or: [{ 'ns.coll': { $in: names } }, { operationType: 'invalidate' }] } }],
+      options,
+    );
   }
 
   private async closeStream(): Promise<void> {
@@ -125,14 +135,21 @@ export class MongoChangeFeed implements ChangeFeed {
     }
     const message = (error as Error)?.message ?? '';
     if ((error as { code?: number })?.code === 40573 || /only supported on replica sets/i.test(message)) {
-      return new StoreError('config', `MongoDB at ${this.connection.target} cannot open change streams (${message}): MONGODB_URI must point at a replica set or a sharded cluster`, { cause: error });
+      return new StoreError(
+        'config',
+        `MongoDB at ${this.connection.target} cannot open change streams (${message}): MONGODB_URI must point at a replica set or a sharded cluster`,
+        { cause: error },
+      );
     }
     return this.connection.translate(error, 'read the change stream');
   }
 
   [Symbol.asyncIterator](): AsyncIterator<ChangeEvent> {
     if (this.iterating) {
-      throw new StoreError('feed-in-use', `the change feed of "${this.consumer}" is already being iterated; a second reader would split its events (open one feed per reader)`);
+      throw new StoreError(
+        'feed-in-use',
+        `the change feed of "${this.consumer}" is already being iterated; a second reader would split its events (open one feed per reader)`,
+      );
     }
     this.iterating = true;
     return this.changes();
@@ -229,7 +246,10 @@ export class MongoChangeFeed implements ChangeFeed {
     if (sequence === undefined) {
       // Already covered by a later acknowledgement: nothing to store.
       if (isTokenData(position) && this.ackedThrough && compareTokens(position, this.ackedThrough) <= 0) return;
-      throw new StoreError('ack-unknown-position', `consumer "${this.consumer}" acknowledged position ${String(position).slice(0, 80)}, which this feed never delivered`);
+      throw new StoreError(
+        'ack-unknown-position',
+        `consumer "${this.consumer}" acknowledged position ${String(position).slice(0, 80)}, which this feed never delivered`,
+      );
     }
     for (const [key, delivered] of this.unacked) if (delivered <= sequence) this.unacked.delete(key);
     this.ackedThrough = position;

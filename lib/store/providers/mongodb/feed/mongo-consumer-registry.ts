@@ -17,15 +17,21 @@ import { classifyChangeStreamError } from '../mongo-errors';
 import type { MongoConnection } from '../mongo-connection';
 import { timestampDate } from '../mongo-topology';
 import { lagFigures, type BehindScan } from './consumer-lag-figures';
-import { compareClusterTimes, fromBsonTimestamp, isTokenData, toBsonTimestamp, tokenTime, type ClusterTime } from './resume-token';
+import {
+  compareClusterTimes,
+  fromBsonTimestamp,
+  isTokenData,
+  toBsonTimestamp,
+  tokenTime,
+  type ClusterTime,
+} from './resume-token';
 
 /** Counting documents behind stops here (then reported as "at least"), or after SCAN_BUDGET_MS. */
 export const DOCUMENTS_BEHIND_CAP = 10_000;
 const SCAN_BUDGET_MS = 2_000;
 
 export type StoredPosition =
-  | { kind: 'token'; token: string }
-  | { kind: 'time'; time: ClusterTime; startAt: StartPosition };
+  { kind: 'token'; token: string } | { kind: 'time'; time: ClusterTime; startAt: StartPosition };
 
 export type StartOptions = Pick<ChangeStreamOptions, 'startAfter' | 'startAtOperationTime'>;
 
@@ -52,7 +58,10 @@ interface TokenDocument {
  * The loss recorded for a consumer, while it still applies: once another token has been stored
  * (NVSentinel's own component restarts from "now" and writes one), the old loss is history.
  */
-export function activeLoss(consumer: ConsumerDocument | null | undefined, storedToken: unknown): { at: Date; reason: string } | null {
+export function activeLoss(
+  consumer: ConsumerDocument | null | undefined,
+  storedToken: unknown,
+): { at: Date; reason: string } | null {
   if (!consumer?.positionLostAt) return null;
   const current = isTokenData(storedToken) ? storedToken : null;
   if ((consumer.positionLostToken ?? null) !== current) return null;
@@ -60,7 +69,10 @@ export function activeLoss(consumer: ConsumerDocument | null | undefined, stored
 }
 
 function lostError(name: string, at: Date, reason: string): StoreError {
-  return new StoreError('position-lost', `consumer "${name}" lost its position at ${at.toISOString()}: ${reason}; restart it explicitly with consumers().restart("${name}", { startAt: "beginning" | "now" })`);
+  return new StoreError(
+    'position-lost',
+    `consumer "${name}" lost its position at ${at.toISOString()}: ${reason}; restart it explicitly with consumers().restart("${name}", { startAt: "beginning" | "now" })`,
+  );
 }
 
 export class MongoConsumerRegistry {
@@ -68,7 +80,9 @@ export class MongoConsumerRegistry {
 
   private get tokens() {
     // Majority, as NVSentinel writes its tokens: a position must survive a primary failover.
-    return this.connection.db.collection<TokenDocument>(this.connection.names.tokens, { writeConcern: { w: 'majority' } });
+    return this.connection.db.collection<TokenDocument>(this.connection.names.tokens, {
+      writeConcern: { w: 'majority' },
+    });
   }
 
   private get consumers() {
@@ -83,11 +97,17 @@ export class MongoConsumerRegistry {
 
   async register(name: string, startAt: StartPosition = 'beginning'): Promise<void> {
     assertConsumerName(name);
-    if (startAt !== 'beginning' && startAt !== 'now') throw new StoreError('invalid', 'startAt: must be "beginning" or "now"');
+    if (startAt !== 'beginning' && startAt !== 'now')
+      throw new StoreError('invalid', 'startAt: must be "beginning" or "now"');
     const time = await this.connection.clusterTime();
     await this.connection.run(
       'consumers.register',
-      () => this.consumers.updateOne({ _id: name }, { $setOnInsert: { registeredAt: new Date(), startAt, startAtOperationTime: time } }, { upsert: true }),
+      () =>
+        this.consumers.updateOne(
+          { _id: name },
+          { $setOnInsert: { registeredAt: new Date(), startAt, startAtOperationTime: time } },
+          { upsert: true },
+        ),
       'register consumers',
     );
   }
@@ -102,16 +122,33 @@ export class MongoConsumerRegistry {
     if (loss) throw lostError(name, loss.at, loss.reason);
     if (isTokenData(data)) return { kind: 'token', token: data };
     if (token && token.resumeToken) {
-      throw new StoreError('position-lost', `consumer "${name}" has a stored resume token this SDK cannot read (${JSON.stringify(token.resumeToken).slice(0, 80)}); restart it explicitly with consumers().restart("${name}", …)`);
+      throw new StoreError(
+        'position-lost',
+        `consumer "${name}" has a stored resume token this SDK cannot read (${JSON.stringify(token.resumeToken).slice(0, 80)}); restart it explicitly with consumers().restart("${name}", …)`,
+      );
     }
-    if (consumer?.startAtOperationTime) return { kind: 'time', time: fromBsonTimestamp(consumer.startAtOperationTime), startAt: consumer.startAt ?? 'now' };
-    throw new StoreError('unknown-consumer', `no consumer named "${name}" is registered; register it first (consumers().register("${name}", { startAt: "beginning" | "now" }))`);
+    if (consumer?.startAtOperationTime)
+      return {
+        kind: 'time',
+        time: fromBsonTimestamp(consumer.startAtOperationTime),
+        startAt: consumer.startAt ?? 'now',
+      };
+    throw new StoreError(
+      'unknown-consumer',
+      `no consumer named "${name}" is registered; register it first (consumers().register("${name}", { startAt: "beginning" | "now" }))`,
+    );
   }
 
   /** The oldest change the oplog still holds, when this user may read local.oplog.rs. */
   async oldestOplogTime(): Promise<Timestamp | null> {
     try {
-      const first = await this.connection.client.db('local').collection('oplog.rs').find({}, { projection: { ts: 1 } }).sort({ $natural: 1 }).limit(1).next();
+      const first = await this.connection.client
+        .db('local')
+        .collection('oplog.rs')
+        .find({}, { projection: { ts: 1 } })
+        .sort({ $natural: 1 })
+        .limit(1)
+        .next();
       return (first?.ts as Timestamp | undefined) ?? null;
     } catch {
       return null;
@@ -130,13 +167,20 @@ export class MongoConsumerRegistry {
   async savePosition(name: string, token: string): Promise<void> {
     await this.connection.run(
       'consumers.savePosition',
-      () => this.tokens.updateOne({ clientName: name }, { $set: { resumeToken: { _data: token }, lastUpdated: new Date() } }, { upsert: true }),
+      () =>
+        this.tokens.updateOne(
+          { clientName: name },
+          { $set: { resumeToken: { _data: token }, lastUpdated: new Date() } },
+          { upsert: true },
+        ),
       'store resume tokens',
     );
   }
 
   async heartbeat(name: string): Promise<void> {
-    await this.connection.run('consumers.heartbeat', () => this.consumers.updateOne({ _id: name }, { $set: { lastSeenAt: new Date() } }, { upsert: true }));
+    await this.connection.run('consumers.heartbeat', () =>
+      this.consumers.updateOne({ _id: name }, { $set: { lastSeenAt: new Date() } }, { upsert: true }),
+    );
   }
 
   /** Records a lost position once per stored token (and counts it); repeats change nothing. */
@@ -147,7 +191,10 @@ export class MongoConsumerRegistry {
       .run('consumers.markLost', () =>
         this.consumers.updateOne(
           { _id: name, $or: [{ positionLostAt: null }, { positionLostToken: { $ne: token } }] },
-          { $set: { positionLostAt: new Date(), positionLostReason: reason, positionLostToken: token }, $inc: { positionLostCount: 1 } },
+          {
+            $set: { positionLostAt: new Date(), positionLostReason: reason, positionLostToken: token },
+            $inc: { positionLostCount: 1 },
+          },
           { upsert: true },
         ),
       )
@@ -160,23 +207,36 @@ export class MongoConsumerRegistry {
   /** An explicit new start after a lost position: the oldest change the oplog holds, or now. */
   async restart(name: string, startAt: StartPosition): Promise<void> {
     assertConsumerName(name);
-    if (startAt !== 'beginning' && startAt !== 'now') throw new StoreError('invalid', 'startAt: must be "beginning" or "now"');
+    if (startAt !== 'beginning' && startAt !== 'now')
+      throw new StoreError('invalid', 'startAt: must be "beginning" or "now"');
     const time = await this.connection.clusterTime();
-    await this.connection.run('consumers.restart', async () => {
-      await this.tokens.deleteMany({ clientName: name });
-      await this.consumers.updateOne(
-        { _id: name },
-        { $set: { startAt, startAtOperationTime: time, registeredAt: new Date() }, $unset: { positionLostAt: '', positionLostReason: '', positionLostToken: '' } },
-        { upsert: true },
-      );
-    }, 'restart consumers');
+    await this.connection.run(
+      'consumers.restart',
+      async () => {
+        await this.tokens.deleteMany({ clientName: name });
+        await this.consumers.updateOne(
+          { _id: name },
+          {
+            $set: { startAt, startAtOperationTime: time, registeredAt: new Date() },
+            $unset: { positionLostAt: '', positionLostReason: '', positionLostToken: '' },
+          },
+          { upsert: true },
+        );
+      },
+      'restart consumers',
+    );
   }
 
   async names(): Promise<string[]> {
     const [tokens, consumers] = await this.connection.run('consumers.list', () =>
       Promise.all([this.tokens.distinct('clientName'), this.consumers.find({}, { projection: { _id: 1 } }).toArray()]),
     );
-    return [...new Set([...tokens.filter((name): name is string => typeof name === 'string'), ...consumers.map((c) => c._id)])].sort();
+    return [
+      ...new Set([
+        ...tokens.filter((name): name is string => typeof name === 'string'),
+        ...consumers.map((c) => c._id),
+      ]),
+    ].sort();
   }
 
   /**
@@ -184,19 +244,34 @@ export class MongoConsumerRegistry {
    * up to the cluster time read as the head, the cap, or the time budget.
    */
   async scanBehind(start: StartOptions, head: Timestamp): Promise<BehindScan> {
-    const stream = this.connection.db.watch<Document, Document>([{ $match: this.watchedFilter() }, { $project: { _id: 1, clusterTime: 1, wallTime: 1, operationType: 1 } }], {
-      ...start, batchSize: 1_000, maxAwaitTimeMS: 50,
-    });
+    const stream = this.connection.db.watch<Document, Document>(
+      [{ $match: this.watchedFilter() }, { $project: { _id: 1, clusterTime: 1, wallTime: 1, operationType: 1 } }],
+      {
+        ...start,
+        batchSize: 1_000,
+        maxAwaitTimeMS: 50,
+      },
+    );
     const scan: BehindScan = { count: 0, complete: false, firstAt: null, lastAt: null };
     const deadline = Date.now() + SCAN_BUDGET_MS;
     try {
       while (scan.count < DOCUMENTS_BEHIND_CAP && Date.now() < deadline) {
         const change = await stream.tryNext();
-        if (!change || change.operationType === 'invalidate' || (change.clusterTime && compareClusterTimes(fromBsonTimestamp(change.clusterTime), fromBsonTimestamp(head)) > 0)) {
+        if (
+          !change ||
+          change.operationType === 'invalidate' ||
+          (change.clusterTime &&
+            compareClusterTimes(fromBsonTimestamp(change.clusterTime), fromBsonTimestamp(head)) > 0)
+        ) {
           scan.complete = true;
           break;
         }
-        const at = change.wallTime instanceof Date ? change.wallTime : change.clusterTime ? timestampDate(change.clusterTime) : null;
+        const at =
+          change.wallTime instanceof Date
+            ? change.wallTime
+            : change.clusterTime
+              ? timestampDate(change.clusterTime)
+              : null;
         scan.count += 1;
         scan.firstAt ??= at;
         scan.lastAt = at ?? scan.lastAt;
@@ -219,7 +294,9 @@ export class MongoConsumerRegistry {
     );
     const tokenOf = new Map(tokens.map((doc) => [doc.clientName, doc]));
     const consumerOf = new Map(consumers.map((doc) => [doc._id, doc]));
-    const names = [...new Set([...tokenOf.keys(), ...consumerOf.keys()])].filter((name) => typeof name === 'string').sort();
+    const names = [...new Set([...tokenOf.keys(), ...consumerOf.keys()])]
+      .filter((name) => typeof name === 'string')
+      .sort();
     const figures: ConsumerLagFigures[] = [];
     for (const name of names) {
       const token = tokenOf.get(name);
@@ -230,23 +307,33 @@ export class MongoConsumerRegistry {
       let scan: BehindScan | null = null;
       if (position) {
         const from = position;
-        scan = await this.connection.run('consumers.lag', async () => this.scanBehind(await this.startOptions(from), head));
+        scan = await this.connection.run('consumers.lag', async () =>
+          this.scanBehind(await this.startOptions(from), head),
+        );
         // "beginning" may have been dropped from the oplog since it was read: look once more.
         if (scan.lost && from.kind === 'time' && from.startAt === 'beginning') {
-          scan = await this.connection.run('consumers.lag', async () => this.scanBehind(await this.startOptions(from), head));
+          scan = await this.connection.run('consumers.lag', async () =>
+            this.scanBehind(await this.startOptions(from), head),
+          );
         }
         if (scan.lost) await this.markLost(name, scan.lost).catch(() => {});
       }
-      figures.push(lagFigures({
-        consumer: name,
-        position: position?.kind === 'token' ? position.token : null,
-        positionTime: position ? (position.kind === 'token' ? tokenTime(position.token) : new Date(position.time.seconds * 1000)) : null,
-        clusterTime: timestampDate(head),
-        scan,
-        lostMark,
-        lastAckAt: token?.lastUpdated ?? null,
-        lastSeenAt: consumer?.lastSeenAt ?? null,
-      }));
+      figures.push(
+        lagFigures({
+          consumer: name,
+          position: position?.kind === 'token' ? position.token : null,
+          positionTime: position
+            ? position.kind === 'token'
+              ? tokenTime(position.token)
+              : new Date(position.time.seconds * 1000)
+            : null,
+          clusterTime: timestampDate(head),
+          scan,
+          lostMark,
+          lastAckAt: token?.lastUpdated ?? null,
+          lastSeenAt: consumer?.lastSeenAt ?? null,
+        }),
+      );
     }
     return figures;
   }

@@ -16,11 +16,22 @@ export interface OplogReading {
   maxSizeBytes: number | null;
 }
 
-const finite = (value: unknown): number | null => (typeof value === 'number' && Number.isFinite(value) && value >= 0 ? value : null);
+const finite = (value: unknown): number | null =>
+  typeof value === 'number' && Number.isFinite(value) && value >= 0 ? value : null;
 
 export function oplogWindow(reading: OplogReading | null): OplogStorageStats {
   if (!reading || !reading.oldest) {
-    return { kind: 'oplog', label: 'Oplog window', readable: false, entries: null, oldestAt: null, newestAt: null, windowSeconds: null, sizeBytes: null, maxSizeBytes: null };
+    return {
+      kind: 'oplog',
+      label: 'Oplog window',
+      readable: false,
+      entries: null,
+      oldestAt: null,
+      newestAt: null,
+      windowSeconds: null,
+      sizeBytes: null,
+      maxSizeBytes: null,
+    };
   }
   const oldestAt = timestampDate(reading.oldest);
   const newestAt = reading.newest ? timestampDate(reading.newest) : null;

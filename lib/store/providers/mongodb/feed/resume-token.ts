@@ -15,7 +15,13 @@ const TIMESTAMP_TYPE = '82';
 
 /** Whether a value looks like a resume token's `_data` (hex that starts with a Timestamp). */
 export function isTokenData(value: unknown): value is string {
-  return typeof value === 'string' && value.length >= 18 && value.length % 2 === 0 && HEX.test(value) && value.slice(0, 2) === TIMESTAMP_TYPE;
+  return (
+    typeof value === 'string' &&
+    value.length >= 18 &&
+    value.length % 2 === 0 &&
+    HEX.test(value) &&
+    value.slice(0, 2) === TIMESTAMP_TYPE
+  );
 }
 
 export function clusterTimeOfToken(data: unknown): ClusterTime | null {
@@ -49,4 +55,7 @@ export function compareTokens(a: string, b: string): number {
 }
 
 export const toBsonTimestamp = (time: ClusterTime) => new Timestamp({ t: time.seconds, i: time.increment });
-export const fromBsonTimestamp = (timestamp: Timestamp): ClusterTime => ({ seconds: timestamp.t, increment: timestamp.i });
+export const fromBsonTimestamp = (timestamp: Timestamp): ClusterTime => ({
+  seconds: timestamp.t,
+  increment: timestamp.i,
+});

@@ -32,7 +32,8 @@ export const FIELD = {
 export const QUARANTINE_DECISIONS = ['Quarantined', 'UnQuarantined', 'Cancelled'] as const;
 
 function textValue(field: string, value: unknown): string {
-  if (typeof value !== 'string') throw new ValidationError(`filter.${field}`, `must be a string (got ${JSON.stringify(value)?.slice(0, 60)})`);
+  if (typeof value !== 'string')
+    throw new ValidationError(`filter.${field}`, `must be a string (got ${JSON.stringify(value)?.slice(0, 60)})`);
   return value;
 }
 
@@ -42,14 +43,19 @@ function boolValue(field: string, value: unknown): boolean {
 }
 
 function dateValue(field: string, value: unknown): Date {
-  if (!(value instanceof Date) || Number.isNaN(value.getTime())) throw new ValidationError(`filter.${field}`, 'must be a valid date');
+  if (!(value instanceof Date) || Number.isNaN(value.getTime()))
+    throw new ValidationError(`filter.${field}`, 'must be a valid date');
   return value;
 }
 
 function oneOf<T extends string>(field: string, values: unknown, allowed: readonly T[]): T[] {
   if (!Array.isArray(values)) throw new ValidationError(`filter.${field}`, 'must be a list');
   for (const value of values) {
-    if (!allowed.includes(value as T)) throw new ValidationError(`filter.${field}`, `must hold only ${allowed.map((a) => a || "''").join(', ')} (got ${JSON.stringify(value)?.slice(0, 40)})`);
+    if (!allowed.includes(value as T))
+      throw new ValidationError(
+        `filter.${field}`,
+        `must hold only ${allowed.map((a) => a || "''").join(', ')} (got ${JSON.stringify(value)?.slice(0, 40)})`,
+      );
   }
   return values as T[];
 }
@@ -63,7 +69,8 @@ export function healthEventMatch(filter: HealthEventFilter = {}): Document {
   if (filter.nodeName !== undefined) clauses.push({ [FIELD.nodeName]: textValue('nodeName', filter.nodeName) });
   if (filter.agent !== undefined) clauses.push({ [FIELD.agent]: textValue('agent', filter.agent) });
   if (filter.checkName !== undefined) clauses.push({ [FIELD.checkName]: textValue('checkName', filter.checkName) });
-  if (filter.componentClass !== undefined) clauses.push({ [FIELD.componentClass]: textValue('componentClass', filter.componentClass) });
+  if (filter.componentClass !== undefined)
+    clauses.push({ [FIELD.componentClass]: textValue('componentClass', filter.componentClass) });
   if (filter.isFatal !== undefined) clauses.push(flag(FIELD.isFatal, boolValue('isFatal', filter.isFatal)));
   if (filter.isHealthy !== undefined) clauses.push(flag(FIELD.isHealthy, boolValue('isHealthy', filter.isHealthy)));
   if (filter.nodeQuarantined === null) clauses.push({ [FIELD.quarantined]: { $in: [null, ''] } });
@@ -76,13 +83,19 @@ export function healthEventMatch(filter: HealthEventFilter = {}): Document {
     clauses.push({ [FIELD.eviction]: { $in: statuses.includes('') ? [...statuses, null] : statuses } });
   }
   if (filter.faultRemediated === null) {
-    clauses.push({ $nor: [{ [FIELD.remediated]: { $type: 'bool' } }, { [`${FIELD.remediated}.value`]: { $type: 'bool' } }] });
+    clauses.push({
+      $nor: [{ [FIELD.remediated]: { $type: 'bool' } }, { [`${FIELD.remediated}.value`]: { $type: 'bool' } }],
+    });
   } else if (filter.faultRemediated !== undefined) {
     const value = boolValue('faultRemediated', filter.faultRemediated);
     clauses.push({ $or: [{ [FIELD.remediated]: value }, { [`${FIELD.remediated}.value`]: value }] });
   }
   if (filter.recommendedAction !== undefined) {
-    const names = oneOf('recommendedAction', filter.recommendedAction, Object.keys(RECOMMENDED_ACTIONS) as (keyof typeof RECOMMENDED_ACTIONS)[]);
+    const names = oneOf(
+      'recommendedAction',
+      filter.recommendedAction,
+      Object.keys(RECOMMENDED_ACTIONS) as (keyof typeof RECOMMENDED_ACTIONS)[],
+    );
     const values: unknown[] = names.flatMap((name) => [RECOMMENDED_ACTIONS[name], name]);
     if (names.includes('NONE')) values.push(null);
     clauses.push({ [FIELD.recommendedAction]: { $in: values } });

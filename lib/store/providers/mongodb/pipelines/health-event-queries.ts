@@ -27,7 +27,10 @@ function cursorMatch(after: PageCursor): Document {
 }
 
 /** One page of events matching the filter, newest first; reads one extra to know whether more exist. */
-export function healthEventPagePipeline(filter: HealthEventFilter, page: { limit: number; after?: PageCursor }): Document[] {
+export function healthEventPagePipeline(
+  filter: HealthEventFilter,
+  page: { limit: number; after?: PageCursor },
+): Document[] {
   return [
     ...matchStage(healthEventMatch(filter)),
     ...(page.after ? [{ $match: cursorMatch(page.after) }] : []),

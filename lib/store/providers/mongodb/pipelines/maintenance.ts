@@ -20,7 +20,12 @@ export function maintenanceUpsertPipeline(event: MaintenanceEvent): Document[] {
       $set: {
         status: {
           $cond: [
-            { $and: [{ $in: [{ $ifNull: ['$status', ''] }, [...KEPT_STATUSES]] }, { $ne: [{ $literal: event.status }, 'MAINTENANCE_COMPLETE'] }] },
+            {
+              $and: [
+                { $in: [{ $ifNull: ['$status', ''] }, [...KEPT_STATUSES]] },
+                { $ne: [{ $literal: event.status }, 'MAINTENANCE_COMPLETE'] },
+              ],
+            },
             '$status',
             { $literal: event.status },
           ],
@@ -32,7 +37,9 @@ export function maintenanceUpsertPipeline(event: MaintenanceEvent): Document[] {
   ];
 }
 
-export function maintenanceListPipeline(filter: { status?: MaintenanceEvent['status'][]; limit?: number } = {}): Document[] {
+export function maintenanceListPipeline(
+  filter: { status?: MaintenanceEvent['status'][]; limit?: number } = {},
+): Document[] {
   return [
     ...(filter.status ? [{ $match: { status: { $in: filter.status.map(String) } } }] : []),
     { $sort: { lastUpdatedTimestamp: -1, _id: -1 } },

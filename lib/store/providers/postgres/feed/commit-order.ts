@@ -193,5 +193,4 @@ export const commitOrder: ChangelogOrder<FeedState> = {
   },
 };
 
-export type { FeedState as CommitOrderState };
 export { ABOVE_LIMIT };

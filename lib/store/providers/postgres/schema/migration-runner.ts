@@ -63,10 +63,13 @@ export async function readLocalMigrations(dir = defaultMigrationsDir()): Promise
   const entries = await readdir(/*turbopackIgnore: true*/ dir, { withFileTypes: true }).catch(() => {
     throw new StoreError('migrations', `migrations folder ${dir} cannot be read`);
   });
-  const names = entries.filter((entry) => entry.isDirectory()).map((entry) => entry.name).sort();
+  const names = entries
+    .filter((entry) => entry.isDirectory())
+    .map((entry) => entry.name)
+    .sort();
   return Promise.all(
     names.map(async (name) => {
-      const sql = await readFile(/*turbopackIgnore: true*/ path.join(dir, name, "migration.sql"), "utf8");
+      const sql = await readFile(/*turbopackIgnore: true*/ path.join(dir, name, 'migration.sql'), 'utf8');
       return { name, sql, checksum: createHash('sha256').update(sql).digest('hex') };
     }),
   );
@@ -97,7 +100,9 @@ function compare(local: LocalMigration[], rows: AppliedRow[]): MigrationStatus {
     pending: local.filter((m) => !finished.has(m.name)).map((m) => m.name),
     unknown: [...finished.keys()].filter((name) => !localNames.has(name) && !RETIRED_MIGRATIONS.includes(name)),
     failed: live.filter((row) => row.finished_at === null).map((row) => row.migration_name),
-    modified: local.filter((m) => finished.has(m.name) && finished.get(m.name)!.checksum !== m.checksum).map((m) => m.name),
+    modified: local
+      .filter((m) => finished.has(m.name) && finished.get(m.name)!.checksum !== m.checksum)
+      .map((m) => m.name),
   };
 }
 
@@ -114,11 +119,18 @@ export async function connect(connectionString: string, ssl?: pg.ConnectionConfi
 }
 
 /** The migration status read over a connection (or pool) the caller already has. */
-export async function migrationStatusOn(queryable: pg.ClientBase | pg.Pool, dir = defaultMigrationsDir()): Promise<MigrationStatus> {
+export async function migrationStatusOn(
+  queryable: pg.ClientBase | pg.Pool,
+  dir = defaultMigrationsDir(),
+): Promise<MigrationStatus> {
   return compare(await readLocalMigrations(dir), await readApplied(queryable));
 }
 
-export async function migrationStatus(connectionString: string, dir = defaultMigrationsDir(), ssl?: pg.ConnectionConfig['ssl']): Promise<MigrationStatus> {
+export async function migrationStatus(
+  connectionString: string,
+  dir = defaultMigrationsDir(),
+  ssl?: pg.ConnectionConfig['ssl'],
+): Promise<MigrationStatus> {
   const local = await readLocalMigrations(dir);
   const client = await connect(connectionString, ssl);
   try {

@@ -53,10 +53,14 @@ export async function readNvsentinelSchema(client: pg.ClientBase | pg.Pool): Pro
   );
   const present = tables.rows.map((row) => row.name);
   // Two statements: a table name is resolved when the statement is parsed.
-  const hasVersions = await client.query<{ present: boolean }>(`SELECT to_regclass('nvsentinel_schema_migrations') IS NOT NULL AS present`);
+  const hasVersions = await client.query<{ present: boolean }>(
+    `SELECT to_regclass('nvsentinel_schema_migrations') IS NOT NULL AS present`,
+  );
   let version: number | null = null;
   if (hasVersions.rows[0].present) {
-    const result = await client.query<{ version: string | null }>(`SELECT max(version)::text AS version FROM nvsentinel_schema_migrations`);
+    const result = await client.query<{ version: string | null }>(
+      `SELECT max(version)::text AS version FROM nvsentinel_schema_migrations`,
+    );
     version = Number(result.rows[0].version ?? 0);
   }
   const facts = await client.query<{ notifies: boolean; txid: boolean }>(
@@ -73,10 +77,17 @@ export function judgeSchema(schema: NvsentinelSchema): SchemaVerdict {
   if (schema.tables.length < NVSENTINEL_TABLES.length) return { state: 'incomplete', schema };
   if (schema.version !== null && schema.version > KNOWN_SCHEMA_VERSION) return { state: 'newer', schema };
   if (schema.version === KNOWN_SCHEMA_VERSION) return { state: 'current', schema };
-  const missing = schema.version === null
-    ? 'no schema version (created by an older NVSentinel at start-up): run NVSentinel\'s migration job to adopt it'
-    : `schema version ${schema.version}; NVSentinel ${KNOWN_SCHEMA_VERSION} needs version ${KNOWN_SCHEMA_VERSION}: run NVSentinel's migration job`;
-  return { state: 'older', schema, missing: schema.notifies ? missing : `${missing} (its change-log trigger does not notify: the console's feed polls every 2 s)` };
+  const missing =
+    schema.version === null
+      ? "no schema version (created by an older NVSentinel at start-up): run NVSentinel's migration job to adopt it"
+      : `schema version ${schema.version}; NVSentinel ${KNOWN_SCHEMA_VERSION} needs version ${KNOWN_SCHEMA_VERSION}: run NVSentinel's migration job`;
+  return {
+    state: 'older',
+    schema,
+    missing: schema.notifies
+      ? missing
+      : `${missing} (its change-log trigger does not notify: the console's feed polls every 2 s)`,
+  };
 }
 
 /** One line for a person: what the schema is and what the console does with it. */
@@ -145,10 +156,16 @@ export async function applySqlFile(client: pg.ClientBase, sql: string): Promise<
  * Creates NVSentinel's schema (versions 1-3) on a database that holds none of it; returns the
  * versions applied. Refuses any other database: the console never migrates NVSentinel's schema.
  */
-export async function createNvsentinelSchema(client: pg.ClientBase, log: (line: string) => void = () => {}): Promise<number[]> {
+export async function createNvsentinelSchema(
+  client: pg.ClientBase,
+  log: (line: string) => void = () => {},
+): Promise<number[]> {
   const verdict = judgeSchema(await readNvsentinelSchema(client));
   if (verdict.state !== 'empty') {
-    throw new StoreError('schema-exists', `the database already holds NVSentinel's schema (${describeSchemaVerdict(verdict)}); the console does not change it`);
+    throw new StoreError(
+      'schema-exists',
+      `the database already holds NVSentinel's schema (${describeSchemaVerdict(verdict)}); the console does not change it`,
+    );
   }
   const dir = nvsentinelMigrationsDir();
   const files = (await readdir(/*turbopackIgnore: true*/ dir)).filter((name) => /^\d{5}_.*\.sql$/.test(name)).sort();
@@ -159,7 +176,11 @@ export async function createNvsentinelSchema(client: pg.ClientBase, log: (line: 
       await applySqlFile(client, sql);
     } catch (error) {
       await client.query('ROLLBACK').catch(() => {});
-      throw new StoreError('schema-apply', `creating NVSentinel's schema failed at ${file}: ${(error as Error).message}`, { cause: error });
+      throw new StoreError(
+        'schema-apply',
+        `creating NVSentinel's schema failed at ${file}: ${(error as Error).message}`,
+        { cause: error },
+      );
     }
     applied.push(Number(file.slice(0, 5)));
     log(`created NVSentinel's schema version ${Number(file.slice(0, 5))} (${file})`);
@@ -185,5 +206,10 @@ export interface SchemaStatus {
 export async function nvsentinelSchemaStatus(queryable: pg.ClientBase | pg.Pool): Promise<SchemaStatus> {
   const schema = await readNvsentinelSchema(queryable);
   const verdict = judgeSchema(schema);
-  return { state: verdict.state, version: schema.version, commitOrderColumn: schema.commitOrderColumn, description: describeSchemaVerdict(verdict) };
+  return {
+    state: verdict.state,
+    version: schema.version,
+    commitOrderColumn: schema.commitOrderColumn,
+    description: describeSchemaVerdict(verdict),
+  };
 }

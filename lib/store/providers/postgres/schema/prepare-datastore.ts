@@ -10,7 +10,16 @@ import { StoreError } from '../../../errors/store-error';
 import { describeTarget } from '../connection-error';
 import { applyMigrations, connect, RETIRED_MIGRATIONS } from './migration-runner';
 import {
-  applyCommitOrderMigration, applySqlFile, CREATED_BY_CONSOLE, assertUsableSchema, createNvsentinelSchema, describeSchemaVerdict, judgeSchema, nvsentinelMigrationsDir, readNvsentinelSchema, type SchemaVerdict,
+  applyCommitOrderMigration,
+  applySqlFile,
+  CREATED_BY_CONSOLE,
+  assertUsableSchema,
+  createNvsentinelSchema,
+  describeSchemaVerdict,
+  judgeSchema,
+  nvsentinelMigrationsDir,
+  readNvsentinelSchema,
+  type SchemaVerdict,
 } from './nvsentinel-schema';
 
 /** The schema a DBA may create in NVSentinel's database for the console's own tables. */
@@ -36,16 +45,25 @@ export interface PreparedDatastore {
  * 'initial PostgreSQL schema', and whichever came first stayed). An earlier console's baseline over a
  * schema NVSentinel made first was a no-op: that database is NVSentinel's, never changed again.
  */
-async function consoleMigrations(client: pg.Client): Promise<{ present: boolean; consoleSetUp: boolean; earlierConsoleBaseline: boolean }> {
-  const exists = await client.query<{ present: boolean }>(`SELECT to_regclass('"_prisma_migrations"') IS NOT NULL AS present`);
+async function consoleMigrations(
+  client: pg.Client,
+): Promise<{ present: boolean; consoleSetUp: boolean; earlierConsoleBaseline: boolean }> {
+  const exists = await client.query<{ present: boolean }>(
+    `SELECT to_regclass('"_prisma_migrations"') IS NOT NULL AS present`,
+  );
   if (!exists.rows[0].present) return { present: false, consoleSetUp: false, earlierConsoleBaseline: false };
-  const marked = await client.query<{ comment: string | null }>(`SELECT obj_description(to_regclass('nvsentinel_schema_migrations'), 'pg_class') AS comment`);
-  if (marked.rows[0].comment === CREATED_BY_CONSOLE) return { present: true, consoleSetUp: true, earlierConsoleBaseline: false };
-  const baseline = await client.query<{ description: string | null }>(
-    `SELECT (SELECT description FROM nvsentinel_schema_migrations WHERE version = 1) AS description
+  const marked = await client.query<{ comment: string | null }>(
+    `SELECT obj_description(to_regclass('nvsentinel_schema_migrations'), 'pg_class') AS comment`,
+  );
+  if (marked.rows[0].comment === CREATED_BY_CONSOLE)
+    return { present: true, consoleSetUp: true, earlierConsoleBaseline: false };
+  const baseline = await client
+    .query<{ description: string | null }>(
+      `SELECT (SELECT description FROM nvsentinel_schema_migrations WHERE version = 1) AS description
      FROM "_prisma_migrations" WHERE migration_name = $1 AND finished_at IS NOT NULL`,
-    [RETIRED_MIGRATIONS[0]],
-  ).catch(() => ({ rows: [] as { description: string | null }[] }));
+      [RETIRED_MIGRATIONS[0]],
+    )
+    .catch(() => ({ rows: [] as { description: string | null }[] }));
   if (baseline.rows.length === 0) return { present: true, consoleSetUp: false, earlierConsoleBaseline: false };
   const createdByConsole = baseline.rows[0].description === 'initial schema';
   return { present: true, consoleSetUp: createdByConsole, earlierConsoleBaseline: createdByConsole };
@@ -61,10 +79,12 @@ async function completeConsoleCreatedSchema(client: pg.Client, log: (line: strin
                                         OR NOT EXISTS (SELECT 1 FROM pg_proc WHERE proname = 'mark_changelog_processed')`);
   if (!missing.rowCount) return;
   const dir = nvsentinelMigrationsDir();
-  for (const file of (await readdir(/*turbopackIgnore: true*/ dir)).filter((name) => /^\d{5}_.*\.sql$/.test(name)).sort()) {
+  for (const file of (await readdir(/*turbopackIgnore: true*/ dir))
+    .filter((name) => /^\d{5}_.*\.sql$/.test(name))
+    .sort()) {
     await applySqlFile(client, await readFile(/*turbopackIgnore: true*/ path.join(dir, file), 'utf8'));
   }
-  log('completed NVSentinel\'s schema in this console-created database (indexes and functions of its versions 1-3)');
+  log("completed NVSentinel's schema in this console-created database (indexes and functions of its versions 1-3)");
 }
 
 export async function prepareDatastore(
@@ -77,7 +97,8 @@ export async function prepareDatastore(
     let verdict = judgeSchema(await readNvsentinelSchema(client));
     let consoleOwned = false;
     if (verdict.state === 'empty') {
-      if (options.createIfEmpty === false) throw new StoreError('schema-missing', 'the database holds no NVSentinel schema (nothing was changed)');
+      if (options.createIfEmpty === false)
+        throw new StoreError('schema-missing', 'the database holds no NVSentinel schema (nothing was changed)');
       await createNvsentinelSchema(client, log);
       verdict = judgeSchema(await readNvsentinelSchema(client));
       consoleOwned = true;
@@ -88,10 +109,13 @@ export async function prepareDatastore(
       // Only a database the console itself set up is its own; one NVSentinel set up stays as it is,
       // even where an earlier console put its tables beside NVSentinel's (they are left there).
       consoleOwned = migrations.consoleSetUp;
-      if (migrations.earlierConsoleBaseline && verdict.state === 'current') await completeConsoleCreatedSchema(client, log);
+      if (migrations.earlierConsoleBaseline && verdict.state === 'current')
+        await completeConsoleCreatedSchema(client, log);
       else if (migrations.present && !migrations.consoleSetUp) {
-        log('an earlier console put its tables (users, audit log, consumers) beside NVSentinel\'s in this database; they are left as they are: '
-          + 'the console now keeps them in its own database (copy them there with pg_dump -t \'console_*\' to keep their history)');
+        log(
+          "an earlier console put its tables (users, audit log, consumers) beside NVSentinel's in this database; they are left as they are: " +
+            "the console now keeps them in its own database (copy them there with pg_dump -t 'console_*' to keep their history)",
+        );
       }
     }
     assertUsableSchema(verdict);
@@ -125,7 +149,10 @@ export async function setUpOwnDatabase(
 ): Promise<PreparedDatastore> {
   const prepared = await prepareDatastore(connectionString, { log: options.log });
   if (!prepared.consoleOwned) {
-    throw new StoreError('schema-exists', `the database at ${describeTarget(connectionString)} holds NVSentinel's schema, set up by NVSentinel: the console changes nothing in it; put the console's tables in CONSOLE_DATABASE_URL`);
+    throw new StoreError(
+      'schema-exists',
+      `the database at ${describeTarget(connectionString)} holds NVSentinel's schema, set up by NVSentinel: the console changes nothing in it; put the console's tables in CONSOLE_DATABASE_URL`,
+    );
   }
   await applyMigrations(connectionString, { log: options.log, dir: options.migrationsDir });
   if (options.commitOrder) {

@@ -1,0 +1,69 @@
+// The SQL over NVSentinel's health_events document that the store's queries share: each field as
+// NVSentinel's writers leave it (either key casing, old and new status shapes), and a health-event
+// filter as a WHERE clause with its parameters.
+import { ValidationError } from '../../errors/validation-error';
+import type { HealthEventFilter, PageRequest } from '../../health-event-store';
+
+export const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+// Case-tolerant reads of fields NVSentinel has stored under both spellings over its history.
+export const QUARANTINED = `COALESCE(document->'healtheventstatus'->>'nodequarantined', document->'healtheventstatus'->>'nodeQuarantined')`;
+// The agent and fatality of the `healthevent` object given (throughput reads it out of each
+// document once for every field; elsewhere it is `document->'healthevent'`).
+export const agentOf = (healthevent: string) => `(${healthevent}->>'agent')`;
+export const isFatalOf = (healthevent: string) =>
+  `COALESCE((${healthevent}->>'isFatal')::boolean, (${healthevent}->>'isfatal')::boolean, false)`;
+export const AGENT = agentOf(`document->'healthevent'`);
+export const IS_FATAL = isFatalOf(`document->'healthevent'`);
+export const IS_HEALTHY = `COALESCE((document->'healthevent'->>'isHealthy')::boolean, (document->'healthevent'->>'ishealthy')::boolean, false)`;
+export const EVICTION = `COALESCE(document->'healtheventstatus'->'userpodsevictionstatus'->>'status', document->'healtheventstatus'->'userPodsEvictionStatus'->>'status', '')`;
+// faultremediated is {"value": bool} in NVSentinel's current writers and a plain bool in old documents.
+export const REMEDIATED_JSON = `COALESCE(document->'healtheventstatus'->'faultremediated', document->'healtheventstatus'->'faultRemediated')`;
+export const REMEDIATED = `(CASE jsonb_typeof(${REMEDIATED_JSON}) WHEN 'boolean' THEN (${REMEDIATED_JSON})::text::boolean WHEN 'object' THEN (${REMEDIATED_JSON}->>'value')::boolean END)`;
+export const ENTITIES = `COALESCE(document->'healthevent'->'entitiesImpacted', document->'healthevent'->'entitiesimpacted', '[]'::jsonb)`;
+export const GENERATED_JSON = `COALESCE(document->'healthevent'->'generatedTimestamp', document->'healthevent'->'generatedtimestamp')`;
+export const GENERATED = (part: 'seconds' | 'nanos') =>
+  `COALESCE((document->'healthevent'->'generatedTimestamp'->>'${part}')::bigint, (document->'healthevent'->'generatedtimestamp'->>'${part}')::bigint, 0)`;
+export const DECISIONS = `('Quarantined', 'UnQuarantined', 'Cancelled')`;
+export const OVERRIDES = `COALESCE(document->'healthevent'->'quarantineOverrides', document->'healthevent'->'quarantineoverrides')`;
+
+export class SqlFilter {
+  readonly clauses: string[] = [];
+  readonly values: unknown[] = [];
+
+  add(clause: (placeholder: string) => string, value: unknown): void {
+    this.values.push(value);
+    this.clauses.push(clause(`$${this.values.length}`));
+  }
+
+  where(): string {
+    return this.clauses.length ? `WHERE ${this.clauses.join(' AND ')}` : '';
+  }
+}
+
+export function buildFilter(filter: HealthEventFilter = {}): SqlFilter {
+  const sql = new SqlFilter();
+  if (filter.nodeName !== undefined) sql.add((p) => `node_name = ${p}`, filter.nodeName);
+  if (filter.checkName !== undefined) sql.add((p) => `event_type = ${p}`, filter.checkName);
+  if (filter.componentClass !== undefined) sql.add((p) => `severity = ${p}`, filter.componentClass);
+  if (filter.agent !== undefined) sql.add((p) => `${AGENT} = ${p}`, filter.agent);
+  if (filter.isFatal !== undefined) sql.add((p) => `${IS_FATAL} = ${p}`, filter.isFatal);
+  if (filter.isHealthy !== undefined) sql.add((p) => `${IS_HEALTHY} = ${p}`, filter.isHealthy);
+  if (filter.nodeQuarantined === null) sql.clauses.push(`COALESCE(${QUARANTINED}, '') = ''`);
+  else if (filter.nodeQuarantined !== undefined) sql.add((p) => `${QUARANTINED} = ${p}`, filter.nodeQuarantined);
+  if (filter.evictionStatus !== undefined) sql.add((p) => `${EVICTION} = ANY(${p}::text[])`, filter.evictionStatus);
+  if (filter.faultRemediated === null) sql.clauses.push(`${REMEDIATED} IS NULL`);
+  else if (filter.faultRemediated !== undefined) sql.add((p) => `${REMEDIATED} = ${p}`, filter.faultRemediated);
+  if (filter.recommendedAction !== undefined)
+    sql.add((p) => `recommended_action = ANY(${p}::text[])`, filter.recommendedAction);
+  if (filter.from) sql.add((p) => `created_at >= ${p}`, filter.from);
+  if (filter.to) sql.add((p) => `created_at < ${p}`, filter.to);
+  return sql;
+}
+
+export function pageLimit(page?: PageRequest): number {
+  const limit = page?.limit ?? 100;
+  if (!Number.isInteger(limit) || limit < 1 || limit > 10_000)
+    throw new ValidationError('page.limit', 'must be a whole number from 1 to 10000');
+  return limit;
+}
