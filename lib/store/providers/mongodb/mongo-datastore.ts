@@ -2,7 +2,7 @@
 // in its own layout, plus two collections of ours (ConsoleConsumers, ConsoleDeadLetters), through
 // the official driver. Loaded lazily by open-mongo-datastore.ts, so PostgreSQL users never load it.
 import type { MongoConfig } from '../../config/datastore-config';
-import type { ConsumerRegistry, DataStore, ProviderCapabilities, ProviderStats } from '../../datastore';
+import type { DataStore, ProviderCapabilities, ProviderStats } from '../../datastore';
 import { StoreError } from '../../errors/store-error';
 import type { ChangeFeed, ChangeFeedOptions } from '../../feed/change-feed';
 import { assertConsumerName } from '../../feed/consumer-name';
@@ -15,21 +15,22 @@ import { MongoDeadLetterStore } from './mongo-dead-letter-store';
 import { MongoHealthEventStore } from './mongo-health-event-store';
 import { MongoMaintenanceEventStore } from './mongo-maintenance-event-store';
 import { preImagesEnabledOn, refuseWithoutChangeStreams, supportsPreImages } from './mongo-topology';
+import { ProviderDataStore } from '../provider-datastore';
 
-export class MongoDataStore implements DataStore {
+export class MongoDataStore extends ProviderDataStore<MongoChangeFeed> implements DataStore {
   readonly provider = 'mongodb' as const;
   readonly capabilities: ProviderCapabilities;
   readonly target: string;
-  private readonly healthEventStore: MongoHealthEventStore;
-  private readonly maintenanceEventStore: MongoMaintenanceEventStore;
-  private readonly registry: MongoConsumerRegistry;
-  private readonly deadLetterStore: MongoDeadLetterStore;
-  private readonly openFeeds = new Map<string, MongoChangeFeed>();
+  protected readonly healthEventStore: MongoHealthEventStore;
+  protected readonly maintenanceEventStore: MongoMaintenanceEventStore;
+  protected readonly registry: MongoConsumerRegistry;
+  protected readonly deadLetterStore: MongoDeadLetterStore;
 
   private constructor(
     private readonly connection: MongoConnection,
     beforeImages: boolean,
   ) {
+    super();
     this.capabilities = { changelogRetention: false, exactDocumentsBehind: false, beforeImages };
     this.target = connection.target;
     this.healthEventStore = new MongoHealthEventStore(connection);
@@ -51,46 +52,19 @@ export class MongoDataStore implements DataStore {
     return new MongoDataStore(connection, beforeImages);
   }
 
-  healthEvents() {
-    return this.healthEventStore;
-  }
-
-  maintenanceEvents() {
-    return this.maintenanceEventStore;
-  }
-
-  deadLetters() {
-    return this.deadLetterStore;
-  }
-
-  consumers(): ConsumerRegistry {
-    const registry = this.registry;
-    return {
-      register: (name, options) => registry.register(name, options?.startAt ?? 'beginning'),
-      restart: (name, options) => registry.restart(name, options.startAt),
-      names: () => registry.names(),
-      lag: () => registry.lag(),
-    };
-  }
-
   async changes(consumer: string, options: ChangeFeedOptions = {}): Promise<ChangeFeed> {
     this.connection.assertOpen();
     assertConsumerName(consumer);
     refuseWithoutChangeStreams(this.connection.facts, this.connection.target);
-    if (this.openFeeds.has(consumer)) {
-      throw new StoreError(
-        'feed-in-use',
-        `a change feed for "${consumer}" is already open on this datastore; close it first (two readers would split its events)`,
-      );
-    }
-    const feed = new MongoChangeFeed(consumer, this.connection, this.registry, {
-      ...options,
-      preImages: supportsPreImages(this.connection.facts),
-      onClose: () => {
-        if (this.openFeeds.get(consumer) === feed) this.openFeeds.delete(consumer);
-      },
-    });
-    this.openFeeds.set(consumer, feed);
+    const feed = await this.openFeed(
+      consumer,
+      (onClose) =>
+        new MongoChangeFeed(consumer, this.connection, this.registry, {
+          ...options,
+          preImages: supportsPreImages(this.connection.facts),
+          onClose,
+        }),
+    );
     try {
       await feed.open();
     } catch (error) {
@@ -115,15 +89,15 @@ export class MongoDataStore implements DataStore {
     return this.connection.metrics.observe(observer);
   }
 
-  async ping(): Promise<{ latencyMs: number }> {
-    const started = performance.now();
-    await this.connection.run('ping', () => this.connection.db.command({ ping: 1 }));
-    return { latencyMs: Math.round((performance.now() - started) * 100) / 100 };
+  ping(): Promise<{ latencyMs: number }> {
+    return ProviderDataStore.timedPing(() =>
+      this.connection.run('ping', () => this.connection.db.command({ ping: 1 })),
+    );
   }
 
   async close(): Promise<void> {
     if (this.connection.isClosed) return;
-    await Promise.all([...this.openFeeds.values()].map((feed) => feed.close()));
+    await this.closeOpenFeeds();
     await this.connection.close();
   }
 }

@@ -5,12 +5,12 @@
 import { PrismaPg } from '@prisma/adapter-pg';
 
 import type { PostgresConfig } from '../../config/datastore-config';
-import type { ChangelogRetentionResult, ConsumerRegistry, DataStore, ProviderStats } from '../../datastore';
-import { StoreError } from '../../errors/store-error';
+import type { ChangelogRetentionResult, DataStore, ProviderStats } from '../../datastore';
 import type { ChangeFeed, ChangeFeedOptions } from '../../feed/change-feed';
 import { assertConsumerName } from '../../feed/consumer-name';
 import type { OperationObserver } from '../../metrics/operation-metrics';
 import { PrismaClient } from '../../../generated/prisma/client';
+import { ProviderDataStore } from '../provider-datastore';
 import { describeTarget, parsePostgresUrl } from './connection-error';
 import { retainChangelog } from './feed/changelog-retention';
 import { PostgresChangeFeed } from './feed/postgres-change-feed';
@@ -20,7 +20,7 @@ import { PostgresDeadLetterStore } from './postgres-dead-letter-store';
 import { PostgresHealthEventStore } from './postgres-health-event-store';
 import { PostgresMaintenanceEventStore } from './postgres-maintenance-event-store';
 
-export class PostgresDataStore implements DataStore {
+export class PostgresDataStore extends ProviderDataStore<PostgresChangeFeed> implements DataStore {
   readonly provider = 'postgresql' as const;
   readonly capabilities = { changelogRetention: true, exactDocumentsBehind: true, beforeImages: true };
   readonly target: string;
@@ -28,13 +28,13 @@ export class PostgresDataStore implements DataStore {
   /** The console database's connection: the datastore's own when they are one database. */
   private readonly consoleConnection: PostgresConnection;
   private readonly prisma: PrismaClient;
-  private readonly healthEventStore: PostgresHealthEventStore;
-  private readonly maintenanceEventStore: PostgresMaintenanceEventStore;
-  private readonly registry: PostgresConsumerRegistry;
-  private readonly deadLetterStore: PostgresDeadLetterStore;
-  private readonly openFeeds = new Map<string, PostgresChangeFeed>();
+  protected readonly healthEventStore: PostgresHealthEventStore;
+  protected readonly maintenanceEventStore: PostgresMaintenanceEventStore;
+  protected readonly registry: PostgresConsumerRegistry;
+  protected readonly deadLetterStore: PostgresDeadLetterStore;
 
   constructor(private readonly config: PostgresConfig) {
+    super();
     parsePostgresUrl(config.connectionString);
     this.target = describeTarget(config.connectionString);
     this.connection = new PostgresConnection({
@@ -57,47 +57,18 @@ export class PostgresDataStore implements DataStore {
     this.deadLetterStore = new PostgresDeadLetterStore(this.prisma, this.consoleConnection);
   }
 
-  healthEvents() {
-    return this.healthEventStore;
-  }
-
-  maintenanceEvents() {
-    return this.maintenanceEventStore;
-  }
-
-  deadLetters() {
-    return this.deadLetterStore;
-  }
-
-  consumers(): ConsumerRegistry {
-    const registry = this.registry;
-    return {
-      register: (name, options) =>
-        registry.register(name, options?.startAt ?? 'beginning', options?.positionStore ?? 'console'),
-      restart: (name, options) => registry.restart(name, options.startAt),
-      names: () => registry.names(),
-      lag: () => registry.lag(),
-    };
-  }
-
   async changes(consumer: string, options: ChangeFeedOptions = {}): Promise<ChangeFeed> {
     this.connection.assertOpen();
     assertConsumerName(consumer);
-    if (this.openFeeds.has(consumer)) {
-      throw new StoreError(
-        'feed-in-use',
-        `a change feed for "${consumer}" is already open on this datastore; close it first (two readers would split its events)`,
-      );
-    }
-    // Fail now, not on first iteration, for an unknown consumer or a lost position.
-    await this.registry.loadPosition(consumer);
-    const feed = new PostgresChangeFeed(consumer, this.connection, this.registry, {
-      ...options,
-      listenConnectionString: this.config.connectionString,
-      onClose: () => this.openFeeds.delete(consumer),
+    return this.openFeed(consumer, async (onClose) => {
+      // Fail now, not on first iteration, for an unknown consumer or a lost position.
+      await this.registry.loadPosition(consumer);
+      return new PostgresChangeFeed(consumer, this.connection, this.registry, {
+        ...options,
+        listenConnectionString: this.config.connectionString,
+        onClose,
+      });
     });
-    this.openFeeds.set(consumer, feed);
-    return feed;
   }
 
   retainChangelog(options: { maxAgeMs: number }): Promise<ChangelogRetentionResult> {
@@ -130,15 +101,13 @@ export class PostgresDataStore implements DataStore {
     return this.connection.metrics.observe(observer);
   }
 
-  async ping(): Promise<{ latencyMs: number }> {
-    const started = performance.now();
-    await this.connection.query('ping', 'SELECT 1');
-    return { latencyMs: Math.round((performance.now() - started) * 100) / 100 };
+  ping(): Promise<{ latencyMs: number }> {
+    return ProviderDataStore.timedPing(() => this.connection.query('ping', 'SELECT 1'));
   }
 
   async close(): Promise<void> {
     if (this.connection.isClosed) return;
-    await Promise.all([...this.openFeeds.values()].map((feed) => feed.close()));
+    await this.closeOpenFeeds();
     await this.prisma.$disconnect().catch(() => {});
     if (this.consoleConnection !== this.connection) await this.consoleConnection.close();
     await this.connection.close();
