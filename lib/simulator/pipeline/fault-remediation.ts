@@ -4,10 +4,10 @@
 // records faultremediated true, or false at the failure rate. It acts on the state an event is in
 // (drained, quarantined, not remediated yet), so it needs no `before` (MongoDB without pre-images
 // has none), and reads the event again before acting, so repeated changes remediate it once.
-import type { ChangeEvent, DataStore, HealthEventWithStatus } from '../../store';
+import type { ChangeEvent, HealthEventWithStatus } from '../../store';
 import { dateToTimestamp, isRemediableAction } from '../../store';
-import type { SeededRandom } from '../seeded-random';
-import { sleep, type PipelineSettings } from './pipeline-settings';
+import { sleep } from './pipeline-settings';
+import { SimulatedStage } from './simulated-stage';
 
 const DRAINED = new Set(['Succeeded', 'AlreadyDrained']);
 
@@ -20,19 +20,13 @@ export function awaitsRemediation(event: HealthEventWithStatus): boolean {
   return isRemediableAction(healthEvent.recommendedAction);
 }
 
-export class SimulatedFaultRemediation {
+export class SimulatedFaultRemediation extends SimulatedStage {
   static readonly consumer = 'fault-remediation';
 
-  constructor(
-    private readonly store: DataStore,
-    private readonly settings: () => PipelineSettings,
-    private readonly random: SeededRandom,
-  ) {}
-
   handle = async (change: ChangeEvent): Promise<void> => {
-    if (change.collection !== 'healthEvents' || change.operation !== 'update' || !change.document) return;
-    if (!awaitsRemediation(change.document)) return;
-    const { recordId } = change.document;
+    const shown = SimulatedStage.updatedEvent(change);
+    if (!shown || !awaitsRemediation(shown)) return;
+    const { recordId } = shown;
     const current = await this.store.healthEvents().get(recordId);
     if (!current || !awaitsRemediation(current)) return;
     const settings = this.settings();

@@ -6,10 +6,10 @@
 // released with the drain unfinished. No `before` is needed (MongoDB without pre-images has none),
 // and before acting it reads the event again, so a change delivered twice, or one that shows a
 // document looked up later (MongoDB's updateLookup), never starts a second drain.
-import type { ChangeEvent, DataStore, HealthEventWithStatus } from '../../store';
+import type { ChangeEvent, HealthEventWithStatus } from '../../store';
 import { dateToTimestamp, isUnknownEnum } from '../../store';
-import type { SeededRandom } from '../seeded-random';
-import { sleep, type PipelineSettings } from './pipeline-settings';
+import { sleep } from './pipeline-settings';
+import { SimulatedStage } from './simulated-stage';
 
 const FINISHED = new Set(['Succeeded', 'Failed', 'AlreadyDrained', 'Cancelled']);
 
@@ -26,21 +26,15 @@ export function drainerAction(event: HealthEventWithStatus): 'drain' | 'already-
   return null;
 }
 
-export class SimulatedNodeDrainer {
+export class SimulatedNodeDrainer extends SimulatedStage {
   static readonly consumer = 'node-drainer';
 
-  constructor(
-    private readonly store: DataStore,
-    private readonly settings: () => PipelineSettings,
-    private readonly random: SeededRandom,
-  ) {}
-
   handle = async (change: ChangeEvent): Promise<void> => {
-    if (change.collection !== 'healthEvents' || change.operation !== 'update' || !change.document) return;
-    if (!drainerAction(change.document)) return;
+    const shown = SimulatedStage.updatedEvent(change);
+    if (!shown || !drainerAction(shown)) return;
     const settings = this.settings();
     await sleep(settings.handlerDelayMs);
-    const id = change.document.recordId;
+    const id = shown.recordId;
     const current = await this.store.healthEvents().get(id);
     const action = current ? drainerAction(current) : null;
     const span = { module: SimulatedNodeDrainer.consumer, id: change.position };

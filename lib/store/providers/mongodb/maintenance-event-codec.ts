@@ -7,9 +7,9 @@
 import type { Document } from 'mongodb';
 
 import { ValidationError } from '../../errors/validation-error';
-import { decodeRecommendedAction, type RecommendedAction } from '../../model/enums';
 import type { MaintenanceEvent } from '../../model/maintenance-event';
 import { unknownRaw } from '../../model/unknown-enum';
+import { maintenanceEventFrom } from '../maintenance-document';
 
 export const OPTIONAL_TIMES = ['scheduledStartTime', 'scheduledEndTime', 'actualStartTime', 'actualEndTime'] as const;
 
@@ -41,44 +41,13 @@ function date(value: unknown, field: string): Date | null {
   return parsed;
 }
 
-/** The name NVSentinel writes, or a number (older writers); one this SDK does not know stays raw. */
-function action(value: unknown): RecommendedAction {
-  return decodeRecommendedAction(
-    typeof value === 'number' || typeof value === 'string' ? value : null,
-    'maintenance.recommendedAction',
-  );
-}
-
 export function decodeMaintenanceDocument(document: unknown): MaintenanceEvent {
   if (!document || typeof document !== 'object' || Array.isArray(document)) {
     throw new ValidationError('document', 'must be a document');
   }
-  const d = new Map(Object.entries(document as Document).map(([key, value]) => [key.toLowerCase(), value]));
-  const text = (key: string) => {
-    const value = d.get(key.toLowerCase());
-    return value === undefined || value === null ? '' : String(value);
-  };
-  if (!text('eventId'))
+  // Before any other field: a document without one is not a maintenance event at all.
+  const eventId = Object.entries(document).find(([key]) => key.toLowerCase() === 'eventid')?.[1];
+  if (eventId === undefined || eventId === null || String(eventId) === '')
     throw new ValidationError('eventId', 'is missing (is this a collection of NVSentinel maintenance events?)');
-  return {
-    eventId: text('eventId'),
-    csp: text('csp') as MaintenanceEvent['csp'],
-    clusterName: text('clusterName'),
-    resourceType: text('resourceType'),
-    resourceId: text('resourceId'),
-    nodeName: text('nodeName'),
-    maintenanceType: text('maintenanceType') as MaintenanceEvent['maintenanceType'],
-    status: text('status') as MaintenanceEvent['status'],
-    cspStatus: text('cspStatus') as MaintenanceEvent['cspStatus'],
-    scheduledStartTime: date(d.get('scheduledstarttime'), 'scheduledStartTime'),
-    scheduledEndTime: date(d.get('scheduledendtime'), 'scheduledEndTime'),
-    actualStartTime: date(d.get('actualstarttime'), 'actualStartTime'),
-    actualEndTime: date(d.get('actualendtime'), 'actualEndTime'),
-    eventReceivedTimestamp: date(d.get('eventreceivedtimestamp'), 'eventReceivedTimestamp') ?? new Date(0),
-    lastUpdatedTimestamp: date(d.get('lastupdatedtimestamp'), 'lastUpdatedTimestamp') ?? new Date(0),
-    recommendedAction: action(d.get('recommendedaction')),
-    metadata: Object.fromEntries(
-      Object.entries((d.get('metadata') ?? {}) as Document).map(([key, value]) => [key, String(value)]),
-    ),
-  };
+  return maintenanceEventFrom(document as Document, date);
 }

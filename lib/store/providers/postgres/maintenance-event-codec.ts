@@ -5,9 +5,9 @@
 // number there makes NVSentinel's json.Unmarshal fail), with the indexed fields repeated in
 // columns (node_name '' when no node is known: maintenance_events.go:101-112 passes the string).
 import { ValidationError } from '../../errors/validation-error';
-import { decodeRecommendedAction } from '../../model/enums';
 import type { MaintenanceEvent } from '../../model/maintenance-event';
 import { unknownRaw } from '../../model/unknown-enum';
+import { maintenanceEventFrom } from '../maintenance-document';
 import { formatRfc3339Nano } from './health-event-codec';
 
 type Json = Record<string, unknown>;
@@ -48,34 +48,5 @@ function date(value: unknown, field: string): Date | null {
 }
 
 export function decodeMaintenanceDocument(document: unknown): MaintenanceEvent {
-  const d = new Map(Object.entries((document ?? {}) as Json).map(([key, value]) => [key.toLowerCase(), value]));
-  const text = (key: string) =>
-    d.get(key.toLowerCase()) === undefined || d.get(key.toLowerCase()) === null ? '' : String(d.get(key.toLowerCase()));
-  // The name NVSentinel writes, or a number (older writers, this SDK before it wrote names).
-  const action = d.get('recommendedaction');
-  const recommendedAction = decodeRecommendedAction(
-    typeof action === 'number' || typeof action === 'string' ? action : null,
-    'maintenance.recommendedAction',
-  );
-  return {
-    eventId: text('eventId'),
-    csp: text('csp') as MaintenanceEvent['csp'],
-    clusterName: text('clusterName'),
-    resourceType: text('resourceType'),
-    resourceId: text('resourceId'),
-    nodeName: text('nodeName'),
-    maintenanceType: text('maintenanceType') as MaintenanceEvent['maintenanceType'],
-    status: text('status') as MaintenanceEvent['status'],
-    cspStatus: text('cspStatus') as MaintenanceEvent['cspStatus'],
-    scheduledStartTime: date(d.get('scheduledstarttime'), 'scheduledStartTime'),
-    scheduledEndTime: date(d.get('scheduledendtime'), 'scheduledEndTime'),
-    actualStartTime: date(d.get('actualstarttime'), 'actualStartTime'),
-    actualEndTime: date(d.get('actualendtime'), 'actualEndTime'),
-    eventReceivedTimestamp: date(d.get('eventreceivedtimestamp'), 'eventReceivedTimestamp') ?? new Date(0),
-    lastUpdatedTimestamp: date(d.get('lastupdatedtimestamp'), 'lastUpdatedTimestamp') ?? new Date(0),
-    recommendedAction,
-    metadata: Object.fromEntries(
-      Object.entries((d.get('metadata') ?? {}) as Json).map(([key, value]) => [key, String(value)]),
-    ),
-  };
+  return maintenanceEventFrom((document ?? {}) as Json, date);
 }
