@@ -12,6 +12,7 @@ import type { ChangeStream, ChangeStreamOptions, Document } from 'mongodb';
 import { StoreError } from '../../../errors/store-error';
 import type { ChangeEvent, Collection, FeedPosition } from '../../../feed/change-event';
 import { checkedFeedOptions, type ChangeFeed, type ChangeFeedOptions, type FeedState } from '../../../feed/change-feed';
+import { CumulativeAcks } from '../../../feed/cumulative-acks';
 import { classifyChangeStreamError } from '../mongo-errors';
 import type { MongoConnection } from '../mongo-connection';
 import { decodeChange, type WatchedCollections } from './change-decoder';
@@ -37,9 +38,10 @@ export class MongoChangeFeed implements ChangeFeed {
   /** Delivered, not yet acknowledged: position → delivery order. */
   private readonly unacked = new Map<string, number>();
   private ackedThrough: string | null = null;
-  private ackWaiters: { sequence: number; resolve: () => void; reject: (error: unknown) => void }[] = [];
-  private ackedSequence = 0;
-  private flushing?: Promise<void>;
+  private readonly acks = new CumulativeAcks<string>(
+    (token) => this.registry.savePosition(this.consumer, token),
+    () => this.stopped,
+  );
   private iterating = false;
   private stopped = false;
   private currentState: FeedState = 'starting';
@@ -229,7 +231,7 @@ export class MongoChangeFeed implements ChangeFeed {
    */
   private async keepIdlePositionFresh(): Promise<void> {
     const token = this.stream?.resumeToken as { _data?: unknown } | undefined;
-    if (this.unacked.size > 0 || this.ackWaiters.length > 0 || !isTokenData(token?._data)) return;
+    if (this.unacked.size > 0 || this.acks.pending || !isTokenData(token?._data)) return;
     if (Date.now() - this.lastIdleSave < IDLE_POSITION_MS) return;
     if (this.ackedThrough && compareTokens(token._data, this.ackedThrough) <= 0) return;
     this.lastIdleSave = Date.now();
@@ -253,45 +255,7 @@ export class MongoChangeFeed implements ChangeFeed {
     }
     for (const [key, delivered] of this.unacked) if (delivered <= sequence) this.unacked.delete(key);
     this.ackedThrough = position;
-    this.ackedSequence = sequence;
-    return new Promise<void>((resolve, reject) => {
-      this.ackWaiters.push({ sequence, resolve, reject });
-      void this.flushAcks();
-    });
-  }
-
-  /**
-   * Stores the newest acknowledged position. Acks are cumulative, so one write covers every ack
-   * made while the previous write was in flight (one write per round trip, not per change). A
-   * failed write (the server restarting) is retried until it succeeds or the feed closes.
-   */
-  private flushAcks(): Promise<void> {
-    this.flushing ??= this.flushLoop().finally(() => {
-      this.flushing = undefined;
-    });
-    return this.flushing;
-  }
-
-  private async flushLoop(): Promise<void> {
-    let failures = 0;
-    while (this.ackWaiters.length > 0) {
-      const position = this.ackedThrough!;
-      const sequence = this.ackedSequence;
-      try {
-        await this.registry.savePosition(this.consumer, position);
-        failures = 0;
-      } catch (error) {
-        if (this.stopped) {
-          for (const waiter of this.ackWaiters.splice(0)) waiter.reject(error);
-          return;
-        }
-        await new Promise((resolve) => setTimeout(resolve, Math.min(5_000, 100 * 2 ** failures++)));
-        continue;
-      }
-      const settled = this.ackWaiters.filter((waiter) => waiter.sequence <= sequence);
-      this.ackWaiters = this.ackWaiters.filter((waiter) => waiter.sequence > sequence);
-      for (const waiter of settled) waiter.resolve();
-    }
+    return this.acks.acknowledge(position, sequence);
   }
 
   async close(): Promise<void> {
@@ -302,13 +266,7 @@ export class MongoChangeFeed implements ChangeFeed {
     clearInterval(this.heartbeatTimer);
     await this.closeStream();
     // Store what was acknowledged before closing (one last try if the server is away).
-    await this.flushing?.catch(() => {});
-    if (this.ackWaiters.length > 0) {
-      await this.registry.savePosition(this.consumer, this.ackedThrough!).then(
-        () => this.ackWaiters.splice(0).forEach((waiter) => waiter.resolve()),
-        (error) => this.ackWaiters.splice(0).forEach((waiter) => waiter.reject(error)),
-      );
-    }
+    await this.acks.settle();
     this.options.onClose?.();
   }
 }

@@ -9,6 +9,7 @@
 import { StoreError } from '../../../errors/store-error';
 import type { ChangeEvent, Collection, FeedPosition, Operation } from '../../../feed/change-event';
 import { checkedFeedOptions, type ChangeFeed, type ChangeFeedOptions, type FeedState } from '../../../feed/change-feed';
+import { CumulativeAcks } from '../../../feed/cumulative-acks';
 import { decodeRow } from '../health-event-codec';
 import { decodeMaintenanceDocument } from '../maintenance-event-codec';
 import { isConnectionFailure, type PostgresConnection } from '../postgres-connection';
@@ -74,8 +75,10 @@ export class PostgresChangeFeed implements ChangeFeed {
   private heartbeatTimer?: NodeJS.Timeout;
   /** The newest acknowledged change's time, to the microsecond (stored in the token). */
   private ackedChangedAt?: string;
-  private ackWaiters: { sequence: number; resolve: () => void; reject: (error: unknown) => void }[] = [];
-  private flushing?: Promise<void>;
+  private readonly acks = new CumulativeAcks<{ state: unknown; changedAt: string }>(
+    ({ state, changedAt }) => this.registry.savePosition(this.consumer, state, changedAt),
+    () => this.stopped,
+  );
   private closing?: Promise<void>;
   private readonly tables: string[];
   private readonly batchSize: number;
@@ -220,11 +223,10 @@ export class PostgresChangeFeed implements ChangeFeed {
    * is passed beyond its eventID) and a restart does not read them again. Changes nothing delivered.
    */
   private storePassedWhileIdle(): void {
-    if (this.stopped || this.unacked.size > 0 || this.ackWaiters.length > 0 || this.ackedChangedAt === undefined) return;
+    if (this.stopped || this.unacked.size > 0 || this.acks.pending || this.ackedChangedAt === undefined) return;
     if (this.order.describe(this.passed) === this.order.describe(this.ackedState)) return;
     this.ackedState = this.passed;
-    this.ackWaiters.push({ sequence: this.ackedSequence, resolve: () => {}, reject: () => {} });
-    void this.flushAcks();
+    this.acks.storeQuietly({ state: this.passed, changedAt: this.ackedChangedAt }, this.ackedSequence);
   }
 
   async ack(position: FeedPosition): Promise<void> {
@@ -244,48 +246,7 @@ export class PostgresChangeFeed implements ChangeFeed {
     this.ackedState = delivered.state;
     this.ackedSequence = delivered.sequence;
     this.ackedChangedAt = delivered.changedAt;
-    return new Promise<void>((resolve, reject) => {
-      this.ackWaiters.push({ sequence: delivered.sequence, resolve, reject });
-      void this.flushAcks();
-    });
-  }
-
-  /**
-   * Writes the newest acknowledged position. Acks are cumulative, so one write covers every ack
-   * made while the previous write was in flight: a consumer that does not await each ack costs
-   * one write per round trip, not one per change. A failed write (the database restarting) is
-   * retried until it succeeds or the feed closes.
-   */
-  private flushAcks(): Promise<void> {
-    this.flushing ??= this.writeAcks().finally(() => {
-      this.flushing = undefined;
-    });
-    return this.flushing;
-  }
-
-  private async writeAcks(): Promise<void> {
-    {
-      let failures = 0;
-      while (this.ackWaiters.length > 0) {
-        const state = this.ackedState;
-        const sequence = this.ackedSequence;
-        const changedAt = this.ackedChangedAt!;
-        try {
-          await this.registry.savePosition(this.consumer, state, changedAt);
-          failures = 0;
-        } catch (error) {
-          if (this.stopped) {
-            for (const waiter of this.ackWaiters.splice(0)) waiter.reject(error);
-            return;
-          }
-          await new Promise((resolve) => setTimeout(resolve, Math.min(5_000, 100 * 2 ** failures++)));
-          continue;
-        }
-        const settled = this.ackWaiters.filter((waiter) => waiter.sequence <= sequence);
-        this.ackWaiters = this.ackWaiters.filter((waiter) => waiter.sequence > sequence);
-        for (const waiter of settled) waiter.resolve();
-      }
-    }
+    return this.acks.acknowledge({ state: delivered.state, changedAt: delivered.changedAt }, delivered.sequence);
   }
 
   /** Closes the feed; a second call waits for the first to finish. */
@@ -300,15 +261,8 @@ export class PostgresChangeFeed implements ChangeFeed {
     this.wake?.();
     clearInterval(this.heartbeatTimer);
     await Promise.all([this.listener?.stop(), this.reader?.close()]);
-    // A position write in flight lands first, so an older state never overwrites a newer one.
-    await this.flushing;
-    // Store what was acknowledged since (one last try if the database is away).
-    if (this.ackWaiters.length > 0) {
-      await this.registry.savePosition(this.consumer, this.ackedState, this.ackedChangedAt!).then(
-        () => this.ackWaiters.splice(0).forEach((waiter) => waiter.resolve()),
-        (error) => this.ackWaiters.splice(0).forEach((waiter) => waiter.reject(error)),
-      );
-    }
+    // The write in flight lands first, then what was acknowledged since (one last try if the database is away).
+    await this.acks.settle();
     this.options.onClose?.();
   }
 }
