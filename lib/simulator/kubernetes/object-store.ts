@@ -1,0 +1,140 @@
+// The twin API server's storage: every object of every resource under one resourceVersion
+// counter (as etcd's revision), and a bounded history of changes so a watch can resume from a
+// resourceVersion it saw. A resume from before the history answers 410 Gone / Expired, which makes a
+// client list again, exactly as against a real server whose etcd compacted.
+import { randomUUID } from 'node:crypto';
+
+import { ApiError, conflict, notFound, type KubeObject } from './kube-object';
+
+export type WatchEventType = 'ADDED' | 'MODIFIED' | 'DELETED';
+
+export interface StoredChange {
+  resourceVersion: number;
+  resource: string;
+  type: WatchEventType;
+  object: KubeObject;
+}
+
+/** How a resource is kept: its plural (the store's key) and kind, for messages. */
+export interface ResourceKind {
+  plural: string;
+  kind: string;
+  group: string;
+}
+
+const keyOf = (object: KubeObject) =>
+  object.metadata.namespace ? `${object.metadata.namespace}/${object.metadata.name}` : object.metadata.name;
+
+export class ObjectStore {
+  private revision = 1;
+  private readonly objects = new Map<string, Map<string, KubeObject>>();
+  private readonly history: StoredChange[] = [];
+  private readonly listeners = new Set<(change: StoredChange) => void>();
+
+  constructor(private readonly historyLimit = 2_000) {}
+
+  get resourceVersion(): number {
+    return this.revision;
+  }
+
+  /** The oldest resourceVersion a watch may resume from (older ones answer 410). */
+  get oldestResumable(): number {
+    return this.history.length === this.historyLimit ? this.history[0].resourceVersion : 1;
+  }
+
+  private table(resource: string): Map<string, KubeObject> {
+    let table = this.objects.get(resource);
+    if (!table) this.objects.set(resource, (table = new Map()));
+    return table;
+  }
+
+  list(resource: string, namespace?: string): KubeObject[] {
+    const items = [...this.table(resource).values()].filter(
+      (object) => !namespace || object.metadata.namespace === namespace,
+    );
+    return items.sort((a, b) => keyOf(a).localeCompare(keyOf(b))).map((object) => structuredClone(object));
+  }
+
+  get(kind: ResourceKind, name: string, namespace?: string): KubeObject {
+    const object = this.table(kind.plural).get(namespace ? `${namespace}/${name}` : name);
+    if (!object) throw notFound(kind.kind, name, kind.plural, kind.group);
+    return structuredClone(object);
+  }
+
+  create(kind: ResourceKind, object: KubeObject): KubeObject {
+    const table = this.table(kind.plural);
+    if (table.has(keyOf(object)))
+      throw new ApiError(409, 'AlreadyExists', `${kind.plural} "${object.metadata.name}" already exists`, {
+        name: object.metadata.name,
+        kind: kind.plural,
+      });
+    const stored = structuredClone(object);
+    stored.metadata = {
+      ...stored.metadata,
+      uid: randomUUID(),
+      creationTimestamp: stored.metadata.creationTimestamp ?? new Date().toISOString().replace(/\.\d+Z$/, 'Z'),
+      generation: 1,
+    };
+    return this.commit(kind.plural, 'ADDED', stored);
+  }
+
+  /**
+   * Replaces an object. `expected`, when given, is the resourceVersion the writer read: another
+   * write since answers 409 Conflict, as optimistic concurrency on a real server does.
+   */
+  replace(kind: ResourceKind, object: KubeObject, expected?: string): KubeObject {
+    const table = this.table(kind.plural);
+    const current = table.get(keyOf(object));
+    if (!current) throw notFound(kind.kind, object.metadata.name, kind.plural, kind.group);
+    if (expected && expected !== current.metadata.resourceVersion)
+      throw conflict(kind.plural, object.metadata.name, kind.group);
+    const stored = structuredClone(object);
+    // What the server owns stays the server's.
+    stored.metadata = {
+      ...stored.metadata,
+      uid: current.metadata.uid,
+      creationTimestamp: current.metadata.creationTimestamp,
+      generation:
+        (current.metadata.generation ?? 1) + (JSON.stringify(stored.spec) === JSON.stringify(current.spec) ? 0 : 1),
+    };
+    if (
+      JSON.stringify({ ...stored, metadata: { ...stored.metadata, resourceVersion: undefined } }) ===
+      JSON.stringify({ ...current, metadata: { ...current.metadata, resourceVersion: undefined } })
+    ) {
+      return structuredClone(current); // no change: no new resourceVersion, no watch event (as the real server)
+    }
+    return this.commit(kind.plural, 'MODIFIED', stored);
+  }
+
+  delete(kind: ResourceKind, name: string, namespace?: string): KubeObject {
+    const current = this.get(kind, name, namespace);
+    return this.commit(kind.plural, 'DELETED', current);
+  }
+
+  /** Calls `listener` with every change from now on; returns the function that stops it. */
+  subscribe(listener: (change: StoredChange) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  /** The changes after `resourceVersion` of `resource`, or 410 when the history no longer reaches back that far. */
+  changesSince(resource: string, resourceVersion: number): StoredChange[] {
+    if (resourceVersion < this.oldestResumable - 1) {
+      throw new ApiError(410, 'Expired', `too old resource version: ${resourceVersion} (${this.oldestResumable - 1})`);
+    }
+    return this.history.filter((change) => change.resource === resource && change.resourceVersion > resourceVersion);
+  }
+
+  private commit(resource: string, type: WatchEventType, object: KubeObject): KubeObject {
+    this.revision += 1;
+    object.metadata.resourceVersion = String(this.revision);
+    const table = this.table(resource);
+    if (type === 'DELETED') table.delete(keyOf(object));
+    else table.set(keyOf(object), object);
+    const change: StoredChange = { resourceVersion: this.revision, resource, type, object: structuredClone(object) };
+    this.history.push(change);
+    if (this.history.length > this.historyLimit) this.history.shift();
+    for (const listener of this.listeners) listener(change);
+    return structuredClone(object);
+  }
+}
