@@ -80,6 +80,7 @@ export function judgeConsumer(figures: ConsumerLagFigures, history: LagSample[],
   const first = recent[0];
   const elapsed = first ? (now.getTime() - first.at.getTime()) / 1000 : 0;
   const drained = first && first.documentsBehind !== null ? first.documentsBehind - behind : 0;
+  // Stryker disable next-line ConditionalExpression,EqualityOperator: `behind > 0` as `true` or `behind >= 0` is equivalent: a backlog is a count (never negative), and at 0 the estimate is Math.round(0 / rate) = 0, the same 0 as the else branch; the line's other mutants are killed by tests/unit/store/consumer-lag-rules.test.ts
   const catchUpSeconds = behind > 0 && drained > 0 && elapsed > 0 ? Math.round(behind / (drained / elapsed)) : behind === 0 ? 0 : null;
 
   if (behind === 0) return { status: 'ok', statusReason: 'caught up', catchUpSeconds };
@@ -100,7 +101,9 @@ export function judgeConsumer(figures: ConsumerLagFigures, history: LagSample[],
     return { status: 'ok', statusReason: 'caught up within the window', catchUpSeconds };
   }
   if (seenAgo > window.windowMs) return stopped();
+  // Stryker disable next-line OptionalChaining: equivalent: `first` is undefined only when `recent` is empty, and `recent.length >= 3` is checked before it
   const growing = recent.length >= 3 && recent.every((sample, index) => index === 0 || (sample.documentsBehind ?? 0) >= (recent[index - 1].documentsBehind ?? 0)) && behind > (first?.documentsBehind ?? 0);
+  // Stryker disable next-line OptionalChaining: equivalent: `growing` implies three samples in `recent`, so `first` is set
   if (growing) return { status: 'falling-behind', statusReason: `backlog grew from ${first?.documentsBehind} to ${behind} over ${Math.round(elapsed)} s`, catchUpSeconds: null };
   return { status: 'ok', statusReason: 'consuming; backlog not growing', catchUpSeconds };
 }

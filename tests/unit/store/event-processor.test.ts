@@ -358,6 +358,73 @@ describe('event processor', () => {
     expect(intervals).toEqual([1_000]);
   });
 
+  it('reports a failed ack to onError and goes on with the next change', async () => {
+    const feed = new MemoryFeed([change(1), change(2)]);
+    const ackFailure = new Error('position not stored');
+    const realAck = feed.ack.bind(feed);
+    feed.ack = async (position: string) => {
+      await realAck(position);
+      if (position === 'p1') throw ackFailure;
+    };
+    const errors: unknown[] = [];
+    const processor = new EventProcessor({ feed, deadLetters: new MemoryDeadLetters(), handler: async () => {}, onError: (error) => errors.push(error) });
+    await runUntil(processor, () => feed.acked.length === 2);
+    expect(errors).toEqual([ackFailure]);
+    expect(processor.metrics().processed).toBe(2);
+  });
+
+  it('waits twice as long before each new try to store a dead letter, up to 5 s', async () => {
+    const delays = recordedBackoffs();
+    const feed = new MemoryFeed([change(1, { malformed: { error: 'bad', raw: null } })]);
+    const deadLetters = new MemoryDeadLetters();
+    deadLetters.failAdds = 8;
+    const processor = new EventProcessor({ feed, deadLetters, handler: async () => {} });
+    await runUntil(processor, () => feed.acked.length === 1);
+    expect(deadLetters.calls).toHaveLength(9);
+    expect(delays).toEqual([100, 200, 400, 800, 1_600, 3_200, 5_000, 5_000]);
+  });
+
+  it('a retry requested while a round runs waits for the next round instead of running beside it', async () => {
+    const deadLetters = new MemoryDeadLetters();
+    for (const n of [1, 2]) await deadLetters.add({ consumer: 'node-drainer', change: change(n), error: 'old', attempts: 1, firstFailedAt: new Date(0) });
+    await deadLetters.requestRetry('d1');
+    let release!: () => void;
+    const handled: string[] = [];
+    const processor = new EventProcessor({
+      feed: new MemoryFeed(), deadLetters,
+      handler: async (c) => {
+        handled.push(c.position);
+        if (c.position === 'p1') await new Promise<void>((resolve) => (release = resolve));
+      },
+    });
+    const first = processor.runRequestedRetries();
+    await vi.waitFor(() => expect(handled).toEqual(['p1']));
+    await deadLetters.requestRetry('d2');
+    expect(await processor.runRequestedRetries()).toBe(0);
+    expect(handled).toEqual(['p1']);
+    expect(deadLetters.letters.map((letter) => letter.status)).toEqual(['retrying', 'retry_requested']);
+    release();
+    expect(await first).toBe(1);
+    expect(await processor.runRequestedRetries()).toBe(1);
+    expect(handled).toEqual(['p1', 'p2']);
+    expect(deadLetters.letters.map((letter) => letter.status)).toEqual(['resolved', 'resolved']);
+    await processor.stop();
+  });
+
+  it('keeps exactly the newest 1,024 handler times for the percentiles', () => {
+    const processorWith = (durations: number[]) => {
+      const processor = new EventProcessor({ feed: new MemoryFeed(), deadLetters: new MemoryDeadLetters(), handler: async () => {} });
+      const record = (processor as unknown as { recordDuration(ms: number): void }).recordDuration.bind(processor);
+      for (const ms of durations) record(ms);
+      return processor.metrics().handlerMs;
+    };
+    const times = (count: number, ms: number) => Array.from({ length: count }, () => ms);
+    // 1,024 kept: 52 slow ones then 972 fast; p95 (the 973rd smallest) is a slow one.
+    expect(processorWith([...times(52, 900), ...times(972, 1)]).p95).toBe(900);
+    // Older ones go: 11 slow, then 1,024 fast, leaves only fast ones.
+    expect(processorWith([...times(11, 900), ...times(1_024, 1)])).toEqual({ p50: 1, p95: 1, p99: 1 });
+  });
+
   it('reports handler time percentiles over the recent window, 0 before any', async () => {
     const processor = new EventProcessor({ feed: new MemoryFeed(), deadLetters: new MemoryDeadLetters(), handler: async () => {} });
     expect(processor.metrics()).toEqual({ consumer: 'node-drainer', processed: 0, failedAttempts: 0, deadLettered: 0, retriedFromDeadLetters: 0, handlerMs: { p50: 0, p95: 0, p99: 0 }, lastProcessedAt: null });
