@@ -2,8 +2,11 @@
 // simulated fault-quarantine, node-drainer and fault-remediation through the store SDK's change
 // feed and EventProcessor, under NVSentinel's consumer names, so lag, stalls, dead letters and
 // throughput on the dashboard are real.
+import type { KubeConfig } from '@kubernetes/client-node';
+
 import { EventProcessor, type DataStore } from '../store';
 import { EventGenerator, SIMULATOR_MARK, type ClusterShape } from './event-generator';
+import { ClusterQuarantine } from './pipeline/cluster-quarantine';
 import { SimulatedFaultQuarantine } from './pipeline/fault-quarantine';
 import { SimulatedFaultRemediation } from './pipeline/fault-remediation';
 import { SimulatedNodeDrainer } from './pipeline/node-drainer';
@@ -31,6 +34,8 @@ export interface SimulatorOptions extends ClusterShape {
   settings?: Partial<PipelineSettings>;
   /** Write even though the datastore holds events the simulator did not write. */
   allowRealData?: boolean;
+  /** A cluster (the twin's kubeconfig) fault-quarantine cordons and releases nodes through, as NVSentinel does. */
+  cluster?: KubeConfig;
   onError?: (error: unknown) => void;
 }
 
@@ -45,6 +50,7 @@ export class ClusterSimulator {
   private settings: PipelineSettings;
   private readonly consumers = new Map<PipelineConsumer, RunningConsumer>();
   private readonly quarantine: SimulatedFaultQuarantine;
+  private readonly cluster?: ClusterQuarantine;
   private timer?: NodeJS.Timeout;
   private writing = false;
   private written = 0;
@@ -61,7 +67,8 @@ export class ClusterSimulator {
     this.settings = { ...DEFAULT_PIPELINE_SETTINGS, ...options.settings };
     const random = new SeededRandom(options.seed ^ 0x5eed);
     const current = () => this.settings;
-    this.quarantine = new SimulatedFaultQuarantine(store, current);
+    this.cluster = options.cluster ? new ClusterQuarantine(options.cluster) : undefined;
+    this.quarantine = new SimulatedFaultQuarantine(store, current, this.cluster);
     const drainer = new SimulatedNodeDrainer(store, current, random);
     const remediation = new SimulatedFaultRemediation(store, current, random);
     this.consumers.set('fault-quarantine', {
@@ -76,6 +83,9 @@ export class ClusterSimulator {
     await assertSimulatedData(this.store, this.options.allowRealData);
     if (this.options.pipeline !== false) {
       await this.quarantine.restore();
+      await this.cluster?.watchManualUncordons((node) =>
+        this.quarantine.cancelManuallyUncordoned(node).catch((error) => this.options.onError?.(error)),
+      );
       for (const name of PIPELINE_CONSUMERS) {
         // NVSentinel's components keep their positions in its resume_tokens: so do their twins.
         // fault-remediation keeps exactly NVSentinel's {timestamp, eventID}, so the demo reads one
@@ -191,5 +201,6 @@ export class ClusterSimulator {
     clearInterval(this.timer);
     while (this.writing) await new Promise((resolve) => setTimeout(resolve, 20));
     await Promise.all([...this.consumers.values()].map((running) => running.processor?.stop()));
+    await this.cluster?.stop();
   }
 }

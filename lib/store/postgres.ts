@@ -5,7 +5,11 @@
 export { describeTarget as describePostgresTarget, parsePostgresUrl } from './providers/postgres/connection-error';
 export { copyLine, copyRows, type CopyValue } from './providers/postgres/copy-rows';
 export { CHANGE_CHANNEL } from './providers/postgres/feed/notification-listener';
-export { encodeDocument, insertColumns } from './providers/postgres/health-event-codec';
+export {
+  encodeDocument,
+  encodeHealthEvent as healthEventJson,
+  insertColumns,
+} from './providers/postgres/health-event-codec';
 export {
   HISTORY_COLUMNS,
   historyCopyText,

@@ -12,6 +12,7 @@
 // to an event of an older, released session never ends a newer one.
 import type { ChangeEvent, DataStore, HealthEventWithStatus } from '../../store';
 import { dateToTimestamp } from '../../store';
+import type { ClusterQuarantine } from './cluster-quarantine';
 import { sleep, type PipelineSettings } from './pipeline-settings';
 
 interface QuarantinedNode {
@@ -30,7 +31,17 @@ export class SimulatedFaultQuarantine {
   constructor(
     private readonly store: DataStore,
     private readonly settings: () => PipelineSettings,
+    /** The cluster it cordons through, when the simulator runs one (its Kubernetes twin). */
+    private readonly cluster?: ClusterQuarantine,
   ) {}
+
+  /** A node uncordoned by hand (the cluster half cleaned it up): its session's events become Cancelled, as NVSentinel's event watcher does. */
+  async cancelManuallyUncordoned(node: string): Promise<void> {
+    const current = this.quarantined.get(node);
+    if (!current) return;
+    this.quarantined.delete(node);
+    await this.store.healthEvents().cancelQuarantine(node, current.since);
+  }
 
   /** Rebuilds which nodes are quarantined from the events the pipeline already marked. */
   async restore(): Promise<void> {
@@ -73,6 +84,8 @@ export class SimulatedFaultQuarantine {
     const current = this.quarantined.get(node);
 
     if (!healthEvent.isHealthy && (healthEvent.isFatal || healthEvent.quarantineOverrides?.force)) {
+      // The node first, then the datastore, as NVSentinel writes them.
+      const clusterStatus = await this.cluster?.quarantine(event);
       if (current) {
         current.tracked.add(trackKey(event));
         await this.store
@@ -80,7 +93,8 @@ export class SimulatedFaultQuarantine {
           .updateQuarantine(event.recordId, { status: 'AlreadyQuarantined', finishedAt, span });
       } else {
         this.quarantined.set(node, { since: event.createdAt, tracked: new Set([trackKey(event)]) });
-        await this.store.healthEvents().updateQuarantine(event.recordId, { status: 'Quarantined', finishedAt, span });
+        const status = clusterStatus ?? 'Quarantined';
+        await this.store.healthEvents().updateQuarantine(event.recordId, { status, finishedAt, span });
       }
       return;
     }
@@ -88,6 +102,7 @@ export class SimulatedFaultQuarantine {
       current.tracked.delete(trackKey(event));
       if (current.tracked.size === 0) {
         this.quarantined.delete(node);
+        await this.cluster?.release(node);
         await this.store.healthEvents().updateQuarantine(event.recordId, { status: 'UnQuarantined', span });
       }
     }

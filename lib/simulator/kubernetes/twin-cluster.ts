@@ -1,0 +1,77 @@
+// The simulated cluster as Kubernetes sees it: the twin API server holding a GPU node for every
+// simulated node (nvidia.com/gpu.present=true, Ready), NVSentinel's namespace with the
+// circuit-breaker ConfigMap (CLOSED, RESUME, as fault-quarantine creates it) and the
+// fault-quarantine Deployment (what a breaker reset restarts). The simulated fault-quarantine
+// cordons through it; the console and kubectl read it like any cluster.
+import { randomBytes } from 'node:crypto';
+
+import { KubeConfig } from '@kubernetes/client-node';
+
+import { startTwinApiServer, type TwinApiServer } from './api-server';
+import { twinKubeconfig, writeTwinKubeconfig } from './kubeconfig';
+
+/** NVSentinel's release namespace in its docs and charts. */
+export const NVSENTINEL_NAMESPACE = 'nvsentinel';
+export const CIRCUIT_BREAKER_CONFIGMAP = 'circuit-breaker';
+
+export interface TwinCluster {
+  api: TwinApiServer;
+  /** A client config for this process (the same cluster, user and token as the kubeconfig file). */
+  kubeConfig(): KubeConfig;
+  close(): Promise<void>;
+}
+
+export async function startTwinCluster(
+  nodeNames: readonly string[],
+  options: { kubeconfigFile?: string } = {},
+): Promise<TwinCluster> {
+  const token = randomBytes(24).toString('base64url');
+  const api = await startTwinApiServer({ token });
+  const created = new Date(Date.now() - 86_400_000).toISOString().replace(/\.\d+Z$/, 'Z');
+  for (const name of nodeNames) {
+    api.store.create(api.resource('nodes'), {
+      metadata: {
+        name,
+        creationTimestamp: created,
+        labels: { 'kubernetes.io/hostname': name, 'nvidia.com/gpu.present': 'true', 'node-role.kubernetes.io/gpu': '' },
+      },
+      spec: {},
+      status: {
+        conditions: [
+          { type: 'Ready', status: 'True', reason: 'KubeletReady', message: 'kubelet is posting ready status' },
+        ],
+        nodeInfo: { kubeletVersion: 'v1.32.4' },
+      },
+    });
+  }
+  api.store.create(api.resource('namespaces'), { metadata: { name: NVSENTINEL_NAMESPACE } });
+  api.store.create(api.resource('configmaps'), {
+    metadata: { name: CIRCUIT_BREAKER_CONFIGMAP, namespace: NVSENTINEL_NAMESPACE },
+    data: { status: 'CLOSED', cursor: 'RESUME' },
+  });
+  api.store.create(api.resource('deployments'), {
+    metadata: {
+      name: 'fault-quarantine',
+      namespace: NVSENTINEL_NAMESPACE,
+      labels: { 'app.kubernetes.io/name': 'fault-quarantine' },
+    },
+    spec: {
+      replicas: 1,
+      template: {
+        metadata: { annotations: {} },
+        spec: { containers: [{ name: 'fault-quarantine', image: 'nvsentinel/fault-quarantine' }] },
+      },
+    },
+  });
+  if (options.kubeconfigFile)
+    await writeTwinKubeconfig(options.kubeconfigFile, api.url, api.certificateAuthority, token);
+  return {
+    api,
+    kubeConfig: () => {
+      const config = new KubeConfig();
+      config.loadFromString(twinKubeconfig(api.url, api.certificateAuthority, token));
+      return config;
+    },
+    close: () => api.close(),
+  };
+}

@@ -1,0 +1,200 @@
+// The cluster half of the simulated fault-quarantine, written as NVSentinel's writes it
+// (docs/nvsentinel-kubernetes-reference.md §1-2; lalitadithya/NVSentinel @ 42672ae):
+//  - every node write is GET, change in memory, PUT with the read resourceVersion, retried on 409
+//    (fault-quarantine/pkg/informer/k8s_client.go:158-208: 10 steps, 20 ms doubling);
+//  - a quarantine cordons, writes the annotations quarantineHealthEvent (JSON list of the tracked
+//    events), quarantineHealthEventIsCordoned=True (and ...CordonPreExisting=True when the node was
+//    cordoned already, in which case the cordon-* labels are not written), the labels
+//    k8saas.nvidia.com/cordon-by|cordon-reason|cordon-timestamp and dgxc.nvidia.com/nvsentinel-state
+//    (reconciler.go:982-1035, 1016-1032); a later event on a quarantined node joins the annotation;
+//  - the automatic release uncordons (unless pre-existing), adds uncordon-* labels and removes its
+//    annotations and labels (reconciler.go:1659-1674, 1757-1761);
+//  - a manual uncordon (old unschedulable, new schedulable, IsCordoned still there) is cleaned up:
+//    its annotations and the state label go, quarantinedNodeUncordonedManually=True is added
+//    (node_informer.go:342-373; reconciler.go:1863-1940); the caller then marks the session Cancelled.
+import { CoreV1Api, makeInformer, type KubeConfig, type V1Node } from '@kubernetes/client-node';
+
+import type { HealthEventWithStatus } from '../../store';
+import { healthEventJson } from '../../store/postgres';
+
+export const LABEL_PREFIX = 'k8saas.nvidia.com/';
+export const STATE_LABEL = 'dgxc.nvidia.com/nvsentinel-state';
+export const ANNOTATION = {
+  healthEvents: 'quarantineHealthEvent',
+  isCordoned: 'quarantineHealthEventIsCordoned',
+  cordonPreExisting: 'quarantineHealthEventCordonPreExisting',
+  appliedTaints: 'quarantineHealthEventAppliedTaints',
+  appliedLabels: 'quarantineHealthEventAppliedLabels',
+  uncordonedManually: 'quarantinedNodeUncordonedManually',
+} as const;
+/** The ruleset of NVSentinel's default chart that cordons on fatal events. */
+export const DEFAULT_RULESET = 'GPU-fatal-error-ruleset';
+
+/** Go layout 2006-01-02T15-04-05Z, in UTC (reconciler.go:1026). */
+export function cordonTimestamp(at: Date): string {
+  return at
+    .toISOString()
+    .replace(/\.\d+Z$/, 'Z')
+    .replace(/:/g, '-');
+}
+
+/** A label value as fault-quarantine makes one: outside [a-zA-Z0-9_.-] becomes '-', at most 63, '-' trimmed (reconciler.go:1791-1802). */
+export function labelValue(text: string, max = 63): string {
+  return text
+    .replace(/[^a-zA-Z0-9_.-]/g, '-')
+    .slice(0, max)
+    .replace(/^-+|-+$/g, '');
+}
+
+const isConflict = (error: unknown) => (error as { code?: number }).code === 409;
+
+export class ClusterQuarantine {
+  private readonly api: CoreV1Api;
+  private informer?: ReturnType<typeof makeInformer<V1Node>>;
+
+  constructor(private readonly config: KubeConfig) {
+    this.api = config.makeApiClient(CoreV1Api);
+  }
+
+  /** GET, change, PUT, retried on 409 with a fresh read; `change` returns false to write nothing. */
+  private async updateNode(name: string, change: (node: V1Node) => boolean): Promise<V1Node> {
+    for (let attempt = 0, waitMs = 20; ; attempt += 1, waitMs *= 2) {
+      const node = await this.api.readNode({ name });
+      if (!change(node)) return node;
+      try {
+        return await this.api.replaceNode({ name, body: node });
+      } catch (error) {
+        if (!isConflict(error) || attempt >= 9) throw error;
+        await new Promise((resolve) => setTimeout(resolve, waitMs));
+      }
+    }
+  }
+
+  /** Cordons `nodeName` for `event`, or adds the event to its session; answers the datastore status to write. */
+  async quarantine(event: HealthEventWithStatus): Promise<'Quarantined' | 'AlreadyQuarantined'> {
+    const nodeName = event.healthEvent.nodeName;
+    // A manual uncordon of an earlier session is forgotten first, in a write of its own (reconciler.go:1093-1110).
+    await this.updateNode(nodeName, (node) => {
+      const annotations = node.metadata?.annotations ?? {};
+      if (!Object.hasOwn(annotations, ANNOTATION.uncordonedManually)) return false;
+      delete annotations[ANNOTATION.uncordonedManually];
+      return true;
+    });
+    let status: 'Quarantined' | 'AlreadyQuarantined' = 'Quarantined';
+    await this.updateNode(nodeName, (node) => {
+      const metadata = (node.metadata ??= {});
+      const annotations = (metadata.annotations ??= {});
+      const labels = (metadata.labels ??= {});
+      const tracked = parseTracked(annotations[ANNOTATION.healthEvents]);
+      tracked.push(healthEventJson(event.healthEvent));
+      annotations[ANNOTATION.healthEvents] = JSON.stringify(tracked);
+      if (tracked.length > 1) {
+        status = 'AlreadyQuarantined';
+        return true;
+      }
+      const spec = (node.spec ??= {});
+      annotations[ANNOTATION.isCordoned] = 'True';
+      if (spec.unschedulable) annotations[ANNOTATION.cordonPreExisting] = 'True';
+      else {
+        const forced = event.healthEvent.quarantineOverrides?.force === true;
+        const creator = event.healthEvent.metadata.creator_id;
+        labels[`${LABEL_PREFIX}cordon-by`] = forced && creator ? `${event.healthEvent.agent}-${creator}` : 'NVSentinel';
+        labels[`${LABEL_PREFIX}cordon-reason`] = labelValue(
+          forced ? `${event.healthEvent.message}-${DEFAULT_RULESET}` : DEFAULT_RULESET,
+        );
+        labels[`${LABEL_PREFIX}cordon-timestamp`] = cordonTimestamp(new Date());
+        spec.unschedulable = true;
+      }
+      labels[STATE_LABEL] = 'quarantined';
+      return true;
+    });
+    return status;
+  }
+
+  /** Every tracked fault recovered: uncordon (unless the cordon was there before), label the release, forget the session. */
+  async release(nodeName: string): Promise<void> {
+    await this.updateNode(nodeName, (node) => {
+      const metadata = (node.metadata ??= {});
+      const annotations = (metadata.annotations ??= {});
+      const labels = (metadata.labels ??= {});
+      if (!annotations[ANNOTATION.healthEvents]) return false;
+      if (annotations[ANNOTATION.isCordoned] === 'True' && annotations[ANNOTATION.cordonPreExisting] !== 'True') {
+        (node.spec ??= {}).unschedulable = false;
+      }
+      const reason = labels[`${LABEL_PREFIX}cordon-reason`] ?? DEFAULT_RULESET;
+      labels[`${LABEL_PREFIX}uncordon-by`] = 'NVSentinel';
+      labels[`${LABEL_PREFIX}uncordon-timestamp`] = cordonTimestamp(new Date());
+      labels[`${LABEL_PREFIX}uncordon-reason`] = `${reason.slice(0, 55)}-removed`;
+      for (const key of [
+        ANNOTATION.healthEvents,
+        ANNOTATION.appliedTaints,
+        ANNOTATION.appliedLabels,
+        ANNOTATION.isCordoned,
+        ANNOTATION.cordonPreExisting,
+      ])
+        delete annotations[key];
+      for (const key of ['cordon-by', 'cordon-reason', 'cordon-timestamp']) delete labels[`${LABEL_PREFIX}${key}`];
+      delete labels[STATE_LABEL];
+      return true;
+    });
+  }
+
+  /**
+   * Follows the nodes as fault-quarantine's node informer does and calls `onManualUncordon` for a
+   * node uncordoned by hand while quarantined, after cleaning it up as NVSentinel does.
+   */
+  async watchManualUncordons(onManualUncordon: (nodeName: string) => Promise<void>): Promise<void> {
+    const informer = makeInformer<V1Node>(this.config, '/api/v1/nodes', () => this.api.listNode());
+    informer.on('update', (node) => {
+      const name = node.metadata?.name;
+      if (!name || node.spec?.unschedulable || node.metadata?.annotations?.[ANNOTATION.isCordoned] !== 'True') return;
+      // Schedulable while NVSentinel's cordon annotation says cordoned: the old object was cordoned.
+      void this.cleanUpManualUncordon(name).then(
+        (cleaned) => (cleaned ? onManualUncordon(name) : undefined),
+        () => {},
+      );
+    });
+    informer.on('error', () => {
+      // The informer lists and watches again by itself after an error.
+      setTimeout(() => void informer.start().catch(() => {}), 1_000);
+    });
+    this.informer = informer;
+    await informer.start();
+  }
+
+  private async cleanUpManualUncordon(nodeName: string): Promise<boolean> {
+    let cleaned = false;
+    await this.updateNode(nodeName, (node) => {
+      const annotations = node.metadata?.annotations ?? {};
+      if (node.spec?.unschedulable || annotations[ANNOTATION.isCordoned] !== 'True') return false;
+      for (const key of [
+        ANNOTATION.healthEvents,
+        ANNOTATION.appliedTaints,
+        ANNOTATION.appliedLabels,
+        ANNOTATION.isCordoned,
+        ANNOTATION.cordonPreExisting,
+      ])
+        delete annotations[key];
+      annotations[ANNOTATION.uncordonedManually] = 'True';
+      delete node.metadata?.labels?.[STATE_LABEL];
+      cleaned = true;
+      return true;
+    });
+    return cleaned;
+  }
+
+  async stop(): Promise<void> {
+    await this.informer?.stop().catch(() => {});
+  }
+}
+
+function parseTracked(value: string | undefined): unknown[] {
+  if (!value) return [];
+  try {
+    const parsed = JSON.parse(value) as unknown;
+    // The old format is one object; the new one a list (health_events_annotation_map.go:371-412).
+    return Array.isArray(parsed) ? parsed : [parsed];
+  } catch {
+    return [];
+  }
+}

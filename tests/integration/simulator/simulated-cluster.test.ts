@@ -1,0 +1,157 @@
+// The simulated fault-quarantine on the twin cluster writes what NVSentinel writes: a fatal event
+// cordons its node with NVSentinel's labels and annotations (a forced one names its creator), a
+// recovery uncordons it with the uncordon-* labels, a cordon made before is adopted and not lifted,
+// and an uncordon by hand (as kubectl does it) is cleaned up and its session Cancelled in the datastore.
+import { CoreV1Api, PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+import { ClusterSimulator } from '@/lib/simulator/cluster-simulator';
+import { SIMULATOR_MARK } from '@/lib/simulator/event-generator';
+import { ANNOTATION, LABEL_PREFIX, STATE_LABEL } from '@/lib/simulator/pipeline/cluster-quarantine';
+import { startTwinCluster, type TwinCluster } from '@/lib/simulator/kubernetes/twin-cluster';
+import { openDataStore, type DataStore, type NewHealthEvent } from '@/lib/store';
+import { setUpOwnDatabase } from '@/lib/store/postgres';
+
+import { createTestDatabase, testServers, type TestDatabase } from '../../support/test-databases';
+
+const NODES = ['gpu-node-a', 'gpu-node-b', 'gpu-node-c', 'gpu-node-d'];
+
+const event = (nodeName: string, overrides: Partial<NewHealthEvent> = {}): NewHealthEvent => ({
+  nodeName,
+  agent: 'syslog-health-monitor',
+  checkName: 'SysLogsXIDError',
+  isFatal: true,
+  errorCode: ['79'],
+  message: 'XID 79: GPU has fallen off the bus',
+  recommendedAction: 'RESTART_BM',
+  processingStrategy: 'EXECUTE_REMEDIATION',
+  entitiesImpacted: [{ entityType: 'GPU', entityValue: '3' }],
+  metadata: { [SIMULATOR_MARK]: 'true' },
+  ...overrides,
+});
+
+describe('the simulated fault-quarantine on the twin cluster', () => {
+  let database: TestDatabase;
+  let store: DataStore;
+  let cluster: TwinCluster;
+  let simulator: ClusterSimulator;
+  let api: CoreV1Api;
+
+  beforeAll(async () => {
+    database = await createTestDatabase(testServers()[0]);
+    await setUpOwnDatabase(database.url);
+    store = await openDataStore({ provider: 'postgresql', connectionString: database.url });
+    cluster = await startTwinCluster(NODES);
+    api = cluster.kubeConfig().makeApiClient(CoreV1Api);
+    simulator = new ClusterSimulator(store, {
+      seed: 1,
+      nodes: 4,
+      rate: 0,
+      cluster: cluster.kubeConfig(),
+      settings: { drainMs: 20, remediationMs: 20, drainFailureRate: 0, remediationFailureRate: 0 },
+    });
+    await simulator.start();
+  });
+  afterAll(async () => {
+    await simulator?.stop();
+    await cluster?.close();
+    await store?.close();
+    await database?.drop();
+  });
+
+  const nodeOf = (name: string) => api.readNode({ name });
+  const decisionOf = async (recordId: string) => (await store.healthEvents().get(recordId))!.status.nodeQuarantined;
+
+  it('cordons on a fatal event with NVSentinel labels and annotations, and uncordons on recovery', async () => {
+    const [fault] = await store.healthEvents().insertMany([event('gpu-node-a')]);
+    await expect.poll(() => decisionOf(fault.recordId), { timeout: 15_000 }).toBe('Quarantined');
+    const cordoned = await nodeOf('gpu-node-a');
+    expect(cordoned.spec?.unschedulable).toBe(true);
+    expect(cordoned.metadata?.labels).toMatchObject({
+      [`${LABEL_PREFIX}cordon-by`]: 'NVSentinel',
+      [`${LABEL_PREFIX}cordon-reason`]: 'GPU-fatal-error-ruleset',
+      [STATE_LABEL]: 'quarantined',
+    });
+    expect(cordoned.metadata?.labels?.[`${LABEL_PREFIX}cordon-timestamp`]).toMatch(/^\d{4}-\d\d-\d\dT\d\d-\d\d-\d\dZ$/);
+    expect(cordoned.metadata?.annotations?.[ANNOTATION.isCordoned]).toBe('True');
+    const tracked = JSON.parse(cordoned.metadata!.annotations![ANNOTATION.healthEvents]);
+    expect(tracked).toEqual([
+      expect.objectContaining({
+        checkName: 'SysLogsXIDError',
+        nodeName: 'gpu-node-a',
+        errorCode: ['79'],
+        entitiesImpacted: [{ entityType: 'GPU', entityValue: '3' }],
+      }),
+    ]);
+
+    const [recovery] = await store
+      .healthEvents()
+      .insertMany([event('gpu-node-a', { isFatal: false, isHealthy: true, message: 'XID cleared' })]);
+    await expect.poll(() => decisionOf(recovery.recordId), { timeout: 15_000 }).toBe('UnQuarantined');
+    const released = await nodeOf('gpu-node-a');
+    expect(released.spec?.unschedulable).toBe(false);
+    expect(released.metadata?.labels).toMatchObject({
+      [`${LABEL_PREFIX}uncordon-by`]: 'NVSentinel',
+      [`${LABEL_PREFIX}uncordon-reason`]: 'GPU-fatal-error-ruleset-removed',
+    });
+    expect(released.metadata?.labels).not.toHaveProperty(STATE_LABEL);
+    expect(released.metadata?.labels).not.toHaveProperty(`${LABEL_PREFIX}cordon-by`);
+    expect(released.metadata?.annotations ?? {}).not.toHaveProperty(ANNOTATION.healthEvents);
+  });
+
+  it('names the creator of a forced quarantine in cordon-by', async () => {
+    const [forced] = await store.healthEvents().insertMany([
+      event('gpu-node-b', {
+        agent: 'sentinel-console',
+        checkName: 'ManualQuarantine',
+        isFatal: false,
+        recommendedAction: 'NONE',
+        message: 'fan failure',
+        quarantineOverrides: { force: true },
+        metadata: { [SIMULATOR_MARK]: 'true', creator_id: 'ana' },
+      }),
+    ]);
+    await expect.poll(() => decisionOf(forced.recordId), { timeout: 15_000 }).toBe('Quarantined');
+    expect((await nodeOf('gpu-node-b')).metadata?.labels).toMatchObject({
+      [`${LABEL_PREFIX}cordon-by`]: 'sentinel-console-ana',
+      [`${LABEL_PREFIX}cordon-reason`]: 'fan-failure-GPU-fatal-error-ruleset',
+    });
+  });
+
+  it('adopts a cordon made before without lifting it on recovery', async () => {
+    await api.patchNode(
+      { name: 'gpu-node-c', body: { spec: { unschedulable: true } } },
+      setHeaderOptions('Content-Type', PatchStrategy.StrategicMergePatch),
+    );
+    const [fault] = await store.healthEvents().insertMany([event('gpu-node-c')]);
+    await expect.poll(() => decisionOf(fault.recordId), { timeout: 15_000 }).toBe('Quarantined');
+    const adopted = await nodeOf('gpu-node-c');
+    expect(adopted.metadata?.annotations).toMatchObject({
+      [ANNOTATION.cordonPreExisting]: 'True',
+      [ANNOTATION.isCordoned]: 'True',
+    });
+    expect(adopted.metadata?.labels).not.toHaveProperty(`${LABEL_PREFIX}cordon-by`);
+    const [recovery] = await store
+      .healthEvents()
+      .insertMany([event('gpu-node-c', { isFatal: false, isHealthy: true })]);
+    await expect.poll(() => decisionOf(recovery.recordId), { timeout: 15_000 }).toBe('UnQuarantined');
+    expect((await nodeOf('gpu-node-c')).spec?.unschedulable).toBe(true);
+  });
+
+  it('cleans up an uncordon by hand and marks the session Cancelled, as NVSentinel does', async () => {
+    const [fault] = await store.healthEvents().insertMany([event('gpu-node-d')]);
+    await expect.poll(() => decisionOf(fault.recordId), { timeout: 15_000 }).toBe('Quarantined');
+    // What `kubectl uncordon` sends.
+    await api.patchNode(
+      { name: 'gpu-node-d', body: { spec: { unschedulable: null } } },
+      setHeaderOptions('Content-Type', PatchStrategy.StrategicMergePatch),
+    );
+    await expect.poll(() => decisionOf(fault.recordId), { timeout: 15_000 }).toBe('Cancelled');
+    const node = await nodeOf('gpu-node-d');
+    expect(node.metadata?.annotations).toMatchObject({ [ANNOTATION.uncordonedManually]: 'True' });
+    expect(node.metadata?.annotations).not.toHaveProperty(ANNOTATION.isCordoned);
+    expect(node.metadata?.labels).not.toHaveProperty(STATE_LABEL);
+    // NVSentinel leaves its cordon-* labels behind on a manual uncordon.
+    expect(node.metadata?.labels).toHaveProperty(`${LABEL_PREFIX}cordon-by`, 'NVSentinel');
+  });
+});
