@@ -37,12 +37,13 @@ module.exports = {
     },
     {
       name: 'simulator-uses-the-sdk-only',
-      comment: 'The simulated twin is a client of the store SDK, through its doors, and of nothing else in the app.',
+      comment:
+        "The simulated twin is a client of the store SDK, through its doors, and of NVSentinel's vocabulary (lib/nvsentinel), and of nothing else in the app.",
       severity: 'error',
       from: { path: '^lib/simulator/' },
       to: {
         path: '^(lib/|app/|components/|scripts/|node_modules/(next|server-only|react)/)',
-        pathNot: `^lib/simulator/|${STORE_DOORS}`,
+        pathNot: `^lib/simulator/|^lib/nvsentinel/|${STORE_DOORS}`,
       },
     },
     {
@@ -80,6 +81,14 @@ module.exports = {
       severity: 'error',
       from: { path: '^lib/server/' },
       to: { path: '^lib/(actions|queries)/' },
+    },
+    {
+      name: 'nvsentinel-vocabulary-stands-alone',
+      comment:
+        'lib/nvsentinel holds the names NVSentinel writes (labels, annotations, objects): the simulator and the app share it, so it imports neither.',
+      severity: 'error',
+      from: { path: '^lib/nvsentinel/' },
+      to: { path: '^(lib/(?!nvsentinel/)|app/|components/)' },
     },
     {
       name: 'no-circular',

@@ -7,12 +7,10 @@ import { randomBytes } from 'node:crypto';
 
 import { KubeConfig } from '@kubernetes/client-node';
 
-import { startTwinApiServer, type TwinApiServer } from './api-server';
-import { twinKubeconfig, writeTwinKubeconfig } from './kubeconfig';
+import { CIRCUIT_BREAKER_CONFIGMAP, NVSENTINEL_NAMESPACE } from '../../nvsentinel/kubernetes-keys';
 
-/** NVSentinel's release namespace in its docs and charts. */
-export const NVSENTINEL_NAMESPACE = 'nvsentinel';
-export const CIRCUIT_BREAKER_CONFIGMAP = 'circuit-breaker';
+import { startTwinApiServer, type ApiServerOptions, type TwinApiServer } from './api-server';
+import { twinKubeconfig, writeTwinKubeconfig } from './kubeconfig';
 
 export interface TwinCluster {
   api: TwinApiServer;
@@ -23,10 +21,11 @@ export interface TwinCluster {
 
 export async function startTwinCluster(
   nodeNames: readonly string[],
-  options: { kubeconfigFile?: string } = {},
+  /** forbid: verbs to refuse with 403 (tests of missing RBAC). */
+  options: { kubeconfigFile?: string; forbid?: ApiServerOptions['forbid'] } = {},
 ): Promise<TwinCluster> {
   const token = randomBytes(24).toString('base64url');
-  const api = await startTwinApiServer({ token });
+  const api = await startTwinApiServer({ token, forbid: options.forbid });
   const created = new Date(Date.now() - 86_400_000).toISOString().replace(/\.\d+Z$/, 'Z');
   for (const name of nodeNames) {
     api.store.create(api.resource('nodes'), {

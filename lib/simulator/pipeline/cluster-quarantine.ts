@@ -16,17 +16,8 @@ import { CoreV1Api, makeInformer, type KubeConfig, type V1Node } from '@kubernet
 
 import type { HealthEventWithStatus } from '../../store';
 import { healthEventJson } from '../../store/postgres';
+import { LABEL_PREFIX, QUARANTINE_ANNOTATIONS as ANNOTATION, STATE_LABEL } from '../../nvsentinel/kubernetes-keys';
 
-export const LABEL_PREFIX = 'k8saas.nvidia.com/';
-export const STATE_LABEL = 'dgxc.nvidia.com/nvsentinel-state';
-export const ANNOTATION = {
-  healthEvents: 'quarantineHealthEvent',
-  isCordoned: 'quarantineHealthEventIsCordoned',
-  cordonPreExisting: 'quarantineHealthEventCordonPreExisting',
-  appliedTaints: 'quarantineHealthEventAppliedTaints',
-  appliedLabels: 'quarantineHealthEventAppliedLabels',
-  uncordonedManually: 'quarantinedNodeUncordonedManually',
-} as const;
 /** The ruleset of NVSentinel's default chart that cordons on fatal events. */
 export const DEFAULT_RULESET = 'GPU-fatal-error-ruleset';
 

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { ClusterSimulator } from '@/lib/simulator/cluster-simulator';
 import { SIMULATOR_MARK } from '@/lib/simulator/event-generator';
-import { ANNOTATION, LABEL_PREFIX, STATE_LABEL } from '@/lib/simulator/pipeline/cluster-quarantine';
+import { LABEL_PREFIX, QUARANTINE_ANNOTATIONS as ANNOTATION, STATE_LABEL } from '@/lib/nvsentinel/kubernetes-keys';
 import { startTwinCluster, type TwinCluster } from '@/lib/simulator/kubernetes/twin-cluster';
 import { openDataStore, type DataStore, type NewHealthEvent } from '@/lib/store';
 import { setUpOwnDatabase } from '@/lib/store/postgres';

@@ -1,0 +1,173 @@
+// A node as Kubernetes holds it, read the way NVSentinel writes it (docs/nvsentinel-kubernetes-reference.md,
+// lalitadithya/NVSentinel @ 42672ae): whether it is cordoned and by whom, NVSentinel's session
+// annotations, the state label, taints, the remediation annotation and the opt-out labels. Plain
+// JSON (no client types), so the browser gets it as it is. Pure: parsed from the object alone.
+import {
+  LABEL_PREFIX,
+  OPT_OUT_LABELS,
+  QUARANTINE_ANNOTATIONS,
+  REMEDIATION_ANNOTATION,
+  STATE_LABEL,
+} from '@/lib/nvsentinel/kubernetes-keys';
+
+export interface ClusterTaint {
+  key: string;
+  value: string | null;
+  effect: string;
+}
+
+/** One event fault-quarantine tracks in quarantineHealthEvent (Go JSON of the HealthEvent; zero values omitted). */
+export interface TrackedEvent {
+  agent: string;
+  checkName: string;
+  componentClass: string;
+  errorCode: string[];
+  entities: { type: string; value: string }[];
+  message: string;
+  isFatal: boolean;
+}
+
+export interface LabelledChange {
+  by: string | null;
+  reason: string | null;
+  /** When, from the label's Go layout 2006-01-02T15-04-05Z (ms); null when absent or unreadable. */
+  at: number | null;
+}
+
+export interface ClusterNode {
+  name: string;
+  /** spec.unschedulable: cordoned, by anyone. */
+  cordoned: boolean;
+  /** NVSentinel holds a session on it (quarantineHealthEvent non-empty, NVSentinel's own test, reconciler.go:636-650). */
+  nvsentinelSession: boolean;
+  /** NVSentinel's session asked for a cordon (quarantineHealthEventIsCordoned=True). */
+  cordonedByNvsentinel: boolean;
+  /** The cordon was there before NVSentinel's session: NVSentinel will not lift it. */
+  cordonPreExisting: boolean;
+  /** NVSentinel saw a manual uncordon of its session (quarantinedNodeUncordonedManually=True). */
+  uncordonedManually: boolean;
+  /** ...or a manual untaint of its taints: then nothing will ever uncordon it. */
+  untaintedManually: boolean;
+  /** The cordon-* labels (they survive a manual uncordon: not proof of a current cordon). */
+  cordon: LabelledChange | null;
+  /** The uncordon-* labels of NVSentinel's last automatic release (never removed afterwards). */
+  uncordon: LabelledChange | null;
+  /** dgxc.nvidia.com/nvsentinel-state: quarantined, draining, drain-succeeded, …, remediation-failed. */
+  stateLabel: string | null;
+  trackedEvents: TrackedEvent[];
+  taints: ClusterTaint[];
+  /** false when labelled k8saas.nvidia.com/ManagedByNVSentinel=false or nvsentinel.dgxc.nvidia.com/managed=false. */
+  managed: boolean;
+  /** latestFaultRemediationState: the remediation custom resource per equivalence group. */
+  remediations: { group: string; resource: string; action: string; createdAt: number | null }[];
+  /** Ready condition: true, false, or null when the kubelet reports none. */
+  ready: boolean | null;
+  resourceVersion: string | null;
+}
+
+/** The shape of a V1Node this reads (client-node's type, or the JSON of any client). */
+export interface NodeObject {
+  metadata?: {
+    name?: string;
+    labels?: Record<string, string>;
+    annotations?: Record<string, string>;
+    resourceVersion?: string;
+  };
+  spec?: { unschedulable?: boolean; taints?: { key: string; value?: string; effect: string }[] };
+  status?: { conditions?: { type: string; status: string }[] };
+}
+
+/** A label time in Go's 2006-01-02T15-04-05Z layout, as ms; null when absent or not in that layout. */
+export function labelTime(value: string | undefined): number | null {
+  const match = value && /^(\d{4}-\d\d-\d\d)T(\d\d)-(\d\d)-(\d\d)Z$/.exec(value);
+  if (!match) return null;
+  const at = Date.parse(`${match[1]}T${match[2]}:${match[3]}:${match[4]}Z`);
+  return Number.isNaN(at) ? null : at;
+}
+
+const text = (value: unknown) => (typeof value === 'string' ? value : '');
+
+/** quarantineHealthEvent: a JSON list (or, in the old format, one object); "" and "[]" count as absent. */
+export function trackedEventsOf(annotation: string | undefined): TrackedEvent[] {
+  if (!annotation) return [];
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(annotation);
+  } catch {
+    return [];
+  }
+  const list = Array.isArray(parsed) ? parsed : [parsed];
+  return list
+    .filter((item): item is Record<string, unknown> => typeof item === 'object' && item !== null)
+    .map((item) => ({
+      agent: text(item.agent),
+      checkName: text(item.checkName),
+      componentClass: text(item.componentClass),
+      errorCode: Array.isArray(item.errorCode) ? item.errorCode.map(String) : [],
+      entities: Array.isArray(item.entitiesImpacted)
+        ? item.entitiesImpacted
+            .filter((entity): entity is Record<string, unknown> => typeof entity === 'object' && entity !== null)
+            .map((entity) => ({ type: text(entity.entityType), value: text(entity.entityValue) }))
+        : [],
+      message: text(item.message),
+      isFatal: item.isFatal === true,
+    }));
+}
+
+function remediationsOf(annotation: string | undefined): ClusterNode['remediations'] {
+  if (!annotation) return [];
+  try {
+    const groups =
+      (JSON.parse(annotation) as { equivalenceGroups?: Record<string, Record<string, unknown>> }).equivalenceGroups ??
+      {};
+    return Object.entries(groups).map(([group, entry]) => {
+      const createdAt = Date.parse(text(entry.createdAt));
+      return {
+        group,
+        resource: text(entry.maintenanceCR),
+        action: text(entry.actionName),
+        createdAt: Number.isNaN(createdAt) ? null : createdAt,
+      };
+    });
+  } catch {
+    return [];
+  }
+}
+
+function labelled(labels: Record<string, string>, kind: 'cordon' | 'uncordon'): LabelledChange | null {
+  const by = labels[`${LABEL_PREFIX}${kind}-by`];
+  const reason = labels[`${LABEL_PREFIX}${kind}-reason`];
+  const at = labels[`${LABEL_PREFIX}${kind}-timestamp`];
+  if (by === undefined && reason === undefined && at === undefined) return null;
+  return { by: by ?? null, reason: reason ?? null, at: labelTime(at) };
+}
+
+export function clusterNodeOf(node: NodeObject): ClusterNode {
+  const labels = node.metadata?.labels ?? {};
+  const annotations = node.metadata?.annotations ?? {};
+  const trackedEvents = trackedEventsOf(annotations[QUARANTINE_ANNOTATIONS.healthEvents]);
+  const ready = node.status?.conditions?.find((condition) => condition.type === 'Ready');
+  return {
+    name: node.metadata?.name ?? '',
+    cordoned: node.spec?.unschedulable === true,
+    nvsentinelSession: trackedEvents.length > 0,
+    cordonedByNvsentinel: annotations[QUARANTINE_ANNOTATIONS.isCordoned] === 'True',
+    cordonPreExisting: annotations[QUARANTINE_ANNOTATIONS.cordonPreExisting] === 'True',
+    uncordonedManually: annotations[QUARANTINE_ANNOTATIONS.uncordonedManually] === 'True',
+    untaintedManually: annotations[QUARANTINE_ANNOTATIONS.untaintedManually] === 'True',
+    cordon: labelled(labels, 'cordon'),
+    uncordon: labelled(labels, 'uncordon'),
+    stateLabel: labels[STATE_LABEL] ?? null,
+    trackedEvents,
+    taints: (node.spec?.taints ?? []).map((taint) => ({
+      key: taint.key,
+      value: taint.value ?? null,
+      effect: taint.effect,
+    })),
+    // Any value but "false" is managed (the default rules' clause).
+    managed: OPT_OUT_LABELS.every((label) => labels[label] !== 'false'),
+    remediations: remediationsOf(annotations[REMEDIATION_ANNOTATION]),
+    ready: ready ? ready.status === 'True' : null,
+    resourceVersion: node.metadata?.resourceVersion ?? null,
+  };
+}

@@ -1,0 +1,168 @@
+// The cluster half of the console's state, one watch per process: every node (as NVSentinel's
+// writes read, ./cluster-node.ts) and NVSentinel's circuit-breaker ConfigMap, kept in memory by
+// informers of the official client, so no page view calls the API server. When the API server is
+// away the last state stays, marked stale since when; the informers list and watch again by
+// themselves, with backoff, and a watch that expired (410) lists again.
+import {
+  CoreV1Api,
+  ListWatch,
+  makeInformer,
+  Watch,
+  type Informer,
+  type KubeConfig,
+  type KubernetesObject,
+  type V1ConfigMap,
+  type V1Node,
+} from '@kubernetes/client-node';
+
+import { CIRCUIT_BREAKER_CONFIGMAP } from '@/lib/nvsentinel/kubernetes-keys';
+
+import { clusterNodeOf, type ClusterNode } from './cluster-node';
+
+export interface CircuitBreakerState {
+  /** CLOSED or TRIPPED as NVSentinel writes them; null when the ConfigMap is missing. */
+  status: string | null;
+  /** RESUME or CREATE: where fault-quarantine starts after its next restart. */
+  cursor: string | null;
+}
+
+export interface ClusterStatus {
+  /** connecting: the first list has not answered; live: following the API server; stale: the last state, since `staleSince`. */
+  state: 'connecting' | 'live' | 'stale';
+  staleSince: number | null;
+  lastError: string | null;
+  nodes: number;
+}
+
+interface Watched<T extends KubernetesObject> {
+  informer: Informer<T>;
+  live: boolean;
+  failures: number;
+  timer?: NodeJS.Timeout;
+}
+
+export class ClusterState {
+  private readonly nodes = new Map<string, ClusterNode>();
+  private breakerState: CircuitBreakerState = { status: null, cursor: null };
+  private readonly listeners = new Set<(node: ClusterNode, gone: boolean) => void>();
+  private readonly watched: Watched<KubernetesObject>[] = [];
+  private staleSince: number | null = null;
+  private lastError: string | null = null;
+  private everLive = false;
+  private stopped = false;
+
+  constructor(
+    private readonly config: KubeConfig,
+    private readonly namespace: string,
+  ) {}
+
+  async start(): Promise<void> {
+    const api = this.config.makeApiClient(CoreV1Api);
+    const nodes = makeInformer<V1Node>(this.config, '/api/v1/nodes', () => api.listNode());
+    const put = (node: V1Node) => {
+      const view = clusterNodeOf(node);
+      this.nodes.set(view.name, view);
+      for (const listener of this.listeners) listener(view, false);
+    };
+    nodes.on('add', put);
+    nodes.on('update', put);
+    nodes.on('delete', (node) => {
+      const view = this.nodes.get(node.metadata?.name ?? '');
+      if (!view) return;
+      this.nodes.delete(view.name);
+      for (const listener of this.listeners) listener(view, true);
+    });
+    // One ConfigMap, by a field selector on its name (makeInformer takes none: the ListWatch does).
+    const selector = `metadata.name=${CIRCUIT_BREAKER_CONFIGMAP}`;
+    const breaker = new ListWatch<V1ConfigMap>(
+      `/api/v1/namespaces/${this.namespace}/configmaps`,
+      new Watch(this.config),
+      () => api.listNamespacedConfigMap({ namespace: this.namespace, fieldSelector: selector }),
+      false,
+      undefined,
+      selector,
+    );
+    const readBreaker = (map: V1ConfigMap) => {
+      this.breakerState = { status: map.data?.status ?? null, cursor: map.data?.cursor ?? null };
+    };
+    breaker.on('add', readBreaker);
+    breaker.on('update', readBreaker);
+    breaker.on('delete', () => {
+      this.breakerState = { status: null, cursor: null };
+    });
+    await Promise.all([
+      this.follow(nodes as unknown as Informer<KubernetesObject>),
+      this.follow(breaker as unknown as Informer<KubernetesObject>),
+    ]);
+  }
+
+  /** Starts an informer and keeps it going: an error marks the state stale and starts it again, backing off to 30 s. */
+  private async follow(informer: Informer<KubernetesObject>): Promise<void> {
+    const watched: Watched<KubernetesObject> = { informer, live: false, failures: 0 };
+    this.watched.push(watched);
+    informer.on('connect', () => {
+      watched.live = true;
+      watched.failures = 0;
+      if (this.watched.every((each) => each.live)) {
+        this.everLive = true;
+        this.staleSince = null;
+      }
+    });
+    informer.on('error', (error: unknown) => {
+      if (this.stopped) return;
+      watched.live = false;
+      this.lastError = describe(error);
+      this.staleSince ??= Date.now();
+      const waitMs = Math.min(30_000, 500 * 2 ** watched.failures++);
+      watched.timer = setTimeout(() => void informer.start().catch(() => {}), waitMs);
+    });
+    await informer.start().catch((error: unknown) => {
+      this.lastError = describe(error);
+      this.staleSince ??= Date.now();
+      watched.timer = setTimeout(() => void informer.start().catch(() => {}), 1_000);
+    });
+  }
+
+  node(name: string): ClusterNode | undefined {
+    return this.nodes.get(name);
+  }
+
+  allNodes(): ClusterNode[] {
+    return [...this.nodes.values()];
+  }
+
+  breaker(): CircuitBreakerState {
+    return this.breakerState;
+  }
+
+  status(): ClusterStatus {
+    const state = this.staleSince !== null ? 'stale' : this.everLive ? 'live' : 'connecting';
+    return { state, staleSince: this.staleSince, lastError: this.lastError, nodes: this.nodes.size };
+  }
+
+  /** Calls `listener` with every node change (gone: deleted); returns the function that stops it. */
+  onNode(listener: (node: ClusterNode, gone: boolean) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    for (const watched of this.watched) {
+      clearTimeout(watched.timer);
+      await watched.informer.stop().catch(() => {});
+    }
+  }
+}
+
+/** An informer's error in words: the API server's answer (a list's ApiException, a watch's status), or the network's. */
+function describe(error: unknown): string {
+  const { code, statusCode, message } = error as { code?: number | string; statusCode?: number; message?: string };
+  const status = typeof code === 'number' ? code : statusCode;
+  if (status === 403)
+    return "the API server refused (403 Forbidden): the console's service account lacks list/watch on nodes or the ConfigMap";
+  if (status === 401) return 'the API server refused the credentials (401 Unauthorized)';
+  if (status !== undefined)
+    return `the API server answered ${status}${message ? ` (${message.split('\n')[0].slice(0, 200)})` : ''}`;
+  return message ?? String(error);
+}

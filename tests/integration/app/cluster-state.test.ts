@@ -1,0 +1,108 @@
+// The console's cluster state follows the API server with informers: nodes and the breaker
+// ConfigMap arrive without a call per read, changes show within the watch, an API server that
+// refuses marks the state stale (keeping the last state) and it is live again by itself after.
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+
+import { CoreV1Api, PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+import { clusterAccessFromEnv, ClusterAccessError } from '@/lib/cluster/cluster-access';
+import { ClusterState } from '@/lib/cluster/cluster-state';
+import { CIRCUIT_BREAKER_CONFIGMAP, NVSENTINEL_NAMESPACE } from '@/lib/nvsentinel/kubernetes-keys';
+import { writeTwinKubeconfig } from '@/lib/simulator/kubernetes/kubeconfig';
+import { startTwinCluster, type TwinCluster } from '@/lib/simulator/kubernetes/twin-cluster';
+
+import { until } from '../../support/until';
+
+describe('cluster state from the API server', () => {
+  let cluster: TwinCluster;
+  let state: ClusterState;
+  let api: CoreV1Api;
+  let dir: string;
+  const refused = new Set<string>();
+
+  beforeAll(async () => {
+    cluster = await startTwinCluster(['gpu-1', 'gpu-2', 'gpu-3'], {
+      forbid: (verb, resource) => refused.has(`${verb} ${resource}`),
+    });
+    api = cluster.kubeConfig().makeApiClient(CoreV1Api);
+    state = new ClusterState(cluster.kubeConfig(), NVSENTINEL_NAMESPACE);
+    await state.start();
+    dir = await mkdtemp(path.join(os.tmpdir(), 'cluster-access-'));
+  });
+  afterAll(async () => {
+    await state?.stop();
+    await cluster?.close();
+    if (dir) await rm(dir, { recursive: true, force: true });
+  });
+
+  it('holds every node and the circuit breaker once live', async () => {
+    await until('live', async () => state.status().state === 'live');
+    expect(
+      state
+        .allNodes()
+        .map((node) => node.name)
+        .sort(),
+    ).toEqual(['gpu-1', 'gpu-2', 'gpu-3']);
+    expect(state.node('gpu-1')).toMatchObject({ cordoned: false, nvsentinelSession: false, ready: true });
+    expect(state.breaker()).toEqual({ status: 'CLOSED', cursor: 'RESUME' });
+  });
+
+  it('sees a cordon and a tripped breaker within the watch', async () => {
+    const seen: string[] = [];
+    const stop = state.onNode((node) => seen.push(node.name));
+    await api.patchNode(
+      { name: 'gpu-2', body: { spec: { unschedulable: true } } },
+      setHeaderOptions('Content-Type', PatchStrategy.StrategicMergePatch),
+    );
+    await until('the cordon', async () => state.node('gpu-2')?.cordoned === true);
+    expect(seen).toContain('gpu-2');
+    stop();
+    await api.patchNamespacedConfigMap(
+      { name: CIRCUIT_BREAKER_CONFIGMAP, namespace: NVSENTINEL_NAMESPACE, body: { data: { status: 'TRIPPED' } } },
+      setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
+    );
+    await until('the tripped breaker', async () => state.breaker().status === 'TRIPPED');
+  });
+
+  it('turns stale when the API server refuses, keeps the last state, and is live again by itself', async () => {
+    refused.add('list nodes');
+    refused.add('watch nodes');
+    cluster.api.endWatches();
+    await until('stale', async () => state.status().state === 'stale');
+    const stale = state.status();
+    expect(stale.staleSince).toBeGreaterThan(0);
+    expect(stale.lastError).toContain('403 Forbidden');
+    expect(state.node('gpu-2')?.cordoned).toBe(true);
+    refused.clear();
+    await api.patchNode(
+      { name: 'gpu-3', body: { spec: { unschedulable: true } } },
+      setHeaderOptions('Content-Type', PatchStrategy.StrategicMergePatch),
+    );
+    await until(
+      'live again, with the change made meanwhile',
+      async () => state.status().state === 'live' && state.node('gpu-3')?.cordoned === true,
+    );
+    expect(state.status().staleSince).toBeNull();
+  }, 60_000);
+
+  it('finds the cluster from KUBECONFIG, or nowhere, and says what is wrong with a bad setting', async () => {
+    const file = path.join(dir, 'kubeconfig');
+    await writeTwinKubeconfig(file, cluster.api.url, cluster.api.certificateAuthority, 'token');
+    expect(clusterAccessFromEnv({ KUBECONFIG: file }, dir)).toMatchObject({
+      source: 'kubeconfig',
+      server: cluster.api.url,
+      context: 'sentinel-twin',
+      namespace: 'nvsentinel',
+    });
+    expect(clusterAccessFromEnv({ KUBECONFIG: file, NVSENTINEL_NAMESPACE: 'ops' }, dir)?.namespace).toBe('ops');
+    expect(clusterAccessFromEnv({ KUBECONFIG: file, CLUSTER_ACCESS: 'off' }, dir)).toBeNull();
+    expect(clusterAccessFromEnv({}, dir)).toBeNull();
+    expect(() => clusterAccessFromEnv({ KUBECONFIG: path.join(dir, 'missing') }, dir)).toThrow(ClusterAccessError);
+    expect(() => clusterAccessFromEnv({ CLUSTER_ACCESS: 'sometimes' }, dir)).toThrow(
+      'CLUSTER_ACCESS must be auto or off (got "sometimes")',
+    );
+  });
+});
