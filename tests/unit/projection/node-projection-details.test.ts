@@ -106,6 +106,15 @@ describe('events that arrive out of order', () => {
     expect(projection.get('gpu-f')?.openFaults).toBe(1);
   });
 
+  it('names every entity of a late event, comma-separated, in the out-of-order list', () => {
+    const projection = new NodeProjection();
+    projection.apply(inserted(event('gpu-f2', 10_000, { entitiesImpacted: [...gpu('0'), { entityType: 'NVLINK', entityValue: '3' }] })));
+    const late = event('gpu-f2', 11_000, { isHealthy: true, isFatal: false, entitiesImpacted: [...gpu('0'), { entityType: 'NVLINK', entityValue: '3' }] });
+    late.healthEvent.generatedTimestamp = { seconds: Math.floor(T0 / 1000) + 9, nanos: 0 };
+    projection.apply(inserted(late));
+    expect(projection.outOfOrder().recent[0]).toMatchObject({ nodeName: 'gpu-f2', entities: 'GPU:0,NVLINK:3', recordId: late.recordId });
+  });
+
   it('without a generated timestamp, orders by when the event was stored', () => {
     const projection = new NodeProjection();
     const fault = event('gpu-g', 10_000);

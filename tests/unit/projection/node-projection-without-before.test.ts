@@ -139,6 +139,79 @@ describe('node projection without `before` (MongoDB without pre-images)', () => 
     replayBothWays(h);
   });
 
+  it('an event inserted with its decision already set counts as a new decision, however old it is', () => {
+    const h = new History();
+    const fault = h.insert(stored('gpu-i'));
+    h.shows('unhealthy');
+    h.update(fault.recordId, { nodeQuarantined: 'Quarantined' }).shows('quarantined', fault);
+    const recovery = h.insert(stored('gpu-i', { isFatal: false, isHealthy: true, entitiesImpacted: fault.healthEvent.entitiesImpacted }));
+    h.shows('quarantined', fault);
+    h.update(recovery.recordId, { nodeQuarantined: 'UnQuarantined' }).shows('healthy');
+    // Written with its decision, and stored before the release (older than the node's newest decision).
+    const decided = storedEvent('gpu-i', { entitiesImpacted: [{ entityType: 'GPU', entityValue: '7' }] }, { at: fault.createdAt.getTime() + 1, status: { nodeQuarantined: 'Quarantined' } });
+    h.insert(decided);
+    h.shows('quarantined', decided);
+    replayBothWays(h);
+  });
+
+  it('an event stored in the same millisecond as the newest decision is not older than it: its first decision counts', () => {
+    const h = new History();
+    const first = h.insert(stored('gpu-j'));
+    h.shows('unhealthy');
+    // Two events of one transaction share their creation time.
+    const twin = storedEvent('gpu-j', { checkName: 'GpuMemWatch', entitiesImpacted: [{ entityType: 'GPU', entityValue: '6' }] }, { at: first.createdAt.getTime() });
+    h.insert(twin);
+    h.shows('unhealthy');
+    h.update(first.recordId, { nodeQuarantined: 'Quarantined' }).shows('quarantined', first);
+    h.update(twin.recordId, { nodeQuarantined: 'Quarantined' }).shows('quarantined', twin);
+    replayBothWays(h);
+  });
+
+  it("only quarantine sessions' decisions date the newest decision: a newer AlreadyQuarantined does not make a later decision on an older event a repeat", () => {
+    const h = new History();
+    const fault = h.insert(stored('gpu-k'));
+    h.shows('unhealthy');
+    h.update(fault.recordId, { nodeQuarantined: 'Quarantined' }).shows('quarantined', fault);
+    const middle = h.insert(stored('gpu-k', { checkName: 'GpuMemWatch', message: 'middle' }));
+    h.shows('quarantined', fault);
+    const newest = h.insert(stored('gpu-k', { checkName: 'GpuThermalWatch' }));
+    h.shows('quarantined', fault);
+    h.update(newest.recordId, { nodeQuarantined: 'AlreadyQuarantined' }).shows('quarantined', fault);
+    // fault-quarantine decides the middle event late: newer than the session's event, so it takes the session over.
+    h.update(middle.recordId, { nodeQuarantined: 'Quarantined' }).shows('quarantined', middle);
+    replayBothWays(h);
+  });
+
+  it("remembers the decisions of a node's 16 most recent decided events, no more: a repeated release on one of them is no new release", () => {
+    /**
+     * A session released by hand on its event; a new one opened on an event stored in the same
+     * millisecond (so neither is older than the newest decision); `others` more decided events;
+     * then the drainer's late write on the released event, without `before`.
+     */
+    const replay = (others: number) => {
+      const h = new History();
+      const released = h.insert(stored('gpu-l', { message: 'released' }));
+      const twin = h.insert(storedEvent('gpu-l', { checkName: 'GpuMemWatch', message: 'twin', entitiesImpacted: [{ entityType: 'GPU', entityValue: '5' }] }, { at: released.createdAt.getTime() }));
+      h.update(released.recordId, { nodeQuarantined: 'Quarantined' });
+      h.update(released.recordId, { nodeQuarantined: 'Cancelled' });
+      h.update(twin.recordId, { nodeQuarantined: 'Quarantined' });
+      for (let i = 0; i < others; i += 1) {
+        const other = h.insert(stored('gpu-l', { checkName: `Check${i}` }));
+        h.update(other.recordId, { nodeQuarantined: 'AlreadyQuarantined' });
+      }
+      h.update(released.recordId, { userPodsEvictionStatus: { status: 'Cancelled', message: 'released' } });
+      const projection = new NodeProjection();
+      for (const change of h.changes) projection.apply(withoutBefore(change));
+      return projection.get('gpu-l');
+    };
+    expect(replay(0)).toMatchObject({ state: 'quarantined', session: { reason: 'twin' } });
+    // 14 others: 16 decided events, the released one among them.
+    expect(replay(14)).toMatchObject({ state: 'quarantined', session: { reason: 'twin' } });
+    // 15 others: it is the 17th back and forgotten (the memory is bounded per node); as an event
+    // never seen decided and not older than the newest decision, its Cancelled reads as new.
+    expect(replay(15)).toMatchObject({ state: 'released', session: null });
+  });
+
   it('a late write to an event of a closed session does not reopen it', () => {
     const projection = new NodeProjection();
     const h = new History();
