@@ -16,12 +16,15 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import type { Server } from 'node:http';
-import { readdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import net from 'node:net';
 import path from 'node:path';
 
 import { defaultEmbeddedBaseDir, EmbeddedDatabase } from '../lib/embedded-database/embedded-database';
 import { ClusterSimulator, SimulatorRefusedError } from '../lib/simulator/cluster-simulator';
+import { EventGenerator } from '../lib/simulator/event-generator';
+import { clusterAccessFromEnv } from '../lib/cluster/cluster-access';
+import { startTwinCluster, type TwinCluster } from '../lib/simulator/kubernetes/twin-cluster';
 import { startSimulatorControl } from '../lib/simulator/control-server';
 import { simulatorFromEnv, SimulatorUsageError } from '../lib/simulator/simulator-options';
 import {
@@ -149,6 +152,8 @@ async function main(): Promise<void> {
   let embedded: EmbeddedDatabase | undefined;
   let app: ChildProcess | undefined;
   let simulation: { store: DataStore; simulator: ClusterSimulator; control?: Server } | undefined;
+  /** The simulated cluster's Kubernetes API server (with the simulator, unless a cluster is given). */
+  let twin: TwinCluster | undefined;
   /** The MongoDB datastore opened to check it, kept for the simulator. */
   let mongoStore: DataStore | undefined;
   let stopping = false;
@@ -162,6 +167,7 @@ async function main(): Promise<void> {
       await simulation.simulator.stop().catch(() => {});
       await simulation.store.close().catch(() => {});
     }
+    await twin?.close().catch(() => {});
     if (mongoStore) await mongoStore.close().catch(() => {});
     if (app && app.exitCode === null && app.signalCode === null) {
       log('stopping the dashboard…');
@@ -288,7 +294,27 @@ async function main(): Promise<void> {
         `port ${appPort} is already in use; stop what uses it, or set PORT to a free port`,
       );
     }
-    const env = { ...process.env, ...datastoreEnv, PORT: String(appPort), NEXT_TELEMETRY_DISABLED: '1' };
+    // The simulated cluster gets a Kubernetes API server of its own, which the simulated
+    // fault-quarantine cordons through and the console reads, unless a cluster is given.
+    let clusterEnv: Record<string, string> = {};
+    const clusterAccess = (process.env.CLUSTER_ACCESS ?? 'auto').trim().toLowerCase();
+    if (simulatorOptions && !process.env.KUBECONFIG && clusterAccess !== 'off') {
+      const kubeconfigFile = path.join(defaultEmbeddedBaseDir(root), 'twin-kubeconfig');
+      await mkdir(path.dirname(kubeconfigFile), { recursive: true });
+      twin = await startTwinCluster(new EventGenerator(simulatorOptions).nodeNames, { kubeconfigFile });
+      clusterEnv = { KUBECONFIG: kubeconfigFile };
+      log(
+        `Kubernetes twin of the simulated cluster on ${twin.api.url} (kubectl: KUBECONFIG=${kubeconfigFile} kubectl get nodes)`,
+      );
+    }
+    // A cluster setting that cannot work stops the start here, naming what is wrong.
+    const access = setting(() => clusterAccessFromEnv({ ...process.env, ...clusterEnv }));
+    log(
+      access
+        ? `cluster state: ${access.server} (${access.source}, context ${access.context}, NVSentinel namespace ${access.namespace})`
+        : 'cluster state: not connected (no KUBECONFIG, in-cluster account or ~/.kube/config; CLUSTER_ACCESS=off turns it off): Release is not offered',
+    );
+    const env = { ...process.env, ...datastoreEnv, ...clusterEnv, PORT: String(appPort), NEXT_TELEMETRY_DISABLED: '1' };
     if (!dev) await buildIfNeeded(env);
     if (stopping) return;
 
@@ -324,6 +350,7 @@ async function main(): Promise<void> {
       mongoStore = undefined; // the simulation owns it now
       const simulator = new ClusterSimulator(store, {
         ...simulatorOptions,
+        cluster: twin?.kubeConfig(),
         onError: (error) => log(`simulator: ${(error as Error).message}`),
       });
       simulation = { store, simulator };

@@ -3,9 +3,12 @@
 //    dashboard, metadata.creator_id = a label-safe id of the operator (./creator-id.ts; their full
 //    identity in metadata['sentinel-console/creator']) and the reason as message; fault-quarantine
 //    cordons the node and the pipeline drains it (recommended action NONE: no remediation);
-//  - release marks the open session's events Cancelled, as NVSentinel's manual uncordon does.
+//  - release uncordons the node through the Kubernetes API (lib/cluster/node-uncordon.ts), which is
+//    NVSentinel's manual release: fault-quarantine then marks the session's events Cancelled itself.
+//    Without a cluster there is no release (writing Cancelled alone would leave the node cordoned).
 // Both refuse, with a clear message and no change, what would be a no-op or a mistake: an unknown
 // node, a quarantine of a quarantined node or one already requested, a release of a free node.
+import { ClusterRefusal, uncordonNode } from '@/lib/cluster/node-uncordon';
 import { NODE_STATE_LABELS, QUARANTINED_STATES, type NodeView } from '@/lib/projection/node-view';
 
 import { CREATOR_METADATA_KEY, labelSafeCreatorId } from './creator-id';
@@ -125,9 +128,9 @@ export const releaseNodeMutation: Mutation<NodeActionInput> = {
   action: 'node.release',
   permission: 'nodes:release',
   ...nodeInput,
-  run: ({ nodeName }, _actor, context) =>
+  run: ({ nodeName, reason }, actor, context) =>
     exclusive(nodeName, async () => {
-      const [store, hub] = await Promise.all([context.store(), context.liveHub()]);
+      const hub = await context.liveHub();
       const view = hub.projection.get(nodeName);
       if (!view) return unknownNode(nodeName);
       const before = stateOf(view);
@@ -140,25 +143,41 @@ export const releaseNodeMutation: Mutation<NodeActionInput> = {
           before,
         };
       }
-      const cancelled = await store.healthEvents().cancelQuarantine(nodeName, new Date(view.session.since));
-      if (cancelled === 0)
+      const cluster = context.cluster();
+      if (!cluster) {
         return {
           ok: false,
           outcome: 'invalid',
           status: 409,
-          error: `${nodeName} was released meanwhile; nothing changed`,
+          error: `releasing ${nodeName} means uncordoning it (NVSentinel ends a session when its node is uncordoned), and this console has no Kubernetes cluster configured (KUBECONFIG or in-cluster access); uncordon it with kubectl, or give the console cluster access`,
           before,
         };
+      }
+      let uncordoned: boolean;
+      try {
+        uncordoned = await uncordonNode(cluster.access.config, nodeName, {
+          who: `${MANUAL_QUARANTINE_AGENT}-${labelSafeCreatorId(actor.name, MANUAL_QUARANTINE_AGENT)}`,
+          reason: reason ?? 'released from the console',
+        });
+      } catch (error) {
+        if (!(error instanceof ClusterRefusal)) throw error;
+        const status = error.status === 404 ? 404 : error.status === 409 ? 409 : 500;
+        return { ok: false, outcome: status === 500 ? 'error' : 'invalid', status, error: error.message, before };
+      }
+      if (!uncordoned) {
+        return {
+          ok: false,
+          outcome: 'invalid',
+          status: 409,
+          error: `${nodeName} is not cordoned in the cluster, so there is nothing to uncordon; NVSentinel's session ends when fault-quarantine sees the node schedulable`,
+          before,
+        };
+      }
       return {
         ok: true,
-        message: `${nodeName} released: ${cancelled} quarantining event${cancelled === 1 ? '' : 's'} marked Cancelled.`,
+        message: `${nodeName} released: uncordoned in the cluster; fault-quarantine marks its session Cancelled when it sees the uncordon.`,
         before,
-        after: {
-          state: 'released',
-          label: NODE_STATE_LABELS.released,
-          quarantinedSince: null,
-          cancelledEvents: cancelled,
-        },
+        after: { ...before, cordoned: false, label: `${before.label}, uncordoned (release pending in NVSentinel)` },
       };
     }),
 };

@@ -5,6 +5,8 @@
 import type pg from 'pg';
 
 import type { Actor } from '@/lib/auth/actor';
+import type { ClusterAccess } from '@/lib/cluster/cluster-access';
+import type { ClusterState } from '@/lib/cluster/cluster-state';
 import type { ConsoleAuth } from '@/lib/auth/auth-config';
 import type { LiveHub } from '@/lib/live/live-hub';
 import type { DataStore } from '@/lib/store';
@@ -35,4 +37,6 @@ export interface AppContext {
   auth(): Promise<ConsoleAuth>;
   /** The signed-in user of these request headers; null when nobody is. */
   actor(headers: Headers): Promise<Actor | null>;
+  /** The Kubernetes cluster NVSentinel runs in, when one is configured: where it is, and its state as watched. */
+  cluster(): { access: ClusterAccess; state: ClusterState } | null;
 }

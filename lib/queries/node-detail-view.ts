@@ -1,4 +1,6 @@
 // The node page's data as JSON, shared by the server's read model and the browser (no server imports).
+import type { ClusterNode } from '@/lib/cluster/cluster-node';
+import type { ClusterStatus } from '@/lib/cluster/cluster-state';
 import type { NodeView } from '@/lib/projection/node-view';
 
 export const NODE_RANGES = {
@@ -64,6 +66,16 @@ export interface NodeDetail {
   /** More events exist in the range than were read. */
   truncated: boolean;
   maintenance: MaintenanceRow[];
+  /** The node as the cluster holds it; configured false when the console has no cluster access. */
+  cluster: NodeClusterView;
+}
+
+export interface NodeClusterView {
+  configured: boolean;
+  /** The watch of the API server (connecting, live, stale since when); null without cluster access. */
+  status: ClusterStatus | null;
+  /** null: not configured, not listed yet, or no such node in the cluster. */
+  node: ClusterNode | null;
 }
 
 export function parseNodeRange(value: string | string[] | undefined | null): NodeRange {

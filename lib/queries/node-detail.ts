@@ -8,6 +8,7 @@ import {
   MAX_TIMELINE_EVENTS,
   NODE_RANGES,
   type MaintenanceRow,
+  type NodeClusterView,
   type NodeDetail,
   type NodeRange,
 } from './node-detail-view';
@@ -55,5 +56,13 @@ export async function readNodeDetail(
     events: page.items.map(toEventRow),
     truncated: page.next !== undefined,
     maintenance: maintenance.map(toMaintenanceRow),
+    cluster: clusterViewOf(context, name),
   };
+}
+
+/** The node as the watched cluster holds it (memory, no API call). */
+function clusterViewOf(context: AppContext, name: string): NodeClusterView {
+  const cluster = context.cluster();
+  if (!cluster) return { configured: false, status: null, node: null };
+  return { configured: true, status: cluster.state.status(), node: cluster.state.node(name) ?? null };
 }

@@ -6,6 +6,7 @@ import 'server-only';
 import type { AppContext, DatastoreSource } from '@/lib/context/app-context';
 import { secondaryConfigFromEnv } from '@/lib/context/secondary-datastore-config';
 import { sharedConsolePool } from '@/lib/console-database/console-database';
+import { getClusterState } from '@/lib/server/cluster';
 import { getDataStore } from '@/lib/server/datastore';
 import { currentLiveHub, getLiveHub } from '@/lib/server/live-hub';
 import { getSecondaryDataStore } from '@/lib/server/secondary-datastore';
@@ -49,6 +50,7 @@ const context: AppContext = {
   consolePool: sharedConsolePool,
   auth: getAuth,
   actor: actorFrom,
+  cluster: getClusterState,
 };
 
 export function appContext(): AppContext {

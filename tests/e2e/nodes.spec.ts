@@ -78,6 +78,12 @@ test('quarantine in one tab shows in a second tab without reload; release, both 
   expect(Math.abs(secondAt - firstAt)).toBeLessThan(1_000);
   await expect(second.getByTestId('node-session')).toContainText('fan failure seen by the datacenter team');
   await expect(second.getByTestId('node-action')).toHaveText('Release');
+  // The cluster half: fault-quarantine cordoned the node in the (twin) cluster, naming the operator
+  // as NVSentinel names a forced quarantine's creator (<agent>-<creator_id>).
+  const clusterState = second.getByTestId('cluster-state');
+  await expect(clusterState).toHaveAttribute('data-cluster', 'cordoned', { timeout: 15_000 });
+  await expect(clusterState).toContainText(`by sentinel-console-${E2E_OPERATOR.username}`);
+  await expect(second.getByTestId('cluster-tracked')).toContainText('ManualQuarantine');
   await second.screenshot({ path: 'test-results/screenshots/node-quarantined.png', fullPage: true });
 
   await second.getByTestId('node-action').click();
@@ -88,6 +94,8 @@ test('quarantine in one tab shows in a second tab without reload; release, both 
   for (const tab of [first, second]) {
     await expect(tab.getByTestId('node-state')).toHaveAttribute('data-state', 'released', { timeout: 10_000 });
     await expect(tab.getByTestId('node-action')).toHaveText('Quarantine');
+    // Release is an uncordon: the node is schedulable in the cluster again.
+    await expect(tab.getByTestId('cluster-state')).toHaveAttribute('data-cluster', 'schedulable', { timeout: 10_000 });
   }
 
   // The audit trail records both, with who, why and the state before.

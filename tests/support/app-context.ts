@@ -15,6 +15,7 @@ export interface TestContextParts {
   consolePool?: pg.Pool;
   auth?: ConsoleAuth;
   datastores?: DatastoreSource[];
+  cluster?: ReturnType<AppContext['cluster']>;
 }
 
 const missing = (part: string) => (): never => {
@@ -33,5 +34,6 @@ export function testAppContext(parts: TestContextParts): AppContext {
     consolePool: consolePool ? () => consolePool : missing('console database'),
     auth: auth ? async () => auth : missing('sign-in'),
     actor: auth ? (headers) => actorOf(auth, headers) : missing('sign-in'),
+    cluster: () => parts.cluster ?? null,
   };
 }

@@ -90,8 +90,11 @@ export class ClusterQuarantine {
         const forced = event.healthEvent.quarantineOverrides?.force === true;
         const creator = event.healthEvent.metadata.creator_id;
         labels[`${LABEL_PREFIX}cordon-by`] = forced && creator ? `${event.healthEvent.agent}-${creator}` : 'NVSentinel';
+        // Forced: the event's message, with the names of any rulesets the event also matches
+        // (the simulated rules: fatal events match NVSentinel's default fatal ruleset).
+        const matched = event.healthEvent.isFatal ? [DEFAULT_RULESET] : [];
         labels[`${LABEL_PREFIX}cordon-reason`] = labelValue(
-          forced ? `${event.healthEvent.message}-${DEFAULT_RULESET}` : DEFAULT_RULESET,
+          forced ? [event.healthEvent.message, ...matched].join('-') : DEFAULT_RULESET,
         );
         labels[`${LABEL_PREFIX}cordon-timestamp`] = cordonTimestamp(new Date());
         spec.unschedulable = true;

@@ -114,7 +114,7 @@ describe('the simulated fault-quarantine on the twin cluster', () => {
     await expect.poll(() => decisionOf(forced.recordId), { timeout: 15_000 }).toBe('Quarantined');
     expect((await nodeOf('gpu-node-b')).metadata?.labels).toMatchObject({
       [`${LABEL_PREFIX}cordon-by`]: 'sentinel-console-ana',
-      [`${LABEL_PREFIX}cordon-reason`]: 'fan-failure-GPU-fatal-error-ruleset',
+      [`${LABEL_PREFIX}cordon-reason`]: 'fan-failure',
     });
   });
 

@@ -10,6 +10,7 @@ import { useCan } from '@/components/auth/actor-context';
 import { useLiveSubscription } from '@/components/live/live-provider';
 import { EventRow } from '@/components/nodes/event-row';
 import { enumLabel, isUnknownEnum } from '@/components/nodes/event-labels';
+import { ClusterPanel } from '@/components/nodes/cluster-panel';
 import { NodeActionButton } from '@/components/nodes/node-action-dialog';
 import { NodeTimeline } from '@/components/nodes/node-timeline';
 import { StateBadge } from '@/components/nodes/state-badge';
@@ -56,7 +57,9 @@ export function NodeClient({ initial }: { initial: NodeDetail }) {
 
   const detail = query.data ?? initial;
   const view = detail.view;
-  const action = view ? offeredAction(view) : null;
+  // Release is an uncordon: offered only with cluster access (the panel below says why not).
+  const offered = view ? offeredAction(view) : null;
+  const action = offered === 'release' && !detail.cluster.configured ? null : offered;
   // Viewers see the state, never the buttons (the server refuses them anyway).
   const mayAct = useCan('nodes:quarantine');
   const chooseRange = (next: NodeRange) => {
@@ -111,11 +114,19 @@ export function NodeClient({ initial }: { initial: NodeDetail }) {
             <NodeActionButton
               nodeName={name}
               action={action}
-              disabledReason={view?.quarantineRequested ? 'Quarantine requested' : 'No action'}
+              disabledReason={
+                view?.quarantineRequested
+                  ? 'Quarantine requested'
+                  : offered === 'release'
+                    ? 'Release needs cluster access'
+                    : 'No action'
+              }
             />
           </div>
         ) : null}
       </div>
+
+      <ClusterPanel cluster={detail.cluster} quarantined={Boolean(view?.session)} />
 
       <div className="grid gap-4 sm:grid-cols-4">
         <Fact label="Fatal events" value={view?.fatalCount.toLocaleString() ?? '—'} />

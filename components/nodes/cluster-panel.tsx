@@ -1,0 +1,128 @@
+// The node as the cluster holds it, beside what the datastore says: cordoned or not and by whom,
+// NVSentinel's session on it (the tracked checks and GPUs), and the situations that keep a node
+// cordoned or out of NVSentinel's hands, each said in words. Without cluster access it says so.
+import type { ClusterNode } from '@/lib/cluster/cluster-node';
+import type { NodeClusterView } from '@/lib/queries/node-detail-view';
+
+import { Panel } from '@/components/ui/panel';
+import { LocalTime, RelativeTime } from '@/components/ui/relative-time';
+
+function traps(node: ClusterNode, quarantinedInDatastore: boolean): string[] {
+  const found: string[] = [];
+  if (node.cordoned && !node.nvsentinelSession)
+    found.push(
+      'Cordoned outside NVSentinel: no session of NVSentinel holds this cordon, so NVSentinel will not lift it.',
+    );
+  if (node.cordonPreExisting)
+    found.push(
+      'The cordon was there before NVSentinel quarantined the node: NVSentinel will not uncordon it when it recovers.',
+    );
+  if (node.uncordonedManually)
+    found.push('Uncordoned by hand while NVSentinel held it; NVSentinel ended its session (Cancelled).');
+  if (node.untaintedManually)
+    found.push(
+      "NVSentinel's taint was removed by hand: NVSentinel let the node go but left it cordoned; nothing will uncordon it.",
+    );
+  if (!node.managed)
+    found.push(
+      'Opted out of NVSentinel (ManagedByNVSentinel=false): new faults do not quarantine it, forced quarantines still do.',
+    );
+  if (quarantinedInDatastore && !node.cordoned && !node.cordonPreExisting)
+    found.push('Quarantined in the datastore but schedulable in the cluster.');
+  if (node.stateLabel && !node.nvsentinelSession && !node.cordoned)
+    found.push(`Stale state label ${node.stateLabel}: no session of NVSentinel is open on the node.`);
+  return found;
+}
+
+export function ClusterPanel({ cluster, quarantined }: { cluster: NodeClusterView; quarantined: boolean }) {
+  if (!cluster.configured) {
+    return (
+      <Panel title="Cluster">
+        <p
+          className="text-sm text-zinc-600 dark:text-zinc-400"
+          data-testid="cluster-state"
+          data-cluster="not-configured"
+        >
+          Cluster state not connected: this console has no Kubernetes access (KUBECONFIG or in-cluster), so it cannot
+          say whether the node is cordoned, and cannot release it.
+        </p>
+      </Panel>
+    );
+  }
+  const { node, status } = cluster;
+  return (
+    <Panel
+      title="Cluster"
+      actions={
+        status?.state === 'stale' ? (
+          <span className="text-xs text-amber-700 dark:text-amber-400" data-testid="cluster-stale">
+            stale since <RelativeTime at={status.staleSince} />: {status.lastError}
+          </span>
+        ) : status?.state === 'connecting' ? (
+          <span className="text-xs text-zinc-500">connecting to the API server…</span>
+        ) : null
+      }
+    >
+      {!node ? (
+        <p className="text-sm text-zinc-600 dark:text-zinc-400" data-testid="cluster-state" data-cluster="unknown">
+          No node of this name in the cluster.
+        </p>
+      ) : (
+        <div
+          className="space-y-2 text-sm"
+          data-testid="cluster-state"
+          data-cluster={node.cordoned ? 'cordoned' : 'schedulable'}
+        >
+          <p>
+            <span className="font-medium">{node.cordoned ? 'Cordoned' : 'Schedulable'}</span>
+            {node.cordoned && node.cordon?.by ? (
+              <>
+                {' '}
+                by <span className="font-mono">{node.cordon.by}</span>
+                {node.cordon.reason ? (
+                  <>
+                    {' '}
+                    for <span className="font-mono">{node.cordon.reason}</span>
+                  </>
+                ) : null}
+                {node.cordon.at ? (
+                  <>
+                    , <LocalTime at={node.cordon.at} />
+                  </>
+                ) : null}
+              </>
+            ) : null}
+            {node.stateLabel ? <span className="text-zinc-500"> · state label {node.stateLabel}</span> : null}
+          </p>
+          {node.trackedEvents.length > 0 ? (
+            <ul className="list-disc pl-5 text-zinc-700 dark:text-zinc-300" data-testid="cluster-tracked">
+              {node.trackedEvents.map((event, index) => (
+                <li key={index}>
+                  {event.checkName}
+                  {event.errorCode.length > 0 ? ` (${event.errorCode.join(', ')})` : ''}
+                  {event.entities.length > 0
+                    ? ` on ${event.entities.map((entity) => `${entity.type} ${entity.value}`).join(', ')}`
+                    : ''}
+                  {event.message ? ` — ${event.message}` : ''}
+                </li>
+              ))}
+            </ul>
+          ) : null}
+          {node.taints.length > 0 ? (
+            <p className="text-zinc-600 dark:text-zinc-400">
+              Taints:{' '}
+              {node.taints
+                .map((taint) => `${taint.key}${taint.value ? `=${taint.value}` : ''}:${taint.effect}`)
+                .join(', ')}
+            </p>
+          ) : null}
+          {traps(node, quarantined).map((trap) => (
+            <p key={trap} className="text-amber-800 dark:text-amber-300" data-testid="cluster-trap">
+              {trap}
+            </p>
+          ))}
+        </div>
+      )}
+    </Panel>
+  );
+}

@@ -1,0 +1,83 @@
+// Release as NVSentinel defines it: uncordon the node. fault-quarantine's node informer sees the
+// uncordon of its session, cleans up its annotations and marks the session's events Cancelled
+// itself (node_informer.go:342-373; event_watcher.go:426-586); the console writes nothing to the
+// datastore. The operator and reason are recorded in the uncordon-* labels, as NVSentinel's own
+// releases record theirs (reconciler.go:1757-1761), and in the console's audit log.
+// Written as NVSentinel writes nodes: GET, change, PUT with the read resourceVersion, again on 409.
+import { ApiException, CoreV1Api, type KubeConfig } from '@kubernetes/client-node';
+
+import { LABEL_PREFIX } from '@/lib/nvsentinel/kubernetes-keys';
+
+/** A refusal of the API server, in words an operator can act on. */
+export class ClusterRefusal extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** A label value: outside [a-zA-Z0-9_.-] becomes '-', at most 63 characters, '-' trimmed at both ends. */
+export function labelValue(text: string): string {
+  return text
+    .replace(/[^a-zA-Z0-9_.-]/g, '-')
+    .slice(0, 63)
+    .replace(/^[-_.]+|[-_.]+$/g, '');
+}
+
+/** 2006-01-02T15-04-05Z, NVSentinel's label time layout. */
+export function labelTimestamp(at: Date): string {
+  return at
+    .toISOString()
+    .replace(/\.\d+Z$/, 'Z')
+    .replace(/:/g, '-');
+}
+
+function refusal(error: unknown, nodeName: string): Error {
+  if (!(error instanceof ApiException))
+    return new ClusterRefusal(503, `the Kubernetes API server could not be reached: ${(error as Error).message}`);
+  const code = error.code as number;
+  if (code === 403)
+    return new ClusterRefusal(
+      403,
+      `the console's Kubernetes account may not update node ${nodeName} (RBAC: nodes get and update; see deploy/kubernetes)`,
+    );
+  if (code === 404)
+    return new ClusterRefusal(404, `node ${nodeName} does not exist in the cluster (deleted meanwhile?)`);
+  if (code === 409)
+    return new ClusterRefusal(409, `node ${nodeName} kept changing while the console tried to uncordon it; try again`);
+  return new ClusterRefusal(
+    code >= 500 ? 503 : code,
+    `the Kubernetes API server refused the uncordon of ${nodeName} (${code})`,
+  );
+}
+
+/**
+ * Uncordons `nodeName`, labelling who and why. Answers false when the node was not cordoned (nothing
+ * written). Throws ClusterRefusal for what the API server refuses.
+ */
+export async function uncordonNode(
+  config: KubeConfig,
+  nodeName: string,
+  by: { who: string; reason: string },
+  attempts = 5,
+): Promise<boolean> {
+  const api = config.makeApiClient(CoreV1Api);
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      const node = await api.readNode({ name: nodeName });
+      if (!node.spec?.unschedulable) return false;
+      node.spec.unschedulable = false;
+      const labels = ((node.metadata ??= {}).labels ??= {});
+      labels[`${LABEL_PREFIX}uncordon-by`] = labelValue(by.who);
+      labels[`${LABEL_PREFIX}uncordon-reason`] = labelValue(by.reason);
+      labels[`${LABEL_PREFIX}uncordon-timestamp`] = labelTimestamp(new Date());
+      await api.replaceNode({ name: nodeName, body: node });
+      return true;
+    } catch (error) {
+      if (error instanceof ApiException && error.code === 409 && attempt < attempts) continue;
+      throw refusal(error, nodeName);
+    }
+  }
+}

@@ -1,0 +1,26 @@
+// This process's cluster state (lib/cluster/cluster-state.ts), when a cluster is configured
+// (lib/cluster/cluster-access.ts): started on first use, following the API server from then on.
+// Kept on globalThis so Next.js dev reloads do not start a second set of watches.
+import 'server-only';
+
+import { clusterAccessFromEnv, type ClusterAccess } from '@/lib/cluster/cluster-access';
+import { ClusterState } from '@/lib/cluster/cluster-state';
+
+const holder = globalThis as unknown as {
+  sentinelClusterState?: { access: ClusterAccess; state: ClusterState } | null;
+};
+
+/** The cluster state, or null when no cluster is configured (the console then works from the datastore alone). */
+export function getClusterState(): { access: ClusterAccess; state: ClusterState } | null {
+  if (holder.sentinelClusterState === undefined) {
+    const access = clusterAccessFromEnv();
+    if (!access) holder.sentinelClusterState = null;
+    else {
+      const state = new ClusterState(access.config, access.namespace);
+      // It connects in the background: pages say "connecting" until the first list answers.
+      void state.start().catch((error: Error) => console.error(`[cluster] ${error.message}`));
+      holder.sentinelClusterState = { access, state };
+    }
+  }
+  return holder.sentinelClusterState;
+}
