@@ -28,7 +28,7 @@ export interface ApiServerOptions {
   token: string;
   resources?: ResourceDefinition[];
   /** Answers 403 for a request this returns true for (RBAC the console lacks, in tests). */
-  forbid?: (verb: Verb, resource: string, name?: string) => boolean;
+  forbid?: (verb: Verb, resource: string, name?: string, namespace?: string) => boolean;
   /** How often a watch that asked for bookmarks gets one (a real server: about a minute). */
   bookmarkMs?: number;
   /** Changes kept for watches to resume from; older resourceVersions answer 410. */
@@ -277,7 +277,7 @@ export async function startTwinApiServer(options: ApiServerOptions): Promise<Twi
                       'the server does not allow this method on the requested resource',
                     );
                   })();
-    if (options.forbid?.(verb, target.definition.plural, target.name)) {
+    if (options.forbid?.(verb, target.definition.plural, target.name, target.namespace)) {
       const scope = target.namespace ? ` in the namespace "${target.namespace}"` : ' at the cluster scope';
       throw new ApiError(
         403,
