@@ -6,7 +6,7 @@
 //            formatting, the action entry points, roles, the SDK's model door; types from anywhere
 //   entry    app/ pages and routes, lib/actions/server-actions.ts and mutation-route.ts
 //   server   lib/server/: the composition root (holders, the app context, route guards)
-//   core     lib/actions, lib/queries, lib/probes, lib/metrics, lib/live, lib/auth, lib/audit, ...:
+//   core     lib/actions, lib/queries, lib/probes, lib/metrics, lib/live, lib/node-state, lib/cluster, ...:
 //            framework-free, handed an app context
 //   SDK      lib/store (three doors: index.ts, postgres.ts, model.ts), lib/simulator (a client of
 //            the SDK only), lib/embedded-database
@@ -14,7 +14,7 @@ const BROWSER =
   '^(components/|lib/client/|app/.+/client\\.tsx$|app/\\(console\\)/app-providers\\.tsx$|app/sign-in/sign-in-form\\.tsx$)';
 const ENTRY_POINTS = '^lib/actions/(server-actions|mutation-route)\\.ts$';
 const CORE =
-  '^lib/(actions|audit|auth|console-database|context|format|http|live|metrics|probes|projection|queries|security)/';
+  '^lib/(actions|audit|auth|cluster|console-database|context|format|http|live|metrics|node-state|nvsentinel|probes|queries|security)/';
 const STORE_DOORS = '^lib/store/(index|postgres|model)\\.ts$';
 
 /** @type {import('dependency-cruiser').IConfiguration} */
@@ -55,7 +55,7 @@ module.exports = {
       to: {
         path: '^(lib/|proxy\\.ts$|node_modules/(server-only|pg|mongodb)/)',
         pathNot:
-          '^lib/(queries/[a-z-]+-view\\.ts|live/live-messages\\.ts|projection/|format/|client/|actions/server-actions\\.ts|auth/roles\\.ts|store/model\\.ts)',
+          '^lib/(queries/[a-z-]+-view\\.ts|live/live-messages\\.ts|node-state/|format/|client/|actions/server-actions\\.ts|auth/roles\\.ts|store/model\\.ts)',
         dependencyTypesNot: ['type-only'],
       },
     },

@@ -3,15 +3,15 @@
 // change no test notices is a survivor. The report lands in test-results/mutation/.
 //
 // The machine has two cores shared with other work: one test runner at a time, and one file group
-// at a time while developing: MUTATION_GROUP=projection npm run test:mutation (groups below; the
-// report is then test-results/mutation/projection.html). Each group keeps an incremental file, so
+// at a time while developing: MUTATION_GROUP=node-state npm run test:mutation (groups below; the
+// report is then test-results/mutation/node-state.html). Each group keeps an incremental file, so
 // a second run only tests mutants whose code or covering tests changed. Tests run through
 // tests/mutation/vitest.config.ts: every unit test, and only the integration suites that exercise
 // the PostgreSQL feed.
 const GROUPS = {
   feed: ['lib/store/feed/*.ts'],
   'postgres-feed': ['lib/store/providers/postgres/feed/*.ts'],
-  projection: ['lib/projection/*.ts'],
+  'node-state': ['lib/node-state/*.ts'],
   validation: [
     'lib/actions/node-action-input.ts',
     'lib/actions/reason-text.ts',

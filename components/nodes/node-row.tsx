@@ -4,7 +4,7 @@
 import Link from 'next/link';
 
 import { RelativeTime } from '@/components/ui/relative-time';
-import type { NodeView } from '@/lib/projection/node-view';
+import type { NodeView } from '@/lib/node-state/node-view';
 
 import { enumLabel, isUnknownEnum } from './event-labels';
 import { StateBadge } from './state-badge';

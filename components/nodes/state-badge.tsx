@@ -1,4 +1,4 @@
-import { NODE_STATE_LABELS, type NodeState } from '@/lib/projection/node-view';
+import { NODE_STATE_LABELS, type NodeState } from '@/lib/node-state/node-view';
 
 export const STATE_COLOURS: Record<NodeState, string> = {
   healthy: 'bg-emerald-100 text-emerald-800 dark:bg-emerald-950 dark:text-emerald-300',

@@ -9,7 +9,7 @@
 // Both refuse, with a clear message and no change, what would be a no-op or a mistake: an unknown
 // node, a quarantine of a quarantined node or one already requested, a release of a free node.
 import { ClusterRefusal, uncordonNode } from '@/lib/cluster/node-uncordon';
-import { NODE_STATE_LABELS, QUARANTINED_STATES, type NodeView } from '@/lib/projection/node-view';
+import { NODE_STATE_LABELS, QUARANTINED_STATES, type NodeView } from '@/lib/node-state/node-view';
 
 import { CREATOR_METADATA_KEY, labelSafeCreatorId } from './creator-id';
 import type { Mutation, MutationOutcome } from './mutation';

@@ -10,8 +10,8 @@
 // Every 100 ms the nodes that changed are handed to each client as one batch (coalesced), with a
 // sequence id; the last few thousand batches are kept so a browser that reconnects with
 // Last-Event-ID gets exactly the nodes that changed meanwhile, or the whole set when that is older.
-import { NodeProjection } from '../projection/node-projection';
-import type { NodeView } from '../projection/node-view';
+import { NodeProjection } from '../node-state/node-projection';
+import type { NodeView } from '../node-state/node-view';
 import { ConsumerLagMonitor, type ChangeFeed, type ConsumerLag, type DataStore } from '../store';
 import type { ConsumerLagView, LiveStatusMessage, LiveTopic, PipelineMessage } from './live-messages';
 import type { LiveConnectRequest } from './live-request';

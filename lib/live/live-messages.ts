@@ -1,6 +1,6 @@
 // The messages of the live stream (/api/live), shared by the server's hub and the browser.
 // Every message is one SSE event: `id:` (the hub's sequence), `event:` (the type) and `data:` (JSON).
-import type { NodeState, NodeView } from '../projection/node-view';
+import type { NodeState, NodeView } from '../node-state/node-view';
 
 /** Topics a client subscribes to with `?topics=`; `node:<name>` follows one node's events. */
 export type LiveTopic = 'nodes' | 'pipeline' | 'throughput' | `node:${string}`;

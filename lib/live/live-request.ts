@@ -1,7 +1,7 @@
 // What a browser asks the live stream for: topics, the node filter, where to resume, whether to
 // start with a snapshot. Read from the stream's URL (app/api/live, and the plain HTTP server that
 // benchmarks and fault tests use); the hub serves what it describes.
-import { parseNodeFilter, type NodeFilter } from '../projection/node-filter';
+import { parseNodeFilter, type NodeFilter } from '../node-state/node-filter';
 
 import type { LiveTopic } from './live-messages';
 

@@ -2,8 +2,8 @@
 // coalesced into a set of names (a slow client gets each node's latest state once, not every step),
 // other topics keep only their newest message, and a followed node's events are capped. Writes
 // wait while the stream's buffer is full, so a slow reader never makes the server queue grow.
-import { matchesNodeFilter, type NodeFilter } from '../projection/node-filter';
-import type { NodeView } from '../projection/node-view';
+import { matchesNodeFilter, type NodeFilter } from '../node-state/node-filter';
+import type { NodeView } from '../node-state/node-view';
 import type { LiveMessageMap, LiveMessageType, LiveTopic, NodesMessage } from './live-messages';
 
 const encoder = new TextEncoder();

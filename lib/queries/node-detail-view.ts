@@ -1,7 +1,7 @@
 // The node page's data as JSON, shared by the server's read model and the browser (no server imports).
 import type { ClusterNode } from '@/lib/cluster/cluster-node';
 import type { ClusterStatus } from '@/lib/cluster/cluster-state';
-import type { NodeView } from '@/lib/projection/node-view';
+import type { NodeView } from '@/lib/node-state/node-view';
 
 export const NODE_RANGES = {
   '1h': 3_600_000,

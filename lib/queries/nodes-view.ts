@@ -1,9 +1,9 @@
-// What the Nodes page's browser side receives (one page of the node list, lib/projection/node-list.ts)
+// What the Nodes page's browser side receives (one page of the node list, lib/node-state/node-list.ts)
 // and how a live nodes message changes it: rows on the page change in place at once; a node that
 // enters, leaves or changes state may move across pages, so the page is fetched again.
 import type { NodesMessage } from '@/lib/live/live-messages';
-import type { NodeList } from '@/lib/projection/node-list';
-import type { NodeState } from '@/lib/projection/node-view';
+import type { NodeList } from '@/lib/node-state/node-list';
+import type { NodeState } from '@/lib/node-state/node-view';
 
 export type { NodeList };
 

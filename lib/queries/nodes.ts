@@ -2,9 +2,9 @@
 // on the server, so a browser gets one page of 10,000 nodes, never all of them. No database scan
 // per request.
 import type { AppContext } from '@/lib/context/app-context';
-import type { NodeFilter } from '@/lib/projection/node-filter';
-import { nodeListOf, type NodeList } from '@/lib/projection/node-list';
-import type { NodePageRequest } from '@/lib/projection/node-order';
+import type { NodeFilter } from '@/lib/node-state/node-filter';
+import { nodeListOf, type NodeList } from '@/lib/node-state/node-list';
+import type { NodePageRequest } from '@/lib/node-state/node-order';
 
 export type { NodeList };
 

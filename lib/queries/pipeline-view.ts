@@ -1,5 +1,5 @@
 // The Pipeline page's data as JSON, shared by the server's read model and the browser.
-import type { OutOfOrderArrival } from '@/lib/projection/node-projection';
+import type { OutOfOrderArrival } from '@/lib/node-state/node-projection';
 import type { PipelineMessage } from '@/lib/live/live-messages';
 import type { ProviderCapabilities, ProviderName } from '@/lib/store';
 

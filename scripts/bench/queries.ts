@@ -11,7 +11,7 @@ import pg from 'pg';
 
 import { bucketWindow } from '../../lib/queries/throughput-view';
 import { LiveHub } from '../../lib/live/live-hub';
-import { matchesNodeFilter, parseNodeFilter } from '../../lib/projection/node-filter';
+import { matchesNodeFilter, parseNodeFilter } from '../../lib/node-state/node-filter';
 import { MAX_TIMELINE_EVENTS } from '../../lib/queries/node-detail-view';
 import { readThroughput } from '../../lib/queries/throughput';
 import { backfill } from '../../lib/simulator/backfill';

@@ -6,8 +6,8 @@
 // figures it expects (`expected`).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { NodeProjection } from '@/lib/projection/node-projection';
-import type { NodeView } from '@/lib/projection/node-view';
+import { NodeProjection } from '@/lib/node-state/node-projection';
+import type { NodeView } from '@/lib/node-state/node-view';
 import type { SystemHealth } from '@/lib/probes/system-health';
 import type { Readiness } from '@/lib/probes/readiness';
 import { ClusterSimulator } from '@/lib/simulator/cluster-simulator';

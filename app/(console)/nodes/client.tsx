@@ -9,9 +9,9 @@ import { useLiveSubscription } from '@/components/live/live-provider';
 import { NodeRow } from '@/components/nodes/node-row';
 import { cardClass, Panel } from '@/components/ui/panel';
 import type { NodesMessage } from '@/lib/live/live-messages';
-import { nodeFilterToSearch, parseNodeFilter, type NodeFilter } from '@/lib/projection/node-filter';
-import { parseNodePage } from '@/lib/projection/node-order';
-import { NODE_STATE_LABELS, NODE_STATES, type NodeState } from '@/lib/projection/node-view';
+import { nodeFilterToSearch, parseNodeFilter, type NodeFilter } from '@/lib/node-state/node-filter';
+import { parseNodePage } from '@/lib/node-state/node-order';
+import { NODE_STATE_LABELS, NODE_STATES, type NodeState } from '@/lib/node-state/node-view';
 import { applyNodesMessage, nodesMessageReorders, type NodeList } from '@/lib/queries/nodes-view';
 import { fetchJson } from '@/lib/client/fetch-json';
 

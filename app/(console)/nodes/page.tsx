@@ -1,5 +1,5 @@
-import { parseNodeFilter } from '@/lib/projection/node-filter';
-import { parseNodePage } from '@/lib/projection/node-order';
+import { parseNodeFilter } from '@/lib/node-state/node-filter';
+import { parseNodePage } from '@/lib/node-state/node-order';
 import { readNodeList } from '@/lib/queries/nodes';
 import { requirePageActor } from '@/lib/server/auth';
 import { appContext } from '@/lib/server/app-context';

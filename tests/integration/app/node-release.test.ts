@@ -10,7 +10,7 @@ import type { Actor } from '@/lib/auth/actor';
 import { ClusterState } from '@/lib/cluster/cluster-state';
 import type { AppContext } from '@/lib/context/app-context';
 import type { LiveHub } from '@/lib/live/live-hub';
-import type { NodeView } from '@/lib/projection/node-view';
+import type { NodeView } from '@/lib/node-state/node-view';
 import { startTwinCluster, type TwinCluster } from '@/lib/simulator/kubernetes/twin-cluster';
 
 import { testAppContext } from '../../support/app-context';

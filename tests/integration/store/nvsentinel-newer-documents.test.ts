@@ -8,7 +8,7 @@ import { renderToStaticMarkup } from 'react-dom/server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { NodeRow } from '@/components/nodes/node-row';
-import { NodeProjection } from '@/lib/projection/node-projection';
+import { NodeProjection } from '@/lib/node-state/node-projection';
 import type { DataStore } from '@/lib/store';
 
 import {

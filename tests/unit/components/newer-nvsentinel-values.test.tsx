@@ -8,8 +8,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 
 import { EventRow } from '@/components/nodes/event-row';
 import { NodeRow } from '@/components/nodes/node-row';
-import { nodeListOf } from '@/lib/projection/node-list';
-import { NodeProjection } from '@/lib/projection/node-projection';
+import { nodeListOf } from '@/lib/node-state/node-list';
+import { NodeProjection } from '@/lib/node-state/node-projection';
 import { toEventRow } from '@/lib/queries/node-detail-row';
 import type { HealthEventWithStatus } from '@/lib/store';
 import { decodeRow } from '@/lib/store/providers/postgres/health-event-codec';

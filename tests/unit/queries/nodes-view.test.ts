@@ -4,8 +4,8 @@
 import { describe, expect, it } from 'vitest';
 
 import type { NodesMessage } from '@/lib/live/live-messages';
-import { nodeListOf } from '@/lib/projection/node-list';
-import { NODE_STATES, type NodeState, type NodeView } from '@/lib/projection/node-view';
+import { nodeListOf } from '@/lib/node-state/node-list';
+import { NODE_STATES, type NodeState, type NodeView } from '@/lib/node-state/node-view';
 import { applyNodesMessage, nodesMessageReorders } from '@/lib/queries/nodes-view';
 
 const view = (name: string, state: NodeState, lastEventAt: number | null = null): NodeView => ({

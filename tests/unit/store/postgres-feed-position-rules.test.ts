@@ -61,6 +61,9 @@ describe('positions as text', () => {
     expect(problem(() => parseState('5/6+7/1,x'))).toEqual(['invalid', 'position: is not a list of "<txid>/<id>" (got "7/1,x")']);
     expect(problem(() => parseState(`5/6+${'9'.repeat(80)}`))?.[1]).toBe(`position: is not a list of "<txid>/<id>" (got ${JSON.stringify('9'.repeat(80)).slice(0, 60)})`);
     expect(problem(() => parseState(42))?.[1]).toBe('position: is not a PostgreSQL feed position (expected "<txid>/<id>", got "")');
+    // A long list out of order is quoted cut to 60 characters too.
+    const descending = Array.from({ length: 20 }, (_, i) => `${100 - i}/1`).join(',');
+    expect(problem(() => parseState(`5/6+${descending}`))?.[1]).toBe(`position: must list transactions after the base in ascending order (got ${JSON.stringify(descending).slice(0, 60)})`);
   });
 
   it('gives passedAbove its two arrays, and the SQL that matches a row against them', () => {

@@ -16,7 +16,7 @@ import { NodeTimeline } from '@/components/nodes/node-timeline';
 import { StateBadge } from '@/components/nodes/state-badge';
 import { Panel } from '@/components/ui/panel';
 import { LocalTime, RelativeTime } from '@/components/ui/relative-time';
-import { offeredAction } from '@/lib/projection/node-view';
+import { offeredAction } from '@/lib/node-state/node-view';
 import {
   NODE_RANGES,
   refetchesNodeDetail,

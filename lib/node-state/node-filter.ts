@@ -20,7 +20,9 @@ export function parseNodeFilter(params: URLSearchParams | Record<string, string 
     return one ? one.slice(0, MAX_TEXT) : undefined;
   };
   // Stryker disable next-line StringLiteral: another text than '' for a missing ?state= is equivalent: whatever it splits into is no known state and is dropped; the line's other string mutants are killed by the tests in tests/unit/projection
-  const states = (get('state') ?? '').split(',').filter((state): state is NodeState => (NODE_STATES as readonly string[]).includes(state));
+  const states = (get('state') ?? '')
+    .split(',')
+    .filter((state): state is NodeState => (NODE_STATES as readonly string[]).includes(state));
   const filter: NodeFilter = {};
   if (states.length) filter.states = states;
   const agent = get('agent');

@@ -73,9 +73,12 @@ const OUT_OF_ORDER_KEPT = 200;
 const DECISIONS_KEPT = 16;
 const SESSION_DECISIONS: ReadonlySet<QuarantineStatus> = new Set(['Quarantined', 'UnQuarantined', 'Cancelled']);
 
-const entitiesKey = (check: CheckLatest) => check.entitiesImpacted.map((entity) => `${entity.entityType}:${entity.entityValue}`).join(',');
-const generatedMs = (check: CheckLatest) => (check.generatedTimestamp ? timestampToDate(check.generatedTimestamp).getTime() : check.createdAt.getTime());
-const isManual = (event: HealthEventWithStatus) => event.healthEvent.quarantineOverrides?.force === true && !event.healthEvent.quarantineOverrides.skip;
+const entitiesKey = (check: CheckLatest) =>
+  check.entitiesImpacted.map((entity) => `${entity.entityType}:${entity.entityValue}`).join(',');
+const generatedMs = (check: CheckLatest) =>
+  check.generatedTimestamp ? timestampToDate(check.generatedTimestamp).getTime() : check.createdAt.getTime();
+const isManual = (event: HealthEventWithStatus) =>
+  event.healthEvent.quarantineOverrides?.force === true && !event.healthEvent.quarantineOverrides.skip;
 
 function sessionFrom(event: HealthEventWithStatus): QuarantineSession {
   const { healthEvent, status } = event;
@@ -186,9 +189,20 @@ export class NodeProjection {
     let node = this.nodes.get(name);
     if (!node) {
       node = {
-        name, checks: new Map(), agents: new Set(), session: null, releasedAt: null, lastEventAt: null, lastCheck: null, fatalCount: 0,
+        name,
+        checks: new Map(),
+        agents: new Set(),
+        session: null,
+        releasedAt: null,
+        lastEventAt: null,
+        lastCheck: null,
+        fatalCount: 0,
         // Stryker disable next-line StringLiteral: any other initial text is equivalent: it only has to differ from a view's JSON, so the first refresh stores the view
-        requested: new Set(), decided: new Map(), newestDecisionAt: null, view: null, viewJson: '',
+        requested: new Set(),
+        decided: new Map(),
+        newestDecisionAt: null,
+        view: null,
+        viewJson: '',
       };
       this.nodes.set(name, node);
     }
@@ -208,7 +222,15 @@ export class NodeProjection {
     if (current && current.generatedMs > generated) {
       if (live) {
         this.lateCount += 1;
-        this.lateArrivals.unshift({ nodeName: node.name, checkName: check.checkName, entities, recordId: check.recordId, generatedAt: generated, appliedAt: current.generatedMs, receivedAt: now });
+        this.lateArrivals.unshift({
+          nodeName: node.name,
+          checkName: check.checkName,
+          entities,
+          recordId: check.recordId,
+          generatedAt: generated,
+          appliedAt: current.generatedMs,
+          receivedAt: now,
+        });
         this.lateArrivals.length = Math.min(this.lateArrivals.length, OUT_OF_ORDER_KEPT);
       }
       return;
@@ -216,7 +238,12 @@ export class NodeProjection {
     node.checks.set(key, { checkName: check.checkName, unhealthy: !check.isHealthy, generatedMs: generated });
   }
 
-  private applyStatus(node: NodeRecord, event: HealthEventWithStatus, previous: QuarantineStatus | null, now: number): void {
+  private applyStatus(
+    node: NodeRecord,
+    event: HealthEventWithStatus,
+    previous: QuarantineStatus | null,
+    now: number,
+  ): void {
     const decision = event.status.nodeQuarantined;
     if (decision) node.requested.delete(event.recordId);
     const changed = (decision || null) !== previous;
@@ -242,7 +269,13 @@ export class NodeProjection {
   /** Recomputes the node's view; true when it changed. */
   private refresh(node: NodeRecord, since: number): boolean {
     const openFaults = [...node.checks.values()].filter((check) => check.unhealthy).length;
-    const state: NodeState = node.session ? sessionState(node.session) : node.releasedAt !== null ? 'released' : openFaults > 0 ? 'unhealthy' : 'healthy';
+    const state: NodeState = node.session
+      ? sessionState(node.session)
+      : node.releasedAt !== null
+        ? 'released'
+        : openFaults > 0
+          ? 'unhealthy'
+          : 'healthy';
     const view: NodeView = {
       name: node.name,
       state,
@@ -270,13 +303,17 @@ export class NodeProjection {
  * projection last saw on the event; else, for an event older than the node's newest decision,
  * its current decision (an old event's late write is no new decision); else none.
  */
-function previousDecision(node: NodeRecord, change: ChangeEvent & { collection: 'healthEvents' }): QuarantineStatus | null {
+function previousDecision(
+  node: NodeRecord,
+  change: ChangeEvent & { collection: 'healthEvents' },
+): QuarantineStatus | null {
   if (change.operation === 'insert') return null;
   if (change.before) return change.before.status.nodeQuarantined || null;
   const event = change.document!;
   const seen = node.decided.get(event.recordId);
   if (seen !== undefined) return seen;
-  if (node.newestDecisionAt !== null && event.createdAt.getTime() < node.newestDecisionAt) return event.status.nodeQuarantined || null;
+  if (node.newestDecisionAt !== null && event.createdAt.getTime() < node.newestDecisionAt)
+    return event.status.nodeQuarantined || null;
   return null;
 }
 
@@ -287,7 +324,8 @@ function remember(node: NodeRecord, event: HealthEventWithStatus): void {
   node.decided.delete(event.recordId);
   node.decided.set(event.recordId, decision);
   if (node.decided.size > DECISIONS_KEPT) node.decided.delete(node.decided.keys().next().value!);
-  if (SESSION_DECISIONS.has(decision)) node.newestDecisionAt = Math.max(node.newestDecisionAt ?? 0, event.createdAt.getTime());
+  if (SESSION_DECISIONS.has(decision))
+    node.newestDecisionAt = Math.max(node.newestDecisionAt ?? 0, event.createdAt.getTime());
 }
 
 /** At load, when each node entered its state, from the timestamps its events carry. */
@@ -298,5 +336,5 @@ function estimateSince(node: NodeRecord, now: number): number {
   const open = checks.filter((check) => check.unhealthy).map((check) => check.generatedMs);
   if (open.length) return Math.min(...open);
   const recovered = checks.map((check) => check.generatedMs);
-  return recovered.length ? Math.max(...recovered) : node.lastEventAt ?? now;
+  return recovered.length ? Math.max(...recovered) : (node.lastEventAt ?? now);
 }

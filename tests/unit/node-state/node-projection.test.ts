@@ -1,9 +1,15 @@
 import { describe, expect, it } from 'vitest';
 
-import { NodeProjection } from '@/lib/projection/node-projection';
-import { matchesNodeFilter, nodeFilterToSearch, parseNodeFilter } from '@/lib/projection/node-filter';
-import { offeredAction } from '@/lib/projection/node-view';
-import { toCheckLatest, type ChangeEvent, type HealthEvent, type HealthEventStatus, type HealthEventWithStatus } from '@/lib/store';
+import { NodeProjection } from '@/lib/node-state/node-projection';
+import { matchesNodeFilter, nodeFilterToSearch, parseNodeFilter } from '@/lib/node-state/node-filter';
+import { offeredAction } from '@/lib/node-state/node-view';
+import {
+  toCheckLatest,
+  type ChangeEvent,
+  type HealthEvent,
+  type HealthEventStatus,
+  type HealthEventWithStatus,
+} from '@/lib/store';
 
 import { storedEvent, T0 } from '../../support/stored-health-event';
 
@@ -13,11 +19,33 @@ const stored = (node: string, fields: Partial<HealthEvent> = {}, at?: number) =>
   return storedEvent(node, fields, { at });
 };
 
-const inserted = (document: HealthEventWithStatus): ChangeEvent => ({ position: `p${sequence}`, operation: 'insert', collection: 'healthEvents', recordId: document.recordId, committedAt: document.createdAt, document, before: null });
+const inserted = (document: HealthEventWithStatus): ChangeEvent => ({
+  position: `p${sequence}`,
+  operation: 'insert',
+  collection: 'healthEvents',
+  recordId: document.recordId,
+  committedAt: document.createdAt,
+  document,
+  before: null,
+});
 
-function updated(document: HealthEventWithStatus, status: Partial<HealthEventStatus>): { change: ChangeEvent; after: HealthEventWithStatus } {
+function updated(
+  document: HealthEventWithStatus,
+  status: Partial<HealthEventStatus>,
+): { change: ChangeEvent; after: HealthEventWithStatus } {
   const after = { ...document, status: { ...document.status, ...status } };
-  return { after, change: { position: `p${sequence++}`, operation: 'update', collection: 'healthEvents', recordId: document.recordId, committedAt: new Date(), document: after, before: document } };
+  return {
+    after,
+    change: {
+      position: `p${sequence++}`,
+      operation: 'update',
+      collection: 'healthEvents',
+      recordId: document.recordId,
+      committedAt: new Date(),
+      document: after,
+      before: document,
+    },
+  };
 }
 
 describe('node projection', () => {
@@ -51,12 +79,37 @@ describe('node projection', () => {
     const remediationFails = stored('gpu-c');
     const noAction = stored('gpu-d', { recommendedAction: 'NONE' });
     for (const event of [drainFails, remediationFails, noAction]) projection.apply(inserted(event));
-    projection.apply(updated(drainFails, { nodeQuarantined: 'Quarantined', userPodsEvictionStatus: { status: 'Failed', message: 'timeout' } }).change);
-    projection.apply(updated(remediationFails, { nodeQuarantined: 'Quarantined', userPodsEvictionStatus: { status: 'Succeeded', message: '' }, faultRemediated: false }).change);
-    projection.apply(updated(noAction, { nodeQuarantined: 'Quarantined', userPodsEvictionStatus: { status: 'Succeeded', message: '' } }).change);
-    expect(['gpu-b', 'gpu-c', 'gpu-d'].map((name) => projection.get(name)?.state)).toEqual(['drain-failed', 'remediation-failed', 'quarantined']);
+    projection.apply(
+      updated(drainFails, {
+        nodeQuarantined: 'Quarantined',
+        userPodsEvictionStatus: { status: 'Failed', message: 'timeout' },
+      }).change,
+    );
+    projection.apply(
+      updated(remediationFails, {
+        nodeQuarantined: 'Quarantined',
+        userPodsEvictionStatus: { status: 'Succeeded', message: '' },
+        faultRemediated: false,
+      }).change,
+    );
+    projection.apply(
+      updated(noAction, {
+        nodeQuarantined: 'Quarantined',
+        userPodsEvictionStatus: { status: 'Succeeded', message: '' },
+      }).change,
+    );
+    expect(['gpu-b', 'gpu-c', 'gpu-d'].map((name) => projection.get(name)?.state)).toEqual([
+      'drain-failed',
+      'remediation-failed',
+      'quarantined',
+    ]);
     expect(projection.get('gpu-b')?.session?.evictionMessage).toBe('timeout');
-    expect(projection.counts()).toMatchObject({ 'drain-failed': 1, 'remediation-failed': 1, quarantined: 1, healthy: 0 });
+    expect(projection.counts()).toMatchObject({
+      'drain-failed': 1,
+      'remediation-failed': 1,
+      quarantined: 1,
+      healthy: 0,
+    });
   });
 
   it('returns to healthy when fault-quarantine releases the node, and shows a release by hand', () => {
@@ -88,24 +141,44 @@ describe('node projection', () => {
     stale.healthEvent.generatedTimestamp = { seconds: Math.floor(T0 / 1000) + 5, nanos: 0 };
     expect(projection.apply(inserted(stale))).toEqual(['gpu-f']); // last event and time changed, state did not
     expect(projection.get('gpu-f')).toMatchObject({ state: 'unhealthy', openFaults: 1 });
-    expect(projection.outOfOrder()).toMatchObject({ total: 1, recent: [{ nodeName: 'gpu-f', checkName: 'SysLogsXIDError', entities: 'GPU:0' }] });
+    expect(projection.outOfOrder()).toMatchObject({
+      total: 1,
+      recent: [{ nodeName: 'gpu-f', checkName: 'SysLogsXIDError', entities: 'GPU:0' }],
+    });
   });
 
   it('marks a manual quarantine as requested until fault-quarantine acts, without counting it as a fault', () => {
     const projection = new NodeProjection();
-    const manual = stored('gpu-g', { agent: 'sentinel-console', checkName: 'ManualQuarantine', isFatal: false, recommendedAction: 'NONE', message: 'bad fan', metadata: { creator_id: 'ops@example.com' }, quarantineOverrides: { force: true, skip: false } });
+    const manual = stored('gpu-g', {
+      agent: 'sentinel-console',
+      checkName: 'ManualQuarantine',
+      isFatal: false,
+      recommendedAction: 'NONE',
+      message: 'bad fan',
+      metadata: { creator_id: 'ops@example.com' },
+      quarantineOverrides: { force: true, skip: false },
+    });
     projection.apply(inserted(manual));
     expect(projection.get('gpu-g')).toMatchObject({ state: 'healthy', quarantineRequested: true, openFaults: 0 });
     expect(offeredAction(projection.get('gpu-g')!)).toBeNull();
     projection.apply(updated(manual, { nodeQuarantined: 'Quarantined' }).change);
-    expect(projection.get('gpu-g')).toMatchObject({ state: 'quarantined', quarantineRequested: false, session: { manual: true, reason: 'bad fan', actor: 'ops@example.com' } });
+    expect(projection.get('gpu-g')).toMatchObject({
+      state: 'quarantined',
+      quarantineRequested: false,
+      session: { manual: true, reason: 'bad fan', actor: 'ops@example.com' },
+    });
   });
 
-  it("names who asked for a console quarantine by their full identity, not the label-safe creator_id", () => {
+  it('names who asked for a console quarantine by their full identity, not the label-safe creator_id', () => {
     const projection = new NodeProjection();
     const manual = stored('gpu-g2', {
-      agent: 'sentinel-console', checkName: 'ManualQuarantine', isFatal: false, recommendedAction: 'NONE', message: 'bad fan',
-      metadata: { creator_id: 'alice-1a2b3c4d', 'sentinel-console/creator': 'alice@example.com' }, quarantineOverrides: { force: true, skip: false },
+      agent: 'sentinel-console',
+      checkName: 'ManualQuarantine',
+      isFatal: false,
+      recommendedAction: 'NONE',
+      message: 'bad fan',
+      metadata: { creator_id: 'alice-1a2b3c4d', 'sentinel-console/creator': 'alice@example.com' },
+      quarantineOverrides: { force: true, skip: false },
     });
     projection.apply(inserted(manual));
     projection.apply(updated(manual, { nodeQuarantined: 'Quarantined' }).change);
@@ -122,10 +195,17 @@ describe('node projection', () => {
     projection.apply(inserted(fault));
     const quarantined = updated(fault, { nodeQuarantined: 'Quarantined' });
     projection.apply(quarantined.change);
-    projection.apply(updated(quarantined.after, { userPodsEvictionStatus: { status: 'unknown(Skipped)', message: '' } }).change);
-    expect(projection.get('gpu-v')).toMatchObject({ state: 'quarantined', session: { eviction: 'unknown(Skipped)', recommendedAction: 'unknown(31)' } });
+    projection.apply(
+      updated(quarantined.after, { userPodsEvictionStatus: { status: 'unknown(Skipped)', message: '' } }).change,
+    );
+    expect(projection.get('gpu-v')).toMatchObject({
+      state: 'quarantined',
+      session: { eviction: 'unknown(Skipped)', recommendedAction: 'unknown(31)' },
+    });
     // Drained, but an action it does not know is not assumed to be remediating.
-    projection.apply(updated(quarantined.after, { userPodsEvictionStatus: { status: 'Succeeded', message: '' } }).change);
+    projection.apply(
+      updated(quarantined.after, { userPodsEvictionStatus: { status: 'Succeeded', message: '' } }).change,
+    );
     expect(projection.get('gpu-v')?.state).toBe('quarantined');
   });
 
@@ -135,7 +215,10 @@ describe('node projection', () => {
     const thermal = stored('gpu-h', { checkName: 'GpuThermalWatch', isFatal: false });
     const other = stored('gpu-i', { isFatal: false, isHealthy: true });
     for (const event of [fault, thermal, other]) live.apply(inserted(event));
-    const quarantined = updated(fault, { nodeQuarantined: 'Quarantined', userPodsEvictionStatus: { status: 'InProgress', message: '' } });
+    const quarantined = updated(fault, {
+      nodeQuarantined: 'Quarantined',
+      userPodsEvictionStatus: { status: 'InProgress', message: '' },
+    });
     live.apply(quarantined.change);
 
     const loaded = new NodeProjection();
@@ -145,7 +228,11 @@ describe('node projection', () => {
       latestPerNode: [thermal, other],
       fatalCounts: new Map([['gpu-h', 1]]),
     });
-    const comparable = (projection: NodeProjection) => projection.views().map((view) => ({ ...view, stateSince: 0 })).sort((a, b) => a.name.localeCompare(b.name));
+    const comparable = (projection: NodeProjection) =>
+      projection
+        .views()
+        .map((view) => ({ ...view, stateSince: 0 }))
+        .sort((a, b) => a.name.localeCompare(b.name));
     expect(comparable(loaded)).toEqual(comparable(live));
     expect(loaded.get('gpu-h')?.state).toBe('draining');
   });
@@ -154,8 +241,14 @@ describe('node projection', () => {
     const projection = new NodeProjection();
     const fault = stored('gpu-w', { recommendedAction: 'UNKNOWN' });
     projection.apply(inserted(fault));
-    projection.apply(updated(fault, { nodeQuarantined: 'Quarantined', userPodsEvictionStatus: { status: 'Succeeded', message: '' } }).change);
-    expect(projection.get('gpu-w')).toMatchObject({ state: 'quarantined', session: { recommendedAction: 'UNKNOWN', eviction: 'Succeeded', remediated: null } });
+    projection.apply(
+      updated(fault, { nodeQuarantined: 'Quarantined', userPodsEvictionStatus: { status: 'Succeeded', message: '' } })
+        .change,
+    );
+    expect(projection.get('gpu-w')).toMatchObject({
+      state: 'quarantined',
+      session: { recommendedAction: 'UNKNOWN', eviction: 'Succeeded', remediated: null },
+    });
   });
 
   it('treats a node the drainer found already drained like a drained one: remediating, then remediated or failed', () => {
@@ -163,12 +256,21 @@ describe('node projection', () => {
     const remediated = stored('gpu-x');
     const failed = stored('gpu-y');
     for (const event of [remediated, failed]) projection.apply(inserted(event));
-    const drained = updated(remediated, { nodeQuarantined: 'Quarantined', userPodsEvictionStatus: { status: 'AlreadyDrained', message: '' } });
+    const drained = updated(remediated, {
+      nodeQuarantined: 'Quarantined',
+      userPodsEvictionStatus: { status: 'AlreadyDrained', message: '' },
+    });
     projection.apply(drained.change);
     expect(projection.get('gpu-x')?.state).toBe('remediating');
     projection.apply(updated(drained.after, { faultRemediated: true }).change);
     expect(projection.get('gpu-x')?.state).toBe('remediated');
-    projection.apply(updated(failed, { nodeQuarantined: 'Quarantined', userPodsEvictionStatus: { status: 'AlreadyDrained', message: '' }, faultRemediated: false }).change);
+    projection.apply(
+      updated(failed, {
+        nodeQuarantined: 'Quarantined',
+        userPodsEvictionStatus: { status: 'AlreadyDrained', message: '' },
+        faultRemediated: false,
+      }).change,
+    );
     expect(projection.get('gpu-y')?.state).toBe('remediation-failed');
   });
 
@@ -177,18 +279,31 @@ describe('node projection', () => {
     const older = stored('gpu-z', { message: 'older fault' });
     const newer = stored('gpu-z', { checkName: 'GpuMemWatch', message: 'newer fault' });
     for (const event of [older, newer]) projection.apply(inserted(event));
-    const session = updated(newer, { nodeQuarantined: 'Quarantined', userPodsEvictionStatus: { status: 'InProgress', message: '' } });
+    const session = updated(newer, {
+      nodeQuarantined: 'Quarantined',
+      userPodsEvictionStatus: { status: 'InProgress', message: '' },
+    });
     projection.apply(session.change);
     projection.apply(updated(older, { nodeQuarantined: 'Quarantined' }).change);
-    expect(projection.get('gpu-z')).toMatchObject({ state: 'draining', session: { recordId: newer.recordId, reason: 'newer fault' } });
+    expect(projection.get('gpu-z')).toMatchObject({
+      state: 'draining',
+      session: { recordId: newer.recordId, reason: 'newer fault' },
+    });
   });
 });
 
 describe('node filter', () => {
-  const view = { name: 'GPU-Node-12', state: 'draining', agents: ['syslog-health-monitor'], checks: ['SysLogsXIDError'] } as never;
+  const view = {
+    name: 'GPU-Node-12',
+    state: 'draining',
+    agents: ['syslog-health-monitor'],
+    checks: ['SysLogsXIDError'],
+  } as never;
 
   it('reads state, agent, check and search from the URL and writes them back', () => {
-    const filter = parseNodeFilter(new URLSearchParams('state=draining,bogus,quarantined&agent=syslog-health-monitor&q=node-1'));
+    const filter = parseNodeFilter(
+      new URLSearchParams('state=draining,bogus,quarantined&agent=syslog-health-monitor&q=node-1'),
+    );
     expect(filter).toEqual({ states: ['draining', 'quarantined'], agent: 'syslog-health-monitor', search: 'node-1' });
     expect(parseNodeFilter(new URLSearchParams(nodeFilterToSearch(filter)))).toEqual(filter);
   });

@@ -2,7 +2,17 @@
 // name with numbers in numeric order (gpu-node-2 before gpu-node-10); and its paging.
 import type { NodeState, NodeView } from './node-view';
 
-export const NODE_SEVERITY_ORDER: readonly NodeState[] = ['drain-failed', 'remediation-failed', 'draining', 'remediating', 'quarantined', 'unhealthy', 'released', 'remediated', 'healthy'];
+export const NODE_SEVERITY_ORDER: readonly NodeState[] = [
+  'drain-failed',
+  'remediation-failed',
+  'draining',
+  'remediating',
+  'quarantined',
+  'unhealthy',
+  'released',
+  'remediated',
+  'healthy',
+];
 const RANK = new Map(NODE_SEVERITY_ORDER.map((state, index) => [state, index]));
 
 // Sorting 10,000 nodes per request must stay cheap: a padded key per name, computed once, then
@@ -38,10 +48,12 @@ export interface NodePageRequest {
 }
 
 /** ?page= (1-based in the URL, as people count) and ?pageSize=; anything odd falls back to the first page. */
-export function parseNodePage(params: URLSearchParams | Record<string, string | string[] | undefined>): NodePageRequest {
+export function parseNodePage(
+  params: URLSearchParams | Record<string, string | string[] | undefined>,
+): NodePageRequest {
   const get = (key: string) => {
     const value = params instanceof URLSearchParams ? params.get(key) : params[key];
-    return Array.isArray(value) ? value[0] : value ?? undefined;
+    return Array.isArray(value) ? value[0] : (value ?? undefined);
   };
   const page = Number(get('page') ?? 1);
   const size = Number(get('pageSize') ?? NODE_PAGE_SIZE);

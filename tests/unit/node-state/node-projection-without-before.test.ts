@@ -3,15 +3,22 @@
 // late write to an event of a closed session neither reopens nor closes a session.
 import { describe, expect, it } from 'vitest';
 
-import { NodeProjection } from '@/lib/projection/node-projection';
-import type { NodeState } from '@/lib/projection/node-view';
-import { toCheckLatest, type ChangeEvent, type HealthEvent, type HealthEventStatus, type HealthEventWithStatus } from '@/lib/store';
+import { NodeProjection } from '@/lib/node-state/node-projection';
+import type { NodeState } from '@/lib/node-state/node-view';
+import {
+  toCheckLatest,
+  type ChangeEvent,
+  type HealthEvent,
+  type HealthEventStatus,
+  type HealthEventWithStatus,
+} from '@/lib/store';
 
 import { storedEvent } from '../../support/stored-health-event';
 
 let entity = 0;
 /** Each fault on its own GPU, so every event is a check of its own unless a test says otherwise. */
-const stored = (node: string, fields: Partial<HealthEvent> = {}) => storedEvent(node, { entitiesImpacted: [{ entityType: 'GPU', entityValue: String((entity += 1) % 8) }], ...fields });
+const stored = (node: string, fields: Partial<HealthEvent> = {}) =>
+  storedEvent(node, { entitiesImpacted: [{ entityType: 'GPU', entityValue: String((entity += 1) % 8) }], ...fields });
 
 /** What a viewer should see after a change, written out by hand: the node's state and whose session it is. */
 interface Expected {
@@ -39,7 +46,15 @@ class History {
 
   insert(document: HealthEventWithStatus): HealthEventWithStatus {
     this.events.set(document.recordId, document);
-    this.changes.push({ position: `p${this.changes.length}`, operation: 'insert', collection: 'healthEvents', recordId: document.recordId, committedAt: document.createdAt, document, before: null });
+    this.changes.push({
+      position: `p${this.changes.length}`,
+      operation: 'insert',
+      collection: 'healthEvents',
+      recordId: document.recordId,
+      committedAt: document.createdAt,
+      document,
+      before: null,
+    });
     return document;
   }
 
@@ -47,13 +62,25 @@ class History {
     const before = this.events.get(recordId)!;
     const after = { ...before, status: { ...before.status, ...status } };
     this.events.set(recordId, after);
-    this.changes.push({ position: `p${this.changes.length}`, operation: 'update', collection: 'healthEvents', recordId, committedAt: new Date(), document: after, before });
+    this.changes.push({
+      position: `p${this.changes.length}`,
+      operation: 'update',
+      collection: 'healthEvents',
+      recordId,
+      committedAt: new Date(),
+      document: after,
+      before,
+    });
     return this;
   }
 }
 
 const withoutBefore = (change: ChangeEvent): ChangeEvent => ({ ...change, before: null }) as ChangeEvent;
-const comparable = (projection: NodeProjection) => projection.views().map((view) => ({ ...view, stateSince: 0, releasedAt: view.releasedAt === null ? null : 'set' })).sort((a, b) => a.name.localeCompare(b.name));
+const comparable = (projection: NodeProjection) =>
+  projection
+    .views()
+    .map((view) => ({ ...view, stateSince: 0, releasedAt: view.releasedAt === null ? null : 'set' }))
+    .sort((a, b) => a.name.localeCompare(b.name));
 
 /**
  * Applies the history's changes to two projections, with and without `before`: after every change
@@ -88,14 +115,32 @@ describe('node projection without `before` (MongoDB without pre-images)', () => 
     const second = h.insert(stored('gpu-a', { checkName: 'GpuMemWatch' }));
     h.shows('quarantined', fault);
     h.update(second.recordId, { nodeQuarantined: 'AlreadyQuarantined' }).shows('quarantined', fault);
-    h.update(fault.recordId, { userPodsEvictionStatus: { status: 'InProgress', message: '' } }).shows('draining', fault);
-    h.update(second.recordId, { userPodsEvictionStatus: { status: 'AlreadyDrained', message: '' } }).shows('draining', fault);
-    h.update(fault.recordId, { userPodsEvictionStatus: { status: 'Succeeded', message: '' } }).shows('remediating', fault);
+    h.update(fault.recordId, { userPodsEvictionStatus: { status: 'InProgress', message: '' } }).shows(
+      'draining',
+      fault,
+    );
+    h.update(second.recordId, { userPodsEvictionStatus: { status: 'AlreadyDrained', message: '' } }).shows(
+      'draining',
+      fault,
+    );
+    h.update(fault.recordId, { userPodsEvictionStatus: { status: 'Succeeded', message: '' } }).shows(
+      'remediating',
+      fault,
+    );
     h.update(fault.recordId, { faultRemediated: true }).shows('remediated', fault);
     // Both faults recover: fault-quarantine releases the node on the last recovery.
-    const recoveryA = h.insert(stored('gpu-a', { isFatal: false, isHealthy: true, entitiesImpacted: fault.healthEvent.entitiesImpacted }));
+    const recoveryA = h.insert(
+      stored('gpu-a', { isFatal: false, isHealthy: true, entitiesImpacted: fault.healthEvent.entitiesImpacted }),
+    );
     h.shows('remediated', fault);
-    const recoveryB = h.insert(stored('gpu-a', { isFatal: false, isHealthy: true, checkName: 'GpuMemWatch', entitiesImpacted: second.healthEvent.entitiesImpacted }));
+    const recoveryB = h.insert(
+      stored('gpu-a', {
+        isFatal: false,
+        isHealthy: true,
+        checkName: 'GpuMemWatch',
+        entitiesImpacted: second.healthEvent.entitiesImpacted,
+      }),
+    );
     h.shows('remediated', fault);
     h.update(recoveryB.recordId, { nodeQuarantined: 'UnQuarantined' }).shows('healthy');
     // A late write to the old session's event (a remediation record arriving late) must not reopen it.
@@ -113,13 +158,25 @@ describe('node projection without `before` (MongoDB without pre-images)', () => 
     const fifth = h.insert(stored('gpu-a', { message: 'fifth' }));
     h.shows('released');
     h.update(fifth.recordId, { nodeQuarantined: 'Quarantined' }).shows('quarantined', fifth);
-    h.update(third.recordId, { userPodsEvictionStatus: { status: 'Cancelled', message: 'released' } }).shows('quarantined', fifth);
-    h.update(fourth.recordId, { userPodsEvictionStatus: { status: 'Cancelled', message: 'released' } }).shows('quarantined', fifth);
-    h.update(fifth.recordId, { userPodsEvictionStatus: { status: 'InProgress', message: '' } }).shows('draining', fifth);
+    h.update(third.recordId, { userPodsEvictionStatus: { status: 'Cancelled', message: 'released' } }).shows(
+      'quarantined',
+      fifth,
+    );
+    h.update(fourth.recordId, { userPodsEvictionStatus: { status: 'Cancelled', message: 'released' } }).shows(
+      'quarantined',
+      fifth,
+    );
+    h.update(fifth.recordId, { userPodsEvictionStatus: { status: 'InProgress', message: '' } }).shows(
+      'draining',
+      fifth,
+    );
 
     const { without } = replayBothWays(h);
     expect(recoveryA.healthEvent.isHealthy).toBe(true);
-    expect(without.get('gpu-a')).toMatchObject({ state: 'draining', session: { recordId: fifth.recordId, reason: 'fifth' } });
+    expect(without.get('gpu-a')).toMatchObject({
+      state: 'draining',
+      session: { recordId: fifth.recordId, reason: 'fifth' },
+    });
   });
 
   it('keeps the newer session when an older event is decided Quarantined late, treats AlreadyDrained as drained, and never remediates UNKNOWN', () => {
@@ -129,13 +186,19 @@ describe('node projection without `before` (MongoDB without pre-images)', () => 
     const newer = h.insert(stored('gpu-o', { checkName: 'GpuMemWatch', message: 'newer fault' }));
     h.shows('unhealthy');
     h.update(newer.recordId, { nodeQuarantined: 'Quarantined' }).shows('quarantined', newer);
-    h.update(newer.recordId, { userPodsEvictionStatus: { status: 'AlreadyDrained', message: '' } }).shows('remediating', newer);
+    h.update(newer.recordId, { userPodsEvictionStatus: { status: 'AlreadyDrained', message: '' } }).shows(
+      'remediating',
+      newer,
+    );
     h.update(older.recordId, { nodeQuarantined: 'Quarantined' }).shows('remediating', newer);
     h.update(newer.recordId, { faultRemediated: true }).shows('remediated', newer);
     const unknownAction = h.insert(stored('gpu-p', { recommendedAction: 'UNKNOWN' }));
     h.shows('unhealthy');
     h.update(unknownAction.recordId, { nodeQuarantined: 'Quarantined' }).shows('quarantined', unknownAction);
-    h.update(unknownAction.recordId, { userPodsEvictionStatus: { status: 'Succeeded', message: '' } }).shows('quarantined', unknownAction);
+    h.update(unknownAction.recordId, { userPodsEvictionStatus: { status: 'Succeeded', message: '' } }).shows(
+      'quarantined',
+      unknownAction,
+    );
     replayBothWays(h);
   });
 
@@ -144,11 +207,17 @@ describe('node projection without `before` (MongoDB without pre-images)', () => 
     const fault = h.insert(stored('gpu-i'));
     h.shows('unhealthy');
     h.update(fault.recordId, { nodeQuarantined: 'Quarantined' }).shows('quarantined', fault);
-    const recovery = h.insert(stored('gpu-i', { isFatal: false, isHealthy: true, entitiesImpacted: fault.healthEvent.entitiesImpacted }));
+    const recovery = h.insert(
+      stored('gpu-i', { isFatal: false, isHealthy: true, entitiesImpacted: fault.healthEvent.entitiesImpacted }),
+    );
     h.shows('quarantined', fault);
     h.update(recovery.recordId, { nodeQuarantined: 'UnQuarantined' }).shows('healthy');
     // Written with its decision, and stored before the release (older than the node's newest decision).
-    const decided = storedEvent('gpu-i', { entitiesImpacted: [{ entityType: 'GPU', entityValue: '7' }] }, { at: fault.createdAt.getTime() + 1, status: { nodeQuarantined: 'Quarantined' } });
+    const decided = storedEvent(
+      'gpu-i',
+      { entitiesImpacted: [{ entityType: 'GPU', entityValue: '7' }] },
+      { at: fault.createdAt.getTime() + 1, status: { nodeQuarantined: 'Quarantined' } },
+    );
     h.insert(decided);
     h.shows('quarantined', decided);
     replayBothWays(h);
@@ -159,7 +228,11 @@ describe('node projection without `before` (MongoDB without pre-images)', () => 
     const first = h.insert(stored('gpu-j'));
     h.shows('unhealthy');
     // Two events of one transaction share their creation time.
-    const twin = storedEvent('gpu-j', { checkName: 'GpuMemWatch', entitiesImpacted: [{ entityType: 'GPU', entityValue: '6' }] }, { at: first.createdAt.getTime() });
+    const twin = storedEvent(
+      'gpu-j',
+      { checkName: 'GpuMemWatch', entitiesImpacted: [{ entityType: 'GPU', entityValue: '6' }] },
+      { at: first.createdAt.getTime() },
+    );
     h.insert(twin);
     h.shows('unhealthy');
     h.update(first.recordId, { nodeQuarantined: 'Quarantined' }).shows('quarantined', first);
@@ -191,7 +264,13 @@ describe('node projection without `before` (MongoDB without pre-images)', () => 
     const replay = (others: number) => {
       const h = new History();
       const released = h.insert(stored('gpu-l', { message: 'released' }));
-      const twin = h.insert(storedEvent('gpu-l', { checkName: 'GpuMemWatch', message: 'twin', entitiesImpacted: [{ entityType: 'GPU', entityValue: '5' }] }, { at: released.createdAt.getTime() }));
+      const twin = h.insert(
+        storedEvent(
+          'gpu-l',
+          { checkName: 'GpuMemWatch', message: 'twin', entitiesImpacted: [{ entityType: 'GPU', entityValue: '5' }] },
+          { at: released.createdAt.getTime() },
+        ),
+      );
       h.update(released.recordId, { nodeQuarantined: 'Quarantined' });
       h.update(released.recordId, { nodeQuarantined: 'Cancelled' });
       h.update(twin.recordId, { nodeQuarantined: 'Quarantined' });
@@ -217,7 +296,9 @@ describe('node projection without `before` (MongoDB without pre-images)', () => 
     const h = new History();
     const fault = h.insert(stored('gpu-b'));
     h.update(fault.recordId, { nodeQuarantined: 'Quarantined' });
-    const recovery = h.insert(stored('gpu-b', { isFatal: false, isHealthy: true, entitiesImpacted: fault.healthEvent.entitiesImpacted }));
+    const recovery = h.insert(
+      stored('gpu-b', { isFatal: false, isHealthy: true, entitiesImpacted: fault.healthEvent.entitiesImpacted }),
+    );
     h.update(recovery.recordId, { nodeQuarantined: 'UnQuarantined' });
     h.update(fault.recordId, { userPodsEvictionStatus: { status: 'Succeeded', message: '' } });
     for (const change of h.changes) projection.apply(withoutBefore(change));
@@ -227,22 +308,60 @@ describe('node projection without `before` (MongoDB without pre-images)', () => 
   it('after a snapshot load, a late write to an event older than the newest decision changes nothing', () => {
     const old = stored('gpu-c', { message: 'old session' });
     const oldQuarantined = { ...old, status: { ...old.status, nodeQuarantined: 'Quarantined' as const } };
-    const release = stored('gpu-c', { isFatal: false, isHealthy: true, entitiesImpacted: old.healthEvent.entitiesImpacted });
+    const release = stored('gpu-c', {
+      isFatal: false,
+      isHealthy: true,
+      entitiesImpacted: old.healthEvent.entitiesImpacted,
+    });
     const released = { ...release, status: { ...release.status, nodeQuarantined: 'UnQuarantined' as const } };
     const projection = new NodeProjection();
-    projection.load({ latestPerCheck: [released].map(toCheckLatest), decisions: [released], latestPerNode: [released], fatalCounts: new Map([['gpu-c', 1]]) });
+    projection.load({
+      latestPerCheck: [released].map(toCheckLatest),
+      decisions: [released],
+      latestPerNode: [released],
+      fatalCounts: new Map([['gpu-c', 1]]),
+    });
     expect(projection.get('gpu-c')?.state).toBe('healthy');
 
     // The old session's event gets its drain result late; the change carries no `before`.
-    const late = { ...oldQuarantined, status: { ...oldQuarantined.status, userPodsEvictionStatus: { status: 'Succeeded' as const, message: '' } } };
-    expect(projection.apply({ position: 'x', operation: 'update', collection: 'healthEvents', recordId: late.recordId, committedAt: new Date(), document: late, before: null })).toEqual([]);
+    const late = {
+      ...oldQuarantined,
+      status: { ...oldQuarantined.status, userPodsEvictionStatus: { status: 'Succeeded' as const, message: '' } },
+    };
+    expect(
+      projection.apply({
+        position: 'x',
+        operation: 'update',
+        collection: 'healthEvents',
+        recordId: late.recordId,
+        committedAt: new Date(),
+        document: late,
+        before: null,
+      }),
+    ).toEqual([]);
     expect(projection.get('gpu-c')).toMatchObject({ state: 'healthy', session: null });
 
     // A newer event quarantined after the load does open a session.
     const next = stored('gpu-c', { message: 'new session' });
-    projection.apply({ position: 'y', operation: 'insert', collection: 'healthEvents', recordId: next.recordId, committedAt: next.createdAt, document: next, before: null });
+    projection.apply({
+      position: 'y',
+      operation: 'insert',
+      collection: 'healthEvents',
+      recordId: next.recordId,
+      committedAt: next.createdAt,
+      document: next,
+      before: null,
+    });
     const decided = { ...next, status: { ...next.status, nodeQuarantined: 'Quarantined' as const } };
-    projection.apply({ position: 'z', operation: 'update', collection: 'healthEvents', recordId: next.recordId, committedAt: new Date(), document: decided, before: null });
+    projection.apply({
+      position: 'z',
+      operation: 'update',
+      collection: 'healthEvents',
+      recordId: next.recordId,
+      committedAt: new Date(),
+      document: decided,
+      before: null,
+    });
     expect(projection.get('gpu-c')).toMatchObject({ state: 'quarantined', session: { reason: 'new session' } });
   });
 
@@ -250,12 +369,36 @@ describe('node projection without `before` (MongoDB without pre-images)', () => 
     const fault = stored('gpu-d');
     const quarantined = { ...fault, status: { ...fault.status, nodeQuarantined: 'Quarantined' as const } };
     const projection = new NodeProjection();
-    projection.load({ latestPerCheck: [toCheckLatest(quarantined)], decisions: [quarantined], latestPerNode: [quarantined], fatalCounts: new Map([['gpu-d', 1]]) });
-    const draining = { ...quarantined, status: { ...quarantined.status, userPodsEvictionStatus: { status: 'InProgress' as const, message: '' } } };
-    projection.apply({ position: 'a', operation: 'update', collection: 'healthEvents', recordId: fault.recordId, committedAt: new Date(), document: draining, before: null });
+    projection.load({
+      latestPerCheck: [toCheckLatest(quarantined)],
+      decisions: [quarantined],
+      latestPerNode: [quarantined],
+      fatalCounts: new Map([['gpu-d', 1]]),
+    });
+    const draining = {
+      ...quarantined,
+      status: { ...quarantined.status, userPodsEvictionStatus: { status: 'InProgress' as const, message: '' } },
+    };
+    projection.apply({
+      position: 'a',
+      operation: 'update',
+      collection: 'healthEvents',
+      recordId: fault.recordId,
+      committedAt: new Date(),
+      document: draining,
+      before: null,
+    });
     expect(projection.get('gpu-d')?.state).toBe('draining');
     const cancelled = { ...draining, status: { ...draining.status, nodeQuarantined: 'Cancelled' as const } };
-    projection.apply({ position: 'b', operation: 'update', collection: 'healthEvents', recordId: fault.recordId, committedAt: new Date(), document: cancelled, before: null });
+    projection.apply({
+      position: 'b',
+      operation: 'update',
+      collection: 'healthEvents',
+      recordId: fault.recordId,
+      committedAt: new Date(),
+      document: cancelled,
+      before: null,
+    });
     expect(projection.get('gpu-d')).toMatchObject({ state: 'released', session: null });
   });
 });

@@ -29,7 +29,14 @@ export const NODE_STATE_LABELS: Record<NodeState, string> = {
 };
 
 /** States inside a quarantine session: the node is cordoned and can be released by hand. */
-export const QUARANTINED_STATES: ReadonlySet<NodeState> = new Set(['quarantined', 'draining', 'drain-failed', 'remediating', 'remediated', 'remediation-failed']);
+export const QUARANTINED_STATES: ReadonlySet<NodeState> = new Set([
+  'quarantined',
+  'draining',
+  'drain-failed',
+  'remediating',
+  'remediated',
+  'remediation-failed',
+]);
 
 /** The open quarantine of a node: the event fault-quarantine marked Quarantined, and how far the pipeline took it. */
 export interface QuarantineSession {

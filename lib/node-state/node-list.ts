@@ -20,7 +20,12 @@ export interface NodeList {
   checks: string[];
 }
 
-export function nodeListOf(all: NodeView[], counts: Record<NodeState, number>, filter: NodeFilter, request: NodePageRequest): NodeList {
+export function nodeListOf(
+  all: NodeView[],
+  counts: Record<NodeState, number>,
+  filter: NodeFilter,
+  request: NodePageRequest,
+): NodeList {
   const agents = new Set<string>();
   const checks = new Set<string>();
   for (const view of all) {

@@ -2,36 +2,103 @@
 // when a state began, which event is late, who quarantined, and what a snapshot load estimates.
 import { describe, expect, it } from 'vitest';
 
-import { NodeProjection, sessionState } from '@/lib/projection/node-projection';
-import type { NodeView, QuarantineSession } from '@/lib/projection/node-view';
-import { toCheckLatest, type ChangeEvent, type HealthEvent, type HealthEventStatus, type HealthEventWithStatus } from '@/lib/store';
+import { NodeProjection, sessionState } from '@/lib/node-state/node-projection';
+import type { NodeView, QuarantineSession } from '@/lib/node-state/node-view';
+import {
+  toCheckLatest,
+  type ChangeEvent,
+  type HealthEvent,
+  type HealthEventStatus,
+  type HealthEventWithStatus,
+} from '@/lib/store';
 
 import { storedEvent, T0 } from '../../support/stored-health-event';
 
 const gpu = (value: string) => [{ entityType: 'GPU', entityValue: value }];
-const event = (node: string, at: number, fields: Partial<HealthEvent> = {}, status: Partial<HealthEventStatus> = {}) => storedEvent(node, fields, { at: T0 + at, status });
-const inserted = (document: HealthEventWithStatus): ChangeEvent => ({ position: 'p', operation: 'insert', collection: 'healthEvents', recordId: document.recordId, committedAt: document.createdAt, document, before: null });
-const updated = (document: HealthEventWithStatus, status: Partial<HealthEventStatus>, withBefore = true): { change: ChangeEvent; after: HealthEventWithStatus } => {
+const event = (node: string, at: number, fields: Partial<HealthEvent> = {}, status: Partial<HealthEventStatus> = {}) =>
+  storedEvent(node, fields, { at: T0 + at, status });
+const inserted = (document: HealthEventWithStatus): ChangeEvent => ({
+  position: 'p',
+  operation: 'insert',
+  collection: 'healthEvents',
+  recordId: document.recordId,
+  committedAt: document.createdAt,
+  document,
+  before: null,
+});
+const updated = (
+  document: HealthEventWithStatus,
+  status: Partial<HealthEventStatus>,
+  withBefore = true,
+): { change: ChangeEvent; after: HealthEventWithStatus } => {
   const after = { ...document, status: { ...document.status, ...status } };
-  return { after, change: { position: 'p', operation: 'update', collection: 'healthEvents', recordId: document.recordId, committedAt: new Date(), document: after, before: withBefore ? document : null } };
+  return {
+    after,
+    change: {
+      position: 'p',
+      operation: 'update',
+      collection: 'healthEvents',
+      recordId: document.recordId,
+      committedAt: new Date(),
+      document: after,
+      before: withBefore ? document : null,
+    },
+  };
 };
 
 const base = (name: string, fields: Partial<NodeView>): NodeView => ({
-  name, state: 'healthy', stateSince: 0, lastEventAt: null, lastCheck: null, fatalCount: 0, openFaults: 0, agents: [], checks: [], session: null, releasedAt: null, quarantineRequested: false, ...fields,
+  name,
+  state: 'healthy',
+  stateSince: 0,
+  lastEventAt: null,
+  lastCheck: null,
+  fatalCount: 0,
+  openFaults: 0,
+  agents: [],
+  checks: [],
+  session: null,
+  releasedAt: null,
+  quarantineRequested: false,
+  ...fields,
 });
 
 describe('what a node view carries', () => {
   it('agents and checks once each and sorted, open faults per check and entity, fatal count, the newest event and its check', () => {
     const projection = new NodeProjection();
-    const xid = event('gpu-a', 1_000, { agent: 'syslog-health-monitor', checkName: 'SysLogsXIDError', entitiesImpacted: gpu('0') });
-    const thermal = event('gpu-a', 2_000, { agent: 'gpu-health-monitor', checkName: 'GpuThermalWatch', isFatal: false, entitiesImpacted: gpu('1') });
-    const xidOther = event('gpu-a', 3_000, { agent: 'syslog-health-monitor', checkName: 'SysLogsXIDError', entitiesImpacted: gpu('1') });
-    const recovered = event('gpu-a', 4_000, { agent: 'syslog-health-monitor', checkName: 'SysLogsXIDError', isFatal: false, isHealthy: true, entitiesImpacted: gpu('0') });
+    const xid = event('gpu-a', 1_000, {
+      agent: 'syslog-health-monitor',
+      checkName: 'SysLogsXIDError',
+      entitiesImpacted: gpu('0'),
+    });
+    const thermal = event('gpu-a', 2_000, {
+      agent: 'gpu-health-monitor',
+      checkName: 'GpuThermalWatch',
+      isFatal: false,
+      entitiesImpacted: gpu('1'),
+    });
+    const xidOther = event('gpu-a', 3_000, {
+      agent: 'syslog-health-monitor',
+      checkName: 'SysLogsXIDError',
+      entitiesImpacted: gpu('1'),
+    });
+    const recovered = event('gpu-a', 4_000, {
+      agent: 'syslog-health-monitor',
+      checkName: 'SysLogsXIDError',
+      isFatal: false,
+      isHealthy: true,
+      entitiesImpacted: gpu('0'),
+    });
     expect(projection.apply(inserted(xid), 10)).toEqual(['gpu-a']);
     for (const [index, next] of [thermal, xidOther, recovered].entries()) projection.apply(inserted(next), 20 + index);
     const expected = base('gpu-a', {
-      state: 'unhealthy', stateSince: 10, lastEventAt: T0 + 4_000, lastCheck: 'SysLogsXIDError', fatalCount: 2, openFaults: 2,
-      agents: ['gpu-health-monitor', 'syslog-health-monitor'], checks: ['GpuThermalWatch', 'SysLogsXIDError'],
+      state: 'unhealthy',
+      stateSince: 10,
+      lastEventAt: T0 + 4_000,
+      lastCheck: 'SysLogsXIDError',
+      fatalCount: 2,
+      openFaults: 2,
+      agents: ['gpu-health-monitor', 'syslog-health-monitor'],
+      checks: ['GpuThermalWatch', 'SysLogsXIDError'],
     });
     expect(projection.get('gpu-a')).toEqual(expected);
     expect(projection.json('gpu-a')).toBe(JSON.stringify(expected));
@@ -39,7 +106,17 @@ describe('what a node view carries', () => {
     expect(projection.size).toBe(1);
     expect(projection.get('gpu-zz')).toBeUndefined();
     expect(projection.json('gpu-zz')).toBeUndefined();
-    expect(projection.counts()).toEqual({ healthy: 0, unhealthy: 1, quarantined: 0, draining: 0, 'drain-failed': 0, remediating: 0, remediated: 0, 'remediation-failed': 0, released: 0 });
+    expect(projection.counts()).toEqual({
+      healthy: 0,
+      unhealthy: 1,
+      quarantined: 0,
+      draining: 0,
+      'drain-failed': 0,
+      remediating: 0,
+      remediated: 0,
+      'remediation-failed': 0,
+      released: 0,
+    });
   });
 
   it('keeps the newest event as the last one when an older one arrives later', () => {
@@ -54,8 +131,28 @@ describe('what a node view carries', () => {
 
   it('ignores changes of other collections and changes without a document', () => {
     const projection = new NodeProjection();
-    expect(projection.apply({ position: 'p', operation: 'insert', collection: 'maintenanceEvents', recordId: 'm', committedAt: new Date(), document: { nodeName: 'gpu-c' } as never, before: null })).toEqual([]);
-    expect(projection.apply({ position: 'p', operation: 'delete', collection: 'healthEvents', recordId: 'r', committedAt: new Date(), document: null, before: null })).toEqual([]);
+    expect(
+      projection.apply({
+        position: 'p',
+        operation: 'insert',
+        collection: 'maintenanceEvents',
+        recordId: 'm',
+        committedAt: new Date(),
+        document: { nodeName: 'gpu-c' } as never,
+        before: null,
+      }),
+    ).toEqual([]);
+    expect(
+      projection.apply({
+        position: 'p',
+        operation: 'delete',
+        collection: 'healthEvents',
+        recordId: 'r',
+        committedAt: new Date(),
+        document: null,
+        before: null,
+      }),
+    ).toEqual([]);
     expect(projection.size).toBe(0);
   });
 
@@ -68,7 +165,9 @@ describe('what a node view carries', () => {
     projection.apply(updated(fault, { nodeQuarantined: 'Quarantined' }).change, 300);
     expect(projection.get('gpu-d')).toMatchObject({ state: 'quarantined', stateSince: 300 });
     // A change nobody sees (a span id) reports nothing.
-    expect(projection.apply(updated(fault, { nodeQuarantined: 'Quarantined', spanIds: { x: 'y' } }).change, 400)).toEqual([]);
+    expect(
+      projection.apply(updated(fault, { nodeQuarantined: 'Quarantined', spanIds: { x: 'y' } }).change, 400),
+    ).toEqual([]);
   });
 });
 
@@ -90,7 +189,15 @@ describe('events that arrive out of order', () => {
     const { total, recent } = projection.outOfOrder();
     expect(total).toBe(205);
     expect(recent).toHaveLength(200);
-    expect(recent[0]).toEqual({ nodeName: 'gpu-e', checkName: 'SysLogsXIDError', entities: 'GPU:0', recordId: 'late-205', generatedAt: T0 + 9_000, appliedAt: T0 + 10_000, receivedAt: 1_205 });
+    expect(recent[0]).toEqual({
+      nodeName: 'gpu-e',
+      checkName: 'SysLogsXIDError',
+      entities: 'GPU:0',
+      recordId: 'late-205',
+      generatedAt: T0 + 9_000,
+      appliedAt: T0 + 10_000,
+      receivedAt: 1_205,
+    });
     expect(recent.at(-1)?.recordId).toBe('late-6');
     expect(projection.get('gpu-e')).toMatchObject({ state: 'unhealthy', openFaults: 1 });
   });
@@ -98,7 +205,11 @@ describe('events that arrive out of order', () => {
   it('tells checks apart by every entity they name, in order', () => {
     const projection = new NodeProjection();
     projection.apply(inserted(event('gpu-f', 10_000, { entitiesImpacted: [...gpu('0'), ...gpu('1')] })));
-    const other = event('gpu-f', 11_000, { isHealthy: true, isFatal: false, entitiesImpacted: [...gpu('1'), ...gpu('0')] });
+    const other = event('gpu-f', 11_000, {
+      isHealthy: true,
+      isFatal: false,
+      entitiesImpacted: [...gpu('1'), ...gpu('0')],
+    });
     other.healthEvent.generatedTimestamp = { seconds: Math.floor(T0 / 1000) + 1, nanos: 0 };
     projection.apply(inserted(other));
     // Another key: not late, and it does not clear the fault on GPU 0,1.
@@ -108,11 +219,23 @@ describe('events that arrive out of order', () => {
 
   it('names every entity of a late event, comma-separated, in the out-of-order list', () => {
     const projection = new NodeProjection();
-    projection.apply(inserted(event('gpu-f2', 10_000, { entitiesImpacted: [...gpu('0'), { entityType: 'NVLINK', entityValue: '3' }] })));
-    const late = event('gpu-f2', 11_000, { isHealthy: true, isFatal: false, entitiesImpacted: [...gpu('0'), { entityType: 'NVLINK', entityValue: '3' }] });
+    projection.apply(
+      inserted(
+        event('gpu-f2', 10_000, { entitiesImpacted: [...gpu('0'), { entityType: 'NVLINK', entityValue: '3' }] }),
+      ),
+    );
+    const late = event('gpu-f2', 11_000, {
+      isHealthy: true,
+      isFatal: false,
+      entitiesImpacted: [...gpu('0'), { entityType: 'NVLINK', entityValue: '3' }],
+    });
     late.healthEvent.generatedTimestamp = { seconds: Math.floor(T0 / 1000) + 9, nanos: 0 };
     projection.apply(inserted(late));
-    expect(projection.outOfOrder().recent[0]).toMatchObject({ nodeName: 'gpu-f2', entities: 'GPU:0,NVLINK:3', recordId: late.recordId });
+    expect(projection.outOfOrder().recent[0]).toMatchObject({
+      nodeName: 'gpu-f2',
+      entities: 'GPU:0,NVLINK:3',
+      recordId: late.recordId,
+    });
   });
 
   it('without a generated timestamp, orders by when the event was stored', () => {
@@ -132,19 +255,45 @@ describe('quarantine sessions', () => {
   it('a session carries the quarantining event: who, why, its check, action and the pipeline status', () => {
     const projection = new NodeProjection();
     const manual = event('gpu-h', 1_000, {
-      agent: 'sentinel-console', checkName: 'ManualQuarantine', isFatal: false, recommendedAction: 'NONE', message: 'bad fan',
-      metadata: { creator_id: 'alice-1a2b3c4d' }, quarantineOverrides: { force: true, skip: false },
+      agent: 'sentinel-console',
+      checkName: 'ManualQuarantine',
+      isFatal: false,
+      recommendedAction: 'NONE',
+      message: 'bad fan',
+      metadata: { creator_id: 'alice-1a2b3c4d' },
+      quarantineOverrides: { force: true, skip: false },
     });
     projection.apply(inserted(manual));
     expect(projection.get('gpu-h')).toMatchObject({ state: 'healthy', quarantineRequested: true });
-    projection.apply(updated(manual, { nodeQuarantined: 'Quarantined', userPodsEvictionStatus: { status: 'InProgress', message: 'evicting 3 pods' } }).change, 50);
+    projection.apply(
+      updated(manual, {
+        nodeQuarantined: 'Quarantined',
+        userPodsEvictionStatus: { status: 'InProgress', message: 'evicting 3 pods' },
+      }).change,
+      50,
+    );
     const session: QuarantineSession = {
-      recordId: manual.recordId, since: T0 + 1_000, manual: true, reason: 'bad fan', actor: 'alice-1a2b3c4d', checkName: 'ManualQuarantine',
-      recommendedAction: 'NONE', eviction: 'InProgress', evictionMessage: 'evicting 3 pods', remediated: null,
+      recordId: manual.recordId,
+      since: T0 + 1_000,
+      manual: true,
+      reason: 'bad fan',
+      actor: 'alice-1a2b3c4d',
+      checkName: 'ManualQuarantine',
+      recommendedAction: 'NONE',
+      eviction: 'InProgress',
+      evictionMessage: 'evicting 3 pods',
+      remediated: null,
     };
-    expect(projection.get('gpu-h')).toEqual(base('gpu-h', {
-      state: 'draining', stateSince: 50, lastEventAt: T0 + 1_000, lastCheck: 'ManualQuarantine', agents: ['sentinel-console'], session,
-    }));
+    expect(projection.get('gpu-h')).toEqual(
+      base('gpu-h', {
+        state: 'draining',
+        stateSince: 50,
+        lastEventAt: T0 + 1_000,
+        lastCheck: 'ManualQuarantine',
+        agents: ['sentinel-console'],
+        session,
+      }),
+    );
   });
 
   it('is not manual when the override also says skip, nor without force; has no actor without creator metadata', () => {
@@ -161,10 +310,20 @@ describe('quarantine sessions', () => {
   });
 
   it('a decided forced quarantine at load is not a pending request', () => {
-    const decided = event('gpu-k', 1_000, { isFatal: false, quarantineOverrides: { force: true, skip: false } }, { nodeQuarantined: 'Quarantined' });
+    const decided = event(
+      'gpu-k',
+      1_000,
+      { isFatal: false, quarantineOverrides: { force: true, skip: false } },
+      { nodeQuarantined: 'Quarantined' },
+    );
     const pending = event('gpu-l', 1_000, { isFatal: false, quarantineOverrides: { force: true, skip: false } });
     const projection = new NodeProjection();
-    projection.load({ latestPerCheck: [decided, pending].map(toCheckLatest), decisions: [decided], latestPerNode: [decided, pending], fatalCounts: new Map() });
+    projection.load({
+      latestPerCheck: [decided, pending].map(toCheckLatest),
+      decisions: [decided],
+      latestPerNode: [decided, pending],
+      fatalCounts: new Map(),
+    });
     expect(projection.get('gpu-k')).toMatchObject({ state: 'quarantined', quarantineRequested: false, openFaults: 0 });
     expect(projection.get('gpu-l')).toMatchObject({ state: 'healthy', quarantineRequested: true, openFaults: 0 });
   });
@@ -192,7 +351,12 @@ describe('quarantine sessions', () => {
     const quarantined = updated(other, { nodeQuarantined: 'Quarantined' });
     projection.apply(quarantined.change);
     projection.apply(updated(quarantined.after, { nodeQuarantined: 'Cancelled' }).change, 777);
-    expect(projection.get('gpu-o')).toMatchObject({ state: 'released', releasedAt: 777, stateSince: 777, session: null });
+    expect(projection.get('gpu-o')).toMatchObject({
+      state: 'released',
+      releasedAt: 777,
+      stateSince: 777,
+      session: null,
+    });
     // A new session clears the release.
     const again = event('gpu-o', 2_000);
     projection.apply(inserted(again));
@@ -224,7 +388,9 @@ describe('quarantine sessions', () => {
     projection.apply(inserted(recovery));
     projection.apply(updated(recovery, { nodeQuarantined: 'UnQuarantined' }).change);
     // The old event's drain finishes later; `before` says it was Quarantined already.
-    projection.apply(updated(quarantined.after, { userPodsEvictionStatus: { status: 'Succeeded', message: '' } }).change);
+    projection.apply(
+      updated(quarantined.after, { userPodsEvictionStatus: { status: 'Succeeded', message: '' } }).change,
+    );
     expect(projection.get('gpu-q')).toMatchObject({ state: 'healthy', session: null });
   });
 
@@ -236,17 +402,36 @@ describe('quarantine sessions', () => {
     projection.apply(updated(fault, { nodeQuarantined: 'Quarantined' }, false).change);
     expect(projection.get('gpu-r')?.state).toBe('quarantined');
     // The same decision seen again is not new: a release by hand in between stays.
-    const cancelled = updated({ ...fault, status: { ...fault.status, nodeQuarantined: 'Quarantined' } }, { nodeQuarantined: 'Cancelled' }, false);
+    const cancelled = updated(
+      { ...fault, status: { ...fault.status, nodeQuarantined: 'Quarantined' } },
+      { nodeQuarantined: 'Cancelled' },
+      false,
+    );
     projection.apply(cancelled.change, 9);
     expect(projection.get('gpu-r')?.state).toBe('released');
-    projection.apply(updated(cancelled.after, { userPodsEvictionStatus: { status: 'Cancelled', message: '' } }, false).change);
+    projection.apply(
+      updated(cancelled.after, { userPodsEvictionStatus: { status: 'Cancelled', message: '' } }, false).change,
+    );
     expect(projection.get('gpu-r')).toMatchObject({ state: 'released', releasedAt: 9 });
   });
 });
 
 describe('the state of a session', () => {
-  const session = (eviction: string, remediated: boolean | null, recommendedAction = 'RESTART_BM'): QuarantineSession => ({
-    recordId: 'r', since: 0, manual: false, reason: '', actor: null, checkName: 'c', recommendedAction: recommendedAction as never, eviction, evictionMessage: '', remediated,
+  const session = (
+    eviction: string,
+    remediated: boolean | null,
+    recommendedAction = 'RESTART_BM',
+  ): QuarantineSession => ({
+    recordId: 'r',
+    since: 0,
+    manual: false,
+    reason: '',
+    actor: null,
+    checkName: 'c',
+    recommendedAction: recommendedAction as never,
+    eviction,
+    evictionMessage: '',
+    remediated,
   });
 
   it.each([
@@ -278,13 +463,19 @@ describe('loading a snapshot', () => {
     const recoveredB = event('recovered', 7_000, { isHealthy: true, isFatal: false, entitiesImpacted: gpu('1') });
     const onlyLast = event('no-checks', 8_000);
     const projection = new NodeProjection();
-    projection.load({
-      latestPerCheck: [quarantined, openA, openB, openRecovered, recoveredA, recoveredB].map(toCheckLatest),
-      // latestQuarantineDecisions(): the newest decision of each node.
-      decisions: [released, quarantined],
-      latestPerNode: [onlyLast, openRecovered],
-      fatalCounts: new Map([['open', 2], ['fatal-only', 4]]),
-    }, 99);
+    projection.load(
+      {
+        latestPerCheck: [quarantined, openA, openB, openRecovered, recoveredA, recoveredB].map(toCheckLatest),
+        // latestQuarantineDecisions(): the newest decision of each node.
+        decisions: [released, quarantined],
+        latestPerNode: [onlyLast, openRecovered],
+        fatalCounts: new Map([
+          ['open', 2],
+          ['fatal-only', 4],
+        ]),
+      },
+      99,
+    );
     const since = Object.fromEntries(projection.views().map((view) => [view.name, [view.state, view.stateSince]]));
     expect(since).toEqual({
       'in-session': ['quarantined', T0 + 3_000],
@@ -295,7 +486,12 @@ describe('loading a snapshot', () => {
       'fatal-only': ['healthy', 99],
     });
     expect(projection.get('released')?.releasedAt).toBe(T0 + 4_000);
-    expect(projection.get('open')).toMatchObject({ fatalCount: 2, lastEventAt: T0 + 5_000, lastCheck: 'SysLogsXIDError', openFaults: 2 });
+    expect(projection.get('open')).toMatchObject({
+      fatalCount: 2,
+      lastEventAt: T0 + 5_000,
+      lastCheck: 'SysLogsXIDError',
+      openFaults: 2,
+    });
     expect(projection.get('fatal-only')?.fatalCount).toBe(4);
   });
 
@@ -305,7 +501,12 @@ describe('loading a snapshot', () => {
     const newer = event('gpu-s', 5_000);
     const older = event('gpu-s', 4_000);
     older.healthEvent.generatedTimestamp = { seconds: Math.floor(T0 / 1000) + 1, nanos: 0 };
-    projection.load({ latestPerCheck: [newer, older].map(toCheckLatest), decisions: [], latestPerNode: [newer], fatalCounts: new Map() });
+    projection.load({
+      latestPerCheck: [newer, older].map(toCheckLatest),
+      decisions: [],
+      latestPerNode: [newer],
+      fatalCounts: new Map(),
+    });
     expect(projection.get('old-node')).toBeUndefined();
     expect(projection.size).toBe(1);
     expect(projection.outOfOrder().total).toBe(0);
@@ -314,12 +515,19 @@ describe('loading a snapshot', () => {
   it('a change after the load that repeats a loaded decision without `before` is no new decision', () => {
     const fault = event('gpu-t', 1_000, {}, { nodeQuarantined: 'Quarantined' });
     const projection = new NodeProjection();
-    projection.load({ latestPerCheck: [toCheckLatest(fault)], decisions: [fault], latestPerNode: [fault], fatalCounts: new Map() });
+    projection.load({
+      latestPerCheck: [toCheckLatest(fault)],
+      decisions: [fault],
+      latestPerNode: [fault],
+      fatalCounts: new Map(),
+    });
     const cancelled = updated(fault, { nodeQuarantined: 'Cancelled' }, false);
     projection.apply(cancelled.change, 3);
     expect(projection.get('gpu-t')?.state).toBe('released');
     // fault-quarantine's Quarantined seen again on the same event (a late retry) must not reopen it.
-    projection.apply(updated(cancelled.after, { userPodsEvictionStatus: { status: 'Cancelled', message: '' } }, false).change);
+    projection.apply(
+      updated(cancelled.after, { userPodsEvictionStatus: { status: 'Cancelled', message: '' } }, false).change,
+    );
     expect(projection.get('gpu-t')?.state).toBe('released');
   });
 });
