@@ -62,9 +62,9 @@ export function parsePosition(value: unknown): ChangelogPosition {
 }
 
 export function comparePositions(a: ChangelogPosition, b: ChangelogPosition): number {
-  // Stryker disable next-line EqualityOperator: `a.txid <= b.txid` is equivalent: the two differ here, so <= and < agree; the line's other equality mutants are killed by tests/unit/store/postgres-feed-position-rules.test.ts
+  // Stryker disable next-line EqualityOperator: `a.txid <= b.txid` is equivalent: the two differ here, so <= and < agree; the line's other equality mutants are killed (tests/unit/store/postgres-feed-position-rules.test.ts, tests/integration/postgres-store.test.ts)
   if (a.txid !== b.txid) return a.txid < b.txid ? -1 : 1;
-  // Stryker disable next-line EqualityOperator: `a.id <= b.id` is equivalent: the two differ here, so <= and < agree; the line's other equality mutants are killed by tests/unit/store/postgres-feed-position-rules.test.ts
+  // Stryker disable next-line EqualityOperator: `a.id <= b.id` is equivalent: the two differ here, so <= and < agree; the line's other equality mutants are killed (tests/unit/store/postgres-feed-position-rules.test.ts, tests/integration/postgres-store.test.ts)
   if (a.id !== b.id) return a.id < b.id ? -1 : 1;
   return 0;
 }
