@@ -23,6 +23,7 @@ import path from 'node:path';
 import { defaultEmbeddedBaseDir, EmbeddedDatabase } from '../lib/embedded-database/embedded-database';
 import { ClusterSimulator, SimulatorRefusedError } from '../lib/simulator/cluster-simulator';
 import { EventGenerator } from '../lib/simulator/event-generator';
+import { DEMO_BREAKER } from '../lib/simulator/pipeline/circuit-breaker';
 import { clusterAccessFromEnv } from '../lib/cluster/cluster-access';
 import { startTwinCluster, type TwinCluster } from '../lib/simulator/kubernetes/twin-cluster';
 import { startSimulatorControl } from '../lib/simulator/control-server';
@@ -351,6 +352,7 @@ async function main(): Promise<void> {
       const simulator = new ClusterSimulator(store, {
         ...simulatorOptions,
         cluster: twin?.kubeConfig(),
+        breaker: DEMO_BREAKER,
         onError: (error) => log(`simulator: ${(error as Error).message}`),
       });
       simulation = { store, simulator };

@@ -5,7 +5,9 @@
 import type { KubeConfig } from '@kubernetes/client-node';
 
 import { EventProcessor, type DataStore } from '../store';
+import { NVSENTINEL_NAMESPACE } from '../nvsentinel/kubernetes-keys';
 import { EventGenerator, SIMULATOR_MARK, type ClusterShape } from './event-generator';
+import { DEFAULT_BREAKER, SimulatedCircuitBreaker, type BreakerSettings } from './pipeline/circuit-breaker';
 import { ClusterQuarantine } from './pipeline/cluster-quarantine';
 import { SimulatedFaultQuarantine } from './pipeline/fault-quarantine';
 import { SimulatedFaultRemediation } from './pipeline/fault-remediation';
@@ -36,6 +38,8 @@ export interface SimulatorOptions extends ClusterShape {
   allowRealData?: boolean;
   /** A cluster (the twin's kubeconfig) fault-quarantine cordons and releases nodes through, as NVSentinel does. */
   cluster?: KubeConfig;
+  /** The circuit breaker's limits, with a cluster (NVSentinel's defaults: 50 % of the GPU nodes in 5 minutes). */
+  breaker?: BreakerSettings;
   onError?: (error: unknown) => void;
 }
 
@@ -51,6 +55,7 @@ export class ClusterSimulator {
   private readonly consumers = new Map<PipelineConsumer, RunningConsumer>();
   private readonly quarantine: SimulatedFaultQuarantine;
   private readonly cluster?: ClusterQuarantine;
+  readonly breaker?: SimulatedCircuitBreaker;
   private timer?: NodeJS.Timeout;
   private writing = false;
   private written = 0;
@@ -68,7 +73,17 @@ export class ClusterSimulator {
     const random = new SeededRandom(options.seed ^ 0x5eed);
     const current = () => this.settings;
     this.cluster = options.cluster ? new ClusterQuarantine(options.cluster) : undefined;
-    this.quarantine = new SimulatedFaultQuarantine(store, current, this.cluster);
+    const cluster = this.cluster;
+    this.breaker =
+      options.cluster && cluster
+        ? new SimulatedCircuitBreaker(
+            options.cluster,
+            NVSENTINEL_NAMESPACE,
+            () => cluster.gpuNodeCount(),
+            options.breaker ?? DEFAULT_BREAKER,
+          )
+        : undefined;
+    this.quarantine = new SimulatedFaultQuarantine(store, current, this.cluster, this.breaker);
     const drainer = new SimulatedNodeDrainer(store, current, random);
     const remediation = new SimulatedFaultRemediation(store, current, random);
     this.consumers.set('fault-quarantine', {
@@ -86,6 +101,7 @@ export class ClusterSimulator {
       await this.cluster?.watchManualUncordons((node) =>
         this.quarantine.cancelManuallyUncordoned(node).catch((error) => this.options.onError?.(error)),
       );
+      await this.breaker?.start();
       for (const name of PIPELINE_CONSUMERS) {
         // NVSentinel's components keep their positions in its resume_tokens: so do their twins.
         // fault-remediation keeps exactly NVSentinel's {timestamp, eventID}, so the demo reads one
@@ -200,6 +216,8 @@ export class ClusterSimulator {
   async stop(): Promise<void> {
     clearInterval(this.timer);
     while (this.writing) await new Promise((resolve) => setTimeout(resolve, 20));
+    // A fault-quarantine waiting on a tripped breaker lets its event go first, or its stop would wait for ever.
+    await this.breaker?.stop();
     await Promise.all([...this.consumers.values()].map((running) => running.processor?.stop()));
     await this.cluster?.stop();
   }

@@ -177,6 +177,12 @@ export class ClusterQuarantine {
     return cleaned;
   }
 
+  /** Nodes labelled nvidia.com/gpu.present=true, as fault-quarantine's informer counts them (the breaker's denominator). */
+  gpuNodeCount(): number {
+    return (this.informer?.list() ?? []).filter((node) => node.metadata?.labels?.['nvidia.com/gpu.present'] === 'true')
+      .length;
+  }
+
   async stop(): Promise<void> {
     await this.informer?.stop().catch(() => {});
   }

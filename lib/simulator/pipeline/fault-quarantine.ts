@@ -12,6 +12,7 @@
 // to an event of an older, released session never ends a newer one.
 import type { ChangeEvent, DataStore, HealthEventWithStatus } from '../../store';
 import { dateToTimestamp } from '../../store';
+import type { SimulatedCircuitBreaker } from './circuit-breaker';
 import type { ClusterQuarantine } from './cluster-quarantine';
 import { sleep, type PipelineSettings } from './pipeline-settings';
 
@@ -33,6 +34,8 @@ export class SimulatedFaultQuarantine {
     private readonly settings: () => PipelineSettings,
     /** The cluster it cordons through, when the simulator runs one (its Kubernetes twin). */
     private readonly cluster?: ClusterQuarantine,
+    /** Its circuit breaker, with the cluster (the state lives in a ConfigMap). */
+    private readonly breaker?: SimulatedCircuitBreaker,
   ) {}
 
   /** A node uncordoned by hand (the cluster half cleaned it up): its session's events become Cancelled, as NVSentinel's event watcher does. */
@@ -74,6 +77,8 @@ export class SimulatedFaultQuarantine {
       return;
     }
     if (change.operation !== 'insert') return;
+    // Tripped, nothing is processed (healthy events included) until a restart finds the breaker closed.
+    if (this.breaker && (await this.breaker.admit(event.createdAt)) === 'skip') return;
     await sleep(this.settings().handlerDelayMs);
     const { healthEvent } = event;
     if (healthEvent.processingStrategy !== 'EXECUTE_REMEDIATION' && healthEvent.processingStrategy !== 'UNSPECIFIED')
@@ -95,6 +100,9 @@ export class SimulatedFaultQuarantine {
         this.quarantined.set(node, { since: event.createdAt, tracked: new Set([trackKey(event)]) });
         const status = clusterStatus ?? 'Quarantined';
         await this.store.healthEvents().updateQuarantine(event.recordId, { status, finishedAt, span });
+        // Forced quarantines are not counted (reconciler.go:1065, 1168-1173).
+        if (status === 'Quarantined' && !healthEvent.quarantineOverrides?.force)
+          await this.breaker?.recordQuarantine(node);
       }
       return;
     }

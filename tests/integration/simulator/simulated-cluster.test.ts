@@ -2,12 +2,18 @@
 // cordons its node with NVSentinel's labels and annotations (a forced one names its creator), a
 // recovery uncordons it with the uncordon-* labels, a cordon made before is adopted and not lifted,
 // and an uncordon by hand (as kubectl does it) is cleaned up and its session Cancelled in the datastore.
-import { CoreV1Api, PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
+import { AppsV1Api, CoreV1Api, PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { ClusterSimulator } from '@/lib/simulator/cluster-simulator';
 import { SIMULATOR_MARK } from '@/lib/simulator/event-generator';
-import { LABEL_PREFIX, QUARANTINE_ANNOTATIONS as ANNOTATION, STATE_LABEL } from '@/lib/nvsentinel/kubernetes-keys';
+import {
+  CIRCUIT_BREAKER_CONFIGMAP,
+  LABEL_PREFIX,
+  NVSENTINEL_NAMESPACE,
+  QUARANTINE_ANNOTATIONS as ANNOTATION,
+  STATE_LABEL,
+} from '@/lib/nvsentinel/kubernetes-keys';
 import { startTwinCluster, type TwinCluster } from '@/lib/simulator/kubernetes/twin-cluster';
 import { openDataStore, type DataStore, type NewHealthEvent } from '@/lib/store';
 import { setUpOwnDatabase } from '@/lib/store/postgres';
@@ -48,6 +54,8 @@ describe('the simulated fault-quarantine on the twin cluster', () => {
       nodes: 4,
       rate: 0,
       cluster: cluster.kubeConfig(),
+      // Four nodes: the default 50 % would trip after two quarantines; the breaker has its own test.
+      breaker: { percentage: 100, windowMs: 300_000 },
       settings: { drainMs: 20, remediationMs: 20, drainFailureRate: 0, remediationFailureRate: 0 },
     });
     await simulator.start();
@@ -153,5 +161,118 @@ describe('the simulated fault-quarantine on the twin cluster', () => {
     expect(node.metadata?.labels).not.toHaveProperty(STATE_LABEL);
     // NVSentinel leaves its cordon-* labels behind on a manual uncordon.
     expect(node.metadata?.labels).toHaveProperty(`${LABEL_PREFIX}cordon-by`, 'NVSentinel');
+  });
+});
+
+// NVSentinel's breaker (breaker.go): fresh quarantines of half the GPU nodes within the window trip
+// it; tripped, fault-quarantine processes nothing, healthy events included; the runbook's reset
+// (patch the ConfigMap, restart the Deployment) resumes the backlog (RESUME) or drops it (CREATE).
+describe('the simulated circuit breaker', () => {
+  let database: TestDatabase;
+  let store: DataStore;
+  let cluster: TwinCluster;
+  let simulator: ClusterSimulator;
+  let core: CoreV1Api;
+  let apps: AppsV1Api;
+
+  beforeAll(async () => {
+    database = await createTestDatabase(testServers()[0]);
+    await setUpOwnDatabase(database.url);
+    store = await openDataStore({ provider: 'postgresql', connectionString: database.url });
+    cluster = await startTwinCluster(NODES);
+    core = cluster.kubeConfig().makeApiClient(CoreV1Api);
+    apps = cluster.kubeConfig().makeApiClient(AppsV1Api);
+    simulator = new ClusterSimulator(store, {
+      seed: 2,
+      nodes: 4,
+      rate: 0,
+      cluster: cluster.kubeConfig(),
+      breaker: { percentage: 50, windowMs: 300_000 },
+      settings: { drainMs: 20, remediationMs: 20, drainFailureRate: 0, remediationFailureRate: 0 },
+    });
+    await simulator.start();
+  });
+  afterAll(async () => {
+    await simulator?.stop();
+    await cluster?.close();
+    await store?.close();
+    await database?.drop();
+  });
+
+  const decisionOf = async (recordId: string) => (await store.healthEvents().get(recordId))!.status.nodeQuarantined;
+  const breakerData = async () =>
+    (await core.readNamespacedConfigMap({ name: CIRCUIT_BREAKER_CONFIGMAP, namespace: NVSENTINEL_NAMESPACE })).data;
+  /** The runbook's reset: patch the ConfigMap, then restart the fault-quarantine Deployment. */
+  const reset = async (cursor: 'RESUME' | 'CREATE') => {
+    await core.patchNamespacedConfigMap(
+      {
+        name: CIRCUIT_BREAKER_CONFIGMAP,
+        namespace: NVSENTINEL_NAMESPACE,
+        body: { data: { status: 'CLOSED', cursor } },
+      },
+      setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
+    );
+    await apps.patchNamespacedDeployment(
+      {
+        name: 'fault-quarantine',
+        namespace: NVSENTINEL_NAMESPACE,
+        body: {
+          spec: {
+            template: { metadata: { annotations: { 'kubectl.kubernetes.io/restartedAt': new Date().toISOString() } } },
+          },
+        },
+      },
+      setHeaderOptions('Content-Type', PatchStrategy.StrategicMergePatch),
+    );
+  };
+
+  it('trips at half the GPU nodes, holds even healthy events, and a RESUME reset processes the backlog', async () => {
+    const [first] = await store.healthEvents().insertMany([event('gpu-node-a')]);
+    await expect.poll(() => decisionOf(first.recordId), { timeout: 15_000 }).toBe('Quarantined');
+    expect((await breakerData())?.status).toBe('CLOSED');
+    const [second] = await store.healthEvents().insertMany([event('gpu-node-b')]);
+    await expect.poll(() => decisionOf(second.recordId), { timeout: 15_000 }).toBe('Quarantined');
+    await expect.poll(async () => (await breakerData())?.status, { timeout: 15_000 }).toBe('TRIPPED');
+
+    // Tripped: a recovery waits, and the node stays cordoned.
+    const [recovery] = await store
+      .healthEvents()
+      .insertMany([event('gpu-node-a', { isFatal: false, isHealthy: true })]);
+    await expect
+      .poll(
+        async () => (await store.consumers().lag()).find((lag) => lag.consumer === 'fault-quarantine')?.documentsBehind,
+        { timeout: 15_000 },
+      )
+      .toBeGreaterThan(0);
+    expect(await decisionOf(recovery.recordId)).toBeNull();
+    expect((await core.readNode({ name: 'gpu-node-a' })).spec?.unschedulable).toBe(true);
+
+    await reset('RESUME');
+    await expect.poll(() => decisionOf(recovery.recordId), { timeout: 15_000 }).toBe('UnQuarantined');
+    expect((await core.readNode({ name: 'gpu-node-a' })).spec?.unschedulable).toBe(false);
+  });
+
+  it('a CREATE reset drops what waited and writes the cursor back to RESUME', async () => {
+    // The restart emptied the window: two fresh quarantines trip it again (gpu-node-a was released).
+    const [third] = await store.healthEvents().insertMany([event('gpu-node-c')]);
+    await expect.poll(() => decisionOf(third.recordId), { timeout: 15_000 }).toBe('Quarantined');
+    const [fourth] = await store.healthEvents().insertMany([event('gpu-node-a')]);
+    await expect.poll(() => decisionOf(fourth.recordId), { timeout: 15_000 }).toBe('Quarantined');
+    await expect.poll(async () => (await breakerData())?.status, { timeout: 15_000 }).toBe('TRIPPED');
+    const [waiting] = await store.healthEvents().insertMany([event('gpu-node-d')]);
+    await expect
+      .poll(
+        async () => (await store.consumers().lag()).find((lag) => lag.consumer === 'fault-quarantine')?.documentsBehind,
+        { timeout: 15_000 },
+      )
+      .toBeGreaterThan(0);
+
+    await reset('CREATE');
+    await expect.poll(async () => (await breakerData())?.cursor, { timeout: 15_000 }).toBe('RESUME');
+    const [after] = await store
+      .healthEvents()
+      .insertMany([event('gpu-node-d', { entitiesImpacted: [{ entityType: 'GPU', entityValue: '6' }] })]);
+    await expect.poll(() => decisionOf(after.recordId), { timeout: 15_000 }).toBe('Quarantined');
+    expect(await decisionOf(waiting.recordId)).toBeNull();
   });
 });
