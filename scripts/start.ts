@@ -24,6 +24,7 @@ import { defaultEmbeddedBaseDir, EmbeddedDatabase } from '../lib/embedded-databa
 import { ClusterSimulator, SimulatorRefusedError } from '../lib/simulator/cluster-simulator';
 import { EventGenerator } from '../lib/simulator/event-generator';
 import { DEMO_BREAKER } from '../lib/simulator/pipeline/circuit-breaker';
+import { breakerLimitsFromEnv } from '../lib/cluster/circuit-breaker-view';
 import { clusterAccessFromEnv } from '../lib/cluster/cluster-access';
 import { startTwinCluster, type TwinCluster } from '../lib/simulator/kubernetes/twin-cluster';
 import { startSimulatorControl } from '../lib/simulator/control-server';
@@ -303,13 +304,19 @@ async function main(): Promise<void> {
       const kubeconfigFile = path.join(defaultEmbeddedBaseDir(root), 'twin-kubeconfig');
       await mkdir(path.dirname(kubeconfigFile), { recursive: true });
       twin = await startTwinCluster(new EventGenerator(simulatorOptions).nodeNames, { kubeconfigFile });
-      clusterEnv = { KUBECONFIG: kubeconfigFile };
+      // The console shows the breaker with the limits the simulated fault-quarantine uses.
+      clusterEnv = {
+        KUBECONFIG: kubeconfigFile,
+        NVSENTINEL_BREAKER_PERCENTAGE: String(DEMO_BREAKER.percentage),
+        NVSENTINEL_BREAKER_WINDOW_SECONDS: String(DEMO_BREAKER.windowMs / 1000),
+      };
       log(
         `Kubernetes twin of the simulated cluster on ${twin.api.url} (kubectl: KUBECONFIG=${kubeconfigFile} kubectl get nodes)`,
       );
     }
     // A cluster setting that cannot work stops the start here, naming what is wrong.
     const access = setting(() => clusterAccessFromEnv({ ...process.env, ...clusterEnv }));
+    setting(() => breakerLimitsFromEnv(process.env));
     log(
       access
         ? `cluster state: ${access.server} (${access.source}, context ${access.context}, NVSentinel namespace ${access.namespace})`

@@ -62,6 +62,8 @@ export interface ClusterNode {
   remediations: { group: string; resource: string; action: string; createdAt: number | null }[];
   /** Ready condition: true, false, or null when the kubelet reports none. */
   ready: boolean | null;
+  /** Labelled nvidia.com/gpu.present=true: counted by the circuit breaker (node_informer.go:35-43). */
+  gpu: boolean;
   resourceVersion: string | null;
 }
 
@@ -168,6 +170,7 @@ export function clusterNodeOf(node: NodeObject): ClusterNode {
     managed: OPT_OUT_LABELS.every((label) => labels[label] !== 'false'),
     remediations: remediationsOf(annotations[REMEDIATION_ANNOTATION]),
     ready: ready ? ready.status === 'True' : null,
+    gpu: labels['nvidia.com/gpu.present'] === 'true',
     resourceVersion: node.metadata?.resourceVersion ?? null,
   };
 }

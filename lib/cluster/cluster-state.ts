@@ -24,6 +24,8 @@ export interface CircuitBreakerState {
   status: string | null;
   /** RESUME or CREATE: where fault-quarantine starts after its next restart. */
   cursor: string | null;
+  /** When this console saw the status turn TRIPPED (ms); null if it was tripped when first read. */
+  trippedAt: number | null;
 }
 
 export interface ClusterStatus {
@@ -43,7 +45,8 @@ interface Watched<T extends KubernetesObject> {
 
 export class ClusterState {
   private readonly nodes = new Map<string, ClusterNode>();
-  private breakerState: CircuitBreakerState = { status: null, cursor: null };
+  private breakerState: CircuitBreakerState = { status: null, cursor: null, trippedAt: null };
+  private breakerRead = false;
   private readonly listeners = new Set<(node: ClusterNode, gone: boolean) => void>();
   private readonly watched: Watched<KubernetesObject>[] = [];
   private staleSince: number | null = null;
@@ -83,12 +86,17 @@ export class ClusterState {
       selector,
     );
     const readBreaker = (map: V1ConfigMap) => {
-      this.breakerState = { status: map.data?.status ?? null, cursor: map.data?.cursor ?? null };
+      const status = map.data?.status ?? null;
+      const turned = status === 'TRIPPED' && this.breakerState.status !== 'TRIPPED';
+      const trippedAt =
+        status !== 'TRIPPED' ? null : turned ? (this.breakerRead ? Date.now() : null) : this.breakerState.trippedAt;
+      this.breakerState = { status, cursor: map.data?.cursor ?? null, trippedAt };
+      this.breakerRead = true;
     };
     breaker.on('add', readBreaker);
     breaker.on('update', readBreaker);
     breaker.on('delete', () => {
-      this.breakerState = { status: null, cursor: null };
+      this.breakerState = { status: null, cursor: null, trippedAt: null };
     });
     await Promise.all([
       this.follow(nodes as unknown as Informer<KubernetesObject>),

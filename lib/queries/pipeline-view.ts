@@ -1,4 +1,5 @@
 // The Pipeline page's data as JSON, shared by the server's read model and the browser.
+import type { CircuitBreakerView } from '@/lib/cluster/circuit-breaker-view';
 import type { OutOfOrderArrival } from '@/lib/node-state/node-projection';
 import type { PipelineMessage } from '@/lib/live/live-messages';
 import type { ProviderCapabilities, ProviderName } from '@/lib/store';
@@ -49,6 +50,8 @@ export interface PipelineOverview {
   /** PostgreSQL: the changelog; MongoDB: the oplog window. */
   feedStorage: FeedStorageView;
   outOfOrder: { total: number; recent: OutOfOrderArrival[] };
+  /** NVSentinel's circuit breaker, from the cluster; null without cluster access. */
+  breaker: CircuitBreakerView | null;
 }
 
 /** A live pipeline message is the newest lag reading: it replaces the page's (stalled events and dead letters are re-read every 10 s). */

@@ -1,5 +1,6 @@
 // The Pipeline page's read model: judged consumer lag from the live hub, stalled events per
 // stage, dead letters and the feed storage (PostgreSQL's changelog, MongoDB's oplog window).
+import { breakerLimitsFromEnv, circuitBreakerView } from '@/lib/cluster/circuit-breaker-view';
 import type { AppContext } from '@/lib/context/app-context';
 import type { LiveHub } from '@/lib/live/live-hub';
 import type { PipelineMessage } from '@/lib/live/live-messages';
@@ -49,8 +50,11 @@ export async function readPipeline(context: AppContext): Promise<PipelineOvervie
     store.deadLetters().count({ status: OPEN }),
     store.stats(),
   ]);
+  const lag = consumerLagReading(hub);
+  const cluster = context.cluster();
+  const waiting = lag?.consumers.find((consumer) => consumer.consumer === 'fault-quarantine')?.documentsBehind ?? null;
   return {
-    lag: consumerLagReading(hub),
+    lag,
     stalled,
     limits,
     deadLetters: deadLetters.map(toDeadLetterRow),
@@ -59,5 +63,8 @@ export async function readPipeline(context: AppContext): Promise<PipelineOvervie
     capabilities: store.capabilities,
     feedStorage: toFeedStorageView(stats.feedStorage),
     outOfOrder: hub.projection.outOfOrder(),
+    breaker: cluster
+      ? circuitBreakerView(cluster.state.breaker(), cluster.state.allNodes(), breakerLimitsFromEnv(), waiting)
+      : null,
   };
 }

@@ -1,6 +1,9 @@
+import path from 'node:path';
+
+import { CoreV1Api, KubeConfig, PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
 import { expect, test } from '@playwright/test';
 
-import { simulatorControlURL } from '../../playwright.config';
+import { e2eDataDir, simulatorControlURL } from '../../playwright.config';
 
 const control = async (path: string, body?: unknown) => {
   const response = await fetch(`${simulatorControlURL}${path}`, {
@@ -67,4 +70,32 @@ test('a poison event appears in dead letters with its error, and a retry after t
   await expect(page.getByTestId('dead-letter').filter({ hasText: 'simulated poison' })).toHaveCount(0, {
     timeout: 40_000,
   });
+});
+
+test("the circuit breaker from NVSentinel's ConfigMap: closed, tripped (named, with what it means), closed again", async ({
+  page,
+}) => {
+  // The twin cluster npm start runs beside the simulator, through the kubeconfig it writes.
+  const config = new KubeConfig();
+  config.loadFromFile(path.join(e2eDataDir, 'twin-kubeconfig'));
+  const core = config.makeApiClient(CoreV1Api);
+  const setStatus = (status: 'CLOSED' | 'TRIPPED') =>
+    core.patchNamespacedConfigMap(
+      { name: 'circuit-breaker', namespace: 'nvsentinel', body: { data: { status } } },
+      setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
+    );
+  await page.goto('/pipeline');
+  const state = page.getByTestId('breaker-state');
+  await expect(state).toHaveAttribute('data-state', 'CLOSED', { timeout: 30_000 });
+  await expect(page.getByTestId('breaker-utilisation')).toContainText(/\d+ of \d+ GPU nodes cordoned by NVSentinel/);
+  // What fault-quarantine writes when it trips.
+  await setStatus('TRIPPED');
+  try {
+    await expect(state).toHaveAttribute('data-state', 'TRIPPED', { timeout: 20_000 });
+    await expect(page.getByTestId('breaker-tripped')).toContainText('fault-quarantine processes nothing while tripped');
+    await page.getByTestId('breaker-panel').screenshot({ path: 'test-results/screenshots/breaker-tripped.png' });
+  } finally {
+    await setStatus('CLOSED');
+  }
+  await expect(state).toHaveAttribute('data-state', 'CLOSED', { timeout: 20_000 });
 });

@@ -7,6 +7,7 @@ import Link from 'next/link';
 import { useState, useTransition } from 'react';
 
 import { useLiveSubscription } from '@/components/live/live-provider';
+import { CircuitBreakerPanel } from '@/components/pipeline/circuit-breaker-panel';
 import { ConsumerStatusBadge } from '@/components/pipeline/consumer-status-badge';
 import { useCan } from '@/components/auth/actor-context';
 import { feedStorageRows } from '@/components/pipeline/feed-storage-facts';
@@ -58,6 +59,7 @@ export function PipelineClient({
 
   return (
     <div className="space-y-4">
+      <CircuitBreakerPanel breaker={overview.breaker} />
       <Panel
         title="Consumers"
         state={overview.lag === null ? 'loading' : consumers.length === 0 ? 'empty' : 'ready'}
