@@ -17,6 +17,15 @@ export function CircuitBreakerPanel({ breaker }: { breaker: CircuitBreakerView |
       </Panel>
     );
   }
+  if (breaker.connection.state === 'connecting') {
+    return (
+      <Panel title="Circuit breaker" testId="breaker-panel">
+        <p className="text-sm text-zinc-600 dark:text-zinc-400" data-testid="breaker-state" data-state="connecting">
+          Connecting to the Kubernetes API server…
+        </p>
+      </Panel>
+    );
+  }
   const tripped = breaker.status === 'TRIPPED';
   const share = breaker.limit > 0 ? Math.min(1, breaker.recentCordons / breaker.limit) : 0;
   return (
@@ -51,6 +60,12 @@ export function CircuitBreakerPanel({ breaker }: { breaker: CircuitBreakerView |
             (trips at {breaker.limits.percentage} % of {breaker.gpuNodes} GPU nodes)
           </p>
         </div>
+        {breaker.connection.state === 'stale' ? (
+          <p className="text-amber-800 dark:text-amber-300" data-testid="breaker-stale">
+            Cluster state stale since <RelativeTime at={breaker.connection.staleSince} />:{' '}
+            {breaker.connection.lastError}
+          </p>
+        ) : null}
         {tripped ? (
           <div className="space-y-1 text-amber-800 dark:text-amber-300" data-testid="breaker-tripped">
             <p>

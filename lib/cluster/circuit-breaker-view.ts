@@ -6,6 +6,7 @@
 // (breaker.go:209-216). The window and share are NVSentinel's TOML settings, which the console cannot
 // read: NVSENTINEL_BREAKER_PERCENTAGE and NVSENTINEL_BREAKER_WINDOW_SECONDS, defaulting to its chart's 50 and 300.
 import type { ClusterNode } from './cluster-node';
+import type { ClusterStatus } from './cluster-state';
 
 export interface BreakerLimits {
   percentage: number;
@@ -26,6 +27,8 @@ export interface CircuitBreakerView {
   limits: BreakerLimits;
   /** fault-quarantine's backlog: documents behind in the datastore (null when unknown). */
   waiting: number | null;
+  /** The watch it is read from: connecting (nothing read yet), live, or stale since when. */
+  connection: ClusterStatus;
 }
 
 export function breakerLimitsFromEnv(env: Record<string, string | undefined> = process.env): BreakerLimits {
@@ -48,6 +51,7 @@ export function circuitBreakerView(
   nodes: readonly ClusterNode[],
   limits: BreakerLimits,
   waiting: number | null,
+  connection: ClusterStatus,
   now = Date.now(),
 ): CircuitBreakerView {
   const gpu = nodes.filter((node) => node.gpu);
@@ -64,5 +68,6 @@ export function circuitBreakerView(
     limit: Math.ceil((gpu.length * limits.percentage) / 100),
     limits,
     waiting,
+    connection,
   };
 }

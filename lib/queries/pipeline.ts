@@ -64,7 +64,13 @@ export async function readPipeline(context: AppContext): Promise<PipelineOvervie
     feedStorage: toFeedStorageView(stats.feedStorage),
     outOfOrder: hub.projection.outOfOrder(),
     breaker: cluster
-      ? circuitBreakerView(cluster.state.breaker(), cluster.state.allNodes(), breakerLimitsFromEnv(), waiting)
+      ? circuitBreakerView(
+          cluster.state.breaker(),
+          cluster.state.allNodes(),
+          breakerLimitsFromEnv(),
+          waiting,
+          cluster.state.status(),
+        )
       : null,
   };
 }

@@ -6,6 +6,7 @@ import { breakerLimitsFromEnv, circuitBreakerView } from '@/lib/cluster/circuit-
 import { clusterNodeOf } from '@/lib/cluster/cluster-node';
 
 const NOW = Date.parse('2026-12-06T12:00:00Z');
+const LIVE = { state: 'live' as const, staleSince: null, lastError: null, nodes: 7 };
 const at = (secondsAgo: number) =>
   new Date(NOW - secondsAgo * 1000)
     .toISOString()
@@ -41,7 +42,14 @@ describe('the circuit breaker, as the Pipeline page shows it', () => {
       node('f'),
       node('g'),
     ];
-    const view = circuitBreakerView({ status: 'CLOSED', cursor: 'RESUME', trippedAt: null }, nodes, limits, 0, NOW);
+    const view = circuitBreakerView(
+      { status: 'CLOSED', cursor: 'RESUME', trippedAt: null },
+      nodes,
+      limits,
+      0,
+      LIVE,
+      NOW,
+    );
     expect(view).toMatchObject({
       status: 'CLOSED',
       gpuNodes: 6,
@@ -58,11 +66,12 @@ describe('the circuit breaker, as the Pipeline page shows it', () => {
       [node('a')],
       limits,
       1_234,
+      LIVE,
       NOW,
     );
     expect(tripped).toMatchObject({ status: 'TRIPPED', trippedAt: NOW - 60_000, waiting: 1_234, limit: 1 });
     expect(
-      circuitBreakerView({ status: 'CLOSED', cursor: null, trippedAt: NOW }, [], limits, null, NOW).trippedAt,
+      circuitBreakerView({ status: 'CLOSED', cursor: null, trippedAt: NOW }, [], limits, null, LIVE, NOW).trippedAt,
     ).toBeNull();
   });
 
