@@ -15,8 +15,26 @@ export interface LiveHubFigures {
   healthEventsSeen: number;
 }
 
+/** The cluster half, when the console has cluster access. */
+export interface ClusterFigures {
+  /** The kubeconfig context (or in-cluster) and NVSentinel's namespace: the series' labels. */
+  context: string;
+  namespace: string;
+  /** connecting, live, or stale (the API server refuses or is away). */
+  state: 'connecting' | 'live' | 'stale';
+  /** The circuit breaker's ConfigMap status (CLOSED, TRIPPED), null when missing. */
+  breakerStatus: string | null;
+  /** NVSentinel's cordons of GPU nodes within the breaker's window, and how many trip it. */
+  breakerCordons: number;
+  breakerLimit: number;
+  /** Nodes cordoned in the cluster, by anyone. */
+  cordonedNodes: number;
+}
+
 /** Where the scrape-time gauges come from. A source that fails leaves its series out of that scrape. */
 export interface MetricsSources {
+  /** The cluster's figures; null without cluster access (its series are then absent). */
+  cluster(): Promise<ClusterFigures | null>;
   /** Every consumer's judged lag as the Pipeline page shows it; null before the first reading. */
   consumerLag(): Promise<PipelineMessage | null>;
   /** Open dead letters (dead, retry requested, retrying) per consumer. */
@@ -217,6 +235,59 @@ export class ConsoleMetrics {
         unknownEnums.reset();
         for (const { field, value, count } of unknownEnumCounts()) unknownEnums.inc({ field, value }, count);
       },
+    });
+
+    const cluster: Collect = this.group(
+      'cluster',
+      () => [clusterState, breakerTripped, breakerCordons, breakerLimit, cordonedNodes],
+      (figures) => {
+        if (!figures) return;
+        const cluster = { context: figures.context };
+        const breaker = { context: figures.context, namespace: figures.namespace };
+        for (const state of ['connecting', 'live', 'stale'] as const)
+          clusterState.set({ ...cluster, state }, figures.state === state ? 1 : 0);
+        if (figures.state !== 'connecting') {
+          if (figures.breakerStatus !== null) breakerTripped.set(breaker, figures.breakerStatus === 'TRIPPED' ? 1 : 0);
+          breakerCordons.set(breaker, figures.breakerCordons);
+          breakerLimit.set(breaker, figures.breakerLimit);
+          cordonedNodes.set(cluster, figures.cordonedNodes);
+        }
+      },
+    );
+    const clusterState = new Gauge({
+      name: 'sentinel_cluster_state',
+      help: "This process's watch of the Kubernetes API server: 1 for the current state (connecting, live, stale), 0 for the others; absent without cluster access.",
+      labelNames: ['context', 'state'],
+      registers,
+      collect: cluster,
+    });
+    const breakerTripped = new Gauge({
+      name: 'sentinel_circuit_breaker_tripped',
+      help: "1 while NVSentinel's circuit-breaker ConfigMap says TRIPPED (fault-quarantine processes nothing), 0 while CLOSED; absent without the ConfigMap.",
+      labelNames: ['context', 'namespace'],
+      registers,
+      collect: cluster,
+    });
+    const breakerCordons = new Gauge({
+      name: 'sentinel_circuit_breaker_cordons_in_window',
+      help: "GPU nodes NVSentinel's rules cordoned within the breaker's window, read from the cluster's cordon labels.",
+      labelNames: ['context', 'namespace'],
+      registers,
+      collect: cluster,
+    });
+    const breakerLimit = new Gauge({
+      name: 'sentinel_circuit_breaker_limit',
+      help: 'Cordons within the window that trip the breaker: ceil(GPU nodes × percentage / 100).',
+      labelNames: ['context', 'namespace'],
+      registers,
+      collect: cluster,
+    });
+    const cordonedNodes = new Gauge({
+      name: 'sentinel_cluster_cordoned_nodes',
+      help: 'Nodes cordoned (spec.unschedulable) in the cluster, by NVSentinel or anyone else.',
+      labelNames: ['context'],
+      registers,
+      collect: cluster,
     });
 
     const ping: Collect = this.group(

@@ -1,6 +1,7 @@
 // Where /metrics reads its scrape-time gauges in an app context: the live hub's lag reading (the
 // Pipeline page's), dead letters and a ping from the app's datastore. Each read is bounded, so a
 // database that hangs costs a scrape its gauges, not its answer.
+import { breakerLimitsFromEnv, circuitBreakerView } from '@/lib/cluster/circuit-breaker-view';
 import type { AppContext } from '@/lib/context/app-context';
 import type { LiveHub } from '@/lib/live/live-hub';
 import { settleWithin, within } from '@/lib/probes/settle-within';
@@ -44,5 +45,27 @@ export function appMetricsSources(context: AppContext): MetricsSources {
         SOURCE_TIMEOUT_MS,
         'the datastore (ping)',
       ),
+    // From memory (the cluster state's informers): no call to the API server per scrape.
+    cluster: async () => {
+      const cluster = context.cluster();
+      if (!cluster) return null;
+      const nodes = cluster.state.allNodes();
+      const breaker = circuitBreakerView(
+        cluster.state.breaker(),
+        nodes,
+        breakerLimitsFromEnv(),
+        null,
+        cluster.state.status(),
+      );
+      return {
+        context: cluster.access.context,
+        namespace: cluster.access.namespace,
+        state: breaker.connection.state,
+        breakerStatus: breaker.status,
+        breakerCordons: breaker.recentCordons,
+        breakerLimit: breaker.limit,
+        cordonedNodes: nodes.filter((node) => node.cordoned).length,
+      };
+    },
   };
 }

@@ -39,6 +39,7 @@ function sources(overrides: Partial<MetricsSources> & { lag?: PipelineMessage | 
     openDeadLetters: async () => ({}),
     liveHub: async () => ({ clients: 2, feed: 'live', healthEventsSeen: 41 }),
     ping: async () => ({ latencyMs: 1 }),
+    cluster: async () => null,
     ...rest,
   };
 }
@@ -195,5 +196,70 @@ describe('console metrics', () => {
     expect(
       sampleValue(families, 'sentinel_unknown_enum_values_total', { field: 'recommendedAction', value: '77' }),
     ).toBe(before + 2);
+  });
+});
+
+const BREAKER = { context: 'prod', namespace: 'nvsentinel' };
+
+describe('the cluster half in /metrics', () => {
+  it("reports the breaker as NVSentinel's ConfigMap says, its window against the limit, and the watch's state", async () => {
+    const metrics = new ConsoleMetrics();
+    const families = await scrape(
+      metrics,
+      sources({
+        cluster: async () => ({
+          ...BREAKER,
+          state: 'live' as const,
+          breakerStatus: 'TRIPPED',
+          breakerCordons: 24,
+          breakerLimit: 24,
+          cordonedNodes: 30,
+        }),
+      }),
+    );
+    expect(sampleValue(families, 'sentinel_circuit_breaker_tripped', BREAKER)).toBe(1);
+    expect(sampleValue(families, 'sentinel_circuit_breaker_cordons_in_window', BREAKER)).toBe(24);
+    expect(sampleValue(families, 'sentinel_circuit_breaker_limit', BREAKER)).toBe(24);
+    expect(sampleValue(families, 'sentinel_cluster_cordoned_nodes', { context: 'prod' })).toBe(30);
+    expect(sampleValue(families, 'sentinel_cluster_state', { context: 'prod', state: 'live' })).toBe(1);
+    expect(sampleValue(families, 'sentinel_cluster_state', { context: 'prod', state: 'stale' })).toBe(0);
+    const closed = await scrape(
+      metrics,
+      sources({
+        cluster: async () => ({
+          ...BREAKER,
+          state: 'stale' as const,
+          breakerStatus: 'CLOSED',
+          breakerCordons: 1,
+          breakerLimit: 24,
+          cordonedNodes: 2,
+        }),
+      }),
+    );
+    expect(sampleValue(closed, 'sentinel_circuit_breaker_tripped', BREAKER)).toBe(0);
+    expect(sampleValue(closed, 'sentinel_cluster_state', { context: 'prod', state: 'stale' })).toBe(1);
+  });
+
+  it('leaves every cluster series out without cluster access, and the breaker out until the first list answers', async () => {
+    const metrics = new ConsoleMetrics();
+    const none = await scrape(metrics, sources());
+    expect(sampleValue(none, 'sentinel_cluster_state', { context: 'prod', state: 'live' })).toBeUndefined();
+    expect(sampleValue(none, 'sentinel_circuit_breaker_tripped', BREAKER)).toBeUndefined();
+    const connecting = await scrape(
+      metrics,
+      sources({
+        cluster: async () => ({
+          ...BREAKER,
+          state: 'connecting' as const,
+          breakerStatus: null,
+          breakerCordons: 0,
+          breakerLimit: 0,
+          cordonedNodes: 0,
+        }),
+      }),
+    );
+    expect(sampleValue(connecting, 'sentinel_cluster_state', { context: 'prod', state: 'connecting' })).toBe(1);
+    expect(sampleValue(connecting, 'sentinel_circuit_breaker_tripped', BREAKER)).toBeUndefined();
+    expect(sampleValue(connecting, 'sentinel_cluster_cordoned_nodes', { context: 'prod' })).toBeUndefined();
   });
 });
