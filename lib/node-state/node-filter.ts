@@ -19,7 +19,7 @@ export function parseNodeFilter(params: URLSearchParams | Record<string, string 
     const one = Array.isArray(value) ? value[0] : value;
     return one ? one.slice(0, MAX_TEXT) : undefined;
   };
-  // Stryker disable next-line StringLiteral: another text than '' for a missing ?state= is equivalent: whatever it splits into is no known state and is dropped; the line's other string mutants are killed by the tests in tests/unit/projection
+  // Stryker disable next-line StringLiteral: another text than '' for a missing ?state= is equivalent: whatever it splits into is no known state and is dropped; the line's other string mutants are killed by the tests in tests/unit/node-state
   const states = (get('state') ?? '')
     .split(',')
     .filter((state): state is NodeState => (NODE_STATES as readonly string[]).includes(state));
@@ -28,9 +28,9 @@ export function parseNodeFilter(params: URLSearchParams | Record<string, string 
   const agent = get('agent');
   const check = get('check');
   const search = get('q')?.trim();
-  // Stryker disable next-line ConditionalExpression: `if (true)` is equivalent: it sets agent to undefined, which every reader treats as no filter (and JSON drops); `if (false)` is killed by the tests in tests/unit/projection
+  // Stryker disable next-line ConditionalExpression: `if (true)` is equivalent: it sets agent to undefined, which every reader treats as no filter (and JSON drops); `if (false)` is killed by the tests in tests/unit/node-state
   if (agent) filter.agent = agent;
-  // Stryker disable next-line ConditionalExpression: `if (true)` is equivalent: it sets check to undefined, which every reader treats as no filter (and JSON drops); `if (false)` is killed by the tests in tests/unit/projection
+  // Stryker disable next-line ConditionalExpression: `if (true)` is equivalent: it sets check to undefined, which every reader treats as no filter (and JSON drops); `if (false)` is killed by the tests in tests/unit/node-state
   if (check) filter.check = check;
   if (search) filter.search = search;
   return filter;

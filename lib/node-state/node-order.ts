@@ -58,7 +58,7 @@ export function parseNodePage(
   const page = Number(get('page') ?? 1);
   const size = Number(get('pageSize') ?? NODE_PAGE_SIZE);
   return {
-    // Stryker disable next-line EqualityOperator: `page > 1` is equivalent: page 1 gives index 0 either way (page - 1, or the fallback 0); the line's other equality mutants are killed by the tests in tests/unit/projection
+    // Stryker disable next-line EqualityOperator: `page > 1` is equivalent: page 1 gives index 0 either way (page - 1, or the fallback 0); the line's other equality mutants are killed by the tests in tests/unit/node-state
     page: Number.isInteger(page) && page >= 1 && page <= 1_000_000 ? page - 1 : 0,
     pageSize: Number.isInteger(size) && size >= 1 ? Math.min(size, MAX_PAGE_SIZE) : NODE_PAGE_SIZE,
   };
