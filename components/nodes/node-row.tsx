@@ -5,6 +5,7 @@ import Link from 'next/link';
 
 import { RelativeTime } from '@/components/ui/relative-time';
 import type { NodeView } from '@/lib/node-state/node-view';
+import { DISAGREEMENT_LABELS, type ClusterDisagreement } from '@/lib/queries/nodes-view';
 
 import { enumLabel, isUnknownEnum } from './event-labels';
 import { StateBadge } from './state-badge';
@@ -19,7 +20,14 @@ function unknownNotes(view: NodeView): string[] {
   return notes;
 }
 
-export function NodeRow({ view }: { view: NodeView }) {
+export function NodeRow({
+  view,
+  cluster = null,
+}: {
+  view: NodeView;
+  /** The cluster's word on the node; null without cluster access. */
+  cluster?: { cordoned: boolean | null; disagreement: ClusterDisagreement | null } | null;
+}) {
   return (
     <tr
       className="border-b border-zinc-100 last:border-0 dark:border-zinc-800"
@@ -43,6 +51,26 @@ export function NodeRow({ view }: { view: NodeView }) {
             {note}
           </span>
         ))}
+      </td>
+      <td className="px-3 py-1.5" data-testid="node-cordoned" data-cordoned={cluster?.cordoned ?? 'unknown'}>
+        {cluster === null ? (
+          <span className="text-zinc-400" title="No cluster access">
+            —
+          </span>
+        ) : cluster.cordoned === null ? (
+          <span className="text-zinc-400" title="No node of this name in the cluster">
+            not in cluster
+          </span>
+        ) : cluster.cordoned ? (
+          'yes'
+        ) : (
+          'no'
+        )}
+        {cluster?.disagreement ? (
+          <span className="ml-2 text-xs text-amber-700 dark:text-amber-400" data-testid="node-disagreement">
+            {DISAGREEMENT_LABELS[cluster.disagreement]}
+          </span>
+        ) : null}
       </td>
       <td className="px-3 py-1.5 text-zinc-600 dark:text-zinc-400">
         <RelativeTime at={view.stateSince} />

@@ -8,6 +8,8 @@ export interface NodeFilter {
   check?: string;
   /** Case-insensitive part of the node name. */
   search?: string;
+  /** Only nodes whose datastore state and cluster object disagree (applied by the read model, which has the cluster). */
+  disagree?: boolean;
 }
 
 const MAX_TEXT = 253;
@@ -33,6 +35,7 @@ export function parseNodeFilter(params: URLSearchParams | Record<string, string 
   // Stryker disable next-line ConditionalExpression: `if (true)` is equivalent: it sets check to undefined, which every reader treats as no filter (and JSON drops); `if (false)` is killed by the tests in tests/unit/node-state
   if (check) filter.check = check;
   if (search) filter.search = search;
+  if (get('disagree') === '1') filter.disagree = true;
   return filter;
 }
 
@@ -43,6 +46,7 @@ export function nodeFilterToSearch(filter: NodeFilter): string {
   if (filter.agent) params.set('agent', filter.agent);
   if (filter.check) params.set('check', filter.check);
   if (filter.search) params.set('q', filter.search);
+  if (filter.disagree) params.set('disagree', '1');
   return params.toString();
 }
 

@@ -25,6 +25,8 @@ export function nodeListOf(
   counts: Record<NodeState, number>,
   filter: NodeFilter,
   request: NodePageRequest,
+  /** A further test the caller applies before paging (the read model's cluster disagreement). */
+  alsoMatches: (view: NodeView) => boolean = () => true,
 ): NodeList {
   const agents = new Set<string>();
   const checks = new Set<string>();
@@ -32,7 +34,7 @@ export function nodeListOf(
     for (const agent of view.agents) agents.add(agent);
     for (const check of view.checks) checks.add(check);
   }
-  const matching = all.filter((view) => matchesNodeFilter(view, filter)).sort(compareWorstFirst);
+  const matching = all.filter((view) => matchesNodeFilter(view, filter) && alsoMatches(view)).sort(compareWorstFirst);
   const pages = Math.max(1, Math.ceil(matching.length / request.pageSize));
   const page = Math.min(request.page, pages - 1);
   return {

@@ -1,11 +1,24 @@
 // What the Nodes page's browser side receives (one page of the node list, lib/node-state/node-list.ts)
 // and how a live nodes message changes it: rows on the page change in place at once; a node that
 // enters, leaves or changes state may move across pages, so the page is fetched again.
+import type { ClusterDisagreement } from '@/lib/cluster/disagreement';
+
+export { DISAGREEMENT_LABELS, type ClusterDisagreement } from '@/lib/cluster/disagreement';
 import type { NodesMessage } from '@/lib/live/live-messages';
 import type { NodeList } from '@/lib/node-state/node-list';
 import type { NodeState } from '@/lib/node-state/node-view';
 
 export type { NodeList };
+
+/** One page of the Nodes page: the node list, and the cluster's word on each node of the page. */
+export interface NodesPage extends NodeList {
+  cluster: {
+    /** false: no cluster access (the page says so). */
+    configured: boolean;
+    /** By node name: cordoned in the cluster (null: no such node there) and any disagreement. */
+    nodes: Record<string, { cordoned: boolean | null; disagreement: ClusterDisagreement | null }>;
+  };
+}
 
 /** The node views a message brings: all of them for a snapshot, else the new and updated ones. */
 function viewsOf(message: NodesMessage) {
@@ -27,7 +40,7 @@ export function nodesMessageReorders(message: NodesMessage, states: Map<string, 
 }
 
 /** The page with the rows `message` changes replaced in place, and the new counts per state. */
-export function applyNodesMessage(list: NodeList, message: NodesMessage): NodeList {
+export function applyNodesMessage<L extends NodeList>(list: L, message: NodesMessage): L {
   const changed = new Map(viewsOf(message).map((view) => [view.name, view]));
   return { ...list, nodes: list.nodes.map((view) => changed.get(view.name) ?? view), counts: message.counts };
 }

@@ -1,4 +1,9 @@
+import path from 'node:path';
+
+import { CoreV1Api, KubeConfig, PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
 import { expect, test, type Page } from '@playwright/test';
+
+import { e2eDataDir, simulatorControlURL } from '../../playwright.config';
 
 import { E2E_OPERATOR, storageStateOf } from './support/accounts';
 
@@ -114,4 +119,37 @@ test('quarantine in one tab shows in a second tab without reload; release, both 
   await expect(entries.nth(0)).toContainText('fan replaced');
   await first.screenshot({ path: 'test-results/screenshots/audit.png', fullPage: true });
   await context.close();
+});
+
+test('a cordon by hand (kubectl cordon) shows as "cordoned outside NVSentinel" in the list and on the node page', async ({
+  page,
+}) => {
+  // The twin cluster npm start runs beside the simulator, through the kubeconfig it writes.
+  const config = new KubeConfig();
+  config.loadFromFile(path.join(e2eDataDir, 'twin-kubeconfig'));
+  const core = config.makeApiClient(CoreV1Api);
+  // fault-quarantine paused, so a fault of the chosen node cannot adopt the hand-made cordon meanwhile.
+  const control = (action: 'pause' | 'resume') =>
+    fetch(`${simulatorControlURL}/consumers/fault-quarantine/${action}`, { method: 'POST' });
+  expect((await control('pause')).status).toBe(200);
+  const name = await aHealthyNode(page);
+  // What `kubectl cordon` and `kubectl uncordon` send.
+  const cordon = (unschedulable: boolean | null) =>
+    core.patchNode(
+      { name, body: { spec: { unschedulable } } },
+      setHeaderOptions('Content-Type', PatchStrategy.StrategicMergePatch),
+    );
+  await cordon(true);
+  try {
+    await page.goto(`/nodes?disagree=1&q=${name}`);
+    const row = page.locator(`[data-testid="node-row"][data-node="${name}"]`);
+    await expect(row.getByTestId('node-disagreement')).toHaveText('cordoned outside NVSentinel', { timeout: 20_000 });
+    await expect(row.getByTestId('node-cordoned')).toHaveAttribute('data-cordoned', 'true');
+    await page.goto(`/nodes/${name}`);
+    await expect(page.getByTestId('cluster-state')).toHaveAttribute('data-cluster', 'cordoned');
+    await expect(page.getByTestId('cluster-trap').first()).toContainText('Cordoned outside NVSentinel');
+  } finally {
+    await cordon(null);
+    await control('resume');
+  }
 });

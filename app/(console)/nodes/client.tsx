@@ -12,7 +12,7 @@ import type { NodesMessage } from '@/lib/live/live-messages';
 import { nodeFilterToSearch, parseNodeFilter, type NodeFilter } from '@/lib/node-state/node-filter';
 import { parseNodePage } from '@/lib/node-state/node-order';
 import { NODE_STATE_LABELS, NODE_STATES, type NodeState } from '@/lib/node-state/node-view';
-import { applyNodesMessage, nodesMessageReorders, type NodeList } from '@/lib/queries/nodes-view';
+import { applyNodesMessage, nodesMessageReorders, type NodesPage } from '@/lib/queries/nodes-view';
 import { fetchJson } from '@/lib/client/fetch-json';
 
 /** The page in the URL (?page=, 1-based) beside the filter. */
@@ -22,11 +22,11 @@ function pageSearch(search: string, page: number): string {
   return params.toString();
 }
 
-function fetchNodes(search: string, page: number): Promise<NodeList> {
-  return fetchJson<NodeList>(`/api/nodes?${pageSearch(search, page)}`);
+function fetchNodes(search: string, page: number): Promise<NodesPage> {
+  return fetchJson<NodesPage>(`/api/nodes?${pageSearch(search, page)}`);
 }
 
-export function NodesClient({ initial, initialError }: { initial: NodeList | null; initialError: string | null }) {
+export function NodesClient({ initial, initialError }: { initial: NodesPage | null; initialError: string | null }) {
   const router = useRouter();
   const pathname = usePathname();
   const params = useSearchParams();
@@ -64,7 +64,7 @@ export function NodesClient({ initial, initialError }: { initial: NodeList | nul
       if (type !== 'nodes') return;
       const message = data as NodesMessage;
       const reorder = nodesMessageReorders(message, knownStates.current);
-      queryClient.setQueryData<NodeList>(queryKey, (list) => (list ? applyNodesMessage(list, message) : list));
+      queryClient.setQueryData<NodesPage>(queryKey, (list) => (list ? applyNodesMessage(list, message) : list));
       if (reorder) refetchSoon();
     },
     `${search}${search ? '&' : ''}snapshot=0`,
@@ -144,6 +144,19 @@ export function NodesClient({ initial, initialError }: { initial: NodeList | nul
           options={list?.checks ?? []}
           onChange={(check) => setFilter({ ...filter, check })}
         />
+        <label
+          className="flex items-center gap-1 text-sm"
+          title="Quarantined in the datastore but schedulable in the cluster, cordoned outside NVSentinel, or cordoned before NVSentinel"
+        >
+          <input
+            type="checkbox"
+            checked={filter.disagree ?? false}
+            disabled={list ? !list.cluster.configured : false}
+            onChange={(event) => setFilter({ ...filter, disagree: event.target.checked || undefined })}
+            data-testid="filter-disagree"
+          />
+          Disagrees with the cluster
+        </label>
         {search ? (
           <button
             type="button"
@@ -169,6 +182,7 @@ export function NodesClient({ initial, initialError }: { initial: NodeList | nul
             <tr>
               <th className="px-3 py-2 font-medium">Node</th>
               <th className="px-3 py-2 font-medium">State</th>
+              <th className="px-3 py-2 font-medium">Cordoned</th>
               <th className="px-3 py-2 font-medium">In state</th>
               <th className="px-3 py-2 font-medium">Last event</th>
               <th className="px-3 py-2 text-right font-medium">Fatal events</th>
@@ -177,7 +191,15 @@ export function NodesClient({ initial, initialError }: { initial: NodeList | nul
           </thead>
           <tbody>
             {shown.map((view) => (
-              <NodeRow key={view.name} view={view} />
+              <NodeRow
+                key={view.name}
+                view={view}
+                cluster={
+                  list?.cluster.configured
+                    ? (list.cluster.nodes[view.name] ?? { cordoned: null, disagreement: null })
+                    : null
+                }
+              />
             ))}
           </tbody>
         </table>
