@@ -22,7 +22,8 @@ const GROUPS = {
   runner: ['lib/actions/run-mutation.ts'],
 };
 const group = process.env.MUTATION_GROUP ?? 'all';
-if (group !== 'all' && !Object.hasOwn(GROUPS, group)) throw new Error(`MUTATION_GROUP must be one of ${Object.keys(GROUPS).join(', ')} or all, not "${group}"`);
+if (group !== 'all' && !Object.hasOwn(GROUPS, group))
+  throw new Error(`MUTATION_GROUP must be one of ${Object.keys(GROUPS).join(', ')} or all, not "${group}"`);
 
 /** @type {import('@stryker-mutator/api/core').PartialStrykerOptions} */
 const config = {
@@ -41,7 +42,16 @@ const config = {
   // A mutant that hangs (an endless retry loop) fails fast: the slowest test waits 5 s for a state.
   timeoutMS: 5_000,
   mutate: group === 'all' ? Object.values(GROUPS).flat() : GROUPS[group],
-  ignorePatterns: ['.next', '.data', '.ci', '.scratch', 'test-results', 'playwright-report', 'bench-results', 'tsconfig.tsbuildinfo'],
+  ignorePatterns: [
+    '.next',
+    '.data',
+    '.ci',
+    '.scratch',
+    'test-results',
+    'playwright-report',
+    'bench-results',
+    'tsconfig.tsbuildinfo',
+  ],
   tempDirName: '.stryker-tmp',
   cleanTempDir: true,
   incremental: true,

@@ -15,8 +15,8 @@ let common: Set<string> | undefined;
 
 /** The folder of the lists: beside this module, or lib/auth of the checkout the server runs from. */
 function listFolder(): string {
-  // Stryker disable next-line ConditionalExpression: `true ?` is equivalent (an undefined dirname is filtered out just below); `false ?` is killed by tests/unit/auth/password-list.test.ts (the error names both folders)
   const candidates = [
+    // Stryker disable next-line ConditionalExpression: `true ?` is equivalent (an undefined dirname is filtered out just below); `false ?` is killed by tests/unit/auth/password-list.test.ts (the error names both folders)
     typeof import.meta.dirname === 'string' ? import.meta.dirname : undefined,
     path.join(process.cwd(), 'lib', 'auth'),
   ].filter((dir): dir is string => Boolean(dir));

@@ -21,22 +21,26 @@ export default defineConfig({
         resolve: { alias },
         test: { name: 'unit', root, include: ['tests/unit/**/*.test.{ts,tsx}'], environment: 'node' },
       },
-      ...(withIntegration ? [{
-        resolve: { alias },
-        test: {
-          name: 'integration',
-          root,
-          include: [
-            'tests/integration/postgres-feed-horizon.test.ts',
-            'tests/integration/postgres-feed-id-order.test.ts',
-            'tests/integration/postgres-store.test.ts',
-          ],
-          environment: 'node',
-          globalSetup: ['tests/support/postgres-servers.setup.ts'],
-          testTimeout: 60_000,
-          hookTimeout: 120_000,
-        },
-      }] : []),
+      ...(withIntegration
+        ? [
+            {
+              resolve: { alias },
+              test: {
+                name: 'integration',
+                root,
+                include: [
+                  'tests/integration/store/postgres-feed-horizon.test.ts',
+                  'tests/integration/store/postgres-feed-id-order.test.ts',
+                  'tests/integration/store/postgres-store.test.ts',
+                ],
+                environment: 'node',
+                globalSetup: ['tests/support/postgres-servers.setup.ts'],
+                testTimeout: 60_000,
+                hookTimeout: 120_000,
+              },
+            },
+          ]
+        : []),
     ],
   },
 });

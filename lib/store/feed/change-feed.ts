@@ -44,7 +44,8 @@ const COLLECTIONS: readonly Collection[] = ['healthEvents', 'maintenanceEvents']
 export function checkedFeedOptions(options: ChangeFeedOptions): { collections: Collection[]; batchSize: number } {
   const collections = options.collections ?? [...COLLECTIONS];
   for (const collection of collections) {
-    if (!COLLECTIONS.includes(collection)) throw new StoreError('invalid', `collections: unknown collection "${collection}" (${COLLECTIONS.join(', ')})`);
+    if (!COLLECTIONS.includes(collection))
+      throw new StoreError('invalid', `collections: unknown collection "${collection}" (${COLLECTIONS.join(', ')})`);
   }
   const batchSize = options.batchSize ?? 500;
   if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > 10_000) {

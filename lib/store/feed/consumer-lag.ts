@@ -73,21 +73,30 @@ function trailingStuck(samples: LagSample[], position: string | null): { samples
   return { samples: count, seconds: (last.at.getTime() - first.at.getTime()) / 1000 };
 }
 
-export function judgeConsumer(figures: ConsumerLagFigures, history: LagSample[], now: Date, window: LagWindow = DEFAULT_LAG_WINDOW): Pick<ConsumerLag, 'status' | 'statusReason' | 'catchUpSeconds'> {
-  if (figures.positionLost) return { status: 'position-lost', statusReason: figures.positionLost.reason, catchUpSeconds: null };
+export function judgeConsumer(
+  figures: ConsumerLagFigures,
+  history: LagSample[],
+  now: Date,
+  window: LagWindow = DEFAULT_LAG_WINDOW,
+): Pick<ConsumerLag, 'status' | 'statusReason' | 'catchUpSeconds'> {
+  if (figures.positionLost)
+    return { status: 'position-lost', statusReason: figures.positionLost.reason, catchUpSeconds: null };
   const behind = figures.documentsBehind ?? 0;
   const recent = history.filter((sample) => now.getTime() - sample.at.getTime() <= window.windowMs);
   const first = recent[0];
   const elapsed = first ? (now.getTime() - first.at.getTime()) / 1000 : 0;
   const drained = first && first.documentsBehind !== null ? first.documentsBehind - behind : 0;
-  // Stryker disable next-line ConditionalExpression,EqualityOperator: `behind > 0` as `true` or `behind >= 0` is equivalent: a backlog is a count (never negative), and at 0 the estimate is Math.round(0 / rate) = 0, the same 0 as the else branch; the line's other mutants are killed by tests/unit/store/consumer-lag-rules.test.ts
+  // prettier-ignore
+  // Stryker disable next-line ConditionalExpression,EqualityOperator: `behind > 0` as `true` or `behind >= 0` is equivalent: a backlog is a count (never negative), and at 0 the estimate is Math.round(0 / rate) = 0, the same 0 as the else branch; the line's other mutants are killed by tests/unit/store/feed/consumer-lag-rules.test.ts
   const catchUpSeconds = behind > 0 && drained > 0 && elapsed > 0 ? Math.round(behind / (drained / elapsed)) : behind === 0 ? 0 : null;
 
   if (behind === 0) return { status: 'ok', statusReason: 'caught up', catchUpSeconds };
   const seenAgo = figures.lastSeenAt ? now.getTime() - figures.lastSeenAt.getTime() : Infinity;
   const stopped = () => ({
     status: 'stopped' as const,
-    statusReason: figures.lastSeenAt ? `no consumer running since ${figures.lastSeenAt.toISOString()}` : 'never seen running',
+    statusReason: figures.lastSeenAt
+      ? `no consumer running since ${figures.lastSeenAt.toISOString()}`
+      : 'never seen running',
     catchUpSeconds: null,
   });
   // Work has waited at an unmoving position for the latest samples: stuck now, even if it was
@@ -95,14 +104,20 @@ export function judgeConsumer(figures: ConsumerLagFigures, history: LagSample[],
   const stuck = trailingStuck(recent, figures.position);
   if (stuck.samples >= 3 && stuck.seconds >= window.stuckMs / 1000) {
     if (seenAgo > window.windowMs) return stopped();
-    return { status: 'stalled', statusReason: `position unchanged for ${Math.round(stuck.seconds)} s with ${behind} changes waiting`, catchUpSeconds: null };
+    return {
+      status: 'stalled',
+      statusReason: `position unchanged for ${Math.round(stuck.seconds)} s with ${behind} changes waiting`,
+      catchUpSeconds: null,
+    };
   }
   if (recent.some((sample) => sample.documentsBehind === 0)) {
     return { status: 'ok', statusReason: 'caught up within the window', catchUpSeconds };
   }
   if (seenAgo > window.windowMs) return stopped();
+  // prettier-ignore
   // Stryker disable next-line OptionalChaining: equivalent: `first` is undefined only when `recent` is empty, and `recent.length >= 3` is checked before it
   const growing = recent.length >= 3 && recent.every((sample, index) => index === 0 || (sample.documentsBehind ?? 0) >= (recent[index - 1].documentsBehind ?? 0)) && behind > (first?.documentsBehind ?? 0);
+  // prettier-ignore
   // Stryker disable next-line OptionalChaining: equivalent: `growing` implies three samples in `recent`, so `first` is set
   if (growing) return { status: 'falling-behind', statusReason: `backlog grew from ${first?.documentsBehind} to ${behind} over ${Math.round(elapsed)} s`, catchUpSeconds: null };
   return { status: 'ok', statusReason: 'consuming; backlog not growing', catchUpSeconds };
@@ -122,7 +137,12 @@ export class ConsumerLagMonitor {
     const figures = await this.readFigures();
     return figures.map((current) => {
       const samples = this.history.get(current.consumer) ?? [];
-      samples.push({ at: now, lagSeconds: current.lagSeconds, documentsBehind: current.documentsBehind, position: current.position });
+      samples.push({
+        at: now,
+        lagSeconds: current.lagSeconds,
+        documentsBehind: current.documentsBehind,
+        position: current.position,
+      });
       while (samples.length > this.window.samples) samples.shift();
       this.history.set(current.consumer, samples);
       return { ...current, ...judgeConsumer(current, samples, now, this.window), history: [...samples] };

@@ -158,7 +158,8 @@ export class EventProcessor {
 
   metrics(): ProcessorMetrics {
     const sorted = [...this.durations].sort((a, b) => a - b);
-    // Stryker disable next-line ArithmeticOperator: `sorted.length + 1` for the bound is equivalent: for p <= 1 (0.5, 0.95, 0.99) Math.ceil(p * length) - 1 never exceeds length - 1, so Math.min always takes it; the line's other arithmetic mutants are killed by tests/unit/store/event-processor.test.ts
+    // prettier-ignore
+    // Stryker disable next-line ArithmeticOperator: `sorted.length + 1` for the bound is equivalent: for p <= 1 (0.5, 0.95, 0.99) Math.ceil(p * length) - 1 never exceeds length - 1, so Math.min always takes it; the line's other arithmetic mutants are killed by tests/unit/store/feed/event-processor.test.ts
     const at = (p: number) => (sorted.length ? Math.round(sorted[Math.min(sorted.length - 1, Math.ceil(p * sorted.length) - 1)] * 100) / 100 : 0);
     return {
       consumer: this.consumer,

@@ -2,7 +2,7 @@
 // first value is the event's cluster time, a BSON Timestamp (KeyString type byte 0x82, then 8
 // bytes big-endian: 4 bytes seconds, 4 bytes increment). Decoding that prefix gives a position's
 // time without asking the server; checked against the examples of mongodb-js's
-// mongodb-resumetoken-decoder (tests/unit/store/mongodb-resume-token.test.ts).
+// mongodb-resumetoken-decoder (tests/unit/store/providers/mongodb/resume-token.test.ts).
 import { Timestamp } from 'mongodb';
 
 export interface ClusterTime {

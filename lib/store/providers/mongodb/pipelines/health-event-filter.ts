@@ -1,5 +1,5 @@
 // HealthEventFilter as a MongoDB query over NVSentinel's lowercase layout. Pure, so the same
-// filter is checked in-process with mingo (tests/unit/store/mongodb-pipelines.test.ts).
+// filter is checked in-process with mingo (tests/unit/store/providers/mongodb/pipelines.test.ts).
 //
 // Null-safe the way NVSentinel's documents need: a missing or null isfatal means false, a missing
 // nodequarantined or eviction status means "not processed yet", faultremediated is {value} or a

@@ -105,9 +105,13 @@ export interface ChangelogOrder<S> {
  */
 export const NVSENTINEL_UNREAD = `(changed_at > $1::timestamptz OR (changed_at = $1::timestamptz AND id > $2::bigint))`;
 
-export async function nvsentinelCursorTime(connection: PostgresConnection, token: StoredToken): Promise<{ timestamp: string; eventId: string }> {
+export async function nvsentinelCursorTime(
+  connection: PostgresConnection,
+  token: StoredToken,
+): Promise<{ timestamp: string; eventId: string }> {
   const eventId = String(token.eventID ?? 0);
-  if (typeof token.timestamp === 'string' && !Number.isNaN(new Date(token.timestamp).getTime())) return { timestamp: token.timestamp, eventId };
+  if (typeof token.timestamp === 'string' && !Number.isNaN(new Date(token.timestamp).getTime()))
+    return { timestamp: token.timestamp, eventId };
   const row = await connection.query<{ changed_at: string }>(
     'consumers.loadPosition',
     `SELECT ${changedAtText()} AS changed_at FROM datastore_changelog WHERE id = $1::bigint`,
@@ -129,7 +133,10 @@ export async function detectChangelogOrder(connection: PostgresConnection): Prom
   // Id order relies on ids being drawn in time order across sessions: a sequence cache hands
   // each session a block of its own.
   if (row.cache !== null && Number(row.cache) > 1) {
-    throw new StoreError('schema-unsupported', `datastore_changelog's id sequence caches ${row.cache} values per session, so ids are not drawn in time order; set its cache to 1 or apply the opt-in commit-order migration (README, "What the console needs from a DBA")`);
+    throw new StoreError(
+      'schema-unsupported',
+      `datastore_changelog's id sequence caches ${row.cache} values per session, so ids are not drawn in time order; set its cache to 1 or apply the opt-in commit-order migration (README, "What the console needs from a DBA")`,
+    );
   }
   return 'id';
 }

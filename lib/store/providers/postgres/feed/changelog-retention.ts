@@ -13,7 +13,8 @@ export async function retainChangelog(
   registry: PostgresConsumerRegistry,
   options: { maxAgeMs: number },
 ): Promise<ChangelogRetentionResult> {
-  if (!Number.isFinite(options.maxAgeMs) || options.maxAgeMs < 0) throw new StoreError('invalid', 'maxAgeMs: must be a duration in milliseconds, 0 or more');
+  if (!Number.isFinite(options.maxAgeMs) || options.maxAgeMs < 0)
+    throw new StoreError('invalid', 'maxAgeMs: must be a duration in milliseconds, 0 or more');
   const order = await registry.changelogOrder();
   const states = new Map<string, unknown>();
   for (const name of await registry.names()) {
@@ -37,7 +38,10 @@ export async function retainChangelog(
     through = agedThrough;
   }
   if (!through) return { removedRows: 0, lostConsumers: [] };
-  await registry.markLost(lostConsumers, `changelog retention removed changes older than ${cutoff.toISOString()} that it had not read`);
+  await registry.markLost(
+    lostConsumers,
+    `changelog retention removed changes older than ${cutoff.toISOString()} that it had not read`,
+  );
 
   const removedRows = await order.removeThrough(datastore, through);
   const [txid, id] = through.includes('/') ? through.split('/') : ['0', through];

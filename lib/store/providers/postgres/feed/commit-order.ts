@@ -5,14 +5,28 @@ import type { PostgresConnection } from '../postgres-connection';
 import type { ChangelogOrder, ChangelogRow, FeedRead, ReadContext, StoredToken } from './changelog-order';
 import { changedAtText, NVSENTINEL_UNREAD, nvsentinelCursorTime } from './changelog-order';
 import {
-  aboveArrays, ABOVE_LIMIT, advance, COMMIT_ORDER, comparePositions, encodePosition, encodeState, hasPassed, parsePosition,
-  passedAbove, passHorizon, START_STATE, stateFromToken, tokenFor, type FeedState,
+  aboveArrays,
+  ABOVE_LIMIT,
+  advance,
+  COMMIT_ORDER,
+  comparePositions,
+  encodePosition,
+  encodeState,
+  hasPassed,
+  parsePosition,
+  passedAbove,
+  passHorizon,
+  START_STATE,
+  stateFromToken,
+  tokenFor,
+  type FeedState,
 } from './feed-position';
 
 type Row = ChangelogRow & { txid: string; below: boolean; xmin: string };
 
 async function fromToken(connection: PostgresConnection, token: StoredToken): Promise<FeedState> {
-  if (token.txid !== undefined && token.eventID !== undefined) return stateFromToken({ ...token, txid: token.txid, eventID: token.eventID });
+  if (token.txid !== undefined && token.eventID !== undefined)
+    return stateFromToken({ ...token, txid: token.txid, eventID: token.eventID });
   if (token.eventID === undefined) return START_STATE;
   // A token of id order (a DBA added the column since): every id up to its floor is passed, and
   // rows written before the column sort as transaction 0, so the base is (0, floor).
@@ -31,7 +45,11 @@ async function fromToken(connection: PostgresConnection, token: StoredToken): Pr
 }
 
 /** The next batch: rows below the horizon, then committed transactions above it while fewer than ABOVE_LIMIT are noted. */
-async function readBatch(reader: PostgresConnection, passed: FeedState, context: ReadContext): Promise<FeedRead<FeedState>> {
+async function readBatch(
+  reader: PostgresConnection,
+  passed: FeedState,
+  context: ReadContext,
+): Promise<FeedRead<FeedState>> {
   const { base } = passed;
   // With ABOVE_LIMIT transactions noted, only rows below the horizon can be delivered: ask for
   // nothing else (under a long transaction the rows above it would come back on every look).
@@ -47,6 +65,7 @@ async function readBatch(reader: PostgresConnection, passed: FeedState, context:
   const result = await reader.query<Row>(
     'feed.read',
     {
+      // prettier-ignore
       // Stryker disable next-line StringLiteral: equivalent in every answer: an empty name makes an unnamed statement, planned on each read instead of once per connection; the rows are the same
       name: full ? 'feed.read.below-horizon' : 'feed.read',
       text: `WITH horizon AS (SELECT pg_snapshot_xmin(pg_current_snapshot()) AS xmin)
@@ -69,6 +88,7 @@ async function readBatch(reader: PostgresConnection, passed: FeedState, context:
   );
   // The lateral join keeps one row (its columns null) when there is nothing to read, so the
   // read's horizon always comes back, taken in the same snapshot as the rows.
+  // prettier-ignore
   // Stryker disable next-line OptionalChaining: equivalent: the lateral join always answers at least one row (its columns null when nothing is left)
   const horizonText = result.rows[0]?.xmin;
   const horizon = horizonText ? BigInt(horizonText) : undefined;
@@ -99,7 +119,8 @@ async function readBatch(reader: PostgresConnection, passed: FeedState, context:
     state = advance(state, position, row.below);
     // Once the rows below the horizon are handed over, the state passes the horizon; the change
     // that carries it stores it when acknowledged.
-    if (horizonPassed !== undefined && (!row.below || index === rows.length - 1)) state = passHorizon(state, horizonPassed);
+    if (horizonPassed !== undefined && (!row.below || index === rows.length - 1))
+      state = passHorizon(state, horizonPassed);
     out.push({ row, position: encodePosition(position), state });
   }
   // Nothing (more) below the horizon: every transaction below it is passed.
@@ -123,7 +144,9 @@ export const commitOrder: ChangelogOrder<FeedState> = {
        ORDER BY ${COMMIT_ORDER} DESC, c.id DESC LIMIT 1`,
     );
     const row = result.rows[0];
-    return row ? { state: { base: { txid: BigInt(row.txid), id: BigInt(row.id) }, above: [] }, changedAt: row.changed_at } : { state: START_STATE, changedAt: null };
+    return row
+      ? { state: { base: { txid: BigInt(row.txid), id: BigInt(row.id) }, above: [] }, changedAt: row.changed_at }
+      : { state: START_STATE, changedAt: null };
   },
 
   fromToken,
@@ -172,7 +195,13 @@ export const commitOrder: ChangelogOrder<FeedState> = {
       `SELECT 1 FROM datastore_changelog changelog
        WHERE (${COMMIT_ORDER}, id) > ($1::text::xid8, $2::bigint) AND (${COMMIT_ORDER}, id) <= ($3::text::xid8, $4::bigint)
          AND NOT ${passedAbove('$5', '$6')} LIMIT 1`,
-      [state.base.txid.toString(), state.base.id.toString(), end.txid.toString(), end.id.toString(), ...aboveArrays(state)],
+      [
+        state.base.txid.toString(),
+        state.base.id.toString(),
+        end.txid.toString(),
+        end.id.toString(),
+        ...aboveArrays(state),
+      ],
     );
     return (unread.rowCount ?? 0) > 0;
   },

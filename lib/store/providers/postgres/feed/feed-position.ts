@@ -57,14 +57,20 @@ const POSITION = /^(\d{1,20})\/(\d{1,19})$/;
 
 export function parsePosition(value: unknown): ChangelogPosition {
   const match = typeof value === 'string' ? POSITION.exec(value) : null;
-  if (!match) throw new ValidationError('position', `is not a PostgreSQL feed position (expected "<txid>/<id>", got ${JSON.stringify(value)?.slice(0, 60)})`);
+  if (!match)
+    throw new ValidationError(
+      'position',
+      `is not a PostgreSQL feed position (expected "<txid>/<id>", got ${JSON.stringify(value)?.slice(0, 60)})`,
+    );
   return { txid: BigInt(match[1]), id: BigInt(match[2]) };
 }
 
 export function comparePositions(a: ChangelogPosition, b: ChangelogPosition): number {
-  // Stryker disable next-line EqualityOperator: `a.txid <= b.txid` is equivalent: the two differ here, so <= and < agree; the line's other equality mutants are killed (tests/unit/store/postgres-feed-position-rules.test.ts, tests/integration/postgres-store.test.ts)
+  // prettier-ignore
+  // Stryker disable next-line EqualityOperator: `a.txid <= b.txid` is equivalent: the two differ here, so <= and < agree; the line's other equality mutants are killed (tests/unit/store/providers/postgres/feed-position-rules.test.ts, tests/integration/store/postgres-store.test.ts)
   if (a.txid !== b.txid) return a.txid < b.txid ? -1 : 1;
-  // Stryker disable next-line EqualityOperator: `a.id <= b.id` is equivalent: the two differ here, so <= and < agree; the line's other equality mutants are killed (tests/unit/store/postgres-feed-position-rules.test.ts, tests/integration/postgres-store.test.ts)
+  // prettier-ignore
+  // Stryker disable next-line EqualityOperator: `a.id <= b.id` is equivalent: the two differ here, so <= and < agree; the line's other equality mutants are killed (tests/unit/store/providers/postgres/feed-position-rules.test.ts, tests/integration/store/postgres-store.test.ts)
   if (a.id !== b.id) return a.id < b.id ? -1 : 1;
   return 0;
 }
@@ -79,15 +85,21 @@ function parseAbove(base: ChangelogPosition, text: string | undefined, field: st
   if (text === undefined || text === '') return [];
   const above = text.split(',').map((part) => {
     const match = POSITION.exec(part);
-    if (!match) throw new ValidationError(field, `is not a list of "<txid>/<id>" (got ${JSON.stringify(text).slice(0, 60)})`);
+    if (!match)
+      throw new ValidationError(field, `is not a list of "<txid>/<id>" (got ${JSON.stringify(text).slice(0, 60)})`);
     return { txid: BigInt(match[1]), id: BigInt(match[2]) };
   });
   let previous = base.txid;
   for (const entry of above) {
-    if (entry.txid <= previous) throw new ValidationError(field, `must list transactions after the base in ascending order (got ${JSON.stringify(text).slice(0, 60)})`);
+    if (entry.txid <= previous)
+      throw new ValidationError(
+        field,
+        `must list transactions after the base in ascending order (got ${JSON.stringify(text).slice(0, 60)})`,
+      );
     previous = entry.txid;
   }
-  if (above.length > ABOVE_LIMIT) throw new ValidationError(field, `lists ${above.length} transactions, over the limit of ${ABOVE_LIMIT}`);
+  if (above.length > ABOVE_LIMIT)
+    throw new ValidationError(field, `lists ${above.length} transactions, over the limit of ${ABOVE_LIMIT}`);
   return above;
 }
 

@@ -14,7 +14,16 @@
 // docs/decisions.md, "A change feed without DDL".
 import { ValidationError } from '../../../errors/validation-error';
 import type { PostgresConnection } from '../postgres-connection';
-import { changedAtText, NVSENTINEL_UNREAD, nvsentinelCursorTime, type ChangelogOrder, type ChangelogRow, type FeedRead, type ReadContext, type StoredToken } from './changelog-order';
+import {
+  changedAtText,
+  NVSENTINEL_UNREAD,
+  nvsentinelCursorTime,
+  type ChangelogOrder,
+  type ChangelogRow,
+  type FeedRead,
+  type ReadContext,
+  type StoredToken,
+} from './changelog-order';
 
 export interface IdRange {
   from: bigint;
@@ -52,17 +61,25 @@ export function parseGaps(text: string | undefined, top: bigint, field = 'resume
   if (!text) return [];
   const gaps = text.split(',').map((part) => {
     const match = RANGE.exec(part);
-    if (!match) throw new ValidationError(field, `is not a list of "<id>" or "<from>-<to>" (got ${JSON.stringify(text).slice(0, 60)})`);
+    if (!match)
+      throw new ValidationError(
+        field,
+        `is not a list of "<id>" or "<from>-<to>" (got ${JSON.stringify(text).slice(0, 60)})`,
+      );
     return { from: BigInt(match[1]), to: BigInt(match[2] ?? match[1]) };
   });
   let previous = 0n;
   for (const gap of gaps) {
     if (gap.from > gap.to || gap.from <= previous || gap.to > top) {
-      throw new ValidationError(field, `must list ascending, disjoint ranges up to the top ${top} (got ${JSON.stringify(text).slice(0, 60)})`);
+      throw new ValidationError(
+        field,
+        `must list ascending, disjoint ranges up to the top ${top} (got ${JSON.stringify(text).slice(0, 60)})`,
+      );
     }
     previous = gap.to + 1n;
   }
-  if (gaps.length > GAP_LIMIT) throw new ValidationError(field, `lists ${gaps.length} ranges, over the limit of ${GAP_LIMIT}`);
+  if (gaps.length > GAP_LIMIT)
+    throw new ValidationError(field, `lists ${gaps.length} ranges, over the limit of ${GAP_LIMIT}`);
   return gaps;
 }
 
@@ -130,7 +147,10 @@ export function mergeGaps(gaps: readonly IdRange[], limit = GAP_LIMIT): IdRange[
  * the highest visible id, read in the same snapshot (a row committed in between would otherwise
  * count as passed). Returns the top, its row's time and the gaps.
  */
-async function invisibleBelow(connection: PostgresConnection, top?: bigint): Promise<{ top: bigint; changedAt: string | null; gaps: IdRange[] }> {
+async function invisibleBelow(
+  connection: PostgresConnection,
+  top?: bigint,
+): Promise<{ top: bigint; changedAt: string | null; gaps: IdRange[] }> {
   const result = await connection.query<{ top: string | null; changed_at: string | null; gaps: string | null }>(
     'feed.head',
     `WITH top AS (SELECT COALESCE($1::bigint, (SELECT max(id) FROM datastore_changelog)) AS id),
@@ -145,10 +165,13 @@ async function invisibleBelow(connection: PostgresConnection, top?: bigint): Pro
   );
   const row = result.rows[0];
   if (row.top === null) return { top: 0n, changedAt: null, gaps: [] };
-  const gaps = (row.gaps ?? '').split(',').filter(Boolean).map((part) => {
-    const [from, to] = part.split('-');
-    return { from: BigInt(from), to: BigInt(to) };
-  });
+  const gaps = (row.gaps ?? '')
+    .split(',')
+    .filter(Boolean)
+    .map((part) => {
+      const [from, to] = part.split('-');
+      return { from: BigInt(from), to: BigInt(to) };
+    });
   return { top: BigInt(row.top), changedAt: row.changed_at, gaps: mergeGaps(gaps) };
 }
 
@@ -165,7 +188,11 @@ function idReader() {
   const checkpoints: { bound: bigint; maxId: bigint }[] = [];
   let finalThrough = 0n;
 
-  return async (reader: PostgresConnection, passed: IdOrderState, context: ReadContext): Promise<FeedRead<IdOrderState>> => {
+  return async (
+    reader: PostgresConnection,
+    passed: IdOrderState,
+    context: ReadContext,
+  ): Promise<FeedRead<IdOrderState>> => {
     const result = await reader.query<Row>(
       'feed.read',
       {
@@ -216,7 +243,9 @@ function idReader() {
     const limited = cut || found.length >= context.batchSize;
     const readThrough = cut
       ? BigInt(found[rows.length].id) - 1n
-      : limited ? BigInt(rows[rows.length - 1].row.id) : maxId;
+      : limited
+        ? BigInt(rows[rows.length - 1].row.id)
+        : maxId;
     const settleTop = !limited && readThrough > state.top ? readThrough : state.top;
     const settleFinal = finalThrough < readThrough ? finalThrough : readThrough;
     const settled = settle(state, settleTop, settleFinal);
@@ -228,13 +257,14 @@ function idReader() {
     const covered = checkpoints.length > 0 ? checkpoints[checkpoints.length - 1].maxId : finalThrough;
     if (state.gaps.length > 0 && state.gaps[state.gaps.length - 1].to > covered) {
       // Its commit need not wait for the WAL flush: the bound is only compared, never kept.
-      const bound = await reader.query<{ bound: string }>(
-        'feed.read',
-        { name: 'feed.read.gap-bound', text: `SELECT pg_current_xact_id()::text AS bound FROM (SELECT set_config('synchronous_commit', 'off', true)) local` },
-      );
+      const bound = await reader.query<{ bound: string }>('feed.read', {
+        name: 'feed.read.gap-bound',
+        text: `SELECT pg_current_xact_id()::text AS bound FROM (SELECT set_config('synchronous_commit', 'off', true)) local`,
+      });
       checkpoints.push({ bound: BigInt(bound.rows[0].bound), maxId });
       // Forgetting a checkpoint only makes a gap wait for a later one.
-      if (checkpoints.length > CHECKPOINT_LIMIT) checkpoints.splice(0, checkpoints.length, ...checkpoints.filter((_, index) => index % 2 === 1));
+      if (checkpoints.length > CHECKPOINT_LIMIT)
+        checkpoints.splice(0, checkpoints.length, ...checkpoints.filter((_, index) => index % 2 === 1));
     }
     return { rows, state, heldBack: cut || (rows.length === 0 && state.gaps.length >= GAP_LIMIT), again: false };
   };
@@ -285,7 +315,11 @@ export const idOrder: ChangelogOrder<IdOrderState> & { kind: 'id' } = {
 
   describe: describeIdState,
   hasPassed: (state, position) => {
-    if (!/^\d{1,19}$/.test(position)) throw new ValidationError('position', `is not a PostgreSQL feed position (expected a changelog id, got ${JSON.stringify(position)?.slice(0, 60)})`);
+    if (!/^\d{1,19}$/.test(position))
+      throw new ValidationError(
+        'position',
+        `is not a PostgreSQL feed position (expected a changelog id, got ${JSON.stringify(position)?.slice(0, 60)})`,
+      );
     return hasPassedId(state, BigInt(position));
   },
 

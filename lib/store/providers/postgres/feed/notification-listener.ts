@@ -25,7 +25,12 @@ export class NotificationListener {
 
   private async connect(): Promise<void> {
     if (this.stopped) return;
-    const client = new pg.Client({ connectionString: this.connectionString, ssl: this.ssl, connectionTimeoutMillis: 10_000, keepAlive: true });
+    const client = new pg.Client({
+      connectionString: this.connectionString,
+      ssl: this.ssl,
+      connectionTimeoutMillis: 10_000,
+      keepAlive: true,
+    });
     this.client = client;
     client.on('notification', () => this.onNotify());
     client.on('error', () => this.lost(client));

@@ -18,7 +18,10 @@ import { NotificationListener } from './notification-listener';
 import type { PostgresConsumerRegistry } from './postgres-consumer-registry';
 
 const TABLES: Record<Collection, string> = { healthEvents: 'health_events', maintenanceEvents: 'maintenance_events' };
-const COLLECTIONS: Record<string, Collection> = { health_events: 'healthEvents', maintenance_events: 'maintenanceEvents' };
+const COLLECTIONS: Record<string, Collection> = {
+  health_events: 'healthEvents',
+  maintenance_events: 'maintenanceEvents',
+};
 const HEARTBEAT_MS = 5_000;
 
 export interface PostgresChangeFeedOptions extends ChangeFeedOptions {
@@ -44,7 +47,13 @@ function decodeChange(row: ChangelogRow, position: string): ChangeEvent {
   try {
     return { ...base, collection, document: decode(row.new_values), before: decode(row.old_values) } as ChangeEvent;
   } catch (error) {
-    return { ...base, collection, document: null, before: null, malformed: { error: (error as Error).message, raw: row.new_values } } as ChangeEvent;
+    return {
+      ...base,
+      collection,
+      document: null,
+      before: null,
+      malformed: { error: (error as Error).message, raw: row.new_values },
+    } as ChangeEvent;
   }
 }
 
@@ -108,7 +117,10 @@ export class PostgresChangeFeed implements ChangeFeed {
 
   [Symbol.asyncIterator](): AsyncIterator<ChangeEvent> {
     if (this.iterating) {
-      throw new StoreError('feed-in-use', `the change feed of "${this.consumer}" is already being iterated; a second reader would split its events (open one feed per reader)`);
+      throw new StoreError(
+        'feed-in-use',
+        `the change feed of "${this.consumer}" is already being iterated; a second reader would split its events (open one feed per reader)`,
+      );
     }
     this.iterating = true;
     return this.changes();
@@ -147,7 +159,12 @@ export class PostgresChangeFeed implements ChangeFeed {
     const onConnection = (connected: boolean) => {
       this.setState(connected ? 'live' : 'reconnecting');
     };
-    this.listener = new NotificationListener(this.options.listenConnectionString, () => this.signal(), onConnection, this.connection.options.ssl);
+    this.listener = new NotificationListener(
+      this.options.listenConnectionString,
+      () => this.signal(),
+      onConnection,
+      this.connection.options.ssl,
+    );
     this.listener.start();
     this.reader = this.connection.dedicated();
     const beat = () => this.registry.heartbeat(this.consumer).catch(() => {});
@@ -173,7 +190,11 @@ export class PostgresChangeFeed implements ChangeFeed {
           failures = 0;
         } catch (error) {
           if (this.stopped) break;
-          if (!isConnectionFailure(error) && !(error instanceof StoreError && ['unreachable', 'connect'].includes(error.code))) throw error;
+          if (
+            !isConnectionFailure(error) &&
+            !(error instanceof StoreError && ['unreachable', 'connect'].includes(error.code))
+          )
+            throw error;
           // The database went away (a restart): keep the position, retry with backoff.
           this.setState('reconnecting');
           await this.sleep(Math.min(5_000, 100 * 2 ** failures++));
@@ -205,7 +226,11 @@ export class PostgresChangeFeed implements ChangeFeed {
           if (!this.tables.includes(row.table_name)) continue;
           const change = decodeChange(row, position);
           this.deliveredSequence += 1;
-          this.unacked.set(change.position, { state, changedAt: row.changed_at_text, sequence: this.deliveredSequence });
+          this.unacked.set(change.position, {
+            state,
+            changedAt: row.changed_at_text,
+            sequence: this.deliveredSequence,
+          });
           yield change;
         }
         this.passed = batch.state;
@@ -231,12 +256,18 @@ export class PostgresChangeFeed implements ChangeFeed {
 
   async ack(position: FeedPosition): Promise<void> {
     if (!this.started) {
-      throw new StoreError('ack-unknown-position', `consumer "${this.consumer}" acknowledged position ${position} before its feed delivered anything`);
+      throw new StoreError(
+        'ack-unknown-position',
+        `consumer "${this.consumer}" acknowledged position ${position} before its feed delivered anything`,
+      );
     }
     const delivered = this.unacked.get(position);
     if (!delivered) {
       if (this.order.hasPassed(this.ackedState, position)) return; // acknowledged already (acks are cumulative)
-      throw new StoreError('ack-unknown-position', `consumer "${this.consumer}" acknowledged position ${position}, which this feed never delivered`);
+      throw new StoreError(
+        'ack-unknown-position',
+        `consumer "${this.consumer}" acknowledged position ${position}, which this feed never delivered`,
+      );
     }
     // Everything delivered up to this change is acknowledged with it.
     for (const [key, entry] of this.unacked) {

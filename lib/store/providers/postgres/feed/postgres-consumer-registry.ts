@@ -8,7 +8,15 @@ import type { ConsumerPositionStore, StartPosition } from '../../../feed/change-
 import { assertConsumerName } from '../../../feed/consumer-name';
 import type { ConsumerLagFigures } from '../../../feed/consumer-lag';
 import type { PostgresConnection } from '../postgres-connection';
-import { changedAtText, detectChangelogOrder, EPOCH_TEXT, NVSENTINEL_UNREAD, nvsentinelCursorTime, type ChangelogOrder, type StoredToken } from './changelog-order';
+import {
+  changedAtText,
+  detectChangelogOrder,
+  EPOCH_TEXT,
+  NVSENTINEL_UNREAD,
+  nvsentinelCursorTime,
+  type ChangelogOrder,
+  type StoredToken,
+} from './changelog-order';
 import { commitOrder } from './commit-order';
 import { idOrder } from './id-order';
 
@@ -20,7 +28,10 @@ const NVSENTINEL_WATCHED_TABLE = 'health_events';
 
 /** The error of a consumer whose position retention removed: only an explicit restart goes on. */
 export function positionLostError(name: string, at: Date, reason: string | null): StoreError {
-  return new StoreError('position-lost', `consumer "${name}" lost its position at ${at.toISOString()}: ${reason ?? 'changelog rows it had not read were removed'}; restart it explicitly with consumers().restart("${name}", …)`);
+  return new StoreError(
+    'position-lost',
+    `consumer "${name}" lost its position at ${at.toISOString()}: ${reason ?? 'changelog rows it had not read were removed'}; restart it explicitly with consumers().restart("${name}", …)`,
+  );
 }
 
 export interface StoredPosition<S = unknown> {
@@ -40,7 +51,12 @@ interface ConsumerRow {
 
 /** A consumer the console does not run: NVSentinel's own (its token in resume_tokens). */
 const NVSENTINEL_CONSUMER: Omit<ConsumerRow, 'client_name'> = {
-  resume_token: null, position_store: 'nvsentinel-legacy', last_updated: null, last_seen_at: null, position_lost_at: null, position_lost_reason: null,
+  resume_token: null,
+  position_store: 'nvsentinel-legacy',
+  last_updated: null,
+  last_seen_at: null,
+  position_lost_at: null,
+  position_lost_reason: null,
 };
 
 export class PostgresConsumerRegistry {
@@ -68,10 +84,16 @@ export class PostgresConsumerRegistry {
   }
 
   /** Makes a consumer known, starting at the beginning of the changelog or at its head. Idempotent. */
-  async register(name: string, startAt: StartPosition = 'beginning', store: ConsumerPositionStore = 'console'): Promise<void> {
+  async register(
+    name: string,
+    startAt: StartPosition = 'beginning',
+    store: ConsumerPositionStore = 'console',
+  ): Promise<void> {
     assertConsumerName(name);
-    if (startAt !== 'beginning' && startAt !== 'now') throw new StoreError('invalid', `startAt: must be "beginning" or "now"`);
-    if (!['console', 'nvsentinel', 'nvsentinel-legacy'].includes(store)) throw new StoreError('invalid', `positionStore: must be "console", "nvsentinel" or "nvsentinel-legacy"`);
+    if (startAt !== 'beginning' && startAt !== 'now')
+      throw new StoreError('invalid', `startAt: must be "beginning" or "now"`);
+    if (!['console', 'nvsentinel', 'nvsentinel-legacy'].includes(store))
+      throw new StoreError('invalid', `positionStore: must be "console", "nvsentinel" or "nvsentinel-legacy"`);
     const existing = await this.consumer(name);
     if (existing && (existing.resume_token || existing.position_store !== 'console')) return;
     // Known to NVSentinel already: ours from before positions moved to the console database (our
@@ -80,7 +102,10 @@ export class PostgresConsumerRegistry {
     // overwrite that component's position.
     const nvsentinelToken = await this.nvsentinelToken(name);
     if (nvsentinelToken && store === 'console' && !isOurToken(nvsentinelToken)) {
-      throw new StoreError('invalid', `consumer "${name}" is one of NVSentinel's own (its position is in resume_tokens); give the console's consumer another name`);
+      throw new StoreError(
+        'invalid',
+        `consumer "${name}" is one of NVSentinel's own (its position is in resume_tokens); give the console's consumer another name`,
+      );
     }
     if (nvsentinelToken) {
       await this.console.query(
@@ -114,11 +139,20 @@ export class PostgresConsumerRegistry {
   }
 
   private async nvsentinelToken(name: string): Promise<StoredToken | undefined> {
-    const result = await this.datastore.query<{ resume_token: StoredToken }>('consumers.loadPosition', `SELECT resume_token FROM resume_tokens WHERE client_name = $1`, [name]);
+    const result = await this.datastore.query<{ resume_token: StoredToken }>(
+      'consumers.loadPosition',
+      `SELECT resume_token FROM resume_tokens WHERE client_name = $1`,
+      [name],
+    );
     return result.rows[0]?.resume_token ?? undefined;
   }
 
-  private async writeToken(name: string, store: ConsumerPositionStore, token: StoredToken, onlyIfMissing = false): Promise<void> {
+  private async writeToken(
+    name: string,
+    store: ConsumerPositionStore,
+    token: StoredToken,
+    onlyIfMissing = false,
+  ): Promise<void> {
     if (store === 'console') {
       await this.console.query(
         'consumers.savePosition',
@@ -156,7 +190,10 @@ export class PostgresConsumerRegistry {
     if (row?.position_lost_at) throw positionLostError(name, row.position_lost_at, row.position_lost_reason);
     const token = row?.position_store === 'console' ? row.resume_token : await this.nvsentinelToken(name);
     if (!token) {
-      throw new StoreError('unknown-consumer', `no consumer named "${name}" is registered; register it first (consumers().register("${name}", { startAt: "beginning" | "now" }))`);
+      throw new StoreError(
+        'unknown-consumer',
+        `no consumer named "${name}" is registered; register it first (consumers().register("${name}", { startAt: "beginning" | "now" }))`,
+      );
     }
     const order = await this.changelogOrder();
     const changedAt = token.timestamp ? new Date(token.timestamp) : null;
@@ -258,21 +295,24 @@ export class PostgresConsumerRegistry {
       const consumer = ours.get(name) ?? { client_name: name, ...NVSENTINEL_CONSUMER };
       const inResumeTokens = consumer.position_store !== 'console';
       const token = inResumeTokens ? theirs.get(name)?.resume_token : consumer.resume_token;
-      const lastAckAt = inResumeTokens ? theirs.get(name)?.last_updated ?? null : consumer.last_updated;
+      const lastAckAt = inResumeTokens ? (theirs.get(name)?.last_updated ?? null) : consumer.last_updated;
       let behind: { count: number; firstAt: Date | null; position: string } | undefined;
       if (token && !consumer.position_lost_at) {
-        behind = consumer.position_store === 'nvsentinel-legacy' || !isOurToken(token)
-          ? await this.nvsentinelBehind(token)
-          : await this.ourBehind(order, token).catch(() => undefined);
+        behind =
+          consumer.position_store === 'nvsentinel-legacy' || !isOurToken(token)
+            ? await this.nvsentinelBehind(token)
+            : await this.ourBehind(order, token).catch(() => undefined);
       }
-      const positionTime = token?.timestamp && new Date(token.timestamp).getTime() > 0 ? new Date(token.timestamp) : null;
+      const positionTime =
+        token?.timestamp && new Date(token.timestamp).getTime() > 0 ? new Date(token.timestamp) : null;
       // Seconds behind head: how much older than the head the next change to read is. A caught-up
       // consumer is 0 however long ago its last change was (an idle consumer is not "behind").
-      const lagSeconds = behind === undefined
-        ? null
-        : behind.count === 0 || !headTime || !behind.firstAt
-          ? 0
-          : Math.max(0, (headTime.getTime() - behind.firstAt.getTime()) / 1000);
+      const lagSeconds =
+        behind === undefined
+          ? null
+          : behind.count === 0 || !headTime || !behind.firstAt
+            ? 0
+            : Math.max(0, (headTime.getTime() - behind.firstAt.getTime()) / 1000);
       figures.push({
         consumer: name,
         position: behind?.position ?? null,
@@ -282,7 +322,9 @@ export class PostgresConsumerRegistry {
         documentsBehind: behind?.count ?? null,
         documentsBehindCapped: behind !== undefined && behind.count >= DOCUMENTS_BEHIND_CAP,
         positionKnown: behind !== undefined,
-        positionLost: consumer.position_lost_at ? { at: consumer.position_lost_at, reason: consumer.position_lost_reason ?? '' } : null,
+        positionLost: consumer.position_lost_at
+          ? { at: consumer.position_lost_at, reason: consumer.position_lost_reason ?? '' }
+          : null,
         lastAckAt,
         lastSeenAt: consumer.last_seen_at,
       });
@@ -315,14 +357,18 @@ export class PostgresConsumerRegistry {
   async horizonHoldBack(): Promise<{ oldestOpenTransactionSeconds: number; heldBackRows: number }> {
     const order = await this.changelogOrder();
     // Id order delivers a committed row at once: nothing waits behind an open transaction.
-    const held = order.kind === 'commit'
-      ? `(SELECT count(*) FROM (SELECT 1 FROM datastore_changelog WHERE COALESCE(txid, '0'::xid8) >= pg_snapshot_xmin(pg_current_snapshot()) LIMIT 100000) h)`
-      : '0';
+    const held =
+      order.kind === 'commit'
+        ? `(SELECT count(*) FROM (SELECT 1 FROM datastore_changelog WHERE COALESCE(txid, '0'::xid8) >= pg_snapshot_xmin(pg_current_snapshot()) LIMIT 100000) h)`
+        : '0';
     const result = await this.datastore.query<{ seconds: number | null; held: string }>(
       'feed.holdBack',
       `SELECT (SELECT extract(epoch FROM max(now() - xact_start)) FROM pg_stat_activity WHERE backend_xid IS NOT NULL) AS seconds, ${held} AS held`,
     );
-    return { oldestOpenTransactionSeconds: Number(result.rows[0].seconds ?? 0), heldBackRows: Number(result.rows[0].held) };
+    return {
+      oldestOpenTransactionSeconds: Number(result.rows[0].seconds ?? 0),
+      heldBackRows: Number(result.rows[0].held),
+    };
   }
 }
 

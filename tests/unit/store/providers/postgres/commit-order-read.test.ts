@@ -9,8 +9,17 @@ import type { PostgresConnection } from '@/lib/store/providers/postgres/postgres
 
 const at = (txid: number, id: number) => ({ txid: BigInt(txid), id: BigInt(id) });
 const row = (txid: number, id: number, below: boolean, xmin: number) => ({
-  id: String(id), txid: String(txid), below, xmin: String(xmin), table_name: 'health_events', record_id: `r${id}`, operation: 'INSERT',
-  new_values: null, old_values: null, changed_at: new Date(0), changed_at_text: '1970-01-01T00:00:00.000000Z',
+  id: String(id),
+  txid: String(txid),
+  below,
+  xmin: String(xmin),
+  table_name: 'health_events',
+  record_id: `r${id}`,
+  operation: 'INSERT',
+  new_values: null,
+  old_values: null,
+  changed_at: new Date(0),
+  changed_at_text: '1970-01-01T00:00:00.000000Z',
 });
 /** Operations the reads were timed under (the names /metrics shows). */
 const operations: string[] = [];
@@ -22,13 +31,17 @@ const answering = (rows: object[]) =>
       return { rows, rowCount: rows.length };
     },
   }) as unknown as PostgresConnection;
-const read = (rows: object[], passed: FeedState) => commitOrder.reader()(answering(rows), passed, { tables: ['health_events'], batchSize: 500 });
+const read = (rows: object[], passed: FeedState) =>
+  commitOrder.reader()(answering(rows), passed, { tables: ['health_events'], batchSize: 500 });
 /** What the read's lateral join answers when nothing is left to read: one row of nulls and the horizon. */
 const nothing = (xmin: number) => ({ ...row(0, 0, false, xmin), id: null, txid: null, below: null });
 
 describe('commit order read', () => {
   it('each change below the horizon carries its own position; only the last one also passes the horizon', async () => {
-    const batch = await read([row(5, 1, true, 9), row(6, 2, true, 9), row(7, 3, true, 9)], { base: at(4, 0), above: [] });
+    const batch = await read([row(5, 1, true, 9), row(6, 2, true, 9), row(7, 3, true, 9)], {
+      base: at(4, 0),
+      above: [],
+    });
     expect(batch.rows.map((r) => r.state)).toEqual([
       { base: at(5, 1), above: [] },
       { base: at(6, 2), above: [] },

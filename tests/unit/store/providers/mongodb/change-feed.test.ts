@@ -6,18 +6,30 @@ import { describe, expect, it } from 'vitest';
 
 import { StoreError, type ChangeEvent, type FeedState } from '@/lib/store';
 import { MongoChangeFeed } from '@/lib/store/providers/mongodb/feed/mongo-change-feed';
-import type { MongoConsumerRegistry, StartOptions, StoredPosition } from '@/lib/store/providers/mongodb/feed/mongo-consumer-registry';
+import type {
+  MongoConsumerRegistry,
+  StartOptions,
+  StoredPosition,
+} from '@/lib/store/providers/mongodb/feed/mongo-consumer-registry';
 import type { MongoConnection } from '@/lib/store/providers/mongodb/mongo-connection';
 import { translateMongoError } from '@/lib/store/providers/mongodb/mongo-errors';
 
-import { nvsentinelDocument } from './mongodb-documents';
+import { nvsentinelDocument } from './documents';
 
-const token = (n: number) => `82${(1_763_700_000 + n).toString(16).toUpperCase().padStart(8, '0')}000000012B042C0100296E5A1004${n.toString(16).padStart(4, '0')}04`;
+const token = (n: number) =>
+  `82${(1_763_700_000 + n).toString(16).toUpperCase().padStart(8, '0')}000000012B042C0100296E5A1004${n.toString(16).padStart(4, '0')}04`;
 
-function insertChange(n: number, document: Document = nvsentinelDocument({ node: `node-${n}`, message: `m${n}` })): Document {
+function insertChange(
+  n: number,
+  document: Document = nvsentinelDocument({ node: `node-${n}`, message: `m${n}` }),
+): Document {
   return {
-    _id: { _data: token(n) }, operationType: 'insert', ns: { db: 'HealthEventsDatabase', coll: 'HealthEvents' },
-    documentKey: { _id: document._id }, fullDocument: document, wallTime: new Date(Date.UTC(2025, 10, 21, 4, 40, n)),
+    _id: { _data: token(n) },
+    operationType: 'insert',
+    ns: { db: 'HealthEventsDatabase', coll: 'HealthEvents' },
+    documentKey: { _id: document._id },
+    fullDocument: document,
+    wallTime: new Date(Date.UTC(2025, 10, 21, 4, 40, n)),
   };
 }
 
@@ -27,7 +39,10 @@ type Step = Document | null | Error;
 class ScriptedStream {
   tryNextCalls = 0;
   closed = false;
-  constructor(private readonly steps: Step[], readonly options: Document) {}
+  constructor(
+    private readonly steps: Step[],
+    readonly options: Document,
+  ) {}
   get resumeToken() {
     return undefined;
   }
@@ -64,7 +79,8 @@ function setup(scripts: Step[][], options: { stored?: StoredPosition; saveDelayM
     },
   } as unknown as MongoConnection;
   const registry = {
-    loadPosition: async () => options.stored ?? { kind: 'time', time: { seconds: 1_763_700_000, increment: 0 }, startAt: 'now' },
+    loadPosition: async () =>
+      options.stored ?? { kind: 'time', time: { seconds: 1_763_700_000, increment: 0 }, startAt: 'now' },
     startOptions: async (position: StoredPosition): Promise<StartOptions> =>
       position.kind === 'token' ? { startAfter: { _data: position.token } } : { startAtOperationTime: undefined },
     savePosition: async (_name: string, position: string) => {
@@ -76,7 +92,11 @@ function setup(scripts: Step[][], options: { stored?: StoredPosition; saveDelayM
       lost.push(reason);
     },
   } as unknown as MongoConsumerRegistry;
-  const feed = new MongoChangeFeed('fault-quarantine', connection, registry, { preImages: true, batchSize: 50, onStateChange: (state) => states.push(state) });
+  const feed = new MongoChangeFeed('fault-quarantine', connection, registry, {
+    preImages: true,
+    batchSize: 50,
+    onStateChange: (state) => states.push(state),
+  });
   return { feed, streams, saved, lost, states };
 }
 
@@ -93,10 +113,23 @@ describe('MongoDB change feed', () => {
     broken.healthevent.entitiesimpacted = 'GPU 3';
     const { feed, streams } = setup([[insertChange(1), insertChange(2, broken), insertChange(3)]]);
     await feed.open();
-    expect(streams[0].options).toMatchObject({ fullDocument: 'updateLookup', fullDocumentBeforeChange: 'whenAvailable', batchSize: 50 });
+    expect(streams[0].options).toMatchObject({
+      fullDocument: 'updateLookup',
+      fullDocumentBeforeChange: 'whenAvailable',
+      batchSize: 50,
+    });
     const [first, second, third] = await take(feed[Symbol.asyncIterator](), 3);
-    expect(first).toMatchObject({ position: token(1), operation: 'insert', collection: 'healthEvents', document: { healthEvent: { nodeName: 'node-1' } } });
-    expect(second).toMatchObject({ position: token(2), document: null, malformed: { error: expect.stringMatching(/^healthevent\.entitiesimpacted: must be an array/) } });
+    expect(first).toMatchObject({
+      position: token(1),
+      operation: 'insert',
+      collection: 'healthEvents',
+      document: { healthEvent: { nodeName: 'node-1' } },
+    });
+    expect(second).toMatchObject({
+      position: token(2),
+      document: null,
+      malformed: { error: expect.stringMatching(/^healthevent\.entitiesimpacted: must be an array/) },
+    });
     expect(third.position).toBe(token(3));
     await feed.close();
   });
@@ -137,7 +170,10 @@ describe('MongoDB change feed', () => {
   });
 
   it('reconnects after the server goes away, resuming after the last change it delivered', async () => {
-    const { feed, streams, states } = setup([[insertChange(1), new MongoNetworkError('connection 3 to mongo-0:27017 closed')], [insertChange(2)]]);
+    const { feed, streams, states } = setup([
+      [insertChange(1), new MongoNetworkError('connection 3 to mongo-0:27017 closed')],
+      [insertChange(2)],
+    ]);
     await feed.open();
     const iterator = feed[Symbol.asyncIterator]();
     await take(iterator, 1);
@@ -151,20 +187,32 @@ describe('MongoDB change feed', () => {
   });
 
   it('ends with "position lost" when the oplog no longer holds the position, and records it', async () => {
-    const historyLost = new MongoServerError({ code: 286, codeName: 'ChangeStreamHistoryLost', errmsg: 'Resume of change stream was not possible' });
+    const historyLost = new MongoServerError({
+      code: 286,
+      codeName: 'ChangeStreamHistoryLost',
+      errmsg: 'Resume of change stream was not possible',
+    });
     const { feed, lost } = setup([[insertChange(1), historyLost]]);
     await feed.open();
     const iterator = feed[Symbol.asyncIterator]();
     await take(iterator, 1);
-    const error = await iterator.next().then(() => undefined, (e: unknown) => e);
+    const error = await iterator.next().then(
+      () => undefined,
+      (e: unknown) => e,
+    );
     expect(error).toBeInstanceOf(StoreError);
-    expect(error).toMatchObject({ code: 'position-lost', message: expect.stringMatching(/lost its position: ChangeStreamHistoryLost.*consumers\(\)\.restart/) });
+    expect(error).toMatchObject({
+      code: 'position-lost',
+      message: expect.stringMatching(/lost its position: ChangeStreamHistoryLost.*consumers\(\)\.restart/),
+    });
     expect(lost).toHaveLength(1);
     expect(feed.state).toBe('closed');
   });
 
   it('fails at open when the stored position is already gone', async () => {
-    const { feed, lost } = setup([[new MongoServerError({ code: 286, errmsg: 'history lost' })]], { stored: { kind: 'token', token: token(1) } });
+    const { feed, lost } = setup([[new MongoServerError({ code: 286, errmsg: 'history lost' })]], {
+      stored: { kind: 'token', token: token(1) },
+    });
     await expect(feed.open()).rejects.toMatchObject({ code: 'position-lost' });
     expect(lost).toHaveLength(1);
   });

@@ -8,8 +8,18 @@ const at = (seconds: number) => new Date(t0.getTime() + seconds * 1000);
 
 function figures(overrides: Partial<ConsumerLagFigures>): ConsumerLagFigures {
   return {
-    consumer: 'fault-quarantine', position: '1/1', positionTime: t0, headTime: t0, lagSeconds: 0, documentsBehind: 0,
-    documentsBehindCapped: false, positionKnown: true, positionLost: null, lastAckAt: t0, lastSeenAt: t0, ...overrides,
+    consumer: 'fault-quarantine',
+    position: '1/1',
+    positionTime: t0,
+    headTime: t0,
+    lagSeconds: 0,
+    documentsBehind: 0,
+    documentsBehindCapped: false,
+    positionKnown: true,
+    positionLost: null,
+    lastAckAt: t0,
+    lastSeenAt: t0,
+    ...overrides,
   };
 }
 
@@ -86,7 +96,11 @@ describe('consumer status over a sliding window', () => {
       { documentsBehind: 60, position: '1/100', lastSeenAt },
       { documentsBehind: 70, position: '1/100', lastSeenAt },
     ]);
-    expect(lag).toMatchObject({ status: 'stopped', statusReason: `no consumer running since ${lastSeenAt.toISOString()}`, catchUpSeconds: null });
+    expect(lag).toMatchObject({
+      status: 'stopped',
+      statusReason: `no consumer running since ${lastSeenAt.toISOString()}`,
+      catchUpSeconds: null,
+    });
   });
 
   it('stalled, not stopped, while its heartbeat is exactly one window old', async () => {
@@ -114,7 +128,9 @@ describe('consumer status over a sliding window', () => {
   });
 
   it('position lost overrides everything', async () => {
-    const lag = await judge([{ positionLost: { at: t0, reason: 'changelog retention removed changes' }, positionKnown: false }]);
+    const lag = await judge([
+      { positionLost: { at: t0, reason: 'changelog retention removed changes' }, positionKnown: false },
+    ]);
     expect(lag).toMatchObject({ status: 'position-lost', statusReason: 'changelog retention removed changes' });
   });
 

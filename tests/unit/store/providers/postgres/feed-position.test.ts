@@ -4,7 +4,16 @@ import { describe, expect, it } from 'vitest';
 
 import { ValidationError } from '@/lib/store';
 import {
-  ABOVE_LIMIT, advance, encodeState, hasPassed, parsePosition, parseState, passHorizon, stateFromToken, tokenFor, type FeedState,
+  ABOVE_LIMIT,
+  advance,
+  encodeState,
+  hasPassed,
+  parsePosition,
+  parseState,
+  passHorizon,
+  stateFromToken,
+  tokenFor,
+  type FeedState,
 } from '@/lib/store/providers/postgres/feed/feed-position';
 
 const at = (txid: number, id: number) => ({ txid: BigInt(txid), id: BigInt(id) });
@@ -44,10 +53,15 @@ describe('PostgreSQL feed state', () => {
     expect(passHorizon(state, 100n)).toBe(state); // not past the base: unchanged
   });
 
-  it('round-trips through the stored token, which keeps NVSentinel\'s fields', () => {
+  it("round-trips through the stored token, which keeps NVSentinel's fields", () => {
     const state: FeedState = { base: at(100, 50), above: [at(105, 61), at(107, 62)] };
     const token = JSON.parse(JSON.stringify(tokenFor(state, '2026-12-02T10:00:00.123456Z')));
-    expect(token).toEqual({ timestamp: '2026-12-02T10:00:00.123456Z', eventID: 50, txid: '100', above: '105/61,107/62' });
+    expect(token).toEqual({
+      timestamp: '2026-12-02T10:00:00.123456Z',
+      eventID: 50,
+      txid: '100',
+      above: '105/61,107/62',
+    });
     expect(stateFromToken(token)).toEqual(state);
     expect(tokenFor({ base: at(100, 50), above: [] }, '1970-01-01T00:00:00.000000Z')).not.toHaveProperty('above');
     expect(parseState('100/50+105/61,107/62')).toEqual(state);

@@ -44,17 +44,24 @@ describe('feed options', () => {
   });
 
   it('keeps the collections and batch size asked for, 1 to 10,000', () => {
-    expect(checkedFeedOptions({ collections: ['maintenanceEvents'], batchSize: 1 })).toEqual({ collections: ['maintenanceEvents'], batchSize: 1 });
+    expect(checkedFeedOptions({ collections: ['maintenanceEvents'], batchSize: 1 })).toEqual({
+      collections: ['maintenanceEvents'],
+      batchSize: 1,
+    });
     expect(checkedFeedOptions({ collections: [], batchSize: 10_000 })).toEqual({ collections: [], batchSize: 10_000 });
   });
 
   it('refuses a collection it does not know, naming the ones there are', () => {
     expect(refusal(() => checkedFeedOptions({ collections: ['healthEvents', 'users' as never] }))).toEqual({
-      code: 'invalid', message: 'collections: unknown collection "users" (healthEvents, maintenanceEvents)',
+      code: 'invalid',
+      message: 'collections: unknown collection "users" (healthEvents, maintenanceEvents)',
     });
   });
 
   it.each([0, 10_001, 1.5, -1, Number.NaN])('refuses batchSize %s', (batchSize) => {
-    expect(refusal(() => checkedFeedOptions({ batchSize }))).toEqual({ code: 'invalid', message: 'batchSize: must be a whole number from 1 to 10000' });
+    expect(refusal(() => checkedFeedOptions({ batchSize }))).toEqual({
+      code: 'invalid',
+      message: 'batchSize: must be a whole number from 1 to 10000',
+    });
   });
 });

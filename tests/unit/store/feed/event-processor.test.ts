@@ -6,9 +6,17 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { EventProcessor, type ChangeEvent, type ChangeFeed, type DeadLetter, type DeadLetterStore } from '@/lib/store';
 import type { NewDeadLetter } from '@/lib/store/feed/dead-letter-store';
 
-const change = (n: number, fields: Partial<ChangeEvent> = {}): ChangeEvent => ({
-  position: `p${n}`, operation: 'insert', collection: 'healthEvents', recordId: `r${n}`, committedAt: new Date(0), document: null, before: null, ...fields,
-}) as ChangeEvent;
+const change = (n: number, fields: Partial<ChangeEvent> = {}): ChangeEvent =>
+  ({
+    position: `p${n}`,
+    operation: 'insert',
+    collection: 'healthEvents',
+    recordId: `r${n}`,
+    committedAt: new Date(0),
+    document: null,
+    before: null,
+    ...fields,
+  }) as ChangeEvent;
 
 /** A feed over a queue: changes pushed are delivered in order; close() ends the iteration. */
 class MemoryFeed implements ChangeFeed {
@@ -64,9 +72,20 @@ class MemoryDeadLetters implements DeadLetterStore {
       throw new Error('database away');
     }
     const stored: DeadLetter = {
-      id: `d${this.letters.length + 1}`, consumer: letter.consumer, position: letter.change.position, collection: letter.change.collection, recordId: letter.change.recordId,
-      operation: letter.change.operation, change: letter.change, error: letter.error, attempts: letter.attempts, firstFailedAt: letter.firstFailedAt,
-      lastFailedAt: letter.firstFailedAt, status: 'dead', retryRequestedAt: null, resolvedAt: null,
+      id: `d${this.letters.length + 1}`,
+      consumer: letter.consumer,
+      position: letter.change.position,
+      collection: letter.change.collection,
+      recordId: letter.change.recordId,
+      operation: letter.change.operation,
+      change: letter.change,
+      error: letter.error,
+      attempts: letter.attempts,
+      firstFailedAt: letter.firstFailedAt,
+      lastFailedAt: letter.firstFailedAt,
+      status: 'dead',
+      retryRequestedAt: null,
+      resolvedAt: null,
     };
     this.letters.push(stored);
     return stored;
@@ -89,7 +108,9 @@ class MemoryDeadLetters implements DeadLetterStore {
   async claimRetries(consumer: string): Promise<DeadLetter[]> {
     this.calls.push(`claim ${consumer}`);
     if (this.claimError) throw this.claimError;
-    const claimed = this.letters.filter((letter) => letter.consumer === consumer && letter.status === 'retry_requested');
+    const claimed = this.letters.filter(
+      (letter) => letter.consumer === consumer && letter.status === 'retry_requested',
+    );
     for (const letter of claimed) letter.status = 'retrying';
     return claimed;
   }
@@ -101,7 +122,10 @@ class MemoryDeadLetters implements DeadLetterStore {
 
   async fail(id: string, error: string, attempts: number): Promise<void> {
     this.calls.push(`fail ${id} ${attempts} ${error}`);
-    Object.assign(this.letters.find((letter) => letter.id === id)!, { status: 'dead', error, attempts });
+    Object.assign(
+      this.letters.find((letter) => letter.id === id)!,
+      { status: 'dead', error, attempts },
+    );
   }
 }
 
@@ -132,21 +156,35 @@ describe('event processor', () => {
   it('hands every change to the handler in order and acknowledges each after it is handled', async () => {
     const feed = new MemoryFeed([change(1), change(2), change(3)]);
     const seen: string[] = [];
-    const processor = new EventProcessor({ feed, deadLetters: new MemoryDeadLetters(), handler: async (c) => void seen.push(`${c.position} acked ${feed.acked.length}`) });
+    const processor = new EventProcessor({
+      feed,
+      deadLetters: new MemoryDeadLetters(),
+      handler: async (c) => void seen.push(`${c.position} acked ${feed.acked.length}`),
+    });
     expect(processor.consumer).toBe('node-drainer');
     await runUntil(processor, () => feed.acked.length === 3);
     expect(seen).toEqual(['p1 acked 0', 'p2 acked 1', 'p3 acked 2']);
     expect(feed.acked).toEqual(['p1', 'p2', 'p3']);
     expect(feed.closed).toBe(1);
     const metrics = processor.metrics();
-    expect(metrics).toMatchObject({ consumer: 'node-drainer', processed: 3, failedAttempts: 0, deadLettered: 0, retriedFromDeadLetters: 0 });
+    expect(metrics).toMatchObject({
+      consumer: 'node-drainer',
+      processed: 3,
+      failedAttempts: 0,
+      deadLettered: 0,
+      retriedFromDeadLetters: 0,
+    });
     expect(metrics.lastProcessedAt).toBeInstanceOf(Date);
   });
 
   it('start() twice runs one loop', async () => {
     const feed = new MemoryFeed([change(1)]);
     let calls = 0;
-    const processor = new EventProcessor({ feed, deadLetters: new MemoryDeadLetters(), handler: async () => void (calls += 1) });
+    const processor = new EventProcessor({
+      feed,
+      deadLetters: new MemoryDeadLetters(),
+      handler: async () => void (calls += 1),
+    });
     const first = processor.start();
     expect(processor.start()).toBe(first);
     await vi.waitFor(() => expect(feed.acked).toEqual(['p1']));
@@ -160,7 +198,11 @@ describe('event processor', () => {
     const deadLetters = new MemoryDeadLetters();
     let tries = 0;
     const processor = new EventProcessor({
-      feed, deadLetters, maxAttempts: 5, initialBackoffMs: 10, maxBackoffMs: 30,
+      feed,
+      deadLetters,
+      maxAttempts: 5,
+      initialBackoffMs: 10,
+      maxBackoffMs: 30,
       handler: async () => {
         tries += 1;
         if (tries < 5) throw new Error('not yet');
@@ -179,7 +221,10 @@ describe('event processor', () => {
     let tries = 0;
     const before = Date.now();
     const processor = new EventProcessor({
-      feed, deadLetters, maxAttempts: 3, initialBackoffMs: 1,
+      feed,
+      deadLetters,
+      maxAttempts: 3,
+      initialBackoffMs: 1,
       handler: async (c) => {
         if (c.position === 'p1') {
           tries += 1;
@@ -190,7 +235,12 @@ describe('event processor', () => {
     await runUntil(processor, () => feed.acked.length === 2);
     expect(tries).toBe(3);
     expect(deadLetters.letters).toHaveLength(1);
-    expect(deadLetters.letters[0]).toMatchObject({ consumer: 'node-drainer', position: 'p1', error: 'TypeError: cannot read the node', attempts: 3 });
+    expect(deadLetters.letters[0]).toMatchObject({
+      consumer: 'node-drainer',
+      position: 'p1',
+      error: 'TypeError: cannot read the node',
+      attempts: 3,
+    });
     expect(deadLetters.letters[0].firstFailedAt.getTime()).toBeGreaterThanOrEqual(before);
     expect(feed.acked).toEqual(['p1', 'p2']);
     expect(processor.metrics()).toMatchObject({ processed: 1, failedAttempts: 3, deadLettered: 1 });
@@ -202,7 +252,8 @@ describe('event processor', () => {
     const deadLetters = new MemoryDeadLetters();
     let tries = 0;
     const processor = new EventProcessor({
-      feed, deadLetters,
+      feed,
+      deadLetters,
       handler: async () => {
         tries += 1;
         throw 'a thrown string';
@@ -217,7 +268,13 @@ describe('event processor', () => {
   it('caps the backoff at 5 s by default', async () => {
     const delays = recordedBackoffs();
     const feed = new MemoryFeed([change(1)]);
-    const processor = new EventProcessor({ feed, deadLetters: new MemoryDeadLetters(), maxAttempts: 4, initialBackoffMs: 3_000, handler: async () => Promise.reject(new Error('no')) });
+    const processor = new EventProcessor({
+      feed,
+      deadLetters: new MemoryDeadLetters(),
+      maxAttempts: 4,
+      initialBackoffMs: 3_000,
+      handler: async () => Promise.reject(new Error('no')),
+    });
     await runUntil(processor, () => feed.acked.length === 1);
     expect(delays).toEqual([3_000, 5_000, 5_000]);
   });
@@ -238,7 +295,12 @@ describe('event processor', () => {
     const deadLetters = new MemoryDeadLetters();
     deadLetters.failAdds = 2;
     const errors: unknown[] = [];
-    const processor = new EventProcessor({ feed, deadLetters, handler: async () => {}, onError: (error) => errors.push(error) });
+    const processor = new EventProcessor({
+      feed,
+      deadLetters,
+      handler: async () => {},
+      onError: (error) => errors.push(error),
+    });
     await runUntil(processor, () => feed.acked.length === 1);
     expect(deadLetters.calls).toEqual(['add p1', 'add p1', 'add p1']);
     expect(errors.map((error) => (error as Error).message)).toEqual(['database away', 'database away']);
@@ -263,7 +325,10 @@ describe('event processor', () => {
     const deadLetters = new MemoryDeadLetters();
     let tries = 0;
     const processor = new EventProcessor({
-      feed, deadLetters, maxAttempts: 100, initialBackoffMs: 20,
+      feed,
+      deadLetters,
+      maxAttempts: 100,
+      initialBackoffMs: 20,
       handler: async () => {
         tries += 1;
         throw new Error('down');
@@ -281,14 +346,21 @@ describe('event processor', () => {
   it('runs requested retries of its own dead letters: resolves the ones that pass, fails the others with the attempts added', async () => {
     const deadLetters = new MemoryDeadLetters();
     const other = { ...change(9), position: 'p9' } as ChangeEvent;
-    for (const [consumer, c] of [['node-drainer', change(1)], ['node-drainer', change(2)], ['fault-remediation', other]] as const) {
+    for (const [consumer, c] of [
+      ['node-drainer', change(1)],
+      ['node-drainer', change(2)],
+      ['fault-remediation', other],
+    ] as const) {
       await deadLetters.add({ consumer, change: c, error: 'old', attempts: 5, firstFailedAt: new Date(0) });
       await deadLetters.requestRetry(deadLetters.letters.at(-1)!.id);
     }
     deadLetters.calls.length = 0;
     const feed = new MemoryFeed();
     const processor = new EventProcessor({
-      feed, deadLetters, maxAttempts: 2, initialBackoffMs: 1,
+      feed,
+      deadLetters,
+      maxAttempts: 2,
+      initialBackoffMs: 1,
       handler: async (c) => {
         if (c.position === 'p2') throw new RangeError('still bad');
       },
@@ -304,12 +376,23 @@ describe('event processor', () => {
 
   it('runs one round of retries at a time, none once stopped, and reports a store failure as 0', async () => {
     const deadLetters = new MemoryDeadLetters();
-    await deadLetters.add({ consumer: 'node-drainer', change: change(1), error: 'old', attempts: 1, firstFailedAt: new Date(0) });
+    await deadLetters.add({
+      consumer: 'node-drainer',
+      change: change(1),
+      error: 'old',
+      attempts: 1,
+      firstFailedAt: new Date(0),
+    });
     await deadLetters.requestRetry('d1');
     let release!: () => void;
     const feed = new MemoryFeed();
     const errors: unknown[] = [];
-    const processor = new EventProcessor({ feed, deadLetters, handler: () => new Promise<void>((resolve) => (release = resolve)), onError: (error) => errors.push(error) });
+    const processor = new EventProcessor({
+      feed,
+      deadLetters,
+      handler: () => new Promise<void>((resolve) => (release = resolve)),
+      onError: (error) => errors.push(error),
+    });
     const first = processor.runRequestedRetries();
     await vi.waitFor(() => expect(release).toBeDefined());
     expect(await processor.runRequestedRetries()).toBe(0);
@@ -336,7 +419,9 @@ describe('event processor', () => {
     const feed = new MemoryFeed();
     const processor = new EventProcessor({ feed, deadLetters, handler: async () => {}, retryPollMs: 10 });
     const running = processor.start();
-    await vi.waitFor(() => expect(deadLetters.calls.filter((call) => call === 'claim node-drainer').length).toBeGreaterThanOrEqual(2));
+    await vi.waitFor(() =>
+      expect(deadLetters.calls.filter((call) => call === 'claim node-drainer').length).toBeGreaterThanOrEqual(2),
+    );
     await processor.stop();
     await running;
     const claims = deadLetters.calls.length;
@@ -351,7 +436,11 @@ describe('event processor', () => {
       intervals.push(ms ?? 0);
       return realSetInterval(fn, 60_000);
     }) as typeof setInterval);
-    const processor = new EventProcessor({ feed: new MemoryFeed(), deadLetters: new MemoryDeadLetters(), handler: async () => {} });
+    const processor = new EventProcessor({
+      feed: new MemoryFeed(),
+      deadLetters: new MemoryDeadLetters(),
+      handler: async () => {},
+    });
     const running = processor.start();
     await processor.stop();
     await running;
@@ -367,7 +456,12 @@ describe('event processor', () => {
       if (position === 'p1') throw ackFailure;
     };
     const errors: unknown[] = [];
-    const processor = new EventProcessor({ feed, deadLetters: new MemoryDeadLetters(), handler: async () => {}, onError: (error) => errors.push(error) });
+    const processor = new EventProcessor({
+      feed,
+      deadLetters: new MemoryDeadLetters(),
+      handler: async () => {},
+      onError: (error) => errors.push(error),
+    });
     await runUntil(processor, () => feed.acked.length === 2);
     expect(errors).toEqual([ackFailure]);
     expect(processor.metrics().processed).toBe(2);
@@ -386,12 +480,20 @@ describe('event processor', () => {
 
   it('a retry requested while a round runs waits for the next round instead of running beside it', async () => {
     const deadLetters = new MemoryDeadLetters();
-    for (const n of [1, 2]) await deadLetters.add({ consumer: 'node-drainer', change: change(n), error: 'old', attempts: 1, firstFailedAt: new Date(0) });
+    for (const n of [1, 2])
+      await deadLetters.add({
+        consumer: 'node-drainer',
+        change: change(n),
+        error: 'old',
+        attempts: 1,
+        firstFailedAt: new Date(0),
+      });
     await deadLetters.requestRetry('d1');
     let release!: () => void;
     const handled: string[] = [];
     const processor = new EventProcessor({
-      feed: new MemoryFeed(), deadLetters,
+      feed: new MemoryFeed(),
+      deadLetters,
       handler: async (c) => {
         handled.push(c.position);
         if (c.position === 'p1') await new Promise<void>((resolve) => (release = resolve));
@@ -413,7 +515,11 @@ describe('event processor', () => {
 
   it('keeps exactly the newest 1,024 handler times for the percentiles', () => {
     const processorWith = (durations: number[]) => {
-      const processor = new EventProcessor({ feed: new MemoryFeed(), deadLetters: new MemoryDeadLetters(), handler: async () => {} });
+      const processor = new EventProcessor({
+        feed: new MemoryFeed(),
+        deadLetters: new MemoryDeadLetters(),
+        handler: async () => {},
+      });
       const record = (processor as unknown as { recordDuration(ms: number): void }).recordDuration.bind(processor);
       for (const ms of durations) record(ms);
       return processor.metrics().handlerMs;
@@ -426,8 +532,20 @@ describe('event processor', () => {
   });
 
   it('reports handler time percentiles over the recent window, 0 before any', async () => {
-    const processor = new EventProcessor({ feed: new MemoryFeed(), deadLetters: new MemoryDeadLetters(), handler: async () => {} });
-    expect(processor.metrics()).toEqual({ consumer: 'node-drainer', processed: 0, failedAttempts: 0, deadLettered: 0, retriedFromDeadLetters: 0, handlerMs: { p50: 0, p95: 0, p99: 0 }, lastProcessedAt: null });
+    const processor = new EventProcessor({
+      feed: new MemoryFeed(),
+      deadLetters: new MemoryDeadLetters(),
+      handler: async () => {},
+    });
+    expect(processor.metrics()).toEqual({
+      consumer: 'node-drainer',
+      processed: 0,
+      failedAttempts: 0,
+      deadLettered: 0,
+      retriedFromDeadLetters: 0,
+      handlerMs: { p50: 0, p95: 0, p99: 0 },
+      lastProcessedAt: null,
+    });
     // 1..100 ms, recorded out of order, plus older ones beyond the 1,024 kept.
     const record = (processor as unknown as { recordDuration(ms: number): void }).recordDuration.bind(processor);
     for (let i = 0; i < 2_000; i += 1) record(10_000);
@@ -435,14 +553,22 @@ describe('event processor', () => {
     // Kept: the newest 1,024 (924 of 10,000 ms, then 1..100).
     const { handlerMs } = processor.metrics();
     expect(handlerMs).toEqual({ p50: 10_000, p95: 10_000, p99: 10_000 });
-    const small = new EventProcessor({ feed: new MemoryFeed(), deadLetters: new MemoryDeadLetters(), handler: async () => {} });
+    const small = new EventProcessor({
+      feed: new MemoryFeed(),
+      deadLetters: new MemoryDeadLetters(),
+      handler: async () => {},
+    });
     const recordSmall = (small as unknown as { recordDuration(ms: number): void }).recordDuration.bind(small);
     for (let i = 100; i >= 1; i -= 1) recordSmall(i + 0.004);
     expect(small.metrics().handlerMs).toEqual({ p50: 50, p95: 95, p99: 99 });
     recordSmall(0.123456);
     // 101 values: p50 is the 51st smallest.
     expect(small.metrics().handlerMs.p50).toBe(50);
-    const one = new EventProcessor({ feed: new MemoryFeed(), deadLetters: new MemoryDeadLetters(), handler: async () => {} });
+    const one = new EventProcessor({
+      feed: new MemoryFeed(),
+      deadLetters: new MemoryDeadLetters(),
+      handler: async () => {},
+    });
     (one as unknown as { recordDuration(ms: number): void }).recordDuration(1.23456);
     expect(one.metrics().handlerMs).toEqual({ p50: 1.23, p95: 1.23, p99: 1.23 });
   });

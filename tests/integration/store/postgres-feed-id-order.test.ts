@@ -9,11 +9,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ChangeEvent, DataStore } from '@/lib/store';
 import { applyCommitOrderMigration } from '@/lib/store/providers/postgres/schema/nvsentinel-schema';
 
-import { openTestStore, type TestStore } from '../support/test-databases';
-import { until } from '../support/until';
+import { openTestStore, type TestStore } from '../../support/test-databases';
+import { until } from '../../support/until';
 
 const insert = (client: pg.Client, node: string) =>
-  client.query(`INSERT INTO health_events (node_name, document) VALUES ($1::text, jsonb_build_object('healthevent', jsonb_build_object('nodeName', $1::text)))`, [node]);
+  client.query(
+    `INSERT INTO health_events (node_name, document) VALUES ($1::text, jsonb_build_object('healthevent', jsonb_build_object('nodeName', $1::text)))`,
+    [node],
+  );
 
 describe('PostgreSQL change feed in id order', () => {
   let fresh: TestStore;
@@ -37,7 +40,13 @@ describe('PostgreSQL change feed in id order', () => {
         await feed.ack(change.position);
       }
     })();
-    return { nodes, close: async () => { await feed.close(); await reading; } };
+    return {
+      nodes,
+      close: async () => {
+        await feed.close();
+        await reading;
+      },
+    };
   };
 
   beforeAll(async () => {
@@ -59,7 +68,9 @@ describe('PostgreSQL change feed in id order', () => {
       try {
         if (variant === 'explicit transactions') {
           await early.query('BEGIN');
-          await early.query(`INSERT INTO resume_tokens (client_name, resume_token) VALUES ($1, '{}')`, [`xid-${consumer}`]); // early takes its transaction id first
+          await early.query(`INSERT INTO resume_tokens (client_name, resume_token) VALUES ($1, '{}')`, [
+            `xid-${consumer}`,
+          ]); // early takes its transaction id first
           await late.query('BEGIN');
           await insert(late, `${consumer}-late`); // lower changelog id, higher transaction id, stays open
           await insert(early, `${consumer}-early`);
@@ -67,15 +78,20 @@ describe('PostgreSQL change feed in id order', () => {
         } else {
           // One autocommit statement: its transaction id is taken at its first row, the change-log
           // rows (AFTER ROW triggers) are written at its end, after the other transaction drew its id.
-          const statement = early.query(`INSERT INTO health_events (node_name, document)
+          const statement = early.query(
+            `INSERT INTO health_events (node_name, document)
             SELECT $1::text || g, jsonb_build_object('healthevent', jsonb_build_object('nodeName', $1::text || g))
-            FROM generate_series(1, 2) g, LATERAL (SELECT pg_sleep(CASE WHEN g = 2 THEN 0.5 ELSE 0 END)) pause`, [`${consumer}-early-`]);
+            FROM generate_series(1, 2) g, LATERAL (SELECT pg_sleep(CASE WHEN g = 2 THEN 0.5 ELSE 0 END)) pause`,
+            [`${consumer}-early-`],
+          );
           await new Promise((resolve) => setTimeout(resolve, 150));
           await late.query('BEGIN');
           await insert(late, `${consumer}-late`);
           await statement;
         }
-        await until('the committed rows delivered', async () => reader.nodes.some((node) => node.startsWith(`${consumer}-early`)));
+        await until('the committed rows delivered', async () =>
+          reader.nodes.some((node) => node.startsWith(`${consumer}-early`)),
+        );
         // Several reads while the late one is still open: its gap must stay.
         await new Promise((resolve) => setTimeout(resolve, 300));
         await late.query('COMMIT');
@@ -91,10 +107,16 @@ describe('PostgreSQL change feed in id order', () => {
     const reader = await follow('many-writers');
     const writers = await Promise.all(Array.from({ length: 8 }, () => connect()));
     const perWriter = 400;
-    await Promise.all(writers.map(async (client, w) => {
-      for (let i = 0; i < perWriter; i += 1) await insert(client, `writer-${w}-${i}`);
-    }));
-    await until('every row delivered', async () => reader.nodes.filter((node) => node.startsWith('writer-')).length >= 8 * perWriter, 60_000);
+    await Promise.all(
+      writers.map(async (client, w) => {
+        for (let i = 0; i < perWriter; i += 1) await insert(client, `writer-${w}-${i}`);
+      }),
+    );
+    await until(
+      'every row delivered',
+      async () => reader.nodes.filter((node) => node.startsWith('writer-')).length >= 8 * perWriter,
+      60_000,
+    );
     await reader.close();
     const ours = reader.nodes.filter((node) => node.startsWith('writer-'));
     expect(new Set(ours).size).toBe(8 * perWriter);
@@ -117,11 +139,15 @@ describe('PostgreSQL change feed in id order', () => {
     }
   });
 
-  it('refuses to register a console consumer under the name of one of NVSentinel\'s own', async () => {
+  it("refuses to register a console consumer under the name of one of NVSentinel's own", async () => {
     const client = await connect();
-    await client.query(`INSERT INTO resume_tokens (client_name, resume_token) VALUES ('health-events-analyzer', '{"timestamp": "2026-12-06T10:00:00Z", "eventID": 1}')`);
+    await client.query(
+      `INSERT INTO resume_tokens (client_name, resume_token) VALUES ('health-events-analyzer', '{"timestamp": "2026-12-06T10:00:00Z", "eventID": 1}')`,
+    );
     await expect(store.consumers().register('health-events-analyzer')).rejects.toThrow(/is one of NVSentinel's own/);
-    const token = await client.query(`SELECT resume_token FROM resume_tokens WHERE client_name = 'health-events-analyzer'`);
+    const token = await client.query(
+      `SELECT resume_token FROM resume_tokens WHERE client_name = 'health-events-analyzer'`,
+    );
     expect(token.rows[0].resume_token).toEqual({ timestamp: '2026-12-06T10:00:00Z', eventID: 1 });
   });
 
@@ -131,7 +157,10 @@ describe('PostgreSQL change feed in id order', () => {
     const writer = await connect();
     const before = await follow('switching');
     for (const node of ['switch-1', 'switch-2', 'switch-3']) await insert(writer, node);
-    await until('three rows before the switch', async () => before.nodes.filter((node) => node.startsWith('switch-')).length === 3);
+    await until(
+      'three rows before the switch',
+      async () => before.nodes.filter((node) => node.startsWith('switch-')).length === 3,
+    );
     await before.close();
     await applyCommitOrderMigration(writer);
     // A store opened after the column exists reads in commit order.

@@ -7,10 +7,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { type ChangeEvent, type DataStore } from '@/lib/store';
 
-import { collect, event } from '../contract/store-contract';
-import { openTestStore, testServers, type TestStore } from '../support/test-databases';
+import { collect, event } from '../../contract/store-contract';
+import { openTestStore, testServers, type TestStore } from '../../support/test-databases';
 
-const onNode = (node: string) => (change: ChangeEvent) => change.collection === 'healthEvents' && change.document?.healthEvent.nodeName === node;
+const onNode = (node: string) => (change: ChangeEvent) =>
+  change.collection === 'healthEvents' && change.document?.healthEvent.nodeName === node;
 
 describe('PostgreSQL feed state passes the horizon', () => {
   let fresh: TestStore;
@@ -30,7 +31,9 @@ describe('PostgreSQL feed state passes the horizon', () => {
     await a.connect();
     try {
       await a.query('BEGIN');
-      await a.query(`INSERT INTO health_events (node_name, document) VALUES ('stale-a', jsonb_build_object('healthevent', jsonb_build_object('nodeName', 'stale-a')))`);
+      await a.query(
+        `INSERT INTO health_events (node_name, document) VALUES ('stale-a', jsonb_build_object('healthevent', jsonb_build_object('nodeName', 'stale-a')))`,
+      );
       await store.healthEvents().insertMany([event('stale-b')]); // B commits while A is open: delivered above
       expect(await collect(store, 'stale-base', 1, onNode('stale-b'))).toHaveLength(1);
       await a.query('COMMIT');
@@ -60,7 +63,11 @@ describe('PostgreSQL feed state passes the horizon', () => {
       await x.query('COMMIT'); // the horizon passes all 64; no row below it follows them
       // The horizon is server-wide: let another suite's open transaction (a backfill's) end first.
       const newest = (await x.query(`SELECT max(txid)::text AS txid FROM datastore_changelog`)).rows[0].txid;
-      for (let waited = 0; !(await x.query(`SELECT pg_snapshot_xmin(pg_current_snapshot()) > $1::xid8 AS past`, [newest])).rows[0].past; waited += 50) {
+      for (
+        let waited = 0;
+        !(await x.query(`SELECT pg_snapshot_xmin(pg_current_snapshot()) > $1::xid8 AS past`, [newest])).rows[0].past;
+        waited += 50
+      ) {
         if (waited > 60_000) throw new Error('another transaction on the server held the horizon for a minute');
         await new Promise((resolve) => setTimeout(resolve, 50));
       }
