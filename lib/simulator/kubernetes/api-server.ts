@@ -56,7 +56,8 @@ interface Target {
 export async function startTwinApiServer(options: ApiServerOptions): Promise<TwinApiServer> {
   const resources = options.resources ?? CORE_RESOURCES;
   const store = new ObjectStore(options.historyLimit);
-  const watches = new Set<http.ServerResponse>();
+  /** Open watches, each with the function that ends it. */
+  const watches = new Map<http.ServerResponse, () => void>();
   const kindOf = (definition: ResourceDefinition) => ({
     plural: definition.plural,
     kind: definition.kind,
@@ -149,7 +150,22 @@ export async function startTwinApiServer(options: ApiServerOptions): Promise<Twi
     const bookmarks = url.searchParams.get('allowWatchBookmarks') === 'true';
     const initialEvents = url.searchParams.get('sendInitialEvents') === 'true';
     const from = url.searchParams.get('resourceVersion');
-    const write = (type: string, object: KubeObject) => response.write(`${JSON.stringify({ type, object })}\n`);
+    // A watch ended (its timeout, endWatches, close) takes no more writes: a write after the end would crash the process.
+    const write = (type: string, object: KubeObject) => {
+      if (!response.writableEnded && !response.destroyed) response.write(`${JSON.stringify({ type, object })}\n`);
+    };
+    let stop = () => {};
+    let ticker: NodeJS.Timeout | undefined;
+    let timeout: NodeJS.Timeout | undefined;
+    /** Ends the watch once, whatever ends it: unsubscribed and its timers cleared before the response ends. */
+    const finish = () => {
+      stop();
+      clearInterval(ticker);
+      clearTimeout(timeout);
+      watches.delete(response);
+      if (!response.writableEnded) response.end();
+    };
+    response.on('error', finish);
     const bookmark = (annotations?: Record<string, string>) =>
       write('BOOKMARK', {
         kind: target.definition.kind,
@@ -164,7 +180,7 @@ export async function startTwinApiServer(options: ApiServerOptions): Promise<Twi
     });
     // A watch with nothing to send yet must still answer: the client waits for the headers.
     response.flushHeaders();
-    watches.add(response);
+    watches.set(response, finish);
     let backlog: StoredChange[] = [];
     if (!from || from === '0' || initialEvents) {
       // No resourceVersion: the current state first, as ADDED events, then what follows.
@@ -177,28 +193,21 @@ export async function startTwinApiServer(options: ApiServerOptions): Promise<Twi
       } catch (error) {
         // An expired resourceVersion ends the watch with an ERROR event carrying the 410 Status.
         write('ERROR', (error as ApiError).status());
-        watches.delete(response);
-        response.end();
+        finish();
         return;
       }
     }
     for (const change of backlog)
       if (matches(change.object)) write(change.type, typed(target.definition, change.object));
-    const stop = store.subscribe((change) => {
+    stop = store.subscribe((change) => {
       if (change.resource === target.definition.plural && matches(change.object))
         write(change.type, typed(target.definition, change.object));
     });
-    const ticker = bookmarks ? setInterval(() => bookmark(), options.bookmarkMs ?? 60_000) : undefined;
+    ticker = bookmarks ? setInterval(() => bookmark(), options.bookmarkMs ?? 60_000) : undefined;
     const timeoutSeconds = Number(url.searchParams.get('timeoutSeconds') ?? 0);
-    const timeout = timeoutSeconds > 0 ? setTimeout(() => response.end(), timeoutSeconds * 1000) : undefined;
-    const end = () => {
-      stop();
-      clearInterval(ticker);
-      clearTimeout(timeout);
-      watches.delete(response);
-    };
-    response.on('close', end);
-    request.on('close', end);
+    timeout = timeoutSeconds > 0 ? setTimeout(finish, timeoutSeconds * 1000) : undefined;
+    response.on('close', finish);
+    request.on('close', finish);
   }
 
   async function patch(target: Target, request: http.IncomingMessage): Promise<KubeObject> {
@@ -354,10 +363,10 @@ export async function startTwinApiServer(options: ApiServerOptions): Promise<Twi
       return definition;
     },
     endWatches: () => {
-      for (const response of watches) response.end();
+      for (const finish of [...watches.values()]) finish();
     },
     close: async () => {
-      for (const response of watches) response.end();
+      for (const finish of [...watches.values()]) finish();
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },

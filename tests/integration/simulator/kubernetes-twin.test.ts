@@ -236,3 +236,45 @@ describe('the twin Kubernetes API server', () => {
     expect((await api.readNode({ name: 'gpu-c' })).spec?.unschedulable).toBeFalsy();
   });
 });
+
+describe('the twin API server outlives the watches it ends', () => {
+  it('keeps serving after watches ended by endWatches and by timeoutSeconds, while objects keep changing', async () => {
+    const twin = await startTwinApiServer({ token: TOKEN, bookmarkMs: 50 });
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'twin-end-'));
+    try {
+      twin.store.create(twin.resource('nodes'), node('gpu-x'));
+      const file = path.join(dir, 'kubeconfig');
+      await writeTwinKubeconfig(file, twin.url, twin.certificateAuthority, TOKEN);
+      const config = new KubeConfig();
+      config.loadFromFile(file);
+      const api = config.makeApiClient(CoreV1Api);
+      const watch = new Watch(config);
+      const ended: string[] = [];
+      await watch.watch(
+        '/api/v1/nodes',
+        { allowWatchBookmarks: true },
+        () => {},
+        () => ended.push('ended'),
+      );
+      await watch.watch(
+        '/api/v1/nodes',
+        { timeoutSeconds: 1, allowWatchBookmarks: true },
+        () => {},
+        () => ended.push('timed out'),
+      );
+      twin.endWatches();
+      // Changes and bookmark ticks right after the ends: none may write to an ended watch.
+      for (let index = 0; index < 20; index += 1) {
+        await api.patchNode(
+          { name: 'gpu-x', body: { metadata: { labels: { turn: String(index) } } } },
+          setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
+        );
+      }
+      await until('both watches ended', async () => ended.length === 2);
+      expect((await api.readNode({ name: 'gpu-x' })).metadata?.labels?.turn).toBe('19');
+    } finally {
+      await twin.close();
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
