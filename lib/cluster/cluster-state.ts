@@ -37,9 +37,12 @@ export interface ClusterStatus {
 }
 
 interface Watched<T extends KubernetesObject> {
-  informer: Informer<T>;
+  informer?: Informer<T>;
+  /** Its last start got through and no error came since. */
   live: boolean;
+  /** Errors since it was last live for a while (see follow). */
   failures: number;
+  lastLiveAt: number;
   timer?: NodeJS.Timeout;
 }
 
@@ -48,7 +51,10 @@ export class ClusterState {
   private breakerState: CircuitBreakerState = { status: null, cursor: null, trippedAt: null };
   private breakerRead = false;
   private readonly listeners = new Set<(node: ClusterNode, gone: boolean) => void>();
-  private readonly watched: Watched<KubernetesObject>[] = [];
+  private readonly watched = new Map<string, Watched<KubernetesObject>>([
+    ['nodes', { live: false, failures: 0, lastLiveAt: 0 }],
+    ['breaker', { live: false, failures: 0, lastLiveAt: 0 }],
+  ]);
   private staleSince: number | null = null;
   private lastError: string | null = null;
   private everLive = false;
@@ -99,36 +105,59 @@ export class ClusterState {
       this.breakerState = { status: null, cursor: null, trippedAt: null };
     });
     await Promise.all([
-      this.follow(nodes as unknown as Informer<KubernetesObject>),
-      this.follow(breaker as unknown as Informer<KubernetesObject>),
+      this.follow('nodes', nodes as unknown as Informer<KubernetesObject>),
+      this.follow('breaker', breaker as unknown as Informer<KubernetesObject>),
     ]);
   }
 
-  /** Starts an informer and keeps it going: an error marks the state stale and starts it again, backing off to 30 s. */
-  private async follow(informer: Informer<KubernetesObject>): Promise<void> {
-    const watched: Watched<KubernetesObject> = { informer, live: false, failures: 0 };
-    this.watched.push(watched);
-    informer.on('connect', () => {
-      watched.live = true;
-      watched.failures = 0;
-      if (this.watched.every((each) => each.live)) {
-        this.everLive = true;
-        this.staleSince = null;
-      }
-    });
-    informer.on('error', (error: unknown) => {
+  /**
+   * Starts an informer and keeps it going. It counts as live once an attempt has got through: its
+   * start() resolved (the list, when it needed one, and the watch request answered) with no error
+   * reported meanwhile. (The client's 'connect' event comes before anything is sent, so it proves
+   * nothing.) An error marks the state stale, since the first error, and starts it again, backing off
+   * from 0.5 s to 30 s; the backoff starts over only after 30 s live, so an API server that lists but
+   * refuses watches is not asked twice a second.
+   */
+  private async follow(key: string, informer: Informer<KubernetesObject>): Promise<void> {
+    const watched = this.watched.get(key)!;
+    watched.informer = informer;
+    let failedSince = false;
+    let retryPending = false;
+    const again = (error: unknown) => {
+      failedSince = true;
       if (this.stopped) return;
       watched.live = false;
       this.lastError = describe(error);
       this.staleSince ??= Date.now();
+      // One failed attempt can be reported twice (the informer's 'error' and start's rejection): one retry.
+      if (retryPending) return;
+      retryPending = true;
+      if (Date.now() - watched.lastLiveAt > 30_000) watched.failures = 0;
       const waitMs = Math.min(30_000, 500 * 2 ** watched.failures++);
-      watched.timer = setTimeout(() => void informer.start().catch(() => {}), waitMs);
-    });
-    await informer.start().catch((error: unknown) => {
-      this.lastError = describe(error);
-      this.staleSince ??= Date.now();
-      watched.timer = setTimeout(() => void informer.start().catch(() => {}), 1_000);
-    });
+      watched.timer = setTimeout(() => {
+        retryPending = false;
+        void attempt();
+      }, waitMs);
+    };
+    const attempt = async () => {
+      failedSince = false;
+      try {
+        await informer.start();
+      } catch (error) {
+        again(error);
+        return;
+      }
+      if (failedSince || this.stopped) return;
+      watched.live = true;
+      watched.lastLiveAt = Date.now();
+      if ([...this.watched.values()].every((each) => each.live)) {
+        this.everLive = true;
+        this.staleSince = null;
+        this.lastError = null;
+      }
+    };
+    informer.on('error', again);
+    await attempt();
   }
 
   node(name: string): ClusterNode | undefined {
@@ -156,9 +185,9 @@ export class ClusterState {
 
   async stop(): Promise<void> {
     this.stopped = true;
-    for (const watched of this.watched) {
+    for (const watched of this.watched.values()) {
       clearTimeout(watched.timer);
-      await watched.informer.stop().catch(() => {});
+      await watched.informer?.stop().catch(() => {});
     }
   }
 }

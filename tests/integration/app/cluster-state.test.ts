@@ -5,7 +5,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 
-import { CoreV1Api, PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
+import { CoreV1Api, KubeConfig, PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { clusterAccessFromEnv, ClusterAccessError } from '@/lib/cluster/cluster-access';
@@ -104,5 +104,32 @@ describe('cluster state from the API server', () => {
     expect(() => clusterAccessFromEnv({ CLUSTER_ACCESS: 'sometimes' }, dir)).toThrow(
       'CLUSTER_ACCESS must be auto or off (got "sometimes")',
     );
+  });
+
+  it('never says live before the API server has answered, and keeps the first stale time while it retries', async () => {
+    const config = new KubeConfig();
+    // Port 9 (discard) on loopback: nothing answers.
+    config.loadFromOptions({
+      clusters: [{ name: 'away', server: 'https://127.0.0.1:9', skipTLSVerify: true }],
+      users: [{ name: 'u', token: 't' }],
+      contexts: [{ name: 'away', cluster: 'away', user: 'u' }],
+      currentContext: 'away',
+    });
+    const away = new ClusterState(config, NVSENTINEL_NAMESPACE);
+    try {
+      await away.start();
+      const first = away.status();
+      expect(first.state).toBe('stale');
+      const seen = new Set<string>();
+      const deadline = Date.now() + 2_000;
+      while (Date.now() < deadline) {
+        seen.add(away.status().state);
+        expect(away.status().staleSince).toBe(first.staleSince);
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+      expect([...seen]).toEqual(['stale']);
+    } finally {
+      await away.stop();
+    }
   });
 });
