@@ -155,13 +155,12 @@ export async function startTwinApiServer(options: ApiServerOptions): Promise<Twi
       if (!response.writableEnded && !response.destroyed) response.write(`${JSON.stringify({ type, object })}\n`);
     };
     let stop = () => {};
-    let ticker: NodeJS.Timeout | undefined;
-    let timeout: NodeJS.Timeout | undefined;
+    const timers: { ticker?: NodeJS.Timeout; timeout?: NodeJS.Timeout } = {};
     /** Ends the watch once, whatever ends it: unsubscribed and its timers cleared before the response ends. */
     const finish = () => {
       stop();
-      clearInterval(ticker);
-      clearTimeout(timeout);
+      clearInterval(timers.ticker);
+      clearTimeout(timers.timeout);
       watches.delete(response);
       if (!response.writableEnded) response.end();
     };
@@ -203,9 +202,9 @@ export async function startTwinApiServer(options: ApiServerOptions): Promise<Twi
       if (change.resource === target.definition.plural && matches(change.object))
         write(change.type, typed(target.definition, change.object));
     });
-    ticker = bookmarks ? setInterval(() => bookmark(), options.bookmarkMs ?? 60_000) : undefined;
+    timers.ticker = bookmarks ? setInterval(() => bookmark(), options.bookmarkMs ?? 60_000) : undefined;
     const timeoutSeconds = Number(url.searchParams.get('timeoutSeconds') ?? 0);
-    timeout = timeoutSeconds > 0 ? setTimeout(finish, timeoutSeconds * 1000) : undefined;
+    timers.timeout = timeoutSeconds > 0 ? setTimeout(finish, timeoutSeconds * 1000) : undefined;
     response.on('close', finish);
     request.on('close', finish);
   }
