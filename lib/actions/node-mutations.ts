@@ -8,7 +8,7 @@
 //    Without a cluster there is no release (writing Cancelled alone would leave the node cordoned).
 // Both refuse, with a clear message and no change, what would be a no-op or a mistake: an unknown
 // node, a quarantine of a quarantined node or one already requested, a release of a free node.
-import { ClusterRefusal, uncordonNode } from '@/lib/cluster/node-uncordon';
+import { ClusterRefusal, uncordonNode, type UncordonResult } from '@/lib/cluster/node-uncordon';
 import { NODE_STATE_LABELS, QUARANTINED_STATES, type NodeView } from '@/lib/node-state/node-view';
 
 import { CREATOR_METADATA_KEY, labelSafeCreatorId } from './creator-id';
@@ -153,7 +153,7 @@ export const releaseNodeMutation: Mutation<NodeActionInput> = {
           before,
         };
       }
-      let uncordoned: boolean;
+      let uncordoned: UncordonResult;
       try {
         uncordoned = await uncordonNode(cluster.access.config, nodeName, {
           who: `${MANUAL_QUARANTINE_AGENT}-${labelSafeCreatorId(actor.name, MANUAL_QUARANTINE_AGENT)}`,
@@ -164,14 +164,13 @@ export const releaseNodeMutation: Mutation<NodeActionInput> = {
         const status = error.status === 404 ? 404 : error.status === 409 ? 409 : 500;
         return { ok: false, outcome: status === 500 ? 'error' : 'invalid', status, error: error.message, before };
       }
-      if (!uncordoned) {
-        return {
-          ok: false,
-          outcome: 'invalid',
-          status: 409,
-          error: `${nodeName} is not cordoned in the cluster, so there is nothing to uncordon; NVSentinel's session ends when fault-quarantine sees the node schedulable`,
-          before,
-        };
+      const refusals: Record<Exclude<UncordonResult, 'uncordoned'>, string> = {
+        'not-cordoned': `${nodeName} is not cordoned in the cluster, so there is nothing to uncordon; NVSentinel's session ends when fault-quarantine sees the node schedulable`,
+        'not-nvsentinel': `${nodeName} is cordoned, but not by NVSentinel's session (no quarantineHealthEventIsCordoned annotation): uncordoning it would lift someone else's cordon and would not end the session; uncordon it with kubectl if that is meant`,
+        'pre-existing': `${nodeName} was cordoned before NVSentinel quarantined it (quarantineHealthEventCordonPreExisting): NVSentinel keeps that cordon when it releases the node; uncordon it with kubectl if the earlier cordon should go too`,
+      };
+      if (uncordoned !== 'uncordoned') {
+        return { ok: false, outcome: 'invalid', status: 409, error: refusals[uncordoned], before };
       }
       return {
         ok: true,

@@ -6,7 +6,7 @@
 // Written as NVSentinel writes nodes: GET, change, PUT with the read resourceVersion, again on 409.
 import { ApiException, CoreV1Api, type KubeConfig } from '@kubernetes/client-node';
 
-import { LABEL_PREFIX } from '@/lib/nvsentinel/kubernetes-keys';
+import { LABEL_PREFIX, QUARANTINE_ANNOTATIONS } from '@/lib/nvsentinel/kubernetes-keys';
 
 /** A refusal of the API server, in words an operator can act on. */
 export class ClusterRefusal extends Error {
@@ -53,28 +53,36 @@ function refusal(error: unknown, nodeName: string): Error {
   );
 }
 
+/** What an uncordon did: done, or why nothing was written. */
+export type UncordonResult = 'uncordoned' | 'not-cordoned' | 'not-nvsentinel' | 'pre-existing';
+
 /**
- * Uncordons `nodeName`, labelling who and why. Answers false when the node was not cordoned (nothing
- * written). Throws ClusterRefusal for what the API server refuses.
+ * Uncordons `nodeName`, labelling who and why, when the cordon is NVSentinel's session's own
+ * (quarantineHealthEventIsCordoned=True): only then does fault-quarantine read the uncordon as a
+ * release. A cordon that is someone else's, or that predates the session (CordonPreExisting: NVSentinel
+ * itself would keep it), is left alone and said so. Throws ClusterRefusal for what the API server refuses.
  */
 export async function uncordonNode(
   config: KubeConfig,
   nodeName: string,
   by: { who: string; reason: string },
   attempts = 5,
-): Promise<boolean> {
+): Promise<UncordonResult> {
   const api = config.makeApiClient(CoreV1Api);
   for (let attempt = 1; ; attempt += 1) {
     try {
       const node = await api.readNode({ name: nodeName });
-      if (!node.spec?.unschedulable) return false;
+      if (!node.spec?.unschedulable) return 'not-cordoned';
+      const annotations = node.metadata?.annotations ?? {};
+      if (annotations[QUARANTINE_ANNOTATIONS.isCordoned] !== 'True') return 'not-nvsentinel';
+      if (annotations[QUARANTINE_ANNOTATIONS.cordonPreExisting] === 'True') return 'pre-existing';
       node.spec.unschedulable = false;
       const labels = ((node.metadata ??= {}).labels ??= {});
       labels[`${LABEL_PREFIX}uncordon-by`] = labelValue(by.who);
       labels[`${LABEL_PREFIX}uncordon-reason`] = labelValue(by.reason);
       labels[`${LABEL_PREFIX}uncordon-timestamp`] = labelTimestamp(new Date());
       await api.replaceNode({ name: nodeName, body: node });
-      return true;
+      return 'uncordoned';
     } catch (error) {
       if (error instanceof ApiException && error.code === 409 && attempt < attempts) continue;
       throw refusal(error, nodeName);

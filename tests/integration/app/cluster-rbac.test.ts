@@ -70,7 +70,13 @@ describe('the RBAC the console ships', () => {
     granted.push({ verb: 'patch', resource: 'nodes' });
     try {
       await admin.patchNode(
-        { name: 'gpu-1', body: { spec: { unschedulable: true } } },
+        {
+          name: 'gpu-1',
+          body: {
+            metadata: { annotations: { quarantineHealthEvent: '[{}]', quarantineHealthEventIsCordoned: 'True' } },
+            spec: { unschedulable: true },
+          },
+        },
         setHeaderOptions('Content-Type', PatchStrategy.StrategicMergePatch),
       );
     } finally {

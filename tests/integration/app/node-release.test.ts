@@ -15,6 +15,11 @@ import { startTwinCluster, type TwinCluster } from '@/lib/simulator/kubernetes/t
 
 import { testAppContext } from '../../support/app-context';
 
+const NVSENTINEL_SESSION = {
+  quarantineHealthEvent: '[{"checkName":"SysLogsXIDError","nodeName":"gpu-1"}]',
+  quarantineHealthEventIsCordoned: 'True',
+};
+
 const ana: Actor = { id: 'u1', name: 'ana', displayName: 'Ana', role: 'operator' };
 
 const quarantined = (name: string): NodeView => ({
@@ -53,9 +58,10 @@ describe('release = uncordon', () => {
   let context: AppContext;
   const release = (nodeName: string, reason = 'fan replaced', on = context) =>
     releaseNodeMutation.run({ nodeName, reason }, ana, on);
-  const cordon = (name: string) =>
+  /** A cordon as fault-quarantine leaves it (its session's annotations), or as someone else made it. */
+  const cordon = (name: string, annotations: Record<string, string> = NVSENTINEL_SESSION) =>
     api.patchNode(
-      { name, body: { spec: { unschedulable: true } } },
+      { name, body: { metadata: { annotations }, spec: { unschedulable: true } } },
       setHeaderOptions('Content-Type', PatchStrategy.StrategicMergePatch),
     );
 
@@ -135,5 +141,21 @@ describe('release = uncordon', () => {
       refused.clear();
     }
     expect((await api.readNode({ name: 'gpu-3' })).spec?.unschedulable).toBe(true);
+  });
+
+  it("refuses a cordon that is not NVSentinel's session's, and one that predates it, leaving both in place", async () => {
+    await cordon('gpu-2', {});
+    expect(await release('gpu-2')).toMatchObject({
+      ok: false,
+      status: 409,
+      error: expect.stringContaining("not by NVSentinel's session"),
+    });
+    await cordon('gpu-2', { ...NVSENTINEL_SESSION, quarantineHealthEventCordonPreExisting: 'True' });
+    expect(await release('gpu-2')).toMatchObject({
+      ok: false,
+      status: 409,
+      error: expect.stringContaining('was cordoned before NVSentinel quarantined it'),
+    });
+    expect((await api.readNode({ name: 'gpu-2' })).spec?.unschedulable).toBe(true);
   });
 });
