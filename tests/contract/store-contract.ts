@@ -3,7 +3,7 @@
 // would notice.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import type { ChangeEvent, DataStore, NewHealthEvent } from '@/lib/store';
+import type { ChangeEvent, ChangeFeed, DataStore, NewHealthEvent } from '@/lib/store';
 import { EventProcessor, StoreError, ValidationError } from '@/lib/store';
 
 export interface ContractTarget {
@@ -529,7 +529,12 @@ export function defineStoreContract(target: ContractTarget): void {
       await expect(store.changes('Bad Name!')).rejects.toBeInstanceOf(ValidationError);
       const consumer = unique('single');
       await store.consumers().register(consumer);
-      const feed = await store.changes(consumer);
+      // Two readers asked for at the same moment: one gets the feed, the other is refused.
+      const both = await Promise.allSettled([store.changes(consumer), store.changes(consumer)]);
+      expect(both.map((outcome) => outcome.status).sort()).toEqual(['fulfilled', 'rejected']);
+      const refused = both.find((outcome) => outcome.status === 'rejected') as PromiseRejectedResult;
+      expect(refused.reason).toMatchObject({ code: 'feed-in-use' });
+      const feed = (both.find((outcome) => outcome.status === 'fulfilled') as PromiseFulfilledResult<ChangeFeed>).value;
       await expect(store.changes(consumer)).rejects.toMatchObject({ code: 'feed-in-use' });
       const iterator = feed[Symbol.asyncIterator]();
       expect(() => feed[Symbol.asyncIterator]()).toThrow(StoreError);

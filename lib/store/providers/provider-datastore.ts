@@ -23,6 +23,8 @@ export abstract class ProviderDataStore<Feed extends { close(): Promise<void> }>
   protected abstract readonly deadLetterStore: DeadLetterStore;
   protected abstract readonly registry: ProviderConsumerRegistry;
   private readonly openFeeds = new Map<string, Feed>();
+  /** Consumers whose feed is being made (an asynchronous make has not returned yet). */
+  private readonly opening = new Set<string>();
 
   healthEvents(): HealthEventStore {
     return this.healthEventStore;
@@ -49,11 +51,12 @@ export abstract class ProviderDataStore<Feed extends { close(): Promise<void> }>
 
   /**
    * Opens `consumer`'s feed with `make`, refusing while one is open (two readers would split its
-   * events). `make` gets the feed's onClose, which forgets it; a feed made at once is counted open
-   * before anything else can run, so two calls at the same moment cannot both get one.
+   * events). `make` gets the feed's onClose, which forgets it. The consumer counts as taken from the
+   * moment `make` starts, so two calls at the same moment cannot both get a feed, also while an
+   * asynchronous `make` (PostgreSQL's loads the stored position first) is still running.
    */
   protected async openFeed(consumer: string, make: (onClose: () => void) => Feed | Promise<Feed>): Promise<Feed> {
-    if (this.openFeeds.has(consumer)) {
+    if (this.openFeeds.has(consumer) || this.opening.has(consumer)) {
       throw new StoreError(
         'feed-in-use',
         `a change feed for "${consumer}" is already open on this datastore; close it first (two readers would split its events)`,
@@ -64,11 +67,16 @@ export abstract class ProviderDataStore<Feed extends { close(): Promise<void> }>
     const onClose = () => {
       if (opened.feed !== undefined && this.openFeeds.get(consumer) === opened.feed) this.openFeeds.delete(consumer);
     };
-    const made = make(onClose);
-    const feed = made instanceof Promise ? await made : made;
-    opened.feed = feed;
-    this.openFeeds.set(consumer, feed);
-    return feed;
+    this.opening.add(consumer);
+    try {
+      const made = make(onClose);
+      const feed = made instanceof Promise ? await made : made;
+      opened.feed = feed;
+      this.openFeeds.set(consumer, feed);
+      return feed;
+    } finally {
+      this.opening.delete(consumer);
+    }
   }
 
   /** Closes every feed still open (the datastore is closing). */
