@@ -70,6 +70,10 @@ export class SimulatedCircuitBreaker {
     );
     informer.on('add', (deployment) => this.noteRestart(deployment, true));
     informer.on('update', (deployment) => this.noteRestart(deployment, false));
+    // The informer stops at an error: start it again, or a restart would go unnoticed.
+    informer.on('error', () => {
+      setTimeout(() => void informer.start().catch(() => {}), 1_000);
+    });
     this.informer = informer;
     await informer.start();
   }
@@ -100,9 +104,13 @@ export class SimulatedCircuitBreaker {
   }
 
   private async readState(): Promise<string | null> {
+    // A missing ConfigMap reads as CLOSED (fault-quarantine creates it so); any other failure is not an answer.
     const map = await this.core
       .readNamespacedConfigMap({ name: CIRCUIT_BREAKER_CONFIGMAP, namespace: this.namespace })
-      .catch(() => undefined);
+      .catch((error: { code?: number }) => {
+        if (error.code === 404) return undefined;
+        throw error;
+      });
     this.tripped = map?.data?.status === 'TRIPPED';
     return map?.data?.cursor ?? null;
   }

@@ -105,6 +105,13 @@ export class ClusterQuarantine {
     return status;
   }
 
+  /** `event`'s session on its node, unless the node already carries one (after a restart of a twin that starts empty). */
+  async ensureQuarantined(event: HealthEventWithStatus): Promise<void> {
+    const node = await this.api.readNode({ name: event.healthEvent.nodeName }).catch(() => undefined);
+    if (!node || parseTracked(node.metadata?.annotations?.[ANNOTATION.healthEvents]).length > 0) return;
+    await this.quarantine(event);
+  }
+
   /** Every tracked fault recovered: uncordon (unless the cordon was there before), label the release, forget the session. */
   async release(nodeName: string): Promise<void> {
     await this.updateNode(nodeName, (node) => {

@@ -28,6 +28,8 @@ const trackKey = (event: HealthEventWithStatus) =>
 export class SimulatedFaultQuarantine {
   static readonly consumer = 'fault-quarantine';
   private readonly quarantined = new Map<string, QuarantinedNode>();
+  /** The sessions restore() found open: their quarantining events. */
+  private restored: HealthEventWithStatus[] = [];
 
   constructor(
     private readonly store: DataStore,
@@ -52,10 +54,15 @@ export class SimulatedFaultQuarantine {
     // A node is quarantined while its newest decision is a quarantine (one query for all nodes:
     // reading every quarantine and then each node's releases took over 20 minutes on 10,000,000
     // events).
+    this.restored = [];
     for (const event of await this.store.healthEvents().latestQuarantineDecisions()) {
       if (event.status.nodeQuarantined !== 'Quarantined') continue;
       this.quarantined.set(event.healthEvent.nodeName, { since: event.createdAt, tracked: new Set([trackKey(event)]) });
+      this.restored.push(event);
     }
+    // The twin cluster starts empty each time: nodes still quarantined in the datastore get their
+    // cordon back, so the two agree again (and a release can uncordon them).
+    for (const event of this.restored) await this.cluster?.ensureQuarantined(event);
   }
 
   isQuarantined(node: string): boolean {

@@ -276,3 +276,37 @@ describe('the simulated circuit breaker', () => {
     expect(await decisionOf(waiting.recordId)).toBeNull();
   });
 });
+
+describe('a restart of the simulator on a fresh twin', () => {
+  it('cordons again the nodes the datastore still has quarantined, so the two agree and a release can uncordon', async () => {
+    const database = await createTestDatabase(testServers()[0]);
+    await setUpOwnDatabase(database.url);
+    const store = await openDataStore({ provider: 'postgresql', connectionString: database.url });
+    const options = { seed: 3, nodes: 4, rate: 0, breaker: { percentage: 100, windowMs: 300_000 } };
+    const first = await startTwinCluster(NODES);
+    let second: TwinCluster | undefined;
+    try {
+      const before = new ClusterSimulator(store, { ...options, cluster: first.kubeConfig() });
+      await before.start();
+      const [fault] = await store.healthEvents().insertMany([event('gpu-node-b')]);
+      await expect
+        .poll(async () => (await store.healthEvents().get(fault.recordId))!.status.nodeQuarantined, { timeout: 15_000 })
+        .toBe('Quarantined');
+      await before.stop();
+
+      second = await startTwinCluster(NODES);
+      const after = new ClusterSimulator(store, { ...options, cluster: second.kubeConfig() });
+      await after.start();
+      const node = await second.kubeConfig().makeApiClient(CoreV1Api).readNode({ name: 'gpu-node-b' });
+      await after.stop();
+      expect(node.spec?.unschedulable).toBe(true);
+      expect(node.metadata?.annotations).toMatchObject({ [ANNOTATION.isCordoned]: 'True' });
+      expect(JSON.parse(node.metadata!.annotations![ANNOTATION.healthEvents])).toHaveLength(1);
+    } finally {
+      await first.close();
+      await second?.close();
+      await store.close();
+      await database.drop();
+    }
+  });
+});
