@@ -52,8 +52,12 @@ export function CircuitBreakerPanel({ breaker }: { breaker: CircuitBreakerView |
               style={{ width: `${share * 100}%` }}
             />
           </div>
-          <p className="mt-1 text-zinc-600 dark:text-zinc-400" data-testid="breaker-utilisation">
-            {breaker.recentCordons} of {breaker.limit} GPU nodes cordoned by NVSentinel in the last{' '}
+          <p
+            className="mt-1 text-zinc-600 dark:text-zinc-400"
+            data-testid="breaker-utilisation"
+            title="Read from the nodes' cordon labels: nodes NVSentinel released within the window, and cordons it adopted, carry none, so fault-quarantine's own count may be higher"
+          >
+            At least {breaker.recentCordons} of {breaker.limit} GPU nodes cordoned by NVSentinel in the last{' '}
             {breaker.limits.windowSeconds >= 120
               ? `${breaker.limits.windowSeconds / 60} minutes`
               : `${breaker.limits.windowSeconds} s`}{' '}

@@ -20,7 +20,7 @@ export interface CircuitBreakerView {
   /** When the console saw it turn TRIPPED (ms); null when it was tripped before the console watched, or is closed. */
   trippedAt: number | null;
   gpuNodes: number;
-  /** Nodes NVSentinel's rules cordoned within the window. */
+  /** Nodes NVSentinel's rules cordoned within the window, still cordoned: a lower bound of fault-quarantine's own count (released nodes and adopted cordons carry no cordon labels). */
   recentCordons: number;
   /** How many such cordons trip it. */
   limit: number;

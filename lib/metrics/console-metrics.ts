@@ -270,7 +270,7 @@ export class ConsoleMetrics {
     });
     const breakerCordons = new Gauge({
       name: 'sentinel_circuit_breaker_cordons_in_window',
-      help: "GPU nodes NVSentinel's rules cordoned within the breaker's window, read from the cluster's cordon labels.",
+      help: "GPU nodes NVSentinel's rules cordoned within the breaker's window, read from the cluster's cordon labels: a lower bound (nodes released within the window and adopted cordons carry none).",
       labelNames: ['context', 'namespace'],
       registers,
       collect: cluster,
