@@ -196,11 +196,18 @@ export async function startTwinApiServer(options: ApiServerOptions): Promise<Twi
         return;
       }
     }
-    for (const change of backlog)
-      if (matches(change.object)) write(change.type, typed(target.definition, change.object));
+    // As the real server: a modification that takes an object out of the watch's selector is DELETED
+    // to this watch, one that brings it in is ADDED.
+    const send = (change: StoredChange) => {
+      const now = matches(change.object);
+      const before = change.previous ? matches(change.previous) : now;
+      if (change.type === 'MODIFIED' && before !== now)
+        write(now ? 'ADDED' : 'DELETED', typed(target.definition, change.object));
+      else if (now) write(change.type, typed(target.definition, change.object));
+    };
+    for (const change of backlog) send(change);
     stop = store.subscribe((change) => {
-      if (change.resource === target.definition.plural && matches(change.object))
-        write(change.type, typed(target.definition, change.object));
+      if (change.resource === target.definition.plural) send(change);
     });
     timers.ticker = bookmarks ? setInterval(() => bookmark(), options.bookmarkMs ?? 60_000) : undefined;
     const timeoutSeconds = Number(url.searchParams.get('timeoutSeconds') ?? 0);

@@ -13,6 +13,8 @@ export interface StoredChange {
   resource: string;
   type: WatchEventType;
   object: KubeObject;
+  /** The object before a modification (a watch with a selector sees it leave or enter). */
+  previous?: KubeObject;
 }
 
 /** How a resource is kept: its plural (the store's key) and kind, for messages. */
@@ -129,9 +131,16 @@ export class ObjectStore {
     this.revision += 1;
     object.metadata.resourceVersion = String(this.revision);
     const table = this.table(resource);
+    const previous = type === 'MODIFIED' ? table.get(keyOf(object)) : undefined;
     if (type === 'DELETED') table.delete(keyOf(object));
     else table.set(keyOf(object), object);
-    const change: StoredChange = { resourceVersion: this.revision, resource, type, object: structuredClone(object) };
+    const change: StoredChange = {
+      resourceVersion: this.revision,
+      resource,
+      type,
+      object: structuredClone(object),
+      ...(previous ? { previous: structuredClone(previous) } : {}),
+    };
     this.history.push(change);
     if (this.history.length > this.historyLimit) this.history.shift();
     for (const listener of this.listeners) listener(change);

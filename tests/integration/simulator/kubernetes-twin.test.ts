@@ -277,4 +277,38 @@ describe('the twin API server outlives the watches it ends', () => {
       await rm(dir, { recursive: true, force: true });
     }
   });
+
+  it('tells a watch with a selector when an object enters it (ADDED) and leaves it (DELETED)', async () => {
+    const twin = await startTwinApiServer({ token: TOKEN });
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'twin-selector-'));
+    try {
+      twin.store.create(twin.resource('nodes'), node('gpu-y', { pool: 'main' }));
+      const file = path.join(dir, 'kubeconfig');
+      await writeTwinKubeconfig(file, twin.url, twin.certificateAuthority, TOKEN);
+      const config = new KubeConfig();
+      config.loadFromFile(file);
+      const api = config.makeApiClient(CoreV1Api);
+      const from = (await api.listNode({ labelSelector: 'pool=spare' })).metadata!.resourceVersion!;
+      const seen: string[] = [];
+      const controller = await new Watch(config).watch(
+        '/api/v1/nodes',
+        { labelSelector: 'pool=spare', resourceVersion: from },
+        (type, object) => seen.push(`${type} ${object.metadata?.name}`),
+        () => {},
+      );
+      const pool = (value: string) =>
+        api.patchNode(
+          { name: 'gpu-y', body: { metadata: { labels: { pool: value } } } },
+          setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
+        );
+      await pool('spare');
+      await pool('main');
+      await until('in and out', async () => seen.length === 2);
+      controller.abort();
+      expect(seen).toEqual(['ADDED gpu-y', 'DELETED gpu-y']);
+    } finally {
+      await twin.close();
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
 });
