@@ -9,6 +9,7 @@ import {
   REMEDIATION_ANNOTATION,
   STATE_LABEL,
 } from '@/lib/nvsentinel/kubernetes-keys';
+import { parseLabelTimestamp } from '@/lib/nvsentinel/label-values';
 
 export interface ClusterTaint {
   key: string;
@@ -79,14 +80,6 @@ export interface NodeObject {
   status?: { conditions?: { type: string; status: string }[] };
 }
 
-/** A label time in Go's 2006-01-02T15-04-05Z layout, as ms; null when absent or not in that layout. */
-export function labelTime(value: string | undefined): number | null {
-  const match = value && /^(\d{4}-\d\d-\d\d)T(\d\d)-(\d\d)-(\d\d)Z$/.exec(value);
-  if (!match) return null;
-  const at = Date.parse(`${match[1]}T${match[2]}:${match[3]}:${match[4]}Z`);
-  return Number.isNaN(at) ? null : at;
-}
-
 const text = (value: unknown) => (typeof value === 'string' ? value : '');
 
 /** quarantineHealthEvent: a JSON list (or, in the old format, one object); "" and "[]" count as absent. */
@@ -141,7 +134,7 @@ function labelled(labels: Record<string, string>, kind: 'cordon' | 'uncordon'): 
   const reason = labels[`${LABEL_PREFIX}${kind}-reason`];
   const at = labels[`${LABEL_PREFIX}${kind}-timestamp`];
   if (by === undefined && reason === undefined && at === undefined) return null;
-  return { by: by ?? null, reason: reason ?? null, at: labelTime(at) };
+  return { by: by ?? null, reason: reason ?? null, at: parseLabelTimestamp(at) };
 }
 
 export function clusterNodeOf(node: NodeObject): ClusterNode {

@@ -3,10 +3,12 @@
 // itself (node_informer.go:342-373; event_watcher.go:426-586); the console writes nothing to the
 // datastore. The operator and reason are recorded in the uncordon-* labels, as NVSentinel's own
 // releases record theirs (reconciler.go:1757-1761), and in the console's audit log.
-// Written as NVSentinel writes nodes: GET, change, PUT with the read resourceVersion, again on 409.
+// Written as NVSentinel writes nodes (lib/nvsentinel/get-change-update.ts).
 import { ApiException, CoreV1Api, type KubeConfig } from '@kubernetes/client-node';
 
+import { getChangeUpdate } from '@/lib/nvsentinel/get-change-update';
 import { LABEL_PREFIX, QUARANTINE_ANNOTATIONS } from '@/lib/nvsentinel/kubernetes-keys';
+import { labelTimestamp, nvsentinelLabelValue } from '@/lib/nvsentinel/label-values';
 
 /** A refusal of the API server, in words an operator can act on. */
 export class ClusterRefusal extends Error {
@@ -18,20 +20,9 @@ export class ClusterRefusal extends Error {
   }
 }
 
-/** A label value: outside [a-zA-Z0-9_.-] becomes '-', at most 63 characters, '-' trimmed at both ends. */
-export function labelValue(text: string): string {
-  return text
-    .replace(/[^a-zA-Z0-9_.-]/g, '-')
-    .slice(0, 63)
-    .replace(/^[-_.]+|[-_.]+$/g, '');
-}
-
-/** 2006-01-02T15-04-05Z, NVSentinel's label time layout. */
-export function labelTimestamp(at: Date): string {
-  return at
-    .toISOString()
-    .replace(/\.\d+Z$/, 'Z')
-    .replace(/:/g, '-');
+/** A valid label value: NVSentinel's sanitising, and no '_' or '.' left at either end (the API server refuses those). */
+function labelValue(text: string): string {
+  return nvsentinelLabelValue(text).replace(/^[_.-]+|[_.-]+$/g, '');
 }
 
 function refusal(error: unknown, nodeName: string): Error {
@@ -69,23 +60,30 @@ export async function uncordonNode(
   attempts = 5,
 ): Promise<UncordonResult> {
   const api = config.makeApiClient(CoreV1Api);
-  for (let attempt = 1; ; attempt += 1) {
-    try {
-      const node = await api.readNode({ name: nodeName });
-      if (!node.spec?.unschedulable) return 'not-cordoned';
-      const annotations = node.metadata?.annotations ?? {};
-      if (annotations[QUARANTINE_ANNOTATIONS.isCordoned] !== 'True') return 'not-nvsentinel';
-      if (annotations[QUARANTINE_ANNOTATIONS.cordonPreExisting] === 'True') return 'pre-existing';
-      node.spec.unschedulable = false;
-      const labels = ((node.metadata ??= {}).labels ??= {});
-      labels[`${LABEL_PREFIX}uncordon-by`] = labelValue(by.who);
-      labels[`${LABEL_PREFIX}uncordon-reason`] = labelValue(by.reason);
-      labels[`${LABEL_PREFIX}uncordon-timestamp`] = labelTimestamp(new Date());
-      await api.replaceNode({ name: nodeName, body: node });
-      return 'uncordoned';
-    } catch (error) {
-      if (error instanceof ApiException && error.code === 409 && attempt < attempts) continue;
-      throw refusal(error, nodeName);
-    }
+  let result: UncordonResult = 'uncordoned';
+  try {
+    await getChangeUpdate({
+      read: () => api.readNode({ name: nodeName }),
+      change: (node) => {
+        const annotations = node.metadata?.annotations ?? {};
+        if (!node.spec?.unschedulable) result = 'not-cordoned';
+        else if (annotations[QUARANTINE_ANNOTATIONS.isCordoned] !== 'True') result = 'not-nvsentinel';
+        else if (annotations[QUARANTINE_ANNOTATIONS.cordonPreExisting] === 'True') result = 'pre-existing';
+        else {
+          result = 'uncordoned';
+          node.spec.unschedulable = false;
+          const labels = ((node.metadata ??= {}).labels ??= {});
+          labels[`${LABEL_PREFIX}uncordon-by`] = labelValue(by.who);
+          labels[`${LABEL_PREFIX}uncordon-reason`] = labelValue(by.reason);
+          labels[`${LABEL_PREFIX}uncordon-timestamp`] = labelTimestamp(new Date());
+        }
+        return result === 'uncordoned';
+      },
+      write: (node) => api.replaceNode({ name: nodeName, body: node }),
+      attempts,
+    });
+  } catch (error) {
+    throw refusal(error, nodeName);
   }
+  return result;
 }

@@ -12,6 +12,7 @@
 // The window lives in memory and empties on a restart, as NVSentinel's does.
 import { AppsV1Api, CoreV1Api, makeInformer, type KubeConfig, type V1Deployment } from '@kubernetes/client-node';
 
+import { getChangeUpdate } from '../../nvsentinel/get-change-update';
 import { CIRCUIT_BREAKER_CONFIGMAP } from '../../nvsentinel/kubernetes-keys';
 
 export interface BreakerSettings {
@@ -116,23 +117,15 @@ export class SimulatedCircuitBreaker {
   }
 
   private async writeConfigMap(data: Record<string, string>): Promise<void> {
-    for (let attempt = 0; ; attempt += 1) {
-      const map = await this.core.readNamespacedConfigMap({
-        name: CIRCUIT_BREAKER_CONFIGMAP,
-        namespace: this.namespace,
-      });
-      map.data = { ...map.data, ...data };
-      try {
-        await this.core.replaceNamespacedConfigMap({
-          name: CIRCUIT_BREAKER_CONFIGMAP,
-          namespace: this.namespace,
-          body: map,
-        });
-        return;
-      } catch (error) {
-        if ((error as { code?: number }).code !== 409 || attempt >= 9) throw error;
-      }
-    }
+    const name = CIRCUIT_BREAKER_CONFIGMAP;
+    await getChangeUpdate({
+      read: () => this.core.readNamespacedConfigMap({ name, namespace: this.namespace }),
+      change: (map) => {
+        map.data = { ...map.data, ...data };
+        return true;
+      },
+      write: (map) => this.core.replaceNamespacedConfigMap({ name, namespace: this.namespace, body: map }),
+    });
   }
 
   /**

@@ -16,28 +16,12 @@ import { CoreV1Api, makeInformer, type KubeConfig, type V1Node } from '@kubernet
 
 import type { HealthEventWithStatus } from '../../store';
 import { healthEventJson } from '../../store/postgres';
+import { getChangeUpdate } from '../../nvsentinel/get-change-update';
 import { LABEL_PREFIX, QUARANTINE_ANNOTATIONS as ANNOTATION, STATE_LABEL } from '../../nvsentinel/kubernetes-keys';
+import { labelTimestamp, nvsentinelLabelValue } from '../../nvsentinel/label-values';
 
 /** The ruleset of NVSentinel's default chart that cordons on fatal events. */
 export const DEFAULT_RULESET = 'GPU-fatal-error-ruleset';
-
-/** Go layout 2006-01-02T15-04-05Z, in UTC (reconciler.go:1026). */
-export function cordonTimestamp(at: Date): string {
-  return at
-    .toISOString()
-    .replace(/\.\d+Z$/, 'Z')
-    .replace(/:/g, '-');
-}
-
-/** A label value as fault-quarantine makes one: outside [a-zA-Z0-9_.-] becomes '-', at most 63, '-' trimmed (reconciler.go:1791-1802). */
-export function labelValue(text: string, max = 63): string {
-  return text
-    .replace(/[^a-zA-Z0-9_.-]/g, '-')
-    .slice(0, max)
-    .replace(/^-+|-+$/g, '');
-}
-
-const isConflict = (error: unknown) => (error as { code?: number }).code === 409;
 
 export class ClusterQuarantine {
   private readonly api: CoreV1Api;
@@ -47,18 +31,13 @@ export class ClusterQuarantine {
     this.api = config.makeApiClient(CoreV1Api);
   }
 
-  /** GET, change, PUT, retried on 409 with a fresh read; `change` returns false to write nothing. */
-  private async updateNode(name: string, change: (node: V1Node) => boolean): Promise<V1Node> {
-    for (let attempt = 0, waitMs = 20; ; attempt += 1, waitMs *= 2) {
-      const node = await this.api.readNode({ name });
-      if (!change(node)) return node;
-      try {
-        return await this.api.replaceNode({ name, body: node });
-      } catch (error) {
-        if (!isConflict(error) || attempt >= 9) throw error;
-        await new Promise((resolve) => setTimeout(resolve, waitMs));
-      }
-    }
+  /** A node written as NVSentinel writes it (GET, change, PUT; again on 409); `change` returns false to write nothing. */
+  private updateNode(name: string, change: (node: V1Node) => boolean): Promise<V1Node> {
+    return getChangeUpdate({
+      read: () => this.api.readNode({ name }),
+      change,
+      write: (node) => this.api.replaceNode({ name, body: node }),
+    });
   }
 
   /** Cordons `nodeName` for `event`, or adds the event to its session; answers the datastore status to write. */
@@ -93,10 +72,10 @@ export class ClusterQuarantine {
         // Forced: the event's message, with the names of any rulesets the event also matches
         // (the simulated rules: fatal events match NVSentinel's default fatal ruleset).
         const matched = event.healthEvent.isFatal ? [DEFAULT_RULESET] : [];
-        labels[`${LABEL_PREFIX}cordon-reason`] = labelValue(
+        labels[`${LABEL_PREFIX}cordon-reason`] = nvsentinelLabelValue(
           forced ? [event.healthEvent.message, ...matched].join('-') : DEFAULT_RULESET,
         );
-        labels[`${LABEL_PREFIX}cordon-timestamp`] = cordonTimestamp(new Date());
+        labels[`${LABEL_PREFIX}cordon-timestamp`] = labelTimestamp(new Date());
         spec.unschedulable = true;
       }
       labels[STATE_LABEL] = 'quarantined';
@@ -124,7 +103,7 @@ export class ClusterQuarantine {
       }
       const reason = labels[`${LABEL_PREFIX}cordon-reason`] ?? DEFAULT_RULESET;
       labels[`${LABEL_PREFIX}uncordon-by`] = 'NVSentinel';
-      labels[`${LABEL_PREFIX}uncordon-timestamp`] = cordonTimestamp(new Date());
+      labels[`${LABEL_PREFIX}uncordon-timestamp`] = labelTimestamp(new Date());
       labels[`${LABEL_PREFIX}uncordon-reason`] = `${reason.slice(0, 55)}-removed`;
       for (const key of [
         ANNOTATION.healthEvents,

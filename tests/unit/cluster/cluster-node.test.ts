@@ -2,7 +2,8 @@
 // @ 42672ae): each situation an operator asks about is told apart from the object alone.
 import { describe, expect, it } from 'vitest';
 
-import { clusterNodeOf, labelTime, trackedEventsOf, type NodeObject } from '@/lib/cluster/cluster-node';
+import { clusterNodeOf, trackedEventsOf, type NodeObject } from '@/lib/cluster/cluster-node';
+import { parseLabelTimestamp as labelTime } from '@/lib/nvsentinel/label-values';
 
 // The annotation fault-quarantine writes: Go JSON of the HealthEvent, zero values omitted,
 // recommendedAction as a number (reconciler.go:1067-1089; health_event.pb.go:482-499).
