@@ -8,6 +8,8 @@ import path from 'node:path';
 
 import { KubeConfig } from '@kubernetes/client-node';
 
+import type { Environment } from '@/lib/store';
+
 export type ClusterAccessSource = 'kubeconfig' | 'in-cluster' | 'home';
 
 export interface ClusterAccess {
@@ -19,8 +21,6 @@ export interface ClusterAccess {
   /** NVSentinel's namespace (the circuit-breaker ConfigMap, the fault-quarantine Deployment). */
   namespace: string;
 }
-
-export type Environment = Record<string, string | undefined>;
 
 export class ClusterAccessError extends Error {}
 

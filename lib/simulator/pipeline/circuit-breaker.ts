@@ -45,17 +45,14 @@ export class SimulatedCircuitBreaker {
   private informer?: ReturnType<typeof makeInformer<V1Deployment>>;
 
   constructor(
-    config: KubeConfig,
+    private readonly config: KubeConfig,
     private readonly namespace: string,
     private readonly gpuNodes: () => number,
     private readonly settings: BreakerSettings = DEFAULT_BREAKER,
   ) {
     this.core = config.makeApiClient(CoreV1Api);
     this.apps = config.makeApiClient(AppsV1Api);
-    this.informerConfig = config;
   }
-
-  private readonly informerConfig: KubeConfig;
 
   get isTripped(): boolean {
     return this.tripped;
@@ -65,7 +62,7 @@ export class SimulatedCircuitBreaker {
   async start(): Promise<void> {
     await this.readState();
     const informer = makeInformer<V1Deployment>(
-      this.informerConfig,
+      this.config,
       `/apis/apps/v1/namespaces/${this.namespace}/deployments`,
       () => this.apps.listNamespacedDeployment({ namespace: this.namespace }),
     );
