@@ -22,6 +22,8 @@ interface Tally {
 }
 const tally: Tally = { passed: 0, failed: 0, skipped: 0 };
 const lines: string[] = [];
+/** The names of failed tests, repeated under the summary: CI shows only the end of the output. */
+const failures: string[] = [];
 
 function run(command: string, args: string[], env: Record<string, string> = {}): Promise<number> {
   return new Promise((resolve) => {
@@ -86,6 +88,13 @@ async function vitest(label: string, reportName: string, args: string[], env: Re
   const skipped = json.numPendingTests + json.numTodoTests;
   // A suite that fails to load counts as a failure even though it ran no test.
   const failed = json.numFailedTests + (code !== 0 && json.numFailedTests === 0 ? 1 : 0);
+  for (const file of json.testResults ?? []) {
+    const relative = path.relative(root, String(file.name));
+    const failedTests = (file.assertionResults ?? []).filter((test: { status: string }) => test.status === 'failed');
+    for (const test of failedTests) failures.push(`${label}: ${relative} › ${test.fullName}`);
+    if (file.status === 'failed' && failedTests.length === 0)
+      failures.push(`${label}: ${relative} (did not load: ${String(file.message ?? '').slice(0, 300)})`);
+  }
   tally.passed += json.numPassedTests;
   tally.failed += failed;
   tally.skipped += skipped;
@@ -112,11 +121,34 @@ async function playwright(): Promise<void> {
     return;
   }
   const { expected, unexpected, flaky, skipped } = json.stats as Record<string, number>;
+  collectPlaywrightFailures(json.suites ?? [], []);
   const failed = unexpected + flaky + (code !== 0 && unexpected === 0 ? 1 : 0);
   tally.passed += expected;
   tally.failed += failed;
   tally.skipped += skipped;
   lines.push(`browser tests: ${expected} passed, ${failed} failed, ${skipped} skipped`);
+}
+
+interface PlaywrightSuite {
+  title: string;
+  file?: string;
+  suites?: PlaywrightSuite[];
+  specs?: { title: string; file: string; line: number; tests: { status: string }[] }[];
+}
+
+/** Walks Playwright's JSON report for specs whose outcome was unexpected or flaky. */
+function collectPlaywrightFailures(suites: PlaywrightSuite[], titles: string[]): void {
+  for (const suite of suites) {
+    const inner = suite.file === suite.title ? titles : [...titles, suite.title];
+    for (const spec of suite.specs ?? []) {
+      const bad = spec.tests.find((test) => test.status === 'unexpected' || test.status === 'flaky');
+      if (bad)
+        failures.push(
+          `browser tests (${bad.status}): ${spec.file}:${spec.line} › ${[...inner, spec.title].join(' › ')}`,
+        );
+    }
+    collectPlaywrightFailures(suite.suites ?? [], inner);
+  }
 }
 
 async function main(): Promise<void> {
@@ -155,6 +187,10 @@ async function main(): Promise<void> {
 
   console.log('\n── summary ──');
   for (const line of lines) console.log(line);
+  if (failures.length > 0) {
+    console.log('failed:');
+    for (const failure of failures) console.log(`  ${failure}`);
+  }
   console.log(`${tally.passed} passed, ${tally.failed} failed, ${tally.skipped} skipped`);
   process.exit(tally.failed === 0 ? 0 : 1);
 }
