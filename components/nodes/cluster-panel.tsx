@@ -1,40 +1,13 @@
-// The node as the cluster holds it, beside what the datastore says: cordoned or not and by whom,
-// NVSentinel's session on it (the tracked checks and GPUs), and the situations that keep a node
-// cordoned or out of NVSentinel's hands, each said in words. Without cluster access it says so.
-import type { ClusterNode } from '@/lib/cluster/cluster-node';
+// The node as the cluster holds it: cordoned or not and by whom, the state label, NVSentinel's
+// session on it (the tracked checks and GPUs) and the taints. What these mean for the node (the
+// traps that keep it cordoned or out of NVSentinel's hands) is the Why panel's (./why-panel.tsx).
+// Without cluster access it says so.
 import type { NodeClusterView } from '@/lib/queries/node-detail-view';
 
 import { Panel } from '@/components/ui/panel';
 import { LocalTime, RelativeTime } from '@/components/ui/relative-time';
 
-function traps(node: ClusterNode, quarantinedInDatastore: boolean): string[] {
-  const found: string[] = [];
-  if (node.cordoned && !node.nvsentinelSession)
-    found.push(
-      'Cordoned outside NVSentinel: no session of NVSentinel holds this cordon, so NVSentinel will not lift it.',
-    );
-  if (node.cordonPreExisting)
-    found.push(
-      'The cordon was there before NVSentinel quarantined the node: NVSentinel will not uncordon it when it recovers.',
-    );
-  if (node.uncordonedManually)
-    found.push('Uncordoned by hand while NVSentinel held it; NVSentinel ended its session (Cancelled).');
-  if (node.untaintedManually)
-    found.push(
-      "NVSentinel's taint was removed by hand: NVSentinel let the node go but left it cordoned; nothing will uncordon it.",
-    );
-  if (!node.managed)
-    found.push(
-      'Opted out of NVSentinel (ManagedByNVSentinel=false): new faults do not quarantine it, forced quarantines still do.',
-    );
-  if (quarantinedInDatastore && !node.cordoned && !node.cordonPreExisting)
-    found.push('Quarantined in the datastore but schedulable in the cluster.');
-  if (node.stateLabel && !node.nvsentinelSession && !node.cordoned)
-    found.push(`Stale state label ${node.stateLabel}: no session of NVSentinel is open on the node.`);
-  return found;
-}
-
-export function ClusterPanel({ cluster, quarantined }: { cluster: NodeClusterView; quarantined: boolean }) {
+export function ClusterPanel({ cluster }: { cluster: NodeClusterView }) {
   if (!cluster.configured) {
     return (
       <Panel title="Cluster">
@@ -116,11 +89,6 @@ export function ClusterPanel({ cluster, quarantined }: { cluster: NodeClusterVie
                 .join(', ')}
             </p>
           ) : null}
-          {traps(node, quarantined).map((trap) => (
-            <p key={trap} className="text-amber-800 dark:text-amber-300" data-testid="cluster-trap">
-              {trap}
-            </p>
-          ))}
         </div>
       )}
     </Panel>

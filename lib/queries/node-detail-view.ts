@@ -3,6 +3,8 @@ import type { ClusterNode } from '@/lib/cluster/cluster-node';
 import type { ClusterStatus } from '@/lib/cluster/cluster-state';
 import type { NodeView } from '@/lib/node-state/node-view';
 
+import type { WhyChain } from './node-why-view';
+
 export const NODE_RANGES = {
   '1h': 3_600_000,
   '6h': 21_600_000,
@@ -68,6 +70,8 @@ export interface NodeDetail {
   maintenance: MaintenanceRow[];
   /** The node as the cluster holds it; configured false when the console has no cluster access. */
   cluster: NodeClusterView;
+  /** Why the node is in its state: traps first, what would release it, then the steps newest first. */
+  why: WhyChain;
 }
 
 export interface NodeClusterView {

@@ -1,8 +1,10 @@
 // One node's page: its projected state, its events in a time range (every field) and its
 // maintenance events, as plain JSON for the browser.
 import type { AppContext } from '@/lib/context/app-context';
-import type { MaintenanceEvent } from '@/lib/store';
+import type { NodeView } from '@/lib/node-state/node-view';
+import type { DataStore, MaintenanceEvent } from '@/lib/store';
 
+import { consumerLagReading } from './pipeline';
 import { toEventRow } from './node-detail-row';
 import {
   MAX_TIMELINE_EVENTS,
@@ -10,8 +12,10 @@ import {
   type MaintenanceRow,
   type NodeClusterView,
   type NodeDetail,
+  type NodeEventRow,
   type NodeRange,
 } from './node-detail-view';
+import { whyChain } from './node-why';
 
 export { parseNodeRange } from './node-detail-view';
 
@@ -47,6 +51,20 @@ export async function readNodeDetail(
   if (!view && page.items.length === 0 && maintenance.length === 0) {
     if ((await store.healthEvents().count({ nodeName: name })) === 0) return null;
   }
+  const cluster = clusterViewOf(context, name);
+  const session = await sessionEventsOf(store, view, cluster);
+  const clusterState = context.cluster()?.state;
+  const why = whyChain({
+    view,
+    ...session,
+    cluster:
+      clusterState && cluster.configured
+        ? { node: cluster.node, breaker: clusterState.breaker(), resources: resourcesOf(clusterState, name) }
+        : null,
+    quarantineBacklog:
+      consumerLagReading(hub)?.consumers.find((consumer) => consumer.consumer === 'fault-quarantine')
+        ?.documentsBehind ?? null,
+  });
   return {
     name,
     view,
@@ -56,8 +74,47 @@ export async function readNodeDetail(
     events: page.items.map(toEventRow),
     truncated: page.next !== undefined,
     maintenance: maintenance.map(toMaintenanceRow),
-    cluster: clusterViewOf(context, name),
+    cluster,
+    why,
   };
+}
+
+// TEMPORARY until ClusterState.resourcesOf lands (custom resources, issue 17).
+const resourcesOf = (state: object, name: string) =>
+  (state as { resourcesOf?: (node: string) => import('./node-why').WhyResource[] }).resourcesOf?.(name) ?? [];
+
+/** Session events read per tracked check: a node page shows at most a few checks' events since its session opened. */
+const SESSION_EVENTS_PER_CHECK = 500;
+
+/**
+ * The event that opened the node's open session, and the events of the checks the session tracks
+ * (the cluster's quarantineHealthEvent annotation, else the opening event's check) since it opened,
+ * newest first: what the Why chain matches healthy events against.
+ */
+async function sessionEventsOf(
+  store: DataStore,
+  view: NodeView | null,
+  cluster: NodeClusterView,
+): Promise<{ opening: NodeEventRow | null; sessionEvents: NodeEventRow[] }> {
+  if (!view?.session) return { opening: null, sessionEvents: [] };
+  const opening = await store.healthEvents().get(view.session.recordId);
+  if (!opening) return { opening: null, sessionEvents: [] };
+  const tracked = cluster.node?.nvsentinelSession ? cluster.node.trackedEvents : [];
+  const checks = new Set([opening.healthEvent.checkName, ...tracked.map((event) => event.checkName)]);
+  const pages = await Promise.all(
+    [...checks].map((checkName) =>
+      store
+        .healthEvents()
+        .find(
+          { nodeName: view.name, checkName, from: new Date(view.session!.since) },
+          { limit: SESSION_EVENTS_PER_CHECK },
+        ),
+    ),
+  );
+  const sessionEvents = pages
+    .flatMap((page) => page.items.map(toEventRow))
+    .sort((a, b) => b.createdAt - a.createdAt || (a.recordId < b.recordId ? 1 : -1));
+  return { opening: toEventRow(opening), sessionEvents };
 }
 
 /** The node as the watched cluster holds it (memory, no API call). */

@@ -89,6 +89,17 @@ test('quarantine in one tab shows in a second tab without reload; release, both 
   await expect(clusterState).toHaveAttribute('data-cluster', 'cordoned', { timeout: 15_000 });
   await expect(clusterState).toContainText(`by sentinel-console-${E2E_OPERATOR.username}`);
   await expect(second.getByTestId('cluster-tracked')).toContainText('ManualQuarantine');
+  // The Why chain names the event that opened the session and what ends it.
+  const why = second.getByTestId('why-panel');
+  await expect(why.locator('[data-link-id="cause"]')).toContainText(
+    `Quarantined by ${E2E_OPERATOR.username} by hand: “fan failure seen by the datacenter team”`,
+  );
+  await expect(why.locator('[data-link-id="cordon"]')).toContainText(
+    `Cordoned by sentinel-console-${E2E_OPERATOR.username}`,
+  );
+  await expect(second.getByTestId('why-summary')).toHaveText(
+    'Held by a quarantine by hand: only a release by hand ends it',
+  );
   await second.screenshot({ path: 'test-results/screenshots/node-quarantined.png', fullPage: true });
 
   await second.getByTestId('node-action').click();
@@ -101,6 +112,9 @@ test('quarantine in one tab shows in a second tab without reload; release, both 
     await expect(tab.getByTestId('node-action')).toHaveText('Quarantine');
     // Release is an uncordon: the node is schedulable in the cluster again.
     await expect(tab.getByTestId('cluster-state')).toHaveAttribute('data-cluster', 'schedulable', { timeout: 10_000 });
+    await expect(tab.getByTestId('why-summary')).toHaveText(
+      'Released by hand: NVSentinel ended its session (Cancelled)',
+    );
   }
 
   // The audit trail records both, with who, why and the state before.
@@ -147,9 +161,44 @@ test('a cordon by hand (kubectl cordon) shows as "cordoned outside NVSentinel" i
     await expect(row.getByTestId('node-cordoned')).toHaveAttribute('data-cordoned', 'true');
     await page.goto(`/nodes/${name}`);
     await expect(page.getByTestId('cluster-state')).toHaveAttribute('data-cluster', 'cordoned');
-    await expect(page.getByTestId('cluster-trap').first()).toContainText('Cordoned outside NVSentinel');
+    await expect(page.locator('[data-testid="why-link"][data-link-id="trap:cordoned-outside"]')).toContainText(
+      'Cordoned outside NVSentinel',
+    );
+    await expect(page.getByTestId('why-summary')).toHaveText('Cordoned outside NVSentinel');
   } finally {
     await cordon(null);
     await control('resume');
   }
+});
+
+test('a node NVSentinel quarantined by its rules: the Why panel names the event, its XID and GPU, and what releases it', async ({
+  page,
+  request,
+}) => {
+  // A node the simulated fault-quarantine cordoned for a fault on one GPU (not a quarantine by hand).
+  let found: { name: string; cause: string } | undefined;
+  await expect
+    .poll(
+      async () => {
+        const names: string[] = [];
+        for (const state of ['quarantined', 'draining', 'remediating', 'remediated']) {
+          const list = await (await request.get(`/api/nodes?state=${state}`)).json();
+          names.push(...(list.nodes as { name: string }[]).map((node) => node.name));
+        }
+        for (const name of names) {
+          const detail = await (await request.get(`/api/nodes/${encodeURIComponent(name)}`)).json();
+          const cause = (detail.why.links as { id: string; title: string }[]).find((link) => link.id === 'cause');
+          if (cause && / on GPU \d+ /.test(cause.title)) found = { name, cause: cause.title };
+        }
+        return found !== undefined;
+      },
+      { timeout: 60_000, intervals: [1_000] },
+    )
+    .toBe(true);
+  const { name, cause } = found!;
+  await page.goto(`/nodes/${name}`);
+  const why = page.getByTestId('why-panel');
+  await expect(why.locator('[data-link-id="cause"]')).toContainText(cause);
+  await expect(why.locator('[data-link-id="cause"]')).toContainText('Recommended action');
+  await page.screenshot({ path: 'test-results/screenshots/node-why.png', fullPage: true });
 });

@@ -14,6 +14,7 @@ import { ClusterPanel } from '@/components/nodes/cluster-panel';
 import { NodeActionButton } from '@/components/nodes/node-action-dialog';
 import { NodeTimeline } from '@/components/nodes/node-timeline';
 import { StateBadge } from '@/components/nodes/state-badge';
+import { WhyPanel } from '@/components/nodes/why-panel';
 import { Panel } from '@/components/ui/panel';
 import { LocalTime, RelativeTime } from '@/components/ui/relative-time';
 import { offeredAction } from '@/lib/node-state/node-view';
@@ -126,7 +127,9 @@ export function NodeClient({ initial }: { initial: NodeDetail }) {
         ) : null}
       </div>
 
-      <ClusterPanel cluster={detail.cluster} quarantined={Boolean(view?.session)} />
+      <WhyPanel why={detail.why} />
+
+      <ClusterPanel cluster={detail.cluster} />
 
       <div className="grid gap-4 sm:grid-cols-4">
         <Fact label="Fatal events" value={view?.fatalCount.toLocaleString() ?? '—'} />
