@@ -6,6 +6,7 @@ import { headers } from 'next/headers';
 
 import { appContext } from '@/lib/server/app-context';
 
+import { resetBreakerMutation } from './breaker-mutations';
 import { retryDeadLetterMutation } from './dead-letter-mutations';
 import type { Mutation, MutationResult } from './mutation';
 import { quarantineNodeMutation, releaseNodeMutation } from './node-mutations';
@@ -34,6 +35,11 @@ export async function releaseNode(input: unknown): Promise<MutationResult> {
 /** The Pipeline page's dead letters. */
 export async function retryDeadLetter(input: unknown): Promise<MutationResult> {
   return run(retryDeadLetterMutation, input);
+}
+
+/** The Pipeline page's circuit breaker (admins): NVSentinel's runbook reset. */
+export async function resetBreaker(input: unknown): Promise<MutationResult> {
+  return run(resetBreakerMutation, input);
 }
 
 /** The Users page. */

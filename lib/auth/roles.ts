@@ -1,7 +1,10 @@
 // Who may do what. Three roles, each a superset of the one before:
 //   viewer   reads every page;
-//   operator also quarantines and releases nodes and retries dead letters;
-//   admin    also manages users (create, change role, disable, reset password).
+//   operator also quarantines and releases nodes, retries dead letters, and takes a node out of
+//            NVSentinel's hands for maintenance and puts it back (nodes:opt-out);
+//   admin    also manages users (create, change role, disable, reset password) and resets
+//            NVSentinel's circuit breaker (breaker:reset: it restarts fault-quarantine, which may
+//            cordon many nodes at once, so it is kept to admins).
 // Every server action and route handler asks `can(role, permission)` itself; the page only hides
 // what the role cannot do, it never is the check.
 
@@ -9,12 +12,35 @@ export const ROLES = ['viewer', 'operator', 'admin'] as const;
 export type Role = (typeof ROLES)[number];
 
 export type Permission =
-  'dashboard:read' | 'audit:read' | 'nodes:quarantine' | 'nodes:release' | 'dead-letters:retry' | 'users:manage';
+  | 'dashboard:read'
+  | 'audit:read'
+  | 'nodes:quarantine'
+  | 'nodes:release'
+  | 'dead-letters:retry'
+  | 'users:manage'
+  | 'nodes:opt-out'
+  | 'breaker:reset';
 
 const GRANTS: Record<Role, readonly Permission[]> = {
   viewer: ['dashboard:read', 'audit:read'],
-  operator: ['dashboard:read', 'audit:read', 'nodes:quarantine', 'nodes:release', 'dead-letters:retry'],
-  admin: ['dashboard:read', 'audit:read', 'nodes:quarantine', 'nodes:release', 'dead-letters:retry', 'users:manage'],
+  operator: [
+    'dashboard:read',
+    'audit:read',
+    'nodes:quarantine',
+    'nodes:release',
+    'dead-letters:retry',
+    'nodes:opt-out',
+  ],
+  admin: [
+    'dashboard:read',
+    'audit:read',
+    'nodes:quarantine',
+    'nodes:release',
+    'dead-letters:retry',
+    'users:manage',
+    'breaker:reset',
+    'nodes:opt-out',
+  ],
 };
 
 export function isRole(value: unknown): value is Role {
