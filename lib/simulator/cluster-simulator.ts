@@ -4,15 +4,18 @@
 // throughput on the dashboard are real.
 import type { KubeConfig } from '@kubernetes/client-node';
 
-import { EventProcessor, type DataStore } from '../store';
+import { dateToTimestamp, EventProcessor, type DataStore, type NewHealthEvent } from '../store';
 import { NVSENTINEL_NAMESPACE } from '../nvsentinel/kubernetes-keys';
+import { FAULT_KINDS } from './event-catalog';
 import { EventGenerator, SIMULATOR_MARK, type ClusterShape } from './event-generator';
 import { DEFAULT_BREAKER, SimulatedCircuitBreaker, type BreakerSettings } from './pipeline/circuit-breaker';
 import { ClusterQuarantine } from './pipeline/cluster-quarantine';
 import { SimulatedFaultQuarantine } from './pipeline/fault-quarantine';
 import { SimulatedFaultRemediation } from './pipeline/fault-remediation';
 import { SimulatedNodeDrainer } from './pipeline/node-drainer';
+import { NodeStateLabel } from './pipeline/node-state-label';
 import { DEFAULT_PIPELINE_SETTINGS, type PipelineSettings } from './pipeline/pipeline-settings';
+import { RemediationAnnotation } from './pipeline/remediation-annotation';
 import { SeededRandom } from './seeded-random';
 import { assertSimulatedData } from './simulated-data-guard';
 
@@ -20,6 +23,12 @@ export { SimulatorRefusedError } from './simulated-data-guard';
 
 /** Metadata key of an injected poison event. */
 export const POISON_MARK = 'sentinel-console-simulator-poison';
+
+/** Metadata key of a fatal fault injected on demand (injectFatalFaults). */
+export const INJECTED_FAULT_MARK = 'sentinel-console-simulator-injected';
+
+/** More nodes asked to fail than are healthy: nothing was written. */
+export class FaultInjectionRefused extends Error {}
 
 export const PIPELINE_CONSUMERS = [
   SimulatedFaultQuarantine.consumer,
@@ -57,6 +66,8 @@ export class ClusterSimulator {
   private readonly cluster?: ClusterQuarantine;
   readonly breaker?: SimulatedCircuitBreaker;
   private timer?: NodeJS.Timeout;
+  /** Picks the nodes of injected faults (seeded, so a run replays). */
+  private readonly faultPicker: SeededRandom;
   private writing = false;
   private written = 0;
   private carry = 0;
@@ -71,6 +82,7 @@ export class ClusterSimulator {
     this.generator = new EventGenerator(options);
     this.settings = { ...DEFAULT_PIPELINE_SETTINGS, ...options.settings };
     const random = new SeededRandom(options.seed ^ 0x5eed);
+    this.faultPicker = new SeededRandom(options.seed ^ 0xfa17);
     const current = () => this.settings;
     this.cluster = options.cluster ? new ClusterQuarantine(options.cluster) : undefined;
     const cluster = this.cluster;
@@ -84,8 +96,17 @@ export class ClusterSimulator {
           )
         : undefined;
     this.quarantine = new SimulatedFaultQuarantine(store, current, this.cluster, this.breaker);
-    const drainer = new SimulatedNodeDrainer(store, current, random);
-    const remediation = new SimulatedFaultRemediation(store, current, random);
+    // node-drainer and fault-remediation write the node's state label (and remediation state) on the cluster.
+    const stateLabel = options.cluster ? new NodeStateLabel(options.cluster) : undefined;
+    const drainer = new SimulatedNodeDrainer(store, current, random, stateLabel);
+    const remediation = new SimulatedFaultRemediation(
+      store,
+      current,
+      random,
+      options.cluster && stateLabel
+        ? { stateLabel, annotation: new RemediationAnnotation(options.cluster) }
+        : undefined,
+    );
     this.consumers.set('fault-quarantine', {
       paused: false,
       handler: (change) => this.failOnPoison(change) ?? this.quarantine.handle(change),
@@ -180,6 +201,54 @@ export class ClusterSimulator {
     return { recordId: stored.recordId, nodeName };
   }
 
+  /** Nodes the simulated fault-quarantine holds no quarantine session for. */
+  healthyNodes(): string[] {
+    return this.generator.nodeNames.filter((node) => !this.quarantine.isQuarantined(node));
+  }
+
+  /**
+   * A fatal XID 79 on `count` distinct healthy nodes, written in one batch as the syslog monitor
+   * reports it: fault-quarantine meets them on its change feed like any event, so enough of them at
+   * once trip its breaker as they would NVSentinel's. Each node recovers when a later healthy report
+   * of the same check and GPU arrives (the generator's heartbeats). Refused, writing nothing, when
+   * fewer nodes are healthy.
+   */
+  async injectFatalFaults(count: number): Promise<{ nodes: string[]; recordIds: string[] }> {
+    if (!Number.isInteger(count) || count < 1)
+      throw new RangeError(`count must be a whole number above 0 (got ${count})`);
+    const healthy = this.healthyNodes();
+    if (healthy.length < count)
+      throw new FaultInjectionRefused(
+        `only ${healthy.length} of the ${this.generator.nodeNames.length} nodes are healthy (not quarantined), so ${count} cannot fail at once`,
+      );
+    for (let i = healthy.length - 1; i > 0; i -= 1) {
+      const j = this.faultPicker.int(i + 1);
+      [healthy[i], healthy[j]] = [healthy[j], healthy[i]];
+    }
+    const kind = FAULT_KINDS.find((candidate) => candidate.checkName === 'SysLogsXIDError')!;
+    const now = new Date();
+    const events: NewHealthEvent[] = healthy.slice(0, count).map((nodeName) => {
+      const gpu = String(this.faultPicker.int(8));
+      return {
+        nodeName,
+        agent: kind.agent,
+        checkName: kind.checkName,
+        componentClass: kind.componentClass,
+        isFatal: true,
+        isHealthy: false,
+        message: kind.message('79', gpu),
+        recommendedAction: kind.recommendedAction,
+        errorCode: ['79'],
+        entitiesImpacted: [{ entityType: 'GPU', entityValue: gpu }],
+        metadata: { [SIMULATOR_MARK]: 'true', [INJECTED_FAULT_MARK]: 'true' },
+        generatedTimestamp: dateToTimestamp(now),
+        processingStrategy: 'EXECUTE_REMEDIATION',
+      };
+    });
+    const stored = await this.store.healthEvents().insertMany(events);
+    return { nodes: events.map((event) => event.nodeName), recordIds: stored.map((event) => event.recordId) };
+  }
+
   async pause(name: PipelineConsumer): Promise<void> {
     const running = this.consumers.get(name);
     if (!running) throw new RangeError(`unknown pipeline consumer "${name}" (${PIPELINE_CONSUMERS.join(', ')})`);
@@ -205,6 +274,9 @@ export class ClusterSimulator {
     return {
       written: this.written,
       activeFaults: this.generator.activeFaults(),
+      nodes: this.generator.nodeNames.length,
+      healthyNodes: this.healthyNodes().length,
+      breaker: this.breaker ? { tripped: this.breaker.isTripped, limit: this.breaker.limit } : null,
       consumers: PIPELINE_CONSUMERS.map((name) => ({
         name,
         paused: this.consumers.get(name)!.paused,

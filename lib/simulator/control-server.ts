@@ -1,13 +1,24 @@
 // A small HTTP control for a running simulator, on 127.0.0.1 only and only when asked for
 // (SIMULATOR_CONTROL_PORT): pause and resume a pipeline consumer, change slowness and failure
-// rates, inject a poison event. Browser tests use it to make lag, stalls and dead letters appear.
-//   GET  /status
+// rates, inject a poison event, fail many nodes at once. Browser tests use it to make lag, stalls,
+// dead letters and a tripped circuit breaker appear.
+//   GET  /status     events written, nodes and healthy nodes, the breaker (tripped, limit), consumers
 //   POST /consumers/<fault-quarantine|node-drainer|fault-remediation>/pause | /resume
 //   POST /settings   {"drainMs": 2000, "failPoison": false, ...}
 //   POST /poison
+//   POST /faults     {"nodes": 36} or {"share": 75}: a fatal XID 79 on that many distinct healthy nodes
+//                    (share: percent of all the simulated nodes, rounded up), written at once as the
+//                    monitors write events, so the simulated fault-quarantine quarantines them and, at
+//                    its limit, trips the breaker as NVSentinel's would. Answers the nodes and record
+//                    ids; 400 for a bad body (naming what is wrong), 409 when fewer nodes are healthy.
 import http from 'node:http';
 
-import { PIPELINE_CONSUMERS, type ClusterSimulator, type PipelineConsumer } from './cluster-simulator';
+import {
+  FaultInjectionRefused,
+  PIPELINE_CONSUMERS,
+  type ClusterSimulator,
+  type PipelineConsumer,
+} from './cluster-simulator';
 import { pipelineSettingsPatch } from './pipeline/pipeline-settings';
 
 const MAX_BODY = 16 * 1024;
@@ -62,7 +73,38 @@ async function handle(simulator: ClusterSimulator, request: http.IncomingMessage
     return simulator.updateSettings(parsed.data);
   }
   if (url.pathname === '/poison') return simulator.injectPoison();
+  if (url.pathname === '/faults') {
+    const count = faultCount(await readJson(request), simulator.status().nodes);
+    try {
+      return await simulator.injectFatalFaults(count);
+    } catch (error) {
+      if (error instanceof FaultInjectionRefused) throw new ControlError(409, error.message);
+      throw error;
+    }
+  }
   throw new ControlError(404, `no control at ${url.pathname}`);
+}
+
+/** How many nodes a POST /faults body asks to fail ({"nodes": N} or {"share": P}), of the `total` simulated nodes. */
+function faultCount(body: unknown, total: number): number {
+  const usage = 'send {"nodes": N} (how many nodes) or {"share": P} (percent of the nodes)';
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) throw new ControlError(400, usage);
+  const fields = Object.keys(body);
+  const unknown = fields.filter((field) => field !== 'nodes' && field !== 'share');
+  if (unknown.length > 0) throw new ControlError(400, `unknown field ${unknown.join(', ')}; ${usage}`);
+  if (fields.length !== 1) throw new ControlError(400, usage);
+  const { nodes, share } = body as { nodes?: unknown; share?: unknown };
+  if (share !== undefined) {
+    if (typeof share !== 'number' || !(share > 0 && share <= 100))
+      throw new ControlError(400, `share must be a percent above 0 and at most 100 (got ${JSON.stringify(share)})`);
+    return Math.ceil((total * share) / 100);
+  }
+  if (typeof nodes !== 'number' || !Number.isInteger(nodes) || nodes < 1 || nodes > total)
+    throw new ControlError(
+      400,
+      `nodes must be a whole number from 1 to ${total}, the simulated cluster's size (got ${JSON.stringify(nodes)})`,
+    );
+  return nodes;
 }
 
 /** Starts the control server; resolves once it listens, rejects when the port is taken. */

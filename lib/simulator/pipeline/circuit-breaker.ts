@@ -58,6 +58,11 @@ export class SimulatedCircuitBreaker {
     return this.tripped;
   }
 
+  /** Fresh quarantines within the window that trip it: ceil(GPU nodes × percentage / 100) (breaker.go:209-216). */
+  get limit(): number {
+    return Math.ceil((this.gpuNodes() * this.settings.percentage) / 100);
+  }
+
   /** fault-quarantine's start: the state from the ConfigMap, and a watch of its Deployment's restarts. */
   async start(): Promise<void> {
     await this.readState();
