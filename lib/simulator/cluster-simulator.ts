@@ -13,7 +13,9 @@ import { ClusterQuarantine } from './pipeline/cluster-quarantine';
 import { SimulatedFaultQuarantine } from './pipeline/fault-quarantine';
 import { SimulatedFaultRemediation } from './pipeline/fault-remediation';
 import { SimulatedNodeDrainer } from './pipeline/node-drainer';
+import { NodeStateLabel } from './pipeline/node-state-label';
 import { DEFAULT_PIPELINE_SETTINGS, type PipelineSettings } from './pipeline/pipeline-settings';
+import { RemediationAnnotation } from './pipeline/remediation-annotation';
 import { SeededRandom } from './seeded-random';
 import { assertSimulatedData } from './simulated-data-guard';
 
@@ -94,8 +96,17 @@ export class ClusterSimulator {
           )
         : undefined;
     this.quarantine = new SimulatedFaultQuarantine(store, current, this.cluster, this.breaker);
-    const drainer = new SimulatedNodeDrainer(store, current, random);
-    const remediation = new SimulatedFaultRemediation(store, current, random);
+    // node-drainer and fault-remediation write the node's state label (and remediation state) on the cluster.
+    const stateLabel = options.cluster ? new NodeStateLabel(options.cluster) : undefined;
+    const drainer = new SimulatedNodeDrainer(store, current, random, stateLabel);
+    const remediation = new SimulatedFaultRemediation(
+      store,
+      current,
+      random,
+      options.cluster && stateLabel
+        ? { stateLabel, annotation: new RemediationAnnotation(options.cluster) }
+        : undefined,
+    );
     this.consumers.set('fault-quarantine', {
       paused: false,
       handler: (change) => this.failOnPoison(change) ?? this.quarantine.handle(change),

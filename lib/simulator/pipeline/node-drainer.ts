@@ -6,9 +6,24 @@
 // released with the drain unfinished. No `before` is needed (MongoDB without pre-images has none),
 // and before acting it reads the event again, so a change delivered twice, or one that shows a
 // document looked up later (MongoDB's updateLookup), never starts a second drain.
-import type { ChangeEvent, HealthEventWithStatus } from '../../store';
+//
+// With a cluster it also writes the node's state label, where NVSentinel's node-drainer writes it
+// (lalitadithya/NVSentinel @ 42672ae, node-drainer/pkg/reconciler/reconciler.go), through the
+// state manager (./node-state-label.ts: GET and update, never a patch):
+//  - `draining` once eviction starts (updateNodeDrainStatus, 888-905), after InProgress is stored
+//    (setInitialStatusAndEnqueue, 261-308); a failed write is logged there, not fatal;
+//  - `drain-succeeded` / `drain-failed` before the final status is stored (executeUpdateStatus,
+//    815-860): a write that did not happen fails the event (it is retried);
+//  - AlreadyDrained writes no label (executeMarkAlreadyDrained, 761-780);
+//  - removed, whatever its value, after Cancelled is stored (handleCancelledEvent, 1175-1230) and
+//    when the release (UnQuarantined) reaches it (executeSkip → updateNodeDrainStatus, 580-620,
+//    862-886). The datastore side of that last one (NVSentinel also stores Succeeded on the
+//    UnQuarantined event) is not simulated.
+import type { ChangeEvent, DataStore, HealthEventWithStatus } from '../../store';
 import { dateToTimestamp, isUnknownEnum } from '../../store';
-import { sleep } from './pipeline-settings';
+import type { SeededRandom } from '../seeded-random';
+import type { NodeStateLabel } from './node-state-label';
+import { sleep, type PipelineSettings } from './pipeline-settings';
 import { SimulatedStage } from './simulated-stage';
 
 const FINISHED = new Set(['Succeeded', 'Failed', 'AlreadyDrained', 'Cancelled']);
@@ -29,19 +44,38 @@ export function drainerAction(event: HealthEventWithStatus): 'drain' | 'already-
 export class SimulatedNodeDrainer extends SimulatedStage {
   static readonly consumer = 'node-drainer';
 
+  constructor(
+    store: DataStore,
+    settings: () => PipelineSettings,
+    random: SeededRandom,
+    /** The state label on the cluster's nodes, when the simulator runs one. */
+    private readonly stateLabel?: NodeStateLabel,
+  ) {
+    super(store, settings, random);
+  }
+
   handle = async (change: ChangeEvent): Promise<void> => {
     const shown = SimulatedStage.updatedEvent(change);
-    if (!shown || !drainerAction(shown)) return;
+    if (!shown) return;
+    // The release reaches the drainer as the UnQuarantined healthy event: the label goes.
+    if (shown.status.nodeQuarantined === 'UnQuarantined' && !FINISHED.has(shown.status.userPodsEvictionStatus.status)) {
+      await this.stateLabel?.remove(shown.healthEvent.nodeName);
+      return;
+    }
+    if (!drainerAction(shown)) return;
     const settings = this.settings();
     await sleep(settings.handlerDelayMs);
     const id = shown.recordId;
     const current = await this.store.healthEvents().get(id);
     const action = current ? drainerAction(current) : null;
+    const node = shown.healthEvent.nodeName;
     const span = { module: SimulatedNodeDrainer.consumer, id: change.position };
     if (action === 'drain') {
       await this.store.healthEvents().updateEviction(id, { status: 'InProgress', span });
+      await this.stateLabel?.set(node, 'draining').catch(() => undefined);
       await sleep(settings.drainMs);
       const failed = this.random.chance(settings.drainFailureRate);
+      await this.stateLabel?.set(node, failed ? 'drain-failed' : 'drain-succeeded');
       await this.store
         .healthEvents()
         .updateEviction(
@@ -58,6 +92,7 @@ export class SimulatedNodeDrainer extends SimulatedStage {
       await this.store
         .healthEvents()
         .updateEviction(id, { status: 'Cancelled', message: 'node released by an operator', span });
+      await this.stateLabel?.remove(node);
     }
   };
 }
