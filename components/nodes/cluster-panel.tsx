@@ -1,11 +1,14 @@
 // The node as the cluster holds it: cordoned or not and by whom, the state label, NVSentinel's
 // session on it (the tracked checks and GPUs) and the taints. What these mean for the node (the
 // traps that keep it cordoned or out of NVSentinel's hands) is the Why panel's (./why-panel.tsx).
-// Without cluster access it says so.
+// Without cluster access it says so. The maintenance opt-out (out of NVSentinel's hands until when,
+// and its buttons) is its own component, ./opt-out-control.tsx, mounted at the end.
 import type { NodeClusterView } from '@/lib/queries/node-detail-view';
 
 import { Panel } from '@/components/ui/panel';
 import { LocalTime, RelativeTime } from '@/components/ui/relative-time';
+
+import { OptOutControl } from './opt-out-control';
 
 export function ClusterPanel({ cluster }: { cluster: NodeClusterView }) {
   if (!cluster.configured) {
@@ -89,6 +92,7 @@ export function ClusterPanel({ cluster }: { cluster: NodeClusterView }) {
                 .join(', ')}
             </p>
           ) : null}
+          <OptOutControl nodeName={node.name} optOut={node.optOut} />
         </div>
       )}
     </Panel>

@@ -1,13 +1,16 @@
 // One node of the Nodes table. What the node's state cannot say is noted beside it: a quarantine
 // requested but not yet acted on, and values a newer NVSentinel wrote that this console does not
-// know (a recommended action or a drain status), shown as "unknown (<value>)", never as a known state.
+// know (a recommended action or a drain status), shown as "unknown (<value>)", never as a known state;
+// and a node out of NVSentinel's hands (the maintenance opt-out), until when.
 import Link from 'next/link';
 
 import { RelativeTime } from '@/components/ui/relative-time';
 import type { NodeView } from '@/lib/node-state/node-view';
 import { DISAGREEMENT_LABELS, type ClusterDisagreement } from '@/lib/queries/nodes-view';
+import type { OptedOutMark } from '@/lib/queries/opt-out-view';
 
 import { enumLabel, isUnknownEnum } from './event-labels';
+import { OptOutMark } from './opt-out-mark';
 import { StateBadge } from './state-badge';
 
 /** Notes on the node's session for values this console does not know. */
@@ -26,7 +29,11 @@ export function NodeRow({
 }: {
   view: NodeView;
   /** The cluster's word on the node; null without cluster access. */
-  cluster?: { cordoned: boolean | null; disagreement: ClusterDisagreement | null } | null;
+  cluster?: {
+    cordoned: boolean | null;
+    disagreement: ClusterDisagreement | null;
+    optedOut?: OptedOutMark | null;
+  } | null;
 }) {
   return (
     <tr
@@ -71,6 +78,7 @@ export function NodeRow({
             {DISAGREEMENT_LABELS[cluster.disagreement]}
           </span>
         ) : null}
+        <OptOutMark mark={cluster?.optedOut} />
       </td>
       <td className="px-3 py-1.5 text-zinc-600 dark:text-zinc-400">
         <RelativeTime at={view.stateSince} />

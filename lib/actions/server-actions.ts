@@ -10,6 +10,7 @@ import { resetBreakerMutation } from './breaker-mutations';
 import { retryDeadLetterMutation } from './dead-letter-mutations';
 import type { Mutation, MutationResult } from './mutation';
 import { quarantineNodeMutation, releaseNodeMutation } from './node-mutations';
+import { optInNodeMutation, optOutNodeMutation } from './opt-out-mutations';
 import { runMutation } from './run-mutation';
 import {
   createUserMutation,
@@ -30,6 +31,15 @@ export async function quarantineNode(input: unknown): Promise<MutationResult> {
 
 export async function releaseNode(input: unknown): Promise<MutationResult> {
   return run(releaseNodeMutation, input);
+}
+
+/** The node page's maintenance opt-out: take the node out of NVSentinel's hands until a time, or put it back now. */
+export async function optOutNode(input: unknown): Promise<MutationResult> {
+  return run(optOutNodeMutation, input);
+}
+
+export async function optInNode(input: unknown): Promise<MutationResult> {
+  return run(optInNodeMutation, input);
 }
 
 /** The Pipeline page's dead letters. */

@@ -11,6 +11,8 @@ import {
 } from '@/lib/nvsentinel/kubernetes-keys';
 import { parseLabelTimestamp } from '@/lib/nvsentinel/label-values';
 
+import { optOutOf, type NodeOptOut } from './opt-out-record';
+
 export interface ClusterTaint {
   key: string;
   value: string | null;
@@ -59,6 +61,8 @@ export interface ClusterNode {
   taints: ClusterTaint[];
   /** false when labelled k8saas.nvidia.com/ManagedByNVSentinel=false or nvsentinel.dgxc.nvidia.com/managed=false. */
   managed: boolean;
+  /** The maintenance opt-out: the console's own (until when, by whom, why) and any set outside it (./opt-out-record.ts). */
+  optOut: NodeOptOut | null;
   /** latestFaultRemediationState: the remediation custom resource per equivalence group. */
   remediations: { group: string; resource: string; action: string; createdAt: number | null }[];
   /** Ready condition: true, false, or null when the kubelet reports none. */
@@ -161,6 +165,7 @@ export function clusterNodeOf(node: NodeObject): ClusterNode {
     })),
     // Any value but "false" is managed (the default rules' clause).
     managed: OPT_OUT_LABELS.every((label) => labels[label] !== 'false'),
+    optOut: optOutOf(labels, annotations),
     remediations: remediationsOf(annotations[REMEDIATION_ANNOTATION]),
     ready: ready ? ready.status === 'True' : null,
     gpu: labels['nvidia.com/gpu.present'] === 'true',

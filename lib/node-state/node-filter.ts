@@ -10,6 +10,8 @@ export interface NodeFilter {
   search?: string;
   /** Only nodes whose datastore state and cluster object disagree (applied by the read model, which has the cluster). */
   disagree?: boolean;
+  /** Only nodes out of NVSentinel's hands (the maintenance opt-out; applied by the read model, which has the cluster). */
+  optedOut?: boolean;
 }
 
 const MAX_TEXT = 253;
@@ -36,6 +38,7 @@ export function parseNodeFilter(params: URLSearchParams | Record<string, string 
   if (check) filter.check = check;
   if (search) filter.search = search;
   if (get('disagree') === '1') filter.disagree = true;
+  if (get('optedOut') === '1') filter.optedOut = true;
   return filter;
 }
 
@@ -47,6 +50,7 @@ export function nodeFilterToSearch(filter: NodeFilter): string {
   if (filter.check) params.set('check', filter.check);
   if (filter.search) params.set('q', filter.search);
   if (filter.disagree) params.set('disagree', '1');
+  if (filter.optedOut) params.set('optedOut', '1');
   return params.toString();
 }
 

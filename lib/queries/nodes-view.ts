@@ -8,6 +8,8 @@ import type { NodesMessage } from '@/lib/live/live-messages';
 import type { NodeList } from '@/lib/node-state/node-list';
 import type { NodeState } from '@/lib/node-state/node-view';
 
+import type { OptedOutMark } from './opt-out-view';
+
 export type { NodeList };
 
 /** One page of the Nodes page: the node list, and the cluster's word on each node of the page. */
@@ -16,7 +18,17 @@ export interface NodesPage extends NodeList {
     /** false: no cluster access (the page says so). */
     configured: boolean;
     /** By node name: cordoned in the cluster (null: no such node there) and any disagreement. */
-    nodes: Record<string, { cordoned: boolean | null; disagreement: ClusterDisagreement | null }>;
+    nodes: Record<
+      string,
+      {
+        cordoned: boolean | null;
+        disagreement: ClusterDisagreement | null;
+        /** Out of NVSentinel's hands (the maintenance opt-out), until when; null or absent: managed. */
+        optedOut?: OptedOutMark | null;
+      }
+    >;
+    /** With ?optedOut=1: nodes out of NVSentinel's hands that never reported to this datastore, so the list cannot show them. */
+    optedOutElsewhere?: { name: string; mark: OptedOutMark }[];
   };
 }
 

@@ -7,6 +7,7 @@ import { useMemo, useRef, useState } from 'react';
 
 import { useLiveSubscription } from '@/components/live/live-provider';
 import { NodeRow } from '@/components/nodes/node-row';
+import { OptOutMark } from '@/components/nodes/opt-out-mark';
 import { cardClass, Panel } from '@/components/ui/panel';
 import type { NodesMessage } from '@/lib/live/live-messages';
 import { nodeFilterToSearch, parseNodeFilter, type NodeFilter } from '@/lib/node-state/node-filter';
@@ -157,6 +158,19 @@ export function NodesClient({ initial, initialError }: { initial: NodesPage | nu
           />
           Disagrees with the cluster
         </label>
+        <label
+          className="flex items-center gap-1 text-sm"
+          title="Out of NVSentinel's hands: k8saas.nvidia.com/ManagedByNVSentinel=false (the maintenance opt-out) or janitor's managed=false"
+        >
+          <input
+            type="checkbox"
+            checked={filter.optedOut ?? false}
+            disabled={list ? !list.cluster.configured : false}
+            onChange={(event) => setFilter({ ...filter, optedOut: event.target.checked || undefined })}
+            data-testid="filter-opted-out"
+          />
+          Opted out
+        </label>
         {search ? (
           <button
             type="button"
@@ -227,6 +241,18 @@ export function NodesClient({ initial, initialError }: { initial: NodesPage | nu
           </div>
         ) : null}
       </Panel>
+      {list?.cluster.optedOutElsewhere?.length ? (
+        <p className="text-sm text-zinc-600 dark:text-zinc-400" data-testid="opted-out-elsewhere">
+          Also out of NVSentinel&apos;s hands, never reported to this datastore:{' '}
+          {list.cluster.optedOutElsewhere.map(({ name, mark }, index) => (
+            <span key={name}>
+              {index > 0 ? ', ' : ''}
+              <span className="font-mono">{name}</span>
+              <OptOutMark mark={mark} />
+            </span>
+          ))}
+        </p>
+      ) : null}
     </div>
   );
 }

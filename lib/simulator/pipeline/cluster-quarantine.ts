@@ -11,13 +11,24 @@
 //    annotations and labels (reconciler.go:1659-1674, 1757-1761);
 //  - a manual uncordon (old unschedulable, new schedulable, IsCordoned still there) is cleaned up:
 //    its annotations and the state label go, quarantinedNodeUncordonedManually=True is added
-//    (node_informer.go:342-373; reconciler.go:1863-1940); the caller then marks the session Cancelled.
+//    (node_informer.go:342-373; reconciler.go:1863-1940); the caller then marks the session Cancelled;
+//  - a node opted out (k8saas.nvidia.com/ManagedByNVSentinel=false or nvsentinel.dgxc.nvidia.com/managed=false)
+//    matches none of the chart's rulesets, whose Node clause excludes it (charts/fault-quarantine/values.yaml:91-97),
+//    so an event that is not forced writes nothing, on a fresh node or one already quarantined
+//    (reconciler.go:616-626, 744-750); a forced one bypasses the rules and still quarantines (reconciler.go:800-810).
+//    NVSentinel evaluates the node in its informer cache (evaluator/rule_evaluator.go:175-190); this reads it
+//    from the API server as it is about to write it, without the cache's lag.
 import { CoreV1Api, makeInformer, type KubeConfig, type V1Node } from '@kubernetes/client-node';
 
 import type { HealthEventWithStatus } from '../../store';
 import { healthEventJson } from '../../store/postgres';
 import { getChangeUpdate } from '../../nvsentinel/get-change-update';
-import { LABEL_PREFIX, QUARANTINE_ANNOTATIONS as ANNOTATION, STATE_LABEL } from '../../nvsentinel/kubernetes-keys';
+import {
+  LABEL_PREFIX,
+  OPT_OUT_LABELS,
+  QUARANTINE_ANNOTATIONS as ANNOTATION,
+  STATE_LABEL,
+} from '../../nvsentinel/kubernetes-keys';
 import { labelTimestamp, nvsentinelLabelValue } from '../../nvsentinel/label-values';
 
 /** The ruleset of NVSentinel's default chart that cordons on fatal events. */
@@ -40,16 +51,24 @@ export class ClusterQuarantine {
     });
   }
 
-  /** Cordons `nodeName` for `event`, or adds the event to its session; answers the datastore status to write. */
-  async quarantine(event: HealthEventWithStatus): Promise<'Quarantined' | 'AlreadyQuarantined'> {
+  /**
+   * Cordons `nodeName` for `event`, or adds the event to its session; answers the datastore status to
+   * write, or null when the node is opted out and the event not forced: no ruleset matches, nothing is written.
+   */
+  async quarantine(event: HealthEventWithStatus): Promise<'Quarantined' | 'AlreadyQuarantined' | null> {
     const nodeName = event.healthEvent.nodeName;
+    const forced = event.healthEvent.quarantineOverrides?.force === true;
+    let optedOut = false;
     // A manual uncordon of an earlier session is forgotten first, in a write of its own (reconciler.go:1093-1110).
     await this.updateNode(nodeName, (node) => {
+      optedOut = OPT_OUT_LABELS.some((label) => node.metadata?.labels?.[label] === 'false');
+      if (optedOut && !forced) return false;
       const annotations = node.metadata?.annotations ?? {};
       if (!Object.hasOwn(annotations, ANNOTATION.uncordonedManually)) return false;
       delete annotations[ANNOTATION.uncordonedManually];
       return true;
     });
+    if (optedOut && !forced) return null;
     let status: 'Quarantined' | 'AlreadyQuarantined' = 'Quarantined';
     await this.updateNode(nodeName, (node) => {
       const metadata = (node.metadata ??= {});
@@ -66,12 +85,11 @@ export class ClusterQuarantine {
       annotations[ANNOTATION.isCordoned] = 'True';
       if (spec.unschedulable) annotations[ANNOTATION.cordonPreExisting] = 'True';
       else {
-        const forced = event.healthEvent.quarantineOverrides?.force === true;
         const creator = event.healthEvent.metadata.creator_id;
         labels[`${LABEL_PREFIX}cordon-by`] = forced && creator ? `${event.healthEvent.agent}-${creator}` : 'NVSentinel';
         // Forced: the event's message, with the names of any rulesets the event also matches
-        // (the simulated rules: fatal events match NVSentinel's default fatal ruleset).
-        const matched = event.healthEvent.isFatal ? [DEFAULT_RULESET] : [];
+        // (the simulated rules: fatal events match NVSentinel's default fatal ruleset, unless the node is opted out).
+        const matched = event.healthEvent.isFatal && !optedOut ? [DEFAULT_RULESET] : [];
         labels[`${LABEL_PREFIX}cordon-reason`] = nvsentinelLabelValue(
           forced ? [event.healthEvent.message, ...matched].join('-') : DEFAULT_RULESET,
         );

@@ -5,7 +5,11 @@
 //    quarantined, is recorded as AlreadyQuarantined and its check/entity tracked too;
 //  - a healthy event clears its check/entity; when nothing tracked is left the node is released
 //    (UnQuarantined on that healthy event);
-//  - a manual release (events marked Cancelled) forgets the node.
+//  - a manual release (events marked Cancelled) forgets the node;
+//  - a node opted out in the cluster (ManagedByNVSentinel=false, managed=false) matches no ruleset:
+//    an event that is not forced leaves it and the event's status alone, as NVSentinel's nil status
+//    does (reconciler.go:616-626, 744-750; eventwatcher/event_watcher.go:206-213); recovery is not
+//    a rule, so its healthy events still release it (./cluster-quarantine.ts).
 // Node state lives in memory and is rebuilt from the store when the consumer starts. Nothing here
 // needs a change's `before` (MongoDB without pre-images has none): a Cancelled event ends the
 // node's session only if it belongs to it (stored at or after the session began), so a late write
@@ -98,6 +102,7 @@ export class SimulatedFaultQuarantine {
     if (!healthEvent.isHealthy && (healthEvent.isFatal || healthEvent.quarantineOverrides?.force)) {
       // The node first, then the datastore, as NVSentinel writes them.
       const clusterStatus = await this.cluster?.quarantine(event);
+      if (clusterStatus === null) return;
       if (current) {
         current.tracked.add(trackKey(event));
         await this.store
