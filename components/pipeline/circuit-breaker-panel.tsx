@@ -1,12 +1,24 @@
 // NVSentinel's circuit breaker on the Pipeline page: CLOSED or TRIPPED (and since when), how close
 // it is (NVSentinel cordons in the window against the limit, in GPU nodes), how many events wait
-// behind it, and, tripped, what that means and how NVSentinel's runbook resets it.
+// behind it, and, tripped, what that means and how NVSentinel's runbook resets it; for an admin
+// (mayReset), a Reset… button that does that reset (./breaker-reset-dialog.tsx).
 import type { CircuitBreakerView } from '@/lib/cluster/circuit-breaker-view';
 
+import { BreakerResetButton } from '@/components/pipeline/breaker-reset-dialog';
 import { Panel } from '@/components/ui/panel';
 import { RelativeTime } from '@/components/ui/relative-time';
 
-export function CircuitBreakerPanel({ breaker }: { breaker: CircuitBreakerView | null }) {
+export function CircuitBreakerPanel({
+  breaker,
+  mayReset = false,
+  onReset = () => {},
+}: {
+  breaker: CircuitBreakerView | null;
+  /** The signed-in user may reset it (breaker:reset); the server checks again. */
+  mayReset?: boolean;
+  /** After a reset the API server accepted: read the page again. */
+  onReset?: () => void;
+}) {
   if (!breaker) {
     return (
       <Panel title="Circuit breaker" testId="breaker-panel">
@@ -83,6 +95,7 @@ export function CircuitBreakerPanel({ breaker }: { breaker: CircuitBreakerView |
             </p>
           </div>
         ) : null}
+        {mayReset ? <BreakerResetButton tripped={tripped} waiting={breaker.waiting} onDone={onReset} /> : null}
       </div>
     </Panel>
   );

@@ -52,6 +52,7 @@ export function PipelineClient({
         current ? applyPipelineMessage(current, data as PipelineMessage) : current,
       );
   });
+  const mayResetBreaker = useCan('breaker:reset');
   const overview = query.data;
   const error = query.error?.message ?? initialError;
   if (!overview) return <Panel state={error ? 'error' : 'loading'} error={error ?? undefined} />;
@@ -59,7 +60,15 @@ export function PipelineClient({
 
   return (
     <div className="space-y-4">
-      <CircuitBreakerPanel breaker={overview.breaker} />
+      <CircuitBreakerPanel
+        breaker={overview.breaker}
+        mayReset={mayResetBreaker}
+        onReset={() => {
+          // The informer sees the ConfigMap change a moment after the API server answered: read again then too.
+          void queryClient.invalidateQueries({ queryKey: ['pipeline'] });
+          setTimeout(() => void queryClient.invalidateQueries({ queryKey: ['pipeline'] }), 1_500);
+        }}
+      />
       <Panel
         title="Consumers"
         state={overview.lag === null ? 'loading' : consumers.length === 0 ? 'empty' : 'ready'}
