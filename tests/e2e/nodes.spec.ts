@@ -112,7 +112,7 @@ test('quarantine in one tab shows in a second tab without reload; release, both 
     await expect(tab.getByTestId('node-action')).toHaveText('Quarantine');
     // Release is an uncordon: the node is schedulable in the cluster again.
     await expect(tab.getByTestId('cluster-state')).toHaveAttribute('data-cluster', 'schedulable', { timeout: 10_000 });
-    await expect(tab.getByTestId('why-summary')).toHaveText(
+    await expect(tab.locator('[data-testid="why-link"][data-link-id="trap:released-by-hand"]')).toContainText(
       'Released by hand: NVSentinel ended its session (Cancelled)',
     );
   }

@@ -147,7 +147,9 @@ describe('the Why panel names what holds a node', () => {
     await setup.whyOf('why-d', has('cordon'));
     await setup.patch('why-d', { spec: { unschedulable: null } });
     const why = await setup.whyOf('why-d', has('trap:released-by-hand'));
-    expect(why.summary).toBe('Released by hand: NVSentinel ended its session (Cancelled)');
+    expect(link(why.links, 'trap:released-by-hand').title).toBe(
+      'Released by hand: NVSentinel ended its session (Cancelled)',
+    );
   });
 
   it('kubectl label ManagedByNVSentinel=false: opted out', async () => {
