@@ -27,10 +27,10 @@ import type { Environment } from '@/lib/store';
 import { ClusterRefusal } from './node-uncordon';
 
 /** fault-quarantine's Deployment in NVSentinel's chart. */
-export const FAULT_QUARANTINE_DEPLOYMENT = 'fault-quarantine';
+const FAULT_QUARANTINE_DEPLOYMENT = 'fault-quarantine';
 
 /** The annotation `kubectl rollout restart` sets on the pod template. */
-export const RESTARTED_AT_ANNOTATION = 'kubectl.kubernetes.io/restartedAt';
+const RESTARTED_AT_ANNOTATION = 'kubectl.kubernetes.io/restartedAt';
 
 /** Where fault-quarantine starts after the restart (breaker/types.go:24-29): RESUME the backlog, or CREATE from now. */
 export type BreakerCursor = 'RESUME' | 'CREATE';
