@@ -6,6 +6,7 @@
 //  - watch with resourceVersion, bookmarks (allowWatchBookmarks), sendInitialEvents, timeoutSeconds,
 //    and 410 Expired for a resourceVersion older than the kept history (the client lists again);
 //  - a bearer token, and a hook that forbids chosen verbs (to make RBAC refusals in tests).
+//  - SelfSubjectAccessReview (JSON, or the protobuf kubectl sends), answered from that hook (./access-review.ts).
 // Not here: admission, server-side apply, field managers, protobuf, the aggregated discovery form.
 import http from 'node:http';
 import https from 'node:https';
@@ -13,6 +14,7 @@ import type { AddressInfo } from 'node:net';
 
 export type { ResourceDefinition } from './resources';
 
+import { ACCESS_REVIEW_PATH, answerAccessReview } from './access-review';
 import { discovery } from './discovery';
 import { json, readBody } from './http-replies';
 import { ApiError, parseFieldSelector, parseLabelSelector, type KubeObject } from './kube-object';
@@ -259,6 +261,8 @@ export async function startTwinApiServer(options: ApiServerOptions): Promise<Twi
       response.writeHead(200, { 'Content-Type': 'text/plain' }).end('ok');
       return;
     }
+    if (url.pathname === ACCESS_REVIEW_PATH)
+      return answerAccessReview(request, response, (verb, ...rest) => options.forbid?.(verb as Verb, ...rest) ?? false);
     const target = route(url);
     if (target === 'discovery') {
       if (request.method !== 'GET')
