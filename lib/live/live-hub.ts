@@ -218,6 +218,16 @@ export class LiveHub {
     setTimeout(() => void closed.then(retry), this.options.recoverMs).unref();
   }
 
+  /**
+   * Nodes whose cluster half changed (./cluster-changes.ts): told to the clients at the next flush,
+   * after which the nodes list and the nodes' pages read them again. Not part of the resumable
+   * batches: a client that reconnects reads its page anew anyway.
+   */
+  clusterChanged(names: string[]): void {
+    this.sequence += 1;
+    for (const connection of this.connections) connection.clusterChanged(this.sequence, names);
+  }
+
   /** Hands every client the nodes changed since the last flush, as one batch each. */
   private flush(): void {
     if (this.changed.size > 0) {

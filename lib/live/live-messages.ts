@@ -78,6 +78,13 @@ export interface LiveMessageMap {
   /** The client must reload its data: what it missed can no longer be replayed. */
   reset: { reason: string };
   heartbeat: { at: number };
+  /** Nodes whose cluster half changed (cordon, NVSentinel's labels and annotations, opt-out): read them again. */
+  cluster: ClusterMessage;
+}
+
+/** Sent to the nodes list and to the pages of the nodes named; `nodes` null: too many to name, read everything again. */
+export interface ClusterMessage {
+  nodes: string[] | null;
 }
 
 export type LiveMessageType = keyof LiveMessageMap;

@@ -11,6 +11,8 @@ const encoder = new TextEncoder();
 const BUFFER_BYTES = 256 * 1024;
 /** Node events queued for a followed node before the client is told to reload instead. */
 const MAX_NODE_EVENTS = 500;
+/** Cluster changes named in one message; beyond it the message says "everything" (a relist of the whole fleet). */
+const MAX_CLUSTER_NAMES = 1_000;
 
 /**
  * What a flush reads, the same for every client: views and counts are serialized once per flush
@@ -37,6 +39,9 @@ export class SseConnection {
   private readonly pendingNodes = new Set<string>();
   private readonly latest = new Map<LiveMessageType, { id: number; data: unknown }>();
   private nodeEvents: { id: number; data: LiveMessageMap['node-event'] }[] = [];
+  /** Cluster changes not sent yet: the names, or 'all' past MAX_CLUSTER_NAMES. */
+  private pendingCluster: Set<string> | 'all' = new Set();
+  private clusterId = 0;
   private closed = false;
   private lastId = 0;
 
@@ -80,6 +85,20 @@ export class SseConnection {
   /** A message of a topic that only needs its newest value (pipeline, throughput, status). */
   offer<T extends LiveMessageType>(type: T, id: number, data: LiveMessageMap[T]): void {
     this.latest.set(type, { id, data });
+  }
+
+  /** Nodes whose cluster half changed: the nodes list hears of every one, a node's page of its own. */
+  clusterChanged(id: number, names: Iterable<string>): void {
+    if (this.pendingCluster === 'all') return void (this.clusterId = id);
+    let added = false;
+    for (const name of names)
+      if (this.topics.has('nodes') || this.topics.has(`node:${name}`)) {
+        this.pendingCluster.add(name);
+        added = true;
+      }
+    if (!added) return;
+    this.clusterId = id;
+    if (this.pendingCluster.size > MAX_CLUSTER_NAMES) this.pendingCluster = 'all';
   }
 
   nodeEvent(id: number, data: LiveMessageMap['node-event']): void {
@@ -148,6 +167,10 @@ export class SseConnection {
     }
     for (const event of this.nodeEvents) this.write('node-event', event.id, event.data);
     this.nodeEvents = [];
+    if (this.pendingCluster === 'all' || this.pendingCluster.size > 0) {
+      this.write('cluster', this.clusterId, { nodes: this.pendingCluster === 'all' ? null : [...this.pendingCluster] });
+      this.pendingCluster = new Set();
+    }
     for (const [type, message] of this.latest) this.write(type, message.id, message.data);
     this.latest.clear();
   }

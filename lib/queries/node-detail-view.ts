@@ -87,7 +87,7 @@ export function parseNodeRange(value: string | string[] | undefined | null): Nod
   return one && Object.hasOwn(NODE_RANGES, one) ? (one as NodeRange) : '1h';
 }
 
-/** The live messages after which the node's page is read again: a new or changed event of the node, or a reset of the stream. */
+/** The live messages after which the node's page is read again: a new or changed event of the node, its cluster half changed, or a reset of the stream. */
 export function refetchesNodeDetail(type: string): boolean {
-  return type === 'node-event' || type === 'reset';
+  return type === 'node-event' || type === 'cluster' || type === 'reset';
 }

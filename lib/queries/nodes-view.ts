@@ -4,7 +4,8 @@
 import type { ClusterDisagreement } from '@/lib/cluster/disagreement';
 
 export { DISAGREEMENT_LABELS, type ClusterDisagreement } from '@/lib/cluster/disagreement';
-import type { NodesMessage } from '@/lib/live/live-messages';
+import type { ClusterMessage, NodesMessage } from '@/lib/live/live-messages';
+import type { NodeFilter } from '@/lib/node-state/node-filter';
 import type { NodeList } from '@/lib/node-state/node-list';
 import type { NodeState } from '@/lib/node-state/node-view';
 
@@ -55,4 +56,14 @@ export function nodesMessageReorders(message: NodesMessage, states: Map<string, 
 export function applyNodesMessage<L extends NodeList>(list: L, message: NodesMessage): L {
   const changed = new Map(viewsOf(message).map((view) => [view.name, view]));
   return { ...list, nodes: list.nodes.map((view) => changed.get(view.name) ?? view), counts: message.counts };
+}
+
+/**
+ * Whether a change of nodes' cluster half (a cordon, labels, an opt-out) means this page must be
+ * read again: a node on it changed, or the filter itself is about the cluster (?disagree=1,
+ * ?optedOut=1: a change anywhere can bring a node in or take it out), or too many changed to name.
+ */
+export function clusterMessageRefetches(message: ClusterMessage, page: NodesPage, filter: NodeFilter): boolean {
+  if (message.nodes === null || filter.disagree || filter.optedOut) return true;
+  return message.nodes.some((name) => page.nodes.some((view) => view.name === name));
 }

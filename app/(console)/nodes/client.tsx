@@ -9,11 +9,16 @@ import { useLiveSubscription } from '@/components/live/live-provider';
 import { NodeRow } from '@/components/nodes/node-row';
 import { OptOutMark } from '@/components/nodes/opt-out-mark';
 import { cardClass, Panel } from '@/components/ui/panel';
-import type { NodesMessage } from '@/lib/live/live-messages';
+import type { ClusterMessage, NodesMessage } from '@/lib/live/live-messages';
 import { nodeFilterToSearch, parseNodeFilter, type NodeFilter } from '@/lib/node-state/node-filter';
 import { parseNodePage } from '@/lib/node-state/node-order';
 import { NODE_STATE_LABELS, NODE_STATES, type NodeState } from '@/lib/node-state/node-view';
-import { applyNodesMessage, nodesMessageReorders, type NodesPage } from '@/lib/queries/nodes-view';
+import {
+  applyNodesMessage,
+  clusterMessageRefetches,
+  nodesMessageReorders,
+  type NodesPage,
+} from '@/lib/queries/nodes-view';
 import { fetchJson } from '@/lib/client/fetch-json';
 
 /** The page in the URL (?page=, 1-based) beside the filter. */
@@ -62,6 +67,11 @@ export function NodesClient({ initial, initialError }: { initial: NodesPage | nu
     ['nodes'],
     (type, data) => {
       if (type === 'reset') return void queryClient.invalidateQueries({ queryKey, exact: true });
+      if (type === 'cluster') {
+        const list = queryClient.getQueryData<NodesPage>(queryKey);
+        if (list && clusterMessageRefetches(data as ClusterMessage, list, filter)) refetchSoon();
+        return;
+      }
       if (type !== 'nodes') return;
       const message = data as NodesMessage;
       const reorder = nodesMessageReorders(message, knownStates.current);

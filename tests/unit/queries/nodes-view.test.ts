@@ -6,7 +6,12 @@ import { describe, expect, it } from 'vitest';
 import type { NodesMessage } from '@/lib/live/live-messages';
 import { nodeListOf } from '@/lib/node-state/node-list';
 import { NODE_STATES, type NodeState, type NodeView } from '@/lib/node-state/node-view';
-import { applyNodesMessage, nodesMessageReorders } from '@/lib/queries/nodes-view';
+import {
+  applyNodesMessage,
+  clusterMessageRefetches,
+  nodesMessageReorders,
+  type NodesPage,
+} from '@/lib/queries/nodes-view';
 
 const view = (name: string, state: NodeState, lastEventAt: number | null = null): NodeView => ({
   name,
@@ -66,5 +71,20 @@ describe('a live nodes message on the Nodes page', () => {
     expect(nodesMessageReorders(diff([], { new: [view('gpu-3', 'healthy')] }), states)).toBe(true);
     expect(nodesMessageReorders(diff([], { deleted: ['gpu-1'] }), states)).toBe(true);
     expect(nodesMessageReorders({ ...diff([]), kind: 'equals' }, states)).toBe(true);
+  });
+});
+
+describe('a cluster change on the Nodes page', () => {
+  const page = {
+    ...nodeListOf([view('gpu-1', 'healthy'), view('gpu-2', 'healthy')], counts(2), {}, { page: 0, pageSize: 100 }),
+    cluster: { configured: true, nodes: {} },
+  } as NodesPage;
+
+  it('reads the page again when a node on it changed, or anything changed under a cluster filter', () => {
+    expect(clusterMessageRefetches({ nodes: ['gpu-2'] }, page, {})).toBe(true);
+    expect(clusterMessageRefetches({ nodes: ['gpu-9'] }, page, {})).toBe(false);
+    expect(clusterMessageRefetches({ nodes: ['gpu-9'] }, page, { disagree: true })).toBe(true);
+    expect(clusterMessageRefetches({ nodes: ['gpu-9'] }, page, { optedOut: true })).toBe(true);
+    expect(clusterMessageRefetches({ nodes: null }, page, {})).toBe(true);
   });
 });
