@@ -31,6 +31,8 @@ export interface ApiServerOptions {
   resources?: ResourceDefinition[];
   /** Answers 403 for a request this returns true for (RBAC the console lacks, in tests). */
   forbid?: (verb: Verb, resource: string, name?: string, namespace?: string) => boolean;
+  /** Keeps a request waiting until the promise it returns settles: a write held in flight (tests of races). */
+  hold?: (verb: Verb, resource: string, name?: string, namespace?: string) => Promise<void> | undefined;
   /** How often a watch that asked for bookmarks gets one (a real server: about a minute). */
   bookmarkMs?: number;
   /** Changes kept for watches to resume from; older resourceVersions answer 410. */
@@ -305,6 +307,7 @@ export async function startTwinApiServer(options: ApiServerOptions): Promise<Twi
         { name: target.name, kind: target.definition.plural, group: target.definition.group },
       );
     }
+    await options.hold?.(verb, target.definition.plural, target.name, target.namespace);
     const kind = kindOf(target.definition);
     switch (verb) {
       case 'watch':

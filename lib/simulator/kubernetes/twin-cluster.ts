@@ -21,11 +21,11 @@ export interface TwinCluster {
 
 export async function startTwinCluster(
   nodeNames: readonly string[],
-  /** forbid: verbs to refuse with 403 (tests of missing RBAC). */
-  options: { kubeconfigFile?: string; forbid?: ApiServerOptions['forbid'] } = {},
+  /** forbid: verbs to refuse with 403 (tests of missing RBAC); hold: requests to keep in flight (tests of races). */
+  options: { kubeconfigFile?: string; forbid?: ApiServerOptions['forbid']; hold?: ApiServerOptions['hold'] } = {},
 ): Promise<TwinCluster> {
   const token = randomBytes(24).toString('base64url');
-  const api = await startTwinApiServer({ token, forbid: options.forbid });
+  const api = await startTwinApiServer({ token, forbid: options.forbid, hold: options.hold });
   const created = new Date(Date.now() - 86_400_000).toISOString().replace(/\.\d+Z$/, 'Z');
   for (const name of nodeNames) {
     api.store.create(api.resource('nodes'), {

@@ -2,6 +2,8 @@
 // (docs/nvsentinel-kubernetes-reference.md §1-2; lalitadithya/NVSentinel @ 42672ae):
 //  - every node write is GET, change in memory, PUT with the read resourceVersion, retried on 409
 //    (fault-quarantine/pkg/informer/k8s_client.go:158-208: 10 steps, 20 ms doubling);
+//  - every node write holds the node's lock, as fault-quarantine's UpdateNode does
+//    (k8s_client.go:158-162): a manual uncordon's clean-up waits for a quarantine write in flight;
 //  - a quarantine cordons, writes the annotations quarantineHealthEvent (JSON list of the tracked
 //    events), quarantineHealthEventIsCordoned=True (and ...CordonPreExisting=True when the node was
 //    cordoned already, in which case the cordon-* labels are not written), the labels
@@ -31,6 +33,8 @@ import {
 } from '../../nvsentinel/kubernetes-keys';
 import { labelTimestamp, nvsentinelLabelValue } from '../../nvsentinel/label-values';
 
+import { NodeLocks } from './node-locks';
+
 /** The ruleset of NVSentinel's default chart that cordons on fatal events. */
 export const DEFAULT_RULESET = 'GPU-fatal-error-ruleset';
 
@@ -38,17 +42,26 @@ export class ClusterQuarantine {
   private readonly api: CoreV1Api;
   private informer?: ReturnType<typeof makeInformer<V1Node>>;
 
-  constructor(private readonly config: KubeConfig) {
+  constructor(
+    private readonly config: KubeConfig,
+    /** fault-quarantine's per-node lock, which every node write holds (./node-locks.ts). */
+    private readonly locks = new NodeLocks(),
+  ) {
     this.api = config.makeApiClient(CoreV1Api);
   }
 
-  /** A node written as NVSentinel writes it (GET, change, PUT; again on 409); `change` returns false to write nothing. */
+  /**
+   * A node written as NVSentinel's UpdateNode writes it: holding the node's lock, GET, change, PUT;
+   * again on 409 (k8s_client.go:158-192); `change` returns false to write nothing.
+   */
   private updateNode(name: string, change: (node: V1Node) => boolean): Promise<V1Node> {
-    return getChangeUpdate({
-      read: () => this.api.readNode({ name }),
-      change,
-      write: (node) => this.api.replaceNode({ name, body: node }),
-    });
+    return this.locks.run(name, () =>
+      getChangeUpdate({
+        read: () => this.api.readNode({ name }),
+        change,
+        write: (node) => this.api.replaceNode({ name, body: node }),
+      }),
+    );
   }
 
   /**
@@ -77,10 +90,10 @@ export class ClusterQuarantine {
       const tracked = parseTracked(annotations[ANNOTATION.healthEvents]);
       tracked.push(healthEventJson(event.healthEvent));
       annotations[ANNOTATION.healthEvents] = JSON.stringify(tracked);
-      if (tracked.length > 1) {
-        status = 'AlreadyQuarantined';
-        return true;
-      }
+      // Decided on each attempt's read, as the update function does (k8s_client.go:312-313): a retry
+      // after a 409 may find the session gone.
+      status = tracked.length > 1 ? 'AlreadyQuarantined' : 'Quarantined';
+      if (status === 'AlreadyQuarantined') return true;
       const spec = (node.spec ??= {});
       annotations[ANNOTATION.isCordoned] = 'True';
       if (spec.unschedulable) annotations[ANNOTATION.cordonPreExisting] = 'True';

@@ -1,7 +1,8 @@
 // Simulated node-drainer: reacts to fault-quarantine's decisions, as NVSentinel's does.
 //  - Quarantined: evicts the node's pods (InProgress, then Succeeded or, at the failure rate, Failed);
 //  - AlreadyQuarantined: the node is drained already (AlreadyDrained);
-//  - Cancelled (manual release) while not finished: Cancelled.
+//  - Cancelled (manual release) while not finished, or a release (by hand or by recovery) seen when a
+//    drain ends: Cancelled.
 // It acts on the state an event is in, not on a transition: quarantined with no drain started,
 // released with the drain unfinished. No `before` is needed (MongoDB without pre-images has none),
 // and before acting it reads the event again, so a change delivered twice, or one that shows a
@@ -19,7 +20,7 @@
 //    when the release (UnQuarantined) reaches it (executeSkip → updateNodeDrainStatus, 580-620,
 //    862-886). The datastore side of that last one (NVSentinel also stores Succeeded on the
 //    UnQuarantined event) is not simulated.
-import type { ChangeEvent, DataStore, HealthEventWithStatus } from '../../store';
+import type { ChangeEvent, DataStore, EvictionUpdate, HealthEventWithStatus } from '../../store';
 import { dateToTimestamp, isUnknownEnum } from '../../store';
 import type { SeededRandom } from '../seeded-random';
 import type { NodeStateLabel } from './node-state-label';
@@ -74,6 +75,10 @@ export class SimulatedNodeDrainer extends SimulatedStage {
       await this.store.healthEvents().updateEviction(id, { status: 'InProgress', span });
       await this.stateLabel?.set(node, 'draining').catch(() => undefined);
       await sleep(settings.drainMs);
+      if (await this.endedWhileDraining(current!)) {
+        await this.cancel(id, node, span);
+        return;
+      }
       const failed = this.random.chance(settings.drainFailureRate);
       await this.stateLabel?.set(node, failed ? 'drain-failed' : 'drain-succeeded');
       await this.store
@@ -89,10 +94,30 @@ export class SimulatedNodeDrainer extends SimulatedStage {
         .healthEvents()
         .updateEviction(id, { status: 'AlreadyDrained', finishedAt: dateToTimestamp(new Date()), span });
     } else if (action === 'cancel') {
-      await this.store
-        .healthEvents()
-        .updateEviction(id, { status: 'Cancelled', message: 'node released by an operator', span });
-      await this.stateLabel?.remove(node);
+      await this.cancel(id, node, span);
     }
   };
+
+  /**
+   * The session ended while the drain ran: released by hand (the event Cancelled) or by recovery (an
+   * UnQuarantined event at or after it on the node). NVSentinel checks for both before each step of a
+   * drain (isEventCancelled, reconciler.go:1094-1131, with the node's cutoff set by UnQuarantined,
+   * 1057-1092) and cancels instead of finishing it.
+   */
+  private async endedWhileDraining(event: HealthEventWithStatus): Promise<boolean> {
+    const now = await this.store.healthEvents().get(event.recordId);
+    if (now?.status.nodeQuarantined === 'Cancelled') return true;
+    const [latest] = await this.store.healthEvents().latestQuarantineDecisions([event.healthEvent.nodeName]);
+    return (
+      latest?.status.nodeQuarantined === 'UnQuarantined' && latest.createdAt.getTime() >= event.createdAt.getTime()
+    );
+  }
+
+  /** handleCancelledEvent (reconciler.go:1175-1230): Cancelled stored, then the label removed whatever its value. */
+  private async cancel(id: string, node: string, span: EvictionUpdate['span']): Promise<void> {
+    await this.store
+      .healthEvents()
+      .updateEviction(id, { status: 'Cancelled', message: 'node released by an operator', span });
+    await this.stateLabel?.remove(node);
+  }
 }

@@ -24,7 +24,7 @@ let sequence = 0;
 const event = (node: string, status: Partial<HealthEventStatus> = {}) => storedEvent(node, {}, { status });
 
 /** Just enough of a DataStore for the simulated consumers: events by id and the status writes, recorded. */
-function fakeStore(events: HealthEventWithStatus[]) {
+function fakeStore(events: HealthEventWithStatus[], decisions: HealthEventWithStatus[] = []) {
   const byId = new Map(events.map((e) => [e.recordId, e]));
   const writes: string[] = [];
   const write = (recordId: string, status: Partial<HealthEventStatus>, what: string) => {
@@ -37,6 +37,8 @@ function fakeStore(events: HealthEventWithStatus[]) {
   const store = {
     healthEvents: () => ({
       get: async (recordId: string) => byId.get(recordId),
+      latestQuarantineDecisions: async (nodes: string[]) =>
+        decisions.filter((decision) => nodes.includes(decision.healthEvent.nodeName)),
       updateEviction: (recordId: string, update: EvictionUpdate) =>
         write(
           recordId,
@@ -143,6 +145,23 @@ describe('simulated pipeline without `before`', () => {
     // Its own writes come back as changes too: nothing to do.
     await drainer.handle(update(current(quarantined.recordId)));
     expect(writes).toHaveLength(2);
+  });
+
+  it('node-drainer cancels a drain whose session was released while it ran, as NVSentinel does', async () => {
+    const quarantined = event('gpu-e', { nodeQuarantined: 'Quarantined' });
+    // The recovery that released the node, stored after the fault (node-drainer/pkg/reconciler/reconciler.go:1057-1131).
+    const released = storedEvent(
+      'gpu-e',
+      { isHealthy: true, isFatal: false },
+      { status: { nodeQuarantined: 'UnQuarantined' } },
+    );
+    const { store, writes } = fakeStore([quarantined], [released]);
+    const drainer = new SimulatedNodeDrainer(store, quick, new SeededRandom(1));
+    await drainer.handle(update(quarantined));
+    expect(writes).toEqual([
+      `${quarantined.recordId.slice(-2)} eviction InProgress`,
+      `${quarantined.recordId.slice(-2)} eviction Cancelled`,
+    ]);
   });
 
   it('fault-remediation remediates once when several changes show the same drained document', async () => {
