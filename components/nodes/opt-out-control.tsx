@@ -144,6 +144,7 @@ export function OptOutControl({ nodeName, optOut }: { nodeName: string; optOut: 
       <dialog
         ref={dialog}
         aria-labelledby="opt-out-title"
+        data-testid="opt-out-dialog"
         className="m-auto w-[calc(100%-2rem)] max-w-md rounded-lg border border-zinc-200 bg-white p-5 text-zinc-900 shadow-xl backdrop:bg-black/40 dark:border-zinc-700 dark:bg-zinc-900 dark:text-zinc-100"
       >
         <form

@@ -202,3 +202,73 @@ test('a node NVSentinel quarantined by its rules: the Why panel names the event,
   await expect(why.locator('[data-link-id="cause"]')).toContainText('Recommended action');
   await page.screenshot({ path: 'test-results/screenshots/node-why.png', fullPage: true });
 });
+
+test('take a node out of NVSentinel from its page: ?optedOut=1 lists it with its end; put back now; the audit log has both', async ({
+  browser,
+}) => {
+  const context = await browser.newContext({ storageState: storageStateOf(E2E_OPERATOR.username) });
+  const page = await context.newPage();
+  const name = await aHealthyNode(page);
+  await page.goto(`/nodes/${name}`);
+  const optOut = page.getByTestId('opt-out-state');
+  await expect(optOut).toHaveAttribute('data-opt-out', 'managed', { timeout: 20_000 });
+
+  await page.getByTestId('opt-out-open').click();
+  const dialog = page.getByTestId('opt-out-dialog');
+  await expect(dialog).toBeVisible();
+  await page.getByTestId('opt-out-duration-2h').check({ force: true });
+  await page.getByTestId('opt-out-reason').fill('driver upgrade in rack 12');
+  // At a phone's width, in the dark theme, the dialog fits and its button is reachable.
+  await page.setViewportSize({ width: 390, height: 844 });
+  await page.evaluate(() => document.documentElement.classList.add('dark'));
+  const box = await dialog.boundingBox();
+  expect(box && box.x >= 0 && box.x + box.width <= 390, `dialog at ${JSON.stringify(box)}`).toBe(true);
+  await page.getByTestId('opt-out-submit').scrollIntoViewIfNeeded();
+  await expect(page.getByTestId('opt-out-submit')).toBeInViewport();
+  await dialog.screenshot({ path: 'test-results/screenshots/opt-out-dialog-phone-dark.png' });
+  await page.evaluate(() => document.documentElement.classList.remove('dark'));
+  await page.setViewportSize({ width: 1280, height: 720 });
+  await page.getByTestId('opt-out-submit').click();
+  await expect(page.getByTestId('opt-out-result')).toContainText(`${name} is out of NVSentinel's hands until`);
+  // The panel says until when, by whom and why (the console's annotations, read back through the watch).
+  await expect(optOut).toHaveAttribute('data-opt-out', 'console', { timeout: 10_000 });
+  await expect(optOut).toContainText(`by ${E2E_OPERATOR.username}`);
+  await expect(optOut).toContainText('driver upgrade in rack 12');
+  await page.screenshot({ path: 'test-results/screenshots/node-opted-out.png', fullPage: true });
+
+  // The list of every node opted out, with its end (about two hours from now).
+  await page.goto('/nodes?optedOut=1');
+  await expect(page.getByTestId('filter-opted-out')).toBeChecked();
+  const mark = page.locator(`[data-testid="node-row"][data-node="${name}"]`).getByTestId('node-opted-out');
+  await expect(mark).toContainText('Opted out until', { timeout: 20_000 });
+  const endsIn = Date.parse((await mark.getAttribute('data-until'))!) - Date.now();
+  expect(endsIn).toBeGreaterThan(115 * 60_000);
+  expect(endsIn).toBeLessThanOrEqual(120 * 60_000);
+  await page.screenshot({ path: 'test-results/screenshots/nodes-opted-out.png', fullPage: true });
+
+  await page.goto(`/nodes/${name}`);
+  await page.getByTestId('opt-in-open').click();
+  await page.getByTestId('opt-out-reason').fill('upgrade done');
+  await page.getByTestId('opt-out-submit').click();
+  await expect(page.getByTestId('opt-out-result')).toContainText(`${name} is back in NVSentinel's hands`);
+  await expect(optOut).toHaveAttribute('data-opt-out', 'managed', { timeout: 10_000 });
+
+  await page.goto(`/nodes?optedOut=1&q=${name}`);
+  await expect(page.getByTestId('nodes-shown')).toContainText(/^0 of /, { timeout: 20_000 });
+  await expect(page.locator(`[data-testid="node-row"][data-node="${name}"]`)).toHaveCount(0);
+
+  // Both changes are in the audit log, by the operator, with their reasons.
+  await page.goto(`/audit?target=${name}`);
+  await expect(page.getByTestId('audit-chain')).toHaveAttribute('data-state', 'intact', { timeout: 30_000 });
+  const entries = page.getByTestId('audit-entry');
+  await expect(entries).toHaveCount(2);
+  await expect(entries.nth(0)).toHaveAttribute('data-action', 'node.opt-in');
+  await expect(entries.nth(1)).toHaveAttribute('data-action', 'node.opt-out');
+  for (const index of [0, 1]) {
+    await expect(entries.nth(index)).toHaveAttribute('data-outcome', 'ok');
+    await expect(entries.nth(index)).toHaveAttribute('data-actor', E2E_OPERATOR.username);
+  }
+  await expect(entries.nth(1)).toContainText('driver upgrade in rack 12');
+  await expect(entries.nth(0)).toContainText('upgrade done');
+  await context.close();
+});
