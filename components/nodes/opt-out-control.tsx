@@ -130,13 +130,10 @@ export function OptOutControl({ nodeName, optOut }: { nodeName: string; optOut: 
               Take out of NVSentinel…
             </button>
           ) : null}
-          {result ? (
-            <p
-              role={result.ok ? 'status' : 'alert'}
-              data-testid="opt-out-result"
-              className={`text-sm ${result.ok ? 'text-emerald-700 dark:text-emerald-400' : 'text-red-600 dark:text-red-400'}`}
-            >
-              {result.ok ? result.message : result.error}
+          {/* A refusal is shown in the dialog, which stays open. */}
+          {result?.ok ? (
+            <p role="status" data-testid="opt-out-result" className="text-sm text-emerald-700 dark:text-emerald-400">
+              {result.message}
             </p>
           ) : null}
         </div>
