@@ -37,6 +37,19 @@ describe('the maintenance opt-out', () => {
   let context: AppContext;
   let core: CoreV1Api;
   const refused = new Set<string>();
+  /** PUTs of each node the API server received (refused or not). */
+  const updates = new Map<string, number>();
+  /** Reads of a node held until as many have arrived (a race made certain). */
+  const gate = new Map<string, () => Promise<void> | undefined>();
+  const holdReads = (name: string, count: number) => {
+    const waiting: (() => void)[] = [];
+    gate.set(name, () => {
+      if (waiting.length >= count) return undefined;
+      const arrived = new Promise<void>((resolve) => waiting.push(resolve));
+      if (waiting.length === count) for (const release of waiting) release();
+      return arrived;
+    });
+  };
   const cookies: Record<string, Headers> = {};
   let requests = 0;
 
@@ -80,7 +93,13 @@ describe('the maintenance opt-out', () => {
   };
 
   beforeAll(async () => {
-    cluster = await startTwinCluster(NODES, { forbid: (verb, resource) => refused.has(`${verb} ${resource}`) });
+    cluster = await startTwinCluster(NODES, {
+      forbid: (verb, resource, name) => {
+        if (verb === 'update' && resource === 'nodes' && name) updates.set(name, (updates.get(name) ?? 0) + 1);
+        return refused.has(`${verb} ${resource}`);
+      },
+      hold: (verb, resource, name) => (verb === 'get' && resource === 'nodes' ? gate.get(name ?? '')?.() : undefined),
+    });
     core = cluster.kubeConfig().makeApiClient(CoreV1Api);
     state = new ClusterState(cluster.kubeConfig(), 'nvsentinel');
     await state.start();
@@ -244,6 +263,10 @@ describe('the maintenance opt-out', () => {
     const racing = ['gpu-5', 'gpu-6', 'gpu-7'];
     for (const nodeName of racing) await run('out', 'olga', { nodeName, duration: '10m', reason: 'rack move' });
     const replicas = [await replica(() => ELEVEN_MINUTES), await replica(() => ELEVEN_MINUTES)];
+    // gpu-5's first two reads are held until both replicas have asked: both read the same
+    // resourceVersion and both PUT; one PUT gets 409, that replica reads again and finds it done.
+    holdReads('gpu-5', 2);
+    updates.clear();
     try {
       for (const { watch } of replicas)
         await until('both replicas watching the opt-outs', async () =>
@@ -252,8 +275,10 @@ describe('the maintenance opt-out', () => {
       const [first, second] = await Promise.all(replicas.map(({ expiry }) => expiry.check()));
       expect([...first, ...second].sort()).toEqual(racing);
     } finally {
+      gate.clear();
       for (const { watch } of replicas) await watch.stop();
     }
+    expect(updates.get('gpu-5')).toBe(2);
     for (const nodeName of racing) {
       expect((await nodeOf(nodeName)).metadata?.labels?.[LABEL]).toBeUndefined();
       expect(await expiryRows(nodeName)).toMatchObject([{ outcome: 'ok' }]);
