@@ -3,6 +3,8 @@
 //  - discovery (/version, /api, /apis, /api/v1, /apis/<group>/<version>);
 //  - list with label/field selectors, limit and continue; get; create; replace (409 on a stale
 //    resourceVersion); merge, strategic-merge and JSON patch; delete; the nodes/status subresource;
+//  - the server's own metadata checks (names, label keys and values, annotation size): 422 Invalid
+//    in its words (./object-validation.ts);
 //  - watch with resourceVersion, bookmarks (allowWatchBookmarks), sendInitialEvents, timeoutSeconds,
 //    and 410 Expired for a resourceVersion older than the kept history (the client lists again);
 //  - a bearer token, and a hook that forbids chosen verbs (to make RBAC refusals in tests).
@@ -19,6 +21,7 @@ import { discovery } from './discovery';
 import { json, readBody } from './http-replies';
 import { ApiError, parseFieldSelector, parseLabelSelector, type KubeObject } from './kube-object';
 import { ObjectStore, type StoredChange } from './object-store';
+import { assertValidMetadata } from './object-validation';
 import { jsonPatch, mergePatch, strategicMergePatch } from './patch';
 import { apiVersionOf, CORE_RESOURCES, type ResourceDefinition } from './resources';
 import { servingCertificate } from './serving-certificate';
@@ -238,6 +241,7 @@ export async function startTwinApiServer(options: ApiServerOptions): Promise<Twi
     const patched = next as KubeObject;
     if (patched.metadata?.name !== current.metadata.name)
       throw new ApiError(422, 'Invalid', 'metadata.name: a patch may not change the name');
+    assertValidMetadata(target.definition, patched, false);
     // A resourceVersion in the patch is a precondition (kubectl and client-go send one to be safe).
     const expected =
       patched.metadata.resourceVersion !== current.metadata.resourceVersion
@@ -318,7 +322,7 @@ export async function startTwinApiServer(options: ApiServerOptions): Promise<Twi
         return json(response, 200, typed(target.definition, store.get(kind, target.name!, target.namespace)));
       case 'create': {
         const body = (await readBody(request)) as KubeObject;
-        if (!body?.metadata?.name) throw new ApiError(422, 'Invalid', 'metadata.name: Required value');
+        assertValidMetadata(target.definition, body, true);
         const created = store.create(kind, {
           ...body,
           metadata: { ...body.metadata, ...(target.namespace ? { namespace: target.namespace } : {}) },
@@ -330,6 +334,7 @@ export async function startTwinApiServer(options: ApiServerOptions): Promise<Twi
         if (body?.metadata?.name !== target.name)
           throw new ApiError(400, 'BadRequest', 'the name of the object does not match the name on the URL');
         const current = store.get(kind, target.name!, target.namespace);
+        assertValidMetadata(target.definition, body, false);
         const next =
           target.subresource === 'status'
             ? { ...current, status: body.status }

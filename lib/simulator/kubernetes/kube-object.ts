@@ -41,7 +41,13 @@ export class ApiError extends Error {
     readonly code: number,
     readonly reason: StatusReason,
     message: string,
-    readonly details?: { name?: string; kind?: string; group?: string },
+    readonly details?: {
+      name?: string;
+      kind?: string;
+      group?: string;
+      /** What is wrong, field by field (metav1.StatusCause: its type is sent as "reason"). */
+      causes?: { reason: string; message: string; field: string }[];
+    },
   ) {
     super(message);
   }

@@ -66,7 +66,8 @@ export class ClusterQuarantine {
 
   /**
    * Cordons `nodeName` for `event`, or adds the event to its session; answers the datastore status to
-   * write, or null when the node is opted out and the event not forced: no ruleset matches, nothing is written.
+   * write, or null when the node is opted out and the event not forced (no ruleset matches, nothing is
+   * written) or when the API server refused the write as invalid (nothing was written).
    */
   async quarantine(event: HealthEventWithStatus): Promise<'Quarantined' | 'AlreadyQuarantined' | null> {
     const nodeName = event.healthEvent.nodeName;
@@ -83,7 +84,7 @@ export class ClusterQuarantine {
     });
     if (optedOut && !forced) return null;
     let status: 'Quarantined' | 'AlreadyQuarantined' = 'Quarantined';
-    await this.updateNode(nodeName, (node) => {
+    const written = await this.updateNode(nodeName, (node) => {
       const metadata = (node.metadata ??= {});
       const annotations = (metadata.annotations ??= {});
       const labels = (metadata.labels ??= {});
@@ -98,8 +99,11 @@ export class ClusterQuarantine {
       annotations[ANNOTATION.isCordoned] = 'True';
       if (spec.unschedulable) annotations[ANNOTATION.cordonPreExisting] = 'True';
       else {
-        const creator = event.healthEvent.metadata.creator_id;
-        labels[`${LABEL_PREFIX}cordon-by`] = forced && creator ? `${event.healthEvent.agent}-${creator}` : 'NVSentinel';
+        // Forced: `<agent>-<creator_id>` as it is, never sanitised (reconciler.go:803-805, kept by the
+        // LoadOrStore at 1025): too long or an empty creator_id ("<agent>-") and the API server refuses the write.
+        labels[`${LABEL_PREFIX}cordon-by`] = forced
+          ? `${event.healthEvent.agent}-${event.healthEvent.metadata.creator_id ?? ''}`
+          : 'NVSentinel';
         // Forced: the event's message, with the names of any rulesets the event also matches
         // (the simulated rules: fatal events match NVSentinel's default fatal ruleset, unless the node is opted out).
         const matched = event.healthEvent.isFatal && !optedOut ? [DEFAULT_RULESET] : [];
@@ -111,8 +115,13 @@ export class ClusterQuarantine {
       }
       labels[STATE_LABEL] = 'quarantined';
       return true;
+    }).catch((error: { code?: number }) => {
+      // Refused as invalid (422, e.g. that cordon-by): UpdateNode does not retry it, the quarantine
+      // fails and fault-quarantine stores no status for the event (reconciler.go:1119-1137; k8s_client.go:194-208).
+      if (error.code === 422) return null;
+      throw error;
     });
-    return status;
+    return written ? status : null;
   }
 
   /** `event`'s session on its node, unless the node already carries one (after a restart of a twin that starts empty). */
