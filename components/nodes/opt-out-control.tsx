@@ -157,7 +157,7 @@ export function OptOutControl({ nodeName, optOut }: { nodeName: string; optOut: 
             <span className="font-mono break-all">{nodeName}</span>
             {mode === 'out' ? ' out of NVSentinel' : ' back into NVSentinel'}
           </h2>
-          <p className="text-sm text-zinc-600 dark:text-zinc-400">
+          <p className="text-sm break-words text-zinc-600 dark:text-zinc-400">
             {mode === 'out'
               ? `Labels it k8saas.nvidia.com/ManagedByNVSentinel=false: fault-quarantine's rules skip its new faults (a forced quarantine still applies, and an open quarantine still ends on recovery). The console puts it back when the time ends (${spanText(OPT_OUT_MIN_MS)} to ${spanText(OPT_OUT_MAX_MS)}).`
               : 'Restores the label as it was before the opt-out: new faults quarantine it again.'}
