@@ -3,6 +3,9 @@
 // `pg` (the SDK's overhead is the ratio):
 //   - the Nodes page: the live hub's projection (loaded once at start, timed too) filtered and
 //     serialized, as /api/nodes does; its baseline is the raw latest-event-per-node query;
+//   - the Nodes page as served (one page; one state; ?disagree=1) with a real ClusterState watching
+//     the twin API server's copy of every node, beside the same read without cluster state, and the
+//     informer's first list and heap (./nodes-cluster-state.ts);
 //   - a node's 30-day timeline: findByNode (newest 2,000) plus its maintenance events;
 //   - 24-hour throughput: the Throughput page's read model (one pass over the day's events counted
 //     per 15-minute bucket, agent and fatality, and the last minute per second);
@@ -20,6 +23,7 @@ import { EventGenerator } from '../../lib/simulator/event-generator';
 import { openDataStore, type DataStore } from '../../lib/store';
 import type { BenchDatabase } from './bench-database';
 import { percentiles, type Percentiles } from './delivery-latency';
+import { clusterStateNodesBench, type ClusterStateNodesBench } from './nodes-cluster-state';
 
 export interface QueryRow {
   query: string;
@@ -36,6 +40,8 @@ export interface QueriesBench {
   backfillSeconds: number;
   hubStartSeconds: number;
   rows: QueryRow[];
+  /** The Nodes page read with and without the cluster state (./nodes-cluster-state.ts). */
+  clusterState: ClusterStateNodesBench;
 }
 
 const RUNS = 50;
@@ -117,6 +123,7 @@ export async function queriesBench(
     await hub.start();
     const hubStartSeconds = (performance.now() - hubStarted) / 1000;
     const rows: QueryRow[] = [];
+    let clusterState: ClusterStateNodesBench | undefined;
     const nodeNames = hub.nodes().map((view) => view.name);
     const nodeAt = (run: number) => nodeNames[((run + 1) * 7919) % nodeNames.length];
 
@@ -149,6 +156,33 @@ export async function queriesBench(
           note: `${nodeNames.length.toLocaleString()} nodes in memory${label === 'all nodes' ? `; raw SQL: the latest event per node (${latestRaw.count} runs), what each request would cost without the projection` : ''}`,
         });
       }
+
+      // The Nodes page as served now (one page, with the cluster state beside it), against the
+      // same read without cluster state.
+      clusterState = await clusterStateNodesBench(hub, runs);
+      const labels: Record<string, string> = {
+        '': 'first page of 100',
+        'state=unhealthy': 'state=unhealthy',
+        'disagree=1': '?disagree=1, every node looked up',
+      };
+      clusterState.rows.forEach((row, index) =>
+        rows.push({
+          query: `Nodes page with cluster state (${labels[row.query]}), ${clusterState!.nodes.toLocaleString()} nodes watched`,
+          goalMs: null,
+          sdk: row.withCluster,
+          raw: row.without,
+          note: `raw column: the same read without cluster state, in turns (the baseline); ${row.matching.toLocaleString()} matching${
+            index === 0
+              ? `; the informer: ${clusterState!.cordoned.toLocaleString()} cordoned, ${clusterState!.withSession.toLocaleString()} with NVSentinel's session, first list ${clusterState!.firstListMs} ms, ${clusterState!.heapMb} MB heap after GC (node objects of ${clusterState!.objectKb} KB JSON each)`
+              : row.query === 'disagree=1'
+                ? '; without cluster state no node can disagree, so the baseline sorts nothing: the first page without cluster state sorts every node'
+                : ''
+          }`,
+        }),
+      );
+      console.log(
+        `  cluster state: ${clusterState.nodes} nodes, first list ${clusterState.firstListMs} ms, ${clusterState.heapMb} MB heap; ${clusterState.rows.map((row) => `${row.query || 'first page'} ${row.withCluster.p50}/${row.withCluster.p95} ms (without ${row.without.p50}/${row.without.p95})`).join('; ')}`,
+      );
 
       // A node's 30-day timeline.
       const from = () => new Date(Date.now() - 30 * 86_400_000);
@@ -225,6 +259,7 @@ export async function queriesBench(
       backfillSeconds: Math.round(filled.seconds),
       hubStartSeconds: Math.round(hubStartSeconds * 10) / 10,
       rows,
+      clusterState: clusterState!,
     };
   } finally {
     await store.close();
