@@ -11,6 +11,9 @@ export interface ObjectMeta {
   creationTimestamp?: string;
   labels?: Record<string, string>;
   annotations?: Record<string, string>;
+  finalizers?: string[];
+  /** Set by the server when an object with finalizers is deleted; it goes once they are gone. */
+  deletionTimestamp?: string;
   [field: string]: unknown;
 }
 

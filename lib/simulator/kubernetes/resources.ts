@@ -1,5 +1,7 @@
 // The resources the twin API server serves: the core ones NVSentinel and the console touch (nodes
 // with their status subresource, namespaces, ConfigMaps, Deployments); custom resources join them.
+import type { KubeObject } from './kube-object';
+import type { ResourceKind } from './object-store';
 
 export interface ResourceDefinition {
   group: string;
@@ -11,6 +13,19 @@ export interface ResourceDefinition {
   shortNames?: string[];
   /** Subresources served (nodes/status). */
   status?: boolean;
+  /** A create keeps the status it is given (nodes: kubelet registers one with its status). */
+  keepsStatusOnCreate?: boolean;
+  /** A custom resource's columns for kubectl (its CRD's additionalPrinterColumns); absent for built-in kinds. */
+  printerColumns?: PrinterColumn[];
+}
+
+export interface PrinterColumn {
+  name: string;
+  type: string;
+  jsonPath: string;
+  format?: string;
+  description?: string;
+  priority?: number;
 }
 
 export const CORE_RESOURCES: ResourceDefinition[] = [
@@ -23,6 +38,7 @@ export const CORE_RESOURCES: ResourceDefinition[] = [
     namespaced: false,
     shortNames: ['no'],
     status: true,
+    keepsStatusOnCreate: true,
   },
   {
     group: '',
@@ -55,3 +71,17 @@ export const CORE_RESOURCES: ResourceDefinition[] = [
 
 export const apiVersionOf = (definition: ResourceDefinition) =>
   definition.group ? `${definition.group}/${definition.version}` : definition.version;
+
+/** The object with its kind and apiVersion, as a single object is sent (a list's items go without). */
+export const typedObject = (definition: ResourceDefinition, object: KubeObject): KubeObject => ({
+  apiVersion: apiVersionOf(definition),
+  kind: definition.kind,
+  ...object,
+});
+
+/** How the store keys and names the resource's objects. */
+export const storedKind = (definition: ResourceDefinition): ResourceKind => ({
+  plural: definition.plural,
+  kind: definition.kind,
+  group: definition.group,
+});
