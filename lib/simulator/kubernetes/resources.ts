@@ -66,6 +66,7 @@ export const CORE_RESOURCES: ResourceDefinition[] = [
     kind: 'Deployment',
     namespaced: true,
     shortNames: ['deploy'],
+    status: true,
   },
 ];
 

@@ -1,7 +1,8 @@
 // The simulated cluster as Kubernetes sees it: the twin API server holding a GPU node for every
 // simulated node (nvidia.com/gpu.present=true, Ready), NVSentinel's namespace with the
 // circuit-breaker ConfigMap (CLOSED, RESUME, as fault-quarantine creates it) and the
-// fault-quarantine Deployment (what a breaker reset restarts). The simulated fault-quarantine
+// fault-quarantine Deployment (what a breaker reset restarts), rolled out by a deployment
+// controller (./deployment-controller.ts). The simulated fault-quarantine
 // cordons through it; the console and kubectl read it like any cluster.
 import { randomBytes } from 'node:crypto';
 
@@ -10,6 +11,7 @@ import { KubeConfig } from '@kubernetes/client-node';
 import { CIRCUIT_BREAKER_CONFIGMAP, NVSENTINEL_NAMESPACE } from '../../nvsentinel/kubernetes-keys';
 
 import { startTwinApiServer, type ApiServerOptions, type TwinApiServer } from './api-server';
+import { DeploymentController } from './deployment-controller';
 import { twinKubeconfig, writeTwinKubeconfig } from './kubeconfig';
 
 export interface TwinCluster {
@@ -56,12 +58,16 @@ export async function startTwinCluster(
     },
     spec: {
       replicas: 1,
+      selector: { matchLabels: { 'app.kubernetes.io/name': 'fault-quarantine' } },
       template: {
-        metadata: { annotations: {} },
+        metadata: { labels: { 'app.kubernetes.io/name': 'fault-quarantine' }, annotations: {} },
         spec: { containers: [{ name: 'fault-quarantine', image: 'nvsentinel/fault-quarantine' }] },
       },
     },
   });
+  // Deployments roll out (status, observedGeneration), so kubectl rollout status/restart finish.
+  const deployments = new DeploymentController(api.store);
+  deployments.start();
   if (options.kubeconfigFile)
     await writeTwinKubeconfig(options.kubeconfigFile, api.url, api.certificateAuthority, token);
   return {
@@ -71,6 +77,9 @@ export async function startTwinCluster(
       config.loadFromString(twinKubeconfig(api.url, api.certificateAuthority, token));
       return config;
     },
-    close: () => api.close(),
+    close: () => {
+      deployments.close();
+      return api.close();
+    },
   };
 }
