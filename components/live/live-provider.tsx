@@ -26,15 +26,19 @@ interface LiveContextValue {
 }
 
 const LiveContext = createContext<LiveContextValue | null>(null);
-const MESSAGE_TYPES: LiveMessageType[] = [
-  'nodes',
-  'node-event',
-  'pipeline',
-  'throughput',
-  'status',
-  'reset',
-  'heartbeat',
-];
+// Every type the hub sends, as a record so the type check fails when one is missing: an EventSource
+// delivers a named event only to a listener of that name.
+const EVERY_MESSAGE_TYPE: Record<LiveMessageType, true> = {
+  nodes: true,
+  'node-event': true,
+  pipeline: true,
+  throughput: true,
+  status: true,
+  reset: true,
+  heartbeat: true,
+  cluster: true,
+};
+const MESSAGE_TYPES = Object.keys(EVERY_MESSAGE_TYPE) as LiveMessageType[];
 
 export function LiveProvider({ children }: { children: ReactNode }) {
   const router = useRouter();

@@ -83,6 +83,8 @@ export class LiveHub {
   private readonly batches: { id: number; names: string[] }[] = [];
   private changed = new Set<string>();
   private sequence = Date.now() * 1000;
+  /** The sequence of the newest cluster change told (0: none yet). */
+  private lastClusterChange = 0;
   private feed?: ChangeFeed;
   private feedState: LiveStatusMessage['feed'] = 'starting';
   private readonly monitor: ConsumerLagMonitor;
@@ -220,11 +222,12 @@ export class LiveHub {
 
   /**
    * Nodes whose cluster half changed (./cluster-changes.ts): told to the clients at the next flush,
-   * after which the nodes list and the nodes' pages read them again. Not part of the resumable
-   * batches: a client that reconnects reads its page anew anyway.
+   * after which the nodes list and the nodes' pages read them again. Not kept for resuming: a
+   * client that resumes from before the newest cluster change is told to read everything again.
    */
   clusterChanged(names: string[]): void {
     this.sequence += 1;
+    this.lastClusterChange = this.sequence;
     for (const connection of this.connections) connection.clusterChanged(this.sequence, names);
   }
 
@@ -337,6 +340,9 @@ export class LiveHub {
         connection.sendEquals(this.sequence, this.nodes(), this.source());
       }
     }
+    // Cluster changes are not kept for resuming: one came since the client's last message, so its
+    // pages read everything again.
+    if (Number.isFinite(lastId) && this.lastClusterChange > lastId) connection.clusterChangedAll(this.sequence);
     connection.flush(this.sequence, this.source());
     return connection;
   }

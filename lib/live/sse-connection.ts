@@ -101,6 +101,13 @@ export class SseConnection {
     if (this.pendingCluster.size > MAX_CLUSTER_NAMES) this.pendingCluster = 'all';
   }
 
+  /** Cluster changes this client cannot be told one by one (it resumed after some): its pages read everything again. */
+  clusterChangedAll(id: number): void {
+    if (![...this.topics].some((topic) => topic === 'nodes' || topic.startsWith('node:'))) return;
+    this.pendingCluster = 'all';
+    this.clusterId = id;
+  }
+
   nodeEvent(id: number, data: LiveMessageMap['node-event']): void {
     if (this.nodeEvents.length >= MAX_NODE_EVENTS) {
       this.nodeEvents = [];

@@ -153,8 +153,14 @@ test('a cordon by hand (kubectl cordon) shows as "cordoned outside NVSentinel" i
       { name, body: { spec: { unschedulable } } },
       setHeaderOptions('Content-Type', PatchStrategy.StrategicMergePatch),
     );
+  // The node's page is open when the cordon is made: it follows without a reload.
+  await page.goto(`/nodes/${name}`);
+  await expect(page.getByTestId('connection-status')).toHaveAttribute('data-status', 'live', { timeout: 30_000 });
+  await expect(page.getByTestId('cluster-state')).toHaveAttribute('data-cluster', 'schedulable');
   await cordon(true);
   try {
+    await expect(page.getByTestId('cluster-state')).toHaveAttribute('data-cluster', 'cordoned', { timeout: 10_000 });
+    await expect(page.getByTestId('why-summary')).toHaveText('Cordoned outside NVSentinel');
     await page.goto(`/nodes?disagree=1&q=${name}`);
     const row = page.locator(`[data-testid="node-row"][data-node="${name}"]`);
     await expect(row.getByTestId('node-disagreement')).toHaveText('cordoned outside NVSentinel', { timeout: 20_000 });

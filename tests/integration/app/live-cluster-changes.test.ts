@@ -36,7 +36,7 @@ describe('cluster changes on the live stream', () => {
     api = cluster.kubeConfig().makeApiClient(CoreV1Api);
     state = new ClusterState(cluster.kubeConfig(), 'nvsentinel');
     await state.start();
-    for (const deadline = Date.now() + 15_000; state.allNodes().length < 3; ) {
+    for (const deadline = Date.now() + 15_000; state.allNodes().length < 3;) {
       if (Date.now() > deadline) throw new Error('the cluster state never listed the three nodes');
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
@@ -68,6 +68,22 @@ describe('cluster changes on the live stream', () => {
     await patch('gpu-2', { metadata: { labels: { 'k8saas.nvidia.com/ManagedByNVSentinel': 'false' } } });
     expect(clusterNames(await page2.until((message) => message.event === 'cluster'))).toEqual(['gpu-2']);
     for (const reader of [list, page1, page2]) await reader.cancel();
+  });
+
+  it('a page that reconnects after a cluster change it missed is told to read everything again', async () => {
+    const page = new SseReader((await hub.connect({ topics: ['node:gpu-3'], filter: {} })).stream);
+    const lastEventId = (await page.until((message) => message.id !== null)).id!;
+    await page.cancel();
+    const before = state.node('gpu-2')?.resourceVersion;
+    await patch('gpu-2', { metadata: { labels: { 'k8saas.nvidia.com/ManagedByNVSentinel': 'true' } } });
+    await expect.poll(() => state.node('gpu-2')?.resourceVersion, { timeout: 15_000 }).not.toBe(before);
+    // The change is told once gathered; then the page comes back with the id it last had.
+    const list = new SseReader((await hub.connect({ topics: ['nodes'], filter: {} })).stream);
+    await list.until((message) => message.event === 'cluster');
+    await list.cancel();
+    const back = new SseReader((await hub.connect({ topics: ['node:gpu-3'], filter: {}, lastEventId })).stream);
+    expect(clusterNames(await back.until((message) => message.event === 'cluster'))).toBeNull();
+    await back.cancel();
   });
 
   it('a kubelet status rewrite is no news; the next real change is', async () => {
