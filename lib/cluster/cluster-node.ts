@@ -28,6 +28,8 @@ export interface TrackedEvent {
   entities: { type: string; value: string }[];
   message: string;
   isFatal: boolean;
+  /** quarantineOverrides.force: a forced quarantine (NVSentinel's manual one), which no monitor reports healthy. */
+  forced: boolean;
 }
 
 export interface LabelledChange {
@@ -110,6 +112,7 @@ export function trackedEventsOf(annotation: string | undefined): TrackedEvent[] 
         : [],
       message: text(item.message),
       isFatal: item.isFatal === true,
+      forced: (item.quarantineOverrides as { force?: unknown } | undefined)?.force === true,
     }));
 }
 

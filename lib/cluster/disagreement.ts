@@ -17,7 +17,10 @@ export const DISAGREEMENT_LABELS: Record<ClusterDisagreement, string> = {
 export function disagreementOf(state: NodeState, node: ClusterNode | undefined): ClusterDisagreement | null {
   if (!node) return null;
   const quarantined = QUARANTINED_STATES.has(state);
-  if (quarantined && !node.cordoned) return 'schedulable-while-quarantined';
+  // A session of NVSentinel's whose rules did not cordon (taint or label only) is schedulable by design
+  // (reconciler.go:1012-1014, lalitadithya/NVSentinel @ 42672ae).
+  const uncordonedByDesign = node.nvsentinelSession && !node.cordonedByNvsentinel;
+  if (quarantined && !node.cordoned && !uncordonedByDesign) return 'schedulable-while-quarantined';
   if (node.cordoned && node.cordonPreExisting) return 'cordoned-before-nvsentinel';
   if (node.cordoned && !node.nvsentinelSession && !quarantined) return 'cordoned-without-session';
   return null;

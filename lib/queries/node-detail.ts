@@ -59,7 +59,12 @@ export async function readNodeDetail(
     ...session,
     cluster:
       clusterState && cluster.configured
-        ? { node: cluster.node, breaker: clusterState.breaker(), resources: resourcesOf(clusterState, name) }
+        ? {
+            status: clusterState.status().state,
+            node: cluster.node,
+            breaker: clusterState.breaker(),
+            resources: resourcesOf(clusterState, name),
+          }
         : null,
     quarantineBacklog:
       consumerLagReading(hub)?.consumers.find((consumer) => consumer.consumer === 'fault-quarantine')
@@ -99,16 +104,23 @@ async function sessionEventsOf(
   if (!view?.session) return { opening: null, sessionEvents: [] };
   const opening = await store.healthEvents().get(view.session.recordId);
   if (!opening) return { opening: null, sessionEvents: [] };
+  const since = new Date(view.session.since);
+  // Unhealthy events NVSentinel added to the open session: what it tracks when the cluster cannot say.
+  const added = await store
+    .healthEvents()
+    .find(
+      { nodeName: view.name, from: since, nodeQuarantined: 'AlreadyQuarantined', isHealthy: false },
+      { limit: 100 },
+    );
   const tracked = cluster.node?.nvsentinelSession ? cluster.node.trackedEvents : [];
-  const checks = new Set([opening.healthEvent.checkName, ...tracked.map((event) => event.checkName)]);
+  const checks = new Set([
+    opening.healthEvent.checkName,
+    ...tracked.map((event) => event.checkName),
+    ...added.items.map((event) => event.healthEvent.checkName),
+  ]);
   const pages = await Promise.all(
     [...checks].map((checkName) =>
-      store
-        .healthEvents()
-        .find(
-          { nodeName: view.name, checkName, from: new Date(view.session!.since) },
-          { limit: SESSION_EVENTS_PER_CHECK },
-        ),
+      store.healthEvents().find({ nodeName: view.name, checkName, from: since }, { limit: SESSION_EVENTS_PER_CHECK }),
     ),
   );
   const sessionEvents = pages

@@ -8,8 +8,12 @@
 // component class and check; an entity it lists (none listed: every entity of the check); an error
 // code it lists (none listed: any) (fault-quarantine/pkg/healthEventsAnnotation/
 // health_events_annotation_map.go:29-41, 200-240, 288-340, lalitadithya/NVSentinel @ 42672ae). When
-// no key is left it uncordons (reconciler.go:1391-1431).
-import type { CircuitBreakerState } from '@/lib/cluster/cluster-state';
+// no key is left it uncordons (reconciler.go:1391-1431). One quirk decides what "released" means
+// for an event naming several entities: the annotation is saved as whole events, and read back
+// with every key of each (:369-409), so a key removed while another key of the same event is left
+// comes back at the next read (reconciler.go:1553-1602). A tracked event therefore leaves only when
+// one healthy event matches all of its keys at once: names all its entities, or none.
+import type { CircuitBreakerState, ClusterStatus } from '@/lib/cluster/cluster-state';
 import type { ClusterNode, TrackedEvent } from '@/lib/cluster/cluster-node';
 import { QUARANTINED_STATES, type NodeView } from '@/lib/node-state/node-view';
 import { enumLabel } from '@/lib/store/model';
@@ -31,10 +35,15 @@ export interface WhyInputs {
   view: NodeView | null;
   /** The event that opened the open session (by the session's recordId); null without a session. */
   opening: NodeEventRow | null;
-  /** The node's events of the tracked checks since the session opened, newest first. */
+  /**
+   * The node's events of the tracked checks since the session opened, newest first (with the
+   * unhealthy ones NVSentinel added to the session: nodeQuarantined AlreadyQuarantined).
+   */
   sessionEvents: NodeEventRow[];
   /** The cluster half; null when the console has no cluster access. */
   cluster: {
+    /** The watch: a missing node means "deleted" only once it has listed (live or stale). */
+    status: ClusterStatus['state'];
     node: ClusterNode | null;
     breaker: CircuitBreakerState;
     resources: WhyResource[];
@@ -94,14 +103,30 @@ function trackedOf(row: NodeEventRow): TrackedEvent {
     entities: row.entities.map((entity) => ({ type: entity.entityType, value: entity.entityValue })),
     message: row.message,
     isFatal: row.isFatal,
+    forced: row.quarantineOverrides?.force === true,
   };
+}
+
+/**
+ * What the session tracks: the cluster's quarantineHealthEvent annotation when NVSentinel holds the
+ * node; else, read from the datastore, the opening event and the unhealthy events NVSentinel
+ * added to the session (AlreadyQuarantined).
+ */
+function trackedEventsOf(
+  opening: NodeEventRow,
+  sessionEvents: NodeEventRow[],
+  node: ClusterNode | null,
+): TrackedEvent[] {
+  if (node?.nvsentinelSession) return node.trackedEvents;
+  const added = sessionEvents.filter(
+    (event) => !event.isHealthy && event.status.nodeQuarantined === 'AlreadyQuarantined',
+  );
+  return [opening, ...added.reverse()].map(trackedOf);
 }
 
 const xids = (codes: string[]) => (codes.length > 0 ? ` (${codes.map((code) => `XID ${code}`).join(', ')})` : '');
 const on = (entities: { type: string; value: string }[]) =>
   entities.length > 0 ? ` on ${entities.map((entity) => `${entity.type} ${entity.value}`).join(', ')}` : '';
-const keyName = (key: TrackedKey) =>
-  `${key.checkName}${key.errorCode ? ` (XID ${key.errorCode})` : ''}${key.entity ? ` on ${key.entity.type} ${key.entity.value}` : ''}`;
 
 function causeLink(opening: NodeEventRow, view: NodeView): WhyLink {
   const session = view.session!;
@@ -126,22 +151,34 @@ function causeLink(opening: NodeEventRow, view: NodeView): WhyLink {
   };
 }
 
-/** Per tracked key: recovered (a later healthy event matched it) or still waiting for one. */
-function trackedLinks(keys: TrackedKey[], events: NodeEventRow[], manual: boolean): WhyLink[] {
-  return keys.map((key) => {
-    const id = `${key.checkName}:${key.entity ? `${key.entity.type}:${key.entity.value}` : 'node'}${key.errorCode ? `:${key.errorCode}` : ''}`;
-    const newest = events.find((event) => matchesKey(key, event));
-    if (newest?.isHealthy)
-      return {
+const eventName = (event: TrackedEvent) => `${event.checkName}${xids(event.errorCode)}${on(event.entities)}`;
+
+/**
+ * Per tracked event: released (one healthy event matched all its keys at once), partly reported
+ * healthy (healthy events matched some keys: NVSentinel keeps the event), or still unhealthy.
+ */
+function trackedLinks(tracked: TrackedEvent[], events: NodeEventRow[]): WhyLink[] {
+  const seen = new Set<string>();
+  const links: WhyLink[] = [];
+  for (const event of tracked) {
+    const keys = trackedKeys([event]);
+    const id = `${event.checkName}:${event.entities.map((entity) => `${entity.type}:${entity.value}`).join(',') || 'node'}${event.errorCode.length > 0 ? `:${event.errorCode.join(',')}` : ''}`;
+    if (seen.has(id)) continue;
+    seen.add(id);
+    const newest = events.find((row) => keys.some((key) => matchesKey(key, row)));
+    if (newest?.isHealthy && keys.every((key) => matchesKey(key, newest))) {
+      links.push({
         id: `recovered:${id}`,
         kind: 'recovered',
         tone: 'ok',
-        title: `${keyName(key)} reported healthy`,
+        title: `${eventName(event)} reported healthy`,
         detail: `by ${newest.agent}`,
         at: newest.createdAt,
-      };
-    if (manual)
-      return {
+      });
+      continue;
+    }
+    if (event.forced) {
+      links.push({
         id: `waiting:${id}`,
         kind: 'waiting',
         tone: 'warn',
@@ -149,17 +186,32 @@ function trackedLinks(keys: TrackedKey[], events: NodeEventRow[], manual: boolea
         detail:
           'No monitor reports this forced event healthy. Release the node here (an uncordon), or kubectl uncordon it.',
         at: null,
-      };
-    const entity = key.entity ? ` for ${key.entity.type} ${key.entity.value}` : '';
-    return {
-      id: `waiting:${id}`,
-      kind: 'waiting',
-      tone: 'warn',
-      title: `Still unhealthy: ${keyName(key)}`,
-      detail: `Released when ${key.agent} reports ${key.checkName} healthy${entity}${key.entity ? ' (or for the whole check, naming no entity)' : ''}${key.errorCode ? ` naming no error code or XID ${key.errorCode}` : ''}${newest ? '; its last report was unhealthy' : ''}.`,
-      at: newest?.createdAt ?? null,
-    };
-  });
+      });
+      continue;
+    }
+    const several = event.entities.length > 1;
+    const entities = event.entities.map((entity) => `${entity.type} ${entity.value}`).join(', ');
+    const release = `Released when ${event.agent} reports ${event.checkName} healthy ${several ? `naming all of ${entities} in one event, or no entity` : event.entities.length === 1 ? `for ${entities} (or for the whole check, naming no entity)` : 'for the node'}${event.errorCode.length > 0 ? ', with no error code or the same one' : ''}.`;
+    if (newest?.isHealthy)
+      links.push({
+        id: `waiting:${id}`,
+        kind: 'waiting',
+        tone: 'warn',
+        title: `Partly reported healthy, still tracked: ${eventName(event)}`,
+        detail: `${newest.agent} reported ${newest.entities.map((entity) => `${entity.entityType} ${entity.entityValue}`).join(', ')} healthy, but fault-quarantine keeps an event until one healthy event clears all of it (it saves whole events). ${release}`,
+        at: newest.createdAt,
+      });
+    else
+      links.push({
+        id: `waiting:${id}`,
+        kind: 'waiting',
+        tone: 'warn',
+        title: `Still unhealthy: ${eventName(event)}`,
+        detail: `${release}${newest ? ' Its last report was unhealthy.' : ''}`,
+        at: newest?.createdAt ?? null,
+      });
+  }
+  return links;
 }
 
 function drainLink(opening: NodeEventRow): WhyLink | null {
@@ -304,7 +356,25 @@ function trapLinks(inputs: WhyInputs, held: boolean): WhyLink[] {
         : 'A new fault on this node will not quarantine it until an admin resets the breaker (Pipeline page).',
       breaker.trippedAt,
     );
-  if (!node) return traps;
+  if (!node) {
+    if (cluster.status === 'connecting')
+      trap(
+        'cluster-not-listed',
+        'info',
+        'The cluster has not been listed yet',
+        'Whether the node is cordoned is not known until the first list answers.',
+      );
+    else
+      trap(
+        'not-in-cluster',
+        quarantined ? 'bad' : 'warn',
+        'No node of this name in the cluster',
+        quarantined
+          ? 'Deleted or renamed? NVSentinel’s session in the datastore cannot end by a healthy event from a node that is gone.'
+          : 'Deleted or renamed? The datastore still has its events.',
+      );
+    return traps;
+  }
   if (node.cordoned && !node.nvsentinelSession)
     trap(
       'cordoned-outside',
@@ -342,7 +412,13 @@ function trapLinks(inputs: WhyInputs, held: boolean): WhyLink[] {
       'Opted out of NVSentinel (ManagedByNVSentinel=false)',
       'New faults do not quarantine it; forced quarantines still do.',
     );
-  if (quarantined && !node.cordoned && !node.cordonPreExisting)
+  // A session whose rules did not cordon (taint or label only) is schedulable by design (reconciler.go:1012-1014).
+  if (
+    quarantined &&
+    !node.cordoned &&
+    !node.cordonPreExisting &&
+    !(node.nvsentinelSession && !node.cordonedByNvsentinel)
+  )
     trap(
       'schedulable',
       'bad',
@@ -379,8 +455,7 @@ export function whyChain(inputs: WhyInputs): WhyChain {
   const steps: WhyLink[] = [];
   let waiting: WhyLink[] = [];
   if (view?.session && opening) {
-    const tracked = node?.nvsentinelSession ? node.trackedEvents : [trackedOf(opening)];
-    const links = trackedLinks(trackedKeys(tracked), sessionEvents, view.session.manual);
+    const links = trackedLinks(trackedEventsOf(opening, sessionEvents, node), sessionEvents);
     waiting = links.filter((link) => link.kind === 'waiting');
     steps.push(...links.filter((link) => link.kind === 'recovered'));
     if (waiting.length === 0 && links.length > 0 && cluster?.breaker.status !== 'TRIPPED')

@@ -64,6 +64,7 @@ describe("a node as NVSentinel's writes leave it", () => {
         entities: [{ type: 'GPU', value: 'GPU-5a3e' }],
         message: 'XID 79',
         isFatal: true,
+        forced: false,
       },
     ]);
   });

@@ -138,7 +138,7 @@ function chain(
     cluster:
       clusterNode === undefined && !breaker && !resources
         ? null
-        : { node: clusterNode ?? null, breaker: breaker ?? closed, resources: resources ?? [] },
+        : { status: 'live', node: clusterNode ?? null, breaker: breaker ?? closed, resources: resources ?? [] },
     quarantineBacklog: null,
     ...rest,
   });
@@ -165,7 +165,7 @@ describe('the cause and what releases the node', () => {
     expect(why.summary).toBe('Still unhealthy: SysLogsXIDError (XID 79) on GPU 3');
   });
 
-  it('a healthy event for the GPU recovers it; another GPU still holds the node', () => {
+  it('an event naming two GPUs leaves only with one healthy event naming both (NVSentinel saves whole events, :369-409)', () => {
     const tracked = [
       {
         agent: 'syslog-health-monitor',
@@ -178,13 +178,22 @@ describe('the cause and what releases the node', () => {
         ],
       },
     ];
-    const events = [healthy(T0 + 10_000, { entities: [{ entityType: 'GPU', entityValue: '3' }] }), opening];
-    const why = chain({ clusterNode: node({}, tracked), sessionEvents: events });
-    expect(link(why, 'recovered:SysLogsXIDError:GPU:3:79')?.at).toBe(T0 + 10_000);
-    expect(link(why, 'waiting:SysLogsXIDError:GPU:5:79')?.title).toBe(
-      'Still unhealthy: SysLogsXIDError (XID 79) on GPU 5',
-    );
-    expect(link(why, 'waiting:SysLogsXIDError:GPU:3:79')).toBeUndefined();
+    const gpu3 = healthy(T0 + 10_000, { entities: [{ entityType: 'GPU', entityValue: '3' }] });
+    const partly = chain({ clusterNode: node({}, tracked), sessionEvents: [gpu3, opening] });
+    const waiting = link(partly, 'waiting:SysLogsXIDError:GPU:3,GPU:5:79')!;
+    expect(waiting.title).toBe('Partly reported healthy, still tracked: SysLogsXIDError (XID 79) on GPU 3, GPU 5');
+    expect(waiting.detail).toContain('naming all of GPU 3, GPU 5 in one event, or no entity');
+    // Not blamed on a fault-quarantine backlog: the event is still tracked.
+    expect(link(partly, 'waiting:fault-quarantine')).toBeUndefined();
+
+    const both = healthy(T0 + 20_000, {
+      entities: [
+        { entityType: 'GPU', entityValue: '3' },
+        { entityType: 'GPU', entityValue: '5' },
+      ],
+    });
+    const released = chain({ clusterNode: node({}, tracked), sessionEvents: [both, gpu3, opening] });
+    expect(link(released, 'recovered:SysLogsXIDError:GPU:3,GPU:5:79')?.at).toBe(T0 + 20_000);
   });
 
   it('a healthy event naming no entity clears every GPU of the check (check-level match, :244-258)', () => {
@@ -208,7 +217,7 @@ describe('the cause and what releases the node', () => {
     const events = [row({ at: T0 + 2_000 }), healthy(T0 + 1_000), opening];
     expect(
       link(chain({ clusterNode: node(), sessionEvents: events }), 'waiting:SysLogsXIDError:GPU:3:79')?.detail,
-    ).toContain('its last report was unhealthy');
+    ).toContain('Its last report was unhealthy');
   });
 
   it('every tracked check healthy but the session open: fault-quarantine has not processed it, with its backlog', () => {
@@ -217,6 +226,17 @@ describe('the cause and what releases the node', () => {
     expect(waiting.detail).toBe(
       'fault-quarantine has not processed the healthy event yet (it is 1,234 events behind).',
     );
+  });
+
+  it('without the cluster, a later fault NVSentinel added to the session (AlreadyQuarantined) is tracked too', () => {
+    const gpu5 = row({
+      at: T0 + 5_000,
+      entities: [{ entityType: 'GPU', entityValue: '5' }],
+      status: { ...opening.status, nodeQuarantined: 'AlreadyQuarantined' },
+    });
+    const why = chain({ sessionEvents: [healthy(T0 + 9_000), gpu5, opening] });
+    expect(link(why, 'recovered:SysLogsXIDError:GPU:3:79')).toBeDefined();
+    expect(why.summary).toBe('Still unhealthy: SysLogsXIDError (XID 79) on GPU 5');
   });
 
   it('without cluster access the opening event is what is tracked', () => {
@@ -347,9 +367,32 @@ describe('the traps, each named', () => {
     expect(trapIds(why)).toEqual(['trap:opted-out']);
   });
 
-  it('quarantined in the datastore but schedulable', () => {
+  it('quarantined in the datastore but schedulable; not when NVSentinel’s rules only tainted it (reconciler.go:1012-1014)', () => {
     const why = chain({ clusterNode: node({ unschedulable: false }) });
     expect(why.summary).toBe('Quarantined in the datastore but schedulable in the cluster');
+    const taintOnly = clusterNodeOf({
+      metadata: {
+        name: 'gpu-7',
+        annotations: { quarantineHealthEvent: JSON.stringify([{ checkName: 'SysLogsXIDError' }]) },
+      },
+      spec: { taints: [{ key: 'nvidia.com/gpu-error', effect: 'NoSchedule' }] },
+    });
+    expect(link(chain({ clusterNode: taintOnly }), 'trap:schedulable')).toBeUndefined();
+  });
+
+  it('a node the cluster does not have: deleted, once listed; not yet known while connecting', () => {
+    const why = chain({ clusterNode: null, breaker: closed });
+    expect(link(why, 'trap:not-in-cluster')?.tone).toBe('bad');
+    expect(why.summary).toBe('No node of this name in the cluster');
+    const connecting = whyChain({
+      view: view(),
+      opening,
+      sessionEvents: [opening],
+      cluster: { status: 'connecting', node: null, breaker: closed, resources: [] },
+      quarantineBacklog: null,
+    });
+    expect(link(connecting, 'trap:cluster-not-listed')).toBeDefined();
+    expect(link(connecting, 'trap:not-in-cluster')).toBeUndefined();
   });
 
   it('stale state label: remediation-failed with no session open', () => {
