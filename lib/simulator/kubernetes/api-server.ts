@@ -3,7 +3,7 @@
 //  - discovery (/version, /api, /apis, /api/v1, /apis/<group>/<version>);
 //  - list with label/field selectors, limit and continue (./list-reply.ts); get; create; replace
 //    (409 on a stale resourceVersion); merge, strategic-merge and JSON patch; delete; status
-//    subresources; finalizers (./object-writes.ts);
+//    subresources; finalizers (./object-writes.ts); ?dryRun=All on every write (./dry-run.ts);
 //  - the server's own metadata checks (names, label keys and values, annotation size): 422 Invalid
 //    in its words (./object-validation.ts);
 //  - watch with resourceVersion, bookmarks (allowWatchBookmarks), sendInitialEvents, timeoutSeconds,
@@ -20,6 +20,7 @@ export type { Verb } from './request-target';
 
 import { ACCESS_REVIEW_PATH, answerAccessReview } from './access-review';
 import { discovery } from './discovery';
+import { isDryRun } from './dry-run';
 import { json, readBody } from './http-replies';
 import { ApiError, type KubeObject } from './kube-object';
 import { listReply } from './list-reply';
@@ -102,6 +103,7 @@ export async function startTwinApiServer(options: ApiServerOptions): Promise<Twi
       );
     }
     await options.hold?.(verb, definition.plural, target.name, target.namespace);
+    target.dryRun = isDryRun(url, verb);
     const reply = (code: number, object: KubeObject) => json(response, code, typedObject(definition, object));
     switch (verb) {
       case 'watch':

@@ -63,7 +63,8 @@ export class ObjectStore {
     return structuredClone(object);
   }
 
-  create(kind: ResourceKind, object: KubeObject): KubeObject {
+  /** Creates an object; `dryRun`: answers what would be stored and keeps nothing (./dry-run.ts). */
+  create(kind: ResourceKind, object: KubeObject, dryRun = false): KubeObject {
     const table = this.table(kind.plural);
     if (table.has(keyOf(object)))
       throw new ApiError(409, 'AlreadyExists', `${kind.plural} "${object.metadata.name}" already exists`, {
@@ -77,14 +78,15 @@ export class ObjectStore {
       creationTimestamp: stored.metadata.creationTimestamp ?? new Date().toISOString().replace(/\.\d+Z$/, 'Z'),
       generation: 1,
     };
-    return this.commit(kind.plural, 'ADDED', stored);
+    return this.commit(kind.plural, 'ADDED', stored, dryRun);
   }
 
   /**
    * Replaces an object. `expected`, when given, is the resourceVersion the writer read: another
-   * write since answers 409 Conflict, as optimistic concurrency on a real server does.
+   * write since answers 409 Conflict, as optimistic concurrency on a real server does. `dryRun`:
+   * checked and answered alike, nothing kept.
    */
-  replace(kind: ResourceKind, object: KubeObject, expected?: string): KubeObject {
+  replace(kind: ResourceKind, object: KubeObject, expected?: string, dryRun = false): KubeObject {
     const table = this.table(kind.plural);
     const current = table.get(keyOf(object));
     if (!current) throw notFound(kind.kind, object.metadata.name, kind.plural, kind.group);
@@ -105,12 +107,12 @@ export class ObjectStore {
     ) {
       return structuredClone(current); // no change: no new resourceVersion, no watch event (as the real server)
     }
-    return this.commit(kind.plural, 'MODIFIED', stored);
+    return this.commit(kind.plural, 'MODIFIED', stored, dryRun);
   }
 
-  delete(kind: ResourceKind, name: string, namespace?: string): KubeObject {
+  delete(kind: ResourceKind, name: string, namespace?: string, dryRun = false): KubeObject {
     const current = this.get(kind, name, namespace);
-    return this.commit(kind.plural, 'DELETED', current);
+    return this.commit(kind.plural, 'DELETED', current, dryRun);
   }
 
   /** Calls `listener` with every change from now on; returns the function that stops it. */
@@ -127,7 +129,13 @@ export class ObjectStore {
     return this.history.filter((change) => change.resource === resource && change.resourceVersion > resourceVersion);
   }
 
-  private commit(resource: string, type: WatchEventType, object: KubeObject): KubeObject {
+  private commit(resource: string, type: WatchEventType, object: KubeObject, dryRun = false): KubeObject {
+    if (dryRun) {
+      // The dry-run storage answers without a new revision: a create has none yet, a change keeps the current one.
+      if (type === 'ADDED') delete object.metadata.resourceVersion;
+      else object.metadata.resourceVersion = this.table(resource).get(keyOf(object))?.metadata.resourceVersion;
+      return structuredClone(object);
+    }
     this.revision += 1;
     object.metadata.resourceVersion = String(this.revision);
     const table = this.table(resource);

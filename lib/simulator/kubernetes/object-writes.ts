@@ -6,7 +6,8 @@
 //  - update and patch are optimistic (409 on a stale resourceVersion), a patch in one of the three
 //    types client-go, kubectl and NVSentinel send;
 //  - delete of an object with finalizers only marks it (deletionTimestamp) until a write takes the
-//    last finalizer away, as the garbage collector's contract has it.
+//    last finalizer away, as the garbage collector's contract has it;
+//  - a dry run (?dryRun=All, ./dry-run.ts) makes every check and keeps nothing.
 import { ApiError, type KubeObject } from './kube-object';
 import type { ObjectStore } from './object-store';
 import { assertValidMetadata } from './object-validation';
@@ -26,7 +27,7 @@ export class ObjectWrites {
       metadata: { ...body.metadata, ...(target.namespace ? { namespace: target.namespace } : {}) },
     };
     if (target.definition.status && !target.definition.keepsStatusOnCreate) delete object.status;
-    return this.store.create(storedKind(target.definition), object);
+    return this.store.create(storedKind(target.definition), object, target.dryRun);
   }
 
   replace(target: Target, body: KubeObject): KubeObject {
@@ -58,9 +59,15 @@ export class ObjectWrites {
   delete(target: Target): KubeObject {
     const kind = storedKind(target.definition);
     const current = this.store.get(kind, target.name!, target.namespace);
-    if (!current.metadata.finalizers?.length) return this.store.delete(kind, target.name!, target.namespace);
+    if (!current.metadata.finalizers?.length)
+      return this.store.delete(kind, target.name!, target.namespace, target.dryRun);
     if (current.metadata.deletionTimestamp) return current;
-    return this.store.replace(kind, { ...current, metadata: { ...current.metadata, deletionTimestamp: now() } });
+    return this.store.replace(
+      kind,
+      { ...current, metadata: { ...current.metadata, deletionTimestamp: now() } },
+      undefined,
+      target.dryRun,
+    );
   }
 
   private write(target: Target, current: KubeObject, body: KubeObject, expected: string | undefined): KubeObject {
@@ -80,10 +87,11 @@ export class ObjectWrites {
       kind,
       { ...next, metadata: { ...next.metadata, namespace: target.namespace } },
       expected,
+      target.dryRun,
     );
     // Marked for deletion and its last finalizer gone: now it goes.
     if (written.metadata.deletionTimestamp && !written.metadata.finalizers?.length)
-      return this.store.delete(kind, target.name!, target.namespace);
+      return this.store.delete(kind, target.name!, target.namespace, target.dryRun);
     return written;
   }
 }

@@ -13,6 +13,8 @@ export interface Target {
   namespace?: string;
   name?: string;
   subresource?: string;
+  /** A write asked with ?dryRun=All: answered, nothing kept (./dry-run.ts). */
+  dryRun?: boolean;
 }
 
 /** The resource a path names among those served, 'discovery' for a discovery path, undefined for neither. */
