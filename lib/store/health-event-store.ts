@@ -3,7 +3,9 @@
 // where a value it does not know is `unknown(<raw>)`.
 import type { EvictionStatusName, QuarantineStatusName, RecommendedActionName } from './model/enums';
 import type { CheckLatest } from './model/check-latest';
-import type { HealthEventWithStatus } from './model/health-event';
+import type { NodeEventGroups, NodeGroupRequest } from './event-search';
+export type { NodeEventGroup, NodeEventGroups, NodeGroupRequest } from './event-search';
+import type { Entity, HealthEventWithStatus } from './model/health-event';
 import type { NewHealthEvent } from './model/new-health-event';
 import type { Timestamp } from './model/timestamp';
 
@@ -21,6 +23,12 @@ export interface HealthEventFilter {
   /** `null` matches events fault-remediation has not processed. */
   faultRemediated?: boolean | null;
   recommendedAction?: RecommendedActionName[];
+  /** Events whose errorCode list holds this code (an XID such as "79", stored as text). */
+  errorCode?: string;
+  /** Events whose entitiesImpacted holds this entity (type and value exactly: GPU and 3). */
+  entity?: Entity;
+  /** Node names that start with this text (`nodeName` is the whole name). */
+  nodePrefix?: string;
   /** Stored at or after (inclusive). */
   from?: Date;
   /** Stored before (exclusive). */
@@ -117,6 +125,8 @@ export interface HealthEventStore {
   latestQuarantineDecisions(nodeNames?: string[]): Promise<HealthEventWithStatus[]>;
   /** Events matching the filter, counted per node (nodes with none are absent). */
   countByNode(filter?: HealthEventFilter): Promise<Map<string, number>>;
+  /** Events matching the filter per node (count, fatal, first and last, entities), newest activity first, bounded. */
+  groupByNode(filter: HealthEventFilter, request?: NodeGroupRequest): Promise<NodeEventGroups>;
   updateQuarantine(recordId: string, update: QuarantineUpdate): Promise<HealthEventWithStatus>;
   updateEviction(recordId: string, update: EvictionUpdate): Promise<HealthEventWithStatus>;
   updateRemediation(recordId: string, update: RemediationUpdate): Promise<HealthEventWithStatus>;

@@ -6,6 +6,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ChangeEvent, ChangeFeed, DataStore, NewHealthEvent } from '@/lib/store';
 import { EventProcessor, StoreError, ValidationError } from '@/lib/store';
 
+import { defineEventSearchContract } from './event-search-contract';
+
 export interface ContractTarget {
   name: string;
   /** A datastore on a fresh, empty database; `cleanup` drops it. */
@@ -61,6 +63,7 @@ const onNode = (node: string) => (change: ChangeEvent) =>
   change.collection === 'healthEvents' && (change.document ?? change.before)?.healthEvent.nodeName === node;
 
 export function defineStoreContract(target: ContractTarget): void {
+  defineEventSearchContract(target);
   describe(`store contract on ${target.name}`, () => {
     let store: DataStore;
     let cleanup: () => Promise<void>;

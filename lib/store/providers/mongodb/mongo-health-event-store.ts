@@ -3,6 +3,7 @@
 import { BSON, ObjectId, type Document } from 'mongodb';
 
 import { StoreError } from '../../errors/store-error';
+import { groupEntities, nodeGroupLimit, type NodeEventGroups, type NodeGroupRequest } from '../../event-search';
 import { ValidationError } from '../../errors/validation-error';
 import type {
   EvictionUpdate,
@@ -22,6 +23,7 @@ import { toHealthEventWithStatus, type NewHealthEvent } from '../../model/new-he
 import { decodeHealthEventDocument, encodeHealthEventDocument, idCandidates, recordIdOf } from './health-event-codec';
 import type { MongoConnection } from './mongo-connection';
 import { healthEventMatch } from './pipelines/health-event-filter';
+import { nodeGroupsPipeline } from './pipelines/node-groups';
 import {
   countByNodePipeline,
   healthEventPagePipeline,
@@ -179,6 +181,23 @@ export class MongoHealthEventStore implements HealthEventStore {
     return new Map(
       rows.filter((row) => typeof row._id === 'string').map((row) => [row._id as string, Number(row.count)]),
     );
+  }
+
+  async groupByNode(filter: HealthEventFilter, request?: NodeGroupRequest): Promise<NodeEventGroups> {
+    const limit = nodeGroupLimit(request);
+    const rows = await this.aggregate('healthEvents.groupByNode', nodeGroupsPipeline(filter, limit));
+    const groups = rows.filter((row) => typeof row._id === 'string');
+    return {
+      groups: groups.slice(0, limit).map((row) => ({
+        nodeName: row._id as string,
+        count: Number(row.count),
+        fatal: Number(row.fatal),
+        firstAt: new Date(row.firstAt),
+        lastAt: new Date(row.lastAt),
+        entities: groupEntities(row.entities),
+      })),
+      truncated: groups.length > limit,
+    };
   }
 
   private async update(operation: string, recordId: string, pipeline: Document[]): Promise<HealthEventWithStatus> {

@@ -3,6 +3,7 @@
 // filter as a WHERE clause with its parameters.
 import { ValidationError } from '../../errors/validation-error';
 import type { HealthEventFilter, PageRequest } from '../../health-event-store';
+import { searchClauses } from './event-search-sql';
 
 export const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -56,6 +57,12 @@ export function buildFilter(filter: HealthEventFilter = {}): SqlFilter {
   else if (filter.faultRemediated !== undefined) sql.add((p) => `${REMEDIATED} = ${p}`, filter.faultRemediated);
   if (filter.recommendedAction !== undefined)
     sql.add((p) => `recommended_action = ANY(${p}::text[])`, filter.recommendedAction);
+  sql.clauses.push(
+    ...searchClauses(filter, (value) => {
+      sql.values.push(value);
+      return `$${sql.values.length}`;
+    }),
+  );
   if (filter.from) sql.add((p) => `created_at >= ${p}`, filter.from);
   if (filter.to) sql.add((p) => `created_at < ${p}`, filter.to);
   return sql;

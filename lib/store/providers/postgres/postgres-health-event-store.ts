@@ -5,6 +5,7 @@
 // store methods do, so either stays right.
 import { StoreError } from '../../errors/store-error';
 import { ValidationError } from '../../errors/validation-error';
+import type { NodeEventGroups, NodeGroupRequest } from '../../event-search';
 import type {
   BucketKey,
   EvictionUpdate,
@@ -42,6 +43,7 @@ import {
   pageLimit,
 } from './health-event-sql';
 import { insertHealthEvents } from './health-event-insert';
+import { groupEventsByNode } from './node-event-groups';
 import type { PostgresConnection } from './postgres-connection';
 
 export const DEFAULT_MAX_DOCUMENT_BYTES = 1024 * 1024;
@@ -199,6 +201,10 @@ export class PostgresHealthEventStore implements HealthEventStore {
       sql.values,
     );
     return new Map(result.rows.map((row) => [row.node_name, Number(row.n)]));
+  }
+
+  async groupByNode(filter: HealthEventFilter, request?: NodeGroupRequest): Promise<NodeEventGroups> {
+    return groupEventsByNode(this.connection, filter, request);
   }
 
   private async updated(

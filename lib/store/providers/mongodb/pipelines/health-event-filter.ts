@@ -10,6 +10,7 @@ import type { Document } from 'mongodb';
 import { ValidationError } from '../../../errors/validation-error';
 import type { HealthEventFilter } from '../../../health-event-store';
 import { EVICTION_STATUSES, QUARANTINE_STATUSES, RECOMMENDED_ACTIONS } from '../../../model/enums';
+import { searchMatchClauses } from './search-filter';
 
 /** Where each model field lives in NVSentinel's MongoDB documents. */
 export const FIELD = {
@@ -100,6 +101,7 @@ export function healthEventMatch(filter: HealthEventFilter = {}): Document {
     if (names.includes('NONE')) values.push(null);
     clauses.push({ [FIELD.recommendedAction]: { $in: values } });
   }
+  clauses.push(...searchMatchClauses(filter));
   if (filter.from !== undefined) clauses.push({ [FIELD.createdAt]: { $gte: dateValue('from', filter.from) } });
   if (filter.to !== undefined) clauses.push({ [FIELD.createdAt]: { $lt: dateValue('to', filter.to) } });
   if (clauses.length === 0) return {};
