@@ -12,10 +12,13 @@ import { DEFAULT_BREAKER, SimulatedCircuitBreaker, type BreakerSettings } from '
 import { ClusterQuarantine } from './pipeline/cluster-quarantine';
 import { SimulatedFaultQuarantine } from './pipeline/fault-quarantine';
 import { SimulatedFaultRemediation } from './pipeline/fault-remediation';
+import { LiveQuarantine } from './pipeline/live-quarantine';
+import { MaintenanceResources } from './pipeline/maintenance-resources';
 import { SimulatedNodeDrainer } from './pipeline/node-drainer';
 import { NodeStateLabel } from './pipeline/node-state-label';
 import { DEFAULT_PIPELINE_SETTINGS, type PipelineSettings } from './pipeline/pipeline-settings';
 import { RemediationAnnotation } from './pipeline/remediation-annotation';
+import { SimulatedJanitor } from './pipeline/simulated-janitor';
 import { SeededRandom } from './seeded-random';
 import { assertSimulatedData } from './simulated-data-guard';
 
@@ -65,6 +68,7 @@ export class ClusterSimulator {
   private readonly quarantine: SimulatedFaultQuarantine;
   private readonly cluster?: ClusterQuarantine;
   readonly breaker?: SimulatedCircuitBreaker;
+  private readonly janitor?: SimulatedJanitor;
   private timer?: NodeJS.Timeout;
   /** Picks the nodes of injected faults (seeded, so a run replays). */
   private readonly faultPicker: SeededRandom;
@@ -98,13 +102,21 @@ export class ClusterSimulator {
     this.quarantine = new SimulatedFaultQuarantine(store, current, this.cluster, this.breaker);
     // node-drainer and fault-remediation write the node's state label (and remediation state) on the cluster.
     const stateLabel = options.cluster ? new NodeStateLabel(options.cluster) : undefined;
+    const liveQuarantine = options.cluster ? new LiveQuarantine(options.cluster) : undefined;
+    // janitor works on the maintenance resources fault-remediation creates.
+    this.janitor = options.cluster ? new SimulatedJanitor(options.cluster, current, random) : undefined;
     const drainer = new SimulatedNodeDrainer(store, current, random, stateLabel);
     const remediation = new SimulatedFaultRemediation(
       store,
       current,
       random,
       options.cluster && stateLabel
-        ? { stateLabel, annotation: new RemediationAnnotation(options.cluster) }
+        ? {
+            stateLabel,
+            annotation: new RemediationAnnotation(options.cluster),
+            resources: new MaintenanceResources(options.cluster),
+            inLiveQuarantine: (event) => liveQuarantine!.contains(event),
+          }
         : undefined,
     );
     this.consumers.set('fault-quarantine', {
@@ -123,6 +135,7 @@ export class ClusterSimulator {
         this.quarantine.cancelManuallyUncordoned(node).catch((error) => this.options.onError?.(error)),
       );
       await this.breaker?.start();
+      await this.janitor?.start();
       for (const name of PIPELINE_CONSUMERS) {
         // NVSentinel's components keep their positions in its resume_tokens: so do their twins.
         // fault-remediation keeps exactly NVSentinel's {timestamp, eventID}, so the demo reads one
@@ -292,5 +305,6 @@ export class ClusterSimulator {
     await this.breaker?.stop();
     await Promise.all([...this.consumers.values()].map((running) => running.processor?.stop()));
     await this.cluster?.stop();
+    await this.janitor?.stop();
   }
 }

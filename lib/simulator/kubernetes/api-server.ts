@@ -8,6 +8,8 @@
 //    in its words (./object-validation.ts);
 //  - watch with resourceVersion, bookmarks (allowWatchBookmarks), sendInitialEvents, timeoutSeconds,
 //    and 410 Expired for a resourceVersion older than the kept history (./watch-stream.ts);
+//  - CustomResourceDefinitions, and the custom resources each defines, like any other resource
+//    and in discovery from the moment it is created (./custom-resources.ts);
 //  - a bearer token, and a hook that forbids chosen verbs (to make RBAC refusals in tests).
 //  - SelfSubjectAccessReview (JSON, or the protobuf kubectl sends), answered from that hook (./access-review.ts).
 // Not here: admission, server-side apply, field managers, protobuf, the aggregated discovery form.
@@ -19,6 +21,7 @@ export type { ResourceDefinition } from './resources';
 export type { Verb } from './request-target';
 
 import { ACCESS_REVIEW_PATH, answerAccessReview } from './access-review';
+import { CRDS, CustomResourceController, definitionsOf } from './custom-resources';
 import { discovery } from './discovery';
 import { isDryRun } from './dry-run';
 import { json, readBody } from './http-replies';
@@ -27,7 +30,7 @@ import { listReply } from './list-reply';
 import { ObjectStore } from './object-store';
 import { ObjectWrites } from './object-writes';
 import { routeOf, verbOf, type Verb } from './request-target';
-import { CORE_RESOURCES, storedKind, typedObject, type ResourceDefinition } from './resources';
+import { CORE_RESOURCES, CRD_RESOURCE, storedKind, typedObject, type ResourceDefinition } from './resources';
 import { servingCertificate } from './serving-certificate';
 import { openWatch } from './watch-stream';
 
@@ -56,12 +59,19 @@ export interface TwinApiServer {
 }
 
 export async function startTwinApiServer(options: ApiServerOptions): Promise<TwinApiServer> {
-  const resources = options.resources ?? CORE_RESOURCES;
+  const resources = [...(options.resources ?? CORE_RESOURCES), CRD_RESOURCE];
   const store = new ObjectStore(options.historyLimit);
   const writes = new ObjectWrites(store);
   /** Open watches, each with the function that ends it. */
   const watches = new Map<http.ServerResponse, () => void>();
-  const served = () => resources;
+  // What is served: the built-in resources and those of the CRDs, read again after a CRD changes.
+  let custom: ResourceDefinition[] | undefined;
+  store.subscribe((change) => {
+    if (change.resource === CRDS.plural) custom = undefined;
+  });
+  const served = () => [...resources, ...(custom ??= definitionsOf(store.list(CRDS.plural)))];
+  const crdController = new CustomResourceController(store);
+  crdController.start();
 
   async function handle(request: http.IncomingMessage, response: http.ServerResponse): Promise<void> {
     const url = new URL(request.url ?? '/', 'http://twin');
@@ -148,6 +158,7 @@ export async function startTwinApiServer(options: ApiServerOptions): Promise<Twi
       for (const finish of [...watches.values()]) finish();
     },
     close: async () => {
+      crdController.close();
       for (const finish of [...watches.values()]) finish();
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));

@@ -1,5 +1,6 @@
 // The resources the twin API server serves: the core ones NVSentinel and the console touch (nodes
-// with their status subresource, namespaces, ConfigMaps, Deployments); custom resources join them.
+// with their status subresource, namespaces, ConfigMaps, Deployments), CustomResourceDefinitions,
+// and the custom resources they define.
 import type { KubeObject } from './kube-object';
 import type { ResourceKind } from './object-store';
 
@@ -69,6 +70,18 @@ export const CORE_RESOURCES: ResourceDefinition[] = [
     status: true,
   },
 ];
+
+/** Served by every API server; the resources each CRD defines join the served ones (./custom-resources.ts). */
+export const CRD_RESOURCE: ResourceDefinition = {
+  group: 'apiextensions.k8s.io',
+  version: 'v1',
+  plural: 'customresourcedefinitions',
+  singular: 'customresourcedefinition',
+  kind: 'CustomResourceDefinition',
+  namespaced: false,
+  shortNames: ['crd', 'crds'],
+  status: true,
+};
 
 export const apiVersionOf = (definition: ResourceDefinition) =>
   definition.group ? `${definition.group}/${definition.version}` : definition.version;

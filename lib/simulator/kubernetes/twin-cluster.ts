@@ -2,7 +2,8 @@
 // simulated node (nvidia.com/gpu.present=true, Ready), NVSentinel's namespace with the
 // circuit-breaker ConfigMap (CLOSED, RESUME, as fault-quarantine creates it) and the
 // fault-quarantine Deployment (what a breaker reset restarts), rolled out by a deployment
-// controller (./deployment-controller.ts). The simulated fault-quarantine
+// controller (./deployment-controller.ts), and NVSentinel's CRDs (none when asked: a cluster may
+// have none). The simulated fault-quarantine
 // cordons through it; the console and kubectl read it like any cluster.
 import { randomBytes } from 'node:crypto';
 
@@ -11,7 +12,10 @@ import { KubeConfig } from '@kubernetes/client-node';
 import { CIRCUIT_BREAKER_CONFIGMAP, NVSENTINEL_NAMESPACE } from '../../nvsentinel/kubernetes-keys';
 
 import { startTwinApiServer, type ApiServerOptions, type TwinApiServer } from './api-server';
+import { CRDS } from './custom-resources';
 import { DeploymentController } from './deployment-controller';
+import type { KubeObject } from './kube-object';
+import { NVSENTINEL_CRDS } from './nvsentinel-crds';
 import { twinKubeconfig, writeTwinKubeconfig } from './kubeconfig';
 
 export interface TwinCluster {
@@ -23,8 +27,15 @@ export interface TwinCluster {
 
 export async function startTwinCluster(
   nodeNames: readonly string[],
-  /** forbid: verbs to refuse with 403 (tests of missing RBAC); hold: requests to keep in flight (tests of races). */
-  options: { kubeconfigFile?: string; forbid?: ApiServerOptions['forbid']; hold?: ApiServerOptions['hold'] } = {},
+  options: {
+    kubeconfigFile?: string;
+    /** Verbs to refuse with 403 (tests of missing RBAC). */
+    forbid?: ApiServerOptions['forbid'];
+    /** Requests to keep in flight (tests of races). */
+    hold?: ApiServerOptions['hold'];
+    /** The CRDs installed at start: NVSentinel's unless told otherwise; [] for a cluster without them. */
+    customResourceDefinitions?: readonly KubeObject[];
+  } = {},
 ): Promise<TwinCluster> {
   const token = randomBytes(24).toString('base64url');
   const api = await startTwinApiServer({ token, forbid: options.forbid, hold: options.hold });
@@ -65,6 +76,8 @@ export async function startTwinCluster(
       },
     },
   });
+  // janitor's and lifecycle-manager's CRDs, as NVSentinel's charts install them (./nvsentinel-crds.ts).
+  for (const crd of options.customResourceDefinitions ?? NVSENTINEL_CRDS) api.store.create(CRDS, structuredClone(crd));
   // Deployments roll out (status, observedGeneration), so kubectl rollout status/restart finish.
   const deployments = new DeploymentController(api.store);
   deployments.start();

@@ -150,15 +150,13 @@ describe('the state label on the twin, written by the simulated node-drainer and
     expect(history.get('gpu-node-b')?.slice(-3)).toEqual(['drain-failed', 'remediating', 'remediation-succeeded']);
   });
 
-  it('writes remediation-failed when the remediation fails', async () => {
-    simulator.updateSettings({ remediationFailureRate: 1 });
-    try {
-      const [fault] = await store.healthEvents().insertMany([event('gpu-node-c')]);
-      await expect.poll(async () => (await statusOf(fault.recordId)).faultRemediated, { timeout: 15_000 }).toBe(false);
-      expect(await labelOf('gpu-node-c')).toBe('remediation-failed');
-    } finally {
-      simulator.updateSettings({ remediationFailureRate: 0 });
-    }
+  it('writes remediation-failed for an action the chart maps to no maintenance resource', async () => {
+    // fault-remediation/pkg/reconciler/reconciler.go:258-313: unsupported, and the event in the node's live quarantine.
+    const [fault] = await store
+      .healthEvents()
+      .insertMany([event('gpu-node-c', { recommendedAction: 'CONTACT_SUPPORT', errorCode: ['48'] })]);
+    await expect.poll(async () => (await statusOf(fault.recordId)).faultRemediated, { timeout: 15_000 }).toBe(false);
+    expect(await labelOf('gpu-node-c')).toBe('remediation-failed');
   });
 
   it('is gone after the release and stays gone once node-drainer and fault-remediation have seen it', async () => {

@@ -18,6 +18,8 @@ import { NVSENTINEL_NAMESPACE } from '@/lib/nvsentinel/kubernetes-keys';
 import type { StoredChange } from '@/lib/simulator/kubernetes/object-store';
 import { startTwinCluster, type TwinCluster } from '@/lib/simulator/kubernetes/twin-cluster';
 
+import { until } from '../../support/until';
+
 const RESTARTED_AT = 'kubectl.kubernetes.io/restartedAt';
 const namespace = NVSENTINEL_NAMESPACE;
 
@@ -74,6 +76,12 @@ describe('dry runs on the twin API server', () => {
     const stored = await restart(undefined);
     expect(stored.metadata?.resourceVersion).not.toBe(before.metadata?.resourceVersion);
     expect(changes.map((change) => change.type)).toContain('MODIFIED');
+    // The twin's deployment controller rolls the restart out in two status writes: done before the next test counts.
+    await until('the restart rolled out', async () =>
+      (await apps.readNamespacedDeployment({ name: 'fault-quarantine', namespace })).status?.conditions?.some(
+        (condition) => condition.reason === 'NewReplicaSetAvailable',
+      ),
+    );
   });
 
   it('refuses a dry run as it refuses the write: RBAC (403), a stale resourceVersion (409), invalid metadata (422)', async () => {
