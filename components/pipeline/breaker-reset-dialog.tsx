@@ -2,7 +2,9 @@
 // The circuit breaker's reset (admins), NVSentinel's runbook reset done through the API server:
 // the dialog shows first how many events wait behind the breaker, then the runbook's two modes in its
 // words, asks for a reason and a typed confirmation, and shows the server's answer (what the API
-// server stored, or why it refused). The server checks the role again: hiding the button is a courtesy.
+// server stored, or why it refused). It sends the ConfigMap's resourceVersion as the page showed it
+// when the dialog opened, so a breaker that tripped again since is not reset unseen. The server
+// checks the role again: hiding the button is a courtesy.
 import { useRef, useState, useTransition } from 'react';
 
 import { resetBreaker } from '@/lib/actions/server-actions';
@@ -16,12 +18,16 @@ const CONFIRM_WORD = 'reset';
 export function BreakerResetButton({
   tripped,
   waiting,
+  resourceVersion,
   onDone,
 }: {
   /** The button shows only while the breaker is TRIPPED; the last answer stays after it closes. */
   tripped: boolean;
   /** Events behind the breaker (fault-quarantine's backlog); null when unknown. */
   waiting: number | null;
+  /** The circuit-breaker ConfigMap's resourceVersion as the page shows it. */
+  resourceVersion: string | null;
+  /** Called with every answer of the server (it comes once the server's watch has what it wrote): read the page again. */
   onDone: () => void;
 }) {
   const dialog = useRef<HTMLDialogElement>(null);
@@ -29,6 +35,8 @@ export function BreakerResetButton({
   const [reason, setReason] = useState('');
   const [confirm, setConfirm] = useState('');
   const [result, setResult] = useState<MutationResult | null>(null);
+  /** The breaker the admin decided on: as the page showed it when the dialog opened. */
+  const [shown, setShown] = useState<string | null>(null);
   const [pending, startTransition] = useTransition();
   const backlog = waiting === null ? null : waiting.toLocaleString('en-US');
   const reasonOk = reason.trim().length >= 3 && reason.trim().length <= 500;
@@ -39,17 +47,22 @@ export function BreakerResetButton({
     setReason('');
     setConfirm('');
     setResult(null);
+    setShown(resourceVersion);
     dialog.current?.showModal();
   };
   const submit = () => {
     if (!ready) return;
     startTransition(async () => {
-      const outcome = await resetBreaker({ mode, reason, idempotencyKey: newIdempotencyKey() });
+      const outcome = await resetBreaker({
+        mode,
+        reason,
+        ...(shown === null ? {} : { resourceVersion: shown }),
+        idempotencyKey: newIdempotencyKey(),
+      });
       setResult(outcome);
-      if (outcome.ok) {
-        dialog.current?.close();
-        onDone();
-      }
+      if (outcome.ok) dialog.current?.close();
+      // Refused or not, the breaker may have changed (tripped again, put back): the page reads it again.
+      onDone();
     });
   };
 

@@ -16,7 +16,7 @@ export function CircuitBreakerPanel({
   breaker: CircuitBreakerView | null;
   /** The signed-in user may reset it (breaker:reset); the server checks again. */
   mayReset?: boolean;
-  /** After a reset the API server accepted: read the page again. */
+  /** After every answer to a reset (it comes once the server's watch has what it wrote): read the page again. */
   onReset?: () => void;
 }) {
   if (!breaker) {
@@ -95,7 +95,14 @@ export function CircuitBreakerPanel({
             </p>
           </div>
         ) : null}
-        {mayReset ? <BreakerResetButton tripped={tripped} waiting={breaker.waiting} onDone={onReset} /> : null}
+        {mayReset ? (
+          <BreakerResetButton
+            tripped={tripped}
+            waiting={breaker.waiting}
+            resourceVersion={breaker.resourceVersion}
+            onDone={onReset}
+          />
+        ) : null}
       </div>
     </Panel>
   );

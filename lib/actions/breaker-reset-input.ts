@@ -1,7 +1,9 @@
 // What an admin sends to reset NVSentinel's circuit breaker: how fault-quarantine starts again and
 // why. The two modes are the runbook's two options (docs/runbooks/circuit-breaker.md:78-98 at
 // NVSentinel 42672ae): `resume` writes cursor RESUME (process the events that waited), `create` writes
-// cursor CREATE (skip them, start from now).
+// cursor CREATE (skip them, start from now). `resourceVersion`, the circuit-breaker ConfigMap's as
+// the page showed it, makes the reset refuse a breaker that changed since (tripped again); the pages
+// always send it, a script may leave it out.
 import { z } from 'zod';
 
 import type { BreakerCursor } from '@/lib/cluster/breaker-reset';
@@ -20,6 +22,12 @@ const breakerResetInput = z.strictObject(
           : 'mode must be "resume" (process the waiting events) or "create" (skip them, start from now)',
     }),
     reason: reasonText,
+    resourceVersion: z
+      .string({ error: "resourceVersion must be text: the circuit-breaker ConfigMap's resourceVersion as you saw it" })
+      .trim()
+      .min(1, 'resourceVersion must not be empty')
+      .max(64, 'resourceVersion must be at most 64 characters')
+      .optional(),
   },
   { error: (issue) => (issue.code === 'unrecognized_keys' ? `unknown field ${issue.keys.join(', ')}` : undefined) },
 );

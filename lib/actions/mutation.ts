@@ -17,7 +17,15 @@ export type MutationResult =
 /** What `run` reports: the audit record's state before and after, and the user's message. */
 export type MutationOutcome = (
   | { ok: true; message: string; before?: unknown; after?: unknown }
-  | { ok: false; outcome: 'invalid' | 'error'; status: 400 | 404 | 409 | 500; error: string; before?: unknown }
+  | {
+      ok: false;
+      outcome: 'invalid' | 'error';
+      status: 400 | 404 | 409 | 500;
+      error: string;
+      before?: unknown;
+      /** What a failed change still left changed (a step made before the one that failed). */
+      after?: unknown;
+    }
 ) & {
   /** A more readable target found while running (user/<username> instead of user/<id>). */
   target?: string;

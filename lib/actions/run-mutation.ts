@@ -187,6 +187,6 @@ async function runAndRecord<V>(
     );
   return record(
     { ok: false, outcome: outcome.outcome, status: outcome.status, error: outcome.error },
-    { ...fields, target, before: outcome.before },
+    { ...fields, target, before: outcome.before, after: 'after' in outcome ? outcome.after : undefined },
   );
 }

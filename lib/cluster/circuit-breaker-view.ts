@@ -19,6 +19,8 @@ export interface CircuitBreakerView {
   cursor: string | null;
   /** When the console saw it turn TRIPPED (ms); null when it was tripped before the console watched, or is closed. */
   trippedAt: number | null;
+  /** The ConfigMap's resourceVersion as shown: a reset sends it back, and is refused if the ConfigMap changed since. */
+  resourceVersion: string | null;
   gpuNodes: number;
   /** Nodes NVSentinel's rules cordoned within the window, still cordoned: a lower bound of fault-quarantine's own count (released nodes and adopted cordons carry no cordon labels). */
   recentCordons: number;
@@ -47,7 +49,7 @@ export function breakerLimitsFromEnv(env: Record<string, string | undefined> = p
 }
 
 export function circuitBreakerView(
-  breaker: { status: string | null; cursor: string | null; trippedAt: number | null },
+  breaker: { status: string | null; cursor: string | null; trippedAt: number | null; resourceVersion?: string | null },
   nodes: readonly ClusterNode[],
   limits: BreakerLimits,
   waiting: number | null,
@@ -63,6 +65,7 @@ export function circuitBreakerView(
     status: breaker.status,
     cursor: breaker.cursor,
     trippedAt: breaker.status === 'TRIPPED' ? breaker.trippedAt : null,
+    resourceVersion: breaker.resourceVersion ?? null,
     gpuNodes: gpu.length,
     recentCordons,
     limit: Math.ceil((gpu.length * limits.percentage) / 100),

@@ -26,6 +26,8 @@ export interface CircuitBreakerState {
   cursor: string | null;
   /** When this console saw the status turn TRIPPED (ms); null if it was tripped when first read. */
   trippedAt: number | null;
+  /** The ConfigMap's resourceVersion as watched (always set here; optional for hand-made states): what a reset from a page names as what it showed. */
+  resourceVersion?: string | null;
 }
 
 export interface ClusterStatus {
@@ -48,9 +50,10 @@ interface Watched<T extends KubernetesObject> {
 
 export class ClusterState {
   private readonly nodes = new Map<string, ClusterNode>();
-  private breakerState: CircuitBreakerState = { status: null, cursor: null, trippedAt: null };
+  private breakerState: CircuitBreakerState = { status: null, cursor: null, trippedAt: null, resourceVersion: null };
   private breakerRead = false;
   private readonly listeners = new Set<(node: ClusterNode, gone: boolean) => void>();
+  private readonly breakerListeners = new Set<(breaker: CircuitBreakerState) => void>();
   private readonly watched = new Map<string, Watched<KubernetesObject>>([
     ['nodes', { live: false, failures: 0, lastLiveAt: 0 }],
     ['breaker', { live: false, failures: 0, lastLiveAt: 0 }],
@@ -96,13 +99,20 @@ export class ClusterState {
       const turned = status === 'TRIPPED' && this.breakerState.status !== 'TRIPPED';
       const trippedAt =
         status !== 'TRIPPED' ? null : turned ? (this.breakerRead ? Date.now() : null) : this.breakerState.trippedAt;
-      this.breakerState = { status, cursor: map.data?.cursor ?? null, trippedAt };
+      this.breakerState = {
+        status,
+        cursor: map.data?.cursor ?? null,
+        trippedAt,
+        resourceVersion: map.metadata?.resourceVersion ?? null,
+      };
       this.breakerRead = true;
+      for (const listener of this.breakerListeners) listener(this.breakerState);
     };
     breaker.on('add', readBreaker);
     breaker.on('update', readBreaker);
     breaker.on('delete', () => {
-      this.breakerState = { status: null, cursor: null, trippedAt: null };
+      this.breakerState = { status: null, cursor: null, trippedAt: null, resourceVersion: null };
+      for (const listener of this.breakerListeners) listener(this.breakerState);
     });
     await Promise.all([
       this.follow('nodes', nodes as unknown as Informer<KubernetesObject>),
@@ -181,6 +191,12 @@ export class ClusterState {
   onNode(listener: (node: ClusterNode, gone: boolean) => void): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
+  }
+
+  /** Calls `listener` with every change of the breaker's ConfigMap; returns the function that stops it. */
+  onBreaker(listener: (breaker: CircuitBreakerState) => void): () => void {
+    this.breakerListeners.add(listener);
+    return () => this.breakerListeners.delete(listener);
   }
 
   async stop(): Promise<void> {

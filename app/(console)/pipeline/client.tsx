@@ -63,11 +63,8 @@ export function PipelineClient({
       <CircuitBreakerPanel
         breaker={overview.breaker}
         mayReset={mayResetBreaker}
-        onReset={() => {
-          // The informer sees the ConfigMap change a moment after the API server answered: read again then too.
-          void queryClient.invalidateQueries({ queryKey: ['pipeline'] });
-          setTimeout(() => void queryClient.invalidateQueries({ queryKey: ['pipeline'] }), 1_500);
-        }}
+        // The server answers once its watch has the ConfigMap it wrote: the page read now shows it.
+        onReset={() => void queryClient.invalidateQueries({ queryKey: ['pipeline'] })}
       />
       <Panel
         title="Consumers"

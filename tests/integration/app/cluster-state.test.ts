@@ -47,7 +47,12 @@ describe('cluster state from the API server', () => {
         .sort(),
     ).toEqual(['gpu-1', 'gpu-2', 'gpu-3']);
     expect(state.node('gpu-1')).toMatchObject({ cordoned: false, nvsentinelSession: false, ready: true });
-    expect(state.breaker()).toEqual({ status: 'CLOSED', cursor: 'RESUME', trippedAt: null });
+    expect(state.breaker()).toEqual({
+      status: 'CLOSED',
+      cursor: 'RESUME',
+      trippedAt: null,
+      resourceVersion: expect.stringMatching(/^\d+$/),
+    });
   });
 
   it('sees a cordon and a tripped breaker within the watch', async () => {

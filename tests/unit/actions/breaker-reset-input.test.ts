@@ -1,5 +1,6 @@
-// What an admin may send to reset the circuit breaker: the runbook's two modes and a reason, nothing
-// else; every refusal names what is wrong. Only admins hold the permission.
+// What an admin may send to reset the circuit breaker: the runbook's two modes, a reason and,
+// optionally, the ConfigMap's resourceVersion as the page showed it; nothing else; every refusal
+// names what is wrong. Only admins hold the permission.
 import { describe, expect, it } from 'vitest';
 
 import { cursorOf, parseBreakerReset } from '@/lib/actions/breaker-reset-input';
@@ -15,6 +16,13 @@ describe('breaker reset input', () => {
     expect(parseBreakerReset({ mode: 'create', reason: 'stale backlog' })).toEqual({
       ok: true,
       value: { mode: 'create', reason: 'stale backlog' },
+    });
+  });
+
+  it('takes the resourceVersion the page showed, optional for scripts', () => {
+    expect(parseBreakerReset({ mode: 'resume', reason: 'switch replaced', resourceVersion: ' 4711 ' })).toEqual({
+      ok: true,
+      value: { mode: 'resume', reason: 'switch replaced', resourceVersion: '4711' },
     });
   });
 
@@ -41,6 +49,15 @@ describe('breaker reset input', () => {
     [{ mode: 'resume', reason: 'x'.repeat(501) }, 'reason must be at most 500 characters'],
     [{ mode: 'resume', reason: 'fixed \u202eit' }, 'reason must not contain text-direction characters (found U+202E)'],
     [{ mode: 'resume', reason: 'fixed', cursor: 'CREATE' }, 'unknown field cursor'],
+    [
+      { mode: 'resume', reason: 'fixed', resourceVersion: 4711 },
+      "resourceVersion must be text: the circuit-breaker ConfigMap's resourceVersion as you saw it",
+    ],
+    [{ mode: 'resume', reason: 'fixed', resourceVersion: ' ' }, 'resourceVersion must not be empty'],
+    [
+      { mode: 'resume', reason: 'fixed', resourceVersion: '9'.repeat(65) },
+      'resourceVersion must be at most 64 characters',
+    ],
     [{ mode: 'resume', reason: 'fixed', namespace: 'kube-system' }, 'unknown field namespace'],
     [null, 'expected { mode, reason }'],
     ['resume', 'expected { mode, reason }'],

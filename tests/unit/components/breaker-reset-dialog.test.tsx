@@ -1,8 +1,9 @@
 // @vitest-environment jsdom
 // The breaker panel's reset, as an admin meets it: a Reset… button only while TRIPPED and only for
 // who may reset; the dialog shows the backlog first ("unknown" when the lag is not known), the two
-// modes, and sends nothing until a mode, a reason and the typed confirmation are there; the server's
-// refusal is shown in the dialog, its answer after the dialog closes.
+// modes, and sends nothing until a mode, a reason and the typed confirmation are there, then sends the
+// ConfigMap's resourceVersion the page showed when the dialog opened; the server's refusal is shown in
+// the dialog, its answer after the dialog closes, and the page is read again after either.
 import { cleanup, fireEvent, render, screen, waitFor } from '@testing-library/react';
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 
@@ -27,10 +28,11 @@ afterEach(() => {
   server.resetBreaker.mockReset();
 });
 
-const breaker = (status: string, waiting: number | null): CircuitBreakerView => ({
+const breaker = (status: string, waiting: number | null, resourceVersion = '4711'): CircuitBreakerView => ({
   status,
   cursor: 'RESUME',
   trippedAt: null,
+  resourceVersion,
   gpuNodes: 48,
   recentCordons: 36,
   limit: 36,
@@ -86,7 +88,11 @@ describe('the breaker reset on the Pipeline page', () => {
     fireEvent.click(submit);
     await waitFor(() => expect(screen.queryByTestId('breaker-reset-result')).not.toBeNull());
     expect(server.resetBreaker).toHaveBeenCalledTimes(1);
-    expect(server.resetBreaker.mock.calls[0][0]).toMatchObject({ mode: 'create', reason: 'stale backlog' });
+    expect(server.resetBreaker.mock.calls[0][0]).toMatchObject({
+      mode: 'create',
+      reason: 'stale backlog',
+      resourceVersion: '4711',
+    });
     expect(text(screen.getByTestId('breaker-reset-result'))).toContain('Breaker reset: the API server stored');
     expect((screen.getByTestId('breaker-reset-dialog') as HTMLDialogElement).open).toBe(false);
     expect(onReset).toHaveBeenCalledTimes(1);
@@ -105,6 +111,19 @@ describe('the breaker reset on the Pipeline page', () => {
     await waitFor(() => expect(text(screen.getByTestId('breaker-reset-error'))).toContain(error));
     expect((screen.getByTestId('breaker-reset-dialog') as HTMLDialogElement).open).toBe(true);
     expect(server.resetBreaker.mock.calls[0][0]).toMatchObject({ mode: 'resume', reason: 'switch fixed' });
-    expect(onReset).not.toHaveBeenCalled();
+    // The breaker may have changed (put back, tripped again): the page reads it again behind the dialog.
+    expect(onReset).toHaveBeenCalledTimes(1);
+  });
+
+  it('sends the breaker as it was when the dialog opened, not as a later read of the page has it', async () => {
+    server.resetBreaker.mockResolvedValue({ ok: false, outcome: 'invalid', status: 409, error: 'tripped again' });
+    const { rerender } = render(<CircuitBreakerPanel breaker={breaker('TRIPPED', 5, '100')} mayReset />);
+    fireEvent.click(screen.getByTestId('breaker-reset'));
+    // The page re-read while the dialog was open: the admin decided on what the dialog opened with.
+    rerender(<CircuitBreakerPanel breaker={breaker('TRIPPED', 9, '180')} mayReset />);
+    fill('resume', 'switch fixed', 'reset');
+    fireEvent.click(screen.getByTestId('breaker-reset-submit'));
+    await waitFor(() => expect(server.resetBreaker).toHaveBeenCalledTimes(1));
+    expect(server.resetBreaker.mock.calls[0][0]).toMatchObject({ resourceVersion: '100' });
   });
 });
