@@ -1,8 +1,9 @@
 'use client';
 // The node page's maintenance opt-out, inside the Cluster panel: whether the node is out of
 // NVSentinel's hands, until when, by whom and why; for operators "Take out of NVSentinel…" (a
-// duration or an end time, and a reason) and "Put back now". An opt-out made outside the console
-// (kubectl, janitor's external remediation) is shown and never offered to end.
+// duration or an end time, and a reason) and "Put back now", which sends the since of the opt-out it
+// showed when its dialog opened, so another operator's newer opt-out is not ended unseen. An opt-out
+// made outside the console (kubectl, janitor's external remediation) is shown and never offered to end.
 import { useQueryClient } from '@tanstack/react-query';
 import { useRef, useState, useTransition } from 'react';
 
@@ -76,6 +77,8 @@ export function OptOutControl({ nodeName, optOut }: { nodeName: string; optOut: 
   const [until, setUntil] = useState('');
   const [reason, setReason] = useState('');
   const [result, setResult] = useState<MutationResult | null>(null);
+  /** The opt-out "Put back now" was opened on: its since (RFC 3339), null when unreadable. */
+  const [shownSince, setShownSince] = useState<string | null>(null);
   const [pending, startTransition] = useTransition();
   // Out by the label the console writes, by anyone: nothing to add (the console's own can be put back).
   const labelledOut = Boolean(optOut?.console) || optOut?.outside.some((label) => label !== JANITOR_LABEL);
@@ -85,6 +88,8 @@ export function OptOutControl({ nodeName, optOut }: { nodeName: string; optOut: 
     setReason('');
     setUntil('');
     setResult(null);
+    const since = optOut?.console?.since ?? null;
+    setShownSince(since === null ? null : new Date(since).toISOString());
     dialog.current?.showModal();
   };
   const custom = duration === 'custom';
@@ -96,7 +101,7 @@ export function OptOutControl({ nodeName, optOut }: { nodeName: string; optOut: 
       const base = { nodeName, reason, idempotencyKey: newIdempotencyKey() };
       const outcome =
         mode === 'in'
-          ? await optInNode(base)
+          ? await optInNode({ ...base, since: shownSince })
           : await optOutNode(custom ? { ...base, until: new Date(untilMs).toISOString() } : { ...base, duration });
       setResult(outcome);
       if (!outcome.ok) return;

@@ -3,11 +3,13 @@
 // duration ("30m", "2h", "3d", "1d12h") or an end time in RFC 3339 with its offset
 // ("2026-12-06T18:00:00Z", "2026-12-06T19:00:00+01:00"), never both. The time is bounded (10 minutes
 // to 30 days by default): an opt-out is for maintenance, and one forgotten for longer would keep a
-// failing node away from NVSentinel unseen.
+// failing node away from NVSentinel unseen. To put it back early: the node's name, a reason and,
+// from a page, the `since` of the console's opt-out the page showed, so a newer opt-out (another
+// operator's) is not ended from a page that never showed it; a script may leave it out.
 import { z } from 'zod';
 
 import { firstIssue, type Parsed } from './mutation';
-import { nodeActionInput } from './node-action-input';
+import { nodeActionInput, type NodeActionInput } from './node-action-input';
 import { OPT_OUT_MAX_MS, OPT_OUT_MIN_MS, parseDuration, spanText } from './opt-out-duration';
 import { reasonText } from './reason-text';
 
@@ -83,6 +85,35 @@ function optOutSchema(bounds: OptOutBounds) {
       }
       return fail('give how long: duration (such as "2h") or until (an RFC 3339 time)');
     });
+}
+
+export interface OptInInput extends NodeActionInput {
+  /** When the opt-out the page showed began (RFC 3339, UTC); null: it showed none readable; absent: not checked. */
+  since?: string | null;
+}
+
+const optInSchema = nodeActionInput.extend({
+  since: z
+    .union([z.string(), z.null()], { error: 'since must be text (an RFC 3339 time) or null' })
+    .optional()
+    .transform((since, context) => {
+      if (since === undefined || since === null) return since;
+      const at = RFC_3339.test(since.trim()) ? Date.parse(since.trim()) : NaN;
+      if (!Number.isNaN(at)) return new Date(at).toISOString();
+      context.addIssue({
+        code: 'custom',
+        message: `since must be when the opt-out shown began, in RFC 3339 such as 2026-12-06T12:00:00Z, or null when the page showed none (got "${since.slice(0, 40)}")`,
+      });
+      return z.NEVER;
+    }),
+});
+
+/** Parses raw input for a put-back; the error names the first thing wrong. */
+export function parseOptIn(input: unknown): Parsed<OptInInput> {
+  const parsed = optInSchema.safeParse(input);
+  return parsed.success
+    ? { ok: true, value: parsed.data }
+    : { ok: false, error: firstIssue(parsed.error.issues, '{ nodeName, reason, since }') };
 }
 
 /** Parses raw input for an opt-out; the error names the first thing wrong. */

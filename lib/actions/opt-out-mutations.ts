@@ -2,8 +2,9 @@
 // writes): node.opt-out takes a node out of NVSentinel's hands until a time with a reason;
 // node.opt-in puts it back early. The console's expiry (lib/cluster/opt-out-expiry.ts) puts it back
 // when the time ends. Each refuses with a clear message and no change what would be a no-op or
-// would undo someone else's opt-out: a node already out, a node the console did not take out, a
-// node the cluster does not have, and anything at all without cluster access.
+// would undo someone else's opt-out: a node already out, a node the console did not take out, an
+// opt-out other than the one the page showed (its since), a node the cluster does not have, and
+// anything at all without cluster access.
 import type { Actor } from '@/lib/auth/actor';
 import { ClusterRefusal } from '@/lib/cluster/node-uncordon';
 import { optOutNode, putBackNode, seenByWatch, type OptOutSnapshot } from '@/lib/cluster/node-opt-out';
@@ -12,8 +13,15 @@ import type { AppContext } from '@/lib/context/app-context';
 
 import type { Mutation, MutationOutcome } from './mutation';
 import { rawField } from './mutation';
-import { parseNodeAction, type NodeActionInput } from './node-action-input';
-import { DEFAULT_OPT_OUT_BOUNDS, endOf, parseOptOut, type OptOutBounds, type OptOutInput } from './opt-out-input';
+import {
+  DEFAULT_OPT_OUT_BOUNDS,
+  endOf,
+  parseOptIn,
+  parseOptOut,
+  type OptInInput,
+  type OptOutBounds,
+  type OptOutInput,
+} from './opt-out-input';
 
 const iso = (at: number) => new Date(at).toISOString().replace(/\.\d+Z$/, 'Z');
 
@@ -93,33 +101,40 @@ export function optOutNodeMutationWith(bounds: OptOutBounds): Mutation<OptOutInp
 
 export const optOutNodeMutation = optOutNodeMutationWith(DEFAULT_OPT_OUT_BOUNDS);
 
-export const optInNodeMutation: Mutation<NodeActionInput> = {
+/** "2026-12-06T12:00:00Z", or words for a time the record could not say. */
+const sinceText = (since: number | null) => (since === null ? 'an unreadable time' : iso(since));
+
+export const optInNodeMutation: Mutation<OptInInput> = {
   action: 'node.opt-in',
   permission: 'nodes:opt-out',
-  parse: parseNodeAction,
+  parse: parseOptIn,
   rawTarget: (input) => rawField(input, 'nodeName'),
   target: (value) => value.nodeName,
   reason: (value) => value.reason,
-  run: async ({ nodeName }, _actor, context) => {
+  run: async ({ nodeName, since }, _actor, context) => {
     const cluster = context.cluster();
     if (!cluster) return withoutCluster(nodeName, "putting back into NVSentinel's hands");
+    const shown = since === undefined ? undefined : { since: since === null ? null : Date.parse(since) };
     let written;
     try {
-      written = await putBackNode(cluster.access.config, nodeName);
+      written = await putBackNode(cluster.access.config, nodeName, undefined, shown);
     } catch (error) {
       return refused(error);
     }
     const { before } = written;
     if (!written.done) {
+      const now = before.optOut?.console ?? before.optOut?.leftOver;
       return {
         ok: false,
         outcome: 'invalid',
         status: 409,
         before,
         error:
-          written.why === 'outside'
-            ? `${nodeName} was taken out of NVSentinel's hands outside the console (${OPT_OUT_LABEL}=false, without the console's record): the console does not undo that; remove the label with kubectl (kubectl label node ${nodeName} ${OPT_OUT_LABEL}-) if that is meant`
-            : `${nodeName} is not out of NVSentinel's hands by the console, so there is nothing to put back.${janitorNote(before)}`,
+          written.why === 'changed' && now && shown
+            ? `the opt-out of ${nodeName} was changed by ${now.by} at ${sinceText(now.since)} since you looked (the page showed the one since ${sinceText(shown.since)}); nothing was put back: look at the node again`
+            : written.why === 'outside'
+              ? `${nodeName} was taken out of NVSentinel's hands outside the console (${OPT_OUT_LABEL}=false, without the console's record): the console does not undo that; remove the label with kubectl (kubectl label node ${nodeName} ${OPT_OUT_LABEL}-) if that is meant`
+              : `${nodeName} is not out of NVSentinel's hands by the console, so there is nothing to put back.${janitorNote(before)}`,
       };
     }
     await seenByWatch(cluster.state, nodeName, written.resourceVersion);

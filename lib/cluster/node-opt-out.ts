@@ -12,7 +12,8 @@
 // handler reacts to the label itself (node_informer.go:427-432 handles an uncordon or untaint only).
 // Put back = the label's earlier value restored (or the label removed) and the annotations removed,
 // only while the opt-out is the console's own: its record there and the label still "false". A
-// "false" someone else wrote (kubectl; janitor writes the other label) is never touched.
+// "false" someone else wrote (kubectl; janitor writes the other label) is never touched. From a page,
+// only the opt-out the page showed (by its since) is put back, never a newer one.
 // Every write is GET, change, PUT with the read resourceVersion, again on 409, as NVSentinel writes
 // nodes (lib/nvsentinel/get-change-update.ts), so of two replicas putting back at once one wins and
 // the other, reading again, finds nothing to do.
@@ -46,8 +47,13 @@ export type OptOutWrite =
 
 export type PutBackWrite =
   | { done: true; before: OptOutSnapshot; after: OptOutSnapshot; resourceVersion: string | null }
-  /** none: no opt-out of the console (already put back); outside: "false" not by the console; not-due: the expiry's condition no longer holds. */
-  | { done: false; why: 'none' | 'outside' | 'not-due'; before: OptOutSnapshot };
+  /**
+   * none: no opt-out of the console (already put back); outside: "false" not by the console; not-due:
+   * the expiry's condition no longer holds; changed: the console's opt-out there is not the one shown.
+   */
+  | { done: false; why: PutBackRefused; before: OptOutSnapshot };
+
+type PutBackRefused = 'none' | 'outside' | 'not-due' | 'changed';
 
 function snapshotOf(node: V1Node): OptOutSnapshot {
   const labels = node.metadata?.labels ?? {};
@@ -168,19 +174,26 @@ export async function optOutNode(config: KubeConfig, nodeName: string, request: 
 /**
  * Puts `nodeName` back into NVSentinel's hands, if the console took it out. `due`, for the expiry,
  * is checked again on the node as read for the write: an opt-out renewed meanwhile is left alone.
+ * `shown`, from a page: the since (ms, null when unreadable) of the opt-out it showed; another
+ * opt-out there now is left alone ('changed').
  */
 export async function putBackNode(
   config: KubeConfig,
   nodeName: string,
   due: (optOut: NodeOptOut | null) => boolean = () => true,
+  shown?: { since: number | null },
 ): Promise<PutBackWrite> {
   let before: OptOutSnapshot | null = null;
-  let why: 'none' | 'outside' | 'not-due' = 'none';
+  let why: PutBackRefused = 'none';
   const { node, written } = await write(config, nodeName, 'put it back into NVSentinel', (node) => {
     before = snapshotOf(node);
     const optOut = before.optOut;
     if (!optOut?.console && !optOut?.leftOver) {
       why = optOut?.outside.includes(OPT_OUT_LABEL) ? 'outside' : 'none';
+      return null;
+    }
+    if (shown && (optOut.console ?? optOut.leftOver)?.since !== shown.since) {
+      why = 'changed';
       return null;
     }
     if (!due(optOut)) {

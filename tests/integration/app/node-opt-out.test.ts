@@ -61,7 +61,10 @@ describe('the maintenance opt-out', () => {
   };
   const run = async (mutation: 'out' | 'in', who: string, input: Record<string, unknown>, on = context) => {
     const { headers, requestId } = as(who);
-    const result = await runMutation(on, mutation === 'out' ? optOutNodeMutation : optInNodeMutation, input, headers);
+    const result =
+      mutation === 'out'
+        ? await runMutation(on, optOutNodeMutation, input, headers)
+        : await runMutation(on, optInNodeMutation, input, headers);
     return { result, rows: await listAudit(console_.pool, { requestId }, 10) };
   };
   const nodeOf = (name: string) => core.readNode({ name });

@@ -1,9 +1,10 @@
 // What an operator may send to take a node out of NVSentinel's hands: a duration or an end time,
-// bounded (10 minutes to 30 days), never both; each refusal names what is wrong and the bound.
+// bounded (10 minutes to 30 days), never both; each refusal names what is wrong and the bound. To
+// put it back: optionally the since of the opt-out the page showed (RFC 3339, or null).
 import { describe, expect, it } from 'vitest';
 
 import { parseDuration, spanText } from '@/lib/actions/opt-out-duration';
-import { endOf, parseOptOut, type OptOutBounds } from '@/lib/actions/opt-out-input';
+import { endOf, parseOptIn, parseOptOut, type OptOutBounds } from '@/lib/actions/opt-out-input';
 
 const NOW = Date.parse('2026-12-06T12:00:00Z');
 const bounds: OptOutBounds = { minMs: 10 * 60_000, maxMs: 30 * 86_400_000, now: () => NOW };
@@ -86,5 +87,23 @@ describe('maintenance opt-out input', () => {
     expect(spanText(86_400_000)).toBe('1 day');
     expect(spanText(36 * 3_600_000)).toBe('1 day 12 h');
     expect(spanText(30 * 86_400_000 + 60_000)).toBe('30 days 1 min');
+  });
+
+  it('takes the since of the opt-out a page showed when putting back, as UTC; a script may leave it out', () => {
+    const base = { nodeName: 'gpu-1', reason: 'done early' };
+    expect(parseOptIn(base)).toEqual({ ok: true, value: base });
+    expect(parseOptIn({ ...base, since: null })).toEqual({ ok: true, value: { ...base, since: null } });
+    expect(parseOptIn({ ...base, since: '2026-12-06T13:00:00+01:00' })).toEqual({
+      ok: true,
+      value: { ...base, since: '2026-12-06T12:00:00.000Z' },
+    });
+    expect(parseOptIn({ ...base, since: 1765022400000 })).toEqual({
+      ok: false,
+      error: 'since must be text (an RFC 3339 time) or null',
+    });
+    expect(parseOptIn({ ...base, since: '2026-12-06' })).toMatchObject({
+      ok: false,
+      error: expect.stringMatching(/^since must be when the opt-out shown began, in RFC 3339 .*\(got "2026-12-06"\)$/),
+    });
   });
 });

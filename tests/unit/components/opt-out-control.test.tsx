@@ -2,7 +2,8 @@
 // The node page's maintenance opt-out, as an operator meets it: the state in words (the console's own
 // with until, by and why; one set outside the console; janitor's), "Take out of NVSentinel…" only on a
 // managed node and "Put back now" only on the console's own, neither for a viewer; the dialog sends
-// a duration or an end time with the reason, and shows the server's refusal.
+// a duration or an end time with the reason, and shows the server's refusal; "Put back now" sends the
+// since of the opt-out it was opened on.
 import { QueryClient, QueryClientProvider } from '@tanstack/react-query';
 import { cleanup, fireEvent, render, screen, waitFor } from '@testing-library/react';
 import type { ReactNode } from 'react';
@@ -118,16 +119,21 @@ describe('the maintenance opt-out on the node page', () => {
     expect((screen.getByTestId('opt-out-dialog') as HTMLDialogElement).open).toBe(false);
   });
 
-  it('puts back with a reason', async () => {
+  it('puts back with a reason, naming the opt-out it was opened on by its since', async () => {
     server.optInNode.mockResolvedValueOnce({ ok: true, message: 'gpu-1 is back in NVSentinel’s hands' });
-    render(as('operator', <OptOutControl nodeName="gpu-1" optOut={optOutOf({ [LABEL]: 'false' }, RECORD)} />));
+    const { rerender } = render(
+      as('operator', <OptOutControl nodeName="gpu-1" optOut={optOutOf({ [LABEL]: 'false' }, RECORD)} />),
+    );
     fireEvent.click(screen.getByTestId('opt-in-open'));
     expect(screen.queryByTestId('opt-out-duration-2h')).toBeNull();
+    // The page re-read while the dialog was open: another opt-out there now is not the one decided on.
+    const newer = { ...RECORD, 'sentinel-console/opt-out-since': '2026-12-06T13:00:00Z' };
+    rerender(as('operator', <OptOutControl nodeName="gpu-1" optOut={optOutOf({ [LABEL]: 'false' }, newer)} />));
     fireEvent.change(screen.getByTestId('opt-out-reason'), { target: { value: 'upgrade done' } });
     fireEvent.click(screen.getByTestId('opt-out-submit'));
     await waitFor(() =>
       expect(server.optInNode).toHaveBeenCalledWith(
-        expect.objectContaining({ nodeName: 'gpu-1', reason: 'upgrade done' }),
+        expect.objectContaining({ nodeName: 'gpu-1', reason: 'upgrade done', since: '2026-12-06T12:00:00.000Z' }),
       ),
     );
   });
