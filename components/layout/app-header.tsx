@@ -11,6 +11,7 @@ import { ThemeToggle } from './theme-toggle';
 const sections = [
   { href: '/', label: 'Overview' },
   { href: '/nodes', label: 'Nodes' },
+  { href: '/events', label: 'Events' },
   { href: '/pipeline', label: 'Pipeline' },
   { href: '/throughput', label: 'Throughput' },
   { href: '/providers', label: 'Providers' },

@@ -1,0 +1,221 @@
+// The event search's parameters as they travel in the URL (the page, GET /api/events and its
+// export read the same), checked one by one: a bad value is refused with a message naming the
+// parameter, what it must be and what came. Unknown parameters are ignored; a known one given
+// twice is refused (which one was meant?).
+import { z } from 'zod';
+
+import { RECOMMENDED_ACTIONS, type HealthEventFilter, type PageCursor, type RecommendedActionName } from '@/lib/store';
+
+import {
+  DEFAULT_EVENT_RANGE,
+  DEFAULT_PAGE_SIZE,
+  EVENT_PARAMS,
+  EVENT_RANGE_NAMES,
+  EVENT_RANGES,
+  EVENT_SEVERITIES,
+  EVENT_VIEWS,
+  MAX_PAGE_SIZE,
+  MAX_SPAN_DAYS,
+  type EventParams,
+  type EventRange,
+  type EventSeverity,
+  type EventView,
+} from './events-view';
+
+export const EXPORT_FORMATS = ['csv', 'json'] as const;
+export type ExportFormat = (typeof EXPORT_FORMATS)[number];
+
+export interface EventSearch {
+  /** What the store is asked: the filters, with the window's from and to. */
+  filter: HealthEventFilter & { from: Date; to: Date };
+  view: EventView;
+  limit: number;
+  after?: PageCursor;
+  /** The search normalised, as links and the page show it. */
+  params: EventParams;
+  format?: ExportFormat;
+}
+
+export type EventSearchParse = { ok: true; search: EventSearch } | { ok: false; error: string };
+
+const ACTION_NAMES = Object.keys(RECOMMENDED_ACTIONS) as RecommendedActionName[];
+const DAY = 86_400_000;
+const shown = (value: string) => JSON.stringify(value.length > 60 ? `${value.slice(0, 60)}…` : value);
+const oneOf = (values: readonly string[]) => values.join(', ');
+
+/** A Kubernetes node name (DNS-1123 subdomain), or the start of one followed by `*`. */
+const NODE = /^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/;
+const NODE_PREFIX = /^[a-z0-9][-a-z0-9.]{0,251}\*$/;
+/** ISO 8601 with a zone (a time without one would be read in the server's zone). */
+const ISO_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})$/;
+
+function text(name: string, pattern: RegExp, what: string) {
+  return z
+    .string()
+    .optional()
+    .refine((value) => value === undefined || pattern.test(value), {
+      error: (issue) => `${name} must be ${what} (got ${shown(String(issue.input))})`,
+    });
+}
+
+function time(name: string) {
+  return z
+    .string()
+    .optional()
+    .transform((value, context) => {
+      if (value === undefined) return undefined;
+      const at = new Date(value);
+      if (!ISO_TIME.test(value) || Number.isNaN(at.getTime())) {
+        context.addIssue({
+          code: 'custom',
+          message: `${name} must be an ISO 8601 time with its zone, such as 2026-12-06T10:00:00Z (got ${shown(value)})`,
+        });
+        return z.NEVER;
+      }
+      return at;
+    });
+}
+
+function choice<T extends string>(name: string, values: readonly T[]) {
+  return z
+    .string()
+    .optional()
+    .refine((value) => value === undefined || (values as readonly string[]).includes(value), {
+      error: (issue) => `${name} must be one of ${oneOf(values)} (got ${shown(String(issue.input))})`,
+    })
+    .transform((value) => value as T | undefined);
+}
+
+const schema = z.object({
+  xid: text('xid', /^\d{1,10}$/, 'an XID: digits only, such as 79'),
+  check: text('check', /^[A-Za-z0-9_.:-]{1,100}$/, 'a check name such as SysLogsXIDError'),
+  agent: text('agent', /^[A-Za-z0-9_.:-]{1,100}$/, 'an agent name such as syslog-health-monitor'),
+  entity: text('entity', /^[A-Za-z][A-Za-z0-9_-]{0,63}:[^\s]{1,256}$/, 'TYPE:VALUE, such as GPU:3 or NIC:mlx5_0'),
+  severity: choice<EventSeverity>('severity', EVENT_SEVERITIES),
+  action: z
+    .string()
+    .optional()
+    .transform((value, context) => {
+      if (value === undefined) return undefined;
+      const name = value.toUpperCase();
+      if (!(ACTION_NAMES as string[]).includes(name)) {
+        context.addIssue({
+          code: 'custom',
+          message: `action must be a recommended action: one of ${oneOf(ACTION_NAMES)} (got ${shown(value)})`,
+        });
+        return z.NEVER;
+      }
+      return name as RecommendedActionName;
+    }),
+  node: z
+    .string()
+    .optional()
+    .refine((value) => value === undefined || (value.length <= 253 && (NODE.test(value) || NODE_PREFIX.test(value))), {
+      error: (issue) =>
+        `node must be a node name, or its start followed by * (lowercase letters, digits, "-" and "."; at most 253 characters) (got ${shown(String(issue.input))})`,
+    }),
+  range: choice<EventRange>('range', EVENT_RANGE_NAMES),
+  from: time('from'),
+  to: time('to'),
+  view: choice<EventView>('view', EVENT_VIEWS),
+  limit: text('limit', /^\d{1,3}$/, `a whole number from 1 to ${MAX_PAGE_SIZE}`)
+    .transform((value) => (value === undefined ? undefined : Number(value)))
+    .refine((value) => value === undefined || (value >= 1 && value <= MAX_PAGE_SIZE), {
+      error: (issue) => `limit must be a whole number from 1 to ${MAX_PAGE_SIZE} (got ${String(issue.input)})`,
+    }),
+  after: z
+    .string()
+    .optional()
+    .transform((value, context) => {
+      if (value === undefined) return undefined;
+      const match = /^(.+)_([0-9A-Za-z-]{1,64})$/.exec(value);
+      const at = match ? new Date(match[1]) : null;
+      if (!match || !ISO_TIME.test(match[1]) || Number.isNaN(at!.getTime())) {
+        context.addIssue({
+          code: 'custom',
+          message: `after must be the cursor of a previous page, <time>_<id> (got ${shown(value)})`,
+        });
+        return z.NEVER;
+      }
+      return { createdAt: match[1], recordId: match[2] } satisfies PageCursor;
+    }),
+  format: choice<ExportFormat>('format', EXPORT_FORMATS),
+});
+
+type Input = URLSearchParams | Record<string, string | string[] | undefined>;
+
+/** Each known parameter's single value ('' counts as absent), or the error for one given twice. */
+function single(input: Input): { ok: true; raw: Record<string, string> } | { ok: false; error: string } {
+  const raw: Record<string, string> = {};
+  for (const name of [...EVENT_PARAMS, 'format']) {
+    const values = (input instanceof URLSearchParams ? input.getAll(name) : [input[name] ?? []].flat()).filter(
+      (value) => value !== '',
+    );
+    if (values.length > 1) return { ok: false, error: `${name} is given ${values.length} times: give it once` };
+    if (values.length === 1) raw[name] = values[0].trim();
+  }
+  return { ok: true, raw };
+}
+
+/** Reads a search; `now` ends a range (the window is [now − range, now)). */
+export function parseEventSearch(input: Input, now = Date.now()): EventSearchParse {
+  const given = single(input);
+  if (!given.ok) return given;
+  const parsed = schema.safeParse(given.raw);
+  if (!parsed.success) return { ok: false, error: parsed.error.issues[0].message };
+  const value = parsed.data;
+
+  if (value.range && (value.from || value.to)) return { ok: false, error: 'give either range or from/to, not both' };
+  if (value.to && !value.from) return { ok: false, error: 'to needs a from: the search starts at from' };
+  const to = value.to ?? new Date(now);
+  const from = value.from ?? new Date(to.getTime() - EVENT_RANGES[value.range ?? DEFAULT_EVENT_RANGE]);
+  if (!(from < to))
+    return { ok: false, error: `from must be before to (from ${from.toISOString()}, to ${to.toISOString()})` };
+  if (to.getTime() - from.getTime() > MAX_SPAN_DAYS * DAY)
+    return {
+      ok: false,
+      error: `from and to may be at most ${MAX_SPAN_DAYS} days apart (they are ${((to.getTime() - from.getTime()) / DAY).toFixed(1)} days apart)`,
+    };
+
+  const filter: EventSearch['filter'] = { from, to };
+  if (value.xid) filter.errorCode = value.xid;
+  if (value.check) filter.checkName = value.check;
+  if (value.agent) filter.agent = value.agent;
+  if (value.entity) {
+    const colon = value.entity.indexOf(':');
+    filter.entity = { entityType: value.entity.slice(0, colon), entityValue: value.entity.slice(colon + 1) };
+  }
+  if (value.severity === 'fatal') filter.isFatal = true;
+  if (value.severity === 'healthy') filter.isHealthy = true;
+  if (value.severity === 'unhealthy') Object.assign(filter, { isFatal: false, isHealthy: false });
+  if (value.action) filter.recommendedAction = [value.action];
+  if (value.node?.endsWith('*')) filter.nodePrefix = value.node.slice(0, -1);
+  else if (value.node) filter.nodeName = value.node;
+
+  const params: EventParams = {
+    xid: value.xid,
+    check: value.check,
+    agent: value.agent,
+    entity: value.entity,
+    severity: value.severity,
+    action: value.action,
+    node: value.node,
+    ...(value.from
+      ? { from: from.toISOString(), to: value.to ? to.toISOString() : undefined }
+      : { range: value.range ?? DEFAULT_EVENT_RANGE }),
+    view: value.view,
+    limit: value.limit === undefined ? undefined : String(value.limit),
+    after: given.raw.after,
+  };
+  return {
+    ok: true,
+    search: {
+      filter,
+      view: value.view ?? 'events',
+      limit: value.limit ?? DEFAULT_PAGE_SIZE,
+      after: value.after,
+      params: Object.fromEntries(Object.entries(params).filter(([, text]) => text !== undefined)),
+      format: value.format,
+    },
+  };
+}

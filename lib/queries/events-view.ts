@@ -1,0 +1,142 @@
+// The Events page's data as JSON and its URL, shared by the server's read model and the browser (no
+// server imports): the filters as they travel in the URL, the rows a search returns, and the links
+// a row offers (its node page at the event's time, the same search narrowed to one node or entity).
+import { NODE_RANGES, type NodeEventRow, type NodeRange } from './node-detail-view';
+
+export const EVENT_RANGES = {
+  '15m': 900_000,
+  '1h': 3_600_000,
+  '6h': 21_600_000,
+  '24h': 86_400_000,
+  '7d': 604_800_000,
+  '30d': 2_592_000_000,
+} as const;
+export type EventRange = keyof typeof EVENT_RANGES;
+export const EVENT_RANGE_NAMES = Object.keys(EVENT_RANGES) as EventRange[];
+export const DEFAULT_EVENT_RANGE: EventRange = '24h';
+/** The longest from/to span a search may ask for. */
+export const MAX_SPAN_DAYS = 31;
+
+export const EVENT_SEVERITIES = ['fatal', 'unhealthy', 'healthy'] as const;
+export type EventSeverity = (typeof EVENT_SEVERITIES)[number];
+
+export const EVENT_VIEWS = ['events', 'nodes'] as const;
+export type EventView = (typeof EVENT_VIEWS)[number];
+
+export const DEFAULT_PAGE_SIZE = 100;
+export const MAX_PAGE_SIZE = 500;
+/** Nodes the grouped view shows at most. */
+export const NODE_GROUPS_SHOWN = 500;
+/** Rows an export holds at most (the newest); the file says when it was cut. */
+export const EXPORT_LIMIT = 10_000;
+
+/**
+ * The search's URL parameters, in the order links write them. Every filter is here, so a search is
+ * a link; `after` is the page (a cursor from the previous one), `view` events or nodes.
+ */
+export const EVENT_PARAMS = [
+  'xid',
+  'check',
+  'agent',
+  'entity',
+  'severity',
+  'action',
+  'node',
+  'range',
+  'from',
+  'to',
+  'view',
+  'limit',
+  'after',
+] as const;
+export type EventParam = (typeof EVENT_PARAMS)[number];
+export type EventParams = Partial<Record<EventParam, string>>;
+
+/** One event as the search shows it: the node page's row (every field) and its node. */
+export interface EventSearchRow extends NodeEventRow {
+  nodeName: string;
+}
+
+export interface NodeGroupRow {
+  nodeName: string;
+  count: number;
+  fatal: number;
+  firstAt: number;
+  lastAt: number;
+  entities: { entityType: string; entityValue: string }[];
+}
+
+interface SearchAnswer {
+  /** The search as the server read it (normalised: `node` and `action` as matched), for links. */
+  params: EventParams;
+  /** The stored-time window searched, resolved from range or from/to when the server read it. */
+  window: { from: number; to: number };
+  provider: string;
+  readAt: number;
+}
+
+export type EventSearchView =
+  | (SearchAnswer & { view: 'events'; events: EventSearchRow[]; next: string | null })
+  | (SearchAnswer & { view: 'nodes'; nodes: NodeGroupRow[]; truncated: boolean });
+
+/** The URL query (without '?') of a search: its parameters in a fixed order, empty ones left out. */
+export function eventSearchQuery(params: EventParams): string {
+  const query = new URLSearchParams();
+  for (const name of EVENT_PARAMS) {
+    const value = params[name];
+    if (value) query.set(name, value);
+  }
+  return query.toString();
+}
+
+/** `/events?…` for these parameters. */
+export function eventSearchHref(params: EventParams): string {
+  const query = eventSearchQuery(params);
+  return query ? `/events?${query}` : '/events';
+}
+
+/**
+ * The same search narrowed to one node (and one entity), shown as events from the newest: the
+ * grouped view's links and an event's "this GPU's events".
+ */
+export function narrowedSearch(
+  params: EventParams,
+  nodeName: string,
+  entity?: { entityType: string; entityValue: string },
+): EventParams {
+  return {
+    ...params,
+    node: nodeName,
+    entity: entity ? entityText(entity) : params.entity,
+    view: undefined,
+    after: undefined,
+  };
+}
+
+/** `GPU:3`, as the entity filter takes it. */
+export const entityText = (entity: { entityType: string; entityValue: string }) =>
+  `${entity.entityType}:${entity.entityValue}`;
+
+/** `GPU 3`, as a person reads it. */
+export const entityLabel = (entity: { entityType: string; entityValue: string }) =>
+  `${entity.entityType} ${entity.entityValue}`.trim();
+
+export function severityOf(event: { isFatal: boolean; isHealthy: boolean }): EventSeverity {
+  return event.isHealthy ? 'healthy' : event.isFatal ? 'fatal' : 'unhealthy';
+}
+
+/**
+ * The node page with a range that holds the event (the smallest of its ranges reaching back to
+ * it), naming the event, so the node's timeline and table include it.
+ */
+export function nodeEventHref(event: { nodeName: string; createdAt: number; recordId: string }, now: number): string {
+  const age = Math.max(0, now - event.createdAt);
+  const range = (Object.keys(NODE_RANGES) as NodeRange[]).find((name) => NODE_RANGES[name] >= age) ?? '30d';
+  return `/nodes/${encodeURIComponent(event.nodeName)}?range=${range}&event=${encodeURIComponent(event.recordId)}`;
+}
+
+/** The export's URL for a search: the same filters (from the newest, whatever page is shown). */
+export function eventExportHref(params: EventParams, format: 'csv' | 'json'): string {
+  const query = eventSearchQuery({ ...params, after: undefined, limit: undefined });
+  return `/api/events?${query}${query ? '&' : ''}format=${format}`;
+}
