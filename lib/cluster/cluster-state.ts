@@ -3,8 +3,13 @@
 // informers of the official client, so no page view calls the API server. When the API server is
 // away the last state stays, marked stale since when; the informers list and watch again by
 // themselves, with backoff, and a watch that expired (410) lists again.
+// NVSentinel's custom resources about nodes (./nvsentinel-resource.ts) are followed the same way,
+// each kind whose group/version the API server serves: asked by discovery at start and every few
+// minutes, so a CRD installed later is picked up and one removed is let go. A kind not served is
+// absent, not an error: a cluster without janitor's CRDs is live all the same.
 import {
   CoreV1Api,
+  CustomObjectsApi,
   ListWatch,
   makeInformer,
   Watch,
@@ -18,6 +23,27 @@ import {
 import { CIRCUIT_BREAKER_CONFIGMAP } from '@/lib/nvsentinel/kubernetes-keys';
 
 import { clusterNodeOf, type ClusterNode } from './cluster-node';
+import { nodeResourceOf, type NodeResource, type NodeResourceKind } from './nvsentinel-resource';
+
+/** Where each kind's CRD puts it (docs/nvsentinel-kubernetes-reference.md §5; lalitadithya/NVSentinel @ 42672ae). */
+const RESOURCE_KINDS: readonly { kind: NodeResourceKind; group: string; version: string; plural: string }[] = [
+  { kind: 'RebootNode', group: 'janitor.dgxc.nvidia.com', version: 'v1alpha1', plural: 'rebootnodes' },
+  { kind: 'TerminateNode', group: 'janitor.dgxc.nvidia.com', version: 'v1alpha1', plural: 'terminatenodes' },
+  { kind: 'GPUReset', group: 'janitor.dgxc.nvidia.com', version: 'v1alpha1', plural: 'gpuresets' },
+  {
+    kind: 'ExternalRemediationRequest',
+    group: 'nvsentinel.dgxc.nvidia.com',
+    version: 'v1',
+    plural: 'externalremediationrequests',
+  },
+  { kind: 'ValidationRequest', group: 'nvsentinel.nvidia.com', version: 'v1alpha1', plural: 'validationrequests' },
+];
+
+type ResourceKindEntry = (typeof RESOURCE_KINDS)[number];
+
+interface CustomObject extends KubernetesObject {
+  spec?: { nodes?: unknown };
+}
 
 export interface CircuitBreakerState {
   /** CLOSED or TRIPPED as NVSentinel writes them; null when the ConfigMap is missing. */
@@ -62,10 +88,19 @@ export class ClusterState {
   private lastError: string | null = null;
   private everLive = false;
   private stopped = false;
+  /** The custom resources about each node: node name → "<kind>/<name>" → what it says. */
+  private readonly resourcesByNode = new Map<string, Map<string, NodeResource>>();
+  /** "<kind>/<name>" → the nodes it names (a ValidationRequest names several). */
+  private readonly resourceNodes = new Map<string, string[]>();
+  private readonly followedKinds = new Set<NodeResourceKind>();
+  private discoveryTimer?: NodeJS.Timeout;
+  private discovering?: Promise<void>;
 
   constructor(
     private readonly config: KubeConfig,
     private readonly namespace: string,
+    /** How often discovery is asked again which custom resources are served (a few minutes). */
+    private readonly discoveryIntervalMs = 3 * 60_000,
   ) {}
 
   async start(): Promise<void> {
@@ -117,7 +152,107 @@ export class ClusterState {
     await Promise.all([
       this.follow('nodes', nodes as unknown as Informer<KubernetesObject>),
       this.follow('breaker', breaker as unknown as Informer<KubernetesObject>),
+      this.discoverResources(),
     ]);
+    this.discoveryTimer = setInterval(() => void this.discoverResources(), this.discoveryIntervalMs);
+    this.discoveryTimer.unref();
+  }
+
+  /**
+   * Which kinds the API server serves, by discovery of each group/version (a 404: none of that
+   * group/version); follows those newly served and lets go of those no longer served. Any other
+   * failure to ask changes nothing: the informers say what is wrong with the API server.
+   */
+  private discoverResources(): Promise<void> {
+    this.discovering ??= (async () => {
+      const api = this.config.makeApiClient(CustomObjectsApi);
+      const served = new Set<string>();
+      for (const groupVersion of new Set(RESOURCE_KINDS.map((entry) => `${entry.group}/${entry.version}`))) {
+        const [group, version] = groupVersion.split('/');
+        try {
+          const list = await api.getAPIResources({ group, version });
+          for (const resource of list.resources) served.add(`${groupVersion}/${resource.name}`);
+        } catch (error) {
+          if ((error as { code?: number }).code !== 404) return;
+        }
+      }
+      if (this.stopped) return;
+      await Promise.all(
+        RESOURCE_KINDS.map((entry) => {
+          const isServed = served.has(`${entry.group}/${entry.version}/${entry.plural}`);
+          if (isServed && !this.followedKinds.has(entry.kind)) return this.followKind(entry);
+          if (!isServed && this.followedKinds.has(entry.kind)) return this.letGoOfKind(entry);
+          return undefined;
+        }),
+      );
+    })().finally(() => (this.discovering = undefined));
+    return this.discovering;
+  }
+
+  private async followKind(entry: ResourceKindEntry): Promise<void> {
+    const api = this.config.makeApiClient(CustomObjectsApi);
+    const informer = makeInformer<CustomObject>(
+      this.config,
+      `/apis/${entry.group}/${entry.version}/${entry.plural}`,
+      () =>
+        api.listClusterCustomObject({ group: entry.group, version: entry.version, plural: entry.plural }) as Promise<{
+          items: CustomObject[];
+          metadata?: { resourceVersion?: string };
+        }>,
+    );
+    informer.on('add', (object) => this.putResource(entry.kind, object));
+    informer.on('update', (object) => this.putResource(entry.kind, object));
+    informer.on('delete', (object) => this.dropResource(`${entry.kind}/${object.metadata?.name ?? ''}`));
+    // Its CRD gone (404): ask discovery now rather than at the next round.
+    informer.on('error', (error) => {
+      if ((error as { code?: number; statusCode?: number }).code === 404) void this.discoverResources();
+    });
+    this.followedKinds.add(entry.kind);
+    this.watched.set(`resource:${entry.kind}`, { live: false, failures: 0, lastLiveAt: 0 });
+    await this.follow(`resource:${entry.kind}`, informer as unknown as Informer<KubernetesObject>);
+  }
+
+  private async letGoOfKind(entry: ResourceKindEntry): Promise<void> {
+    const watched = this.watched.get(`resource:${entry.kind}`);
+    this.watched.delete(`resource:${entry.kind}`);
+    this.followedKinds.delete(entry.kind);
+    clearTimeout(watched?.timer);
+    await watched?.informer?.stop().catch(() => {});
+    for (const key of [...this.resourceNodes.keys()]) if (key.startsWith(`${entry.kind}/`)) this.dropResource(key);
+    // Its errors were the only ones: the state is live again.
+    if ([...this.watched.values()].every((each) => each.live)) {
+      this.staleSince = null;
+      this.lastError = null;
+    }
+  }
+
+  /** Indexes `object` under each node it names (a ValidationRequest: one resource per node of spec.nodes). */
+  private putResource(kind: NodeResourceKind, object: CustomObject): void {
+    const key = `${kind}/${object.metadata?.name ?? ''}`;
+    this.dropResource(key);
+    const views =
+      kind === 'ValidationRequest' && Array.isArray(object.spec?.nodes)
+        ? object.spec.nodes.map((node) => ({ ...object, spec: { ...object.spec, nodes: [node] } }))
+        : [object];
+    const named: string[] = [];
+    for (const view of views) {
+      const resource = nodeResourceOf(kind, view);
+      if (!resource) continue;
+      let held = this.resourcesByNode.get(resource.nodeName);
+      if (!held) this.resourcesByNode.set(resource.nodeName, (held = new Map()));
+      held.set(key, resource);
+      named.push(resource.nodeName);
+    }
+    if (named.length > 0) this.resourceNodes.set(key, named);
+  }
+
+  private dropResource(key: string): void {
+    for (const nodeName of this.resourceNodes.get(key) ?? []) {
+      const held = this.resourcesByNode.get(nodeName);
+      held?.delete(key);
+      if (held?.size === 0) this.resourcesByNode.delete(nodeName);
+    }
+    this.resourceNodes.delete(key);
   }
 
   /**
@@ -135,7 +270,7 @@ export class ClusterState {
     let retryPending = false;
     const again = (error: unknown) => {
       failedSince = true;
-      if (this.stopped) return;
+      if (this.stopped || this.watched.get(key) !== watched) return;
       watched.live = false;
       this.lastError = describe(error);
       this.staleSince ??= Date.now();
@@ -146,7 +281,8 @@ export class ClusterState {
       const waitMs = Math.min(30_000, 500 * 2 ** watched.failures++);
       watched.timer = setTimeout(() => {
         retryPending = false;
-        void attempt();
+        // Let go of meanwhile (a custom resource no longer served): no more attempts.
+        if (this.watched.get(key) === watched) void attempt();
       }, waitMs);
     };
     const attempt = async () => {
@@ -157,7 +293,7 @@ export class ClusterState {
         again(error);
         return;
       }
-      if (failedSince || this.stopped) return;
+      if (failedSince || this.stopped || this.watched.get(key) !== watched) return;
       watched.live = true;
       watched.lastLiveAt = Date.now();
       if ([...this.watched.values()].every((each) => each.live)) {
@@ -182,6 +318,18 @@ export class ClusterState {
     return this.breakerState;
   }
 
+  /** NVSentinel's custom resources about `nodeName`, newest first. */
+  resourcesOf(nodeName: string): NodeResource[] {
+    return [...(this.resourcesByNode.get(nodeName)?.values() ?? [])].sort(
+      (a, b) => (b.createdAt ?? 0) - (a.createdAt ?? 0) || a.name.localeCompare(b.name),
+    );
+  }
+
+  /** The kinds being watched: those the API server serves. */
+  resourceKinds(): NodeResourceKind[] {
+    return RESOURCE_KINDS.filter((entry) => this.followedKinds.has(entry.kind)).map((entry) => entry.kind);
+  }
+
   status(): ClusterStatus {
     const state = this.staleSince !== null ? 'stale' : this.everLive ? 'live' : 'connecting';
     return { state, staleSince: this.staleSince, lastError: this.lastError, nodes: this.nodes.size };
@@ -201,6 +349,8 @@ export class ClusterState {
 
   async stop(): Promise<void> {
     this.stopped = true;
+    clearInterval(this.discoveryTimer);
+    await this.discovering;
     for (const watched of this.watched.values()) {
       clearTimeout(watched.timer);
       await watched.informer?.stop().catch(() => {});
@@ -213,7 +363,7 @@ function describe(error: unknown): string {
   const { code, statusCode, message } = error as { code?: number | string; statusCode?: number; message?: string };
   const status = typeof code === 'number' ? code : statusCode;
   if (status === 403)
-    return "the API server refused (403 Forbidden): the console's service account lacks list/watch on nodes or the ConfigMap";
+    return "the API server refused (403 Forbidden): the console's service account lacks list/watch on nodes, the ConfigMap or NVSentinel's custom resources";
   if (status === 401) return 'the API server refused the credentials (401 Unauthorized)';
   if (status !== undefined)
     return `the API server answered ${status}${message ? ` (${message.split('\n')[0].slice(0, 200)})` : ''}`;

@@ -1,5 +1,6 @@
 // deploy/kubernetes/rbac.yaml grants exactly what the console uses: against an API server that
-// allows those verbs and nothing else, the cluster state goes live, Release uncordons and the
+// allows those verbs and nothing else, the cluster state goes live (NVSentinel's custom resources
+// followed), Release uncordons and the
 // breaker's reset closes the ConfigMap and restarts fault-quarantine; take one verb away and the
 // feature that needs it is refused (so no verb in the file is spare), the reset's refusal naming the
 // verb. A rule's resourceNames are kept: a request for another object is refused. (The twin does
@@ -108,7 +109,12 @@ describe('the RBAC the console ships', () => {
   };
 
   /** What the console's cluster features manage with the verbs granted now: the watched state, a Release, a reset. */
-  const features = async (): Promise<{ live: boolean; released: boolean; reset: MutationOutcome }> => {
+  const features = async (): Promise<{
+    live: boolean;
+    released: boolean;
+    reset: MutationOutcome;
+    resourceKinds: string[];
+  }> => {
     const state = new ClusterState(cluster.kubeConfig(), 'nvsentinel');
     try {
       await state.start();
@@ -140,7 +146,12 @@ describe('the RBAC the console ships', () => {
         { id: 'a', name: 'root', displayName: 'Root', role: 'admin' },
         testAppContext({ liveHub, cluster: { access, state } }),
       );
-      return { live: state.status().state === 'live', released: released.ok, reset };
+      return {
+        live: state.status().state === 'live',
+        released: released.ok,
+        reset,
+        resourceKinds: state.resourceKinds(),
+      };
     } finally {
       await state.stop();
     }
@@ -150,7 +161,13 @@ describe('the RBAC the console ships', () => {
     admin = cluster.kubeConfig().makeApiClient(CoreV1Api);
     await cordon();
     await trip();
-    expect(await features()).toMatchObject({ live: true, released: true, reset: { ok: true } });
+    expect(await features()).toMatchObject({
+      live: true,
+      released: true,
+      reset: { ok: true },
+      // The twin has NVSentinel's CRDs: every kind is followed with list and watch alone.
+      resourceKinds: ['RebootNode', 'TerminateNode', 'GPUReset', 'ExternalRemediationRequest', 'ValidationRequest'],
+    });
     expect((await admin.readNode({ name: 'gpu-1' })).spec?.unschedulable).toBe(false);
     expect(
       (await admin.readNamespacedConfigMap({ name: 'circuit-breaker', namespace: 'nvsentinel' })).data,
@@ -184,12 +201,22 @@ describe('the RBAC the console ships', () => {
       'get deployments',
       'get nodes',
       'list configmaps',
+      'list externalremediationrequests',
+      'list gpuresets',
       'list nodes',
+      'list rebootnodes',
+      'list terminatenodes',
+      'list validationrequests',
       'patch deployments',
       'update configmaps',
       'update nodes',
       'watch configmaps',
+      'watch externalremediationrequests',
+      'watch gpuresets',
       'watch nodes',
+      'watch rebootnodes',
+      'watch terminatenodes',
+      'watch validationrequests',
     ]);
     try {
       for (const verb of verbs) {

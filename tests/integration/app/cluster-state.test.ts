@@ -1,19 +1,36 @@
 // The console's cluster state follows the API server with informers: nodes and the breaker
 // ConfigMap arrive without a call per read, changes show within the watch, an API server that
 // refuses marks the state stale (keeping the last state) and it is live again by itself after.
+// NVSentinel's custom resources are followed where their CRDs are served: they appear per node as
+// the simulated remediation creates them and janitor advances them; no CRD, no kind and still live;
+// a CRD installed later is picked up, one removed let go.
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 
-import { CoreV1Api, KubeConfig, PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
+import {
+  ApiextensionsV1Api,
+  CoreV1Api,
+  CustomObjectsApi,
+  KubeConfig,
+  PatchStrategy,
+  setHeaderOptions,
+  type V1CustomResourceDefinition,
+} from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { clusterAccessFromEnv, ClusterAccessError } from '@/lib/cluster/cluster-access';
 import { ClusterState } from '@/lib/cluster/cluster-state';
 import { CIRCUIT_BREAKER_CONFIGMAP, NVSENTINEL_NAMESPACE } from '@/lib/nvsentinel/kubernetes-keys';
+import { ClusterSimulator } from '@/lib/simulator/cluster-simulator';
+import { SIMULATOR_MARK } from '@/lib/simulator/event-generator';
 import { writeTwinKubeconfig } from '@/lib/simulator/kubernetes/kubeconfig';
+import { NVSENTINEL_CRDS } from '@/lib/simulator/kubernetes/nvsentinel-crds';
 import { startTwinCluster, type TwinCluster } from '@/lib/simulator/kubernetes/twin-cluster';
+import { openDataStore } from '@/lib/store';
+import { setUpOwnDatabase } from '@/lib/store/postgres';
 
+import { createTestDatabase, testServers } from '../../support/test-databases';
 import { until } from '../../support/until';
 
 describe('cluster state from the API server', () => {
@@ -135,6 +152,122 @@ describe('cluster state from the API server', () => {
       expect([...seen]).toEqual(['stale']);
     } finally {
       await away.stop();
+    }
+  });
+});
+
+describe("NVSentinel's custom resources in the cluster state", () => {
+  it('shows the RebootNode the simulated remediation creates, per node, as janitor advances it', async () => {
+    const database = await createTestDatabase(testServers()[0]);
+    await setUpOwnDatabase(database.url);
+    const store = await openDataStore({ provider: 'postgresql', connectionString: database.url });
+    const cluster = await startTwinCluster(['gpu-node-a', 'gpu-node-b']);
+    const simulator = new ClusterSimulator(store, {
+      seed: 7,
+      nodes: 2,
+      rate: 0,
+      cluster: cluster.kubeConfig(),
+      breaker: { percentage: 100, windowMs: 300_000 },
+      settings: { drainMs: 20, remediationMs: 400, drainFailureRate: 0, remediationFailureRate: 0 },
+    });
+    const state = new ClusterState(cluster.kubeConfig(), NVSENTINEL_NAMESPACE);
+    try {
+      await simulator.start();
+      await state.start();
+      expect(state.resourceKinds()).toEqual([
+        'RebootNode',
+        'TerminateNode',
+        'GPUReset',
+        'ExternalRemediationRequest',
+        'ValidationRequest',
+      ]);
+      expect(state.resourcesOf('gpu-node-a')).toEqual([]);
+      const [fault] = await store.healthEvents().insertMany([
+        {
+          nodeName: 'gpu-node-a',
+          agent: 'syslog-health-monitor',
+          checkName: 'SysLogsXIDError',
+          isFatal: true,
+          errorCode: ['79'],
+          message: 'XID 79: GPU has fallen off the bus',
+          recommendedAction: 'RESTART_BM',
+          processingStrategy: 'EXECUTE_REMEDIATION',
+          entitiesImpacted: [{ entityType: 'GPU', entityValue: '3' }],
+          metadata: { [SIMULATOR_MARK]: 'true' },
+        },
+      ]);
+      const name = `maintenance-gpu-node-a-${fault.recordId}`;
+      const rebooting = await until('the RebootNode, rebooting', async () =>
+        state.resourcesOf('gpu-node-a').find((resource) => resource.name === name && resource.phase === 'InProgress'),
+      );
+      expect(rebooting).toMatchObject({ kind: 'RebootNode', nodeName: 'gpu-node-a', completedAt: null });
+      expect(rebooting.createdAt).toBeGreaterThan(0);
+      const done = await until('the RebootNode, done', async () =>
+        state.resourcesOf('gpu-node-a').find((resource) => resource.name === name && resource.phase === 'Succeeded'),
+      );
+      expect(done).toMatchObject({ message: 'Node reached ready state post-reboot' });
+      expect(done.completedAt).toBeGreaterThanOrEqual(done.createdAt!);
+      expect(state.resourcesOf('gpu-node-b')).toEqual([]);
+      expect(state.status().state).toBe('live');
+    } finally {
+      await state.stop();
+      await simulator.stop();
+      await cluster.close();
+      await store.close();
+      await database.drop();
+    }
+  });
+
+  it('watches no kind on a cluster without the CRDs and is live; picks one up once installed, lets it go once removed', async () => {
+    const cluster = await startTwinCluster(['gpu-1', 'gpu-2'], { customResourceDefinitions: [] });
+    const state = new ClusterState(cluster.kubeConfig(), NVSENTINEL_NAMESPACE, 100);
+    try {
+      await state.start();
+      expect(state.resourceKinds()).toEqual([]);
+      expect(state.status()).toMatchObject({ state: 'live', lastError: null });
+
+      const extensions = cluster.kubeConfig().makeApiClient(ApiextensionsV1Api);
+      const validation = NVSENTINEL_CRDS.find(
+        (crd) => crd.metadata.name === 'validationrequests.nvsentinel.nvidia.com',
+      )!;
+      await extensions.createCustomResourceDefinition({ body: validation as unknown as V1CustomResourceDefinition });
+      await until('the kind picked up', async () => state.resourceKinds().includes('ValidationRequest'));
+      expect(state.resourceKinds()).toEqual(['ValidationRequest']);
+      // A ValidationRequest names its nodes in spec.nodes: one resource per node.
+      await cluster
+        .kubeConfig()
+        .makeApiClient(CustomObjectsApi)
+        .createClusterCustomObject({
+          group: 'nvsentinel.nvidia.com',
+          version: 'v1alpha1',
+          plural: 'validationrequests',
+          body: {
+            apiVersion: 'nvsentinel.nvidia.com/v1alpha1',
+            kind: 'ValidationRequest',
+            metadata: { name: 'validate-both' },
+            spec: { nodes: [{ name: 'gpu-1' }, { name: 'gpu-2' }], tests: ['dcgm'] },
+          },
+        });
+      await until(
+        'both nodes',
+        async () => state.resourcesOf('gpu-1').length > 0 && state.resourcesOf('gpu-2').length > 0,
+      );
+      expect(state.resourcesOf('gpu-2')).toEqual([
+        expect.objectContaining({
+          kind: 'ValidationRequest',
+          name: 'validate-both',
+          nodeName: 'gpu-2',
+          phase: 'Pending',
+        }),
+      ]);
+
+      await extensions.deleteCustomResourceDefinition({ name: 'validationrequests.nvsentinel.nvidia.com' });
+      await until('the kind let go', async () => state.resourceKinds().length === 0);
+      expect(state.resourcesOf('gpu-1')).toEqual([]);
+      await until('live', async () => state.status().state === 'live');
+    } finally {
+      await state.stop();
+      await cluster.close();
     }
   });
 });
