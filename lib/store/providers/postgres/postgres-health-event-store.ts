@@ -48,6 +48,8 @@ import type { PostgresConnection } from './postgres-connection';
 
 export const DEFAULT_MAX_DOCUMENT_BYTES = 1024 * 1024;
 const COLUMNS = 'id, created_at, document';
+/** created_at as ISO 8601 text with all six digits of the fraction (a page cursor's time). */
+const CURSOR_AT = `to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`;
 /** Throughput rows in order: by bucket, then by each key (code-unit order, as MongoDB's $sort). */
 function byBucketThenKeys(a: ThroughputBucket, b: ThroughputBucket): number {
   const time = a.bucketStart.getTime() - b.bucketStart.getTime();
@@ -116,23 +118,26 @@ export class PostgresHealthEventStore implements HealthEventStore {
     if (page?.after) {
       const { createdAt, recordId } = page.after;
       assertRecordId(recordId);
-      sql.values.push(new Date(createdAt), recordId);
-      sql.clauses.push(`(created_at, id) < ($${sql.values.length - 1}, $${sql.values.length})`);
+      if (typeof createdAt !== 'string' || Number.isNaN(Date.parse(createdAt)))
+        throw new ValidationError('page.after.createdAt', 'must be the time of a cursor this store handed out');
+      // The cursor's time as text, to the microsecond: NVSentinel's rows take NOW() (microseconds,
+      // one value for a whole transaction), and a JavaScript Date would cut it to milliseconds,
+      // which sorts before every row of that microsecond and ends the pages early.
+      sql.values.push(createdAt, recordId);
+      sql.clauses.push(`(created_at, id) < ($${sql.values.length - 1}::timestamptz, $${sql.values.length}::uuid)`);
     }
     sql.values.push(limit + 1);
-    const result = await this.connection.query<{ id: string; created_at: Date; document: unknown }>(
+    const result = await this.connection.query<{ id: string; created_at: Date; document: unknown; cursor_at: string }>(
       operation,
-      `SELECT ${COLUMNS} FROM health_events ${sql.where()} ORDER BY created_at DESC, id DESC LIMIT $${sql.values.length}`,
+      `SELECT ${COLUMNS}, ${CURSOR_AT} AS cursor_at FROM health_events ${sql.where()}
+       ORDER BY created_at DESC, id DESC LIMIT $${sql.values.length}`,
       sql.values,
     );
     const rows = result.rows.slice(0, limit);
     const last = rows[rows.length - 1];
     return {
       items: rows.map(decodeRow),
-      next:
-        result.rows.length > limit && last
-          ? { createdAt: last.created_at.toISOString(), recordId: last.id }
-          : undefined,
+      next: result.rows.length > limit && last ? { createdAt: last.cursor_at, recordId: last.id } : undefined,
     };
   }
 
