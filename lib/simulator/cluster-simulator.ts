@@ -75,6 +75,10 @@ export class ClusterSimulator {
   private writing = false;
   private written = 0;
   private carry = 0;
+  /** Nodes with an injected fault fault-quarantine has not handled yet (how many): not healthy to the next injection. */
+  private readonly injectedWaiting = new Map<string, number>();
+  /** Injections run one at a time, so each picks among the nodes the one before left healthy. */
+  private injecting: Promise<unknown> = Promise.resolve();
 
   constructor(
     private readonly store: DataStore,
@@ -121,7 +125,8 @@ export class ClusterSimulator {
     );
     this.consumers.set('fault-quarantine', {
       paused: false,
-      handler: (change) => this.failOnPoison(change) ?? this.quarantine.handle(change),
+      handler: (change) =>
+        this.failOnPoison(change) ?? this.quarantine.handle(change).finally(() => this.injectedHandled(change)),
     });
     this.consumers.set('node-drainer', { paused: false, handler: drainer.handle });
     this.consumers.set('fault-remediation', { paused: false, handler: remediation.handle });
@@ -214,9 +219,26 @@ export class ClusterSimulator {
     return { recordId: stored.recordId, nodeName };
   }
 
-  /** Nodes the simulated fault-quarantine holds no quarantine session for. */
+  /** Nodes the simulated fault-quarantine holds no quarantine session for, and no injected fault of theirs still waits for. */
   healthyNodes(): string[] {
-    return this.generator.nodeNames.filter((node) => !this.quarantine.isQuarantined(node));
+    return this.generator.nodeNames.filter(
+      (node) => !this.quarantine.isQuarantined(node) && !this.injectedWaiting.has(node),
+    );
+  }
+
+  /** An injected fault handled by fault-quarantine (processed, or skipped by a CREATE restart): its node is no longer waiting. */
+  private injectedHandled(change: Parameters<RunningConsumer['handler']>[0]): void {
+    const event =
+      change.collection === 'healthEvents' && change.operation === 'insert' ? change.document?.healthEvent : undefined;
+    if (event?.metadata[INJECTED_FAULT_MARK] === 'true') this.countWaiting([event.nodeName], -1);
+  }
+
+  private countWaiting(nodes: readonly string[], by: 1 | -1): void {
+    for (const node of nodes) {
+      const waiting = (this.injectedWaiting.get(node) ?? 0) + by;
+      if (waiting > 0) this.injectedWaiting.set(node, waiting);
+      else this.injectedWaiting.delete(node);
+    }
   }
 
   /**
@@ -224,15 +246,23 @@ export class ClusterSimulator {
    * reports it: fault-quarantine meets them on its change feed like any event, so enough of them at
    * once trip its breaker as they would NVSentinel's. Each node recovers when a later healthy report
    * of the same check and GPU arrives (the generator's heartbeats). Refused, writing nothing, when
-   * fewer nodes are healthy.
+   * fewer nodes are healthy. Injections run one at a time, and a node stays unhealthy to the next one
+   * from its injection until fault-quarantine has handled its fault, so two at once never pick the
+   * same node.
    */
-  async injectFatalFaults(count: number): Promise<{ nodes: string[]; recordIds: string[] }> {
+  injectFatalFaults(count: number): Promise<{ nodes: string[]; recordIds: string[] }> {
+    const run = this.injecting.then(() => this.injectNow(count));
+    this.injecting = run.catch(() => undefined);
+    return run;
+  }
+
+  private async injectNow(count: number): Promise<{ nodes: string[]; recordIds: string[] }> {
     if (!Number.isInteger(count) || count < 1)
       throw new RangeError(`count must be a whole number above 0 (got ${count})`);
     const healthy = this.healthyNodes();
     if (healthy.length < count)
       throw new FaultInjectionRefused(
-        `only ${healthy.length} of the ${this.generator.nodeNames.length} nodes are healthy (not quarantined), so ${count} cannot fail at once`,
+        `only ${healthy.length} of the ${this.generator.nodeNames.length} nodes are healthy (not quarantined, no injected fault waiting for fault-quarantine), so ${count} cannot fail at once`,
       );
     for (let i = healthy.length - 1; i > 0; i -= 1) {
       const j = this.faultPicker.int(i + 1);
@@ -258,8 +288,17 @@ export class ClusterSimulator {
         processingStrategy: 'EXECUTE_REMEDIATION',
       };
     });
-    const stored = await this.store.healthEvents().insertMany(events);
-    return { nodes: events.map((event) => event.nodeName), recordIds: stored.map((event) => event.recordId) };
+    const nodes = events.map((event) => event.nodeName);
+    // Waiting from before the write: fault-quarantine may handle an event before insertMany answers.
+    this.countWaiting(nodes, 1);
+    let stored;
+    try {
+      stored = await this.store.healthEvents().insertMany(events);
+    } catch (error) {
+      this.countWaiting(nodes, -1);
+      throw error;
+    }
+    return { nodes, recordIds: stored.map((event) => event.recordId) };
   }
 
   async pause(name: PipelineConsumer): Promise<void> {

@@ -11,6 +11,9 @@
 //                    monitors write events, so the simulated fault-quarantine quarantines them and, at
 //                    its limit, trips the breaker as NVSentinel's would. Answers the nodes and record
 //                    ids; 400 for a bad body (naming what is wrong), 409 when fewer nodes are healthy.
+//                    Two at once are served one after the other, and a node whose injected fault
+//                    fault-quarantine has not handled yet is not healthy (ClusterSimulator.injectFatalFaults),
+//                    so they never fail the same node twice.
 import http from 'node:http';
 
 import {
