@@ -63,7 +63,7 @@ export async function readNodeDetail(
             status: clusterState.status().state,
             node: cluster.node,
             breaker: clusterState.breaker(),
-            resources: resourcesOf(clusterState, name),
+            resources: clusterState.resourcesOf(name),
           }
         : null,
     quarantineBacklog:
@@ -83,10 +83,6 @@ export async function readNodeDetail(
     why,
   };
 }
-
-// TEMPORARY until ClusterState.resourcesOf lands (custom resources, issue 17).
-const resourcesOf = (state: object, name: string) =>
-  (state as { resourcesOf?: (node: string) => import('./node-why').WhyResource[] }).resourcesOf?.(name) ?? [];
 
 /** Session events read per tracked check: a node page shows at most a few checks' events since its session opened. */
 const SESSION_EVENTS_PER_CHECK = 500;

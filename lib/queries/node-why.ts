@@ -15,21 +15,12 @@
 // one healthy event matches all of its keys at once: names all its entities, or none.
 import type { CircuitBreakerState, ClusterStatus } from '@/lib/cluster/cluster-state';
 import type { ClusterNode, TrackedEvent } from '@/lib/cluster/cluster-node';
+import type { NodeResource } from '@/lib/cluster/nvsentinel-resource';
 import { QUARANTINED_STATES, type NodeView } from '@/lib/node-state/node-view';
 import { enumLabel } from '@/lib/store/model';
 
 import type { NodeEventRow } from './node-detail-view';
 import type { WhyChain, WhyLink } from './node-why-view';
-
-/** A custom resource of NVSentinel's about the node (lib/cluster/nvsentinel-resource.ts's NodeResource). */
-export interface WhyResource {
-  kind: string;
-  name: string;
-  phase: string;
-  message: string | null;
-  createdAt: number | null;
-  completedAt: number | null;
-}
 
 export interface WhyInputs {
   view: NodeView | null;
@@ -46,7 +37,7 @@ export interface WhyInputs {
     status: ClusterStatus['state'];
     node: ClusterNode | null;
     breaker: CircuitBreakerState;
-    resources: WhyResource[];
+    resources: NodeResource[];
   } | null;
   /** fault-quarantine's backlog in the datastore, when known. */
   quarantineBacklog: number | null;
@@ -273,7 +264,7 @@ function drainLink(opening: NodeEventRow): WhyLink | null {
 
 const PHASE_TONE: Record<string, WhyLink['tone']> = { Succeeded: 'ok', Failed: 'bad', Unknown: 'warn' };
 
-function remediationLinks(opening: NodeEventRow, resources: WhyResource[]): WhyLink[] {
+function remediationLinks(opening: NodeEventRow, resources: NodeResource[]): WhyLink[] {
   const links: WhyLink[] = resources
     .filter((resource) => resource.kind !== 'ValidationRequest')
     .map((resource) => ({

@@ -2,7 +2,7 @@
 // cluster (a fault, kubectl cordon/uncordon/label, a breaker that trips), and the panel, read
 // through the node page's read model, names it. The simulated fault-quarantine writes what
 // NVSentinel writes (tests/integration/simulator/simulated-cluster.test.ts).
-import { CoreV1Api, PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
+import { CoreV1Api, CustomObjectsApi, PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { ClusterState } from '@/lib/cluster/cluster-state';
@@ -70,6 +70,7 @@ async function pipeline(nodes: string[], breakerPercentage: number) {
     },
   });
   const api = cluster.kubeConfig().makeApiClient(CoreV1Api);
+  const customObjects = cluster.kubeConfig().makeApiClient(CustomObjectsApi);
   /** What kubectl sends: a strategic-merge patch. */
   const patch = (name: string, body: object) =>
     api.patchNode({ name, body }, setHeaderOptions('Content-Type', PatchStrategy.StrategicMergePatch));
@@ -92,14 +93,14 @@ async function pipeline(nodes: string[], breakerPercentage: number) {
     await store.close();
     await database.drop();
   };
-  return { store, simulator, patch, whyOf, close };
+  return { store, simulator, patch, customObjects, whyOf, close };
 }
 
 const has = (id: string) => (links: WhyLink[]) => links.some((link) => link.id === id);
 const link = (links: WhyLink[], id: string) => links.find((each) => each.id === id)!;
 
 describe('the Why panel names what holds a node', () => {
-  const NODES = ['why-a', 'why-b', 'why-c', 'why-d', 'why-e', 'why-f', 'why-g'];
+  const NODES = ['why-a', 'why-b', 'why-c', 'why-d', 'why-e', 'why-f', 'why-g', 'why-h'];
   let setup: Awaited<ReturnType<typeof pipeline>>;
 
   beforeAll(async () => {
@@ -164,6 +165,26 @@ describe('the Why panel names what holds a node', () => {
     await setup.patch('why-f', { metadata: { labels: { [STATE_LABEL]: 'remediation-failed' } } });
     const why = await setup.whyOf('why-f', has('trap:stale-state-label'));
     expect(link(why.links, 'trap:stale-state-label').title).toBe('Stale state label remediation-failed');
+  });
+
+  it('a ValidationRequest for the node still pending: validation pending, which nothing in NVSentinel acts on yet', async () => {
+    await setup.store.healthEvents().insertMany([fault('why-h')]);
+    await setup.whyOf('why-h', has('cordon'));
+    // As lifecycle-manager's CRD defines it (nvsentinel.nvidia.com/v1alpha1, cluster-scoped, spec.nodes[].name).
+    await setup.customObjects.createClusterCustomObject({
+      group: 'nvsentinel.nvidia.com',
+      version: 'v1alpha1',
+      plural: 'validationrequests',
+      body: {
+        apiVersion: 'nvsentinel.nvidia.com/v1alpha1',
+        kind: 'ValidationRequest',
+        metadata: { name: 'validate-why-h' },
+        spec: { nodes: [{ name: 'why-h' }], tests: [{ name: 'dcgm-diag' }] },
+        status: { phase: 'Pending' },
+      },
+    });
+    const why = await setup.whyOf('why-h', has('trap:validation:validate-why-h'));
+    expect(link(why.links, 'trap:validation:validate-why-h').title).toBe('Validation validate-why-h is Pending');
   });
 
   it('quarantined in the datastore while the node is schedulable', async () => {

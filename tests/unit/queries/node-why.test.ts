@@ -8,7 +8,8 @@ import { clusterNodeOf, type ClusterNode } from '@/lib/cluster/cluster-node';
 import type { CircuitBreakerState } from '@/lib/cluster/cluster-state';
 import type { NodeView } from '@/lib/node-state/node-view';
 import type { NodeEventRow } from '@/lib/queries/node-detail-view';
-import { whyChain, type WhyInputs, type WhyResource } from '@/lib/queries/node-why';
+import type { NodeResource } from '@/lib/cluster/nvsentinel-resource';
+import { whyChain, type WhyInputs } from '@/lib/queries/node-why';
 
 const T0 = Date.parse('2026-12-06T10:00:00Z');
 
@@ -127,7 +128,7 @@ function chain(
   inputs: Partial<WhyInputs> & {
     clusterNode?: ClusterNode | null;
     breaker?: CircuitBreakerState;
-    resources?: WhyResource[];
+    resources?: NodeResource[];
   },
 ) {
   const { clusterNode, breaker, resources, ...rest } = inputs;
@@ -271,7 +272,7 @@ describe('the cause and what releases the node', () => {
 
 describe('the pipeline steps, newest first', () => {
   it('cordon, drain, remediation and its custom resource in time order after what holds the node', () => {
-    const resources: WhyResource[] = [
+    const resources: NodeResource[] = [
       {
         kind: 'RebootNode',
         name: 'maintenance-gpu-7-abc',
@@ -404,7 +405,7 @@ describe('the traps, each named', () => {
   });
 
   it('validation pending', () => {
-    const resources: WhyResource[] = [
+    const resources: NodeResource[] = [
       {
         kind: 'ValidationRequest',
         name: 'validate-gpu-7',
