@@ -13,12 +13,12 @@ import { readNodeDetail } from '@/lib/queries/node-detail';
 import type { WhyLink } from '@/lib/queries/node-why-view';
 import { ClusterSimulator } from '@/lib/simulator/cluster-simulator';
 import { SIMULATOR_MARK } from '@/lib/simulator/event-generator';
-import { startTwinCluster, type TwinCluster } from '@/lib/simulator/kubernetes/twin-cluster';
-import { openDataStore, type DataStore, type NewHealthEvent } from '@/lib/store';
+import { startTwinCluster } from '@/lib/simulator/kubernetes/twin-cluster';
+import { openDataStore, type NewHealthEvent } from '@/lib/store';
 import { setUpOwnDatabase } from '@/lib/store/postgres';
 
 import { testAppContext } from '../../support/app-context';
-import { createTestDatabase, testServers, type TestDatabase } from '../../support/test-databases';
+import { createTestDatabase, testServers } from '../../support/test-databases';
 
 const fault = (nodeName: string, overrides: Partial<NewHealthEvent> = {}): NewHealthEvent => ({
   nodeName,
