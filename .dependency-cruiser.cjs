@@ -4,7 +4,8 @@
 //
 //   browser  components/, app/**/client.tsx, lib/client/: views, live messages, node state,
 //            formatting, the action entry points, roles, the SDK's model door; types from anywhere
-//   entry    app/ pages and routes, lib/actions/server-actions.ts and mutation-route.ts
+//   entry    app/ pages and routes, lib/actions/server-actions.ts and mutation-route.ts, instrumentation.ts
+//            (the server's boot)
 //   server   lib/server/: the composition root (holders, the app context, route guards)
 //   core     lib/actions, lib/queries, lib/probes, lib/metrics, lib/live, lib/node-state, lib/cluster, ...:
 //            framework-free, handed an app context
@@ -33,7 +34,9 @@ module.exports = {
       comment: 'The store SDK is framework-free and knows nothing of the console.',
       severity: 'error',
       from: { path: '^lib/store/' },
-      to: { path: '^(lib/(?!store/)|app/|components/|scripts/|proxy\\.ts$|node_modules/(next|server-only|react)/)' },
+      to: {
+        path: '^(lib/(?!store/)|app/|components/|scripts/|(proxy|instrumentation)\\.ts$|node_modules/(next|server-only|react)/)',
+      },
     },
     {
       name: 'simulator-uses-the-sdk-only',
@@ -53,7 +56,7 @@ module.exports = {
       severity: 'error',
       from: { path: BROWSER },
       to: {
-        path: '^(lib/|proxy\\.ts$|node_modules/(server-only|pg|mongodb)/)',
+        path: '^(lib/|(proxy|instrumentation)\\.ts$|node_modules/(server-only|pg|mongodb)/)',
         pathNot:
           '^lib/(queries/[a-z-]+-view\\.ts|live/live-messages\\.ts|node-state/|format/|client/|actions/server-actions\\.ts|auth/roles\\.ts|store/model\\.ts)',
         dependencyTypesNot: ['type-only'],

@@ -1,5 +1,6 @@
 // This process's cluster state (lib/cluster/cluster-state.ts), when a cluster is configured
-// (lib/cluster/cluster-access.ts): started on first use, following the API server from then on.
+// (lib/cluster/cluster-access.ts): started when the server boots (instrumentation.ts), else on first
+// use, following the API server from then on.
 // Kept on globalThis so Next.js dev reloads do not start a second set of watches. Beside it runs
 // this process's put-back of maintenance opt-outs whose time ended (lib/cluster/opt-out-expiry.ts),
 // audited in the console database.

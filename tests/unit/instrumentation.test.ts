@@ -1,0 +1,49 @@
+// The server's boot (instrumentation.ts register(), which Next.js calls once per server process)
+// starts the cluster state, and with it the put-back of ended opt-outs; `next build` and the edge
+// runtime do not; a cluster setting that cannot work is said, not thrown at Next.
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+
+const cluster = vi.hoisted(() => ({ getClusterState: vi.fn() }));
+vi.mock('@/lib/server/cluster', () => cluster);
+
+const { register } = await import('@/instrumentation');
+
+describe('the server boot', () => {
+  beforeEach(() => {
+    vi.stubEnv('NEXT_RUNTIME', 'nodejs');
+    vi.stubEnv('NEXT_PHASE', 'phase-production-server');
+  });
+  afterEach(() => {
+    vi.unstubAllEnvs();
+    cluster.getClusterState.mockReset();
+  });
+
+  it('starts the cluster state in a Node.js server', async () => {
+    await register();
+    expect(cluster.getClusterState).toHaveBeenCalledTimes(1);
+  });
+
+  it('starts nothing during next build, nor in the edge runtime', async () => {
+    vi.stubEnv('NEXT_PHASE', 'phase-production-build');
+    await register();
+    vi.stubEnv('NEXT_PHASE', 'phase-production-server');
+    vi.stubEnv('NEXT_RUNTIME', 'edge');
+    await register();
+    expect(cluster.getClusterState).not.toHaveBeenCalled();
+  });
+
+  it('says what is wrong with a cluster setting, and lets the server serve', async () => {
+    const log = vi.spyOn(console, 'error').mockImplementation(() => {});
+    cluster.getClusterState.mockImplementation(() => {
+      throw new Error('NVSENTINEL_NAMESPACE must be a namespace name (got "NVSentinel")');
+    });
+    try {
+      await expect(register()).resolves.toBeUndefined();
+      expect(log).toHaveBeenCalledWith(
+        '[cluster] not started at boot: NVSENTINEL_NAMESPACE must be a namespace name (got "NVSentinel")',
+      );
+    } finally {
+      log.mockRestore();
+    }
+  });
+});
