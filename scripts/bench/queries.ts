@@ -24,6 +24,7 @@ import { openDataStore, type DataStore } from '../../lib/store';
 import type { BenchDatabase } from './bench-database';
 import { percentiles, type Percentiles } from './delivery-latency';
 import { clusterStateNodesBench, type ClusterStateNodesBench } from './nodes-cluster-state';
+import { eventSearchRows } from './event-search';
 
 export interface QueryRow {
   query: string;
@@ -250,6 +251,9 @@ export async function queriesBench(
         raw: null,
         note: `${consumers} consumers`,
       });
+
+      // The event search (issue 19), ./event-search.ts.
+      rows.push(...(await eventSearchRows(store, raw, runs)));
     } finally {
       await hub.stop();
     }
