@@ -79,6 +79,7 @@ export class ClusterState {
   private breakerState: CircuitBreakerState = { status: null, cursor: null, trippedAt: null, resourceVersion: null };
   private breakerRead = false;
   private readonly listeners = new Set<(node: ClusterNode, gone: boolean) => void>();
+  private readonly resourceListeners = new Set<(nodeNames: string[]) => void>();
   private readonly breakerListeners = new Set<(breaker: CircuitBreakerState) => void>();
   private readonly watched = new Map<string, Watched<KubernetesObject>>([
     ['nodes', { live: false, failures: 0, lastLiveAt: 0 }],
@@ -229,7 +230,8 @@ export class ClusterState {
   /** Indexes `object` under each node it names (a ValidationRequest: one resource per node of spec.nodes). */
   private putResource(kind: NodeResourceKind, object: CustomObject): void {
     const key = `${kind}/${object.metadata?.name ?? ''}`;
-    this.dropResource(key);
+    const before = this.resourceNodes.get(key) ?? [];
+    this.dropResource(key, false);
     const views =
       kind === 'ValidationRequest' && Array.isArray(object.spec?.nodes)
         ? object.spec.nodes.map((node) => ({ ...object, spec: { ...object.spec, nodes: [node] } }))
@@ -244,15 +246,24 @@ export class ClusterState {
       named.push(resource.nodeName);
     }
     if (named.length > 0) this.resourceNodes.set(key, named);
+    // The nodes it names, and any it no longer names.
+    this.tellResourceChange([...new Set([...before, ...named])]);
   }
 
-  private dropResource(key: string): void {
-    for (const nodeName of this.resourceNodes.get(key) ?? []) {
+  private dropResource(key: string, tell = true): void {
+    const named = this.resourceNodes.get(key) ?? [];
+    for (const nodeName of named) {
       const held = this.resourcesByNode.get(nodeName);
       held?.delete(key);
       if (held?.size === 0) this.resourcesByNode.delete(nodeName);
     }
     this.resourceNodes.delete(key);
+    if (tell) this.tellResourceChange(named);
+  }
+
+  private tellResourceChange(nodeNames: string[]): void {
+    if (nodeNames.length === 0) return;
+    for (const listener of this.resourceListeners) listener(nodeNames);
   }
 
   /**
@@ -342,6 +353,12 @@ export class ClusterState {
   }
 
   /** Calls `listener` with every change of the breaker's ConfigMap; returns the function that stops it. */
+  /** Calls `listener` with the nodes a custom resource change concerns; returns the function that stops it. */
+  onResource(listener: (nodeNames: string[]) => void): () => void {
+    this.resourceListeners.add(listener);
+    return () => this.resourceListeners.delete(listener);
+  }
+
   onBreaker(listener: (breaker: CircuitBreakerState) => void): () => void {
     this.breakerListeners.add(listener);
     return () => this.breakerListeners.delete(listener);

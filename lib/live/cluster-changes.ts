@@ -1,5 +1,6 @@
 // Carries what changes in the cluster half of a node to the live stream, so a kubectl cordon, an
-// uncordon, NVSentinel's labels or an opt-out show on open pages without a reload. A kubelet
+// uncordon, NVSentinel's labels, an opt-out or a custom resource's progress show on open pages
+// without a reload. A kubelet
 // rewrites its node's status every few seconds on a real cluster: only a change of what the
 // console shows of a node (lib/cluster/cluster-node.ts, less its resourceVersion) is told, and the
 // names are gathered for a moment so a relist or a burst reaches the hub as one call.
@@ -9,6 +10,7 @@ import type { ClusterNode } from '../cluster/cluster-node';
 interface NodeChanges {
   allNodes(): ClusterNode[];
   onNode(listener: (node: ClusterNode, gone: boolean) => void): () => void;
+  onResource(listener: (nodeNames: string[]) => void): () => void;
 }
 
 /** What this needs of the live hub (./live-hub.ts). */
@@ -29,21 +31,27 @@ export function followClusterChanges(state: NodeChanges, hub: ClusterChangeSink)
   const last = new Map(state.allNodes().map((node) => [node.name, shown(node)]));
   const pending = new Set<string>();
   let timer: NodeJS.Timeout | undefined;
-  const stop = state.onNode((node, gone) => {
-    const now = gone ? undefined : shown(node);
-    if (now === last.get(node.name)) return;
-    if (now === undefined) last.delete(node.name);
-    else last.set(node.name, now);
-    pending.add(node.name);
+  const tell = (name: string) => {
+    pending.add(name);
     timer ??= setTimeout(() => {
       timer = undefined;
       const names = [...pending];
       pending.clear();
       hub.clusterChanged(names);
     }, GATHER_MS);
+  };
+  const stopNodes = state.onNode((node, gone) => {
+    const now = gone ? undefined : shown(node);
+    if (now === last.get(node.name)) return;
+    if (now === undefined) last.delete(node.name);
+    else last.set(node.name, now);
+    tell(node.name);
   });
+  // NVSentinel's custom resources (a RebootNode reaching NodeReady, a ValidationRequest) change rarely: each change is news.
+  const stopResources = state.onResource((names) => names.forEach(tell));
   return () => {
-    stop();
+    stopNodes();
+    stopResources();
     clearTimeout(timer);
   };
 }

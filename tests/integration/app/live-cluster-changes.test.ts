@@ -1,7 +1,7 @@
 // A change of a node's cluster half reaches open pages over the live stream: the nodes list hears
 // of every node, a node's page of its own, and a kubelet's status rewrite (which changes nothing the
 // console shows) is no news. The cluster is the twin API server, changed as kubectl changes it.
-import { CoreV1Api, PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
+import { CoreV1Api, CustomObjectsApi, PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { ClusterState } from '@/lib/cluster/cluster-state';
@@ -84,6 +84,27 @@ describe('cluster changes on the live stream', () => {
     const back = new SseReader((await hub.connect({ topics: ['node:gpu-3'], filter: {}, lastEventId })).stream);
     expect(clusterNames(await back.until((message) => message.event === 'cluster'))).toBeNull();
     await back.cancel();
+  });
+
+  it('a custom resource about a node (janitor’s RebootNode) reaches that node’s page', async () => {
+    expect(state.resourceKinds()).toContain('RebootNode');
+    const page = new SseReader((await hub.connect({ topics: ['node:gpu-3'], filter: {} })).stream);
+    await cluster
+      .kubeConfig()
+      .makeApiClient(CustomObjectsApi)
+      .createClusterCustomObject({
+        group: 'janitor.dgxc.nvidia.com',
+        version: 'v1alpha1',
+        plural: 'rebootnodes',
+        body: {
+          apiVersion: 'janitor.dgxc.nvidia.com/v1alpha1',
+          kind: 'RebootNode',
+          metadata: { name: 'maintenance-gpu-3-live' },
+          spec: { nodeName: 'gpu-3', force: false },
+        },
+      });
+    expect(clusterNames(await page.until((message) => message.event === 'cluster'))).toEqual(['gpu-3']);
+    await page.cancel();
   });
 
   it('a kubelet status rewrite is no news; the next real change is', async () => {

@@ -276,6 +276,7 @@ describe('the pipeline steps, newest first', () => {
       {
         kind: 'RebootNode',
         name: 'maintenance-gpu-7-abc',
+        nodeName: 'gpu-7',
         phase: 'InProgress',
         message: null,
         createdAt: T0 + 120_000,
@@ -409,6 +410,7 @@ describe('the traps, each named', () => {
       {
         kind: 'ValidationRequest',
         name: 'validate-gpu-7',
+        nodeName: 'gpu-7',
         phase: 'Pending',
         message: null,
         createdAt: T0 + 300_000,
