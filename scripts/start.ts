@@ -24,6 +24,7 @@ import { defaultEmbeddedBaseDir, EmbeddedDatabase } from '../lib/embedded-databa
 import { ClusterSimulator, SimulatorRefusedError } from '../lib/simulator/cluster-simulator';
 import { EventGenerator } from '../lib/simulator/event-generator';
 import { DEMO_BREAKER } from '../lib/simulator/pipeline/circuit-breaker';
+import { DEMO_MAINTENANCE_TTL } from '../lib/simulator/pipeline/maintenance-resources';
 import { breakerLimitsFromEnv } from '../lib/cluster/circuit-breaker-view';
 import { clusterAccessFromEnv } from '../lib/cluster/cluster-access';
 import { startTwinCluster, type TwinCluster } from '../lib/simulator/kubernetes/twin-cluster';
@@ -360,6 +361,7 @@ async function main(): Promise<void> {
         ...simulatorOptions,
         cluster: twin?.kubeConfig(),
         breaker: DEMO_BREAKER,
+        maintenanceTtl: DEMO_MAINTENANCE_TTL,
         onError: (error) => log(`simulator: ${(error as Error).message}`),
       });
       simulation = { store, simulator };

@@ -52,6 +52,8 @@ export interface SimulatorOptions extends ClusterShape {
   cluster?: KubeConfig;
   /** The circuit breaker's limits, with a cluster (NVSentinel's defaults: 50 % of the GPU nodes in 5 minutes). */
   breaker?: BreakerSettings;
+  /** The ttl written on maintenance resources, after which the simulated janitor deletes them (NVSentinel's template: 336h). */
+  maintenanceTtl?: string;
   onError?: (error: unknown) => void;
 }
 
@@ -118,7 +120,7 @@ export class ClusterSimulator {
         ? {
             stateLabel,
             annotation: new RemediationAnnotation(options.cluster),
-            resources: new MaintenanceResources(options.cluster),
+            resources: new MaintenanceResources(options.cluster, options.maintenanceTtl),
             inLiveQuarantine: (event) => liveQuarantine!.contains(event),
           }
         : undefined,

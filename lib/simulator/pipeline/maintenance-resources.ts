@@ -48,11 +48,23 @@ export type MaintenanceState = 'NotFound' | 'InProgress' | 'Succeeded' | 'Failed
 
 const codeOf = (error: unknown) => (error as { code?: number }).code;
 
+/** The ttl fault-remediation's template writes on a maintenance resource (janitor deletes it then). */
+export const MAINTENANCE_TTL = '336h';
+/**
+ * The demo's: `npm start` makes about 30 maintenance resources a minute, which the twin and every
+ * console process hold; NVSentinel's 14 days would grow without bound in a demo left running.
+ */
+export const DEMO_MAINTENANCE_TTL = '15m';
+
 export class MaintenanceResources {
   private readonly core: CoreV1Api;
   private readonly custom: CustomObjectsApi;
 
-  constructor(config: KubeConfig) {
+  /** @param ttl the nvsentinel.nvidia.com/ttl annotation (a Go duration): the template's 336h, or the demo's. */
+  constructor(
+    config: KubeConfig,
+    private readonly ttl = MAINTENANCE_TTL,
+  ) {
     this.core = config.makeApiClient(CoreV1Api);
     this.custom = config.makeApiClient(CustomObjectsApi);
   }
@@ -71,7 +83,7 @@ export class MaintenanceResources {
         annotations: {
           'nvsentinel.nvidia.com/trace-id': '',
           'nvsentinel.nvidia.com/span-id': '',
-          'nvsentinel.nvidia.com/ttl': '336h',
+          'nvsentinel.nvidia.com/ttl': this.ttl,
         },
         ownerReferences: [
           {

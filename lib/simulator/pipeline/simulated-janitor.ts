@@ -10,6 +10,9 @@
 //    node never comes back: NodeReady False "Timeout" (360-365, terminatenode_controller.go:262-270);
 //  - every status write is GET the resource, change its status, update /status with the read
 //    resourceVersion (updateRebootNodeStatusIfChanged 236-283), again on 409.
+//  - its TTL reconciler deletes a resource once its nvsentinel.nvidia.com/ttl has passed since it was
+//    created (or at its nvsentinel.nvidia.com/expiry), unless nvsentinel.nvidia.com/preserve is "true"
+//    (janitor/pkg/ttl/ttl.go; registered per kind in janitor/main.go:521-570); swept every few seconds.
 // Not simulated: the node going NotReady while it reboots, and a terminated node being deleted.
 // Without janitor's CRDs on the cluster there is nothing to watch: it looks again every few seconds.
 import { CustomObjectsApi, makeInformer, type KubeConfig, type KubernetesObject } from '@kubernetes/client-node';
@@ -61,6 +64,26 @@ interface MaintenanceObject extends KubernetesObject {
 }
 
 const now = () => new Date().toISOString().replace(/\.\d+Z$/, 'Z');
+const SWEEP_MS = 5_000;
+const GO_DURATION_UNITS: Record<string, number> = { h: 3_600_000, m: 60_000, s: 1_000, ms: 1 };
+
+/** A Go duration as janitor's TTL annotation holds it ("336h", "1h30m"); null when unreadable. */
+export function goDurationMs(text: string): number | null {
+  const parts = [...text.matchAll(/(\d+(?:\.\d+)?)(ms|h|m|s)/g)];
+  if (parts.length === 0 || parts.map((part) => part[0]).join('') !== text) return null;
+  return parts.reduce((sum, part) => sum + Number(part[1]) * GO_DURATION_UNITS[part[2]], 0);
+}
+
+/** When the TTL reconciler deletes `object` (ms); null: never (preserved, no ttl, being deleted). */
+function expiryOf(object: MaintenanceObject): number | null {
+  const annotations = object.metadata?.annotations ?? {};
+  if (object.metadata?.deletionTimestamp || annotations['nvsentinel.nvidia.com/preserve'] === 'true') return null;
+  const written = Date.parse(annotations['nvsentinel.nvidia.com/expiry'] ?? '');
+  if (!Number.isNaN(written)) return written;
+  const ttl = goDurationMs(annotations['nvsentinel.nvidia.com/ttl'] ?? '');
+  const created = Date.parse(String(object.metadata?.creationTimestamp ?? ''));
+  return ttl === null || Number.isNaN(created) ? null : created + ttl;
+}
 const condition = (type: string, status: string, reason: string, message: string): Condition => ({
   type,
   status,
@@ -71,7 +94,10 @@ const condition = (type: string, status: string, reason: string, message: string
 
 export class SimulatedJanitor {
   private readonly api: CustomObjectsApi;
-  private readonly informers: { stop(): Promise<void> }[] = [];
+  private readonly informers: {
+    kind: Kind;
+    informer: { stop(): Promise<void>; list(): readonly MaintenanceObject[] };
+  }[] = [];
   private readonly working = new Set<string>();
   private readonly timers = new Set<NodeJS.Timeout>();
   private stopped = false;
@@ -87,6 +113,34 @@ export class SimulatedJanitor {
 
   async start(): Promise<void> {
     for (const kind of KINDS) this.watch(kind);
+    this.sweepLater();
+  }
+
+  /** The TTL reconciler: deletes what has expired, every few seconds. */
+  private sweepLater(): void {
+    const timer = setTimeout(() => {
+      this.timers.delete(timer);
+      if (this.stopped) return;
+      void this.sweep().finally(() => this.sweepLater());
+    }, SWEEP_MS);
+    timer.unref();
+    this.timers.add(timer);
+  }
+
+  private async sweep(): Promise<void> {
+    for (const { kind, informer } of this.informers)
+      for (const object of informer.list()) {
+        const expiry = expiryOf(object);
+        if (expiry === null || expiry > Date.now()) continue;
+        await this.api
+          .deleteClusterCustomObject({
+            group: GROUP,
+            version: VERSION,
+            plural: kind.plural,
+            name: object.metadata!.name!,
+          })
+          .catch(() => {}); // gone meanwhile, or the API server away: the next sweep sees
+      }
   }
 
   private watch(kind: Kind): void {
@@ -112,7 +166,7 @@ export class SimulatedJanitor {
       this.timers.add(timer);
     };
     informer.on('error', again);
-    this.informers.push(informer);
+    this.informers.push({ kind, informer });
     void informer.start().catch(again);
   }
 
@@ -188,6 +242,6 @@ export class SimulatedJanitor {
     this.stopped = true;
     for (const timer of this.timers) clearTimeout(timer);
     this.timers.clear();
-    await Promise.all(this.informers.map((informer) => informer.stop().catch(() => {})));
+    await Promise.all(this.informers.map(({ informer }) => informer.stop().catch(() => {})));
   }
 }

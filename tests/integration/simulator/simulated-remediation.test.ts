@@ -50,7 +50,7 @@ interface Reboot {
   status?: { startTime?: string; completionTime?: string; conditions?: Condition[] };
 }
 
-async function pipeline(crds?: []) {
+async function pipeline(crds?: [], maintenanceTtl?: string) {
   const database = await createTestDatabase(testServers()[0]);
   await setUpOwnDatabase(database.url);
   const store = await openDataStore({ provider: 'postgresql', connectionString: database.url });
@@ -62,6 +62,7 @@ async function pipeline(crds?: []) {
     cluster: cluster.kubeConfig(),
     breaker: { percentage: 100, windowMs: 300_000 },
     settings: { drainMs: 20, remediationMs: 150, drainFailureRate: 0, remediationFailureRate: 0 },
+    maintenanceTtl,
   });
   await simulator.start();
   return {
@@ -181,5 +182,57 @@ describe('the simulated fault-remediation on a cluster without CRDs', () => {
     const node = await setup.cluster.kubeConfig().makeApiClient(CoreV1Api).readNode({ name: 'gpu-node-d' });
     expect(node.metadata?.labels?.[STATE_LABEL]).toBe('remediation-failed');
     expect(node.metadata?.annotations ?? {}).not.toHaveProperty(REMEDIATION_ANNOTATION);
+  });
+});
+
+// janitor's TTL reconciler (janitor/pkg/ttl/ttl.go: expiry = creation + nvsentinel.nvidia.com/ttl, unless
+// nvsentinel.nvidia.com/preserve is "true"), with the short ttl the demo writes so it stays bounded.
+describe('the simulated janitor deletes maintenance resources once their ttl has passed', () => {
+  let setup: Awaited<ReturnType<typeof pipeline>>;
+
+  beforeAll(async () => {
+    setup = await pipeline(undefined, '2s');
+  });
+  afterAll(async () => setup?.close());
+
+  it('deletes a finished RebootNode after its ttl, and keeps one marked preserve', async () => {
+    const custom = setup.cluster.kubeConfig().makeApiClient(CustomObjectsApi);
+    const list = async () =>
+      ((await custom.listClusterCustomObject(reboots)) as { items: Reboot[] }).items.filter(
+        (item) => item.spec.nodeName === 'gpu-node-a',
+      );
+    await setup.store.healthEvents().insertMany([event('gpu-node-a')]);
+    await expect.poll(async () => (await list()).length, { timeout: 20_000 }).toBe(1);
+    const [reboot] = await list();
+    expect(reboot.metadata.annotations?.['nvsentinel.nvidia.com/ttl']).toBe('2s');
+    await expect.poll(async () => (await list()).length, { timeout: 20_000 }).toBe(0);
+
+    // A resource someone marked preserve stays.
+    await custom.createClusterCustomObject({
+      ...reboots,
+      body: {
+        apiVersion: 'janitor.dgxc.nvidia.com/v1alpha1',
+        kind: 'RebootNode',
+        metadata: {
+          name: 'kept-by-hand',
+          annotations: { 'nvsentinel.nvidia.com/ttl': '1s', 'nvsentinel.nvidia.com/preserve': 'true' },
+        },
+        spec: { nodeName: 'gpu-node-a', force: false },
+      },
+    });
+    // Long enough for several sweeps (every 5 s) past its ttl: wait for a sweep to have run, by a
+    // second resource without preserve disappearing.
+    await custom.createClusterCustomObject({
+      ...reboots,
+      body: {
+        apiVersion: 'janitor.dgxc.nvidia.com/v1alpha1',
+        kind: 'RebootNode',
+        metadata: { name: 'not-kept', annotations: { 'nvsentinel.nvidia.com/ttl': '1s' } },
+        spec: { nodeName: 'gpu-node-a', force: false },
+      },
+    });
+    await expect
+      .poll(async () => (await list()).map((item) => item.metadata.name), { timeout: 30_000 })
+      .toEqual(['kept-by-hand']);
   });
 });
