@@ -103,7 +103,7 @@ export async function startTwinApiServer(options: ApiServerOptions): Promise<Twi
     }
     const verb = verbOf(request, url, target);
     const { definition } = target;
-    if (options.forbid?.(verb, definition.plural, target.name, target.namespace)) {
+    if (options.forbid?.(verb, definition.plural, target.name ?? selectedName(verb, url), target.namespace)) {
       const scope = target.namespace ? ` in the namespace "${target.namespace}"` : ' at the cluster scope';
       throw new ApiError(
         403,
@@ -164,4 +164,15 @@ export async function startTwinApiServer(options: ApiServerOptions): Promise<Twi
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },
   };
+}
+
+/**
+ * The name a list or watch asks for by its field selector (exactly `metadata.name=<name>`): the real
+ * API server authorises such a request as one for that object, so a Role with resourceNames allows
+ * it (k8s.io/apiserver/pkg/endpoints/request/requestinfo.go, the metadata.name field selector).
+ */
+function selectedName(verb: Verb, url: URL): string | undefined {
+  if (verb !== 'list' && verb !== 'watch') return undefined;
+  const match = /^metadata\.name==?([^,]+)$/.exec(url.searchParams.get('fieldSelector') ?? '');
+  return match?.[1];
 }
