@@ -3,6 +3,8 @@ import type { ClusterNode } from '@/lib/cluster/cluster-node';
 import type { ClusterStatus } from '@/lib/cluster/cluster-state';
 import type { NodeView } from '@/lib/node-state/node-view';
 
+import type { EntityGrid } from './node-gpus-view';
+import type { NodeHeadline } from './node-headline-view';
 import type { WhyChain } from './node-why-view';
 
 export const NODE_RANGES = {
@@ -72,6 +74,10 @@ export interface NodeDetail {
   cluster: NodeClusterView;
   /** Why the node is in its state: traps first, what would release it, then the steps newest first. */
   why: WhyChain;
+  /** The header in words: the cause, the pipeline's step and its outcome, what happens next. */
+  headline: NodeHeadline;
+  /** Every entity the events named (GPUs first): a strip of the range, failures, XIDs, bursts. */
+  gpus: EntityGrid;
 }
 
 export interface NodeClusterView {

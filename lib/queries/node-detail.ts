@@ -15,7 +15,9 @@ import {
   type NodeEventRow,
   type NodeRange,
 } from './node-detail-view';
-import { whyChain } from './node-why';
+import { entityGrid } from './node-gpus';
+import { nodeHeadline } from './node-headline';
+import { whyChain, type WhyInputs } from './node-why';
 
 export { parseNodeRange } from './node-detail-view';
 
@@ -54,7 +56,7 @@ export async function readNodeDetail(
   const cluster = clusterViewOf(context, name);
   const session = await sessionEventsOf(store, view, cluster);
   const clusterState = context.cluster()?.state;
-  const why = whyChain({
+  const whyInputs: WhyInputs = {
     view,
     ...session,
     cluster:
@@ -69,18 +71,23 @@ export async function readNodeDetail(
     quarantineBacklog:
       consumerLagReading(hub)?.consumers.find((consumer) => consumer.consumer === 'fault-quarantine')
         ?.documentsBehind ?? null,
-  });
+  };
+  const why = whyChain(whyInputs);
+  const events = page.items.map(toEventRow);
+  const truncated = page.next !== undefined;
   return {
     name,
     view,
     range,
     from,
     to: now,
-    events: page.items.map(toEventRow),
-    truncated: page.next !== undefined,
+    events,
+    truncated,
     maintenance: maintenance.map(toMaintenanceRow),
     cluster,
     why,
+    headline: nodeHeadline(whyInputs, why),
+    gpus: entityGrid(events, { range, from, to: now, truncated }),
   };
 }
 

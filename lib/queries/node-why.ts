@@ -103,7 +103,7 @@ function trackedOf(row: NodeEventRow): TrackedEvent {
  * node; else, read from the datastore, the opening event and the unhealthy events NVSentinel
  * added to the session (AlreadyQuarantined).
  */
-function trackedEventsOf(
+export function trackedEventsOf(
   opening: NodeEventRow,
   sessionEvents: NodeEventRow[],
   node: ClusterNode | null,
