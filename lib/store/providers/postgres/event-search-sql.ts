@@ -3,8 +3,8 @@
 // database):
 //   - errorCode and entity are JSONB containment (`document @> …`), which NVSentinel's GIN index
 //     `idx_health_events_document_gin` (jsonb_ops, migrations/00001_initial_schema.sql) can serve;
-//     inside a time range the planner walks `idx_health_events_created_id` newest first and checks
-//     each row instead, which is cheaper for a short range (docs/decisions.md, "Event search");
+//     inside a short time range the planner walks `idx_health_events_created_desc` newest first and
+//     checks each row instead (the one-hour XID search; docs/benchmarks.md, "Event search");
 //   - each is asked in both key casings NVSentinel has stored: camelCase from its PostgreSQL
 //     writer (Go encoding/json of the proto's json tags: errorCode, entitiesImpacted, entityType,
 //     entityValue), lowercase from MongoDB-era documents — the same reason its own

@@ -2,6 +2,7 @@
 // filter's time range bounds it), grouped by `node_name` and hashed; the newest activity first.
 import { groupEntities, nodeGroupLimit, type NodeEventGroups, type NodeGroupRequest } from '../../event-search';
 import type { HealthEventFilter } from '../../health-event-store';
+import { walkedTable, walksTheWindow, windowHoldsFewer } from './event-search-walk';
 import { buildFilter, ENTITIES, IS_FATAL } from './health-event-sql';
 import type { PostgresConnection } from './postgres-connection';
 
@@ -15,8 +16,14 @@ export async function groupEventsByNode(
 ): Promise<NodeEventGroups> {
   const limit = nodeGroupLimit(request);
   const sql = buildFilter(filter);
-  sql.values.push(LISTS_PER_NODE, limit + 1);
-  const [lists, rows] = [sql.values.length - 1, sql.values.length];
+  const bind = (value: unknown) => {
+    sql.values.push(value);
+    return `$${sql.values.length}`;
+  };
+  // A short window is read through (./event-search-walk.ts says why); a long one is the planner's.
+  const walk = walksTheWindow(filter) && (await windowHoldsFewer(connection, filter));
+  const table = walk ? walkedTable(filter, bind) : 'health_events';
+  const [lists, rows] = [bind(LISTS_PER_NODE), bind(limit + 1)];
   // The fields are read once per row in a fenced subquery (as throughput does), so the
   // aggregates do not take each out of the document again.
   const result = await connection.query<{
@@ -30,12 +37,12 @@ export async function groupEventsByNode(
     'healthEvents.groupByNode',
     `SELECT node_name, count(*) AS n, count(*) FILTER (WHERE fatal) AS fatal,
             min(created_at) AS first_at, max(created_at) AS last_at,
-            (array_agg(DISTINCT entities))[1:$${lists}] AS entities
+            (array_agg(DISTINCT entities))[1:${lists}] AS entities
      FROM (SELECT node_name, created_at, ${IS_FATAL} AS fatal, ${ENTITIES} AS entities
-           FROM health_events ${sql.where()} OFFSET 0) AS matched
+           FROM ${table} ${sql.where()} OFFSET 0) AS matched
      GROUP BY node_name
      ORDER BY last_at DESC, node_name
-     LIMIT $${rows}`,
+     LIMIT ${rows}`,
     sql.values,
   );
   return {

@@ -44,12 +44,11 @@ import {
 } from './health-event-sql';
 import { insertHealthEvents } from './health-event-insert';
 import { groupEventsByNode } from './node-event-groups';
+import { cursorClause, CURSOR_AT, walkedPage, walksTheWindow } from './event-search-walk';
 import type { PostgresConnection } from './postgres-connection';
 
 export const DEFAULT_MAX_DOCUMENT_BYTES = 1024 * 1024;
 const COLUMNS = 'id, created_at, document';
-/** created_at as ISO 8601 text with all six digits of the fraction (a page cursor's time). */
-const CURSOR_AT = `to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`;
 /** Throughput rows in order: by bucket, then by each key (code-unit order, as MongoDB's $sort). */
 function byBucketThenKeys(a: ThroughputBucket, b: ThroughputBucket): number {
   const time = a.bucketStart.getTime() - b.bucketStart.getTime();
@@ -105,7 +104,8 @@ export class PostgresHealthEventStore implements HealthEventStore {
   }
 
   async find(filter: HealthEventFilter, page?: PageRequest): Promise<Page<HealthEventWithStatus>> {
-    return this.page('healthEvents.find', filter, page);
+    const planned = () => this.page('healthEvents.find', filter, page);
+    return walksTheWindow(filter) ? walkedPage(this.connection, 'healthEvents.find', filter, page, planned) : planned();
   }
 
   private async page(
@@ -115,17 +115,13 @@ export class PostgresHealthEventStore implements HealthEventStore {
   ): Promise<Page<HealthEventWithStatus>> {
     const limit = pageLimit(page);
     const sql = buildFilter(filter);
-    if (page?.after) {
-      const { createdAt, recordId } = page.after;
-      assertRecordId(recordId);
-      if (typeof createdAt !== 'string' || Number.isNaN(Date.parse(createdAt)))
-        throw new ValidationError('page.after.createdAt', 'must be the time of a cursor this store handed out');
-      // The cursor's time as text, to the microsecond: NVSentinel's rows take NOW() (microseconds,
-      // one value for a whole transaction), and a JavaScript Date would cut it to milliseconds,
-      // which sorts before every row of that microsecond and ends the pages early.
-      sql.values.push(createdAt, recordId);
-      sql.clauses.push(`(created_at, id) < ($${sql.values.length - 1}::timestamptz, $${sql.values.length}::uuid)`);
-    }
+    if (page?.after)
+      sql.clauses.push(
+        cursorClause(page.after, (value) => {
+          sql.values.push(value);
+          return `$${sql.values.length}`;
+        }),
+      );
     sql.values.push(limit + 1);
     const result = await this.connection.query<{ id: string; created_at: Date; document: unknown; cursor_at: string }>(
       operation,
