@@ -2,24 +2,41 @@
 // One event of a node's page: a row of its main fields, opening to every field it carries,
 // including what a newer NVSentinel adds (an idempotency key, fault-quarantine's recovery marker,
 // a cancellation) and enum values this console does not know, shown as "unknown (<value>)".
-import { useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 
 import { LocalTime, RelativeTime } from '@/components/ui/relative-time';
 import type { NodeEventRow } from '@/lib/queries/node-detail-view';
 
 import { cancellationLabel, enumLabel, IDEMPOTENCY_KEY } from './event-labels';
 
-export function EventRow({ event }: { event: NodeEventRow }) {
-  const [open, setOpen] = useState(false);
+/** Columns of the node page's event table. */
+const EVENT_COLUMNS = 8;
+
+export function EventRow({ event, focused = false }: { event: NodeEventRow; focused?: boolean }) {
+  const [open, setOpen] = useState(focused);
+  // The event a link or a timeline point named: opened (when it becomes the one) and brought into view.
+  const [wasFocused, setWasFocused] = useState(focused);
+  if (focused !== wasFocused) {
+    setWasFocused(focused);
+    if (focused) setOpen(true);
+  }
+  const row = useRef<HTMLTableRowElement>(null);
+  useEffect(() => {
+    // (jsdom has no scrollIntoView.)
+    if (focused) row.current?.scrollIntoView?.({ block: 'center' });
+  }, [focused]);
   const severity = event.isHealthy ? 'recovered' : event.isFatal ? 'fatal' : 'unhealthy';
   const cancellation = cancellationLabel(event);
   const { nodeQuarantined, eviction } = event.status;
   return (
     <>
       <tr
-        className="cursor-pointer border-t border-zinc-100 align-top hover:bg-zinc-50 dark:border-zinc-800 dark:hover:bg-zinc-800/50"
+        ref={row}
+        className={`cursor-pointer border-t border-zinc-100 align-top hover:bg-zinc-50 dark:border-zinc-800 dark:hover:bg-zinc-800/50 ${focused ? 'bg-sky-50 dark:bg-sky-950/50' : ''}`}
         onClick={() => setOpen(!open)}
         data-testid="event-row"
+        data-record-id={event.recordId}
+        data-focused={focused || undefined}
       >
         <td className="py-1 pr-3 whitespace-nowrap">
           <button
@@ -43,6 +60,16 @@ export function EventRow({ event }: { event: NodeEventRow }) {
             </span>
           ) : null}
         </td>
+        <td className="pr-3 text-xs" data-testid="event-entity">
+          {event.entities.length > 0
+            ? event.entities.map((entity, index) => (
+                <span key={index} className="whitespace-nowrap">
+                  {index > 0 ? ', ' : ''}
+                  {entity.entityType} {entity.entityValue}
+                </span>
+              ))
+            : '—'}
+        </td>
         <td
           className={`pr-3 ${severity === 'fatal' ? 'text-red-600 dark:text-red-400' : severity === 'recovered' ? 'text-emerald-700 dark:text-emerald-400' : 'text-amber-700 dark:text-amber-400'}`}
         >
@@ -57,7 +84,7 @@ export function EventRow({ event }: { event: NodeEventRow }) {
       </tr>
       {open ? (
         <tr className="bg-zinc-50 dark:bg-zinc-950/40">
-          <td colSpan={7} className="px-3 py-2">
+          <td colSpan={EVENT_COLUMNS} className="px-3 py-2">
             <dl className="grid grid-cols-[max-content_1fr] gap-x-4 gap-y-1 text-xs" data-testid="event-fields">
               <Field name="Record id" value={event.recordId} />
               <Field name="Agent" value={event.agent} />

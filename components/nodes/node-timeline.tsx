@@ -1,6 +1,7 @@
 'use client';
-// A node's events over time, one row per check, coloured by severity, with the quarantine
-// sessions as bands (orange: quarantined, blue: draining) and remediations as lines.
+// A node's events over time, one row per check, coloured by severity (fatal drawn over the rest),
+// with the quarantine sessions as bands (orange: quarantined, blue: draining) and remediations as
+// lines. The tooltip names the point under the pointer; a click opens its event in the table.
 import {
   CartesianGrid,
   ReferenceArea,
@@ -11,16 +12,12 @@ import {
   Tooltip,
   XAxis,
   YAxis,
+  type ScatterShapeProps,
 } from 'recharts';
 
 import { formatLocalTime } from '@/lib/format/time';
 import type { NodeEventRow } from '@/lib/queries/node-detail-view';
 
-interface Point {
-  x: number;
-  y: string;
-  event: NodeEventRow;
-}
 interface Band {
   from: number;
   to: number;
@@ -61,26 +58,96 @@ export function sessionBands(
   return { bands, remediations };
 }
 
-function EventTooltip({ active, payload }: { active?: boolean; payload?: { payload: Point }[] }) {
+type Severity = 'fatal' | 'unhealthy' | 'healthy';
+const SEVERITY_OF = (event: NodeEventRow): Severity =>
+  event.isHealthy ? 'healthy' : event.isFatal ? 'fatal' : 'unhealthy';
+/** Drawing order: later is on top, so a fatal point is never hidden under a recovery at the same time. */
+const DRAW_RANK: Record<Severity, number> = { healthy: 0, unhealthy: 1, fatal: 2 };
+const FILL: Record<Severity, string> = { fatal: '#dc2626', unhealthy: '#f59e0b', healthy: '#10b981' };
+
+export interface TimelinePoint {
+  x: number;
+  /** The check's row: its index in the checks, the same whatever the severities. */
+  y: number;
+  severity: Severity;
+  event: NodeEventRow;
+}
+
+/** The rows (checks, in name order) and the points in drawing order: healthy first, fatal last. */
+export function timelinePoints(events: NodeEventRow[]): { checks: string[]; points: TimelinePoint[] } {
+  const checks = [...new Set(events.map((event) => event.checkName))].sort();
+  const row = new Map(checks.map((check, index) => [check, index]));
+  const points = events
+    .map((event) => ({
+      x: event.generatedAt ?? event.createdAt,
+      y: row.get(event.checkName)!,
+      severity: SEVERITY_OF(event),
+      event,
+    }))
+    .sort((a, b) => DRAW_RANK[a.severity] - DRAW_RANK[b.severity] || a.x - b.x);
+  return { checks, points };
+}
+
+/**
+ * The point under the pointer, named: check, severity, time, entity, XID. One series only: recharts
+ * 3 fills an item tooltip's payload from every Scatter at the hovered index (recharts issue 6075,
+ * combineTooltipPayload), so with a series per severity it named another series' point.
+ */
+export function TimelineTooltip({ active, payload }: { active?: boolean; payload?: { payload?: TimelinePoint }[] }) {
   const point = payload?.[0]?.payload;
   if (!active || !point) return null;
   const { event } = point;
   return (
-    <div className="max-w-xs rounded border border-zinc-200 bg-white p-2 text-xs shadow dark:border-zinc-700 dark:bg-zinc-900">
+    <div
+      className="max-w-xs rounded border border-zinc-200 bg-white p-2 text-xs text-zinc-900 shadow dark:border-zinc-700 dark:bg-zinc-900 dark:text-zinc-100"
+      data-testid="timeline-tooltip"
+      data-record-id={event.recordId}
+    >
       <p className="font-medium">
-        {event.checkName} {event.isHealthy ? '(recovered)' : event.isFatal ? '(fatal)' : ''}
+        {event.checkName} ·{' '}
+        <span
+          className={
+            point.severity === 'fatal'
+              ? 'text-red-700 dark:text-red-400'
+              : point.severity === 'healthy'
+                ? 'text-emerald-700 dark:text-emerald-400'
+                : 'text-amber-700 dark:text-amber-400'
+          }
+        >
+          {point.severity}
+        </span>
       </p>
-      <p className="text-zinc-500">{formatLocalTime(point.x)}</p>
-      {event.errorCode.length ? <p>XID {event.errorCode.join(', ')}</p> : null}
-      <p className="break-words">{event.message}</p>
+      <p className="text-zinc-600 dark:text-zinc-400">{formatLocalTime(point.x)}</p>
+      {event.entities.length > 0 ? (
+        <p>{event.entities.map((entity) => `${entity.entityType} ${entity.entityValue}`).join(', ')}</p>
+      ) : null}
+      {event.errorCode.length > 0 ? <p>XID {event.errorCode.join(', ')}</p> : null}
+      {event.message ? <p className="break-words text-zinc-600 dark:text-zinc-400">{event.message}</p> : null}
+      <p className="text-zinc-600 dark:text-zinc-400">from {event.agent}</p>
     </div>
   );
 }
 
-export function NodeTimeline({ events, from, to }: { events: NodeEventRow[]; from: number; to: number }) {
-  const points = (kind: (event: NodeEventRow) => boolean): Point[] =>
-    events.filter(kind).map((event) => ({ x: event.generatedAt ?? event.createdAt, y: event.checkName, event }));
-  const checks = [...new Set(events.map((event) => event.checkName))].sort();
+/** A point coloured by its severity (one series, so the colour is the point's, not the series'). */
+function TimelineDot({ cx, cy, payload }: ScatterShapeProps) {
+  const point = payload as TimelinePoint | undefined;
+  if (cx === undefined || cy === undefined || !point) return <g />;
+  return <circle cx={cx} cy={cy} r={4.5} fill={FILL[point.severity]} />;
+}
+
+export function NodeTimeline({
+  events,
+  from,
+  to,
+  onOpen,
+}: {
+  events: NodeEventRow[];
+  from: number;
+  to: number;
+  /** Opens a point's event in the table. */
+  onOpen?: (recordId: string) => void;
+}) {
+  const { checks, points } = timelinePoints(events);
   const { bands, remediations } = sessionBands(events, to);
   const height = Math.max(160, 60 + checks.length * 28);
   return (
@@ -98,12 +165,16 @@ export function NodeTimeline({ events, from, to }: { events: NodeEventRow[]; fro
             }
             tick={{ fontSize: 11 }}
           />
+          {/* A number axis of rows: the checks keep their order whatever order the points are drawn in. */}
           <YAxis
-            type="category"
+            type="number"
             dataKey="y"
-            allowDuplicatedCategory={false}
-            ticks={checks}
+            domain={[-0.5, checks.length - 0.5]}
+            ticks={checks.map((_, index) => index)}
+            tickFormatter={(index: number) => checks[index] ?? ''}
             interval={0}
+            allowDecimals={false}
+            reversed
             width={170}
             tick={{ fontSize: 11 }}
           />
@@ -126,20 +197,18 @@ export function NodeTimeline({ events, from, to }: { events: NodeEventRow[]; fro
               ifOverflow="hidden"
             />
           ))}
-          <Tooltip content={<EventTooltip />} cursor={{ strokeDasharray: '3 3' }} />
+          <Tooltip content={<TimelineTooltip />} cursor={{ strokeDasharray: '3 3' }} />
           <Scatter
-            name="Fatal"
-            data={points((e) => e.isFatal && !e.isHealthy)}
-            fill="#dc2626"
+            name="Events"
+            data={points}
             isAnimationActive={false}
+            className={onOpen ? 'cursor-pointer' : undefined}
+            onClick={(item) => {
+              const point = item.payload as TimelinePoint | undefined;
+              if (point && onOpen) onOpen(point.event.recordId);
+            }}
+            shape={TimelineDot}
           />
-          <Scatter
-            name="Unhealthy"
-            data={points((e) => !e.isFatal && !e.isHealthy)}
-            fill="#f59e0b"
-            isAnimationActive={false}
-          />
-          <Scatter name="Recovered" data={points((e) => e.isHealthy)} fill="#10b981" isAnimationActive={false} />
         </ScatterChart>
       </ResponsiveContainer>
     </div>

@@ -1,19 +1,19 @@
 'use client';
-// One node: its state and the action it offers, its timeline, every event with every field, and
+// One node: its state and the action it offers, in words why it is held and what happens next,
+// its timeline, its GPUs (a grid that filters the event table), every event with every field, and
 // its maintenance events. New events and status changes arrive over the live stream.
 import { useQuery, useQueryClient } from '@tanstack/react-query';
-import Link from 'next/link';
 import { usePathname, useRouter } from 'next/navigation';
 import { useRef, useState } from 'react';
 
 import { useCan } from '@/components/auth/actor-context';
 import { useLiveSubscription } from '@/components/live/live-provider';
-import { EventRow } from '@/components/nodes/event-row';
-import { enumLabel, isUnknownEnum } from '@/components/nodes/event-labels';
 import { ClusterPanel } from '@/components/nodes/cluster-panel';
+import { EventRow } from '@/components/nodes/event-row';
+import { GpuGrid } from '@/components/nodes/gpu-grid';
 import { NodeActionButton } from '@/components/nodes/node-action-dialog';
+import { NodeHeader } from '@/components/nodes/node-header';
 import { NodeTimeline } from '@/components/nodes/node-timeline';
-import { StateBadge } from '@/components/nodes/state-badge';
 import { WhyPanel } from '@/components/nodes/why-panel';
 import { Panel } from '@/components/ui/panel';
 import { LocalTime, RelativeTime } from '@/components/ui/relative-time';
@@ -25,6 +25,14 @@ import {
   type NodeEventRow,
   type NodeRange,
 } from '@/lib/queries/node-detail-view';
+import {
+  entityKey,
+  filterNodeEvents,
+  NO_FILTER,
+  nodePageQuery,
+  type NodeEventFilter,
+  type NodePageParams,
+} from '@/lib/queries/node-gpus-view';
 import { fetchJson } from '@/lib/client/fetch-json';
 
 const EVENTS_SHOWN = 200;
@@ -33,7 +41,7 @@ function fetchNode(name: string, range: NodeRange): Promise<NodeDetail> {
   return fetchJson<NodeDetail>(`/api/nodes/${encodeURIComponent(name)}?range=${range}`);
 }
 
-export function NodeClient({ initial }: { initial: NodeDetail }) {
+export function NodeClient({ initial, params }: { initial: NodeDetail; params: NodePageParams }) {
   const name = initial.name;
   const router = useRouter();
   const pathname = usePathname();
@@ -63,55 +71,47 @@ export function NodeClient({ initial }: { initial: NodeDetail }) {
   const action = offered === 'release' && !detail.cluster.configured ? null : offered;
   // Viewers see the state, never the buttons (the server refuses them anyway).
   const mayAct = useCan('nodes:quarantine');
+  // The event table's filter (an entity, fatal only) and the event opened, kept in the URL so a link
+  // opens the page as it was; written only on a choice, so a link's URL stays as it came.
+  const [filter, setFilter] = useState<NodeEventFilter>(params.filter);
+  const [focus, setFocus] = useState<string | null>(params.event);
+  // Wrong parameters of the link are named until the first choice replaces the URL.
+  const [problems, setProblems] = useState(params.problems);
+  const writeUrl = (nextRange: NodeRange, nextFilter: NodeEventFilter, nextFocus: string | null) => {
+    setProblems([]);
+    router.replace(`${pathname}?${nodePageQuery(nextRange, nextFilter, nextFocus)}`, { scroll: false });
+  };
   const chooseRange = (next: NodeRange) => {
     setRange(next);
-    router.replace(`${pathname}?range=${next}`, { scroll: false });
+    writeUrl(next, filter, focus);
   };
+  const chooseFilter = (next: NodeEventFilter) => {
+    setFilter(next);
+    setFocus(null);
+    writeUrl(range, next, null);
+  };
+  // A timeline point opens its event; a filter that hides it is lifted.
+  const openEvent = (recordId: string) => {
+    const next = filterNodeEvents(detail.events, filter).some((event) => event.recordId === recordId)
+      ? filter
+      : NO_FILTER;
+    setFilter(next);
+    setFocus(recordId);
+    writeUrl(range, next, recordId);
+  };
+  const shownEvents = filterNodeEvents(detail.events, filter);
+  const filtered = filter.entity !== null || filter.fatal;
+  const entityLabel = filter.entity?.replace(':', ' ') ?? null;
+  const entitySeen = filter.entity === null || detail.gpus.rows.some((row) => entityKey(row) === filter.entity);
 
   return (
     <div className="space-y-4">
-      <div className="flex flex-wrap items-start gap-4">
-        <div className="space-y-1">
-          <p className="text-sm">
-            <Link href="/nodes" className="text-sky-700 hover:underline dark:text-sky-400">
-              Nodes
-            </Link>
-          </p>
-          <h1 className="font-mono text-2xl font-semibold" data-testid="node-name">
-            {name}
-          </h1>
-          <div
-            className="flex flex-wrap items-center gap-3 text-sm text-zinc-600 dark:text-zinc-400"
-            data-testid="node-state"
-            data-state={view?.state}
-          >
-            {view ? <StateBadge state={view.state} /> : <span>No state yet</span>}
-            {view ? (
-              <span>
-                since <RelativeTime at={view.stateSince} />
-              </span>
-            ) : null}
-            {view?.quarantineRequested ? (
-              <span className="text-orange-700 dark:text-orange-400">
-                Quarantine requested, waiting for fault-quarantine
-              </span>
-            ) : null}
-          </div>
-          {view?.session ? (
-            <p className="text-sm text-zinc-600 dark:text-zinc-400" data-testid="node-session">
-              {view.session.manual
-                ? `Quarantined by ${view.session.actor ?? 'an operator'}: “${view.session.reason}”`
-                : `Quarantined for ${view.session.checkName}`}
-              {view.session.eviction ? ` · drain ${enumLabel(view.session.eviction)}` : ''}
-              {isUnknownEnum(view.session.recommendedAction)
-                ? ` · recommended action ${enumLabel(view.session.recommendedAction)}`
-                : ''}
-              {view.session.evictionMessage ? ` (${view.session.evictionMessage})` : ''}
-            </p>
-          ) : null}
-        </div>
-        {mayAct ? (
-          <div className="ml-auto">
+      <NodeHeader
+        name={name}
+        view={view}
+        headline={detail.headline}
+        action={
+          mayAct ? (
             <NodeActionButton
               nodeName={name}
               action={action}
@@ -123,9 +123,9 @@ export function NodeClient({ initial }: { initial: NodeDetail }) {
                     : 'No action'
               }
             />
-          </div>
-        ) : null}
-      </div>
+          ) : null
+        }
+      />
 
       <WhyPanel why={detail.why} />
 
@@ -159,21 +159,85 @@ export function NodeClient({ initial }: { initial: NodeDetail }) {
         error={query.error?.message}
         emptyText={`No health events in the last ${detail.range}.`}
       >
-        <NodeTimeline events={detail.events} from={detail.from} to={detail.to} />
-        <p className="mt-2 text-xs text-zinc-500">
-          Red: fatal · amber: unhealthy · green: recovered · orange band: quarantined · blue band: draining · dashed
-          line: remediation
+        <NodeTimeline events={detail.events} from={detail.from} to={detail.to} onOpen={openEvent} />
+        <p className="mt-2 text-xs text-zinc-600 dark:text-zinc-400">
+          Red: fatal (drawn on top) · amber: unhealthy · green: recovered · orange band: quarantined · blue band:
+          draining · dashed line: remediation · a point opens its event below
           {detail.truncated ? ` · showing the newest ${detail.events.length.toLocaleString()} events of the range` : ''}
         </p>
       </Panel>
 
       <Panel
-        title={`Events (${detail.events.length.toLocaleString()}${detail.truncated ? '+' : ''})`}
-        state={detail.events.length === 0 ? 'empty' : 'ready'}
-        emptyText="No events in this range."
+        title="GPUs"
+        testId="gpu-panel"
+        state={detail.gpus.rows.length === 0 ? 'empty' : 'ready'}
+        emptyText={`No event named a GPU or another entity in the last ${detail.range}.`}
+      >
+        <GpuGrid
+          grid={detail.gpus}
+          selected={filter.entity}
+          onSelect={(entity) => chooseFilter({ ...filter, entity })}
+        />
+      </Panel>
+
+      <Panel
+        title={
+          <span data-testid="node-events-count">
+            Events (
+            {filtered
+              ? `${shownEvents.length.toLocaleString()} of ${detail.events.length.toLocaleString()}`
+              : detail.events.length.toLocaleString()}
+            {detail.truncated ? '+' : ''})
+          </span>
+        }
+        actions={
+          <div className="flex flex-wrap items-center justify-end gap-2 text-sm">
+            {filter.entity ? (
+              <button
+                type="button"
+                onClick={() => chooseFilter({ ...filter, entity: null })}
+                className="rounded bg-sky-700 px-2 py-0.5 text-xs text-white hover:bg-sky-800 dark:bg-sky-300 dark:text-zinc-900 dark:hover:bg-sky-200"
+                data-testid="events-filter-entity"
+                data-entity={filter.entity}
+                title="Show the events of every entity"
+              >
+                {entityLabel} <span aria-hidden="true">×</span>
+                <span className="sr-only"> (remove this filter)</span>
+              </button>
+            ) : null}
+            <label className="flex items-center gap-1.5 text-zinc-700 dark:text-zinc-300">
+              <input
+                type="checkbox"
+                checked={filter.fatal}
+                onChange={(event) => chooseFilter({ ...filter, fatal: event.target.checked })}
+                data-testid="events-fatal-only"
+              />
+              Fatal only
+            </label>
+          </div>
+        }
+        testId="node-events-panel"
         className="overflow-x-auto"
       >
-        <EventTable events={detail.events} />
+        {problems.length > 0 ? (
+          <ul role="alert" className="mb-2 text-sm text-red-700 dark:text-red-400" data-testid="node-params-problems">
+            {problems.map((problem) => (
+              <li key={problem}>{problem} (left out)</li>
+            ))}
+          </ul>
+        ) : null}
+        {!entitySeen ? (
+          <p className="mb-2 text-sm text-zinc-600 dark:text-zinc-400">
+            No event of {entityLabel} in the last {detail.range}.
+          </p>
+        ) : null}
+        {shownEvents.length === 0 ? (
+          <p className="text-sm text-zinc-600 dark:text-zinc-400">
+            {filtered ? 'No events match this filter in this range.' : 'No events in this range.'}
+          </p>
+        ) : (
+          <EventTable events={shownEvents} focus={focus} />
+        )}
       </Panel>
 
       <Panel
@@ -182,7 +246,7 @@ export function NodeClient({ initial }: { initial: NodeDetail }) {
         emptyText="No cloud maintenance recorded for this node."
       >
         <table className="w-full text-left text-sm">
-          <thead className="text-xs text-zinc-500">
+          <thead className="text-xs text-zinc-600 dark:text-zinc-400">
             <tr>
               <th className="py-1">Event</th>
               <th>CSP</th>
@@ -219,21 +283,24 @@ export function NodeClient({ initial }: { initial: NodeDetail }) {
 function Fact({ label, value }: { label: string; value: React.ReactNode }) {
   return (
     <div className="rounded-lg border border-zinc-200 bg-white p-3 dark:border-zinc-800 dark:bg-zinc-900">
-      <p className="text-xs text-zinc-500">{label}</p>
+      <p className="text-xs text-zinc-600 dark:text-zinc-400">{label}</p>
       <p className="mt-1 truncate text-lg font-semibold tabular-nums">{value}</p>
     </div>
   );
 }
 
-function EventTable({ events }: { events: NodeEventRow[] }) {
-  const [shown, setShown] = useState(EVENTS_SHOWN);
+function EventTable({ events, focus }: { events: NodeEventRow[]; focus: string | null }) {
+  const [more, setMore] = useState(EVENTS_SHOWN);
+  // The event opened is always among the rows shown.
+  const shown = Math.max(more, events.findIndex((event) => event.recordId === focus) + 1);
   return (
     <>
       <table className="w-full text-left text-sm" data-testid="node-events">
-        <thead className="text-xs text-zinc-500">
+        <thead className="text-xs text-zinc-600 dark:text-zinc-400">
           <tr>
             <th className="py-1 pr-3 font-medium">Stored</th>
             <th className="pr-3 font-medium">Check</th>
+            <th className="pr-3 font-medium">Entity</th>
             <th className="pr-3 font-medium">Severity</th>
             <th className="pr-3 font-medium">Message</th>
             <th className="pr-3 font-medium">Quarantine</th>
@@ -243,14 +310,14 @@ function EventTable({ events }: { events: NodeEventRow[] }) {
         </thead>
         <tbody>
           {events.slice(0, shown).map((event) => (
-            <EventRow key={event.recordId} event={event} />
+            <EventRow key={event.recordId} event={event} focused={event.recordId === focus} />
           ))}
         </tbody>
       </table>
       {events.length > shown ? (
         <button
           type="button"
-          onClick={() => setShown(shown + EVENTS_SHOWN)}
+          onClick={() => setMore(shown + EVENTS_SHOWN)}
           className="mt-2 text-sm text-sky-700 hover:underline dark:text-sky-400"
         >
           Show {Math.min(EVENTS_SHOWN, events.length - shown)} more

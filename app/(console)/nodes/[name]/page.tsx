@@ -2,6 +2,7 @@ import { notFound } from 'next/navigation';
 import { appContext } from '@/lib/server/app-context';
 
 import { parseNodeRange, readNodeDetail } from '@/lib/queries/node-detail';
+import { parseNodePageParams } from '@/lib/queries/node-gpus-view';
 import { requirePageActor } from '@/lib/server/auth';
 
 import { NodeClient } from './client';
@@ -18,8 +19,10 @@ export default async function NodePage({
   await requirePageActor();
   const { name: encoded } = await params;
   const name = decodeURIComponent(encoded);
-  const range = parseNodeRange((await searchParams).range);
+  const query = await searchParams;
+  const range = parseNodeRange(query.range);
   const detail = await readNodeDetail(appContext(), name, range);
   if (!detail) notFound();
-  return <NodeClient initial={detail} />;
+  // ?entity=GPU:3&fatal=1 filter the event table; ?event=<recordId> (the Events search's link) opens one.
+  return <NodeClient initial={detail} params={parseNodePageParams(query)} />;
 }
