@@ -36,6 +36,7 @@ export function EventRow({ event, focused = false }: { event: NodeEventRow; focu
         onClick={() => setOpen(!open)}
         data-testid="event-row"
         data-record-id={event.recordId}
+        data-severity={severity}
         data-focused={focused || undefined}
       >
         <td className="py-1 pr-3 whitespace-nowrap">

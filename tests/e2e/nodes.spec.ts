@@ -277,3 +277,128 @@ test('take a node out of NVSentinel from its page: ?optedOut=1 lists it with its
   await expect(entries.nth(0)).toContainText('upgrade done');
   await context.close();
 });
+
+test('the node page header names the XID and GPU of a node the simulator quarantined; its GPU row filters the events to that GPU and "Fatal only" narrows them', async ({
+  page,
+  request,
+}) => {
+  test.setTimeout(300_000);
+  // fault-quarantine is paused while the test looks, so the session it found is not released under
+  // it (a recovery of the GPU would end it); drain and remediation go on.
+  const control = (action: 'pause' | 'resume') =>
+    fetch(`${simulatorControlURL}/consumers/fault-quarantine/${action}`, { method: 'POST' });
+  /**
+   * A node quarantined by the simulated NVSentinel for a fault with an XID on one GPU (not by hand),
+   * whose opening event is among the events the page shows by default (the last hour).
+   */
+  const aNodeQuarantinedForAGpu = async () => {
+    let found: { name: string; xid: string; gpu: string; recordId: string } | undefined;
+    await expect
+      .poll(
+        async () => {
+          const names: string[] = [];
+          for (const state of ['quarantined', 'draining', 'drain-failed', 'remediating', 'remediated']) {
+            const list = await (await request.get(`/api/nodes?state=${state}`)).json();
+            names.push(...(list.nodes as { name: string }[]).map((node) => node.name));
+          }
+          for (const name of names) {
+            const detail = await (await request.get(`/api/nodes/${encodeURIComponent(name)}`)).json();
+            const cause = (detail.why.links as { id: string; title: string }[]).find((link) => link.id === 'cause');
+            const headline = detail.headline?.cause;
+            const gpu = (headline?.entities as { entityType: string; entityValue: string }[] | undefined)?.find(
+              (entity) => entity.entityType === 'GPU',
+            );
+            const recordId: string | undefined = detail.view?.session?.recordId;
+            if (
+              cause?.title.includes(' on GPU ') &&
+              headline?.kind === 'fault' &&
+              headline.xids.length > 0 &&
+              gpu &&
+              (detail.events as { recordId: string }[]).some((event) => event.recordId === recordId)
+            ) {
+              found = { name, xid: headline.xids[0], gpu: gpu.entityValue, recordId: recordId! };
+              return true;
+            }
+          }
+          return false;
+        },
+        { timeout: 120_000, intervals: [2_000] },
+      )
+      .toBe(true);
+    return found!;
+  };
+  let paused = false;
+  try {
+    let found: Awaited<ReturnType<typeof aNodeQuarantinedForAGpu>> | undefined;
+    for (let attempt = 0; attempt < 5 && !found; attempt += 1) {
+      const candidate = await aNodeQuarantinedForAGpu();
+      expect((await control('pause')).status).toBe(200);
+      paused = true;
+      // Still the same session once fault-quarantine is paused? Else look again.
+      const again = await (await request.get(`/api/nodes/${encodeURIComponent(candidate.name)}`)).json();
+      if (again.view?.session?.recordId === candidate.recordId) found = candidate;
+      else {
+        await control('resume');
+        paused = false;
+      }
+    }
+    expect(found, 'a node quarantined for a GPU fault that stays quarantined').toBeDefined();
+    const { name, xid, gpu, recordId } = found!;
+
+    // The header names the cause: the XID and the GPU, then the pipeline's step and what comes next.
+    await page.goto(`/nodes/${name}`);
+    const cause = page.getByTestId('node-session');
+    await expect(cause).toHaveAttribute('data-kind', 'fault');
+    await expect(cause.getByTestId('node-cause-xid').filter({ hasText: new RegExp(`^XID ${xid}$`) })).toHaveCount(1);
+    await expect(cause.getByTestId('node-cause-entity').filter({ hasText: new RegExp(`^GPU ${gpu}$`) })).toHaveCount(1);
+    await expect(cause).toContainText('recommended action');
+    await expect(page.getByTestId('node-step')).toHaveAttribute('data-state', QUARANTINED);
+    await expect(page.getByTestId('node-next')).toHaveText(/^Next: /);
+    await page.screenshot({ path: 'test-results/screenshots/node-headline.png', fullPage: true });
+
+    // The GPU grid has that GPU; its row filters the event table to it, in the URL.
+    const gpuRow = page.locator(`[data-testid="gpu-row"][data-entity="GPU:${gpu}"]`);
+    await expect(gpuRow).toBeVisible();
+    await gpuRow.getByRole('button', { name: `GPU ${gpu}`, exact: true }).click();
+    await expect(page).toHaveURL(new RegExp(`[?&]entity=GPU%3A${gpu}(&|$)`));
+    await expect(gpuRow).toHaveAttribute('data-selected', 'true');
+    await expect(page.getByTestId('events-filter-entity')).toHaveAttribute('data-entity', `GPU:${gpu}`);
+    const entitiesShown = await page.getByTestId('event-entity').allTextContents();
+    expect(entitiesShown.length).toBeGreaterThan(0);
+    for (const entities of entitiesShown) expect(entities.split(', ')).toContain(`GPU ${gpu}`);
+
+    // "Fatal only" narrows them to that GPU's fatal events, in the URL too.
+    await page.getByTestId('events-fatal-only').check();
+    await expect(page).toHaveURL(new RegExp(`[?&]entity=GPU%3A${gpu}&fatal=1(&|$)`));
+    // The fatal event that opened the session is one of them.
+    await expect(page.locator(`[data-testid="event-row"][data-record-id="${recordId}"]`)).toBeVisible();
+    const severities = await page
+      .getByTestId('event-row')
+      .evaluateAll((rows) => rows.map((row) => row.getAttribute('data-severity')));
+    expect(new Set(severities)).toEqual(new Set(['fatal']));
+    for (const entities of await page.getByTestId('event-entity').allTextContents())
+      expect(entities.split(', ')).toContain(`GPU ${gpu}`);
+    await expect(page.getByTestId('node-events-count')).toHaveText(/^Events \(\d[\d,]* of \d[\d,]*\+?\)$/);
+
+    // A link opens the page filtered as it was.
+    await page.goto(`/nodes/${name}?entity=GPU:${gpu}&fatal=1`);
+    await expect(page.getByTestId('events-fatal-only')).toBeChecked();
+    await expect(page.locator(`[data-testid="gpu-row"][data-entity="GPU:${gpu}"]`)).toHaveAttribute(
+      'data-selected',
+      'true',
+    );
+
+    // At a phone's width, in both themes, the header and the grid stay within the page (the grid scrolls).
+    await page.setViewportSize({ width: 390, height: 844 });
+    for (const theme of ['light', 'dark'] as const) {
+      await page.evaluate((dark) => document.documentElement.classList.toggle('dark', dark), theme === 'dark');
+      for (const testId of ['node-header', 'gpu-panel', 'node-events-panel']) {
+        const box = await page.getByTestId(testId).boundingBox();
+        expect(box && box.x >= 0 && box.x + box.width <= 390, `${testId} at ${JSON.stringify(box)}`).toBe(true);
+      }
+      await page.screenshot({ path: `test-results/screenshots/node-gpus-phone-${theme}.png`, fullPage: true });
+    }
+  } finally {
+    if (paused) await control('resume');
+  }
+});

@@ -244,6 +244,7 @@ export function NodeClient({ initial, params }: { initial: NodeDetail; params: N
         title="Maintenance events"
         state={detail.maintenance.length === 0 ? 'empty' : 'ready'}
         emptyText="No cloud maintenance recorded for this node."
+        className="overflow-x-auto"
       >
         <table className="w-full text-left text-sm">
           <thead className="text-xs text-zinc-600 dark:text-zinc-400">
