@@ -3,7 +3,7 @@
 // its timeline, its GPUs (a grid that filters the event table), every event with every field, and
 // its maintenance events. New events and status changes arrive over the live stream.
 import { useQuery, useQueryClient } from '@tanstack/react-query';
-import { usePathname, useRouter } from 'next/navigation';
+import { usePathname } from 'next/navigation';
 import { useRef, useState } from 'react';
 
 import { useCan } from '@/components/auth/actor-context';
@@ -43,7 +43,6 @@ function fetchNode(name: string, range: NodeRange): Promise<NodeDetail> {
 
 export function NodeClient({ initial, params }: { initial: NodeDetail; params: NodePageParams }) {
   const name = initial.name;
-  const router = useRouter();
   const pathname = usePathname();
   const [range, setRange] = useState<NodeRange>(initial.range);
   const queryClient = useQueryClient();
@@ -79,7 +78,9 @@ export function NodeClient({ initial, params }: { initial: NodeDetail; params: N
   const [problems, setProblems] = useState(params.problems);
   const writeUrl = (nextRange: NodeRange, nextFilter: NodeEventFilter, nextFocus: string | null) => {
     setProblems([]);
-    router.replace(`${pathname}?${nodePageQuery(nextRange, nextFilter, nextFocus)}`, { scroll: false });
+    // The History API, which Next's router follows, rather than router.replace: the page's data is
+    // this tab's query (refetched per range), so the server need not read the node again per click.
+    window.history.replaceState(null, '', `${pathname}?${nodePageQuery(nextRange, nextFilter, nextFocus)}`);
   };
   const chooseRange = (next: NodeRange) => {
     setRange(next);
