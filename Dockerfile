@@ -2,8 +2,8 @@
 # only the node_modules the server needs, the files it reads at run time, and two entries), on
 # node:20, as a user that is not root and owns nothing in it.
 #   docker build -t sentinel-console:0.1.0 .
-#   docker run sentinel-console:0.1.0 node console-prepare.mjs   # once per start: schema, migrations, first admin
-#   docker run -p 3000:3000 sentinel-console:0.1.0               # the console (scripts/console-server.ts)
+#   docker run --env-file console.env sentinel-console:0.1.0 node console-prepare.mjs   # before each start
+#   docker run --env-file console.env -p 3000:3000 sentinel-console:0.1.0               # the console
 # Kubernetes runs the same two as an init container and the container (deploy/kubernetes).
 # tests/integration/launcher/standalone-server.test.ts follows this file: it builds as the build
 # stage does, copies what the last stage copies, and starts it with this ENV, USER and CMD.

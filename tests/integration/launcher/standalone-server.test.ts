@@ -2,10 +2,12 @@
 // is done in a copy of the checkout (tests/support/standalone-build.ts, kept between runs while its
 // inputs are unchanged); what the image's stage copies goes to a fresh folder, the image's root;
 // then the init container's command (deploy/kubernetes/deployment.yaml) and the image's CMD run
-// there with the image's ENV, as its USER, against a fresh PostgreSQL database that is NVSentinel's
-// datastore and the console's database. As that user the kept build cannot be read at all, so the
-// server can only have what the image has.
+// there with the image's ENV, as its USER, with the settings secret.example.yaml describes: NVSentinel's
+// database (its schema as NVSentinel leaves it) as a DML-only role, the console's own database as the
+// app's role, its owner given to the prepare step only. As that user the kept build cannot be read at
+// all, so the server can only have what the image has.
 import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { chmod, chown, cp, mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
@@ -14,6 +16,8 @@ import path from 'node:path';
 import { loadAllYaml } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
+import { applyNvsentinelSchemaState } from '../../fixtures/nvsentinel/schema-states';
+import { dmlOnlyRole } from '../../support/dml-role';
 import { readDockerfile, unfollowable } from '../../support/dockerfile';
 import { freePort } from '../../support/free-port';
 import { standaloneBuild, type StandaloneBuild } from '../../support/standalone-build';
@@ -71,11 +75,43 @@ function start(command: string[], cwd: string, env: Record<string, string>): Run
   return { child, output: () => output, exit };
 }
 
+/** A run that ends by itself (the prepare step), with its exit code and output. */
+async function finished(run: Run): Promise<{ code: number | null; output: string }> {
+  const code = await run.exit;
+  return { code, output: run.output() };
+}
+
+/** The console database's two roles as a DBA makes them (README, "What the console needs from a DBA"): owner's and app's URLs. */
+async function consoleRoles(database: TestDatabase): Promise<[string, string]> {
+  const tag = randomBytes(4).toString('hex');
+  const [owner, app] = [`image_owner_${tag}`, `image_app_${tag}`];
+  const password = randomBytes(12).toString('hex');
+  await withClient(database.url, async (client) => {
+    await client.query(`CREATE ROLE ${owner} LOGIN PASSWORD '${password}'`);
+    await client.query(`CREATE ROLE ${app} LOGIN PASSWORD '${password}'`);
+    await client.query(`ALTER DATABASE ${database.name} OWNER TO ${owner}`);
+    await client.query(`REVOKE TEMPORARY ON DATABASE ${database.name} FROM PUBLIC`);
+    await client.query('REVOKE CREATE ON SCHEMA public FROM PUBLIC');
+  });
+  const as = (user: string) => {
+    const url = new URL(database.url);
+    url.username = user;
+    url.password = password;
+    return url.toString();
+  };
+  return [as(owner), as(app)];
+}
+
 describe("the image: the Dockerfile's build, its init step and its server", () => {
   let build: StandaloneBuild;
   let imageRoot: string;
   let appDir: string;
-  let database: TestDatabase;
+  const testServer = testServers()[0];
+  let datastore: TestDatabase;
+  let consoleDatabase: TestDatabase;
+  let emptyDatabase: TestDatabase | undefined;
+  /** Role URLs made for this test (the DML role first), dropped afterwards. */
+  const roles: string[] = [];
   let prepare: { code: number | null; output: string };
   let server: Run;
   let base: string;
@@ -104,10 +140,22 @@ describe("the image: the Dockerfile's build, its init step and its server", () =
     }
     appDir = inImage(imageRoot, '.');
 
-    database = await createTestDatabase(testServers()[0]);
-    const settings = { DATABASE_URL: database.url, CLUSTER_ACCESS: 'off' };
-    const step = start(prepareCommand, appDir, { ...settings, CONSOLE_ADMIN_PASSWORD: ADMIN_PASSWORD });
-    prepare = { code: await step.exit, output: step.output() };
+    // As secret.example.yaml has it: NVSentinel's database as a DML-only role, the console's own
+    // database as the app's role, its owner given to the prepare step alone.
+    datastore = await createTestDatabase(testServer);
+    await withClient(datastore.url, (client) => applyNvsentinelSchemaState(client, 3));
+    roles.push(await dmlOnlyRole(datastore.url));
+    consoleDatabase = await createTestDatabase(testServer);
+    const [ownerUrl, appUrl] = await consoleRoles(consoleDatabase);
+    roles.push(ownerUrl, appUrl);
+    const settings = { DATABASE_URL: roles[0], CONSOLE_DATABASE_URL: appUrl, CLUSTER_ACCESS: 'off' };
+    prepare = await finished(
+      start(prepareCommand, appDir, {
+        ...settings,
+        CONSOLE_DATABASE_MIGRATION_URL: ownerUrl,
+        CONSOLE_ADMIN_PASSWORD: ADMIN_PASSWORD,
+      }),
+    );
     expect(prepare.code, prepare.output).toBe(0);
 
     const port = await freePort();
@@ -117,7 +165,12 @@ describe("the image: the Dockerfile's build, its init step and its server", () =
 
   afterAll(async () => {
     server?.child.kill('SIGKILL');
-    await database?.drop();
+    await server?.exit;
+    for (const database of [datastore, consoleDatabase, emptyDatabase]) await database?.drop();
+    await withClient(testServer.adminUrl, async (client) => {
+      for (const url of roles)
+        await client.query(`DROP ROLE IF EXISTS ${client.escapeIdentifier(new URL(url).username)}`);
+    });
     if (imageRoot) await rm(imageRoot, { recursive: true, force: true });
   });
 
@@ -137,10 +190,32 @@ describe("the image: the Dockerfile's build, its init step and its server", () =
     expect(existsSync(path.join(appDir, prepareCommand.at(-1)!)), "the init container's entry").toBe(true);
   });
 
-  it("prepares an empty database as npm start does: NVSentinel's schema, the console's tables, the first admin", () => {
-    expect(prepare.output).toContain("created NVSentinel's schema version 3");
+  it("prepares as npm start does: NVSentinel's schema left as it is, the console's tables made by their owner, the first admin", () => {
+    expect(prepare.output).toContain('datastore schema: NVSentinel schema version 3');
+    expect(prepare.output).not.toContain("created NVSentinel's schema");
+    expect(prepare.output).toContain('applied migration');
+    // The app's role was granted rows only: it cannot rewrite the audit log, so no warning.
+    expect(prepare.output).not.toContain('warning');
     expect(prepare.output).toContain('created the first admin "admin" with CONSOLE_ADMIN_PASSWORD');
     expect(prepare.output).toContain('ready: the console server may start');
+  });
+
+  it("creates NVSentinel's schema in an empty database, from the SQL in the image", async () => {
+    emptyDatabase = await createTestDatabase(testServer);
+    const step = await finished(
+      start(prepareCommand, appDir, { DATABASE_URL: emptyDatabase.url, CLUSTER_ACCESS: 'off' }),
+    );
+    expect(step.code, step.output).toBe(0);
+    for (const version of [1, 2, 3]) expect(step.output).toContain(`created NVSentinel's schema version ${version}`);
+    expect(step.output).toContain('applied migration');
+  });
+
+  it('refuses, in one line, a datastore NVSentinel set up without a database for the console', async () => {
+    const step = await finished(start(prepareCommand, appDir, { DATABASE_URL: roles[0], CLUSTER_ACCESS: 'off' }));
+    expect(step.code).toBe(1);
+    expect(step.output.split('\n').filter((line) => line.startsWith('[prepare] error:'))).toEqual([
+      '[prepare] error: the datastore is NVSentinel\'s database, which the console does not change: set CONSOLE_DATABASE_URL to a database for the console\'s tables, or have a DBA create schema sentinel_console (README, "What the console needs from a DBA")',
+    ]);
   });
 
   it('serves: /api/health at once, /api/ready once the live hub follows the change feed', async () => {
@@ -152,7 +227,11 @@ describe("the image: the Dockerfile's build, its init step and its server", () =
     );
     expect(health.status).toBe(200);
     // The console's migrations are read from the image's tree (prisma/migrations).
-    expect(await health.json()).toMatchObject({ status: 'ok', migrations: { upToDate: true } });
+    expect(await health.json()).toMatchObject({
+      status: 'ok',
+      schema: { state: 'current', version: 3 },
+      consoleDatabase: { reachable: true, migrations: { upToDate: true } },
+    });
     const ready = await until(
       '/api/ready to say ready',
       async () => {
@@ -198,7 +277,7 @@ describe("the image: the Dockerfile's build, its init step and its server", () =
     const requestId = response.headers.get('x-request-id');
     expect(requestId).toBeTruthy();
     const rows = await withClient(
-      database.url,
+      consoleDatabase.url,
       async (client) =>
         (
           await client.query<{ action: string; client_address: string }>(
