@@ -16,7 +16,8 @@ import { enumLabel, isRemediableAction } from '@/lib/store/model';
 import type { NodeEventRow } from './node-detail-view';
 import { compareEntities } from './node-gpus-view';
 import type { FaultCause, HeadlineStep, ManualCause, NodeHeadline } from './node-headline-view';
-import { matchesKey, trackedEventsOf, trackedKeys, type WhyInputs } from './node-why';
+import { matchesKey, trackedEventsOf, trackedKeys } from './node-release-rule';
+import type { WhyInputs } from './node-why';
 import type { WhyChain, WhyTone } from './node-why-view';
 
 type Session = NonNullable<NodeView['session']>;

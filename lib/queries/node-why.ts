@@ -1,119 +1,19 @@
 // Builds the node page's "Why" chain (./node-why-view.ts) from what the node page read: the node's
 // state, the event that opened its session and the session's later events of the tracked checks
-// (datastore), and the node, the breaker and the custom resources (cluster). Pure.
-//
-// What releases a node is NVSentinel's rule, not ours: fault-quarantine tracks every
-// (agent, componentClass, checkName, entity, error code) of the events it quarantined for in the
-// quarantineHealthEvent annotation, and a healthy event removes the keys it matches: same agent,
-// component class and check; an entity it lists (none listed: every entity of the check); an error
-// code it lists (none listed: any) (fault-quarantine/pkg/healthEventsAnnotation/
-// health_events_annotation_map.go:29-41, 200-240, 288-340, lalitadithya/NVSentinel @ 42672ae). When
-// no key is left it uncordons (reconciler.go:1391-1431). One quirk decides what "released" means
-// for an event naming several entities: the annotation is saved as whole events, and read back
-// with every key of each (:369-409), so a key removed while another key of the same event is left
-// comes back at the next read (reconciler.go:1553-1602). A tracked event therefore leaves only when
-// one healthy event matches all of its keys at once: names all its entities, or none.
-import type { CircuitBreakerState, ClusterStatus } from '@/lib/cluster/cluster-state';
+// (datastore), and the node, the breaker and the custom resources (cluster). Pure. What releases a
+// node is NVSentinel's rule (./node-release-rule.ts); the traps are ./node-why-traps.ts.
 import type { ClusterNode, TrackedEvent } from '@/lib/cluster/cluster-node';
 import type { NodeResource } from '@/lib/cluster/nvsentinel-resource';
 import { QUARANTINED_STATES, type NodeView } from '@/lib/node-state/node-view';
 import { enumLabel } from '@/lib/store/model';
 
 import type { NodeEventRow } from './node-detail-view';
+import { matchesKey, trackedEventsOf, trackedKeys } from './node-release-rule';
 import type { WhyChain, WhyLink } from './node-why-view';
+import type { WhyInputs } from './node-why-inputs';
+import { trapLinks } from './node-why-traps';
 
-export interface WhyInputs {
-  view: NodeView | null;
-  /** The event that opened the open session (by the session's recordId); null without a session. */
-  opening: NodeEventRow | null;
-  /**
-   * The node's events of the tracked checks since the session opened, newest first (with the
-   * unhealthy ones NVSentinel added to the session: nodeQuarantined AlreadyQuarantined).
-   */
-  sessionEvents: NodeEventRow[];
-  /** The cluster half; null when the console has no cluster access. */
-  cluster: {
-    /** The watch: a missing node means "deleted" only once it has listed (live or stale). */
-    status: ClusterStatus['state'];
-    node: ClusterNode | null;
-    breaker: CircuitBreakerState;
-    resources: NodeResource[];
-  } | null;
-  /** fault-quarantine's backlog in the datastore, when known. */
-  quarantineBacklog: number | null;
-}
-
-/** One key fault-quarantine tracks (health_events_annotation_map.go:29-41, without node and version). */
-interface TrackedKey {
-  agent: string;
-  componentClass: string;
-  checkName: string;
-  entity: { type: string; value: string } | null;
-  errorCode: string;
-}
-
-/** The keys of the tracked events: one per (entity, error code), as createEventKeys makes them (:80-131). */
-export function trackedKeys(events: TrackedEvent[]): TrackedKey[] {
-  const keys = new Map<string, TrackedKey>();
-  for (const event of events) {
-    const entities = event.entities.length > 0 ? event.entities : [null];
-    const codes = event.errorCode.length > 0 ? event.errorCode : [''];
-    for (const entity of entities)
-      for (const errorCode of codes) {
-        const key = {
-          agent: event.agent,
-          componentClass: event.componentClass,
-          checkName: event.checkName,
-          entity,
-          errorCode,
-        };
-        keys.set(JSON.stringify(key), key);
-      }
-  }
-  return [...keys.values()];
-}
-
-/** keyMatchesEvent (:202-220), or the check-level match of an event naming no entity (:244-258). */
-export function matchesKey(key: TrackedKey, event: NodeEventRow): boolean {
-  if (event.agent !== key.agent || event.componentClass !== key.componentClass || event.checkName !== key.checkName)
-    return false;
-  if (event.entities.length > 0) {
-    const entity = key.entity;
-    if (!entity || !event.entities.some((each) => each.entityType === entity.type && each.entityValue === entity.value))
-      return false;
-  }
-  return event.errorCode.length === 0 || event.errorCode.includes(key.errorCode);
-}
-
-function trackedOf(row: NodeEventRow): TrackedEvent {
-  return {
-    agent: row.agent,
-    checkName: row.checkName,
-    componentClass: row.componentClass,
-    errorCode: row.errorCode,
-    entities: row.entities.map((entity) => ({ type: entity.entityType, value: entity.entityValue })),
-    message: row.message,
-    isFatal: row.isFatal,
-    forced: row.quarantineOverrides?.force === true,
-  };
-}
-
-/**
- * What the session tracks: the cluster's quarantineHealthEvent annotation when NVSentinel holds the
- * node; else, read from the datastore, the opening event and the unhealthy events NVSentinel
- * added to the session (AlreadyQuarantined).
- */
-export function trackedEventsOf(
-  opening: NodeEventRow,
-  sessionEvents: NodeEventRow[],
-  node: ClusterNode | null,
-): TrackedEvent[] {
-  if (node?.nvsentinelSession) return node.trackedEvents;
-  const added = sessionEvents.filter(
-    (event) => !event.isHealthy && event.status.nodeQuarantined === 'AlreadyQuarantined',
-  );
-  return [opening, ...added.reverse()].map(trackedOf);
-}
+export type { WhyInputs };
 
 const xids = (codes: string[]) => (codes.length > 0 ? ` (${codes.map((code) => `XID ${code}`).join(', ')})` : '');
 const on = (entities: { type: string; value: string }[]) =>
@@ -319,121 +219,6 @@ function cordonLink(node: ClusterNode): WhyLink | null {
     detail: taints.length > 0 ? `Taints: ${taints.join(', ')}` : null,
     at: node.cordon?.at ?? null,
   };
-}
-
-function trapLinks(inputs: WhyInputs, held: boolean): WhyLink[] {
-  const { view, cluster } = inputs;
-  const traps: WhyLink[] = [];
-  const trap = (id: string, tone: WhyLink['tone'], title: string, detail: string | null, at: number | null = null) =>
-    traps.push({ id: `trap:${id}`, kind: 'trap', tone, title, detail, at });
-  const quarantined = Boolean(view && QUARANTINED_STATES.has(view.state));
-  if (view?.state === 'released')
-    trap(
-      'released-by-hand',
-      'info',
-      'Released by hand: NVSentinel ended its session (Cancelled)',
-      'An uncordon by hand is NVSentinel’s manual release; drain and remediation stop.',
-      view.releasedAt,
-    );
-  if (!cluster) return traps;
-  const { node, breaker, resources } = cluster;
-  if (breaker.status === 'TRIPPED')
-    trap(
-      'breaker-tripped',
-      held ? 'bad' : 'warn',
-      'Circuit breaker TRIPPED: fault-quarantine processes no event, healthy ones included',
-      held
-        ? 'This node stays cordoned, even once it reports healthy, until an admin resets the breaker (Pipeline page).'
-        : 'A new fault on this node will not quarantine it until an admin resets the breaker (Pipeline page).',
-      breaker.trippedAt,
-    );
-  if (!node) {
-    if (cluster.status === 'connecting')
-      trap(
-        'cluster-not-listed',
-        'info',
-        'The cluster has not been listed yet',
-        'Whether the node is cordoned is not known until the first list answers.',
-      );
-    else
-      trap(
-        'not-in-cluster',
-        quarantined ? 'bad' : 'warn',
-        'No node of this name in the cluster',
-        quarantined
-          ? 'Deleted or renamed? NVSentinel’s session in the datastore cannot end by a healthy event from a node that is gone.'
-          : 'Deleted or renamed? The datastore still has its events.',
-      );
-    return traps;
-  }
-  if (node.cordoned && !node.nvsentinelSession)
-    trap(
-      'cordoned-outside',
-      'warn',
-      'Cordoned outside NVSentinel',
-      'No session of NVSentinel holds this cordon (kubectl cordon, another controller), so NVSentinel will not lift it.',
-      node.cordon?.at ?? null,
-    );
-  if (node.cordonPreExisting)
-    trap(
-      'cordon-pre-existing',
-      'warn',
-      'The cordon was there before NVSentinel quarantined the node',
-      'NVSentinel will not uncordon it when the node recovers; someone must uncordon it by hand.',
-    );
-  if (node.uncordonedManually && view?.state !== 'released')
-    trap(
-      'uncordoned-by-hand',
-      'info',
-      'Uncordoned by hand while NVSentinel held it',
-      'NVSentinel ended its session (Cancelled).',
-      node.uncordon?.at ?? null,
-    );
-  if (node.untaintedManually)
-    trap(
-      'untainted-by-hand',
-      'bad',
-      'NVSentinel’s taint was removed by hand',
-      'NVSentinel let the node go but left it cordoned; nothing will uncordon it but a person.',
-    );
-  if (!node.managed)
-    trap(
-      'opted-out',
-      'warn',
-      'Opted out of NVSentinel (ManagedByNVSentinel=false)',
-      'New faults do not quarantine it; forced quarantines still do.',
-    );
-  // A session whose rules did not cordon (taint or label only) is schedulable by design (reconciler.go:1012-1014).
-  if (
-    quarantined &&
-    !node.cordoned &&
-    !node.cordonPreExisting &&
-    !(node.nvsentinelSession && !node.cordonedByNvsentinel)
-  )
-    trap(
-      'schedulable',
-      'bad',
-      'Quarantined in the datastore but schedulable in the cluster',
-      'Pods may be scheduled onto a node NVSentinel is draining or remediating.',
-    );
-  if (node.stateLabel && !node.nvsentinelSession)
-    trap(
-      'stale-state-label',
-      'warn',
-      `Stale state label ${node.stateLabel}`,
-      'No session of NVSentinel is open on the node, so the label no longer says anything (NVSentinel does not always remove it).',
-    );
-  for (const validation of resources.filter((resource) => resource.kind === 'ValidationRequest'))
-    if (validation.phase === 'Pending' || validation.phase === 'InProgress')
-      trap(
-        `validation:${validation.name}`,
-        'warn',
-        `Validation ${validation.name} is ${validation.phase}`,
-        // lifecycle-manager/internal/controller/validationrequest_controller.go:51 (a TODO at 42672ae).
-        'In NVSentinel’s sources nothing acts on a ValidationRequest yet: it does not uncordon the node by itself.',
-        validation.createdAt,
-      );
-  return traps;
 }
 
 const newestFirst = (a: WhyLink, b: WhyLink) => (b.at ?? Number.MAX_SAFE_INTEGER) - (a.at ?? Number.MAX_SAFE_INTEGER);
