@@ -1,6 +1,6 @@
 // The deployable server: `next build` with output 'standalone', made into the one tree the image
 // holds (Dockerfile: it copies .next/standalone to /app and runs `node console-server.mjs` there).
-// From the checkout's root:
+// From the checkout's root (it replaces .next, so `npm start` builds again after it):
 //   node --import tsx scripts/build-standalone.ts
 // 1. `next build` with CONSOLE_BUILD_OUTPUT=standalone (next.config.ts): .next/standalone gets the
 //    server code and the part of node_modules Next traced; .next/static and public are copied in,
