@@ -4,7 +4,7 @@
 // cannot follow is refused by name, so the test never passes over part of the image.
 import { readFileSync } from 'node:fs';
 
-export interface Copy {
+interface Copy {
   /** The stage copied from (`--from`), or undefined for the build context. */
   from?: string;
   /** `--chown` as written (`1000:1000`), when given. */
@@ -13,7 +13,7 @@ export interface Copy {
   destination: string;
 }
 
-export interface Stage {
+interface Stage {
   name?: string;
   image: string;
   workdir: string;
@@ -21,7 +21,7 @@ export interface Stage {
   copies: Copy[];
 }
 
-export interface Image {
+interface Image {
   stages: Stage[];
   /** The last stage, the image itself. */
   final: Stage;

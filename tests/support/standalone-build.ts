@@ -17,7 +17,7 @@ import path from 'node:path';
 const CACHE = path.join(os.tmpdir(), 'sentinel-console-standalone');
 
 /** .dockerignore's patterns as Docker reads them here: names from the root, `*` within a name, `**\/`. */
-export function dockerIgnore(checkout: string): (relative: string) => boolean {
+function dockerIgnore(checkout: string): (relative: string) => boolean {
   const patterns = readFileSync(path.join(checkout, '.dockerignore'), 'utf8')
     .split('\n')
     .map((line) => line.trim())
@@ -51,7 +51,7 @@ export function dockerIgnore(checkout: string): (relative: string) => boolean {
 }
 
 /** The build context's files, relative to the checkout, sorted. */
-export async function contextFiles(checkout: string): Promise<string[]> {
+async function contextFiles(checkout: string): Promise<string[]> {
   const ignored = dockerIgnore(checkout);
   const files: string[] = [];
   const visit = async (relative: string): Promise<void> => {
