@@ -14,7 +14,9 @@ const noStore = { 'Cache-Control': 'no-store' };
 function failure(error: unknown): Response {
   if (error instanceof ValidationError)
     return Response.json(
-      { error: `${error.field === 'recordId' ? 'after' : error.field}: ${error.problem}` },
+      {
+        error: `${error.field === 'recordId' || error.field.startsWith('page.after') ? 'after' : error.field}: ${error.problem}`,
+      },
       {
         status: 400,
         headers: noStore,
