@@ -12,8 +12,11 @@ const alias = {
 
 // Two layers: `unit` (no I/O; React components under jsdom) and `integration` (real PostgreSQL:
 // an embedded PostgreSQL 18 started for the run, plus the machine's PostgreSQL when reachable).
-// A third, `faults` (tests/faults: the fault-injection suite), exists only while FAULTS is `quick`
+// `image` holds the one test that builds the production image's tree (`next build`, minutes of both
+// cores): it runs alone, after the integration suites, so no timing-sensitive suite runs beside it.
+// A fourth, `faults` (tests/faults: the fault-injection suite), exists only while FAULTS is `quick`
 // or `full` (npm run test:faults, scripts/test-faults.ts), so a plain `vitest run` leaves it out.
+const IMAGE_TESTS = ['tests/integration/launcher/standalone-server.test.ts'];
 const faults = process.env.FAULTS === 'quick' || process.env.FAULTS === 'full';
 
 export default defineConfig({
@@ -34,6 +37,7 @@ export default defineConfig({
         test: {
           name: 'integration',
           include: ['tests/integration/**/*.test.ts'],
+          exclude: IMAGE_TESTS,
           environment: 'node',
           globalSetup: ['tests/support/postgres-servers.setup.ts'],
           testTimeout: 60_000,
@@ -41,6 +45,19 @@ export default defineConfig({
           // The machine has two cores; suites share one embedded server. Runs after the unit group.
           maxWorkers: 2,
           sequence: { groupOrder: 1 },
+        },
+      },
+      {
+        resolve: { alias },
+        test: {
+          name: 'image',
+          include: IMAGE_TESTS,
+          environment: 'node',
+          globalSetup: ['tests/support/postgres-servers.setup.ts'],
+          testTimeout: 60_000,
+          hookTimeout: 120_000,
+          maxWorkers: 1,
+          sequence: { groupOrder: 2 },
         },
       },
       ...(faults
@@ -56,7 +73,7 @@ export default defineConfig({
                 hookTimeout: 120_000,
                 // One scenario at a time: each loads both cores, and some measure time and memory.
                 maxWorkers: 1,
-                sequence: { groupOrder: 2 },
+                sequence: { groupOrder: 3 },
               },
             },
           ]
