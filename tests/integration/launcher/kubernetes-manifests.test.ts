@@ -34,16 +34,18 @@ interface KubeObject {
   data?: Record<string, string>;
   stringData?: Record<string, string>;
   spec?: {
+    strategy?: { type: string };
     selector?: Record<string, unknown> & { matchLabels?: Record<string, string> };
     ports?: { targetPort: string }[];
     template?: {
       metadata: { labels: Record<string, string> };
       spec: {
         serviceAccountName: string;
+        automountServiceAccountToken?: boolean;
         securityContext: { runAsNonRoot?: boolean; runAsUser?: number };
         initContainers: Container[];
         containers: Container[];
-        volumes: { name: string; emptyDir?: object }[];
+        volumes: { name: string; emptyDir?: object; projected?: { sources: { serviceAccountToken?: object }[] } }[];
       };
     };
   };
@@ -154,5 +156,23 @@ describe('deploy/kubernetes', () => {
     const emptyDirs = new Set(pod.volumes.filter((volume) => volume.emptyDir).map((volume) => volume.name));
     const writable = (server.volumeMounts ?? []).filter((mount) => emptyDirs.has(mount.name)).map((m) => m.mountPath);
     expect(writable.sort()).toEqual([path.posix.join(image.final.workdir, '.next', 'cache'), '/tmp'].sort());
+  });
+
+  it('gives the Kubernetes token to the server alone: the prepare step makes no API call', () => {
+    expect(pod.automountServiceAccountToken).toBe(false);
+    const tokenVolumes = new Set(
+      pod.volumes
+        .filter((volume) => volume.projected?.sources.some((source) => source.serviceAccountToken))
+        .map((volume) => volume.name),
+    );
+    const tokenMounts = (container: Container) =>
+      (container.volumeMounts ?? []).filter((mount) => tokenVolumes.has(mount.name)).map((mount) => mount.mountPath);
+    // Where the official client's in-cluster loader reads it.
+    expect(tokenMounts(server)).toEqual(['/var/run/secrets/kubernetes.io/serviceaccount']);
+    expect(tokenMounts(prepare)).toEqual([]);
+  });
+
+  it('never runs two pods at once while there is one replica (no lease yet): Recreate, not a rolling update', () => {
+    expect(deployment.spec?.strategy?.type).toBe('Recreate');
   });
 });
