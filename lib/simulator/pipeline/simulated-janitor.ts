@@ -65,11 +65,19 @@ interface MaintenanceObject extends KubernetesObject {
 
 const now = () => new Date().toISOString().replace(/\.\d+Z$/, 'Z');
 const SWEEP_MS = 5_000;
-const GO_DURATION_UNITS: Record<string, number> = { h: 3_600_000, m: 60_000, s: 1_000, ms: 1 };
+const GO_DURATION_UNITS: Record<string, number> = {
+  h: 3_600_000,
+  m: 60_000,
+  s: 1_000,
+  ms: 1,
+  us: 0.001,
+  µs: 0.001,
+  ns: 0.000_001,
+};
 
 /** A Go duration as janitor's TTL annotation holds it ("336h", "1h30m"); null when unreadable. */
 export function goDurationMs(text: string): number | null {
-  const parts = [...text.matchAll(/(\d+(?:\.\d+)?)(ms|h|m|s)/g)];
+  const parts = [...text.matchAll(/(\d+(?:\.\d+)?)(ms|us|µs|ns|h|m|s)/g)];
   if (parts.length === 0 || parts.map((part) => part[0]).join('') !== text) return null;
   return parts.reduce((sum, part) => sum + Number(part[1]) * GO_DURATION_UNITS[part[2]], 0);
 }
@@ -81,6 +89,8 @@ function expiryOf(object: MaintenanceObject): number | null {
   const written = Date.parse(annotations['nvsentinel.nvidia.com/expiry'] ?? '');
   if (!Number.isNaN(written)) return written;
   const ttl = goDurationMs(annotations['nvsentinel.nvidia.com/ttl'] ?? '');
+  // readTTL: zero or less is no ttl (janitor/pkg/ttl/ttl.go:150-169).
+  if (ttl !== null && ttl <= 0) return null;
   const created = Date.parse(String(object.metadata?.creationTimestamp ?? ''));
   return ttl === null || Number.isNaN(created) ? null : created + ttl;
 }

@@ -10,6 +10,8 @@ describe('the ttl annotation as a Go duration', () => {
     expect(goDurationMs('15m')).toBe(900_000);
     expect(goDurationMs('1.5s')).toBe(1_500);
     expect(goDurationMs('250ms')).toBe(250);
+    expect(goDurationMs('1500us')).toBe(1.5);
+    expect(goDurationMs('0s')).toBe(0);
   });
 
   it('refuses what is not one (then janitor leaves the resource alone)', () => {
