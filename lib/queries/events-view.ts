@@ -127,11 +127,13 @@ export function severityOf(event: { isFatal: boolean; isHealthy: boolean }): Eve
 
 /**
  * The node page with a range that holds the event (the smallest of its ranges reaching back to
- * it), naming the event, so the node's timeline and table include it.
+ * it, with a margin: the link is opened later than it is drawn, by a clock that may differ),
+ * naming the event, so the node's timeline and table include it.
  */
 export function nodeEventHref(event: { nodeName: string; createdAt: number; recordId: string }, now: number): string {
   const age = Math.max(0, now - event.createdAt);
-  const range = (Object.keys(NODE_RANGES) as NodeRange[]).find((name) => NODE_RANGES[name] >= age) ?? '30d';
+  const reach = age + Math.max(10 * 60_000, age / 10);
+  const range = (Object.keys(NODE_RANGES) as NodeRange[]).find((name) => NODE_RANGES[name] >= reach) ?? '30d';
   return `/nodes/${encodeURIComponent(event.nodeName)}?range=${range}&event=${encodeURIComponent(event.recordId)}`;
 }
 
