@@ -17,7 +17,8 @@
 // than the node's newest decision (the order the snapshot load uses), so a late write to an event
 // of a closed session (a drain or remediation finishing) never reopens or closes a session.
 import type { ChangeEvent, CheckLatest, HealthEventWithStatus, QuarantineStatus } from '../store';
-import { isRemediableAction, timestampToDate, toCheckLatest } from '../store';
+import { isChartRemediationAction } from '../nvsentinel/remediation-actions';
+import { timestampToDate, toCheckLatest } from '../store';
 import { NODE_STATES, type NodeState, type NodeView, type QuarantineSession } from './node-view';
 
 interface CheckState {
@@ -107,9 +108,12 @@ export function sessionState(session: QuarantineSession): NodeState {
     case 'AlreadyDrained':
       if (session.remediated === true) return 'remediated';
       if (session.remediated === false) return 'remediation-failed';
-      // NVSentinel's fault-remediation skips NONE and UNKNOWN: the node stays quarantined, drained.
-      // An action this SDK does not know is not assumed to run either.
-      return isRemediableAction(session.recommendedAction) ? 'remediating' : 'quarantined';
+      // Remediating only for an action fault-remediation's chart maps to a maintenance resource: it
+      // labels a node `remediating` only as it starts one (fault-remediation/pkg/reconciler/
+      // reconciler.go:388-399); NONE it skips, any other action (CONTACT_SUPPORT, CUSTOM, UNKNOWN)
+      // it marks failed without remediating (225-314); until then the node stays quarantined,
+      // drained (lib/nvsentinel/remediation-actions.ts). An action this SDK does not know neither.
+      return isChartRemediationAction(String(session.recommendedAction)) ? 'remediating' : 'quarantined';
     default:
       // Not started, or a status this SDK does not know (shown as such, never as a known state).
       return 'quarantined';

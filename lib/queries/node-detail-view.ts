@@ -78,6 +78,20 @@ export interface NodeDetail {
   headline: NodeHeadline;
   /** Every entity the events named (GPUs first): a strip of the range, failures, XIDs, bursts. */
   gpus: EntityGrid;
+  /** The event the page's ?event= names, when it is not among `events`; null when it is, or none is named. */
+  linkedEvent: LinkedEvent | null;
+}
+
+/**
+ * An event a link names (the Events search's ?event=) that the range's read left out: older than
+ * the range, or beyond the newest MAX_TIMELINE_EVENTS of it. Read by its id; event null when no
+ * event of this node has that id.
+ */
+export interface LinkedEvent {
+  recordId: string;
+  event: NodeEventRow | null;
+  /** Why the datastore refused the id (not one of its ids, such as a non-UUID on PostgreSQL); null when it read it. */
+  refused: string | null;
 }
 
 export interface NodeClusterView {

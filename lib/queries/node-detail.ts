@@ -1,14 +1,16 @@
 // One node's page: its projected state, its events in a time range (every field) and its
 // maintenance events, as plain JSON for the browser.
 import type { AppContext } from '@/lib/context/app-context';
+import type { PipelineMessage } from '@/lib/live/live-messages';
 import type { NodeView } from '@/lib/node-state/node-view';
-import type { DataStore, MaintenanceEvent } from '@/lib/store';
+import { ValidationError, type DataStore, type MaintenanceEvent } from '@/lib/store';
 
 import { consumerLagReading } from './pipeline';
 import { toEventRow } from './node-detail-row';
 import {
   MAX_TIMELINE_EVENTS,
   NODE_RANGES,
+  type LinkedEvent,
   type MaintenanceRow,
   type NodeClusterView,
   type NodeDetail,
@@ -16,7 +18,7 @@ import {
   type NodeRange,
 } from './node-detail-view';
 import { entityGrid } from './node-gpus';
-import { nodeHeadline } from './node-headline';
+import { nodeHeadline, type FaultRemediationRun } from './node-headline';
 import { whyChain, type WhyInputs } from './node-why';
 
 export { parseNodeRange } from './node-detail-view';
@@ -36,12 +38,15 @@ function toMaintenanceRow(event: MaintenanceEvent): MaintenanceRow {
   };
 }
 
-/** Null when the datastore has never heard of the node. */
+/**
+ * Null when the datastore has never heard of the node. `event`: an event a link names (?event=),
+ * read by its id when the range's read left it out.
+ */
 export async function readNodeDetail(
   context: AppContext,
   name: string,
   range: NodeRange,
-  now = Date.now(),
+  { event = null, now = Date.now() }: { event?: string | null; now?: number } = {},
 ): Promise<NodeDetail | null> {
   const [store, hub] = await Promise.all([context.store(), context.liveHub()]);
   const from = now - NODE_RANGES[range];
@@ -56,6 +61,7 @@ export async function readNodeDetail(
   const cluster = clusterViewOf(context, name);
   const session = await sessionEventsOf(store, view, cluster);
   const clusterState = context.cluster()?.state;
+  const lag = consumerLagReading(hub);
   const whyInputs: WhyInputs = {
     view,
     ...session,
@@ -69,8 +75,7 @@ export async function readNodeDetail(
           }
         : null,
     quarantineBacklog:
-      consumerLagReading(hub)?.consumers.find((consumer) => consumer.consumer === 'fault-quarantine')
-        ?.documentsBehind ?? null,
+      lag?.consumers.find((consumer) => consumer.consumer === 'fault-quarantine')?.documentsBehind ?? null,
   };
   const why = whyChain(whyInputs);
   const events = page.items.map(toEventRow);
@@ -86,9 +91,40 @@ export async function readNodeDetail(
     maintenance: maintenance.map(toMaintenanceRow),
     cluster,
     why,
-    headline: nodeHeadline(whyInputs, why),
+    headline: nodeHeadline(whyInputs, why, faultRemediationRun(lag)),
     gpus: entityGrid(events, { range, from, to: now, truncated }),
+    linkedEvent: event === null ? null : await linkedEventOf(store, name, event, events),
   };
+}
+
+/** The event `recordId` of the node, read by id unless the range's events hold it. */
+async function linkedEventOf(
+  store: DataStore,
+  name: string,
+  recordId: string,
+  events: NodeEventRow[],
+): Promise<LinkedEvent | null> {
+  if (events.some((event) => event.recordId === recordId)) return null;
+  try {
+    const found = await store.healthEvents().get(recordId);
+    const event = found && found.healthEvent.nodeName === name ? toEventRow(found) : null;
+    return { recordId, event, refused: null };
+  } catch (error) {
+    if (error instanceof ValidationError) return { recordId, event: null, refused: error.problem };
+    throw error;
+  }
+}
+
+/**
+ * Whether NVSentinel's fault-remediation runs here: a consumer of that name (its resume token's
+ * client name, fault-remediation/pkg/initializer/init.go:179-183) in the consumer-lag reading, and
+ * not stopped. The umbrella chart ships it disabled (charts/nvsentinel/values.yaml:223-224).
+ */
+function faultRemediationRun(lag: PipelineMessage | null): FaultRemediationRun {
+  if (!lag) return 'unknown';
+  const consumer = lag.consumers.find((each) => each.consumer === 'fault-remediation');
+  if (!consumer) return 'absent';
+  return consumer.status === 'stopped' ? 'stopped' : 'running';
 }
 
 /** Session events read per tracked check: a node page shows at most a few checks' events since its session opened. */

@@ -4,14 +4,19 @@
 // custom resource fault-remediation created), and what happens next, in one sentence. Pure.
 //
 // "Next" follows NVSentinel's order: node-drainer drains a quarantined node, fault-remediation acts
-// on a drained node whose recommended action it supports (never after a failed drain, never for
-// NONE or UNKNOWN: lib/node-state/node-projection.ts sessionState), and fault-quarantine releases
-// the node once every event it tracks is reported healthy (lib/queries/node-why.ts, its rule).
-// A tripped circuit breaker stops fault-quarantine altogether, and that comes first.
+// on a drained node whose recommended action its chart maps to a maintenance resource (never after
+// a failed drain; any other action but NONE it marks failed: lib/nvsentinel/remediation-actions.ts),
+// and fault-quarantine releases the node once every event it tracks is reported healthy
+// (lib/queries/node-why.ts, its rule). fault-remediation is promised only where it runs: the umbrella
+// chart ships it disabled (charts/nvsentinel/values.yaml:223-224), and the caller says whether the
+// console's consumer-lag reading sees it (./node-detail.ts). A tripped circuit breaker stops
+// fault-quarantine only (node-drainer and fault-remediation never read it): a drain or a remediation
+// under way goes on, and the release waits for an admin to reset the breaker.
 import type { TrackedEvent } from '@/lib/cluster/cluster-node';
 import type { NodeResource } from '@/lib/cluster/nvsentinel-resource';
 import type { NodeView } from '@/lib/node-state/node-view';
-import { enumLabel, isRemediableAction } from '@/lib/store/model';
+import { isChartRemediationAction } from '@/lib/nvsentinel/remediation-actions';
+import { enumLabel } from '@/lib/store/model';
 
 import type { NodeEventRow } from './node-detail-view';
 import { compareEntities } from './node-gpus-view';
@@ -22,8 +27,28 @@ import type { WhyChain, WhyTone } from './node-why-view';
 
 type Session = NonNullable<NodeView['session']>;
 
+/**
+ * NVSentinel's fault-remediation as the console's consumer-lag reading sees its resume token (client
+ * name "fault-remediation", fault-remediation/pkg/initializer/init.go:179-183): running; stopped (no
+ * heartbeat while changes wait); absent (no such consumer: it does not run here); unknown (no
+ * reading yet).
+ */
+export type FaultRemediationRun = 'running' | 'stopped' | 'absent' | 'unknown';
+
 const actionOf = (session: Session, opening: NodeEventRow | null) =>
   opening?.customRecommendedAction || enumLabel(opening?.recommendedAction ?? session.recommendedAction);
+
+/** The name fault-remediation looks the action up by: CUSTOM's custom name (health_event_extentions.go:46-55). */
+function effectiveAction(session: Session, opening: NodeEventRow | null): string {
+  const action = String(opening?.recommendedAction ?? session.recommendedAction);
+  return action === 'CUSTOM' && opening ? opening.customRecommendedAction : action;
+}
+
+/** fault-remediation will mark the session's remediation failed: an action, but none its chart maps. */
+const unsupported = (session: Session, opening: NodeEventRow | null) => {
+  const action = effectiveAction(session, opening);
+  return action !== 'NONE' && !isChartRemediationAction(action);
+};
 
 function causeOf(session: Session, opening: NodeEventRow | null): FaultCause | ManualCause {
   if (session.manual) return { kind: 'manual', actor: session.actor, reason: session.reason, at: session.since };
@@ -52,7 +77,12 @@ const remediationResource = (resources: NodeResource[], session: Session) =>
 const PHASE_TONE: Record<string, WhyTone> = { Succeeded: 'ok', Failed: 'bad', Unknown: 'warn' };
 const IN_PROGRESS = new Set(['Pending', 'InProgress']);
 
-function stepOf(view: NodeView, opening: NodeEventRow | null, resources: NodeResource[]): HeadlineStep | null {
+function stepOf(
+  view: NodeView,
+  opening: NodeEventRow | null,
+  resources: NodeResource[],
+  remediation: FaultRemediationRun,
+): HeadlineStep | null {
   const session = view.session;
   const step = (text: string, tone: WhyTone): HeadlineStep => ({ state: view.state, text, tone });
   if (!session) {
@@ -72,13 +102,19 @@ function stepOf(view: NodeView, opening: NodeEventRow | null, resources: NodeRes
     case 'drain-failed':
       return step(`Drain failed: ${message || 'node-drainer gave no reason'}`, 'bad');
     case 'remediating':
-      return step(named ?? `Drained; fault-remediation has not started ${action} yet`, 'info');
+      if (named) return step(named, 'info');
+      if (remediation === 'absent') return step(`Drained; no fault-remediation runs here to ${action} it`, 'warn');
+      if (remediation === 'stopped')
+        return step(`Drained; fault-remediation is stopped and has not started ${action}`, 'warn');
+      return step(`Drained; fault-remediation has not started ${action} yet`, 'info');
     case 'remediated':
       return step(
         named ?? `Remediated: fault-remediation ran ${action}`,
         resource ? (PHASE_TONE[resource.phase] ?? 'info') : 'ok',
       );
     case 'remediation-failed':
+      if (unsupported(session, opening) && !resource)
+        return step(`Remediation failed: fault-remediation has no maintenance action for ${action}`, 'bad');
       return step(
         `Remediation failed: fault-remediation could not ${action} the node${resource?.message ? ` (${resource.message})` : ''}`,
         'bad',
@@ -117,32 +153,56 @@ function subjectOf(event: TrackedEvent): string {
 const joined = (items: string[]) =>
   items.length <= 1 ? (items[0] ?? '') : `${items.slice(0, -1).join(', ')} and ${items.at(-1)}`;
 
-/** How the session ends: "released when GPU 3 reports healthy". */
-function releaseClause(inputs: WhyInputs, why: WhyChain, session: Session): string {
+const NOT_BEFORE_BREAKER = ', not before an admin resets the circuit breaker (Pipeline page)';
+const RELEASE_WAITS_FOR_BREAKER = '; its release waits for an admin to reset the circuit breaker (Pipeline page)';
+
+/**
+ * How the session ends: "released when GPU 3 reports healthy"; byHand when only an uncordon ends
+ * it. `held`: a tripped breaker holds the node (fault-quarantine releases nothing until reset).
+ */
+function releaseClause(inputs: WhyInputs, why: WhyChain, session: Session, held: boolean) {
   const cordonStays = why.links.some((link) => link.id === 'trap:cordon-pre-existing')
     ? '; the cordon from before NVSentinel stays until someone lifts it'
     : '';
-  if (!inputs.opening) return `released when ${session.checkName} reports healthy${cordonStays}`;
+  const breaker = held ? NOT_BEFORE_BREAKER : '';
+  const byRecovery = (text: string) => ({ text: `${text}${breaker}${cordonStays}`, byHand: false });
+  if (!inputs.opening) return byRecovery(`released when ${session.checkName} reports healthy`);
   const pending = pendingEvents(inputs);
-  if (pending.some((event) => event.forced)) return 'released only by hand (Release here, or kubectl uncordon)';
+  if (pending.some((event) => event.forced))
+    return { text: 'released only by hand (Release here, or kubectl uncordon)', byHand: true };
   if (pending.length === 0) {
     const behind = inputs.quarantineBacklog
       ? ` (${inputs.quarantineBacklog.toLocaleString('en-US')} events behind)`
       : '';
-    return `released once fault-quarantine processes the healthy report${behind}${cordonStays}`;
+    return byRecovery(`released once fault-quarantine processes the healthy report${behind}`);
   }
   const subjects = [...new Set(pending.map(subjectOf))];
-  return `released when ${joined(subjects)} ${subjects.length > 1 ? 'report' : 'reports'} healthy${cordonStays}`;
+  return byRecovery(`released when ${joined(subjects)} ${subjects.length > 1 ? 'report' : 'reports'} healthy`);
 }
 
-function nextOf(inputs: WhyInputs, why: WhyChain): string | null {
+/** What fault-remediation does with a drained node whose action its chart maps, where it runs or not. */
+function remediationNext(action: string, release: string, remediation: FaultRemediationRun): string {
+  switch (remediation) {
+    case 'absent':
+      return `it stays drained until ${release}: no fault-remediation runs here to ${action} it`;
+    case 'stopped':
+      return `fault-remediation will ${action} the node when it runs again: it is stopped (Pipeline page)`;
+    case 'running':
+      return `fault-remediation will ${action} the node`;
+    default:
+      return `fault-remediation will ${action} the node if it runs here`;
+  }
+}
+
+function nextOf(inputs: WhyInputs, why: WhyChain, remediation: FaultRemediationRun): string | null {
   const { view, opening, cluster } = inputs;
   const trap = (id: string) => why.links.find((link) => link.id === `trap:${id}`);
   const breaker = trap('breaker-tripped');
-  if (breaker?.tone === 'bad')
-    return 'Next: nothing until an admin resets the circuit breaker (Pipeline page): fault-quarantine processes no event meanwhile';
+  const held = breaker?.tone === 'bad';
   const session = view?.session;
   if (!view || !session) {
+    if (held)
+      return 'Next: nothing until an admin resets the circuit breaker (Pipeline page): fault-quarantine processes no event meanwhile';
     if (view?.quarantineRequested) return 'Next: fault-quarantine cordons the node';
     if (trap('untainted-by-hand') || trap('cordoned-outside') || trap('cordon-pre-existing'))
       return 'Next: nothing until someone uncordons it by hand: no session of NVSentinel holds this cordon';
@@ -150,17 +210,26 @@ function nextOf(inputs: WhyInputs, why: WhyChain): string | null {
     if (trap('opted-out')) return 'Next: new faults do not quarantine it while it is opted out of NVSentinel';
     return null;
   }
-  const release = releaseClause(inputs, why, session);
+  const { text: release, byHand } = releaseClause(inputs, why, session, held);
+  // A step before the release: the breaker, which only fault-quarantine reads, does not stop it.
+  const before = (text: string) => `Next: ${text}${held && !byHand ? RELEASE_WAITS_FOR_BREAKER : ''}`;
   const action = actionOf(session, opening);
-  const remediable = isRemediableAction(session.recommendedAction);
+  const remediable = isChartRemediationAction(effectiveAction(session, opening));
+  // fault-remediation, where it runs, marks an action it has no resource for failed (reconciler.go:1105-1109).
+  const markedFailed =
+    remediation === 'running' && unsupported(session, opening)
+      ? `; fault-remediation has no maintenance action for ${action} and marks its remediation failed`
+      : '';
   const eviction = opening?.status.eviction ?? session.eviction;
   switch (view.state) {
     case 'quarantined':
-      return eviction === '' || eviction === 'NotStarted' ? 'Next: node-drainer drains the node' : `Next: ${release}`;
+      if (eviction === '' || eviction === 'NotStarted') return before('node-drainer drains the node');
+      return `Next: ${release}${eviction === 'Succeeded' || eviction === 'AlreadyDrained' ? markedFailed : ''}`;
     case 'draining':
-      return remediable
-        ? `Next: once drained, fault-remediation will ${action} the node`
-        : `Next: once drained, ${release}`;
+      if (!remediable) return `Next: once drained, ${release}${markedFailed}`;
+      return remediation === 'absent'
+        ? `Next: once drained, ${remediationNext(action, release, remediation)}`
+        : before(`once drained, ${remediationNext(action, release, remediation)}`);
     case 'drain-failed':
       return `Next: ${release}; fault-remediation does not act after a failed drain`;
     case 'remediating':
@@ -168,19 +237,23 @@ function nextOf(inputs: WhyInputs, why: WhyChain): string | null {
       const resource = remediationResource(cluster?.resources ?? [], session);
       if (resource && IN_PROGRESS.has(resource.phase))
         return `Next: ${resource.kind} ${resource.name} completes, then ${release}`;
-      return view.state === 'remediating' ? `Next: fault-remediation will ${action} the node` : `Next: ${release}`;
+      if (view.state === 'remediated') return `Next: ${release}`;
+      return remediation === 'absent'
+        ? `Next: ${remediationNext(action, release, remediation)}`
+        : before(remediationNext(action, release, remediation));
     }
     default:
       return `Next: ${release}`;
   }
 }
 
-export function nodeHeadline(inputs: WhyInputs, why: WhyChain): NodeHeadline {
+/** The header of the node page; `remediation`: whether fault-remediation runs here, as the consumer-lag reading sees it. */
+export function nodeHeadline(inputs: WhyInputs, why: WhyChain, remediation: FaultRemediationRun): NodeHeadline {
   const { view, opening, cluster } = inputs;
   if (!view) return { cause: null, step: null, next: null };
   return {
     cause: view.session ? causeOf(view.session, opening) : null,
-    step: stepOf(view, opening, cluster?.resources ?? []),
-    next: nextOf(inputs, why),
+    step: stepOf(view, opening, cluster?.resources ?? [], remediation),
+    next: nextOf(inputs, why, remediation),
   };
 }

@@ -2,7 +2,8 @@
 // (lalitadithya/NVSentinel @ 42672ae, distros/kubernetes/nvsentinel/charts/fault-remediation/values.yaml:46-129):
 // COMPONENT_RESET, RESTART_VM and RESTART_BM make a RebootNode (equivalence group "restart", done
 // when NodeReady is True); REPLACE_VM a TerminateNode ("terminate", NodeTerminated). Every other
-// action has no maintenance resource: it is unsupported.
+// action has no maintenance resource: it is unsupported. The list is the console's too
+// (lib/nvsentinel/remediation-actions.ts): CHART_ACTIONS must map exactly its actions.
 //  - created from the chart's template (values.yaml:100-129): name maintenance-<node>-<event id>,
 //    label app.kubernetes.io/managed-by=nvsentinel, annotations trace-id, span-id and ttl 336h,
 //    spec {nodeName, force: false}, an ownerReference to the Node (fault-remediation/pkg/remediation/
@@ -10,6 +11,8 @@
 //  - its state as the status checker reads it: missing NotFound, no condition InProgress, the
 //    action's condition True Succeeded, False Failed (fault-remediation/pkg/crstatus/checker.go:61-130).
 import { CoreV1Api, CustomObjectsApi, type KubeConfig } from '@kubernetes/client-node';
+
+import type { ChartRemediationAction } from '../../nvsentinel/remediation-actions';
 
 export interface MaintenanceAction {
   group: string;
@@ -42,7 +45,7 @@ export const CHART_ACTIONS: Readonly<Record<string, MaintenanceAction>> = {
     completeConditionType: 'NodeTerminated',
     equivalenceGroup: 'terminate',
   },
-};
+} satisfies Record<ChartRemediationAction, MaintenanceAction>;
 
 export type MaintenanceState = 'NotFound' | 'InProgress' | 'Succeeded' | 'Failed';
 

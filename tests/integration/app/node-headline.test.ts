@@ -2,13 +2,16 @@
 // model (readNodeDetail) as the page and GET /api/nodes/<name> serve them: a fault on GPU 3 is
 // named with its XID and GPU, the pipeline's step follows the simulated node-drainer and
 // fault-remediation (which write what NVSentinel writes: tests/integration/simulator), "Next" says
-// what comes, a failed drain says why, and the GPU grid counts the GPU's failures and XIDs.
+// what comes, a failed drain says why, and the GPU grid counts the GPU's failures and XIDs. An
+// action fault-remediation's chart has no resource for is not promised; where no fault-remediation
+// consumer reads the feed (the umbrella chart's default) none is promised at all; and an event a
+// link names that the range's read leaves out is read by its id.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { ClusterState } from '@/lib/cluster/cluster-state';
 import type { AppContext } from '@/lib/context/app-context';
 import { LiveHub } from '@/lib/live/live-hub';
-import type { NodeDetail } from '@/lib/queries/node-detail-view';
+import { MAX_TIMELINE_EVENTS, type NodeDetail } from '@/lib/queries/node-detail-view';
 import { readNodeDetail } from '@/lib/queries/node-detail';
 import { ClusterSimulator } from '@/lib/simulator/cluster-simulator';
 import { SIMULATOR_MARK } from '@/lib/simulator/event-generator';
@@ -18,6 +21,7 @@ import { setUpOwnDatabase } from '@/lib/store/postgres';
 
 import { testAppContext } from '../../support/app-context';
 import { createTestDatabase, testServers } from '../../support/test-databases';
+import { until } from '../../support/until';
 
 const NODES = ['headline-a', 'headline-b', 'headline-c', 'headline-d'];
 
@@ -146,5 +150,108 @@ describe('the node page header and GPU grid on a running pipeline', () => {
     } finally {
       simulator.updateSettings({ drainFailureRate: 0 });
     }
+  });
+
+  it('CONTACT_SUPPORT, no action of the chart: drained, no remediation promised, then marked failed', async () => {
+    await simulator.pause('fault-remediation');
+    try {
+      await store.healthEvents().insertMany([
+        fault('headline-c', {
+          recommendedAction: 'CONTACT_SUPPORT',
+          entitiesImpacted: [{ entityType: 'GPU', entityValue: '2' }],
+        }),
+      ]);
+      const drained = await detailOf(
+        'headline-c',
+        (detail) => detail.headline.step?.text.startsWith('Drained') ?? false,
+      );
+      expect(drained.headline.step).toEqual({
+        state: 'quarantined',
+        text: 'Drained; no remediation for recommended action CONTACT_SUPPORT',
+        tone: 'info',
+      });
+      expect(drained.headline.next).toBe(
+        'Next: released when GPU 2 reports healthy; fault-remediation has no maintenance action for CONTACT_SUPPORT and marks its remediation failed',
+      );
+    } finally {
+      await simulator.resume('fault-remediation');
+    }
+    // The simulated fault-remediation does what NVSentinel's does with it (reconciler.go:225-314).
+    const failed = await detailOf('headline-c', (detail) => detail.headline.step?.state === 'remediation-failed');
+    expect(failed.headline.step?.text).toBe(
+      'Remediation failed: fault-remediation has no maintenance action for CONTACT_SUPPORT',
+    );
+    expect(failed.headline.next).toBe('Next: released when GPU 2 reports healthy');
+  });
+});
+
+// NVSentinel's umbrella chart ships fault-remediation disabled (charts/nvsentinel/values.yaml:223-224):
+// no consumer of that name reads the feed. fault-quarantine and node-drainer are played by hand.
+describe('the node page where no fault-remediation runs', () => {
+  let store: DataStore;
+  let context: AppContext;
+  let close: () => Promise<void>;
+
+  beforeAll(async () => {
+    const database = await createTestDatabase(testServers()[0]);
+    await setUpOwnDatabase(database.url);
+    store = await openDataStore({ provider: 'postgresql', connectionString: database.url });
+    const hub = new LiveHub(store, { consumer: 'no-remediation', flushMs: 50, pipelineSampleMs: 500 });
+    await hub.start();
+    context = testAppContext({ store, liveHub: hub });
+    close = async () => {
+      await hub.stop();
+      await store.close();
+      await database.drop();
+    };
+  });
+  afterAll(async () => close?.());
+
+  it('a drained node whose action the chart maps: no fault-remediation is promised, it stays drained until released', async () => {
+    const [event] = await store.healthEvents().insertMany([fault('alone-a')]);
+    await store.healthEvents().updateQuarantine(event.recordId, { status: 'Quarantined' });
+    await store.healthEvents().updateEviction(event.recordId, { status: 'Succeeded' });
+    const drained = await until(
+      'the drained node on its page, with a consumer reading',
+      async () => {
+        const detail = await readNodeDetail(context, 'alone-a', '1h');
+        return detail?.view?.state === 'remediating' && !detail.headline.next?.includes('if it runs here') && detail;
+      },
+      30_000,
+    );
+    expect(drained.headline.step).toEqual({
+      state: 'remediating',
+      text: 'Drained; no fault-remediation runs here to RESTART_BM it',
+      tone: 'warn',
+    });
+    expect(drained.headline.next).toBe(
+      'Next: it stays drained until released when GPU 3 reports healthy: no fault-remediation runs here to RESTART_BM it',
+    );
+  });
+
+  it('?event= names an event the range read leaves out (beyond the newest 2,000): read by its id', async () => {
+    const [linked] = await store.healthEvents().insertMany([fault('busy-a', { isFatal: false, message: 'the one' })]);
+    const [elsewhere] = await store.healthEvents().insertMany([fault('busy-b')]);
+    await store
+      .healthEvents()
+      .insertMany(
+        Array.from({ length: MAX_TIMELINE_EVENTS }, () => fault('busy-a', { isFatal: false, message: 'later' })),
+      );
+    const detail = await readNodeDetail(context, 'busy-a', '1h', { event: linked.recordId });
+    expect(detail?.events).toHaveLength(MAX_TIMELINE_EVENTS);
+    expect(detail?.events.some((event) => event.recordId === linked.recordId)).toBe(false);
+    expect(detail?.linkedEvent).toMatchObject({
+      recordId: linked.recordId,
+      event: { recordId: linked.recordId, message: 'the one' },
+      refused: null,
+    });
+    // Another node's event, or an id the datastore refuses, is none of this node's.
+    const other = await readNodeDetail(context, 'busy-a', '1h', { event: elsewhere.recordId });
+    expect(other?.linkedEvent).toEqual({ recordId: elsewhere.recordId, event: null, refused: null });
+    const refused = await readNodeDetail(context, 'busy-a', '1h', { event: 'abc' });
+    expect(refused?.linkedEvent).toEqual({ recordId: 'abc', event: null, refused: 'must be a UUID (got "abc")' });
+    // One among the events read needs no second read.
+    const shown = detail!.events[0]!.recordId;
+    expect((await readNodeDetail(context, 'busy-a', '1h', { event: shown }))?.linkedEvent).toBeNull();
   });
 });

@@ -3,10 +3,12 @@
 // quarantine, the drain's failure and what happens next; the GPU grid lists the node's GPUs with
 // failures, XIDs and bursts, and a row (or "Fatal only") filters the event table and the URL; a
 // link naming an event opens it; the timeline draws fatal points last (on top) without moving its
-// rows, and its tooltip names the point under the pointer. The page's data is built by the same
+// rows, and its tooltip names the point under the pointer. The URL is the page's state: a page
+// shown again for a URL (the back button) shows what that URL says, and an event the URL names that
+// the range's events leave out is shown on its own or named. The page's data is built by the same
 // pure functions the server runs (lib/queries/node-headline.ts, node-gpus.ts, node-why.ts).
 import { QueryClient, QueryClientProvider } from '@tanstack/react-query';
-import { cleanup, fireEvent, render, screen, within } from '@testing-library/react';
+import { act, cleanup, fireEvent, render, screen, within } from '@testing-library/react';
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 
 import { NodeClient } from '@/app/(console)/nodes/[name]/client';
@@ -14,16 +16,36 @@ import { ActorProvider } from '@/components/auth/actor-context';
 import { TimelineTooltip, timelinePoints } from '@/components/nodes/node-timeline';
 import { sessionState } from '@/lib/node-state/node-projection';
 import type { NodeView, QuarantineSession } from '@/lib/node-state/node-view';
-import type { NodeDetail, NodeEventRow } from '@/lib/queries/node-detail-view';
+import type { LinkedEvent, NodeDetail, NodeEventRow } from '@/lib/queries/node-detail-view';
 import { entityGrid } from '@/lib/queries/node-gpus';
-import { parseNodePageParams } from '@/lib/queries/node-gpus-view';
 import { nodeHeadline } from '@/lib/queries/node-headline';
 import { whyChain, type WhyInputs } from '@/lib/queries/node-why';
 
-vi.mock('next/navigation', () => ({
-  useRouter: () => ({ replace: vi.fn(), push: vi.fn(), refresh: vi.fn() }),
-  usePathname: () => '/nodes/gpu-node-0007',
-}));
+// Next's router follows history.pushState and replaceState (since 14.1), and useSearchParams with
+// it; so does this stand-in: it reads the address bar and renders again when a state is written.
+vi.mock('next/navigation', async () => {
+  const { useMemo, useSyncExternalStore } = await import('react');
+  const listeners = new Set<() => void>();
+  for (const method of ['pushState', 'replaceState'] as const) {
+    const write = window.history[method].bind(window.history);
+    window.history[method] = (...args: Parameters<History['pushState']>) => {
+      write(...args);
+      for (const listener of listeners) listener();
+    };
+  }
+  const subscribe = (listener: () => void) => {
+    listeners.add(listener);
+    return () => listeners.delete(listener);
+  };
+  return {
+    useRouter: () => ({ replace: vi.fn(), push: vi.fn(), refresh: vi.fn() }),
+    usePathname: () => '/nodes/gpu-node-0007',
+    useSearchParams: () => {
+      const search = useSyncExternalStore(subscribe, () => window.location.search);
+      return useMemo(() => new URLSearchParams(search), [search]);
+    },
+  };
+});
 vi.mock('@/lib/actions/server-actions', () => ({ quarantineNode: vi.fn(), releaseNode: vi.fn() }));
 
 beforeAll(() => {
@@ -112,7 +134,7 @@ const events = [
   opening,
 ];
 
-function detailOf(): NodeDetail {
+function detailOf(linkedEvent: LinkedEvent | null = null): NodeDetail {
   const session: QuarantineSession = {
     recordId: opening.recordId,
     since: opening.createdAt,
@@ -158,16 +180,27 @@ function detailOf(): NodeDetail {
     maintenance: [],
     cluster: { configured: false, status: null, node: null },
     why,
-    headline: nodeHeadline(inputs, why),
+    headline: nodeHeadline(inputs, why, 'running'),
     gpus: entityGrid(events, { range: '1h', from: FROM, to: NOW, truncated: false }),
+    linkedEvent,
   };
 }
 
-function page(query: Record<string, string> = {}) {
+const LINK = '/nodes/gpu-node-0007';
+
+/** The page opened at the node's URL with `query`, on the data the server read for it. */
+function page(query: Record<string, string> = {}, initial = detailOf()) {
+  const search = new URLSearchParams(query).toString();
+  window.history.replaceState(null, '', search ? `${LINK}?${search}` : LINK);
+  return show(initial);
+}
+
+/** The page rendered at the URL the address bar has (as the router renders it again on a back). */
+function show(initial: NodeDetail) {
   return render(
     <QueryClientProvider client={new QueryClient()}>
       <ActorProvider actor={{ name: 'vera', displayName: 'Vera', role: 'viewer' }}>
-        <NodeClient initial={detailOf()} params={parseNodePageParams(query)} />
+        <NodeClient initial={initial} />
       </ActorProvider>
     </QueryClientProvider>,
   );
@@ -238,7 +271,24 @@ describe('the GPU grid and the event filter', () => {
     expect(screen.getByText('No event of GPU 9 in the last 1h.')).toBeTruthy();
     expect(screen.getByText('No events match this filter in this range.')).toBeTruthy();
     // The page never rewrites the link it was opened with.
-    expect(url()).toBe('/');
+    expect(url()).toBe('/nodes/gpu-node-0007?entity=GPU%3A9');
+  });
+
+  it('the back button shows what the URL says: the page is shown again with the filter chosen, not the first one', () => {
+    const served = detailOf();
+    page({ range: '1h' }, served);
+    fireEvent.click(screen.getAllByTestId('gpu-row')[0]!);
+    expect(url()).toBe('/nodes/gpu-node-0007?range=1h&entity=GPU%3A3');
+    // Away and back: the router shows the page again from the data it was served with, at the URL
+    // the choice wrote.
+    cleanup();
+    show(served);
+    expect(shownIds()).toEqual(['r-12', 'r-11', 'r-10']);
+    expect(screen.getAllByTestId('gpu-row')[0]!.dataset.selected).toBe('true');
+    // A URL written under the page (a forward, a link) is followed too.
+    act(() => window.history.pushState(null, '', '/nodes/gpu-node-0007?range=1h&fatal=1'));
+    expect(shownIds()).toEqual(['r-11', 'r-10']);
+    expect((screen.getByTestId('events-fatal-only') as HTMLInputElement).checked).toBe(true);
   });
 
   it('names a wrong parameter instead of ignoring it silently', () => {
@@ -254,6 +304,33 @@ describe('the GPU grid and the event filter', () => {
     const focused = screen.getAllByTestId('event-row').find((element) => element.dataset.focused === 'true');
     expect(focused?.dataset.recordId).toBe('r-40');
     expect(within(screen.getByTestId('event-fields')).getByText('r-40')).toBeTruthy();
+    expect(screen.queryByTestId('node-linked-event')).toBeNull();
+  });
+
+  it('an event the link names that the range leaves out: shown on its own, as the server read it by id', () => {
+    const older = row(-30, 'fatal', { message: 'the event linked' });
+    page({ range: '1h', event: older.recordId }, detailOf({ recordId: older.recordId, event: older, refused: null }));
+    const linked = screen.getByTestId('node-linked-event');
+    expect(text(linked)).toContain(
+      'The event opened is not among the 6 events read for the last 1h: it is older. It is shown here on its own.',
+    );
+    const focused = within(linked).getAllByTestId('event-row');
+    expect(focused.map((element) => [element.dataset.recordId, element.dataset.focused])).toEqual([
+      [older.recordId, 'true'],
+    ]);
+    expect(within(linked).getByTestId('event-fields')).toBeTruthy();
+  });
+
+  it('an event the link names that this node does not have, or that was not read: says so', () => {
+    page({ event: 'nope' }, detailOf({ recordId: 'nope', event: null, refused: 'must be a UUID (got "nope")' }));
+    expect(text(screen.getByTestId('node-linked-event'))).toBe(
+      'No event of this node has the id “nope” (must be a UUID (got "nope")).',
+    );
+    cleanup();
+    page({ event: 'r-99' });
+    expect(text(screen.getByTestId('node-linked-event'))).toBe(
+      'The event opened (r-99) is not among the 6 events read for the last 1h.',
+    );
   });
 });
 

@@ -11,7 +11,7 @@ import type { NodeResource } from '@/lib/cluster/nvsentinel-resource';
 import { sessionState } from '@/lib/node-state/node-projection';
 import type { NodeView, QuarantineSession } from '@/lib/node-state/node-view';
 import type { NodeEventRow } from '@/lib/queries/node-detail-view';
-import { nodeHeadline } from '@/lib/queries/node-headline';
+import { nodeHeadline, type FaultRemediationRun } from '@/lib/queries/node-headline';
 import { whyChain, type WhyInputs } from '@/lib/queries/node-why';
 
 const T0 = Date.parse('2026-12-06T10:00:00Z');
@@ -125,6 +125,8 @@ function headline(
     sessionEvents?: NodeEventRow[];
     cluster?: { node?: ClusterNode | null; breaker?: CircuitBreakerState; resources?: NodeResource[] };
     backlog?: number;
+    /** fault-remediation as the consumer-lag reading sees it; running unless a test says otherwise. */
+    remediation?: FaultRemediationRun;
   } = {},
 ) {
   const inputs: WhyInputs = {
@@ -141,7 +143,7 @@ function headline(
       : null,
     quarantineBacklog: options.backlog ?? null,
   };
-  return nodeHeadline(inputs, whyChain(inputs));
+  return nodeHeadline(inputs, whyChain(inputs), options.remediation ?? 'running');
 }
 
 describe('the cause', () => {
@@ -349,13 +351,31 @@ describe('the step, its outcome, and what happens next', () => {
     );
   });
 
-  it('a tripped breaker holding the node comes first: nothing happens until an admin resets it', () => {
+  it('a tripped breaker holding the node: the release waits for an admin to reset it', () => {
     const opening = row(T0, {}, { eviction: 'Succeeded', remediated: true });
     const result = headline(opening, {
       cluster: { node: cordoned(opening), breaker: { status: 'TRIPPED', cursor: 'RESUME', trippedAt: T0 + 1 } },
     });
     expect(result.next).toBe(
-      'Next: nothing until an admin resets the circuit breaker (Pipeline page): fault-quarantine processes no event meanwhile',
+      'Next: released when GPU 3 reports healthy, not before an admin resets the circuit breaker (Pipeline page)',
+    );
+  });
+
+  // The breaker stops fault-quarantine only (fault-quarantine/pkg/reconciler); node-drainer and
+  // fault-remediation never read it, so a drain or a reboot under way goes on.
+  it('a tripped breaker does not hide the drain under way and the remediation after it', () => {
+    const tripped: CircuitBreakerState = { status: 'TRIPPED', cursor: 'RESUME', trippedAt: T0 + 1 };
+    const draining = row(T0, {}, { eviction: 'InProgress' });
+    expect(headline(draining, { cluster: { node: cordoned(draining), breaker: tripped } }).next).toBe(
+      'Next: once drained, fault-remediation will RESTART_BM the node; its release waits for an admin to reset the circuit breaker (Pipeline page)',
+    );
+    const drained = row(T0, {}, { eviction: 'Succeeded' });
+    expect(headline(drained, { cluster: { node: cordoned(drained), breaker: tripped } }).next).toBe(
+      'Next: fault-remediation will RESTART_BM the node; its release waits for an admin to reset the circuit breaker (Pipeline page)',
+    );
+    const quarantined = row(T0);
+    expect(headline(quarantined, { cluster: { node: cordoned(quarantined), breaker: tripped } }).next).toBe(
+      'Next: node-drainer drains the node; its release waits for an admin to reset the circuit breaker (Pipeline page)',
     );
   });
 
@@ -375,5 +395,90 @@ describe('the step, its outcome, and what happens next', () => {
     const result = headline(null, { view });
     expect(result.step?.text).toBe('Quarantine requested: waiting for fault-quarantine');
     expect(result.next).toBe('Next: fault-quarantine cordons the node');
+  });
+});
+
+// fault-remediation makes a maintenance resource only for the actions its chart maps
+// (charts/fault-remediation/values.yaml:48-89); any other it marks failed (reconciler.go:225-314,
+// 1105-1109); and the umbrella chart ships it disabled (charts/nvsentinel/values.yaml:223-224).
+describe('what fault-remediation will do, and whether it runs here', () => {
+  it('CONTACT_SUPPORT, no action of the chart: no remediation is promised, and the drained node is not remediating', () => {
+    const draining = row(T0, { recommendedAction: 'CONTACT_SUPPORT' }, { eviction: 'InProgress' });
+    expect(headline(draining).next).toBe(
+      'Next: once drained, released when GPU 3 reports healthy; fault-remediation has no maintenance action for CONTACT_SUPPORT and marks its remediation failed',
+    );
+    const drained = row(T0, { recommendedAction: 'CONTACT_SUPPORT' }, { eviction: 'Succeeded' });
+    const result = headline(drained);
+    expect(result.step).toEqual({
+      state: 'quarantined',
+      text: 'Drained; no remediation for recommended action CONTACT_SUPPORT',
+      tone: 'info',
+    });
+    expect(result.next).toBe(
+      'Next: released when GPU 3 reports healthy; fault-remediation has no maintenance action for CONTACT_SUPPORT and marks its remediation failed',
+    );
+    // Where no fault-remediation runs, nothing marks it: the recovery alone releases it.
+    expect(headline(drained, { remediation: 'absent' }).next).toBe('Next: released when GPU 3 reports healthy');
+  });
+
+  it('a CUSTOM action is looked up by its custom name, which the chart does not map', () => {
+    const drained = row(
+      T0,
+      { recommendedAction: 'CUSTOM', customRecommendedAction: 'REPLACE_TRAY' },
+      { eviction: 'Succeeded' },
+    );
+    const result = headline(drained);
+    expect(result.step?.state).toBe('quarantined');
+    expect(result.next).toBe(
+      'Next: released when GPU 3 reports healthy; fault-remediation has no maintenance action for REPLACE_TRAY and marks its remediation failed',
+    );
+  });
+
+  it('an unsupported action fault-remediation marked failed: says it has no action for it', () => {
+    const failed = row(T0, { recommendedAction: 'CONTACT_SUPPORT' }, { eviction: 'Succeeded', remediated: false });
+    expect(headline(failed).step).toEqual({
+      state: 'remediation-failed',
+      text: 'Remediation failed: fault-remediation has no maintenance action for CONTACT_SUPPORT',
+      tone: 'bad',
+    });
+  });
+
+  it('no fault-remediation consumer: the drained node stays drained until released', () => {
+    const draining = row(T0, {}, { eviction: 'InProgress' });
+    expect(headline(draining, { remediation: 'absent' }).next).toBe(
+      'Next: once drained, it stays drained until released when GPU 3 reports healthy: no fault-remediation runs here to RESTART_BM it',
+    );
+    const drained = row(T0, {}, { eviction: 'Succeeded' });
+    const result = headline(drained, { remediation: 'absent' });
+    expect(result.step).toEqual({
+      state: 'remediating',
+      text: 'Drained; no fault-remediation runs here to RESTART_BM it',
+      tone: 'warn',
+    });
+    expect(result.next).toBe(
+      'Next: it stays drained until released when GPU 3 reports healthy: no fault-remediation runs here to RESTART_BM it',
+    );
+  });
+
+  it('fault-remediation stopped: the action waits for it to run again', () => {
+    const drained = row(T0, {}, { eviction: 'Succeeded' });
+    const result = headline(drained, { remediation: 'stopped' });
+    expect(result.step).toEqual({
+      state: 'remediating',
+      text: 'Drained; fault-remediation is stopped and has not started RESTART_BM',
+      tone: 'warn',
+    });
+    expect(result.next).toBe(
+      'Next: fault-remediation will RESTART_BM the node when it runs again: it is stopped (Pipeline page)',
+    );
+    expect(headline(row(T0, {}, { eviction: 'InProgress' }), { remediation: 'stopped' }).next).toBe(
+      'Next: once drained, fault-remediation will RESTART_BM the node when it runs again: it is stopped (Pipeline page)',
+    );
+  });
+
+  it('no consumer reading yet: the promise is hedged', () => {
+    expect(headline(row(T0, {}, { eviction: 'Succeeded' }), { remediation: 'unknown' }).next).toBe(
+      'Next: fault-remediation will RESTART_BM the node if it runs here',
+    );
   });
 });

@@ -1,10 +1,11 @@
 'use client';
 // One node: its state and the action it offers, in words why it is held and what happens next,
 // its timeline, its GPUs (a grid that filters the event table), every event with every field, and
-// its maintenance events. New events and status changes arrive over the live stream.
+// its maintenance events. New events and status changes arrive over the live stream. The URL is
+// the page's state (range, event filter, the event opened): the back button shows what it says.
 import { useQuery, useQueryClient } from '@tanstack/react-query';
-import { usePathname } from 'next/navigation';
-import { useRef, useState } from 'react';
+import { usePathname, useSearchParams } from 'next/navigation';
+import { useMemo, useRef, useState } from 'react';
 
 import { useCan } from '@/components/auth/actor-context';
 import { useLiveSubscription } from '@/components/live/live-provider';
@@ -20,6 +21,7 @@ import { LocalTime, RelativeTime } from '@/components/ui/relative-time';
 import { offeredAction } from '@/lib/node-state/node-view';
 import {
   NODE_RANGES,
+  parseNodeRange,
   refetchesNodeDetail,
   type NodeDetail,
   type NodeEventRow,
@@ -30,8 +32,8 @@ import {
   filterNodeEvents,
   NO_FILTER,
   nodePageQuery,
+  parseNodePageParams,
   type NodeEventFilter,
-  type NodePageParams,
 } from '@/lib/queries/node-gpus-view';
 import { fetchJson } from '@/lib/client/fetch-json';
 
@@ -41,10 +43,26 @@ function fetchNode(name: string, range: NodeRange): Promise<NodeDetail> {
   return fetchJson<NodeDetail>(`/api/nodes/${encodeURIComponent(name)}?range=${range}`);
 }
 
-export function NodeClient({ initial, params }: { initial: NodeDetail; params: NodePageParams }) {
+/** The query as parseNodePageParams takes it: a name given twice keeps both values (and is named wrong). */
+function paramsOf(search: URLSearchParams): Record<string, string | string[]> {
+  const params: Record<string, string | string[]> = {};
+  for (const key of new Set(search.keys())) {
+    const values = search.getAll(key);
+    params[key] = values.length > 1 ? values : values[0]!;
+  }
+  return params;
+}
+
+export function NodeClient({ initial }: { initial: NodeDetail }) {
   const name = initial.name;
   const pathname = usePathname();
-  const [range, setRange] = useState<NodeRange>(initial.range);
+  // Read from the URL, which a choice writes with history.replaceState (Next's router follows it,
+  // and useSearchParams with it): no state of its own that a back or forward could leave stale.
+  const search = useSearchParams();
+  const range = parseNodeRange(search.getAll('range'));
+  // The event table's filter (an entity, fatal only) and the event opened; wrong parameters of a
+  // link are named until a choice writes the URL again without them.
+  const { filter, event: focus, problems } = useMemo(() => parseNodePageParams(paramsOf(search)), [search]);
   const queryClient = useQueryClient();
   const query = useQuery({
     queryKey: ['node', name, range],
@@ -70,34 +88,19 @@ export function NodeClient({ initial, params }: { initial: NodeDetail; params: N
   const action = offered === 'release' && !detail.cluster.configured ? null : offered;
   // Viewers see the state, never the buttons (the server refuses them anyway).
   const mayAct = useCan('nodes:quarantine');
-  // The event table's filter (an entity, fatal only) and the event opened, kept in the URL so a link
-  // opens the page as it was; written only on a choice, so a link's URL stays as it came.
-  const [filter, setFilter] = useState<NodeEventFilter>(params.filter);
-  const [focus, setFocus] = useState<string | null>(params.event);
-  // Wrong parameters of the link are named until the first choice replaces the URL.
-  const [problems, setProblems] = useState(params.problems);
+  // Written only on a choice, so a link's URL stays as it came.
   const writeUrl = (nextRange: NodeRange, nextFilter: NodeEventFilter, nextFocus: string | null) => {
-    setProblems([]);
     // The History API, which Next's router follows, rather than router.replace: the page's data is
     // this tab's query (refetched per range), so the server need not read the node again per click.
     window.history.replaceState(null, '', `${pathname}?${nodePageQuery(nextRange, nextFilter, nextFocus)}`);
   };
-  const chooseRange = (next: NodeRange) => {
-    setRange(next);
-    writeUrl(next, filter, focus);
-  };
-  const chooseFilter = (next: NodeEventFilter) => {
-    setFilter(next);
-    setFocus(null);
-    writeUrl(range, next, null);
-  };
+  const chooseRange = (next: NodeRange) => writeUrl(next, filter, focus);
+  const chooseFilter = (next: NodeEventFilter) => writeUrl(range, next, null);
   // A timeline point opens its event; a filter that hides it is lifted.
   const openEvent = (recordId: string) => {
     const next = filterNodeEvents(detail.events, filter).some((event) => event.recordId === recordId)
       ? filter
       : NO_FILTER;
-    setFilter(next);
-    setFocus(recordId);
     writeUrl(range, next, recordId);
   };
   const shownEvents = filterNodeEvents(detail.events, filter);
@@ -227,6 +230,9 @@ export function NodeClient({ initial, params }: { initial: NodeDetail; params: N
             ))}
           </ul>
         ) : null}
+        {focus && !detail.events.some((event) => event.recordId === focus) ? (
+          <OutsideEvent recordId={focus} detail={detail} initial={initial} />
+        ) : null}
         {!entitySeen ? (
           <p className="mb-2 text-sm text-zinc-600 dark:text-zinc-400">
             No event of {entityLabel} in the last {detail.range}.
@@ -291,6 +297,63 @@ function Fact({ label, value }: { label: string; value: React.ReactNode }) {
   );
 }
 
+/**
+ * The event the URL opens when the events read for the range leave it out (older than the range,
+ * or beyond the newest read): shown on its own as the server read it by its id, else named.
+ */
+function OutsideEvent({ recordId, detail, initial }: { recordId: string; detail: NodeDetail; initial: NodeDetail }) {
+  // A refetch reads the range only: the server's first read of the page holds the linked event.
+  const linked = [detail.linkedEvent, initial.linkedEvent].find((each) => each?.recordId === recordId) ?? null;
+  const event = linked?.event ?? initial.events.find((each) => each.recordId === recordId) ?? null;
+  const read = `the ${detail.events.length.toLocaleString()} events read for the last ${detail.range}`;
+  const note = 'mb-2 text-sm text-zinc-600 dark:text-zinc-400';
+  if (event) {
+    const why = event.createdAt < detail.from ? ': it is older' : detail.truncated ? ', the newest of the range' : '';
+    return (
+      <div className="mb-3" data-testid="node-linked-event">
+        <p className={note}>
+          The event opened is not among {read}
+          {why}. It is shown here on its own.
+        </p>
+        <table className="w-full text-left text-sm">
+          <EventTableHead />
+          <tbody>
+            <EventRow event={event} focused />
+          </tbody>
+        </table>
+      </div>
+    );
+  }
+  if (linked)
+    return (
+      <p role="alert" className="mb-2 text-sm text-red-700 dark:text-red-400" data-testid="node-linked-event">
+        No event of this node has the id “{recordId}”{linked.refused ? ` (${linked.refused})` : ''}.
+      </p>
+    );
+  return (
+    <p className={note} data-testid="node-linked-event">
+      The event opened ({recordId}) is not among {read}.
+    </p>
+  );
+}
+
+function EventTableHead() {
+  return (
+    <thead className="text-xs text-zinc-600 dark:text-zinc-400">
+      <tr>
+        <th className="py-1 pr-3 font-medium">Stored</th>
+        <th className="pr-3 font-medium">Check</th>
+        <th className="pr-3 font-medium">Entity</th>
+        <th className="pr-3 font-medium">Severity</th>
+        <th className="pr-3 font-medium">Message</th>
+        <th className="pr-3 font-medium">Quarantine</th>
+        <th className="pr-3 font-medium">Drain</th>
+        <th className="font-medium">Remediated</th>
+      </tr>
+    </thead>
+  );
+}
+
 function EventTable({ events, focus }: { events: NodeEventRow[]; focus: string | null }) {
   const [more, setMore] = useState(EVENTS_SHOWN);
   // The event opened is always among the rows shown.
@@ -298,18 +361,7 @@ function EventTable({ events, focus }: { events: NodeEventRow[]; focus: string |
   return (
     <>
       <table className="w-full text-left text-sm" data-testid="node-events">
-        <thead className="text-xs text-zinc-600 dark:text-zinc-400">
-          <tr>
-            <th className="py-1 pr-3 font-medium">Stored</th>
-            <th className="pr-3 font-medium">Check</th>
-            <th className="pr-3 font-medium">Entity</th>
-            <th className="pr-3 font-medium">Severity</th>
-            <th className="pr-3 font-medium">Message</th>
-            <th className="pr-3 font-medium">Quarantine</th>
-            <th className="pr-3 font-medium">Drain</th>
-            <th className="font-medium">Remediated</th>
-          </tr>
-        </thead>
+        <EventTableHead />
         <tbody>
           {events.slice(0, shown).map((event) => (
             <EventRow key={event.recordId} event={event} focused={event.recordId === focus} />

@@ -21,8 +21,9 @@ export default async function NodePage({
   const name = decodeURIComponent(encoded);
   const query = await searchParams;
   const range = parseNodeRange(query.range);
-  const detail = await readNodeDetail(appContext(), name, range);
+  // ?entity=GPU:3&fatal=1 filter the event table; ?event=<recordId> (the Events search's link) opens
+  // one, read by its id when the range's events leave it out. The client reads them from the URL.
+  const detail = await readNodeDetail(appContext(), name, range, { event: parseNodePageParams(query).event });
   if (!detail) notFound();
-  // ?entity=GPU:3&fatal=1 filter the event table; ?event=<recordId> (the Events search's link) opens one.
-  return <NodeClient initial={detail} params={parseNodePageParams(query)} />;
+  return <NodeClient initial={detail} />;
 }
