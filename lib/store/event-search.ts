@@ -2,8 +2,30 @@
 // name — and the same events counted per node. The three search fields are part of
 // HealthEventFilter, and each provider applies them in its one filter builder, so `find`, `count`,
 // `countByNode`, `throughput` and `groupByNode` all read them alike.
+import { StoreError } from './errors/store-error';
 import { ValidationError } from './errors/validation-error';
 import type { Entity } from './model/health-event';
+
+/**
+ * How long a search statement may run before the server stops it (PostgreSQL's statement_timeout,
+ * MongoDB's maxTimeMS). A page re-reads a relative range, and a request that went away does not
+ * stop its statement: without a limit, a grouping over millions of rows runs on after its reader
+ * left, and the next read stacks on it.
+ */
+export const SEARCH_TIMEOUT_MS = 10_000;
+
+/** The StoreError code of a search the server stopped at SEARCH_TIMEOUT_MS. */
+const SEARCH_TIMEOUT = 'search-timeout';
+
+/** The error of a search the server stopped at its time limit: what happened and what to do. */
+export function searchTimedOut(timeoutMs: number, cause: unknown): StoreError {
+  const seconds = timeoutMs >= 1_000 ? String(Math.round(timeoutMs / 1_000)) : String(timeoutMs / 1_000);
+  return new StoreError(
+    SEARCH_TIMEOUT,
+    `the event search was stopped after ${seconds} s, the longest one may run: narrow it (a shorter time range, a node name, an XID or an entity) and search again`,
+    { cause },
+  );
+}
 
 /** The search fields of HealthEventFilter (declared there; this module does not import it). */
 interface SearchFields {

@@ -3,7 +3,14 @@
 import { BSON, ObjectId, type Document } from 'mongodb';
 
 import { StoreError } from '../../errors/store-error';
-import { groupEntities, nodeGroupLimit, type NodeEventGroups, type NodeGroupRequest } from '../../event-search';
+import {
+  groupEntities,
+  nodeGroupLimit,
+  SEARCH_TIMEOUT_MS,
+  searchTimedOut,
+  type NodeEventGroups,
+  type NodeGroupRequest,
+} from '../../event-search';
 import { ValidationError } from '../../errors/validation-error';
 import type {
   EvictionUpdate,
@@ -72,8 +79,20 @@ export class MongoHealthEventStore implements HealthEventStore {
     }
   }
 
-  private async aggregate(operation: string, pipeline: Document[]): Promise<Document[]> {
-    return this.connection.run(operation, () => this.collection.aggregate(pipeline, { allowDiskUse: true }).toArray());
+  /**
+   * With `maxTimeMS` (the event search's), the server stops the aggregation at that time, whether
+   * or not anyone still waits for it; a stopped one is the search-timeout StoreError.
+   */
+  private async aggregate(operation: string, pipeline: Document[], maxTimeMS?: number): Promise<Document[]> {
+    try {
+      return await this.connection.run(operation, () =>
+        this.collection.aggregate(pipeline, { allowDiskUse: true, ...(maxTimeMS ? { maxTimeMS } : {}) }).toArray(),
+      );
+    } catch (error) {
+      // MaxTimeMSExpired (code 50), which translateMongoError passes through unchanged.
+      if (maxTimeMS && (error as { code?: unknown })?.code === 50) throw searchTimedOut(maxTimeMS, error);
+      throw error;
+    }
   }
 
   async insertMany(events: NewHealthEvent[], options: InsertOptions = {}): Promise<HealthEventWithStatus[]> {
@@ -137,16 +156,21 @@ export class MongoHealthEventStore implements HealthEventStore {
   }
 
   async find(filter: HealthEventFilter, page?: PageRequest): Promise<Page<HealthEventWithStatus>> {
-    return this.page('healthEvents.find', filter, page);
+    return this.page('healthEvents.find', filter, page, SEARCH_TIMEOUT_MS);
   }
 
   private async page(
     operation: string,
     filter: HealthEventFilter,
     page?: PageRequest,
+    maxTimeMS?: number,
   ): Promise<Page<HealthEventWithStatus>> {
     const limit = pageLimit(page);
-    const documents = await this.aggregate(operation, healthEventPagePipeline(filter, { limit, after: page?.after }));
+    const documents = await this.aggregate(
+      operation,
+      healthEventPagePipeline(filter, { limit, after: page?.after }),
+      maxTimeMS,
+    );
     const items = documents.slice(0, limit).map((document) => this.decode(document));
     const last = items[items.length - 1];
     return {
@@ -185,7 +209,7 @@ export class MongoHealthEventStore implements HealthEventStore {
 
   async groupByNode(filter: HealthEventFilter, request?: NodeGroupRequest): Promise<NodeEventGroups> {
     const limit = nodeGroupLimit(request);
-    const rows = await this.aggregate('healthEvents.groupByNode', nodeGroupsPipeline(filter, limit));
+    const rows = await this.aggregate('healthEvents.groupByNode', nodeGroupsPipeline(filter, limit), SEARCH_TIMEOUT_MS);
     const groups = rows.filter((row) => typeof row._id === 'string');
     return {
       groups: groups.slice(0, limit).map((row) => ({

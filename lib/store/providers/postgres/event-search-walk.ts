@@ -8,11 +8,15 @@
 // XID a bitmap of 61,156 rows sorted for the first 100 (2.7 s) where the newest 20,000 rows held
 // them (docs/benchmarks.md, "Event search"). So:
 //   - a page (find) reads at most WALK_LIMIT of the window's newest rows and filters them; when
-//     that fills the page, or the window held fewer rows, the answer is complete; otherwise (a
-//     rare code over a long window) the ordinary statement runs, and the planner may use the GIN;
+//     that fills the page, or the window held no more rows, the answer is complete; otherwise (a
+//     rare code over a long window) the ordinary statement runs, and the planner may use the GIN.
+//     The walk and the window's count are one statement, so both see one snapshot: as two, a
+//     delete between them (NVSentinel's retention) could make a walk that stopped short look as
+//     if it had read the whole window, and the page would end with events still unread;
 //   - groupByNode walks the window when it holds fewer than WALK_LIMIT rows (counted first,
-//     stopping there), else leaves the plan to the planner.
+//     stopping there), else leaves the plan to the planner (either plan gives the same groups).
 // A search that names a node is left to the planner too: the node's index is the selective one.
+// Every statement here runs under the search's time limit (./search-statement.ts).
 import { ValidationError } from '../../errors/validation-error';
 import { searchFields } from '../../event-search';
 import type { HealthEventFilter, Page, PageCursor, PageRequest } from '../../health-event-store';
@@ -20,6 +24,7 @@ import type { HealthEventWithStatus } from '../../model/health-event';
 import { decodeRow } from './health-event-codec';
 import { buildFilter, pageLimit, UUID } from './health-event-sql';
 import type { PostgresConnection } from './postgres-connection';
+import { searchStatements, type SearchQuery } from './search-statement';
 
 /** Rows of a window read through newest first before the search leaves it to the planner. */
 export const WALK_LIMIT = 50_000;
@@ -67,17 +72,15 @@ function binder(values: unknown[]): Bind {
 
 const where = (clauses: string[]) => (clauses.length ? `WHERE ${clauses.join(' AND ')}` : '');
 
-/** Whether the window (and cursor) holds fewer than `walkLimit` rows; counts no further than that. */
+/** Whether the window holds fewer than `walkLimit` rows; counts no further than that. */
 export async function windowHoldsFewer(
-  connection: PostgresConnection,
+  query: SearchQuery,
   filter: HealthEventFilter,
-  after?: PageCursor,
   walkLimit = WALK_LIMIT,
 ): Promise<boolean> {
   const values: unknown[] = [];
-  const clauses = windowClauses(filter, after, binder(values));
-  const result = await connection.query<{ n: string }>(
-    'healthEvents.windowRows',
+  const clauses = windowClauses(filter, undefined, binder(values));
+  const result = await query<{ n: string }>(
     `SELECT count(*) AS n FROM (SELECT 1 FROM health_events ${where(clauses)} LIMIT ${binder(values)(walkLimit)}) AS window_rows`,
     values,
   );
@@ -93,7 +96,13 @@ export function walkedTable(filter: HealthEventFilter, bind: Bind): string {
   return `(SELECT * FROM health_events ${where(windowClauses(filter, undefined, bind))} OFFSET 0) AS health_events`;
 }
 
-/** One page of a window-first search; `planned` is the ordinary statement, for when the walk cannot tell. */
+/**
+ * One page of a window-first search; `planned` is the ordinary statement, for when the walk cannot
+ * tell. One statement: the page from the walk and, only when the walk did not fill it (a lazy
+ * InitPlan in the CASE), the window's rows counted up to walkLimit + 1 on the same snapshot. The
+ * count reads the created_at index a second time rather than counting a CTE of the walked rows,
+ * which would hold up to walkLimit whole documents.
+ */
 export async function walkedPage(
   connection: PostgresConnection,
   operation: string,
@@ -101,25 +110,42 @@ export async function walkedPage(
   page: PageRequest | undefined,
   planned: () => Promise<Page<HealthEventWithStatus>>,
   walkLimit = WALK_LIMIT,
+  timeoutMs?: number,
 ): Promise<Page<HealthEventWithStatus>> {
   const limit = pageLimit(page);
   const sql = buildFilter(filter);
   const bind = binder(sql.values);
-  const window = windowClauses(filter, page?.after, bind);
-  const result = await connection.query<{ id: string; created_at: Date; document: unknown; cursor_at: string }>(
+  const window = where(windowClauses(filter, page?.after, bind));
+  const [walked, rows, full, beyond] = [bind(walkLimit), bind(limit + 1), bind(limit), bind(walkLimit + 1)];
+  const result = await searchStatements(
+    connection,
     operation,
-    `SELECT id, created_at, document, ${CURSOR_AT} AS cursor_at
-     FROM (SELECT * FROM health_events ${where(window)} ORDER BY created_at DESC, id DESC LIMIT ${bind(walkLimit)}) AS health_events
-     ${sql.where()}
-     ORDER BY created_at DESC, id DESC LIMIT ${bind(limit + 1)}`,
-    sql.values,
+    (query) =>
+      query<{ id: string | null; created_at: Date; document: unknown; cursor_at: string; window_rows: string | null }>(
+        `WITH page AS (
+           SELECT id, created_at, document, ${CURSOR_AT} AS cursor_at
+           FROM (SELECT * FROM health_events ${window} ORDER BY created_at DESC, id DESC LIMIT ${walked}) AS health_events
+           ${sql.where()}
+           ORDER BY created_at DESC, id DESC LIMIT ${rows})
+         SELECT page.id, page.created_at, page.document, page.cursor_at,
+                CASE WHEN (SELECT count(*) FROM page) > ${full} THEN NULL
+                     ELSE (SELECT count(*) FROM (SELECT 1 FROM health_events ${window} LIMIT ${beyond}) AS window_rows)
+                END AS window_rows
+         FROM (SELECT 1) AS one LEFT JOIN page ON true
+         ORDER BY page.created_at DESC, page.id DESC`,
+        sql.values,
+      ),
+    timeoutMs,
   );
-  const complete = result.rows.length > limit || (await windowHoldsFewer(connection, filter, page?.after, walkLimit));
+  const found = result.rows.filter((row) => row.id !== null);
+  const windowRows = result.rows[0]?.window_rows;
+  const complete =
+    found.length > limit || (windowRows !== null && windowRows !== undefined && Number(windowRows) <= walkLimit);
   if (!complete) return planned();
-  const rows = result.rows.slice(0, limit);
-  const last = rows[rows.length - 1];
+  const items = found.slice(0, limit);
+  const last = items[items.length - 1];
   return {
-    items: rows.map(decodeRow),
-    next: result.rows.length > limit && last ? { createdAt: last.cursor_at, recordId: last.id } : undefined,
+    items: items.map((row) => decodeRow(row as { id: string; created_at: Date; document: unknown })),
+    next: found.length > limit && last ? { createdAt: last.cursor_at, recordId: last.id! } : undefined,
   };
 }
