@@ -1,7 +1,9 @@
 // The event search's parameters as they travel in the URL (the page, GET /api/events and its
 // export read the same), checked one by one: a bad value is refused with a message naming the
-// parameter, what it must be and what came. Unknown parameters are ignored; a known one given
-// twice is refused (which one was meant?).
+// parameter, what it must be and what came. An unknown parameter is refused too (a misspelt
+// filter, ignored, would search everything), and a known one given twice (which one was meant?).
+// What NVSentinel writes in one spelling is read in that spelling: an XID without leading zeros,
+// a known entity type in its case.
 import { z } from 'zod';
 
 import { RECOMMENDED_ACTIONS, type HealthEventFilter, type PageCursor, type RecommendedActionName } from '@/lib/store';
@@ -20,6 +22,8 @@ import {
   type EventRange,
   type EventSeverity,
   type EventView,
+  canonicalEntityType,
+  entityText,
 } from './events-view';
 
 export const EXPORT_FORMATS = ['csv', 'json'] as const;
@@ -39,7 +43,32 @@ export interface EventSearch {
 export type EventSearchParse = { ok: true; search: EventSearch } | { ok: false; error: string };
 
 const ACTION_NAMES = Object.keys(RECOMMENDED_ACTIONS) as RecommendedActionName[];
+const HOUR = 3_600_000;
 const DAY = 86_400_000;
+/**
+ * The longest window a grouping by node may span when no node name, XID or entity narrows it:
+ * such a grouping reads every event of the window (about 333,000 a day at 10,000,000 events over
+ * 30 days; docs/benchmarks.md, "Event search").
+ */
+const MAX_UNNARROWED_GROUP_HOURS = 24;
+const PARAM_NAMES: readonly string[] = [...EVENT_PARAMS, 'format'];
+/** Names a person or a script may mean (the store's field names, other tools' words): the parameter meant. */
+const MEANT: Record<string, string> = {
+  errorcode: 'xid',
+  code: 'xid',
+  checkname: 'check',
+  entitytype: 'entity',
+  entityvalue: 'entity',
+  gpu: 'entity',
+  nodename: 'node',
+  nodeprefix: 'node',
+  isfatal: 'severity',
+  recommendedaction: 'action',
+  since: 'from',
+  until: 'to',
+  cursor: 'after',
+  pagesize: 'limit',
+};
 const shown = (value: string) => JSON.stringify(value.length > 60 ? `${value.slice(0, 60)}…` : value);
 const oneOf = (values: readonly string[]) => values.join(', ');
 
@@ -87,10 +116,25 @@ function choice<T extends string>(name: string, values: readonly T[]) {
 }
 
 const schema = z.object({
-  xid: text('xid', /^\d{1,10}$/, 'an XID: digits only, such as 79'),
+  // The syslog monitor writes an XID with %d (syslog-health-monitor/pkg/xid/parser/csv.go:216): 079 is 79.
+  xid: text('xid', /^\d{1,10}$/, 'an XID: digits only, such as 79').transform((value) =>
+    value?.replace(/^0+(?=\d)/, ''),
+  ),
   check: text('check', /^[A-Za-z0-9_.:-]{1,100}$/, 'a check name such as SysLogsXIDError'),
   agent: text('agent', /^[A-Za-z0-9_.:-]{1,100}$/, 'an agent name such as syslog-health-monitor'),
-  entity: text('entity', /^[A-Za-z][A-Za-z0-9_-]{0,63}:[^\s]{1,256}$/, 'TYPE:VALUE, such as GPU:3 or NIC:mlx5_0'),
+  // A type may be a Kubernetes kind (v1/Pod, apps/v1/Deployment), as kubernetes-object-monitor writes it.
+  entity: text(
+    'entity',
+    /^[A-Za-z][A-Za-z0-9_./-]{0,127}:[^\s]{1,256}$/,
+    'TYPE:VALUE, such as GPU:3 or NIC:mlx5_0',
+  ).transform((value) => {
+    if (value === undefined) return undefined;
+    const colon = value.indexOf(':');
+    const type = canonicalEntityType(value.slice(0, colon));
+    // A GPU's index is written with strconv.Itoa or str() (sxid_handler.go:86, platform_connector.py:361).
+    const entityValue = type === 'GPU' ? value.slice(colon + 1).replace(/^0+(?=\d+$)/, '') : value.slice(colon + 1);
+    return { entityType: type, entityValue };
+  }),
   severity: choice<EventSeverity>('severity', EVENT_SEVERITIES),
   action: z
     .string()
@@ -144,10 +188,22 @@ const schema = z.object({
 
 type Input = URLSearchParams | Record<string, string | string[] | undefined>;
 
-/** Each known parameter's single value ('' counts as absent), or the error for one given twice. */
+/** The first parameter the search does not take, named with the one perhaps meant and those it takes. */
+function unknownParameter(input: Input): string | undefined {
+  const names = input instanceof URLSearchParams ? [...input.keys()] : Object.keys(input);
+  const unknown = names.find((name) => !PARAM_NAMES.includes(name));
+  if (unknown === undefined) return undefined;
+  const lower = unknown.toLowerCase();
+  const meant = PARAM_NAMES.includes(lower) ? lower : MEANT[lower];
+  return `unknown parameter ${shown(unknown)}${meant ? ` (did you mean ${meant}?)` : ''}; the search takes ${oneOf(PARAM_NAMES)}`;
+}
+
+/** Each known parameter's single value ('' counts as absent), or the error for one given twice or unknown. */
 function single(input: Input): { ok: true; raw: Record<string, string> } | { ok: false; error: string } {
+  const unknown = unknownParameter(input);
+  if (unknown) return { ok: false, error: unknown };
   const raw: Record<string, string> = {};
-  for (const name of [...EVENT_PARAMS, 'format']) {
+  for (const name of PARAM_NAMES) {
     const values = (input instanceof URLSearchParams ? input.getAll(name) : [input[name] ?? []].flat()).filter(
       (value) => value !== '',
     );
@@ -167,6 +223,14 @@ export function parseEventSearch(input: Input, now = Date.now()): EventSearchPar
 
   if (value.range && (value.from || value.to)) return { ok: false, error: 'give either range or from/to, not both' };
   if (value.to && !value.from) return { ok: false, error: 'to needs a from: the search starts at from' };
+  // A range read again is a later window: the events between its old and its new start would fall
+  // out between two pages.
+  if (value.after && !value.from)
+    return {
+      ok: false,
+      error:
+        'after continues the window its first page read: give it with from and to (the Older events link carries them), not with range',
+    };
   const to = value.to ?? new Date(now);
   const from = value.from ?? new Date(to.getTime() - EVENT_RANGES[value.range ?? DEFAULT_EVENT_RANGE]);
   if (!(from < to))
@@ -177,14 +241,24 @@ export function parseEventSearch(input: Input, now = Date.now()): EventSearchPar
       error: `from and to may be at most ${MAX_SPAN_DAYS} days apart (they are ${((to.getTime() - from.getTime()) / DAY).toFixed(1)} days apart)`,
     };
 
+  const span = to.getTime() - from.getTime();
+  if (
+    value.view === 'nodes' &&
+    !value.xid &&
+    !value.entity &&
+    !NODE.test(value.node ?? '') &&
+    span > MAX_UNNARROWED_GROUP_HOURS * HOUR
+  )
+    return {
+      ok: false,
+      error: `view=nodes without a node name, an XID or an entity groups every event of the window, so its window may span at most ${MAX_UNNARROWED_GROUP_HOURS} hours (this one spans ${span < 72 * HOUR ? `${(span / HOUR).toFixed(1)} hours` : `${(span / DAY).toFixed(1)} days`}): choose a range of ${MAX_UNNARROWED_GROUP_HOURS}h or less, or give node, xid or entity`,
+    };
+
   const filter: EventSearch['filter'] = { from, to };
   if (value.xid) filter.errorCode = value.xid;
   if (value.check) filter.checkName = value.check;
   if (value.agent) filter.agent = value.agent;
-  if (value.entity) {
-    const colon = value.entity.indexOf(':');
-    filter.entity = { entityType: value.entity.slice(0, colon), entityValue: value.entity.slice(colon + 1) };
-  }
+  if (value.entity) filter.entity = value.entity;
   if (value.severity === 'fatal') filter.isFatal = true;
   if (value.severity === 'healthy') filter.isHealthy = true;
   if (value.severity === 'unhealthy') Object.assign(filter, { isFatal: false, isHealthy: false });
@@ -196,7 +270,7 @@ export function parseEventSearch(input: Input, now = Date.now()): EventSearchPar
     xid: value.xid,
     check: value.check,
     agent: value.agent,
-    entity: value.entity,
+    entity: value.entity ? entityText(value.entity) : undefined,
     severity: value.severity,
     action: value.action,
     node: value.node,

@@ -142,3 +142,80 @@ export function eventExportHref(params: EventParams, format: 'csv' | 'json'): st
   const query = eventSearchQuery({ ...params, after: undefined, limit: undefined });
   return `/api/events?${query}${query ? '&' : ''}format=${format}`;
 }
+
+/**
+ * The entity types NVSentinel's monitors write, as they spell them (lalitadithya/NVSentinel @ 42672ae):
+ * GPU (gpu-health-monitor/.../platform_connector.py:112,361; syslog sxid_handler.go:86), GPU_UUID
+ * and PCI (platform_connector.py:367-373; xid_handler.go:504-510), PCI_ID (gpufallen_handler.go:218),
+ * NIC and NICPort (nic-health-monitor/pkg/checks/types.go:39-40), NVSWITCH and NVLINK
+ * (sxid_handler.go:83-85), GPC, TPC, SM and REG0 to REG6 (xid_handler.go:461-495). Others write
+ * their own: a Kubernetes kind as group/version/kind (kubernetes-object-monitor's GVK(), the slurm
+ * drain monitor's v1/Pod), a cloud's resource type (csp-health-monitor).
+ */
+const ENTITY_TYPES = [
+  'GPU',
+  'GPU_UUID',
+  'PCI',
+  'PCI_ID',
+  'NIC',
+  'NICPort',
+  'NVSWITCH',
+  'NVLINK',
+  'GPC',
+  'TPC',
+  'SM',
+  ...Array.from({ length: 7 }, (_, index) => `REG${index}`),
+];
+const ENTITY_TYPE_OF = new Map(ENTITY_TYPES.map((type) => [type.toLowerCase(), type]));
+
+/** A type NVSentinel writes, in its spelling whatever the case given (`gpu` is GPU); any other as given. */
+export const canonicalEntityType = (type: string) => ENTITY_TYPE_OF.get(type.toLowerCase()) ?? type;
+
+/**
+ * Why a search by this entity (TYPE:VALUE) may find nothing: its type is none NVSentinel's monitors
+ * write that the console knows, and a type is matched exactly. Null for a known type or a kind.
+ */
+export function entityTypeNote(entity: string | undefined): string | null {
+  const type = entity?.slice(0, Math.max(0, entity.indexOf(':')));
+  if (!type || ENTITY_TYPE_OF.has(type.toLowerCase()) || type.includes('/')) return null;
+  return `NVSentinel's monitors write no entity type ${JSON.stringify(type)} that the console knows (${ENTITY_TYPES.filter((name) => !name.startsWith('REG')).join(', ')}, REG0 to REG6; Kubernetes kinds such as v1/Pod), and a type is matched exactly, case included`;
+}
+
+interface ReadWindow {
+  params: EventParams;
+  window: { from: number; to: number };
+}
+
+/**
+ * The search pinned to the window an answer read: from and to in place of a range, so its older
+ * pages and its export read that window however much later they are opened (a range read again
+ * later is a later window: its oldest events would fall out between two pages).
+ */
+export function pinnedSearch(answer: ReadWindow): EventParams {
+  return {
+    ...answer.params,
+    range: undefined,
+    from: new Date(answer.window.from).toISOString(),
+    to: new Date(answer.window.to).toISOString(),
+    after: undefined,
+  };
+}
+
+/** The page after an answer's last event (`next`), in the window the answer read. */
+export function olderEventsHref(answer: ReadWindow, next: string): string {
+  return eventSearchHref({ ...pinnedSearch(answer), after: next });
+}
+
+/**
+ * From an older page back to the newest events: the relative range again when the window spans
+ * one (an older page of "last 15 minutes" is one), else the first page of the window.
+ */
+export function newestEventsHref(answer: ReadWindow): string {
+  const span = answer.window.to - answer.window.from;
+  const range = answer.params.from ? EVENT_RANGE_NAMES.find((name) => EVENT_RANGES[name] === span) : undefined;
+  return eventSearchHref(
+    range
+      ? { ...answer.params, from: undefined, to: undefined, range, after: undefined }
+      : { ...answer.params, after: undefined },
+  );
+}

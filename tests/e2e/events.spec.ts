@@ -96,6 +96,11 @@ test('a bad filter is named on the page, the export downloads the search, and th
   await expect(page.getByTestId('event-search-results').getByRole('alert')).toHaveText(
     'xid must be an XID: digits only, such as 79 (got "seventy-nine")',
   );
+  // A misspelt filter is named, not dropped (dropped, the page would show every event).
+  await page.goto('/events?errorCode=79&range=1h');
+  await expect(page.getByTestId('event-search-results').getByRole('alert')).toHaveText(
+    /^unknown parameter "errorCode" \(did you mean xid\?\); the search takes xid, check, /,
+  );
 
   const csv = await page.request.get('/api/events?xid=79&range=1h&format=csv');
   expect(csv.status()).toBe(200);
@@ -103,8 +108,13 @@ test('a bad filter is named on the page, the export downloads the search, and th
   expect((await csv.text()).split('\r\n')[0]).toBe(
     'time,node,check,xid,entities,severity,recommended_action,message,agent,component_class,record_id',
   );
+  // The export reads the window shown: the hour the page read, as from and to (a range read again later would move).
   await page.goto('/events?range=1h');
-  await expect(page.getByTestId('event-export-json')).toHaveAttribute('href', '/api/events?range=1h&format=json');
+  const exported = new URL((await page.getByTestId('event-export-json').getAttribute('href'))!, 'http://console');
+  expect(exported.pathname).toBe('/api/events');
+  expect([...exported.searchParams.keys()]).toEqual(['from', 'to', 'format']);
+  expect(exported.searchParams.get('format')).toBe('json');
+  expect(Date.parse(exported.searchParams.get('to')!) - Date.parse(exported.searchParams.get('from')!)).toBe(3_600_000);
 
   for (const dark of [false, true]) {
     await page.setViewportSize({ width: 390, height: 844 });

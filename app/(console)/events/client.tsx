@@ -1,7 +1,10 @@
 'use client';
 // The Events page: the search's filters, kept in the URL; its results as events (newest first,
 // page by page) or grouped by node; the same search as CSV or JSON. A search over a recent range
-// is read again every 15 s while its first page is shown.
+// is read again 15 s after its last read ended, while the page is in view: never two at once, so
+// a slow search does not stack up on the datastore. The first page of a recent range keeps the
+// range in its URL (a bookmark stays "the last hour"); its older pages and its export carry the
+// window that page read (from and to), so they read the same window however much later.
 import { useQuery } from '@tanstack/react-query';
 import Link from 'next/link';
 import { useRouter, useSearchParams } from 'next/navigation';
@@ -14,14 +17,16 @@ import { SegmentedControl } from '@/components/throughput/segmented-control';
 import { Panel } from '@/components/ui/panel';
 import { LocalTime } from '@/components/ui/relative-time';
 import { fetchJson } from '@/lib/client/fetch-json';
-import { useRefetchEvery } from '@/lib/client/use-refetch-every';
 import {
   EVENT_PARAMS,
   EXPORT_LIMIT,
   NODE_GROUPS_SHOWN,
+  entityTypeNote,
   eventExportHref,
   eventSearchHref,
-  eventSearchQuery,
+  newestEventsHref,
+  olderEventsHref,
+  pinnedSearch,
   type EventParams,
   type EventSearchView,
   type EventView,
@@ -48,24 +53,42 @@ export function EventsClient({
   const router = useRouter();
   const search = useSearchParams();
   const params = useMemo(() => paramsOf(new URLSearchParams(search.toString())), [search]);
-  const query = eventSearchQuery(params);
+  // The URL's query as it is, unknown parameters included: the API refuses what the page refused.
+  const query = search.toString();
   const [initialQuery] = useState(query);
-  const queryKey = useMemo(() => ['events', query], [query]);
   const result = useQuery({
-    queryKey,
+    queryKey: ['events', query],
     queryFn: () => fetchJson<EventSearchView>(`/api/events${query ? `?${query}` : ''}`),
     initialData: query === initialQuery && initial ? initial : undefined,
+    // What the server refused or could not read is not asked again on arrival (Search asks again).
+    enabled: !(query === initialQuery && initialError),
     placeholderData: (previous) => previous,
     retry: false,
+    // A relative range moves with the clock; a fixed from/to (an older page's too) does not. React
+    // Query restarts this timer whenever the query changes (a read starting or ending), and while a
+    // read runs or after one failed (a search the datastore stopped: Search runs it again) there is
+    // none: the next read starts 15 s after the last one ended, never beside it.
+    refetchInterval: (current) =>
+      current.state.fetchStatus !== 'idle' || current.state.status === 'error'
+        ? false
+        : params.from
+          ? 3_600_000
+          : 15_000,
   });
-  // A relative range moves with the clock; a fixed from/to or an older page does not.
-  useRefetchEvery(queryKey, params.from || params.after ? 3_600_000 : 15_000);
 
-  const go = (next: EventParams) => router.replace(eventSearchHref(next), { scroll: false });
+  const go = (next: EventParams) => {
+    const href = eventSearchHref(next);
+    // The same search again (after an error, or to read it now): read it, as the URL does not change.
+    if (href === (query ? `/events?${query}` : '/events')) void result.refetch();
+    else router.replace(href, { scroll: false });
+  };
   const view: EventView = params.view === 'nodes' ? 'nodes' : 'events';
   const data = result.data && result.data.view === view ? result.data : undefined;
   const error = result.error?.message ?? (query === initialQuery ? initialError : null);
   const shown = data ? (data.view === 'events' ? data.events.length : data.nodes.length) : 0;
+  // The export reads the window shown (from its newest event), not the range read again later.
+  const exported = data ? pinnedSearch(data) : params;
+  const typeNote = entityTypeNote(params.entity);
 
   return (
     <div className="space-y-4">
@@ -86,9 +109,10 @@ export function EventsClient({
           {data ? (
             <>
               {data.view === 'events'
-                ? `${shown.toLocaleString()} event${shown === 1 ? '' : 's'}${params.after ? ', older page' : ''}${data.next ? ' (more below)' : ''}`
+                ? `${shown.toLocaleString()} event${shown === 1 ? '' : 's'}${params.after ? ', an older page' : ''}${data.next ? ' (more below)' : ''}`
                 : `${shown.toLocaleString()} node${shown === 1 ? '' : 's'}${data.truncated ? ` (the ${NODE_GROUPS_SHOWN} most recently active)` : ''}`}
               {' · '}
+              {params.after ? 'of the window its first page read, ' : null}
               <LocalTime at={data.window.from} /> to <LocalTime at={data.window.to} />
             </>
           ) : null}
@@ -101,14 +125,14 @@ export function EventsClient({
             Export (up to {EXPORT_LIMIT.toLocaleString()} rows):
           </span>
           <a
-            href={eventExportHref(params, 'csv')}
+            href={eventExportHref(exported, 'csv')}
             className="rounded border border-zinc-300 px-2 py-1 dark:border-zinc-700"
             data-testid="event-export-csv"
           >
             CSV
           </a>
           <a
-            href={eventExportHref(params, 'json')}
+            href={eventExportHref(exported, 'json')}
             className="rounded border border-zinc-300 px-2 py-1 dark:border-zinc-700"
             data-testid="event-export-json"
           >
@@ -120,9 +144,11 @@ export function EventsClient({
       <Panel
         state={error && !data ? 'error' : !data ? 'loading' : shown === 0 ? 'empty' : 'ready'}
         error={error ?? undefined}
-        emptyText={
-          params.after ? 'No older events match this search.' : 'No event matches this search in this time range.'
-        }
+        emptyText={`${
+          params.after
+            ? 'No older events match this search in this window.'
+            : 'No event matches this search in this time range.'
+        }${typeNote ? ` ${typeNote}.` : ''}`}
         className="overflow-x-auto p-0!"
         testId="event-search-results"
       >
@@ -131,16 +157,17 @@ export function EventsClient({
         {data?.view === 'events' && (data.next || params.after) ? (
           <div className="flex gap-4 border-t border-zinc-200 px-3 py-2 text-sm dark:border-zinc-800">
             {params.after ? (
-              <Link href={eventSearchHref({ ...params, after: undefined })} className={link}>
+              <Link href={newestEventsHref(data)} className={link} data-testid="event-search-newest">
                 Newest events
               </Link>
             ) : null}
+            {params.after && newestEventsHref(data) !== eventSearchHref({ ...params, after: undefined }) ? (
+              <Link href={eventSearchHref({ ...params, after: undefined })} className={link}>
+                First page of this window
+              </Link>
+            ) : null}
             {data.next ? (
-              <Link
-                href={eventSearchHref({ ...params, after: data.next })}
-                className={link}
-                data-testid="event-search-older"
-              >
+              <Link href={olderEventsHref(data, data.next)} className={link} data-testid="event-search-older">
                 Older events
               </Link>
             ) : null}

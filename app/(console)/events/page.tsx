@@ -1,5 +1,5 @@
 import { parseEventSearch } from '@/lib/queries/events-filter';
-import { readEventSearch } from '@/lib/queries/events';
+import { readEventSearch, searchFailure } from '@/lib/queries/events';
 import { requirePageActor } from '@/lib/server/auth';
 import { appContext } from '@/lib/server/app-context';
 
@@ -16,9 +16,7 @@ export default async function EventsPage({
   await requirePageActor();
   const parsed = parseEventSearch(await searchParams);
   const initial = parsed.ok
-    ? await readEventSearch(appContext(), parsed.search).catch(
-        (error: Error) => `events are unavailable: ${error.message}`,
-      )
+    ? await readEventSearch(appContext(), parsed.search).catch((error: unknown) => searchFailure(error).error)
     : parsed.error;
   return (
     <section className="space-y-4">

@@ -1,37 +1,26 @@
 import { exportEventSearch } from '@/lib/queries/events-export';
 import { parseEventSearch } from '@/lib/queries/events-filter';
-import { readEventSearch } from '@/lib/queries/events';
+import { readEventSearch, searchFailure } from '@/lib/queries/events';
 import { EXPORT_LIMIT } from '@/lib/queries/events-view';
 import { allow } from '@/lib/server/route-guard';
 import { appContext } from '@/lib/server/app-context';
-import { ValidationError } from '@/lib/store';
 
 export const dynamic = 'force-dynamic';
 
 const noStore = { 'Cache-Control': 'no-store' };
 
-/** A refusal the store made of a value the parameters let through (a cursor of another datastore's ids). */
+/** A refusal the store made of a value the parameters let through, a search stopped at its time limit, or the datastore away. */
 function failure(error: unknown): Response {
-  if (error instanceof ValidationError)
-    return Response.json(
-      {
-        error: `${error.field === 'recordId' || error.field.startsWith('page.after') ? 'after' : error.field}: ${error.problem}`,
-      },
-      {
-        status: 400,
-        headers: noStore,
-      },
-    );
-  return Response.json(
-    { error: `events are unavailable: ${(error as Error).message}` },
-    { status: 503, headers: noStore },
-  );
+  const { status, error: message } = searchFailure(error);
+  return Response.json({ error: message }, { status, headers: noStore });
 }
 
 /**
  * GET /api/events?xid=&check=&agent=&entity=&severity=&action=&node=&range= (or from=&to=)&view=events|nodes&limit=&after=:
- * one page of the matching events, newest first (`next` continues), or the nodes with their counts;
- * with format=csv or format=json, the same search as a download of at most 10,000 rows.
+ * one page of the matching events, newest first (`next` continues: with from and to of the answer's
+ * `window`), or the nodes with their counts; with format=csv or format=json, the same search as a
+ * download of at most 10,000 rows. An unknown parameter is a 400 naming it; a search the datastore
+ * stopped at its time limit a 504 saying to narrow it.
  */
 export async function GET(request: Request): Promise<Response> {
   const access = await allow(request);

@@ -6,8 +6,9 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 
 import type { Actor } from '@/lib/auth/actor';
 import type { AppContext } from '@/lib/context/app-context';
-import type { EventSearchView } from '@/lib/queries/events-view';
-import type { NewHealthEvent } from '@/lib/store';
+import { olderEventsHref, type EventSearchView } from '@/lib/queries/events-view';
+import type { DataStore, NewHealthEvent } from '@/lib/store';
+import { searchTimedOut } from '@/lib/store/event-search';
 
 import { testAppContext } from '../../support/app-context';
 import { openTestStore, type TestStore } from '../../support/test-databases';
@@ -101,7 +102,7 @@ describe('GET /api/events', () => {
     expect(first.events).toHaveLength(3);
     expect(first.next).toMatch(/_/);
     const second = await json<EventSearchView & { view: 'events' }>(
-      `xid=79&range=1h&limit=3&after=${encodeURIComponent(first.next!)}`,
+      olderEventsHref(first, first.next!).slice('/events?'.length),
     );
     expect(second.events.map((event) => event.nodeName)).toEqual(['gpu-node-3']);
     expect(second.next).toBeNull();
@@ -151,9 +152,91 @@ describe('GET /api/events', () => {
       status: 400,
       body: { error: 'give either range or from/to, not both' },
     });
-    const cursor = await refused('xid=79&after=2026-12-06T10:00:00.000Z_65f000000000000000000001');
+    const cursor = await refused(
+      'xid=79&from=2026-12-06T09:00:00Z&to=2026-12-06T11:00:00Z&after=2026-12-06T10:00:00.000Z_65f000000000000000000001',
+    );
     expect(cursor.status).toBe(400);
     expect(cursor.body.error).toMatch(/^after: must be a UUID/);
+  });
+
+  it('refuses a misspelt parameter instead of searching everything, naming it', async () => {
+    const response = await get('errorCode=79&range=1h');
+    expect(response.status).toBe(400);
+    expect(await response.json()).toEqual({
+      error:
+        'unknown parameter "errorCode" (did you mean xid?); the search takes xid, check, agent, entity, severity, action, node, range, from, to, view, limit, after, format',
+    });
+  });
+
+  it("an older page of the last 15 minutes, opened 5 minutes later, still holds the first page's window", async () => {
+    // XID 62 at 12, 13 and 14 minutes before the first page is read.
+    await test.store
+      .healthEvents()
+      .insertMany([
+        xid('gpu-node-7', 12 * MINUTE, { errorCode: ['62'], message: 'xid 62, 12 min' }),
+        xid('gpu-node-7', 13 * MINUTE, { errorCode: ['62'], message: 'xid 62, 13 min' }),
+        xid('gpu-node-8', 14 * MINUTE, { errorCode: ['62'], message: 'xid 62, 14 min' }),
+      ]);
+    const first = await json<EventSearchView & { view: 'events' }>('xid=62&range=15m&limit=1');
+    expect(first.events.map((event) => event.message)).toEqual(['xid 62, 12 min']);
+    expect(first.next).not.toBeNull();
+    vi.useFakeTimers({ toFake: ['Date'] });
+    try {
+      vi.setSystemTime(Date.now() + 5 * MINUTE);
+      const messages: string[] = [];
+      let href: string | null = olderEventsHref(first, first.next!);
+      while (href) {
+        const page: EventSearchView & { view: 'events' } = await json(href.slice('/events?'.length));
+        expect(page.window).toEqual(first.window);
+        messages.push(...page.events.map((event) => event.message));
+        href = page.next ? olderEventsHref(page, page.next) : null;
+      }
+      expect(messages).toEqual(['xid 62, 13 min', 'xid 62, 14 min']);
+      // The link the page used to write (the range and the cursor) is refused, not answered with a gap.
+      const drifting = await get(`xid=62&range=15m&limit=1&after=${encodeURIComponent(first.next!)}`);
+      expect(drifting.status).toBe(400);
+      expect((await drifting.json()).error).toMatch(/^after continues the window its first page read/);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  it('refuses a grouping by node over more than 24 hours that nothing narrows, and groups one that is', async () => {
+    const response = await get('view=nodes&range=7d');
+    expect(response.status).toBe(400);
+    expect((await response.json()).error).toMatch(
+      /^view=nodes without a node name, an XID or an entity groups every event of the window, so its window may span at most 24 hours/,
+    );
+    const day = await json<EventSearchView>('view=nodes&range=24h');
+    expect(day.view === 'nodes' && day.nodes.map((group) => group.nodeName)).toContain('gpu-node-4');
+    const narrowed = await json<EventSearchView>('view=nodes&range=7d&xid=79');
+    expect(narrowed.view === 'nodes' && narrowed.nodes.map((group) => group.nodeName)).toContain('gpu-node-4');
+  });
+
+  it('answers a search the datastore stopped at its time limit with 504 saying to narrow it', async () => {
+    const real = context;
+    const store = await real.store();
+    const stopped: DataStore = Object.create(store, {
+      healthEvents: {
+        value: () =>
+          Object.create(store.healthEvents(), {
+            groupByNode: { value: () => Promise.reject(searchTimedOut(10_000, new Error('statement timeout'))) },
+          }),
+      },
+    });
+    context = { ...real, store: async () => stopped };
+    try {
+      for (const query of ['view=nodes&range=24h', 'view=nodes&range=24h&format=csv']) {
+        const response = await get(query);
+        expect(response.status, query).toBe(504);
+        expect(await response.json()).toEqual({
+          error:
+            'the event search was stopped after 10 s, the longest one may run: narrow it (a shorter time range, a node name, an XID or an entity) and search again',
+        });
+      }
+    } finally {
+      context = real;
+    }
   });
 
   it('downloads what is shown as CSV, a formula in a message kept as text', async () => {

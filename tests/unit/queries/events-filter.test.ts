@@ -3,7 +3,17 @@
 import { describe, expect, it } from 'vitest';
 
 import { parseEventSearch } from '@/lib/queries/events-filter';
-import { eventExportHref, eventSearchHref, narrowedSearch, nodeEventHref, severityOf } from '@/lib/queries/events-view';
+import {
+  entityTypeNote,
+  eventExportHref,
+  eventSearchHref,
+  narrowedSearch,
+  newestEventsHref,
+  nodeEventHref,
+  olderEventsHref,
+  pinnedSearch,
+  severityOf,
+} from '@/lib/queries/events-view';
 
 const NOW = Date.UTC(2026, 11, 6, 12, 0, 0);
 const HOUR = 3_600_000;
@@ -95,12 +105,28 @@ describe('event search parameters', () => {
     });
   });
 
-  it('reads the page cursor, and ignores parameters it does not know', () => {
-    const result = parse('after=2026-12-06T11:59:00.123Z_6b1c7c2e-8f4c-4a55-9d4e-0e6c1f7c9a10&utm_source=mail');
+  it('reads the page cursor, with the window its first page read', () => {
+    const result = parse(
+      'after=2026-12-06T11:59:00.123Z_6b1c7c2e-8f4c-4a55-9d4e-0e6c1f7c9a10&from=2026-12-06T11:00:00.000Z&to=2026-12-06T12:00:00.000Z',
+    );
     expect(result.ok && result.search.after).toEqual({
       createdAt: '2026-12-06T11:59:00.123Z',
       recordId: '6b1c7c2e-8f4c-4a55-9d4e-0e6c1f7c9a10',
     });
+  });
+
+  it('refuses a parameter it does not know, naming it and the ones it takes (a misspelt filter would match everything)', () => {
+    const known = 'xid, check, agent, entity, severity, action, node, range, from, to, view, limit, after, format';
+    expect(error('errorCode=79&range=1h')).toBe(
+      `unknown parameter "errorCode" (did you mean xid?); the search takes ${known}`,
+    );
+    expect(error('range=1h&utm_source=mail')).toBe(`unknown parameter "utm_source"; the search takes ${known}`);
+    expect(parseEventSearch({ range: '1h', nodeName: 'gpu-node-1' }, NOW)).toEqual({
+      ok: false,
+      error: `unknown parameter "nodeName" (did you mean node?); the search takes ${known}`,
+    });
+    // A parameter the page leaves empty is still a misspelling.
+    expect(error('Xid=&range=1h')).toBe(`unknown parameter "Xid" (did you mean xid?); the search takes ${known}`);
   });
 
   it.each([
@@ -156,6 +182,105 @@ describe('event search parameters', () => {
       'from and to may be at most 31 days apart (they are 32.0 days apart)',
     );
     expect(parse('from=2026-10-01T00:00:00Z&to=2026-11-01T00:00:00Z').ok).toBe(true);
+  });
+
+  it('refuses an older page of a relative range: its window would move with the clock and skip events', () => {
+    const cursor = '2026-12-06T11:48:00.000000Z_6b1c7c2e-8f4c-4a55-9d4e-0e6c1f7c9a10';
+    expect(error(`xid=79&range=15m&after=${cursor}`)).toBe(
+      'after continues the window its first page read: give it with from and to (the Older events link carries them), not with range',
+    );
+    expect(error(`xid=79&after=${cursor}`)).toBe(
+      'after continues the window its first page read: give it with from and to (the Older events link carries them), not with range',
+    );
+  });
+
+  it('keeps the window of a relative search for its older pages and its export, however much later they are opened', () => {
+    const first = parseEventSearch(new URLSearchParams('xid=79&range=15m&limit=50'), NOW);
+    if (!first.ok) throw new Error(first.error);
+    const answer = {
+      params: first.search.params,
+      window: { from: first.search.filter.from.getTime(), to: first.search.filter.to.getTime() },
+    };
+    const cursor = '2026-12-06T11:48:00.000000Z_6b1c7c2e-8f4c-4a55-9d4e-0e6c1f7c9a10';
+    const older = olderEventsHref(answer, cursor);
+    expect(older).toBe(
+      `/events?xid=79&from=2026-12-06T11%3A45%3A00.000Z&to=2026-12-06T12%3A00%3A00.000Z&limit=50&after=${encodeURIComponent(cursor)}`,
+    );
+    // Five minutes later the older page still reads [T-15m, T): the events of [T-15m, T-10m) are in it.
+    const later = parseEventSearch(new URL(older, 'http://console').searchParams, NOW + 5 * 60_000);
+    expect(later.ok && later.search.filter).toMatchObject({ from: new Date(NOW - 15 * 60_000), to: new Date(NOW) });
+    expect(later.ok && later.search.after?.createdAt).toBe('2026-12-06T11:48:00.000000Z');
+    // The export is the window shown, from its newest event.
+    expect(eventExportHref(pinnedSearch(answer), 'csv')).toBe(
+      '/api/events?xid=79&from=2026-12-06T11%3A45%3A00.000Z&to=2026-12-06T12%3A00%3A00.000Z&format=csv',
+    );
+    // Back to the newest events: the relative range again when the window is one, else the window's first page.
+    const page2 = later.ok ? { params: later.search.params, window: answer.window } : answer;
+    expect(newestEventsHref(page2)).toBe('/events?xid=79&range=15m&limit=50');
+    expect(
+      newestEventsHref({
+        params: { xid: '79', from: '2026-12-06T10:00:00.000Z', to: '2026-12-06T10:20:00.000Z', after: cursor },
+        window: { from: Date.parse('2026-12-06T10:00:00Z'), to: Date.parse('2026-12-06T10:20:00Z') },
+      }),
+    ).toBe('/events?xid=79&from=2026-12-06T10%3A00%3A00.000Z&to=2026-12-06T10%3A20%3A00.000Z');
+  });
+
+  it('bounds a grouping by node that nothing narrows to 24 hours (it reads every event of the window)', () => {
+    const refusal =
+      'view=nodes without a node name, an XID or an entity groups every event of the window, so its window may span at most 24 hours (this one spans 7.0 days): choose a range of 24h or less, or give node, xid or entity';
+    expect(error('view=nodes&range=7d')).toBe(refusal);
+    expect(error('view=nodes&range=7d&node=gpu-node-*&severity=fatal')).toBe(refusal);
+    expect(error('view=nodes&range=7d&format=csv')).toBe(refusal);
+    expect(error('view=nodes&from=2026-12-05T11:00:00Z&to=2026-12-06T11:30:00Z')).toBe(
+      refusal.replace('7.0 days', '24.5 hours'),
+    );
+    for (const query of [
+      'view=nodes&range=24h',
+      'view=nodes',
+      'view=nodes&range=30d&xid=79',
+      'view=nodes&range=30d&entity=GPU:3',
+      'view=nodes&range=30d&node=gpu-node-0001',
+      'range=30d',
+    ])
+      expect(parse(query).ok, query).toBe(true);
+  });
+
+  it("reads what NVSentinel writes in another spelling as NVSentinel writes it: an XID's leading zeros, an entity type's case", () => {
+    const read = (query: string) => {
+      const result = parse(query);
+      return result.ok ? { filter: result.search.filter, params: result.search.params } : result.error;
+    };
+    // The syslog monitor writes an XID with %d (syslog-health-monitor/pkg/xid/parser/csv.go:216).
+    expect(read('xid=079')).toMatchObject({ filter: { errorCode: '79' }, params: { xid: '79' } });
+    expect(read('xid=000')).toMatchObject({ filter: { errorCode: '0' } });
+    expect(read('entity=gpu:3')).toMatchObject({
+      filter: { entity: { entityType: 'GPU', entityValue: '3' } },
+      params: { entity: 'GPU:3' },
+    });
+    // A GPU's index is written with strconv.Itoa / str(): no leading zeros.
+    expect(read('entity=Gpu:03')).toMatchObject({ filter: { entity: { entityType: 'GPU', entityValue: '3' } } });
+    expect(read('entity=gpu_uuid:GPU-5f1b')).toMatchObject({
+      filter: { entity: { entityType: 'GPU_UUID', entityValue: 'GPU-5f1b' } },
+    });
+    expect(read('entity=nicport:mlx5_0%2F1')).toMatchObject({
+      filter: { entity: { entityType: 'NICPort', entityValue: 'mlx5_0/1' } },
+    });
+    expect(read('entity=pci:0000:3b:00.0')).toMatchObject({
+      filter: { entity: { entityType: 'PCI', entityValue: '0000:3b:00.0' } },
+    });
+    // A type NVSentinel's monitors write in their own case (a Kubernetes kind) is searched as given.
+    expect(read('entity=v1%2FPod:default%2Fjob-1')).toMatchObject({
+      filter: { entity: { entityType: 'v1/Pod', entityValue: 'default/job-1' } },
+    });
+    expect(read('entity=rack:7')).toMatchObject({ filter: { entity: { entityType: 'rack', entityValue: '7' } } });
+  });
+
+  it('says why a search by an entity type none of NVSentinel monitors writes may find nothing', () => {
+    expect(entityTypeNote('GPU:3')).toBeNull();
+    expect(entityTypeNote(undefined)).toBeNull();
+    expect(entityTypeNote('rack:7')).toBe(
+      'NVSentinel\'s monitors write no entity type "rack" that the console knows (GPU, GPU_UUID, PCI, PCI_ID, NIC, NICPort, NVSWITCH, NVLINK, GPC, TPC, SM, REG0 to REG6; Kubernetes kinds such as v1/Pod), and a type is matched exactly, case included',
+    );
   });
 
   it('refuses a filter given twice, and reads the page parameters the same way', () => {
