@@ -7,7 +7,10 @@
 //   - one XID, last hour, the first page of 100 events (each run another of the simulator's XIDs);
 //   - the same grouped by node (count, fatal, first, last, the GPUs);
 //   - one XID, 30 days, the first page;
-//   - a check (GpuThermalWatch), last 24 hours, the first page.
+//   - a check (GpuThermalWatch), last 24 hours, the first page;
+//   - nothing but the last 24 hours, grouped by node: the widest grouping the console allows
+//     without a node, an XID or an entity (lib/queries/events-filter.ts), every event of the day
+//     read and aggregated, under the search's statement timeout.
 // The plain statement's plan is printed with each row.
 import type pg from 'pg';
 
@@ -37,14 +40,18 @@ const containment = (code: string) => [
 const PAGE_SQL = `SELECT id, created_at, document FROM health_events
   WHERE (document @> $1::jsonb OR document @> $2::jsonb) AND created_at >= $3 AND created_at < $4
   ORDER BY created_at DESC, id DESC LIMIT ${PAGE + 1}`;
-const GROUP_SQL = `SELECT node_name, count(*) AS n, count(*) FILTER (WHERE fatal) AS fatal, min(created_at), max(created_at) AS last_at,
+const grouped = (
+  where: string,
+) => `SELECT node_name, count(*) AS n, count(*) FILTER (WHERE fatal) AS fatal, min(created_at), max(created_at) AS last_at,
          (array_agg(DISTINCT entities))[1:64] AS entities
   FROM (SELECT node_name, created_at,
                COALESCE((document->'healthevent'->>'isFatal')::boolean, (document->'healthevent'->>'isfatal')::boolean, false) AS fatal,
                COALESCE(document->'healthevent'->'entitiesImpacted', document->'healthevent'->'entitiesimpacted', '[]'::jsonb) AS entities
         FROM health_events
-        WHERE (document @> $1::jsonb OR document @> $2::jsonb) AND created_at >= $3 AND created_at < $4 OFFSET 0) AS matched
+        WHERE ${where} OFFSET 0) AS matched
   GROUP BY node_name ORDER BY last_at DESC, node_name LIMIT 501`;
+const GROUP_SQL = grouped('(document @> $1::jsonb OR document @> $2::jsonb) AND created_at >= $3 AND created_at < $4');
+const DAY_GROUP_SQL = grouped('created_at >= $1 AND created_at < $2');
 const CHECK_SQL = `SELECT id, created_at, document FROM health_events
   WHERE event_type = $1 AND created_at >= $2 AND created_at < $3
   ORDER BY created_at DESC, id DESC LIMIT ${PAGE + 1}`;
@@ -97,6 +104,14 @@ export async function eventSearchRows(store: DataStore, raw: pg.Pool, runs: numb
   const monthFrom = new Date(to.getTime() - 30 * 24 * HOUR);
   const window = (from: Date) => `from=${from.toISOString()}&to=${to.toISOString()}`;
   const xid = (run: number) => XID_CODES[Math.max(0, run) % XID_CODES.length];
+  const inDay = Number(
+    (
+      await raw.query<{ n: string }>(
+        'SELECT count(*) AS n FROM health_events WHERE created_at >= $1 AND created_at < $2',
+        [dayFrom, to],
+      )
+    ).rows[0].n,
+  );
   const counted = await raw.query<{ n: string; xid: string }>(
     `SELECT count(*) AS n, count(*) FILTER (WHERE document @> $1::jsonb OR document @> $2::jsonb) AS xid
      FROM health_events WHERE created_at >= $3 AND created_at < $4`,
@@ -118,7 +133,7 @@ export async function eventSearchRows(store: DataStore, raw: pg.Pool, runs: numb
     note: `${inHour.toLocaleString()} events in the hour, ${xid79.toLocaleString()} of them XID 79 (each run another of the simulator's 8 XIDs); SDK: the hour read newest first; raw SQL, the plain statement: ${pagePlan}`,
   });
 
-  const grouped = await inTurns(
+  const groupedHour = await inTurns(
     runs,
     async (run) => JSON.stringify(await searchEvents(store, search(`xid=${xid(run)}&${window(hourFrom)}&view=nodes`))),
     (run) => raw.query(GROUP_SQL, [...containment(xid(run)), hourFrom, to]),
@@ -126,7 +141,7 @@ export async function eventSearchRows(store: DataStore, raw: pg.Pool, runs: numb
   rows.push({
     query: 'Event search: one XID, last hour, grouped by node (&view=nodes)',
     goalMs: 200,
-    ...grouped,
+    ...groupedHour,
     note: `count, fatal, first, last and the GPUs per node; raw SQL: ${await indexesUsed(raw, GROUP_SQL, [...containment('79'), hourFrom, to])}`,
   });
 
@@ -153,8 +168,19 @@ export async function eventSearchRows(store: DataStore, raw: pg.Pool, runs: numb
     ...checks,
     note: `raw SQL: ${await indexesUsed(raw, CHECK_SQL, ['GpuThermalWatch', dayFrom, to])}`,
   });
+  const day = await inTurns(
+    runs,
+    async () => JSON.stringify(await searchEvents(store, search(`view=nodes&${window(dayFrom)}`))),
+    () => raw.query(DAY_GROUP_SQL, [dayFrom, to]),
+  );
+  rows.push({
+    query: 'Event search: nothing but the last 24 hours, grouped by node (&view=nodes, the widest unnarrowed grouping)',
+    goalMs: null,
+    ...day,
+    note: `${inDay.toLocaleString()} events in the day, every one read and grouped; raw SQL: ${await indexesUsed(raw, DAY_GROUP_SQL, [dayFrom, to])}`,
+  });
   console.log(
-    `  event search: XID page ${page.sdk.p50}/${page.sdk.p95} ms (raw ${page.raw.p50}/${page.raw.p95}), by node ${grouped.sdk.p50}/${grouped.sdk.p95} ms, 30 days ${month.sdk.p50}/${month.sdk.p95} ms, check 24h ${checks.sdk.p50}/${checks.sdk.p95} ms; raw plan: ${pagePlan}`,
+    `  event search: XID page ${page.sdk.p50}/${page.sdk.p95} ms (raw ${page.raw.p50}/${page.raw.p95}), by node ${groupedHour.sdk.p50}/${groupedHour.sdk.p95} ms, day by node ${day.sdk.p50}/${day.sdk.p95} ms (raw ${day.raw.p50}/${day.raw.p95}), 30 days ${month.sdk.p50}/${month.sdk.p95} ms, check 24h ${checks.sdk.p50}/${checks.sdk.p95} ms; raw plan: ${pagePlan}`,
   );
   return rows;
 }
