@@ -164,14 +164,24 @@ async function main(): Promise<void> {
   const shutdown = async (code: number) => {
     if (stopping) return;
     stopping = true;
+    // Each part gets a bounded time, so one that does not stop cannot keep the dashboard and PostgreSQL
+    // running (a stop once hung here under load, cause not found; the log names the part).
+    const within = async (what: string, work: () => Promise<unknown>, ms = 10_000) => {
+      let timer: NodeJS.Timeout | undefined;
+      const late = new Promise<'late'>((resolve) => (timer = setTimeout(() => resolve('late'), ms)));
+      const outcome = await Promise.race([work().catch(() => undefined), late]);
+      clearTimeout(timer);
+      if (outcome === 'late') log(`${what} did not stop within ${ms / 1000} s; going on`);
+    };
     if (simulation) {
       log('stopping the simulator…');
       simulation.control?.close();
-      await simulation.simulator.stop().catch(() => {});
-      await simulation.store.close().catch(() => {});
+      const { simulator, store } = simulation;
+      await within('the simulator', () => simulator.stop());
+      await within("the simulator's datastore connection", () => store.close(), 5_000);
     }
-    await twin?.close().catch(() => {});
-    if (mongoStore) await mongoStore.close().catch(() => {});
+    if (twin) await within('the Kubernetes twin', () => twin!.close(), 5_000);
+    if (mongoStore) await within('the MongoDB connection', () => mongoStore!.close(), 5_000);
     if (app && app.exitCode === null && app.signalCode === null) {
       log('stopping the dashboard…');
       const exited = new Promise((resolve) => app!.once('exit', resolve));
