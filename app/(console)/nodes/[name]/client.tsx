@@ -58,7 +58,16 @@ export function NodeClient({ initial }: { initial: NodeDetail }) {
   const pathname = usePathname();
   // Read from the URL, which a choice writes with history.replaceState (Next's router follows it,
   // and useSearchParams with it): no state of its own that a back or forward could leave stale.
-  const search = useSearchParams();
+  // Next brings the written URL to useSearchParams a render later, so what a choice wrote is shown
+  // at once (a checkbox must not spring back for a moment) until the URL read catches up or changes.
+  const urlSearch = useSearchParams();
+  const [written, setWritten] = useState<string | null>(null);
+  const [seen, setSeen] = useState(urlSearch.toString());
+  if (seen !== urlSearch.toString()) {
+    setSeen(urlSearch.toString());
+    setWritten(null);
+  }
+  const search = useMemo(() => new URLSearchParams(written ?? urlSearch.toString()), [written, urlSearch]);
   const range = parseNodeRange(search.getAll('range'));
   // The event table's filter (an entity, fatal only) and the event opened; wrong parameters of a
   // link are named until a choice writes the URL again without them.
@@ -92,7 +101,9 @@ export function NodeClient({ initial }: { initial: NodeDetail }) {
   const writeUrl = (nextRange: NodeRange, nextFilter: NodeEventFilter, nextFocus: string | null) => {
     // The History API, which Next's router follows, rather than router.replace: the page's data is
     // this tab's query (refetched per range), so the server need not read the node again per click.
-    window.history.replaceState(null, '', `${pathname}?${nodePageQuery(nextRange, nextFilter, nextFocus)}`);
+    const query = nodePageQuery(nextRange, nextFilter, nextFocus);
+    setWritten(query);
+    window.history.replaceState(null, '', `${pathname}?${query}`);
   };
   const chooseRange = (next: NodeRange) => writeUrl(next, filter, focus);
   const chooseFilter = (next: NodeEventFilter) => writeUrl(range, next, null);
