@@ -26,7 +26,9 @@ module.exports = {
       comment:
         'Outside lib/store, the SDK is reached through its doors only: lib/store (the API), lib/store/postgres (PostgreSQL tools), lib/store/model (pure model, browser-safe).',
       severity: 'error',
-      from: { pathNot: '^lib/store/' },
+      // One exception: the consumer-lag benchmark's baseline is the SDK's previous lag read, rebuilt
+      // from the PostgreSQL feed's own parts so both sides are measured in the same run.
+      from: { pathNot: '^(lib/store/|scripts/bench/consumer-lag\\.ts$)' },
       to: { path: '^lib/store/', pathNot: STORE_DOORS },
     },
     {

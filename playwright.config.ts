@@ -24,6 +24,9 @@ export default defineConfig({
   workers: 1,
   retries: 0,
   timeout: 60_000,
+  // A page rendered on the server can take several seconds on a loaded machine (CI shares two cores
+  // with the rest): assertions wait up to 15 s for the state they expect, not Playwright's 5.
+  expect: { timeout: 15_000 },
   reporter: [['list'], ['json', { outputFile: 'test-results/playwright.json' }]],
   use: {
     baseURL,
@@ -55,7 +58,9 @@ export default defineConfig({
   webServer: {
     command: `rm -rf ${e2eDataDir} && exec node --import tsx scripts/start.ts`,
     url: `${baseURL}/api/health`,
-    timeout: 300_000,
+    // The first start builds the dashboard (next build): 3 min on a quiet 2-core machine, over 5 on
+    // a loaded one (a CI rehearsal with one core busy ran out of a 5-minute wait).
+    timeout: 900_000,
     reuseExistingServer: false,
     stdout: 'pipe',
     stderr: 'pipe',

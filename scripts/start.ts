@@ -140,7 +140,10 @@ async function buildIfNeeded(env: NodeJS.ProcessEnv): Promise<void> {
   const built = await readFile(path.join(root, '.next', 'BUILD_ID'), 'utf8').catch(() => undefined);
   if (built && (await readFile(stamp, 'utf8').catch(() => '')) === fingerprint) return;
   log('building the dashboard (first start, or sources changed)…');
-  const child = run(process.execPath, [nextBin(), 'build'], env);
+  // A heap cap meant for serving (the Deployment's NODE_OPTIONS --max-old-space-size=768) is too
+  // small for next build, which then fails out of memory: the build runs without it.
+  const buildOptions = (env.NODE_OPTIONS ?? '').replace(/--max[-_]old[-_]space[-_]size=\S+/g, '').trim();
+  const child = run(process.execPath, [nextBin(), 'build'], { ...env, NODE_OPTIONS: buildOptions });
   const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
   if (code !== 0) throw new StoreError('build', `next build failed (exit ${code}); see the output above`);
   await writeFile(stamp, fingerprint);

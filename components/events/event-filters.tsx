@@ -5,13 +5,25 @@
 import { useState, type FormEvent } from 'react';
 
 import { useNow } from '@/components/ui/use-now';
-import { DEFAULT_EVENT_RANGE, EVENT_RANGE_NAMES, EVENT_SEVERITIES, type EventParams } from '@/lib/queries/events-view';
+import {
+  DEFAULT_EVENT_RANGE,
+  EVENT_RANGE_NAMES,
+  EVENT_SEVERITY_FILTERS,
+  type EventParams,
+  type EventSeverityFilter,
+} from '@/lib/queries/events-view';
 import { RECOMMENDED_ACTIONS } from '@/lib/store/model';
 
 const input =
   'mt-1 w-full rounded border border-zinc-300 bg-white px-2 py-1 text-sm dark:border-zinc-700 dark:bg-zinc-900';
 const label = 'flex flex-col text-xs text-zinc-600 dark:text-zinc-400';
 const CUSTOM = 'custom';
+const SEVERITY_LABELS: Record<EventSeverityFilter, string> = {
+  fatal: 'fatal',
+  unhealthy: 'unhealthy',
+  healthy: 'healthy',
+  'non-fatal': 'non-fatal (unhealthy or healthy)',
+};
 
 /** An ISO time as a datetime-local input shows it: the viewer's clock, to the minute. */
 function localInput(iso: string | undefined): string {
@@ -42,6 +54,7 @@ export function EventFilters({ params, onSearch }: { params: EventParams; onSear
       xid: value('xid'),
       check: value('check'),
       agent: value('agent'),
+      component: value('component'),
       entity: value('entity'),
       severity: value('severity'),
       action: value('action'),
@@ -87,12 +100,16 @@ export function EventFilters({ params, onSearch }: { params: EventParams; onSear
         <input name="agent" defaultValue={params.agent ?? ''} placeholder="syslog-health-monitor" className={input} />
       </label>
       <label className={label}>
+        Component class
+        <input name="component" defaultValue={params.component ?? ''} placeholder="GPU" className={input} />
+      </label>
+      <label className={label}>
         Severity
         <select name="severity" defaultValue={params.severity ?? ''} className={input}>
           <option value="">any</option>
-          {EVENT_SEVERITIES.map((severity) => (
+          {EVENT_SEVERITY_FILTERS.map((severity) => (
             <option key={severity} value={severity}>
-              {severity}
+              {SEVERITY_LABELS[severity]}
             </option>
           ))}
         </select>

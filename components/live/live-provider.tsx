@@ -6,7 +6,7 @@
 import { useRouter } from 'next/navigation';
 import { createContext, useCallback, useContext, useEffect, useMemo, useRef, useState, type ReactNode } from 'react';
 
-import type { LiveMessageMap, LiveMessageType, LiveStatusMessage } from '@/lib/live/live-messages';
+import type { LiveMessageMap, LiveMessageType, LiveStatusMessage, ProjectionStatus } from '@/lib/live/live-messages';
 
 export type ConnectionStatus = 'connecting' | 'live' | 'reconnecting' | 'offline';
 
@@ -22,6 +22,8 @@ interface Subscription {
 interface LiveContextValue {
   status: ConnectionStatus;
   feed: LiveStatusMessage['feed'] | null;
+  /** The kept node projection's build (null: none kept, or not told yet). */
+  projection: ProjectionStatus | null;
   subscribe(subscription: Subscription): () => void;
 }
 
@@ -44,6 +46,7 @@ export function LiveProvider({ children }: { children: ReactNode }) {
   const router = useRouter();
   const [status, setStatus] = useState<ConnectionStatus>('connecting');
   const [feed, setFeed] = useState<LiveStatusMessage['feed'] | null>(null);
+  const [projection, setProjection] = useState<ProjectionStatus | null>(null);
   const subscriptions = useRef(new Set<Subscription>());
   const [url, setUrl] = useState<string | null>(null);
 
@@ -118,7 +121,10 @@ export function LiveProvider({ children }: { children: ReactNode }) {
       for (const type of MESSAGE_TYPES) {
         source.addEventListener(type, (event) => {
           const data = JSON.parse((event as MessageEvent<string>).data);
-          if (type === 'status') setFeed((data as LiveStatusMessage).feed);
+          if (type === 'status') {
+            setFeed((data as LiveStatusMessage).feed);
+            setProjection((data as LiveStatusMessage).projection ?? null);
+          }
           for (const subscription of subscriptions.current) subscription.handler(type, data);
         });
       }
@@ -134,13 +140,13 @@ export function LiveProvider({ children }: { children: ReactNode }) {
     };
   }, [url, router]);
 
-  const value = useMemo(() => ({ status, feed, subscribe }), [status, feed, subscribe]);
+  const value = useMemo(() => ({ status, feed, projection, subscribe }), [status, feed, projection, subscribe]);
   return <LiveContext.Provider value={value}>{children}</LiveContext.Provider>;
 }
 
-export function useLiveStatus(): Pick<LiveContextValue, 'status' | 'feed'> {
+export function useLiveStatus(): Pick<LiveContextValue, 'status' | 'feed' | 'projection'> {
   const context = useContext(LiveContext);
-  return { status: context?.status ?? 'offline', feed: context?.feed ?? null };
+  return { status: context?.status ?? 'offline', feed: context?.feed ?? null, projection: context?.projection ?? null };
 }
 
 /** Receives the live messages of the given topics while the component is mounted. */

@@ -2,10 +2,9 @@
 // The node page's GPU grid: a row per entity its events named in the range (GPUs first), a strip
 // of the range coloured by each bucket's worst event, failures, fatal ones, distinct XIDs and XID
 // bursts (lib/queries/node-gpus.ts). A row selects that entity's events in the table below.
-import { useSyncExternalStore } from 'react';
-
+import { useDisplayZone } from '@/components/ui/display-zone';
 import { LocalTime } from '@/components/ui/relative-time';
-import { formatDuration, formatLocalTime } from '@/lib/format/time';
+import { formatDuration, formatTime } from '@/lib/format/time';
 import {
   BURST_SILENCE_MS,
   entityKey,
@@ -32,17 +31,8 @@ const CELL_WORD: Record<GridCell, string> = {
 
 const label = (row: EntityGridRow) => `${row.entityType} ${row.entityValue}`;
 
-/** False while rendering on the server, whose time zone is not the viewer's: cell times wait for the browser. */
-const noSubscription = () => () => {};
-const useInBrowser = () =>
-  useSyncExternalStore(
-    noSubscription,
-    () => true,
-    () => false,
-  );
-
 function Strip({ row, grid }: { row: EntityGridRow; grid: EntityGrid }) {
-  const inBrowser = useInBrowser();
+  const zone = useDisplayZone();
   const cells = gridCells(row.cells);
   const fatal = cells.filter((cell) => cell === 'fatal').length;
   const unhealthy = cells.filter((cell) => cell === 'unhealthy').length;
@@ -57,7 +47,7 @@ function Strip({ row, grid }: { row: EntityGridRow; grid: EntityGrid }) {
         <span
           key={index}
           className={`flex-1 ${CELL_COLOUR[cell]}`}
-          title={inBrowser ? `${formatLocalTime(grid.from + index * grid.bucketMs)}: ${CELL_WORD[cell]}` : undefined}
+          title={`${formatTime(grid.from + index * grid.bucketMs, zone)}: ${CELL_WORD[cell]}`}
         />
       ))}
     </div>

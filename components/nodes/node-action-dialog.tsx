@@ -61,7 +61,7 @@ export function NodeActionButton({
         <p
           role={result.ok ? 'status' : 'alert'}
           data-testid="action-result"
-          className={`max-w-md text-right text-sm ${result.ok ? 'text-emerald-700 dark:text-emerald-400' : 'text-red-600 dark:text-red-400'}`}
+          className={`max-w-md text-right text-sm break-words ${result.ok ? 'text-emerald-700 dark:text-emerald-400' : 'text-red-600 dark:text-red-400'}`}
         >
           {result.ok ? result.message : result.error}
         </p>
@@ -69,7 +69,8 @@ export function NodeActionButton({
       <dialog
         ref={dialog}
         aria-labelledby="node-action-title"
-        className="m-auto w-full max-w-md rounded-lg border border-zinc-200 bg-white p-5 text-zinc-900 shadow-xl backdrop:bg-black/40 dark:border-zinc-700 dark:bg-zinc-900 dark:text-zinc-100"
+        data-testid="node-action-dialog"
+        className="m-auto max-h-[calc(100dvh-2rem)] w-[calc(100%-2rem)] max-w-md overflow-y-auto rounded-lg border border-zinc-200 bg-white p-4 text-zinc-900 shadow-xl backdrop:bg-black/40 sm:p-5 dark:border-zinc-700 dark:bg-zinc-900 dark:text-zinc-100"
       >
         <form
           method="dialog"
@@ -80,7 +81,7 @@ export function NodeActionButton({
           className="space-y-3"
         >
           <h2 id="node-action-title" className="text-lg font-semibold">
-            {verb} <span className="font-mono">{nodeName}</span>?
+            {verb} <span className="font-mono break-all">{nodeName}</span>?
           </h2>
           <p className="text-sm text-zinc-600 dark:text-zinc-400">
             {chosen === 'quarantine'
@@ -114,7 +115,7 @@ export function NodeActionButton({
               {result.error}
             </p>
           ) : null}
-          <div className="flex justify-end gap-2">
+          <div className="flex flex-wrap justify-end gap-2">
             <button
               type="button"
               onClick={() => dialog.current?.close()}

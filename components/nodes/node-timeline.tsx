@@ -15,8 +15,11 @@ import {
   type ScatterShapeProps,
 } from 'recharts';
 
-import { formatLocalTime } from '@/lib/format/time';
-import type { NodeEventRow } from '@/lib/queries/node-detail-view';
+import { useDisplayZone } from '@/components/ui/display-zone';
+import { formatClock, formatTime } from '@/lib/format/time';
+import type { NodeTimelinePoint } from '@/lib/queries/node-detail-view';
+
+const DAY_MS = 24 * 3600_000;
 
 interface Band {
   from: number;
@@ -26,13 +29,13 @@ interface Band {
 
 /** Quarantine and drain periods, from the events' status fields. */
 export function sessionBands(
-  events: NodeEventRow[],
+  events: NodeTimelinePoint[],
   now: number,
 ): { bands: Band[]; remediations: { at: number; ok: boolean }[] } {
   const ordered = [...events].sort((a, b) => a.createdAt - b.createdAt);
   const bands: Band[] = [];
   const remediations: { at: number; ok: boolean }[] = [];
-  let open: { from: number; event: NodeEventRow } | null = null;
+  let open: { from: number; event: NodeTimelinePoint } | null = null;
   const close = (to: number) => {
     if (!open) return;
     bands.push({ from: open.from, to, kind: 'quarantine' });
@@ -59,7 +62,7 @@ export function sessionBands(
 }
 
 type Severity = 'fatal' | 'unhealthy' | 'healthy';
-const SEVERITY_OF = (event: NodeEventRow): Severity =>
+const SEVERITY_OF = (event: NodeTimelinePoint): Severity =>
   event.isHealthy ? 'healthy' : event.isFatal ? 'fatal' : 'unhealthy';
 /** Drawing order: later is on top, so a fatal point is never hidden under a recovery at the same time. */
 const DRAW_RANK: Record<Severity, number> = { healthy: 0, unhealthy: 1, fatal: 2 };
@@ -70,11 +73,11 @@ export interface TimelinePoint {
   /** The check's row: its index in the checks, the same whatever the severities. */
   y: number;
   severity: Severity;
-  event: NodeEventRow;
+  event: NodeTimelinePoint;
 }
 
 /** The rows (checks, in name order) and the points in drawing order: healthy first, fatal last. */
-export function timelinePoints(events: NodeEventRow[]): { checks: string[]; points: TimelinePoint[] } {
+export function timelinePoints(events: NodeTimelinePoint[]): { checks: string[]; points: TimelinePoint[] } {
   const checks = [...new Set(events.map((event) => event.checkName))].sort();
   const row = new Map(checks.map((check, index) => [check, index]));
   const points = events
@@ -94,6 +97,7 @@ export function timelinePoints(events: NodeEventRow[]): { checks: string[]; poin
  * combineTooltipPayload), so with a series per severity it named another series' point.
  */
 export function TimelineTooltip({ active, payload }: { active?: boolean; payload?: { payload?: TimelinePoint }[] }) {
+  const zone = useDisplayZone();
   const point = payload?.[0]?.payload;
   if (!active || !point) return null;
   const { event } = point;
@@ -117,7 +121,7 @@ export function TimelineTooltip({ active, payload }: { active?: boolean; payload
           {point.severity}
         </span>
       </p>
-      <p className="text-zinc-600 dark:text-zinc-400">{formatLocalTime(point.x)}</p>
+      <p className="text-zinc-600 dark:text-zinc-400">{formatTime(point.x, zone)}</p>
       {event.entities.length > 0 ? (
         <p>{event.entities.map((entity) => `${entity.entityType} ${entity.entityValue}`).join(', ')}</p>
       ) : null}
@@ -141,7 +145,8 @@ export function NodeTimeline({
   to,
   onOpen,
 }: {
-  events: NodeEventRow[];
+  /** The range's newest events, as the server read them for the chart (at most MAX_TIMELINE_POINTS). */
+  events: NodeTimelinePoint[];
   from: number;
   to: number;
   /** Opens a point's event in the table. */
@@ -150,6 +155,7 @@ export function NodeTimeline({
   const { checks, points } = timelinePoints(events);
   const { bands, remediations } = sessionBands(events, to);
   const height = Math.max(160, 60 + checks.length * 28);
+  const zone = useDisplayZone();
   return (
     <div style={{ height }} data-testid="node-timeline">
       <ResponsiveContainer width="100%" height="100%">
@@ -160,9 +166,7 @@ export function NodeTimeline({
             dataKey="x"
             domain={[from, to]}
             scale="time"
-            tickFormatter={(value: number) =>
-              new Date(value).toLocaleTimeString(undefined, { hour: '2-digit', minute: '2-digit' })
-            }
+            tickFormatter={(value: number) => formatClock(value, zone, { day: to - from > DAY_MS })}
             tick={{ fontSize: 11 }}
           />
           {/* A number axis of rows: the checks keep their order whatever order the points are drawn in. */}

@@ -8,11 +8,13 @@ import { useQueryClient } from '@tanstack/react-query';
 import { useRef, useState, useTransition } from 'react';
 
 import { useCan } from '@/components/auth/actor-context';
+import { useDisplayZone } from '@/components/ui/display-zone';
 import { LocalTime } from '@/components/ui/relative-time';
 import type { MutationResult } from '@/lib/actions/mutation';
 import { optInNode, optOutNode } from '@/lib/actions/server-actions';
 import type { NodeOptOut } from '@/lib/cluster/opt-out-record';
 import { newIdempotencyKey } from '@/lib/client/idempotency-key';
+import { fromZoneInput } from '@/lib/format/time';
 import {
   JANITOR_OPT_OUT_LABEL as JANITOR_LABEL,
   OPT_OUT_DURATIONS,
@@ -93,7 +95,9 @@ export function OptOutControl({ nodeName, optOut }: { nodeName: string; optOut: 
     dialog.current?.showModal();
   };
   const custom = duration === 'custom';
-  const untilMs = custom && until ? new Date(until).getTime() : NaN;
+  // The end is a clock in the zone the page shows times in (the viewer's, or UTC).
+  const zone = useDisplayZone();
+  const untilMs = custom && until ? fromZoneInput(until, zone) : NaN;
   const reasonOk = reason.trim().length >= 3 && reason.trim().length <= 500;
   const timeOk = mode === 'in' || !custom || !Number.isNaN(untilMs);
   const submit = () =>
@@ -191,7 +195,7 @@ export function OptOutControl({ nodeName, optOut }: { nodeName: string; optOut: 
               </div>
               {custom ? (
                 <label className="block">
-                  Until (your local time)
+                  Until ({zone})
                   <input
                     type="datetime-local"
                     value={until}

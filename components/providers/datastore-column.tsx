@@ -109,7 +109,7 @@ export function DatastoreColumn({
           <Facts
             rows={[
               ['Changelog retention', view.capabilities.changelogRetention ? 'yes' : 'no'],
-              ['Documents behind', view.capabilities.exactDocumentsBehind ? 'exact count' : 'estimate'],
+              ['Documents behind', view.capabilities.exactDocumentsBehind ? 'counted (≈ past 1,000)' : 'estimate'],
               [
                 'Previous document on updates',
                 view.capabilities.beforeImages ? 'yes' : mongo ? 'no (pre-images off)' : 'no',

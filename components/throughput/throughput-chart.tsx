@@ -1,12 +1,42 @@
 'use client';
 // The stacked events-per-unit chart. Fixed height, no animation: live seconds move it in place.
-import { useMemo, useSyncExternalStore } from 'react';
-import { Bar, BarChart, CartesianGrid, Tooltip, XAxis, YAxis, type TooltipContentProps } from 'recharts';
+// Every bar segment and legend entry is a link to the events behind it on the Events page
+// (lib/queries/throughput-drill.ts). The chart is one Tab stop: the arrow keys move between its
+// segments (./segment-navigation.ts) and Enter opens one.
+import Link from 'next/link';
+import { useRouter } from 'next/navigation';
+import {
+  useCallback,
+  useEffect,
+  useMemo,
+  useRef,
+  useState,
+  useSyncExternalStore,
+  type FocusEvent,
+  type KeyboardEvent,
+  type MouseEvent,
+} from 'react';
+import {
+  Bar,
+  BarChart,
+  CartesianGrid,
+  DefaultZIndexes,
+  Tooltip,
+  XAxis,
+  YAxis,
+  ZIndexLayer,
+  useXAxisScale,
+  useYAxisScale,
+  type TooltipContentProps,
+} from 'recharts';
 
 import { formatRate } from '@/lib/format/rate';
+import { countOf } from '@/lib/live/live-messages';
+import { drillName, segmentDrill, seriesDrill, seriesSearch } from '@/lib/queries/throughput-drill-view';
 import { OTHER_KEY, type ThroughputSeries } from '@/lib/queries/throughput-view';
 
 import { chartRows, type ChartRow } from './chart-rows';
+import { firstSegment, moveSegment, type SegmentPosition } from './segment-navigation';
 
 const PALETTE = ['#0ea5e9', '#8b5cf6', '#10b981', '#f59e0b', '#ec4899', '#14b8a6', '#6366f1', '#84cc16'];
 const OTHER_COLOR = '#a1a1aa';
@@ -32,6 +62,16 @@ function timeLabel(at: number, bucketSeconds: number, withDate: boolean): string
 
 type Row = ChartRow & Record<`s${number}`, number>;
 
+/** A segment named by what it shows rather than where it is drawn: live seconds shift positions. */
+interface SegmentId {
+  start: number;
+  key: string;
+}
+
+/** A plain click opens the events in place; a modified or middle click is the browser's (a new tab). */
+const opensInPlace = (event: MouseEvent) =>
+  event.button === 0 && !event.metaKey && !event.ctrlKey && !event.shiftKey && !event.altKey;
+
 export function ThroughputChart({
   series,
   unitSeconds,
@@ -55,56 +95,215 @@ export function ThroughputChart({
     [series, unitSeconds],
   );
   const multiDay = series.bucketSeconds >= 3_600;
+  const container = useRef<HTMLDivElement>(null);
+  const [chosen, setChosen] = useState<SegmentId | null>(null);
+  // Whether a segment holds the focus (the caption names it; a segment whose bucket rolled off the
+  // chart gives the focus to the one that takes its place).
+  const focused = useRef(false);
+  const [keyboardIn, setKeyboardIn] = useState(false);
+
+  const positionOf = (id: SegmentId | null): SegmentPosition | null => {
+    if (!id) return null;
+    const row = rows.findIndex((entry) => entry.start === id.start);
+    const at = series.series.findIndex((entry) => entry.key === id.key);
+    return row >= 0 && at >= 0 && rows[row].counts[at] > 0 ? { row, series: at } : null;
+  };
+  const idOf = (at: SegmentPosition): SegmentId => ({ start: rows[at.row].start, key: series.series[at.series].key });
+  const active = positionOf(chosen) ?? firstSegment(rows);
+  const activeId = active ? idOf(active) : null;
+
+  const segmentElement = useCallback((id: SegmentId | null) => {
+    if (!id) return null;
+    for (const element of container.current?.querySelectorAll<SVGAElement>('a[data-segment-start]') ?? [])
+      if (element.dataset.segmentStart === String(id.start) && element.dataset.segmentKey === id.key) return element;
+    return null;
+  }, []);
+  const activeKey = activeId ? `${activeId.start}|${activeId.key}` : null;
+  useEffect(() => {
+    const lost = document.activeElement === null || document.activeElement === document.body;
+    if (focused.current && lost) segmentElement(activeId)?.focus();
+    // activeKey names activeId: the focus is given back when the segment changes, not on every drawing.
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [activeKey, segmentElement]);
+
+  const onKeyDown = (event: KeyboardEvent<HTMLDivElement>) => {
+    if (!active || !(event.target instanceof SVGAElement)) return;
+    const next = moveSegment(rows, active, event.key);
+    if (!next) return;
+    event.preventDefault();
+    const id = idOf(next);
+    setChosen(id);
+    // Only segments with events are reachable, and each is drawn: it is there to take the focus.
+    segmentElement(id)?.focus();
+  };
+  const onFocus = (event: FocusEvent<HTMLDivElement>) => {
+    const element = event.target;
+    if (!(element instanceof SVGAElement) || element.dataset.segmentStart === undefined) return;
+    focused.current = true;
+    setKeyboardIn(true);
+    setChosen({ start: Number(element.dataset.segmentStart), key: element.dataset.segmentKey ?? '' });
+  };
+  const onBlur = (event: FocusEvent<HTMLDivElement>) => {
+    if (event.relatedTarget instanceof Node && container.current?.contains(event.relatedTarget)) return;
+    const left = event.target;
+    // A segment whose bucket rolled off loses the focus without the user moving it: the effect
+    // above gives it to the new active segment; otherwise the focus went elsewhere.
+    setTimeout(() => {
+      if (!left.isConnected) return;
+      focused.current = false;
+      setKeyboardIn(false);
+    }, 0);
+  };
+
+  const activeRow = active ? rows[active.row] : null;
+  const activeEntry = active ? series.series[active.series] : null;
+  const when = (row: ChartRow) =>
+    `${timeLabel(row.start, series.bucketSeconds, multiDay)}–${timeLabel(row.end, series.bucketSeconds, multiDay)}`;
   return (
-    <div
-      className="h-80 w-full text-zinc-500 dark:text-zinc-400"
-      data-testid="throughput-chart"
-      role="figure"
-      aria-label={`Stacked bars of ${unitLabel} per bucket`}
-    >
-      {mounted ? (
-        <BarChart
-          responsive
-          style={{ width: '100%', height: '100%' }}
-          data={rows}
-          barCategoryGap={1}
-          margin={{ top: 8, right: 8, bottom: 0, left: 0 }}
-        >
-          <CartesianGrid vertical={false} stroke="currentColor" strokeOpacity={0.2} />
-          <XAxis
-            dataKey="start"
-            tickFormatter={(value: number) => timeLabel(value, series.bucketSeconds, multiDay)}
-            minTickGap={32}
-            tick={{ fill: 'currentColor', fontSize: 12 }}
-            stroke="currentColor"
-            strokeOpacity={0.4}
-          />
-          <YAxis
-            width="auto"
-            allowDecimals
-            tickFormatter={(value: number) => formatRate(value)}
-            tick={{ fill: 'currentColor', fontSize: 12 }}
-            stroke="currentColor"
-            strokeOpacity={0.4}
-          />
-          <Tooltip
-            cursor={{ fill: 'currentColor', fillOpacity: 0.08 }}
-            isAnimationActive={false}
-            content={(props: TooltipContentProps) => <ChartTooltip {...props} series={series} unitLabel={unitLabel} />}
-          />
-          {series.series.map((entry, index) => (
-            <Bar
-              key={entry.key}
-              dataKey={`s${index}`}
-              name={entry.label}
-              stackId="events"
-              fill={seriesColor(series, index)}
-              isAnimationActive={false}
+    <div>
+      <div
+        ref={container}
+        className="h-80 w-full text-zinc-500 dark:text-zinc-400 [&_a:focus-visible_rect]:stroke-zinc-900 [&_a:focus-visible_rect]:stroke-2 dark:[&_a:focus-visible_rect]:stroke-white"
+        data-testid="throughput-chart"
+        role="figure"
+        aria-label={`Stacked bars of ${unitLabel} per bucket; each segment links to its events, the arrow keys move between segments`}
+        onKeyDown={onKeyDown}
+        onFocus={onFocus}
+        onBlur={onBlur}
+      >
+        {mounted ? (
+          <BarChart
+            responsive
+            style={{ width: '100%', height: '100%' }}
+            data={rows}
+            barCategoryGap={1}
+            margin={{ top: 8, right: 8, bottom: 0, left: 0 }}
+            // The segment links are the chart's keyboard access: recharts' own layer would be a
+            // second Tab stop taking the same arrow keys.
+            accessibilityLayer={false}
+          >
+            <CartesianGrid vertical={false} stroke="currentColor" strokeOpacity={0.2} />
+            <XAxis
+              dataKey="start"
+              tickFormatter={(value: number) => timeLabel(value, series.bucketSeconds, multiDay)}
+              minTickGap={32}
+              tick={{ fill: 'currentColor', fontSize: 12 }}
+              stroke="currentColor"
+              strokeOpacity={0.4}
             />
-          ))}
-        </BarChart>
-      ) : null}
+            <YAxis
+              width="auto"
+              allowDecimals
+              tickFormatter={(value: number) => formatRate(value)}
+              tick={{ fill: 'currentColor', fontSize: 12 }}
+              stroke="currentColor"
+              strokeOpacity={0.4}
+            />
+            <Tooltip
+              cursor={{ fill: 'currentColor', fillOpacity: 0.08 }}
+              isAnimationActive={false}
+              content={(props: TooltipContentProps) => (
+                <ChartTooltip {...props} series={series} unitLabel={unitLabel} />
+              )}
+            />
+            {series.series.map((entry, index) => (
+              <Bar
+                key={entry.key}
+                dataKey={`s${index}`}
+                name={entry.label}
+                stackId="events"
+                fill={seriesColor(series, index)}
+                isAnimationActive={false}
+              />
+            ))}
+            <ZIndexLayer zIndex={DefaultZIndexes.bar + 1}>
+              <SegmentLinks series={series} rows={rows} activeId={activeId} when={when} />
+            </ZIndexLayer>
+          </BarChart>
+        ) : null}
+      </div>
+      {/* The keyboard's segment, for those who see it (the tooltip follows only the pointer). */}
+      <p className="mt-1 h-4 truncate text-xs text-zinc-500 dark:text-zinc-400" aria-hidden>
+        {keyboardIn && activeRow && activeEntry && active
+          ? `${drillName({ label: activeEntry.label, when: when(activeRow), count: activeRow.counts[active.series] })}. Enter opens them.`
+          : 'A bar segment or a legend entry opens its events on the Events page.'}
+      </p>
     </div>
+  );
+}
+
+/**
+ * A link over every drawn segment, in a layer above the bars. Recharts draws its bars anew whenever
+ * their data changes (every live second), which would take the focus and a click in progress away
+ * from a link inside a bar; these are keyed by bucket and series, so they stay while the bars move.
+ */
+function SegmentLinks({
+  series,
+  rows,
+  activeId,
+  when,
+}: {
+  series: ThroughputSeries;
+  rows: Row[];
+  activeId: SegmentId | null;
+  when: (row: ChartRow) => string;
+}) {
+  const router = useRouter();
+  const x = useXAxisScale();
+  const y = useYAxisScale();
+  if (!x || !y) return null;
+  return (
+    <g>
+      {rows.flatMap((row) => {
+        const left = x(row.start, { position: 'start' });
+        const right = x(row.start, { position: 'end' });
+        if (left === undefined || right === undefined) return [];
+        let below = 0;
+        return series.series.map((entry, index) => {
+          const base = below;
+          below += row.rates[index];
+          const count = row.counts[index];
+          const bottom = y(base);
+          const top = y(below);
+          if (count <= 0 || bottom === undefined || top === undefined) return null;
+          const drill = segmentDrill(series.by, entry.key, { start: row.start, bucketSeconds: series.bucketSeconds });
+          const isActive = activeId?.start === row.start && activeId.key === entry.key;
+          return (
+            <a
+              key={`${row.start}|${entry.key}`}
+              href={drill.href}
+              role="link"
+              aria-label={drillName({
+                label: entry.label,
+                when: `${when(row)}${row.inProgress ? ' (in progress)' : ''}`,
+                count,
+                note: drill.note,
+              })}
+              tabIndex={isActive ? 0 : -1}
+              data-segment-start={row.start}
+              data-segment-key={entry.key}
+              data-segment-end={row.end}
+              data-segment-count={count}
+              data-segment-exact={drill.exact ? 'true' : 'false'}
+              onClick={(event) => {
+                if (!opensInPlace(event)) return;
+                event.preventDefault();
+                router.push(drill.href);
+              }}
+              className="cursor-pointer outline-none"
+            >
+              <rect
+                x={left + 1}
+                width={Math.max(1, right - left - 2)}
+                y={top}
+                height={Math.max(0, bottom - top)}
+                fill="transparent"
+              />
+            </a>
+          );
+        });
+      })}
+    </g>
   );
 }
 
@@ -117,6 +316,9 @@ function ChartTooltip({
   const row = payload?.[0]?.payload as Row | undefined;
   if (!active || !row) return null;
   const withDate = series.bucketSeconds >= 3_600;
+  const wider = series.series.filter(
+    (entry, index) => row.counts[index] > 0 && 'note' in seriesSearch(series.by, entry.key),
+  );
   return (
     <div className="rounded-md border border-zinc-200 bg-white px-3 py-2 text-xs text-zinc-900 shadow-md dark:border-zinc-700 dark:bg-zinc-900 dark:text-zinc-100">
       <p className="mb-1 font-medium">
@@ -135,6 +337,7 @@ function ChartTooltip({
                     style={{ backgroundColor: seriesColor(series, index) }}
                   />
                   {entry.label}
+                  {wider.includes(entry) ? '*' : null}
                 </td>
                 <td className="pr-2 text-right">{formatRate(row.rates[index])}</td>
                 <td className="text-right text-zinc-500">{row.counts[index].toLocaleString()}</td>
@@ -151,26 +354,62 @@ function ChartTooltip({
         </tbody>
       </table>
       <p className="mt-1 text-zinc-500">{unitLabel}; events in the bucket on the right</p>
+      <p className="text-zinc-500">Click a segment for its events</p>
+      {wider.map((entry) => {
+        const found = seriesSearch(series.by, entry.key);
+        return 'note' in found ? (
+          <p key={entry.key} className="max-w-64 text-amber-700 dark:text-amber-400">
+            * {entry.label}: {found.note}
+          </p>
+        ) : null;
+      })}
     </div>
   );
 }
 
-export function ThroughputLegend({ series }: { series: ThroughputSeries }) {
+export function ThroughputLegend({ series, rangeLabel }: { series: ThroughputSeries; rangeLabel: string }) {
   return (
     <ul
       className="mt-3 flex min-h-5 flex-wrap gap-x-4 gap-y-1 text-xs text-zinc-600 dark:text-zinc-400"
       aria-label="Series"
     >
-      {series.series.map((entry, index) => (
-        <li key={entry.key} className="flex items-center gap-1.5">
+      {series.series.map((entry, index) => {
+        const drill = seriesDrill(series.by, entry.key, series);
+        const count = series.buckets.reduce((sum, bucket) => sum + countOf(bucket.counts, entry.key), 0);
+        const swatch = (
           <span
             aria-hidden
             className="inline-block h-2.5 w-2.5 rounded-sm"
             style={{ backgroundColor: seriesColor(series, index) }}
           />
-          <span className={entry.key === OTHER_KEY ? 'italic' : 'font-mono'}>{entry.label}</span>
-        </li>
-      ))}
+        );
+        const label = <span className={entry.key === OTHER_KEY ? 'italic' : 'font-mono'}>{entry.label}</span>;
+        return (
+          <li key={entry.key}>
+            {drill ? (
+              <Link
+                href={drill.href}
+                // The links change as buckets roll: prefetching each would read the datastore for nothing.
+                prefetch={false}
+                aria-label={drillName({ label: entry.label, when: `last ${rangeLabel}`, count, note: drill.note })}
+                title={
+                  drill.note ? `${entry.label}: ${drill.note}` : `${entry.label}: its events over the chart's range`
+                }
+                className="flex items-center gap-1.5 rounded hover:text-zinc-900 hover:underline focus-visible:outline focus-visible:outline-2 focus-visible:outline-sky-500 dark:hover:text-zinc-100"
+                data-testid="throughput-legend-link"
+              >
+                {swatch}
+                {label}
+              </Link>
+            ) : (
+              <span className="flex items-center gap-1.5">
+                {swatch}
+                {label}
+              </span>
+            )}
+          </li>
+        );
+      })}
     </ul>
   );
 }

@@ -1,5 +1,5 @@
 // The figures above the chart: events in range, fatal share, events/s over the last minute, and
-// which provider served them. Fixed heights, tabular digits: live updates do not move the layout.
+// which provider served them (and whether from the console's roll-ups or every event). Fixed heights, tabular digits: live updates do not move the layout.
 import { providerLabel } from '@/components/providers/provider-label';
 import { cardClass } from '@/components/ui/panel';
 import { formatRate } from '@/lib/format/rate';
@@ -21,10 +21,13 @@ export function ThroughputFigures({
   totals,
   rangeLabel,
   provider,
+  source,
 }: {
   totals: ThroughputTotals | null;
   rangeLabel: string;
   provider: string | null;
+  /** Where the counts came from: the console's roll-ups, or every event of the range (while they are built). */
+  source: 'rollups' | 'events' | null;
 }) {
   return (
     <div className="grid grid-cols-2 gap-3 lg:grid-cols-4">
@@ -53,7 +56,13 @@ export function ThroughputFigures({
       <Figure
         label="Served by"
         value={provider ? providerLabel(provider) : '—'}
-        detail="the app's datastore"
+        detail={
+          source === 'rollups'
+            ? "the console's roll-ups of its events"
+            : source === 'events'
+              ? 'every event of the range (counts still being built)'
+              : "the app's datastore"
+        }
         testId="throughput-provider"
       />
     </div>

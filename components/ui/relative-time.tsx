@@ -1,29 +1,28 @@
 'use client';
-import { formatAge, formatLocalTime } from '@/lib/format/time';
+import { formatAge, formatTime } from '@/lib/format/time';
 
+import { useDisplayZone } from './display-zone';
 import { useNow } from './use-now';
 
-/** Relative age with the local time in the tooltip; fixed width until the client knows the time. */
+/** Relative age with the time and its zone in the tooltip; fixed width until the client knows the time. */
 export function RelativeTime({ at, className = '' }: { at: number | null; className?: string }) {
   const now = useNow();
+  const zone = useDisplayZone();
   if (at === null) return <span className={className}>—</span>;
   return (
-    <time
-      dateTime={new Date(at).toISOString()}
-      title={now === null ? undefined : formatLocalTime(at)}
-      className={`tabular-nums ${className}`}
-    >
+    <time dateTime={new Date(at).toISOString()} title={formatTime(at, zone)} className={`tabular-nums ${className}`}>
       {now === null ? '\u00a0' : formatAge(at, now)}
     </time>
   );
 }
 
+/** The time with its date and zone, in the zone the viewer chose (lib/format/display-zone.ts). */
 export function LocalTime({ at, className = '' }: { at: number | null; className?: string }) {
-  const now = useNow();
+  const zone = useDisplayZone();
   if (at === null) return <span className={className}>—</span>;
   return (
     <time dateTime={new Date(at).toISOString()} className={`tabular-nums ${className}`}>
-      {now === null ? new Date(at).toISOString().replace('T', ' ').slice(0, 19) : formatLocalTime(at)}
+      {formatTime(at, zone)}
     </time>
   );
 }

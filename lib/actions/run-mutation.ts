@@ -9,14 +9,15 @@ import { can } from '@/lib/auth/roles';
 import type { AppContext } from '@/lib/context/app-context';
 import { recordAttempt } from '@/lib/audit/record-attempt';
 import { checkOrigin, originPolicyFromEnv } from '@/lib/security/origin-check';
-import { mutationRateLimitFromEnv, RateLimiter } from '@/lib/security/rate-limiter';
+import { mutationRateLimitFromEnv } from '@/lib/security/rate-limiter';
 import { requestInfo } from '@/lib/security/request-info';
+import { SharedRateLimiter } from '@/lib/security/shared-rate-limiter';
 
 import { claimIdempotencyKey, inputFingerprint, readIdempotencyKey, settleIdempotencyKey } from './idempotency';
 import { UnreadableBody, type Mutation, type MutationResult } from './mutation';
 
-const holder = globalThis as unknown as { sentinelMutationLimiter?: RateLimiter };
-const limiter = () => (holder.sentinelMutationLimiter ??= new RateLimiter(mutationRateLimitFromEnv()));
+const holder = globalThis as unknown as { sentinelMutationLimiter?: SharedRateLimiter };
+const limiter = () => (holder.sentinelMutationLimiter ??= new SharedRateLimiter('changes', mutationRateLimitFromEnv()));
 
 export async function runMutation<V>(
   context: AppContext,
@@ -83,18 +84,44 @@ export async function runMutation<V>(
   const value = parsed.value;
   const fields = { target: mutation.target(value), reason: mutation.reason?.(value) ?? null };
 
-  // Only changes that happened count against the rate (below); invalid attempts cost nothing.
-  const waitMs = limiter().waitMs(actor.id);
-  if (waitMs > 0)
+  // The user's rate, kept in the console database for every replica: a place among this minute's
+  // changes is taken here and given back unless the change happens, so only changes that happened
+  // count (invalid attempts never got here). Refused while it cannot be checked, as a change whose
+  // audit row may not be stored either.
+  const actorId = actor.id;
+  let taken;
+  try {
+    taken = await limiter().take(context.consolePool(), actorId);
+  } catch (error) {
+    return record(
+      {
+        ok: false,
+        outcome: 'error',
+        status: 500,
+        error: `the rate of changes could not be checked: ${(error as Error).message}`,
+      },
+      fields,
+    );
+  }
+  if (!taken.taken)
     return record(
       {
         ok: false,
         outcome: 'denied',
         status: 429,
-        error: `too many changes; try again in ${Math.ceil(waitMs / 1000)} s`,
+        error: `too many changes; try again in ${Math.ceil(taken.waitMs / 1000)} s`,
       },
       fields,
     );
+  const place = taken.place;
+  const giveBack = () =>
+    limiter()
+      .giveBack(context.consolePool(), actorId, place)
+      .catch((error: Error) =>
+        console.error(
+          `[rate limit] a place of user ${actorId} not given back, it counts for a minute: ${error.message}`,
+        ),
+      );
 
   const key = keyRead.key;
   if (key) {
@@ -109,6 +136,7 @@ export async function runMutation<V>(
         requestId: request.requestId,
       });
     } catch (error) {
+      await giveBack();
       return record(
         {
           ok: false,
@@ -119,6 +147,8 @@ export async function runMutation<V>(
         fields,
       );
     }
+    // Not run again: a replay, a change still running or another change's key cost no place.
+    if (claim.kind !== 'first') await giveBack();
     if (claim.kind === 'replay')
       return record(claim.result, fields, {
         outcome: 'denied',
@@ -145,7 +175,7 @@ export async function runMutation<V>(
         fields,
       );
   }
-  const result = await runAndRecord(context, mutation, value, actor, fields, record);
+  const result = await runAndRecord(context, mutation, value, actor, fields, record, giveBack);
   if (key)
     await settleIdempotencyKey(context.consolePool(), actor.id, key, result).catch((error: Error) =>
       console.error(`[idempotency] answer of request ${request.requestId} not kept: ${error.message}`),
@@ -166,6 +196,7 @@ async function runAndRecord<V>(
   actor: Actor,
   fields: { target: string; reason: string | null },
   record: Record,
+  giveBack: () => Promise<void>,
 ): Promise<MutationResult> {
   let outcome;
   try {
@@ -179,7 +210,7 @@ async function runAndRecord<V>(
         : { ok: false as const, outcome: 'error' as const, status: 500 as const, error: (error as Error).message };
   }
   const target = outcome.target ?? fields.target;
-  if (outcome.ok) limiter().record(actor.id);
+  if (!outcome.ok) await giveBack();
   if (outcome.ok)
     return record(
       { ok: true, message: outcome.message },

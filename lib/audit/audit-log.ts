@@ -36,6 +36,8 @@ export interface AuditFilter {
   actor?: string;
   action?: string;
   target?: string;
+  /** Other names of that target (a user's id and username): an entry recorded under either matches. */
+  targetAliases?: string[];
   outcome?: AuditOutcome;
   /** One request's record (the X-Request-Id every response carries). */
   requestId?: string;
@@ -70,7 +72,7 @@ function where(filter: AuditFilter): { sql: string; params: unknown[] } {
   };
   if (filter.actor) add('actor = ?', filter.actor);
   if (filter.action) add('action = ?', filter.action);
-  if (filter.target) add('target = ?', filter.target);
+  if (filter.target) add('target = ANY(?)', [filter.target, ...(filter.targetAliases ?? [])]);
   if (filter.outcome) add('outcome = ?', filter.outcome);
   if (filter.requestId) add('request_id = ?', filter.requestId);
   if (filter.from) add('at >= ?', filter.from);

@@ -11,7 +11,7 @@ import {
 } from '@/lib/nvsentinel/kubernetes-keys';
 import { parseLabelTimestamp } from '@/lib/nvsentinel/label-values';
 
-import { optOutOf, type NodeOptOut } from './opt-out-record';
+import { OPT_OUT_ANNOTATIONS, optOutOf, type NodeOptOut } from './opt-out-record';
 
 export interface ClusterTaint {
   key: string;
@@ -84,6 +84,32 @@ export interface NodeObject {
   };
   spec?: { unschedulable?: boolean; taints?: { key: string; value?: string; effect: string }[] };
   status?: { conditions?: { type: string; status: string }[] };
+}
+
+const GPU_PRESENT_LABEL = 'nvidia.com/gpu.present';
+
+/**
+ * The labels clusterNodeOf reads. The nodes informer keeps only these of each node (./node-informer.ts:
+ * a GPU node carries a hundred feature-discovery labels): a new read must be named here.
+ */
+export function isLabelRead(key: string): boolean {
+  return (
+    key.startsWith(LABEL_PREFIX) ||
+    key === STATE_LABEL ||
+    key === GPU_PRESENT_LABEL ||
+    (OPT_OUT_LABELS as readonly string[]).includes(key)
+  );
+}
+
+const ANNOTATIONS_READ: ReadonlySet<string> = new Set([
+  ...Object.values(QUARANTINE_ANNOTATIONS),
+  REMEDIATION_ANNOTATION,
+  ...Object.values(OPT_OUT_ANNOTATIONS),
+]);
+
+/** The annotations clusterNodeOf reads (kept by the nodes informer, as isLabelRead). */
+export function isAnnotationRead(key: string): boolean {
+  return ANNOTATIONS_READ.has(key);
 }
 
 const text = (value: unknown) => (typeof value === 'string' ? value : '');
@@ -171,7 +197,7 @@ export function clusterNodeOf(node: NodeObject): ClusterNode {
     optOut: optOutOf(labels, annotations),
     remediations: remediationsOf(annotations[REMEDIATION_ANNOTATION]),
     ready: ready ? ready.status === 'True' : null,
-    gpu: labels['nvidia.com/gpu.present'] === 'true',
+    gpu: labels[GPU_PRESENT_LABEL] === 'true',
     resourceVersion: node.metadata?.resourceVersion ?? null,
   };
 }

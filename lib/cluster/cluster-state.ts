@@ -23,6 +23,7 @@ import {
 import { CIRCUIT_BREAKER_CONFIGMAP } from '@/lib/nvsentinel/kubernetes-keys';
 
 import { clusterNodeOf, type ClusterNode } from './cluster-node';
+import { makeNodeInformer } from './node-informer';
 import { nodeResourceOf, type NodeResource, type NodeResourceKind } from './nvsentinel-resource';
 
 /** Where each kind's CRD puts it (docs/nvsentinel-kubernetes-reference.md §5; lalitadithya/NVSentinel @ 42672ae). */
@@ -106,7 +107,7 @@ export class ClusterState {
 
   async start(): Promise<void> {
     const api = this.config.makeApiClient(CoreV1Api);
-    const nodes = makeInformer<V1Node>(this.config, '/api/v1/nodes', () => api.listNode());
+    const nodes = makeNodeInformer(this.config);
     const put = (node: V1Node) => {
       const view = clusterNodeOf(node);
       this.nodes.set(view.name, view);

@@ -9,6 +9,7 @@ import type { ClusterAccess } from '@/lib/cluster/cluster-access';
 import type { ClusterState } from '@/lib/cluster/cluster-state';
 import type { ConsoleAuth } from '@/lib/auth/auth-config';
 import type { LiveHub } from '@/lib/live/live-hub';
+import type { EventCountReads } from '@/lib/projection/event-count-reads';
 import type { DataStore } from '@/lib/store';
 
 /** A datastore the console reads, as configured (the Providers page shows each in a column). */
@@ -31,6 +32,8 @@ export interface AppContext {
   currentLiveHub(): LiveHub | undefined;
   /** Every configured datastore: the app's, and a secondary one when configured. */
   datastores(): DatastoreSource[];
+  /** The Throughput page's roll-ups in the console database (absent: charts read every event of their range). */
+  eventCounts?(): EventCountReads;
   /** The console's own database: users, sessions, the audit log, idempotency keys. */
   consolePool(): pg.Pool;
   /** Sign-in (Better Auth) on the console database. */

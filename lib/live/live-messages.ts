@@ -67,6 +67,20 @@ export interface LiveStatusMessage {
   /** The hub's change feed: live, or reconnecting while the datastore is away. */
   feed: 'starting' | 'live' | 'reconnecting' | 'closed';
   provider: string;
+  /**
+   * The node projection kept in the console database (lib/projection): 'building' while its first
+   * build reads the datastore page by page (the nodes list holds the nodes read so far: warming
+   * up), 'live' once followed from the feed. Absent when the hub keeps none.
+   */
+  projection?: ProjectionStatus;
+}
+
+export interface ProjectionStatus {
+  phase: 'building' | 'live';
+  nodesBuilt: number;
+  nodesTotal: number | null;
+  startedAt: number;
+  finishedAt: number | null;
 }
 
 export interface LiveMessageMap {

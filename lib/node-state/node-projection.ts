@@ -20,6 +20,7 @@ import type { ChangeEvent, CheckLatest, HealthEventWithStatus, QuarantineStatus 
 import { isChartRemediationAction } from '../nvsentinel/remediation-actions';
 import { timestampToDate, toCheckLatest } from '../store';
 import { NODE_STATES, type NodeState, type NodeView, type QuarantineSession } from './node-view';
+import { pooledName } from './name-pool';
 
 interface CheckState {
   checkName: string;
@@ -68,6 +69,31 @@ export interface ProjectionSnapshot {
   /** HealthEventStore.countByNode({ isFatal: true }). */
   fatalCounts: Map<string, number>;
 }
+
+/**
+ * A node's record as it is kept outside the process (the persisted projection, lib/projection):
+ * plain JSON, loaded back into the same record. `version` changes when the shape does; a kept
+ * record of another version is not loaded (the projection is built again).
+ */
+export interface NodeRecordData {
+  version: typeof RECORD_VERSION;
+  name: string;
+  /** [check key, check name, unhealthy, generatedMs] per tracked (check, entities). */
+  checks: [string, string, boolean, number][];
+  agents: string[];
+  session: QuarantineSession | null;
+  releasedAt: number | null;
+  lastEventAt: number | null;
+  lastCheck: string | null;
+  fatalCount: number;
+  requested: string[];
+  /** [recordId, decision], oldest first. */
+  decided: [string, QuarantineStatus][];
+  newestDecisionAt: number | null;
+  view: NodeView;
+}
+
+export const RECORD_VERSION = 1;
 
 const OUT_OF_ORDER_KEPT = 200;
 /** Decided events remembered per node, to tell a new decision from a repeated one without `before`. */
@@ -122,26 +148,122 @@ export function sessionState(session: QuarantineSession): NodeState {
 
 export class NodeProjection {
   private readonly nodes = new Map<string, NodeRecord>();
+  /** Nodes whose record changed since takeDirty() was last called. */
+  private readonly dirty = new Set<string>();
   private readonly lateArrivals: OutOfOrderArrival[] = [];
   private lateCount = 0;
 
   /** Replaces everything with a snapshot read from the store. */
   load(snapshot: ProjectionSnapshot, now = Date.now()): void {
     this.nodes.clear();
-    for (const check of snapshot.latestPerCheck) this.trackCheck(this.record(check.nodeName), check, now, false);
+    this.dirty.clear();
+    this.loadNodes(snapshot, undefined, now);
+  }
+
+  /**
+   * Loads the snapshot of some nodes (a page of a build), replacing what was held of `names`
+   * (every node in the snapshot when omitted) and keeping every other node.
+   */
+  loadNodes(snapshot: ProjectionSnapshot, names?: Iterable<string>, now = Date.now()): void {
+    for (const name of names ?? []) this.nodes.delete(name);
+    const loaded = new Set<string>();
+    const record = (name: string) => {
+      loaded.add(name);
+      return this.record(name);
+    };
+    for (const check of snapshot.latestPerCheck) this.trackCheck(record(check.nodeName), check, now, false);
     for (const event of snapshot.latestPerNode) {
-      const node = this.record(event.healthEvent.nodeName);
+      const node = record(event.healthEvent.nodeName);
       node.lastEventAt = event.createdAt.getTime();
-      node.lastCheck = event.healthEvent.checkName;
+      node.lastCheck = pooledName(event.healthEvent.checkName);
     }
-    for (const [name, count] of snapshot.fatalCounts) this.record(name).fatalCount = count;
+    for (const [name, count] of snapshot.fatalCounts) record(name).fatalCount = count;
     for (const event of snapshot.decisions) {
-      const node = this.record(event.healthEvent.nodeName);
+      const node = record(event.healthEvent.nodeName);
       if (event.status.nodeQuarantined === 'Quarantined') node.session = sessionFrom(event);
       if (event.status.nodeQuarantined === 'Cancelled') node.releasedAt = event.createdAt.getTime();
       remember(node, event);
     }
-    for (const node of this.nodes.values()) this.refresh(node, estimateSince(node, now));
+    for (const name of loaded) {
+      const node = this.nodes.get(name)!;
+      this.refresh(node, estimateSince(node, now));
+      this.dirty.add(name);
+    }
+  }
+
+  /** Nodes whose record changed since the last call (apply, loadNodes): what a persisted copy must write. */
+  takeDirty(): string[] {
+    const names = [...this.dirty];
+    this.dirty.clear();
+    return names;
+  }
+
+  /** Marks nodes changed again (a save of them failed: the next one writes them). */
+  markDirty(names: Iterable<string>): void {
+    for (const name of names) if (this.nodes.has(name)) this.dirty.add(name);
+  }
+
+  /** The node's record as plain JSON (undefined for a node not held). */
+  exportRecord(name: string): NodeRecordData | undefined {
+    const node = this.nodes.get(name);
+    if (!node?.view) return undefined;
+    return {
+      version: RECORD_VERSION,
+      name: node.name,
+      checks: [...node.checks].map(([key, check]) => [key, check.checkName, check.unhealthy, check.generatedMs]),
+      agents: [...node.agents],
+      session: node.session,
+      releasedAt: node.releasedAt,
+      lastEventAt: node.lastEventAt,
+      lastCheck: node.lastCheck,
+      fatalCount: node.fatalCount,
+      requested: [...node.requested],
+      decided: [...node.decided],
+      newestDecisionAt: node.newestDecisionAt,
+      view: node.view,
+    };
+  }
+
+  /** Loads kept records (replacing what is held of those nodes); none of them is dirty. */
+  importRecords(records: Iterable<NodeRecordData>): void {
+    for (const data of records) {
+      if (data.version !== RECORD_VERSION)
+        throw new Error(
+          `node record of ${data.name} has version ${data.version}, this console reads ${RECORD_VERSION}`,
+        );
+      this.nodes.set(data.name, {
+        name: data.name,
+        checks: new Map(
+          data.checks.map(([key, checkName, unhealthy, generatedMs]) => [
+            pooledName(key),
+            { checkName: pooledName(checkName), unhealthy, generatedMs },
+          ]),
+        ),
+        agents: new Set(data.agents.map(pooledName)),
+        session: data.session,
+        releasedAt: data.releasedAt,
+        lastEventAt: data.lastEventAt,
+        lastCheck: data.lastCheck === null ? null : pooledName(data.lastCheck),
+        fatalCount: data.fatalCount,
+        requested: new Set(data.requested),
+        decided: new Map(data.decided),
+        newestDecisionAt: data.newestDecisionAt,
+        view: {
+          ...data.view,
+          lastCheck: data.view.lastCheck === null ? null : pooledName(data.view.lastCheck),
+          agents: data.view.agents.map(pooledName),
+          checks: data.view.checks.map(pooledName),
+        },
+        viewJson: JSON.stringify(data.view),
+      });
+      this.dirty.delete(data.name);
+    }
+  }
+
+  /** Forgets every node (a projection about to be built again). */
+  clear(): void {
+    this.nodes.clear();
+    this.dirty.clear();
   }
 
   /** Applies one change; returns the names of nodes whose view changed. */
@@ -150,14 +272,15 @@ export class NodeProjection {
     const event = change.document;
     const node = this.record(event.healthEvent.nodeName);
     if (change.operation === 'insert') {
-      node.agents.add(event.healthEvent.agent);
+      node.agents.add(pooledName(event.healthEvent.agent));
       node.lastEventAt = Math.max(node.lastEventAt ?? 0, event.createdAt.getTime());
-      if (node.lastEventAt === event.createdAt.getTime()) node.lastCheck = event.healthEvent.checkName;
+      if (node.lastEventAt === event.createdAt.getTime()) node.lastCheck = pooledName(event.healthEvent.checkName);
       if (event.healthEvent.isFatal) node.fatalCount += 1;
       this.trackCheck(node, toCheckLatest(event), now, true);
     }
     this.applyStatus(node, event, previousDecision(node, change), now);
     remember(node, event);
+    this.dirty.add(node.name);
     return this.refresh(node, now) ? [node.name] : [];
   }
 
@@ -214,13 +337,13 @@ export class NodeProjection {
   }
 
   private trackCheck(node: NodeRecord, check: CheckLatest, now: number, live: boolean): void {
-    node.agents.add(check.agent);
+    node.agents.add(pooledName(check.agent));
     if (check.forcedQuarantine) {
       if (!check.nodeQuarantined) node.requested.add(check.recordId);
       return; // an operator's quarantine is not a health fault of its own
     }
     const entities = entitiesKey(check);
-    const key = `${check.checkName}|${entities}`;
+    const key = pooledName(`${check.checkName}|${entities}`);
     const generated = generatedMs(check);
     const current = node.checks.get(key);
     if (current && current.generatedMs > generated) {
@@ -239,7 +362,11 @@ export class NodeProjection {
       }
       return;
     }
-    node.checks.set(key, { checkName: check.checkName, unhealthy: !check.isHealthy, generatedMs: generated });
+    node.checks.set(key, {
+      checkName: pooledName(check.checkName),
+      unhealthy: !check.isHealthy,
+      generatedMs: generated,
+    });
   }
 
   private applyStatus(

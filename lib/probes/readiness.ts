@@ -54,7 +54,16 @@ async function checkLiveFeed(context: AppContext, timeoutMs: number): Promise<Re
     return { ready: false, detail: `the live hub could not start: ${settled.error.message}` };
   if (settled.status === 'timed-out')
     return { ready: false, detail: 'the live hub is starting (loading the node snapshot)' };
-  const feed = settled.value.status().feed;
+  const status = settled.value.status();
+  // The first build of the kept projection reads the history before the feed is followed, for
+  // minutes on a big datastore; the hub answers meanwhile (the nodes read so far, pages and charts
+  // from the datastore), so the replica takes traffic and says it is warming up.
+  if (status.projection?.phase === 'building' && status.feed === 'starting')
+    return {
+      ready: true,
+      detail: `the live hub answers while the node projection is built (warming up: ${status.projection.nodesBuilt} of ${status.projection.nodesTotal ?? '?'} nodes read)`,
+    };
+  const feed = status.feed;
   return { ready: feed === 'live', detail: FEED_STATES[feed] ?? `the live hub's change feed is ${feed}` };
 }
 

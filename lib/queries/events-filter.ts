@@ -13,14 +13,15 @@ import {
   DEFAULT_PAGE_SIZE,
   EVENT_PARAMS,
   EVENT_RANGE_NAMES,
+  EVENT_NAME_PATTERN,
   EVENT_RANGES,
-  EVENT_SEVERITIES,
+  EVENT_SEVERITY_FILTERS,
   EVENT_VIEWS,
   MAX_PAGE_SIZE,
   MAX_SPAN_DAYS,
   type EventParams,
   type EventRange,
-  type EventSeverity,
+  type EventSeverityFilter,
   type EventView,
   canonicalEntityType,
   entityText,
@@ -57,6 +58,7 @@ const MEANT: Record<string, string> = {
   errorcode: 'xid',
   code: 'xid',
   checkname: 'check',
+  componentclass: 'component',
   entitytype: 'entity',
   entityvalue: 'entity',
   gpu: 'entity',
@@ -120,8 +122,9 @@ const schema = z.object({
   xid: text('xid', /^\d{1,10}$/, 'an XID: digits only, such as 79').transform((value) =>
     value?.replace(/^0+(?=\d)/, ''),
   ),
-  check: text('check', /^[A-Za-z0-9_.:-]{1,100}$/, 'a check name such as SysLogsXIDError'),
-  agent: text('agent', /^[A-Za-z0-9_.:-]{1,100}$/, 'an agent name such as syslog-health-monitor'),
+  check: text('check', EVENT_NAME_PATTERN, 'a check name such as SysLogsXIDError'),
+  agent: text('agent', EVENT_NAME_PATTERN, 'an agent name such as syslog-health-monitor'),
+  component: text('component', EVENT_NAME_PATTERN, 'a component class such as GPU or NIC'),
   // A type may be a Kubernetes kind (v1/Pod, apps/v1/Deployment), as kubernetes-object-monitor writes it.
   entity: text(
     'entity',
@@ -135,7 +138,7 @@ const schema = z.object({
     const entityValue = type === 'GPU' ? value.slice(colon + 1).replace(/^0+(?=\d+$)/, '') : value.slice(colon + 1);
     return { entityType: type, entityValue };
   }),
-  severity: choice<EventSeverity>('severity', EVENT_SEVERITIES),
+  severity: choice<EventSeverityFilter>('severity', EVENT_SEVERITY_FILTERS),
   action: z
     .string()
     .optional()
@@ -258,10 +261,12 @@ export function parseEventSearch(input: Input, now = Date.now()): EventSearchPar
   if (value.xid) filter.errorCode = value.xid;
   if (value.check) filter.checkName = value.check;
   if (value.agent) filter.agent = value.agent;
+  if (value.component) filter.componentClass = value.component;
   if (value.entity) filter.entity = value.entity;
   if (value.severity === 'fatal') filter.isFatal = true;
   if (value.severity === 'healthy') filter.isHealthy = true;
   if (value.severity === 'unhealthy') Object.assign(filter, { isFatal: false, isHealthy: false });
+  if (value.severity === 'non-fatal') filter.isFatal = false;
   if (value.action) filter.recommendedAction = [value.action];
   if (value.node?.endsWith('*')) filter.nodePrefix = value.node.slice(0, -1);
   else if (value.node) filter.nodeName = value.node;
@@ -270,6 +275,7 @@ export function parseEventSearch(input: Input, now = Date.now()): EventSearchPar
     xid: value.xid,
     check: value.check,
     agent: value.agent,
+    component: value.component,
     entity: value.entity ? entityText(value.entity) : undefined,
     severity: value.severity,
     action: value.action,

@@ -19,6 +19,15 @@ export const MAX_SPAN_DAYS = 31;
 
 export const EVENT_SEVERITIES = ['fatal', 'unhealthy', 'healthy'] as const;
 export type EventSeverity = (typeof EVENT_SEVERITIES)[number];
+/**
+ * What the severity filter takes: an event's severity, or `non-fatal` (every event not flagged
+ * fatal, healthy or not), the Throughput chart's non-fatal bars.
+ */
+export const EVENT_SEVERITY_FILTERS = [...EVENT_SEVERITIES, 'non-fatal'] as const;
+export type EventSeverityFilter = (typeof EVENT_SEVERITY_FILTERS)[number];
+
+/** A check, agent or component class name as the search takes it (what NVSentinel's monitors write). */
+export const EVENT_NAME_PATTERN = /^[A-Za-z0-9_.:-]{1,100}$/;
 
 export const EVENT_VIEWS = ['events', 'nodes'] as const;
 export type EventView = (typeof EVENT_VIEWS)[number];
@@ -38,6 +47,7 @@ export const EVENT_PARAMS = [
   'xid',
   'check',
   'agent',
+  'component',
   'entity',
   'severity',
   'action',

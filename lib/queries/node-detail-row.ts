@@ -1,8 +1,15 @@
-// One stored health event as the node page shows it: plain JSON, every field. Pure (no server
-// imports), so the page's components are tested with rows made exactly as the server makes them.
-import { timestampToDate, type HealthEventWithStatus, type Timestamp } from '@/lib/store';
+// One stored health event as the node page shows it: plain JSON, every field (a row of its event
+// table), or what its timeline draws (a point). Pure (no server imports), so the page's components
+// are tested with rows made exactly as the server makes them.
+import {
+  timestampToDate,
+  type HealthEventStatus,
+  type HealthEventWithStatus,
+  type TimelineEvent,
+  type Timestamp,
+} from '@/lib/store';
 
-import type { NodeEventRow } from './node-detail-view';
+import type { NodeEventRow, NodeTimelinePoint } from './node-detail-view';
 
 const ms = (timestamp: Timestamp | null) => (timestamp ? timestampToDate(timestamp).getTime() : null);
 
@@ -27,14 +34,38 @@ export function toEventRow(event: HealthEventWithStatus): NodeEventRow {
     quarantineOverrides: e.quarantineOverrides,
     drainOverrides: e.drainOverrides,
     status: {
-      nodeQuarantined: status.nodeQuarantined || null,
-      quarantineFinishedAt: ms(status.quarantineFinishTimestamp),
-      eviction: status.userPodsEvictionStatus.status,
+      ...pipelineStatus(status),
       evictionMessage: status.userPodsEvictionStatus.message,
-      drainFinishedAt: ms(status.drainFinishTimestamp),
-      remediated: status.faultRemediated,
-      remediatedAt: ms(status.lastRemediationTimestamp),
       faultQuarantineRecovery: status.faultQuarantineRecovery,
     },
+  };
+}
+
+/** Where the pipeline has the event: what a row shows and the timeline's bands are drawn from. */
+function pipelineStatus(status: HealthEventStatus): NodeTimelinePoint['status'] {
+  return {
+    nodeQuarantined: status.nodeQuarantined || null,
+    quarantineFinishedAt: ms(status.quarantineFinishTimestamp),
+    eviction: status.userPodsEvictionStatus.status,
+    drainFinishedAt: ms(status.drainFinishTimestamp),
+    remediated: status.faultRemediated,
+    remediatedAt: ms(status.lastRemediationTimestamp),
+  };
+}
+
+export function toTimelinePoint(event: TimelineEvent): NodeTimelinePoint {
+  const { healthEvent: e } = event;
+  return {
+    recordId: event.recordId,
+    createdAt: event.createdAt.getTime(),
+    generatedAt: ms(e.generatedTimestamp),
+    agent: e.agent,
+    checkName: e.checkName,
+    isFatal: e.isFatal,
+    isHealthy: e.isHealthy,
+    errorCode: e.errorCode,
+    entities: e.entitiesImpacted,
+    message: e.message,
+    status: pipelineStatus(event.status),
   };
 }

@@ -3,7 +3,7 @@ import type { ClusterNode } from '@/lib/cluster/cluster-node';
 import type { ClusterStatus } from '@/lib/cluster/cluster-state';
 import type { NodeView } from '@/lib/node-state/node-view';
 
-import type { EntityGrid } from './node-gpus-view';
+import type { EntityGrid, NodeEventFilter } from './node-gpus-view';
 import type { NodeHeadline } from './node-headline-view';
 import type { WhyChain } from './node-why-view';
 
@@ -15,7 +15,10 @@ export const NODE_RANGES = {
   '30d': 2_592_000_000,
 } as const;
 export type NodeRange = keyof typeof NODE_RANGES;
-export const MAX_TIMELINE_EVENTS = 2_000;
+/** The timeline draws at most this many events of its range, the newest (and says so when the range holds more). */
+export const MAX_TIMELINE_POINTS = 2_000;
+/** Events a page of the node's event table holds; older ones come a page at a time. */
+export const EVENT_PAGE_SIZE = 50;
 
 export interface NodeEventRow {
   recordId: string;
@@ -48,6 +51,43 @@ export interface NodeEventRow {
   };
 }
 
+/**
+ * One event as the timeline, its tooltip and the GPU grid draw it: a NodeEventRow's fields they use,
+ * the message cut to its first 200 characters (lib/store TIMELINE_MESSAGE_CHARS), and no others.
+ */
+export interface NodeTimelinePoint {
+  recordId: string;
+  createdAt: number;
+  generatedAt: number | null;
+  agent: string;
+  checkName: string;
+  isFatal: boolean;
+  isHealthy: boolean;
+  errorCode: string[];
+  entities: { entityType: string; entityValue: string }[];
+  message: string;
+  /** What the quarantine and drain bands and the remediation lines are drawn from. */
+  status: Pick<
+    NodeEventRow['status'],
+    'nodeQuarantined' | 'quarantineFinishedAt' | 'eviction' | 'drainFinishedAt' | 'remediated' | 'remediatedAt'
+  >;
+}
+
+/** What the timeline draws: the range's newest events (at most MAX_TIMELINE_POINTS) and how many it holds. */
+export interface NodeTimelineView {
+  /** Newest first. */
+  points: NodeTimelinePoint[];
+  /** Events of the node in the range; more than points.length when the range holds more than are drawn. */
+  total: number;
+}
+
+/** Where the node's event table goes on: its older events start strictly after this one (newest first). */
+export interface NodeEventsCursor {
+  /** The event's stored time to the microsecond, as the store hands it out. */
+  createdAt: string;
+  recordId: string;
+}
+
 export interface MaintenanceRow {
   eventId: string;
   csp: string;
@@ -66,9 +106,14 @@ export interface NodeDetail {
   range: NodeRange;
   from: number;
   to: number;
+  /** The range's newest events as the timeline and the GPU grid draw them. */
+  timeline: NodeTimelineView;
+  /** The first page of the event table (EVENT_PAGE_SIZE events, every field, newest first) for `filter`. */
   events: NodeEventRow[];
-  /** More events exist in the range than were read. */
-  truncated: boolean;
+  /** The filter `events` were read for (an entity, fatal only). */
+  filter: NodeEventFilter;
+  /** Where the table's older events start; null when `events` holds the last of them. */
+  older: NodeEventsCursor | null;
   maintenance: MaintenanceRow[];
   /** The node as the cluster holds it; configured false when the console has no cluster access. */
   cluster: NodeClusterView;
@@ -76,15 +121,15 @@ export interface NodeDetail {
   why: WhyChain;
   /** The header in words: the cause, the pipeline's step and its outcome, what happens next. */
   headline: NodeHeadline;
-  /** Every entity the events named (GPUs first): a strip of the range, failures, XIDs, bursts. */
+  /** Every entity the timeline's events named (GPUs first): a strip of the range, failures, XIDs, bursts. */
   gpus: EntityGrid;
   /** The event the page's ?event= names, when it is not among `events`; null when it is, or none is named. */
   linkedEvent: LinkedEvent | null;
 }
 
 /**
- * An event a link names (the Events search's ?event=) that the range's read left out: older than
- * the range, or beyond the newest MAX_TIMELINE_EVENTS of it. Read by its id; event null when no
+ * An event a link or a timeline point names (the Events search's ?event=) that the event table's
+ * rows leave out: older than the range, or on an older page. Read by its id; event null when no
  * event of this node has that id.
  */
 export interface LinkedEvent {

@@ -1,14 +1,17 @@
-// One node's page: its projected state, its events in a time range (every field) and its
-// maintenance events, as plain JSON for the browser.
+// One node's page: its projected state, what its timeline draws of a time range (the newest events,
+// only the fields drawn), the first page of its event table (every field) and its maintenance
+// events, as plain JSON for the browser.
 import type { AppContext } from '@/lib/context/app-context';
 import type { PipelineMessage } from '@/lib/live/live-messages';
 import type { NodeView } from '@/lib/node-state/node-view';
-import { ValidationError, type DataStore, type MaintenanceEvent } from '@/lib/store';
+import type { DataStore, MaintenanceEvent } from '@/lib/store';
 
 import { consumerLagReading } from './pipeline';
-import { toEventRow } from './node-detail-row';
+import { toEventRow, toTimelinePoint } from './node-detail-row';
+import { isFiltered, readEventsPage, readNodeEvent } from './node-detail-events';
 import {
-  MAX_TIMELINE_EVENTS,
+  EVENT_PAGE_SIZE,
+  MAX_TIMELINE_POINTS,
   NODE_RANGES,
   type LinkedEvent,
   type MaintenanceRow,
@@ -18,6 +21,7 @@ import {
   type NodeRange,
 } from './node-detail-view';
 import { entityGrid } from './node-gpus';
+import { NO_FILTER, type NodeEventFilter } from './node-gpus-view';
 import { nodeHeadline, type FaultRemediationRun } from './node-headline';
 import { whyChain, type WhyInputs } from './node-why';
 
@@ -39,23 +43,35 @@ function toMaintenanceRow(event: MaintenanceEvent): MaintenanceRow {
 }
 
 /**
- * Null when the datastore has never heard of the node. `event`: an event a link names (?event=),
- * read by its id when the range's read left it out.
+ * Null when the datastore has never heard of the node. `filter`: what the first page of the event
+ * table holds (an entity, fatal only). `event`: an event a link names (?event=), read by its id
+ * when that page leaves it out.
  */
 export async function readNodeDetail(
   context: AppContext,
   name: string,
   range: NodeRange,
-  { event = null, now = Date.now() }: { event?: string | null; now?: number } = {},
+  {
+    event = null,
+    filter = NO_FILTER,
+    now = Date.now(),
+  }: { event?: string | null; filter?: NodeEventFilter; now?: number } = {},
 ): Promise<NodeDetail | null> {
   const [store, hub] = await Promise.all([context.store(), context.liveHub()]);
   const from = now - NODE_RANGES[range];
-  const [page, maintenance] = await Promise.all([
-    store.healthEvents().findByNode(name, { from: new Date(from) }, { limit: MAX_TIMELINE_EVENTS }),
+  const window = { from: new Date(from), to: new Date(now) };
+  // One read of the range's events gives the timeline and, unfiltered, the table's first page.
+  const [timeline, filteredPage, maintenance] = await Promise.all([
+    store.healthEvents().nodeTimeline(name, {
+      ...window,
+      points: MAX_TIMELINE_POINTS,
+      pageSize: isFiltered(filter) ? 0 : EVENT_PAGE_SIZE,
+    }),
+    isFiltered(filter) ? readEventsPage(store, name, { from, to: now }, filter) : null,
     store.maintenanceEvents().byNode(name),
   ]);
   const view = hub.projection.get(name) ?? null;
-  if (!view && page.items.length === 0 && maintenance.length === 0) {
+  if (!view && timeline.total === 0 && maintenance.length === 0) {
     if ((await store.healthEvents().count({ nodeName: name })) === 0) return null;
   }
   const cluster = clusterViewOf(context, name);
@@ -78,26 +94,31 @@ export async function readNodeDetail(
       lag?.consumers.find((consumer) => consumer.consumer === 'fault-quarantine')?.documentsBehind ?? null,
   };
   const why = whyChain(whyInputs);
-  const events = page.items.map(toEventRow);
-  const truncated = page.next !== undefined;
+  const points = timeline.events.map(toTimelinePoint);
+  const page = filteredPage ?? {
+    events: timeline.page.items.map(toEventRow),
+    older: timeline.page.next ?? null,
+  };
   return {
     name,
     view,
     range,
     from,
     to: now,
-    events,
-    truncated,
+    timeline: { points, total: timeline.total },
+    events: page.events,
+    filter,
+    older: page.older,
     maintenance: maintenance.map(toMaintenanceRow),
     cluster,
     why,
     headline: nodeHeadline(whyInputs, why, faultRemediationRun(lag)),
-    gpus: entityGrid(events, { range, from, to: now, truncated }),
-    linkedEvent: event === null ? null : await linkedEventOf(store, name, event, events),
+    gpus: entityGrid(points, { range, from, to: now, truncated: timeline.total > points.length }),
+    linkedEvent: event === null ? null : await linkedEventOf(store, name, event, page.events),
   };
 }
 
-/** The event `recordId` of the node, read by id unless the range's events hold it. */
+/** The event `recordId` of the node, read by id unless the table's first page holds it. */
 async function linkedEventOf(
   store: DataStore,
   name: string,
@@ -105,14 +126,7 @@ async function linkedEventOf(
   events: NodeEventRow[],
 ): Promise<LinkedEvent | null> {
   if (events.some((event) => event.recordId === recordId)) return null;
-  try {
-    const found = await store.healthEvents().get(recordId);
-    const event = found && found.healthEvent.nodeName === name ? toEventRow(found) : null;
-    return { recordId, event, refused: null };
-  } catch (error) {
-    if (error instanceof ValidationError) return { recordId, event: null, refused: error.problem };
-    throw error;
-  }
+  return readNodeEvent(store, name, recordId);
 }
 
 /**

@@ -1,7 +1,7 @@
-// Builds the node page's GPU grid (./node-gpus-view.ts) from the events the page read: per entity
-// named, a strip of the range (worst severity per bucket), its failures, fatal ones, distinct XIDs
-// and XID bursts. Pure.
-import type { NodeEventRow, NodeRange } from './node-detail-view';
+// Builds the node page's GPU grid (./node-gpus-view.ts) from the events its timeline read (the
+// same points it draws, not whole documents): per entity named, a strip of the range (worst
+// severity per bucket), its failures, fatal ones, distinct XIDs and XID bursts. Pure.
+import type { NodeRange, NodeTimelinePoint } from './node-detail-view';
 import {
   BURST_SILENCE_MS,
   CELL_CODE,
@@ -23,11 +23,16 @@ const GRID_BUCKET_MS: Record<NodeRange, number> = {
 
 const WORSE: Record<GridCell, number> = { unread: 0, none: 1, healthy: 2, unhealthy: 3, fatal: 4 };
 
-const severity = (event: NodeEventRow): GridCell =>
-  event.isHealthy ? 'healthy' : event.isFatal ? 'fatal' : 'unhealthy';
+/** What the grid reads of an event: a timeline point's fields (an event table row has them too). */
+type GridEvent = Pick<
+  NodeTimelinePoint,
+  'createdAt' | 'generatedAt' | 'isFatal' | 'isHealthy' | 'errorCode' | 'entities'
+>;
+
+const severity = (event: GridEvent): GridCell => (event.isHealthy ? 'healthy' : event.isFatal ? 'fatal' : 'unhealthy');
 
 /** When the monitor saw it (the timeline's time), else when it was stored. */
-const timeOf = (event: NodeEventRow) => event.generatedAt ?? event.createdAt;
+const timeOf = (event: GridEvent) => event.generatedAt ?? event.createdAt;
 
 /** Runs of times (ascending) in which each follows the one before by less than BURST_SILENCE_MS. */
 export function countBursts(times: number[]): number {
@@ -47,7 +52,7 @@ const numericOrder = (a: string, b: string) => a.localeCompare(b, 'en', { numeri
  * range held more events than were read, so the strip marks what lies before the oldest read.
  */
 export function entityGrid(
-  events: NodeEventRow[],
+  events: GridEvent[],
   window: { range: NodeRange; from: number; to: number; truncated: boolean },
 ): EntityGrid {
   const { from, to } = window;
@@ -58,7 +63,7 @@ export function entityGrid(
     window.truncated && events.length > 0 ? Math.max(from, Math.min(...events.map((event) => event.createdAt))) : from;
   const firstRead = bucketOf(readFrom);
 
-  const byEntity = new Map<string, { entity: NodeEventRow['entities'][number]; events: NodeEventRow[] }>();
+  const byEntity = new Map<string, { entity: GridEvent['entities'][number]; events: GridEvent[] }>();
   for (const event of events)
     for (const entity of event.entities) {
       const key = entityKey(entity);

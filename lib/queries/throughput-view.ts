@@ -6,11 +6,13 @@ import { addCount, type ThroughputMessage } from '@/lib/live/live-messages';
 import type { ProviderName } from '@/lib/store';
 
 export const THROUGHPUT_RANGES = {
-  '15m': { ms: 15 * 60_000, bucketSeconds: 10, label: '15 min' },
+  // Whole minutes, the roll-ups' finest span (lib/projection/event-counts.ts).
+  '15m': { ms: 15 * 60_000, bucketSeconds: 60, label: '15 min' },
   '1h': { ms: 3_600_000, bucketSeconds: 60, label: '1 hour' },
   '6h': { ms: 6 * 3_600_000, bucketSeconds: 300, label: '6 hours' },
   '24h': { ms: 24 * 3_600_000, bucketSeconds: 900, label: '24 hours' },
   '7d': { ms: 7 * 86_400_000, bucketSeconds: 3_600, label: '7 days' },
+  '30d': { ms: 30 * 86_400_000, bucketSeconds: 21_600, label: '30 days' },
 } as const;
 export type ThroughputRange = keyof typeof THROUGHPUT_RANGES;
 export const THROUGHPUT_RANGE_NAMES = Object.keys(THROUGHPUT_RANGES) as ThroughputRange[];
@@ -376,6 +378,8 @@ export function throughputTotals(series: ThroughputSeries): ThroughputTotals {
 export interface ThroughputView extends ThroughputSeries {
   /** The provider that served the figures. */
   provider: ProviderName;
+  /** 'rollups': the console's per-minute and per-hour counts; 'events': every event of the range, read (while the roll-ups are built). */
+  source: 'rollups' | 'events';
   /** When the server read them (ms). */
   readAt: number;
 }

@@ -1,7 +1,12 @@
-// Changes per user per minute (sliding window). Only changes that happened count (`record`), so
-// refused and invalid attempts never lock an operator out; a user at the limit is refused before
-// anything runs (`waitMs`). In-process: with several replicas each allows the limit, which still
-// bounds a runaway script to replicas × limit.
+// A sliding-window rate limit kept in this process: `limit` events per key in the last
+// `windowMs`. Only events that happened count (`record`); asking costs nothing (`waitMs`).
+//
+// Used only for the anonymous audit budget (lib/audit/anonymous-attempts.ts), which stays in
+// memory on purpose: it exists to shed a flood of callers who are not signed in before it reaches
+// the console database, so it must not cost that database a statement per refused attempt (nor
+// make every anonymous attempt of every replica queue on one "overall" row). With several replicas
+// each allows its budget, which still bounds the rows to replicas × budget. Per-user limits (the
+// changes per minute) are kept in the console database: lib/security/shared-rate-limiter.ts.
 export class RateLimiter {
   private readonly hits = new Map<string, number[]>();
 
@@ -34,6 +39,7 @@ export class RateLimiter {
   }
 }
 
+/** CONSOLE_MUTATION_RATE_LIMIT: the changes per user per minute (kept in the console database, lib/actions/run-mutation.ts). */
 export function mutationRateLimitFromEnv(env: Record<string, string | undefined> = process.env): number {
   const raw = env.CONSOLE_MUTATION_RATE_LIMIT ?? '30';
   const limit = Number(raw);

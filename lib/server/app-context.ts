@@ -9,6 +9,8 @@ import { sharedConsolePool } from '@/lib/console-database/console-database';
 import { getClusterState } from '@/lib/server/cluster';
 import { getDataStore } from '@/lib/server/datastore';
 import { currentLiveHub, getLiveHub } from '@/lib/server/live-hub';
+import { EventCountReads } from '@/lib/projection/event-count-reads';
+import { ProjectionTables } from '@/lib/projection/projection-tables';
 import { getSecondaryDataStore } from '@/lib/server/secondary-datastore';
 import { actorFrom, getAuth } from '@/lib/server/session';
 import { configFromEnv, describeDataStoreTarget, type DataStoreConfig } from '@/lib/store';
@@ -42,12 +44,21 @@ function datastores(): DatastoreSource[] {
   return sources;
 }
 
+let eventCountReads: EventCountReads | undefined;
+
+/** The roll-ups the live hub's keeper writes (lib/server/live-hub.ts keeps the projection they go with). */
+function eventCounts(): EventCountReads {
+  eventCountReads ??= new EventCountReads(sharedConsolePool(), new ProjectionTables(sharedConsolePool()));
+  return eventCountReads;
+}
+
 const context: AppContext = {
   store: getDataStore,
   liveHub: getLiveHub,
   currentLiveHub,
   datastores,
   consolePool: sharedConsolePool,
+  eventCounts,
   auth: getAuth,
   actor: actorFrom,
   cluster: getClusterState,

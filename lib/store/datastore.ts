@@ -4,6 +4,7 @@ import type { ConsumerLagFigures } from './feed/consumer-lag';
 import type { DeadLetterStore } from './feed/dead-letter-store';
 import type { HealthEventStore } from './health-event-store';
 import type { MaintenanceEventStore } from './maintenance-event-store';
+import type { NodeStateRead, NodeStateReadOptions } from './node-state-read';
 import type { OperationLatency, OperationObserver } from './metrics/operation-metrics';
 
 export type ProviderName = 'postgresql' | 'mongodb';
@@ -12,7 +13,10 @@ export type ProviderName = 'postgresql' | 'mongodb';
 export interface ProviderCapabilities {
   /** Retention removes changelog rows consumers have passed (PostgreSQL). */
   changelogRetention: boolean;
-  /** Documents behind is an exact count (PostgreSQL) rather than an estimate (MongoDB). */
+  /**
+   * Documents behind is counted (PostgreSQL: exact for the first 1,000 behind, an estimate flagged
+   * documentsBehindEstimated past that) rather than always an estimate (MongoDB).
+   */
   exactDocumentsBehind: boolean;
   /**
    * Updates and deletes in the change feed carry `before` (the document as it was). PostgreSQL:
@@ -94,6 +98,8 @@ export interface DataStore {
   deadLetters(): DeadLetterStore;
   /** The change feed of a registered consumer. One open feed per consumer per DataStore. */
   changes(consumer: string, options?: ChangeFeedOptions): Promise<ChangeFeed>;
+  /** The node projection's inputs and the feed checkpoint they were read at, as one consistent read. */
+  readNodeState(options?: NodeStateReadOptions): Promise<NodeStateRead>;
   /** Removes changelog rows every consumer has passed, and rows older than maxAgeMs regardless. */
   retainChangelog?(options: { maxAgeMs: number }): Promise<ChangelogRetentionResult>;
   stats(): Promise<ProviderStats>;

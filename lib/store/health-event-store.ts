@@ -3,14 +3,18 @@
 // where a value it does not know is `unknown(<raw>)`.
 import type { EvictionStatusName, QuarantineStatusName, RecommendedActionName } from './model/enums';
 import type { CheckLatest } from './model/check-latest';
+import type { EventCount, EventCountRequest } from './model/event-count';
 import type { NodeEventGroups, NodeGroupRequest } from './event-search';
 export type { NodeEventGroup, NodeEventGroups, NodeGroupRequest } from './event-search';
-import type { Entity, HealthEventWithStatus } from './model/health-event';
+import { ValidationError } from './errors/validation-error';
+import type { Entity, HealthEvent, HealthEventStatus, HealthEventWithStatus } from './model/health-event';
 import type { NewHealthEvent } from './model/new-health-event';
 import type { Timestamp } from './model/timestamp';
 
 export interface HealthEventFilter {
   nodeName?: string;
+  /** Any of these nodes (a page of nodes; an empty list matches nothing). */
+  nodeNames?: string[];
   agent?: string;
   checkName?: string;
   componentClass?: string;
@@ -77,6 +81,95 @@ export interface ThroughputBucket {
   count: number;
 }
 
+/** How much of its message a timeline event keeps: a tooltip's worth. */
+export const TIMELINE_MESSAGE_CHARS = 200;
+
+/**
+ * One event as a node's timeline draws it (HealthEventStore.nodeTimeline): when, which check, how
+ * severe, what it named and where the pipeline has it; no metadata, overrides or other fields, and
+ * the message cut to its first TIMELINE_MESSAGE_CHARS characters.
+ */
+export interface TimelineEvent {
+  recordId: string;
+  createdAt: Date;
+  healthEvent: Pick<
+    HealthEvent,
+    | 'agent'
+    | 'checkName'
+    | 'isFatal'
+    | 'isHealthy'
+    | 'errorCode'
+    | 'entitiesImpacted'
+    | 'generatedTimestamp'
+    | 'message'
+  >;
+  status: HealthEventStatus;
+}
+
+export interface NodeTimelineRequest {
+  /** Stored at or after (inclusive). */
+  from?: Date;
+  /** Stored before (exclusive). */
+  to?: Date;
+  /** The newest this many events of the range are read (1 to 10000). */
+  points: number;
+  /** Of them, the newest this many (0 to points) come with every field too: the first page of the node's events. */
+  pageSize: number;
+}
+
+export interface NodeTimeline {
+  /** The node's newest events in the range, newest first, at most `points`. */
+  events: TimelineEvent[];
+  /** Events of the node in the range: `events.length` when that is all of them, else all counted. */
+  total: number;
+  /** The newest `pageSize` events with every field; `next` goes on with findByNode (same order and cursor). */
+  page: Page<HealthEventWithStatus>;
+}
+
+/** A NodeTimelineRequest checked, or a ValidationError naming what is wrong. */
+export function nodeTimelineRequest(nodeName: unknown, request: NodeTimelineRequest): NodeTimelineRequest {
+  if (typeof nodeName !== 'string' || nodeName === '') throw new ValidationError('nodeName', 'must not be empty');
+  const { from, to, points, pageSize } = request ?? ({} as NodeTimelineRequest);
+  for (const [field, value] of [
+    ['from', from],
+    ['to', to],
+  ] as const)
+    if (value !== undefined && (!(value instanceof Date) || Number.isNaN(value.getTime())))
+      throw new ValidationError(`request.${field}`, 'must be a valid date');
+  if (!Number.isInteger(points) || points < 1 || points > 10_000)
+    throw new ValidationError('request.points', `must be a whole number from 1 to 10000 (got ${String(points)})`);
+  if (!Number.isInteger(pageSize) || pageSize < 0 || pageSize > points)
+    throw new ValidationError(
+      'request.pageSize',
+      `must be a whole number from 0 to points, ${points} (got ${String(pageSize)}): the page is the newest of the events read`,
+    );
+  return { from, to, points, pageSize };
+}
+
+/** A decoded event as a timeline event: the fields it keeps, its message cut in code points (as PostgreSQL's left() cuts it). */
+export function toTimelineEvent(event: HealthEventWithStatus): TimelineEvent {
+  const { healthEvent: e } = event;
+  const message =
+    e.message.length <= TIMELINE_MESSAGE_CHARS
+      ? e.message
+      : [...e.message.slice(0, TIMELINE_MESSAGE_CHARS * 2)].slice(0, TIMELINE_MESSAGE_CHARS).join('');
+  return {
+    recordId: event.recordId,
+    createdAt: event.createdAt,
+    healthEvent: {
+      agent: e.agent,
+      checkName: e.checkName,
+      isFatal: e.isFatal,
+      isHealthy: e.isHealthy,
+      errorCode: e.errorCode,
+      entitiesImpacted: e.entitiesImpacted,
+      generatedTimestamp: e.generatedTimestamp,
+      message,
+    },
+    status: event.status,
+  };
+}
+
 export interface InsertOptions {
   /** Rows per statement (PostgreSQL: per COPY chunk; MongoDB: per insertMany); the whole call is still one transaction. */
   chunkSize?: number;
@@ -113,6 +206,12 @@ export interface HealthEventStore {
     page?: PageRequest,
   ): Promise<Page<HealthEventWithStatus>>;
   find(filter: HealthEventFilter, page?: PageRequest): Promise<Page<HealthEventWithStatus>>;
+  /**
+   * What a node's timeline draws, from one read of the node's events in the range: the newest
+   * `points` of them with only the fields a chart, its tooltip and a GPU grid use, how many the
+   * range holds, and the newest `pageSize` with every field (findByNode's first page).
+   */
+  nodeTimeline(nodeName: string, request: NodeTimelineRequest): Promise<NodeTimeline>;
   /** The newest event of every node (optionally only the named nodes). */
   latestPerNode(nodeNames?: string[]): Promise<HealthEventWithStatus[]>;
   /**
@@ -125,6 +224,8 @@ export interface HealthEventStore {
   latestQuarantineDecisions(nodeNames?: string[]): Promise<HealthEventWithStatus[]>;
   /** Events matching the filter, counted per node (nodes with none are absent). */
   countByNode(filter?: HealthEventFilter): Promise<Map<string, number>>;
+  /** Names of the nodes that have events, ascending, the first `limit` after `after`: a build's pages. */
+  nodeNames(page: { after?: string; limit: number }): Promise<string[]>;
   /** Events matching the filter per node (count, fatal, first and last, entities), newest activity first, bounded. */
   groupByNode(filter: HealthEventFilter, request?: NodeGroupRequest): Promise<NodeEventGroups>;
   updateQuarantine(recordId: string, update: QuarantineUpdate): Promise<HealthEventWithStatus>;
@@ -133,5 +234,10 @@ export interface HealthEventStore {
   /** NVSentinel's manual-release path: the node's quarantining events since `since` become Cancelled. */
   cancelQuarantine(nodeName: string, since: Date): Promise<number>;
   throughput(request: ThroughputRequest): Promise<ThroughputBucket[]>;
+  /**
+   * Events matching the filter per bucket of creation, counted separately by agent, check,
+   * component class and severity, each with fatality (a page of nodes' history: the roll-ups' backfill).
+   */
+  countByDimension(request: EventCountRequest, filter?: HealthEventFilter): Promise<EventCount[]>;
   count(filter?: HealthEventFilter): Promise<number>;
 }

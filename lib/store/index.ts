@@ -30,6 +30,7 @@ export type {
 } from './datastore';
 export { StoreError, ValidationError } from './errors';
 export { storeErrorCode } from './errors/store-error';
+export { byBucketThenKeys, throughputGroups } from './throughput-request';
 export type { StoreErrorCode } from './errors';
 export type {
   ChangeEvent,
@@ -43,6 +44,7 @@ export type {
   ChangeFeed,
   ChangeFeedOptions,
   ConsumerPositionStore,
+  FeedCheckpoint,
   FeedState,
   StartPosition,
 } from './feed/change-feed';
@@ -53,8 +55,11 @@ export { EventProcessor } from './feed/event-processor';
 export type { ChangeHandler, EventProcessorOptions, ProcessorMetrics } from './feed/event-processor';
 export type * from './health-event-store';
 export type { MaintenanceEventStore } from './maintenance-event-store';
+export type { NodeStateRead, NodeStateReadOptions } from './node-state-read';
 export { toCheckLatest } from './model/check-latest';
 export type { CheckLatest } from './model/check-latest';
+export { COUNT_DIMENSIONS, countSeverity } from './model/event-count';
+export type { CountDimension, CountSeverity, EventCount, EventCountRequest } from './model/event-count';
 export * from './model/enums';
 export type * from './model/health-event';
 export { initialStatus } from './model/health-event';

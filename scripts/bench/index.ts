@@ -1,4 +1,4 @@
-// `npm run bench [-- --quick] [-- --only change-detection|ingest|simulator|live|queries|sustained] [-- --nodes N --events M] [-- --rate R --seconds S]`: every speed claim of the store
+// `npm run bench [-- --quick] [-- --only change-detection|ingest|simulator|live|queries|startup|keeper|lag|memory|sustained] [-- --nodes N --events M] [-- --rate R --seconds S]`: every speed claim of the store
 // SDK measured beside a baseline in the same run (the machines are shared and noisy: compare the
 // ratios). Writes bench-results/results.json and bench-results/results.md.
 import { mkdir, writeFile } from 'node:fs/promises';
@@ -7,10 +7,14 @@ import path from 'node:path';
 
 import { benchDatabase } from './bench-database';
 import { changeDetection, type ChangeDetection } from './change-detection';
+import { consumerLagBench, type ConsumerLagBench } from './consumer-lag';
 import { formatDelivery, formatLateAndMissing, p99Ratio, rateAchieved } from './delivery-latency';
 import { ingest, type IngestResult } from './ingest';
 import { liveFanout } from './live-fanout';
 import { queriesBench, type QueriesBench } from './queries';
+import { keeperRateBench, keeperRateTable } from './keeper-rate';
+import { replicaMemoryBench, replicaMemoryTable } from './replica-memory';
+import { startUpBench, startUpTable, throughputReadTable } from './start-up';
 import { sustainedBench } from './sustained';
 import { simulatorBench } from './simulator';
 
@@ -74,6 +78,26 @@ function queriesTable(result: QueriesBench): string[] {
       (row) =>
         `| ${row.query} | ${ms(row.sdk)} | ${row.raw ? ms(row.raw) : '—'} | ${row.raw ? p95Ratio(row.sdk.p95, row.raw.p95) : '—'} | ${row.goalMs ? `< ${row.goalMs} ms` : '—'} | ${row.goalMs ? (row.sdk.p95 < row.goalMs ? 'yes' : 'no') : '—'} | ${row.note} |`,
     ),
+  ];
+}
+
+function consumerLagTable(result: ConsumerLagBench): string[] {
+  const ms = (figures: { p50: number; p95: number }) => `${figures.p50} / ${figures.p95}`;
+  return [
+    `A changelog of ${result.changelogRows.toLocaleString()} changes (${result.order} order), ${result.runs} runs of each side in turns.`,
+    '',
+    "| consumers | positions | lag() p50 / p95 (ms) | baseline: the read before issue 18, one consumer after another, counting to 1,000,000 (p50 / p95 ms) | p95 ratio | goal p95 | met | a new store's first reading (ms) |",
+    '|---|---|---|---|---|---|---|---|',
+    ...result.rows.map(
+      (row) =>
+        `| ${row.consumers} | ${row.positions} | ${ms(row.sdk)} | ${ms(row.baseline)} | ${p95Ratio(row.sdk.p95, row.baseline.p95)} | < 20 ms | ${row.sdk.p95 < 20 ? 'yes' : 'no'} | ${row.firstReadingMs} |`,
+    ),
+    '',
+    `Documents behind with ${result.rows[result.rows.length - 1].consumers} consumers, now / baseline (≈: estimated past the exact count): ${result.rows[
+      result.rows.length - 1
+    ].figures
+      .map((figures) => `${figures.consumer} ${figures.documentsBehind} / ${figures.baseline}`)
+      .join('; ')}.`,
   ];
 }
 
@@ -176,6 +200,41 @@ async function main(): Promise<void> {
       const result = await queriesBench(database, { quick, nodes: flag('--nodes'), events: flag('--events') });
       results.queries = result;
       report.push('## Queries at scale', '', ...queriesTable(result), '');
+    }
+    if (!only || only === 'startup') {
+      console.log(
+        `start-up to ready on a big history (kept projection vs reading every node from the events)… ${load()}`,
+      );
+      // --nodes N --events M: one size of your own instead of the mode's sizes.
+      const nodes = flag('--nodes');
+      const events = flag('--events');
+      const rows = await startUpBench(database, {
+        quick,
+        ...(nodes && events ? { sizes: [{ nodes, events }] } : {}),
+      });
+      results.startUp = rows;
+      report.push('## Start-up to ready', '', `${load()} at the end.`, '', ...startUpTable(rows), '');
+      report.push('## Throughput page reads', '', ...throughputReadTable(rows), '');
+    }
+    if (!only || only === 'keeper') {
+      console.log(`the projection's keeper taking a backlog in (applied, counted into roll-ups, saved)… ${load()}`);
+      const row = await keeperRateBench(database, { quick });
+      results.keeperRate = row;
+      report.push("## The keeper's rate", '', `${load()} at the end.`, '', ...keeperRateTable(row), '');
+    }
+    if (!only || only === 'lag') {
+      console.log(`consumer lag (4 and 10 consumers)… ${load()}`);
+      const result = await consumerLagBench(database, { quick });
+      results.consumerLag = result;
+      report.push('## Consumer lag', '', `${load()} at the end.`, '', ...consumerLagTable(result), '');
+    }
+    if (!only || only === 'memory') {
+      console.log(
+        `memory of one console replica (npm start, simulated NVSentinel writing, a browser reading)… ${load()}`,
+      );
+      const result = await replicaMemoryBench(database, { quick, nodes: flag('--nodes'), seconds: flag('--seconds') });
+      results.replicaMemory = result;
+      report.push('## Memory of one replica', '', `${load()} at the end.`, '', ...replicaMemoryTable(result), '');
     }
     if (!only || only === 'live') {
       console.log(`live fan-out (commit to SSE clients)… ${load()}`);

@@ -5,7 +5,8 @@
 // half cordoned, NVSentinel's session (annotations and cordon labels, as fault-quarantine writes them)
 // on the nodes the datastore holds quarantined and on some cordons that were there before, the rest
 // cordoned by hand; each node shaped like a GPU node (GPU feature discovery's labels, a status with
-// images), since the informer caches whole objects. Each read is taken in turns with the same read without cluster state (the
+// images): the informer trims each to what the console reads (lib/cluster/node-informer.ts), and the
+// heap figure below shows what it keeps of such nodes. Each read is taken in turns with the same read without cluster state (the
 // console with no cluster configured): the baseline. Also: the informer's first list, and the heap
 // its nodes take (after GC).
 import v8 from 'node:v8';

@@ -6,7 +6,9 @@
 //   - the Nodes page as served (one page; one state; ?disagree=1) with a real ClusterState watching
 //     the twin API server's copy of every node, beside the same read without cluster state, and the
 //     informer's first list and heap (./nodes-cluster-state.ts);
-//   - a node's 30-day timeline: findByNode (newest 2,000) plus its maintenance events;
+//   - a node's 30-day timeline: what the node page reads for it (nodeTimeline: the chart's points,
+//     only what is drawn, and the event table's first page, one statement) plus its maintenance
+//     events, beside the same statement in raw SQL and the read it replaced (findByNode, newest 2,000);
 //   - 24-hour throughput: the Throughput page's read model (one pass over the day's events counted
 //     per 15-minute bucket, agent and fatality, and the last minute per second);
 //   - consumer lag: every consumer's figures (positions, head, documents behind).
@@ -15,7 +17,7 @@ import pg from 'pg';
 import { bucketWindow } from '../../lib/queries/throughput-view';
 import { LiveHub } from '../../lib/live/live-hub';
 import { matchesNodeFilter, parseNodeFilter } from '../../lib/node-state/node-filter';
-import { MAX_TIMELINE_EVENTS } from '../../lib/queries/node-detail-view';
+import { EVENT_PAGE_SIZE, MAX_TIMELINE_POINTS } from '../../lib/queries/node-detail-view';
 import { readThroughput } from '../../lib/queries/throughput';
 import { backfill } from '../../lib/simulator/backfill';
 import { PIPELINE_CONSUMERS } from '../../lib/simulator/cluster-simulator';
@@ -25,6 +27,28 @@ import type { BenchDatabase } from './bench-database';
 import { percentiles, type Percentiles } from './delivery-latency';
 import { clusterStateNodesBench, type ClusterStateNodesBench } from './nodes-cluster-state';
 import { eventSearchRows } from './event-search';
+
+/**
+ * The statement of HealthEventStore.nodeTimeline on PostgreSQL written out, for the raw side:
+ * $1 node, $2 from, $3 to, $4 points + 1, $5 page size, $6 message characters (200).
+ */
+const CURSOR_AT = `to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`;
+const TIMELINE_WHERE = 'WHERE node_name = $1 AND created_at >= $2 AND created_at < $3';
+const TIMELINE_SQL = `SELECT id, COALESCE(document->>'createdAt', document->>'createdat', ${CURSOR_AT}) AS created,
+         he->>'agent' AS agent, COALESCE(he->>'checkName', he->>'checkname') AS check_name,
+         COALESCE(he->'isFatal', he->'isfatal') = 'true'::jsonb AS is_fatal,
+         COALESCE(he->'isHealthy', he->'ishealthy') = 'true'::jsonb AS is_healthy,
+         COALESCE(he->'errorCode', he->'errorcode') AS error_code,
+         COALESCE(he->'entitiesImpacted', he->'entitiesimpacted') AS entities,
+         COALESCE(he->'generatedTimestamp', he->'generatedtimestamp') AS generated, left(he->>'message', $6) AS message,
+         document->'healtheventstatus' AS status, CASE WHEN n <= $5 THEN document END AS page_document,
+         CASE WHEN n <= $5 THEN ${CURSOR_AT} END AS cursor_at,
+         CASE WHEN n = $4 THEN (SELECT count(*) FROM health_events ${TIMELINE_WHERE}) END AS total
+  FROM (SELECT newest.*, document->'healthevent' AS he, row_number() OVER (ORDER BY created_at DESC, id DESC) AS n
+        FROM (SELECT id, created_at, document FROM health_events ${TIMELINE_WHERE}
+              ORDER BY created_at DESC, id DESC LIMIT $4) AS newest
+        OFFSET 0) AS numbered
+  ORDER BY created_at DESC, id DESC`;
 
 export interface QueryRow {
   query: string;
@@ -185,34 +209,58 @@ export async function queriesBench(
         `  cluster state: ${clusterState.nodes} nodes, first list ${clusterState.firstListMs} ms, ${clusterState.heapMb} MB heap; ${clusterState.rows.map((row) => `${row.query || 'first page'} ${row.withCluster.p50}/${row.withCluster.p95} ms (without ${row.without.p50}/${row.without.p95})`).join('; ')}`,
       );
 
-      // A node's 30-day timeline.
+      // A node's 30-day timeline as the node page reads it: the newest MAX_TIMELINE_POINTS events
+      // of the range with only what the chart, its tooltip and the GPU grid use, and the event
+      // table's first page whole, in one statement (nodeTimeline), with the node's maintenance
+      // events. Raw side: the same statement with `pg`, nothing decoded. Taken in turns with both,
+      // the read it replaced: every event of the range (up to 2,000) as whole documents, decoded.
+      // Each side reads a node of its own in each turn, so every read finds the node's rows outside
+      // PostgreSQL's buffers (as a page opened on a node finds them), not left there by the side
+      // before it.
       const from = () => new Date(Date.now() - 30 * 86_400_000);
-      const timeline = await compared(
-        runs,
-        (run) =>
+      const nodeOf = (run: number, side: number) => nodeAt((run + 1) * 3 + side);
+      const maintenanceSql =
+        'SELECT document FROM maintenance_events WHERE node_name = $1 ORDER BY event_received_timestamp DESC';
+      const sides = {
+        sdk: (node: string) =>
           Promise.all([
-            store.healthEvents().findByNode(nodeAt(run), { from: from() }, { limit: MAX_TIMELINE_EVENTS }),
-            store.maintenanceEvents().byNode(nodeAt(run)),
+            store.healthEvents().nodeTimeline(node, {
+              from: from(),
+              to: new Date(),
+              points: MAX_TIMELINE_POINTS,
+              pageSize: EVENT_PAGE_SIZE,
+            }),
+            store.maintenanceEvents().byNode(node),
           ]),
-        (run) =>
+        raw: (node: string) =>
           Promise.all([
-            raw.query(
-              'SELECT id, created_at, document FROM health_events WHERE node_name = $1 AND created_at >= $2 ORDER BY created_at DESC, id DESC LIMIT $3',
-              [nodeAt(run), from(), MAX_TIMELINE_EVENTS + 1],
-            ),
-            raw.query(
-              'SELECT document FROM maintenance_events WHERE node_name = $1 ORDER BY event_received_timestamp DESC',
-              [nodeAt(run)],
-            ),
+            raw.query(TIMELINE_SQL, [node, from(), new Date(), MAX_TIMELINE_POINTS + 1, EVENT_PAGE_SIZE, 200]),
+            raw.query(maintenanceSql, [node]),
           ]),
-      );
+        before: (node: string) =>
+          Promise.all([
+            store.healthEvents().findByNode(node, { from: from() }, { limit: 2_000 }),
+            store.maintenanceEvents().byNode(node),
+          ]),
+      };
+      const timeline = { sdk: [] as number[], raw: [] as number[], before: [] as number[] };
+      for (let run = -1; run < runs; run += 1)
+        for (const [index, side] of (['sdk', 'raw', 'before'] as const).entries()) {
+          const started = performance.now();
+          await sides[side](nodeOf(run, index));
+          if (run >= 0) timeline[side].push(performance.now() - started);
+        }
+      const [timelineSdk, timelineRaw, timelineBefore] = [timeline.sdk, timeline.raw, timeline.before].map(percentiles);
       rows.push({
-        query: "A node's 30-day timeline (events and maintenance)",
+        query: "A node's 30-day timeline (the chart's points and the event table's first page, and maintenance)",
         goalMs: 50,
-        sdk: percentiles(timeline.sdk),
-        raw: percentiles(timeline.raw),
-        note: `about ${Math.round(events / nodes).toLocaleString()} events per node`,
+        sdk: timelineSdk,
+        raw: timelineRaw,
+        note: `about ${Math.round(events / nodes).toLocaleString()} events per node; raw SQL: the same statement, nothing decoded; the read it replaced (every event of the range up to 2,000, whole documents), in the same turns: ${timelineBefore.p50} / ${timelineBefore.p95} ms`,
       });
+      console.log(
+        `  timeline: ${timelineSdk.p50} / ${timelineSdk.p95} ms (raw SQL ${timelineRaw.p50} / ${timelineRaw.p95}; the read before ${timelineBefore.p50} / ${timelineBefore.p95})`,
+      );
 
       // 24-hour throughput (the page's two queries: the day per bucket, agent and fatality; the
       // last minute per second). The raw side does the same work in the same window.

@@ -32,6 +32,7 @@ export default defineConfig({
                   'tests/integration/store/postgres-feed-horizon.test.ts',
                   'tests/integration/store/postgres-feed-id-order.test.ts',
                   'tests/integration/store/postgres-store.test.ts',
+                  'tests/integration/store/notification-wake.test.ts',
                 ],
                 environment: 'node',
                 globalSetup: ['tests/support/postgres-servers.setup.ts'],

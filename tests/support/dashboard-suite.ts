@@ -160,12 +160,17 @@ export function defineDashboardSuite(target: DashboardTarget): void {
       else expect(health).not.toHaveProperty('consoleDatabase');
     });
 
-    it('/api/ready turns ready once the live hub follows the change feed', async () => {
+    it('/api/ready turns ready (already while the kept projection is built: warming up), and the live hub then follows the change feed', async () => {
       const ready = await eventually('ready', async () => {
         const response = await app.ready.GET();
         return response.status === 200 && ((await response.json()) as Readiness);
       });
       expect(ready).toMatchObject({ ready: true, notReady: [] });
+      expect(ready.checks.liveFeed.detail).toMatch(/follows the change feed|warming up: \d+ of \d+ nodes read/);
+      await eventually(
+        'the live hub to follow the feed',
+        async () => (await app.liveHub.getLiveHub()).status().feed === 'live',
+      );
       expect((await app.liveHub.getLiveHub()).status()).toMatchObject({
         feed: 'live',
         provider: target.expected.provider,

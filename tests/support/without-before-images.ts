@@ -13,6 +13,8 @@ function feedWithoutBefore(feed: ChangeFeed): ChangeFeed {
       return feed.state;
     },
     ack: (position) => feed.ack(position),
+    checkpoint: () => feed.checkpoint(),
+    hasPassed: (checkpoint, position) => feed.hasPassed(checkpoint, position),
     close: () => feed.close(),
     async *[Symbol.asyncIterator]() {
       for await (const change of feed) yield { ...change, before: null } as ChangeEvent;

@@ -6,12 +6,21 @@ import Link from 'next/link';
 import { usePathname, useRouter, useSearchParams } from 'next/navigation';
 import type { FormEvent } from 'react';
 
+import { useDisplayZone } from '@/components/ui/display-zone';
 import { Panel } from '@/components/ui/panel';
 import { LocalTime, RelativeTime } from '@/components/ui/relative-time';
 import type { AuditEntry } from '@/lib/audit/audit-entry';
 import { fetchJson } from '@/lib/client/fetch-json';
+import { fromZoneInput, toZoneInput } from '@/lib/format/time';
 import { useRefetchEvery } from '@/lib/client/use-refetch-every';
-import { AUDIT_OUTCOMES, changedFields, type AuditPage } from '@/lib/queries/audit-view';
+import {
+  AUDIT_OUTCOMES,
+  auditActionChoices,
+  auditActionName,
+  auditTargetText,
+  changedFields,
+  type AuditPage,
+} from '@/lib/queries/audit-view';
 
 const OUTCOME_STYLE: Record<string, string> = {
   ok: 'bg-emerald-100 text-emerald-900 dark:bg-emerald-950 dark:text-emerald-200',
@@ -21,8 +30,8 @@ const OUTCOME_STYLE: Record<string, string> = {
 };
 const input = 'rounded border border-zinc-300 bg-white px-2 py-1 text-sm dark:border-zinc-700 dark:bg-zinc-900';
 
-function Change({ entry }: { entry: AuditEntry }) {
-  const fields = changedFields(entry.stateBefore, entry.stateAfter);
+function Change({ entry, zone, users }: { entry: AuditEntry; zone: string; users: AuditPage['users'] }) {
+  const fields = changedFields(entry.stateBefore, entry.stateAfter, { zone, users });
   if (fields.length === 0) return null;
   return (
     <ul className="space-y-0.5">
@@ -57,6 +66,13 @@ export function AuditClient({ initial, initialError }: { initial: AuditPage | nu
   });
   useRefetchEvery(key, 5_000);
   const page = result.data;
+  const users = page?.users ?? {};
+  // From and To are clocks in the zone every time on the page is shown in.
+  const zone = useDisplayZone();
+  const shownInput = (name: 'from' | 'to') => {
+    const value = params.get(name);
+    return value ? toZoneInput(Date.parse(value), zone) : '';
+  };
 
   function applyFilter(event: FormEvent<HTMLFormElement>) {
     event.preventDefault();
@@ -64,7 +80,10 @@ export function AuditClient({ initial, initialError }: { initial: AuditPage | nu
     const next = new URLSearchParams();
     for (const name of ['actor', 'action', 'outcome', 'target', 'from', 'to']) {
       const value = String(form.get(name) ?? '').trim();
-      if (value) next.set(name, name === 'from' || name === 'to' ? new Date(value).toISOString() : value);
+      if (!value) continue;
+      const at = name === 'from' || name === 'to' ? fromZoneInput(value, zone) : NaN;
+      // A time the zone cannot read goes as typed, for the server to name what is wrong with it.
+      next.set(name, Number.isNaN(at) ? value : new Date(at).toISOString());
     }
     router.replace(`${pathname}${next.size ? `?${next}` : ''}`, { scroll: false });
   }
@@ -80,7 +99,8 @@ export function AuditClient({ initial, initialError }: { initial: AuditPage | nu
         onSubmit={applyFilter}
         className="flex flex-wrap items-end gap-2 text-sm"
         aria-label="Filter the audit log"
-        key={query}
+        // Read again when the zone changes: the time fields show clocks in it.
+        key={`${query} ${zone}`}
       >
         <label className="flex flex-col">
           Actor
@@ -97,9 +117,9 @@ export function AuditClient({ initial, initialError }: { initial: AuditPage | nu
           Action
           <select name="action" defaultValue={params.get('action') ?? ''} className={input}>
             <option value="">any</option>
-            {page?.facets.actions.map((action) => (
-              <option key={action} value={action}>
-                {action}
+            {auditActionChoices(page?.facets.actions ?? []).map((action) => (
+              <option key={action.value} value={action.value}>
+                {action.label}
               </option>
             ))}
           </select>
@@ -125,22 +145,12 @@ export function AuditClient({ initial, initialError }: { initial: AuditPage | nu
           />
         </label>
         <label className="flex flex-col">
-          From
-          <input
-            name="from"
-            type="datetime-local"
-            defaultValue={params.get('from')?.slice(0, 16) ?? ''}
-            className={input}
-          />
+          From ({zone})
+          <input name="from" type="datetime-local" defaultValue={shownInput('from')} className={input} />
         </label>
         <label className="flex flex-col">
-          To
-          <input
-            name="to"
-            type="datetime-local"
-            defaultValue={params.get('to')?.slice(0, 16) ?? ''}
-            className={input}
-          />
+          To ({zone})
+          <input name="to" type="datetime-local" defaultValue={shownInput('to')} className={input} />
         </label>
         <button
           type="submit"
@@ -196,6 +206,7 @@ export function AuditClient({ initial, initialError }: { initial: AuditPage | nu
                   data-outcome={entry.outcome}
                   data-target={entry.target ?? ''}
                   data-actor={entry.actor}
+                  data-request-id={entry.requestId}
                 >
                   <td className="py-1 pr-3 whitespace-nowrap">
                     <LocalTime at={Date.parse(entry.at)} />
@@ -206,14 +217,16 @@ export function AuditClient({ initial, initialError }: { initial: AuditPage | nu
                     {entry.actor}
                     {entry.actorRole ? <span className="ml-1 text-xs text-zinc-500">({entry.actorRole})</span> : null}
                   </td>
-                  <td className="pr-3 font-mono text-xs">{entry.action}</td>
-                  <td className="max-w-48 pr-3 font-mono text-xs break-words">
+                  <td className="pr-3" title={entry.action} data-testid="audit-action">
+                    {auditActionName(entry.action)}
+                  </td>
+                  <td className="max-w-48 pr-3 font-mono text-xs break-words" data-testid="audit-target">
                     {node ? (
                       <Link href={`/nodes/${node}`} className="text-sky-700 hover:underline dark:text-sky-400">
                         {node}
                       </Link>
                     ) : (
-                      entry.target
+                      auditTargetText(entry, users)
                     )}
                   </td>
                   <td className="max-w-64 pr-3 break-words">{entry.reason}</td>
@@ -228,7 +241,7 @@ export function AuditClient({ initial, initialError }: { initial: AuditPage | nu
                     ) : null}
                   </td>
                   <td className="max-w-72 pr-3 text-xs break-words text-zinc-600 dark:text-zinc-400">
-                    <Change entry={entry} />
+                    <Change entry={entry} zone={zone} users={users} />
                   </td>
                   <td className="pr-3 font-mono text-xs text-zinc-500" title={entry.requestId}>
                     {entry.requestId.slice(0, 8)}

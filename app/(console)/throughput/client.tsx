@@ -121,7 +121,12 @@ export function ThroughputClient({
         </span>
       </div>
 
-      <ThroughputFigures totals={totals} rangeLabel={rangeLabel} provider={view?.provider ?? null} />
+      <ThroughputFigures
+        totals={totals}
+        rangeLabel={rangeLabel}
+        provider={view?.provider ?? null}
+        source={view?.source ?? null}
+      />
 
       <Panel
         title={`Health events per ${unitSeconds === 1 ? 'second' : 'minute'} by ${GROUPING_LABELS[by].toLowerCase()}, last ${rangeLabel} (${view ? `${view.bucketSeconds >= 60 ? `${view.bucketSeconds / 60}-min` : `${view.bucketSeconds}-s`} buckets` : '…'})`}
@@ -134,7 +139,7 @@ export function ThroughputClient({
         {view ? (
           <div className={stale ? 'opacity-50 transition-opacity' : undefined} aria-busy={stale}>
             <ThroughputChart series={view} unitSeconds={unitSeconds} unitLabel={unitLabel} />
-            <ThroughputLegend series={view} />
+            <ThroughputLegend series={view} rangeLabel={rangeLabel} />
           </div>
         ) : null}
         {view && query.error ? (

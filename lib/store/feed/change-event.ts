@@ -27,6 +27,12 @@ export interface HealthEventChange extends ChangeBase {
   document: HealthEventWithStatus | null;
   /** The document before the change (updates and deletes), when the provider knows it. */
   before: HealthEventWithStatus | null;
+  /**
+   * When the datastore stored the record, by the clock its queries count with, where that differs
+   * from the document's createdAt: on PostgreSQL the created_at column (NVSentinel leaves it to the
+   * database's NOW(); the document's createdAt is the writer's clock). Absent where they are one.
+   */
+  storedAt?: Date;
 }
 
 export interface MaintenanceEventChange extends ChangeBase {

@@ -12,7 +12,28 @@ export interface ChangeFeedOptions {
   pollIntervalMs?: number;
   /** Told of every state change (live, reconnecting while the database is away, closed). */
   onStateChange?: (state: FeedState) => void;
+  /**
+   * Start after this checkpoint (one the caller kept from `checkpoint()` or `readNodeState()`)
+   * instead of the consumer's stored position. The consumer must still be registered: `ack` keeps
+   * moving its stored position (what lag figures and changelog retention go by).
+   */
+  from?: FeedCheckpoint;
+  /**
+   * false: a reader that keeps no position of its own (needs `from`; the consumer name need not be
+   * registered, only names it in errors and metrics): `ack` stores nothing, no lag row is kept, and
+   * the feed ends with `position-lost` when changelog retention removed changes it had not read.
+   * For a replica that follows, from a kept checkpoint, what another process keeps the place of.
+   */
+  durable?: boolean;
 }
+
+/**
+ * A place in the feed that a caller keeps itself, in its own storage and in the same transaction
+ * as what it built from the changes up to there, and opens a feed at again with `from`: that feed
+ * delivers exactly the changes after it, so nothing is applied twice or missed. Opaque; valid only
+ * on the datastore that gave it.
+ */
+export type FeedCheckpoint = string;
 
 /**
  * A durable, at-least-once stream of changes for one named consumer. Iterate it once (a second
@@ -24,6 +45,14 @@ export interface ChangeFeed extends AsyncIterable<ChangeEvent> {
   readonly state: FeedState;
   /** Stores the position durably (cumulative: everything up to it is done). */
   ack(position: FeedPosition): Promise<void>;
+  /**
+   * Where the feed stands: after every change it has delivered, and after what it passed without
+   * delivering (changes of collections it does not follow). Take it when every delivered change
+   * is handled (between two iterations), and keep it with what was built from them.
+   */
+  checkpoint(): FeedCheckpoint;
+  /** Whether a feed at `checkpoint` has passed the change at `position` (a read at it saw the change). */
+  hasPassed(checkpoint: FeedCheckpoint, position: FeedPosition): boolean;
   /** Ends the iteration and releases the connections. */
   close(): Promise<void>;
 }

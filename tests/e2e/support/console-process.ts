@@ -32,6 +32,36 @@ export async function stopConsole(launched: ConsoleProcess, signal: NodeJS.Signa
   return exited;
 }
 
+/**
+ * Kills the launcher and every process under it with SIGKILL, as a pod's end kills its container:
+ * the launcher runs the dashboard's server as a child, which SIGKILL of the launcher alone would
+ * leave running.
+ */
+export async function killConsoleTree(launched: ConsoleProcess): Promise<void> {
+  const root = launched.child.pid;
+  if (root === undefined) return;
+  const parents = new Map<number, number>();
+  for (const entry of await readdir('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    const stat = await readFile(`/proc/${entry}/stat`, 'utf8').catch(() => '');
+    // pid (comm) state ppid ...: the command may hold spaces and parentheses, so read after the last ')'.
+    const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+    if (Number.isInteger(ppid)) parents.set(Number(entry), ppid);
+  }
+  const tree = [root];
+  for (let i = 0; i < tree.length; i += 1)
+    for (const [pid, ppid] of parents) if (ppid === tree[i] && !tree.includes(pid)) tree.push(pid);
+  const exited = new Promise((resolve) => launched.child.once('exit', resolve));
+  for (const pid of tree.reverse()) {
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      // gone already
+    }
+  }
+  await exited;
+}
+
 /** PostgreSQL server processes whose command line names `dataDir`. */
 export async function postgresServersUsing(dataDir: string): Promise<number[]> {
   const pids: number[] = [];

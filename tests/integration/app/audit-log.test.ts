@@ -6,9 +6,11 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { AuditEntryInput } from '@/lib/audit/audit-entry';
 import { verifyAuditChain } from '@/lib/audit/audit-chain';
 import { appendAudit, auditFacets, eachAudit, listAudit, type AuditFilter } from '@/lib/audit/audit-log';
+import { readAuditPage } from '@/lib/queries/audit';
 import { parseAuditFilter } from '@/lib/queries/audit-filter';
 import { setUpOwnDatabase } from '@/lib/store/providers/postgres/schema/prepare-datastore';
 
+import { testAppContext } from '../../support/app-context';
 import { createTestDatabase, testServers, type TestDatabase } from '../../support/test-databases';
 
 const base: AuditEntryInput = {
@@ -228,6 +230,58 @@ describe.each(testServers())('audit log on $name', (server) => {
     expect(await auditFacets(pool)).toEqual({
       actions: ['node.quarantine', 'node.release', 'user.create'],
       actors: ['ana', 'anonymous', 'ben'],
+    });
+  });
+
+  describe('the Audit page', () => {
+    const OLGA = 'Xk3vQ9mB2sL7pR1tOlga';
+    const SSO = 'Qw8eR4tY6uI2oP0aSso';
+    beforeEach(async () => {
+      await pool.query(`DELETE FROM console_user WHERE id = ANY($1)`, [[OLGA, SSO]]);
+      await pool.query(
+        `INSERT INTO console_user (id, name, email, "emailVerified", username, role)
+         VALUES ($1, 'Olga', 'olga@console.local', true, 'olga', 'operator'),
+                ($2, 'Sam', 'sam@example.com', true, NULL, 'viewer')`,
+        [OLGA, SSO],
+      );
+    });
+    const page = (filter: AuditFilter = {}) => readAuditPage(testAppContext({ consolePool: pool }), filter);
+
+    it('names the users its entries hold by id: targets of refused attempts and a creation’s new id', async () => {
+      await appendAudit(pool, { ...base, action: 'user.set-role', target: `user/${OLGA}`, outcome: 'denied' });
+      await appendAudit(pool, { ...base, action: 'user.disable', target: SSO, outcome: 'denied' });
+      await appendAudit(pool, {
+        ...base,
+        action: 'user.create',
+        target: 'user/olga',
+        stateBefore: undefined,
+        stateAfter: { id: OLGA, username: 'olga', role: 'operator' },
+      });
+      await appendAudit(pool, { ...base, action: 'user.enable', target: 'user/no-such-id' });
+      const { users } = await page();
+      // A single-sign-on user without a username by their email; an id no user has stays unnamed.
+      expect(users).toEqual({ [OLGA]: 'olga', [SSO]: 'sam@example.com' });
+    });
+
+    it('finds a user’s entries by their username and by their id, whichever each was recorded under', async () => {
+      const bare = await appendAudit(pool, { ...base, action: 'user.set-role', target: OLGA, outcome: 'denied' });
+      const byId = await appendAudit(pool, { ...base, action: 'user.set-role', target: `user/${OLGA}` });
+      const byName = await appendAudit(pool, { ...base, action: 'user.set-role', target: 'user/olga' });
+      await appendAudit(pool, { ...base, action: 'user.set-role', target: `user/${SSO}` });
+      for (const target of ['user/olga', `user/${OLGA}`, OLGA])
+        expect(
+          (await page({ target })).entries.map((entry) => entry.id),
+          target,
+        ).toEqual([byName, byId, bare]);
+      expect((await page({ target: 'user/sam@example.com' })).entries).toHaveLength(1);
+      expect((await page({ target: 'user/nobody' })).entries).toEqual([]);
+      // A node's name is never taken for a username: only a user's id is.
+      await pool.query(`UPDATE console_user SET username = 'gpu-node-0001' WHERE id = $1`, [SSO]);
+      await appendAudit(pool, { ...base, action: 'user.enable', target: 'user/gpu-node-0001' });
+      await appendAudit(pool, { ...base, action: 'node.quarantine', target: 'gpu-node-0001' });
+      expect((await page({ target: 'gpu-node-0001' })).entries.map((entry) => entry.action)).toEqual([
+        'node.quarantine',
+      ]);
     });
   });
 

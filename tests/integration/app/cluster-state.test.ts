@@ -156,6 +156,36 @@ describe('cluster state from the API server', () => {
   });
 });
 
+describe('a cluster bigger than one list page', () => {
+  it('lists every node in pages, and a cordon made between two pages is not lost (the watch starts from the first page)', async () => {
+    const names = Array.from({ length: 1_203 }, (_, index) => `gpu-${String(index).padStart(5, '0')}`);
+    let lists = 0;
+    const twin: TwinCluster = await startTwinCluster(names, {
+      // Not a refusal: a hook on each request, to cordon a first-page node while the second page is asked.
+      forbid: (verb, resource) => {
+        if (verb === 'list' && resource === 'nodes' && ++lists === 2) {
+          const nodes = twin.api.resource('nodes');
+          const first = twin.api.store.get(nodes, 'gpu-00001');
+          twin.api.store.replace(nodes, { ...first, spec: { ...(first.spec as object), unschedulable: true } });
+        }
+        return false;
+      },
+    });
+    const big = new ClusterState(twin.kubeConfig(), NVSENTINEL_NAMESPACE);
+    try {
+      await big.start();
+      await until('live', async () => big.status().state === 'live');
+      expect(big.allNodes()).toHaveLength(1_203);
+      expect(lists).toBe(3); // pages of 500
+      await until('the cordon made between pages', async () => big.node('gpu-00001')?.cordoned === true);
+      expect(big.node('gpu-01202')).toMatchObject({ cordoned: false, ready: true, gpu: true });
+    } finally {
+      await big.stop();
+      await twin.close();
+    }
+  });
+});
+
 describe("NVSentinel's custom resources in the cluster state", () => {
   it('shows the RebootNode the simulated remediation creates, per node, as janitor advances it', async () => {
     const database = await createTestDatabase(testServers()[0]);

@@ -164,7 +164,7 @@ describe('GET /api/events', () => {
     expect(response.status).toBe(400);
     expect(await response.json()).toEqual({
       error:
-        'unknown parameter "errorCode" (did you mean xid?); the search takes xid, check, agent, entity, severity, action, node, range, from, to, view, limit, after, format',
+        'unknown parameter "errorCode" (did you mean xid?); the search takes xid, check, agent, component, entity, severity, action, node, range, from, to, view, limit, after, format',
     });
   });
 

@@ -81,7 +81,9 @@ describe('/metrics and /api/ready', () => {
       const scraped = await scrapeFamilies();
       const consumer = overview.lag?.consumers.find((candidate) => candidate.consumer === 'fault-quarantine');
       const readingTime = sampleValue(scraped, 'sentinel_consumer_lag_reading_timestamp_seconds');
-      return consumer && overview.lag && readingTime === overview.lag.at / 1000
+      // The hub's feed open too (it opens once the kept projection is built or loaded).
+      const feedLive = sampleValue(scraped, 'sentinel_live_feed_state', { state: 'live' }) === 1;
+      return consumer && overview.lag && feedLive && readingTime === overview.lag.at / 1000
         ? { page: { overview, consumer }, families: scraped }
         : undefined;
     });

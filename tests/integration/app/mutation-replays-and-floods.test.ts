@@ -4,12 +4,21 @@
 //    gets the first answer and one audit row saying it was refused as a replay;
 //  - anonymous callers wrote 100 rows a second with 2,000-character reasons: now at most
 //    ANONYMOUS_ROWS_PER_SOURCE compact rows a minute per address, 429 beyond.
+// And a user's changes per minute are one limit for every console replica on the database
+// (issue 18): changes made through two replicas, each its own pool and limiter, reach it together.
+import pg from 'pg';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 
 import { listAudit } from '@/lib/audit/audit-log';
 import { ANONYMOUS_ROWS_PER_SOURCE } from '@/lib/audit/anonymous-attempts';
+import { createConsoleAuth } from '@/lib/auth/auth-config';
+import { authSettingsFromEnv } from '@/lib/auth/auth-settings';
+import { consoleSecret } from '@/lib/auth/console-secret';
+import type { AppContext } from '@/lib/context/app-context';
+import { SharedRateLimiter } from '@/lib/security/shared-rate-limiter';
 
-import { APP, consoleAuthFixture, type ConsoleAuthFixture } from '../../support/console-auth-fixture';
+import { testAppContext } from '../../support/app-context';
+import { ADMIN_PASSWORD, APP, consoleAuthFixture, type ConsoleAuthFixture } from '../../support/console-auth-fixture';
 
 const { runMutation } = await import('@/lib/actions/run-mutation');
 const { createUserMutation, setUserRoleMutation } = await import('@/lib/actions/user-mutations');
@@ -230,5 +239,81 @@ describe('replays and floods of changes', () => {
     );
     expect(other).toMatchObject({ status: 401 });
     expect(await listAudit(console_.pool, { requestId: 'other-address' }, 10)).toHaveLength(1);
+  });
+
+  describe('the changes per user per minute, across two console replicas', () => {
+    const holder = globalThis as unknown as { sentinelMutationLimiter?: SharedRateLimiter };
+    let otherPool: pg.Pool;
+    /** The second replica's app context: its own pool and Better Auth on the same database. */
+    let other: AppContext;
+    let created = 0;
+
+    beforeAll(async () => {
+      otherPool = new pg.Pool({ connectionString: console_.database.url, max: 3 });
+      const settings = authSettingsFromEnv({
+        CONSOLE_DATABASE_URL: console_.database.url,
+        CONSOLE_ADMIN_PASSWORD: ADMIN_PASSWORD,
+      });
+      const auth = createConsoleAuth({
+        pool: otherPool,
+        secret: await consoleSecret(console_.pool, settings.secret),
+        settings,
+      });
+      other = testAppContext({ consolePool: otherPool, auth });
+    });
+    afterAll(async () => {
+      holder.sentinelMutationLimiter = undefined;
+      // The counts these tests made (on their own clocks) are not the next tests' business.
+      await console_.pool.query(`DELETE FROM console_rate_windows`);
+      await otherPool?.end();
+    });
+
+    /** Each replica's limiter of `limit` changes a minute, on one clock. */
+    function replicasAt(limit: number) {
+      const clock = { now: Date.now() };
+      const limiters = [0, 1].map(() => new SharedRateLimiter('changes', limit, 60_000, () => clock.now));
+      const contexts = [console_.context, other];
+      /** A new user made through replica `replica` (whose limiter the runner then uses). */
+      const create = (replica: number, username = `replica-made-${++created}`) => {
+        holder.sentinelMutationLimiter = limiters[replica];
+        return runMutation(
+          contexts[replica],
+          createUserMutation,
+          { username, password: 'a-fine-long-password', role: 'viewer' },
+          console_.adminHeaders,
+        );
+      };
+      return { clock, create };
+    }
+
+    it('changes spread across both replicas reach the cap together; a refused change does not count', async () => {
+      await console_.pool.query(`DELETE FROM console_rate_windows`);
+      const { clock, create } = replicasAt(3);
+      // Refused by the change itself (the name is taken): no place kept on either replica.
+      expect(await create(1, 'admin')).toMatchObject({ ok: false, status: 409 });
+      expect([(await create(0)).ok, (await create(1)).ok, (await create(0)).ok]).toEqual([true, true, true]);
+      for (const replica of [1, 0])
+        expect(await create(replica)).toEqual({
+          ok: false,
+          outcome: 'denied',
+          status: 429,
+          error: 'too many changes; try again in 60 s',
+        });
+      clock.now += 60_000;
+      expect(await create(1)).toMatchObject({ ok: true });
+    });
+
+    it('changes sent at once through both replicas are counted together: exactly the cap run', async () => {
+      await console_.pool.query(`DELETE FROM console_rate_windows`);
+      const { create } = replicasAt(3);
+      const before = Number((await console_.pool.query('SELECT count(*) FROM console_user')).rows[0].count);
+      // The runner takes this process's limiter when it gets to the rate; what the replicas share, and
+      // race on, is the row in the database, reached here through each replica's own pool.
+      const answers = await Promise.all(Array.from({ length: 8 }, (_, change) => create(change % 2)));
+      expect(answers.filter((answer) => answer.ok)).toHaveLength(3);
+      expect(answers.filter((answer) => !answer.ok && answer.status === 429)).toHaveLength(5);
+      const after = Number((await console_.pool.query('SELECT count(*) FROM console_user')).rows[0].count);
+      expect(after - before).toBe(3);
+    });
   });
 });

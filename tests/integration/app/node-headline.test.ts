@@ -5,13 +5,13 @@
 // what comes, a failed drain says why, and the GPU grid counts the GPU's failures and XIDs. An
 // action fault-remediation's chart has no resource for is not promised; where no fault-remediation
 // consumer reads the feed (the umbrella chart's default) none is promised at all; and an event a
-// link names that the range's read leaves out is read by its id.
+// link names that the event table's first page leaves out is read by its id.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { ClusterState } from '@/lib/cluster/cluster-state';
 import type { AppContext } from '@/lib/context/app-context';
 import { LiveHub } from '@/lib/live/live-hub';
-import { MAX_TIMELINE_EVENTS, type NodeDetail } from '@/lib/queries/node-detail-view';
+import { EVENT_PAGE_SIZE, type NodeDetail } from '@/lib/queries/node-detail-view';
 import { readNodeDetail } from '@/lib/queries/node-detail';
 import { ClusterSimulator } from '@/lib/simulator/cluster-simulator';
 import { SIMULATOR_MARK } from '@/lib/simulator/event-generator';
@@ -229,16 +229,16 @@ describe('the node page where no fault-remediation runs', () => {
     );
   });
 
-  it('?event= names an event the range read leaves out (beyond the newest 2,000): read by its id', async () => {
+  it("?event= names an event the table's first page leaves out (beyond its newest events): read by its id", async () => {
     const [linked] = await store.healthEvents().insertMany([fault('busy-a', { isFatal: false, message: 'the one' })]);
     const [elsewhere] = await store.healthEvents().insertMany([fault('busy-b')]);
     await store
       .healthEvents()
-      .insertMany(
-        Array.from({ length: MAX_TIMELINE_EVENTS }, () => fault('busy-a', { isFatal: false, message: 'later' })),
-      );
+      .insertMany(Array.from({ length: EVENT_PAGE_SIZE }, () => fault('busy-a', { isFatal: false, message: 'later' })));
     const detail = await readNodeDetail(context, 'busy-a', '1h', { event: linked.recordId });
-    expect(detail?.events).toHaveLength(MAX_TIMELINE_EVENTS);
+    expect(detail?.events).toHaveLength(EVENT_PAGE_SIZE);
+    // The timeline draws it all the same.
+    expect(detail?.timeline.points.some((point) => point.recordId === linked.recordId)).toBe(true);
     expect(detail?.events.some((event) => event.recordId === linked.recordId)).toBe(false);
     expect(detail?.linkedEvent).toMatchObject({
       recordId: linked.recordId,

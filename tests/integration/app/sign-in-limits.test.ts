@@ -3,10 +3,16 @@
 // forged X-Forwarded-For, all answered 401 and the right password then signed in. Now the account
 // itself is throttled after five failures in a row, whatever address each attempt claims, with a
 // delay that doubles; and a disabled account answers the right password exactly as a wrong one.
-import type pg from 'pg';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+// The count is kept in the console database (issue 18): two console replicas, each its own Better
+// Auth, pool and throttle on one database, count one limit; without the database, sign-in is refused.
+import net from 'node:net';
 
-import type { ConsoleAuth } from '@/lib/auth/auth-config';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+
+import { createConsoleAuth, type ConsoleAuth } from '@/lib/auth/auth-config';
+import { authSettingsFromEnv } from '@/lib/auth/auth-settings';
+import { consoleSecret } from '@/lib/auth/console-secret';
 import { FREE_FAILURES, SignInThrottle } from '@/lib/auth/sign-in-throttle';
 
 import { ADMIN_PASSWORD, APP, consoleAuthFixture, type ConsoleAuthFixture } from '../../support/console-auth-fixture';
@@ -21,8 +27,8 @@ describe(`sign-in limits per account on ${server.name}`, () => {
   const clock = { now: Date.parse('2026-12-06T12:00:00Z') };
   let forged = 0;
 
-  const signIn = (username: string, password: string) =>
-    auth.handler(
+  const signIn = (username: string, password: string, through: ConsoleAuth = auth) =>
+    through.handler(
       new Request(`${APP}/api/auth/sign-in/username`, {
         method: 'POST',
         // A new address for every attempt, as the probe forged them.
@@ -40,7 +46,23 @@ describe(`sign-in limits per account on ${server.name}`, () => {
     ({ pool, auth } = fixture);
   });
 
+  /** Another console replica: its own pool on `url`, Better Auth and throttle (on the test's clock). */
+  const replicas: pg.Pool[] = [];
+  async function replica(url = fixture.database.url): Promise<ConsoleAuth> {
+    const replicaPool = new pg.Pool({ connectionString: url, max: 3, connectionTimeoutMillis: 5_000 });
+    replicaPool.on('error', () => {});
+    replicas.push(replicaPool);
+    const settings = authSettingsFromEnv({ CONSOLE_DATABASE_URL: url, CONSOLE_ADMIN_PASSWORD: ADMIN_PASSWORD });
+    return createConsoleAuth({
+      pool: replicaPool,
+      secret: await consoleSecret(pool, settings.secret),
+      settings,
+      throttle: new SignInThrottle(() => clock.now),
+    });
+  }
+
   afterAll(async () => {
+    await Promise.all(replicas.map((replicaPool) => replicaPool.end()));
     await fixture?.close();
   });
 
@@ -133,6 +155,77 @@ describe(`sign-in limits per account on ${server.name}`, () => {
     );
     expect(statuses.filter((status) => status === 401)).toHaveLength(FREE_FAILURES);
     expect(statuses.filter((status) => status === 429)).toHaveLength(40 - FREE_FAILURES);
+  });
+
+  it(`two console replicas count one limit: ${FREE_FAILURES} wrong passwords spread across both, the next is refused on either`, async () => {
+    const other = await replica();
+    const statuses: number[] = [];
+    for (let attempt = 0; attempt < FREE_FAILURES; attempt++)
+      statuses.push((await signIn('two-replicas', `spread-guess-${attempt}`, attempt % 2 ? other : auth)).status);
+    expect(statuses).toEqual(Array(FREE_FAILURES).fill(401));
+    for (const through of [auth, other])
+      expect(await answer(await signIn('two-replicas', 'one-more-guess', through))).toMatchObject({
+        status: 429,
+        body: { code: 'ACCOUNT_THROTTLED', message: 'Too many failed sign-ins for this account; try again in 2 s' },
+      });
+  });
+
+  it('two console replicas racing: forty guesses sent at once through both are counted together', async () => {
+    const other = await replica();
+    const statuses = await Promise.all(
+      Array.from({ length: 40 }, (_, attempt) =>
+        signIn('racing-replicas', `racing-guess-${attempt}`, attempt % 2 ? other : auth).then(
+          (response) => response.status,
+        ),
+      ),
+    );
+    expect(statuses.filter((status) => status === 401)).toHaveLength(FREE_FAILURES);
+    expect(statuses.filter((status) => status === 429)).toHaveLength(40 - FREE_FAILURES);
+  });
+
+  it('when the console database goes away the limit cannot be checked, so sign-in is refused (503), not let through', async () => {
+    // The replica reaches the database through a relay the test can cut.
+    const database = new URL(fixture.database.url);
+    const sockets = new Set<net.Socket>();
+    const relay = net.createServer((client) => {
+      const upstream = net.connect(Number(database.port), database.hostname);
+      for (const socket of [client, upstream]) {
+        sockets.add(socket);
+        socket.on('error', () => {});
+        socket.on('close', () => [client, upstream].forEach((each) => each.destroy()));
+      }
+      client.pipe(upstream).pipe(client);
+    });
+    await new Promise<void>((resolve) => relay.listen(0, '127.0.0.1', resolve));
+    const relayed = new URL(database);
+    relayed.host = `127.0.0.1:${(relay.address() as net.AddressInfo).port}`;
+    const away = await replica(relayed.toString());
+    // Up: a wrong password is answered as usual.
+    expect((await signIn('relayed-user', 'wrong-password-here', away)).status).toBe(401);
+    await new Promise((resolve) => {
+      relay.close(resolve);
+      for (const socket of sockets) socket.destroy();
+    });
+    const logged = vi.spyOn(console, 'error').mockImplementation(() => {});
+    try {
+      const refused = await signIn('admin', ADMIN_PASSWORD, away);
+      expect(await answer(refused)).toMatchObject({
+        status: 503,
+        body: {
+          code: 'SIGN_IN_LIMIT_UNAVAILABLE',
+          message:
+            'Sign-in is unavailable: the console database, which keeps the sign-in limits, cannot be reached; try again shortly',
+        },
+      });
+      expect(
+        refused.headers.getSetCookie().some((cookie) => cookie.startsWith('sentinel-console.session_token=')),
+      ).toBe(false);
+      expect(logged).toHaveBeenCalledWith(
+        expect.stringMatching(/^\[sign-in\] refused: the sign-in limit could not be checked: /),
+      );
+    } finally {
+      logged.mockRestore();
+    }
   });
 
   it("a browser that signed in to the account before is not kept out by someone else's wrong guesses", async () => {

@@ -111,15 +111,20 @@ describe('throughput read model', () => {
     expect(component.series.map((entry) => entry.key)).toEqual(['GPU', 'NIC']);
   });
 
-  it('gives the last 15 minutes in 10-second buckets, and a week in hours', async () => {
+  it('gives the last 15 minutes in minutes, a week in hours and 30 days in quarter-days', async () => {
     const quarter = await readThroughput(store, { range: '15m', by: 'agent', now: NOW });
-    expect(quarter.bucketSeconds).toBe(10);
-    expect(quarter.buckets).toHaveLength(90);
+    expect(quarter.bucketSeconds).toBe(60);
+    expect(quarter.buckets).toHaveLength(15);
     const rows = chartRows(quarter, 1);
-    // 55 events in the 10 s from 10:25:20 (agent-10's 10 events at 10:25:20..29 and the others'
-    // first seconds): the rate there, per second, is its count over 10 s.
+    // 55 events in the minute from 10:25 (agent-10's 10 events at 10:25:20..29 and the others'
+    // first seconds): the rate there, per second, is its count over 60 s.
     const busiest = rows.reduce((best, row) => (row.total > best.total ? row : best));
-    expect(busiest.rates.reduce((sum, rate) => sum + rate, 0)).toBeCloseTo(busiest.total / 10);
+    expect(busiest.total).toBe(55);
+    expect(busiest.rates.reduce((sum, rate) => sum + rate, 0)).toBeCloseTo(busiest.total / 60);
+    const month = await readThroughput(store, { range: '30d', by: 'agent', now: NOW });
+    expect(month.bucketSeconds).toBe(21_600);
+    expect(month.buckets).toHaveLength(120);
+    expect(throughputTotals(month).events).toBe(58);
     const week = await readThroughput(store, { range: '7d', by: 'agent', now: NOW });
     expect(week.bucketSeconds).toBe(3_600);
     expect(week.buckets).toHaveLength(168);
@@ -259,8 +264,9 @@ describe.each(testServers())('one pass over the range gives what the separate gr
   it('gives the same buckets, series, fatal counts and last minute for every range and grouping', async () => {
     for (const range of THROUGHPUT_RANGE_NAMES) {
       for (const by of THROUGHPUT_GROUPINGS) {
-        const { provider, readAt, ...view } = await readThroughput(store, { range, by, now });
+        const { provider, readAt, source, ...view } = await readThroughput(store, { range, by, now });
         expect(provider).toBe('postgresql');
+        expect(source).toBe('events');
         expect(readAt).toBe(now);
         expect(view, `${range} by ${by}`).toEqual(await previousView(range, by));
       }

@@ -34,7 +34,8 @@ interface KubeObject {
   data?: Record<string, string>;
   stringData?: Record<string, string>;
   spec?: {
-    strategy?: { type: string };
+    replicas?: number;
+    strategy?: { type: string; rollingUpdate?: { maxUnavailable: number; maxSurge: number } };
     selector?: Record<string, unknown> & { matchLabels?: Record<string, string> };
     ports?: { targetPort: string }[];
     template?: {
@@ -172,7 +173,17 @@ describe('deploy/kubernetes', () => {
     expect(tokenMounts(prepare)).toEqual([]);
   });
 
-  it('never runs two pods at once while there is one replica (no lease yet): Recreate, not a rolling update', () => {
-    expect(deployment.spec?.strategy?.type).toBe('Recreate');
+  it('runs two replicas (one keeps the projection under the lease, the other follows) and rolls out without taking a ready pod away first', () => {
+    expect(deployment.spec?.replicas).toBe(2);
+    expect(deployment.spec?.strategy).toEqual({
+      type: 'RollingUpdate',
+      rollingUpdate: { maxUnavailable: 0, maxSurge: 1 },
+    });
+    // A drain evicts one at a time: the pods the budget selects are the Deployment's.
+    const budget = one('PodDisruptionBudget') as unknown as {
+      spec: { minAvailable: number; selector: { matchLabels: Record<string, string> } };
+    };
+    expect(budget.spec.minAvailable).toBe(1);
+    expect(budget.spec.selector.matchLabels).toEqual(deployment.spec?.selector?.matchLabels);
   });
 });

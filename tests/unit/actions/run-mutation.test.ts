@@ -1,7 +1,8 @@
 // The mutation runner's order of checks and its audit record, without a database or a session
-// store: who is signed in, the Origin verdict, the audit log and the idempotency table are
-// stand-ins; roles, the rate limiter, the anonymous budget, reading the key and the runner are the
-// real ones.
+// store: who is signed in, the Origin verdict, the audit log, the idempotency table and the rate
+// limit's table (a place per change, given back when the change did not happen; the real one is in
+// tests/integration/app/shared-rate-limiter.test.ts) are stand-ins; roles, the anonymous budget,
+// reading the key and the runner are the real ones.
 //
 // Survivors StrykerJS leaves here, equivalent: in `rawReason`, dropping `!(input instanceof
 // UnreadableBody)` (or making its `&&` an `||`) changes nothing, since an UnreadableBody has no
@@ -9,7 +10,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 
 import type { Mutation, MutationOutcome, Parsed } from '@/lib/actions/mutation';
-import { RateLimiter } from '@/lib/security/rate-limiter';
+import type { SharedRateLimiter, Taken } from '@/lib/security/shared-rate-limiter';
 import type { Actor } from '@/lib/auth/actor';
 import type { AppContext } from '@/lib/context/app-context';
 
@@ -67,7 +68,33 @@ const { anonymousAttempts } = await import('@/lib/audit/anonymous-attempts');
 
 const operator: Actor = { id: 'user-1', name: 'olga', displayName: 'Olga', role: 'operator' };
 const viewer: Actor = { id: 'user-2', name: 'victor', displayName: 'Victor', role: 'viewer' };
-const holder = globalThis as unknown as { sentinelMutationLimiter?: RateLimiter };
+const holder = globalThis as unknown as { sentinelMutationLimiter?: SharedRateLimiter };
+
+/** The change limit on a stand-in table: `limit` places per user for a minute of Date.now(). */
+function changeLimit(limit: number) {
+  const places = new Map<string, number[]>();
+  const calls: unknown[][] = [];
+  const limiter = {
+    calls,
+    /** The places `key` holds now. */
+    held: (key: string) => (places.get(key) ?? []).filter((at) => at > Date.now() - 60_000).length,
+    async take(db: unknown, key: string): Promise<Taken> {
+      calls.push(['take', db, key]);
+      const now = Date.now();
+      const held = (places.get(key) ?? []).filter((at) => at > now - 60_000);
+      if (held.length >= limit) return { taken: false, waitMs: held[0] + 60_000 - now };
+      places.set(key, [...held, now]);
+      return { taken: true, place: String(now) };
+    },
+    async giveBack(db: unknown, key: string, place: string): Promise<void> {
+      calls.push(['giveBack', db, key, place]);
+      const held = places.get(key) ?? [];
+      held.splice(held.indexOf(Number(place)), 1);
+    },
+  };
+  holder.sentinelMutationLimiter = limiter as unknown as SharedRateLimiter;
+  return limiter;
+}
 
 interface Input {
   node: string;
@@ -120,8 +147,10 @@ beforeEach(() => {
   stand.claimError = null;
   stand.settled = [];
   stand.settleError = null;
-  holder.sentinelMutationLimiter = new RateLimiter(2);
+  changeLimit(2);
 });
+
+const holderLimit = () => holder.sentinelMutationLimiter as unknown as ReturnType<typeof changeLimit>;
 
 afterEach(() => {
   delete holder.sentinelMutationLimiter;
@@ -275,7 +304,9 @@ describe('running a change', () => {
   });
 
   it('rounds the wait up to whole seconds', async () => {
-    holder.sentinelMutationLimiter = { waitMs: () => 1_001, record: () => {} } as unknown as RateLimiter;
+    holder.sentinelMutationLimiter = {
+      take: async () => ({ taken: false, waitMs: 1_001 }),
+    } as unknown as SharedRateLimiter;
     expect(await runMutation(succeeds(), { node: 'gpu-1', reason: 'x' }, headers)).toMatchObject({
       status: 429,
       error: 'too many changes; try again in 2 s',
@@ -336,6 +367,61 @@ describe('running a change', () => {
     });
     for (let i = 0; i < 3; i += 1) await runMutation(throws, { node: 'gpu-1', reason: 'x' }, headers);
     expect((await runMutation(succeeds(), { node: 'gpu-1', reason: 'x' }, headers)).ok).toBe(true);
+  });
+
+  it("takes the user's place in the console database's limit, and gives it back when the change did not happen", async () => {
+    const limit = changeLimit(2);
+    await runMutation(
+      mutation(async () => ({ ok: false, outcome: 'invalid', status: 409, error: 'already quarantined' })),
+      { node: 'gpu-1', reason: 'x' },
+      headers,
+    );
+    expect(limit.calls).toEqual([
+      ['take', 'console-pool', 'user-1'],
+      ['giveBack', 'console-pool', 'user-1', expect.any(String)],
+    ]);
+    expect(limit.held('user-1')).toBe(0);
+    await runMutation(succeeds(), { node: 'gpu-1', reason: 'x' }, headers);
+    expect(limit.held('user-1')).toBe(1);
+  });
+
+  it('refuses the change (500, recorded) while the rate cannot be checked, running nothing', async () => {
+    holder.sentinelMutationLimiter = {
+      take: async () => {
+        throw new Error('console database away');
+      },
+    } as unknown as SharedRateLimiter;
+    const change = succeeds();
+    expect(await runMutation(change, { node: 'gpu-1', reason: 'fan' }, headers)).toEqual({
+      ok: false,
+      outcome: 'error',
+      status: 500,
+      error: 'the rate of changes could not be checked: console database away',
+    });
+    expect(change.runs).toEqual([]);
+    expect(stand.audit).toEqual([
+      expect.objectContaining({ outcome: 'error', target: 'node/gpu-1', reason: 'fan', actor: 'olga' }),
+    ]);
+  });
+
+  it('still answers a failed change when its place cannot be given back, and says so in the log', async () => {
+    const limit = changeLimit(2);
+    limit.giveBack = async () => {
+      throw new Error('console database away');
+    };
+    const logged: unknown[] = [];
+    vi.spyOn(console, 'error').mockImplementation((...args: unknown[]) => void logged.push(args));
+    expect(
+      await runMutation(
+        mutation(async () => ({ ok: false, outcome: 'error', status: 500, error: 'boom' })),
+        { node: 'gpu-1', reason: 'x' },
+        headers,
+      ),
+    ).toMatchObject({ ok: false, error: 'boom' });
+    expect(logged).toEqual([
+      ['[rate limit] a place of user user-1 not given back, it counts for a minute: console database away'],
+    ]);
+    vi.mocked(console.error).mockRestore();
   });
 
   it('refuses a body that could not be read (400) with what was wrong, naming the target the URL gave', async () => {
@@ -415,6 +501,8 @@ describe('idempotency keys', () => {
     });
     expect(change.runs).toEqual([]);
     expect(stand.settled).toEqual([]);
+    // Not run again, so not counted again.
+    expect(holderLimit().held('user-1')).toBe(0);
     expect(stand.audit).toEqual([
       expect.objectContaining({
         outcome: 'denied',
@@ -435,6 +523,7 @@ describe('idempotency keys', () => {
       error: 'the same change (idempotency key) is still running as request request-0',
     });
     expect(change.runs).toEqual([]);
+    expect(holderLimit().held('user-1')).toBe(0);
   });
 
   it('refuses a key used for another change (409), naming it', async () => {
@@ -453,6 +542,7 @@ describe('idempotency keys', () => {
         'this idempotency key was used for another change (user.create of nothing, or other values); use a new key for each change',
     });
     expect(change.runs).toEqual([]);
+    expect(holderLimit().held('user-1')).toBe(0);
   });
 
   it('answers 500 when the key cannot be checked, running nothing', async () => {
@@ -465,6 +555,7 @@ describe('idempotency keys', () => {
       error: 'the idempotency key could not be checked: console database away',
     });
     expect(change.runs).toEqual([]);
+    expect(holderLimit().held('user-1')).toBe(0);
   });
 
   it('still answers when the answer cannot be kept under the key, and says so in the log', async () => {

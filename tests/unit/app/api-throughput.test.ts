@@ -32,7 +32,7 @@ describe('GET /api/throughput', () => {
     readThroughputView.mockClear();
     const response = await GET(new Request(`http://localhost/api/throughput?range=${name}`));
     expect(response.status).toBe(400);
-    expect(await response.json()).toEqual({ error: `range must be one of 15m, 1h, 6h, 24h, 7d (got "${name}")` });
+    expect(await response.json()).toEqual({ error: `range must be one of 15m, 1h, 6h, 24h, 7d, 30d (got "${name}")` });
     expect(readThroughputView).not.toHaveBeenCalled();
   });
 

@@ -18,6 +18,7 @@ import { sessionState } from '@/lib/node-state/node-projection';
 import type { NodeView, QuarantineSession } from '@/lib/node-state/node-view';
 import type { LinkedEvent, NodeDetail, NodeEventRow } from '@/lib/queries/node-detail-view';
 import { entityGrid } from '@/lib/queries/node-gpus';
+import { NO_FILTER } from '@/lib/queries/node-gpus-view';
 import { nodeHeadline } from '@/lib/queries/node-headline';
 import { whyChain, type WhyInputs } from '@/lib/queries/node-why';
 
@@ -175,8 +176,11 @@ function detailOf(linkedEvent: LinkedEvent | null = null): NodeDetail {
     range: '1h',
     from: FROM,
     to: NOW,
+    // Every event of the range is a timeline point and fits the table's first page.
+    timeline: { points: events, total: events.length },
     events,
-    truncated: false,
+    filter: NO_FILTER,
+    older: null,
     maintenance: [],
     cluster: { configured: false, status: null, node: null },
     why,

@@ -79,6 +79,22 @@ describe('event search parameters', () => {
     expect(filter('fatal')).toEqual({ fatal: true, healthy: undefined });
     expect(filter('unhealthy')).toEqual({ fatal: false, healthy: false });
     expect(filter('healthy')).toEqual({ fatal: undefined, healthy: true });
+    // The Throughput chart's non-fatal bars: every event not flagged fatal, healthy or not.
+    expect(filter('non-fatal')).toEqual({ fatal: false, healthy: undefined });
+  });
+
+  it('reads a component class, as the Throughput chart groups by it', () => {
+    const result = parse('component=NIC&severity=non-fatal&range=1h');
+    expect(result.ok && result.search.filter).toEqual({
+      componentClass: 'NIC',
+      isFatal: false,
+      from: new Date(NOW - HOUR),
+      to: new Date(NOW),
+    });
+    expect(result.ok && eventSearchHref(result.search.params)).toBe(
+      '/events?component=NIC&severity=non-fatal&range=1h',
+    );
+    expect(error('componentClass=NIC')).toMatch(/^unknown parameter "componentClass" \(did you mean component\?\)/);
   });
 
   it('defaults to the last 24 hours, events, 100 a page', () => {
@@ -116,7 +132,8 @@ describe('event search parameters', () => {
   });
 
   it('refuses a parameter it does not know, naming it and the ones it takes (a misspelt filter would match everything)', () => {
-    const known = 'xid, check, agent, entity, severity, action, node, range, from, to, view, limit, after, format';
+    const known =
+      'xid, check, agent, component, entity, severity, action, node, range, from, to, view, limit, after, format';
     expect(error('errorCode=79&range=1h')).toBe(
       `unknown parameter "errorCode" (did you mean xid?); the search takes ${known}`,
     );
@@ -137,8 +154,9 @@ describe('event search parameters', () => {
     ['entity=GPU', 'entity must be TYPE:VALUE, such as GPU:3 or NIC:mlx5_0 (got "GPU")'],
     ['entity=:3', 'entity must be TYPE:VALUE, such as GPU:3 or NIC:mlx5_0 (got ":3")'],
     ['entity=GPU:', 'entity must be TYPE:VALUE, such as GPU:3 or NIC:mlx5_0 (got "GPU:")'],
-    ['severity=warning', 'severity must be one of fatal, unhealthy, healthy (got "warning")'],
-    ['severity=toString', 'severity must be one of fatal, unhealthy, healthy (got "toString")'],
+    ['severity=warning', 'severity must be one of fatal, unhealthy, healthy, non-fatal (got "warning")'],
+    ['severity=toString', 'severity must be one of fatal, unhealthy, healthy, non-fatal (got "toString")'],
+    ['component=GPU%20board', 'component must be a component class such as GPU or NIC (got "GPU board")'],
     [
       'action=REBOOT',
       'action must be a recommended action: one of NONE, COMPONENT_RESET, CONTACT_SUPPORT, RUN_FIELDDIAG, RESTART_VM, RESTART_BM, REPLACE_VM, RUN_DCGMEUD, CUSTOM, REMEDIATE, UNKNOWN (got "REBOOT")',

@@ -36,13 +36,14 @@ const second = (at: number, counts: Partial<ThroughputMessage> = {}): Throughput
 });
 
 describe('buckets per range', () => {
-  it('uses 10 s at 15 min, 1 min at 1 h, 5 min at 6 h, 15 min at 24 h and 1 h at 7 d', () => {
+  it('uses 1 min at 15 min and 1 h, 5 min at 6 h, 15 min at 24 h, 1 h at 7 d and 6 h at 30 d: whole minutes, as the roll-ups keep them', () => {
     expect(Object.fromEntries(THROUGHPUT_RANGE_NAMES.map((range) => [range, bucketSecondsFor(range)]))).toEqual({
-      '15m': 10,
+      '15m': 60,
       '1h': 60,
       '6h': 300,
       '24h': 900,
       '7d': 3_600,
+      '30d': 21_600,
     });
   });
 
@@ -115,8 +116,13 @@ describe('top series and "other"', () => {
 });
 
 describe('live seconds', () => {
-  // 10-second buckets (15-minute range), counted up to 12:34:56.
-  const window = bucketWindow('15m', NOW);
+  // 90 buckets of 10 seconds, counted up to 12:34:56 (the live fold works for any bucket size).
+  const window = {
+    from: Date.UTC(2026, 2, 1, 12, 20),
+    to: Date.UTC(2026, 2, 1, 12, 34, 56),
+    bucketSeconds: 10,
+    count: 90,
+  };
   const base = (): ThroughputSeries =>
     buildSeries({
       range: '15m',

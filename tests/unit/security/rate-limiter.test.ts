@@ -1,4 +1,6 @@
-// Changes per user per minute, sliding window, on an injected clock.
+// The in-process sliding window, kept for the anonymous audit budget (lib/audit/anonymous-attempts.ts), on
+// an injected clock. The changes per user per minute are kept in the console database instead:
+// tests/integration/app/shared-rate-limiter.test.ts.
 import { describe, expect, it } from 'vitest';
 
 import { mutationRateLimitFromEnv, RateLimiter } from '@/lib/security/rate-limiter';

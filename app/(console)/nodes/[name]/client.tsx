@@ -1,8 +1,9 @@
 'use client';
 // One node: its state and the action it offers, in words why it is held and what happens next,
-// its timeline, its GPUs (a grid that filters the event table), every event with every field, and
-// its maintenance events. New events and status changes arrive over the live stream. The URL is
-// the page's state (range, event filter, the event opened): the back button shows what it says.
+// its timeline (the range's newest events, only what is drawn), its GPUs (a grid that filters the
+// event table), its events with every field a page at a time (older pages on request), and its
+// maintenance events. New events and status changes arrive over the live stream. The URL is the
+// page's state (range, event filter, the event opened): the back button shows what it says.
 import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { usePathname, useSearchParams } from 'next/navigation';
 import { useMemo, useRef, useState } from 'react';
@@ -16,17 +17,21 @@ import { NodeActionButton } from '@/components/nodes/node-action-dialog';
 import { NodeHeader } from '@/components/nodes/node-header';
 import { NodeTimeline } from '@/components/nodes/node-timeline';
 import { WhyPanel } from '@/components/nodes/why-panel';
+import { useDisplayZone } from '@/components/ui/display-zone';
 import { Panel } from '@/components/ui/panel';
 import { LocalTime, RelativeTime } from '@/components/ui/relative-time';
+import { zoneLabel } from '@/lib/format/time';
 import { offeredAction } from '@/lib/node-state/node-view';
 import {
   NODE_RANGES,
   parseNodeRange,
   refetchesNodeDetail,
+  type LinkedEvent,
   type NodeDetail,
   type NodeEventRow,
   type NodeRange,
 } from '@/lib/queries/node-detail-view';
+import { joinEventPages, nodeEventsQuery, type NodeEventsPage } from '@/lib/queries/node-detail-events-view';
 import {
   entityKey,
   filterNodeEvents,
@@ -37,11 +42,17 @@ import {
 } from '@/lib/queries/node-gpus-view';
 import { fetchJson } from '@/lib/client/fetch-json';
 
-const EVENTS_SHOWN = 200;
+const nodeApi = (name: string) => `/api/nodes/${encodeURIComponent(name)}`;
 
-function fetchNode(name: string, range: NodeRange): Promise<NodeDetail> {
-  return fetchJson<NodeDetail>(`/api/nodes/${encodeURIComponent(name)}?range=${range}`);
+/** The page's data for a range, with the first page of the event table for the filter. */
+function fetchNode(name: string, range: NodeRange, filter: NodeEventFilter): Promise<NodeDetail> {
+  const query = new URLSearchParams({ range });
+  if (filter.entity) query.set('entity', filter.entity);
+  if (filter.fatal) query.set('fatal', '1');
+  return fetchJson<NodeDetail>(`${nodeApi(name)}?${query}`);
 }
+
+const sameFilter = (a: NodeEventFilter, b: NodeEventFilter) => a.entity === b.entity && a.fatal === b.fatal;
 
 /** The query as parseNodePageParams takes it: a name given twice keeps both values (and is named wrong). */
 function paramsOf(search: URLSearchParams): Record<string, string | string[]> {
@@ -73,10 +84,12 @@ export function NodeClient({ initial }: { initial: NodeDetail }) {
   // link are named until a choice writes the URL again without them.
   const { filter, event: focus, problems } = useMemo(() => parseNodePageParams(paramsOf(search)), [search]);
   const queryClient = useQueryClient();
+  // The table's first page is read with the page for the filter; while a new filter's is read, the
+  // rows shown are the previous page's that match it (see `table` below).
   const query = useQuery({
-    queryKey: ['node', name, range],
-    queryFn: () => fetchNode(name, range),
-    initialData: range === initial.range ? initial : undefined,
+    queryKey: ['node', name, range, filter.entity, filter.fatal],
+    queryFn: () => fetchNode(name, range, filter),
+    initialData: range === initial.range && sameFilter(filter, initial.filter) ? initial : undefined,
     placeholderData: (previous) => previous,
   });
   const refetchTimer = useRef<ReturnType<typeof setTimeout>>(undefined);
@@ -97,10 +110,11 @@ export function NodeClient({ initial }: { initial: NodeDetail }) {
   const action = offered === 'release' && !detail.cluster.configured ? null : offered;
   // Viewers see the state, never the buttons (the server refuses them anyway).
   const mayAct = useCan('nodes:quarantine');
+  const zone = useDisplayZone();
   // Written only on a choice, so a link's URL stays as it came.
   const writeUrl = (nextRange: NodeRange, nextFilter: NodeEventFilter, nextFocus: string | null) => {
     // The History API, which Next's router follows, rather than router.replace: the page's data is
-    // this tab's query (refetched per range), so the server need not read the node again per click.
+    // this tab's query (read per range and filter), so the server renders nothing again per click.
     const query = nodePageQuery(nextRange, nextFilter, nextFocus);
     setWritten(query);
     window.history.replaceState(null, '', `${pathname}?${query}`);
@@ -109,13 +123,16 @@ export function NodeClient({ initial }: { initial: NodeDetail }) {
   const chooseFilter = (next: NodeEventFilter) => writeUrl(range, next, null);
   // A timeline point opens its event; a filter that hides it is lifted.
   const openEvent = (recordId: string) => {
-    const next = filterNodeEvents(detail.events, filter).some((event) => event.recordId === recordId)
-      ? filter
-      : NO_FILTER;
+    const point = detail.timeline.points.find((each) => each.recordId === recordId);
+    const next = point && filterNodeEvents([point], filter).length > 0 ? filter : NO_FILTER;
     writeUrl(range, next, recordId);
   };
-  const shownEvents = filterNodeEvents(detail.events, filter);
+  const { points, total } = detail.timeline;
+  const capped = total > points.length;
   const filtered = filter.entity !== null || filter.fatal;
+  // Events of the range the filter matches, as far as the timeline's points tell (all of them unless capped).
+  const matching = filtered ? filterNodeEvents(points, filter).length : total;
+  const table = useEventTable(name, range, filter, detail);
   const entityLabel = filter.entity?.replace(':', ' ') ?? null;
   const entitySeen = filter.entity === null || detail.gpus.rows.some((row) => entityKey(row) === filter.entity);
 
@@ -146,7 +163,8 @@ export function NodeClient({ initial }: { initial: NodeDetail }) {
 
       <ClusterPanel cluster={detail.cluster} />
 
-      <div className="grid gap-4 sm:grid-cols-4">
+      {/* grid-cols-1 (minmax(0, 1fr)), so a long list of agents is cut rather than widening the page. */}
+      <div className="grid grid-cols-1 gap-4 sm:grid-cols-4">
         <Fact label="Fatal events" value={view?.fatalCount.toLocaleString() ?? '—'} />
         <Fact label="Open faults" value={String(view?.openFaults ?? '—')} />
         <Fact label="Last event" value={<RelativeTime at={view?.lastEventAt ?? null} />} />
@@ -170,15 +188,17 @@ export function NodeClient({ initial }: { initial: NodeDetail }) {
             ))}
           </div>
         }
-        state={query.isError && !query.data ? 'error' : detail.events.length === 0 ? 'empty' : 'ready'}
+        state={query.isError && !query.data ? 'error' : points.length === 0 ? 'empty' : 'ready'}
         error={query.error?.message}
         emptyText={`No health events in the last ${detail.range}.`}
       >
-        <NodeTimeline events={detail.events} from={detail.from} to={detail.to} onOpen={openEvent} />
-        <p className="mt-2 text-xs text-zinc-600 dark:text-zinc-400">
+        <NodeTimeline events={points} from={detail.from} to={detail.to} onOpen={openEvent} />
+        <p className="mt-2 text-xs text-zinc-600 dark:text-zinc-400" data-testid="timeline-caption">
           Red: fatal (drawn on top) · amber: unhealthy · green: recovered · orange band: quarantined · blue band:
-          draining · dashed line: remediation · a point opens its event below
-          {detail.truncated ? ` · showing the newest ${detail.events.length.toLocaleString()} events of the range` : ''}
+          draining · dashed line: remediation · a point opens its event below · times in {zoneLabel(detail.to, zone)}
+          {capped
+            ? ` · showing the newest ${points.length.toLocaleString()} of ${total.toLocaleString()} events of the range`
+            : ''}
         </p>
       </Panel>
 
@@ -200,9 +220,9 @@ export function NodeClient({ initial }: { initial: NodeDetail }) {
           <span data-testid="node-events-count">
             Events (
             {filtered
-              ? `${shownEvents.length.toLocaleString()} of ${detail.events.length.toLocaleString()}`
-              : detail.events.length.toLocaleString()}
-            {detail.truncated ? '+' : ''})
+              ? `${matching.toLocaleString()} of ${points.length.toLocaleString()}${capped ? '+' : ''}`
+              : total.toLocaleString()}
+            )
           </span>
         }
         actions={
@@ -241,20 +261,20 @@ export function NodeClient({ initial }: { initial: NodeDetail }) {
             ))}
           </ul>
         ) : null}
-        {focus && !detail.events.some((event) => event.recordId === focus) ? (
-          <OutsideEvent recordId={focus} detail={detail} initial={initial} />
+        {focus && !table.events.some((event) => event.recordId === focus) ? (
+          <OutsideEvent recordId={focus} name={name} shown={table.events} detail={detail} initial={initial} />
         ) : null}
         {!entitySeen ? (
           <p className="mb-2 text-sm text-zinc-600 dark:text-zinc-400">
             No event of {entityLabel} in the last {detail.range}.
           </p>
         ) : null}
-        {shownEvents.length === 0 ? (
+        {table.events.length === 0 ? (
           <p className="text-sm text-zinc-600 dark:text-zinc-400">
             {filtered ? 'No events match this filter in this range.' : 'No events in this range.'}
           </p>
         ) : (
-          <EventTable events={shownEvents} focus={focus} />
+          <EventTable table={table} focus={focus} of={`${matching.toLocaleString()}${filtered && capped ? '+' : ''}`} />
         )}
       </Panel>
 
@@ -301,7 +321,7 @@ export function NodeClient({ initial }: { initial: NodeDetail }) {
 
 function Fact({ label, value }: { label: string; value: React.ReactNode }) {
   return (
-    <div className="rounded-lg border border-zinc-200 bg-white p-3 dark:border-zinc-800 dark:bg-zinc-900">
+    <div className="min-w-0 rounded-lg border border-zinc-200 bg-white p-3 dark:border-zinc-800 dark:bg-zinc-900">
       <p className="text-xs text-zinc-600 dark:text-zinc-400">{label}</p>
       <p className="mt-1 truncate text-lg font-semibold tabular-nums">{value}</p>
     </div>
@@ -309,17 +329,37 @@ function Fact({ label, value }: { label: string; value: React.ReactNode }) {
 }
 
 /**
- * The event the URL opens when the events read for the range leave it out (older than the range,
- * or beyond the newest read): shown on its own as the server read it by its id, else named.
+ * The event the URL opens when the table's rows leave it out (older than the range, or on a page
+ * not shown): shown on its own as the server read it by its id (with the page, or asked for now),
+ * else named.
  */
-function OutsideEvent({ recordId, detail, initial }: { recordId: string; detail: NodeDetail; initial: NodeDetail }) {
-  // A refetch reads the range only: the server's first read of the page holds the linked event.
-  const linked = [detail.linkedEvent, initial.linkedEvent].find((each) => each?.recordId === recordId) ?? null;
-  const event = linked?.event ?? initial.events.find((each) => each.recordId === recordId) ?? null;
-  const read = `the ${detail.events.length.toLocaleString()} events read for the last ${detail.range}`;
+function OutsideEvent({
+  recordId,
+  name,
+  shown,
+  detail,
+  initial,
+}: {
+  recordId: string;
+  name: string;
+  shown: NodeEventRow[];
+  detail: NodeDetail;
+  initial: NodeDetail;
+}) {
+  // The server's first read of the page holds the linked event; a point opened later is read by its id.
+  const served = [detail.linkedEvent, initial.linkedEvent].find((each) => each?.recordId === recordId) ?? null;
+  const asked = useQuery({
+    queryKey: ['node', name, 'event', recordId],
+    queryFn: () => fetchJson<LinkedEvent>(`${nodeApi(name)}/events/${encodeURIComponent(recordId)}`),
+    enabled: served === null,
+    staleTime: 60_000,
+  });
+  const linked = served ?? asked.data ?? null;
+  const event = linked?.event ?? null;
+  const read = `the ${shown.length.toLocaleString()} events read for the last ${detail.range}`;
   const note = 'mb-2 text-sm text-zinc-600 dark:text-zinc-400';
   if (event) {
-    const why = event.createdAt < detail.from ? ': it is older' : detail.truncated ? ', the newest of the range' : '';
+    const why = event.createdAt < detail.from ? ': it is older' : ', the newest of the range';
     return (
       <div className="mb-3" data-testid="node-linked-event">
         <p className={note}>
@@ -365,28 +405,76 @@ function EventTableHead() {
   );
 }
 
-function EventTable({ events, focus }: { events: NodeEventRow[]; focus: string | null }) {
-  const [more, setMore] = useState(EVENTS_SHOWN);
-  // The event opened is always among the rows shown.
-  const shown = Math.max(more, events.findIndex((event) => event.recordId === focus) + 1);
+/**
+ * The rows of the event table: the first page read with the page's data for this filter, then the
+ * older pages asked for, joined again whenever the first page is read again (a live update). While
+ * a new filter's first page is read, the previous page's rows that match it stand in (no older).
+ */
+function useEventTable(name: string, range: NodeRange, filter: NodeEventFilter, detail: NodeDetail) {
+  const key = `${range} ${filter.entity} ${filter.fatal}`;
+  const [older, setOlder] = useState<{ key: string; shown: NodeEventsPage } | null>(null);
+  const [reading, setReading] = useState<{ key: string; error: string | null } | null>(null);
+  const first = sameFilter(detail.filter, filter) && detail.range === range;
+  const shown: NodeEventsPage = first
+    ? joinEventPages({ events: detail.events, older: detail.older }, older?.key === key ? older.shown : null)
+    : { events: filterNodeEvents(detail.events, filter), older: null };
+  const state = reading?.key === key ? reading : null;
+  const readOlder = async () => {
+    if (!shown.older || state?.error === null) return;
+    setReading({ key, error: null });
+    try {
+      const page = await fetchJson<NodeEventsPage>(
+        `${nodeApi(name)}/events?${nodeEventsQuery({ from: detail.from, to: detail.to, filter, older: shown.older })}`,
+      );
+      setOlder({ key, shown: { events: [...shown.events, ...page.events], older: page.older } });
+      setReading(null);
+    } catch (error) {
+      setReading({ key, error: (error as Error).message });
+    }
+  };
+  return { ...shown, reading: state !== null && state.error === null, error: state?.error ?? null, readOlder };
+}
+
+function EventTable({
+  table,
+  focus,
+  of,
+}: {
+  table: ReturnType<typeof useEventTable>;
+  focus: string | null;
+  /** How many events the table has in all (the range's, or those the filter matches). */
+  of: string;
+}) {
   return (
     <>
       <table className="w-full text-left text-sm" data-testid="node-events">
         <EventTableHead />
         <tbody>
-          {events.slice(0, shown).map((event) => (
+          {table.events.map((event) => (
             <EventRow key={event.recordId} event={event} focused={event.recordId === focus} />
           ))}
         </tbody>
       </table>
-      {events.length > shown ? (
-        <button
-          type="button"
-          onClick={() => setMore(shown + EVENTS_SHOWN)}
-          className="mt-2 text-sm text-sky-700 hover:underline dark:text-sky-400"
-        >
-          Show {Math.min(EVENTS_SHOWN, events.length - shown)} more
-        </button>
+      {table.older ? (
+        <div className="mt-2 flex flex-wrap items-center gap-3 text-sm">
+          <span className="text-zinc-600 dark:text-zinc-400" data-testid="node-events-shown">
+            The newest {table.events.length.toLocaleString()} of {of}
+          </span>
+          <button
+            type="button"
+            onClick={() => void table.readOlder()}
+            disabled={table.reading}
+            className="text-sky-700 hover:underline disabled:text-zinc-500 disabled:no-underline dark:text-sky-400"
+            data-testid="node-events-older"
+          >
+            {table.reading ? 'Reading older events…' : 'Older events'}
+          </button>
+          {table.error ? (
+            <span role="alert" className="text-red-700 dark:text-red-400">
+              Older events could not be read: {table.error}
+            </span>
+          ) : null}
+        </div>
       ) : null}
     </>
   );

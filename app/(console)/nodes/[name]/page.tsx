@@ -21,9 +21,11 @@ export default async function NodePage({
   const name = decodeURIComponent(encoded);
   const query = await searchParams;
   const range = parseNodeRange(query.range);
-  // ?entity=GPU:3&fatal=1 filter the event table; ?event=<recordId> (the Events search's link) opens
-  // one, read by its id when the range's events leave it out. The client reads them from the URL.
-  const detail = await readNodeDetail(appContext(), name, range, { event: parseNodePageParams(query).event });
+  // ?entity=GPU:3&fatal=1 filter the event table (its first page is read for them); ?event=<recordId>
+  // (the Events search's link) opens one, read by its id when that page leaves it out. The client
+  // reads them from the URL.
+  const { filter, event } = parseNodePageParams(query);
+  const detail = await readNodeDetail(appContext(), name, range, { event, filter });
   if (!detail) notFound();
   return <NodeClient initial={detail} />;
 }

@@ -1,5 +1,6 @@
 import { AUDIT_CSV_HEADER, auditCsvRow } from '@/lib/audit/audit-csv';
 import { eachAudit } from '@/lib/audit/audit-log';
+import { withUserAliases } from '@/lib/queries/audit';
 import { parseAuditFilter } from '@/lib/queries/audit-filter';
 import { allow } from '@/lib/server/route-guard';
 import { appContext } from '@/lib/server/app-context';
@@ -13,7 +14,9 @@ export async function GET(request: Request): Promise<Response> {
   const parsed = parseAuditFilter(new URL(request.url).searchParams);
   if (!parsed.ok) return Response.json({ error: parsed.error }, { status: 400 });
   const encoder = new TextEncoder();
-  const entries = eachAudit(appContext().consolePool(), parsed.filter);
+  const pool = appContext().consolePool();
+  // The rows the page lists for the same filter: a user's by id and by name.
+  const entries = eachAudit(pool, await withUserAliases(pool, parsed.filter));
   const body = new ReadableStream<Uint8Array>({
     start(controller) {
       controller.enqueue(encoder.encode(`${AUDIT_CSV_HEADER}\r\n`));

@@ -7,6 +7,7 @@ import { StoreError } from '../../errors/store-error';
 import type { ChangeFeed, ChangeFeedOptions } from '../../feed/change-feed';
 import { assertConsumerName } from '../../feed/consumer-name';
 import type { OperationObserver } from '../../metrics/operation-metrics';
+import type { NodeStateRead, NodeStateReadOptions } from '../../node-state-read';
 import { MongoChangeFeed } from './feed/mongo-change-feed';
 import { MongoConsumerRegistry } from './feed/mongo-consumer-registry';
 import { oplogWindow, type OplogReading } from './feed/oplog-window';
@@ -14,6 +15,7 @@ import { MongoConnection } from './mongo-connection';
 import { MongoDeadLetterStore } from './mongo-dead-letter-store';
 import { MongoHealthEventStore } from './mongo-health-event-store';
 import { MongoMaintenanceEventStore } from './mongo-maintenance-event-store';
+import { readNodeStateSnapshot } from './node-state-snapshot';
 import { preImagesEnabledOn, refuseWithoutChangeStreams, supportsPreImages } from './mongo-topology';
 import { ProviderDataStore } from '../provider-datastore';
 
@@ -52,6 +54,12 @@ export class MongoDataStore extends ProviderDataStore<MongoChangeFeed> implement
     return new MongoDataStore(connection, beforeImages);
   }
 
+  /** The four reads at one cluster time, side by side (node-state-snapshot.ts); MongoDB 5.0+. */
+  readNodeState(options?: NodeStateReadOptions): Promise<NodeStateRead> {
+    return readNodeStateSnapshot(this.connection, options);
+  }
+
+  /** `options.from` is checked as the feed is made (a ValidationError naming `checkpoint`), before any read. */
   async changes(consumer: string, options: ChangeFeedOptions = {}): Promise<ChangeFeed> {
     this.connection.assertOpen();
     assertConsumerName(consumer);

@@ -1,6 +1,6 @@
 // Health events on MongoDB, in NVSentinel's HealthEvents collection. Reads are the pure pipelines
 // of ./pipelines; writes are single atomic operations, and insertMany is one transaction.
-import { BSON, ObjectId, type Document } from 'mongodb';
+import { BSON, ObjectId, type Document, type Timestamp } from 'mongodb';
 
 import { StoreError } from '../../errors/store-error';
 import {
@@ -17,6 +17,8 @@ import type {
   HealthEventFilter,
   HealthEventStore,
   InsertOptions,
+  NodeTimeline,
+  NodeTimelineRequest,
   Page,
   PageRequest,
   QuarantineUpdate,
@@ -24,7 +26,14 @@ import type {
   ThroughputBucket,
   ThroughputRequest,
 } from '../../health-event-store';
+import { nodeTimelineRequest, toTimelineEvent } from '../../health-event-store';
 import { toCheckLatest, type CheckLatest } from '../../model/check-latest';
+import {
+  COUNT_DIMENSIONS,
+  type CountDimension,
+  type EventCount,
+  type EventCountRequest,
+} from '../../model/event-count';
 import type { HealthEventWithStatus } from '../../model/health-event';
 import { toHealthEventWithStatus, type NewHealthEvent } from '../../model/new-health-event';
 import { decodeHealthEventDocument, encodeHealthEventDocument, idCandidates, recordIdOf } from './health-event-codec';
@@ -33,18 +42,21 @@ import { healthEventMatch } from './pipelines/health-event-filter';
 import { nodeGroupsPipeline } from './pipelines/node-groups';
 import {
   countByNodePipeline,
+  countPipeline,
   healthEventPagePipeline,
   latestPerCheckPipeline,
   latestPerNodePipeline,
   latestQuarantineDecisionsPipeline,
+  nodeTimelinePipeline,
 } from './pipelines/health-event-queries';
+import { nodeNamesPipeline } from './pipelines/node-names';
 import {
   cancelQuarantineUpdate,
   evictionUpdatePipeline,
   quarantineUpdatePipeline,
   remediationUpdatePipeline,
 } from './pipelines/status-updates';
-import { throughputPipeline, throughputRowKeys } from './pipelines/throughput';
+import { countByDimensionPipeline, throughputPipeline, throughputRowKeys } from './pipelines/throughput';
 
 export const DEFAULT_MAX_DOCUMENT_BYTES = 1024 * 1024;
 
@@ -56,9 +68,15 @@ function pageLimit(page?: PageRequest): number {
 }
 
 export class MongoHealthEventStore implements HealthEventStore {
+  /**
+   * `readAt`: the aggregations (latestPerCheck, latestQuarantineDecisions, latestPerNode,
+   * countByNode, …) read the data as it was at that cluster time, every one the same
+   * (readNodeState's store; MongoDB 5.0+). Other reads and writes are not affected.
+   */
   constructor(
     private readonly connection: MongoConnection,
     private readonly maxDocumentBytes = DEFAULT_MAX_DOCUMENT_BYTES,
+    private readonly readAt?: Timestamp,
   ) {}
 
   private get collection() {
@@ -86,13 +104,31 @@ export class MongoHealthEventStore implements HealthEventStore {
   private async aggregate(operation: string, pipeline: Document[], maxTimeMS?: number): Promise<Document[]> {
     try {
       return await this.connection.run(operation, () =>
-        this.collection.aggregate(pipeline, { allowDiskUse: true, ...(maxTimeMS ? { maxTimeMS } : {}) }).toArray(),
+        this.readAt
+          ? this.connection.db.runCursorCommand(this.snapshotAggregate(pipeline, this.readAt, maxTimeMS)).toArray()
+          : this.collection.aggregate(pipeline, { allowDiskUse: true, ...(maxTimeMS ? { maxTimeMS } : {}) }).toArray(),
       );
     } catch (error) {
       // MaxTimeMSExpired (code 50), which translateMongoError passes through unchanged.
       if (maxTimeMS && (error as { code?: unknown })?.code === 50) throw searchTimedOut(maxTimeMS, error);
       throw error;
     }
+  }
+
+  /**
+   * The aggregate command reading at `time`. Written out as a command because the driver's
+   * aggregate() keeps only the level of a readConcern option (ReadConcern.fromOptions), and a
+   * snapshot session picks its own time; runCursorCommand sends the read concern as written.
+   */
+  private snapshotAggregate(pipeline: Document[], time: Timestamp, maxTimeMS?: number): Document {
+    return {
+      aggregate: this.connection.names.healthEvents,
+      pipeline,
+      cursor: {},
+      allowDiskUse: true,
+      readConcern: { level: 'snapshot', atClusterTime: time },
+      ...(maxTimeMS ? { maxTimeMS } : {}),
+    };
   }
 
   async insertMany(events: NewHealthEvent[], options: InsertOptions = {}): Promise<HealthEventWithStatus[]> {
@@ -159,6 +195,26 @@ export class MongoHealthEventStore implements HealthEventStore {
     return this.page('healthEvents.find', filter, page, SEARCH_TIMEOUT_MS);
   }
 
+  /**
+   * Up to three aggregations, not one snapshot as on PostgreSQL: the timeline's events (projected to
+   * what it draws) beside the first page (whole documents, the page pipeline's), and the range
+   * counted only when it holds more than `points`.
+   */
+  async nodeTimeline(nodeName: string, request: NodeTimelineRequest): Promise<NodeTimeline> {
+    const { from, to, points, pageSize } = nodeTimelineRequest(nodeName, request);
+    const filter = { nodeName, from, to };
+    const [read, page] = await Promise.all([
+      this.aggregate('healthEvents.nodeTimeline', nodeTimelinePipeline(filter, points)),
+      pageSize > 0 ? this.page('healthEvents.nodeTimeline', filter, { limit: pageSize }) : { items: [] },
+    ]);
+    const events = read.slice(0, points).map((document) => toTimelineEvent(this.decode(document)));
+    const total =
+      read.length > points
+        ? Number((await this.aggregate('healthEvents.nodeTimeline', countPipeline(filter)))[0]?.count ?? 0)
+        : events.length;
+    return { events, total, page };
+  }
+
   private async page(
     operation: string,
     filter: HealthEventFilter,
@@ -198,6 +254,11 @@ export class MongoHealthEventStore implements HealthEventStore {
     return (
       await this.aggregate('healthEvents.latestQuarantineDecisions', latestQuarantineDecisionsPipeline(nodeNames))
     ).map((document) => this.decode(document));
+  }
+
+  async nodeNames(page: { after?: string; limit: number }): Promise<string[]> {
+    const rows = await this.aggregate('healthEvents.nodeNames', nodeNamesPipeline(page ?? {}));
+    return rows.map((row) => row._id as string);
   }
 
   async countByNode(filter?: HealthEventFilter): Promise<Map<string, number>> {
@@ -265,6 +326,19 @@ export class MongoHealthEventStore implements HealthEventStore {
       const keys = throughputRowKeys(row._id, groups);
       return { bucketStart: new Date(row._id.bucket), key: keys[0], keys, count: Number(row.count) };
     });
+  }
+
+  async countByDimension(request: EventCountRequest, filter?: HealthEventFilter): Promise<EventCount[]> {
+    const rows = await this.aggregate('healthEvents.countByDimension', countByDimensionPipeline(request, filter));
+    return rows
+      .filter((row) => (COUNT_DIMENSIONS as readonly unknown[]).includes(row._id?.dimension))
+      .map((row) => ({
+        bucket: new Date(row._id.bucket),
+        dimension: row._id.dimension as CountDimension,
+        value: String(row._id.value ?? ''),
+        isFatal: row._id.isFatal === true,
+        count: Number(row.count),
+      }));
   }
 
   async count(filter?: HealthEventFilter): Promise<number> {

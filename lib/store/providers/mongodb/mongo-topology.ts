@@ -28,6 +28,22 @@ export function refuseWithoutChangeStreams(facts: ServerFacts, target: string): 
   );
 }
 
+/**
+ * Reads with read concern "snapshot" at a chosen cluster time outside transactions (find,
+ * aggregate, distinct) exist from MongoDB 5.0 (wire version 13, the driver's
+ * MIN_SUPPORTED_SNAPSHOT_READS_WIRE_VERSION).
+ */
+export const supportsSnapshotReads = (facts: ServerFacts) => facts.maxWireVersion >= 13;
+
+export function refuseWithoutSnapshotReads(facts: ServerFacts, target: string, what: string): void {
+  refuseWithoutChangeStreams(facts, target);
+  if (supportsSnapshotReads(facts)) return;
+  throw new StoreError(
+    'unsupported',
+    `${what} needs MongoDB 5.0 or newer (reads at one cluster time outside a transaction, read concern "snapshot" with atClusterTime); ${target} is older (wire version ${facts.maxWireVersion})`,
+  );
+}
+
 /** Change-stream pre-images (fullDocumentBeforeChange) exist from MongoDB 6.0 (wire version 17). */
 export const supportsPreImages = (facts: ServerFacts) => facts.maxWireVersion >= 17;
 

@@ -16,7 +16,9 @@ export const isFatalOf = (healthevent: string) =>
   `COALESCE((${healthevent}->>'isFatal')::boolean, (${healthevent}->>'isfatal')::boolean, false)`;
 export const AGENT = agentOf(`document->'healthevent'`);
 export const IS_FATAL = isFatalOf(`document->'healthevent'`);
-export const IS_HEALTHY = `COALESCE((document->'healthevent'->>'isHealthy')::boolean, (document->'healthevent'->>'ishealthy')::boolean, false)`;
+export const isHealthyOf = (healthevent: string) =>
+  `COALESCE((${healthevent}->>'isHealthy')::boolean, (${healthevent}->>'ishealthy')::boolean, false)`;
+export const IS_HEALTHY = isHealthyOf(`document->'healthevent'`);
 export const EVICTION = `COALESCE(document->'healtheventstatus'->'userpodsevictionstatus'->>'status', document->'healtheventstatus'->'userPodsEvictionStatus'->>'status', '')`;
 // faultremediated is {"value": bool} in NVSentinel's current writers and a plain bool in old documents.
 export const REMEDIATED_JSON = `COALESCE(document->'healtheventstatus'->'faultremediated', document->'healtheventstatus'->'faultRemediated')`;
@@ -42,9 +44,16 @@ export class SqlFilter {
   }
 }
 
+function nodeNameList(names: unknown): string[] {
+  if (!Array.isArray(names) || !names.every((name) => typeof name === 'string'))
+    throw new ValidationError('filter.nodeNames', 'must be a list of node names');
+  return names;
+}
+
 export function buildFilter(filter: HealthEventFilter = {}): SqlFilter {
   const sql = new SqlFilter();
   if (filter.nodeName !== undefined) sql.add((p) => `node_name = ${p}`, filter.nodeName);
+  if (filter.nodeNames !== undefined) sql.add((p) => `node_name = ANY(${p}::text[])`, nodeNameList(filter.nodeNames));
   if (filter.checkName !== undefined) sql.add((p) => `event_type = ${p}`, filter.checkName);
   if (filter.componentClass !== undefined) sql.add((p) => `severity = ${p}`, filter.componentClass);
   if (filter.agent !== undefined) sql.add((p) => `${AGENT} = ${p}`, filter.agent);

@@ -114,6 +114,32 @@ export class PostgresConnection {
   }
 
   /**
+   * Runs `work` with a view of this connection whose queries all run in one REPEATABLE READ, READ
+   * ONLY transaction on one pooled connection: every read sees the same committed data, as of the
+   * first query (a consistent read of several tables and of the changelog's head together).
+   */
+  async readSnapshot<T>(operation: string, work: (snapshot: PostgresConnection) => Promise<T>): Promise<T> {
+    return this.transaction(operation, async (client) => {
+      await client.query('SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY');
+      const run = async <R extends pg.QueryResultRow>(
+        inner: string,
+        statement: string | { name: string; text: string },
+        values?: unknown[],
+      ): Promise<pg.QueryResult<R>> => {
+        const config = typeof statement === 'string' ? { text: statement, values } : { ...statement, values };
+        try {
+          return await this.metrics.time(inner, () => client.query<R>(config));
+        } catch (error) {
+          throw this.translate(error);
+        }
+      };
+      // The same object in every other respect (options, metrics, translate): only query is bound.
+      const snapshot = Object.create(this, { query: { value: run } }) as PostgresConnection;
+      return work(snapshot);
+    });
+  }
+
+  /**
    * One connection of its own, timed into the same metrics: for a reader that must not wait
    * behind the pool's other work (a change feed woken by a notification).
    */

@@ -8,11 +8,16 @@ import type { PostgresConfig } from '../../config/datastore-config';
 import type { ChangelogRetentionResult, DataStore, ProviderStats } from '../../datastore';
 import type { ChangeFeed, ChangeFeedOptions } from '../../feed/change-feed';
 import { assertConsumerName } from '../../feed/consumer-name';
+import { StoreError } from '../../errors/store-error';
+import { ValidationError } from '../../errors/validation-error';
+import type { EventCount } from '../../model/event-count';
+import type { NodeStateRead, NodeStateReadOptions } from '../../node-state-read';
 import type { OperationObserver } from '../../metrics/operation-metrics';
 import { PrismaClient } from '../../../generated/prisma/client';
 import { ProviderDataStore } from '../provider-datastore';
 import { describeTarget, parsePostgresUrl } from './connection-error';
 import { retainChangelog } from './feed/changelog-retention';
+import { decodeCheckpoint, encodeCheckpoint } from './feed/feed-checkpoint';
 import { PostgresChangeFeed } from './feed/postgres-change-feed';
 import { PostgresConsumerRegistry } from './feed/postgres-consumer-registry';
 import { PostgresConnection } from './postgres-connection';
@@ -61,13 +66,50 @@ export class PostgresDataStore extends ProviderDataStore<PostgresChangeFeed> imp
     this.connection.assertOpen();
     assertConsumerName(consumer);
     return this.openFeed(consumer, async (onClose) => {
-      // Fail now, not on first iteration, for an unknown consumer or a lost position.
-      await this.registry.loadPosition(consumer);
+      // Fail now, not on first iteration, for an unknown consumer, a lost position or a bad checkpoint.
+      if (options.durable === false && options.from === undefined)
+        throw new StoreError(
+          'invalid',
+          'from: a feed that keeps no position (durable: false) starts from a checkpoint',
+        );
+      if (options.durable !== false) await this.registry.loadPosition(consumer);
+      if (options.from !== undefined) decodeCheckpoint(await this.registry.changelogOrder(), options.from);
       return new PostgresChangeFeed(consumer, this.connection, this.registry, {
         ...options,
         listenConnectionString: this.config.connectionString,
         onClose,
       });
+    });
+  }
+
+  /**
+   * One REPEATABLE READ transaction: the four reads and the changelog's head see the same committed
+   * data, so the checkpoint has passed exactly the changes the reads saw. Run one after another on
+   * its one connection; for a page of nodes each read uses NVSentinel's node_name index.
+   */
+  async readNodeState(options: NodeStateReadOptions = {}): Promise<NodeStateRead> {
+    const nodeNames = options.nodeNames;
+    if (nodeNames !== undefined && (!Array.isArray(nodeNames) || !nodeNames.every((name) => typeof name === 'string')))
+      throw new ValidationError('nodeNames', 'must be a list of node names');
+    const order = await this.registry.changelogOrder();
+    return this.connection.readSnapshot('nodeState.read', async (snapshot) => {
+      const events = new PostgresHealthEventStore(snapshot);
+      const head = await order.snapshotHead(snapshot);
+      const latestPerCheck = await events.latestPerCheck(nodeNames);
+      const decisions = await events.latestQuarantineDecisions(nodeNames);
+      const latestPerNode = await events.latestPerNode(nodeNames);
+      const fatalCounts = await events.countByNode({ isFatal: true, ...(nodeNames ? { nodeNames } : {}) });
+      const eventCounts: EventCount[][] = [];
+      for (const request of options.eventCounts ?? [])
+        eventCounts.push(await events.countByDimension(request, nodeNames ? { nodeNames } : undefined));
+      return {
+        latestPerCheck,
+        decisions,
+        latestPerNode,
+        fatalCounts,
+        ...(options.eventCounts ? { eventCounts } : {}),
+        checkpoint: encodeCheckpoint(order, head.state, head.changedAt),
+      };
     });
   }
 

@@ -7,15 +7,28 @@
 // reports 'reconnecting' and reopens after the last change it delivered, with backoff. A position
 // the oplog no longer holds ends the feed with StoreError 'position-lost' and is recorded, never
 // replaced by "now".
+//
+// Opened `from` a checkpoint (a projection's own, kept with what it built), the stream starts there
+// instead of at the stored position; acknowledgements still move the stored position. The feed's
+// checkpoint is where the stream would resume: after the last change it read, or after the
+// stream's post-batch token once it has read everything so far (changes of other collections
+// included, and an idle stream keeps moving, so a kept checkpoint does not age out of the oplog).
 import type { ChangeStream, ChangeStreamOptions, Document } from 'mongodb';
 
 import { StoreError } from '../../../errors/store-error';
 import type { ChangeEvent, Collection, FeedPosition } from '../../../feed/change-event';
-import { checkedFeedOptions, type ChangeFeed, type ChangeFeedOptions, type FeedState } from '../../../feed/change-feed';
+import {
+  checkedFeedOptions,
+  type ChangeFeed,
+  type ChangeFeedOptions,
+  type FeedCheckpoint,
+  type FeedState,
+} from '../../../feed/change-feed';
 import { CumulativeAcks } from '../../../feed/cumulative-acks';
 import { classifyChangeStreamError } from '../mongo-errors';
 import type { MongoConnection } from '../mongo-connection';
 import { decodeChange, type WatchedCollections } from './change-decoder';
+import { decodeCheckpoint, encodeCheckpoint, isPastStart, startHasPassed } from './feed-checkpoint';
 import type { MongoConsumerRegistry, StartOptions } from './mongo-consumer-registry';
 import { compareTokens, isTokenData } from './resume-token';
 
@@ -39,7 +52,7 @@ export class MongoChangeFeed implements ChangeFeed {
   private readonly unacked = new Map<string, number>();
   private ackedThrough: string | null = null;
   private readonly acks = new CumulativeAcks<string>(
-    (token) => this.registry.savePosition(this.consumer, token),
+    (token) => (this.options.durable === false ? Promise.resolve() : this.registry.savePosition(this.consumer, token)),
     () => this.stopped,
   );
   private iterating = false;
@@ -51,6 +64,8 @@ export class MongoChangeFeed implements ChangeFeed {
   private readonly watched: WatchedCollections;
   private readonly collections: Collection[];
   private readonly batchSize: number;
+  /** Where the caller's checkpoint (`from`) starts the stream; undefined: at the stored position. */
+  private readonly from?: StartOptions;
 
   constructor(
     readonly consumer: string,
@@ -59,6 +74,8 @@ export class MongoChangeFeed implements ChangeFeed {
     private readonly options: MongoChangeFeedOptions,
   ) {
     ({ collections: this.collections, batchSize: this.batchSize } = checkedFeedOptions(options));
+    // Checked here, when the feed is asked for (DataStore.changes), not on first iteration.
+    if (options.from !== undefined) this.from = decodeCheckpoint(options.from);
     this.watched = {
       healthEvents: connection.names.healthEvents,
       maintenanceEvents: connection.names.maintenanceEvents,
@@ -80,12 +97,16 @@ export class MongoChangeFeed implements ChangeFeed {
    * position or an unusable server fail here, when the feed is asked for, not on first iteration.
    */
   async open(): Promise<void> {
-    const stored = await this.registry.loadPosition(this.consumer);
-    this.ackedThrough = stored.kind === 'token' ? stored.token : null;
+    // Also with `from`: the consumer must be registered (and its stored position not lost), unless
+    // the feed keeps no position of its own (durable: false; the oplog ends it when it moves on).
+    const stored = this.options.durable === false ? undefined : await this.registry.loadPosition(this.consumer);
+    if (stored === undefined && this.from === undefined)
+      throw new StoreError('invalid', 'from: a feed that keeps no position (durable: false) starts from a checkpoint');
+    this.ackedThrough = stored?.kind === 'token' ? stored.token : null;
     // "beginning" is the oldest entry the oplog holds, which a busy oplog may drop between reading
     // it and starting there: look again rather than report a position the consumer never had.
     for (let attempt = 1; ; attempt += 1) {
-      this.resumeFrom = await this.registry.startOptions(stored);
+      this.resumeFrom = this.from ?? (await this.registry.startOptions(stored!));
       try {
         this.openStream();
         this.peeked = await this.stream!.tryNext();
@@ -93,7 +114,8 @@ export class MongoChangeFeed implements ChangeFeed {
       } catch (error) {
         await this.closeStream();
         const retry =
-          stored.kind === 'time' &&
+          this.from === undefined &&
+          stored?.kind === 'time' &&
           stored.startAt === 'beginning' &&
           attempt < 3 &&
           classifyChangeStreamError(error).kind === 'position-lost';
@@ -127,6 +149,15 @@ export class MongoChangeFeed implements ChangeFeed {
   /** The error a failed read ends the feed with; a lost position is recorded first. */
   private async failure(error: unknown): Promise<unknown> {
     const classified = classifyChangeStreamError(error);
+    if (classified.kind === 'position-lost' && this.from !== undefined) {
+      // The place lost is the caller's checkpoint (or where the feed got from it), not the
+      // consumer's stored position: that one is left as it is, unmarked.
+      return new StoreError(
+        'position-lost',
+        `the change feed of "${this.consumer}" opened from a checkpoint lost its place: ${classified.reason}; build again from a fresh readNodeState() and open the feed from its checkpoint`,
+        { cause: error },
+      );
+    }
     if (classified.kind === 'position-lost') {
       await this.registry.markLost(this.consumer, classified.reason).catch(() => {});
       return new StoreError(
@@ -171,6 +202,7 @@ export class MongoChangeFeed implements ChangeFeed {
   }
 
   private startHeartbeat(): void {
+    if (this.options.durable === false) return; // no consumer of its own to keep alive
     const beat = () => this.registry.heartbeat(this.consumer).catch(() => {});
     void beat();
     this.heartbeatTimer = setInterval(beat, HEARTBEAT_MS);
@@ -205,6 +237,7 @@ export class MongoChangeFeed implements ChangeFeed {
           throw await this.failure(error);
         }
         if (!raw) {
+          this.passIdleStream();
           await this.keepIdlePositionFresh();
           continue;
         }
@@ -230,6 +263,7 @@ export class MongoChangeFeed implements ChangeFeed {
    * still holds (NVSentinel's own watchers lose theirs that way).
    */
   private async keepIdlePositionFresh(): Promise<void> {
+    if (this.options.durable === false) return;
     const token = this.stream?.resumeToken as { _data?: unknown } | undefined;
     if (this.unacked.size > 0 || this.acks.pending || !isTokenData(token?._data)) return;
     if (Date.now() - this.lastIdleSave < IDLE_POSITION_MS) return;
@@ -241,6 +275,24 @@ export class MongoChangeFeed implements ChangeFeed {
       },
       () => {},
     );
+  }
+
+  /**
+   * With nothing left to read, the stream's resume token is its post-batch token: past every change
+   * so far, those the filter left out included. Resuming there is what the driver does too.
+   */
+  private passIdleStream(): void {
+    const token = this.stream?.resumeToken as { _data?: unknown } | undefined;
+    if (isTokenData(token?._data) && isPastStart(token._data, this.resumeFrom)) this.resumeFrom = { startAfter: token };
+  }
+
+  /** Where the stream would resume now: between two iterations, after every change delivered. */
+  checkpoint(): FeedCheckpoint {
+    return encodeCheckpoint(this.resumeFrom);
+  }
+
+  hasPassed(checkpoint: FeedCheckpoint, position: FeedPosition): boolean {
+    return startHasPassed(decodeCheckpoint(checkpoint), position);
   }
 
   async ack(position: FeedPosition): Promise<void> {

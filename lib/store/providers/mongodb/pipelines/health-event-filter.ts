@@ -68,6 +68,7 @@ const flag = (path: string, value: boolean): Document => (value ? { [path]: true
 export function healthEventMatch(filter: HealthEventFilter = {}): Document {
   const clauses: Document[] = [];
   if (filter.nodeName !== undefined) clauses.push({ [FIELD.nodeName]: textValue('nodeName', filter.nodeName) });
+  if (filter.nodeNames !== undefined) clauses.push(nodeMatch(filter.nodeNames));
   if (filter.agent !== undefined) clauses.push({ [FIELD.agent]: textValue('agent', filter.agent) });
   if (filter.checkName !== undefined) clauses.push({ [FIELD.checkName]: textValue('checkName', filter.checkName) });
   if (filter.componentClass !== undefined)

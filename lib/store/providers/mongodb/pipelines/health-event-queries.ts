@@ -39,6 +39,48 @@ export function healthEventPagePipeline(
   ];
 }
 
+/**
+ * The fields of a health event a node's timeline reads (HealthEventStore.nodeTimeline), in both
+ * spellings: NVSentinel's Go writer stores them lowercase, and the decoder folds either.
+ */
+const TIMELINE_FIELDS = [
+  'agent',
+  'checkName',
+  'isFatal',
+  'isHealthy',
+  'errorCode',
+  'entitiesImpacted',
+  'generatedTimestamp',
+  'message',
+].flatMap((field) => [`healthevent.${field.toLowerCase()}`, `healthevent.${field}`]);
+
+/**
+ * A node's newest `points` events in the range, newest first, with only what a timeline draws (and
+ * one more, to know whether the range holds more).
+ */
+export function nodeTimelinePipeline(
+  filter: Pick<HealthEventFilter, 'nodeName' | 'from' | 'to'>,
+  points: number,
+): Document[] {
+  return [
+    ...matchStage(healthEventMatch(filter)),
+    { $sort: NEWEST_FIRST },
+    { $limit: points + 1 },
+    {
+      $project: {
+        createdAt: 1,
+        healtheventstatus: 1,
+        ...Object.fromEntries(TIMELINE_FIELDS.map((field) => [field, 1])),
+      },
+    },
+  ];
+}
+
+/** Output: one `{ count }` of the events matching the filter; none when nothing matches. */
+export function countPipeline(filter: HealthEventFilter): Document[] {
+  return [...matchStage(healthEventMatch(filter)), { $count: 'count' }];
+}
+
 export function latestPerNodePipeline(nodeNames?: string[]): Document[] {
   return [...matchStage(nodeMatch(nodeNames)), { $sort: NEWEST_FIRST }, ...firstPerGroup(`$${FIELD.nodeName}`)];
 }

@@ -73,15 +73,32 @@ export interface ChangelogOrder<S> {
   readonly beginning: S;
   /** The state of a consumer starting now: everything committed so far passed, nothing that may still come. */
   head(connection: PostgresConnection): Promise<{ state: S; changedAt: string | null }>;
+  /**
+   * Inside a REPEATABLE READ transaction (PostgresConnection.readSnapshot): the state that has passed
+   * exactly the rows this transaction's snapshot sees, so a feed from it delivers the rest.
+   */
+  snapshotHead(connection: PostgresConnection): Promise<{ state: S; changedAt: string | null }>;
   /** The state a stored token stands for; NVSentinel's own tokens by its reader's meaning (at least once). */
   fromToken(connection: PostgresConnection, token: StoredToken): Promise<S>;
+  /** The state of a token this order wrote itself (a checkpoint); a validation error for any other. */
+  ownTokenState(token: StoredToken): S;
   /** `changedAt`: RFC 3339 to the microsecond (changedAtText). */
   toToken(state: S, changedAt: string): StoredToken;
   /** How a state reads in lag figures. */
   describe(state: S): string;
   hasPassed(state: S, position: string): boolean;
+  /** Whether a consumer at `state` has passed every row up to and including `position` (not only that row). */
+  passedThrough(state: S, position: string): boolean;
   /** Rows a consumer at `state` has not passed (counted up to `cap`), and the oldest one's time. */
-  behind(connection: PostgresConnection, state: S, cap: number): Promise<{ count: number; firstAt: Date | null }>;
+  behind(
+    connection: PostgresConnection,
+    state: S,
+    cap: number,
+  ): Promise<{
+    count: number;
+    firstAt: Date | null;
+    /** Past `cap`: an estimate (id arithmetic), not a count. */ estimated?: boolean;
+  }>;
   /** The next batch after `state`. A new reader object per feed: it may keep what it learnt between reads. */
   reader(): (connection: PostgresConnection, state: S, context: ReadContext) => Promise<FeedRead<S>>;
   /** Retention: the newest row older than `cutoff` that no transaction can still precede. */

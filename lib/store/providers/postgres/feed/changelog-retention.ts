@@ -43,15 +43,26 @@ export async function retainChangelog(
     `changelog retention removed changes older than ${cutoff.toISOString()} that it had not read`,
   );
 
-  const removedRows = await order.removeThrough(datastore, through);
+  // Recorded before the rows go: a reader without a stored position (a replica following a kept
+  // checkpoint) that reads after this sees it and ends with position-lost instead of a silent gap.
   const [txid, id] = through.includes('/') ? through.split('/') : ['0', through];
-  await console.query(
-    'retention.record',
-    `INSERT INTO console_changelog_retention (singleton, removed_through_txid, removed_through_id, removed_rows, last_run_at)
-     VALUES (TRUE, $1::text::xid8, $2, $3, NOW())
-     ON CONFLICT (singleton) DO UPDATE SET removed_through_txid = GREATEST(console_changelog_retention.removed_through_txid, EXCLUDED.removed_through_txid),
-       removed_through_id = EXCLUDED.removed_through_id, removed_rows = console_changelog_retention.removed_rows + EXCLUDED.removed_rows, last_run_at = NOW()`,
-    [txid, id, removedRows],
-  );
+  const record = (removedRows: number) =>
+    console.query(
+      'retention.record',
+      `INSERT INTO console_changelog_retention (singleton, removed_through_txid, removed_through_id, removed_rows, last_run_at)
+       VALUES (TRUE, $1::text::xid8, $2, $3, NOW())
+       ON CONFLICT (singleton) DO UPDATE SET
+         -- The later position of the two, as one (txid, id) pair: raising each part on its own
+         -- could name a position past anything removed.
+         removed_through_txid = CASE WHEN (EXCLUDED.removed_through_txid, EXCLUDED.removed_through_id) > (console_changelog_retention.removed_through_txid, console_changelog_retention.removed_through_id)
+                                     THEN EXCLUDED.removed_through_txid ELSE console_changelog_retention.removed_through_txid END,
+         removed_through_id = CASE WHEN (EXCLUDED.removed_through_txid, EXCLUDED.removed_through_id) > (console_changelog_retention.removed_through_txid, console_changelog_retention.removed_through_id)
+                                   THEN EXCLUDED.removed_through_id ELSE console_changelog_retention.removed_through_id END,
+         removed_rows = console_changelog_retention.removed_rows + EXCLUDED.removed_rows, last_run_at = NOW()`,
+      [txid, id, removedRows],
+    );
+  await record(0);
+  const removedRows = await order.removeThrough(datastore, through);
+  await record(removedRows);
   return { removedRows, lostConsumers };
 }

@@ -1,6 +1,8 @@
 // Commit order: the changelog walked in (txid, id) order, on a database where a DBA applied the
 // opt-in column `txid` (schema/opt-in/sentinel-console-0001). The state and its rules are in
 // feed-position.ts; docs/decisions.md, "Commit order without waiting for the horizon".
+import { StoreError } from '../../../errors/store-error';
+import { ValidationError } from '../../../errors/validation-error';
 import type { PostgresConnection } from '../postgres-connection';
 import type { ChangelogOrder, ChangelogRow, FeedRead, ReadContext, StoredToken } from './changelog-order';
 import { changedAtText, NVSENTINEL_UNREAD, nvsentinelCursorTime } from './changelog-order';
@@ -149,22 +151,78 @@ export const commitOrder: ChangelogOrder<FeedState> = {
       : { state: START_STATE, changedAt: null };
   },
 
+  /**
+   * Inside the snapshot: every transaction below its xmin has ended, so the base is (xmin, 0);
+   * the transactions at or above it whose rows the snapshot sees committed before it was taken,
+   * and go into `above` with their last row. More of them than a state may note: the read is
+   * refused (an old transaction held open while many committed), to be tried again.
+   */
+  async snapshotHead(connection) {
+    const result = await connection.query<{
+      xmin: string;
+      above: { txid: string; id: string }[];
+      changed_at: string | null;
+    }>(
+      'feed.head',
+      `WITH horizon AS (SELECT pg_snapshot_xmin(pg_current_snapshot()) AS xmin),
+            seen AS (SELECT ${COMMIT_ORDER} AS txid, max(c.id) AS id FROM datastore_changelog c, horizon
+                     WHERE ${COMMIT_ORDER} >= horizon.xmin GROUP BY 1)
+       SELECT (SELECT xmin::text FROM horizon) AS xmin,
+              COALESCE((SELECT json_agg(json_build_object('txid', txid::text, 'id', id::text) ORDER BY txid) FROM seen), '[]') AS above,
+              (SELECT ${changedAtText()} FROM datastore_changelog ORDER BY id DESC LIMIT 1) AS changed_at`,
+    );
+    const row = result.rows[0];
+    if (row.above.length > ABOVE_LIMIT)
+      throw new StoreError(
+        'busy',
+        `${row.above.length} transactions committed while an older one is still open (at most ${ABOVE_LIMIT} fit a feed position); read again once it ends`,
+      );
+    const state = {
+      base: { txid: BigInt(row.xmin), id: 0n },
+      above: row.above.map((entry) => ({ txid: BigInt(entry.txid), id: BigInt(entry.id) })),
+    };
+    return { state, changedAt: row.changed_at };
+  },
+
   fromToken,
+  ownTokenState(token) {
+    if (token.txid === undefined || token.eventID === undefined)
+      throw new ValidationError('checkpoint', 'is not a checkpoint of this feed (commit order: no "txid")');
+    return stateFromToken({ ...token, txid: String(token.txid), eventID: token.eventID });
+  },
   toToken: tokenFor,
   describe: encodeState,
   hasPassed: (state, position) => hasPassed(state, parsePosition(position)),
+  // Only the base passes everything before it; a transaction noted above it passes its own rows only.
+  passedThrough: (state, position) => comparePositions(parsePosition(position), state.base) <= 0,
 
+  // The first `cap` rows after the base in commit order (and one more, to tell "exactly cap" from
+  // "more") are counted and timed row by row, along the commit-order index; past them the rest is
+  // estimated from ids drawn above the highest one counted (transactions commit roughly in the
+  // order they draw ids), so a consumer far behind costs `cap` rows, not its whole backlog.
   async behind(connection, state, cap) {
     // The noted transactions' test only when there are any: evaluated per row, it tripled this query.
     const noted = state.above.length > 0;
-    const result = await connection.query<{ n: string; first_at: Date | null }>(
+    const result = await connection.query<{
+      n: string;
+      last_id: string | null;
+      max_id: string | null;
+      first_at: Date | null;
+    }>(
       'consumers.lag',
-      `SELECT count(*) AS n, min(changed_at) AS first_at FROM (SELECT changed_at FROM datastore_changelog changelog
+      `WITH counted AS (SELECT id, changed_at FROM datastore_changelog changelog
          WHERE (${COMMIT_ORDER}, id) > ($1::text::xid8, $2::bigint) ${noted ? `AND NOT ${passedAbove('$3', '$4')}` : ''}
-         LIMIT ${cap}) behind`,
+         ORDER BY ${COMMIT_ORDER}, id LIMIT ${cap + 1})
+       SELECT count(*) AS n, max(id)::text AS last_id, min(changed_at) AS first_at,
+              (SELECT max(id) FROM datastore_changelog)::text AS max_id
+       FROM counted`,
       [state.base.txid.toString(), state.base.id.toString(), ...(noted ? aboveArrays(state) : [])],
     );
-    return { count: Number(result.rows[0].n), firstAt: result.rows[0].first_at };
+    const row = result.rows[0];
+    const counted = Number(row.n);
+    if (counted <= cap) return { count: counted, firstAt: row.first_at, estimated: false };
+    const rest = BigInt(row.max_id ?? 0) - BigInt(row.last_id ?? 0);
+    return { count: counted + Number(rest > 0n ? rest : 0n), firstAt: row.first_at, estimated: true };
   },
 
   reader: () => readBatch,

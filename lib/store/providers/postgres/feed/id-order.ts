@@ -12,6 +12,7 @@
 //     that read's xmax), or at once when no transaction was in progress, such a gap is final.
 // A committed row is delivered as soon as a read sees it, whatever older transaction is open.
 // docs/decisions.md, "A change feed without DDL".
+import { StoreError } from '../../../errors/store-error';
 import { ValidationError } from '../../../errors/validation-error';
 import type { PostgresConnection } from '../postgres-connection';
 import {
@@ -150,6 +151,7 @@ export function mergeGaps(gaps: readonly IdRange[], limit = GAP_LIMIT): IdRange[
 async function invisibleBelow(
   connection: PostgresConnection,
   top?: bigint,
+  merge = true,
 ): Promise<{ top: bigint; changedAt: string | null; gaps: IdRange[] }> {
   const result = await connection.query<{ top: string | null; changed_at: string | null; gaps: string | null }>(
     'feed.head',
@@ -172,7 +174,7 @@ async function invisibleBelow(
       const [from, to] = part.split('-');
       return { from: BigInt(from), to: BigInt(to) };
     });
-  return { top: BigInt(row.top), changedAt: row.changed_at, gaps: mergeGaps(gaps) };
+  return { top: BigInt(row.top), changedAt: row.changed_at, gaps: merge ? mergeGaps(gaps) : gaps };
 }
 
 /**
@@ -305,7 +307,36 @@ export const idOrder: ChangelogOrder<IdOrderState> & { kind: 'id' } = {
     return { state: { top: head.top, gaps: head.gaps }, changedAt: head.changedAt };
   },
 
+  /**
+   * The head, read inside the snapshot: the ids it does not see below the newest it sees are
+   * exactly the gaps (transactions running at the snapshot, or rolled back), so the state has
+   * passed what the snapshot saw and nothing else.
+   */
+  async snapshotHead(connection) {
+    // Exact, or refused: merging gaps would count rows the snapshot saw as not passed (read twice).
+    const head = await invisibleBelow(connection, undefined, false);
+    const running = await connection.query<{ n: string }>(
+      'feed.head',
+      `SELECT count(*) AS n FROM pg_snapshot_xip(pg_current_snapshot())`,
+    );
+    // No transaction in progress at the snapshot: every id it does not see was rolled back, final.
+    if (Number(running.rows[0].n) === 0) return { state: { top: head.top, gaps: [] }, changedAt: head.changedAt };
+    if (head.gaps.length > GAP_LIMIT)
+      throw new StoreError(
+        'busy',
+        `${head.gaps.length} ranges of changelog ids were not visible to the read (more than a position notes, ${GAP_LIMIT}) while transactions were in progress; read again`,
+      );
+    return { state: { top: head.top, gaps: head.gaps }, changedAt: head.changedAt };
+  },
+
   fromToken,
+
+  ownTokenState(token) {
+    if (token.top === undefined || !/^\d{1,19}$/.test(String(token.top)))
+      throw new ValidationError('checkpoint', 'is not a checkpoint of this feed (id order: no "top")');
+    const top = BigInt(token.top);
+    return { top, gaps: parseGaps(token.gaps, top, 'checkpoint.gaps') };
+  },
 
   toToken(state, changedAt) {
     const token: StoredToken = { timestamp: changedAt, eventID: Number(floorOf(state)), top: state.top.toString() };
@@ -323,19 +354,37 @@ export const idOrder: ChangelogOrder<IdOrderState> & { kind: 'id' } = {
     return hasPassedId(state, BigInt(position));
   },
 
+  // Rows behind in delivery order: the gaps' rows, then ids above the top. The first `cap` (and
+  // one more, to tell "exactly cap" from "more") are counted and timed row by row; past them the
+  // rest is id arithmetic, ids drawn above the last one counted (an estimate: an id rolled back or
+  // removed has no row), so a consumer far behind costs `cap` rows, not its whole backlog.
+  // Every id up to the floor is passed; a gap below `position` means a row it may yet have to read.
+  passedThrough: (state, position) => floorOf(state) >= BigInt(position),
+
   async behind(connection, state, cap) {
     const [from, to] = gapBounds(state);
-    const result = await connection.query<{ n: string; first_at: Date | null }>(
+    const result = await connection.query<{
+      n: string;
+      last_id: string | null;
+      max_id: string | null;
+      first_at: Date | null;
+    }>(
       'consumers.lag',
-      `SELECT count(*) AS n, min(changed_at) AS first_at FROM (
-         (SELECT changed_at FROM datastore_changelog WHERE id > $1::bigint LIMIT ${cap})
+      `WITH counted AS (
+         SELECT changelog.id, changelog.changed_at FROM unnest($2::bigint[], $3::bigint[]) AS gap(lo, hi)
+           CROSS JOIN LATERAL (SELECT id, changed_at FROM datastore_changelog WHERE id BETWEEN gap.lo AND gap.hi ORDER BY id LIMIT ${cap + 1}) changelog
          UNION ALL
-         SELECT changelog.changed_at FROM unnest($2::bigint[], $3::bigint[]) AS gap(lo, hi)
-           CROSS JOIN LATERAL (SELECT changed_at FROM datastore_changelog WHERE id BETWEEN gap.lo AND gap.hi) changelog
-       ) behind`,
+         (SELECT id, changed_at FROM datastore_changelog WHERE id > $1::bigint ORDER BY id LIMIT ${cap + 1}))
+       SELECT count(*) AS n, max(id)::text AS last_id, min(changed_at) AS first_at,
+              (SELECT max(id) FROM datastore_changelog)::text AS max_id
+       FROM counted`,
       [state.top.toString(), from, to],
     );
-    return { count: Math.min(cap, Number(result.rows[0].n)), firstAt: result.rows[0].first_at };
+    const row = result.rows[0];
+    const counted = Number(row.n);
+    if (counted <= cap) return { count: counted, firstAt: row.first_at, estimated: false };
+    const rest = BigInt(row.max_id ?? 0) - BigInt(row.last_id ?? 0);
+    return { count: counted + Number(rest > 0n ? rest : 0n), firstAt: row.first_at, estimated: true };
   },
 
   reader: idReader,

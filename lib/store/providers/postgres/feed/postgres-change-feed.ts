@@ -8,12 +8,19 @@
 // stays in the database for the next run.
 import { StoreError } from '../../../errors/store-error';
 import type { ChangeEvent, Collection, FeedPosition, Operation } from '../../../feed/change-event';
-import { checkedFeedOptions, type ChangeFeed, type ChangeFeedOptions, type FeedState } from '../../../feed/change-feed';
+import {
+  checkedFeedOptions,
+  type ChangeFeed,
+  type ChangeFeedOptions,
+  type FeedCheckpoint,
+  type FeedState,
+} from '../../../feed/change-feed';
 import { CumulativeAcks } from '../../../feed/cumulative-acks';
 import { decodeRow } from '../health-event-codec';
 import { decodeMaintenanceDocument } from '../maintenance-event-codec';
 import { isConnectionFailure, type PostgresConnection } from '../postgres-connection';
 import type { ChangelogOrder, ChangelogRow, FeedRead, ReadContext } from './changelog-order';
+import { decodeCheckpoint, encodeCheckpoint } from './feed-checkpoint';
 import { NotificationListener } from './notification-listener';
 import type { PostgresConsumerRegistry } from './postgres-consumer-registry';
 
@@ -45,7 +52,15 @@ function decodeChange(row: ChangelogRow, position: string): ChangeEvent {
       : decodeMaintenanceDocument(values.document);
   };
   try {
-    return { ...base, collection, document: decode(row.new_values), before: decode(row.old_values) } as ChangeEvent;
+    const storedAt =
+      collection === 'healthEvents' && row.new_values?.created_at ? new Date(row.new_values.created_at) : null;
+    return {
+      ...base,
+      collection,
+      document: decode(row.new_values),
+      before: decode(row.old_values),
+      ...(storedAt && !Number.isNaN(storedAt.getTime()) ? { storedAt } : {}),
+    } as ChangeEvent;
   } catch (error) {
     return {
       ...base,
@@ -63,6 +78,8 @@ export class PostgresChangeFeed implements ChangeFeed {
   private read!: (connection: PostgresConnection, state: unknown, context: ReadContext) => Promise<FeedRead<unknown>>;
   /** What the reader has passed (read from here next). */
   private passed: unknown;
+  /** The newest passed row's changed_at (RFC 3339, µs), for a checkpoint's token. */
+  private passedChangedAt: string | null = null;
   /** What the consumer has acknowledged (stored); undefined until the feed started. */
   private ackedState: unknown;
   private started = false;
@@ -90,6 +107,7 @@ export class PostgresChangeFeed implements ChangeFeed {
   );
   private closing?: Promise<void>;
   private readonly tables: string[];
+  private readonly durable: boolean;
   private readonly batchSize: number;
   private readonly pollIntervalMs: number;
 
@@ -102,6 +120,7 @@ export class PostgresChangeFeed implements ChangeFeed {
     const { collections, batchSize } = checkedFeedOptions(options);
     this.tables = collections.map((collection) => TABLES[collection]);
     this.batchSize = batchSize;
+    this.durable = options.durable !== false;
     this.pollIntervalMs = options.pollIntervalMs ?? 2_000;
   }
 
@@ -151,9 +170,17 @@ export class PostgresChangeFeed implements ChangeFeed {
   private async start(): Promise<void> {
     this.order = await this.registry.changelogOrder();
     this.read = this.order.reader();
-    const stored = await this.registry.loadPosition(this.consumer);
-    this.passed = stored.state;
-    this.ackedState = stored.state;
+    const stored = this.durable ? await this.registry.loadPosition(this.consumer) : undefined;
+    if (this.options.from !== undefined) {
+      // The caller's own checkpoint, kept with what it built (the stored position still moves with ack).
+      const from = decodeCheckpoint(this.order, this.options.from);
+      this.passed = from.state;
+      this.passedChangedAt = from.changedAt;
+    } else {
+      this.passed = stored!.state;
+      this.passedChangedAt = stored!.changedAt?.toISOString() ?? null;
+    }
+    this.ackedState = this.passed;
     this.started = true;
     // The LISTEN connection is the first to notice the server going away (and coming back).
     const onConnection = (connected: boolean) => {
@@ -167,6 +194,7 @@ export class PostgresChangeFeed implements ChangeFeed {
     );
     this.listener.start();
     this.reader = this.connection.dedicated();
+    if (!this.durable) return; // no consumer row of its own to keep alive
     const beat = () => this.registry.heartbeat(this.consumer).catch(() => {});
     await beat();
     this.heartbeatTimer = setInterval(beat, HEARTBEAT_MS);
@@ -180,12 +208,14 @@ export class PostgresChangeFeed implements ChangeFeed {
     try {
       while (!this.stopped) {
         let batch: FeedRead<unknown>;
+        const passedBefore = this.passed;
         try {
           batch = await this.read(this.reader!, this.passed, { tables: this.tables, batchSize: this.batchSize });
           // Retention marks a consumer lost before it removes the rows it had not read, so a read
           // taken before the mark still sees those rows, and one taken after is refused here,
           // before anything of it is delivered. An open feed never reads on past the gap.
-          await this.registry.assertNotLost(this.consumer);
+          if (this.durable) await this.registry.assertNotLost(this.consumer);
+          else await this.assertNothingRemoved(passedBefore);
           if (failures > 0 || this.currentState === 'starting') this.setState('live');
           failures = 0;
         } catch (error) {
@@ -222,6 +252,7 @@ export class PostgresChangeFeed implements ChangeFeed {
         for (const { row, position, state } of batch.rows) {
           if (this.stopped) return;
           this.passed = state;
+          this.passedChangedAt = row.changed_at_text;
           // A change to a table this feed does not follow: passed, not delivered.
           if (!this.tables.includes(row.table_name)) continue;
           const change = decodeChange(row, position);
@@ -242,13 +273,36 @@ export class PostgresChangeFeed implements ChangeFeed {
   }
 
   /**
+   * A reader without a stored position is not marked lost by retention: after each read it looks
+   * at what retention removed (recorded before removing), and ends with position-lost when that
+   * reaches past what it had passed before the read (the read may have missed removed rows).
+   */
+  private async assertNothingRemoved(passedBefore: unknown): Promise<void> {
+    const through = await this.registry.removedThrough();
+    if (through === undefined) return;
+    const position = this.order.kind === 'commit' ? through : through.split('/')[1];
+    if (this.order.passedThrough(passedBefore, position)) return;
+    throw new StoreError(
+      'position-lost',
+      `the change feed of "${this.consumer}" (a reader without a stored position) fell behind changelog retention, which removed changes through ${through} it had not read; start again from a fresh read`,
+    );
+  }
+
+  /**
    * With everything delivered acknowledged, an empty read may still have moved the state (gaps
    * found final, the horizon passed, rows of tables this feed does not follow): store it, so a
    * caught-up consumer's stored position says so (a token of NVSentinel's format cannot name what
    * is passed beyond its eventID) and a restart does not read them again. Changes nothing delivered.
    */
   private storePassedWhileIdle(): void {
-    if (this.stopped || this.unacked.size > 0 || this.acks.pending || this.ackedChangedAt === undefined) return;
+    if (
+      !this.durable ||
+      this.stopped ||
+      this.unacked.size > 0 ||
+      this.acks.pending ||
+      this.ackedChangedAt === undefined
+    )
+      return;
     if (this.order.describe(this.passed) === this.order.describe(this.ackedState)) return;
     this.ackedState = this.passed;
     this.acks.storeQuietly({ state: this.passed, changedAt: this.ackedChangedAt }, this.ackedSequence);
@@ -277,7 +331,30 @@ export class PostgresChangeFeed implements ChangeFeed {
     this.ackedState = delivered.state;
     this.ackedSequence = delivered.sequence;
     this.ackedChangedAt = delivered.changedAt;
+    if (!this.durable) return;
     return this.acks.acknowledge({ state: delivered.state, changedAt: delivered.changedAt }, delivered.sequence);
+  }
+
+  checkpoint(): FeedCheckpoint {
+    // Asked for before the first read: nothing is delivered yet, the feed stands where it was opened.
+    if (!this.started && this.options.from !== undefined) return this.options.from;
+    if (!this.started)
+      throw new StoreError(
+        'not-started',
+        `the change feed of "${this.consumer}" has no checkpoint before it is iterated`,
+      );
+    // Between two iterations the reader stands after the change it delivered last (or after an
+    // empty read that moved past gaps, the horizon or rows of other tables): nothing undelivered.
+    return encodeCheckpoint(this.order, this.passed, this.passedChangedAt);
+  }
+
+  hasPassed(checkpoint: FeedCheckpoint, position: FeedPosition): boolean {
+    if (!this.started)
+      throw new StoreError(
+        'not-started',
+        `the change feed of "${this.consumer}" cannot judge a checkpoint before it is iterated`,
+      );
+    return this.order.hasPassed(decodeCheckpoint(this.order, checkpoint).state, position);
   }
 
   /** Closes the feed; a second call waits for the first to finish. */

@@ -20,8 +20,40 @@ import {
 import { commitOrder } from './commit-order';
 import { idOrder } from './id-order';
 
-/** Counting documents behind stops here; beyond it the figure is reported as "at least". */
-export const DOCUMENTS_BEHIND_CAP = 1_000_000;
+/**
+ * Documents behind are counted row by row up to here; beyond it the figure is an estimate from id
+ * arithmetic, flagged `documentsBehindEstimated`. Each row counted is a heap visit on every lag
+ * reading (the live hub reads every 2 s): a consumer far behind must not cost its whole backlog.
+ */
+export const DOCUMENTS_BEHIND_CAP = 1_000;
+
+/** Consumers whose figures are read at once: the round trips overlap, and the pool keeps room for the pages. */
+const LAG_READS_AT_ONCE = 4;
+
+/** Readings of "every id up to here was drawn before this time" kept for NVSentinel's tokens (see nvsentinelBehind). */
+const DRAWN_BEFORE_LIMIT = 256;
+
+/** Up to `through`, the only rows an NVSentinel reader has left below its eventID are `late`. */
+interface LateSearch {
+  through: bigint;
+  late: bigint[];
+}
+
+/**
+ * What a changelog order's `behind` answers; `estimated` when the count went past the cap. Both
+ * orders return it, but ChangelogOrder.behind does not declare it yet (changelog-order.ts was
+ * outside issue 18's change): read through this type, never assumed present.
+ */
+interface BehindReading {
+  count: number;
+  firstAt: Date | null;
+  estimated?: boolean;
+}
+
+/** A consumer's figures against the stored position, as `lag()` needs them. */
+interface Behind extends BehindReading {
+  position: string;
+}
 
 /** NVSentinel's change-stream consumers all watch health events. */
 const NVSENTINEL_WATCHED_TABLE = 'health_events';
@@ -61,6 +93,18 @@ const NVSENTINEL_CONSUMER: Omit<ConsumerRow, 'client_name'> = {
 
 export class PostgresConsumerRegistry {
   private order?: Promise<ChangelogOrder<unknown>>;
+  private idsInTimeOrder?: Promise<boolean>;
+  /**
+   * Lag readings of the head: at `at` (the server's clock, after the snapshot), every changelog id
+   * up to `id` had been drawn. Oldest first; thinned, not dropped, past DRAWN_BEFORE_LIMIT.
+   */
+  private readonly drawnBefore: { at: string; id: string }[] = [];
+  /**
+   * Per NVSentinel token ("time/eventID"): up to `through`, the rows its reader has left below
+   * eventID are at most `late` (a search found them). `pending` is a search not yet final: true
+   * once every transaction that was writing during it has ended (`xmax`). See nvsentinelBehind.
+   */
+  private readonly lateSearched = new Map<string, { settled?: LateSearch; pending?: LateSearch & { xmax: bigint } }>();
 
   /**
    * @param datastore NVSentinel's database (changelog, resume_tokens)
@@ -238,6 +282,15 @@ export class PostgresConsumerRegistry {
     );
   }
 
+  /** What changelog retention removed (or is removing) through, "<txid>/<id>"; undefined when it never ran. */
+  async removedThrough(): Promise<string | undefined> {
+    const result = await this.console.query<{ through: string }>(
+      'feed.read',
+      `SELECT removed_through_txid::text || '/' || removed_through_id::text AS through FROM console_changelog_retention WHERE singleton`,
+    );
+    return result.rows[0]?.through;
+  }
+
   async markLost(names: string[], reason: string): Promise<void> {
     if (names.length === 0) return;
     await this.console.query(
@@ -270,15 +323,23 @@ export class PostgresConsumerRegistry {
     return [...new Set([...theirs.rows, ...ours.rows].map((row) => row.name))].sort();
   }
 
-  /** Raw lag figures of every consumer (the status judgement over time is ConsumerLagMonitor's). */
+  /**
+   * Raw lag figures of every consumer (the status judgement over time is ConsumerLagMonitor's).
+   * Three reads at once (the head, NVSentinel's tokens, the console's consumers), then each
+   * consumer's rows behind, LAG_READS_AT_ONCE at a time: a handful of round trips whatever the
+   * number of consumers, each counting at most DOCUMENTS_BEHIND_CAP rows.
+   */
   async lag(): Promise<ConsumerLagFigures[]> {
-    const order = await this.changelogOrder();
-    const head = await this.datastore.query<{ changed_at: Date | null }>(
-      'consumers.lag',
-      `SELECT c.changed_at FROM datastore_changelog c ORDER BY c.id DESC LIMIT 1`,
-    );
-    const headTime = head.rows[0]?.changed_at ?? null;
-    const [tokens, consumers] = await Promise.all([
+    const [order, head, tokens, consumers] = await Promise.all([
+      this.changelogOrder(),
+      this.datastore.query<{ changed_at: Date | null; id: string | null; read_at: string; xmin: string }>(
+        'consumers.lag',
+        // clock_timestamp() runs after the statement's snapshot is taken: every id up to the newest
+        // visible one had been drawn by then (nvsentinelBehind's bounds, as is the horizon).
+        `SELECT head.changed_at, head.id::text AS id, pg_snapshot_xmin(pg_current_snapshot())::text AS xmin,
+                to_char(clock_timestamp() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS read_at
+         FROM (SELECT 1) one LEFT JOIN LATERAL (SELECT c.id, c.changed_at FROM datastore_changelog c ORDER BY c.id DESC LIMIT 1) head ON true`,
+      ),
       this.datastore.query<{ client_name: string; resume_token: StoredToken; last_updated: Date | null }>(
         'consumers.lag',
         `SELECT client_name, resume_token, last_updated FROM resume_tokens`,
@@ -288,15 +349,21 @@ export class PostgresConsumerRegistry {
         `SELECT client_name, resume_token, position_store, last_updated, last_seen_at, position_lost_at, position_lost_reason FROM console_consumers`,
       ),
     ]);
+    const headTime = head.rows[0].changed_at;
+    if (head.rows[0].id !== null) this.noteDrawnBefore(head.rows[0].read_at, head.rows[0].id);
     const theirs = new Map(tokens.rows.map((row) => [row.client_name, row]));
     const ours = new Map(consumers.rows.map((row) => [row.client_name, row]));
-    const figures: ConsumerLagFigures[] = [];
-    for (const name of [...new Set([...theirs.keys(), ...ours.keys()])].sort()) {
+    const names = [...new Set([...theirs.keys(), ...ours.keys()])].sort();
+    this.settleLateSearches(
+      BigInt(head.rows[0].xmin),
+      names.map((name) => ours.get(name)?.resume_token ?? theirs.get(name)?.resume_token),
+    );
+    return mapAtMost(LAG_READS_AT_ONCE, names, async (name) => {
       const consumer = ours.get(name) ?? { client_name: name, ...NVSENTINEL_CONSUMER };
       const inResumeTokens = consumer.position_store !== 'console';
       const token = inResumeTokens ? theirs.get(name)?.resume_token : consumer.resume_token;
       const lastAckAt = inResumeTokens ? (theirs.get(name)?.last_updated ?? null) : consumer.last_updated;
-      let behind: { count: number; firstAt: Date | null; position: string } | undefined;
+      let behind: Behind | undefined;
       if (token && !consumer.position_lost_at) {
         behind =
           consumer.position_store === 'nvsentinel-legacy' || !isOurToken(token)
@@ -313,44 +380,168 @@ export class PostgresConsumerRegistry {
           : behind.count === 0 || !headTime || !behind.firstAt
             ? 0
             : Math.max(0, (headTime.getTime() - behind.firstAt.getTime()) / 1000);
-      figures.push({
+      return {
         consumer: name,
         position: behind?.position ?? null,
         positionTime,
         headTime,
         lagSeconds,
         documentsBehind: behind?.count ?? null,
-        documentsBehindCapped: behind !== undefined && behind.count >= DOCUMENTS_BEHIND_CAP,
+        // Past the cap the figure is an estimate, not a floor: "at least" is never claimed.
+        documentsBehindCapped: false,
+        documentsBehindEstimated: behind?.estimated === true,
         positionKnown: behind !== undefined,
         positionLost: consumer.position_lost_at
           ? { at: consumer.position_lost_at, reason: consumer.position_lost_reason ?? '' }
           : null,
         lastAckAt,
         lastSeenAt: consumer.last_seen_at,
-      });
-    }
-    return figures;
+      } satisfies ConsumerLagFigures;
+    });
   }
 
-  private async ourBehind(order: ChangelogOrder<unknown>, token: StoredToken) {
+  private async ourBehind(order: ChangelogOrder<unknown>, token: StoredToken): Promise<Behind> {
     const state = await order.fromToken(this.datastore, token);
-    const { count, firstAt } = await order.behind(this.datastore, state, DOCUMENTS_BEHIND_CAP);
-    return { count, firstAt, position: order.describe(state) };
+    const reading: BehindReading = await order.behind(this.datastore, state, DOCUMENTS_BEHIND_CAP);
+    return { ...reading, position: order.describe(state) };
+  }
+
+  /** Notes a head reading; past the limit every other older reading goes, so old times stay covered, sparser. */
+  private noteDrawnBefore(at: string, id: string): void {
+    this.drawnBefore.push({ at, id });
+    if (this.drawnBefore.length <= DRAWN_BEFORE_LIMIT) return;
+    const recent = this.drawnBefore.splice(-DRAWN_BEFORE_LIMIT / 2);
+    const older = this.drawnBefore.filter((_, index) => index % 2 === 1);
+    this.drawnBefore.splice(0, this.drawnBefore.length, ...older, ...recent);
+  }
+
+  /**
+   * Whether changelog ids are drawn in time order (a sequence without cache): what the bound in
+   * nvsentinelBehind rests on. Id order requires it; a commit-order database may cache its sequence.
+   */
+  private sequenceInTimeOrder(): Promise<boolean> {
+    this.idsInTimeOrder ??= this.datastore
+      .query<{ cache: string | null }>(
+        'consumers.lag',
+        `SELECT seqcache::text AS cache FROM pg_sequence
+         WHERE seqrelid = to_regclass(pg_get_serial_sequence('datastore_changelog', 'id'))`,
+      )
+      .then(
+        (result) =>
+          result.rows[0]?.cache !== undefined && result.rows[0].cache !== null && Number(result.rows[0].cache) <= 1,
+        (error: unknown) => {
+          this.idsInTimeOrder = undefined;
+          throw error;
+        },
+      );
+    return this.idsInTimeOrder;
+  }
+
+  /**
+   * Makes final the searches whose writers have all ended (`xmin`: the horizon now) and forgets
+   * those of tokens no consumer holds any more.
+   */
+  private settleLateSearches(xmin: bigint, tokens: (StoredToken | null | undefined)[]): void {
+    const held = new Set(tokens.map((token) => (token ? lateSearchKey(token) : '')));
+    for (const [key, searched] of this.lateSearched) {
+      if (!held.has(key)) this.lateSearched.delete(key);
+      else if (searched.pending && xmin >= searched.pending.xmax) {
+        searched.settled = { through: searched.pending.through, late: searched.pending.late };
+        searched.pending = undefined;
+      }
+    }
   }
 
   /**
    * What NVSentinel's own reader has left to read from its token: health-event changes after
    * (timestamp, eventID) in (changed_at, id) order (fetchNewChanges in its changestream.go).
+   *
+   * No index serves that order (NVSentinel's is partial, on unprocessed rows), so the rows are
+   * found by id, in two parts:
+   *   - above eventID: the unread ones, counted along the primary key from it, up to the cap and
+   *     estimated past it (ids drawn above the last one counted);
+   *   - at or below eventID ("late" rows): rows whose transaction started after the token's time
+   *     although their id was drawn before eventID's. A row's changed_at is its transaction's
+   *     start, before its id was drawn, so no id drawn before the token's time is late: the search
+   *     starts above the newest id a lag reading taken no later than that time saw. And once a
+   *     search of the same token has ended and every transaction writing during it has too, no
+   *     late row can appear below where it searched (a row drawn later has a higher id): only the
+   *     late rows it found are looked at again. Both rest on ids drawn in time order (a sequence
+   *     without cache, checked) and on the trigger's insert following its row's own, as id order
+   *     does. A token older than this registry's first reading, searched for the first time,
+   *     reads every row below eventID.
    */
-  private async nvsentinelBehind(token: StoredToken) {
-    const { timestamp, eventId } = await nvsentinelCursorTime(this.datastore, token);
-    const result = await this.datastore.query<{ n: string; first_at: Date | null }>(
+  private async nvsentinelBehind(token: StoredToken): Promise<Behind> {
+    const [{ timestamp, eventId }, inTimeOrder] = await Promise.all([
+      nvsentinelCursorTime(this.datastore, token),
+      this.sequenceInTimeOrder(),
+    ]);
+    const readings = inTimeOrder ? this.drawnBefore : [];
+    const key = lateSearchKey(token);
+    const searched = inTimeOrder ? this.lateSearched.get(key)?.settled : undefined;
+    const result = await this.datastore.query<{
+      n: string;
+      late: string[];
+      last_id: string | null;
+      max_id: string | null;
+      first_at: Date | null;
+      xmax: string;
+    }>(
       'consumers.lag',
-      `SELECT count(*) AS n, min(changed_at) AS first_at FROM (SELECT changed_at FROM datastore_changelog
-         WHERE table_name = $3 AND ${NVSENTINEL_UNREAD} LIMIT ${DOCUMENTS_BEHIND_CAP}) behind`,
-      [timestamp, eventId, NVSENTINEL_WATCHED_TABLE],
+      `WITH searched_through AS (
+         SELECT GREATEST($6::bigint, (SELECT max(reading.id) FROM unnest($4::timestamptz[], $5::bigint[]) AS reading(at, id)
+                                      WHERE reading.at <= $1::timestamptz)) AS id),
+       late AS (
+         SELECT id, changed_at FROM datastore_changelog
+         WHERE id = ANY($7::bigint[]) AND table_name = $3 AND changed_at > $1::timestamptz
+         UNION
+         -- Along the primary key from the bound (a lateral join, so the bound found at run time
+         -- starts the index scan; as a plain filter the plan would be made for the whole table).
+         SELECT changelog.id, changelog.changed_at FROM searched_through CROSS JOIN LATERAL (
+           SELECT id, changed_at FROM datastore_changelog
+           WHERE id > searched_through.id AND id <= $2::bigint AND table_name = $3 AND changed_at > $1::timestamptz
+           ORDER BY id LIMIT ${DOCUMENTS_BEHIND_CAP + 1}) changelog),
+       ahead AS (
+         SELECT id, changed_at FROM datastore_changelog
+         WHERE id > $2::bigint AND table_name = $3 AND ${NVSENTINEL_UNREAD}
+         ORDER BY id LIMIT ${DOCUMENTS_BEHIND_CAP + 1})
+       SELECT (SELECT count(*) FROM ahead) AS n, ARRAY(SELECT id::text FROM late ORDER BY id) AS late,
+              (SELECT max(id) FROM ahead)::text AS last_id, (SELECT max(id) FROM datastore_changelog)::text AS max_id,
+              LEAST((SELECT min(changed_at) FROM ahead), (SELECT min(changed_at) FROM late)) AS first_at,
+              pg_snapshot_xmax(pg_current_snapshot())::text AS xmax`,
+      [
+        timestamp,
+        eventId,
+        NVSENTINEL_WATCHED_TABLE,
+        readings.map((reading) => reading.at),
+        readings.map((reading) => reading.id),
+        (searched?.through ?? 0n).toString(),
+        (searched?.late ?? []).map(String),
+      ],
     );
-    return { count: Number(result.rows[0].n), firstAt: result.rows[0].first_at, position: `${timestamp}/${eventId}` };
+    const row = result.rows[0];
+    const ahead = Number(row.n);
+    const late = row.late.length;
+    if (inTimeOrder && late <= DOCUMENTS_BEHIND_CAP) {
+      const entry = this.lateSearched.get(key) ?? {};
+      entry.pending ??= { through: BigInt(eventId), late: row.late.map(BigInt), xmax: BigInt(row.xmax) };
+      this.lateSearched.set(key, entry);
+    }
+    const position = `${timestamp}/${eventId}`;
+    if (ahead <= DOCUMENTS_BEHIND_CAP && late <= DOCUMENTS_BEHIND_CAP)
+      return { count: ahead + late, firstAt: row.first_at, estimated: false, position };
+    // Past the cap, either part goes on as ids drawn above the last row it counted.
+    const rest = (last: string | null | undefined, end: string | null) =>
+      last === null || last === undefined || end === null ? 0n : BigInt(end) - BigInt(last);
+    const uncounted =
+      (ahead > DOCUMENTS_BEHIND_CAP ? rest(row.last_id, row.max_id) : 0n) +
+      (late > DOCUMENTS_BEHIND_CAP ? rest(row.late[late - 1], eventId) : 0n);
+    return {
+      count: ahead + late + Number(uncounted > 0n ? uncounted : 0n),
+      firstAt: row.first_at,
+      estimated: true,
+      position,
+    };
   }
 
   /** How long the oldest open writing transaction holds the feed's horizon back, and how many rows wait behind it. */
@@ -372,7 +563,27 @@ export class PostgresConsumerRegistry {
   }
 }
 
+/** An NVSentinel token as the key of what is known about it. */
+function lateSearchKey(token: StoredToken): string {
+  return `${token.timestamp ?? ''}/${token.eventID ?? ''}`;
+}
+
 /** A token our feed wrote (either order), as opposed to NVSentinel's {timestamp, eventID}. */
 function isOurToken(token: StoredToken): boolean {
   return token.txid !== undefined || token.top !== undefined;
+}
+
+/** `work` over `items`, at most `limit` at once, answers in the items' order. */
+async function mapAtMost<T, R>(limit: number, items: T[], work: (item: T) => Promise<R>): Promise<R[]> {
+  const answers: R[] = new Array(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const index = next;
+      next += 1;
+      answers[index] = await work(items[index]);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return answers;
 }

@@ -1,10 +1,12 @@
 // The MongoDB change feed's own rules, driven through a scripted change stream (no server): one
 // reader, cumulative coalesced acks, pull-based reads, reconnects, malformed documents delivered,
-// and a lost position reported instead of skipped.
+// a lost position reported instead of skipped, and checkpoints (a feed opened from one, and where
+// a feed stands).
 import { MongoNetworkError, MongoServerError, type Document } from 'mongodb';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 
-import { StoreError, type ChangeEvent, type FeedState } from '@/lib/store';
+import { StoreError, ValidationError, type ChangeEvent, type FeedCheckpoint, type FeedState } from '@/lib/store';
+import { checkpointAfter } from '@/lib/store/providers/mongodb/feed/feed-checkpoint';
 import { MongoChangeFeed } from '@/lib/store/providers/mongodb/feed/mongo-change-feed';
 import type {
   MongoConsumerRegistry,
@@ -33,23 +35,34 @@ function insertChange(
   };
 }
 
-type Step = Document | null | Error;
+/** An empty batch whose post-batch resume token is `_data` (the server's high-water mark). */
+class EmptyBatch {
+  constructor(readonly postBatchToken: string) {}
+}
+
+type Step = Document | null | Error | EmptyBatch;
 
 /** A change stream that returns the scripted steps in order, one per tryNext(), then waits. */
 class ScriptedStream {
   tryNextCalls = 0;
   closed = false;
+  private token?: { _data: string };
   constructor(
     private readonly steps: Step[],
     readonly options: Document,
   ) {}
+  /** As the driver's: after an empty batch, its post-batch token. */
   get resumeToken() {
-    return undefined;
+    return this.token;
   }
   async tryNext(): Promise<Document | null> {
     this.tryNextCalls += 1;
     const step = this.steps.shift();
     if (step instanceof Error) throw step;
+    if (step instanceof EmptyBatch) {
+      this.token = { _data: step.postBatchToken };
+      return null;
+    }
     if (step === undefined) {
       await new Promise((resolve) => setTimeout(resolve, 5));
       return null;
@@ -61,7 +74,10 @@ class ScriptedStream {
   }
 }
 
-function setup(scripts: Step[][], options: { stored?: StoredPosition; saveDelayMs?: number } = {}) {
+function setup(
+  scripts: Step[][],
+  options: { stored?: StoredPosition; saveDelayMs?: number; from?: FeedCheckpoint } = {},
+) {
   const streams: ScriptedStream[] = [];
   const saved: string[] = [];
   const lost: string[] = [];
@@ -96,6 +112,7 @@ function setup(scripts: Step[][], options: { stored?: StoredPosition; saveDelayM
     preImages: true,
     batchSize: 50,
     onStateChange: (state) => states.push(state),
+    ...(options.from !== undefined ? { from: options.from } : {}),
   });
   return { feed, streams, saved, lost, states };
 }
@@ -225,5 +242,106 @@ describe('MongoDB change feed', () => {
     await feed.close();
     await acked;
     expect(saved).toEqual([token(1)]);
+  });
+});
+
+describe('MongoDB change feed from a checkpoint', () => {
+  /** A high-water mark at second 1_763_700_000 + n: past every change before that second. */
+  const highWaterMark = (n: number) =>
+    `82${(1_763_700_000 + n).toString(16).toUpperCase().padStart(8, '0')}000000002B0429296E04`;
+  const readAt = (n: number) => checkpointAfter({ seconds: 1_763_700_000 + n, increment: 1 });
+
+  it("starts at the tick after readNodeState's read, and stands after each change it delivered", async () => {
+    const checkpoint = readAt(0);
+    const { feed, streams } = setup([[insertChange(1), insertChange(2)]], {
+      from: checkpoint,
+      stored: { kind: 'token', token: token(9) },
+    });
+    await feed.open();
+    expect(streams[0].options.startAfter).toBeUndefined();
+    const start = streams[0].options.startAtOperationTime;
+    expect([start.t, start.i]).toEqual([1_763_700_000, 2]);
+    expect(feed.checkpoint()).toBe(checkpoint); // nothing delivered yet: where it started
+    const iterator = feed[Symbol.asyncIterator]();
+    const [first] = await take(iterator, 1);
+    const afterFirst = feed.checkpoint();
+    expect(JSON.parse(afterFirst)).toEqual({ provider: 'mongodb', startAfter: token(1) });
+    expect(feed.hasPassed(afterFirst, first.position)).toBe(true);
+    expect(feed.hasPassed(afterFirst, token(2))).toBe(false);
+    expect(feed.hasPassed(checkpoint, first.position)).toBe(false);
+    await feed.close();
+  });
+
+  it('opens again after the last change a kept checkpoint stood at', async () => {
+    const first = setup([[insertChange(1)]], { from: readAt(0) });
+    await first.feed.open();
+    await take(first.feed[Symbol.asyncIterator](), 1);
+    const kept = first.feed.checkpoint();
+    await first.feed.close();
+
+    const again = setup([[insertChange(2)]], { from: kept });
+    await again.feed.open();
+    expect(again.streams[0].options).toMatchObject({ startAfter: { _data: token(1) } });
+    const [next] = await take(again.feed[Symbol.asyncIterator](), 1);
+    expect(next.position).toBe(token(2));
+    await again.feed.close();
+  });
+
+  it('moves its checkpoint past an idle stretch (the post-batch token), never back', async () => {
+    const { feed, streams } = setup(
+      [[insertChange(1), new EmptyBatch(highWaterMark(0)), new EmptyBatch(highWaterMark(5))]],
+      {
+        from: readAt(0),
+      },
+    );
+    await feed.open();
+    const iterator = feed[Symbol.asyncIterator]();
+    await take(iterator, 1);
+    const pending = iterator.next();
+    // A post-batch token before the change delivered leaves the checkpoint; a later one moves it.
+    await vi.waitFor(() => expect(streams[0].tryNextCalls).toBeGreaterThanOrEqual(3));
+    await vi.waitFor(() =>
+      expect(JSON.parse(feed.checkpoint())).toEqual({ provider: 'mongodb', startAfter: highWaterMark(5) }),
+    );
+    expect(feed.hasPassed(feed.checkpoint(), token(4))).toBe(true);
+    expect(feed.hasPassed(feed.checkpoint(), token(5))).toBe(false);
+    await feed.close();
+    await pending;
+  });
+
+  it('keeps its checkpoint when a post-batch token is not past it', async () => {
+    const { feed, streams } = setup([[new EmptyBatch(highWaterMark(0))]], { from: readAt(3) });
+    await feed.open();
+    const pending = feed[Symbol.asyncIterator]().next();
+    await vi.waitFor(() => expect(streams[0].tryNextCalls).toBeGreaterThanOrEqual(2));
+    expect(feed.checkpoint()).toBe(readAt(3));
+    await feed.close();
+    await pending;
+  });
+
+  it('refuses a checkpoint that is not MongoDB’s when the feed is asked for, before any read', () => {
+    const postgres = JSON.stringify({ order: 'id', top: '120', gaps: [] });
+    expect(() => setup([[]], { from: postgres })).toThrow(ValidationError);
+    expect(() => setup([[]], { from: postgres })).toThrow(/^checkpoint: is a PostgreSQL feed checkpoint/);
+    expect(() => setup([[]], { from: 'garbage' })).toThrow(/^checkpoint: is not a MongoDB feed checkpoint/);
+  });
+
+  it("reports a checkpoint the oplog no longer holds as the feed's loss, leaving the stored position unmarked", async () => {
+    const { feed, lost } = setup([[new MongoServerError({ code: 286, errmsg: 'history lost' })]], { from: readAt(0) });
+    await expect(feed.open()).rejects.toMatchObject({
+      code: 'position-lost',
+      message: expect.stringMatching(
+        /opened from a checkpoint lost its place: ChangeStreamHistoryLost.*readNodeState\(\)/,
+      ),
+    });
+    expect(lost).toEqual([]);
+  });
+
+  it('refuses to judge a position that is not a resume token, naming position', async () => {
+    const { feed } = setup([[]], { from: readAt(0) });
+    await feed.open();
+    expect(() => feed.hasPassed(readAt(0), '120')).toThrow(/^position: is not a MongoDB feed position/);
+    expect(() => feed.hasPassed('{}', token(1))).toThrow(/^checkpoint: /);
+    await feed.close();
   });
 });

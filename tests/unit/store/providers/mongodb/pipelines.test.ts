@@ -27,7 +27,11 @@ import {
   quarantineUpdatePipeline,
   remediationUpdatePipeline,
 } from '@/lib/store/providers/mongodb/pipelines/status-updates';
-import { throughputPipeline, throughputRowKeys } from '@/lib/store/providers/mongodb/pipelines/throughput';
+import {
+  countByDimensionPipeline,
+  throughputPipeline,
+  throughputRowKeys,
+} from '@/lib/store/providers/mongodb/pipelines/throughput';
 
 import { nvsentinelDocument } from './documents';
 
@@ -327,6 +331,50 @@ describe('MongoDB health event read pipelines', () => {
     expect(() => throughputPipeline({ from: start, to: start, bucketSeconds: 60 })).toThrow(
       /from: must be a date before to/,
     );
+  });
+
+  it("counts a page of nodes' events per bucket, separately by agent, check, component and severity (the roll-ups' backfill)", () => {
+    const start = new Date('2025-11-21T07:00:00Z');
+    const at = (ms: number, options: Parameters<typeof nvsentinelDocument>[0]) =>
+      nvsentinelDocument({ createdAt: new Date(start.getTime() + ms), ...options });
+    const documents = [
+      at(1_000, { node: 'a', fatal: true }),
+      at(59_999, { node: 'a', fatal: true }),
+      at(60_000, { node: 'a', fatal: true }),
+      at(2_000, { node: 'a', fatal: false, healthy: true, check: 'GpuXidError', componentClass: 'NIC' }),
+      at(3_000, { node: 'b', fatal: false, healthy: false }),
+      at(4_000, { node: 'c', fatal: true }),
+      at(-1_000, { node: 'a', fatal: true }),
+    ];
+    const rows = run(
+      documents,
+      countByDimensionPipeline({ bucketSeconds: 60, since: start }, { nodeNames: ['a', 'b'] }),
+    )
+      .map((row) => [
+        row._id.dimension,
+        new Date(row._id.bucket).getTime() - start.getTime(),
+        row._id.value,
+        row._id.isFatal,
+        row.count,
+      ])
+      .sort((x, y) => JSON.stringify(x).localeCompare(JSON.stringify(y)));
+    expect(rows).toEqual([
+      ['agent', 0, 'syslog-health-monitor', false, 2],
+      ['agent', 0, 'syslog-health-monitor', true, 2],
+      ['agent', 60000, 'syslog-health-monitor', true, 1],
+      ['checkName', 0, 'GpuXidError', false, 1],
+      ['checkName', 0, 'SysLogsXIDError', false, 1],
+      ['checkName', 0, 'SysLogsXIDError', true, 2],
+      ['checkName', 60000, 'SysLogsXIDError', true, 1],
+      ['componentClass', 0, 'GPU', false, 1],
+      ['componentClass', 0, 'GPU', true, 2],
+      ['componentClass', 0, 'NIC', false, 1],
+      ['componentClass', 60000, 'GPU', true, 1],
+      ['severity', 0, 'fatal', true, 2],
+      ['severity', 0, 'healthy', false, 1],
+      ['severity', 0, 'unhealthy', false, 1],
+      ['severity', 60000, 'fatal', true, 1],
+    ]);
   });
 
   it('counts throughput per combination of several fields in one $group, ordered by bucket then each key', () => {

@@ -1,0 +1,224 @@
+// Issue 18: lag() reads every consumer's figures at once, counts each consumer's rows behind only up
+// to DOCUMENTS_BEHIND_CAP (an estimate past it, flagged) and finds NVSentinel's "late" rows (an id
+// drawn before its token's eventID by a transaction that started after its token's time) without
+// reading the whole changelog each time. Twelve consumers at mixed positions, in both changelog
+// orders; each one's figures are checked against what it would actually read: its own feed for
+// the console's consumers, NVSentinel's reader (its (changed_at, id) pages) for tokens in its format.
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+import { openDataStore, type ConsumerLagFigures, type DataStore } from '@/lib/store';
+import { DOCUMENTS_BEHIND_CAP } from '@/lib/store/providers/postgres/feed/postgres-consumer-registry';
+
+import { collect, event } from '../../contract/store-contract';
+import { xidFatalDocument } from '../../fixtures/nvsentinel/documents';
+import { changeStreamPage, platformConnectorInsert, saveResumeToken } from '../../fixtures/nvsentinel/writers';
+import { openTestStore, testServers, withClient, type TestStore } from '../../support/test-databases';
+import { until } from '../../support/until';
+
+const EPOCH = '1970-01-01T00:00:00.000000Z';
+
+/** What NVSentinel's reader has left from a token: how many changes and the oldest one's time. */
+async function nvsentinelLeft(client: pg.Client, cursor: { timestamp: string; eventId: number }) {
+  let left = 0;
+  let oldest: Date | null = null;
+  for (;;) {
+    const page = await changeStreamPage(client, 'health_events', cursor);
+    if (page.length === 0) return { left, oldest };
+    left += page.length;
+    for (const row of page) if (!oldest || row.changed_at < oldest) oldest = row.changed_at;
+    const last = page[page.length - 1];
+    cursor = { timestamp: last.changed_at_text, eventId: Number(last.id) };
+  }
+}
+
+/** What a console consumer's own feed delivers before the marker change: how many and the oldest one's time. */
+async function feedLeft(store: DataStore, consumer: string, marker: string) {
+  const feed = await store.changes(consumer, { pollIntervalMs: 200, batchSize: 500 });
+  let left = 0;
+  let oldest: Date | null = null;
+  try {
+    for await (const change of feed) {
+      if (change.collection === 'healthEvents' && change.document?.healthEvent.nodeName === marker) break;
+      left += 1;
+      if (!oldest || change.committedAt < oldest) oldest = change.committedAt;
+    }
+  } finally {
+    await feed.close();
+  }
+  return { left, oldest };
+}
+
+/**
+ * `estimated`: whether the figure went past the cap (by default when more than the cap are left;
+ * NVSentinel's rows above and below its eventID are counted apart, each up to the cap).
+ */
+function expectFigures(
+  figures: ConsumerLagFigures | undefined,
+  truth: { left: number; oldest: Date | null },
+  estimated = truth.left > DOCUMENTS_BEHIND_CAP,
+) {
+  expect(figures, 'the consumer is listed').toBeDefined();
+  const label = `${figures!.consumer}: ${JSON.stringify(figures)}`;
+  expect(figures!.positionKnown, label).toBe(true);
+  // No id of this changelog was rolled back or removed: past the cap the estimate is the count.
+  expect(figures!.documentsBehind, label).toBe(truth.left);
+  expect(figures!.documentsBehindEstimated, label).toBe(estimated);
+  expect(figures!.documentsBehindCapped, label).toBe(false);
+  const lag = truth.left === 0 ? 0 : (figures!.headTime!.getTime() - truth.oldest!.getTime()) / 1000;
+  expect(figures!.lagSeconds, label).toBeCloseTo(Math.max(0, lag), 3);
+}
+
+describe.each([
+  { order: 'id', commitOrder: false },
+  { order: 'commit', commitOrder: true },
+])('lag of twelve consumers at mixed positions ($order order)', ({ commitOrder }) => {
+  let fresh: TestStore;
+  let store: DataStore;
+  /** NVSentinel: its writers and its reader. */
+  let nvsentinel: pg.Client;
+  const insert = (prefix: string, count: number) =>
+    store.healthEvents().insertMany(Array.from({ length: count }, (_, index) => event(`${prefix}-${index}`)));
+
+  beforeAll(async () => {
+    fresh = await openTestStore(testServers()[0], { commitOrder });
+    store = fresh.store;
+    nvsentinel = new pg.Client({ connectionString: fresh.database.url });
+    await nvsentinel.connect();
+  });
+  afterAll(async () => {
+    await nvsentinel?.end();
+    await fresh?.close();
+  });
+
+  it("gives each consumer its own figures: the changes its reader has left, estimated past the cap, lost as lost, NVSentinel's late rows included", async () => {
+    const consumers = store.consumers();
+    await consumers.register('from-beginning', { startAt: 'beginning' });
+    await consumers.register('read-five', { startAt: 'beginning' });
+    await consumers.register('read-batch-a', { startAt: 'beginning' });
+    await consumers.register('lost', { startAt: 'beginning' });
+    await insert('a', 20);
+    await collect(store, 'read-five', 5);
+    await collect(store, 'read-batch-a', 20);
+    await consumers.register('twin-in-resume-tokens', { startAt: 'now', positionStore: 'nvsentinel' });
+    // Retention removed changes "lost" had not read: it is marked, as retention marks it.
+    await withClient(fresh.database.url, (client) =>
+      client.query(
+        `UPDATE console_consumers SET position_lost_at = NOW(), position_lost_reason = 'changelog retention removed changes older than 2026-01-01T00:00:00.000Z that it had not read' WHERE client_name = 'lost'`,
+      ),
+    );
+    // A reading before the late rows, so the store knows which ids were drawn by then.
+    expect((await consumers.lag()).length).toBe(5);
+
+    // A late row: "late-u" starts after "late-e" but draws its changelog id first. NVSentinel's
+    // reader, in (changed_at, id) order, reads late-e first; its token after late-e sits above
+    // late-u's id while late-u is still unread.
+    const early = new pg.Client({ connectionString: fresh.database.url });
+    await early.connect();
+    try {
+      await early.query('BEGIN');
+      await early.query('SELECT 1'); // late-e's transaction (and its changed_at) starts here
+      const pid = (await early.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0].pid;
+      await until(
+        "the server's clock past late-e's transaction start",
+        async () =>
+          (
+            await nvsentinel.query<{ after: boolean }>(
+              `SELECT clock_timestamp() > (SELECT xact_start FROM pg_stat_activity WHERE pid = $1) + interval '1 millisecond' AS after`,
+              [pid],
+            )
+          ).rows[0].after,
+        5_000,
+        1,
+      );
+      await platformConnectorInsert(nvsentinel, xidFatalDocument('late-u'));
+      await platformConnectorInsert(early, xidFatalDocument('late-e'));
+      await early.query('COMMIT');
+    } finally {
+      await early.end();
+    }
+    const lateE = (
+      await nvsentinel.query<{ id: string; changed_at_text: string }>(
+        `SELECT id::text, to_char(changed_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS changed_at_text
+         FROM datastore_changelog WHERE new_values->>'node_name' = 'late-e'`,
+      )
+    ).rows[0];
+    const lateU = (
+      await nvsentinel.query<{ id: string; later: boolean }>(
+        `SELECT u.id::text, u.changed_at > e.changed_at AS later FROM datastore_changelog u, datastore_changelog e
+         WHERE u.new_values->>'node_name' = 'late-u' AND e.new_values->>'node_name' = 'late-e'`,
+      )
+    ).rows[0];
+    expect(BigInt(lateU.id) < BigInt(lateE.id) && lateU.later, 'late-u: a lower id, a later time').toBe(true);
+    await saveResumeToken(nvsentinel, 'node-drainer', { timestamp: lateE.changed_at_text, eventId: Number(lateE.id) });
+    await consumers.register('after-late', { startAt: 'now' });
+
+    await insert('b', 10);
+    await consumers.register('after-b', { startAt: 'now' });
+    await consumers.register('legacy-twin', { startAt: 'now', positionStore: 'nvsentinel-legacy' });
+    await saveResumeToken(nvsentinel, 'fault-quarantine', { timestamp: EPOCH, eventId: 0 });
+    const headB = (
+      await nvsentinel.query<{ id: string; changed_at_text: string }>(
+        `SELECT id::text, to_char(changed_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS changed_at_text
+         FROM datastore_changelog ORDER BY id DESC LIMIT 1`,
+      )
+    ).rows[0];
+    await saveResumeToken(nvsentinel, 'janitor', { timestamp: headB.changed_at_text, eventId: Number(headB.id) });
+    // Past the cap for the consumers that started before batch B, exactly at it for after-late.
+    await insert('c', DOCUMENTS_BEHIND_CAP - 10);
+    await consumers.register('caught-up', { startAt: 'now' });
+
+    // Three readings of this store (the late search then final), and the first reading of a new
+    // one (its tokens all older than anything it read: the late rows searched in full).
+    const readings = [await consumers.lag(), await consumers.lag(), await consumers.lag()];
+    const another = await openDataStore({ provider: 'postgresql', connectionString: fresh.database.url });
+    try {
+      readings.push(await another.consumers().lag(), await another.consumers().lag());
+    } finally {
+      await another.close();
+    }
+
+    const truth = new Map<string, { left: number; oldest: Date | null }>();
+    for (const name of ['node-drainer', 'fault-quarantine', 'janitor', 'legacy-twin']) {
+      const token = (
+        await nvsentinel.query<{ resume_token: { timestamp: string; eventID: number } }>(
+          'SELECT resume_token FROM resume_tokens WHERE client_name = $1',
+          [name],
+        )
+      ).rows[0].resume_token;
+      truth.set(name, await nvsentinelLeft(nvsentinel, { timestamp: token.timestamp, eventId: Number(token.eventID) }));
+    }
+    // NVSentinel's reader has late-u left below node-drainer's eventID.
+    expect(truth.get('node-drainer')!.left).toBe(1 + 10 + DOCUMENTS_BEHIND_CAP - 10);
+    const marker = `marker-${Date.now()}`;
+    await insert(marker, 1);
+    for (const name of [
+      'from-beginning',
+      'read-five',
+      'read-batch-a',
+      'twin-in-resume-tokens',
+      'after-late',
+      'after-b',
+      'caught-up',
+    ])
+      truth.set(name, await feedLeft(store, name, `${marker}-0`));
+    expect(truth.get('from-beginning')!.left).toBeGreaterThan(DOCUMENTS_BEHIND_CAP);
+    // In id order a consumer started "now" has passed exactly what was written; in commit order it
+    // starts at the server-wide horizon, which another suite's open transaction may hold back.
+    if (!commitOrder) expect(truth.get('after-late')!.left).toBe(DOCUMENTS_BEHIND_CAP);
+
+    for (const [index, figures] of readings.entries()) {
+      const byName = new Map(figures.map((entry) => [entry.consumer, entry]));
+      expect([...byName.keys()].sort(), `reading ${index}`).toEqual([...truth.keys(), 'lost'].sort());
+      // node-drainer: late-u below its eventID and exactly the cap above it, both counted row by row.
+      for (const [name, expected] of truth)
+        expectFigures(byName.get(name), expected, name === 'node-drainer' ? false : undefined);
+      expect(byName.get('lost')).toMatchObject({
+        positionKnown: false,
+        documentsBehind: null,
+        lagSeconds: null,
+        positionLost: { reason: expect.stringContaining('retention removed') },
+      });
+    }
+  });
+});
