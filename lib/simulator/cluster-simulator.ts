@@ -221,10 +221,14 @@ export class ClusterSimulator {
     return { recordId: stored.recordId, nodeName };
   }
 
-  /** Nodes the simulated fault-quarantine holds no quarantine session for, and no injected fault of theirs still waits for. */
+  /**
+   * Nodes the simulated fault-quarantine holds no quarantine session for, and no injected fault of
+   * theirs still waits for; a muted node is left out (an injected fault would break its silence).
+   */
   healthyNodes(): string[] {
+    const muted = new Set(this.generator.mutedNodes());
     return this.generator.nodeNames.filter(
-      (node) => !this.quarantine.isQuarantined(node) && !this.injectedWaiting.has(node),
+      (node) => !this.quarantine.isQuarantined(node) && !this.injectedWaiting.has(node) && !muted.has(node),
     );
   }
 
@@ -330,6 +334,7 @@ export class ClusterSimulator {
       activeFaults: this.generator.activeFaults(),
       nodes: this.generator.nodeNames.length,
       healthyNodes: this.healthyNodes().length,
+      mutedNodes: this.generator.mutedNodes(),
       breaker: this.breaker ? { tripped: this.breaker.isTripped, limit: this.breaker.limit } : null,
       consumers: PIPELINE_CONSUMERS.map((name) => ({
         name,

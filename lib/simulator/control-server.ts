@@ -14,6 +14,9 @@
 //                    Two at once are served one after the other, and a node whose injected fault
 //                    fault-quarantine has not handled yet is not healthy (ClusterSimulator.injectFatalFaults),
 //                    so they never fail the same node twice.
+//   POST /nodes/<name>/mute | /unmute   the node's monitors report nothing until unmuted (no fault,
+//                    recovery or injected fault), so a test acting on it by hand is not raced by the
+//                    simulated cluster; 404 for a node outside the cluster, 409 for the last one reporting.
 import http from 'node:http';
 
 import {
@@ -74,6 +77,19 @@ async function handle(simulator: ClusterSimulator, request: http.IncomingMessage
       );
     }
     return simulator.updateSettings(parsed.data);
+  }
+  if (parts[0] === 'nodes' && parts.length === 3) {
+    const node = decodeURIComponent(parts[1]);
+    if (!simulator.generator.nodeNames.includes(node)) throw new ControlError(404, `no simulated node "${node}"`);
+    try {
+      if (parts[2] === 'mute') simulator.generator.mute(node);
+      else if (parts[2] === 'unmute') simulator.generator.unmute(node);
+      else throw new ControlError(404, `unknown node action "${parts[2]}" (mute, unmute)`);
+    } catch (error) {
+      if (error instanceof RangeError) throw new ControlError(409, error.message);
+      throw error;
+    }
+    return simulator.status();
   }
   if (url.pathname === '/poison') return simulator.injectPoison();
   if (url.pathname === '/faults') {

@@ -43,6 +43,9 @@ export class EventGenerator {
   private readonly random: SeededRandom;
   private readonly active = new Map<string, ActiveFault[]>();
   private readonly pending: NewHealthEvent[] = [];
+  /** Nodes whose monitors report nothing for now (mute), and the others, which the draw picks from. */
+  private readonly muted = new Set<string>();
+  private audible: string[] = [];
   private readonly gpus: number;
   private readonly nics: number;
 
@@ -96,11 +99,41 @@ export class EventGenerator {
     };
   }
 
+  /**
+   * Silences a node's monitors until unmute: no fault, recovery or repeat is written for it, so
+   * nothing the simulated cluster does races a person (or a browser test) acting on it by hand.
+   * Refused (RangeError) for a node outside the cluster, and for the last node still reporting.
+   */
+  mute(node: string): void {
+    if (!this.nodeNames.includes(node)) throw new RangeError(`no simulated node "${node}"`);
+    if (this.muted.has(node)) return;
+    if (this.muted.size + 1 >= this.nodeNames.length)
+      throw new RangeError(`"${node}" is the last node still reporting; the simulated cluster needs one`);
+    this.muted.add(node);
+    this.audible = this.nodeNames.filter((name) => !this.muted.has(name));
+    // Repeats of a burst already drawn for it are dropped with it.
+    for (let i = this.pending.length - 1; i >= 0; i -= 1)
+      if (this.pending[i].nodeName === node) this.pending.splice(i, 1);
+  }
+
+  /** Its monitors report again (a no-op for a node not muted). */
+  unmute(node: string): void {
+    if (!this.nodeNames.includes(node)) throw new RangeError(`no simulated node "${node}"`);
+    if (!this.muted.delete(node)) return;
+    this.audible = this.nodeNames.filter((name) => !this.muted.has(name));
+  }
+
+  /** The nodes muted now, in name order. */
+  mutedNodes(): string[] {
+    return [...this.muted].sort();
+  }
+
   /** The next event, as a monitor would report it at `at`. */
   next(at: Date): NewHealthEvent {
     const queued = this.pending.shift();
     if (queued) return { ...queued, createdAt: at, generatedTimestamp: dateToTimestamp(at) };
-    const node = this.random.pick(this.nodeNames);
+    // Without a muted node the draw is the one a seed has always given.
+    const node = this.random.pick(this.muted.size === 0 ? this.nodeNames : this.audible);
     const faults = this.active.get(node) ?? [];
     const roll = this.random.next();
 

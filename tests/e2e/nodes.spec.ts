@@ -6,8 +6,12 @@ import { expect, test, type Page } from '@playwright/test';
 import { e2eDataDir, simulatorControlURL } from '../../playwright.config';
 
 import { E2E_OPERATOR, storageStateOf } from './support/accounts';
+import { muteNode, unmuteAll } from './support/simulated-cluster';
 
 const QUARANTINED = /^(quarantined|draining|drain-failed|remediating|remediated|remediation-failed)$/;
+
+// Tests that act on a node by hand mute its simulated monitors first (muteNode).
+test.afterEach(unmuteAll);
 
 async function aHealthyNode(page: Page, skip: ReadonlySet<string> = new Set()): Promise<string> {
   await page.goto('/nodes?state=healthy');
@@ -65,13 +69,16 @@ test('quarantine in one tab shows in a second tab without reload; release, both 
   const second = await context.newPage();
   // Only this test's audit rows: the node may carry earlier tests' (or a retry's).
   const startedAt = new Date().toISOString();
-  // The simulated cluster faults nodes at random: one it quarantined between our pick and our request
-  // answers "already quarantined" (as it should); then the test takes another healthy node.
+  // The simulated cluster faults nodes at random: the picked node's monitors are muted so none of its
+  // faults (or recoveries) races the operator. One written just before the mute may still quarantine
+  // it: then its page offers Release, or the request answers "already quarantined", and the test takes
+  // another healthy node.
   const tried = new Set<string>();
   let name = '';
   for (let attempt = 1; ; attempt += 1) {
     name = await aHealthyNode(first, tried);
     tried.add(name);
+    await muteNode(name);
     await Promise.all([first.goto(`/nodes/${name}`), second.goto(`/nodes/${name}`)]);
     // Live once each tab's stream is open (on a loaded machine that can take more than a few seconds).
     for (const tab of [first, second])
@@ -236,6 +243,7 @@ test('take a node out of NVSentinel from its page: ?optedOut=1 lists it with its
   // reads only what it did, from when it began.
   const startedAt = new Date().toISOString();
   const name = await aHealthyNode(page);
+  await muteNode(name);
   await page.goto(`/nodes/${name}`);
   const optOut = page.getByTestId('opt-out-state');
   await expect(optOut).toHaveAttribute('data-opt-out', 'managed', { timeout: 20_000 });

@@ -10,8 +10,11 @@ import { openDataStore } from '@/lib/store';
 import { baseURL, simulatorControlURL } from '../../playwright.config';
 import { E2E_ADMIN, E2E_OPERATOR, E2E_VIEWER } from './support/accounts';
 import { callServerAction, cookieOf, e2eDatabaseUrl, send, serverActionIds } from './support/direct-http';
+import { muteNode, unmuteAll } from './support/simulated-cluster';
 
 test.describe.configure({ timeout: 180_000 });
+// A test that changes a node mutes its simulated monitors first, so no random fault races it.
+test.afterEach(unmuteAll);
 
 const EVIL = 'http://evil.example';
 /** A browser with no session (the project's default state is the admin's). */
@@ -118,6 +121,7 @@ test('every change answers anonymous 401, viewer 403, other origins 403 and oper
     cookieOf(E2E_ADMIN.username),
   ]);
   const healthy = await nodeInState((state) => state === 'healthy');
+  await muteNode(healthy);
   const input = { nodeName: healthy, reason: 'security test: direct call' };
 
   // Each answer's X-Request-Id (made by the server) names its audit row.
@@ -268,12 +272,13 @@ test('every change answers anonymous 401, viewer 403, other origins 403 and oper
       expect(rows[0].actor, `${attempt.name}: recorded as the user whose cookie it carried`).toBe(attempt.actor);
   }
 
-  // The operator's quarantine goes through. The simulated cluster faults nodes at random: one it
-  // quarantined since it was picked answers 409 "already ..." (one 'invalid' row, as it should), and the
-  // test takes another healthy node, up to three.
+  // The operator's quarantine goes through. The node's monitors are muted, but a fault written just
+  // before the mute may have quarantined it since it was picked: that answers 409 "already ..." (one
+  // 'invalid' row, as it should), and the test takes another healthy node, up to three.
   let quarantined = '';
   for (let attempt = 1; !quarantined; attempt += 1) {
     const node = attempt === 1 ? healthy : await nodeInState((state) => state === 'healthy');
+    if (attempt > 1) await muteNode(node);
     const answer = await send('POST', `/api/nodes/${node}/quarantine`, {
       cookie: operator,
       origin: baseURL,

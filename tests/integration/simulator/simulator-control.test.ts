@@ -60,6 +60,8 @@ describe('simulator control', () => {
       ['/settings', { drainFailureRate: 2 }, 400, /drainFailureRate: must be from 0 to 1/],
       ['/settings', { rate: 10 }, 400, /unknown setting rate/],
       ['/nowhere', undefined, 404, /no control at \/nowhere/],
+      ['/nodes/gpu-node-0099/mute', undefined, 404, /no simulated node "gpu-node-0099"/],
+      ['/nodes/gpu-node-0001/silence', undefined, 404, /unknown node action "silence" \(mute, unmute\)/],
     ];
     for (const [path, body, status, message] of cases) {
       const response = await post(path, body);
@@ -69,6 +71,23 @@ describe('simulator control', () => {
     const malformed = await fetch(`${base}/settings`, { method: 'POST', body: '{not json' });
     expect(malformed.status).toBe(400);
     expect(await (await post('/settings', {})).json()).toEqual(before);
+  });
+
+  it('a muted node is left out of injected faults until unmuted; the last node reporting cannot be muted', async () => {
+    for (const node of ['gpu-node-0001', 'gpu-node-0002', 'gpu-node-0003']) {
+      const response = await post(`/nodes/${node}/mute`);
+      expect(response.status).toBe(200);
+    }
+    const status = await (await post('/nodes/gpu-node-0001/mute')).json();
+    expect(status.mutedNodes).toEqual(['gpu-node-0001', 'gpu-node-0002', 'gpu-node-0003']);
+    const last = await post('/nodes/gpu-node-0004/mute');
+    expect(last.status).toBe(409);
+    expect((await last.json()).error).toMatch(/last node still reporting/);
+    // Four nodes, three muted: only one can fail at once.
+    const refused = await post('/faults', { nodes: 2 });
+    expect(refused.status).toBe(409);
+    for (const node of ['gpu-node-0001', 'gpu-node-0002', 'gpu-node-0003']) await post(`/nodes/${node}/unmute`);
+    expect((await (await fetch(`${base}/status`)).json()).mutedNodes).toEqual([]);
   });
 
   it('a poison event ends in dead letters after the attempts, and a retry delivers it once fixed', async () => {

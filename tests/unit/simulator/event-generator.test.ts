@@ -1,7 +1,7 @@
 // The simulator's events: reproducible for a seed, NVSentinel-shaped, a realistic mix.
 import { describe, expect, it } from 'vitest';
 
-import { EventGenerator, SIMULATOR_MARK } from '@/lib/simulator/event-generator';
+import { DEFAULT_MIX, EventGenerator, SIMULATOR_MARK } from '@/lib/simulator/event-generator';
 import { XID_CODES } from '@/lib/simulator/event-catalog';
 import { toHealthEventWithStatus } from '@/lib/store/model/new-health-event';
 
@@ -73,5 +73,38 @@ describe('simulated health events', () => {
     expect(() => new EventGenerator({ seed: 1, nodes: 0 })).toThrow(
       'nodes must be a whole number from 1 to 100000 (got 0)',
     );
+  });
+
+  it('a muted node gets no event (not even a burst drawn before) until unmuted; the others go on', () => {
+    const generator = new EventGenerator(
+      { seed: 7, nodes: 4 },
+      { ...DEFAULT_MIX, faultShare: 1, burstChance: 1, burstSize: 50 },
+    );
+    // A burst of repeats is queued for some node: mute that one.
+    const first = generator.next(start);
+    generator.mute(first.nodeName);
+    expect(generator.mutedNodes()).toEqual([first.nodeName]);
+    const during = generator.batch(400, start, 10);
+    expect(during.filter((event) => event.nodeName === first.nodeName)).toEqual([]);
+    expect(new Set(during.map((event) => event.nodeName)).size).toBe(3);
+    generator.unmute(first.nodeName);
+    expect(generator.mutedNodes()).toEqual([]);
+    expect(generator.batch(400, start, 10).some((event) => event.nodeName === first.nodeName)).toBe(true);
+  });
+
+  it('without a muted node, a seed draws what it always drew', () => {
+    const untouched = new EventGenerator({ seed: 11, nodes: 8 }).batch(300, start, 10);
+    const mutedOnce = new EventGenerator({ seed: 11, nodes: 8 });
+    mutedOnce.mute('gpu-node-0003');
+    mutedOnce.unmute('gpu-node-0003');
+    expect(mutedOnce.batch(300, start, 10)).toEqual(untouched);
+  });
+
+  it('refuses to mute a node outside the cluster, or the last one still reporting', () => {
+    const generator = new EventGenerator({ seed: 1, nodes: 2 });
+    expect(() => generator.mute('gpu-node-0009')).toThrow('no simulated node "gpu-node-0009"');
+    generator.mute('gpu-node-0001');
+    expect(() => generator.mute('gpu-node-0002')).toThrow('"gpu-node-0002" is the last node still reporting');
+    expect(generator.mutedNodes()).toEqual(['gpu-node-0001']);
   });
 });
