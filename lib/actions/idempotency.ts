@@ -45,17 +45,20 @@ export function readIdempotencyKey(input: unknown, headers: Headers): KeyRead {
   return { ok: true, key, input: rest };
 }
 
-export type Claim =
+/** The answer a key keeps: a change's, or a bulk action's (./bulk-node-actions.ts). */
+type KeptAnswer = { ok: true } | { ok: false; outcome: string };
+
+export type Claim<R extends KeptAnswer = MutationResult> =
   | { kind: 'first' }
-  | { kind: 'replay'; result: MutationResult; firstRequestId: string }
+  | { kind: 'replay'; result: R; firstRequestId: string }
   | { kind: 'running'; firstRequestId: string }
   | { kind: 'other-change'; action: string; target: string | null };
 
 /** Claims `key` for this change; or says what the key was already used for. */
-export async function claimIdempotencyKey(
+export async function claimIdempotencyKey<R extends KeptAnswer = MutationResult>(
   pool: pg.Pool,
   claim: { actorId: string; key: string; action: string; target: string | null; inputHash: string; requestId: string },
-): Promise<Claim> {
+): Promise<Claim<R>> {
   await pool.query(`DELETE FROM console_mutation_keys WHERE created_at < now() - interval '${KEPT}'`);
   // A new key is claimed; so is one whose first request was abandoned (no answer after ABANDONED),
   // for the same change only. One statement, so two requests never both claim it.
@@ -73,14 +76,14 @@ export async function claimIdempotencyKey(
     target: string | null;
     input_hash: string;
     request_id: string;
-    result: MutationResult | null;
+    result: R | null;
   }>(
     'SELECT action, target, input_hash, request_id, result FROM console_mutation_keys WHERE actor_id = $1 AND key = $2',
     [claim.actorId, claim.key],
   );
   const first = rows[0];
   // Gone between the two statements (a day old): the change may run again under a fresh claim.
-  if (!first) return claimIdempotencyKey(pool, claim);
+  if (!first) return claimIdempotencyKey<R>(pool, claim);
   if (first.action !== claim.action || first.target !== claim.target || first.input_hash !== claim.inputHash)
     return { kind: 'other-change', action: first.action, target: first.target };
   return first.result
@@ -96,7 +99,7 @@ export async function settleIdempotencyKey(
   pool: pg.Pool,
   actorId: string,
   key: string,
-  result: MutationResult,
+  result: KeptAnswer,
 ): Promise<void> {
   if (!result.ok && result.outcome === 'error')
     await pool.query('DELETE FROM console_mutation_keys WHERE actor_id = $1 AND key = $2', [actorId, key]);

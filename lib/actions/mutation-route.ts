@@ -7,6 +7,8 @@ import 'server-only';
 import { nestsDeeperThan } from '@/lib/security/json-depth';
 import { appContext } from '@/lib/server/app-context';
 
+import { runBulkNodeAction } from './bulk-node-actions';
+import type { BulkOperation } from './bulk-node-plan';
 import { UnreadableBody, type Mutation } from './mutation';
 import { runMutation } from './run-mutation';
 
@@ -46,5 +48,11 @@ export async function mutationResponse<V>(
         ? { ...body, ...fromUrl }
         : body;
   const result = await runMutation(appContext(), mutation, input, request.headers);
+  return Response.json(result, { status: result.ok ? 200 : result.status, headers: { 'Cache-Control': 'no-store' } });
+}
+
+/** A bulk quarantine or release (./bulk-node-actions.ts): 200 with a result per node (or the dry run's plan), else the refusal's status. */
+export async function bulkNodeActionResponse(request: Request, operation: BulkOperation): Promise<Response> {
+  const result = await runBulkNodeAction(appContext(), operation, await jsonBody(request), request.headers);
   return Response.json(result, { status: result.ok ? 200 : result.status, headers: { 'Cache-Control': 'no-store' } });
 }

@@ -30,6 +30,8 @@ export interface AuditPage {
 export const AUDIT_ACTION_NAMES: Readonly<Record<string, string>> = {
   'node.quarantine': 'Quarantine a node',
   'node.release': 'Release a node',
+  'node.bulk-quarantine': 'Quarantine nodes in bulk (refused whole)',
+  'node.bulk-release': 'Release nodes in bulk (refused whole)',
   'node.opt-out': 'Take a node out of NVSentinel',
   'node.opt-in': 'Put a node back into NVSentinel',
   'dead-letter.retry': 'Retry a dead letter',
