@@ -2,6 +2,7 @@
 // here, with the server, so its watch is live and the put-back of ended maintenance opt-outs
 // (lib/cluster/opt-out-expiry.ts, which starts with it) runs from boot: before, it started on the
 // first use of the cluster state, so a replica nobody had opened a page on never put anything back.
+// The alert engine (lib/server/alerts.ts) starts here too, for the same reason.
 // Not during `next build`, whose page-data and prerender workers call register() too (NEXT_PHASE is
 // phase-production-build there) and must not watch a cluster; not in the edge runtime (the
 // Kubernetes client needs Node).
@@ -16,6 +17,13 @@ export async function register(): Promise<void> {
     } catch (error) {
       // A cluster setting that cannot work: the server still serves, and the pages say what is wrong.
       console.error(`[cluster] not started at boot: ${(error as Error).message}`);
+    }
+    // Webhook alerts go out with no page open: the alert engine starts the live hub it listens to.
+    const { startAlerts } = await import('@/lib/server/alerts');
+    try {
+      startAlerts();
+    } catch (error) {
+      console.error(`[alerts] not started at boot: ${(error as Error).message}`);
     }
   }
 }

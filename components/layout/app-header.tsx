@@ -30,7 +30,12 @@ export function AppHeader() {
   const pathname = usePathname();
   const current = (href: string) => (href === '/' ? pathname === '/' : pathname.startsWith(href));
   const manageUsers = useCan('users:manage');
-  const links = manageUsers ? [...sections, { href: '/admin/users', label: 'Users' }] : sections;
+  const manageAlerts = useCan('alerts:manage');
+  const links = [
+    ...sections,
+    ...(manageUsers ? [{ href: '/admin/users', label: 'Users' }] : []),
+    ...(manageAlerts ? [{ href: '/admin/alerts', label: 'Alerts' }] : []),
+  ];
   // Open only on the page it was opened on: any navigation closes it without an effect.
   const [openOn, setOpenOn] = useState<string | null>(null);
   const open = openOn === pathname;

@@ -2,9 +2,10 @@
 //   viewer   reads every page;
 //   operator also quarantines and releases nodes, retries dead letters, and takes a node out of
 //            NVSentinel's hands for maintenance and puts it back (nodes:opt-out);
-//   admin    also manages users (create, change role, disable, reset password) and resets
+//   admin    also manages users (create, change role, disable, reset password), resets
 //            NVSentinel's circuit breaker (breaker:reset: it restarts fault-quarantine, which may
-//            cordon many nodes at once, so it is kept to admins).
+//            cordon many nodes at once, so it is kept to admins) and configures webhook alerts
+//            (alerts:manage: a webhook URL decides where cluster data is sent).
 // Every server action and route handler asks `can(role, permission)` itself; the page only hides
 // what the role cannot do, it never is the check.
 
@@ -19,7 +20,8 @@ export type Permission =
   | 'dead-letters:retry'
   | 'users:manage'
   | 'nodes:opt-out'
-  | 'breaker:reset';
+  | 'breaker:reset'
+  | 'alerts:manage';
 
 const GRANTS: Record<Role, readonly Permission[]> = {
   viewer: ['dashboard:read', 'audit:read'],
@@ -40,6 +42,7 @@ const GRANTS: Record<Role, readonly Permission[]> = {
     'users:manage',
     'breaker:reset',
     'nodes:opt-out',
+    'alerts:manage',
   ],
 };
 

@@ -68,6 +68,10 @@ export function consumerLagView(lag: ConsumerLag): ConsumerLagView {
     lastAckAt: toMs(lag.lastAckAt),
     lastSeenAt: toMs(lag.lastSeenAt),
     catchUpSeconds: lag.catchUpSeconds,
+    oldestUnreadAt:
+      lag.headTime && lag.lagSeconds !== null && (lag.documentsBehind ?? 0) > 0
+        ? lag.headTime.getTime() - lag.lagSeconds * 1000
+        : null,
     history: lag.history.map((sample) => ({
       at: sample.at.getTime(),
       lagSeconds: sample.lagSeconds,
@@ -138,6 +142,9 @@ export class LiveHub {
   private counts = new EventCountDeltas();
   private lastSaveAt = 0;
   private savedCheckpoint?: string;
+  /** Told of every health event the feed inserts, and of every pipeline reading (lib/alerts). */
+  private readonly insertListeners = new Set<(change: ChangeEvent) => void>();
+  private readonly pipelineListeners = new Set<(reading: PipelineMessage) => void>();
 
   constructor(
     private readonly store: DataStore,
@@ -423,6 +430,7 @@ export class LiveHub {
               this.counts.addEvent(change.document, Date.now(), change.storedAt);
             this.throughput.count(change.document);
             this.insertsSeen += 1;
+            for (const listener of this.insertListeners) listener(change);
           }
           const topic: LiveTopic = `node:${change.document.healthEvent.nodeName}`;
           const message = {
@@ -576,6 +584,7 @@ export class LiveHub {
       this.sequence += 1;
       for (const connection of this.connections)
         if (connection.wants('pipeline')) connection.offer('pipeline', this.sequence, this.latestPipeline);
+      for (const listener of this.pipelineListeners) listener(this.latestPipeline);
     } catch (error) {
       this.options.onError?.(error);
     }
@@ -601,6 +610,21 @@ export class LiveHub {
   private broadcastStatus(): void {
     this.sequence += 1;
     for (const connection of this.connections) connection.offer('status', this.sequence, this.statusMessage());
+  }
+
+  /**
+   * Calls `listener` with every health event the feed inserts from now on (a change the feed hands
+   * over again after a restart may come twice). Returns the way to stop.
+   */
+  onHealthEventInserted(listener: (change: ChangeEvent) => void): () => void {
+    this.insertListeners.add(listener);
+    return () => this.insertListeners.delete(listener);
+  }
+
+  /** Calls `listener` with every pipeline reading (every pipelineSampleMs). Returns the way to stop. */
+  onPipelineReading(listener: (reading: PipelineMessage) => void): () => void {
+    this.pipelineListeners.add(listener);
+    return () => this.pipelineListeners.delete(listener);
   }
 
   /** The newest pipeline reading (null until the first sample). */

@@ -52,6 +52,12 @@ export interface ConsumerLagView {
   lastAckAt: number | null;
   lastSeenAt: number | null;
   catchUpSeconds: number | null;
+  /**
+   * When the oldest change it has not read was written (ms): the head's time less the lag; null
+   * when caught up or unknown. Its time until events are lost counts from here
+   * (lib/queries/event-loss-view.ts).
+   */
+  oldestUnreadAt?: number | null;
   /** Oldest first, for the sparkline. */
   history: { at: number; lagSeconds: number | null; documentsBehind: number | null }[];
 }

@@ -4,6 +4,7 @@ import type { OutOfOrderArrival } from '@/lib/node-state/node-projection';
 import type { PipelineMessage } from '@/lib/live/live-messages';
 import type { ProviderCapabilities, ProviderName } from '@/lib/store';
 
+import type { EventLossWindow } from './event-loss-view';
 import type { FeedStorageView } from './feed-storage-view';
 
 /** Where an event stalled (./stalled-events.ts finds them). */
@@ -49,6 +50,8 @@ export interface PipelineOverview {
   capabilities: ProviderCapabilities;
   /** PostgreSQL: the changelog; MongoDB: the oplog window. */
   feedStorage: FeedStorageView;
+  /** How long a change stays readable: each consumer's time until events are lost counts against it. */
+  eventLossWindow: EventLossWindow;
   outOfOrder: { total: number; recent: OutOfOrderArrival[] };
   /** NVSentinel's circuit breaker, from the cluster; null without cluster access. */
   breaker: CircuitBreakerView | null;

@@ -1,5 +1,6 @@
 // The Pipeline page's read model: judged consumer lag from the live hub, stalled events per
 // stage, dead letters and the feed storage (PostgreSQL's changelog, MongoDB's oplog window).
+import { eventLossWindow } from '@/lib/alerts/event-loss-window';
 import { breakerLimitsFromEnv, circuitBreakerView } from '@/lib/cluster/circuit-breaker-view';
 import type { AppContext } from '@/lib/context/app-context';
 import type { LiveHub } from '@/lib/live/live-hub';
@@ -7,6 +8,7 @@ import type { PipelineMessage } from '@/lib/live/live-messages';
 import type { DataStore, DeadLetter } from '@/lib/store';
 
 import { toFeedStorageView } from './feed-storage-view';
+import type { EventLossWindow } from './event-loss-view';
 import type { DeadLetterRow, PipelineOverview } from './pipeline-view';
 import { findStalledEvents, stallLimitsFromEnv } from './stalled-events';
 
@@ -41,6 +43,15 @@ function toDeadLetterRow(letter: DeadLetter): DeadLetterRow {
   };
 }
 
+/** The window for the feed's storage; a CHANGELOG_RETENTION that cannot be read is said instead of a figure. */
+function lossWindow(storage: Parameters<typeof eventLossWindow>[0]): EventLossWindow {
+  try {
+    return eventLossWindow(storage);
+  } catch (error) {
+    return { seconds: null, source: (error as Error).message };
+  }
+}
+
 export async function readPipeline(context: AppContext): Promise<PipelineOverview> {
   const [store, hub] = await Promise.all([context.store(), context.liveHub()]);
   const limits = stallLimitsFromEnv();
@@ -62,6 +73,7 @@ export async function readPipeline(context: AppContext): Promise<PipelineOvervie
     provider: store.provider,
     capabilities: store.capabilities,
     feedStorage: toFeedStorageView(stats.feedStorage),
+    eventLossWindow: lossWindow(stats.feedStorage),
     outOfOrder: hub.projection.outOfOrder(),
     breaker: cluster
       ? circuitBreakerView(

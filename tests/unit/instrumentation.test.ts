@@ -1,10 +1,12 @@
 // The server's boot (instrumentation.ts register(), which Next.js calls once per server process)
-// starts the cluster state, and with it the put-back of ended opt-outs; `next build` and the edge
-// runtime do not; a cluster setting that cannot work is said, not thrown at Next.
+// starts the cluster state, and with it the put-back of ended opt-outs, and the alert engine;
+// `next build` and the edge runtime do not; a setting that cannot work is said, not thrown at Next.
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 
 const cluster = vi.hoisted(() => ({ getClusterState: vi.fn() }));
 vi.mock('@/lib/server/cluster', () => cluster);
+const alerts = vi.hoisted(() => ({ startAlerts: vi.fn() }));
+vi.mock('@/lib/server/alerts', () => alerts);
 
 const { register } = await import('@/instrumentation');
 
@@ -16,11 +18,13 @@ describe('the server boot', () => {
   afterEach(() => {
     vi.unstubAllEnvs();
     cluster.getClusterState.mockReset();
+    alerts.startAlerts.mockReset();
   });
 
-  it('starts the cluster state in a Node.js server', async () => {
+  it('starts the cluster state and the alert engine in a Node.js server', async () => {
     await register();
     expect(cluster.getClusterState).toHaveBeenCalledTimes(1);
+    expect(alerts.startAlerts).toHaveBeenCalledTimes(1);
   });
 
   it('starts nothing during next build, nor in the edge runtime', async () => {
@@ -30,6 +34,22 @@ describe('the server boot', () => {
     vi.stubEnv('NEXT_RUNTIME', 'edge');
     await register();
     expect(cluster.getClusterState).not.toHaveBeenCalled();
+    expect(alerts.startAlerts).not.toHaveBeenCalled();
+  });
+
+  it('says what is wrong with an alert setting, and lets the server serve', async () => {
+    const log = vi.spyOn(console, 'error').mockImplementation(() => {});
+    alerts.startAlerts.mockImplementation(() => {
+      throw new Error('ALERT_WEBHOOK_ATTEMPTS must be a whole number from 1 to 20 (got "0")');
+    });
+    try {
+      await expect(register()).resolves.toBeUndefined();
+      expect(log).toHaveBeenCalledWith(
+        '[alerts] not started at boot: ALERT_WEBHOOK_ATTEMPTS must be a whole number from 1 to 20 (got "0")',
+      );
+    } finally {
+      log.mockRestore();
+    }
   });
 
   it('says what is wrong with a cluster setting, and lets the server serve', async () => {

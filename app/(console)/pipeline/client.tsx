@@ -17,9 +17,10 @@ import { Panel } from '@/components/ui/panel';
 import { RelativeTime } from '@/components/ui/relative-time';
 import { retryDeadLetter } from '@/lib/actions/server-actions';
 import { newIdempotencyKey } from '@/lib/client/idempotency-key';
+import { timeUntilEventsLost, type EventLossWindow } from '@/lib/queries/event-loss-view';
 import { feedStorageUnavailable } from '@/lib/queries/feed-storage-view';
 import { formatCount, formatDuration } from '@/lib/format/time';
-import type { PipelineMessage } from '@/lib/live/live-messages';
+import type { ConsumerLagView, PipelineMessage } from '@/lib/live/live-messages';
 import type { StallStage } from '@/lib/queries/pipeline-view';
 import { applyPipelineMessage, type DeadLetterRow, type PipelineOverview } from '@/lib/queries/pipeline-view';
 import { fetchJson } from '@/lib/client/fetch-json';
@@ -30,6 +31,23 @@ const STAGE_LABELS: Record<StallStage, string> = {
   'drain-too-long': 'Drain in progress too long',
   'awaiting-remediation': 'Quarantined and drained, not remediated',
 };
+
+/** A consumer's time until its oldest unread change leaves the feed's storage, as the table shows it. */
+function eventsLostText(consumer: ConsumerLagView, window: EventLossWindow, at: number): string {
+  const loss = timeUntilEventsLost(
+    {
+      documentsBehind: consumer.documentsBehind,
+      oldestUnreadAt: consumer.oldestUnreadAt ?? null,
+      positionLost: consumer.positionLost,
+    },
+    window,
+    at,
+  );
+  if (loss.kind === 'lost') return 'lost';
+  if (loss.kind === 'none') return 'nothing unread';
+  if (loss.kind === 'unknown') return 'unknown';
+  return loss.seconds === 0 ? 'now' : `in ${formatDuration(loss.seconds)}`;
+}
 
 function fetchPipeline(): Promise<PipelineOverview> {
   return fetchJson<PipelineOverview>('/api/pipeline');
@@ -86,6 +104,16 @@ export function PipelineClient({
                 Behind head
               </th>
               <th className="pr-3 font-medium">Catch-up</th>
+              <th
+                className="pr-3 font-medium"
+                title={`When the oldest change it has not read leaves the ${overview.eventLossWindow.source}${
+                  overview.eventLossWindow.seconds === null
+                    ? ''
+                    : ` (kept ${formatDuration(overview.eventLossWindow.seconds)})`
+                }`}
+              >
+                Events lost
+              </th>
               <th className="pr-3 font-medium">Position</th>
               <th className="pr-3 font-medium">Last ack</th>
               <th className="font-medium">Last minute</th>
@@ -116,6 +144,9 @@ export function PipelineClient({
                     : consumer.catchUpSeconds === 0
                       ? 'caught up'
                       : `~${formatDuration(consumer.catchUpSeconds)}`}
+                </td>
+                <td className="pr-3 tabular-nums" data-testid="events-lost-in">
+                  {eventsLostText(consumer, overview.eventLossWindow, overview.lag?.at ?? 0)}
                 </td>
                 <td className="pr-3">
                   {consumer.positionLost ? (

@@ -46,13 +46,14 @@ describe('the header menu', () => {
       within(nav)
         .getAllByRole('link')
         .map((link) => link.textContent),
-    ).toEqual(['Overview', 'Nodes', 'Events', 'Pipeline', 'Throughput', 'Providers', 'Audit', 'Users']);
+    ).toEqual(['Overview', 'Nodes', 'Events', 'Pipeline', 'Throughput', 'Providers', 'Audit', 'Users', 'Alerts']);
     expect(within(nav).getByRole('link', { name: 'Nodes' }).getAttribute('aria-current')).toBe('page');
   });
 
-  it('lists Users only for admins', () => {
+  it('lists Users and Alerts only for admins', () => {
     show('operator');
     expect(within(menu()).queryByRole('link', { name: 'Users' })).toBeNull();
+    expect(within(menu()).queryByRole('link', { name: 'Alerts' })).toBeNull();
   });
 
   it('opens and closes with its button, showing the sections and the controls', () => {

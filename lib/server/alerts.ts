@@ -1,0 +1,55 @@
+// This process's alert engine (lib/alerts/alert-engine.ts), started when the server boots
+// (instrumentation.ts) so alerts go out with no page open: it starts the live hub, listens to its
+// feed and lag readings, and sends what is due. Kept on globalThis so Next.js dev reloads do not
+// start a second one. Every replica runs one; the console database keeps them from raising or
+// sending one occurrence twice (docs/decisions.md, "Alerts").
+import 'server-only';
+
+import { AlertEngine } from '@/lib/alerts/alert-engine';
+import { deliveryPolicyFromEnv } from '@/lib/alerts/delivery-policy';
+import { eventLossWindow } from '@/lib/alerts/event-loss-window';
+import { sharedConsolePool } from '@/lib/console-database/console-database';
+import { getClusterState } from '@/lib/server/cluster';
+import { getDataStore } from '@/lib/server/datastore';
+import { getLiveHub } from '@/lib/server/live-hub';
+
+const holder = globalThis as unknown as { sentinelAlertEngine?: AlertEngine };
+
+/** The oplog window moves slowly: read again at most this often. */
+const WINDOW_READ_MS = 60_000;
+/** Wait before trying again when the live hub could not start (the datastore may be starting). */
+const RETRY_MS = 5_000;
+
+export function startAlerts(): void {
+  if (holder.sentinelAlertEngine) return;
+  let window: { at: number; value: ReturnType<typeof eventLossWindow> } | undefined;
+  const engine = new AlertEngine(sharedConsolePool(), {
+    policy: deliveryPolicyFromEnv(),
+    window: async () => {
+      if (!window || Date.now() - window.at > WINDOW_READ_MS) {
+        const store = await getDataStore();
+        const storage =
+          store.provider === 'postgresql' ? { kind: 'changelog' as const } : (await store.stats()).feedStorage;
+        window = { at: Date.now(), value: eventLossWindow(storage) };
+      }
+      return window.value;
+    },
+    breaker: () => {
+      const cluster = getClusterState();
+      if (!cluster) return null;
+      const breaker = cluster.state.breaker();
+      return { status: breaker.status, trippedAt: breaker.trippedAt };
+    },
+    onError: (error) => console.error(`[alerts] ${(error as Error).message}`),
+  });
+  holder.sentinelAlertEngine = engine;
+  const attach = () =>
+    getLiveHub().then(
+      (hub) => engine.start(hub),
+      (error: Error) => {
+        console.error(`[alerts] waiting for the live hub: ${error.message}`);
+        setTimeout(attach, RETRY_MS).unref();
+      },
+    );
+  void attach();
+}
