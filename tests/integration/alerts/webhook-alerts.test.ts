@@ -16,12 +16,13 @@ import type { PipelineMessage } from '@/lib/live/live-messages';
 import { readAlerts } from '@/lib/queries/alerts';
 import type { ChangeEvent } from '@/lib/store';
 
-import { consoleAuthFixture, type ConsoleAuthFixture } from '../../support/console-auth-fixture';
+import { APP, consoleAuthFixture, type ConsoleAuthFixture } from '../../support/console-auth-fixture';
 import { until } from '../../support/until';
 import { consumerReading, insertedEvent, reading } from '../../unit/alerts/alert-fixtures';
 
 const { runMutation } = await import('@/lib/actions/run-mutation');
 const mutations = await import('@/lib/actions/alert-mutations');
+const { createUserMutation } = await import('@/lib/actions/user-mutations');
 
 interface Received {
   path: string;
@@ -125,6 +126,41 @@ describe('webhook alerts on PostgreSQL', () => {
     await receiver?.close();
     await otherPool?.end();
     await console_?.close();
+  });
+
+  it('refuses an operator (403), with one audit row, and keeps the destinations and log from anyone but admins', async () => {
+    const password = 'olga-a-long-chosen-password';
+    expect(
+      await runMutation(
+        console_.context,
+        createUserMutation,
+        { username: 'olga', password, role: 'operator' },
+        console_.adminHeaders,
+      ),
+    ).toMatchObject({ ok: true });
+    const signedIn = await console_.signIn('olga', password);
+    const cookie = signedIn.headers
+      .getSetCookie()
+      .find((line) => line.startsWith('sentinel-console.session_token='))!
+      .split(';')[0];
+    const headers = new Headers({ cookie, origin: APP, host: 'localhost:3000', 'x-request-id': 'alerts-operator' });
+    const result = await runMutation(
+      console_.context,
+      mutations.createAlertDestinationMutation,
+      { name: 'mine', url: receiver.url('/x'), format: 'json', kinds: ['event-loss'] },
+      headers,
+    );
+    expect(result).toEqual({
+      ok: false,
+      outcome: 'denied',
+      status: 403,
+      error: 'your role (operator) may not do this',
+    });
+    expect(await listAudit(console_.pool, { requestId: 'alerts-operator' }, 10)).toHaveLength(1);
+    const { GET } = await import('@/app/api/alerts/route');
+    expect((await GET(new Request(`${APP}/api/alerts`, { headers }))).status).toBe(403);
+    expect((await GET(new Request(`${APP}/api/alerts`, { headers: console_.adminHeaders }))).status).toBe(200);
+    expect((await readAlerts(console_.context)).destinations).toEqual([]);
   });
 
   it('refuses a URL that is not http or https with a 400 naming url, one audit row, nothing stored', async () => {
