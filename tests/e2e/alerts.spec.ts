@@ -1,0 +1,172 @@
+// Webhook alerts against the demo (npm start's simulated cluster), to a receiver this test runs on
+// loopback: an admin configures the destination on /admin/alerts (a URL that is not http or https
+// is refused, naming the field), a test send arrives, a CONTACT_SUPPORT event written to the
+// datastore arrives as an alert, and a consumer paused through the simulator's control arrives as
+// a lag alert once its oldest unread change is older than the threshold leaves time for; the
+// Pipeline page shows the consumer's time until events are lost, and the destination's delivery
+// log shows each alert delivered.
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+import { expect, test, type Page } from '@playwright/test';
+
+import { openDataStore } from '@/lib/store';
+
+import { simulatorControlURL } from '../../playwright.config';
+
+import { e2eDatabaseUrl } from './support/direct-http';
+
+interface Delivery {
+  kind: string;
+  subject: string;
+  title: string;
+  test: boolean;
+  details: Record<string, unknown>;
+}
+
+const received: Delivery[] = [];
+let receiver: http.Server;
+let receiverUrl: string;
+
+test.beforeAll(async () => {
+  receiver = http.createServer((request, response) => {
+    let text = '';
+    request.on('data', (chunk: Buffer) => (text += chunk.toString()));
+    request.on('end', () => {
+      received.push(JSON.parse(text) as Delivery);
+      response.end('ok');
+    });
+  });
+  await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
+  receiverUrl = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hooks/sentinel`;
+});
+
+test.afterAll(async () => {
+  await new Promise<void>((resolve) => receiver.close(() => resolve()));
+});
+
+const control = async (path: string) => {
+  const response = await fetch(`${simulatorControlURL}${path}`, { method: 'POST' });
+  expect(response.status, await response.clone().text()).toBe(200);
+};
+
+async function setThreshold(page: Page, text: string) {
+  const settings = page.getByTestId('alert-settings');
+  await settings.getByRole('textbox').fill(text);
+  await settings.getByRole('button', { name: 'Set' }).click();
+  await expect(settings.getByTestId('settings-result')).toHaveAttribute('data-ok', 'true');
+}
+
+test('a CONTACT_SUPPORT event and a consumer at risk of losing events reach a webhook on loopback', async ({
+  page,
+}) => {
+  test.setTimeout(300_000);
+  const name = `e2e receiver ${Date.now()}`;
+  await page.goto('/admin/alerts');
+  await expect(page.getByRole('heading', { name: 'Alerts' })).toBeVisible();
+
+  // A URL that is not http or https is refused, naming the field.
+  const form = page.getByRole('form', { name: 'New webhook destination' });
+  await form.getByLabel('Name').fill(name);
+  await form.getByLabel('Webhook URL').fill('ftp://127.0.0.1/hook');
+  await form.getByRole('button', { name: 'Add destination' }).click();
+  await expect(page.getByTestId('destination-result')).toHaveText(
+    'url must use http or https (got ftp): the console only posts alerts over HTTP',
+  );
+
+  await form.getByLabel('Webhook URL').fill(receiverUrl);
+  await form.getByLabel('Format').selectOption('json');
+  // The two alerts this test waits for (stalled consumers and the breaker left out).
+  await form.getByLabel('Consumer stalled').uncheck();
+  await form.getByLabel('Circuit breaker tripped').uncheck();
+  await form.getByRole('button', { name: 'Add destination' }).click();
+  await expect(page.getByTestId('destination-result')).toHaveAttribute('data-ok', 'true');
+  const destination = page.getByTestId('destination').filter({ hasText: name });
+  await expect(destination).toBeVisible();
+  // Shown without the path's tail, which for Slack is the secret.
+  await expect(destination).toContainText('/hooks/senti…');
+
+  // A consumer counts as at risk once its oldest unread change is a minute old: the changelog
+  // keeps 7 days (CHANGELOG_RETENTION's default), so a minute's lag leaves less than 6d23h59m.
+  await setThreshold(page, '6d23h59m');
+  try {
+    await destination.getByRole('button', { name: 'Send test' }).click();
+    await expect(destination.getByTestId('destination-action-result')).toContainText('Test alert delivered');
+    expect(received.some((delivery) => delivery.test)).toBe(true);
+
+    // A CONTACT_SUPPORT event, written as a monitor would (kept out of the simulated pipeline).
+    const nodeName = `e2e-alerts-${Date.now()}`;
+    const store = await openDataStore({ provider: 'postgresql', connectionString: await e2eDatabaseUrl() });
+    try {
+      await store.healthEvents().insertMany([
+        {
+          nodeName,
+          agent: 'gpu-health-monitor',
+          componentClass: 'GPU',
+          checkName: 'GpuInforomWatch',
+          isFatal: true,
+          isHealthy: false,
+          message: 'InfoROM corrupted on GPU 2',
+          recommendedAction: 'CONTACT_SUPPORT',
+          processingStrategy: 'STORE_ONLY',
+          errorCode: ['92'],
+          entitiesImpacted: [{ entityType: 'GPU', entityValue: '2' }],
+        },
+      ]);
+    } finally {
+      await store.close();
+    }
+    await expect
+      .poll(() => received.find((delivery) => delivery.kind === 'contact-support' && delivery.subject === nodeName), {
+        timeout: 30_000,
+      })
+      .toMatchObject({
+        title: `CONTACT_SUPPORT on ${nodeName}`,
+        details: expect.objectContaining({ check: 'GpuInforomWatch', xid: '92', entities: 'GPU:2' }),
+      });
+    // The delivery log says so (the simulated cluster raises CONTACT_SUPPORT alerts of its own, from
+    // its NVSwitch SXID faults: the row is found by the node's name).
+    const log = page.getByTestId('destination').filter({ hasText: name }).getByTestId('delivery-row');
+    await expect(
+      log.filter({ hasText: `CONTACT_SUPPORT on ${nodeName}` }).and(page.locator('[data-outcome="delivered"]')),
+    ).toContainText('HTTP 200');
+
+    // node-drainer paused: its oldest unread change ages past a minute, and the lag alert comes.
+    await control('/consumers/node-drainer/pause');
+    try {
+      await page.goto('/pipeline');
+      const row = page.getByTestId('consumer-node-drainer');
+      await expect(row).toHaveAttribute('data-status', 'stalled', { timeout: 60_000 });
+      await expect(row.getByTestId('events-lost-in')).toHaveText(/^in (6|7) d/);
+      await expect
+        .poll(
+          () => received.find((delivery) => delivery.kind === 'event-loss' && delivery.subject === 'node-drainer'),
+          {
+            timeout: 150_000,
+            intervals: [1_000],
+          },
+        )
+        .toMatchObject({
+          title: expect.stringMatching(/^node-drainer will lose events in /),
+          details: expect.objectContaining({ consumer: 'node-drainer', window: expect.stringContaining('changelog') }),
+        });
+      await page.screenshot({ path: 'test-results/screenshots/alerts-pipeline.png', fullPage: true });
+    } finally {
+      await control('/consumers/node-drainer/resume');
+    }
+
+    // The delivery log shows the lag alert delivered too.
+    await page.goto('/admin/alerts');
+    await expect(
+      log.filter({ hasText: 'node-drainer will lose events' }).and(page.locator('[data-outcome="delivered"]')),
+    ).toContainText('HTTP 200');
+    await page.screenshot({ path: 'test-results/screenshots/alerts-admin.png', fullPage: true });
+  } finally {
+    await page.goto('/admin/alerts');
+    await setThreshold(page, '1h');
+    const panel = page.getByTestId('destination').filter({ hasText: name });
+    await panel.getByRole('button', { name: 'Delete…' }).click();
+    await panel.getByRole('button', { name: `Delete ${name}` }).click();
+    await expect(page.getByTestId('destination').filter({ hasText: name })).toHaveCount(0);
+  }
+});
