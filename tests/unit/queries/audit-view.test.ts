@@ -1,5 +1,13 @@
 import { describe, expect, it } from 'vitest';
 
+import {
+  createAlertDestinationMutation,
+  deleteAlertDestinationMutation,
+  muteAlertDestinationMutation,
+  setAlertSettingsMutation,
+  testAlertDestinationMutation,
+  updateAlertDestinationMutation,
+} from '@/lib/actions/alert-mutations';
 import { resetBreakerMutation } from '@/lib/actions/breaker-mutations';
 import { retryDeadLetterMutation } from '@/lib/actions/dead-letter-mutations';
 import { quarantineNodeMutation, releaseNodeMutation } from '@/lib/actions/node-mutations';
@@ -34,6 +42,12 @@ const MUTATIONS = [
   enableUserMutation,
   setUserPasswordMutation,
   unknownUserChange('delete', []),
+  createAlertDestinationMutation,
+  updateAlertDestinationMutation,
+  deleteAlertDestinationMutation,
+  testAlertDestinationMutation,
+  muteAlertDestinationMutation,
+  setAlertSettingsMutation,
 ];
 /** What proxy.ts records for requests it refuses before any mutation runs. */
 const PROXY_ACTIONS = ['request.cross-origin', 'server-action.refused'];
