@@ -26,8 +26,11 @@ function unknownNotes(view: NodeView): string[] {
 export function NodeRow({
   view,
   cluster = null,
+  selection,
 }: {
   view: NodeView;
+  /** The bulk bar's tick box (operators and admins); absent: no selection column. */
+  selection?: { checked: boolean; onChange: (checked: boolean) => void };
   /** The cluster's word on the node; null without cluster access. */
   cluster?: {
     cordoned: boolean | null;
@@ -42,6 +45,18 @@ export function NodeRow({
       data-node={view.name}
       data-state={view.state}
     >
+      {selection ? (
+        <td className="w-8 py-1.5 pl-3">
+          <input
+            type="checkbox"
+            checked={selection.checked}
+            onChange={(event) => selection.onChange(event.target.checked)}
+            aria-label={`Select ${view.name}`}
+            data-testid="node-select"
+            className="h-4 w-4 align-middle"
+          />
+        </td>
+      ) : null}
       <td className="px-3 py-1.5 font-mono">
         <Link
           href={`/nodes/${encodeURIComponent(view.name)}`}

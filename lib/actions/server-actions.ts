@@ -7,6 +7,7 @@ import { headers } from 'next/headers';
 import { appContext } from '@/lib/server/app-context';
 
 import { resetBreakerMutation } from './breaker-mutations';
+import { runBulkNodeAction, type BulkNodeResult } from './bulk-node-actions';
 import { retryDeadLetterMutation } from './dead-letter-mutations';
 import type { Mutation, MutationResult } from './mutation';
 import { quarantineNodeMutation, releaseNodeMutation } from './node-mutations';
@@ -31,6 +32,15 @@ export async function quarantineNode(input: unknown): Promise<MutationResult> {
 
 export async function releaseNode(input: unknown): Promise<MutationResult> {
   return run(releaseNodeMutation, input);
+}
+
+/** The Nodes page's bulk bar: { nodes, reason, dryRun }, each node as its own quarantine or release. */
+export async function bulkQuarantineNodes(input: unknown): Promise<BulkNodeResult> {
+  return runBulkNodeAction(appContext(), 'quarantine', input, await headers());
+}
+
+export async function bulkReleaseNodes(input: unknown): Promise<BulkNodeResult> {
+  return runBulkNodeAction(appContext(), 'release', input, await headers());
 }
 
 /** The node page's maintenance opt-out: take the node out of NVSentinel's hands until a time, or put it back now. */

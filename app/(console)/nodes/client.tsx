@@ -5,7 +5,9 @@ import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { usePathname, useRouter, useSearchParams } from 'next/navigation';
 import { useMemo, useRef, useState } from 'react';
 
+import { useCan } from '@/components/auth/actor-context';
 import { useLiveSubscription } from '@/components/live/live-provider';
+import { BulkActionBar } from '@/components/nodes/bulk-action-bar';
 import { NodeRow } from '@/components/nodes/node-row';
 import { OptOutMark } from '@/components/nodes/opt-out-mark';
 import { cardClass, Panel } from '@/components/ui/panel';
@@ -26,6 +28,13 @@ function pageSearch(search: string, page: number): string {
   const params = new URLSearchParams(search);
   if (page > 0) params.set('page', String(page + 1));
   return params.toString();
+}
+
+/** The bulk bar's selection, kept for the filter it was made under (another filter starts empty). */
+interface Selection {
+  search: string;
+  names: ReadonlySet<string>;
+  all: boolean;
 }
 
 function fetchNodes(search: string, page: number): Promise<NodesPage> {
@@ -52,6 +61,18 @@ export function NodesClient({ initial, initialError }: { initial: NodesPage | nu
   const refetchTimer = useRef<ReturnType<typeof setTimeout>>(undefined);
   // Last state seen per node, to tell a change that can reorder the list from one that cannot.
   const knownStates = useRef(new Map<string, NodeState>());
+  const mayAct = useCan('nodes:quarantine');
+  const [selection, setSelection] = useState<Selection>({ search: '', names: new Set(), all: false });
+  const selected = selection.search === search ? selection : { search, names: new Set<string>(), all: false };
+  const select = (names: string[], checked: boolean) => {
+    const next = new Set(selected.names);
+    for (const name of names) {
+      if (checked) next.add(name);
+      else next.delete(name);
+    }
+    setSelection({ search, names: next, all: false });
+  };
+  const clearSelection = () => setSelection({ search, names: new Set(), all: false });
 
   // The server pages and orders the list; the stream brings diffs of every matching node. Rows on
   // this page change in place at once; when a node enters, leaves or changes state (which can
@@ -99,6 +120,7 @@ export function NodesClient({ initial, initialError }: { initial: NodesPage | nu
   const pages = list?.pages ?? 1;
   const current = list?.page ?? 0;
   const error = query.error?.message ?? (list ? null : initialError);
+  const pageSelected = shown.length > 0 && shown.every((view) => selected.all || selected.names.has(view.name));
 
   return (
     <div className="space-y-4">
@@ -195,6 +217,17 @@ export function NodesClient({ initial, initialError }: { initial: NodesPage | nu
         </span>
       </div>
 
+      {mayAct ? (
+        <BulkActionBar
+          selected={[...selected.names]}
+          all={selected.all}
+          matching={list?.matching ?? 0}
+          filter={search}
+          onSelectAll={() => setSelection({ search, names: new Set(), all: true })}
+          onClear={clearSelection}
+        />
+      ) : null}
+
       <Panel
         state={error && !list ? 'error' : !list ? 'loading' : list.matching === 0 ? 'empty' : 'ready'}
         error={error ?? undefined}
@@ -204,6 +237,23 @@ export function NodesClient({ initial, initialError }: { initial: NodesPage | nu
         <table className="w-full text-left text-sm" data-testid="nodes-table">
           <thead className="border-b border-zinc-200 text-xs text-zinc-500 dark:border-zinc-800">
             <tr>
+              {mayAct ? (
+                <th className="w-8 py-2 pl-3">
+                  <input
+                    type="checkbox"
+                    checked={pageSelected}
+                    onChange={(event) =>
+                      select(
+                        shown.map((view) => view.name),
+                        event.target.checked,
+                      )
+                    }
+                    aria-label="Select the nodes on this page"
+                    data-testid="node-select-page"
+                    className="h-4 w-4 align-middle"
+                  />
+                </th>
+              ) : null}
               <th className="px-3 py-2 font-medium">Node</th>
               <th className="px-3 py-2 font-medium">State</th>
               <th className="px-3 py-2 font-medium">Cordoned</th>
@@ -222,6 +272,21 @@ export function NodesClient({ initial, initialError }: { initial: NodesPage | nu
                   list?.cluster.configured
                     ? (list.cluster.nodes[view.name] ?? { cordoned: null, disagreement: null })
                     : null
+                }
+                selection={
+                  mayAct
+                    ? {
+                        checked: selected.all || selected.names.has(view.name),
+                        onChange: (checked) =>
+                          selected.all
+                            ? setSelection({
+                                search,
+                                names: new Set(shown.map((row) => row.name).filter((name) => name !== view.name)),
+                                all: false,
+                              })
+                            : select([view.name], checked),
+                      }
+                    : undefined
                 }
               />
             ))}
