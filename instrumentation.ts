@@ -19,8 +19,9 @@ export async function register(): Promise<void> {
       console.error(`[cluster] not started at boot: ${(error as Error).message}`);
     }
     // Webhook alerts go out with no page open: the alert engine starts the live hub it listens to.
-    const { startAlerts } = await import('@/lib/server/alerts');
     try {
+      // Inside the try: a module that fails to load (a bad setting read at import) is logged too.
+      const { startAlerts } = await import('@/lib/server/alerts');
       startAlerts();
     } catch (error) {
       console.error(`[alerts] not started at boot: ${(error as Error).message}`);
