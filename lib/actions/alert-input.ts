@@ -1,6 +1,7 @@
 // What an admin sends to configure webhook alerts (/admin/alerts, POST /api/alerts/...): each
 // error names the field and what it must be. A webhook URL is http or https only: the console
-// posts to it from the server, so another scheme (file:, javascript:, ftp:) is never taken.
+// posts to it from the server, so another scheme (file:, javascript:, ftp:) is never taken. A URL
+// with a user or password is refused, and a refused URL is never echoed (the error is audited).
 import { z } from 'zod';
 
 import { ALERT_KINDS, WEBHOOK_FORMATS } from '@/lib/queries/alerts-view';
@@ -32,15 +33,21 @@ const webhookUrl = z
     } catch {
       context.addIssue({
         code: 'custom',
-        message: `url must be an absolute http:// or https:// address (got "${text.slice(0, 80)}")`,
+        // The input is not echoed: a scheme-less Slack URL is its secret, and this text is audited.
+        message: 'url must start with http:// or https://',
       });
       return;
     }
-    if (url.protocol !== 'http:' && url.protocol !== 'https:')
+    if (url.protocol !== 'http:' && url.protocol !== 'https:') {
       context.addIssue({
         code: 'custom',
-        message: `url must use http or https (got ${url.protocol.replace(/:$/, '')}): the console only posts alerts over HTTP`,
+        message: `url must use http or https (got ${url.protocol.replace(/:$/, '').slice(0, 20)}): the console only posts alerts over HTTP`,
       });
+      return;
+    }
+    // Credentials in a URL would be shown by fetch's errors and are a secret kept where it shows.
+    if (url.username || url.password)
+      context.addIssue({ code: 'custom', message: 'url must not hold a user or password' });
   });
 
 const destinationName = z

@@ -3,12 +3,25 @@
 // and following one could carry the alert somewhere the admin never named).
 import type { AttemptResult } from './delivery-policy';
 
-/** The cause of a failed fetch in words: "connect ECONNREFUSED 127.0.0.1:9", "timed out after 5000 ms". */
+/** Anything that looks like a URL (scheme://…, or a host with a path), which a failure text never holds. */
+const URL_LIKE = /\b[a-z][a-z0-9+.-]*:\/\/\S*|\b[^\s/:@]+(?::[^\s/@]*)?@\S+|\b[a-z0-9-]+(?:\.[a-z0-9-]+)+\/\S*/gi;
+
+/** A failure text with any URL-looking text replaced, so a webhook's secret path never reaches a log. */
+export function withoutUrls(text: string): string {
+  return text.replace(URL_LIKE, '(url)');
+}
+
+/**
+ * The cause of a failed fetch in words: "fetch failed: connect ECONNREFUSED 127.0.0.1:9", "no answer
+ * within 5000 ms". Never the URL: it is shown in the delivery log and the audit log, where the URL is
+ * cut short (fetch's own messages, such as for a URL with credentials, quote the whole URL).
+ */
 function failureText(error: unknown, timeoutMs: number): string {
   const err = error as { name?: string; message?: string; cause?: { code?: string; message?: string } };
   if (err.name === 'TimeoutError' || err.name === 'AbortError') return `no answer within ${timeoutMs} ms`;
   const cause = err.cause?.message ?? err.cause?.code;
-  return cause ? `${err.message ?? 'fetch failed'}: ${cause}` : (err.message ?? String(error));
+  const text = cause ? `${err.message ?? 'fetch failed'}: ${cause}` : (err.message ?? String(error));
+  return withoutUrls(text).slice(0, 300);
 }
 
 export async function sendWebhook(

@@ -37,9 +37,26 @@ describe('a webhook destination', () => {
       /^url must use http or https/,
     );
     expect(errorOf(parseCreateDestination({ ...valid, url: 'hooks.example.com' }))).toBe(
-      'url must be an absolute http:// or https:// address (got "hooks.example.com")',
+      'url must start with http:// or https://',
     );
     expect(errorOf(parseCreateDestination({ ...valid, url: '' }))).toMatch(/^url is required/);
+  });
+
+  it('never echoes a refused URL, whose path may be its secret (the error is audited)', () => {
+    const error = errorOf(parseCreateDestination({ ...valid, url: 'hooks.slack.com/services/T0/B0/SECRET' }));
+    expect(error).toBe('url must start with http:// or https://');
+    expect(errorOf(parseUpdateDestination({ id: ID, url: 'hooks.slack.com/services/T0/B0/SECRET' }))).not.toContain(
+      'SECRET',
+    );
+  });
+
+  it('refuses a URL with a user or password, without echoing it', () => {
+    for (const url of [
+      'https://user:pass@hooks.example.com/services/T0/B0/SECRET',
+      'https://user@hooks.example.com/hook',
+      'http://:pass@hooks.example.com/hook',
+    ])
+      expect(errorOf(parseCreateDestination({ ...valid, url }))).toBe('url must not hold a user or password');
   });
 
   it('names a bad format, kind, name or an unknown field', () => {
