@@ -145,6 +145,17 @@ export class AlertEngine {
   }
 
   private async attempt(delivery: ClaimedDelivery): Promise<void> {
+    if (delivery.attempt > this.policy.maxAttempts) {
+      // The last attempt was made but its outcome never stored (a database error, a replica that
+      // ended): it is not made again.
+      const lost = {
+        statusCode: null,
+        error: 'gave up: the outcome of the last attempt was never recorded',
+        durationMs: 0,
+      };
+      await settleAttempt(this.pool, delivery, lost, { kind: 'failed' });
+      return;
+    }
     const body = alertBody(delivery.alert, delivery.destination.format);
     const result = await sendWebhook(delivery.destination.url, body, this.policy.timeoutMs);
     await settleAttempt(this.pool, delivery, result, nextStep(delivery.attempt, result, this.policy));

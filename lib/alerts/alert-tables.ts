@@ -229,7 +229,10 @@ export async function raiseAlert(pool: pg.Pool, alert: Alert): Promise<string | 
 /** A delivery this replica claimed: the alert and where it goes. */
 export interface ClaimedDelivery {
   id: string;
+  /** This attempt's number (1-based): counted when claimed, so a send whose outcome was lost still counts. */
   attempt: number;
+  /** The claim's end as the database wrote it: a settle changes the row only while this claim holds it. */
+  claim: string;
   alert: Alert & { id: string };
   destination: AlertDestination;
 }
@@ -237,6 +240,7 @@ export interface ClaimedDelivery {
 interface ClaimedRow extends DestinationRow {
   delivery_id: string;
   attempts: number;
+  claim: string;
   alert_id: string;
   occurrence_key: string;
   kind: AlertKind;
@@ -249,26 +253,43 @@ interface ClaimedRow extends DestinationRow {
 
 /**
  * Claims up to `limit` due deliveries for `claimMs` (longer than an attempt may take): rows
- * another replica holds are skipped, so each attempt is made by one replica.
+ * another replica holds are skipped, so each attempt is made by one replica. The attempt is counted
+ * when claimed: a send whose settle never happened (a database error, the process ended) is not
+ * made again under the same number, so the attempts end. A due delivery whose destination was
+ * disabled or muted since it was raised is not sent: it is marked skipped, with a "muted" log line.
  */
 export async function claimDueDeliveries(pool: pg.Pool, limit: number, claimMs: number): Promise<ClaimedDelivery[]> {
   const { rows } = await pool.query<ClaimedRow>(
     `WITH due AS (
-       SELECT d.id FROM console_alert_deliveries d
+       SELECT d.id, t.enabled, t.muted_until FROM console_alert_deliveries d
+         JOIN console_alert_destinations t ON t.id = d.destination_id
         WHERE d.status = 'pending' AND d.next_attempt_at <= NOW() AND (d.claimed_until IS NULL OR d.claimed_until < NOW())
-        ORDER BY d.next_attempt_at LIMIT $1 FOR UPDATE SKIP LOCKED
+        ORDER BY d.next_attempt_at LIMIT $1 FOR UPDATE OF d SKIP LOCKED
+     ), held AS (
+       UPDATE console_alert_deliveries d SET status = 'skipped', claimed_until = NULL
+         FROM due WHERE d.id = due.id AND (NOT due.enabled OR due.muted_until > NOW())
+         RETURNING d.alert_id, d.destination_id, d.attempts, due.enabled, due.muted_until
+     ), held_log AS (
+       INSERT INTO console_alert_attempts (destination_id, alert_id, alert_kind, alert_title, attempt, outcome, error)
+       SELECT h.destination_id, h.alert_id, a.kind, a.title, h.attempts, 'muted',
+              CASE WHEN NOT h.enabled THEN 'not sent: the destination is disabled'
+                   ELSE 'muted until ' || to_char(h.muted_until AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"') END
+         FROM held h JOIN console_alerts a ON a.id = h.alert_id
      ), claimed AS (
-       UPDATE console_alert_deliveries d SET claimed_until = NOW() + make_interval(secs => $2::double precision / 1000)
-         FROM due WHERE d.id = due.id RETURNING d.id, d.alert_id, d.destination_id, d.attempts
+       UPDATE console_alert_deliveries d SET attempts = d.attempts + 1,
+              claimed_until = NOW() + make_interval(secs => $2::double precision / 1000)
+         FROM due WHERE d.id = due.id AND due.enabled AND (due.muted_until IS NULL OR due.muted_until <= NOW())
+         RETURNING d.id, d.alert_id, d.destination_id, d.attempts, d.claimed_until
      )
-     SELECT c.id AS delivery_id, c.attempts, a.id AS alert_id, a.occurrence_key, a.kind, a.subject, a.title, a.summary,
-            a.details, a.raised_at, t.id, t.name, t.url, t.format, t.kinds, t.enabled, t.muted_until
+     SELECT c.id AS delivery_id, c.attempts, c.claimed_until::text AS claim, a.id AS alert_id, a.occurrence_key, a.kind,
+            a.subject, a.title, a.summary, a.details, a.raised_at, t.id, t.name, t.url, t.format, t.kinds, t.enabled, t.muted_until
        FROM claimed c JOIN console_alerts a ON a.id = c.alert_id JOIN console_alert_destinations t ON t.id = c.destination_id`,
     [limit, claimMs],
   );
   return rows.map((row) => ({
     id: row.delivery_id,
-    attempt: row.attempts + 1,
+    attempt: row.attempts,
+    claim: row.claim,
     alert: {
       id: row.alert_id,
       kind: row.kind,
@@ -285,17 +306,32 @@ export async function claimDueDeliveries(pool: pg.Pool, limit: number, claimMs: 
 
 export type DeliveryStep = { kind: 'delivered' } | { kind: 'retry'; afterMs: number } | { kind: 'failed' };
 
-/** Logs an attempt and moves the delivery on (delivered, due again after a delay, or failed), in one transaction. */
+/**
+ * Logs an attempt and moves the delivery on (delivered, due again after a delay, or failed), in one
+ * transaction, only while this claim still holds the delivery: a late settle by a replica whose
+ * claim ran out (and another took the delivery) changes nothing and returns false.
+ */
 export async function settleAttempt(
   pool: pg.Pool,
   delivery: ClaimedDelivery,
   result: AttemptResult & { durationMs: number },
   step: DeliveryStep,
-): Promise<void> {
+): Promise<boolean> {
   const outcome = step.kind === 'retry' ? 'retrying' : step.kind;
   const client = await pool.connect();
   try {
     await client.query('BEGIN');
+    const moved = await client.query(
+      `UPDATE console_alert_deliveries SET claimed_until = NULL,
+         status = CASE WHEN $3 = 'retrying' THEN 'pending' ELSE $3 END,
+         next_attempt_at = NOW() + make_interval(secs => $4::double precision / 1000)
+       WHERE id = $1 AND claimed_until = $2::timestamptz`,
+      [delivery.id, delivery.claim, outcome, step.kind === 'retry' ? step.afterMs : 0],
+    );
+    if (moved.rowCount !== 1) {
+      await client.query('ROLLBACK');
+      return false;
+    }
     await client.query(
       `INSERT INTO console_alert_attempts (destination_id, alert_id, alert_kind, alert_title, attempt, outcome, status_code, error, duration_ms)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
@@ -311,14 +347,8 @@ export async function settleAttempt(
         result.durationMs,
       ],
     );
-    await client.query(
-      `UPDATE console_alert_deliveries SET attempts = $2, claimed_until = NULL,
-         status = CASE WHEN $3 = 'retrying' THEN 'pending' ELSE $3 END,
-         next_attempt_at = NOW() + make_interval(secs => $4::double precision / 1000)
-       WHERE id = $1`,
-      [delivery.id, delivery.attempt, outcome, step.kind === 'retry' ? step.afterMs : 0],
-    );
     await client.query('COMMIT');
+    return true;
   } catch (error) {
     await client.query('ROLLBACK').catch(() => {});
     throw error;

@@ -10,7 +10,9 @@ import type { AddressInfo } from 'node:net';
 import pg from 'pg';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 
+import { contactSupportAlert } from '@/lib/alerts/alert-detectors';
 import { AlertEngine, type AlertSource } from '@/lib/alerts/alert-engine';
+import { claimDueDeliveries, raiseAlert, settleAttempt } from '@/lib/alerts/alert-tables';
 import { listAudit } from '@/lib/audit/audit-log';
 import type { PipelineMessage } from '@/lib/live/live-messages';
 import { readAlerts } from '@/lib/queries/alerts';
@@ -315,5 +317,45 @@ describe('webhook alerts on PostgreSQL', () => {
       statusCode: null,
       error: expect.stringMatching(/ECONNREFUSED|fetch failed/),
     });
+  });
+
+  it('counts an attempt when claimed: sends whose outcome was lost end, and a late settle changes nothing', async () => {
+    const lossy = await addDestination('lossy', '/lossy', { kinds: ['contact-support'] });
+    const alert = contactSupportAlert(insertedEvent('gpu-node-0070', { recommendedAction: 'CONTACT_SUPPORT' }))!;
+    expect(await raiseAlert(console_.pool, alert)).not.toBeNull();
+    // Three replicas each claim it, send, and die before settling: the claim runs out each time.
+    const claims = [];
+    for (let round = 0; round < policy.maxAttempts; round += 1) {
+      const [claimed] = await claimDueDeliveries(console_.pool, 10, 1);
+      claims.push(claimed);
+      await console_.pool.query("UPDATE console_alert_deliveries SET claimed_until = NOW() - INTERVAL '1 second'");
+    }
+    expect(claims.map((claimed) => claimed.attempt)).toEqual([1, 2, 3]);
+    // A settle arriving late, from a claim that ran out, changes nothing.
+    const ok = { statusCode: 200, error: null, durationMs: 5 } as const;
+    expect(await settleAttempt(console_.pool, claims[0], ok, { kind: 'delivered' })).toBe(false);
+    expect(await logOf(lossy.id)).toEqual([]);
+    // The next replica gives up rather than sending a fourth time.
+    twoReplicas();
+    await until('failed', async () => (await logOf(lossy.id)).some((row) => row.outcome === 'failed'));
+    await Promise.all(engines.map((engine) => engine.settled()));
+    expect(receiver.received).toEqual([]);
+    expect(await logOf(lossy.id)).toEqual([
+      expect.objectContaining({ outcome: 'failed', attempt: 4, error: expect.stringMatching(/^gave up/) }),
+    ]);
+  });
+
+  it('does not send a due delivery to a destination disabled since the alert was raised', async () => {
+    const later = await addDestination('later', '/later', { kinds: ['contact-support'] });
+    const alert = contactSupportAlert(insertedEvent('gpu-node-0071', { recommendedAction: 'CONTACT_SUPPORT' }))!;
+    expect(await raiseAlert(console_.pool, alert)).not.toBeNull();
+    await console_.pool.query('UPDATE console_alert_destinations SET enabled = false WHERE id = $1', [later.id]);
+    twoReplicas();
+    await until('logged', async () => (await logOf(later.id)).length > 0);
+    await Promise.all(engines.map((engine) => engine.settled()));
+    expect(receiver.received).toEqual([]);
+    expect(await logOf(later.id)).toEqual([
+      expect.objectContaining({ outcome: 'muted', error: 'not sent: the destination is disabled' }),
+    ]);
   });
 });
