@@ -102,10 +102,14 @@ export class AlertEngine {
       for (const condition of pipelineConditions(reading, window, within, breaker)) {
         const key = `${condition.kind}\u0000${condition.subject}`;
         if (this.known.get(key) === condition.active) continue;
-        const turn = await turnCondition(this.pool, condition.kind, condition.subject, condition.active);
+        // The turn and its alert are stored in one transaction: if storing fails, neither is, and
+        // `known` is not set, so the next reading turns the condition and raises it again.
+        const turn = await turnCondition(this.pool, condition.kind, condition.subject, condition.active, (episode) =>
+          condition.alert(episode),
+        );
         if (turn.kind === 'quiet') continue;
         this.known.set(key, condition.active);
-        if (turn.kind === 'raised') await this.raise(condition.alert(turn.episode));
+        if (turn.kind === 'raised') this.sendDue();
       }
     } catch (error) {
       this.report(error);

@@ -152,15 +152,18 @@ export type ConditionTurn =
   | { kind: 'quiet' };
 
 /**
- * Sets a condition as judged. 'raised' when this call turned it active (this replica raises the
- * alert); 'unchanged' when it already was as judged (another replica raised it); 'quiet' when it
- * turned inactive less than `quietSeconds` ago (asked again at the next judgement).
+ * Sets a condition as judged. 'raised' when this call turned it active (this replica raised the
+ * alert `alertOf(episode)`, stored in the same transaction: if storing it fails, the condition is
+ * left as it was, so the next judgement turns it and tries again); 'unchanged' when it already was
+ * as judged (another replica raised it); 'quiet' when it turned inactive less than `quietSeconds`
+ * ago (asked again at the next judgement).
  */
 export async function turnCondition(
   pool: pg.Pool,
   kind: AlertKind,
   subject: string,
   active: boolean,
+  alertOf?: (episode: number) => Alert,
   quietSeconds = CONDITION_QUIET_SECONDS,
 ): Promise<ConditionTurn> {
   if (!active) {
@@ -170,20 +173,31 @@ export async function turnCondition(
     );
     return { kind: 'unchanged' };
   }
-  const { rows } = await pool.query<{ episode: number | null; active: boolean }>(
-    `WITH turned AS (
-       INSERT INTO console_alert_conditions (kind, subject, active, episode) VALUES ($1, $2, TRUE, 1)
-       ON CONFLICT (kind, subject) DO UPDATE SET active = TRUE, episode = console_alert_conditions.episode + 1, changed_at = NOW()
-         WHERE NOT console_alert_conditions.active AND console_alert_conditions.changed_at <= NOW() - make_interval(secs => $3::double precision)
-       RETURNING episode
-     )
-     SELECT (SELECT episode FROM turned) AS episode,
-            (SELECT active FROM console_alert_conditions WHERE kind = $1 AND subject = $2) AS active`,
-    [kind, subject, quietSeconds],
-  );
-  const row = rows[0];
-  if (row.episode !== null) return { kind: 'raised', episode: row.episode };
-  return row.active ? { kind: 'unchanged' } : { kind: 'quiet' };
+  const client = await pool.connect();
+  try {
+    await client.query('BEGIN');
+    const { rows } = await client.query<{ episode: number | null; active: boolean }>(
+      `WITH turned AS (
+         INSERT INTO console_alert_conditions (kind, subject, active, episode) VALUES ($1, $2, TRUE, 1)
+         ON CONFLICT (kind, subject) DO UPDATE SET active = TRUE, episode = console_alert_conditions.episode + 1, changed_at = NOW()
+           WHERE NOT console_alert_conditions.active AND console_alert_conditions.changed_at <= NOW() - make_interval(secs => $3::double precision)
+         RETURNING episode
+       )
+       SELECT (SELECT episode FROM turned) AS episode,
+              (SELECT active FROM console_alert_conditions WHERE kind = $1 AND subject = $2) AS active`,
+      [kind, subject, quietSeconds],
+    );
+    const row = rows[0];
+    if (row.episode !== null && alertOf) await insertAlert(client, alertOf(row.episode));
+    await client.query('COMMIT');
+    if (row.episode !== null) return { kind: 'raised', episode: row.episode };
+    return row.active ? { kind: 'unchanged' } : { kind: 'quiet' };
+  } catch (error) {
+    await client.query('ROLLBACK').catch(() => {});
+    throw error;
+  } finally {
+    client.release();
+  }
 }
 
 /**
@@ -195,27 +209,7 @@ export async function raiseAlert(pool: pg.Pool, alert: Alert): Promise<string | 
   const client = await pool.connect();
   try {
     await client.query('BEGIN');
-    const { rows } = await client.query<{ id: string }>(
-      `INSERT INTO console_alerts (occurrence_key, kind, subject, title, summary, details, raised_at)
-       VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (occurrence_key) DO NOTHING RETURNING id`,
-      [alert.occurrenceKey, alert.kind, alert.subject, alert.title, alert.summary, alert.details, alert.raisedAt],
-    );
-    const id = rows[0]?.id ?? null;
-    if (id !== null) {
-      await client.query(
-        `INSERT INTO console_alert_deliveries (alert_id, destination_id, status)
-         SELECT $1, id, 'pending' FROM console_alert_destinations
-          WHERE enabled AND $2::text = ANY(kinds) AND (muted_until IS NULL OR muted_until <= NOW())`,
-        [id, alert.kind],
-      );
-      await client.query(
-        `INSERT INTO console_alert_attempts (destination_id, alert_id, alert_kind, alert_title, attempt, outcome, error)
-         SELECT id, $1, $2::text, $3::text, 0, 'muted', 'muted until ' || to_char(muted_until AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"')
-           FROM console_alert_destinations
-          WHERE enabled AND $2::text = ANY(kinds) AND muted_until > NOW()`,
-        [id, alert.kind, alert.title],
-      );
-    }
+    const id = await insertAlert(client, alert);
     await client.query('COMMIT');
     return id;
   } catch (error) {
@@ -224,6 +218,32 @@ export async function raiseAlert(pool: pg.Pool, alert: Alert): Promise<string | 
   } finally {
     client.release();
   }
+}
+
+/** raiseAlert's statements, in the caller's transaction. */
+async function insertAlert(client: pg.PoolClient, alert: Alert): Promise<string | null> {
+  const { rows } = await client.query<{ id: string }>(
+    `INSERT INTO console_alerts (occurrence_key, kind, subject, title, summary, details, raised_at)
+     VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (occurrence_key) DO NOTHING RETURNING id`,
+    [alert.occurrenceKey, alert.kind, alert.subject, alert.title, alert.summary, alert.details, alert.raisedAt],
+  );
+  const id = rows[0]?.id ?? null;
+  if (id !== null) {
+    await client.query(
+      `INSERT INTO console_alert_deliveries (alert_id, destination_id, status)
+       SELECT $1, id, 'pending' FROM console_alert_destinations
+        WHERE enabled AND $2::text = ANY(kinds) AND (muted_until IS NULL OR muted_until <= NOW())`,
+      [id, alert.kind],
+    );
+    await client.query(
+      `INSERT INTO console_alert_attempts (destination_id, alert_id, alert_kind, alert_title, attempt, outcome, error)
+       SELECT id, $1, $2::text, $3::text, 0, 'muted', 'muted until ' || to_char(muted_until AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"')
+         FROM console_alert_destinations
+        WHERE enabled AND $2::text = ANY(kinds) AND muted_until > NOW()`,
+      [id, alert.kind, alert.title],
+    );
+  }
+  return id;
 }
 
 /** A delivery this replica claimed: the alert and where it goes. */

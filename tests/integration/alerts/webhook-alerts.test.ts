@@ -358,4 +358,38 @@ describe('webhook alerts on PostgreSQL', () => {
       expect.objectContaining({ outcome: 'muted', error: 'not sent: the destination is disabled' }),
     ]);
   });
+
+  it('raises a condition at the next reading when storing its alert failed', async () => {
+    const destination = await addDestination('retry-raise', '/retry-raise', { kinds: ['event-loss'] });
+    expect((await change(mutations.setAlertSettingsMutation, { eventLossWithin: '2h' })).result).toMatchObject({
+      ok: true,
+    });
+    twoReplicas();
+    const now = Date.now();
+    const atRisk = reading(now, [
+      consumerReading({
+        consumer: 'health-events-analyzer',
+        documentsBehind: 40,
+        oldestUnreadAt: now - (WEEK - 3_600) * 1000,
+      }),
+    ]);
+    await console_.pool.query(`
+      CREATE FUNCTION refuse_alert() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'disk full'; END $$;
+      CREATE TRIGGER refuse_alert BEFORE INSERT ON console_alerts FOR EACH ROW EXECUTE FUNCTION refuse_alert();`);
+    try {
+      await engines[0].judge(atRisk);
+    } finally {
+      await console_.pool.query('DROP TRIGGER refuse_alert ON console_alerts; DROP FUNCTION refuse_alert();');
+    }
+    expect(errors.splice(0)).toEqual([expect.stringContaining('disk full')]);
+    const { rows } = await console_.pool.query(
+      "SELECT active FROM console_alert_conditions WHERE kind = 'event-loss' AND subject = 'health-events-analyzer'",
+    );
+    expect(rows.map((row: { active: boolean }) => row.active)).not.toContain(true);
+    await engines[0].judge({ ...atRisk, at: atRisk.at + 1 });
+    await until('the lag alert delivered', async () =>
+      (await logOf(destination.id)).some((row) => row.outcome === 'delivered'),
+    );
+    expect(receiver.received.map((request) => request.body.subject)).toEqual(['health-events-analyzer']);
+  });
 });
