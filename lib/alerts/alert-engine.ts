@@ -36,11 +36,19 @@ export interface AlertEngineOptions {
   policy?: DeliveryPolicy;
   /** How often due deliveries are looked for (a raise on this replica looks at once). */
   pollMs?: number;
+  /** CONTACT_SUPPORT alerts stored at once (each holds a pool connection); the rest wait their turn. */
+  raiseConcurrency?: number;
+  /** A CONTACT_SUPPORT event committed longer ago than this is not sent (a backlog replayed after downtime). */
+  maxEventAgeMs?: number;
   onError?: (error: unknown) => void;
+  /** What the engine chose not to do, in words (events too old to send). */
+  onNotice?: (message: string) => void;
 }
 
 /** Deliveries claimed per look. */
 const CLAIM_BATCH = 20;
+export const DEFAULT_RAISE_CONCURRENCY = 2;
+export const DEFAULT_MAX_EVENT_AGE_MS = 3_600_000;
 
 export class AlertEngine {
   private readonly policy: DeliveryPolicy;
@@ -51,6 +59,13 @@ export class AlertEngine {
   private timer?: NodeJS.Timeout;
   private detach: (() => void)[] = [];
   private stopped = false;
+  /** CONTACT_SUPPORT alerts waiting to be stored, and how many are being stored now. */
+  private readonly raises: { alert: Alert; done: () => void }[] = [];
+  private raising = 0;
+  /** Old events skipped since the last notice (told once the queue is empty). */
+  private tooOld = 0;
+  /** Judgements and raises under way, which stop() waits for. */
+  private readonly inFlight = new Set<Promise<void>>();
 
   constructor(
     private readonly pool: pg.Pool,
@@ -62,8 +77,12 @@ export class AlertEngine {
   /** Listens to `source` and looks for due deliveries every pollMs. */
   start(source: AlertSource): void {
     this.detach = [
-      source.onHealthEventInserted((change) => void this.eventInserted(change)),
-      source.onPipelineReading((reading) => void this.judge(reading)),
+      source.onHealthEventInserted((change) => {
+        this.eventInserted(change).catch((error) => this.report(error));
+      }),
+      source.onPipelineReading((reading) => {
+        this.judge(reading).catch((error) => this.report(error));
+      }),
     ];
     this.timer = setInterval(() => this.sendDue(), this.options.pollMs ?? 1_000);
     this.timer.unref();
@@ -74,10 +93,53 @@ export class AlertEngine {
     this.options.onError?.(error);
   }
 
-  /** A CONTACT_SUPPORT event: one alert per event (its record id), whichever replicas see it. */
-  async eventInserted(change: ChangeEvent): Promise<void> {
+  /** Runs `work`, kept so stop() can wait for it. */
+  private track(work: Promise<void>): Promise<void> {
+    this.inFlight.add(work);
+    return work.finally(() => this.inFlight.delete(work));
+  }
+
+  /**
+   * A CONTACT_SUPPORT event: one alert per event (its record id), whichever replicas see it. Stored
+   * at most `raiseConcurrency` at a time (a burst of inserts waits its turn rather than taking every
+   * pool connection); one committed more than `maxEventAgeMs` ago (a backlog the feed replays after
+   * downtime) is not news and is not sent. Resolves once this event's alert was stored (or skipped).
+   */
+  eventInserted(change: ChangeEvent): Promise<void> {
+    if (this.stopped) return Promise.resolve();
     const alert = contactSupportAlert(change);
-    if (alert) await this.raise(alert);
+    if (!alert) return Promise.resolve();
+    if (Date.now() - change.committedAt.getTime() > (this.options.maxEventAgeMs ?? DEFAULT_MAX_EVENT_AGE_MS)) {
+      this.tooOld += 1;
+      this.tellTooOld();
+      return Promise.resolve();
+    }
+    return new Promise<void>((done) => {
+      this.raises.push({ alert, done });
+      this.nextRaise();
+    });
+  }
+
+  private tellTooOld(): void {
+    if (this.tooOld === 0 || this.raises.length > 0 || this.raising > 0) return;
+    const limit = Math.round((this.options.maxEventAgeMs ?? DEFAULT_MAX_EVENT_AGE_MS) / 60_000);
+    this.options.onNotice?.(
+      `${this.tooOld} CONTACT_SUPPORT event${this.tooOld === 1 ? '' : 's'} committed more than ${limit} min ago not sent (a backlog, not news)`,
+    );
+    this.tooOld = 0;
+  }
+
+  private nextRaise(): void {
+    while (this.raising < (this.options.raiseConcurrency ?? DEFAULT_RAISE_CONCURRENCY) && this.raises.length > 0) {
+      const { alert, done } = this.raises.shift()!;
+      this.raising += 1;
+      void this.track(this.raise(alert)).finally(() => {
+        this.raising -= 1;
+        done();
+        this.nextRaise();
+        this.tellTooOld();
+      });
+    }
   }
 
   private async raise(alert: Alert): Promise<void> {
@@ -93,9 +155,13 @@ export class AlertEngine {
    * judgement of a condition changed, and raises it for one replica. One judgement at a time: a
    * reading that comes while one runs is skipped (the next comes in 2 s).
    */
-  async judge(reading: PipelineMessage): Promise<void> {
-    if (this.judging || this.stopped) return;
+  judge(reading: PipelineMessage): Promise<void> {
+    if (this.judging || this.stopped) return Promise.resolve();
     this.judging = true;
+    return this.track(this.judgeNow(reading));
+  }
+
+  private async judgeNow(reading: PipelineMessage): Promise<void> {
     try {
       const [window, within] = await Promise.all([this.options.window(), readEventLossWithin(this.pool)]);
       const breaker = this.options.breaker?.() ?? null;
@@ -165,10 +231,14 @@ export class AlertEngine {
     await settleAttempt(this.pool, delivery, result, nextStep(delivery.attempt, result, this.policy));
   }
 
+  /** Stops listening and sending; resolves once the judgements, raises and sends under way ended. */
   async stop(): Promise<void> {
     this.stopped = true;
     for (const detach of this.detach) detach();
     clearInterval(this.timer);
+    // Alerts still queued are dropped: every replica hears the same feed, and any still running raises them.
+    for (const { done } of this.raises.splice(0)) done();
+    while (this.inFlight.size > 0) await Promise.allSettled([...this.inFlight]);
     await this.settled();
   }
 }

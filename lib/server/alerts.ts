@@ -41,6 +41,7 @@ export function startAlerts(): void {
       return { status: breaker.status, trippedAt: breaker.trippedAt };
     },
     onError: (error) => console.error(`[alerts] ${(error as Error).message}`),
+    onNotice: (message) => console.warn(`[alerts] ${message}`),
   });
   holder.sentinelAlertEngine = engine;
   const attach = () =>

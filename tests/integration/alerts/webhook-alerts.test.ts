@@ -392,4 +392,45 @@ describe('webhook alerts on PostgreSQL', () => {
     );
     expect(receiver.received.map((request) => request.body.subject)).toEqual(['health-events-analyzer']);
   });
+
+  it('stores a burst of CONTACT_SUPPORT alerts two at a time, and does not send an event an hour old', async () => {
+    const pool = new pg.Pool({ connectionString: console_.database.url, max: 20 });
+    let held = 0;
+    let most = 0;
+    pool.on('acquire', () => (most = Math.max(most, (held += 1))));
+    pool.on('release', () => (held -= 1));
+    const notices: string[] = [];
+    const engine = new AlertEngine(pool, {
+      window: async () => ({ seconds: WEEK, source: 'changelog' }),
+      policy,
+      pollMs: 60_000,
+      onError: (error) => errors.push((error as Error).message),
+      onNotice: (message) => notices.push(message),
+    });
+    try {
+      const burst = Array.from({ length: 12 }, (_, index) =>
+        insertedEvent(`gpu-node-09${String(index).padStart(2, '0')}`, { recommendedAction: 'CONTACT_SUPPORT' }),
+      );
+      await Promise.all(burst.map((event) => engine.eventInserted(event)));
+      const stored = await console_.pool.query(
+        "SELECT count(*)::int AS n FROM console_alerts WHERE subject LIKE 'gpu-node-09%'",
+      );
+      expect(stored.rows[0].n).toBe(12);
+      // Two raises and at most one look for due deliveries at a time.
+      expect(most).toBeLessThanOrEqual(3);
+
+      const old = insertedEvent('gpu-node-0999', { recommendedAction: 'CONTACT_SUPPORT' });
+      await engine.eventInserted({ ...old, committedAt: new Date(Date.now() - 2 * 3_600_000) });
+      const none = await console_.pool.query(
+        "SELECT count(*)::int AS n FROM console_alerts WHERE subject = 'gpu-node-0999'",
+      );
+      expect(none.rows[0].n).toBe(0);
+      expect(notices).toEqual([
+        expect.stringMatching(/^1 CONTACT_SUPPORT event committed more than 60 min ago not sent/),
+      ]);
+    } finally {
+      await engine.stop();
+      await pool.end();
+    }
+  });
 });

@@ -11,7 +11,8 @@ export function insertedEvent(node: string, fields: Partial<HealthEvent> = {}): 
     operation: 'insert',
     position: `1/${document.recordId}`,
     recordId: document.recordId,
-    committedAt: document.createdAt,
+    // Committed just now: the engine does not send events committed long ago.
+    committedAt: new Date(),
     document,
     before: null,
   };
