@@ -99,13 +99,17 @@ test('quarantine in one tab shows in a second tab without reload; release, both 
     break;
   }
 
-  // Both tabs follow the pipeline live; the second sees it at about the same moment as the first.
+  // Both tabs follow the pipeline live; the second sees it at about the same moment as the first,
+  // without a reload. Each tab is polled by its own expect (Playwright waits 100, 250, 500, then 1,000 ms
+  // between checks), so on a loaded machine the two polls drift apart by up to a second or two even
+  // when both tabs changed at once. The bound is 3 s; the node page polls nothing, so only the live
+  // stream can have changed the second tab.
   const seen = (tab: Page) =>
     expect(tab.getByTestId('node-state'))
       .toHaveAttribute('data-state', QUARANTINED, { timeout: 15_000 })
       .then(() => Date.now());
   const [firstAt, secondAt] = await Promise.all([seen(first), seen(second)]);
-  expect(Math.abs(secondAt - firstAt)).toBeLessThan(1_000);
+  expect(Math.abs(secondAt - firstAt)).toBeLessThan(3_000);
   await expect(second.getByTestId('node-session')).toContainText('fan failure seen by the datacenter team');
   await expect(second.getByTestId('node-action')).toHaveText('Release');
   // The cluster half: fault-quarantine cordoned the node in the (twin) cluster, naming the operator
