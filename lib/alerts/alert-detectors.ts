@@ -52,11 +52,14 @@ export interface Condition {
 
 function consumerConditions(
   consumer: ConsumerLagView,
-  window: EventLossWindow,
+  window: EventLossWindow | null,
   eventLossWithinSeconds: number,
   now: Date,
 ): Condition[] {
   const name = consumer.consumer;
+  // Without a window (a bad CHANGELOG_RETENTION) the time until events are lost is unknown: the
+  // other conditions are still judged.
+  if (window === null) return [stalledCondition(consumer, now)];
   const loss = timeUntilEventsLost(
     {
       documentsBehind: consumer.documentsBehind,
@@ -94,6 +97,13 @@ function consumerConditions(
     },
     raisedAt: now,
   });
+  return [{ kind: 'event-loss', subject: name, active: atRisk, alert: lossAlert }, stalledCondition(consumer, now)];
+}
+
+function stalledCondition(consumer: ConsumerLagView, now = new Date()): Condition {
+  const name = consumer.consumer;
+  const behind =
+    consumer.documentsBehind === null ? 'an unknown number of' : consumer.documentsBehind.toLocaleString('en-US');
   const stalled = consumer.status === 'stalled' || consumer.status === 'stopped';
   const stallAlert = (episode: number): Alert => ({
     kind: 'consumer-stalled',
@@ -111,10 +121,7 @@ function consumerConditions(
     },
     raisedAt: now,
   });
-  return [
-    { kind: 'event-loss', subject: name, active: atRisk, alert: lossAlert },
-    { kind: 'consumer-stalled', subject: name, active: stalled, alert: stallAlert },
-  ];
+  return { kind: 'consumer-stalled', subject: name, active: stalled, alert: stallAlert };
 }
 
 /** NVSentinel's circuit breaker as the cluster watch has it; null without a cluster. */
@@ -144,10 +151,10 @@ function breakerCondition(breaker: BreakerReading, now: Date): Condition {
   };
 }
 
-/** Every condition a lag reading (and the breaker, when a cluster is watched) shows. */
+/** Every condition a lag reading (and the breaker, when a cluster is watched) shows; no event-loss ones without a window. */
 export function pipelineConditions(
   reading: PipelineMessage,
-  window: EventLossWindow,
+  window: EventLossWindow | null,
   eventLossWithinSeconds: number,
   breaker: BreakerReading | null,
   now = new Date(),

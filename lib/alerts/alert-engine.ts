@@ -66,6 +66,8 @@ export class AlertEngine {
   private tooOld = 0;
   /** Judgements and raises under way, which stop() waits for. */
   private readonly inFlight = new Set<Promise<void>>();
+  /** Why the window could not be read, as last told (undefined: it could). */
+  private windowProblem?: string;
 
   constructor(
     private readonly pool: pg.Pool,
@@ -163,7 +165,7 @@ export class AlertEngine {
 
   private async judgeNow(reading: PipelineMessage): Promise<void> {
     try {
-      const [window, within] = await Promise.all([this.options.window(), readEventLossWithin(this.pool)]);
+      const [window, within] = await Promise.all([this.readWindow(), readEventLossWithin(this.pool)]);
       const breaker = this.options.breaker?.() ?? null;
       for (const condition of pipelineConditions(reading, window, within, breaker)) {
         const key = `${condition.kind}\u0000${condition.subject}`;
@@ -181,6 +183,24 @@ export class AlertEngine {
       this.report(error);
     } finally {
       this.judging = false;
+    }
+  }
+
+  /**
+   * The feed's window, or null when it cannot be had (a bad CHANGELOG_RETENTION, stats unreadable):
+   * the other conditions are judged without it, and each new reason is told once.
+   */
+  private async readWindow(): Promise<EventLossWindow | null> {
+    try {
+      const window = await this.options.window();
+      this.windowProblem = undefined;
+      return window;
+    } catch (error) {
+      const message = (error as Error).message;
+      if (message !== this.windowProblem)
+        this.report(new Error(`event-loss alerts are off until this is fixed: ${message}`));
+      this.windowProblem = message;
+      return null;
     }
   }
 

@@ -433,4 +433,34 @@ describe('webhook alerts on PostgreSQL', () => {
       await pool.end();
     }
   });
+
+  it('judges stalled consumers when the window cannot be had, telling why once', async () => {
+    const destination = await addDestination('stalls', '/stalls', { kinds: ['consumer-stalled', 'event-loss'] });
+    const engine = new AlertEngine(console_.pool, {
+      window: async () => {
+        throw new Error('CHANGELOG_RETENTION must be a duration of at least a minute (got "soon")');
+      },
+      policy,
+      pollMs: 50,
+      onError: (error) => errors.push((error as Error).message),
+    });
+    engines = [engine];
+    engine.start(fakeHub().source);
+    const now = Date.now();
+    const stalled = reading(now, [
+      consumerReading({
+        consumer: 'fault-remediation',
+        status: 'stalled',
+        statusReason: 'no progress',
+        documentsBehind: 5,
+      }),
+    ]);
+    await engine.judge(stalled);
+    await engine.judge({ ...stalled, at: stalled.at + 1 });
+    await until('the stall alert delivered', async () =>
+      (await logOf(destination.id)).some((row) => row.outcome === 'delivered'),
+    );
+    expect(receiver.received.map((request) => request.body.kind)).toEqual(['consumer-stalled']);
+    expect(errors.splice(0)).toEqual([expect.stringMatching(/^event-loss alerts are off .*CHANGELOG_RETENTION/)]);
+  });
 });
