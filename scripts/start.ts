@@ -26,6 +26,7 @@ import { EventGenerator } from '../lib/simulator/event-generator';
 import { DEMO_BREAKER } from '../lib/simulator/pipeline/circuit-breaker';
 import { DEMO_MAINTENANCE_TTL } from '../lib/simulator/pipeline/maintenance-resources';
 import { breakerLimitsFromEnv } from '../lib/cluster/circuit-breaker-view';
+import { deliveryPolicyFromEnv } from '../lib/alerts/delivery-policy';
 import { clusterAccessFromEnv } from '../lib/cluster/cluster-access';
 import { startTwinCluster, type TwinCluster } from '../lib/simulator/kubernetes/twin-cluster';
 import { startSimulatorControl } from '../lib/simulator/control-server';
@@ -208,6 +209,8 @@ async function main(): Promise<void> {
       `forwarding headers (X-Forwarded-For, -Host, -Proto) believed from: ${proxies.description} (CONSOLE_TRUSTED_PROXIES)`,
     );
     log(describeMetricsAccess(setting(() => metricsAccessFromEnv(process.env))));
+    // The alert engine reads these when the server starts: a bad one would leave it off unseen.
+    setting(() => deliveryPolicyFromEnv(process.env));
     const provider = datastoreProviderFromEnv(process.env);
     // With MongoDB the datastore is MongoDB and PostgreSQL holds only the console's own tables.
     const mongo = provider === 'mongodb' ? mongoSettings(process.env) : undefined;

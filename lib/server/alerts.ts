@@ -17,8 +17,9 @@ const holder = globalThis as unknown as { sentinelAlertEngine?: AlertEngine };
 
 /** The oplog window moves slowly: read again at most this often. */
 const WINDOW_READ_MS = 60_000;
-/** Wait before trying again when the live hub could not start (the datastore may be starting). */
-const RETRY_MS = 5_000;
+/** Waits before trying again when the live hub could not start (the datastore may be starting): doubling up to a minute. */
+const FIRST_RETRY_MS = 5_000;
+const MAX_RETRY_MS = 60_000;
 
 export function startAlerts(): void {
   if (holder.sentinelAlertEngine) return;
@@ -44,12 +45,20 @@ export function startAlerts(): void {
     onNotice: (message) => console.warn(`[alerts] ${message}`),
   });
   holder.sentinelAlertEngine = engine;
+  let retryMs = FIRST_RETRY_MS;
+  let told: string | undefined;
   const attach = () =>
     getLiveHub().then(
-      (hub) => engine.start(hub),
+      (hub) => {
+        if (told !== undefined) console.error('[alerts] the live hub started: alerts are on');
+        engine.start(hub);
+      },
       (error: Error) => {
-        console.error(`[alerts] waiting for the live hub: ${error.message}`);
-        setTimeout(attach, RETRY_MS).unref();
+        // Logged once per reason, not at every try.
+        if (error.message !== told) console.error(`[alerts] waiting for the live hub: ${error.message}`);
+        told = error.message;
+        setTimeout(attach, retryMs).unref();
+        retryMs = Math.min(MAX_RETRY_MS, retryMs * 2);
       },
     );
   void attach();

@@ -70,6 +70,14 @@ describe('npm start refuses bad settings clearly', () => {
     ]);
   });
 
+  it('an invalid ALERT_WEBHOOK_ATTEMPTS, which would leave alerts off unseen', async () => {
+    const outcome = await runStart({ ALERT_WEBHOOK_ATTEMPTS: 'lots' });
+    expect(outcome.code).toBe(1);
+    expect(outcome.errors).toEqual([
+      '[start] error: ALERT_WEBHOOK_ATTEMPTS must be a whole number from 1 to 20 (got "lots")',
+    ]);
+  });
+
   it('a database migrated by a newer version: refused, nothing changed', async () => {
     await setUpOwnDatabase(database.url);
     const client = new pg.Client({ connectionString: database.url });
