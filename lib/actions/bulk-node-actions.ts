@@ -1,11 +1,13 @@
 // Quarantine or release many nodes at once: the nodes by name, or every node a Nodes page filter
 // matches (at most BULK_NODE_CAP). The request as a whole is checked first (session, Origin, role,
-// input, the cap, the user's rate, the idempotency key); a request refused there is one audit row
+// input, the idempotency key, the cap, the user's rate); a request refused there is one audit row
 // under node.bulk-quarantine or node.bulk-release. Then each node goes through the single-node
 // mutation (./run-mutation.ts with ./node-mutations.ts), one after the other: the same checks, the
 // same answer and exactly one audit row per node, as if each had been asked alone; the rows of one
 // bulk action share its request id. A dry run (dryRun: true) answers the plan (./bulk-node-plan.ts)
 // and writes nothing, not even an audit row, refused or not: it changes nothing.
+// The idempotency key is claimed for the request as sent (names or filter), before the filter is
+// resolved, so a retry gets its first answer even once that first run changed what the filter matches.
 import { tooManyAnonymousAttempts } from '@/lib/audit/anonymous-attempts';
 import { recordAttempt } from '@/lib/audit/record-attempt';
 import type { Actor } from '@/lib/auth/actor';
@@ -56,6 +58,11 @@ async function resolveNames(
       error: `the filter ${shown} matches ${list.matching} nodes; a bulk action takes at most ${BULK_NODE_CAP}: narrow the filter`,
     };
   return { ok: true, names: list.nodes.map((view) => view.name) };
+}
+
+/** A list of nodes as an audit target: how many, and the first 20 names. */
+function namesTarget(names: string[]): string {
+  return `${names.length} node${names.length === 1 ? '' : 's'}: ${names.slice(0, 20).join(', ')}${names.length > 20 ? ', …' : ''}`;
 }
 
 /** The audit target of a refused bulk request: its node list (cut) or its filter. */
@@ -129,27 +136,42 @@ export async function runBulkNodeAction(
   if (!parsed.ok) return refusal('invalid', 400, parsed.error);
   const { target, reason } = parsed.value;
 
-  let names: string[];
-  let plan: BulkNodePlan;
   const rateLimit = mutationRateLimitFromEnv();
-  try {
-    const resolved = await resolveNames(context, target);
-    if (!resolved.ok) return refusal('invalid', 400, resolved.error);
-    names = resolved.names;
-    plan = await planBulkNodeAction(context, operation, names, rateLimit);
-  } catch (error) {
-    return refusal('error', 500, `the nodes could not be read: ${(error as Error).message}`);
+  /** The nodes the target names now and the plan for them, or the refusal of the whole request. */
+  const resolveAndPlan = async (): Promise<
+    { ok: true; names: string[]; plan: BulkNodePlan } | { ok: false; refusal: Refusal }
+  > => {
+    try {
+      const resolved = await resolveNames(context, target);
+      if (!resolved.ok)
+        return { ok: false, refusal: { ok: false, outcome: 'invalid', status: 400, error: resolved.error } };
+      return {
+        ok: true,
+        names: resolved.names,
+        plan: await planBulkNodeAction(context, operation, resolved.names, rateLimit),
+      };
+    } catch (error) {
+      return {
+        ok: false,
+        refusal: {
+          ok: false,
+          outcome: 'error',
+          status: 500,
+          error: `the nodes could not be read: ${(error as Error).message}`,
+        },
+      };
+    }
+  };
+  if (parsed.value.dryRun) {
+    const planned = await resolveAndPlan();
+    return planned.ok ? { ok: true, dryRun: true, ...planned.plan } : refuse(planned.refusal);
   }
-  if (parsed.value.dryRun) return { ok: true, dryRun: true, ...plan };
-  // Each node acted on is one of the user's changes a minute: more than the limit can never all pass.
-  if (plan.act.length > rateLimit)
-    return refusal(
-      'invalid',
-      400,
-      `this would change ${plan.act.length} nodes, more than the ${rateLimit} changes a minute a user may make (CONSOLE_MUTATION_RATE_LIMIT); select at most ${rateLimit}`,
-    );
 
-  const bulkTarget = `${names.length} node${names.length === 1 ? '' : 's'}: ${names.slice(0, 20).join(', ')}${names.length > 20 ? ', …' : ''}`;
+  // The key is claimed for the request as sent (its node list, or its filter), before the filter is
+  // resolved: a retry of a filter's request after its first run changed the nodes it matches is
+  // still the same request, and gets the first answer.
+  const sentTarget =
+    target.kind === 'nodes' ? namesTarget(target.names) : `filter: ${target.search || '(no filter: every node)'}`;
   const key = keyRead.key;
   if (key) {
     let claim;
@@ -158,8 +180,10 @@ export async function runBulkNodeAction(
         actorId: actor.id,
         key,
         action,
-        target: bulkTarget,
-        inputHash: inputFingerprint({ names, reason }),
+        target: sentTarget,
+        inputHash: inputFingerprint(
+          target.kind === 'nodes' ? { names: target.names, reason } : { filter: target.search, reason },
+        ),
         requestId: request.requestId,
       });
     } catch (error) {
@@ -169,7 +193,7 @@ export async function runBulkNodeAction(
       await refuse(
         { ok: false, outcome: 'denied', status: 409, error: '' },
         {
-          target: bulkTarget,
+          target: sentTarget,
           outcome: 'denied',
           detail: `replay of request ${claim.firstRequestId} (same idempotency key): not run again, its answer repeated`,
         },
@@ -189,6 +213,27 @@ export async function runBulkNodeAction(
         `this idempotency key was used for another change (${claim.action} of ${claim.target ?? 'nothing'}, or other values); use a new key for each change`,
       );
   }
+  /** The answer, kept for the key's replays (an error lets the key go, so a retry runs again). */
+  const settle = async (result: BulkNodeResult): Promise<BulkNodeResult> => {
+    if (key)
+      await settleIdempotencyKey(context.consolePool(), actor.id, key, result).catch((error: Error) =>
+        console.error(`[idempotency] answer of request ${request.requestId} not kept: ${error.message}`),
+      );
+    return result;
+  };
+
+  const planned = await resolveAndPlan();
+  if (!planned.ok) return settle(await refuse(planned.refusal));
+  const { names, plan } = planned;
+  // Each node acted on is one of the user's changes a minute: more than the limit can never all pass.
+  if (plan.act.length > rateLimit)
+    return settle(
+      await refusal(
+        'invalid',
+        400,
+        `this would change ${plan.act.length} nodes, more than the ${rateLimit} changes a minute a user may make (CONSOLE_MUTATION_RATE_LIMIT); select at most ${rateLimit}`,
+      ),
+    );
 
   // Each node alone, as its own request would be; the bulk's key is not the nodes' key.
   const nodeHeaders = new Headers(headers);
@@ -205,9 +250,5 @@ export async function runBulkNodeAction(
     done,
     refused: results.length - done,
   };
-  if (key)
-    await settleIdempotencyKey(context.consolePool(), actor.id, key, result).catch((error: Error) =>
-      console.error(`[idempotency] answer of request ${request.requestId} not kept: ${error.message}`),
-    );
-  return result;
+  return settle(result);
 }

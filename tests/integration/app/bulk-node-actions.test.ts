@@ -203,6 +203,37 @@ describe('bulk quarantine and release', () => {
     ]);
   });
 
+  it('a filter request retried with its idempotency key gets its first answer, though the filter now matches other nodes', async () => {
+    const input = {
+      filter: 'state=healthy&q=gpu-c',
+      reason: 'rack 9 power work',
+      idempotencyKey: 'bulk-filter-key-0123456789',
+    };
+    for (const name of ['gpu-c1', 'gpu-c2']) views.set(name, nodeView(name, 'healthy'));
+    const first = await runBulkNodeAction(context, 'quarantine', input, asAdmin());
+    expect(first).toMatchObject({ ok: true, done: 2, refused: 0 });
+    // The first run quarantined them: the same filter now matches none of them.
+    for (const name of ['gpu-c1', 'gpu-c2']) views.set(name, nodeView(name, 'quarantined'));
+    const before = await manualQuarantines();
+    const headers = asAdmin();
+    expect(await runBulkNodeAction(context, 'quarantine', input, headers)).toEqual(first);
+    expect(await manualQuarantines()).toBe(before);
+    expect(await rowsOf(headers)).toMatchObject([
+      {
+        action: 'node.bulk-quarantine',
+        outcome: 'denied',
+        target: 'filter: state=healthy&q=gpu-c',
+        detail: expect.stringContaining('replay of request bulk-'),
+      },
+    ]);
+    // The same key with another filter is another change.
+    const other = asAdmin();
+    expect(
+      await runBulkNodeAction(context, 'quarantine', { ...input, filter: 'state=healthy&q=gpu-b' }, other),
+    ).toMatchObject({ ok: false, status: 409, error: expect.stringContaining('used for another change') });
+    expect(await rowsOf(other)).toHaveLength(1);
+  });
+
   it('a request refused as a whole (over the cap, a viewer, no reason) is one audit row naming why, and changes nothing', async () => {
     const before = await manualQuarantines();
     const tooMany = Array.from({ length: 501 }, (_, index) => `gpu-${index}`);
