@@ -86,9 +86,6 @@ test('a CONTACT_SUPPORT event and a consumer at risk of losing events reach a we
   // Shown without the path's tail, which for Slack is the secret.
   await expect(destination).toContainText('/hooks/senti…');
 
-  // A consumer counts as at risk once its oldest unread change is a minute old: the changelog
-  // keeps 7 days (CHANGELOG_RETENTION's default), so a minute's lag leaves less than 6d23h59m.
-  await setThreshold(page, '6d23h59m');
   try {
     await destination.getByRole('button', { name: 'Send test' }).click();
     await expect(destination.getByTestId('destination-action-result')).toContainText('Test alert delivered');
@@ -134,6 +131,12 @@ test('a CONTACT_SUPPORT event and a consumer at risk of losing events reach a we
     // node-drainer paused: its oldest unread change ages past a minute, and the lag alert comes.
     await control('/consumers/node-drainer/pause');
     try {
+      // A consumer counts as at risk once its oldest unread change is a minute old: the changelog
+      // keeps 7 days (CHANGELOG_RETENTION's default), so a minute's lag leaves less than 6d23h59m.
+      // Set after the pause: set before, a moment's lag of node-drainer over a minute would turn the
+      // condition on and off, and its 5 quiet minutes would hold back the alert waited for here.
+      await page.goto('/admin/alerts');
+      await setThreshold(page, '6d23h59m');
       await page.goto('/pipeline');
       const row = page.getByTestId('consumer-node-drainer');
       await expect(row).toHaveAttribute('data-status', 'stalled', { timeout: 60_000 });
