@@ -32,8 +32,11 @@ export function useBulkActionDialog(onDone: () => void) {
   const [reason, setReason] = useState('');
   const [confirm, setConfirm] = useState('');
   const [pending, startTransition] = useTransition();
+  /** Which opening the dialog shows: an answer to an earlier one (a slow dry run) is ignored. */
+  const opening = useRef(0);
 
   const open = (chosen: BulkOperation, selection: BulkSelection) => {
+    const current = ++opening.current;
     setOperation(chosen);
     setStep({ kind: 'planning' });
     setReason('');
@@ -42,32 +45,40 @@ export function useBulkActionDialog(onDone: () => void) {
     startTransition(async () => {
       try {
         const answer = await run(chosen, { ...selection, dryRun: true });
+        if (current !== opening.current) return;
         if (!answer.ok) setStep({ kind: 'failed', error: answer.error });
         else if (answer.dryRun) setStep({ kind: 'plan', plan: answer });
       } catch (error) {
+        if (current !== opening.current) return;
         setStep({ kind: 'failed', error: `the dry run could not be asked: ${(error as Error).message}` });
       }
     });
   };
 
-  const verb = VERBS[operation];
   const plan = step.kind === 'plan' ? step.plan : null;
+  const verb = VERBS[plan?.operation ?? operation];
   const phrase = plan ? `${verb.toUpperCase()} ${plan.act.length}` : '';
   const reasonOk = reason.trim().length >= 3 && reason.trim().length <= 500;
-  const ready = plan !== null && plan.act.length > 0 && reasonOk && confirm.trim() === phrase && !pending;
+  // More nodes than the user's changes a minute would be refused as a whole (PlanView says why).
+  const withinRate = plan !== null && plan.act.length <= plan.rateLimit;
+  const ready = plan !== null && plan.act.length > 0 && withinRate && reasonOk && confirm.trim() === phrase && !pending;
   const submit = () => {
     if (!plan || !ready) return;
+    const current = opening.current;
+    const { operation: planned } = plan;
     startTransition(async () => {
       try {
-        const answer = await run(operation, {
+        const answer = await run(planned, {
           nodes: plan.act.map((node) => node.name),
           reason,
           idempotencyKey: newIdempotencyKey(),
         });
+        if (current !== opening.current) return;
         if (!answer.ok) setStep({ kind: 'failed', error: answer.error });
         else if (!answer.dryRun) setStep({ kind: 'done', result: answer });
       } catch (error) {
-        setStep({ kind: 'failed', error: `the ${operation} could not be sent: ${(error as Error).message}` });
+        if (current !== opening.current) return;
+        setStep({ kind: 'failed', error: `the ${planned} could not be sent: ${(error as Error).message}` });
       }
     });
   };
