@@ -1,6 +1,6 @@
 'use client';
 // The Nodes page's bulk bar (operators and admins): how many nodes are selected, "select all
-// matching this filter", and Quarantine… / Release…, each opening the dry run first.
+// matching this filter" (then unticking a row leaves it out: "all matching except these"), and Quarantine… / Release…, each opening the dry run first.
 import type { BulkOperation } from '@/lib/actions/bulk-node-plan';
 
 import { useBulkActionDialog, type BulkSelection } from './bulk-action-dialog';
@@ -8,6 +8,7 @@ import { useBulkActionDialog, type BulkSelection } from './bulk-action-dialog';
 export function BulkActionBar({
   selected,
   all,
+  except = [],
   matching,
   filter,
   onSelectAll,
@@ -15,8 +16,10 @@ export function BulkActionBar({
 }: {
   /** The names ticked (when not all). */
   selected: readonly string[];
-  /** Every node matching the filter is selected. */
+  /** Every node matching the filter is selected... */
   all: boolean;
+  /** ...except these, unticked since (when all). */
+  except?: readonly string[];
   matching: number;
   /** The page's filter as its query string. */
   filter: string;
@@ -24,8 +27,8 @@ export function BulkActionBar({
   onClear: () => void;
 }) {
   const dialog = useBulkActionDialog(onClear);
-  const count = all ? matching : selected.length;
-  const selection: BulkSelection = all ? { filter } : { nodes: [...selected] };
+  const count = all ? Math.max(matching - except.length, 0) : selected.length;
+  const selection: BulkSelection = all ? { filter, except } : { nodes: [...selected] };
   const start = (operation: BulkOperation) => dialog.open(operation, selection);
   const button =
     'rounded px-3 py-1.5 text-sm font-medium text-white disabled:cursor-not-allowed disabled:opacity-40 focus-visible:outline focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-sky-500';
@@ -37,11 +40,13 @@ export function BulkActionBar({
       data-all={all}
     >
       <span className="tabular-nums" data-testid="bulk-selected">
-        {all
-          ? `All ${matching.toLocaleString()} nodes matching this filter selected`
-          : `${count.toLocaleString()} selected`}
+        {!all
+          ? `${count.toLocaleString()} selected`
+          : except.length === 0
+            ? `All ${matching.toLocaleString()} nodes matching this filter selected`
+            : `${count.toLocaleString()} selected: all ${matching.toLocaleString()} nodes matching this filter except ${except.length.toLocaleString()} unticked`}
       </span>
-      {!all && matching > 0 ? (
+      {(!all || except.length > 0) && matching > 0 ? (
         <button
           type="button"
           onClick={onSelectAll}

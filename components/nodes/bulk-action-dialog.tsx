@@ -12,8 +12,11 @@ import { newIdempotencyKey } from '@/lib/client/idempotency-key';
 
 import { BreakerOutlook } from './bulk-breaker-outlook';
 
-/** What the dialog is asked to act on: names, or every node the page's filter matches. */
-export type BulkSelection = { nodes: string[] } | { filter: string };
+/**
+ * What the dialog is asked to act on: names, or every node the page's filter matches except the
+ * ones the operator unticked (left out of the dry run's plan here; the real run sends its names).
+ */
+export type BulkSelection = { nodes: string[] } | { filter: string; except?: readonly string[] };
 
 type Step =
   | { kind: 'planning' }
@@ -44,10 +47,20 @@ export function useBulkActionDialog(onDone: () => void) {
     dialog.current?.showModal();
     startTransition(async () => {
       try {
-        const answer = await run(chosen, { ...selection, dryRun: true });
+        const answer = await run(
+          chosen,
+          'filter' in selection ? { filter: selection.filter, dryRun: true } : { nodes: selection.nodes, dryRun: true },
+        );
         if (current !== opening.current) return;
         if (!answer.ok) setStep({ kind: 'failed', error: answer.error });
-        else if (answer.dryRun) setStep({ kind: 'plan', plan: answer });
+        else if (answer.dryRun) {
+          const except = new Set('filter' in selection ? selection.except : []);
+          const kept = ({ name }: { name: string }) => !except.has(name);
+          setStep({
+            kind: 'plan',
+            plan: { ...answer, act: answer.act.filter(kept), refused: answer.refused.filter(kept) },
+          });
+        }
       } catch (error) {
         if (current !== opening.current) return;
         setStep({ kind: 'failed', error: `the dry run could not be asked: ${(error as Error).message}` });

@@ -8,6 +8,7 @@ import { useMemo, useRef, useState } from 'react';
 import { useCan } from '@/components/auth/actor-context';
 import { useLiveSubscription } from '@/components/live/live-provider';
 import { BulkActionBar } from '@/components/nodes/bulk-action-bar';
+import { isSelected, noSelection, tick, type NodeSelection } from '@/components/nodes/node-selection';
 import { NodeRow } from '@/components/nodes/node-row';
 import { OptOutMark } from '@/components/nodes/opt-out-mark';
 import { cardClass, Panel } from '@/components/ui/panel';
@@ -28,13 +29,6 @@ function pageSearch(search: string, page: number): string {
   const params = new URLSearchParams(search);
   if (page > 0) params.set('page', String(page + 1));
   return params.toString();
-}
-
-/** The bulk bar's selection, kept for the filter it was made under (another filter starts empty). */
-interface Selection {
-  search: string;
-  names: ReadonlySet<string>;
-  all: boolean;
 }
 
 function fetchNodes(search: string, page: number): Promise<NodesPage> {
@@ -62,17 +56,11 @@ export function NodesClient({ initial, initialError }: { initial: NodesPage | nu
   // Last state seen per node, to tell a change that can reorder the list from one that cannot.
   const knownStates = useRef(new Map<string, NodeState>());
   const mayAct = useCan('nodes:quarantine');
-  const [selection, setSelection] = useState<Selection>({ search: '', names: new Set(), all: false });
-  const selected = selection.search === search ? selection : { search, names: new Set<string>(), all: false };
-  const select = (names: string[], checked: boolean) => {
-    const next = new Set(selected.names);
-    for (const name of names) {
-      if (checked) next.add(name);
-      else next.delete(name);
-    }
-    setSelection({ search, names: next, all: false });
-  };
-  const clearSelection = () => setSelection({ search, names: new Set(), all: false });
+  const [selection, setSelection] = useState<NodeSelection>(() => noSelection(''));
+  const selected = selection.search === search ? selection : noSelection(search);
+  // With all matching selected, unticking a row leaves it out ("all matching except these").
+  const select = (names: string[], checked: boolean) => setSelection(tick(selected, names, checked));
+  const clearSelection = () => setSelection(noSelection(search));
 
   // The server pages and orders the list; the stream brings diffs of every matching node. Rows on
   // this page change in place at once; when a node enters, leaves or changes state (which can
@@ -120,7 +108,7 @@ export function NodesClient({ initial, initialError }: { initial: NodesPage | nu
   const pages = list?.pages ?? 1;
   const current = list?.page ?? 0;
   const error = query.error?.message ?? (list ? null : initialError);
-  const pageSelected = shown.length > 0 && shown.every((view) => selected.all || selected.names.has(view.name));
+  const pageSelected = shown.length > 0 && shown.every((view) => isSelected(selected, view.name));
 
   return (
     <div className="space-y-4">
@@ -221,9 +209,10 @@ export function NodesClient({ initial, initialError }: { initial: NodesPage | nu
         <BulkActionBar
           selected={[...selected.names]}
           all={selected.all}
+          except={[...selected.except]}
           matching={list?.matching ?? 0}
           filter={search}
-          onSelectAll={() => setSelection({ search, names: new Set(), all: true })}
+          onSelectAll={() => setSelection({ ...noSelection(search), all: true })}
           onClear={clearSelection}
         />
       ) : null}
@@ -276,15 +265,8 @@ export function NodesClient({ initial, initialError }: { initial: NodesPage | nu
                 selection={
                   mayAct
                     ? {
-                        checked: selected.all || selected.names.has(view.name),
-                        onChange: (checked) =>
-                          selected.all
-                            ? setSelection({
-                                search,
-                                names: new Set(shown.map((row) => row.name).filter((name) => name !== view.name)),
-                                all: false,
-                              })
-                            : select([view.name], checked),
+                        checked: isSelected(selected, view.name),
+                        onChange: (checked) => select([view.name], checked),
                       }
                     : undefined
                 }

@@ -2,12 +2,14 @@
 // The bulk quarantine/release dialog, as an operator meets it: a plan acting on more nodes than the
 // user's changes a minute says why and keeps its submit disabled whatever is typed; a slow dry run
 // from an earlier opening never replaces the plan of the current one, and the real run is the
-// operation of the plan shown.
+// operation of the plan shown. With all matching selected and some rows unticked, the bar says how
+// many exactly, the plan leaves the unticked out, and the run sends only the plan's names.
 import { act, cleanup, fireEvent, render, screen, waitFor } from '@testing-library/react';
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 
 import type { BulkNodeResult } from '@/lib/actions/bulk-node-actions';
 import type { BulkNodePlan, BulkOperation } from '@/lib/actions/bulk-node-plan';
+import { BulkActionBar } from '@/components/nodes/bulk-action-bar';
 import { useBulkActionDialog, type BulkSelection } from '@/components/nodes/bulk-action-dialog';
 
 const server = vi.hoisted(() => ({
@@ -132,5 +134,49 @@ describe('bulk action dialog', () => {
     await screen.findByTestId('bulk-results');
     expect(server.bulkReleaseNodes).toHaveBeenLastCalledWith(expect.objectContaining({ nodes: ['gpu-q1'] }));
     expect(server.bulkQuarantineNodes).toHaveBeenCalledTimes(1);
+  });
+
+  it('all matching except the unticked: the bar counts exactly those, the plan leaves the unticked out', async () => {
+    server.bulkQuarantineNodes.mockResolvedValueOnce(plan('quarantine', ['gpu-a1', 'gpu-a2', 'gpu-a3', 'gpu-a4']));
+    server.bulkQuarantineNodes.mockResolvedValueOnce({
+      ok: true,
+      dryRun: false,
+      operation: 'quarantine',
+      results: [
+        { name: 'gpu-a1', ok: true, message: 'done' },
+        { name: 'gpu-a3', ok: true, message: 'done' },
+      ],
+      done: 2,
+      refused: 0,
+    });
+    render(
+      <BulkActionBar
+        selected={[]}
+        all
+        except={['gpu-a2', 'gpu-a4']}
+        matching={4}
+        filter="state=healthy"
+        onSelectAll={() => {}}
+        onClear={() => {}}
+      />,
+    );
+    expect(screen.getByTestId('bulk-selected').textContent).toBe(
+      '2 selected: all 4 nodes matching this filter except 2 unticked',
+    );
+    fireEvent.click(screen.getByTestId('bulk-quarantine'));
+    await screen.findByTestId('bulk-plan');
+    expect(server.bulkQuarantineNodes).toHaveBeenCalledWith({ filter: 'state=healthy', dryRun: true });
+    expect(screen.getByTestId('bulk-plan-count').textContent).toBe('Quarantine 2 nodes:');
+    expect([...screen.getByTestId('bulk-plan-act').querySelectorAll('li')].map((item) => item.dataset.node)).toEqual([
+      'gpu-a1',
+      'gpu-a3',
+    ]);
+    fireEvent.change(screen.getByTestId('bulk-reason'), { target: { value: 'rack 7 power work' } });
+    fireEvent.change(screen.getByTestId('bulk-confirm'), { target: { value: 'QUARANTINE 2' } });
+    fireEvent.click(screen.getByTestId('bulk-submit'));
+    await screen.findByTestId('bulk-results');
+    expect(server.bulkQuarantineNodes).toHaveBeenLastCalledWith(
+      expect.objectContaining({ nodes: ['gpu-a1', 'gpu-a3'], reason: 'rack 7 power work' }),
+    );
   });
 });
