@@ -18,6 +18,7 @@ const SECTIONS = [
   { label: 'Providers', path: '/providers', heading: 'Providers' },
   { label: 'Audit', path: '/audit', heading: 'Audit log' },
   { label: 'Users', path: '/admin/users', heading: 'Users' },
+  { label: 'Alerts', path: '/admin/alerts', heading: 'Alerts' },
 ];
 const QUARANTINED = /^(quarantined|draining|drain-failed|remediating|remediated|remediation-failed)$/;
 
