@@ -5,12 +5,18 @@ export function formatDuration(seconds: number | null): string {
   if (seconds === null || !Number.isFinite(seconds)) return 'unknown';
   const abs = Math.abs(seconds);
   if (abs < 1) return `${Math.round(abs * 1000)} ms`;
-  if (abs < 60) return `${abs < 10 ? abs.toFixed(1) : Math.round(abs)} s`;
+  if (abs < 10) return `${abs.toFixed(1)} s`;
   const two = (big: number, bigUnit: string, small: number, smallUnit: string) =>
     small === 0 ? `${big} ${bigUnit}` : `${big} ${bigUnit} ${small} ${smallUnit}`;
-  if (abs < 3600) return two(Math.floor(abs / 60), 'min', Math.round(abs % 60), 's');
-  if (abs < 86_400) return two(Math.floor(abs / 3600), 'h', Math.round((abs % 3600) / 60), 'min');
-  return two(Math.floor(abs / 86_400), 'd', Math.round((abs % 86_400) / 3600), 'h');
+  // Rounded to the smaller unit first, then split: rounding the remainder alone wrote "59 min 60 s"
+  // and "6 d 24 h". A value that rounds up to the next unit is written in that unit.
+  const s = Math.round(abs);
+  if (s < 60) return `${s} s`;
+  if (s < 3600) return two(Math.floor(s / 60), 'min', s % 60, 's');
+  const min = Math.round(abs / 60);
+  if (min < 1440) return two(Math.floor(min / 60), 'h', min % 60, 'min');
+  const h = Math.round(abs / 3600);
+  return two(Math.floor(h / 24), 'd', h % 24, 'h');
 }
 
 /** "12 s ago", "3 min ago", "2 h ago", "4 d ago". */

@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 
 import {
   formatClock,
+  formatDuration,
   formatTime,
   fromZoneInput,
   isTimeZone,
@@ -108,5 +109,20 @@ describe('datetime-local fields in the chosen zone', () => {
       'soon',
     ])
       expect(fromZoneInput(value, UTC), value).toBeNaN();
+  });
+});
+
+describe('formatDuration', () => {
+  it('writes a duration in two units, never a remainder that rounds up to a whole unit', () => {
+    expect(formatDuration(0.85)).toBe('850 ms');
+    expect(formatDuration(4.24)).toBe('4.2 s');
+    expect(formatDuration(59.6)).toBe('1 min');
+    expect(formatDuration(3_599.6)).toBe('1 h');
+    expect(formatDuration(3_570)).toBe('59 min 30 s');
+    expect(formatDuration(7 * 86_400 - 60)).toBe('7 d');
+    expect(formatDuration(6 * 86_400 + 23 * 3600 + 29 * 60)).toBe('6 d 23 h');
+    expect(formatDuration(86_400 - 20)).toBe('1 d');
+    expect(formatDuration(5_400)).toBe('1 h 30 min');
+    expect(formatDuration(null)).toBe('unknown');
   });
 });
