@@ -19,8 +19,9 @@ export type MutationOutcome = (
   | { ok: true; message: string; before?: unknown; after?: unknown }
   | {
       ok: false;
-      outcome: 'invalid' | 'error';
-      status: 400 | 404 | 409 | 500;
+      /** denied: the user may do this kind of change, but not to this target (another user's view). */
+      outcome: 'invalid' | 'error' | 'denied';
+      status: 400 | 403 | 404 | 409 | 500;
       error: string;
       before?: unknown;
       /** What a failed change still left changed (a step made before the one that failed). */

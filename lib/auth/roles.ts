@@ -6,6 +6,9 @@
 //            NVSentinel's circuit breaker (breaker:reset: it restarts fault-quarantine, which may
 //            cordon many nodes at once, so it is kept to admins) and configures webhook alerts
 //            (alerts:manage: a webhook URL decides where cluster data is sent).
+// Every role saves its own named views (views:save): a view changes nothing of NVSentinel's, it is
+// a filter kept under a name (docs/decisions.md, "Saved views"). Admins also see and delete anyone's
+// (views:delete-any), so a view named or shared in bad taste can be taken away.
 // Every server action and route handler asks `can(role, permission)` itself; the page only hides
 // what the role cannot do, it never is the check.
 
@@ -21,10 +24,12 @@ export type Permission =
   | 'users:manage'
   | 'nodes:opt-out'
   | 'breaker:reset'
-  | 'alerts:manage';
+  | 'alerts:manage'
+  | 'views:save'
+  | 'views:delete-any';
 
 const GRANTS: Record<Role, readonly Permission[]> = {
-  viewer: ['dashboard:read', 'audit:read'],
+  viewer: ['dashboard:read', 'audit:read', 'views:save'],
   operator: [
     'dashboard:read',
     'audit:read',
@@ -32,6 +37,7 @@ const GRANTS: Record<Role, readonly Permission[]> = {
     'nodes:release',
     'dead-letters:retry',
     'nodes:opt-out',
+    'views:save',
   ],
   admin: [
     'dashboard:read',
@@ -43,6 +49,8 @@ const GRANTS: Record<Role, readonly Permission[]> = {
     'breaker:reset',
     'nodes:opt-out',
     'alerts:manage',
+    'views:save',
+    'views:delete-any',
   ],
 };
 
