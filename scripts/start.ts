@@ -27,6 +27,7 @@ import { DEMO_BREAKER } from '../lib/simulator/pipeline/circuit-breaker';
 import { DEMO_MAINTENANCE_TTL } from '../lib/simulator/pipeline/maintenance-resources';
 import { breakerLimitsFromEnv } from '../lib/cluster/circuit-breaker-view';
 import { deliveryPolicyFromEnv } from '../lib/alerts/delivery-policy';
+import { describeWebhookAddressPolicy, webhookAddressPolicyFromEnv } from '../lib/alerts/webhook-address-policy';
 import { clusterAccessFromEnv } from '../lib/cluster/cluster-access';
 import { startTwinCluster, type TwinCluster } from '../lib/simulator/kubernetes/twin-cluster';
 import { startSimulatorControl } from '../lib/simulator/control-server';
@@ -211,6 +212,7 @@ async function main(): Promise<void> {
     log(describeMetricsAccess(setting(() => metricsAccessFromEnv(process.env))));
     // The alert engine reads these when the server starts: a bad one would leave it off unseen.
     setting(() => deliveryPolicyFromEnv(process.env));
+    log(describeWebhookAddressPolicy(setting(() => webhookAddressPolicyFromEnv(process.env))));
     const provider = datastoreProviderFromEnv(process.env);
     // With MongoDB the datastore is MongoDB and PostgreSQL holds only the console's own tables.
     const mongo = provider === 'mongodb' ? mongoSettings(process.env) : undefined;

@@ -17,6 +17,7 @@ import {
   type AlertDestination,
 } from '@/lib/alerts/alert-tables';
 import { deliveryPolicyFromEnv, delivered } from '@/lib/alerts/delivery-policy';
+import { checkWebhookTarget, webhookAddressPolicyFromEnv } from '@/lib/alerts/webhook-address-policy';
 import { sendWebhook } from '@/lib/alerts/webhook-send';
 import { formatDuration } from '@/lib/format/time';
 import { shownUrl } from '@/lib/queries/alerts-view';
@@ -54,6 +55,16 @@ const notFound = (id: string): MutationOutcome => ({
   error: `no alert destination with id ${id}`,
 });
 
+/**
+ * A URL whose address the policy refuses (lib/alerts/webhook-address-policy.ts): a 400 naming the
+ * host and the setting that would allow it; null when it may be saved. Checked again at each send.
+ */
+async function refusedAddress(url: string | undefined): Promise<MutationOutcome | null> {
+  if (url === undefined) return null;
+  const checked = await checkWebhookTarget(url, webhookAddressPolicyFromEnv());
+  return checked.ok ? null : { ok: false, outcome: 'invalid', status: 400, error: checked.error };
+}
+
 const taken = (error: unknown): MutationOutcome => {
   if (error instanceof DestinationNameTaken)
     return { ok: false, outcome: 'invalid', status: 409, error: error.message };
@@ -70,6 +81,8 @@ export const createAlertDestinationMutation: Mutation<CreateDestinationInput> = 
   },
   target: (value) => `alert-destination/${value.name}`,
   run: async (value, _actor, context) => {
+    const refused = await refusedAddress(value.url);
+    if (refused) return refused;
     try {
       const destination = await createDestination(context.consolePool(), value);
       return {
@@ -94,6 +107,8 @@ export const updateAlertDestinationMutation: Mutation<UpdateDestinationInput> = 
     const pool = context.consolePool();
     const before = await getDestination(pool, id);
     if (!before) return notFound(id);
+    const refused = await refusedAddress(fields.url);
+    if (refused) return { ...refused, before: recorded(before) } as MutationOutcome;
     try {
       const after = await updateDestination(pool, id, fields);
       if (!after) return notFound(id);
@@ -178,6 +193,7 @@ export const testAlertDestinationMutation: Mutation<DestinationIdInput> = {
       destination.url,
       alertBody(testAlert(destination), destination.format, true),
       timeoutMs,
+      webhookAddressPolicyFromEnv(),
     );
     const ok = delivered(result);
     await logTestSend(pool, id, result, ok);

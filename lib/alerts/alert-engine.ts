@@ -20,6 +20,7 @@ import {
   type ClaimedDelivery,
 } from './alert-tables';
 import { DEFAULT_DELIVERY_POLICY, nextStep, type DeliveryPolicy } from './delivery-policy';
+import { webhookAddressPolicyFromEnv, type ResolveHost, type WebhookAddressPolicy } from './webhook-address-policy';
 import { sendWebhook } from './webhook-send';
 
 /** What the engine listens to (the live hub). */
@@ -34,6 +35,10 @@ export interface AlertEngineOptions {
   /** The circuit breaker as watched; null without a cluster. */
   breaker?: () => BreakerReading | null;
   policy?: DeliveryPolicy;
+  /** Where webhooks may go (default: ALERT_WEBHOOK_ALLOWED_HOSTS and ALERT_WEBHOOK_ALLOW_HTTP as set now). */
+  addressPolicy?: WebhookAddressPolicy;
+  /** How host names are resolved before each send (default: the system's resolver). */
+  resolveHost?: ResolveHost;
   /** How often due deliveries are looked for (a raise on this replica looks at once). */
   pollMs?: number;
   /** CONTACT_SUPPORT alerts stored at once (each holds a pool connection); the rest wait their turn. */
@@ -52,6 +57,7 @@ export const DEFAULT_MAX_EVENT_AGE_MS = 3_600_000;
 
 export class AlertEngine {
   private readonly policy: DeliveryPolicy;
+  private readonly addressPolicy: WebhookAddressPolicy;
   private readonly known = new Map<string, boolean>();
   private judging = false;
   private sending?: Promise<void>;
@@ -74,6 +80,7 @@ export class AlertEngine {
     private readonly options: AlertEngineOptions,
   ) {
     this.policy = options.policy ?? DEFAULT_DELIVERY_POLICY;
+    this.addressPolicy = options.addressPolicy ?? webhookAddressPolicyFromEnv();
   }
 
   /** Listens to `source` and looks for due deliveries every pollMs. */
@@ -247,7 +254,13 @@ export class AlertEngine {
       return;
     }
     const body = alertBody(delivery.alert, delivery.destination.format);
-    const result = await sendWebhook(delivery.destination.url, body, this.policy.timeoutMs);
+    const result = await sendWebhook(
+      delivery.destination.url,
+      body,
+      this.policy.timeoutMs,
+      this.addressPolicy,
+      this.options.resolveHost,
+    );
     await settleAttempt(this.pool, delivery, result, nextStep(delivery.attempt, result, this.policy));
   }
 

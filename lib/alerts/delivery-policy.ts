@@ -18,16 +18,19 @@ export const DEFAULT_DELIVERY_POLICY: DeliveryPolicy = {
   maxDelayMs: 60_000,
 };
 
-/** What one attempt got: an HTTP status, or an error before any (refused, timed out, not resolved). */
-export type AttemptResult = { statusCode: number; error: null } | { statusCode: null; error: string };
+/**
+ * What one attempt got: an HTTP status, or an error before any (refused, timed out, not resolved).
+ * `final`: asking again cannot help (the address policy refused the destination).
+ */
+export type AttemptResult = { statusCode: number; error: null } | { statusCode: null; error: string; final?: boolean };
 
 export function delivered(result: AttemptResult): boolean {
   return result.statusCode !== null && result.statusCode >= 200 && result.statusCode < 300;
 }
 
-/** Worth trying again: no answer, a timeout, 408, 429, or a server error. */
+/** Worth trying again: no answer, a timeout, 408, 429, or a server error; not a refused address. */
 export function retryable(result: AttemptResult): boolean {
-  if (result.statusCode === null) return true;
+  if (result.statusCode === null) return result.final !== true;
   return result.statusCode === 408 || result.statusCode === 429 || result.statusCode >= 500;
 }
 

@@ -8,6 +8,7 @@ import 'server-only';
 import { AlertEngine } from '@/lib/alerts/alert-engine';
 import { deliveryPolicyFromEnv } from '@/lib/alerts/delivery-policy';
 import { eventLossWindow } from '@/lib/alerts/event-loss-window';
+import { webhookAddressPolicyFromEnv } from '@/lib/alerts/webhook-address-policy';
 import { sharedConsolePool } from '@/lib/console-database/console-database';
 import { getClusterState } from '@/lib/server/cluster';
 import { getDataStore } from '@/lib/server/datastore';
@@ -26,6 +27,7 @@ export function startAlerts(): void {
   let window: { at: number; value: ReturnType<typeof eventLossWindow> } | undefined;
   const engine = new AlertEngine(sharedConsolePool(), {
     policy: deliveryPolicyFromEnv(),
+    addressPolicy: webhookAddressPolicyFromEnv(),
     window: async () => {
       if (!window || Date.now() - window.at > WINDOW_READ_MS) {
         const store = await getDataStore();

@@ -74,6 +74,14 @@ test('a CONTACT_SUPPORT event and a consumer at risk of losing events reach a we
     'url must use http or https (got ftp): the console only posts alerts over HTTP',
   );
 
+  // The cloud metadata service is refused even though this console allows 127.0.0.1 and http: the
+  // error names the host and the setting an operator would change.
+  await form.getByLabel('Webhook URL').fill('http://169.254.169.254/latest/meta-data/');
+  await form.getByRole('button', { name: 'Add destination' }).click();
+  await expect(page.getByTestId('destination-result')).toHaveText(
+    /^url's host 169\.254\.169\.254 is the cloud metadata service .*ALERT_WEBHOOK_ALLOWED_HOSTS allows it$/,
+  );
+
   await form.getByLabel('Webhook URL').fill(receiverUrl);
   await form.getByLabel('Format').selectOption('json');
   // The two alerts this test waits for (stalled consumers and the breaker left out).

@@ -78,6 +78,17 @@ describe('npm start refuses bad settings clearly', () => {
     ]);
   });
 
+  it('a bad webhook allow-list or http switch, named with what to write instead', async () => {
+    const cidr = await runStart({ ALERT_WEBHOOK_ALLOWED_HOSTS: 'hooks.slack.com, 10.0.0.1/8' });
+    expect(cidr.code).toBe(1);
+    expect(cidr.errors).toEqual([
+      '[start] error: ALERT_WEBHOOK_ALLOWED_HOSTS: "10.0.0.1/8" has bits set past its /8: the network is 10.0.0.0/8 (a comma-separated list such as hooks.slack.com,10.0.0.0/8)',
+    ]);
+    const http = await runStart({ ALERT_WEBHOOK_ALLOW_HTTP: 'yes' });
+    expect(http.code).toBe(1);
+    expect(http.errors).toEqual(['[start] error: ALERT_WEBHOOK_ALLOW_HTTP must be true or false (got "yes")']);
+  });
+
   it('a database migrated by a newer version: refused, nothing changed', async () => {
     await setUpOwnDatabase(database.url);
     const client = new pg.Client({ connectionString: database.url });

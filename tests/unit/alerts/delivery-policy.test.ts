@@ -21,6 +21,12 @@ describe('the delivery policy', () => {
     expect(retryDelayMs(10)).toBe(60_000);
   });
 
+  it('fails at once when the address policy refused the destination (asking again cannot help)', () => {
+    expect(nextStep(1, { statusCode: null, error: "refused: url's host 10.0.0.1 is …", final: true })).toEqual({
+      kind: 'failed',
+    });
+  });
+
   it('gives up after the last attempt', () => {
     expect(nextStep(DEFAULT_DELIVERY_POLICY.maxAttempts, status(500))).toEqual({ kind: 'failed' });
     expect(nextStep(2, status(500), { ...DEFAULT_DELIVERY_POLICY, maxAttempts: 2 })).toEqual({ kind: 'failed' });
