@@ -170,6 +170,38 @@ export function toTimelineEvent(event: HealthEventWithStatus): TimelineEvent {
   };
 }
 
+/**
+ * One event fault-quarantine decided (HealthEventStore.quarantineHistory): who reported it, when,
+ * and every status field the pipeline wrote on it; nothing else of the event.
+ */
+export interface QuarantineHistoryEvent {
+  recordId: string;
+  createdAt: Date;
+  nodeName: string;
+  agent: string;
+  checkName: string;
+  generatedTimestamp: Timestamp | null;
+  status: HealthEventStatus;
+}
+
+/** The longest range quarantineHistory reads at once: NVSentinel's MongoDB keeps events 30 days. */
+export const QUARANTINE_HISTORY_MAX_DAYS = 31;
+
+/** A quarantineHistory range checked, or a ValidationError naming what is wrong. */
+export function quarantineHistoryRange(range: { from: Date; to: Date }): { from: Date; to: Date } {
+  const { from, to } = range ?? ({} as { from: Date; to: Date });
+  for (const [field, value] of [
+    ['from', from],
+    ['to', to],
+  ] as const)
+    if (!(value instanceof Date) || Number.isNaN(value.getTime()))
+      throw new ValidationError(`range.${field}`, 'must be a valid date');
+  if (to.getTime() <= from.getTime()) throw new ValidationError('range.to', 'must be after range.from');
+  if (to.getTime() - from.getTime() > QUARANTINE_HISTORY_MAX_DAYS * 86_400_000)
+    throw new ValidationError('range', `must span at most ${QUARANTINE_HISTORY_MAX_DAYS} days`);
+  return { from, to };
+}
+
 export interface InsertOptions {
   /** Rows per statement (PostgreSQL: per COPY chunk; MongoDB: per insertMany); the whole call is still one transaction. */
   chunkSize?: number;
@@ -220,6 +252,13 @@ export interface HealthEventStore {
    * projections start from it instead of scanning every event.
    */
   latestPerCheck(nodeNames?: string[]): Promise<CheckLatest[]>;
+  /**
+   * Every event stored in the range (from inclusive, to exclusive) that fault-quarantine decided
+   * (Quarantined, AlreadyQuarantined, UnQuarantined, Cancelled), oldest first (createdAt, then
+   * recordId), with only what reliability figures read: read through an index of the decision, not
+   * every event of the range.
+   */
+  quarantineHistory(range: { from: Date; to: Date }): Promise<QuarantineHistoryEvent[]>;
   /** Per node, the newest event whose nodeQuarantined is Quarantined, UnQuarantined or Cancelled. */
   latestQuarantineDecisions(nodeNames?: string[]): Promise<HealthEventWithStatus[]>;
   /** Events matching the filter, counted per node (nodes with none are absent). */

@@ -4,7 +4,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import type { ChangeEvent, ChangeFeed, DataStore, NewHealthEvent } from '@/lib/store';
-import { EventProcessor, StoreError, ValidationError } from '@/lib/store';
+import { dateToTimestamp, EventProcessor, StoreError, ValidationError } from '@/lib/store';
 
 import { defineEventSearchContract } from './event-search-contract';
 
@@ -281,6 +281,41 @@ export function defineStoreContract(target: ContractTarget): void {
       });
       const fatal = await store.healthEvents().countByNode({ isFatal: true, from: new Date(Date.now() - 60_000) });
       expect([fatal.get(a), fatal.get(b), fatal.get(c)]).toEqual([2, 1, undefined]);
+    });
+
+    it('reads the decided events of a range, oldest first, for reliability figures', async () => {
+      const node = unique('history');
+      const base = Date.now() - 10_000;
+      const [opened, undecided, joined, released, late] = await store
+        .healthEvents()
+        .insertMany([
+          event(node, { createdAt: new Date(base) }),
+          event(node, { createdAt: new Date(base + 1_000) }),
+          event(node, { createdAt: new Date(base + 2_000) }),
+          event(node, { isFatal: false, isHealthy: true, createdAt: new Date(base + 3_000) }),
+          event(node, { createdAt: new Date(base + 5_000) }),
+        ]);
+      const finishedAt = dateToTimestamp(new Date(base + 500));
+      await store.healthEvents().updateQuarantine(opened.recordId, { status: 'Quarantined', finishedAt });
+      await store.healthEvents().updateEviction(opened.recordId, { status: 'Succeeded', finishedAt });
+      await store.healthEvents().updateQuarantine(joined.recordId, { status: 'AlreadyQuarantined' });
+      await store.healthEvents().updateQuarantine(released.recordId, { status: 'UnQuarantined' });
+      await store.healthEvents().updateQuarantine(late.recordId, { status: 'Quarantined' });
+      const history = (
+        await store.healthEvents().quarantineHistory({ from: new Date(base), to: new Date(base + 5_000) })
+      ).filter((decided) => decided.nodeName === node);
+      expect(history.map((decided) => decided.recordId)).toEqual([opened.recordId, joined.recordId, released.recordId]);
+      expect(history.map((decided) => decided.recordId)).not.toContain(undecided.recordId);
+      expect(history[0]).toMatchObject({
+        agent: 'syslog-health-monitor',
+        checkName: 'SysLogsXIDError',
+        status: {
+          nodeQuarantined: 'Quarantined',
+          quarantineFinishTimestamp: finishedAt,
+          userPodsEvictionStatus: { status: 'Succeeded' },
+          drainFinishTimestamp: finishedAt,
+        },
+      });
     });
 
     it('filters by eviction status, remediation outcome and recommended action', async () => {

@@ -21,12 +21,13 @@ import type {
   NodeTimelineRequest,
   Page,
   PageRequest,
+  QuarantineHistoryEvent,
   QuarantineUpdate,
   RemediationUpdate,
   ThroughputBucket,
   ThroughputRequest,
 } from '../../health-event-store';
-import { nodeTimelineRequest, toTimelineEvent } from '../../health-event-store';
+import { nodeTimelineRequest, quarantineHistoryRange, toTimelineEvent } from '../../health-event-store';
 import { toCheckLatest, type CheckLatest } from '../../model/check-latest';
 import {
   COUNT_DIMENSIONS,
@@ -47,6 +48,7 @@ import {
   latestPerCheckPipeline,
   latestPerNodePipeline,
   latestQuarantineDecisionsPipeline,
+  quarantineHistoryPipeline,
   nodeTimelinePipeline,
 } from './pipelines/health-event-queries';
 import { nodeNamesPipeline } from './pipelines/node-names';
@@ -248,6 +250,18 @@ export class MongoHealthEventStore implements HealthEventStore {
     return (await this.aggregate('healthEvents.latestPerCheck', latestPerCheckPipeline(nodeNames))).map((document) =>
       toCheckLatest(this.decode(document)),
     );
+  }
+
+  async quarantineHistory(range: { from: Date; to: Date }): Promise<QuarantineHistoryEvent[]> {
+    const documents = await this.aggregate(
+      'healthEvents.quarantineHistory',
+      quarantineHistoryPipeline(quarantineHistoryRange(range)),
+    );
+    return documents.map((document) => {
+      const { recordId, createdAt, healthEvent, status } = this.decode(document);
+      const { nodeName, agent, checkName, generatedTimestamp } = healthEvent;
+      return { recordId, createdAt, nodeName, agent, checkName, generatedTimestamp, status };
+    });
   }
 
   async latestQuarantineDecisions(nodeNames?: string[]): Promise<HealthEventWithStatus[]> {

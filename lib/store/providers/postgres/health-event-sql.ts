@@ -3,6 +3,7 @@
 // filter as a WHERE clause with its parameters.
 import { ValidationError } from '../../errors/validation-error';
 import type { HealthEventFilter, PageRequest } from '../../health-event-store';
+import { QUARANTINE_STATUSES } from '../../model/enums';
 import { searchClauses } from './event-search-sql';
 
 export const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -29,6 +30,28 @@ export const GENERATED = (part: 'seconds' | 'nanos') =>
   `COALESCE((document->'healthevent'->'generatedTimestamp'->>'${part}')::bigint, (document->'healthevent'->'generatedtimestamp'->>'${part}')::bigint, 0)`;
 export const DECISIONS = `('Quarantined', 'UnQuarantined', 'Cancelled')`;
 export const OVERRIDES = `COALESCE(document->'healthevent'->'quarantineOverrides', document->'healthevent'->'quarantineoverrides')`;
+
+const DECIDED = `(${QUARANTINE_STATUSES.map((status) => `'${status}'`).join(', ')})`;
+
+/**
+ * HealthEventStore.quarantineHistory ($1 from, $2 to): the range's decided events, only the fields
+ * the figures read. The node_quarantined column picks them (NVSentinel's PostgreSQL store writes it
+ * with every decision, beside the document: store-client/pkg/datastore/providers/postgresql/
+ * health_events.go:293, 442, 688), so the range is read through the created_at index (or with the
+ * column's partial index, bitmap-ANDed) and only a decided row's document is opened; the status
+ * itself comes from the document, which the other columns do not follow (docs/nvsentinel-data-model.md
+ * §4): a row whose document holds no decision is left out. (A JSONB condition alone cannot pick
+ * them: every document has the status key, so NVSentinel's GIN index does not narrow it, and the
+ * planner reads the whole range.)
+ */
+export const QUARANTINE_HISTORY_SQL = `SELECT id,
+       COALESCE(document->>'createdAt', document->>'createdat', to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')) AS created,
+       node_name, ${AGENT} AS agent,
+       COALESCE(document->'healthevent'->>'checkName', document->'healthevent'->>'checkname') AS check_name,
+       ${GENERATED_JSON} AS generated, document->'healtheventstatus' AS status
+FROM health_events
+WHERE created_at >= $1 AND created_at < $2 AND node_quarantined IN ${DECIDED} AND ${QUARANTINED} IN ${DECIDED}
+ORDER BY created_at, id`;
 
 export class SqlFilter {
   readonly clauses: string[] = [];

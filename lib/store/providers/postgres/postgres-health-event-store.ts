@@ -16,12 +16,18 @@ import type {
   NodeTimelineRequest,
   Page,
   PageRequest,
+  QuarantineHistoryEvent,
   QuarantineUpdate,
   RemediationUpdate,
   ThroughputBucket,
   ThroughputRequest,
 } from '../../health-event-store';
-import { nodeTimelineRequest, TIMELINE_MESSAGE_CHARS, type TimelineEvent } from '../../health-event-store';
+import {
+  nodeTimelineRequest,
+  quarantineHistoryRange,
+  TIMELINE_MESSAGE_CHARS,
+  type TimelineEvent,
+} from '../../health-event-store';
 import { decodeStatusText, EVICTION_STATUSES, QUARANTINE_STATUSES } from '../../model/enums';
 import type { CountDimension, EventCount, EventCountRequest } from '../../model/event-count';
 import { toCheckLatest, type CheckLatest } from '../../model/check-latest';
@@ -44,6 +50,7 @@ import {
   GENERATED,
   DECISIONS,
   OVERRIDES,
+  QUARANTINE_HISTORY_SQL,
   buildFilter,
   pageLimit,
 } from './health-event-sql';
@@ -281,6 +288,29 @@ export class PostgresHealthEventStore implements HealthEventStore {
         },
       });
     });
+  }
+
+  /** The range's decided events: QUARANTINE_HISTORY_SQL says how it is index-backed. */
+  async quarantineHistory(range: { from: Date; to: Date }): Promise<QuarantineHistoryEvent[]> {
+    const { from, to } = quarantineHistoryRange(range);
+    const result = await this.connection.query<{
+      id: string;
+      created: string;
+      node_name: string;
+      agent: string | null;
+      check_name: string | null;
+      generated: unknown;
+      status: unknown;
+    }>('healthEvents.quarantineHistory', QUARANTINE_HISTORY_SQL, [from, to]);
+    return result.rows.map((row) => ({
+      recordId: row.id,
+      createdAt: new Date(row.created),
+      nodeName: row.node_name,
+      agent: row.agent ?? '',
+      checkName: row.check_name ?? '',
+      generatedTimestamp: decodeHealthEvent({ generatedTimestamp: row.generated }).generatedTimestamp,
+      status: decodeStatus(row.status),
+    }));
   }
 
   async latestQuarantineDecisions(nodeNames?: string[]): Promise<HealthEventWithStatus[]> {

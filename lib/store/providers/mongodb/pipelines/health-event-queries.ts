@@ -4,6 +4,7 @@ import type { Document } from 'mongodb';
 
 import { ValidationError } from '../../../errors/validation-error';
 import type { HealthEventFilter, PageCursor } from '../../../health-event-store';
+import { QUARANTINE_STATUSES } from '../../../model/enums';
 import { idValue } from '../health-event-codec';
 import { FIELD, healthEventMatch, nodeMatch, QUARANTINE_DECISIONS } from './health-event-filter';
 
@@ -118,4 +119,33 @@ export function latestQuarantineDecisionsPipeline(nodeNames?: string[]): Documen
 /** Output: `{ _id: nodeName, count }` per node with at least one match. */
 export function countByNodePipeline(filter?: HealthEventFilter): Document[] {
   return [...matchStage(healthEventMatch(filter)), { $group: { _id: `$${FIELD.nodeName}`, count: { $sum: 1 } } }];
+}
+
+/**
+ * Every event stored in the range that fault-quarantine decided, oldest first, with only the
+ * fields reliability figures read: the range through NVSentinel's createdAt index, the decision
+ * checked on the documents it finds (an event's status is not indexed in NVSentinel's layout).
+ */
+export function quarantineHistoryPipeline(range: { from: Date; to: Date }): Document[] {
+  return [
+    {
+      $match: {
+        [FIELD.createdAt]: { $gte: range.from, $lt: range.to },
+        [FIELD.quarantined]: { $in: [...QUARANTINE_STATUSES] },
+      },
+    },
+    { $sort: { [FIELD.createdAt]: 1, _id: 1 } },
+    {
+      $project: {
+        createdAt: 1,
+        healtheventstatus: 1,
+        ...Object.fromEntries(
+          ['nodeName', 'agent', 'checkName', 'generatedTimestamp'].flatMap((field) => [
+            [`healthevent.${field.toLowerCase()}`, 1],
+            [`healthevent.${field}`, 1],
+          ]),
+        ),
+      },
+    },
+  ];
 }

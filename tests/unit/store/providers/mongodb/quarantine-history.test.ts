@@ -1,0 +1,120 @@
+// The Reliability page's read on MongoDB (HealthEventStore.quarantineHistory), run with mingo over
+// documents in NVSentinel's shape (./documents.ts; no server here): the range's events that
+// fault-quarantine decided, oldest first, from inclusive and to exclusive, with only the fields the
+// figures read, the status decoded the way NVSentinel's Go writers store it (lowercase keys,
+// {seconds, nanos} timestamps, faultremediated as {value} or a plain bool).
+import { aggregate } from 'mingo';
+import type { Document } from 'mongodb';
+import { describe, expect, it } from 'vitest';
+
+import type { MongoConnection } from '@/lib/store/providers/mongodb/mongo-connection';
+import { MongoHealthEventStore } from '@/lib/store/providers/mongodb/mongo-health-event-store';
+import { quarantineHistoryPipeline } from '@/lib/store/providers/mongodb/pipelines/health-event-queries';
+import { ValidationError } from '@/lib/store';
+
+import { nvsentinelDocument } from './documents';
+
+const AT = (minute: number) => new Date(Date.UTC(2026, 11, 6, 10, minute));
+const stamp = (minute: number) => ({ seconds: AT(minute).getTime() / 1000, nanos: 0 });
+
+function storeOver(documents: Document[]) {
+  const pipelines: Document[][] = [];
+  const collection = {
+    aggregate: (pipeline: Document[]) => {
+      pipelines.push(pipeline);
+      return { toArray: async () => aggregate(documents, pipeline) as Document[] };
+    },
+  };
+  const connection = {
+    names: { healthEvents: 'HealthEvents' },
+    config: { databaseName: 'nvsentinel' },
+    collection: () => collection,
+    run: <T>(_operation: string, work: () => Promise<T>) => work(),
+    assertOpen: () => {},
+  } as unknown as MongoConnection;
+  return { store: new MongoHealthEventStore(connection), pipelines };
+}
+
+const documents = [
+  nvsentinelDocument({ node: 'a', createdAt: AT(0), status: { nodequarantined: 'Quarantined' } }), // before the range
+  nvsentinelDocument({
+    node: 'a',
+    createdAt: AT(2),
+    agent: 'gpu-health-monitor',
+    check: 'GpuMemWatch',
+    generatedSeconds: AT(1).getTime() / 1000,
+    status: {
+      nodequarantined: 'Quarantined',
+      quarantinefinishtimestamp: stamp(3),
+      userpodsevictionstatus: { status: 'Succeeded', message: '' },
+      drainfinishtimestamp: stamp(5),
+      faultremediated: { value: true },
+      lastremediationtimestamp: stamp(9),
+    },
+  }),
+  nvsentinelDocument({ node: 'b', createdAt: AT(3) }), // inserted, not decided yet: nodequarantined ""
+  nvsentinelDocument({ node: 'b', createdAt: AT(4), status: { nodequarantined: 'Cancelled', faultremediated: false } }),
+  nvsentinelDocument({ node: 'a', createdAt: AT(1), status: { nodequarantined: 'AlreadyQuarantined' } }),
+  nvsentinelDocument({ node: 'a', createdAt: AT(6), healthy: true, status: { nodequarantined: 'UnQuarantined' } }),
+  nvsentinelDocument({ node: 'a', createdAt: AT(10), status: { nodequarantined: 'Quarantined' } }), // at `to`: out
+];
+const range = { from: AT(1), to: AT(10) };
+
+describe('quarantine history on MongoDB', () => {
+  it('reads the decided events of [from, to), oldest first, with only the fields the figures read', async () => {
+    const projected = aggregate(documents, quarantineHistoryPipeline(range)) as Document[];
+    expect(projected.map((document) => document.healtheventstatus.nodequarantined)).toEqual([
+      'AlreadyQuarantined',
+      'Quarantined',
+      'Cancelled',
+      'UnQuarantined',
+    ]);
+    expect(Object.keys(projected[1]!.healthevent).sort()).toEqual([
+      'agent',
+      'checkname',
+      'generatedtimestamp',
+      'nodename',
+    ]);
+  });
+
+  it('decodes the status as NVSentinel stores it', async () => {
+    const { store } = storeOver(documents);
+    const history = await store.quarantineHistory(range);
+    expect(history[1]).toMatchObject({
+      nodeName: 'a',
+      agent: 'gpu-health-monitor',
+      checkName: 'GpuMemWatch',
+      createdAt: AT(2),
+      generatedTimestamp: { seconds: AT(1).getTime() / 1000, nanos: 125_000_000 },
+      status: {
+        nodeQuarantined: 'Quarantined',
+        quarantineFinishTimestamp: stamp(3),
+        userPodsEvictionStatus: { status: 'Succeeded', message: '' },
+        drainFinishTimestamp: stamp(5),
+        faultRemediated: true,
+        lastRemediationTimestamp: stamp(9),
+      },
+    });
+    expect(history[2]).toMatchObject({
+      nodeName: 'b',
+      status: { nodeQuarantined: 'Cancelled', faultRemediated: false },
+    });
+  });
+
+  it('matches on createdAt first, so NVSentinel’s createdAt index bounds the read', () => {
+    const [first] = quarantineHistoryPipeline(range);
+    expect(Object.keys(first.$match)[0]).toBe('createdAt');
+  });
+
+  it('refuses a range that is not one: named', async () => {
+    const { store, pipelines } = storeOver(documents);
+    await expect(store.quarantineHistory({ from: AT(5), to: AT(5) })).rejects.toThrow(
+      new ValidationError('range.to', 'must be after range.from'),
+    );
+    await expect(store.quarantineHistory({ from: new Date('x'), to: AT(5) })).rejects.toThrow(/range.from/);
+    await expect(
+      store.quarantineHistory({ from: new Date(AT(0).getTime() - 32 * 86_400_000), to: AT(0) }),
+    ).rejects.toThrow(/at most 31 days/);
+    expect(pipelines).toHaveLength(0);
+  });
+});
