@@ -27,8 +27,14 @@ export function NodeRow({
   view,
   cluster = null,
   selection,
+  onHover,
+  onFocusWithin,
 }: {
   view: NodeView;
+  /** The pointer came over the row (true) or left it; the list keeps a hovered row in place. */
+  onHover?: (over: boolean) => void;
+  /** Keyboard focus came into the row (its link or tick box) or left it; the list keeps that row in place too. */
+  onFocusWithin?: (within: boolean) => void;
   /** The bulk bar's tick box (operators and admins); absent: no selection column. */
   selection?: { checked: boolean; onChange: (checked: boolean) => void };
   /** The cluster's word on the node; null without cluster access. */
@@ -44,6 +50,16 @@ export function NodeRow({
       data-testid="node-row"
       data-node={view.name}
       data-state={view.state}
+      onPointerEnter={onHover && (() => onHover(true))}
+      onPointerLeave={onHover && (() => onHover(false))}
+      onFocus={onFocusWithin && (() => onFocusWithin(true))}
+      onBlur={
+        onFocusWithin &&
+        ((event) => {
+          // Focus moving between the row's own link and tick box keeps it.
+          if (!event.currentTarget.contains(event.relatedTarget as Node | null)) onFocusWithin(false);
+        })
+      }
     >
       {selection ? (
         <td className="w-8 py-1.5 pl-3">
@@ -95,14 +111,16 @@ export function NodeRow({
         ) : null}
         <OptOutMark mark={cluster?.optedOut} />
       </td>
-      <td className="px-3 py-1.5 text-zinc-600 dark:text-zinc-400">
+      <td className="px-3 py-1.5 text-zinc-600 dark:text-zinc-400" data-testid="node-in-state">
         <RelativeTime at={view.stateSince} />
       </td>
       <td className="px-3 py-1.5 text-zinc-600 dark:text-zinc-400">
         {view.lastCheck ? <span className="mr-2">{view.lastCheck}</span> : null}
         <RelativeTime at={view.lastEventAt} className="text-xs" />
       </td>
-      <td className="px-3 py-1.5 text-right tabular-nums">{view.fatalCount.toLocaleString()}</td>
+      <td className="px-3 py-1.5 text-right tabular-nums" data-testid="node-fatal">
+        {view.fatalCount.toLocaleString()}
+      </td>
       <td className="px-3 py-1.5 text-right tabular-nums">{view.openFaults}</td>
     </tr>
   );

@@ -18,7 +18,8 @@ const MAX_FILTER_LENGTH = 2_000;
 
 /** The Nodes page's filter parameters, and its paging, which a bulk action ignores (it takes every page). */
 const FILTER_PARAMETERS = ['state', 'agent', 'check', 'q', 'disagree', 'optedOut'];
-const IGNORED_PARAMETERS = ['page', 'pageSize'];
+// The page's paging and column sort: a bulk action takes every node the filter matches, in any order.
+const IGNORED_PARAMETERS = ['page', 'pageSize', 'sort', 'dir'];
 
 export type BulkNodeTarget =
   { kind: 'nodes'; names: string[] } | { kind: 'filter'; filter: NodeFilter; search: string };

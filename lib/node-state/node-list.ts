@@ -1,11 +1,13 @@
-// One page of the Nodes page from the node views: filtered, ordered worst first, paged, with the
-// counts per state and the agents and checks for the filter menus. Pure, so it is tested alone.
+// One page of the Nodes page from the node views: filtered, ordered (worst first unless a column is
+// asked for), paged, with the counts per state and the agents and checks for the filter menus. Pure,
+// so it is tested alone.
 import { matchesNodeFilter, type NodeFilter } from './node-filter';
 import { compareWorstFirst, type NodePageRequest } from './node-order';
+import { compareBy, type NodeSort } from './node-sort';
 import type { NodeState, NodeView } from './node-view';
 
 export interface NodeList {
-  /** The requested page of the matching nodes, worst first. */
+  /** The requested page of the matching nodes, in the requested order (worst first by default). */
   nodes: NodeView[];
   /** How many nodes match the filter. */
   matching: number;
@@ -20,11 +22,16 @@ export interface NodeList {
   checks: string[];
 }
 
+/** A page of the list, in a column's order (./node-sort.ts) or, without one, worst first. */
+export interface NodeListRequest extends NodePageRequest {
+  sort?: NodeSort;
+}
+
 export function nodeListOf(
   all: NodeView[],
   counts: Record<NodeState, number>,
   filter: NodeFilter,
-  request: NodePageRequest,
+  request: NodeListRequest,
   /** A further test the caller applies before paging (the read model's cluster disagreement). */
   alsoMatches: (view: NodeView) => boolean = () => true,
 ): NodeList {
@@ -34,7 +41,9 @@ export function nodeListOf(
     for (const agent of view.agents) agents.add(agent);
     for (const check of view.checks) checks.add(check);
   }
-  const matching = all.filter((view) => matchesNodeFilter(view, filter) && alsoMatches(view)).sort(compareWorstFirst);
+  const matching = all
+    .filter((view) => matchesNodeFilter(view, filter) && alsoMatches(view))
+    .sort(request.sort ? compareBy(request.sort) : compareWorstFirst);
   const pages = Math.max(1, Math.ceil(matching.length / request.pageSize));
   const page = Math.min(request.page, pages - 1);
   return {

@@ -18,7 +18,7 @@ const RANK = new Map(NODE_SEVERITY_ORDER.map((state, index) => [state, index]));
 // Sorting 10,000 nodes per request must stay cheap: a padded key per name, computed once, then
 // plain string comparison (an Intl collator per comparison costs ten times more).
 const naturalKeys = new Map<string, string>();
-function naturalKey(name: string): string {
+export function naturalKey(name: string): string {
   let key = naturalKeys.get(name);
   // Stryker disable next-line ConditionalExpression: equivalent: computing the key again when it is kept gives the same key (the cache only saves time)
   if (key === undefined) {

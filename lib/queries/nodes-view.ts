@@ -1,13 +1,14 @@
 // What the Nodes page's browser side receives (one page of the node list, lib/node-state/node-list.ts)
-// and how a live nodes message changes it: rows on the page change in place at once; a node that
-// enters, leaves or changes state may move across pages, so the page is fetched again.
+// and how a live nodes message changes it: rows on the page change at once and the page is sorted
+// again in the order asked (so a node whose state changed takes its place within the second); a node
+// that enters, leaves or moves in the order may cross pages, so the page is also fetched again.
 import type { ClusterDisagreement } from '@/lib/cluster/disagreement';
 
 export { DISAGREEMENT_LABELS, type ClusterDisagreement } from '@/lib/cluster/disagreement';
 import type { ClusterMessage, NodesMessage } from '@/lib/live/live-messages';
 import type { NodeFilter } from '@/lib/node-state/node-filter';
 import type { NodeList } from '@/lib/node-state/node-list';
-import type { NodeState } from '@/lib/node-state/node-view';
+import { compareBy, orderKey, type NodeSort } from '@/lib/node-state/node-sort';
 
 import type { OptedOutMark } from './opt-out-view';
 
@@ -15,6 +16,8 @@ export type { NodeList };
 
 /** One page of the Nodes page: the node list, and the cluster's word on each node of the page. */
 export interface NodesPage extends NodeList {
+  /** When the page was read (ms): the server writes its ages ("In state") from it in the first paint. */
+  readAt: number;
   cluster: {
     /** false: no cluster access (the page says so). */
     configured: boolean;
@@ -39,23 +42,25 @@ function viewsOf(message: NodesMessage) {
 }
 
 /**
- * Whether `message` may change the order or membership of the page (a snapshot, a node that
- * appears or goes, a node whose state changed). `states` is the last state seen per node, kept
- * across messages; it is brought up to date here.
+ * Whether `message` may change the order or membership of the page in `sort`'s order (a snapshot, a
+ * node that appears or goes, a node whose state or sorted value changed). `known` is the last
+ * orderKey seen per node, kept across messages for one sort; it is brought up to date here.
  */
-export function nodesMessageReorders(message: NodesMessage, states: Map<string, NodeState>): boolean {
+export function nodesMessageReorders(message: NodesMessage, known: Map<string, string>, sort: NodeSort): boolean {
   let reorder = message.kind === 'equals' || message.new.length > 0 || message.deleted.length > 0;
   for (const view of viewsOf(message)) {
-    if (states.get(view.name) !== view.state) reorder = true;
-    states.set(view.name, view.state);
+    const key = orderKey(sort, view);
+    if (known.get(view.name) !== key) reorder = true;
+    known.set(view.name, key);
   }
   return reorder;
 }
 
-/** The page with the rows `message` changes replaced in place, and the new counts per state. */
-export function applyNodesMessage<L extends NodeList>(list: L, message: NodesMessage): L {
+/** The page with the rows `message` changes replaced, sorted again in `sort`'s order, and the new counts per state. */
+export function applyNodesMessage<L extends NodeList>(list: L, message: NodesMessage, sort: NodeSort): L {
   const changed = new Map(viewsOf(message).map((view) => [view.name, view]));
-  return { ...list, nodes: list.nodes.map((view) => changed.get(view.name) ?? view), counts: message.counts };
+  const nodes = list.nodes.map((view) => changed.get(view.name) ?? view);
+  return { ...list, nodes: nodes.sort(compareBy(sort)), counts: message.counts };
 }
 
 /**

@@ -7,8 +7,7 @@ import type { ClusterNode } from '@/lib/cluster/cluster-node';
 import { disagreementOf } from '@/lib/cluster/disagreement';
 import type { AppContext } from '@/lib/context/app-context';
 import type { NodeFilter } from '@/lib/node-state/node-filter';
-import { nodeListOf } from '@/lib/node-state/node-list';
-import type { NodePageRequest } from '@/lib/node-state/node-order';
+import { nodeListOf, type NodeListRequest } from '@/lib/node-state/node-list';
 
 import type { NodesPage } from './nodes-view';
 import { optedOutMarkOf, type OptedOutMark } from './opt-out-view';
@@ -16,7 +15,7 @@ import { optedOutMarkOf, type OptedOutMark } from './opt-out-view';
 export async function readNodeList(
   context: AppContext,
   filter: NodeFilter,
-  request: NodePageRequest,
+  request: NodeListRequest,
 ): Promise<NodesPage> {
   const hub = await context.liveHub();
   const cluster = context.cluster();
@@ -34,6 +33,7 @@ export async function readNodeList(
   const list = nodeListOf(hub.nodes(), hub.projection.counts(), filter, request, alsoMatches);
   return {
     ...list,
+    readAt: Date.now(),
     cluster: cluster
       ? {
           configured: true,

@@ -1,6 +1,6 @@
 'use client';
-// The Nodes page: counts per state, filters kept in the URL, and the table of nodes in view,
-// kept current by the live stream's node diffs (no polling).
+// The Nodes page: counts per state, filters and the column sort kept in the URL, and the table of
+// nodes in view, kept current (and in order) by the live stream's node diffs (no polling).
 import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { usePathname, useRouter, useSearchParams } from 'next/navigation';
 import { useMemo, useRef, useState } from 'react';
@@ -11,11 +11,14 @@ import { BulkActionBar } from '@/components/nodes/bulk-action-bar';
 import { isSelected, noSelection, tick, type NodeSelection } from '@/components/nodes/node-selection';
 import { NodeRow } from '@/components/nodes/node-row';
 import { OptOutMark } from '@/components/nodes/opt-out-mark';
+import { withPinnedRows, type PinnedRow } from '@/components/nodes/pinned-rows';
+import { SortHeader } from '@/components/nodes/sort-header';
 import { cardClass, Panel } from '@/components/ui/panel';
 import type { ClusterMessage, NodesMessage } from '@/lib/live/live-messages';
 import { nodeFilterToSearch, parseNodeFilter, type NodeFilter } from '@/lib/node-state/node-filter';
 import { parseNodePage } from '@/lib/node-state/node-order';
-import { NODE_STATE_LABELS, NODE_STATES, type NodeState } from '@/lib/node-state/node-view';
+import { nextSort, nodeSortToSearch, parseNodeSort, type NodeSort } from '@/lib/node-state/node-sort';
+import { NODE_STATE_LABELS, NODE_STATES, type NodeState, type NodeView } from '@/lib/node-state/node-view';
 import {
   applyNodesMessage,
   clusterMessageRefetches,
@@ -24,16 +27,20 @@ import {
 } from '@/lib/queries/nodes-view';
 import { fetchJson } from '@/lib/client/fetch-json';
 
-/** The page in the URL (?page=, 1-based) beside the filter. */
-function pageSearch(search: string, page: number): string {
+/** The sort (?sort=&dir=) and the page (?page=, 1-based) in the URL beside the filter. */
+function pageSearch(search: string, sort: NodeSort, page: number): string {
   const params = new URLSearchParams(search);
+  for (const [key, value] of new URLSearchParams(nodeSortToSearch(sort))) params.set(key, value);
   if (page > 0) params.set('page', String(page + 1));
   return params.toString();
 }
 
-function fetchNodes(search: string, page: number): Promise<NodesPage> {
-  return fetchJson<NodesPage>(`/api/nodes?${pageSearch(search, page)}`);
+function fetchNodes(search: string, sort: NodeSort, page: number): Promise<NodesPage> {
+  return fetchJson<NodesPage>(`/api/nodes?${pageSearch(search, sort, page)}`);
 }
+
+/** Why a row holds its place: the pointer is over it, or keyboard focus is in it (components/nodes/pinned-rows.ts). */
+type PinReason = 'pointer' | 'focus';
 
 export function NodesClient({ initial, initialError }: { initial: NodesPage | null; initialError: string | null }) {
   const router = useRouter();
@@ -42,19 +49,24 @@ export function NodesClient({ initial, initialError }: { initial: NodesPage | nu
   const filter = useMemo(() => parseNodeFilter(new URLSearchParams(params.toString())), [params]);
   const search = nodeFilterToSearch(filter);
   const page = parseNodePage(new URLSearchParams(params.toString())).page;
-  const [initialKey] = useState(`${search}#${page}`);
+  const sort = useMemo(() => parseNodeSort(new URLSearchParams(params.toString())).sort, [params]);
+  const sortSearch = nodeSortToSearch(sort);
+  const [initialKey] = useState(`${search}#${sortSearch}#${page}`);
   const queryClient = useQueryClient();
-  const queryKey = useMemo(() => ['nodes', search, page], [search, page]);
+  const queryKey = useMemo(() => ['nodes', search, sortSearch, page], [search, sortSearch, page]);
   const query = useQuery({
     queryKey,
-    queryFn: () => fetchNodes(search, page),
-    initialData: `${search}#${page}` === initialKey && initial ? initial : undefined,
+    queryFn: () => fetchNodes(search, sort, page),
+    initialData: `${search}#${sortSearch}#${page}` === initialKey && initial ? initial : undefined,
     placeholderData: (previous) => previous,
   });
   const searchTimer = useRef<ReturnType<typeof setTimeout>>(undefined);
   const refetchTimer = useRef<ReturnType<typeof setTimeout>>(undefined);
-  // Last state seen per node, to tell a change that can reorder the list from one that cannot.
-  const knownStates = useRef(new Map<string, NodeState>());
+  const lastRefetch = useRef(0);
+  // What placed each node in the order last seen (lib/node-state/node-sort.ts orderKey), for the
+  // sort it was seen under: tells a change that can reorder the list from one that cannot.
+  const known = useRef({ sort: sortSearch, keys: new Map<string, string>() });
+  const [pins, setPins] = useState<Partial<Record<PinReason, PinnedRow<NodeView>>>>({});
   const mayAct = useCan('nodes:quarantine');
   const [selection, setSelection] = useState<NodeSelection>(() => noSelection(''));
   const selected = selection.search === search ? selection : noSelection(search);
@@ -63,14 +75,16 @@ export function NodesClient({ initial, initialError }: { initial: NodesPage | nu
   const clearSelection = () => setSelection(noSelection(search));
 
   // The server pages and orders the list; the stream brings diffs of every matching node. Rows on
-  // this page change in place at once; when a node enters, leaves or changes state (which can
-  // move it across pages) the page is fetched again, at most once a second.
+  // this page change and are sorted again at once; when a node enters, leaves or moves in the order
+  // (which can take it across pages) the page is fetched again: at once, then at most once a second.
   const refetchSoon = () => {
     if (refetchTimer.current) return;
+    const wait = Math.max(0, lastRefetch.current + 1_000 - Date.now());
     refetchTimer.current = setTimeout(() => {
       refetchTimer.current = undefined;
+      lastRefetch.current = Date.now();
       void queryClient.invalidateQueries({ queryKey, exact: true });
-    }, 1_000);
+    }, wait);
   };
   useLiveSubscription(
     ['nodes'],
@@ -83,19 +97,32 @@ export function NodesClient({ initial, initialError }: { initial: NodesPage | nu
       }
       if (type !== 'nodes') return;
       const message = data as NodesMessage;
-      const reorder = nodesMessageReorders(message, knownStates.current);
-      queryClient.setQueryData<NodesPage>(queryKey, (list) => (list ? applyNodesMessage(list, message) : list));
+      if (known.current.sort !== sortSearch) known.current = { sort: sortSearch, keys: new Map() };
+      const reorder = nodesMessageReorders(message, known.current.keys, sort);
+      queryClient.setQueryData<NodesPage>(queryKey, (list) => (list ? applyNodesMessage(list, message, sort) : list));
+      // A pinned row the page may no longer have still shows its newest values.
+      const views = new Map([...message.new, ...message.updated].map((view) => [view.name, view]));
+      setPins((current) => {
+        let next = current;
+        for (const reason of ['pointer', 'focus'] as const) {
+          const view = current[reason] && views.get(current[reason].name);
+          if (view) next = { ...next, [reason]: { ...current[reason]!, view } };
+        }
+        return next;
+      });
       if (reorder) refetchSoon();
     },
     `${search}${search ? '&' : ''}snapshot=0`,
   );
 
-  const go = (next: NodeFilter, nextPage = 0) => {
-    const query = pageSearch(nodeFilterToSearch(next), nextPage);
+  const go = (next: NodeFilter, nextPage = 0, nextOrder = sort) => {
+    const query = pageSearch(nodeFilterToSearch(next), nextOrder, nextPage);
     router.replace(query ? `${pathname}?${query}` : pathname, { scroll: false });
   };
   const setFilter = (next: NodeFilter) => go(next, 0);
   const setPage = (next: number) => go(filter, next);
+  const sortBy = (column: NodeSort['column']) => go(filter, 0, nextSort(sort, column));
+  const sortHeader = { sort, onSort: sortBy };
   const toggleState = (state: NodeState) => {
     const states = new Set(filter.states ?? []);
     if (states.has(state)) states.delete(state);
@@ -104,7 +131,19 @@ export function NodesClient({ initial, initialError }: { initial: NodesPage | nu
   };
 
   const list = query.data;
-  const shown = list?.nodes ?? [];
+  const pinned = Object.values(pins);
+  const shown = withPinnedRows(list?.nodes ?? [], pinned);
+  const holdPlace = (reason: PinReason, view: NodeView, index: number) => (on: boolean) =>
+    setPins((current) => {
+      if (!on) {
+        if (current[reason]?.name !== view.name) return current;
+        const rest = { ...current };
+        delete rest[reason];
+        return rest;
+      }
+      if (current[reason]?.name === view.name) return current;
+      return { ...current, [reason]: { name: view.name, index, view } };
+    });
   const pages = list?.pages ?? 1;
   const current = list?.page ?? 0;
   const error = query.error?.message ?? (list ? null : initialError);
@@ -243,20 +282,23 @@ export function NodesClient({ initial, initialError }: { initial: NodesPage | nu
                   />
                 </th>
               ) : null}
-              <th className="px-3 py-2 font-medium">Node</th>
-              <th className="px-3 py-2 font-medium">State</th>
+              <SortHeader column="name" label="Node" {...sortHeader} />
+              <SortHeader column="state" label="State" {...sortHeader} />
+              {/* Not sortable: the cordon is the cluster's, looked up per node of the page only. */}
               <th className="px-3 py-2 font-medium">Cordoned</th>
-              <th className="px-3 py-2 font-medium">In state</th>
-              <th className="px-3 py-2 font-medium">Last event</th>
-              <th className="px-3 py-2 text-right font-medium">Fatal events</th>
-              <th className="px-3 py-2 text-right font-medium">Open faults</th>
+              <SortHeader column="inState" label="In state" {...sortHeader} />
+              <SortHeader column="lastEvent" label="Last event" {...sortHeader} />
+              <SortHeader column="fatal" label="Fatal events" align="right" {...sortHeader} />
+              <SortHeader column="openFaults" label="Open faults" align="right" {...sortHeader} />
             </tr>
           </thead>
           <tbody>
-            {shown.map((view) => (
+            {shown.map((view, index) => (
               <NodeRow
                 key={view.name}
                 view={view}
+                onHover={holdPlace('pointer', view, index)}
+                onFocusWithin={holdPlace('focus', view, index)}
                 cluster={
                   list?.cluster.configured
                     ? (list.cluster.nodes[view.name] ?? { cordoned: null, disagreement: null })

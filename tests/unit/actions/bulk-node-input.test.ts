@@ -12,7 +12,11 @@ describe('bulk node action input', () => {
     });
   });
 
-  it("takes the Nodes page's query string as a filter, ignoring its paging", () => {
+  it("takes the Nodes page's query string as a filter, ignoring its paging and column sort", () => {
+    expect(parseBulkNodeAction({ filter: 'state=quarantined&sort=fatal&dir=desc', dryRun: true })).toMatchObject({
+      ok: true,
+      value: { target: { kind: 'filter', filter: { states: ['quarantined'] } } },
+    });
     expect(
       parseBulkNodeAction({ filter: 'state=healthy,unhealthy&q=gpu-node-01&page=3', reason: 'rack 7', dryRun: false }),
     ).toEqual({

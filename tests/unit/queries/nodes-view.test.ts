@@ -1,10 +1,12 @@
-// The Nodes page's live rule: a message changes the rows it names in place and the counts at once;
-// only a change that can move a node across pages (a snapshot, a node arriving or leaving, a
-// state change) makes the page fetch its rows again.
+// The Nodes page's live rule: a message changes the rows it names and the counts at once, and the
+// page is sorted again in the order asked; only a change that can move a node across pages (a
+// snapshot, a node arriving or leaving, a change of what it is sorted by) makes the page fetch its
+// rows again.
 import { describe, expect, it } from 'vitest';
 
 import type { NodesMessage } from '@/lib/live/live-messages';
 import { nodeListOf } from '@/lib/node-state/node-list';
+import { DEFAULT_NODE_SORT, orderKey, type NodeSort } from '@/lib/node-state/node-sort';
 import { NODE_STATES, type NodeState, type NodeView } from '@/lib/node-state/node-view';
 import {
   applyNodesMessage,
@@ -50,6 +52,7 @@ describe('a live nodes message on the Nodes page', () => {
     const next = applyNodesMessage(
       page,
       diff([view('gpu-2', 'healthy', 1_000), view('gpu-9', 'healthy', 5)], { counts: counts(1, 1) }),
+      DEFAULT_NODE_SORT,
     );
     expect(next.nodes.map((node) => [node.name, node.lastEventAt])).toEqual([
       ['gpu-1', null],
@@ -59,18 +62,50 @@ describe('a live nodes message on the Nodes page', () => {
     expect(page.nodes[1].lastEventAt).toBeNull();
   });
 
+  it('sorts the page again at once: a node turned worse moves up among the rows shown, worst first', () => {
+    const shown = nodeListOf(
+      [view('gpu-1', 'healthy'), view('gpu-2', 'healthy'), view('gpu-3', 'unhealthy')],
+      counts(2, 1),
+      {},
+      { page: 0, pageSize: 100 },
+    );
+    expect(shown.nodes.map((node) => node.name)).toEqual(['gpu-3', 'gpu-1', 'gpu-2']);
+    const next = applyNodesMessage(shown, diff([view('gpu-2', 'drain-failed')]), DEFAULT_NODE_SORT);
+    expect(next.nodes.map((node) => node.name)).toEqual(['gpu-2', 'gpu-3', 'gpu-1']);
+    // In a column's order too: by last event, the longest silent first.
+    const bySilence: NodeSort = { column: 'lastEvent', dir: 'desc' };
+    const again = applyNodesMessage(
+      next,
+      diff([view('gpu-1', 'healthy', 10), view('gpu-2', 'drain-failed', 30), view('gpu-3', 'unhealthy', 20)]),
+      bySilence,
+    );
+    expect(again.nodes.map((node) => node.name)).toEqual(['gpu-1', 'gpu-3', 'gpu-2']);
+  });
+
   it('asks for the page again only when a node can have moved: a state change, an arrival, a departure or a snapshot', () => {
-    const states = new Map<string, NodeState>([
+    const keys = new Map<string, string>([
       ['gpu-1', 'healthy'],
       ['gpu-2', 'healthy'],
     ]);
-    expect(nodesMessageReorders(diff([view('gpu-2', 'healthy', 1_000)]), states)).toBe(false);
-    expect(nodesMessageReorders(diff([view('gpu-2', 'unhealthy')]), states)).toBe(true);
-    expect(states.get('gpu-2')).toBe('unhealthy');
-    expect(nodesMessageReorders(diff([view('gpu-2', 'unhealthy')]), states)).toBe(false);
-    expect(nodesMessageReorders(diff([], { new: [view('gpu-3', 'healthy')] }), states)).toBe(true);
-    expect(nodesMessageReorders(diff([], { deleted: ['gpu-1'] }), states)).toBe(true);
-    expect(nodesMessageReorders({ ...diff([]), kind: 'equals' }, states)).toBe(true);
+    const reorders = (message: NodesMessage) => nodesMessageReorders(message, keys, DEFAULT_NODE_SORT);
+    expect(reorders(diff([view('gpu-2', 'healthy', 1_000)]))).toBe(false);
+    expect(reorders(diff([view('gpu-2', 'unhealthy')]))).toBe(true);
+    expect(keys.get('gpu-2')).toBe('unhealthy');
+    expect(reorders(diff([view('gpu-2', 'unhealthy')]))).toBe(false);
+    expect(reorders(diff([], { new: [view('gpu-3', 'healthy')] }))).toBe(true);
+    expect(reorders(diff([], { deleted: ['gpu-1'] }))).toBe(true);
+    expect(reorders({ ...diff([]), kind: 'equals' })).toBe(true);
+  });
+
+  it('sorted by a column, a change of that column can move a node too; of another column, not', () => {
+    const byFatal: NodeSort = { column: 'fatal', dir: 'desc' };
+    const before = view('gpu-1', 'healthy', 5);
+    const keys = new Map([['gpu-1', orderKey(byFatal, before)]]);
+    const reorders = (changed: NodeView) => nodesMessageReorders(diff([changed]), keys, byFatal);
+    expect(reorders({ ...before, lastEventAt: 9 })).toBe(false);
+    expect(reorders({ ...before, lastEventAt: 9, fatalCount: 1 })).toBe(true);
+    expect(reorders({ ...before, lastEventAt: 9, fatalCount: 1, state: 'unhealthy' })).toBe(true);
+    expect(reorders({ ...before, lastEventAt: 12, fatalCount: 1, state: 'unhealthy' })).toBe(false);
   });
 });
 
