@@ -218,7 +218,7 @@ async function main(): Promise<void> {
     }
     if (!only || only === 'keeper') {
       console.log(`the projection's keeper taking a backlog in (applied, counted into roll-ups, saved)… ${load()}`);
-      const row = await keeperRateBench(database, { quick });
+      const row = await keeperRateBench(database, { quick, rate: flag('--rate'), seconds: flag('--seconds') });
       results.keeperRate = row;
       report.push("## The keeper's rate", '', `${load()} at the end.`, '', ...keeperRateTable(row), '');
     }
