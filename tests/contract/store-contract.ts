@@ -7,6 +7,7 @@ import type { ChangeEvent, ChangeFeed, DataStore, NewHealthEvent } from '@/lib/s
 import { dateToTimestamp, EventProcessor, StoreError, ValidationError } from '@/lib/store';
 
 import { defineEventSearchContract } from './event-search-contract';
+import { defineProjectionReadContract } from './projection-read-contract';
 
 export interface ContractTarget {
   name: string;
@@ -64,6 +65,7 @@ const onNode = (node: string) => (change: ChangeEvent) =>
 
 export function defineStoreContract(target: ContractTarget): void {
   defineEventSearchContract(target);
+  defineProjectionReadContract(target);
   describe(`store contract on ${target.name}`, () => {
     let store: DataStore;
     let cleanup: () => Promise<void>;
