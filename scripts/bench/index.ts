@@ -1,4 +1,4 @@
-// `npm run bench [-- --quick] [-- --only change-detection|ingest|simulator|live|queries|startup|keeper|lag|memory|sustained] [-- --nodes N --events M] [-- --rate R --seconds S]`: every speed claim of the store
+// `npm run bench [-- --quick] [-- --only change-detection|ingest|simulator|live|queries|startup|keeper|lag|memory|sustained|reliability] [-- --nodes N --events M] [-- --rate R --seconds S]`: every speed claim of the store
 // SDK measured beside a baseline in the same run (the machines are shared and noisy: compare the
 // ratios). Writes bench-results/results.json and bench-results/results.md.
 import { mkdir, writeFile } from 'node:fs/promises';
@@ -12,6 +12,7 @@ import { formatDelivery, formatLateAndMissing, p99Ratio, rateAchieved } from './
 import { ingest, type IngestResult } from './ingest';
 import { liveFanout } from './live-fanout';
 import { queriesBench, type QueriesBench } from './queries';
+import { reliabilityBench, reliabilityTable } from './reliability';
 import { keeperRateBench, keeperRateTable } from './keeper-rate';
 import { replicaMemoryBench, replicaMemoryTable } from './replica-memory';
 import { startUpBench, startUpTable, throughputReadTable } from './start-up';
@@ -200,6 +201,12 @@ async function main(): Promise<void> {
       const result = await queriesBench(database, { quick, nodes: flag('--nodes'), events: flag('--events') });
       results.queries = result;
       report.push('## Queries at scale', '', ...queriesTable(result), '');
+    }
+    if (!only || only === 'reliability') {
+      console.log(`the Reliability page's read over 24 hours and 7 days (backfill, then each range)… ${load()}`);
+      const result = await reliabilityBench(database, { quick, nodes: flag('--nodes'), events: flag('--events') });
+      results.reliability = result;
+      report.push('## Reliability page reads', '', `${load()} at the end.`, '', ...reliabilityTable(result), '');
     }
     if (!only || only === 'startup') {
       console.log(
