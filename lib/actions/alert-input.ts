@@ -4,7 +4,7 @@
 // with a user or password is refused, and a refused URL is never echoed (the error is audited).
 import { z } from 'zod';
 
-import { ALERT_KINDS, WEBHOOK_FORMATS } from '@/lib/queries/alerts-view';
+import { ALERT_KINDS, DEFAULT_MAX_PER_MINUTE, MAX_PER_MINUTE_LIMIT, WEBHOOK_FORMATS } from '@/lib/queries/alerts-view';
 
 import { firstIssue, type Parsed } from './mutation';
 import { parseDuration } from './opt-out-duration';
@@ -70,10 +70,24 @@ const kinds = z
 
 const enabled = z.boolean({ error: 'enabled must be true or false' });
 
+const PER_MINUTE = `maxPerMinute must be a whole number of sends a minute from 1 to ${MAX_PER_MINUTE_LIMIT}`;
+const maxPerMinute = z
+  .number({ error: PER_MINUTE })
+  .int(PER_MINUTE)
+  .min(1, PER_MINUTE)
+  .max(MAX_PER_MINUTE_LIMIT, PER_MINUTE);
+
 const destinationId = z.uuid({ error: 'id must be the id of a destination (a UUID)' });
 
 const createInput = z.strictObject(
-  { name: destinationName, url: webhookUrl, format, kinds, enabled: enabled.default(true) },
+  {
+    name: destinationName,
+    url: webhookUrl,
+    format,
+    kinds,
+    enabled: enabled.default(true),
+    maxPerMinute: maxPerMinute.default(DEFAULT_MAX_PER_MINUTE),
+  },
   unknownKeys,
 );
 const updateInput = z.strictObject(
@@ -84,6 +98,7 @@ const updateInput = z.strictObject(
     format: format.optional(),
     kinds: kinds.optional(),
     enabled: enabled.optional(),
+    maxPerMinute: maxPerMinute.optional(),
   },
   unknownKeys,
 );
@@ -123,12 +138,12 @@ function parseWith<T>(schema: z.ZodType<T>, input: unknown, shape: string): Pars
 }
 
 export const parseCreateDestination = (input: unknown) =>
-  parseWith(createInput, input, '{ name, url, format, kinds, enabled }');
+  parseWith(createInput, input, '{ name, url, format, kinds, enabled, maxPerMinute }');
 
 export function parseUpdateDestination(input: unknown): Parsed<UpdateDestinationInput> {
-  const parsed = parseWith(updateInput, input, '{ id, name?, url?, format?, kinds?, enabled? }');
+  const parsed = parseWith(updateInput, input, '{ id, name?, url?, format?, kinds?, enabled?, maxPerMinute? }');
   if (parsed.ok && Object.keys(parsed.value).length === 1)
-    return { ok: false, error: 'nothing to change: give name, url, format, kinds or enabled' };
+    return { ok: false, error: 'nothing to change: give name, url, format, kinds, enabled or maxPerMinute' };
   return parsed;
 }
 

@@ -44,6 +44,7 @@ const recorded = (destination: AlertDestination) => ({
   kinds: destination.kinds,
   enabled: destination.enabled,
   mutedUntil: destination.mutedUntil?.toISOString() ?? null,
+  maxPerMinute: destination.maxPerMinute,
 });
 
 const targetOf = (id: string | null) => (id ? `alert-destination/${id}` : null);

@@ -2,7 +2,11 @@
 // same feed and lag readings, and the database decides which replica raises an occurrence
 // (./alert-tables.ts: an alert's unique occurrence key, a condition's turn to active); any replica
 // sends a due delivery once it has claimed it. Framework-free: tests run it on a test database.
+import os from 'node:os';
+
 import type pg from 'pg';
+
+import { SharedRateLimiter } from '@/lib/security/shared-rate-limiter';
 
 import type { PipelineMessage } from '@/lib/live/live-messages';
 import type { EventLossWindow } from '@/lib/queries/event-loss-view';
@@ -19,7 +23,10 @@ import {
   turnCondition,
   type ClaimedDelivery,
 } from './alert-tables';
+import { destinationsWithFolded, foldDelivery, hasFolded, summarizeFolded } from './alert-folding';
+import { summaryAlert } from './alert-summary';
 import { DEFAULT_DELIVERY_POLICY, nextStep, type DeliveryPolicy } from './delivery-policy';
+import { engineBeat, engineStarted, engineStopped } from './engine-heartbeat';
 import { webhookAddressPolicyFromEnv, type ResolveHost, type WebhookAddressPolicy } from './webhook-address-policy';
 import { sendWebhook } from './webhook-send';
 
@@ -45,6 +52,12 @@ export interface AlertEngineOptions {
   raiseConcurrency?: number;
   /** A CONTACT_SUPPORT event committed longer ago than this is not sent (a backlog replayed after downtime). */
   maxEventAgeMs?: number;
+  /** This replica's name in the engines' heartbeat rows (default: host name and process id). */
+  replica?: string;
+  /** The window a destination's max_per_minute counts sends over (default a minute; shorter in tests). */
+  rateWindowMs?: number;
+  /** The console's public URL (BETTER_AUTH_URL), for the Events link in a summary of folded alerts. */
+  consoleUrl?: string;
   onError?: (error: unknown) => void;
   /** What the engine chose not to do, in words (events too old to send). */
   onNotice?: (message: string) => void;
@@ -54,6 +67,10 @@ export interface AlertEngineOptions {
 const CLAIM_BATCH = 20;
 export const DEFAULT_RAISE_CONCURRENCY = 2;
 export const DEFAULT_MAX_EVENT_AGE_MS = 3_600_000;
+/** The heartbeat row is written at most this often (the engine looks every pollMs). */
+const BEAT_EVERY_MS = 5_000;
+/** Sends per destination are counted over a sliding minute, across replicas (console_rate_windows). */
+const RATE_WINDOW_MS = 60_000;
 
 export class AlertEngine {
   private readonly policy: DeliveryPolicy;
@@ -74,6 +91,12 @@ export class AlertEngine {
   private readonly inFlight = new Set<Promise<void>>();
   /** Why the window could not be read, as last told (undefined: it could). */
   private windowProblem?: string;
+  readonly replica: string;
+  private lastBeat = -Infinity;
+  /** Per destination: no place in its minute before this time (ms), as the limiter last said. */
+  private readonly fullUntil = new Map<string, number>();
+  /** One limiter per rate in use (they share the destinations' rows; the rate is the check's). */
+  private readonly limiters = new Map<number, SharedRateLimiter>();
 
   constructor(
     private readonly pool: pg.Pool,
@@ -81,6 +104,7 @@ export class AlertEngine {
   ) {
     this.policy = options.policy ?? DEFAULT_DELIVERY_POLICY;
     this.addressPolicy = options.addressPolicy ?? webhookAddressPolicyFromEnv();
+    this.replica = options.replica ?? `${os.hostname()}:${process.pid}`;
   }
 
   /** Listens to `source` and looks for due deliveries every pollMs. */
@@ -95,6 +119,8 @@ export class AlertEngine {
     ];
     this.timer = setInterval(() => this.sendDue(), this.options.pollMs ?? 1_000);
     this.timer.unref();
+    this.lastBeat = Date.now();
+    void this.track(engineStarted(this.pool, this.replica).catch((error) => this.report(error)));
     this.sendDue();
   }
 
@@ -235,10 +261,73 @@ export class AlertEngine {
   }
 
   private async sendBatch(): Promise<void> {
+    if (Date.now() - this.lastBeat >= BEAT_EVERY_MS) {
+      this.lastBeat = Date.now();
+      await engineBeat(this.pool, this.replica);
+    }
     // Claimed for longer than an attempt may last, so no other replica takes it meanwhile.
     const claimed = await claimDueDeliveries(this.pool, CLAIM_BATCH, this.policy.timeoutMs * 2 + 5_000);
     await Promise.all(claimed.map((delivery) => this.attempt(delivery)));
     if (claimed.length === CLAIM_BATCH) this.again = true;
+    if (await this.summarize()) this.again = true;
+  }
+
+  /** A sliding minute of sends per destination, shared by every replica; `limit` is the destination's own. */
+  private limiter(limit: number): SharedRateLimiter {
+    let limiter = this.limiters.get(limit);
+    if (!limiter) {
+      limiter = new SharedRateLimiter('alert-destination', limit, this.options.rateWindowMs ?? RATE_WINDOW_MS);
+      this.limiters.set(limit, limiter);
+    }
+    return limiter;
+  }
+
+  /**
+   * Whether the delivery may be sent now under its destination's rate: a summary always; another
+   * not while folded alerts wait for their summary (it goes first), nor when the minute is full.
+   */
+  private async withinRate(delivery: ClaimedDelivery): Promise<boolean> {
+    if (delivery.summary) return true;
+    const { id, maxPerMinute } = delivery.destination;
+    if ((this.fullUntil.get(id) ?? 0) > Date.now() || (await hasFolded(this.pool, id))) return false;
+    const taken = await this.limiter(maxPerMinute).take(this.pool, id);
+    if (taken.taken) return true;
+    this.fullUntil.set(id, Date.now() + taken.waitMs);
+    return false;
+  }
+
+  /**
+   * Sums up the folded alerts of each destination that has room again (a place in its minute,
+   * taken for the summary's send) in one summary delivery; true when one was made (sent at the
+   * next look, at once).
+   */
+  private async summarize(): Promise<boolean> {
+    let made = false;
+    for (const { id, maxPerMinute } of await destinationsWithFolded(this.pool)) {
+      if ((this.fullUntil.get(id) ?? 0) > Date.now()) continue;
+      const limiter = this.limiter(maxPerMinute);
+      const taken = await limiter.take(this.pool, id);
+      if (!taken.taken) {
+        this.fullUntil.set(id, Date.now() + taken.waitMs);
+        continue;
+      }
+      const now = new Date();
+      const summaryId = await summarizeFolded(this.pool, id, (folded) =>
+        summaryAlert({
+          destinationId: id,
+          key: folded.key,
+          folded: folded.counts,
+          maxPerMinute,
+          firstRaisedAt: folded.firstRaisedAt,
+          now,
+          consoleUrl: this.options.consoleUrl,
+        }),
+      );
+      // Another replica summed them up first: the place goes back.
+      if (summaryId === null) await limiter.giveBack(this.pool, id, taken.place);
+      else made = true;
+    }
+    return made;
   }
 
   private async attempt(delivery: ClaimedDelivery): Promise<void> {
@@ -251,6 +340,10 @@ export class AlertEngine {
         durationMs: 0,
       };
       await settleAttempt(this.pool, delivery, lost, { kind: 'failed' });
+      return;
+    }
+    if (!(await this.withinRate(delivery))) {
+      await foldDelivery(this.pool, delivery, delivery.destination.maxPerMinute);
       return;
     }
     const body = alertBody(delivery.alert, delivery.destination.format);
@@ -273,5 +366,7 @@ export class AlertEngine {
     for (const { done } of this.raises.splice(0)) done();
     while (this.inFlight.size > 0) await Promise.allSettled([...this.inFlight]);
     await this.settled();
+    // Said in the database, so the Alerts page shows this replica's engine stopped, not silent.
+    if (this.detach.length > 0) await engineStopped(this.pool, this.replica).catch((error) => this.report(error));
   }
 }

@@ -8,6 +8,7 @@ import type pg from 'pg';
 
 import {
   DEFAULT_EVENT_LOSS_WITHIN_SECONDS,
+  DEFAULT_MAX_PER_MINUTE,
   type AlertKind,
   type DeliveryLogRow,
   type WebhookFormat,
@@ -24,9 +25,14 @@ export interface AlertDestination {
   kinds: AlertKind[];
   enabled: boolean;
   mutedUntil: Date | null;
+  /** Sends a minute at most; the rest are folded into one summary (./alert-engine.ts). */
+  maxPerMinute: number;
 }
 
-export type DestinationFields = Omit<AlertDestination, 'id' | 'mutedUntil'>;
+export type DestinationFields = Omit<AlertDestination, 'id' | 'mutedUntil' | 'maxPerMinute'> & {
+  /** Absent: DEFAULT_MAX_PER_MINUTE. */
+  maxPerMinute?: number;
+};
 
 interface DestinationRow {
   id: string;
@@ -36,6 +42,7 @@ interface DestinationRow {
   kinds: AlertKind[];
   enabled: boolean;
   muted_until: Date | null;
+  max_per_minute: number;
 }
 
 const toDestination = (row: DestinationRow): AlertDestination => ({
@@ -46,9 +53,10 @@ const toDestination = (row: DestinationRow): AlertDestination => ({
   kinds: row.kinds,
   enabled: row.enabled,
   mutedUntil: row.muted_until,
+  maxPerMinute: row.max_per_minute,
 });
 
-const DESTINATION_COLUMNS = 'id, name, url, format, kinds, enabled, muted_until';
+const DESTINATION_COLUMNS = 'id, name, url, format, kinds, enabled, muted_until, max_per_minute';
 
 export async function listDestinations(pool: pg.Pool): Promise<AlertDestination[]> {
   const { rows } = await pool.query<DestinationRow>(
@@ -76,9 +84,17 @@ const nameTaken = (error: unknown, name: string) =>
 export async function createDestination(pool: pg.Pool, fields: DestinationFields): Promise<AlertDestination> {
   try {
     const { rows } = await pool.query<DestinationRow>(
-      `INSERT INTO console_alert_destinations (id, name, url, format, kinds, enabled)
-       VALUES ($1, $2, $3, $4, $5, $6) RETURNING ${DESTINATION_COLUMNS}`,
-      [randomUUID(), fields.name, fields.url, fields.format, fields.kinds, fields.enabled],
+      `INSERT INTO console_alert_destinations (id, name, url, format, kinds, enabled, max_per_minute)
+       VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING ${DESTINATION_COLUMNS}`,
+      [
+        randomUUID(),
+        fields.name,
+        fields.url,
+        fields.format,
+        fields.kinds,
+        fields.enabled,
+        fields.maxPerMinute ?? DEFAULT_MAX_PER_MINUTE,
+      ],
     );
     return toDestination(rows[0]);
   } catch (error) {
@@ -96,7 +112,8 @@ export async function updateDestination(
     const { rows } = await pool.query<DestinationRow>(
       `UPDATE console_alert_destinations SET
          name = COALESCE($2, name), url = COALESCE($3, url), format = COALESCE($4, format),
-         kinds = COALESCE($5, kinds), enabled = COALESCE($6, enabled), updated_at = NOW()
+         kinds = COALESCE($5, kinds), enabled = COALESCE($6, enabled),
+         max_per_minute = COALESCE($7, max_per_minute), updated_at = NOW()
        WHERE id = $1 RETURNING ${DESTINATION_COLUMNS}`,
       [
         id,
@@ -105,6 +122,7 @@ export async function updateDestination(
         fields.format ?? null,
         fields.kinds ?? null,
         fields.enabled ?? null,
+        fields.maxPerMinute ?? null,
       ],
     );
     return rows[0] ? toDestination(rows[0]) : null;
@@ -255,10 +273,13 @@ export interface ClaimedDelivery {
   claim: string;
   alert: Alert & { id: string };
   destination: AlertDestination;
+  /** A summary of alerts folded over the destination's rate: sent whatever the rate. */
+  summary: boolean;
 }
 
 interface ClaimedRow extends DestinationRow {
   delivery_id: string;
+  is_summary: boolean;
   attempts: number;
   claim: string;
   alert_id: string;
@@ -299,10 +320,10 @@ export async function claimDueDeliveries(pool: pg.Pool, limit: number, claimMs: 
        UPDATE console_alert_deliveries d SET attempts = d.attempts + 1,
               claimed_until = NOW() + make_interval(secs => $2::double precision / 1000)
          FROM due WHERE d.id = due.id AND due.enabled AND (due.muted_until IS NULL OR due.muted_until <= NOW())
-         RETURNING d.id, d.alert_id, d.destination_id, d.attempts, d.claimed_until
+         RETURNING d.id, d.alert_id, d.destination_id, d.attempts, d.claimed_until, d.summary
      )
-     SELECT c.id AS delivery_id, c.attempts, c.claimed_until::text AS claim, a.id AS alert_id, a.occurrence_key, a.kind,
-            a.subject, a.title, a.summary, a.details, a.raised_at, t.id, t.name, t.url, t.format, t.kinds, t.enabled, t.muted_until
+     SELECT c.id AS delivery_id, c.summary AS is_summary, c.attempts, c.claimed_until::text AS claim, a.id AS alert_id, a.occurrence_key, a.kind,
+            a.subject, a.title, a.summary, a.details, a.raised_at, t.id, t.name, t.url, t.format, t.kinds, t.enabled, t.muted_until, t.max_per_minute
        FROM claimed c JOIN console_alerts a ON a.id = c.alert_id JOIN console_alert_destinations t ON t.id = c.destination_id`,
     [limit, claimMs],
   );
@@ -321,6 +342,7 @@ export async function claimDueDeliveries(pool: pg.Pool, limit: number, claimMs: 
       raisedAt: row.raised_at,
     },
     destination: toDestination(row),
+    summary: row.is_summary,
   }));
 }
 

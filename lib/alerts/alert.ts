@@ -3,7 +3,8 @@
 import type { AlertKind } from '@/lib/queries/alerts-view';
 
 export interface Alert {
-  kind: AlertKind;
+  /** 'summary': the alerts folded over a destination's rate (./alert-summary.ts). */
+  kind: AlertKind | 'summary';
   /** What it is about: a node, a consumer, the breaker. */
   subject: string;
   /** Unique per occurrence across every replica: a CONTACT_SUPPORT event's record id, a condition's episode. */

@@ -19,6 +19,10 @@ export const WEBHOOK_FORMAT_LABELS: Record<WebhookFormat, string> = {
   json: 'Plain JSON',
 };
 
+/** Sends a minute to one destination at most, unless its admin sets another; the rest are folded into a summary. */
+export const DEFAULT_MAX_PER_MINUTE = 20;
+export const MAX_PER_MINUTE_LIMIT = 600;
+
 /** A consumer is at risk when its oldest unread change would be lost within this (default). */
 export const DEFAULT_EVENT_LOSS_WITHIN_SECONDS = 3_600;
 
@@ -32,6 +36,7 @@ export interface AlertDestinationRow {
   enabled: boolean;
   /** ms since the epoch; null or past: not muted. */
   mutedUntil: number | null;
+  maxPerMinute: number;
 }
 
 export interface DeliveryLogRow {
@@ -41,13 +46,37 @@ export interface DeliveryLogRow {
   alertKind: string;
   alertTitle: string;
   attempt: number;
-  outcome: 'delivered' | 'retrying' | 'failed' | 'muted';
+  /** folded: over the destination's rate, carried by the next summary (an alert of kind "summary"). */
+  outcome: 'delivered' | 'retrying' | 'failed' | 'muted' | 'folded';
   statusCode: number | null;
   error: string | null;
   durationMs: number | null;
 }
 
+/** One replica's alert engine as its heartbeat row says (lib/alerts/engine-heartbeat.ts). */
+export interface AlertEngineReplica {
+  replica: string;
+  startedAt: number;
+  /** Its last look for due deliveries (ms since the epoch). */
+  beatAt: number;
+  stoppedAt: number | null;
+  /** It looked within the last 30 s and did not stop. */
+  running: boolean;
+}
+
+/** The engine in the server process that answered: running, waiting for what it listens to, or off. */
+export interface AlertEngineHere {
+  replica: string;
+  state: 'running' | 'waiting' | 'off';
+  /** Why it waits or is off, in words. */
+  reason: string | null;
+}
+
 export interface AlertsOverview {
+  /** Every replica's engine known to the console database, newest look first. */
+  engines: AlertEngineReplica[];
+  /** This server process's engine; null when not told (a test's read). */
+  engineHere: AlertEngineHere | null;
   destinations: AlertDestinationRow[];
   /** Newest first, at most 50 per destination. */
   log: DeliveryLogRow[];

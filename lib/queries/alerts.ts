@@ -1,18 +1,26 @@
-// The Alerts page's read model: the webhook destinations (URLs cut short), their delivery log and
-// the alert settings, from the console database.
+// The Alerts page's read model: the webhook destinations (URLs cut short), their delivery log, the
+// alert settings and which replicas' alert engines run, from the console database.
 import { listDestinations, readDeliveryLog, readEventLossWithin } from '@/lib/alerts/alert-tables';
+import { readEngines } from '@/lib/alerts/engine-heartbeat';
 import type { AppContext } from '@/lib/context/app-context';
 
-import { shownUrl, type AlertsOverview } from './alerts-view';
+import { shownUrl, type AlertEngineHere, type AlertsOverview } from './alerts-view';
 
-export async function readAlerts(context: AppContext): Promise<AlertsOverview> {
+/** `engineHere`: the answering process's engine (lib/server/alerts.ts), which the database cannot tell. */
+export async function readAlerts(
+  context: AppContext,
+  engineHere: AlertEngineHere | null = null,
+): Promise<AlertsOverview> {
   const pool = context.consolePool();
-  const [destinations, log, eventLossWithinSeconds] = await Promise.all([
+  const [destinations, log, eventLossWithinSeconds, engines] = await Promise.all([
     listDestinations(pool),
     readDeliveryLog(pool),
     readEventLossWithin(pool),
+    readEngines(pool),
   ]);
   return {
+    engines,
+    engineHere,
     destinations: destinations.map((destination) => ({
       id: destination.id,
       name: destination.name,
@@ -21,6 +29,7 @@ export async function readAlerts(context: AppContext): Promise<AlertsOverview> {
       kinds: destination.kinds,
       enabled: destination.enabled,
       mutedUntil: destination.mutedUntil?.getTime() ?? null,
+      maxPerMinute: destination.maxPerMinute,
     })),
     log,
     eventLossWithinSeconds,

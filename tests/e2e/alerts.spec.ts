@@ -64,6 +64,11 @@ test('a CONTACT_SUPPORT event and a consumer at risk of losing events reach a we
   const name = `e2e receiver ${Date.now()}`;
   await page.goto('/admin/alerts');
   await expect(page.getByRole('heading', { name: 'Alerts' })).toBeVisible();
+  // The engine started with the server: the page says it runs, rather than leaving an empty log to read.
+  await expect(page.getByTestId('engine-status')).toHaveAttribute('data-running', 'true');
+  await expect(page.getByTestId('engine-status')).toContainText(
+    'Alert engine running on one replica (this one included)',
+  );
 
   // A URL that is not http or https is refused, naming the field.
   const form = page.getByRole('form', { name: 'New webhook destination' });
@@ -172,6 +177,21 @@ test('a CONTACT_SUPPORT event and a consumer at risk of losing events reach a we
       log.filter({ hasText: 'node-drainer will lose events' }).and(page.locator('[data-outcome="delivered"]')),
     ).toContainText('HTTP 200');
     await page.screenshot({ path: 'test-results/screenshots/alerts-admin.png', fullPage: true });
+    // Both themes, and at a phone's width without a sideways scroll.
+    for (const [width, suffix] of [
+      [1280, ''],
+      [390, '-phone'],
+    ] as const) {
+      await page.setViewportSize({ width, height: 844 });
+      for (const theme of ['light', 'dark'] as const) {
+        await page.evaluate((dark) => document.documentElement.classList.toggle('dark', dark), theme === 'dark');
+        await expect(page.getByTestId('engine-status')).toHaveAttribute('data-running', 'true');
+        expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(width);
+        await page.screenshot({ path: `test-results/screenshots/alerts-admin${suffix}-${theme}.png`, fullPage: true });
+      }
+    }
+    await page.evaluate(() => document.documentElement.classList.remove('dark'));
+    await page.setViewportSize({ width: 1280, height: 800 });
   } finally {
     await page.goto('/admin/alerts');
     await setThreshold(page, '1h');

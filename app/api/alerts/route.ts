@@ -1,5 +1,6 @@
 import { readAlerts } from '@/lib/queries/alerts';
 import { allow } from '@/lib/server/route-guard';
+import { alertEngineHere } from '@/lib/server/alerts';
 import { appContext } from '@/lib/server/app-context';
 
 export const dynamic = 'force-dynamic';
@@ -9,7 +10,9 @@ export async function GET(request: Request): Promise<Response> {
   const access = await allow(request, 'alerts:manage');
   if (!access.ok) return access.response;
   try {
-    return Response.json(await readAlerts(appContext()), { headers: { 'Cache-Control': 'no-store' } });
+    return Response.json(await readAlerts(appContext(), alertEngineHere()), {
+      headers: { 'Cache-Control': 'no-store' },
+    });
   } catch (error) {
     return Response.json({ error: `the alerts are unavailable: ${(error as Error).message}` }, { status: 503 });
   }

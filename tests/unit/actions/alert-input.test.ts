@@ -19,8 +19,8 @@ const ID = '0b0f4a7e-5d3c-4e8e-9a55-0a4c1b2d3e4f';
 const errorOf = (parsed: { ok: boolean; error?: string }) => (parsed.ok ? null : parsed.error);
 
 describe('a webhook destination', () => {
-  it('takes an http or https URL, a format, alert kinds, enabled by default', () => {
-    expect(parseCreateDestination(valid)).toEqual({ ok: true, value: { ...valid, enabled: true } });
+  it('takes an http or https URL, a format, alert kinds, enabled and 20 sends a minute by default', () => {
+    expect(parseCreateDestination(valid)).toEqual({ ok: true, value: { ...valid, enabled: true, maxPerMinute: 20 } });
     expect(
       parseCreateDestination({ ...valid, url: 'http://127.0.0.1:8080/hook', kinds: ['event-loss', 'event-loss'] }),
     ).toMatchObject({
@@ -115,5 +115,21 @@ describe('a webhook URL as shown and audited', () => {
       'https://hooks.slack.com/services/T0…',
     );
     expect(shownUrl('http://user:pw@127.0.0.1:8080/hook?token=abc')).toBe('http://127.0.0.1:8080/hook?…');
+  });
+});
+
+describe("a destination's rate", () => {
+  it('is a whole number of sends a minute from 1 to 600, named when it is not', () => {
+    const rate = 'maxPerMinute must be a whole number of sends a minute from 1 to 600';
+    expect(parseCreateDestination({ ...valid, maxPerMinute: 5 })).toMatchObject({
+      ok: true,
+      value: { maxPerMinute: 5 },
+    });
+    for (const maxPerMinute of [0, 601, 2.5, '', '20', null])
+      expect(errorOf(parseCreateDestination({ ...valid, maxPerMinute }))).toBe(rate);
+    expect(parseUpdateDestination({ id: ID, maxPerMinute: 600 })).toEqual({
+      ok: true,
+      value: { id: ID, maxPerMinute: 600 },
+    });
   });
 });

@@ -5,7 +5,7 @@
 import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState, type FormEvent } from 'react';
 
-import { LocalTime } from '@/components/ui/relative-time';
+import { LocalTime, RelativeTime } from '@/components/ui/relative-time';
 import { Panel } from '@/components/ui/panel';
 import { useNow } from '@/components/ui/use-now';
 import { fetchJson } from '@/lib/client/fetch-json';
@@ -15,9 +15,13 @@ import { formatDuration } from '@/lib/format/time';
 import {
   ALERT_KIND_LABELS,
   ALERT_KINDS,
+  DEFAULT_MAX_PER_MINUTE,
+  MAX_PER_MINUTE_LIMIT,
   WEBHOOK_FORMAT_LABELS,
   WEBHOOK_FORMATS,
   type AlertDestinationRow,
+  type AlertEngineHere,
+  type AlertEngineReplica,
   type AlertsOverview,
   type DeliveryLogRow,
 } from '@/lib/queries/alerts-view';
@@ -93,6 +97,10 @@ function destinationFields(form: HTMLFormElement) {
     format: String(data.get('format') ?? ''),
     kinds: data.getAll('kinds').map(String),
     enabled: data.get('enabled') === 'on',
+    // Sent as typed: the route says what is wrong with "", 0 or 2.5.
+    maxPerMinute: /^\d+$/.test(String(data.get('maxPerMinute') ?? '').trim())
+      ? Number(String(data.get('maxPerMinute')).trim())
+      : String(data.get('maxPerMinute') ?? ''),
   };
 }
 
@@ -148,6 +156,18 @@ function DestinationForm({
           </label>
         ))}
       </fieldset>
+      <label className="flex flex-col">
+        At most a minute
+        <input
+          name="maxPerMinute"
+          type="number"
+          inputMode="numeric"
+          min={1}
+          max={MAX_PER_MINUTE_LIMIT}
+          defaultValue={destination?.maxPerMinute ?? DEFAULT_MAX_PER_MINUTE}
+          className={`${input} w-24`}
+        />
+      </label>
       <label className="flex items-center gap-1">
         <input type="checkbox" name="enabled" defaultChecked={destination?.enabled ?? true} />
         Enabled
@@ -187,6 +207,7 @@ const OUTCOME_CLASS: Record<DeliveryLogRow['outcome'], string> = {
   delivered: 'text-emerald-700 dark:text-emerald-400',
   retrying: 'text-amber-700 dark:text-amber-400',
   failed: 'text-red-700 dark:text-red-400',
+  folded: 'text-sky-700 dark:text-sky-400',
   muted: 'text-zinc-500',
 };
 
@@ -293,7 +314,8 @@ function DestinationPanel({ destination, log }: { destination: AlertDestinationR
       <div className="space-y-3" data-destination-name={destination.name}>
         <p className="text-sm">
           {WEBHOOK_FORMAT_LABELS[destination.format]} ·{' '}
-          {destination.kinds.map((kind) => ALERT_KIND_LABELS[kind]).join(', ')} ·{' '}
+          {destination.kinds.map((kind) => ALERT_KIND_LABELS[kind]).join(', ')} · at most {destination.maxPerMinute} a
+          minute (more are summed up in one message) ·{' '}
           <span data-testid="destination-state">
             {!destination.enabled ? 'disabled' : muted ? 'muted until ' : 'enabled'}
             {destination.enabled && muted ? <LocalTime at={destination.mutedUntil} /> : null}
@@ -366,6 +388,54 @@ function Settings({ seconds }: { seconds: number }) {
   );
 }
 
+/** Whether the alert engine runs on any replica, and on this one: a stopped engine said plainly, not an empty log. */
+function EngineStatus({ engines, here }: { engines: AlertEngineReplica[]; here: AlertEngineHere | null }) {
+  const running = engines.filter((engine) => engine.running);
+  const newest = engines[0] ?? null;
+  const hereLine =
+    here && here.state !== 'running' ? (
+      <p className="text-sm">
+        On this replica ({here.replica}): {here.state === 'waiting' ? 'not running yet, ' : 'not running: '}
+        {here.reason}.
+      </p>
+    ) : null;
+  if (running.length > 0) {
+    const lastLook = Math.max(...running.map((engine) => engine.beatAt));
+    return (
+      <div data-testid="engine-status" data-running="true" className="space-y-1 text-sm">
+        <p>
+          <span className="font-medium text-emerald-700 dark:text-emerald-400">Alert engine running</span> on{' '}
+          {running.length === 1 ? 'one replica' : `${running.length} replicas`}
+          {here?.state === 'running' && running.some((engine) => engine.replica === here.replica)
+            ? ' (this one included)'
+            : ''}
+          ; last looked for alerts to send <RelativeTime at={lastLook} />.
+        </p>
+        {hereLine}
+      </div>
+    );
+  }
+  return (
+    <div data-testid="engine-status" data-running="false" role="alert" className="space-y-1 text-sm">
+      <p className="font-medium text-red-700 dark:text-red-400">
+        The alert engine is not running on any replica: no alert is raised or sent, and the delivery logs below stay
+        empty for that reason, not because all is quiet.
+      </p>
+      <p>
+        {newest === null ? (
+          'No replica has run it on this console database yet.'
+        ) : (
+          <>
+            It last looked for alerts to send <RelativeTime at={newest.beatAt} /> (<LocalTime at={newest.beatAt} />, on{' '}
+            {newest.replica}){newest.stoppedAt !== null ? ', when that server stopped' : ''}.
+          </>
+        )}
+      </p>
+      {hereLine}
+    </div>
+  );
+}
+
 export function AlertsClient({
   initial,
   initialError,
@@ -385,6 +455,9 @@ export function AlertsClient({
   if (!overview) return <Panel state={error ? 'error' : 'loading'} error={error ?? undefined} />;
   return (
     <div className="space-y-4">
+      <Panel title="Alert engine" testId="alert-engine">
+        <EngineStatus engines={overview.engines} here={overview.engineHere} />
+      </Panel>
       <Settings seconds={overview.eventLossWithinSeconds} />
       <NewDestination />
       {overview.destinations.length === 0 ? (

@@ -1,5 +1,6 @@
 import { readAlerts } from '@/lib/queries/alerts';
 import { requirePageActor } from '@/lib/server/auth';
+import { alertEngineHere } from '@/lib/server/alerts';
 import { appContext } from '@/lib/server/app-context';
 
 import { AlertsClient } from './client';
@@ -12,7 +13,7 @@ export default async function AlertsPage() {
   let initial = null;
   let initialError: string | null = null;
   try {
-    initial = await readAlerts(appContext());
+    initial = await readAlerts(appContext(), alertEngineHere());
   } catch (error) {
     initialError = `the alerts are unavailable: ${(error as Error).message}`;
   }
