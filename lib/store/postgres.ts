@@ -10,6 +10,7 @@ export {
   encodeHealthEvent as healthEventJson,
   insertColumns,
 } from './providers/postgres/health-event-codec';
+export { QUARANTINE_HISTORY_SQL } from './providers/postgres/health-event-sql';
 export {
   HISTORY_COLUMNS,
   historyCopyText,

@@ -10,9 +10,8 @@ import { incidentsFrom } from '../../lib/queries/reliability-incidents';
 import { readReliability } from '../../lib/queries/reliability';
 import { RELIABILITY_RANGES, reliabilityFigures, type ReliabilityRange } from '../../lib/queries/reliability-view';
 import { backfill } from '../../lib/simulator/backfill';
-import { openDataStore, type DataStore, type QuarantineHistoryEvent } from '../../lib/store';
-import { decodeRow } from '../../lib/store/providers/postgres/health-event-codec';
-import { QUARANTINE_HISTORY_SQL } from '../../lib/store/providers/postgres/health-event-sql';
+import { openDataStore, type DataStore, type PageCursor, type QuarantineHistoryEvent } from '../../lib/store';
+import { QUARANTINE_HISTORY_SQL } from '../../lib/store/postgres';
 import { freshDatabase, type BenchDatabase } from './bench-database';
 import { percentiles, type Percentiles } from './delivery-latency';
 
@@ -35,37 +34,24 @@ export interface ReliabilityBench {
 }
 
 const RANGES: ReliabilityRange[] = ['24h', '7d'];
-const PAGE = 20_000;
+const PAGE = 10_000;
 
-/** Every event of the range read whole, keyset page by page, the decided ones made into figures in JS. */
-async function naiveRead(pool: pg.Pool, range: ReliabilityRange, now: number): Promise<number> {
+/** Every event of the range read whole through the SDK, page by page, the decided ones made into figures in JS. */
+async function naiveRead(store: DataStore, range: ReliabilityRange, now: number): Promise<number> {
   const from = new Date(now - RELIABILITY_RANGES[range].ms);
   const decided: QuarantineHistoryEvent[] = [];
-  let after: { createdAt: Date; id: string } | null = null;
-  for (;;) {
-    const page: pg.QueryResult<{ id: string; created_at: Date; document: unknown }> = await pool.query(
-      `SELECT id, created_at, document FROM health_events
-       WHERE created_at >= $1 AND created_at < $2 ${after ? 'AND (created_at, id) > ($3, $4)' : ''}
-       ORDER BY created_at, id LIMIT ${PAGE}`,
-      after ? [from, new Date(now), after.createdAt, after.id] : [from, new Date(now)],
-    );
-    for (const row of page.rows) {
-      const event = decodeRow(row);
+  let after: PageCursor | undefined;
+  do {
+    const page = await store.healthEvents().find({ from, to: new Date(now) }, { limit: PAGE, after });
+    for (const event of page.items) {
       if (!event.status.nodeQuarantined) continue;
       const { recordId, createdAt, healthEvent, status } = event;
       const { nodeName, agent, checkName, generatedTimestamp } = healthEvent;
       decided.push({ recordId, createdAt, nodeName, agent, checkName, generatedTimestamp, status });
     }
-    if (page.rows.length < PAGE) break;
-    const last = page.rows[page.rows.length - 1];
-    after = { createdAt: last.created_at, id: last.id };
-  }
-  const figures = reliabilityFigures(incidentsFrom(decided), {
-    range,
-    by: 'check',
-    from: from.getTime(),
-    to: now,
-  });
+    after = page.next;
+  } while (after);
+  const figures = reliabilityFigures(incidentsFrom(decided), { range, by: 'check', from: from.getTime(), to: now });
   return figures.incidents;
 }
 
@@ -127,7 +113,7 @@ export async function reliabilityBench(
         sdk.push(performance.now() - at);
         if (run < baselineRuns) {
           at = performance.now();
-          const incidents = await naiveRead(pool, range, now);
+          const incidents = await naiveRead(store, range, now);
           baseline.push(performance.now() - at);
           if (incidents !== view.incidents)
             throw new Error(`${range}: the naive read counts ${incidents} incidents, the read model ${view.incidents}`);

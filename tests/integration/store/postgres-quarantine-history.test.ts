@@ -7,7 +7,7 @@
 // status as the document holds it, and a plan that reads the range through an index.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { QUARANTINE_HISTORY_SQL } from '@/lib/store/providers/postgres/health-event-sql';
+import { QUARANTINE_HISTORY_SQL } from '@/lib/store/postgres';
 import { dateToTimestamp } from '@/lib/store';
 
 import { xidFatalDocument } from '../../fixtures/nvsentinel/documents';
