@@ -1,7 +1,10 @@
 'use client';
 // A node's events over time, one row per check, coloured by severity (fatal drawn over the rest),
 // with the quarantine sessions as bands (orange: quarantined, blue: draining) and remediations as
-// lines. The tooltip names the point under the pointer; a click opens its event in the table.
+// lines. The tooltip names the point under the pointer; a point is a link that opens its event in
+// the table (?event=<id>). The chart is one Tab stop: the arrow keys move from point to point in time
+// order and Enter opens one, like the Throughput chart's segments.
+import { useRef, useState, type KeyboardEvent, type MouseEvent } from 'react';
 import {
   CartesianGrid,
   ReferenceArea,
@@ -132,23 +135,89 @@ export function TimelineTooltip({ active, payload }: { active?: boolean; payload
   );
 }
 
-/** A point coloured by its severity (one series, so the colour is the point's, not the series'). */
-function TimelineDot({ cx, cy, payload }: ScatterShapeProps) {
+/** A plain click opens the event in place; a modified or middle click is the browser's (a new tab). */
+const opensInPlace = (event: MouseEvent) =>
+  event.button === 0 && !event.metaKey && !event.ctrlKey && !event.shiftKey && !event.altKey;
+
+/** A point's accessible name: check, severity, time (in the page's zone), entities, XID. */
+export function pointName(point: TimelinePoint, zone: string): string {
+  const { event } = point;
+  const entities = event.entities.map((entity) => `${entity.entityType} ${entity.entityValue}`).join(', ');
+  return [
+    `${event.checkName}, ${point.severity}, ${formatTime(point.x, zone)}`,
+    entities,
+    event.errorCode.length > 0 ? `XID ${event.errorCode.join(', ')}` : '',
+  ]
+    .filter(Boolean)
+    .join(', ');
+}
+
+/**
+ * The point the arrow keys move to from `at` (points in time order): ArrowLeft / ArrowRight the
+ * previous or next, Home / End the oldest or newest; null for any other key or past either end.
+ */
+export function movePoint(count: number, at: number, key: string): number | null {
+  const next =
+    key === 'ArrowLeft' ? at - 1 : key === 'ArrowRight' ? at + 1 : key === 'Home' ? 0 : key === 'End' ? count - 1 : -1;
+  return next >= 0 && next < count && next !== at ? next : null;
+}
+
+interface PointLinks {
+  zone: string;
+  activeId: string | null;
+  href?: (recordId: string) => string;
+  onOpen?: (recordId: string) => void;
+}
+
+/** A point coloured by its severity (one series, so the colour is the point's, not the series'), as a link to its event. */
+function TimelineDot({ cx, cy, payload, links }: ScatterShapeProps & { links: PointLinks }) {
   const point = payload as TimelinePoint | undefined;
   if (cx === undefined || cy === undefined || !point) return <g />;
-  return <circle cx={cx} cy={cy} r={4.5} fill={FILL[point.severity]} />;
+  const dot = <circle cx={cx} cy={cy} r={4.5} fill={FILL[point.severity]} />;
+  const { href, onOpen } = links;
+  if (!href || !onOpen) return dot;
+  const recordId = point.event.recordId;
+  return (
+    <a
+      href={href(recordId)}
+      role="link"
+      aria-label={`${pointName(point, links.zone)}: open this event`}
+      tabIndex={recordId === links.activeId ? 0 : -1}
+      data-record-id={recordId}
+      onClick={(event) => {
+        if (!opensInPlace(event)) return;
+        event.preventDefault();
+        onOpen(recordId);
+      }}
+      className="cursor-pointer outline-none"
+    >
+      {dot}
+      {/* A ring for the keyboard's point (the dot is small). */}
+      <circle
+        cx={cx}
+        cy={cy}
+        r={7.5}
+        fill="transparent"
+        className="stroke-transparent [a:focus-visible>&]:stroke-sky-500"
+        strokeWidth={2}
+      />
+    </a>
+  );
 }
 
 export function NodeTimeline({
   events,
   from,
   to,
+  eventHref,
   onOpen,
 }: {
   /** The range's newest events, as the server read them for the chart (at most MAX_TIMELINE_POINTS). */
   events: NodeTimelinePoint[];
   from: number;
   to: number;
+  /** The page's address with the event opened (?event=<id>): a point is a link to it. */
+  eventHref?: (recordId: string) => string;
   /** Opens a point's event in the table. */
   onOpen?: (recordId: string) => void;
 }) {
@@ -156,10 +225,44 @@ export function NodeTimeline({
   const { bands, remediations } = sessionBands(events, to);
   const height = Math.max(160, 60 + checks.length * 28);
   const zone = useDisplayZone();
+  const container = useRef<HTMLDivElement>(null);
+  // The keyboard walks the points in time order; its Tab stop starts on the newest.
+  const inTime = [...points].sort((a, b) => a.x - b.x);
+  const [chosen, setChosen] = useState<string | null>(null);
+  const activeId = inTime.some((point) => point.event.recordId === chosen)
+    ? chosen
+    : (inTime.at(-1)?.event.recordId ?? null);
+  const focusPoint = (recordId: string) => {
+    for (const element of container.current?.querySelectorAll<SVGAElement>('a[data-record-id]') ?? [])
+      if (element.dataset.recordId === recordId) return element.focus();
+  };
+  const onKeyDown = (event: KeyboardEvent<HTMLDivElement>) => {
+    const target = event.target;
+    if (!(target instanceof SVGAElement) || target.dataset.recordId === undefined) return;
+    const at = inTime.findIndex((point) => point.event.recordId === target.dataset.recordId);
+    const next = at < 0 ? null : movePoint(inTime.length, at, event.key);
+    if (next === null) return;
+    event.preventDefault();
+    const recordId = inTime[next].event.recordId;
+    setChosen(recordId);
+    focusPoint(recordId);
+  };
+  const links: PointLinks = { zone, activeId, href: eventHref, onOpen };
   return (
-    <div style={{ height }} data-testid="node-timeline">
+    <div
+      ref={container}
+      style={{ height }}
+      data-testid="node-timeline"
+      role="figure"
+      aria-label="Health events over time, a row per check; each point links to its event, the arrow keys move between points"
+      onKeyDown={onKeyDown}
+      onFocus={(event) => {
+        const recordId = (event.target as Element).getAttribute('data-record-id');
+        if (recordId) setChosen(recordId);
+      }}
+    >
       <ResponsiveContainer width="100%" height="100%">
-        <ScatterChart margin={{ top: 8, right: 16, bottom: 8, left: 8 }}>
+        <ScatterChart margin={{ top: 8, right: 16, bottom: 8, left: 8 }} accessibilityLayer={false}>
           <CartesianGrid strokeDasharray="3 3" stroke="currentColor" strokeOpacity={0.1} />
           <XAxis
             type="number"
@@ -206,12 +309,7 @@ export function NodeTimeline({
             name="Events"
             data={points}
             isAnimationActive={false}
-            className={onOpen ? 'cursor-pointer' : undefined}
-            onClick={(item) => {
-              const point = item.payload as TimelinePoint | undefined;
-              if (point && onOpen) onOpen(point.event.recordId);
-            }}
-            shape={TimelineDot}
+            shape={(props: ScatterShapeProps) => <TimelineDot {...props} links={links} />}
           />
         </ScatterChart>
       </ResponsiveContainer>

@@ -122,11 +122,12 @@ export function NodeClient({ initial }: { initial: NodeDetail }) {
   const chooseRange = (next: NodeRange) => writeUrl(next, filter, focus);
   const chooseFilter = (next: NodeEventFilter) => writeUrl(range, next, null);
   // A timeline point opens its event; a filter that hides it is lifted.
-  const openEvent = (recordId: string) => {
+  const filterShowing = (recordId: string) => {
     const point = detail.timeline.points.find((each) => each.recordId === recordId);
-    const next = point && filterNodeEvents([point], filter).length > 0 ? filter : NO_FILTER;
-    writeUrl(range, next, recordId);
+    return point && filterNodeEvents([point], filter).length > 0 ? filter : NO_FILTER;
   };
+  const openEvent = (recordId: string) => writeUrl(range, filterShowing(recordId), recordId);
+  const eventHref = (recordId: string) => `${pathname}?${nodePageQuery(range, filterShowing(recordId), recordId)}`;
   const { points, total } = detail.timeline;
   const capped = total > points.length;
   const filtered = filter.entity !== null || filter.fatal;
@@ -192,10 +193,11 @@ export function NodeClient({ initial }: { initial: NodeDetail }) {
         error={query.error?.message}
         emptyText={`No health events in the last ${detail.range}.`}
       >
-        <NodeTimeline events={points} from={detail.from} to={detail.to} onOpen={openEvent} />
+        <NodeTimeline events={points} from={detail.from} to={detail.to} eventHref={eventHref} onOpen={openEvent} />
         <p className="mt-2 text-xs text-zinc-600 dark:text-zinc-400" data-testid="timeline-caption">
           Red: fatal (drawn on top) · amber: unhealthy · green: recovered · orange band: quarantined · blue band:
-          draining · dashed line: remediation · a point opens its event below · times in {zoneLabel(detail.to, zone)}
+          draining · dashed line: remediation · a point (or Enter on it; the arrow keys move between points) opens its
+          event below · times in {zoneLabel(detail.to, zone)}
           {capped
             ? ` · showing the newest ${points.length.toLocaleString()} of ${total.toLocaleString()} events of the range`
             : ''}
