@@ -4,7 +4,8 @@
 // a message naming it, shown in place of the results.
 import { useState, type FormEvent } from 'react';
 
-import { useNow } from '@/components/ui/use-now';
+import { useDisplayZone } from '@/components/ui/display-zone';
+import { fromZoneInput, toZoneInput } from '@/lib/format/time';
 import {
   DEFAULT_EVENT_RANGE,
   EVENT_RANGE_NAMES,
@@ -25,25 +26,22 @@ const SEVERITY_LABELS: Record<EventSeverityFilter, string> = {
   'non-fatal': 'non-fatal (unhealthy or healthy)',
 };
 
-/** An ISO time as a datetime-local input shows it: the viewer's clock, to the minute. */
-function localInput(iso: string | undefined): string {
-  if (!iso) return '';
-  const at = new Date(iso);
-  if (Number.isNaN(at.getTime())) return '';
-  return new Date(at.getTime() - at.getTimezoneOffset() * 60_000).toISOString().slice(0, 16);
+/** An ISO time as a datetime-local input shows it: a clock in the page's zone, to the minute. */
+function zoneInput(iso: string | undefined, zone: string): string {
+  return iso ? toZoneInput(Date.parse(iso), zone) : '';
 }
 
-/** A datetime-local value (the viewer's clock) as an ISO time with its zone. */
-function isoOf(local: string): string | undefined {
-  if (!local) return undefined;
-  const at = new Date(local);
-  return Number.isNaN(at.getTime()) ? local : at.toISOString();
+/** A datetime-local value (a clock in the page's zone) as an ISO time; one the zone cannot read goes as typed, for the server to name. */
+function isoOf(value: string, zone: string): string | undefined {
+  if (!value) return undefined;
+  const at = fromZoneInput(value, zone);
+  return Number.isNaN(at) ? value : new Date(at).toISOString();
 }
 
 export function EventFilters({ params, onSearch }: { params: EventParams; onSearch: (next: EventParams) => void }) {
   const [custom, setCustom] = useState(Boolean(params.from));
-  // The viewer's time zone is known only in the browser: the from/to fields fill in after hydration.
-  const mounted = useNow() !== null;
+  // From and To are clocks in the zone every time on the page is shown in (the header's UTC switch).
+  const zone = useDisplayZone();
 
   function submit(event: FormEvent<HTMLFormElement>) {
     event.preventDefault();
@@ -60,7 +58,7 @@ export function EventFilters({ params, onSearch }: { params: EventParams; onSear
       action: value('action'),
       node: value('node'),
       ...(time === CUSTOM
-        ? { from: isoOf(value('from') ?? ''), to: isoOf(value('to') ?? '') }
+        ? { from: isoOf(value('from') ?? '', zone), to: isoOf(value('to') ?? '', zone) }
         : { range: time ?? DEFAULT_EVENT_RANGE }),
       view: params.view,
       limit: params.limit,
@@ -145,22 +143,23 @@ export function EventFilters({ params, onSearch }: { params: EventParams; onSear
       {custom ? (
         <>
           <label className={label}>
-            From (your time)
+            From ({zone})
             <input
-              key={`from-${mounted}`}
+              // Read again when the zone changes: the field shows a clock in it.
+              key={`from-${zone}`}
               name="from"
               type="datetime-local"
-              defaultValue={mounted ? localInput(params.from) : ''}
+              defaultValue={zoneInput(params.from, zone)}
               className={input}
             />
           </label>
           <label className={label}>
-            To (empty: now)
+            To ({zone}; empty: now)
             <input
-              key={`to-${mounted}`}
+              key={`to-${zone}`}
               name="to"
               type="datetime-local"
-              defaultValue={mounted ? localInput(params.to) : ''}
+              defaultValue={zoneInput(params.to, zone)}
               className={input}
             />
           </label>

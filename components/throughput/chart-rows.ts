@@ -19,7 +19,8 @@ export function chartRows(series: ThroughputSeries, unitSeconds: number): ChartR
   const bucketMs = series.bucketSeconds * 1000;
   const last = series.buckets.length - 1;
   return series.buckets.map((bucket, index) => {
-    const inProgress = index === last;
+    // The newest bucket while it fills: a zoom into the past ends on a whole one.
+    const inProgress = index === last && series.coveredUntil < bucket.start + bucketMs;
     const seconds = inProgress
       ? Math.min(series.bucketSeconds, Math.max(1, (series.coveredUntil - bucket.start) / 1000))
       : series.bucketSeconds;

@@ -2,7 +2,8 @@
 // The stacked events-per-unit chart. Fixed height, no animation: live seconds move it in place.
 // Every bar segment and legend entry is a link to the events behind it on the Events page
 // (lib/queries/throughput-drill.ts). The chart is one Tab stop: the arrow keys move between its
-// segments (./segment-navigation.ts) and Enter opens one.
+// segments (./segment-navigation.ts) and Enter opens one. Dragging across the chart zooms into the
+// buckets it crosses (./zoom-drag.ts), Z into the keyboard's segment's bucket; a click still opens.
 import Link from 'next/link';
 import { useRouter } from 'next/navigation';
 import {
@@ -15,6 +16,8 @@ import {
   type FocusEvent,
   type KeyboardEvent,
   type MouseEvent,
+  type PointerEvent,
+  type RefObject,
 } from 'react';
 import {
   Bar,
@@ -25,18 +28,23 @@ import {
   XAxis,
   YAxis,
   ZIndexLayer,
+  usePlotArea,
   useXAxisScale,
   useYAxisScale,
   type TooltipContentProps,
 } from 'recharts';
 
+import { useDisplayZone } from '@/components/ui/display-zone';
 import { formatRate } from '@/lib/format/rate';
+import { zoneLabel } from '@/lib/format/time';
 import { countOf } from '@/lib/live/live-messages';
 import { drillName, segmentDrill, seriesDrill, seriesSearch } from '@/lib/queries/throughput-drill-view';
-import { OTHER_KEY, type ThroughputSeries } from '@/lib/queries/throughput-view';
+import { OTHER_KEY, type ThroughputSeries, type ThroughputZoom } from '@/lib/queries/throughput-view';
 
+import { bucketClock, bucketSpan } from './bucket-time';
 import { chartRows, type ChartRow } from './chart-rows';
 import { firstSegment, moveSegment, type SegmentPosition } from './segment-navigation';
+import { bucketsUnder, DRAG_THRESHOLD_PX, type BucketEdge } from './zoom-drag';
 
 const PALETTE = ['#0ea5e9', '#8b5cf6', '#10b981', '#f59e0b', '#ec4899', '#14b8a6', '#6366f1', '#84cc16'];
 const OTHER_COLOR = '#a1a1aa';
@@ -49,16 +57,6 @@ export function seriesColor(series: ThroughputSeries, index: number): string {
 }
 
 const noSubscribe = () => () => {};
-
-function timeLabel(at: number, bucketSeconds: number, withDate: boolean): string {
-  const date = new Date(at);
-  const time = date.toLocaleTimeString(undefined, {
-    hour: '2-digit',
-    minute: '2-digit',
-    ...(bucketSeconds < 60 ? { second: '2-digit' } : {}),
-  });
-  return withDate ? `${date.toLocaleDateString(undefined, { month: 'short', day: 'numeric' })} ${time}` : time;
-}
 
 type Row = ChartRow & Record<`s${number}`, number>;
 
@@ -76,12 +74,15 @@ export function ThroughputChart({
   series,
   unitSeconds,
   unitLabel,
+  onZoom,
 }: {
   series: ThroughputSeries;
   unitSeconds: number;
   unitLabel: string;
+  /** Shows the time of the buckets a drag crossed (or the keyboard's segment's bucket). */
+  onZoom?: (zoom: ThroughputZoom) => void;
 }) {
-  // Times are in the viewer's zone, which the server cannot know: draw after hydration.
+  // recharts measures its container: draw after hydration.
   const mounted = useSyncExternalStore(
     noSubscribe,
     () => true,
@@ -94,7 +95,7 @@ export function ThroughputChart({
       ),
     [series, unitSeconds],
   );
-  const multiDay = series.bucketSeconds >= 3_600;
+  const zone = useDisplayZone();
   const container = useRef<HTMLDivElement>(null);
   const [chosen, setChosen] = useState<SegmentId | null>(null);
   // Whether a segment holds the focus (the caption names it; a segment whose bucket rolled off the
@@ -126,8 +127,53 @@ export function ThroughputChart({
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [activeKey, segmentElement]);
 
+  // Dragging: where the pointer went down and now (the chart's x, in pixels); the buckets' edges
+  // as drawn, from the layer inside the chart. A drag swallows the click that ends it.
+  const edges = useRef<BucketEdge[]>([]);
+  const drag = useRef<{ pointerId: number; from: number; to: number; moved: boolean } | null>(null);
+  const swallowClick = useRef(false);
+  const [selection, setSelection] = useState<{ from: number; to: number } | null>(null);
+  const chartX = (event: PointerEvent) => {
+    const surface = container.current?.querySelector('svg.recharts-surface');
+    return surface ? event.clientX - surface.getBoundingClientRect().left : event.clientX;
+  };
+  const onPointerDown = (event: PointerEvent<HTMLDivElement>) => {
+    if (!onZoom || !event.isPrimary || event.button !== 0) return;
+    const x = chartX(event);
+    drag.current = { pointerId: event.pointerId, from: x, to: x, moved: false };
+  };
+  const onPointerMove = (event: PointerEvent<HTMLDivElement>) => {
+    const now = drag.current;
+    if (!now || now.pointerId !== event.pointerId) return;
+    now.to = chartX(event);
+    if (!now.moved && Math.abs(now.to - now.from) < DRAG_THRESHOLD_PX) return;
+    if (!now.moved) {
+      now.moved = true;
+      // The rest of the drag is the chart's, wherever the pointer goes: the click it ends in too.
+      event.currentTarget.setPointerCapture(event.pointerId);
+    }
+    setSelection({ from: now.from, to: now.to });
+  };
+  const endDrag = (event: PointerEvent<HTMLDivElement>, zoom: boolean) => {
+    const ended = drag.current;
+    if (!ended || ended.pointerId !== event.pointerId) return;
+    drag.current = null;
+    setSelection(null);
+    if (!ended.moved) return;
+    swallowClick.current = true;
+    // A click follows a pointerup at once, if at all: nothing waits for one that never comes.
+    setTimeout(() => (swallowClick.current = false), 0);
+    const crossed = zoom ? bucketsUnder(edges.current, ended.from, ended.to) : null;
+    if (crossed && onZoom) onZoom(crossed);
+  };
+
   const onKeyDown = (event: KeyboardEvent<HTMLDivElement>) => {
     if (!active || !(event.target instanceof SVGAElement)) return;
+    if ((event.key === 'z' || event.key === 'Z') && onZoom && !event.metaKey && !event.ctrlKey && !event.altKey) {
+      event.preventDefault();
+      onZoom({ from: rows[active.row].start, to: rows[active.row].end });
+      return;
+    }
     const next = moveSegment(rows, active, event.key);
     if (!next) return;
     event.preventDefault();
@@ -157,19 +203,30 @@ export function ThroughputChart({
 
   const activeRow = active ? rows[active.row] : null;
   const activeEntry = active ? series.series[active.series] : null;
-  const when = (row: ChartRow) =>
-    `${timeLabel(row.start, series.bucketSeconds, multiDay)}–${timeLabel(row.end, series.bucketSeconds, multiDay)}`;
+  const when = (row: ChartRow) => bucketSpan(row, series.bucketSeconds, zone);
   return (
     <div>
       <div
         ref={container}
-        className="h-80 w-full text-zinc-500 dark:text-zinc-400 [&_a:focus-visible_rect]:stroke-zinc-900 [&_a:focus-visible_rect]:stroke-2 dark:[&_a:focus-visible_rect]:stroke-white"
+        className="relative h-80 w-full touch-pan-y text-zinc-500 select-none dark:text-zinc-400 [&_a:focus-visible_rect]:stroke-zinc-900 [&_a:focus-visible_rect]:stroke-2 dark:[&_a:focus-visible_rect]:stroke-white"
         data-testid="throughput-chart"
         role="figure"
-        aria-label={`Stacked bars of ${unitLabel} per bucket; each segment links to its events, the arrow keys move between segments`}
+        aria-label={`Stacked bars of ${unitLabel} per bucket; each segment links to its events, the arrow keys move between segments, Z zooms into a segment's time, a drag across the chart zooms into the time it crosses`}
         onKeyDown={onKeyDown}
         onFocus={onFocus}
         onBlur={onBlur}
+        onPointerDown={onPointerDown}
+        onPointerMove={onPointerMove}
+        onPointerUp={(event) => endDrag(event, true)}
+        onPointerCancel={(event) => endDrag(event, false)}
+        onClickCapture={(event) => {
+          if (!swallowClick.current) return;
+          swallowClick.current = false;
+          event.preventDefault();
+          event.stopPropagation();
+        }}
+        // A segment is a link, which the browser would drag away: the chart's drag is a zoom.
+        onDragStart={(event) => event.preventDefault()}
       >
         {mounted ? (
           <BarChart
@@ -185,7 +242,7 @@ export function ThroughputChart({
             <CartesianGrid vertical={false} stroke="currentColor" strokeOpacity={0.2} />
             <XAxis
               dataKey="start"
-              tickFormatter={(value: number) => timeLabel(value, series.bucketSeconds, multiDay)}
+              tickFormatter={(value: number) => bucketClock(value, series.bucketSeconds, zone)}
               minTickGap={32}
               tick={{ fill: 'currentColor', fontSize: 12 }}
               stroke="currentColor"
@@ -203,7 +260,7 @@ export function ThroughputChart({
               cursor={{ fill: 'currentColor', fillOpacity: 0.08 }}
               isAnimationActive={false}
               content={(props: TooltipContentProps) => (
-                <ChartTooltip {...props} series={series} unitLabel={unitLabel} />
+                <ChartTooltip {...props} series={series} unitLabel={unitLabel} zone={zone} />
               )}
             />
             {series.series.map((entry, index) => (
@@ -219,15 +276,23 @@ export function ThroughputChart({
             <ZIndexLayer zIndex={DefaultZIndexes.bar + 1}>
               <SegmentLinks series={series} rows={rows} activeId={activeId} when={when} />
             </ZIndexLayer>
+            <ZIndexLayer zIndex={DefaultZIndexes.bar + 2}>
+              <ZoomLayer rows={rows} edgesRef={edges} selection={selection} />
+            </ZIndexLayer>
           </BarChart>
         ) : null}
       </div>
       {/* The keyboard's segment, for those who see it (the tooltip follows only the pointer). */}
-      <p className="mt-1 h-4 truncate text-xs text-zinc-500 dark:text-zinc-400" aria-hidden>
-        {keyboardIn && activeRow && activeEntry && active
-          ? `${drillName({ label: activeEntry.label, when: when(activeRow), count: activeRow.counts[active.series] })}. Enter opens them.`
-          : 'A bar segment or a legend entry opens its events on the Events page.'}
-      </p>
+      <div className="mt-1 flex gap-3 text-xs text-zinc-500 dark:text-zinc-400">
+        <p className="h-4 min-w-0 flex-1 truncate" aria-hidden>
+          {keyboardIn && activeRow && activeEntry && active
+            ? `${drillName({ label: activeEntry.label, when: when(activeRow), count: activeRow.counts[active.series] })}.${onZoom ? ' Z zooms into its time;' : ''} Enter opens them.`
+            : `A bar segment or a legend entry opens its events on the Events page${onZoom ? '; drag across the chart to zoom into a time' : ''}.`}
+        </p>
+        <p className="shrink-0" data-testid="throughput-zone">
+          Times in {zoneLabel(series.coveredUntil, zone)}
+        </p>
+      </div>
     </div>
   );
 }
@@ -307,23 +372,64 @@ function SegmentLinks({
   );
 }
 
+/**
+ * Inside the chart: publishes where each bucket is drawn (for a drag's pixels to become buckets) and
+ * draws the drag's selection over the plot.
+ */
+function ZoomLayer({
+  rows,
+  edgesRef,
+  selection,
+}: {
+  rows: Row[];
+  edgesRef: RefObject<BucketEdge[]>;
+  selection: { from: number; to: number } | null;
+}) {
+  const x = useXAxisScale();
+  const plot = usePlotArea();
+  useEffect(() => {
+    if (!x) return;
+    edgesRef.current = rows.flatMap((row) => {
+      const left = x(row.start, { position: 'start' });
+      const right = x(row.start, { position: 'end' });
+      return left === undefined || right === undefined ? [] : [{ start: row.start, end: row.end, left, right }];
+    });
+  });
+  if (!selection || !plot) return null;
+  const left = Math.max(plot.x, Math.min(selection.from, selection.to));
+  const right = Math.min(plot.x + plot.width, Math.max(selection.from, selection.to));
+  return (
+    <rect
+      x={left}
+      y={plot.y}
+      width={Math.max(0, right - left)}
+      height={plot.height}
+      className="fill-sky-500/20 stroke-sky-600 dark:fill-sky-400/20 dark:stroke-sky-400"
+      pointerEvents="none"
+      data-testid="throughput-zoom-selection"
+    />
+  );
+}
+
 function ChartTooltip({
   active,
   payload,
   series,
   unitLabel,
-}: TooltipContentProps & { series: ThroughputSeries; unitLabel: string }) {
+  zone,
+}: TooltipContentProps & { series: ThroughputSeries; unitLabel: string; zone: string }) {
   const row = payload?.[0]?.payload as Row | undefined;
   if (!active || !row) return null;
-  const withDate = series.bucketSeconds >= 3_600;
   const wider = series.series.filter(
     (entry, index) => row.counts[index] > 0 && 'note' in seriesSearch(series.by, entry.key),
   );
   return (
     <div className="rounded-md border border-zinc-200 bg-white px-3 py-2 text-xs text-zinc-900 shadow-md dark:border-zinc-700 dark:bg-zinc-900 dark:text-zinc-100">
       <p className="mb-1 font-medium">
-        {timeLabel(row.start, series.bucketSeconds, withDate)} – {timeLabel(row.end, series.bucketSeconds, withDate)}
-        {row.inProgress ? <span className="ml-1 font-normal text-zinc-500">(in progress)</span> : null}
+        {bucketSpan(row, series.bucketSeconds, zone)} {zoneLabel(row.start, zone)}
+        {row.inProgress ? (
+          <span className="ml-1 font-normal text-zinc-500 dark:text-zinc-400">(in progress)</span>
+        ) : null}
       </p>
       <table className="tabular-nums">
         <tbody>
@@ -340,7 +446,7 @@ function ChartTooltip({
                   {wider.includes(entry) ? '*' : null}
                 </td>
                 <td className="pr-2 text-right">{formatRate(row.rates[index])}</td>
-                <td className="text-right text-zinc-500">{row.counts[index].toLocaleString()}</td>
+                <td className="text-right text-zinc-500 dark:text-zinc-400">{row.counts[index].toLocaleString()}</td>
               </tr>
             ) : null,
           )}
@@ -349,12 +455,12 @@ function ChartTooltip({
             <td className="pr-2 text-right font-medium">
               {formatRate(row.rates.reduce((sum, rate) => sum + rate, 0))}
             </td>
-            <td className="text-right text-zinc-500">{row.total.toLocaleString()}</td>
+            <td className="text-right text-zinc-500 dark:text-zinc-400">{row.total.toLocaleString()}</td>
           </tr>
         </tbody>
       </table>
-      <p className="mt-1 text-zinc-500">{unitLabel}; events in the bucket on the right</p>
-      <p className="text-zinc-500">Click a segment for its events</p>
+      <p className="mt-1 text-zinc-500 dark:text-zinc-400">{unitLabel}; events in the bucket on the right</p>
+      <p className="text-zinc-500 dark:text-zinc-400">Click a segment for its events</p>
       {wider.map((entry) => {
         const found = seriesSearch(series.by, entry.key);
         return 'note' in found ? (
@@ -367,7 +473,8 @@ function ChartTooltip({
   );
 }
 
-export function ThroughputLegend({ series, rangeLabel }: { series: ThroughputSeries; rangeLabel: string }) {
+/** `when` names the chart's time in a legend link's name: "last 15 min", "the zoomed time". */
+export function ThroughputLegend({ series, when }: { series: ThroughputSeries; when: string }) {
   return (
     <ul
       className="mt-3 flex min-h-5 flex-wrap gap-x-4 gap-y-1 text-xs text-zinc-600 dark:text-zinc-400"
@@ -391,7 +498,7 @@ export function ThroughputLegend({ series, rangeLabel }: { series: ThroughputSer
                 href={drill.href}
                 // The links change as buckets roll: prefetching each would read the datastore for nothing.
                 prefetch={false}
-                aria-label={drillName({ label: entry.label, when: `last ${rangeLabel}`, count, note: drill.note })}
+                aria-label={drillName({ label: entry.label, when, count, note: drill.note })}
                 title={
                   drill.note ? `${entry.label}: ${drill.note}` : `${entry.label}: its events over the chart's range`
                 }

@@ -24,7 +24,8 @@ export function ThroughputFigures({
   source,
 }: {
   totals: ThroughputTotals | null;
-  rangeLabel: string;
+  /** The range's name ("1 hour"); null for a zoom. */
+  rangeLabel: string | null;
   provider: string | null;
   /** Where the counts came from: the console's roll-ups, or every event of the range (while they are built). */
   source: 'rollups' | 'events' | null;
@@ -32,7 +33,7 @@ export function ThroughputFigures({
   return (
     <div className="grid grid-cols-2 gap-3 lg:grid-cols-4">
       <Figure
-        label={`Events, last ${rangeLabel}`}
+        label={rangeLabel ? `Events, last ${rangeLabel}` : 'Events, zoomed time'}
         value={totals ? totals.events.toLocaleString() : '—'}
         testId="throughput-total"
       />
@@ -49,7 +50,7 @@ export function ThroughputFigures({
         testId="throughput-fatal-share"
       />
       <Figure
-        label="Events/s, last minute"
+        label={rangeLabel ? 'Events/s, last minute' : "Events/s, the zoom's last minute"}
         value={totals ? formatRate(totals.perSecondLastMinute) : '—'}
         testId="throughput-rate"
       />

@@ -54,6 +54,26 @@ function throughputParam(
   return (Array.isArray(value) ? value[0] : value) || undefined;
 }
 
+/** A time range zoomed into on the chart: from and to in ms since the epoch, `to` exclusive. */
+export interface ThroughputZoom {
+  from: number;
+  to: number;
+}
+
+/** A zoom shows at least this much: a narrower choice (one bucket of a minute) is widened around its middle. */
+export const MIN_ZOOM_MS = 5 * 60_000;
+/** And at most the longest range. */
+export const MAX_ZOOM_MS = THROUGHPUT_RANGES['30d'].ms;
+/** A zoomed chart's buckets: the smallest round size (a minute at least, the roll-ups' finest) giving at most this many. */
+export const ZOOM_BUCKETS = 120;
+
+/** `zoom` widened around its middle to MIN_ZOOM_MS when narrower, on whole minutes. */
+export function widenZoom(zoom: ThroughputZoom): ThroughputZoom {
+  if (zoom.to - zoom.from >= MIN_ZOOM_MS) return zoom;
+  const from = Math.floor(((zoom.from + zoom.to) / 2 - MIN_ZOOM_MS / 2) / 60_000) * 60_000;
+  return { from, to: from + MIN_ZOOM_MS };
+}
+
 /** The page's reading: a missing or unknown value falls back to 1 h by agent. */
 export function parseThroughputParams(params: URLSearchParams | Record<string, string | string[] | undefined>): {
   range: ThroughputRange;
@@ -68,25 +88,53 @@ export function parseThroughputParams(params: URLSearchParams | Record<string, s
 }
 
 export type ThroughputParamsResult =
-  { ok: true; range: ThroughputRange; by: ThroughputGrouping } | { ok: false; error: string };
+  | { ok: true; range: ThroughputRange; by: ThroughputGrouping; zoom: ThroughputZoom | null }
+  | { ok: false; error: string };
 
-/** The API's reading: a missing value is the default, an unknown one an error naming the parameter and the values allowed. */
+const quoted = (value: string) => JSON.stringify(value.slice(0, 100));
+const TIME_EXAMPLE = 'a time such as 2026-12-06T14:05:00Z';
+
+/** The zoom of ?from=&to= (both or neither), or why it cannot be shown; `now` bounds it. */
+function checkZoom(from: string | undefined, to: string | undefined, now: number): ThroughputZoom | null | string {
+  if (from === undefined && to === undefined) return null;
+  if (from === undefined || to === undefined) return `from and to go together (got only ${from ? 'from' : 'to'})`;
+  const fromMs = Date.parse(from);
+  if (Number.isNaN(fromMs)) return `from must be ${TIME_EXAMPLE} (got ${quoted(from)})`;
+  const toMs = Date.parse(to);
+  if (Number.isNaN(toMs)) return `to must be ${TIME_EXAMPLE} (got ${quoted(to)})`;
+  if (toMs <= fromMs) return `from must be before to (got from ${quoted(from)}, to ${quoted(to)})`;
+  if (fromMs >= now) return `from must be in the past (got ${quoted(from)})`;
+  if (toMs - fromMs > MAX_ZOOM_MS)
+    return `from and to may be at most 30 days apart (got ${Math.ceil((toMs - fromMs) / 86_400_000)} days)`;
+  return widenZoom({ from: fromMs, to: toMs });
+}
+
+/**
+ * The API's reading: a missing value is the default, an unknown one an error naming the
+ * parameter and the values allowed. from and to (a zoom) show that time instead of the range.
+ */
 export function checkThroughputParams(
   params: URLSearchParams | Record<string, string | string[] | undefined>,
+  now = Date.now(),
 ): ThroughputParamsResult {
   const range = throughputParam(params, 'range');
   if (range !== undefined && !isRange(range))
-    return {
-      ok: false,
-      error: `range must be one of ${THROUGHPUT_RANGE_NAMES.join(', ')} (got ${JSON.stringify(range.slice(0, 100))})`,
-    };
+    return { ok: false, error: `range must be one of ${THROUGHPUT_RANGE_NAMES.join(', ')} (got ${quoted(range)})` };
   const by = throughputParam(params, 'by');
   if (by !== undefined && !isGrouping(by))
-    return {
-      ok: false,
-      error: `by must be one of ${THROUGHPUT_GROUPINGS.join(', ')} (got ${JSON.stringify(by.slice(0, 100))})`,
-    };
-  return { ok: true, range: range ?? DEFAULT_RANGE, by: by ?? DEFAULT_GROUPING };
+    return { ok: false, error: `by must be one of ${THROUGHPUT_GROUPINGS.join(', ')} (got ${quoted(by)})` };
+  const zoom = checkThroughputZoom(params, now);
+  if (!zoom.ok) return zoom;
+  return { ok: true, range: range ?? DEFAULT_RANGE, by: by ?? DEFAULT_GROUPING, zoom: zoom.zoom };
+}
+
+/** The zoom alone (?from=&to=, both or neither), or an error naming what is wrong with it. */
+export function checkThroughputZoom(
+  params: URLSearchParams | Record<string, string | string[] | undefined>,
+  now = Date.now(),
+): { ok: true; zoom: ThroughputZoom | null } | { ok: false; error: string } {
+  const zoom = checkZoom(throughputParam(params, 'from'), throughputParam(params, 'to'), now);
+  return typeof zoom === 'string' ? { ok: false, error: zoom } : { ok: true, zoom };
 }
 
 /** The range's bucket, widened to the next round size when it would give more than maxBuckets. */
@@ -97,8 +145,9 @@ export function bucketSecondsFor(range: ThroughputRange, maxBuckets = MAX_BUCKET
   return NICE_BUCKET_SECONDS.find((seconds) => seconds >= least) ?? least;
 }
 
-/** The chart's y unit: events per second at the 15-minute range, per minute otherwise. */
-export function rateUnitSeconds(range: ThroughputRange): 1 | 60 {
+/** The chart's y unit: events per second at the 15-minute range (or a zoom as short), per minute otherwise. */
+export function rateUnitSeconds(range: ThroughputRange, zoom: ThroughputZoom | null = null): 1 | 60 {
+  if (zoom) return zoom.to - zoom.from <= THROUGHPUT_RANGES['15m'].ms ? 1 : 60;
   return range === '15m' ? 1 : 60;
 }
 
@@ -120,6 +169,21 @@ export function bucketWindow(range: ThroughputRange, now: number, maxBuckets = M
   const count = Math.max(1, Math.min(maxBuckets, Math.round(THROUGHPUT_RANGES[range].ms / bucketMs)));
   const newest = Math.floor(to / bucketMs) * bucketMs;
   return { from: newest - (count - 1) * bucketMs, to, bucketSeconds, count };
+}
+
+/**
+ * A zoom's buckets, aligned to the epoch like a range's: from the bucket holding `from` to the one
+ * holding the end, counted up to `now` when the zoom reaches it (that bucket is then in progress).
+ */
+export function zoomWindow(zoom: ThroughputZoom, now: number, maxBuckets = ZOOM_BUCKETS): BucketWindow {
+  const least = Math.max(60, Math.ceil((zoom.to - zoom.from) / 1000 / maxBuckets));
+  const bucketSeconds = NICE_BUCKET_SECONDS.find((seconds) => seconds >= least) ?? Math.ceil(least / 60) * 60;
+  const bucketMs = bucketSeconds * 1000;
+  const from = Math.floor(zoom.from / bucketMs) * bucketMs;
+  const end = Math.ceil(zoom.to / bucketMs) * bucketMs;
+  const to = Math.min(end, Math.floor(now / 1000) * 1000);
+  const count = Math.max(1, Math.ceil((to - from) / bucketMs));
+  return { from, to: Math.max(to, from + 1000), bucketSeconds, count };
 }
 
 export interface SeriesBucket {

@@ -8,10 +8,12 @@ import type { BucketKey, DataStore, ThroughputBucket, ThroughputRequest } from '
 import {
   bucketWindow,
   buildSeries,
+  zoomWindow,
   type CountRow,
   type ThroughputGrouping,
   type ThroughputRange,
   type ThroughputView,
+  type ThroughputZoom,
 } from './throughput-view';
 
 const rows = (buckets: ThroughputBucket[], keyAt = 0): CountRow[] =>
@@ -29,11 +31,12 @@ export interface ThroughputSources {
 
 export async function readThroughput(
   store: DataStore,
-  request: { range: ThroughputRange; by: ThroughputGrouping; now?: number },
+  /** A zoom reads its own time instead of the range's (the range stays, for going back to it). */
+  request: { range: ThroughputRange; by: ThroughputGrouping; zoom?: ThroughputZoom | null; now?: number },
   sources: ThroughputSources = {},
 ): Promise<ThroughputView> {
   const now = request.now ?? Date.now();
-  const window = bucketWindow(request.range, now);
+  const window = request.zoom ? zoomWindow(request.zoom, now) : bucketWindow(request.range, now);
   const events = store.healthEvents();
   // One pass over the range: counts per (bucket, grouping field, isFatal) give both the chosen
   // series (summed over fatality: zeroFill adds rows of the same bucket and key) and the fatal
@@ -109,6 +112,7 @@ export async function readThroughputView(
   context: AppContext,
   range: ThroughputRange,
   by: ThroughputGrouping,
+  zoom: ThroughputZoom | null = null,
 ): Promise<ThroughputView> {
-  return readThroughput(await context.store(), { range, by }, { counts: context.eventCounts?.() });
+  return readThroughput(await context.store(), { range, by, zoom }, { counts: context.eventCounts?.() });
 }

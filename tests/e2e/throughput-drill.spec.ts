@@ -179,3 +179,131 @@ test('the chart and its landing page in the dark theme', async ({ page }) => {
   await expect(page.getByTestId('event-search-summary')).toHaveText(/^[\d,]+ events?/);
   await page.screenshot({ path: 'test-results/screenshots/throughput-drill-events-dark.png' });
 });
+
+test.describe('zoom', () => {
+  // Clocks in UTC, so the test reads the axis as the page writes it.
+  test.use({ timezoneId: 'UTC' });
+  const MIN = 60_000;
+  const clock = (at: number) => new Date(at).toISOString().slice(11, 16);
+  const ticksOf = (page: Page) =>
+    page
+      .getByTestId('throughput-chart')
+      .locator('.recharts-xAxis .recharts-cartesian-axis-tick-value')
+      .allTextContents();
+  /** Every minute's clock from `from` to `to`. */
+  const minutesBetween = (from: number, to: number) =>
+    new Set(Array.from({ length: Math.round((to - from) / MIN) + 1 }, (_, index) => clock(from + index * MIN)));
+
+  test('a drag across the chart zooms into that time (from and to in the URL, the axis shows it); a click still opens a segment; Reset zoom and Z from the keyboard', async ({
+    page,
+  }) => {
+    test.setTimeout(600_000);
+    // Five closed minutes before the newest: the simulator starts with the server, so this waits
+    // until the chart has that many.
+    const chart = page.getByTestId('throughput-chart');
+    let starts: number[] = [];
+    await expect
+      .poll(
+        async () => {
+          await closedSegment(page, '/throughput?range=1h&by=isFatal');
+          starts = [...new Set((await segmentsOf(chart)).map((segment) => segment.start))].sort((a, b) => a - b);
+          return starts.length;
+        },
+        { timeout: 400_000, intervals: [20_000] },
+      )
+      .toBeGreaterThanOrEqual(7);
+    const first = starts[starts.length - 6];
+    const last = starts[starts.length - 2];
+    const centre = async (start: number) => {
+      const box = (await chart.locator(`a[data-segment-start="${start}"]`).first().boundingBox())!;
+      return { x: box.x + box.width / 2, y: box.y + box.height / 2 };
+    };
+    const before = await ticksOf(page);
+    const down = await centre(first);
+    const up = await centre(last);
+    await page.mouse.move(down.x, down.y);
+    await page.mouse.down();
+    await page.mouse.move((down.x + up.x) / 2, down.y, { steps: 5 });
+    await expect(page.getByTestId('throughput-zoom-selection')).toBeVisible();
+    await page.mouse.move(up.x, up.y, { steps: 5 });
+    await page.mouse.up();
+
+    // The page shows that time: the URL says it, the panel names it, the axis and the bars are of it.
+    await expect(page).toHaveURL(/\/throughput\?/);
+    await expect
+      .poll(() => Object.fromEntries(new URL(page.url()).searchParams))
+      .toEqual({
+        range: '1h',
+        by: 'isFatal',
+        from: new Date(first).toISOString(),
+        to: new Date(last + MIN).toISOString(),
+      });
+    await expect(page.getByTestId('throughput-zoom')).toContainText(`Zoomed to`);
+    await expect(page.getByTestId('throughput-zoom')).toContainText(`${clock(first)} – `);
+    await expect(page.getByTestId('throughput-panel')).toContainText('per second');
+    const inZoom = minutesBetween(first, last + MIN);
+    await expect(async () => {
+      const ticks = await ticksOf(page);
+      expect(ticks).not.toEqual(before);
+      expect(ticks.length).toBeGreaterThan(1);
+      for (const tick of ticks) expect(inZoom.has(tick.slice(0, 5)), `tick ${tick}`).toBe(true);
+      const shown = (await segmentsOf(chart)).map((segment) => segment.start);
+      expect(shown.length).toBeGreaterThan(0);
+      for (const start of shown) expect(start >= first && start <= last, `bucket ${start}`).toBe(true);
+    }).toPass({ timeout: 30_000 });
+    await page.screenshot({ path: 'test-results/screenshots/throughput-zoomed.png', fullPage: true });
+
+    // A click on a segment of the zoomed chart still opens its events.
+    const segment = (await segmentsOf(chart)).find((each) => each.height >= 6)!;
+    await chart.locator(`a[data-segment-start="${segment.start}"][data-segment-key="${segment.key}"]`).click();
+    await expect(page).toHaveURL(/\/events\?severity=/);
+    expect(new URL(page.url()).searchParams.get('from')).toBe(new Date(segment.start).toISOString());
+    // Back is the zoom again; Reset zoom is the hour.
+    await page.goBack();
+    await expect(page.getByTestId('throughput-zoom')).toBeVisible();
+    await page.getByRole('button', { name: /^Reset zoom/ }).click();
+    await expect(page.getByTestId('throughput-zoom')).toBeHidden();
+    await expect.poll(() => new URL(page.url()).searchParams.has('from')).toBe(false);
+    await expect(page.getByTestId('throughput-panel')).toContainText('last 1 hour');
+
+    // From the keyboard: Z on a segment zooms into its bucket, widened to five minutes around it.
+    await page.getByRole('group', { name: 'Stack by' }).getByRole('button', { name: 'Fatal / non-fatal' }).focus();
+    await page.keyboard.press('Tab');
+    const focused = page.locator('[data-testid="throughput-chart"] a:focus');
+    await expect(page.getByText(/Z zooms into its time; Enter opens them\.$/)).toBeVisible();
+    const bucket = Number(await focused.getAttribute('data-segment-start'));
+    await page.keyboard.press('z');
+    await expect
+      .poll(() => new URL(page.url()).searchParams.get('from'))
+      .toBe(new Date(bucket - 2 * MIN).toISOString());
+    expect(new URL(page.url()).searchParams.get('to')).toBe(new Date(bucket + 3 * MIN).toISOString());
+    await expect(page.getByTestId('throughput-zoom')).toContainText(`${clock(bucket - 2 * MIN)} – `);
+  });
+
+  test('a zoom in the dark theme and at phone width; a zoom that cannot be read is named', async ({ page }) => {
+    test.setTimeout(240_000);
+    const to = Math.floor(Date.now() / MIN) * MIN - 2 * MIN;
+    const zoomed = `/throughput?range=1h&by=agent&from=${new Date(to - 20 * MIN).toISOString()}&to=${new Date(to).toISOString()}`;
+    await page.emulateMedia({ colorScheme: 'dark' });
+    await page.goto(zoomed);
+    await expect(page.getByTestId('throughput-zoom')).toContainText('Zoomed to');
+    await expect(page.getByTestId('throughput-chart').locator('.recharts-xAxis')).toBeVisible();
+    await page.screenshot({ path: 'test-results/screenshots/throughput-zoomed-dark.png', fullPage: true });
+    await page.setViewportSize({ width: 390, height: 844 });
+    await page.emulateMedia({ colorScheme: 'light' });
+    await page.reload();
+    await expect(page.getByTestId('throughput-zoom')).toContainText('Zoomed to');
+    await expect(page.getByTestId('throughput-chart').locator('.recharts-xAxis')).toBeVisible();
+    await page.screenshot({ path: 'test-results/screenshots/throughput-zoomed-phone.png', fullPage: true });
+    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+
+    await page.goto('/throughput?range=1h&by=agent&from=yesterday&to=now');
+    await expect(page.getByTestId('throughput-panel')).toContainText(
+      'from must be a time such as 2026-12-06T14:05:00Z (got "yesterday")',
+    );
+    await page.getByRole('button', { name: /^Reset zoom/ }).click();
+    await expect(page.getByTestId('throughput-chart').locator('a[data-segment-start]').first()).toBeAttached({
+      timeout: 60_000,
+    });
+  });
+});

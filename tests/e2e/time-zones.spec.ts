@@ -76,3 +76,84 @@ test('times show their zone; the UTC switch shows them in UTC, remembered by thi
   await expect(time).toHaveText(local);
   expect(await serverHtml(page)).toContain(local);
 });
+
+/** "19:35" of a time in a zone `offsetMs` ahead of UTC. */
+const hourMinute = (at: number, offsetMs: number) => new Date(at + offsetMs).toISOString().slice(11, 16);
+
+test("the Throughput chart's axis, tooltip and segment names, and the Events search's From and To, follow the UTC switch", async ({
+  page,
+}) => {
+  test.setTimeout(150_000);
+  // The Events search over a window given in the URL: its From and To are clocks in the page's zone.
+  const from = Math.floor(Date.now() / 60_000) * 60_000 - 2 * 3_600_000;
+  const to = from + 90 * 60_000;
+  const inputOf = (at: number, offsetMs: number) => new Date(at + offsetMs).toISOString().slice(0, 16);
+  await page.goto(`/events?from=${new Date(from).toISOString()}&to=${new Date(to).toISOString()}`);
+  await expect(page.getByLabel('From (Asia/Kolkata)')).toHaveValue(inputOf(from, KOLKATA_OFFSET_MS));
+  await expect(page.getByLabel('To (Asia/Kolkata; empty: now)')).toHaveValue(inputOf(to, KOLKATA_OFFSET_MS));
+  const utcSwitch = page.getByRole('switch', { name: 'Times in UTC' });
+  await utcSwitch.click();
+  await expect(page.getByLabel('From (UTC)')).toHaveValue(inputOf(from, 0));
+  await expect(page.getByLabel('To (UTC; empty: now)')).toHaveValue(inputOf(to, 0));
+  // A search from the fields reads them in UTC: the URL keeps the same window.
+  await page.getByTestId('event-search-submit').click();
+  await expect(page).toHaveURL(new RegExp(`from=${encodeURIComponent(new Date(from).toISOString())}`));
+  expect(new URL(page.url()).searchParams.get('to')).toBe(new Date(to).toISOString());
+  await utcSwitch.click();
+  await expect(utcSwitch).toHaveAttribute('aria-checked', 'false');
+
+  // The Throughput chart: 1-minute buckets of the last hour. Kolkata's clock is 5 h 30 min ahead,
+  // so no tick of the last hour reads the same in both zones.
+  await page.goto('/throughput?range=1h&by=agent');
+  const chart = page.getByTestId('throughput-chart');
+  await chart.locator('a[data-segment-start]').first().waitFor({ state: 'attached', timeout: 60_000 });
+  // A bucket from the middle of the hour: it neither rolls off nor fills while the test reads it.
+  const starts = [
+    ...new Set(
+      await chart
+        .locator('a[data-segment-start]')
+        .evaluateAll((links) => links.map((link) => Number(link.getAttribute('data-segment-start')))),
+    ),
+  ].sort((a, b) => a - b);
+  const start = starts[Math.floor(starts.length / 2)];
+  const segment = chart.locator(`a[data-segment-start="${start}"]`).first();
+  await expect(page.getByTestId('throughput-zone')).toHaveText('Times in UTC+05:30');
+  const ticks = () => chart.locator('.recharts-xAxis .recharts-cartesian-axis-tick-value').allTextContents();
+  /** Every minute of the chart (and a little more, for buckets that roll while it is read) in a zone. */
+  const minutes = (offsetMs: number) => {
+    const newest = Math.floor(Date.now() / 60_000) * 60_000;
+    return new Set(Array.from({ length: 70 }, (_, index) => hourMinute(newest - (index - 3) * 60_000, offsetMs)));
+  };
+  const readIn = async (offsetMs: number, otherMs: number) => {
+    await expect(async () => {
+      const shown = await ticks();
+      expect(shown.length).toBeGreaterThan(1);
+      const mine = minutes(offsetMs);
+      const other = minutes(otherMs);
+      for (const tick of shown) {
+        expect(mine.has(tick), `tick ${tick}`).toBe(true);
+        expect(other.has(tick), `tick ${tick}`).toBe(false);
+      }
+    }).toPass({ timeout: 30_000 });
+    // The segment's link names its bucket in the zone.
+    await expect(segment).toHaveAttribute(
+      'aria-label',
+      new RegExp(`, ${hourMinute(start, offsetMs)}–${hourMinute(start + 60_000, offsetMs)}: `),
+    );
+  };
+  await readIn(KOLKATA_OFFSET_MS, 0);
+  await segment.hover();
+  // The tooltip names the bucket under the pointer, with its zone.
+  await expect(
+    page.getByText(
+      `${hourMinute(start, KOLKATA_OFFSET_MS)}–${hourMinute(start + 60_000, KOLKATA_OFFSET_MS)} UTC+05:30`,
+    ),
+  ).toBeVisible();
+
+  await utcSwitch.click();
+  await expect(page.getByTestId('throughput-zone')).toHaveText('Times in UTC');
+  await readIn(0, KOLKATA_OFFSET_MS);
+  await page.screenshot({ path: 'test-results/screenshots/throughput-times-utc.png', fullPage: true });
+  await utcSwitch.click();
+  await expect(page.getByTestId('throughput-zone')).toHaveText('Times in UTC+05:30');
+});

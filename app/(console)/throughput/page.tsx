@@ -1,4 +1,4 @@
-import { parseThroughputParams } from '@/lib/queries/throughput-view';
+import { checkThroughputZoom, parseThroughputParams } from '@/lib/queries/throughput-view';
 import { readThroughputView } from '@/lib/queries/throughput';
 import { requirePageActor } from '@/lib/server/auth';
 import { appContext } from '@/lib/server/app-context';
@@ -13,8 +13,13 @@ export default async function ThroughputPage({
   searchParams: Promise<Record<string, string | string[] | undefined>>;
 }) {
   await requirePageActor();
-  const { range, by } = parseThroughputParams(await searchParams);
-  const initial = await readThroughputView(appContext(), range, by).catch((error: Error) => ({ error: error.message }));
+  const params = await searchParams;
+  const { range, by } = parseThroughputParams(params);
+  // A zoom's time that cannot be read is named on the page (the client says the same).
+  const zoom = checkThroughputZoom(params);
+  const initial = zoom.ok
+    ? await readThroughputView(appContext(), range, by, zoom.zoom).catch((error: Error) => ({ error: error.message }))
+    : { error: zoom.error };
   return (
     <section className="space-y-4">
       <h1 className="text-2xl font-semibold">Throughput</h1>

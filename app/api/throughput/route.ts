@@ -5,7 +5,11 @@ import { appContext } from '@/lib/server/app-context';
 
 export const dynamic = 'force-dynamic';
 
-/** Events per bucket for ?range=15m|1h|6h|24h|7d&by=agent|checkName|componentClass|isFatal (the Throughput page's refetch); 400 for any other value. */
+/**
+ * Events per bucket for ?range=15m|1h|6h|24h|7d|30d&by=agent|checkName|componentClass|isFatal, or for a zoom's
+ * &from=&to= (ISO times, at most 30 days apart) instead of the range (the Throughput page's refetch); 400 for
+ * any other value.
+ */
 export async function GET(request: Request): Promise<Response> {
   const access = await allow(request);
   if (!access.ok) return access.response;
@@ -13,7 +17,7 @@ export async function GET(request: Request): Promise<Response> {
   if (!params.ok)
     return Response.json({ error: params.error }, { status: 400, headers: { 'Cache-Control': 'no-store' } });
   try {
-    return Response.json(await readThroughputView(appContext(), params.range, params.by), {
+    return Response.json(await readThroughputView(appContext(), params.range, params.by, params.zoom), {
       headers: { 'Cache-Control': 'no-store' },
     });
   } catch (error) {

@@ -18,9 +18,13 @@ import type { HealthEventWithStatus } from '@/lib/store';
 const PROTOTYPE_NAMES = ['toString', 'constructor', '__proto__', 'hasOwnProperty', 'valueOf', 'isPrototypeOf'];
 
 // The read model as the route calls it (the app context first); the calls record what was asked for.
-const readThroughputView = vi.fn(async (...asked: [range: string, by: string]) => ({ fake: 'view', asked }));
+const readThroughputView = vi.fn(async (...asked: [range: string, by: string, zoom: unknown]) => ({
+  fake: 'view',
+  asked,
+}));
 vi.mock('@/lib/queries/throughput', () => ({
-  readThroughputView: (_context: unknown, range: string, by: string) => readThroughputView(range, by),
+  readThroughputView: (_context: unknown, range: string, by: string, zoom: unknown) =>
+    readThroughputView(range, by, zoom),
 }));
 vi.mock('@/lib/server/route-guard', () => ({
   allow: async () => ({ ok: true, actor: { id: 'u1', name: 'ana', displayName: 'Ana', role: 'viewer' } }),
@@ -54,9 +58,22 @@ describe('GET /api/throughput', () => {
     expect((await GET(new Request('http://localhost/api/throughput?range=7d&by=isFatal'))).status).toBe(200);
     expect((await GET(new Request('http://localhost/api/throughput'))).status).toBe(200);
     expect(readThroughputView.mock.calls).toEqual([
-      ['7d', 'isFatal'],
-      ['1h', 'agent'],
+      ['7d', 'isFatal', null],
+      ['1h', 'agent', null],
     ]);
+  });
+
+  it("reads a zoom's from and to, and answers 400 naming what is wrong with one", async () => {
+    readThroughputView.mockClear();
+    const from = '2026-12-06T10:00:00.000Z';
+    const to = '2026-12-06T11:00:00.000Z';
+    const ok = await GET(new Request(`http://localhost/api/throughput?range=24h&by=agent&from=${from}&to=${to}`));
+    expect(ok.status).toBe(200);
+    expect(readThroughputView.mock.calls).toEqual([['24h', 'agent', { from: Date.parse(from), to: Date.parse(to) }]]);
+    const bad = await GET(new Request(`http://localhost/api/throughput?from=yesterday&to=${to}`));
+    expect(bad.status).toBe(400);
+    expect(await bad.json()).toEqual({ error: 'from must be a time such as 2026-12-06T14:05:00Z (got "yesterday")' });
+    expect(readThroughputView).toHaveBeenCalledTimes(1);
   });
 });
 
@@ -67,8 +84,18 @@ describe('throughput parameters', () => {
   });
 
   it('checks the first value of a repeated parameter and treats empty as missing', () => {
-    expect(checkThroughputParams({ range: ['15m', 'toString'] })).toEqual({ ok: true, range: '15m', by: 'agent' });
-    expect(checkThroughputParams(new URLSearchParams('range=&by='))).toEqual({ ok: true, range: '1h', by: 'agent' });
+    expect(checkThroughputParams({ range: ['15m', 'toString'] })).toEqual({
+      ok: true,
+      range: '15m',
+      by: 'agent',
+      zoom: null,
+    });
+    expect(checkThroughputParams(new URLSearchParams('range=&by='))).toEqual({
+      ok: true,
+      range: '1h',
+      by: 'agent',
+      zoom: null,
+    });
   });
 });
 
