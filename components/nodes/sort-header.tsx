@@ -28,9 +28,8 @@ export function SortHeader({
         className={`inline-flex items-center gap-1 rounded hover:text-zinc-900 focus-visible:outline focus-visible:outline-2 focus-visible:outline-sky-500 dark:hover:text-zinc-100 ${active ? 'text-zinc-900 dark:text-zinc-100' : ''}`}
       >
         {label}
-        <span aria-hidden="true" className={active ? '' : 'text-zinc-300 dark:text-zinc-600'}>
-          {active ? (sort.dir === 'asc' ? '▲' : '▼') : '↕'}
-        </span>
+        {/* Unsorted columns show ↕ in the header's own grey: a paler one fails text contrast. */}
+        <span aria-hidden="true">{active ? (sort.dir === 'asc' ? '▲' : '▼') : '↕'}</span>
       </button>
     </th>
   );
