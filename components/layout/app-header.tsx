@@ -10,6 +10,7 @@ import { useEffect, useRef, useState } from 'react';
 import { useCan } from '@/components/auth/actor-context';
 import { UserMenu } from '@/components/auth/user-menu';
 import { ConnectionIndicator } from '@/components/live/connection-indicator';
+import { ViewsMenu } from '@/components/views/views-menu';
 
 import { ThemeToggle } from './theme-toggle';
 import { TimeZoneSwitch } from './time-zone-switch';
@@ -100,6 +101,7 @@ export function AppHeader() {
           </nav>
           <div className="flex flex-wrap items-center gap-x-3 gap-y-2 border-t border-zinc-200 pt-3 lg:order-4 lg:border-0 lg:pt-0 dark:border-zinc-800">
             <ThemeToggle />
+            <ViewsMenu />
             <TimeZoneSwitch />
             <UserMenu />
           </div>

@@ -3,6 +3,7 @@
 // open and which element it opens, every section in that element (Users only for admins), closed
 // again by a followed link, by a page change made any other way, and by Escape, which gives focus
 // back to the button. (Which breakpoint shows it is CSS: tests/e2e/phone-layout.spec.ts.)
+import { QueryClient, QueryClientProvider } from '@tanstack/react-query';
 import { act, cleanup, fireEvent, render, screen, within } from '@testing-library/react';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 
@@ -24,10 +25,13 @@ afterEach(() => {
 });
 
 function show(role: Role = 'admin') {
+  // The Views menu reads the user's views through React Query (only once it is opened).
+  const client = new QueryClient();
   return render(
     <ActorProvider actor={{ name: 'ada', displayName: 'Ada', role }}>
       <AppHeader />
     </ActorProvider>,
+    { wrapper: ({ children }) => <QueryClientProvider client={client}>{children}</QueryClientProvider> },
   );
 }
 
