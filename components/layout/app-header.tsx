@@ -21,6 +21,7 @@ const sections = [
   { href: '/events', label: 'Events' },
   { href: '/pipeline', label: 'Pipeline' },
   { href: '/throughput', label: 'Throughput' },
+  { href: '/reliability', label: 'Reliability' },
   { href: '/providers', label: 'Providers' },
   { href: '/audit', label: 'Audit' },
 ];

@@ -15,6 +15,7 @@ const SECTIONS = [
   { label: 'Events', path: '/events', heading: 'Events' },
   { label: 'Pipeline', path: '/pipeline', heading: 'Pipeline' },
   { label: 'Throughput', path: '/throughput', heading: 'Throughput' },
+  { label: 'Reliability', path: '/reliability', heading: 'Reliability' },
   { label: 'Providers', path: '/providers', heading: 'Providers' },
   { label: 'Audit', path: '/audit', heading: 'Audit log' },
   { label: 'Users', path: '/admin/users', heading: 'Users' },
