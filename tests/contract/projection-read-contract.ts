@@ -195,8 +195,9 @@ export function defineProjectionReadContract(target: ContractTarget): void {
       const timer = setTimeout(() => void feed.close(), 15_000);
       try {
         for await (const change of feed) {
+          if (change.collection !== 'healthEvents') continue;
           const name = (change.document ?? change.before)?.healthEvent.nodeName;
-          if (change.collection === 'healthEvents' && (name === a || name === b)) seen.push(change);
+          if (name === a || name === b) seen.push(change);
           if (seen.length >= 2) break;
         }
       } finally {
