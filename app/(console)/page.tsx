@@ -21,21 +21,23 @@ export default async function OverviewPage() {
       <h1 className="text-2xl font-semibold">Overview</h1>
       <AutoRefresh everyMs={10_000} />
       <div className={card}>
-        <h2 className="text-sm font-medium text-zinc-500">Datastore</h2>
+        <h2 className="text-sm font-medium text-zinc-500 dark:text-zinc-400">Datastore</h2>
         <p className="mt-1 flex items-center gap-2">
           <span
             aria-hidden
             className={`inline-block h-2.5 w-2.5 rounded-full ${ok ? 'bg-emerald-500' : 'bg-amber-500'}`}
           />
           <span data-testid="datastore-status">{ok ? 'Connected' : 'Degraded'}</span>
-          <span className="text-sm text-zinc-500" data-testid="datastore-target">
+          <span className="text-sm text-zinc-500 dark:text-zinc-400" data-testid="datastore-target">
             {health.database.provider ? providerLabel(health.database.provider) : 'Datastore'} {health.database.target}
           </span>
         </p>
-        {health.database.error ? <p className="mt-2 text-sm text-red-600">{health.database.error}</p> : null}
+        {health.database.error ? (
+          <p className="mt-2 text-sm text-red-600 dark:text-red-400">{health.database.error}</p>
+        ) : null}
         {health.schema ? (
           <p
-            className={`mt-2 text-sm ${['current', 'older'].includes(health.schema.state) ? 'text-zinc-500' : 'text-red-600'}`}
+            className={`mt-2 text-sm ${['current', 'older'].includes(health.schema.state) ? 'text-zinc-500 dark:text-zinc-400' : 'text-red-600 dark:text-red-400'}`}
             data-testid="datastore-schema"
           >
             Schema: {health.schema.description}; change feed in{' '}
@@ -43,18 +45,18 @@ export default async function OverviewPage() {
           </p>
         ) : null}
         {health.migrations ? (
-          <p className="mt-2 text-sm text-zinc-500">
+          <p className="mt-2 text-sm text-zinc-500 dark:text-zinc-400">
             Console tables: {health.migrations.applied.length} migrations applied
             {health.migrations.pending.length > 0 ? `, ${health.migrations.pending.length} pending` : ''}
           </p>
         ) : null}
         {health.consoleDatabase ? (
-          <p className="mt-2 text-sm text-zinc-500" data-testid="console-database">
+          <p className="mt-2 text-sm text-zinc-500 dark:text-zinc-400" data-testid="console-database">
             Users and audit log: PostgreSQL {health.consoleDatabase.target},{' '}
             {health.consoleDatabase.migrations ? (
               `${health.consoleDatabase.migrations.applied.length} migrations applied${health.consoleDatabase.migrations.pending.length > 0 ? `, ${health.consoleDatabase.migrations.pending.length} pending` : ''}`
             ) : (
-              <span className="text-red-600">{health.consoleDatabase.error ?? 'unreachable'}</span>
+              <span className="text-red-600 dark:text-red-400">{health.consoleDatabase.error ?? 'unreachable'}</span>
             )}
           </p>
         ) : null}
@@ -63,25 +65,27 @@ export default async function OverviewPage() {
         <>
           <div className="grid gap-4 sm:grid-cols-2">
             <div className={card}>
-              <h2 className="text-sm font-medium text-zinc-500">Health events, last hour</h2>
+              <h2 className="text-sm font-medium text-zinc-500 dark:text-zinc-400">Health events, last hour</h2>
               <p className="mt-1 text-3xl font-semibold tabular-nums" data-testid="events-last-hour">
                 {overview.eventsLastHour.toLocaleString()}
               </p>
             </div>
             <div className={card}>
-              <h2 className="text-sm font-medium text-zinc-500">Fatal events, last hour</h2>
+              <h2 className="text-sm font-medium text-zinc-500 dark:text-zinc-400">Fatal events, last hour</h2>
               <p className="mt-1 text-3xl font-semibold tabular-nums" data-testid="fatal-last-hour">
                 {overview.fatalLastHour.toLocaleString()}
               </p>
             </div>
           </div>
           <div className={card}>
-            <h2 className="text-sm font-medium text-zinc-500">Pipeline consumers</h2>
+            <h2 className="text-sm font-medium text-zinc-500 dark:text-zinc-400">Pipeline consumers</h2>
             {overview.consumers.length === 0 ? (
-              <p className="mt-2 text-sm text-zinc-500">No consumer has registered with this datastore yet.</p>
+              <p className="mt-2 text-sm text-zinc-500 dark:text-zinc-400">
+                No consumer has registered with this datastore yet.
+              </p>
             ) : (
               <table className="mt-2 w-full text-left text-sm">
-                <thead className="text-zinc-500">
+                <thead className="text-zinc-500 dark:text-zinc-400">
                   <tr>
                     <th className="py-1 font-medium">Consumer</th>
                     <th className="py-1 font-medium">Changes behind</th>
@@ -105,7 +109,7 @@ export default async function OverviewPage() {
                       <td className="py-1 tabular-nums">{formatDuration(consumer.lagSeconds)}</td>
                       <td className="py-1">
                         {consumer.positionLost ? (
-                          <span className="text-red-600">lost: {consumer.positionLost.reason}</span>
+                          <span className="text-red-600 dark:text-red-400">lost: {consumer.positionLost.reason}</span>
                         ) : consumer.positionKnown ? (
                           'known'
                         ) : (

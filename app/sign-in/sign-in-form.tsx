@@ -74,7 +74,7 @@ export function SignInForm({
           >
             Sign in with {oidcName}
           </button>
-          <p className="my-4 text-center text-xs text-zinc-500">or with a local account</p>
+          <p className="my-4 text-center text-xs text-zinc-500 dark:text-zinc-400">or with a local account</p>
         </>
       )}
       <form onSubmit={signIn} className="space-y-4" aria-label="Sign in">

@@ -14,7 +14,11 @@ export function AuditChainStatus() {
   const verdict = result.data;
   if (!verdict) {
     return (
-      <p className="text-sm text-zinc-500" data-testid="audit-chain" data-state={result.isError ? 'error' : 'checking'}>
+      <p
+        className="text-sm text-zinc-500 dark:text-zinc-400"
+        data-testid="audit-chain"
+        data-state={result.isError ? 'error' : 'checking'}
+      >
         {result.isError ? `Hash chain not checked: ${(result.error as Error).message}` : 'Checking the hash chain…'}
       </p>
     );

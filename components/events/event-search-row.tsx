@@ -45,7 +45,7 @@ export function EventSearchRowView({ event, params }: { event: EventSearchRow; p
             onClick={toggle}
             aria-expanded={open}
             aria-label={`${open ? 'Close' : 'Open'} this event`}
-            className="mr-1 rounded text-zinc-500 focus-visible:outline focus-visible:outline-2 focus-visible:outline-sky-500"
+            className="mr-1 rounded text-zinc-500 dark:text-zinc-400 focus-visible:outline focus-visible:outline-2 focus-visible:outline-sky-500"
           >
             {open ? '▾' : '▸'}
           </button>

@@ -64,7 +64,7 @@ export function NodeGroupTable({ nodes, params }: { nodes: NodeGroupRow[]; param
             </td>
             <td className="pr-3">
               <div className="flex flex-wrap gap-1 py-0.5">
-                {group.entities.length === 0 ? <span className="text-zinc-500">—</span> : null}
+                {group.entities.length === 0 ? <span className="text-zinc-500 dark:text-zinc-400">—</span> : null}
                 {group.entities.map((entity) => (
                   <Link
                     key={`${entity.entityType}:${entity.entityValue}`}

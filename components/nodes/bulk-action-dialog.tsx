@@ -118,7 +118,9 @@ export function useBulkActionDialog(onDone: () => void) {
         <h2 id="bulk-action-title" className="text-lg font-semibold">
           {verb} nodes
         </h2>
-        {step.kind === 'planning' ? <p className="animate-pulse text-zinc-500">Dry run: reading the nodes…</p> : null}
+        {step.kind === 'planning' ? (
+          <p className="animate-pulse text-zinc-500 dark:text-zinc-400">Dry run: reading the nodes…</p>
+        ) : null}
         {step.kind === 'failed' ? (
           <p role="alert" data-testid="bulk-error" className="break-words text-red-600 dark:text-red-400">
             {step.error}
@@ -211,7 +213,9 @@ function PlanView({ plan, verb }: { plan: BulkNodePlan; verb: string }) {
       ) : null}
       {plan.breaker ? <BreakerOutlook breaker={plan.breaker} /> : null}
       {plan.operation === 'quarantine' && !plan.breaker ? (
-        <p className="text-xs text-zinc-500">No cluster access: the circuit breaker cannot be read.</p>
+        <p className="text-xs text-zinc-500 dark:text-zinc-400">
+          No cluster access: the circuit breaker cannot be read.
+        </p>
       ) : null}
       {plan.act.length > plan.rateLimit ? (
         <p role="alert" className="text-red-600 dark:text-red-400">

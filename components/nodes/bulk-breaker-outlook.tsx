@@ -23,7 +23,7 @@ export function BreakerOutlook({ breaker }: { breaker: BulkBreakerOutlook }) {
       <p>
         GPU nodes cordoned: {breaker.cordonedNow} now, {breaker.cordonedAfter} after this quarantine.
       </p>
-      <p className="text-zinc-500">
+      <p className="text-zinc-500 dark:text-zinc-400">
         A quarantine by hand is forced: NVSentinel does not count it toward the breaker, so it cannot trip it.
       </p>
       {tripped ? (

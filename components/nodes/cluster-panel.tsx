@@ -35,7 +35,7 @@ export function ClusterPanel({ cluster }: { cluster: NodeClusterView }) {
             stale since <RelativeTime at={status.staleSince} />: {status.lastError}
           </span>
         ) : status?.state === 'connecting' ? (
-          <span className="text-xs text-zinc-500">connecting to the API server…</span>
+          <span className="text-xs text-zinc-500 dark:text-zinc-400">connecting to the API server…</span>
         ) : null
       }
     >
@@ -68,7 +68,9 @@ export function ClusterPanel({ cluster }: { cluster: NodeClusterView }) {
                 ) : null}
               </>
             ) : null}
-            {node.stateLabel ? <span className="text-zinc-500"> · state label {node.stateLabel}</span> : null}
+            {node.stateLabel ? (
+              <span className="text-zinc-500 dark:text-zinc-400"> · state label {node.stateLabel}</span>
+            ) : null}
           </p>
           {node.trackedEvents.length > 0 ? (
             <ul className="list-disc pl-5 text-zinc-700 dark:text-zinc-300" data-testid="cluster-tracked">

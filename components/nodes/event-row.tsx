@@ -44,7 +44,7 @@ export function EventRow({ event, focused = false }: { event: NodeEventRow; focu
             type="button"
             aria-expanded={open}
             aria-label={`${open ? 'Hide' : 'Show'} every field`}
-            className="mr-1 text-zinc-400"
+            className="mr-1 text-zinc-500 dark:text-zinc-400"
           >
             {open ? '▾' : '▸'}
           </button>
@@ -53,7 +53,7 @@ export function EventRow({ event, focused = false }: { event: NodeEventRow; focu
         <td className="pr-3">
           {event.checkName}
           {event.errorCode.length && !cancellation ? (
-            <span className="ml-1 text-xs text-zinc-500">XID {event.errorCode.join(', ')}</span>
+            <span className="ml-1 text-xs text-zinc-500 dark:text-zinc-400">XID {event.errorCode.join(', ')}</span>
           ) : null}
           {cancellation ? (
             <span className="ml-1 text-xs text-emerald-700 dark:text-emerald-400" data-testid="event-cancellation">
@@ -177,7 +177,7 @@ export function EventRow({ event, focused = false }: { event: NodeEventRow; focu
 function Field({ name, value }: { name: string; value: React.ReactNode }) {
   return (
     <>
-      <dt className="text-zinc-500">{name}</dt>
+      <dt className="text-zinc-500 dark:text-zinc-400">{name}</dt>
       <dd className="break-all">{value}</dd>
     </>
   );

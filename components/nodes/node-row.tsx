@@ -83,20 +83,22 @@ export function NodeRow({
       </td>
       <td className="px-3 py-1.5">
         <StateBadge state={view.state} />
-        {view.quarantineRequested ? <span className="ml-2 text-xs text-zinc-500">quarantine requested</span> : null}
+        {view.quarantineRequested ? (
+          <span className="ml-2 text-xs text-zinc-500 dark:text-zinc-400">quarantine requested</span>
+        ) : null}
         {unknownNotes(view).map((note) => (
-          <span key={note} className="ml-2 text-xs text-zinc-500" data-testid="node-unknown">
+          <span key={note} className="ml-2 text-xs text-zinc-500 dark:text-zinc-400" data-testid="node-unknown">
             {note}
           </span>
         ))}
       </td>
       <td className="px-3 py-1.5" data-testid="node-cordoned" data-cordoned={cluster?.cordoned ?? 'unknown'}>
         {cluster === null ? (
-          <span className="text-zinc-400" title="No cluster access">
+          <span className="text-zinc-500 dark:text-zinc-400" title="No cluster access">
             —
           </span>
         ) : cluster.cordoned === null ? (
-          <span className="text-zinc-400" title="No node of this name in the cluster">
+          <span className="text-zinc-500 dark:text-zinc-400" title="No node of this name in the cluster">
             not in cluster
           </span>
         ) : cluster.cordoned ? (

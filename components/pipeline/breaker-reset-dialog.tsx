@@ -163,7 +163,7 @@ export function BreakerResetButton({
                 after long outages.
               </span>
             </label>
-            <p className="text-xs text-zinc-500">
+            <p className="text-xs text-zinc-500 dark:text-zinc-400">
               NVSentinel releases older than the fix of its issue #757 (reported on v0.7.1) opened the change stream
               before deleting the position, so old events could still replay with Start from now.
             </p>

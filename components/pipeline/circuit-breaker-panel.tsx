@@ -55,7 +55,7 @@ export function CircuitBreakerPanel({
               since <RelativeTime at={breaker.trippedAt} />
             </>
           ) : null}
-          {breaker.cursor ? <span className="text-zinc-500"> · cursor {breaker.cursor}</span> : null}
+          {breaker.cursor ? <span className="text-zinc-500 dark:text-zinc-400"> · cursor {breaker.cursor}</span> : null}
         </p>
         <div>
           <div className="h-2 w-full max-w-md rounded bg-zinc-200 dark:bg-zinc-800" aria-hidden="true">

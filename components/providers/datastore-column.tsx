@@ -85,7 +85,7 @@ export function DatastoreColumn({
               'Change detection',
               view.changeDetectionMs === null ? (
                 <span
-                  className="text-zinc-500"
+                  className="text-zinc-500 dark:text-zinc-400"
                   title="The live hub (lib/live/live-hub.ts) sees each change's commit time; it will report commit-to-feed delay here."
                 >
                   not measured yet
@@ -118,7 +118,7 @@ export function DatastoreColumn({
             ]}
           />
         ) : (
-          <p className="text-sm text-zinc-500">unknown</p>
+          <p className="text-sm text-zinc-500 dark:text-zinc-400">unknown</p>
         )}
       </Section>
 
@@ -152,9 +152,9 @@ export function DatastoreColumn({
 
       <Section title="Consumers">
         {!view.consumers ? (
-          <p className="text-sm text-zinc-500">unknown</p>
+          <p className="text-sm text-zinc-500 dark:text-zinc-400">unknown</p>
         ) : view.consumers.length === 0 ? (
-          <p className="text-sm text-zinc-500">No consumer has registered with this datastore.</p>
+          <p className="text-sm text-zinc-500 dark:text-zinc-400">No consumer has registered with this datastore.</p>
         ) : (
           <table className="w-full text-left text-sm">
             <thead className="text-xs text-zinc-500 dark:text-zinc-400">
@@ -227,15 +227,15 @@ export function DatastoreColumn({
             </div>
           </>
         ) : (
-          <p className="text-sm text-zinc-500">unknown</p>
+          <p className="text-sm text-zinc-500 dark:text-zinc-400">unknown</p>
         )}
       </Section>
 
       <Section title={view.feedStorage?.label ?? (mongo ? 'Oplog window' : 'Changelog')} testId="feed-storage">
         {!view.feedStorage ? (
-          <p className="text-sm text-zinc-500">unknown</p>
+          <p className="text-sm text-zinc-500 dark:text-zinc-400">unknown</p>
         ) : feedStorageUnavailable(view.feedStorage) ? (
-          <p className="text-sm text-zinc-500">{feedStorageUnavailable(view.feedStorage)}</p>
+          <p className="text-sm text-zinc-500 dark:text-zinc-400">{feedStorageUnavailable(view.feedStorage)}</p>
         ) : (
           <Facts rows={feedStorageRows(view.feedStorage)} />
         )}
@@ -243,7 +243,7 @@ export function DatastoreColumn({
 
       <Section title="Operations (this server process)" testId="operations">
         {view.operations.length === 0 ? (
-          <p className="text-sm text-zinc-500">No operation has run yet.</p>
+          <p className="text-sm text-zinc-500 dark:text-zinc-400">No operation has run yet.</p>
         ) : (
           <div className="overflow-x-auto">
             <table className="w-full text-left text-sm">

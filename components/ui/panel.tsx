@@ -30,13 +30,15 @@ export function Panel({
           {actions ? <div className="ml-auto flex items-center gap-2">{actions}</div> : null}
         </div>
       ) : null}
-      {state === 'loading' ? <p className="animate-pulse text-sm text-zinc-500">Loading…</p> : null}
+      {state === 'loading' ? <p className="animate-pulse text-sm text-zinc-500 dark:text-zinc-400">Loading…</p> : null}
       {state === 'error' ? (
         <p role="alert" className="text-sm text-red-600 dark:text-red-400">
           {error ?? 'Could not load this panel.'}
         </p>
       ) : null}
-      {state === 'empty' ? <p className="text-sm text-zinc-500">{emptyText ?? 'Nothing to show yet.'}</p> : null}
+      {state === 'empty' ? (
+        <p className="text-sm text-zinc-500 dark:text-zinc-400">{emptyText ?? 'Nothing to show yet.'}</p>
+      ) : null}
       {state === undefined || state === 'ready' ? children : null}
     </section>
   );

@@ -37,7 +37,7 @@ function Change({ entry, zone, users }: { entry: AuditEntry; zone: string; users
     <ul className="space-y-0.5">
       {fields.map((field) => (
         <li key={field.field}>
-          {field.field ? <span className="text-zinc-500">{field.field}: </span> : null}
+          {field.field ? <span className="text-zinc-500 dark:text-zinc-400">{field.field}: </span> : null}
           {field.before ? <span>{field.before}</span> : null}
           {field.before && field.after ? ' → ' : null}
           {field.after ? <span className="text-zinc-900 dark:text-zinc-100">{field.after}</span> : null}
@@ -182,7 +182,7 @@ export function AuditClient({ initial, initialError }: { initial: AuditPage | nu
         testId="audit-log"
       >
         <table className="w-full text-left text-sm">
-          <thead className="text-xs text-zinc-500">
+          <thead className="text-xs text-zinc-500 dark:text-zinc-400">
             <tr>
               <th className="py-1 pr-3 font-medium">Time</th>
               <th className="pr-3 font-medium">Actor</th>
@@ -211,11 +211,13 @@ export function AuditClient({ initial, initialError }: { initial: AuditPage | nu
                   <td className="py-1 pr-3 whitespace-nowrap">
                     <LocalTime at={Date.parse(entry.at)} />
                     <br />
-                    <RelativeTime at={Date.parse(entry.at)} className="text-xs text-zinc-500" />
+                    <RelativeTime at={Date.parse(entry.at)} className="text-xs text-zinc-500 dark:text-zinc-400" />
                   </td>
                   <td className="pr-3">
                     {entry.actor}
-                    {entry.actorRole ? <span className="ml-1 text-xs text-zinc-500">({entry.actorRole})</span> : null}
+                    {entry.actorRole ? (
+                      <span className="ml-1 text-xs text-zinc-500 dark:text-zinc-400">({entry.actorRole})</span>
+                    ) : null}
                   </td>
                   <td className="pr-3" title={entry.action} data-testid="audit-action">
                     {auditActionName(entry.action)}
@@ -243,7 +245,7 @@ export function AuditClient({ initial, initialError }: { initial: AuditPage | nu
                   <td className="max-w-72 pr-3 text-xs break-words text-zinc-600 dark:text-zinc-400">
                     <Change entry={entry} zone={zone} users={users} />
                   </td>
-                  <td className="pr-3 font-mono text-xs text-zinc-500" title={entry.requestId}>
+                  <td className="pr-3 font-mono text-xs text-zinc-500 dark:text-zinc-400" title={entry.requestId}>
                     {entry.requestId.slice(0, 8)}
                     {entry.clientAddress ? (
                       <>

@@ -167,7 +167,7 @@ export function NodesClient({ initial, initialError }: { initial: NodesPage | nu
               data-testid={`count-${state}`}
               className={`${cardClass} p-2! text-left focus-visible:outline focus-visible:outline-2 focus-visible:outline-sky-500 ${selected ? 'ring-2 ring-sky-500' : ''}`}
             >
-              <span className="block text-xs text-zinc-500">{NODE_STATE_LABELS[state]}</span>
+              <span className="block text-xs text-zinc-500 dark:text-zinc-400">{NODE_STATE_LABELS[state]}</span>
               <span className="block text-xl font-semibold tabular-nums">
                 {list ? list.counts[state].toLocaleString() : '—'}
               </span>
@@ -178,7 +178,7 @@ export function NodesClient({ initial, initialError }: { initial: NodesPage | nu
 
       <div className="flex flex-wrap items-end gap-3">
         <label className="text-sm">
-          <span className="block text-xs text-zinc-500">Node name</span>
+          <span className="block text-xs text-zinc-500 dark:text-zinc-400">Node name</span>
           <input
             type="search"
             defaultValue={filter.search ?? ''}
@@ -239,7 +239,7 @@ export function NodesClient({ initial, initialError }: { initial: NodesPage | nu
             Clear filters
           </button>
         ) : null}
-        <span className="ml-auto text-sm text-zinc-500" data-testid="nodes-shown">
+        <span className="ml-auto text-sm text-zinc-500 dark:text-zinc-400" data-testid="nodes-shown">
           {list ? `${list.matching.toLocaleString()} of ${list.total.toLocaleString()} nodes` : ''}
         </span>
       </div>
@@ -263,7 +263,7 @@ export function NodesClient({ initial, initialError }: { initial: NodesPage | nu
         className="overflow-x-auto p-0!"
       >
         <table className="w-full text-left text-sm" data-testid="nodes-table">
-          <thead className="border-b border-zinc-200 text-xs text-zinc-500 dark:border-zinc-800">
+          <thead className="border-b border-zinc-200 text-xs text-zinc-500 dark:text-zinc-400 dark:border-zinc-800">
             <tr>
               {mayAct ? (
                 <th className="w-8 py-2 pl-3">
@@ -369,7 +369,7 @@ function FilterSelect({
 }) {
   return (
     <label className="text-sm">
-      <span className="block text-xs text-zinc-500">{label}</span>
+      <span className="block text-xs text-zinc-500 dark:text-zinc-400">{label}</span>
       <select
         value={value ?? ''}
         onChange={(event) => onChange(event.target.value || undefined)}

@@ -92,7 +92,7 @@ export function PipelineClient({
         testId="consumers-panel"
       >
         <table className="w-full text-left text-sm">
-          <thead className="text-xs text-zinc-500">
+          <thead className="text-xs text-zinc-500 dark:text-zinc-400">
             <tr>
               <th className="py-1 pr-3 font-medium">Consumer</th>
               <th className="pr-3 font-medium">Status</th>
@@ -130,7 +130,7 @@ export function PipelineClient({
                 <td className="py-1 pr-3 font-mono">{consumer.consumer}</td>
                 <td className="pr-3">
                   <ConsumerStatusBadge status={consumer.status} reason={consumer.statusReason} />
-                  <span className="ml-2 text-xs text-zinc-500">{consumer.statusReason}</span>
+                  <span className="ml-2 text-xs text-zinc-500 dark:text-zinc-400">{consumer.statusReason}</span>
                 </td>
                 <td className="pr-3 text-right tabular-nums">
                   {formatCount(consumer.documentsBehind)}
@@ -150,7 +150,7 @@ export function PipelineClient({
                 </td>
                 <td className="pr-3">
                   {consumer.positionLost ? (
-                    <span className="text-red-600">lost: {consumer.positionLost.reason}</span>
+                    <span className="text-red-600 dark:text-red-400">lost: {consumer.positionLost.reason}</span>
                   ) : consumer.positionKnown ? (
                     'known'
                   ) : (
@@ -177,7 +177,7 @@ export function PipelineClient({
         testId="stalled-panel"
       >
         <table className="w-full text-left text-sm">
-          <thead className="text-xs text-zinc-500">
+          <thead className="text-xs text-zinc-500 dark:text-zinc-400">
             <tr>
               <th className="py-1 pr-3 font-medium">Stage</th>
               <th className="pr-3 font-medium">Node</th>
@@ -219,7 +219,7 @@ export function PipelineClient({
         testId="dead-letters-panel"
       >
         <table className="w-full text-left text-sm">
-          <thead className="text-xs text-zinc-500">
+          <thead className="text-xs text-zinc-500 dark:text-zinc-400">
             <tr>
               <th className="py-1 pr-3 font-medium">Consumer</th>
               <th className="pr-3 font-medium">Node</th>
@@ -278,7 +278,7 @@ function FeedStoragePanel({ overview }: { overview: PipelineOverview }) {
     >
       <Facts rows={feedStorageRows(storage)} />
       {overview.capabilities.beforeImages ? null : (
-        <p className="mt-2 text-xs text-zinc-500" data-testid="no-before-images">
+        <p className="mt-2 text-xs text-zinc-500 dark:text-zinc-400" data-testid="no-before-images">
           Updates arrive without the previous document (change-stream pre-images are off; MONGODB_ENABLE_PRE_IMAGES=true
           turns them on): consumers and the live view judge each change from the document alone.
         </p>
@@ -324,7 +324,7 @@ function DeadLetterRowView({ letter, onDone }: { letter: DeadLetterRow; onDone: 
             {pending ? 'Retrying…' : 'Retry'}
           </button>
         ) : (
-          <span className="text-xs text-zinc-500">{letter.status.replace('_', ' ')}</span>
+          <span className="text-xs text-zinc-500 dark:text-zinc-400">{letter.status.replace('_', ' ')}</span>
         )}
         {message ? (
           <p role="status" className="mt-1 text-xs text-zinc-600 dark:text-zinc-400">

@@ -208,14 +208,14 @@ const OUTCOME_CLASS: Record<DeliveryLogRow['outcome'], string> = {
   retrying: 'text-amber-700 dark:text-amber-400',
   failed: 'text-red-700 dark:text-red-400',
   folded: 'text-sky-700 dark:text-sky-400',
-  muted: 'text-zinc-500',
+  muted: 'text-zinc-500 dark:text-zinc-400',
 };
 
 function DeliveryLog({ rows }: { rows: DeliveryLogRow[] }) {
-  if (rows.length === 0) return <p className="text-sm text-zinc-500">Nothing sent yet.</p>;
+  if (rows.length === 0) return <p className="text-sm text-zinc-500 dark:text-zinc-400">Nothing sent yet.</p>;
   return (
     <table className="w-full text-left text-sm">
-      <thead className="text-xs text-zinc-500">
+      <thead className="text-xs text-zinc-500 dark:text-zinc-400">
         <tr>
           <th className="py-1 pr-3 font-medium">Time</th>
           <th className="pr-3 font-medium">Alert</th>
@@ -241,7 +241,9 @@ function DeliveryLog({ rows }: { rows: DeliveryLogRow[] }) {
             <td className={`pr-3 ${OUTCOME_CLASS[row.outcome]}`}>{row.outcome}</td>
             <td className="tabular-nums">
               {row.statusCode !== null ? `HTTP ${row.statusCode}` : (row.error ?? '')}
-              {row.durationMs !== null ? <span className="text-xs text-zinc-500"> · {row.durationMs} ms</span> : null}
+              {row.durationMs !== null ? (
+                <span className="text-xs text-zinc-500 dark:text-zinc-400"> · {row.durationMs} ms</span>
+              ) : null}
             </td>
           </tr>
         ))}
@@ -293,7 +295,7 @@ function DestinationPanel({ destination, log }: { destination: AlertDestinationR
             <>
               <button
                 type="button"
-                className={`${button} text-red-700`}
+                className={`${button} text-red-700 dark:text-red-400`}
                 disabled={pending}
                 onClick={() => void run(() => change(base, undefined, 'DELETE'))}
               >
@@ -356,7 +358,7 @@ function DestinationPanel({ destination, log }: { destination: AlertDestinationR
           />
         ) : null}
         <AnswerLine answer={answer} testId="destination-action-result" />
-        <h3 className="text-sm font-medium text-zinc-500">Delivery log</h3>
+        <h3 className="text-sm font-medium text-zinc-500 dark:text-zinc-400">Delivery log</h3>
         <DeliveryLog rows={log} />
       </div>
     </Panel>

@@ -122,9 +122,9 @@ function UserRowView({ user, self }: { user: UserRow; self: boolean }) {
     >
       <td className="py-2 pr-3">
         <span className="font-mono">{user.username ?? user.email}</span>
-        {self ? <span className="ml-1 text-xs text-zinc-500">(you)</span> : null}
+        {self ? <span className="ml-1 text-xs text-zinc-500 dark:text-zinc-400">(you)</span> : null}
         <br />
-        <span className="text-xs text-zinc-500">
+        <span className="text-xs text-zinc-500 dark:text-zinc-400">
           {user.name} · {user.signInMethods.join(', ') || 'no sign-in method'}
         </span>
       </td>
@@ -225,7 +225,7 @@ export function UsersClient({ users, selfId }: { users: UserRow[]; selfId: strin
         state={users.length === 0 ? 'empty' : 'ready'}
       >
         <table className="w-full text-left text-sm">
-          <thead className="text-xs text-zinc-500">
+          <thead className="text-xs text-zinc-500 dark:text-zinc-400">
             <tr>
               <th className="py-1 pr-3 font-medium">User</th>
               <th className="pr-3 font-medium">Role</th>
