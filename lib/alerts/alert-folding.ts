@@ -28,7 +28,7 @@ export async function foldDelivery(pool: pg.Pool, delivery: ClaimedDelivery, max
       delivery.claim,
       delivery.alert.kind,
       delivery.alert.title,
-      `over ${maxPerMinute} sends a minute to this destination: carried by the next summary`,
+      `over ${maxPerMinute} send${maxPerMinute === 1 ? '' : 's'} a minute to this destination: carried by the next summary`,
     ],
   );
   return rowCount === 1;

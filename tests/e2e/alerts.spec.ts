@@ -4,7 +4,9 @@
 // datastore arrives as an alert, and a consumer paused through the simulator's control arrives as
 // a lag alert once its oldest unread change is older than the threshold leaves time for; the
 // Pipeline page shows the consumer's time until events are lost, and the destination's delivery
-// log shows each alert delivered.
+// log shows each alert delivered. The page says the alert engine runs; the cloud metadata address is
+// refused (the console allows its loopback receiver through ALERT_WEBHOOK_ALLOWED_HOSTS, set in
+// playwright.config.ts); a burst over a destination's rate is logged folded and arrives summed up.
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 
@@ -198,6 +200,88 @@ test('a CONTACT_SUPPORT event and a consumer at risk of losing events reach a we
     const panel = page.getByTestId('destination').filter({ hasText: name });
     await panel.getByRole('button', { name: 'Delete…' }).click();
     await panel.getByRole('button', { name: `Delete ${name}` }).click();
+    await expect(page.getByTestId('destination').filter({ hasText: name })).toHaveCount(0);
+  }
+});
+
+test("a burst over a destination's rate arrives as one message and one summary; the rest is logged folded", async ({
+  page,
+}) => {
+  // The summary goes once the destination's minute has room again.
+  test.setTimeout(240_000);
+  // Only this test's destination is left to post to the receiver.
+  received.length = 0;
+  const name = `e2e burst ${Date.now()}`;
+  await page.goto('/admin/alerts');
+  const form = page.getByRole('form', { name: 'New webhook destination' });
+  await form.getByLabel('Name').fill(name);
+  await form.getByLabel('Webhook URL').fill(receiverUrl);
+  await form.getByLabel('Format').selectOption('json');
+  await form.getByLabel('Consumer at risk of losing events').uncheck();
+  await form.getByLabel('Consumer stalled').uncheck();
+  await form.getByLabel('Circuit breaker tripped').uncheck();
+  await form.getByLabel('At most a minute').fill('0');
+  await form.getByRole('button', { name: 'Add destination' }).click();
+  await expect(page.getByTestId('destination-result')).toHaveText(
+    'maxPerMinute must be a whole number of sends a minute from 1 to 600',
+  );
+  await form.getByLabel('At most a minute').fill('1');
+  await form.getByRole('button', { name: 'Add destination' }).click();
+  await expect(page.getByTestId('destination-result')).toHaveAttribute('data-ok', 'true');
+  const destination = page.getByTestId('destination').filter({ hasText: name });
+  await expect(destination).toContainText('at most 1 a minute');
+  try {
+    const burst = `e2e-burst-${Date.now()}`;
+    const store = await openDataStore({ provider: 'postgresql', connectionString: await e2eDatabaseUrl() });
+    try {
+      await store.healthEvents().insertMany(
+        [1, 2, 3, 4].map((n) => ({
+          nodeName: `${burst}-${n}`,
+          agent: 'gpu-health-monitor',
+          componentClass: 'GPU',
+          checkName: 'GpuInforomWatch',
+          isFatal: true,
+          isHealthy: false,
+          message: 'InfoROM corrupted',
+          recommendedAction: 'CONTACT_SUPPORT' as const,
+          processingStrategy: 'STORE_ONLY' as const,
+          errorCode: ['92'],
+          entitiesImpacted: [{ entityType: 'GPU', entityValue: String(n) }],
+        })),
+      );
+    } finally {
+      await store.close();
+    }
+    // One goes out; at least the three others of the burst wait folded (the simulator may add more).
+    const folded = destination.locator('[data-testid="delivery-row"][data-outcome="folded"]');
+    await expect.poll(() => folded.count(), { timeout: 30_000 }).toBeGreaterThanOrEqual(3);
+    await expect(folded.first()).toContainText('over 1 send a minute to this destination: carried by the next summary');
+    for (const [width, suffix] of [
+      [1280, ''],
+      [390, '-phone'],
+    ] as const) {
+      await page.setViewportSize({ width, height: 844 });
+      for (const theme of ['light', 'dark'] as const) {
+        await page.evaluate((dark) => document.documentElement.classList.toggle('dark', dark), theme === 'dark');
+        expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(width);
+        await page.screenshot({ path: `test-results/screenshots/alerts-folded${suffix}-${theme}.png`, fullPage: true });
+      }
+    }
+    await page.evaluate(() => document.documentElement.classList.remove('dark'));
+    await page.setViewportSize({ width: 1280, height: 800 });
+
+    await expect
+      .poll(() => received.find((delivery) => delivery.kind === 'summary'), { timeout: 150_000, intervals: [1_000] })
+      .toMatchObject({
+        title: expect.stringMatching(/^And \d+ more CONTACT_SUPPORT events in the last /),
+        details: expect.objectContaining({ events: expect.stringContaining('/events?action=CONTACT_SUPPORT&from=') }),
+      });
+    await expect(
+      destination.locator('[data-testid="delivery-row"][data-kind="summary"][data-outcome="delivered"]'),
+    ).toContainText(/And \d+ more CONTACT_SUPPORT events/);
+  } finally {
+    await destination.getByRole('button', { name: 'Delete…' }).click();
+    await destination.getByRole('button', { name: `Delete ${name}` }).click();
     await expect(page.getByTestId('destination').filter({ hasText: name })).toHaveCount(0);
   }
 });
