@@ -71,7 +71,7 @@ export function BulkActionBar({
           disabled={count === 0}
           onClick={() => start('quarantine')}
           data-testid="bulk-quarantine"
-          className={`${button} bg-orange-600 hover:bg-orange-700`}
+          className={`${button} bg-orange-700 hover:bg-orange-800`}
         >
           Quarantine…
         </button>

@@ -53,7 +53,7 @@ export function NodeActionButton({
         disabled={!action || pending}
         title={!action ? disabledReason : undefined}
         data-testid="node-action"
-        className={`min-w-32 rounded px-3 py-1.5 text-sm font-medium text-white focus-visible:outline focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-sky-500 disabled:cursor-not-allowed disabled:opacity-50 ${action === 'release' ? 'bg-sky-700 hover:bg-sky-800' : 'bg-orange-600 hover:bg-orange-700'}`}
+        className={`min-w-32 rounded px-3 py-1.5 text-sm font-medium text-white focus-visible:outline focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-sky-500 disabled:cursor-not-allowed disabled:opacity-50 ${action === 'release' ? 'bg-sky-700 hover:bg-sky-800' : 'bg-orange-700 hover:bg-orange-800'}`}
       >
         {action === 'release' ? 'Release' : action === 'quarantine' ? 'Quarantine' : (disabledReason ?? 'Quarantine')}
       </button>

@@ -253,6 +253,8 @@ export function NodeTimeline({
       ref={container}
       style={{ height }}
       data-testid="node-timeline"
+      // The axes' labels take this colour (recharts' own grey is 3:1 on the dark theme's panel).
+      className="text-zinc-600 dark:text-zinc-400"
       role="figure"
       aria-label="Health events over time, a row per check; each point links to its event, the arrow keys move between points"
       onKeyDown={onKeyDown}
@@ -270,7 +272,7 @@ export function NodeTimeline({
             domain={[from, to]}
             scale="time"
             tickFormatter={(value: number) => formatClock(value, zone, { day: to - from > DAY_MS })}
-            tick={{ fontSize: 11 }}
+            tick={{ fontSize: 11, fill: 'currentColor' }}
           />
           {/* A number axis of rows: the checks keep their order whatever order the points are drawn in. */}
           <YAxis
@@ -283,7 +285,7 @@ export function NodeTimeline({
             allowDecimals={false}
             reversed
             width={170}
-            tick={{ fontSize: 11 }}
+            tick={{ fontSize: 11, fill: 'currentColor' }}
           />
           {bands.map((band, index) => (
             <ReferenceArea
