@@ -1,12 +1,13 @@
 'use client';
 // A node's events over time, one row per check, coloured by severity (fatal drawn over the rest),
 // with the quarantine sessions as bands (orange: quarantined, blue: draining) and remediations as
-// lines. The tooltip names the point under the pointer; a point is a link that opens its event in
-// the table (?event=<id>). The chart is one Tab stop: the arrow keys move from point to point in time
-// order and Enter opens one, like the Throughput chart's segments.
+// lines. The tooltip names the point under the pointer (or the keyboard's); a point is a link that
+// opens its event in the table (?event=<id>). The chart is one Tab stop: the arrow keys move from
+// point to point in time order and Enter opens one, like the Throughput chart's segments.
 import { useRef, useState, type KeyboardEvent, type MouseEvent } from 'react';
 import {
   CartesianGrid,
+  DefaultZIndexes,
   ReferenceArea,
   ReferenceLine,
   ResponsiveContainer,
@@ -15,6 +16,9 @@ import {
   Tooltip,
   XAxis,
   YAxis,
+  ZIndexLayer,
+  useXAxisScale,
+  useYAxisScale,
   type ScatterShapeProps,
 } from 'recharts';
 
@@ -162,46 +166,83 @@ export function movePoint(count: number, at: number, key: string): number | null
   return next >= 0 && next < count && next !== at ? next : null;
 }
 
-interface PointLinks {
-  zone: string;
-  activeId: string | null;
-  href?: (recordId: string) => string;
-  onOpen?: (recordId: string) => void;
-}
-
-/** A point coloured by its severity (one series, so the colour is the point's, not the series'), as a link to its event. */
-function TimelineDot({ cx, cy, payload, links }: ScatterShapeProps & { links: PointLinks }) {
+/** A point coloured by its severity (one series, so the colour is the point's, not the series'). */
+function TimelineDot({ cx, cy, payload }: ScatterShapeProps) {
   const point = payload as TimelinePoint | undefined;
   if (cx === undefined || cy === undefined || !point) return <g />;
-  const dot = <circle cx={cx} cy={cy} r={4.5} fill={FILL[point.severity]} />;
-  const { href, onOpen } = links;
-  if (!href || !onOpen) return dot;
-  const recordId = point.event.recordId;
+  return <circle cx={cx} cy={cy} r={4.5} fill={FILL[point.severity]} />;
+}
+
+/** The point a tooltip names, and where it is drawn. */
+interface Shown {
+  point: TimelinePoint;
+  cx: number;
+  cy: number;
+}
+
+/**
+ * A link over every point, in a layer above them, keyed by its event. Recharts keys its scatter
+ * symbols by position, and the axis ends at the page's read time, so every refetch (each live event
+ * of the node) draws them anew: a link inside one would lose the focus, and a click in progress.
+ */
+function PointLinks({
+  points,
+  zone,
+  activeId,
+  href,
+  onOpen,
+  onShow,
+}: {
+  points: TimelinePoint[];
+  zone: string;
+  activeId: string | null;
+  href: (recordId: string) => string;
+  onOpen: (recordId: string) => void;
+  onShow: (shown: Shown | null) => void;
+}) {
+  const x = useXAxisScale();
+  const y = useYAxisScale();
+  if (!x || !y) return null;
   return (
-    <a
-      href={href(recordId)}
-      role="link"
-      aria-label={`${pointName(point, links.zone)}: open this event`}
-      tabIndex={recordId === links.activeId ? 0 : -1}
-      data-record-id={recordId}
-      onClick={(event) => {
-        if (!opensInPlace(event)) return;
-        event.preventDefault();
-        onOpen(recordId);
-      }}
-      className="cursor-pointer outline-none"
-    >
-      {dot}
-      {/* A ring for the keyboard's point (the dot is small). */}
-      <circle
-        cx={cx}
-        cy={cy}
-        r={7.5}
-        fill="transparent"
-        className="stroke-transparent [a:focus-visible>&]:stroke-sky-500"
-        strokeWidth={2}
-      />
-    </a>
+    <g>
+      {points.map((point) => {
+        const cx = x(point.x);
+        const cy = y(point.y);
+        if (cx === undefined || cy === undefined) return null;
+        const recordId = point.event.recordId;
+        const show = () => onShow({ point, cx, cy });
+        return (
+          <a
+            key={recordId}
+            href={href(recordId)}
+            role="link"
+            aria-label={`${pointName(point, zone)}: open this event`}
+            tabIndex={recordId === activeId ? 0 : -1}
+            data-record-id={recordId}
+            onClick={(event) => {
+              if (!opensInPlace(event)) return;
+              event.preventDefault();
+              onOpen(recordId);
+            }}
+            onMouseEnter={show}
+            onMouseLeave={() => onShow(null)}
+            onFocus={show}
+            onBlur={() => onShow(null)}
+            className="cursor-pointer outline-none"
+          >
+            {/* Wider than the dot, to point at; ringed when the keyboard is on it. */}
+            <circle
+              cx={cx}
+              cy={cy}
+              r={7.5}
+              fill="transparent"
+              strokeWidth={2}
+              className="stroke-transparent [a:focus-visible>&]:stroke-sky-500"
+            />
+          </a>
+        );
+      })}
+    </g>
   );
 }
 
@@ -247,14 +288,14 @@ export function NodeTimeline({
     setChosen(recordId);
     focusPoint(recordId);
   };
-  const links: PointLinks = { zone, activeId, href: eventHref, onOpen };
+  const [shown, setShown] = useState<Shown | null>(null);
   return (
     <div
       ref={container}
       style={{ height }}
       data-testid="node-timeline"
       // The axes' labels take this colour (recharts' own grey is 3:1 on the dark theme's panel).
-      className="text-zinc-600 dark:text-zinc-400"
+      className="relative text-zinc-600 dark:text-zinc-400"
       role="figure"
       aria-label="Health events over time, a row per check; each point links to its event, the arrow keys move between points"
       onKeyDown={onKeyDown}
@@ -306,15 +347,31 @@ export function NodeTimeline({
               ifOverflow="hidden"
             />
           ))}
-          <Tooltip content={<TimelineTooltip />} cursor={{ strokeDasharray: '3 3' }} />
-          <Scatter
-            name="Events"
-            data={points}
-            isAnimationActive={false}
-            shape={(props: ScatterShapeProps) => <TimelineDot {...props} links={links} />}
-          />
+          {/* Without links (no page to open events on), recharts' own tooltip follows the points. */}
+          {eventHref && onOpen ? null : <Tooltip content={<TimelineTooltip />} cursor={{ strokeDasharray: '3 3' }} />}
+          <Scatter name="Events" data={points} isAnimationActive={false} shape={TimelineDot} />
+          {eventHref && onOpen ? (
+            <ZIndexLayer zIndex={DefaultZIndexes.scatter + 1}>
+              <PointLinks
+                points={points}
+                zone={zone}
+                activeId={activeId}
+                href={eventHref}
+                onOpen={onOpen}
+                onShow={setShown}
+              />
+            </ZIndexLayer>
+          ) : null}
         </ScatterChart>
       </ResponsiveContainer>
+      {shown ? (
+        <div
+          className="pointer-events-none absolute z-10"
+          style={{ left: shown.cx + 12, top: shown.cy + 12, maxWidth: 'calc(100% - 1rem)' }}
+        >
+          <TimelineTooltip active payload={[{ payload: shown.point }]} />
+        </div>
+      ) : null}
     </div>
   );
 }

@@ -57,6 +57,7 @@ test('from the keyboard: the timeline is one Tab stop, the arrow keys move betwe
   page,
 }) => {
   test.setTimeout(180_000);
+  await page.emulateMedia({ colorScheme: 'dark' });
   await aNodeWithPoints(page);
   const timeline = page.getByTestId('node-timeline');
   await timeline.locator('a[data-record-id][tabindex="0"]').focus();
@@ -68,6 +69,7 @@ test('from the keyboard: the timeline is one Tab stop, the arrow keys move betwe
   if (count > 1) await expect(focused).not.toHaveAttribute('data-record-id', first);
   await expect(focused).toHaveAttribute('tabindex', '0');
   const chosen = (await focused.getAttribute('data-record-id'))!;
+  await timeline.screenshot({ path: 'test-results/screenshots/node-timeline-keyboard-dark.png' });
   await page.keyboard.press('Enter');
   await expect(page).toHaveURL(new RegExp(`[?&]event=${encodeURIComponent(chosen)}(&|$)`));
   // Opened in the table, or on its own above it when the table's first page leaves it out.
@@ -76,4 +78,8 @@ test('from the keyboard: the timeline is one Tab stop, the arrow keys move betwe
       .locator(`[data-testid="event-row"][data-record-id="${chosen}"][data-focused]`)
       .or(page.getByTestId('node-linked-event')),
   ).toBeVisible();
+  await page.screenshot({ path: 'test-results/screenshots/node-timeline-opened-dark.png', fullPage: true });
+  await page.setViewportSize({ width: 390, height: 844 });
+  await expect(timeline.locator('a[data-record-id]').first()).toBeAttached();
+  await page.screenshot({ path: 'test-results/screenshots/node-timeline-phone-dark.png', fullPage: true });
 });
