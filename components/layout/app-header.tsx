@@ -92,7 +92,7 @@ export function AppHeader() {
                     href={section.href}
                     aria-current={current(section.href) ? 'page' : undefined}
                     onClick={() => setOpenOn(null)}
-                    className="block rounded px-2 py-2 whitespace-nowrap text-zinc-600 hover:bg-zinc-100 hover:text-zinc-900 focus-visible:outline focus-visible:outline-2 focus-visible:outline-sky-500 aria-[current=page]:bg-zinc-100 aria-[current=page]:text-zinc-900 lg:py-1 dark:text-zinc-400 dark:hover:bg-zinc-800 dark:hover:text-zinc-100 dark:aria-[current=page]:bg-zinc-800 dark:aria-[current=page]:text-zinc-100"
+                    className="block rounded px-2 py-2 whitespace-nowrap lg:px-1.5 text-zinc-600 hover:bg-zinc-100 hover:text-zinc-900 focus-visible:outline focus-visible:outline-2 focus-visible:outline-sky-500 aria-[current=page]:bg-zinc-100 aria-[current=page]:text-zinc-900 lg:py-1 dark:text-zinc-400 dark:hover:bg-zinc-800 dark:hover:text-zinc-100 dark:aria-[current=page]:bg-zinc-800 dark:aria-[current=page]:text-zinc-100"
                   >
                     {section.label}
                   </Link>
@@ -100,7 +100,7 @@ export function AppHeader() {
               ))}
             </ul>
           </nav>
-          <div className="flex flex-wrap items-center gap-x-3 gap-y-2 border-t border-zinc-200 pt-3 lg:order-4 lg:border-0 lg:pt-0 dark:border-zinc-800">
+          <div className="flex flex-wrap items-center gap-x-3 gap-y-2 border-t lg:gap-x-2 border-zinc-200 pt-3 lg:order-4 lg:border-0 lg:pt-0 dark:border-zinc-800">
             <ThemeToggle />
             <ViewsMenu />
             <TimeZoneSwitch />

@@ -3,7 +3,8 @@
 // Throughput and Audit pages it saves the page and its filter (the URL's query string, as the page
 // keeps it) under a name; everywhere it lists the user's views, each opened with one click, and
 // links to /views, where they are renamed, shared and deleted. On a phone it opens inside the
-// header's menu panel, under its button; on a wide screen it drops down from the header.
+// header's menu panel, under its button; on a wide screen it is a bookmark icon (named Views) that
+// drops down from the header, whose one row has no room for another word.
 import Link from 'next/link';
 import { usePathname } from 'next/navigation';
 import { useEffect, useId, useRef, useState, type FormEvent } from 'react';
@@ -65,9 +66,21 @@ export function ViewsMenu() {
         aria-controls={panelId}
         onClick={toggle}
         data-testid="views-menu-button"
-        className="rounded px-2 py-1 text-sm text-zinc-600 hover:bg-zinc-100 focus-visible:outline focus-visible:outline-2 focus-visible:outline-sky-500 aria-expanded:bg-zinc-100 dark:text-zinc-300 dark:hover:bg-zinc-800 dark:aria-expanded:bg-zinc-800"
+        title="Views: save this page's filter, open a saved one"
+        className="rounded px-2 py-1 text-sm text-zinc-600 hover:bg-zinc-100 focus-visible:outline focus-visible:outline-2 focus-visible:outline-sky-500 aria-expanded:bg-zinc-100 lg:px-1.5 dark:text-zinc-300 dark:hover:bg-zinc-800 dark:aria-expanded:bg-zinc-800"
       >
-        Views
+        {/* A bookmark in the wide header's one row; the word on a phone, where the menu has room. */}
+        <svg
+          aria-hidden
+          viewBox="0 0 16 16"
+          className="hidden h-4 w-4 lg:block"
+          fill="none"
+          stroke="currentColor"
+          strokeWidth="1.5"
+        >
+          <path d="M4 1.75h8v12.5l-4-3-4 3z" />
+        </svg>
+        <span className="lg:sr-only">Views</span>
       </button>
       <div
         id={panelId}
