@@ -20,7 +20,7 @@ export function IntervalTable({ nodes }: { nodes: NodeIntervals[] }) {
       <tbody>
         {nodes.map((node) => (
           <tr key={node.nodeName} className="border-t border-zinc-100 dark:border-zinc-800/60">
-            <td className="py-1 pr-3 font-mono break-all">
+            <td className="py-1 pr-3 font-mono whitespace-nowrap">
               <a
                 className="text-sky-700 hover:underline dark:text-sky-400"
                 href={`/nodes/${encodeURIComponent(node.nodeName)}`}

@@ -80,7 +80,7 @@ export function StageTable({
         </tr>
         {rows.map((row) => (
           <tr key={row.key} className="border-t border-zinc-100 dark:border-zinc-800/60">
-            <td className={`py-1 pr-3 ${by === 'agent' ? '' : 'font-mono'} break-all`}>
+            <td className={`py-1 pr-3 whitespace-nowrap ${by === 'agent' ? '' : 'font-mono'}`}>
               {by === 'node' ? (
                 <a
                   className="text-sky-700 hover:underline dark:text-sky-400"

@@ -29,11 +29,12 @@ function fetchReliability(range: ReliabilityRange, by: ReliabilityDimension): Pr
   return fetchJson<ReliabilityView>(`/api/reliability?range=${range}&by=${by}`);
 }
 
-function Figure({ label, value, testId }: { label: string; value: string; testId: string }) {
+function Figure({ label, value, note, testId }: { label: string; value: string; note?: string; testId: string }) {
   return (
     <div className={cardClass} data-testid={testId}>
       <div className="text-xs text-zinc-500 dark:text-zinc-400">{label}</div>
       <div className="mt-1 text-xl font-semibold tabular-nums">{value}</div>
+      {note ? <div className="mt-1 text-xs text-zinc-500 dark:text-zinc-400">{note}</div> : null}
     </div>
   );
 }
@@ -84,6 +85,8 @@ export function ReliabilityClient({
   const intervals = view?.fleetIntervals;
   const state = !view ? (error ? 'error' : 'loading') : view.incidents === 0 ? 'empty' : 'ready';
   const empty = `No node was quarantined in the last ${rangeLabel}.`;
+  // Said under the interval figures while no node has had a second incident in the range.
+  const noInterval = intervals && intervals.count === 0 ? 'no node had two incidents in the range' : undefined;
 
   return (
     <div className="space-y-4">
@@ -124,11 +127,17 @@ export function ReliabilityClient({
         <Figure
           label="Fleet MTBI (mean time between a node's incidents)"
           value={intervals ? (intervals.mean === null ? '—' : formatDuration(intervals.mean / 1000)) : '…'}
+          note={noInterval}
           testId="figure-mtbi"
         />
         <Figure
           label="Time between incidents, p50 / p90"
           value={intervals ? spreadText(intervals) : '…'}
+          note={
+            intervals && intervals.count > 0
+              ? `${intervals.count.toLocaleString()} intervals on ${intervals.nodes.toLocaleString()} nodes with incidents`
+              : noInterval
+          }
           testId="figure-intervals"
         />
       </div>
