@@ -33,6 +33,11 @@ describe('can', () => {
     expect(allowed('admin')).toEqual(PERMISSIONS);
   });
 
+  it('lets every role save its own named views, and only an admin delete anyone’s', () => {
+    expect(ROLES.filter((role) => can(role, 'views:save'))).toEqual(['viewer', 'operator', 'admin']);
+    expect(ROLES.filter((role) => can(role, 'views:delete-any'))).toEqual(['admin']);
+  });
+
   it('makes each role a superset of the one before', () => {
     for (let i = 1; i < ROLES.length; i++) {
       expect(allowed(ROLES[i])).toEqual(expect.arrayContaining(allowed(ROLES[i - 1])));
