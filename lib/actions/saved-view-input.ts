@@ -6,6 +6,7 @@
 // left out: a view is a filter, opened on its first page.
 import { z } from 'zod';
 
+import { NODE_SORT_COLUMNS } from '@/lib/node-state/node-sort';
 import { parseAuditFilter } from '@/lib/queries/audit-filter';
 import { parseEventSearch } from '@/lib/queries/events-filter';
 import { VIEW_NAME_MAX, VIEW_PAGES, VIEW_PATHS, isViewPath, type ViewPath } from '@/lib/queries/saved-views-view';
@@ -19,7 +20,6 @@ export const VIEW_QUERY_MAX = 2_000;
 const NODE_PAGE_SIZE_MAX = 1_000;
 /** The Nodes page's column sort (?sort=<column>&dir=asc|desc) and page size: how it lists, not which nodes. */
 const NODE_ORDER_PARAMS = ['sort', 'dir', 'pageSize'];
-const NODE_SORT_COLUMNS = ['name', 'state', 'inState', 'lastEvent', 'fatal', 'openFaults'];
 
 // Letters and digits of any script, spaces, and the punctuation names of filters use.
 const NAME_CHARACTERS = /^[\p{L}\p{M}\p{N} _\-.,:()/#&+'@]+$/u;
@@ -104,7 +104,7 @@ function valueProblem(path: ViewPath, params: URLSearchParams): string | null {
       if (size !== null && !(/^\d{1,4}$/.test(size) && Number(size) >= 1 && Number(size) <= NODE_PAGE_SIZE_MAX))
         return `query's pageSize must be a whole number from 1 to ${NODE_PAGE_SIZE_MAX} (got "${size.slice(0, 20)}")`;
       const sort = params.get('sort');
-      if (sort !== null && !NODE_SORT_COLUMNS.includes(sort))
+      if (sort !== null && !(NODE_SORT_COLUMNS as readonly string[]).includes(sort))
         return `query's sort must be one of ${NODE_SORT_COLUMNS.join(', ')} (got "${sort.slice(0, 40)}")`;
       const dir = params.get('dir');
       if (dir !== null && dir !== 'asc' && dir !== 'desc')

@@ -63,26 +63,6 @@ export function compareBy(sort: NodeSort): (a: NodeView, b: NodeView) => number 
   };
 }
 
-/**
- * What of a row places it in `sort`'s order, as one short text: a row whose text changed may move
- * (the state is always in it: ties are broken worst first). Kept per node by the live page, so small.
- */
-export function orderKey(sort: NodeSort, view: NodeView): string {
-  switch (sort.column) {
-    case 'name':
-    case 'state':
-      return view.state;
-    case 'inState':
-      return `${view.state} ${view.stateSince}`;
-    case 'lastEvent':
-      return `${view.state} ${view.lastEventAt}`;
-    case 'fatal':
-      return `${view.state} ${view.fatalCount}`;
-    case 'openFaults':
-      return `${view.state} ${view.openFaults}`;
-  }
-}
-
 const isColumn = (value: string): value is NodeSortColumn => (NODE_SORT_COLUMNS as readonly string[]).includes(value);
 
 /**

@@ -1,14 +1,14 @@
 // What the Nodes page's browser side receives (one page of the node list, lib/node-state/node-list.ts)
 // and how a live nodes message changes it: rows on the page change at once and the page is sorted
-// again in the order asked (so a node whose state changed takes its place within the second); a node
-// that enters, leaves or moves in the order may cross pages, so the page is also fetched again.
+// again in the order asked (so a node whose state changed takes its place within the second); only a
+// change that can alter which nodes belong on the page has the page fetched again.
 import type { ClusterDisagreement } from '@/lib/cluster/disagreement';
 
 export { DISAGREEMENT_LABELS, type ClusterDisagreement } from '@/lib/cluster/disagreement';
 import type { ClusterMessage, NodesMessage } from '@/lib/live/live-messages';
 import type { NodeFilter } from '@/lib/node-state/node-filter';
 import type { NodeList } from '@/lib/node-state/node-list';
-import { compareBy, orderKey, type NodeSort } from '@/lib/node-state/node-sort';
+import { compareBy, type NodeSort } from '@/lib/node-state/node-sort';
 
 import type { OptedOutMark } from './opt-out-view';
 
@@ -42,18 +42,32 @@ function viewsOf(message: NodesMessage) {
 }
 
 /**
- * Whether `message` may change the order or membership of the page in `sort`'s order (a snapshot, a
- * node that appears or goes, a node whose state or sorted value changed). `known` is the last
- * orderKey seen per node, kept across messages for one sort; it is brought up to date here.
+ * Whether `message` may change WHICH nodes belong on `page` (the page as shown before the message, in
+ * `sort`'s order), so the page must be read again: a snapshot; a node entering or leaving the filter;
+ * a node not on the page whose new values sort within the page's rows (from the first to the last,
+ * ties included); a node on the page whose new values sort outside them (it leaves, another takes its
+ * place). The first page is open above its first row and the last page below its last row: anything
+ * beyond that end still belongs there. A row that only moves among the page's rows is re-sorted here
+ * (applyNodesMessage), without a read: the stream brings every matching node, and reading the page
+ * filters and sorts the whole projection, so reading on every change of order made each open tab cost
+ * a steady share of the server's CPU under sort=lastEvent. Not caught: a node jumping over the whole
+ * page from an earlier page to a later one (or back) shifts the page by one row until the next read;
+ * telling that apart needs where the node was, which the message does not carry.
  */
-export function nodesMessageReorders(message: NodesMessage, known: Map<string, string>, sort: NodeSort): boolean {
-  let reorder = message.kind === 'equals' || message.new.length > 0 || message.deleted.length > 0;
-  for (const view of viewsOf(message)) {
-    const key = orderKey(sort, view);
-    if (known.get(view.name) !== key) reorder = true;
-    known.set(view.name, key);
-  }
-  return reorder;
+export function nodesMessageMovesPage(message: NodesMessage, page: NodeList, sort: NodeSort): boolean {
+  if (message.kind === 'equals' || message.new.length > 0 || message.deleted.length > 0) return true;
+  if (message.updated.length === 0) return false;
+  if (page.nodes.length === 0) return true;
+  const compare = compareBy(sort);
+  const first = page.nodes[0];
+  const last = page.nodes[page.nodes.length - 1];
+  const openAbove = page.page === 0;
+  const openBelow = page.page >= page.pages - 1;
+  const onPage = new Set(page.nodes.map((view) => view.name));
+  return message.updated.some((view) => {
+    const within = (openAbove || compare(first, view) <= 0) && (openBelow || compare(view, last) <= 0);
+    return onPage.has(view.name) ? !within : within;
+  });
 }
 
 /** The page with the rows `message` changes replaced, sorted again in `sort`'s order, and the new counts per state. */

@@ -22,7 +22,7 @@ import { NODE_STATE_LABELS, NODE_STATES, type NodeState, type NodeView } from '@
 import {
   applyNodesMessage,
   clusterMessageRefetches,
-  nodesMessageReorders,
+  nodesMessageMovesPage,
   type NodesPage,
 } from '@/lib/queries/nodes-view';
 import { fetchJson } from '@/lib/client/fetch-json';
@@ -63,9 +63,6 @@ export function NodesClient({ initial, initialError }: { initial: NodesPage | nu
   const searchTimer = useRef<ReturnType<typeof setTimeout>>(undefined);
   const refetchTimer = useRef<ReturnType<typeof setTimeout>>(undefined);
   const lastRefetch = useRef(0);
-  // What placed each node in the order last seen (lib/node-state/node-sort.ts orderKey), for the
-  // sort it was seen under: tells a change that can reorder the list from one that cannot.
-  const known = useRef({ sort: sortSearch, keys: new Map<string, string>() });
   const [pins, setPins] = useState<Partial<Record<PinReason, PinnedRow<NodeView>>>>({});
   const mayAct = useCan('nodes:quarantine');
   const [selection, setSelection] = useState<NodeSelection>(() => noSelection(''));
@@ -75,8 +72,9 @@ export function NodesClient({ initial, initialError }: { initial: NodesPage | nu
   const clearSelection = () => setSelection(noSelection(search));
 
   // The server pages and orders the list; the stream brings diffs of every matching node. Rows on
-  // this page change and are sorted again at once; when a node enters, leaves or moves in the order
-  // (which can take it across pages) the page is fetched again: at once, then at most once a second.
+  // this page change and are sorted again at once; when a change can alter which nodes belong on this
+  // page (a node entering or leaving the filter, or crossing the page's first or last row) the page
+  // is fetched again: at once, then at most once a second.
   const refetchSoon = () => {
     if (refetchTimer.current) return;
     const wait = Math.max(0, lastRefetch.current + 1_000 - Date.now());
@@ -97,8 +95,9 @@ export function NodesClient({ initial, initialError }: { initial: NodesPage | nu
       }
       if (type !== 'nodes') return;
       const message = data as NodesMessage;
-      if (known.current.sort !== sortSearch) known.current = { sort: sortSearch, keys: new Map() };
-      const reorder = nodesMessageReorders(message, known.current.keys, sort);
+      // Decided on the page as shown before this message: its first and last rows bound it.
+      const before = queryClient.getQueryData<NodesPage>(queryKey);
+      const movesPage = !before || nodesMessageMovesPage(message, before, sort);
       queryClient.setQueryData<NodesPage>(queryKey, (list) => (list ? applyNodesMessage(list, message, sort) : list));
       // A pinned row the page may no longer have still shows its newest values.
       const views = new Map([...message.new, ...message.updated].map((view) => [view.name, view]));
@@ -110,7 +109,7 @@ export function NodesClient({ initial, initialError }: { initial: NodesPage | nu
         }
         return next;
       });
-      if (reorder) refetchSoon();
+      if (movesPage) refetchSoon();
     },
     `${search}${search ? '&' : ''}snapshot=0`,
   );
