@@ -213,42 +213,45 @@ const OUTCOME_CLASS: Record<DeliveryLogRow['outcome'], string> = {
 
 function DeliveryLog({ rows }: { rows: DeliveryLogRow[] }) {
   if (rows.length === 0) return <p className="text-sm text-zinc-500 dark:text-zinc-400">Nothing sent yet.</p>;
+  // Scrolls sideways on its own at a phone's width rather than widening the page.
   return (
-    <table className="w-full text-left text-sm">
-      <thead className="text-xs text-zinc-500 dark:text-zinc-400">
-        <tr>
-          <th className="py-1 pr-3 font-medium">Time</th>
-          <th className="pr-3 font-medium">Alert</th>
-          <th className="pr-3 font-medium">Attempt</th>
-          <th className="pr-3 font-medium">Outcome</th>
-          <th className="font-medium">Answer</th>
-        </tr>
-      </thead>
-      <tbody>
-        {rows.map((row) => (
-          <tr
-            key={row.id}
-            className="border-t border-zinc-100 dark:border-zinc-800"
-            data-testid="delivery-row"
-            data-kind={row.alertKind}
-            data-outcome={row.outcome}
-          >
-            <td className="py-1 pr-3 whitespace-nowrap">
-              <LocalTime at={row.at} />
-            </td>
-            <td className="pr-3">{row.alertTitle}</td>
-            <td className="pr-3 tabular-nums">{row.attempt === 0 ? '—' : row.attempt}</td>
-            <td className={`pr-3 ${OUTCOME_CLASS[row.outcome]}`}>{row.outcome}</td>
-            <td className="tabular-nums">
-              {row.statusCode !== null ? `HTTP ${row.statusCode}` : (row.error ?? '')}
-              {row.durationMs !== null ? (
-                <span className="text-xs text-zinc-500 dark:text-zinc-400"> · {row.durationMs} ms</span>
-              ) : null}
-            </td>
+    <div className="overflow-x-auto">
+      <table className="w-full text-left text-sm">
+        <thead className="text-xs text-zinc-500 dark:text-zinc-400">
+          <tr>
+            <th className="py-1 pr-3 font-medium">Time</th>
+            <th className="pr-3 font-medium">Alert</th>
+            <th className="pr-3 font-medium">Attempt</th>
+            <th className="pr-3 font-medium">Outcome</th>
+            <th className="font-medium">Answer</th>
           </tr>
-        ))}
-      </tbody>
-    </table>
+        </thead>
+        <tbody>
+          {rows.map((row) => (
+            <tr
+              key={row.id}
+              className="border-t border-zinc-100 dark:border-zinc-800"
+              data-testid="delivery-row"
+              data-kind={row.alertKind}
+              data-outcome={row.outcome}
+            >
+              <td className="py-1 pr-3 whitespace-nowrap">
+                <LocalTime at={row.at} />
+              </td>
+              <td className="pr-3">{row.alertTitle}</td>
+              <td className="pr-3 tabular-nums">{row.attempt === 0 ? '—' : row.attempt}</td>
+              <td className={`pr-3 ${OUTCOME_CLASS[row.outcome]}`}>{row.outcome}</td>
+              <td className="tabular-nums">
+                {row.statusCode !== null ? `HTTP ${row.statusCode}` : (row.error ?? '')}
+                {row.durationMs !== null ? (
+                  <span className="text-xs text-zinc-500 dark:text-zinc-400"> · {row.durationMs} ms</span>
+                ) : null}
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
   );
 }
 
@@ -274,7 +277,7 @@ function DestinationPanel({ destination, log }: { destination: AlertDestinationR
       title={
         <span>
           <span className="font-semibold text-zinc-900 dark:text-zinc-100">{destination.name}</span>
-          <span className="ml-2 font-mono text-xs">{destination.urlShown}</span>
+          <span className="ml-2 font-mono text-xs break-all">{destination.urlShown}</span>
         </span>
       }
       testId="destination"
