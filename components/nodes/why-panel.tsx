@@ -38,7 +38,7 @@ function Link({ link }: { link: WhyLink }) {
         </p>
         {link.detail ? <p className="text-sm break-words text-zinc-600 dark:text-zinc-400">{link.detail}</p> : null}
         {link.at ? (
-          <p className="text-xs text-zinc-500 dark:text-zinc-500">
+          <p className="text-xs text-zinc-500 dark:text-zinc-400">
             <LocalTime at={link.at} />
           </p>
         ) : null}
