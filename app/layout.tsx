@@ -2,6 +2,7 @@ import type { Metadata } from 'next';
 import { headers } from 'next/headers';
 import type { ReactNode } from 'react';
 
+import { ThemeFromStorage } from '@/components/layout/theme-from-storage';
 import { LOCAL_ZONE_SCRIPT } from '@/lib/format/display-zone';
 
 import './globals.css';
@@ -23,7 +24,10 @@ export default async function RootLayout({ children }: { children: ReactNode }) 
       <head>
         <script nonce={nonce} dangerouslySetInnerHTML={{ __html: beforePaintScript }} />
       </head>
-      <body className="min-h-screen bg-zinc-50 text-zinc-900 dark:bg-zinc-950 dark:text-zinc-100">{children}</body>
+      <body className="min-h-screen bg-zinc-50 text-zinc-900 dark:bg-zinc-950 dark:text-zinc-100">
+        <ThemeFromStorage />
+        {children}
+      </body>
     </html>
   );
 }
