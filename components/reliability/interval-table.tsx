@@ -1,5 +1,6 @@
-// Time between incidents per node (NVSentinel ADR-044's MTBI): a node's consecutive incidents,
-// fault to fault; a node with one incident in the range has none yet.
+// Time between incidents per node (the MTBI of the breakfix design proposed in NVIDIA/NVSentinel
+// pull request #1413, not part of NVSentinel as deployed): a node's consecutive incidents,
+// fault to fault, the first from its last incident before the range; a node with no other has none yet.
 import { formatDuration } from '@/lib/format/time';
 import type { NodeIntervals } from '@/lib/queries/reliability-view';
 

@@ -1,6 +1,7 @@
 // The Reliability page's figures from incidents (./reliability-incidents.ts): per check, agent or
 // node, how long from the fault to quarantine, drain, remediation and release (p50/p90), and per
-// node the time between incidents, ADR-044's MTBI. Pure: the unit tests pin every definition.
+// node the time between incidents, the MTBI of the breakfix design proposed in NVIDIA/NVSentinel
+// pull request #1413 (not part of NVSentinel as deployed). Pure: the unit tests pin every definition.
 import type { Incident } from './reliability-incidents';
 
 export const RELIABILITY_RANGES = {
@@ -48,7 +49,7 @@ export interface DimensionRow extends StageFigures {
 export interface NodeIntervals extends Spread {
   nodeName: string;
   incidents: number;
-  /** Mean time between this node's incidents (ms): ADR-044's MTBI for the node. */
+  /** Mean time between this node's incidents (ms): the proposal's MTBI for the node. */
   mean: number | null;
 }
 
@@ -136,9 +137,11 @@ export function dimensionRows(incidents: readonly Incident[], by: ReliabilityDim
 }
 
 /**
- * ADR-044's interval: generatedTimestamp(incident N+1) − generatedTimestamp(incident N) of one
- * node, counted only when positive (the ADR skips non-positive ones: clock skew, out of order).
- * Only incidents of the range are paired: the first one of each node has no interval.
+ * The proposal's (NVIDIA/NVSentinel PR #1413) interval: generatedTimestamp(incident N+1) −
+ * generatedTimestamp(incident N) of one node, counted only when positive (the proposal skips
+ * non-positive ones: clock skew, out of order). `incidents` are one node's: those of the range and
+ * the one before its first (begunBefore), so the first of the range has an interval when the node
+ * had an incident before it.
  */
 export function intervalsOf(incidents: readonly Incident[]): number[] {
   const faults = incidents.map((incident) => incident.faultAt).sort((a, b) => a - b);
@@ -151,26 +154,33 @@ export function intervalsOf(incidents: readonly Incident[]): number[] {
 const mean = (values: number[]) =>
   values.length ? values.reduce((sum, value) => sum + value, 0) / values.length : null;
 
+/** Per node with an incident in the range: its count and the time between its incidents (with the one before the range). */
 export function nodeIntervals(incidents: readonly Incident[]): NodeIntervals[] {
   return [...groupBy(incidents, keyOf.node)]
     .map(([nodeName, group]) => {
       const intervals = intervalsOf(group);
-      return { nodeName, incidents: group.length, ...spreadOf(intervals), mean: mean(intervals) };
+      const inRange = group.filter((incident) => !incident.begunBefore).length;
+      return { nodeName, incidents: inRange, ...spreadOf(intervals), mean: mean(intervals) };
     })
+    .filter((node) => node.incidents > 0)
     .sort((a, b) => mostFirst({ ...a, key: a.nodeName }, { ...b, key: b.nodeName }));
 }
 
+/** The figures of the range's incidents; a begunBefore incident only starts its node's first interval. */
 export function reliabilityFigures(
   incidents: readonly Incident[],
   request: { range: ReliabilityRange; by: ReliabilityDimension; from: number; to: number },
 ): Omit<ReliabilityView, 'decisionsRead' | 'provider' | 'readAt'> {
-  const rows = dimensionRows(incidents, request.by);
+  const inRange = incidents.filter((incident) => !incident.begunBefore);
+  const rows = dimensionRows(inRange, request.by);
   const nodes = nodeIntervals(incidents);
-  const intervals = [...groupBy(incidents, keyOf.node).values()].flatMap(intervalsOf);
+  const intervals = [...groupBy(incidents, keyOf.node).values()]
+    .filter((group) => group.some((incident) => !incident.begunBefore))
+    .flatMap(intervalsOf);
   return {
     ...request,
-    incidents: incidents.length,
-    fleet: stageFigures(incidents),
+    incidents: inRange.length,
+    fleet: stageFigures(inRange),
     fleetIntervals: { ...spreadOf(intervals), mean: mean(intervals), nodes: nodes.length },
     rows: rows.slice(0, MAX_ROWS),
     rowsTotal: rows.length,

@@ -6,6 +6,7 @@ import type { CheckLatest } from './model/check-latest';
 import type { EventCount, EventCountRequest } from './model/event-count';
 import type { NodeEventGroups, NodeGroupRequest } from './event-search';
 export type { NodeEventGroup, NodeEventGroups, NodeGroupRequest } from './event-search';
+import { StoreError } from './errors/store-error';
 import { ValidationError } from './errors/validation-error';
 import type { Entity, HealthEvent, HealthEventStatus, HealthEventWithStatus } from './model/health-event';
 import type { NewHealthEvent } from './model/new-health-event';
@@ -187,6 +188,18 @@ export interface QuarantineHistoryEvent {
 /** The longest range quarantineHistory reads at once: NVSentinel's MongoDB keeps events 30 days. */
 export const QUARANTINE_HISTORY_MAX_DAYS = 31;
 
+/** How long the server may run one quarantineHistory or quarantineDecisionsBefore read. */
+export const QUARANTINE_HISTORY_TIMEOUT_MS = 15_000;
+
+/** The error of a quarantine-history read the server stopped at its time limit: what happened and what to do. */
+export function quarantineHistoryTimedOut(timeoutMs: number, cause: unknown): StoreError {
+  return new StoreError(
+    'reliability-timeout',
+    `the read of quarantine decisions was stopped after ${Math.round(timeoutMs / 1_000)} s, the longest it may run: choose a shorter range`,
+    { cause },
+  );
+}
+
 /** A quarantineHistory range checked, or a ValidationError naming what is wrong. */
 export function quarantineHistoryRange(range: { from: Date; to: Date }): { from: Date; to: Date } {
   const { from, to } = range ?? ({} as { from: Date; to: Date });
@@ -259,6 +272,14 @@ export interface HealthEventStore {
    * every event of the range.
    */
   quarantineHistory(range: { from: Date; to: Date }): Promise<QuarantineHistoryEvent[]>;
+  /**
+   * For each node given, what was decided on it before `before` (a quarantineHistory range's
+   * start), oldest first, in quarantineHistory's shape: the newest event decided Quarantined or
+   * Cancelled (its last incident's: Cancelled when that session was released by hand, which
+   * overwrites its Quarantined) and the newest decided UnQuarantined (whether it was released
+   * automatically since); at most two events a node. Read through an index of the decision.
+   */
+  quarantineDecisionsBefore(nodeNames: string[], before: Date): Promise<QuarantineHistoryEvent[]>;
   /** Per node, the newest event whose nodeQuarantined is Quarantined, UnQuarantined or Cancelled. */
   latestQuarantineDecisions(nodeNames?: string[]): Promise<HealthEventWithStatus[]>;
   /** Events matching the filter, counted per node (nodes with none are absent). */

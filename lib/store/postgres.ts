@@ -10,7 +10,7 @@ export {
   encodeHealthEvent as healthEventJson,
   insertColumns,
 } from './providers/postgres/health-event-codec';
-export { QUARANTINE_HISTORY_SQL } from './providers/postgres/health-event-sql';
+export { QUARANTINE_DECISIONS_BEFORE_SQL, QUARANTINE_HISTORY_SQL } from './providers/postgres/health-event-sql';
 export {
   HISTORY_COLUMNS,
   historyCopyText,

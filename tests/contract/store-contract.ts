@@ -308,6 +308,9 @@ export function defineStoreContract(target: ContractTarget): void {
       ).filter((decided) => decided.nodeName === node);
       expect(history.map((decided) => decided.recordId)).toEqual([opened.recordId, joined.recordId, released.recordId]);
       expect(history.map((decided) => decided.recordId)).not.toContain(undecided.recordId);
+      // Before the late one: the node's last incident's event and its last release, oldest first.
+      const before = await store.healthEvents().quarantineDecisionsBefore([node], new Date(base + 5_000));
+      expect(before.map((decided) => decided.recordId)).toEqual([opened.recordId, released.recordId]);
       expect(history[0]).toMatchObject({
         agent: 'syslog-health-monitor',
         checkName: 'SysLogsXIDError',

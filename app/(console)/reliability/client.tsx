@@ -1,5 +1,6 @@
 'use client';
-// The Reliability page: for the incidents of a range (NVSentinel ADR-044's: a node's quarantine),
+// The Reliability page: for the incidents of a range (a node's quarantine, as the breakfix MTBI
+// design proposed in NVIDIA/NVSentinel pull request #1413 counts them; not part of NVSentinel as deployed),
 // how long from the fault to quarantine, drain, remediation and release per check, agent or node,
 // and the time between a node's incidents. Range and grouping live in the URL (?range=&by=); the
 // figures are read again every minute.
@@ -85,8 +86,10 @@ export function ReliabilityClient({
   const intervals = view?.fleetIntervals;
   const state = !view ? (error ? 'error' : 'loading') : view.incidents === 0 ? 'empty' : 'ready';
   const empty = `No node was quarantined in the last ${rangeLabel}.`;
-  // Said under the interval figures while no node has had a second incident in the range.
-  const noInterval = intervals && intervals.count === 0 ? 'no node had two incidents in the range' : undefined;
+  // Said under the interval figures while no node of the range has had a second incident (one in it
+  // and its last before it count as two).
+  const noInterval =
+    intervals && intervals.count === 0 ? 'no node had a second incident (its last before the range counts)' : undefined;
 
   return (
     <div className="space-y-4">
@@ -180,11 +183,12 @@ export function ReliabilityClient({
       </Panel>
 
       <p className="text-xs text-zinc-500 dark:text-zinc-400">
-        An incident is a node&apos;s quarantine (NVSentinel ADR-044), timed from its quarantining event&apos;s fault
+        An incident is a node&apos;s quarantine, as the breakfix MTBI design proposed in NVIDIA/NVSentinel pull request
+        #1413 counts them (not part of NVSentinel as deployed), timed from its quarantining event&apos;s fault
         (generatedTimestamp) to fault-quarantine&apos;s, node-drainer&apos;s and fault-remediation&apos;s finish
         timestamps and to the healthy event that released the node. A release by hand records no time and is only
-        counted. Incidents whose quarantining event was stored in the range; a node&apos;s first incident in the range
-        has no interval.
+        counted. Incidents whose quarantining event was stored in the range; a quarantine begun before it is not one of
+        them, and a node&apos;s first interval is from its last incident before the range. Read at most a minute ago.
         {view ? ` ${view.decisionsRead.toLocaleString()} decided events read from ${view.provider}.` : null}
       </p>
     </div>

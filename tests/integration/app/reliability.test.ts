@@ -34,14 +34,18 @@ describe('reliability figures from PostgreSQL', () => {
     const node = `rel-${Date.now()}`;
     // Two incidents on one node 3 h apart, each quarantined after 1 min, drained after 4, remediated
     // after 10 and released by a healthy event 60 min after the fault; a third incident two days ago
-    // (outside 24 hours); a fourth on another node whose drain failed, still held.
-    const [first, firstHealthy, second, secondHealthy, old, failed] = await events.insertMany([
+    // (outside 24 hours); a fourth on another node whose drain failed, still held; on a third node a
+    // quarantine of 26 hours ago with a fault joining it 100 min ago, then released by hand
+    // (fault-quarantine rewrites both decisions to Cancelled).
+    const [first, firstHealthy, second, secondHealthy, old, failed, handOpened, handJoined] = await events.insertMany([
       event(node, 300),
       event(node, 240, { isFatal: false, isHealthy: true }),
       event(node, 120),
       event(node, 60, { isFatal: false, isHealthy: true }),
       event(node, 2 * 24 * 60),
       event(`${node}-b`, 30, { agent: 'gpu-health-monitor', checkName: 'GpuMemWatch' }),
+      event(`${node}-c`, 26 * 60),
+      event(`${node}-c`, 100),
     ]);
     for (const [fault, healthy, ago] of [
       [first, firstHealthy, 300],
@@ -55,6 +59,10 @@ describe('reliability figures from PostgreSQL', () => {
     await events.updateQuarantine(old.recordId, { status: 'Quarantined', finishedAt: stamp(2 * 24 * 60 - 1) });
     await events.updateQuarantine(failed.recordId, { status: 'Quarantined', finishedAt: stamp(29) });
     await events.updateEviction(failed.recordId, { status: 'Failed', message: 'pods did not terminate' });
+    await events.updateQuarantine(handOpened.recordId, { status: 'Quarantined', finishedAt: stamp(26 * 60 - 1) });
+    await events.updateQuarantine(handJoined.recordId, { status: 'AlreadyQuarantined', finishedAt: stamp(99) });
+    for (const { recordId } of [handOpened, handJoined])
+      await events.updateQuarantine(recordId, { status: 'Cancelled' });
   });
 
   afterAll(async () => {
@@ -75,12 +83,17 @@ describe('reliability figures from PostgreSQL', () => {
     expect(xid.stages.remediation).toEqual({ count: 2, p50: 10 * MIN, p90: 10 * MIN });
     expect(xid.stages.release).toEqual({ count: 2, p50: 60 * MIN, p90: 60 * MIN });
     expect(view.rows[1]).toMatchObject({ drainFailed: 1, held: 1, stages: { drain: { count: 0 } } });
-    expect(view.fleetIntervals).toMatchObject({ count: 1, p50: 180 * MIN, mean: 180 * MIN });
+    // The session begun 26 hours ago and released by hand in the range is no incident of it.
+    expect(view.fleet.releasedByHand).toBe(0);
+    // Intervals: 3 h between the two of the range, and from the one two days ago (before the range) to the first.
+    const beforeRange = 2 * 24 * 60 - 300;
+    expect(view.fleetIntervals).toMatchObject({ count: 2, p50: 180 * MIN, mean: ((180 + beforeRange) / 2) * MIN });
   });
 
   it('a longer range holds the incident of two days ago, and its interval', async () => {
     const view = await readReliability(test.store, { range: '7d', by: 'node', now: NOW });
-    expect(view.incidents).toBe(4);
+    expect(view.incidents).toBe(5);
+    expect(view.fleet.releasedByHand).toBe(1);
     expect(view.fleetIntervals.count).toBe(2);
     expect(view.nodes[0]).toMatchObject({ incidents: 3, count: 2 });
   });

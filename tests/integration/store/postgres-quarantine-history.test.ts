@@ -4,10 +4,11 @@
 // eviction object) and as the SDK writes them: the range's decided events, [from, to), oldest
 // first, picked by the node_quarantined column NVSentinel's PostgreSQL store writes with every
 // decision (store-client/pkg/datastore/providers/postgresql/health_events.go:293, 442, 688), each
-// status as the document holds it, and a plan that reads the range through an index.
+// status as the document holds it, and a plan that reads the decided rows through NVSentinel's
+// partial index on node_quarantined; and what was decided on a node before a range.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { QUARANTINE_HISTORY_SQL } from '@/lib/store/postgres';
+import { QUARANTINE_DECISIONS_BEFORE_SQL, QUARANTINE_HISTORY_SQL } from '@/lib/store/postgres';
 import { dateToTimestamp } from '@/lib/store';
 
 import { xidFatalDocument } from '../../fixtures/nvsentinel/documents';
@@ -109,28 +110,64 @@ describe('quarantine history on PostgreSQL', () => {
     );
   });
 
-  it('reads the range through an index, not a scan of the table', async () => {
+  it('reads what was decided on a node before the range: its last incident’s event and its last release', async () => {
+    const before = await test.store.healthEvents().quarantineDecisionsBefore(['n1', 'n2', 'n3', 'nobody'], AT(6));
+    // n1: Quarantined at 0 and 1 (the newest, the opener), AlreadyQuarantined at 3 not asked for;
+    // n2: Cancelled at 4; n3: UnQuarantined at 5 (its column-only row at 6 is not before AT(6)).
+    expect(before.map((event) => [event.recordId, event.status.nodeQuarantined])).toEqual([
+      [ids.opener, 'Quarantined'],
+      [ids.hand, 'Cancelled'],
+      [ids.camel, 'UnQuarantined'],
+    ]);
+    expect(await test.store.healthEvents().quarantineDecisionsBefore([], AT(6))).toEqual([]);
+  });
+
+  it('the server stops a read that runs past its limit, and the error says so and what to do', async () => {
+    // A writer holding the table exclusively: the read waits, and the wait counts toward the
+    // statement_timeout the read's transaction sets.
     await withClient(test.database.url, async (client) => {
-      // A week of undecided events around the decided ones, so the planner has a table to choose on.
+      await client.query('BEGIN');
+      await client.query('LOCK TABLE health_events IN ACCESS EXCLUSIVE MODE');
+      try {
+        await expect(test.store.healthEvents().quarantineHistory({ from: AT(1), to: AT(10) })).rejects.toMatchObject({
+          code: 'reliability-timeout',
+          message:
+            'the read of quarantine decisions was stopped after 15 s, the longest it may run: choose a shorter range',
+        });
+      } finally {
+        await client.query('ROLLBACK');
+      }
+    });
+    // The pooled connection went back without the limit's transaction: the next read answers.
+    expect(await test.store.healthEvents().quarantineHistory({ from: AT(1), to: AT(10) })).toHaveLength(5);
+  }, 40_000);
+
+  it('reads the decided rows through NVSentinel’s partial index on node_quarantined, never every event of the range', async () => {
+    await withClient(test.database.url, async (client) => {
+      // Four weeks of events on 500 nodes, one in 200 decided (a fleet where most events are
+      // healthy or not fatal): the planner has a table to choose on.
       await client.query(
         `INSERT INTO health_events (node_name, event_type, node_quarantined, document, created_at)
-         SELECT 'bulk-' || (i % 500), 'GpuThermalWatch', CASE WHEN i % 20 = 0 THEN 'AlreadyQuarantined' END,
+         SELECT 'bulk-' || (i % 500), 'GpuThermalWatch', d.decision,
                 jsonb_build_object('healthevent', jsonb_build_object('nodeName', 'bulk-' || (i % 500), 'agent', 'gpu-health-monitor'),
-                                   'healtheventstatus', jsonb_build_object('nodequarantined', CASE WHEN i % 20 = 0 THEN 'AlreadyQuarantined' END)),
+                                   'healtheventstatus', jsonb_build_object('nodequarantined', d.decision)),
                 $1::timestamptz - (i * interval '40 seconds')
-         FROM generate_series(1, 60000) AS i`,
+         FROM generate_series(1, 60000) AS i,
+              LATERAL (SELECT CASE WHEN i % 400 = 0 THEN 'Quarantined' WHEN i % 200 = 0 THEN 'AlreadyQuarantined' END AS decision) AS d`,
         [AT(0)],
       );
       await client.query('ANALYZE health_events');
-      const plan = await client.query(`EXPLAIN (FORMAT JSON) ${QUARANTINE_HISTORY_SQL}`, [
-        new Date(AT(0).getTime() - 7 * 86_400_000),
-        AT(10),
-      ]);
-      // 60,000 events over four weeks: a week of them is read through created_at (or the decision's
-      // partial index with it), never the whole table.
-      const text = JSON.stringify(plan.rows[0]['QUERY PLAN']);
-      expect(text).toMatch(/idx_health_events_created_desc|idx_health_events_created_id|idx_health_events_quarantined/);
-      expect(text).not.toContain('"Seq Scan"');
+      const planOf = async (sql: string, values: unknown[]) =>
+        JSON.stringify((await client.query(`EXPLAIN (FORMAT JSON) ${sql}`, values)).rows[0]['QUERY PLAN']);
+      for (const days of [1, 7, 30]) {
+        const plan = await planOf(QUARANTINE_HISTORY_SQL, [new Date(AT(0).getTime() - days * 86_400_000), AT(10)]);
+        expect(plan, `${days} days`).toContain('idx_health_events_quarantined');
+        expect(plan, `${days} days`).not.toContain('"Seq Scan"');
+      }
+      const nodes = Array.from({ length: 500 }, (_, i) => `bulk-${i}`);
+      const before = await planOf(QUARANTINE_DECISIONS_BEFORE_SQL, [nodes, AT(0)]);
+      expect(before).toContain('idx_health_events_quarantined');
+      expect(before).not.toContain('"Seq Scan"');
     });
   });
 });

@@ -1,5 +1,6 @@
 // Reliability figures without I/O: hand-made decided-event histories pin what an incident is,
-// how each stage is timed, and ADR-044's time between incidents.
+// how each stage is timed, and the time between incidents of the breakfix MTBI design proposed in
+// NVIDIA/NVSentinel pull request #1413 (not part of NVSentinel as deployed).
 //
 // The status fields and when NVSentinel writes them (lalitadithya/NVSentinel @ 42672ae):
 //   store-client/pkg/datastore/types.go:87-94 HealthEventStatus: nodequarantined,
@@ -10,7 +11,10 @@
 //   node-drainer/pkg/reconciler/reconciler.go:936-940 drainfinishtimestamp only with Succeeded or
 //     AlreadyDrained;
 //   fault-remediation/pkg/reconciler/reconciler.go:1284 lastremediationtimestamp with the outcome.
-// The interval: NVIDIA/NVSentinel docs/designs/044-breakfix-mtbi.md ("MTBI = generatedTimestamp(
+//   fault-quarantine/pkg/eventwatcher/event_watcher.go ~540: a release by hand rewrites every
+//     Quarantined and AlreadyQuarantined event of the session (createdAt ≥ its Quarantined's) to
+//     Cancelled.
+// The interval: NVIDIA/NVSentinel pull request #1413's design ("MTBI = generatedTimestamp(
 // incident N+1) − generatedTimestamp(incident N)", non-positive intervals skipped).
 import { describe, expect, it } from 'vitest';
 
@@ -105,6 +109,68 @@ describe('incidents from decided events', () => {
       released('n1', 5),
     ]);
     expect(incidents).toEqual([]);
+  });
+
+  it('a session open when the range began and released by hand in it opens no incident of the range', () => {
+    // Quarantined 60 min before the range (from = T0), AlreadyQuarantined at 30 and 40 min; the
+    // release by hand rewrote all three to Cancelled.
+    const rewritten = (minute: number) =>
+      decided('n1', minute, { nodeQuarantined: 'Cancelled', quarantineFinishTimestamp: ts(minute) });
+    const before = [rewritten(-60)];
+    const history = [rewritten(30), rewritten(40)];
+    const range = { range: '24h', by: 'check', from: T0, to: T0 + 86_400_000 } as const;
+    // Read without what came before the range, the AlreadyQuarantined events opened an incident.
+    expect(reliabilityFigures(incidentsFrom(history), range)).toMatchObject({ incidents: 1 });
+    const incidents = incidentsFrom(history, before);
+    expect(incidents.map((incident) => [incident.faultAt, incident.release, incident.begunBefore])).toEqual([
+      [T0 - 60 * MIN, 'hand', true],
+    ]);
+    const figures = reliabilityFigures(incidents, range);
+    expect(figures).toMatchObject({ incidents: 0, rows: [], nodes: [] });
+    expect(figures.fleet.releasedByHand).toBe(0);
+    expect(figures.fleet.stages.quarantine.count).toBe(0);
+  });
+
+  it('a session open when the range began takes its AlreadyQuarantined and release; the next incident is the range’s', () => {
+    const before = [released('n1', -300), quarantined('n1', -60)];
+    const history = [
+      decided('n1', 10, { nodeQuarantined: 'AlreadyQuarantined', quarantineFinishTimestamp: ts(10) }),
+      released('n1', 20),
+      quarantined('n1', 100),
+      released('n1', 130),
+    ];
+    const incidents = incidentsFrom(history, before);
+    expect(incidents.map((incident) => [incident.faultAt, incident.release, incident.begunBefore])).toEqual([
+      [T0 - 60 * MIN, 'auto', true],
+      [T0 + 100 * MIN, 'auto', false],
+    ]);
+    const figures = reliabilityFigures(incidents, { range: '24h', by: 'node', from: T0, to: T0 + 86_400_000 });
+    expect(figures.incidents).toBe(1);
+    // Only the range's incident is timed: its release 30 min after the fault (and a second).
+    expect(figures.fleet.stages.release).toEqual({ count: 1, p50: 30 * MIN + 1000, p90: 30 * MIN + 1000 });
+    // The time between incidents reaches back to the one begun before the range.
+    expect(figures.nodes).toEqual([
+      expect.objectContaining({ nodeName: 'n1', incidents: 1, count: 1, p50: 160 * MIN, mean: 160 * MIN }),
+    ]);
+    expect(figures.fleetIntervals).toMatchObject({ count: 1, mean: 160 * MIN, nodes: 1 });
+  });
+
+  it('the node’s last incident before the range, released before it, is the previous one for the interval', () => {
+    // The incident before the range was released by hand (its Quarantined reads Cancelled).
+    const before = [decided('n1', -120, { nodeQuarantined: 'Cancelled' }), released('n2', -10)];
+    const history = [quarantined('n1', 30), quarantined('n2', 40)];
+    const figures = reliabilityFigures(incidentsFrom(history, before), {
+      range: '24h',
+      by: 'node',
+      from: T0,
+      to: T0 + 86_400_000,
+    });
+    expect(figures.incidents).toBe(2);
+    expect(figures.fleet.releasedByHand).toBe(0);
+    expect(figures.nodes.map((node) => [node.nodeName, node.incidents, node.count, node.p50])).toEqual([
+      ['n1', 1, 1, 150 * MIN],
+      ['n2', 1, 0, null],
+    ]);
   });
 
   it('a quarantine still held at the end of the range counts as held, with no release time', () => {
@@ -247,7 +313,7 @@ describe('figures', () => {
     expect(figures.fleetIntervals.count).toBe(0);
   });
 
-  it('a non-positive interval (two incidents one generatedTimestamp apart: clock skew) is skipped, as ADR-044 says', () => {
+  it('a non-positive interval (two incidents one generatedTimestamp apart: clock skew) is skipped, as the proposal says', () => {
     const first = quarantined('n1', 0);
     const incidents = incidentsFrom([
       first,

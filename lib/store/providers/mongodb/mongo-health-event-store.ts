@@ -2,7 +2,7 @@
 // of ./pipelines; writes are single atomic operations, and insertMany is one transaction.
 import { BSON, ObjectId, type Document, type Timestamp } from 'mongodb';
 
-import { StoreError } from '../../errors/store-error';
+import { StoreError, storeErrorCode } from '../../errors/store-error';
 import {
   groupEntities,
   nodeGroupLimit,
@@ -27,7 +27,13 @@ import type {
   ThroughputBucket,
   ThroughputRequest,
 } from '../../health-event-store';
-import { nodeTimelineRequest, quarantineHistoryRange, toTimelineEvent } from '../../health-event-store';
+import {
+  nodeTimelineRequest,
+  QUARANTINE_HISTORY_TIMEOUT_MS,
+  quarantineHistoryRange,
+  quarantineHistoryTimedOut,
+  toTimelineEvent,
+} from '../../health-event-store';
 import { toCheckLatest, type CheckLatest } from '../../model/check-latest';
 import {
   COUNT_DIMENSIONS,
@@ -48,6 +54,7 @@ import {
   latestPerCheckPipeline,
   latestPerNodePipeline,
   latestQuarantineDecisionsPipeline,
+  quarantineDecisionsBeforePipeline,
   quarantineHistoryPipeline,
   nodeTimelinePipeline,
 } from './pipelines/health-event-queries';
@@ -253,10 +260,32 @@ export class MongoHealthEventStore implements HealthEventStore {
   }
 
   async quarantineHistory(range: { from: Date; to: Date }): Promise<QuarantineHistoryEvent[]> {
-    const documents = await this.aggregate(
+    return this.readDecisions(
       'healthEvents.quarantineHistory',
       quarantineHistoryPipeline(quarantineHistoryRange(range)),
     );
+  }
+
+  async quarantineDecisionsBefore(nodeNames: string[], before: Date): Promise<QuarantineHistoryEvent[]> {
+    if (!(before instanceof Date) || Number.isNaN(before.getTime()))
+      throw new ValidationError('before', 'must be a valid date');
+    if (!nodeNames.length) return [];
+    return this.readDecisions(
+      'healthEvents.quarantineDecisionsBefore',
+      quarantineDecisionsBeforePipeline(nodeNames, before),
+    );
+  }
+
+  /** Decided events in quarantineHistory's shape; the server stops the read at QUARANTINE_HISTORY_TIMEOUT_MS. */
+  private async readDecisions(operation: string, pipeline: Document[]): Promise<QuarantineHistoryEvent[]> {
+    let documents: Document[];
+    try {
+      documents = await this.aggregate(operation, pipeline, QUARANTINE_HISTORY_TIMEOUT_MS);
+    } catch (error) {
+      if (storeErrorCode(error) === 'search-timeout')
+        throw quarantineHistoryTimedOut(QUARANTINE_HISTORY_TIMEOUT_MS, error);
+      throw error;
+    }
     return documents.map((document) => {
       const { recordId, createdAt, healthEvent, status } = this.decode(document);
       const { nodeName, agent, checkName, generatedTimestamp } = healthEvent;

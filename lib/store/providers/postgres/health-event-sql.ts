@@ -33,25 +33,42 @@ export const OVERRIDES = `COALESCE(document->'healthevent'->'quarantineOverrides
 
 const DECIDED = `(${QUARANTINE_STATUSES.map((status) => `'${status}'`).join(', ')})`;
 
+const HISTORY_COLUMNS = `id,
+       COALESCE(document->>'createdAt', document->>'createdat', to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')) AS created,
+       node_name, ${AGENT} AS agent,
+       COALESCE(document->'healthevent'->>'checkName', document->'healthevent'->>'checkname') AS check_name,
+       ${GENERATED_JSON} AS generated, document->'healtheventstatus' AS status`;
+
 /**
  * HealthEventStore.quarantineHistory ($1 from, $2 to): the range's decided events, only the fields
  * the figures read. The node_quarantined column picks them (NVSentinel's PostgreSQL store writes it
  * with every decision, beside the document: store-client/pkg/datastore/providers/postgresql/
- * health_events.go:293, 442, 688), so the range is read through the created_at index (or with the
- * column's partial index, bitmap-ANDed) and only a decided row's document is opened; the status
- * itself comes from the document, which the other columns do not follow (docs/nvsentinel-data-model.md
- * §4): a row whose document holds no decision is left out. (A JSONB condition alone cannot pick
- * them: every document has the status key, so NVSentinel's GIN index does not narrow it, and the
- * planner reads the whole range.)
+ * health_events.go:293, 442, 688). `node_quarantined IS NOT NULL` is the WHERE of NVSentinel's
+ * partial index idx_health_events_quarantined, written out as it is there, so the planner reads the
+ * decided rows through that index (alone, or bitmap-ANDed with the created_at range) and never
+ * visits an undecided event of the range. The status itself comes from the document, which the
+ * other columns do not follow (docs/nvsentinel-data-model.md §4): a row whose document holds no
+ * decision is left out. (A JSONB condition alone cannot pick them: every document has the status
+ * key, so NVSentinel's GIN index does not narrow it, and the planner reads the whole range.)
  */
-export const QUARANTINE_HISTORY_SQL = `SELECT id,
-       COALESCE(document->>'createdAt', document->>'createdat', to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')) AS created,
-       node_name, ${AGENT} AS agent,
-       COALESCE(document->'healthevent'->>'checkName', document->'healthevent'->>'checkname') AS check_name,
-       ${GENERATED_JSON} AS generated, document->'healtheventstatus' AS status
+export const QUARANTINE_HISTORY_SQL = `SELECT ${HISTORY_COLUMNS}
 FROM health_events
-WHERE created_at >= $1 AND created_at < $2 AND node_quarantined IN ${DECIDED} AND ${QUARANTINED} IN ${DECIDED}
+WHERE node_quarantined IS NOT NULL AND node_quarantined IN ${DECIDED}
+  AND created_at >= $1 AND created_at < $2 AND ${QUARANTINED} IN ${DECIDED}
 ORDER BY created_at, id`;
+
+/**
+ * HealthEventStore.quarantineDecisionsBefore ($1 node names, $2 before): per node, the newest
+ * event decided Quarantined or Cancelled and the newest decided UnQuarantined stored before $2.
+ * Through idx_health_events_quarantined as QUARANTINE_HISTORY_SQL (AlreadyQuarantined, the
+ * decision of most decided events, is not asked for): the rows read are the nodes' sessions, not
+ * their events.
+ */
+export const QUARANTINE_DECISIONS_BEFORE_SQL = `SELECT DISTINCT ON (node_name, ${QUARANTINED} = 'UnQuarantined') ${HISTORY_COLUMNS}
+FROM health_events
+WHERE node_quarantined IS NOT NULL AND node_quarantined IN ${DECISIONS}
+  AND node_name = ANY($1) AND created_at < $2 AND ${QUARANTINED} IN ${DECISIONS}
+ORDER BY node_name, ${QUARANTINED} = 'UnQuarantined', created_at DESC, id DESC`;
 
 export class SqlFilter {
   readonly clauses: string[] = [];

@@ -3,7 +3,7 @@
 // Status is read from the JSONB document (NVSentinel's writers do not keep every column in step);
 // our own status updates write the JSONB and the matching columns together, as NVSentinel's
 // store methods do, so either stays right.
-import { StoreError } from '../../errors/store-error';
+import { StoreError, storeErrorCode } from '../../errors/store-error';
 import { ValidationError } from '../../errors/validation-error';
 import type { NodeEventGroups, NodeGroupRequest } from '../../event-search';
 import type {
@@ -24,7 +24,9 @@ import type {
 } from '../../health-event-store';
 import {
   nodeTimelineRequest,
+  QUARANTINE_HISTORY_TIMEOUT_MS,
   quarantineHistoryRange,
+  quarantineHistoryTimedOut,
   TIMELINE_MESSAGE_CHARS,
   type TimelineEvent,
 } from '../../health-event-store';
@@ -50,6 +52,7 @@ import {
   GENERATED,
   DECISIONS,
   OVERRIDES,
+  QUARANTINE_DECISIONS_BEFORE_SQL,
   QUARANTINE_HISTORY_SQL,
   buildFilter,
   pageLimit,
@@ -58,6 +61,7 @@ import { insertHealthEvents } from './health-event-insert';
 import { groupEventsByNode } from './node-event-groups';
 import { cursorClause, CURSOR_AT, walkedPage, walksTheWindow } from './event-search-walk';
 import type { PostgresConnection } from './postgres-connection';
+import { searchStatements } from './search-statement';
 
 export const DEFAULT_MAX_DOCUMENT_BYTES = 1024 * 1024;
 const COLUMNS = 'id, created_at, document';
@@ -293,7 +297,28 @@ export class PostgresHealthEventStore implements HealthEventStore {
   /** The range's decided events: QUARANTINE_HISTORY_SQL says how it is index-backed. */
   async quarantineHistory(range: { from: Date; to: Date }): Promise<QuarantineHistoryEvent[]> {
     const { from, to } = quarantineHistoryRange(range);
-    const result = await this.connection.query<{
+    return this.readDecisions('healthEvents.quarantineHistory', QUARANTINE_HISTORY_SQL, [from, to]);
+  }
+
+  /** QUARANTINE_DECISIONS_BEFORE_SQL, oldest first. */
+  async quarantineDecisionsBefore(nodeNames: string[], before: Date): Promise<QuarantineHistoryEvent[]> {
+    if (!(before instanceof Date) || Number.isNaN(before.getTime()))
+      throw new ValidationError('before', 'must be a valid date');
+    if (!nodeNames.length) return [];
+    const events = await this.readDecisions('healthEvents.quarantineDecisionsBefore', QUARANTINE_DECISIONS_BEFORE_SQL, [
+      nodeNames,
+      before,
+    ]);
+    return events.sort((a, b) => a.createdAt.getTime() - b.createdAt.getTime() || (a.recordId < b.recordId ? -1 : 1));
+  }
+
+  /**
+   * A read of decided events in quarantineHistory's shape, in a transaction of its own whose
+   * statement the server stops at QUARANTINE_HISTORY_TIMEOUT_MS (search-statement.ts says why the
+   * server and not the client).
+   */
+  private async readDecisions(operation: string, sql: string, values: unknown[]): Promise<QuarantineHistoryEvent[]> {
+    type Row = {
       id: string;
       created: string;
       node_name: string;
@@ -301,8 +326,21 @@ export class PostgresHealthEventStore implements HealthEventStore {
       check_name: string | null;
       generated: unknown;
       status: unknown;
-    }>('healthEvents.quarantineHistory', QUARANTINE_HISTORY_SQL, [from, to]);
-    return result.rows.map((row) => ({
+    };
+    let rows: Row[];
+    try {
+      rows = await searchStatements(
+        this.connection,
+        operation,
+        async (query) => (await query<Row>(sql, values)).rows,
+        QUARANTINE_HISTORY_TIMEOUT_MS,
+      );
+    } catch (error) {
+      if (storeErrorCode(error) === 'search-timeout')
+        throw quarantineHistoryTimedOut(QUARANTINE_HISTORY_TIMEOUT_MS, error);
+      throw error;
+    }
+    return rows.map((row) => ({
       recordId: row.id,
       createdAt: new Date(row.created),
       nodeName: row.node_name,

@@ -121,6 +121,20 @@ export function countByNodePipeline(filter?: HealthEventFilter): Document[] {
   return [...matchStage(healthEventMatch(filter)), { $group: { _id: `$${FIELD.nodeName}`, count: { $sum: 1 } } }];
 }
 
+/** Only the fields reliability figures read of a decided event. */
+const HISTORY_PROJECTION: Document = {
+  $project: {
+    createdAt: 1,
+    healtheventstatus: 1,
+    ...Object.fromEntries(
+      ['nodeName', 'agent', 'checkName', 'generatedTimestamp'].flatMap((field) => [
+        [`healthevent.${field.toLowerCase()}`, 1],
+        [`healthevent.${field}`, 1],
+      ]),
+    ),
+  },
+};
+
 /**
  * Every event stored in the range that fault-quarantine decided, oldest first, with only the
  * fields reliability figures read: the range through NVSentinel's createdAt index, the decision
@@ -135,17 +149,35 @@ export function quarantineHistoryPipeline(range: { from: Date; to: Date }): Docu
       },
     },
     { $sort: { [FIELD.createdAt]: 1, _id: 1 } },
+    HISTORY_PROJECTION,
+  ];
+}
+
+/**
+ * HealthEventStore.quarantineDecisionsBefore: per node given, the newest event decided Quarantined
+ * or Cancelled and the newest decided UnQuarantined stored before `before`, oldest first. No index
+ * of NVSentinel's holds the decision; MongoDB serves the match by the createdAt (or a node name)
+ * index and checks the decision on the documents it finds, so this visits the nodes' events before
+ * the range (as far back as the collection keeps them: 30 days in NVSentinel's chart).
+ */
+export function quarantineDecisionsBeforePipeline(nodeNames: string[], before: Date): Document[] {
+  return [
     {
-      $project: {
-        createdAt: 1,
-        healtheventstatus: 1,
-        ...Object.fromEntries(
-          ['nodeName', 'agent', 'checkName', 'generatedTimestamp'].flatMap((field) => [
-            [`healthevent.${field.toLowerCase()}`, 1],
-            [`healthevent.${field}`, 1],
-          ]),
-        ),
+      $match: {
+        ...nodeMatch(nodeNames),
+        [FIELD.createdAt]: { $lt: before },
+        [FIELD.quarantined]: { $in: [...QUARANTINE_DECISIONS] },
       },
     },
+    { $sort: NEWEST_FIRST },
+    {
+      $group: {
+        _id: { node: `$${FIELD.nodeName}`, released: { $eq: [`$${FIELD.quarantined}`, 'UnQuarantined'] } },
+        doc: { $first: '$$ROOT' },
+      },
+    },
+    { $replaceRoot: { newRoot: '$doc' } },
+    { $sort: { [FIELD.createdAt]: 1, _id: 1 } },
+    HISTORY_PROJECTION,
   ];
 }

@@ -1,7 +1,7 @@
 // The Reliability page's read on MongoDB (HealthEventStore.quarantineHistory), run with mingo over
 // documents in NVSentinel's shape (./documents.ts; no server here): the range's events that
 // fault-quarantine decided, oldest first, from inclusive and to exclusive, with only the fields the
-// figures read, the status decoded the way NVSentinel's Go writers store it (lowercase keys,
+// figures read, and what was decided on a node before a range; the status decoded the way NVSentinel's Go writers store it (lowercase keys,
 // {seconds, nanos} timestamps, faultremediated as {value} or a plain bool).
 import { aggregate } from 'mingo';
 import type { Document } from 'mongodb';
@@ -19,12 +19,13 @@ const stamp = (minute: number) => ({ seconds: AT(minute).getTime() / 1000, nanos
 
 function storeOver(documents: Document[]) {
   const pipelines: Document[][] = [];
-  const collection = {
-    aggregate: (pipeline: Document[]) => {
-      pipelines.push(pipeline);
-      return { toArray: async () => aggregate(documents, pipeline) as Document[] };
-    },
-  };
+  const collection: { aggregate: (pipeline: Document[], options: Document) => { toArray: () => Promise<Document[]> } } =
+    {
+      aggregate: (pipeline: Document[]) => {
+        pipelines.push(pipeline);
+        return { toArray: async () => aggregate(documents, pipeline) as Document[] };
+      },
+    };
   const connection = {
     names: { healthEvents: 'HealthEvents' },
     config: { databaseName: 'nvsentinel' },
@@ -32,7 +33,7 @@ function storeOver(documents: Document[]) {
     run: <T>(_operation: string, work: () => Promise<T>) => work(),
     assertOpen: () => {},
   } as unknown as MongoConnection;
-  return { store: new MongoHealthEventStore(connection), pipelines };
+  return { store: new MongoHealthEventStore(connection), pipelines, collection };
 }
 
 const documents = [
@@ -104,6 +105,45 @@ describe('quarantine history on MongoDB', () => {
   it('matches on createdAt first, so NVSentinel’s createdAt index bounds the read', () => {
     const [first] = quarantineHistoryPipeline(range);
     expect(Object.keys(first.$match)[0]).toBe('createdAt');
+  });
+
+  it('reads, for the nodes asked, the last incident’s event and the last release stored before a time', async () => {
+    const { store } = storeOver(documents);
+    const decisions = (before: Date, nodes = ['a', 'b']) =>
+      store
+        .quarantineDecisionsBefore(nodes, before)
+        .then((events) => events.map((event) => [event.nodeName, event.createdAt, event.status.nodeQuarantined]));
+    // a: Quarantined at 0 and 2 (the newest), AlreadyQuarantined at 1 not asked for; b: Cancelled at 4.
+    expect(await decisions(AT(6))).toEqual([
+      ['a', AT(2), 'Quarantined'],
+      ['b', AT(4), 'Cancelled'],
+    ]);
+    // a's release at 6, once before the time given.
+    expect(await decisions(AT(7))).toEqual([
+      ['a', AT(2), 'Quarantined'],
+      ['b', AT(4), 'Cancelled'],
+      ['a', AT(6), 'UnQuarantined'],
+    ]);
+    expect(await decisions(AT(7), ['b'])).toEqual([['b', AT(4), 'Cancelled']]);
+    expect(await decisions(AT(7), [])).toEqual([]);
+    await expect(store.quarantineDecisionsBefore(['a'], new Date('x'))).rejects.toThrow(/before: must be a valid date/);
+  });
+
+  it('a read the server stopped at its time limit says so and what to do', async () => {
+    const { store, collection } = storeOver(documents);
+    let options: Document | undefined;
+    collection.aggregate = (_pipeline: Document[], given: Document) => {
+      options = given;
+      return {
+        toArray: async () => {
+          throw Object.assign(new Error('operation exceeded time limit'), { code: 50 });
+        },
+      };
+    };
+    await expect(store.quarantineHistory(range)).rejects.toThrow(
+      'the read of quarantine decisions was stopped after 15 s, the longest it may run: choose a shorter range',
+    );
+    expect(options).toMatchObject({ maxTimeMS: 15_000 });
   });
 
   it('refuses a range that is not one: named', async () => {
