@@ -46,6 +46,12 @@ async function violationsOn(page: Page, where: string): Promise<string[]> {
   );
 }
 
+const slug = (name: string) =>
+  name
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-|-$/g, '');
+
 function expectNone(violations: string[]) {
   expect(violations, `${violations.length} accessibility violations:\n${violations.join('\n')}\n`).toEqual([]);
 }
@@ -250,6 +256,10 @@ for (const screen of SCREENS) {
       await screen.ready(page);
       await expectTheme(page, theme);
       violations.push(...(await violationsOn(page, `${screen.name} ${path} (${theme})`)));
+      await page.screenshot({
+        path: `test-results/screenshots/a11y-${slug(screen.name)}-${theme}.png`,
+        fullPage: true,
+      });
       for (const state of screen.states ?? []) {
         await state.open(page);
         violations.push(...(await violationsOn(page, `${screen.name} ${path}, ${state.name} (${theme})`)));
@@ -276,6 +286,7 @@ for (const screen of SCREENS.filter((each) => each.name === 'Overview' || each.n
       await menu.click();
       await expect(page.getByRole('navigation', { name: 'Main' }).getByRole('link').first()).toBeInViewport();
       violations.push(...(await violationsOn(page, `${screen.name} ${screen.path} at 390 px, menu open (${theme})`)));
+      await page.screenshot({ path: `test-results/screenshots/a11y-${slug(screen.name)}-phone-menu-${theme}.png` });
       await page.context().close();
     }
     expectNone(violations);
