@@ -17,6 +17,7 @@ import {
   XAxis,
   YAxis,
   ZIndexLayer,
+  usePlotArea,
   useXAxisScale,
   useYAxisScale,
   type ScatterShapeProps,
@@ -178,6 +179,8 @@ interface Shown {
   point: TimelinePoint;
   cx: number;
   cy: number;
+  /** In the plot's right half: the tooltip opens to the left, so it stays on the page (a phone's too). */
+  leftward: boolean;
 }
 
 /**
@@ -202,7 +205,9 @@ function PointLinks({
 }) {
   const x = useXAxisScale();
   const y = useYAxisScale();
+  const plot = usePlotArea();
   if (!x || !y) return null;
+  const middle = plot ? plot.x + plot.width / 2 : Infinity;
   return (
     <g>
       {points.map((point) => {
@@ -210,7 +215,7 @@ function PointLinks({
         const cy = y(point.y);
         if (cx === undefined || cy === undefined) return null;
         const recordId = point.event.recordId;
-        const show = () => onShow({ point, cx, cy });
+        const show = () => onShow({ point, cx, cy, leftward: cx > middle });
         return (
           <a
             key={recordId}
@@ -367,7 +372,12 @@ export function NodeTimeline({
       {shown ? (
         <div
           className="pointer-events-none absolute z-10"
-          style={{ left: shown.cx + 12, top: shown.cy + 12, maxWidth: 'calc(100% - 1rem)' }}
+          style={{
+            ...(shown.leftward
+              ? { right: `calc(100% - ${shown.cx - 12}px)`, maxWidth: shown.cx - 12 }
+              : { left: shown.cx + 12, maxWidth: `calc(100% - ${shown.cx + 12}px)` }),
+            top: shown.cy + 12,
+          }}
         >
           <TimelineTooltip active payload={[{ payload: shown.point }]} />
         </div>
