@@ -3,6 +3,9 @@
 // breakpoint they fold behind a Menu button (a disclosure: aria-expanded, aria-controls), because
 // a row of sections that scrolls sideways hid some of them on a phone. The menu closes when a link
 // is followed, when the page changes by any other way, and on Escape (focus goes back to the button).
+// The wide row holds the admin's ten sections, Views and the controls at 1280 px with room to spare
+// because its parts are compact there (a connection status of fixed width, the role in the name's
+// title, narrow gaps), not because any of them is hidden.
 import Link from 'next/link';
 import { usePathname } from 'next/navigation';
 import { useEffect, useRef, useState } from 'react';
@@ -56,7 +59,7 @@ export function AppHeader() {
 
   return (
     <header className="border-b border-zinc-200 bg-white dark:border-zinc-800 dark:bg-zinc-900">
-      <div className="mx-auto flex max-w-7xl flex-wrap items-center gap-x-4 gap-y-2 px-4 py-3">
+      <div className="mx-auto flex max-w-7xl flex-wrap items-center gap-x-4 gap-y-2 lg:gap-x-3 px-4 py-3">
         <Link href="/" className="order-1 font-semibold tracking-tight whitespace-nowrap">
           Sentinel Console
         </Link>
@@ -85,7 +88,7 @@ export function AppHeader() {
           className={`${open ? 'flex' : 'hidden'} order-4 w-full flex-col gap-3 border-t border-zinc-200 pt-3 lg:contents dark:border-zinc-800`}
         >
           <nav aria-label="Main" className="text-sm lg:order-2">
-            <ul className="flex flex-col gap-1 lg:flex-row">
+            <ul className="flex flex-col gap-1 lg:flex-row lg:gap-0.5">
               {links.map((section) => (
                 <li key={section.href}>
                   <Link
@@ -100,7 +103,7 @@ export function AppHeader() {
               ))}
             </ul>
           </nav>
-          <div className="flex flex-wrap items-center gap-x-3 gap-y-2 border-t lg:gap-x-2 border-zinc-200 pt-3 lg:order-4 lg:border-0 lg:pt-0 dark:border-zinc-800">
+          <div className="flex flex-wrap items-center gap-x-3 gap-y-2 border-t lg:gap-x-1 border-zinc-200 pt-3 lg:order-4 lg:border-0 lg:pt-0 dark:border-zinc-800">
             <ThemeToggle />
             <ViewsMenu />
             <TimeZoneSwitch />
