@@ -50,7 +50,18 @@ describe('the header menu', () => {
       within(nav)
         .getAllByRole('link')
         .map((link) => link.textContent),
-    ).toEqual(['Overview', 'Nodes', 'Events', 'Pipeline', 'Throughput', 'Reliability', 'Providers', 'Audit', 'Users', 'Alerts']);
+    ).toEqual([
+      'Overview',
+      'Nodes',
+      'Events',
+      'Pipeline',
+      'Throughput',
+      'Reliability',
+      'Providers',
+      'Audit',
+      'Users',
+      'Alerts',
+    ]);
     expect(within(nav).getByRole('link', { name: 'Nodes' }).getAttribute('aria-current')).toBe('page');
   });
 
