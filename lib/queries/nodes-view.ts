@@ -9,6 +9,7 @@ import type { ClusterMessage, NodesMessage } from '@/lib/live/live-messages';
 import type { NodeFilter } from '@/lib/node-state/node-filter';
 import type { NodeList } from '@/lib/node-state/node-list';
 import { compareBy, type NodeSort } from '@/lib/node-state/node-sort';
+import { QUARANTINED_STATES } from '@/lib/node-state/node-view';
 
 import type { OptedOutMark } from './opt-out-view';
 
@@ -46,8 +47,9 @@ function viewsOf(message: NodesMessage) {
  * `sort`'s order), so the page must be read again: a snapshot; a node entering or leaving the filter;
  * a node not on the page whose new values sort within the page's rows (from the first to the last,
  * ties included); a node on the page whose new values sort outside them (it leaves, another takes its
- * place). The first page is open above its first row and the last page below its last row: anything
- * beyond that end still belongs there. A row that only moves among the page's rows is re-sorted here
+ * place); a row of the page entering or leaving quarantine (its Cordoned column's disagreement is
+ * worked out by the server from it). The first page is open above its first row and the last page
+ * below its last row: anything beyond that end still belongs there. A row that only moves among the page's rows is re-sorted here
  * (applyNodesMessage), without a read: the stream brings every matching node, and reading the page
  * filters and sorts the whole projection, so reading on every change of order made each open tab cost
  * a steady share of the server's CPU under sort=lastEvent. Not caught: a node jumping over the whole
@@ -63,10 +65,13 @@ export function nodesMessageMovesPage(message: NodesMessage, page: NodeList, sor
   const last = page.nodes[page.nodes.length - 1];
   const openAbove = page.page === 0;
   const openBelow = page.page >= page.pages - 1;
-  const onPage = new Set(page.nodes.map((view) => view.name));
+  const onPage = new Map(page.nodes.map((view) => [view.name, view]));
   return message.updated.some((view) => {
+    const shown = onPage.get(view.name);
+    // The Cordoned column's disagreement is the server's, from the state's side of quarantine.
+    if (shown && QUARANTINED_STATES.has(shown.state) !== QUARANTINED_STATES.has(view.state)) return true;
     const within = (openAbove || compare(first, view) <= 0) && (openBelow || compare(view, last) <= 0);
-    return onPage.has(view.name) ? !within : within;
+    return shown ? !within : within;
   });
 }
 

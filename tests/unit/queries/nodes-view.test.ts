@@ -168,10 +168,21 @@ describe('whether a live nodes message can change which nodes belong on the page
     const plain = nine(() => ({}));
     for (const page of [0, 1, 2])
       for (const node of plain)
-        expect(decide(plain, byName, page, { ...node, state: 'drain-failed', lastEventAt: 5, fatalCount: 3 })).toEqual({
+        expect(decide(plain, byName, page, { ...node, state: 'unhealthy', lastEventAt: 5, fatalCount: 3 })).toEqual({
           refetch: false,
           pageChanges: false,
         });
+    // Off the page, entering quarantine changes nothing shown either.
+    expect(decide(plain, byName, 0, { ...plain[8], state: 'drain-failed' }).refetch).toBe(false);
+  });
+
+  it('a row of the page entering or leaving quarantine is read again: the server works out its Cordoned column', () => {
+    const byName: NodeSort = { column: 'name', dir: 'asc' };
+    const plain = nine(() => ({}));
+    expect(decide(plain, byName, 0, { ...plain[1], state: 'quarantined' }).refetch).toBe(true);
+    const held = plain.map((node) => (node.name === 'gpu-2' ? { ...node, state: 'draining' as const } : node));
+    expect(decide(held, byName, 0, { ...held[1], state: 'drain-failed' }).refetch).toBe(false);
+    expect(decide(held, byName, 0, { ...held[1], state: 'released' }).refetch).toBe(true);
   });
 
   it('a snapshot, a node entering the filter or leaving it is read again; no node changed, not', () => {
