@@ -135,7 +135,22 @@ for (const order of ['id', 'commit'] as const) {
 
       // Retention removes rows this reader has not read (it was away): it must not read on past the gap.
       await insertFatal(writer, `${name}-b`);
-      await store.retainChangelog!({ maxAgeMs: 0 });
+      // Until the reader's unread change is gone: retention removes only what no transaction open
+      // anywhere on the server can still precede (in commit order, the server-wide horizon), and
+      // another suite may hold one open for a while (the reliability read's timeout test holds 15 s).
+      await until(
+        'retention to remove the change the reader has not read',
+        async () => {
+          await store.retainChangelog!({ maxAgeMs: 0 });
+          const { rows } = await writer.query<{ n: number }>(
+            `SELECT count(*)::int AS n FROM datastore_changelog WHERE new_values::text LIKE $1`,
+            [`%${name}-a%`],
+          );
+          return rows[0].n === 0;
+        },
+        45_000,
+        200,
+      );
       const behind = await store.changes(name, {
         collections: ['healthEvents'],
         pollIntervalMs: 20,
