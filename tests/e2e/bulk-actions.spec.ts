@@ -4,7 +4,7 @@
 import { expect, test, type Page } from '@playwright/test';
 
 import { E2E_OPERATOR, E2E_VIEWER, storageStateOf } from './support/accounts';
-import { muteNode, unmuteAll } from './support/simulated-cluster';
+import { isSimulatedNode, muteNode, unmuteAll } from './support/simulated-cluster';
 
 const QUARANTINED = /^(quarantined|draining|drain-failed|remediating|remediated|remediation-failed)$/;
 
@@ -23,7 +23,9 @@ async function stateOf(page: Page, name: string): Promise<string | null> {
 async function healthyNodes(page: Page): Promise<string[]> {
   const response = await page.request.get('/api/nodes?state=healthy');
   expect(response.ok()).toBe(true);
-  return ((await response.json()) as { nodes: { name: string }[] }).nodes.map((node) => node.name);
+  return ((await response.json()) as { nodes: { name: string }[] }).nodes
+    .map((node) => node.name)
+    .filter(isSimulatedNode);
 }
 
 /** Ticks each node's row; false when a row left the list first (the node is no longer healthy). */

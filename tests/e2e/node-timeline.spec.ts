@@ -3,7 +3,7 @@
 // the table below with every field.
 import { expect, test, type Page } from '@playwright/test';
 
-import { muteNode, unmuteAll } from './support/simulated-cluster';
+import { isSimulatedNode, muteNode, unmuteAll } from './support/simulated-cluster';
 
 // The node's simulated monitors are muted once it is chosen: a new event would add a point and
 // move the newest one (the tab stop) between reading it and clicking it.
@@ -15,8 +15,8 @@ async function aNodeWithPoints(page: Page): Promise<string> {
   await expect(page.getByTestId('node-row').first()).toBeVisible({ timeout: 30_000 });
   const names = await page
     .getByTestId('node-row')
-    .evaluateAll((rows) => rows.map((row) => row.getAttribute('data-node')).filter((name) => name !== null));
-  for (const name of names.slice(0, 10)) {
+    .evaluateAll((rows) => rows.map((row) => row.getAttribute('data-node')));
+  for (const name of names.filter(isSimulatedNode).slice(0, 10)) {
     await page.goto(`/nodes/${name}`);
     const drawn = await page
       .getByTestId('node-timeline')
@@ -26,16 +26,8 @@ async function aNodeWithPoints(page: Page): Promise<string> {
       .then(() => true)
       .catch(() => false);
     if (!drawn) continue;
-    // Only a node of the simulated cluster can be muted: other specs add nodes of their own
-    // (alerts.spec's, reliability.spec's), which the simulator does not know (404).
-    const muted = await muteNode(name!).then(
-      () => true,
-      (error: Error) => {
-        if (/: 404 /.test(error.message)) return false;
-        throw error;
-      },
-    );
-    if (muted) return name!;
+    await muteNode(name);
+    return name;
   }
   throw new Error('no simulated node of the first ten has an event in the last hour');
 }

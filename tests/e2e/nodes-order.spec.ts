@@ -5,7 +5,7 @@ import { expect, test, type Page } from '@playwright/test';
 
 import { baseURL } from '../../playwright.config';
 
-import { muteNode, unmuteAll } from './support/simulated-cluster';
+import { isSimulatedNode, muteNode, unmuteAll } from './support/simulated-cluster';
 
 test.afterEach(unmuteAll);
 
@@ -146,7 +146,9 @@ test.fixme('a node quarantined live moves up to its place at once, while the row
   for (let attempt = 1; !moving; attempt += 1) {
     await page.mouse.move(0, 0);
     await expect.poll(async () => isWorstFirst(await rowsOf(page))).toBe(true);
-    const healthy = (await rowsOf(page)).filter((entry) => entry.state === 'healthy').map((entry) => entry.name);
+    const healthy = (await rowsOf(page))
+      .filter((entry) => entry.state === 'healthy' && isSimulatedNode(entry.name))
+      .map((entry) => entry.name);
     [hovered, moving] = [healthy[0], healthy[healthy.length - 1]];
     await muteNode(hovered);
     await muteNode(moving);

@@ -6,7 +6,7 @@ import { expect, test, type Page } from '@playwright/test';
 import { e2eDataDir, simulatorControlURL } from '../../playwright.config';
 
 import { E2E_OPERATOR, storageStateOf } from './support/accounts';
-import { muteNode, unmuteAll } from './support/simulated-cluster';
+import { isSimulatedNode, muteNode, unmuteAll } from './support/simulated-cluster';
 
 const QUARANTINED = /^(quarantined|draining|drain-failed|remediating|remediated|remediation-failed)$/;
 
@@ -19,7 +19,7 @@ async function aHealthyNode(page: Page, skip: ReadonlySet<string> = new Set()): 
   const names = await page
     .getByTestId('node-row')
     .evaluateAll((rows) => rows.map((row) => row.getAttribute('data-node')));
-  return names.find((name): name is string => name !== null && !skip.has(name))!;
+  return names.find((name): name is string => isSimulatedNode(name) && !skip.has(name))!;
 }
 
 test('browse nodes, filter by state in the URL, open a node and see its timeline and events', async ({ page }) => {

@@ -10,7 +10,7 @@ import { openDataStore } from '@/lib/store';
 import { baseURL, simulatorControlURL } from '../../playwright.config';
 import { E2E_ADMIN, E2E_OPERATOR, E2E_VIEWER } from './support/accounts';
 import { callServerAction, cookieOf, e2eDatabaseUrl, send, serverActionIds } from './support/direct-http';
-import { muteNode, unmuteAll } from './support/simulated-cluster';
+import { isSimulatedNode, muteNode, unmuteAll } from './support/simulated-cluster';
 
 test.describe.configure({ timeout: 180_000 });
 // A test that changes a node mutes its simulated monitors first, so no random fault races it.
@@ -45,7 +45,9 @@ async function nodeInState(predicate: (state: string) => boolean): Promise<strin
         const { body } = await send('GET', '/api/nodes?pageSize=500', { cookie });
         const nodes = (JSON.parse(body) as { nodes: { name: string; state: string; quarantineRequested?: boolean }[] })
           .nodes;
-        found = nodes.find((node) => predicate(node.state) && !node.quarantineRequested)?.name;
+        found = nodes.find(
+          (node) => predicate(node.state) && !node.quarantineRequested && isSimulatedNode(node.name),
+        )?.name;
         return found;
       },
       { timeout: 30_000 },

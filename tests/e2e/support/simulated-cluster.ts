@@ -1,6 +1,15 @@
 // The simulated cluster npm start runs beside the dashboard, through its control endpoint.
 import { simulatorControlURL } from '../../../playwright.config';
 
+/**
+ * Whether `name` is a node of the simulated cluster (the event generator's gpu-node-NNNN): only
+ * those can be muted. Other specs add nodes of their own (alerts.spec's e2e-alerts-…,
+ * reliability.spec's e2e-reliability-…), which sort first by name among healthy nodes.
+ */
+export function isSimulatedNode(name: string | null | undefined): name is string {
+  return typeof name === 'string' && /^gpu-node-\d+$/.test(name);
+}
+
 /** Nodes this worker muted and has not unmuted yet. */
 const muted = new Set<string>();
 
