@@ -2,6 +2,8 @@
 // URL), and one saved view as the Views menu and the /views page list it.
 import type { Permission } from '@/lib/auth/roles';
 
+import { EVENT_PARAMS } from './events-view';
+
 /** The pages a view may keep, the parameters each reads from its URL, and who may see it. */
 export const VIEW_PAGES = {
   '/nodes': {
@@ -14,21 +16,8 @@ export const VIEW_PAGES = {
   '/events': {
     label: 'Events',
     permission: 'dashboard:read',
-    params: [
-      'xid',
-      'check',
-      'agent',
-      'component',
-      'entity',
-      'severity',
-      'action',
-      'node',
-      'range',
-      'from',
-      'to',
-      'view',
-      'limit',
-    ],
+    // The search's own parameters (events-view.ts), less its page cursor: a view opens on the first page.
+    params: EVENT_PARAMS.filter((param) => param !== 'after'),
     position: ['after'],
   },
   '/throughput': { label: 'Throughput', permission: 'dashboard:read', params: ['range', 'by'], position: [] },
