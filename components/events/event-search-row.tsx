@@ -13,6 +13,8 @@ import {
   eventSearchHref,
   narrowedSearch,
   nodeEventHref,
+  isMarkedFatalRecovery,
+  MARKED_FATAL_NOTE,
   severityOf,
   type EventParams,
   type EventSearchRow,
@@ -75,7 +77,14 @@ export function EventSearchRowView({ event, params }: { event: EventSearchRow; p
             '—'
           )}
         </td>
-        <td className={`pr-3 ${SEVERITY_STYLE[severity]}`}>{severity}</td>
+        <td className={`pr-3 whitespace-nowrap ${SEVERITY_STYLE[severity]}`} data-testid="event-severity">
+          {severity}
+          {isMarkedFatalRecovery(event) ? (
+            <span className={`ml-1 text-xs ${SEVERITY_STYLE.fatal}`} title={MARKED_FATAL_NOTE}>
+              (marked fatal)
+            </span>
+          ) : null}
+        </td>
         <td className="pr-3 text-xs">{enumLabel(event.recommendedAction)}</td>
         <td className="max-w-xs truncate pr-3" title={event.message}>
           {event.message}

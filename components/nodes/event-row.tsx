@@ -6,6 +6,7 @@ import { useEffect, useRef, useState } from 'react';
 
 import { LocalTime, RelativeTime } from '@/components/ui/relative-time';
 import type { NodeEventRow } from '@/lib/queries/node-detail-view';
+import { isMarkedFatalRecovery, MARKED_FATAL_NOTE } from '@/lib/queries/events-view';
 
 import { cancellationLabel, enumLabel, IDEMPOTENCY_KEY } from './event-labels';
 
@@ -75,6 +76,11 @@ export function EventRow({ event, focused = false }: { event: NodeEventRow; focu
           className={`pr-3 ${severity === 'fatal' ? 'text-red-600 dark:text-red-400' : severity === 'recovered' ? 'text-emerald-700 dark:text-emerald-400' : 'text-amber-700 dark:text-amber-400'}`}
         >
           {severity}
+          {isMarkedFatalRecovery(event) ? (
+            <span className="ml-1 text-xs text-red-600 dark:text-red-400" title={MARKED_FATAL_NOTE}>
+              (marked fatal)
+            </span>
+          ) : null}
         </td>
         <td className="max-w-md truncate pr-3" title={event.message}>
           {event.message}

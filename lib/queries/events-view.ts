@@ -131,9 +131,25 @@ export const entityText = (entity: { entityType: string; entityValue: string }) 
 export const entityLabel = (entity: { entityType: string; entityValue: string }) =>
   `${entity.entityType} ${entity.entityValue}`.trim();
 
+/**
+ * The severity NVSentinel acts on: a healthy event is a recovery whatever its isFatal says
+ * (fault-quarantine reads IsHealthy first: fault-quarantine/pkg/reconciler/reconciler.go:566 at
+ * lalitadithya/NVSentinel@42672ae).
+ */
 export function severityOf(event: { isFatal: boolean; isHealthy: boolean }): EventSeverity {
   return event.isHealthy ? 'healthy' : event.isFatal ? 'fatal' : 'unhealthy';
 }
+
+/**
+ * A healthy event that also says isFatal: NVSentinel treats it as a recovery (severityOf), while
+ * the "fatal" filter, the fatal counts and the roll-ups count it as fatal. Shown beside its
+ * severity so a row found by `severity=fatal` does not read as a plain "healthy".
+ */
+export const MARKED_FATAL_NOTE =
+  'Marked fatal by its monitor, but healthy: NVSentinel treats it as a recovery; the fatal filter and fatal counts include it';
+
+export const isMarkedFatalRecovery = (event: { isFatal: boolean; isHealthy: boolean }) =>
+  event.isHealthy && event.isFatal;
 
 /**
  * The node page with a range that holds the event (the smallest of its ranges reaching back to

@@ -248,11 +248,11 @@ describe('GET /api/events', () => {
     );
     const lines = (await response.text()).trimEnd().split('\r\n');
     expect(lines[0]).toBe(
-      'time,node,check,xid,entities,severity,recommended_action,message,agent,component_class,record_id',
+      'time,node,check,xid,entities,severity,is_fatal,recommended_action,message,agent,component_class,record_id',
     );
     expect(lines).toHaveLength(5);
     expect(lines[1]).toMatch(
-      /^[\d-]+T[\d:.]+Z,gpu-node-1,SysLogsXIDError,79,GPU:3,fatal,RESTART_BM,XID 79 on gpu-node-1,syslog-health-monitor,GPU,[0-9a-f-]{36}$/,
+      /^[\d-]+T[\d:.]+Z,gpu-node-1,SysLogsXIDError,79,GPU:3,fatal,true,RESTART_BM,XID 79 on gpu-node-1,syslog-health-monitor,GPU,[0-9a-f-]{36}$/,
     );
     expect(lines[4]).toContain(',"\'=HYPERLINK(""http://evil.example"",""click"")",');
   });

@@ -103,6 +103,25 @@ describe('event search table', () => {
     expect(within(second).getAllByRole('cell')[4].textContent).toBe('—');
     expect(within(second).getAllByRole('cell')[5].textContent).toBe('healthy');
   });
+
+  it('names a healthy event its monitor marked fatal as both, so the fatal filter does not list a plain "healthy"', () => {
+    // NVSentinel acts on IsHealthy first (fault-quarantine/pkg/reconciler/reconciler.go:566,
+    // lalitadithya/NVSentinel@42672ae): a recovery; the fatal filter and counts include it.
+    render(
+      <EventTable
+        events={[
+          toSearchRow(stored({ isFatal: true, isHealthy: true })),
+          toSearchRow({ ...stored({ isFatal: false, isHealthy: true }), recordId: 'plain' }),
+        ]}
+        params={{ ...params, severity: 'fatal' }}
+      />,
+    );
+    const [marked, plain] = screen.getAllByTestId('event-search-row');
+    const severity = within(marked).getByTestId('event-severity');
+    expect(severity.textContent).toBe('healthy(marked fatal)');
+    expect(within(severity).getByTitle(/NVSentinel treats it as a recovery/)).toBeTruthy();
+    expect(within(plain).getByTestId('event-severity').textContent).toBe('healthy');
+  });
 });
 
 describe('events grouped by node', () => {

@@ -87,6 +87,25 @@ describe('values a newer NVSentinel writes, on the node pages', () => {
     expect(within(fields).getByText('unknown (31)')).toBeTruthy();
   });
 
+  it('names a healthy event its monitor also marked fatal as both: a recovery to NVSentinel, counted fatal here', () => {
+    // fault-quarantine reads IsHealthy first (fault-quarantine/pkg/reconciler/reconciler.go:566,
+    // lalitadithya/NVSentinel@42672ae); the "fatal only" filter and the fatal counts take isFatal.
+    const document = healthyDocument('gpu-node-f');
+    const both = { ...document, healthevent: { ...document.healthevent, isFatal: true } };
+    render(
+      <table>
+        <tbody>
+          <EventRow event={toEventRow(stored(both))} />
+          <EventRow event={toEventRow(stored(healthyDocument('gpu-node-g')))} />
+        </tbody>
+      </table>,
+    );
+    const [marked, plain] = screen.getAllByTestId('event-row');
+    expect(marked.getAttribute('data-severity')).toBe('recovered');
+    expect(within(marked).getByTitle(/NVSentinel treats it as a recovery/).textContent).toBe('(marked fatal)');
+    expect(within(plain).queryByText('(marked fatal)')).toBeNull();
+  });
+
   it("labels the syslog monitor's cancellation event with the XID it cancels", () => {
     render(
       <table>
