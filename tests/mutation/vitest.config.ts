@@ -33,6 +33,9 @@ export default defineConfig({
                   'tests/integration/store/postgres-feed-id-order.test.ts',
                   'tests/integration/store/postgres-store.test.ts',
                   'tests/integration/store/notification-wake.test.ts',
+                  // Id order's checkpoints, lag past its cap and late rows (both orders each).
+                  'tests/integration/store/feed-checkpoint.test.ts',
+                  'tests/integration/store/postgres-consumer-lag-many.test.ts',
                 ],
                 environment: 'node',
                 globalSetup: ['tests/support/postgres-servers.setup.ts'],

@@ -18,6 +18,25 @@ const insert = (client: pg.Client, node: string) =>
     [node],
   );
 
+/** Reads `consumer`'s feed in the background, acknowledging each change; the nodes it delivered, in order. */
+async function followFeed(store: DataStore, consumer: string) {
+  const feed = await store.changes(consumer, { collections: ['healthEvents'], pollIntervalMs: 20 });
+  const nodes: string[] = [];
+  const reading = (async () => {
+    for await (const change of feed as AsyncIterable<ChangeEvent>) {
+      if (change.collection === 'healthEvents' && change.document) nodes.push(change.document.healthEvent.nodeName);
+      await feed.ack(change.position);
+    }
+  })();
+  return {
+    nodes,
+    close: async () => {
+      await feed.close();
+      await reading;
+    },
+  };
+}
+
 describe('PostgreSQL change feed in id order', () => {
   let fresh: TestStore;
   let store: DataStore;
@@ -30,24 +49,7 @@ describe('PostgreSQL change feed in id order', () => {
     return client;
   };
 
-  /** Reads `consumer`'s feed in the background; the nodes it delivered, in order. */
-  const follow = async (consumer: string) => {
-    const feed = await store.changes(consumer, { collections: ['healthEvents'], pollIntervalMs: 20 });
-    const nodes: string[] = [];
-    const reading = (async () => {
-      for await (const change of feed as AsyncIterable<ChangeEvent>) {
-        if (change.collection === 'healthEvents' && change.document) nodes.push(change.document.healthEvent.nodeName);
-        await feed.ack(change.position);
-      }
-    })();
-    return {
-      nodes,
-      close: async () => {
-        await feed.close();
-        await reading;
-      },
-    };
-  };
+  const follow = (consumer: string) => followFeed(store, consumer);
 
   beforeAll(async () => {
     fresh = await openTestStore();
@@ -180,5 +182,105 @@ describe('PostgreSQL change feed in id order', () => {
     } finally {
       await after.close();
     }
+  });
+});
+
+// Retention and lag in id order while a consumer's position holds a gap (an id drawn by a
+// transaction still open when the consumer read past it): the rows it has not read stay, its lag
+// counts the gap's row once it commits, and nothing is marked lost that was never removed.
+describe('PostgreSQL changelog retention and lag in id order, with a gap in a position', () => {
+  let fresh: TestStore;
+  let store: DataStore;
+  const clients: pg.Client[] = [];
+  const connect = async () => {
+    const client = new pg.Client({ connectionString: fresh.database.url });
+    await client.connect();
+    clients.push(client);
+    return client;
+  };
+  /** The changelog rows of a node's events. */
+  const changelogRows = async (node: string) => {
+    const client = await connect();
+    const rows = await client.query(`SELECT id FROM datastore_changelog WHERE new_values->>'node_name' = $1`, [node]);
+    return rows.rowCount ?? 0;
+  };
+  const lagOf = async (consumer: string) =>
+    (await store.consumers().lag()).find((figures) => figures.consumer === consumer)!;
+
+  beforeAll(async () => {
+    fresh = await openTestStore();
+    store = fresh.store;
+  });
+
+  afterAll(async () => {
+    await Promise.all(clients.map((client) => client.end()));
+    await fresh?.close();
+  });
+
+  it('keeps the gap row through retention, counts it behind once committed, delivers it, then lets it go', async () => {
+    await store.consumers().register('gap-reader', { startAt: 'now' });
+    const reader = await followFeed(store, 'gap-reader');
+    const open = await connect();
+    try {
+      await open.query('BEGIN');
+      await insert(open, 'gap-held'); // draws the lower id and stays open
+      await insert(await connect(), 'gap-after'); // the higher id, committed
+      await until('the committed row delivered past the open one', async () => reader.nodes.includes('gap-after'));
+      await until(
+        'its position acknowledged, nothing behind',
+        async () => (await lagOf('gap-reader')).documentsBehind === 0,
+      );
+
+      // Everything older than now may go: the open row is not visible, so it is not removed, and the
+      // reader is not lost for it (it has read all that is there).
+      const strict = await store.retainChangelog!({ maxAgeMs: 0 });
+      expect(strict.lostConsumers).toEqual([]);
+      expect(await changelogRows('gap-after')).toBe(0);
+
+      await open.query('COMMIT');
+      // Its row is below what retention removed, in the reader's gap: behind by one, then delivered.
+      const behind = await until('the committed gap row counted behind or already delivered', async () => {
+        const lag = await lagOf('gap-reader');
+        return lag.documentsBehind === 1 || reader.nodes.includes('gap-held') ? lag : undefined;
+      });
+      expect(behind.positionKnown).toBe(true);
+      expect(behind.positionLost).toBeNull();
+      await until('the gap row delivered', async () => reader.nodes.includes('gap-held'));
+      expect(reader.nodes.filter((node) => node.startsWith('gap-'))).toEqual(['gap-after', 'gap-held']);
+      await until('the gap row acknowledged', async () => (await lagOf('gap-reader')).documentsBehind === 0);
+
+      // Read now: the gentlest retention removes it, as every row every consumer has passed.
+      expect(await changelogRows('gap-held')).toBe(1);
+      const gentle = await store.retainChangelog!({ maxAgeMs: 3_600_000 });
+      expect(gentle.lostConsumers).toEqual([]);
+      expect(gentle.removedRows).toBeGreaterThanOrEqual(1);
+      expect(await changelogRows('gap-held')).toBe(0);
+    } finally {
+      await reader.close();
+    }
+  });
+
+  it('a consumer that has not read a committed gap row is told its position is lost when the row ages out, never skipped', async () => {
+    await store.consumers().register('gap-sleeper', { startAt: 'now' });
+    const reader = await followFeed(store, 'gap-sleeper');
+    const open = await connect();
+    await open.query('BEGIN');
+    await insert(open, 'sleeper-held');
+    await insert(await connect(), 'sleeper-after');
+    await until('the committed row delivered past the open one', async () => reader.nodes.includes('sleeper-after'));
+    await until('its position acknowledged', async () => (await lagOf('gap-sleeper')).documentsBehind === 0);
+    await reader.close(); // it stops reading with the gap in its position
+    await open.query('COMMIT');
+    await until('the gap row counted behind', async () => (await lagOf('gap-sleeper')).documentsBehind === 1);
+
+    // Kept while it is young...
+    expect((await store.retainChangelog!({ maxAgeMs: 3_600_000 })).lostConsumers).toEqual([]);
+    expect(await changelogRows('sleeper-held')).toBe(1);
+    // ...removed once it is old, and the consumer that had not read it is told.
+    const strict = await store.retainChangelog!({ maxAgeMs: 0 });
+    // (gap-reader, which stopped reading in the test before, has not read these rows either.)
+    expect(strict.lostConsumers).toEqual(['gap-reader', 'gap-sleeper']);
+    expect(await changelogRows('sleeper-held')).toBe(0);
+    await expect(store.changes('gap-sleeper')).rejects.toMatchObject({ code: 'position-lost' });
   });
 });
