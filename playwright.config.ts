@@ -4,11 +4,12 @@ import path from 'node:path';
 import { defineConfig } from '@playwright/test';
 
 import { E2E_ADMIN, storageStateOf } from './tests/e2e/support/accounts';
+import { E2E_PG_PORT, E2E_PORT } from './tests/e2e/support/test-ports';
 
 // Browser tests run Debian's Chromium against the real app, started by the real `npm start`
 // launcher on a fresh embedded PostgreSQL (its data folder is emptied before each run).
-const port = Number(process.env.E2E_PORT ?? 3123);
-const databasePort = Number(process.env.E2E_PG_PORT ?? 54391);
+const port = E2E_PORT;
+const databasePort = E2E_PG_PORT;
 // Per port, so two runs on different ports never share (or wipe) each other's database.
 export const e2eDataDir = path.join(os.tmpdir(), `sentinel-console-e2e-${port}`);
 export const baseURL = `http://127.0.0.1:${port}`;

@@ -16,9 +16,10 @@ import { backfill } from '../../lib/simulator/backfill';
 import { setUpOwnDatabase } from '../../lib/store/providers/postgres/schema/prepare-datastore';
 import { E2E_ADMIN, signIn } from './support/accounts';
 import { launchConsole, portFree, stopConsole, type ConsoleProcess } from './support/console-process';
+import { E2E_PG_PORT, E2E_PORT } from './support/test-ports';
 
-const PORT = Number(process.env.E2E_PORT ?? 3123) + 9;
-const PG_PORT = Number(process.env.E2E_PG_PORT ?? 54391) + 9;
+const PORT = E2E_PORT + 9;
+const PG_PORT = E2E_PG_PORT + 9;
 const baseURL = `http://127.0.0.1:${PORT}`;
 const NODES = 6_000;
 const EVENTS = 150_000;

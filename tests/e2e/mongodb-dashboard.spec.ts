@@ -23,6 +23,7 @@ import {
   stopConsole,
   type ConsoleProcess,
 } from './support/console-process';
+import { E2E_PG_PORT, E2E_PORT } from './support/test-ports';
 
 const mongoUri = process.env.MONGODB_URI;
 const onPostgres = !mongoUri && process.env.E2E_DASHBOARD_SPEC_ON_POSTGRES === '1';
@@ -31,8 +32,8 @@ const label = mongoUri ? 'MongoDB' : 'PostgreSQL';
 if (!mongoUri && !onPostgres) console.warn('SKIPPED: dashboard on MongoDB (MONGODB_URI not set)');
 
 // Ports of its own, next to the main run's (E2E_PORT, E2E_PG_PORT), so parallel runs on other ports never meet.
-const PORT = Number(process.env.E2E_PORT ?? 3123) + 4;
-const PG_PORT = Number(process.env.E2E_PG_PORT ?? 54391) + 4;
+const PORT = E2E_PORT + 4;
+const PG_PORT = E2E_PG_PORT + 4;
 const baseURL = `http://127.0.0.1:${PORT}`;
 const screenshots = path.join('test-results', 'screenshots');
 const databaseName = `sentinel_console_e2e_${Date.now().toString(36)}_${randomBytes(3).toString('hex')}`;

@@ -26,10 +26,11 @@ import {
   stopConsole,
   type ConsoleProcess,
 } from './support/console-process';
+import { E2E_PG_PORT, E2E_PORT } from './support/test-ports';
 
-const PORT = Number(process.env.E2E_PORT ?? 3123) + 5;
-const PG_PORT = Number(process.env.E2E_PG_PORT ?? 54391) + 5;
-const NVSENTINEL_PG_PORT = Number(process.env.E2E_PG_PORT ?? 54391) + 6;
+const PORT = E2E_PORT + 5;
+const PG_PORT = E2E_PG_PORT + 5;
+const NVSENTINEL_PG_PORT = E2E_PG_PORT + 6;
 const baseURL = `http://127.0.0.1:${PORT}`;
 const screenshots = path.join('test-results', 'screenshots');
 
@@ -94,15 +95,20 @@ test.describe("npm start on NVSentinel's PostgreSQL as a DML-only role", () => {
   });
 
   test.afterAll(async () => {
-    await api?.dispose();
-    if (app) {
-      expect(await stopConsole(app, 'SIGTERM')).toBe(0);
-      expect(await postgresServersUsing(consoleDir)).toEqual([]);
+    try {
+      await api?.dispose();
+      if (app) {
+        expect(await stopConsole(app, 'SIGTERM')).toBe(0);
+        expect(await postgresServersUsing(consoleDir)).toEqual([]);
+      }
+    } finally {
+      // Whatever failed above (a console that never started exits non-zero), NVSentinel's server
+      // stops, so no later run finds its port taken.
+      if (nvsentinel) await stopWatchingDdl(nvsentinel).catch(() => {});
+      await nvsentinel?.end().catch(() => {});
+      await nvsentinelServer?.stop();
+      for (const dir of [serverDir, consoleDir]) if (dir) await rm(dir, { recursive: true, force: true });
     }
-    if (nvsentinel) await stopWatchingDdl(nvsentinel).catch(() => {});
-    await nvsentinel?.end();
-    await nvsentinelServer?.stop();
-    for (const dir of [serverDir, consoleDir]) if (dir) await rm(dir, { recursive: true, force: true });
   });
 
   test("starts, says what it found, and keeps its own tables out of NVSentinel's database", async () => {

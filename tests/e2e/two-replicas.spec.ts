@@ -17,9 +17,10 @@ import { xidFatalDocument } from '../fixtures/nvsentinel/documents';
 import { platformConnectorInsert } from '../fixtures/nvsentinel/writers';
 import { E2E_ADMIN, signIn } from './support/accounts';
 import { killConsoleTree, launchConsole, portFree, stopConsole, type ConsoleProcess } from './support/console-process';
+import { E2E_PG_PORT, E2E_PORT } from './support/test-ports';
 
-const PORTS = [7, 8].map((offset) => Number(process.env.E2E_PORT ?? 3123) + offset);
-const PG_PORT = Number(process.env.E2E_PG_PORT ?? 54391) + 7;
+const PORTS = [7, 8].map((offset) => E2E_PORT + offset);
+const PG_PORT = E2E_PG_PORT + 7;
 const NODES = 12;
 const node = (i: number) => `replica-gpu-${String(i).padStart(2, '0')}`;
 

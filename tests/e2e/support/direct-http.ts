@@ -5,6 +5,7 @@ import path from 'node:path';
 
 import { baseURL, e2eDataDir } from '../../../playwright.config';
 import { storageStateOf } from './accounts';
+import { E2E_PG_PORT } from './test-ports';
 
 /** The Cookie header of a saved signed-in state ('' for anonymous). */
 export async function cookieOf(username: string | null): Promise<string> {
@@ -92,5 +93,5 @@ export async function e2eDatabaseUrl(): Promise<string> {
     user: string;
     password: string;
   };
-  return `postgresql://${user}:${encodeURIComponent(password)}@127.0.0.1:${Number(process.env.E2E_PG_PORT ?? 54391)}/nvsentinel`;
+  return `postgresql://${user}:${encodeURIComponent(password)}@127.0.0.1:${E2E_PG_PORT}/nvsentinel`;
 }
