@@ -2,7 +2,7 @@
 import { randomBytes } from 'node:crypto';
 
 import pg from 'pg';
-import { inject } from 'vitest';
+import { afterAll, beforeAll, inject } from 'vitest';
 
 import { openDataStore, type DataStore } from '../../lib/store';
 import { setUpOwnDatabase } from '../../lib/store/providers/postgres/schema/prepare-datastore';
@@ -73,6 +73,40 @@ export async function openTestStore(
     close: async () => {
       await store.close();
       await database.drop();
+    },
+  };
+}
+
+/**
+ * For a describe block: a fresh test store opened before its tests, and plain clients on its
+ * database (connect()), all closed after them.
+ */
+export function storeForSuite(options: { commitOrder?: boolean } = {}) {
+  let fresh: TestStore | undefined;
+  const clients: pg.Client[] = [];
+  const opened = () => {
+    if (!fresh) throw new Error('the suite store is opened in beforeAll: use it inside a test');
+    return fresh;
+  };
+  beforeAll(async () => {
+    fresh = await openTestStore(undefined, options);
+  });
+  afterAll(async () => {
+    await Promise.all(clients.map((client) => client.end()));
+    await fresh?.close();
+  });
+  return {
+    get store(): DataStore {
+      return opened().store;
+    },
+    get url(): string {
+      return opened().database.url;
+    },
+    async connect(): Promise<pg.Client> {
+      const client = new pg.Client({ connectionString: opened().database.url });
+      await client.connect();
+      clients.push(client);
+      return client;
     },
   };
 }

@@ -6,10 +6,10 @@
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import type { ChangeEvent, ChangeFeed, DataStore } from '@/lib/store';
+import type { ChangeEvent, ChangeFeed } from '@/lib/store';
 
 import { event } from '../../contract/store-contract';
-import { openTestStore, type TestStore } from '../../support/test-databases';
+import { openTestStore, storeForSuite, type TestStore } from '../../support/test-databases';
 import { until } from '../../support/until';
 
 /** NVSentinel's platform connector writes one event per transaction; a fatal XID on `node`. */
@@ -35,29 +35,12 @@ function collect(feed: ChangeFeed) {
 
 for (const order of ['id', 'commit'] as const) {
   describe(`feed checkpoints, ${order} order`, () => {
-    let fresh: TestStore;
-    let store: DataStore;
-    const clients: pg.Client[] = [];
-    const connect = async () => {
-      const client = new pg.Client({ connectionString: fresh.database.url });
-      await client.connect();
-      clients.push(client);
-      return client;
-    };
-
-    beforeAll(async () => {
-      fresh = await openTestStore(undefined, { commitOrder: order === 'commit' });
-      store = fresh.store;
-    });
-
-    afterAll(async () => {
-      await Promise.all(clients.map((client) => client.end()));
-      await fresh?.close();
-    });
+    const suite = storeForSuite({ commitOrder: order === 'commit' });
+    const connect = () => suite.connect();
 
     it('readNodeState sees what was committed, and a feed from its checkpoint delivers exactly the rest (a writer open during the read included)', async () => {
       const node = `read-${order}`;
-      await store.healthEvents().insertMany([event(node, { isFatal: true }), event(node, { isFatal: true })]);
+      await suite.store.healthEvents().insertMany([event(node, { isFatal: true }), event(node, { isFatal: true })]);
       // A transaction that started first and is still open during the read; one that commits after it.
       const early = await connect();
       await early.query('BEGIN');
@@ -65,16 +48,16 @@ for (const order of ['id', 'commit'] as const) {
       const later = await connect();
       await insertFatal(later, `${node}-other`);
 
-      const read = await store.readNodeState({ nodeNames: [node, `${node}-other`] });
+      const read = await suite.store.readNodeState({ nodeNames: [node, `${node}-other`] });
       expect(read.fatalCounts.get(node)).toBe(2);
       expect(read.fatalCounts.get(`${node}-other`)).toBe(1);
       expect(read.latestPerNode.map((latest) => latest.healthEvent.nodeName).sort()).toEqual([node, `${node}-other`]);
 
       await early.query('COMMIT');
       await insertFatal(later, node);
-      await store.consumers().register(`from-read-${order}`, { startAt: 'beginning' });
+      await suite.store.consumers().register(`from-read-${order}`, { startAt: 'beginning' });
       const feed = collect(
-        await store.changes(`from-read-${order}`, {
+        await suite.store.changes(`from-read-${order}`, {
           collections: ['healthEvents'],
           pollIntervalMs: 20,
           from: read.checkpoint,
@@ -83,15 +66,15 @@ for (const order of ['id', 'commit'] as const) {
       await until('the two changes after the read', async () => feed.nodes.filter((name) => name === node).length >= 2);
       // The open writer's event and the one after the read; nothing the read already counted.
       expect(feed.nodes.filter((name) => name.startsWith('read-'))).toEqual([node, node]);
-      const total = (await store.healthEvents().countByNode({ isFatal: true, nodeNames: [node] })).get(node);
+      const total = (await suite.store.healthEvents().countByNode({ isFatal: true, nodeNames: [node] })).get(node);
       expect(read.fatalCounts.get(node)! + feed.nodes.length).toBe(total);
       await feed.stop();
     });
 
     it("a feed's checkpoint taken between changes starts a second feed exactly after them; hasPassed tells which changes a checkpoint saw", async () => {
       const name = `resume-${order}`;
-      await store.consumers().register(name, { startAt: 'now' });
-      const first = await store.changes(name, { collections: ['healthEvents'], pollIntervalMs: 20 });
+      await suite.store.consumers().register(name, { startAt: 'now' });
+      const first = await suite.store.changes(name, { collections: ['healthEvents'], pollIntervalMs: 20 });
       const writer = await connect();
       for (let i = 0; i < 3; i += 1) await insertFatal(writer, `${name}-${i}`);
       const seen: ChangeEvent[] = [];
@@ -107,7 +90,11 @@ for (const order of ['id', 'commit'] as const) {
       await first.close();
       await insertFatal(writer, `${name}-3`);
 
-      const second = await store.changes(name, { collections: ['healthEvents'], pollIntervalMs: 20, from: checkpoint });
+      const second = await suite.store.changes(name, {
+        collections: ['healthEvents'],
+        pollIntervalMs: 20,
+        from: checkpoint,
+      });
       const rest = collect(second);
       await until('the changes after the checkpoint', async () => rest.nodes.includes(`${name}-3`));
       expect(rest.nodes.filter((node) => node.startsWith(name))).toEqual([`${name}-2`, `${name}-3`]);
@@ -118,10 +105,10 @@ for (const order of ['id', 'commit'] as const) {
     it('a reader that keeps no position follows a checkpoint without a consumer of its own, and ends with position-lost when retention removed what it had not read', async () => {
       const name = `replica-${order}`;
       const writer = await connect();
-      const { checkpoint } = await store.readNodeState({ nodeNames: [] });
+      const { checkpoint } = await suite.store.readNodeState({ nodeNames: [] });
       await insertFatal(writer, `${name}-a`);
       // Not registered: a replica following what another process keeps the place of.
-      const feed = await store.changes(name, {
+      const feed = await suite.store.changes(name, {
         collections: ['healthEvents'],
         pollIntervalMs: 20,
         from: checkpoint,
@@ -130,8 +117,10 @@ for (const order of ['id', 'commit'] as const) {
       const seen = collect(feed);
       await until('the change after the checkpoint', async () => seen.nodes.includes(`${name}-a`));
       await seen.stop();
-      expect(await store.consumers().names()).not.toContain(name);
-      await expect(store.changes(name, { durable: false })).rejects.toThrow(/from: a feed that keeps no position/);
+      expect(await suite.store.consumers().names()).not.toContain(name);
+      await expect(suite.store.changes(name, { durable: false })).rejects.toThrow(
+        /from: a feed that keeps no position/,
+      );
 
       // Retention removes rows this reader has not read (it was away): it must not read on past the gap.
       await insertFatal(writer, `${name}-b`);
@@ -141,7 +130,7 @@ for (const order of ['id', 'commit'] as const) {
       await until(
         'retention to remove the change the reader has not read',
         async () => {
-          await store.retainChangelog!({ maxAgeMs: 0 });
+          await suite.store.retainChangelog!({ maxAgeMs: 0 });
           const { rows } = await writer.query<{ n: number }>(
             `SELECT count(*)::int AS n FROM datastore_changelog WHERE new_values::text LIKE $1`,
             [`%${name}-a%`],
@@ -151,7 +140,7 @@ for (const order of ['id', 'commit'] as const) {
         45_000,
         200,
       );
-      const behind = await store.changes(name, {
+      const behind = await suite.store.changes(name, {
         collections: ['healthEvents'],
         pollIntervalMs: 20,
         from: checkpoint,
@@ -170,14 +159,14 @@ for (const order of ['id', 'commit'] as const) {
 
     it('a checkpoint that is not one, or of the other order, is refused by name when the feed is asked for', async () => {
       const name = `refused-${order}`;
-      await store.consumers().register(name, { startAt: 'now' });
-      await expect(store.changes(name, { from: 'not json' })).rejects.toThrow(
+      await suite.store.consumers().register(name, { startAt: 'now' });
+      await expect(suite.store.changes(name, { from: 'not json' })).rejects.toThrow(
         /checkpoint.*is not a PostgreSQL feed checkpoint/,
       );
       const other = order === 'id' ? '{"order":"commit","txid":"5","eventID":0}' : '{"order":"id","top":"5"}';
-      await expect(store.changes(name, { from: other })).rejects.toThrow(/checkpoint.*was taken in .* order/);
+      await expect(suite.store.changes(name, { from: other })).rejects.toThrow(/checkpoint.*was taken in .* order/);
       // Nothing was opened: the consumer's feed can still be asked for.
-      const feed = await store.changes(name, { collections: ['healthEvents'] });
+      const feed = await suite.store.changes(name, { collections: ['healthEvents'] });
       await feed.close();
     });
   });

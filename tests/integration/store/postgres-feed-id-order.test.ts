@@ -4,12 +4,12 @@
 // Written after a review found gaps dropped while their transaction still ran (a snapshot's xmax is
 // the last completed transaction + 1: a running one above it is in no in-progress list).
 import pg from 'pg';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 
 import type { ChangeEvent, DataStore } from '@/lib/store';
 import { applyCommitOrderMigration } from '@/lib/store/providers/postgres/schema/nvsentinel-schema';
 
-import { openTestStore, type TestStore } from '../../support/test-databases';
+import { storeForSuite } from '../../support/test-databases';
 import { until } from '../../support/until';
 
 const insert = (client: pg.Client, node: string) =>
@@ -38,33 +38,14 @@ async function followFeed(store: DataStore, consumer: string) {
 }
 
 describe('PostgreSQL change feed in id order', () => {
-  let fresh: TestStore;
-  let store: DataStore;
-  const clients: pg.Client[] = [];
-
-  const connect = async () => {
-    const client = new pg.Client({ connectionString: fresh.database.url });
-    await client.connect();
-    clients.push(client);
-    return client;
-  };
-
-  const follow = (consumer: string) => followFeed(store, consumer);
-
-  beforeAll(async () => {
-    fresh = await openTestStore();
-    store = fresh.store;
-  });
-
-  afterAll(async () => {
-    await Promise.all(clients.map((client) => client.end()));
-    await fresh?.close();
-  });
+  const suite = storeForSuite();
+  const connect = () => suite.connect();
+  const follow = (consumer: string) => followFeed(suite.store, consumer);
 
   for (const variant of ['explicit transactions', 'one statement of two rows'] as const) {
     it(`delivers a row whose transaction took its id after another's but drew the lower changelog id (${variant})`, async () => {
       const consumer = `xid-order-${variant.replace(/\W/g, '-')}`;
-      await store.consumers().register(consumer, { startAt: 'now' });
+      await suite.store.consumers().register(consumer, { startAt: 'now' });
       const reader = await follow(consumer);
       const [early, late] = [await connect(), await connect()];
       try {
@@ -105,7 +86,7 @@ describe('PostgreSQL change feed in id order', () => {
   }
 
   it('8 writers of single-row autocommit inserts at once: every committed row delivered, each once', async () => {
-    await store.consumers().register('many-writers', { startAt: 'now' });
+    await suite.store.consumers().register('many-writers', { startAt: 'now' });
     const reader = await follow('many-writers');
     const writers = await Promise.all(Array.from({ length: 8 }, () => connect()));
     const perWriter = 400;
@@ -130,7 +111,7 @@ describe('PostgreSQL change feed in id order', () => {
     await open.query('BEGIN');
     await insert(open, 'open-at-registration');
     await insert(await connect(), 'committed-before-registration');
-    await store.consumers().register('started-now', { startAt: 'now' });
+    await suite.store.consumers().register('started-now', { startAt: 'now' });
     const reader = await follow('started-now');
     try {
       await open.query('COMMIT');
@@ -146,7 +127,9 @@ describe('PostgreSQL change feed in id order', () => {
     await client.query(
       `INSERT INTO resume_tokens (client_name, resume_token) VALUES ('health-events-analyzer', '{"timestamp": "2026-12-06T10:00:00Z", "eventID": 1}')`,
     );
-    await expect(store.consumers().register('health-events-analyzer')).rejects.toThrow(/is one of NVSentinel's own/);
+    await expect(suite.store.consumers().register('health-events-analyzer')).rejects.toThrow(
+      /is one of NVSentinel's own/,
+    );
     const token = await client.query(
       `SELECT resume_token FROM resume_tokens WHERE client_name = 'health-events-analyzer'`,
     );
@@ -155,7 +138,7 @@ describe('PostgreSQL change feed in id order', () => {
 
   // Last: it adds the column, and the feed reads in commit order from then on.
   it('when a DBA adds the commit-order column, a consumer goes on from its id-order position without acknowledged rows again', async () => {
-    await store.consumers().register('switching', { startAt: 'now' });
+    await suite.store.consumers().register('switching', { startAt: 'now' });
     const writer = await connect();
     const before = await follow('switching');
     for (const node of ['switch-1', 'switch-2', 'switch-3']) await insert(writer, node);
@@ -167,7 +150,7 @@ describe('PostgreSQL change feed in id order', () => {
     await applyCommitOrderMigration(writer);
     // A store opened after the column exists reads in commit order.
     const { openDataStore } = await import('@/lib/store');
-    const after = await openDataStore({ provider: 'postgresql', connectionString: fresh.database.url });
+    const after = await openDataStore({ provider: 'postgresql', connectionString: suite.url });
     try {
       const feed = await after.changes('switching', { collections: ['healthEvents'], pollIntervalMs: 20 });
       await insert(writer, 'switch-4');
@@ -189,15 +172,8 @@ describe('PostgreSQL change feed in id order', () => {
 // transaction still open when the consumer read past it): the rows it has not read stay, its lag
 // counts the gap's row once it commits, and nothing is marked lost that was never removed.
 describe('PostgreSQL changelog retention and lag in id order, with a gap in a position', () => {
-  let fresh: TestStore;
-  let store: DataStore;
-  const clients: pg.Client[] = [];
-  const connect = async () => {
-    const client = new pg.Client({ connectionString: fresh.database.url });
-    await client.connect();
-    clients.push(client);
-    return client;
-  };
+  const suite = storeForSuite();
+  const connect = () => suite.connect();
   /** The changelog rows of a node's events. */
   const changelogRows = async (node: string) => {
     const client = await connect();
@@ -205,21 +181,11 @@ describe('PostgreSQL changelog retention and lag in id order, with a gap in a po
     return rows.rowCount ?? 0;
   };
   const lagOf = async (consumer: string) =>
-    (await store.consumers().lag()).find((figures) => figures.consumer === consumer)!;
-
-  beforeAll(async () => {
-    fresh = await openTestStore();
-    store = fresh.store;
-  });
-
-  afterAll(async () => {
-    await Promise.all(clients.map((client) => client.end()));
-    await fresh?.close();
-  });
+    (await suite.store.consumers().lag()).find((figures) => figures.consumer === consumer)!;
 
   it('keeps the gap row through retention, counts it behind once committed, delivers it, then lets it go', async () => {
-    await store.consumers().register('gap-reader', { startAt: 'now' });
-    const reader = await followFeed(store, 'gap-reader');
+    await suite.store.consumers().register('gap-reader', { startAt: 'now' });
+    const reader = await followFeed(suite.store, 'gap-reader');
     const open = await connect();
     try {
       await open.query('BEGIN');
@@ -233,7 +199,7 @@ describe('PostgreSQL changelog retention and lag in id order, with a gap in a po
 
       // Everything older than now may go: the open row is not visible, so it is not removed, and the
       // reader is not lost for it (it has read all that is there).
-      const strict = await store.retainChangelog!({ maxAgeMs: 0 });
+      const strict = await suite.store.retainChangelog!({ maxAgeMs: 0 });
       expect(strict.lostConsumers).toEqual([]);
       expect(await changelogRows('gap-after')).toBe(0);
 
@@ -251,7 +217,7 @@ describe('PostgreSQL changelog retention and lag in id order, with a gap in a po
 
       // Read now: the gentlest retention removes it, as every row every consumer has passed.
       expect(await changelogRows('gap-held')).toBe(1);
-      const gentle = await store.retainChangelog!({ maxAgeMs: 3_600_000 });
+      const gentle = await suite.store.retainChangelog!({ maxAgeMs: 3_600_000 });
       expect(gentle.lostConsumers).toEqual([]);
       expect(gentle.removedRows).toBeGreaterThanOrEqual(1);
       expect(await changelogRows('gap-held')).toBe(0);
@@ -261,8 +227,8 @@ describe('PostgreSQL changelog retention and lag in id order, with a gap in a po
   });
 
   it('a consumer that has not read a committed gap row is told its position is lost when the row ages out, never skipped', async () => {
-    await store.consumers().register('gap-sleeper', { startAt: 'now' });
-    const reader = await followFeed(store, 'gap-sleeper');
+    await suite.store.consumers().register('gap-sleeper', { startAt: 'now' });
+    const reader = await followFeed(suite.store, 'gap-sleeper');
     const open = await connect();
     await open.query('BEGIN');
     await insert(open, 'sleeper-held');
@@ -274,13 +240,13 @@ describe('PostgreSQL changelog retention and lag in id order, with a gap in a po
     await until('the gap row counted behind', async () => (await lagOf('gap-sleeper')).documentsBehind === 1);
 
     // Kept while it is young...
-    expect((await store.retainChangelog!({ maxAgeMs: 3_600_000 })).lostConsumers).toEqual([]);
+    expect((await suite.store.retainChangelog!({ maxAgeMs: 3_600_000 })).lostConsumers).toEqual([]);
     expect(await changelogRows('sleeper-held')).toBe(1);
     // ...removed once it is old, and the consumer that had not read it is told.
-    const strict = await store.retainChangelog!({ maxAgeMs: 0 });
+    const strict = await suite.store.retainChangelog!({ maxAgeMs: 0 });
     // (gap-reader, which stopped reading in the test before, has not read these rows either.)
     expect(strict.lostConsumers).toEqual(['gap-reader', 'gap-sleeper']);
     expect(await changelogRows('sleeper-held')).toBe(0);
-    await expect(store.changes('gap-sleeper')).rejects.toMatchObject({ code: 'position-lost' });
+    await expect(suite.store.changes('gap-sleeper')).rejects.toMatchObject({ code: 'position-lost' });
   });
 });
