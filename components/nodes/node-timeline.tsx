@@ -309,7 +309,9 @@ export function NodeTimeline({
         if (recordId) setChosen(recordId);
       }}
     >
-      <ResponsiveContainer width="100%" height="100%">
+      {/* A resize moves every point: a tooltip drawn where its point was would stand past the
+          edge (a phone turned, a window narrowed), so it goes until the pointer or the keys show one again. */}
+      <ResponsiveContainer width="100%" height="100%" onResize={() => setShown(null)}>
         <ScatterChart margin={{ top: 8, right: 16, bottom: 8, left: 8 }} accessibilityLayer={false}>
           <CartesianGrid strokeDasharray="3 3" stroke="currentColor" strokeOpacity={0.1} />
           <XAxis

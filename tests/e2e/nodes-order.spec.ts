@@ -127,6 +127,9 @@ test('"In state" is written in the page the server sends, not left blank until t
 // under the pointer changes, so something above the table moves (scroll anchoring or a row's
 // height is suspected), or another row is read out of worst-first order. The pinning itself is
 // covered by tests/unit/components/pinned-rows.test.ts; this test goes back in once the shift is found.
+// Not the rows' heights: with every row kept to one line (whitespace-nowrap) it still failed 3 of 4
+// runs (2026-12-07), the element under the pointer then rows far from the held one (gpu-node-0044
+// under a pointer held on gpu-node-0001), as if the page itself scrolled: scroll anchoring is next.
 test.fixme('a node quarantined live moves up to its place at once, while the row under the pointer stays put', async ({
   page,
 }) => {

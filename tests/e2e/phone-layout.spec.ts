@@ -5,8 +5,8 @@
 import { expect, test, type Page } from '@playwright/test';
 
 import { E2E_OPERATOR, storageStateOf } from './support/accounts';
+import { expectNoSidewaysScroll, PHONE } from './support/phone';
 
-const PHONE = { width: 390, height: 844 };
 const THEMES = ['light', 'dark'] as const;
 /** The admin's sections, in the header's order, and the heading each page opens with. */
 const SECTIONS = [
@@ -27,26 +27,6 @@ test.use({ viewport: PHONE });
 
 const setTheme = (page: Page, theme: (typeof THEMES)[number]) =>
   page.evaluate((dark) => document.documentElement.classList.toggle('dark', dark), theme === 'dark');
-
-/** The page is no wider than the phone: nothing needs a sideways scroll (else: what sticks out). */
-async function expectNoSidewaysScroll(page: Page) {
-  const { width, outside } = await page.evaluate((phoneWidth) => {
-    const describe = (element: Element) =>
-      `${element.tagName.toLowerCase()}${element.id ? `#${element.id}` : ''}${element.getAttribute('data-testid') ? `[${element.getAttribute('data-testid')}]` : ''}.${String(element.className).slice(0, 60)}`;
-    // The outermost elements past the edge, not each of their children, nor what a box scrolls inside it.
-    const scrolled = (element: Element) => {
-      for (let box = element.parentElement; box; box = box.parentElement)
-        if (getComputedStyle(box).overflowX !== 'visible') return true;
-      return false;
-    };
-    const past = [...document.body.querySelectorAll('*')].filter(
-      (element) => element.getBoundingClientRect().right > phoneWidth + 0.5 && !scrolled(element),
-    );
-    const outermost = past.filter((element) => !past.includes(element.parentElement!));
-    return { width: document.documentElement.scrollWidth, outside: outermost.slice(0, 5).map(describe) };
-  }, PHONE.width);
-  expect(width, `wider than the phone: ${outside.join(' | ')}`).toBeLessThanOrEqual(PHONE.width);
-}
 
 async function expectWithinPhone(page: Page, testId: string) {
   const box = await page.getByTestId(testId).boundingBox();
@@ -83,6 +63,8 @@ test('at a phone’s width the Menu button opens every section, each link naviga
     await expect(menuButton).toHaveAttribute('aria-expanded', 'true');
     for (const section of SECTIONS)
       await expect(nav.getByRole('link', { name: section.label, exact: true })).toBeInViewport();
+    // The header's controls fold in with them: the saved views, the theme, the time zone, the user.
+    await expect(page.getByTestId('views-menu-button')).toBeInViewport();
     await expectNoSidewaysScroll(page);
     await page.screenshot({ path: `test-results/screenshots/menu-phone-${theme}.png` });
     await menuButton.click();
