@@ -195,6 +195,14 @@ const SCREENS: Screen[] = [
     },
   },
   {
+    name: 'Views',
+    path: '/views',
+    ready: async (page) => {
+      await heading(page, 'Views');
+      await expect(page.getByRole('heading', { name: /^Your views \(\d+ of \d+\)$/ })).toBeVisible();
+    },
+  },
+  {
     name: 'Providers',
     path: '/providers',
     ready: async (page) => {
