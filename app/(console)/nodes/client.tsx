@@ -291,7 +291,10 @@ export function NodesClient({ initial, initialError }: { initial: NodesPage | nu
               <SortHeader column="openFaults" label="Open faults" align="right" {...sortHeader} />
             </tr>
           </thead>
-          <tbody>
+          {/* No row is a scroll anchor: the browser keeps an anchor where it was on the screen, so a
+              row that re-sorted live (the top one in view, say) would scroll the page after it, and
+              the row under the pointer, which the list holds in place, would slip away. */}
+          <tbody className="[overflow-anchor:none]">
             {shown.map((view, index) => (
               <NodeRow
                 key={view.name}
