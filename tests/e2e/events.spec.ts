@@ -106,7 +106,7 @@ test('a bad filter is named on the page, the export downloads the search, and th
   expect(csv.status()).toBe(200);
   expect(csv.headers()['content-disposition']).toMatch(/^attachment; filename="sentinel-console-events-.+\.csv"$/);
   expect((await csv.text()).split('\r\n')[0]).toBe(
-    'time,node,check,xid,entities,severity,recommended_action,message,agent,component_class,record_id',
+    'time,node,check,xid,entities,severity,is_fatal,recommended_action,message,agent,component_class,record_id',
   );
   // The export reads the window shown: the hour the page read, as from and to (a range read again later would move).
   await page.goto('/events?range=1h');
