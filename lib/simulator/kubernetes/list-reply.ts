@@ -5,13 +5,10 @@ import type http from 'node:http';
 
 import { json } from './http-replies';
 import { parseFieldSelector, parseLabelSelector } from './kube-object';
-import type { ObjectStore } from './object-store';
+import { keyOf, type ObjectStore } from './object-store';
 import type { Target } from './request-target';
 import { apiVersionOf } from './resources';
 import { tableOf, wantsTable } from './table';
-
-const keyOf = (object: { metadata: { namespace?: string; name: string } }) =>
-  `${object.metadata.namespace ?? ''}/${object.metadata.name}`;
 
 export function listReply(
   store: ObjectStore,
@@ -22,27 +19,21 @@ export function listReply(
 ): void {
   const matchesLabels = parseLabelSelector(url.searchParams.get('labelSelector'));
   const matchesFields = parseFieldSelector(url.searchParams.get('fieldSelector'));
-  const matching = store
-    .list(target.definition.plural, target.namespace)
-    .filter((object) => matchesLabels(object.metadata.labels ?? {}) && matchesFields(object));
   const limit = Number(url.searchParams.get('limit') ?? 0);
-  const after = url.searchParams.get('continue');
-  let start = 0;
-  if (after) {
-    const key = Buffer.from(after, 'base64url').toString('utf8');
-    start = matching.findIndex((object) => keyOf(object) > key);
-    if (start < 0) start = matching.length;
-  }
-  const page = limit > 0 ? matching.slice(start, start + limit) : matching.slice(start);
-  const more = limit > 0 && start + limit < matching.length;
+  const token = url.searchParams.get('continue');
+  // The token is the last key handed out; only the page asked for is copied out of the store.
+  const { items: page, remaining } = store.page(
+    target.definition.plural,
+    target.namespace,
+    (object) => matchesLabels(object.metadata.labels ?? {}) && matchesFields(object),
+    token ? Buffer.from(token, 'base64url').toString('utf8') : null,
+    limit > 0 ? limit : 0,
+  );
   const last = page[page.length - 1];
   const metadata = {
     resourceVersion: String(store.resourceVersion),
-    ...(more && last
-      ? {
-          continue: Buffer.from(keyOf(last)).toString('base64url'),
-          remainingItemCount: matching.length - start - limit,
-        }
+    ...(limit > 0 && remaining > 0 && last
+      ? { continue: Buffer.from(keyOf(last)).toString('base64url'), remainingItemCount: remaining }
       : {}),
   };
   const table = wantsTable(request.headers.accept) ? tableOf(target.definition, page, metadata) : null;
