@@ -4,6 +4,7 @@
 import { matchesNodeFilter, type NodeFilter } from './node-filter';
 import { compareWorstFirst, type NodePageRequest } from './node-order';
 import { compareBy, type NodeSort } from './node-sort';
+import { sortedSlice } from './sorted-slice';
 import type { NodeState, NodeView } from './node-view';
 
 export interface NodeList {
@@ -41,13 +42,17 @@ export function nodeListOf(
     for (const agent of view.agents) agents.add(agent);
     for (const check of view.checks) checks.add(check);
   }
-  const matching = all
-    .filter((view) => matchesNodeFilter(view, filter) && alsoMatches(view))
-    .sort(request.sort ? compareBy(request.sort) : compareWorstFirst);
+  const matching = all.filter((view) => matchesNodeFilter(view, filter) && alsoMatches(view));
   const pages = Math.max(1, Math.ceil(matching.length / request.pageSize));
   const page = Math.min(request.page, pages - 1);
   return {
-    nodes: matching.slice(page * request.pageSize, (page + 1) * request.pageSize),
+    // Only the page is put in order where it can be (./sorted-slice.ts): 100,000 nodes sorted whole took most of a request.
+    nodes: sortedSlice(
+      matching,
+      request.sort ? compareBy(request.sort) : compareWorstFirst,
+      page * request.pageSize,
+      (page + 1) * request.pageSize,
+    ),
     matching: matching.length,
     page,
     pageSize: request.pageSize,

@@ -294,8 +294,11 @@ export class NodeProjection {
   }
 
   views(): NodeView[] {
-    // Stryker disable next-line MethodExpression: without the filter it is equivalent: every node record is refreshed right after it is made (load and apply), so none is without a view
-    return [...this.nodes.values()].map((node) => node.view!).filter(Boolean);
+    // One pass (not spread, map and filter): the Nodes page reads this on every request, 100,000 views at scale.
+    const views: NodeView[] = [];
+    // Stryker disable next-line ConditionalExpression: equivalent: every node record is refreshed right after it is made (load and apply), so none is without a view
+    for (const node of this.nodes.values()) if (node.view) views.push(node.view);
+    return views;
   }
 
   counts(): Record<NodeState, number> {
