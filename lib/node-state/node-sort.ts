@@ -28,7 +28,7 @@ const SEVERITY = new Map(NODE_SEVERITY_ORDER.map((state, index) => [state, NODE_
 
 // Each column as a number that grows with what it shows: severity, and the ages "In state" and "Last
 // event" show (an older time is a longer age); a node with no event sorts last either way.
-const numericKey: Record<Exclude<NodeSortColumn, 'name'>, (view: NodeView) => number | null> = {
+export const columnValue: Record<Exclude<NodeSortColumn, 'name'>, (view: NodeView) => number | null> = {
   state: (view) => SEVERITY.get(view.state) ?? 0,
   inState: (view) => -view.stateSince,
   lastEvent: (view) => (view.lastEventAt === null ? null : -view.lastEventAt),
@@ -47,10 +47,10 @@ export function compareBy(sort: NodeSort): (a: NodeView, b: NodeView) => number 
     };
   if (sort.column === 'state')
     return (a, b) => {
-      const bySeverity = (numericKey.state(a)! - numericKey.state(b)!) * sign;
+      const bySeverity = (columnValue.state(a)! - columnValue.state(b)!) * sign;
       return bySeverity !== 0 ? bySeverity : compareWorstFirst(a, b);
     };
-  const key = numericKey[sort.column];
+  const key = columnValue[sort.column];
   return (a, b) => {
     const left = key(a);
     const right = key(b);

@@ -2,7 +2,8 @@
 // on each request; at 100,000 nodes the full sort alone took about 60 ms of a first page's 160 ms.
 // A page near either end needs only the nodes before it (or after it): those are picked with a bounded
 // heap in one pass (for the first page, nearly every node costs one comparison with the heap's top) and
-// only they are sorted. A page in the middle of a long list is taken from a full sort, as before.
+// only they are sorted. A page in the middle of a long list needs a full sort (./page-order.ts makes
+// that one cheap for the Nodes page).
 
 /** Pages whose nodes before (or after) them are at most this share of the list are picked, not sorted. */
 const PICK_SHARE = 0.25;
@@ -13,6 +14,16 @@ const PICK_SHARE = 0.25;
  * with the node's name, which is unique).
  */
 export function sortedSlice<T>(items: readonly T[], compare: (a: T, b: T) => number, start: number, end: number): T[] {
+  return pickedSlice(items, compare, start, end) ?? [...items].sort(compare).slice(start, end);
+}
+
+/** sortedSlice's answer when the slice lies near either end of the list, so picking it beats sorting; else null. */
+export function pickedSlice<T>(
+  items: readonly T[],
+  compare: (a: T, b: T) => number,
+  start: number,
+  end: number,
+): T[] | null {
   const count = items.length;
   const to = Math.min(end, count);
   const from = Math.max(0, start);
@@ -24,7 +35,7 @@ export function sortedSlice<T>(items: readonly T[], compare: (a: T, b: T) => num
       .reverse()
       .slice(0, to - from);
   }
-  return [...items].sort(compare).slice(from, to);
+  return null;
 }
 
 /** The `k` first of `items` in `compare`'s order, sorted: a max-heap of the k first seen so far. */
