@@ -33,15 +33,15 @@ export function nodeListOf(
   counts: Record<NodeState, number>,
   filter: NodeFilter,
   request: NodeListRequest,
-  /** A further test the caller applies before paging (the read model's cluster disagreement). */
-  alsoMatches: (view: NodeView) => boolean = () => true,
+  options: {
+    /** A further test the caller applies before paging (the read model's cluster disagreement). */
+    alsoMatches?: (view: NodeView) => boolean;
+    /** The filter menus as the projection keeps them; collected from `all` when not given. */
+    menus?: { agents: string[]; checks: string[] };
+  } = {},
 ): NodeList {
-  const agents = new Set<string>();
-  const checks = new Set<string>();
-  for (const view of all) {
-    for (const agent of view.agents) agents.add(agent);
-    for (const check of view.checks) checks.add(check);
-  }
+  const alsoMatches = options.alsoMatches ?? (() => true);
+  const menus = options.menus ?? menusOf(all);
   const matching = all.filter((view) => matchesNodeFilter(view, filter) && alsoMatches(view));
   const pages = Math.max(1, Math.ceil(matching.length / request.pageSize));
   const page = Math.min(request.page, pages - 1);
@@ -54,7 +54,18 @@ export function nodeListOf(
     pages,
     counts,
     total: all.length,
-    agents: [...agents].sort(),
-    checks: [...checks].sort(),
+    agents: menus.agents,
+    checks: menus.checks,
   };
+}
+
+/** Every agent and check the views name, sorted. */
+function menusOf(all: readonly NodeView[]): { agents: string[]; checks: string[] } {
+  const agents = new Set<string>();
+  const checks = new Set<string>();
+  for (const view of all) {
+    for (const agent of view.agents) agents.add(agent);
+    for (const check of view.checks) checks.add(check);
+  }
+  return { agents: [...agents].sort(), checks: [...checks].sort() };
 }

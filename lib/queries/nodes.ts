@@ -30,7 +30,10 @@ export async function readNodeList(
     disagrees && optedOut
       ? (view: Parameters<typeof disagrees>[0]) => disagrees(view) && optedOut(view)
       : (disagrees ?? optedOut);
-  const list = nodeListOf(hub.nodes(), hub.projection.counts(), filter, request, alsoMatches);
+  const list = nodeListOf(hub.nodes(), hub.projection.counts(), filter, request, {
+    alsoMatches,
+    menus: hub.projection.filterMenus(),
+  });
   return {
     ...list,
     readAt: Date.now(),
