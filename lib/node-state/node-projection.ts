@@ -146,6 +146,9 @@ export function sessionState(session: QuarantineSession): NodeState {
   }
 }
 
+/** A count of zero for every state. */
+const noNodes = () => Object.fromEntries(NODE_STATES.map((state) => [state, 0])) as Record<NodeState, number>;
+
 export class NodeProjection {
   private readonly nodes = new Map<string, NodeRecord>();
   /** Nodes whose record changed since takeDirty() was last called. */
@@ -155,9 +158,12 @@ export class NodeProjection {
   /**
    * How many views name each agent and each check, kept as views change: the Nodes page's filter
    * menus, without collecting them from every node on each request (at 100,000 nodes that pass was a
-   * third of a page's read).
+   * third of a page's read). The tallies hold only while every change of a view goes through
+   * tally(): refresh, forget, importRecords and clear.
    */
   private readonly named = { agents: new Map<string, number>(), checks: new Map<string, number>() };
+  /** Views per state, kept the same way (every page read and live message sends them). */
+  private readonly perState = noNodes();
 
   /** Replaces everything with a snapshot read from the store. */
   load(snapshot: ProjectionSnapshot, now = Date.now()): void {
@@ -274,6 +280,7 @@ export class NodeProjection {
     this.dirty.clear();
     this.named.agents.clear();
     this.named.checks.clear();
+    Object.assign(this.perState, noNodes());
   }
 
   /** The agents and the checks the nodes' views name, sorted: the Nodes page's filter menus. */
@@ -289,6 +296,7 @@ export class NodeProjection {
 
   private tally(view: NodeView | null, by: 1 | -1): void {
     if (!view) return;
+    this.perState[view.state] += by;
     for (const [names, tally] of [
       [view.agents, this.named.agents],
       [view.checks, this.named.checks],
@@ -336,9 +344,7 @@ export class NodeProjection {
   }
 
   counts(): Record<NodeState, number> {
-    const counts = Object.fromEntries(NODE_STATES.map((state) => [state, 0])) as Record<NodeState, number>;
-    for (const node of this.nodes.values()) if (node.view) counts[node.view.state] += 1;
-    return counts;
+    return { ...this.perState };
   }
 
   outOfOrder(): { total: number; recent: OutOfOrderArrival[] } {

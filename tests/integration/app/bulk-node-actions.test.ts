@@ -57,6 +57,7 @@ describe('bulk quarantine and release', () => {
     projection: {
       get: (name: string) => views.get(name),
       counts: () => Object.fromEntries(NODE_STATES.map((state) => [state, 0])),
+      filterMenus: () => ({ agents: [], checks: [] }),
     },
   } as unknown as LiveHub;
   let requests = 0;

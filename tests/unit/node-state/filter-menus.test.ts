@@ -1,10 +1,11 @@
-// The Nodes page's agent and check menus, kept by the projection as views change
-// (NodeProjection.filterMenus) instead of collected from every node per request: they list exactly
+// The Nodes page's agent and check menus and its counts per state, kept by the projection as views change
+// (NodeProjection.filterMenus, counts) instead of collected from every node per request: they list exactly
 // what the nodes' views name, through live changes, kept records imported over held ones, a page of
 // a build replacing some nodes, and a clear. A name no view holds any more leaves the menu.
 import { describe, expect, it } from 'vitest';
 
 import { NodeProjection } from '@/lib/node-state/node-projection';
+import { NODE_STATES } from '@/lib/node-state/node-view';
 import type { ChangeEvent, HealthEventWithStatus } from '@/lib/store';
 
 import { storedEvent } from '../../support/stored-health-event';
@@ -20,14 +21,18 @@ const inserted = (document: HealthEventWithStatus): ChangeEvent => ({
   before: null,
 });
 
-/** The menus worked out from the views themselves: what filterMenus must equal. */
+/** The menus and counts worked out from the views themselves: what the kept ones must equal. */
 function fromViews(projection: NodeProjection) {
   const views = projection.views();
+  const counts = Object.fromEntries(NODE_STATES.map((state) => [state, 0]));
+  for (const view of views) counts[view.state] += 1;
   return {
     agents: [...new Set(views.flatMap((view) => view.agents))].sort(),
     checks: [...new Set(views.flatMap((view) => view.checks))].sort(),
+    counts,
   };
 }
+const keptFigures = (projection: NodeProjection) => ({ ...projection.filterMenus(), counts: projection.counts() });
 
 describe('the filter menus the projection keeps', () => {
   it('name every agent and check of the views, and drop those no view names any more', () => {
@@ -39,20 +44,22 @@ describe('the filter menus the projection keeps', () => {
       agents: ['gpu-health-monitor', 'syslog-health-monitor'],
       checks: ['GpuThermalWatch', 'GpuXidError', 'SysLogsXIDError'],
     });
-    expect(projection.filterMenus()).toEqual(fromViews(projection));
+    expect(keptFigures(projection)).toEqual(fromViews(projection));
 
     // gpu-b's kept record imported over the held one, and gpu-a's record taken away by a build's page.
     const kept = projection.exportRecord('gpu-b')!;
     projection.importRecords([kept]);
-    expect(projection.filterMenus()).toEqual(fromViews(projection));
+    expect(keptFigures(projection)).toEqual(fromViews(projection));
     projection.loadNodes({ latestPerCheck: [], decisions: [], latestPerNode: [], fatalCounts: new Map() }, ['gpu-a']);
     expect(projection.filterMenus()).toEqual({
       agents: ['gpu-health-monitor', 'syslog-health-monitor'],
       checks: ['GpuThermalWatch', 'SysLogsXIDError'],
     });
-    expect(projection.filterMenus()).toEqual(fromViews(projection));
+    expect(keptFigures(projection)).toEqual(fromViews(projection));
 
+    expect(projection.counts()).toMatchObject({ unhealthy: 1 });
     projection.clear();
     expect(projection.filterMenus()).toEqual({ agents: [], checks: [] });
+    expect(Object.values(projection.counts()).every((count) => count === 0)).toBe(true);
   });
 });
