@@ -29,8 +29,11 @@ export function NodeRow({
   selection,
   onHover,
   onFocusWithin,
+  held = null,
 }: {
   view: NodeView;
+  /** Why the row holds its place while the list re-sorts (the pointer is over it, or focus is in it); null: it does not. */
+  held?: 'pointer' | 'focus' | null;
   /** The pointer came over the row (true) or left it; the list keeps a hovered row in place. */
   onHover?: (over: boolean) => void;
   /** Keyboard focus came into the row (its link or tick box) or left it; the list keeps that row in place too. */
@@ -50,6 +53,7 @@ export function NodeRow({
       data-testid="node-row"
       data-node={view.name}
       data-state={view.state}
+      data-held={held ?? undefined}
       onPointerEnter={onHover && (() => onHover(true))}
       onPointerLeave={onHover && (() => onHover(false))}
       onFocus={onFocusWithin && (() => onFocusWithin(true))}

@@ -30,14 +30,23 @@ interface Row {
   name: string;
   state: string;
   fatal: number;
+  /** Why the row holds its place (data-held: pointer or focus), or null. */
+  held: string | null;
 }
 
+/**
+ * The rows as one snapshot of the page. Not a locator's evaluateAll: that finds the rows first and
+ * reads them in a second round trip, so a live re-sort committed in between gave rows in the old order
+ * with their new states (the "render whose states are newer than its order" this spec chased; a
+ * MutationObserver in the page never saw the list out of order).
+ */
 async function rowsOf(page: Page): Promise<Row[]> {
-  return page.getByTestId('node-row').evaluateAll((rows) =>
-    rows.map((row) => ({
+  return page.evaluate(() =>
+    [...document.querySelectorAll('[data-testid="node-row"]')].map((row) => ({
       name: row.getAttribute('data-node')!,
       state: row.getAttribute('data-state')!,
       fatal: Number(row.querySelector('[data-testid="node-fatal"]')!.textContent!.replace(/\D/g, '')),
+      held: row.getAttribute('data-held'),
     })),
   );
 }
@@ -122,19 +131,14 @@ test('"In state" is written in the page the server sends, not left blank until t
   for (const text of cells) expect(text).toMatch(/^(just now|\d+ (s|min|h|d) ago)$/);
 });
 
-// FIXME (issue 19): fails in about half of its runs alone (helper runs, 2026-12-07), before and after
-// the page-refetch rule of 97d3c9b: the hovered row keeps its index in the list while the element
-// under the pointer changes, so something above the table moves (scroll anchoring or a row's
-// height is suspected), or another row is read out of worst-first order. The pinning itself is
-// covered by tests/unit/components/pinned-rows.test.ts; this test goes back in once the shift is found.
-// Not the rows' heights: with every row kept to one line it still failed 3 of 4 runs, the element
-// under the pointer then rows far from the held one: the page scrolled after a re-sorted row that
-// Chrome had chosen as its scroll anchor. The table's body is no scroll anchor now
-// ([overflow-anchor:none], nodes/client.tsx): in 6 runs since, no row slipped from under the
-// pointer, but 3 failed otherwise: "the other rows were not worst first", and the quarantined node
-// read in a state of the pipeline (draining) while still among the healthy rows, i.e. a render
-// whose states are newer than its order. That is the next thing to find (2026-12-07).
-test.fixme('a node quarantined live moves up to its place at once, while the row under the pointer stays put', async ({
+// Two causes made this fail in about half of its runs, both found: the page scrolled after a re-sorted
+// row Chrome had chosen as its scroll anchor, so the held row slipped from under the pointer (the
+// table's body is no scroll anchor now, [overflow-anchor:none] in nodes/client.tsx); and this spec
+// read the rows with a locator's evaluateAll, which finds them and reads them in two round trips, so
+// a live re-sort between the two gave the old order with the new states (rowsOf reads them in one
+// now; a MutationObserver in the page saw no render out of order in the 3 runs that failed so). 10 of 10 passed
+// after both (2026-12-07). Rows that hold their place say why (data-held), so a failure names them.
+test('a node quarantined live moves up to its place at once, while the row under the pointer stays put', async ({
   page,
 }) => {
   test.setTimeout(120_000);
@@ -186,9 +190,12 @@ test.fixme('a node quarantined live moves up to its place at once, while the row
       pointer,
     );
     if (under !== hovered) wrong.add(`the row under the pointer was ${under}, not ${hovered}`);
+    for (const entry of rows.filter((entry) => entry.held && entry.name !== hovered))
+      wrong.add(`${entry.name} (${entry.state}) held its place (${entry.held}), not ${hovered}`);
     const at = rows.findIndex((entry) => entry.name === hovered);
     if (at !== heldAt) wrong.add(`${hovered} moved from row ${heldAt} to ${at}`);
-    if (!isWorstFirst(rows.filter((entry) => entry.name !== hovered))) wrong.add('the other rows were not worst first');
+    if (!isWorstFirst(rows.filter((entry) => entry.name !== hovered)))
+      wrong.add(`the other rows were not worst first: ${rows.map((entry) => `${entry.name}:${entry.state}${entry.held ? `:${entry.held}` : ''}`).join(' ')}`);
     const moved = rows.find((entry) => entry.name === moving);
     const firstHealthy = rows.findIndex((entry) => entry.state === 'healthy' && entry.name !== hovered);
     if (moved && QUARANTINED.test(moved.state) && firstHealthy >= 0 && rows.indexOf(moved) > firstHealthy)

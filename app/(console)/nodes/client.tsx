@@ -301,6 +301,7 @@ export function NodesClient({ initial, initialError }: { initial: NodesPage | nu
                 view={view}
                 onHover={holdPlace('pointer', view, index)}
                 onFocusWithin={holdPlace('focus', view, index)}
+                held={pins.pointer?.name === view.name ? 'pointer' : pins.focus?.name === view.name ? 'focus' : null}
                 cluster={
                   list?.cluster.configured
                     ? (list.cluster.nodes[view.name] ?? { cordoned: null, disagreement: null })
