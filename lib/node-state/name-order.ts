@@ -24,8 +24,6 @@ export function namePlaces(names: readonly string[]): Uint32Array {
 function rank(names: readonly string[]): void {
   const known = places.size > 4 * names.length + 1_000 ? [] : [...places.keys()];
   const keyed = [...new Set([...known, ...names])].map((name) => ({ name, key: naturalKey(name) }));
-  keyed.sort((a, b) =>
-    a.key < b.key ? -1 : a.key > b.key ? 1 : a.name < b.name ? -1 : a.name > b.name ? 1 : 0,
-  );
+  keyed.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   places = new Map(keyed.map(({ name }, place) => [name, place]));
 }

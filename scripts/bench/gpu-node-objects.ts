@@ -4,11 +4,7 @@
 // fault-quarantine writes them) on the cordoned nodes the datastore holds quarantined and on every
 // fifth other cordon, as a cordon from before; the rest cordoned by hand. Half are cordoned.
 import { QUARANTINED_STATES, type NodeView } from '../../lib/node-state/node-view';
-import {
-  LABEL_PREFIX,
-  QUARANTINE_ANNOTATIONS,
-  STATE_LABEL,
-} from '../../lib/nvsentinel/kubernetes-keys';
+import { LABEL_PREFIX, QUARANTINE_ANNOTATIONS, STATE_LABEL } from '../../lib/nvsentinel/kubernetes-keys';
 
 /** A node as the twin holds it: cordoned by NVSentinel (its session), cordoned before it, by hand, or not. */
 export function nodeObject(view: Pick<NodeView, 'name' | 'state'>, index: number, stamp: string) {

@@ -195,7 +195,9 @@ test('a node quarantined live moves up to its place at once, while the row under
     const at = rows.findIndex((entry) => entry.name === hovered);
     if (at !== heldAt) wrong.add(`${hovered} moved from row ${heldAt} to ${at}`);
     if (!isWorstFirst(rows.filter((entry) => entry.name !== hovered)))
-      wrong.add(`the other rows were not worst first: ${rows.map((entry) => `${entry.name}:${entry.state}${entry.held ? `:${entry.held}` : ''}`).join(' ')}`);
+      wrong.add(
+        `the other rows were not worst first: ${rows.map((entry) => `${entry.name}:${entry.state}${entry.held ? `:${entry.held}` : ''}`).join(' ')}`,
+      );
     const moved = rows.find((entry) => entry.name === moving);
     const firstHealthy = rows.findIndex((entry) => entry.state === 'healthy' && entry.name !== hovered);
     if (moved && QUARANTINED.test(moved.state) && firstHealthy >= 0 && rows.indexOf(moved) > firstHealthy)

@@ -5,40 +5,12 @@ import { describe, expect, it } from 'vitest';
 
 import { compareWorstFirst } from '../../../lib/node-state/node-order';
 import { compareBy } from '../../../lib/node-state/node-sort';
-import { NODE_STATES, type NodeView } from '../../../lib/node-state/node-view';
 import { sortedSlice } from '../../../lib/node-state/sorted-slice';
 
-/** A repeatable pseudo-random sequence, so a failure names the same case again. */
-function random(seed: number): () => number {
-  let state = seed;
-  return () => {
-    state = (state * 1_103_515_245 + 12_345) % 2 ** 31;
-    return state / 2 ** 31;
-  };
-}
-
-function nodes(count: number, seed: number): NodeView[] {
-  const next = random(seed);
-  return Array.from({ length: count }, (_, index) => ({
-    name: `gpu-${Math.floor(next() * 1_000_000)}-${index}`,
-    state: NODE_STATES[Math.floor(next() * NODE_STATES.length)],
-    stateSince: Math.floor(next() * 50),
-    lastEventAt: next() < 0.1 ? null : Math.floor(next() * 50),
-    lastCheck: null,
-    fatalCount: Math.floor(next() * 4),
-    openFaults: Math.floor(next() * 3),
-    agents: [],
-    checks: [],
-    session: null,
-    releasedAt: null,
-    quarantineRequested: false,
-  }));
-}
-
-const names = (views: NodeView[]) => views.map((view) => view.name);
+import { namesOf, randomNodeViews } from '../../support/random-node-views';
 
 describe('a page of the Nodes list picked, not sorted whole', () => {
-  const all = nodes(1_000, 7);
+  const all = randomNodeViews(1_000, 7);
   const orders = [
     ['worst first', compareWorstFirst],
     ['by name', compareBy({ column: 'name', dir: 'asc' })],
@@ -61,28 +33,28 @@ describe('a page of the Nodes list picked, not sorted whole', () => {
         [0, 1_000],
         [999, 1_000],
       ])
-        expect(names(sortedSlice(all, compare, start, end)), `${start}-${end}`).toEqual(
-          names(sorted.slice(start, end)),
+        expect(namesOf(sortedSlice(all, compare, start, end)), `${start}-${end}`).toEqual(
+          namesOf(sorted.slice(start, end)),
         );
     });
   }
 
   it('gives nothing past the end or for an empty list, and leaves the list as it was', () => {
-    const before = names(all);
+    const before = namesOf(all);
     expect(sortedSlice(all, compareWorstFirst, 1_000, 1_100)).toEqual([]);
     expect(sortedSlice([], compareWorstFirst, 0, 100)).toEqual([]);
     sortedSlice(all, compareWorstFirst, 0, 100);
     sortedSlice(all, compareWorstFirst, 900, 1_000);
-    expect(names(all)).toEqual(before);
+    expect(namesOf(all)).toEqual(before);
   });
 
   it('holds for lists of every small size, where the page covers most or all of it', () => {
     for (let count = 1; count <= 40; count += 1) {
-      const some = nodes(count, count);
+      const some = randomNodeViews(count, count);
       const sorted = [...some].sort(compareWorstFirst);
       for (let start = 0; start < count; start += 3)
-        expect(names(sortedSlice(some, compareWorstFirst, start, start + 5))).toEqual(
-          names(sorted.slice(start, start + 5)),
+        expect(namesOf(sortedSlice(some, compareWorstFirst, start, start + 5))).toEqual(
+          namesOf(sorted.slice(start, start + 5)),
         );
     }
   });
