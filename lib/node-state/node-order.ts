@@ -33,9 +33,19 @@ export function naturalKey(name: string): string {
 export function compareWorstFirst(a: Pick<NodeView, 'state' | 'name'>, b: Pick<NodeView, 'state' | 'name'>): number {
   const byState = (RANK.get(a.state) ?? 99) - (RANK.get(b.state) ?? 99);
   if (byState !== 0) return byState;
-  const left = naturalKey(a.name);
-  const right = naturalKey(b.name);
-  return left < right ? -1 : left > right ? 1 : 0;
+  return compareNames(a.name, b.name);
+}
+
+/**
+ * Names in natural order; names with the same natural key ("gpu-1", "gpu-01") by their text, so no
+ * two nodes ever compare equal: every way of putting a page in order agrees (a tie left to each sort's
+ * own way put a node on two pages and its twin on none).
+ */
+export function compareNames(a: string, b: string): number {
+  const left = naturalKey(a);
+  const right = naturalKey(b);
+  if (left !== right) return left < right ? -1 : 1;
+  return a < b ? -1 : a > b ? 1 : 0;
 }
 
 export const NODE_PAGE_SIZE = 100;

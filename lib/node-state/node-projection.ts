@@ -163,7 +163,7 @@ export class NodeProjection {
    */
   private readonly named = { agents: new Map<string, number>(), checks: new Map<string, number>() };
   /** Views per state, kept the same way (every page read and live message sends them). */
-  private readonly perState = noNodes();
+  private perState = noNodes();
 
   /** Replaces everything with a snapshot read from the store. */
   load(snapshot: ProjectionSnapshot, now = Date.now()): void {
@@ -280,7 +280,7 @@ export class NodeProjection {
     this.dirty.clear();
     this.named.agents.clear();
     this.named.checks.clear();
-    Object.assign(this.perState, noNodes());
+    this.perState = noNodes();
   }
 
   /** The agents and the checks the nodes' views name, sorted: the Nodes page's filter menus. */
@@ -296,7 +296,8 @@ export class NodeProjection {
 
   private tally(view: NodeView | null, by: 1 | -1): void {
     if (!view) return;
-    this.perState[view.state] += by;
+    // A state this console does not know (a kept record of a newer one) has no count to keep.
+    if (view.state in this.perState) this.perState[view.state] += by;
     for (const [names, tally] of [
       [view.agents, this.named.agents],
       [view.checks, this.named.checks],

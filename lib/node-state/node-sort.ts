@@ -2,7 +2,7 @@
 // shared link shows the same order; without ?sort= the list is worst first. Every order breaks ties
 // worst first, then by name, so paging is stable. The read sorts the in-memory projection's views by
 // one field each (no lookup outside the view), as cheap as the worst-first sort it replaces.
-import { compareWorstFirst, NODE_SEVERITY_ORDER, naturalKey } from './node-order';
+import { compareNames, compareWorstFirst, NODE_SEVERITY_ORDER } from './node-order';
 import type { NodeView } from './node-view';
 
 export const NODE_SORT_COLUMNS = ['name', 'state', 'inState', 'lastEvent', 'fatal', 'openFaults'] as const;
@@ -39,12 +39,7 @@ export const columnValue: Record<Exclude<NodeSortColumn, 'name'>, (view: NodeVie
 /** The comparison of `sort`, ties broken worst first, then by name. */
 export function compareBy(sort: NodeSort): (a: NodeView, b: NodeView) => number {
   const sign = sort.dir === 'asc' ? 1 : -1;
-  if (sort.column === 'name')
-    return (a, b) => {
-      const left = naturalKey(a.name);
-      const right = naturalKey(b.name);
-      return left < right ? -sign : left > right ? sign : 0;
-    };
+  if (sort.column === 'name') return (a, b) => sign * compareNames(a.name, b.name);
   if (sort.column === 'state')
     return (a, b) => {
       const bySeverity = (columnValue.state(a)! - columnValue.state(b)!) * sign;
