@@ -17,23 +17,35 @@ export function listReply(
   request: http.IncomingMessage,
   response: http.ServerResponse,
 ): void {
-  const matchesLabels = parseLabelSelector(url.searchParams.get('labelSelector'));
-  const matchesFields = parseFieldSelector(url.searchParams.get('fieldSelector'));
+  const labelSelector = url.searchParams.get('labelSelector');
+  const fieldSelector = url.searchParams.get('fieldSelector');
+  const matchesLabels = parseLabelSelector(labelSelector);
+  const matchesFields = parseFieldSelector(fieldSelector);
   const limit = Number(url.searchParams.get('limit') ?? 0);
   const token = url.searchParams.get('continue');
   // The token is the last key handed out; only the page asked for is copied out of the store.
-  const { items: page, remaining } = store.page(
+  const {
+    items: page,
+    more,
+    remaining,
+  } = store.page(
     target.definition.plural,
     target.namespace,
-    (object) => matchesLabels(object.metadata.labels ?? {}) && matchesFields(object),
+    labelSelector || fieldSelector
+      ? (object) => matchesLabels(object.metadata.labels ?? {}) && matchesFields(object)
+      : undefined,
     token ? Buffer.from(token, 'base64url').toString('utf8') : null,
     limit > 0 ? limit : 0,
   );
   const last = page[page.length - 1];
   const metadata = {
     resourceVersion: String(store.resourceVersion),
-    ...(limit > 0 && remaining > 0 && last
-      ? { continue: Buffer.from(keyOf(last)).toString('base64url'), remainingItemCount: remaining }
+    ...(limit > 0 && more && last
+      ? {
+          continue: Buffer.from(keyOf(last)).toString('base64url'),
+          // As a real server: the count of what remains only for a list without a selector.
+          ...(remaining !== null ? { remainingItemCount: remaining } : {}),
+        }
       : {}),
   };
   const table = wantsTable(request.headers.accept) ? tableOf(target.definition, page, metadata) : null;
