@@ -1,7 +1,7 @@
 // A stored health event for tests without a database: NVSentinel's defaults (a fatal XID 79 on
 // GPU 0 from syslog-health-monitor, nothing decided yet), a fresh record id and, unless given, a
 // creation time one second after the previous event's.
-import type { HealthEvent, HealthEventStatus, HealthEventWithStatus } from '@/lib/store';
+import type { ChangeEvent, HealthEvent, HealthEventStatus, HealthEventWithStatus } from '@/lib/store';
 
 let sequence = 0;
 export const T0 = Date.UTC(2026, 10, 22, 8, 0, 0);
@@ -50,3 +50,14 @@ export function storedEvent(
     },
   };
 }
+
+/** The change feed's insert of a stored event, as the projection receives it. */
+export const insertedChange = (document: HealthEventWithStatus, position = 'p'): ChangeEvent => ({
+  position,
+  operation: 'insert',
+  collection: 'healthEvents',
+  recordId: document.recordId,
+  committedAt: document.createdAt,
+  document,
+  before: null,
+});

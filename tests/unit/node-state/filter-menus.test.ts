@@ -6,20 +6,12 @@ import { describe, expect, it } from 'vitest';
 
 import { NodeProjection } from '@/lib/node-state/node-projection';
 import { NODE_STATES } from '@/lib/node-state/node-view';
-import type { ChangeEvent, HealthEventWithStatus } from '@/lib/store';
+import type { HealthEventWithStatus } from '@/lib/store';
 
-import { storedEvent } from '../../support/stored-health-event';
+import { insertedChange, storedEvent } from '../../support/stored-health-event';
 
 let position = 0;
-const inserted = (document: HealthEventWithStatus): ChangeEvent => ({
-  position: `p${++position}`,
-  operation: 'insert',
-  collection: 'healthEvents',
-  recordId: document.recordId,
-  committedAt: document.createdAt,
-  document,
-  before: null,
-});
+const inserted = (document: HealthEventWithStatus) => insertedChange(document, `p${++position}`);
 
 /** The menus and counts worked out from the views themselves: what the kept ones must equal. */
 function fromViews(projection: NodeProjection) {
