@@ -39,6 +39,42 @@ async function nvsentinelLeft(client: pg.Client, cursor: { timestamp: string; ev
   }
 }
 
+/**
+ * A transaction begun on its own connection, once the server's clock has passed its start: a
+ * transaction begun after it has a later changed_at, whichever draws its changelog id first.
+ */
+async function begunEarlier(url: string, watcher: pg.Client): Promise<pg.Client> {
+  const early = new pg.Client({ connectionString: url });
+  await early.connect();
+  await early.query('BEGIN');
+  await early.query('SELECT 1'); // its changed_at is this transaction's start
+  const pid = (await early.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0].pid;
+  await until(
+    "the server's clock past the early transaction's start",
+    async () =>
+      (
+        await watcher.query<{ after: boolean }>(
+          `SELECT clock_timestamp() > (SELECT xact_start FROM pg_stat_activity WHERE pid = $1) + interval '1 millisecond' AS after`,
+          [pid],
+        )
+      ).rows[0].after,
+    5_000,
+    1,
+  );
+  return early;
+}
+
+/** The changelog row of the health event of `node` (its id and changed_at as NVSentinel's token keeps it). */
+async function changelogRowOf(client: pg.Client, node: string) {
+  return (
+    await client.query<{ id: string; changed_at_text: string }>(
+      `SELECT id::text, to_char(changed_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS changed_at_text
+       FROM datastore_changelog WHERE new_values->>'node_name' = $1`,
+      [node],
+    )
+  ).rows[0];
+}
+
 /** What a console consumer's own feed delivers before the marker change: how many and the oldest one's time. */
 async function feedLeft(store: DataStore, consumer: string, marker: string) {
   const feed = await store.changes(consumer, { pollIntervalMs: 200, batchSize: 500 });
@@ -122,36 +158,15 @@ describe.each([
     // A late row: "late-u" starts after "late-e" but draws its changelog id first. NVSentinel's
     // reader, in (changed_at, id) order, reads late-e first; its token after late-e sits above
     // late-u's id while late-u is still unread.
-    const early = new pg.Client({ connectionString: fresh.database.url });
-    await early.connect();
+    const early = await begunEarlier(fresh.database.url, nvsentinel); // late-e's transaction
     try {
-      await early.query('BEGIN');
-      await early.query('SELECT 1'); // late-e's transaction (and its changed_at) starts here
-      const pid = (await early.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0].pid;
-      await until(
-        "the server's clock past late-e's transaction start",
-        async () =>
-          (
-            await nvsentinel.query<{ after: boolean }>(
-              `SELECT clock_timestamp() > (SELECT xact_start FROM pg_stat_activity WHERE pid = $1) + interval '1 millisecond' AS after`,
-              [pid],
-            )
-          ).rows[0].after,
-        5_000,
-        1,
-      );
       await platformConnectorInsert(nvsentinel, xidFatalDocument('late-u'));
       await platformConnectorInsert(early, xidFatalDocument('late-e'));
       await early.query('COMMIT');
     } finally {
       await early.end();
     }
-    const lateE = (
-      await nvsentinel.query<{ id: string; changed_at_text: string }>(
-        `SELECT id::text, to_char(changed_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS changed_at_text
-         FROM datastore_changelog WHERE new_values->>'node_name' = 'late-e'`,
-      )
-    ).rows[0];
+    const lateE = await changelogRowOf(nvsentinel, 'late-e');
     const lateU = (
       await nvsentinel.query<{ id: string; later: boolean }>(
         `SELECT u.id::text, u.changed_at > e.changed_at AS later FROM datastore_changelog u, datastore_changelog e
@@ -218,7 +233,17 @@ describe.each([
 
     for (const [index, figures] of readings.entries()) {
       const byName = new Map(figures.map((entry) => [entry.consumer, entry]));
-      expect([...byName.keys()].sort(), `reading ${index}`).toEqual([...truth.keys(), 'lost'].sort());
+      // Listed by name, whichever table a consumer's position is in.
+      expect([...byName.keys()], `reading ${index}`).toEqual([...truth.keys(), 'lost'].sort());
+      // NVSentinel's consumers: the position is the token's time and eventID, as its reader resumes.
+      expect(byName.get('janitor')).toMatchObject({
+        position: `${headB.changed_at_text}/${headB.id}`,
+        positionTime: new Date(headB.changed_at_text),
+      });
+      expect(byName.get('fault-quarantine')!.positionTime, 'a token at the epoch has no position time').toBeNull();
+      // Acknowledged and seen: read-five's feed stored a position and beat while it ran.
+      expect(byName.get('read-five')!.lastAckAt).toBeInstanceOf(Date);
+      expect(byName.get('read-five')!.lastSeenAt).toBeInstanceOf(Date);
       // node-drainer: late-u below its eventID and exactly the cap above it, both counted row by row.
       for (const [name, expected] of truth)
         expectFigures(byName.get(name), expected, name === 'node-drainer' ? false : undefined);
@@ -229,5 +254,81 @@ describe.each([
         positionLost: { reason: expect.stringContaining('retention removed') },
       });
     }
+  });
+
+  it("counts a late row whose transaction was still open at its token's first reading, in every reading after it commits", async () => {
+    const consumers = store.consumers();
+    await consumers.lag(); // the store knows which ids were drawn by now
+    const early = await begunEarlier(fresh.database.url, nvsentinel); // open-e's transaction
+    const open = new pg.Client({ connectionString: fresh.database.url });
+    await open.connect();
+    let token: { timestamp: string; eventId: number };
+    try {
+      // open-u starts after open-e and draws its id first, but stays open past the first reading.
+      await open.query('BEGIN');
+      await platformConnectorInsert(open, xidFatalDocument('open-u'));
+      await platformConnectorInsert(early, xidFatalDocument('open-e'));
+      await early.query('COMMIT');
+      const openE = await changelogRowOf(nvsentinel, 'open-e');
+      token = { timestamp: openE.changed_at_text, eventId: Number(openE.id) };
+      await saveResumeToken(nvsentinel, 'open-reader', token);
+      const first = (await consumers.lag()).find((entry) => entry.consumer === 'open-reader');
+      expectFigures(first, await nvsentinelLeft(nvsentinel, token)); // open-u invisible to its reader too
+      await open.query('COMMIT');
+    } finally {
+      await early.end();
+      await open.end();
+    }
+    // Every transaction in progress at the first reading has ended once the server's horizon
+    // reaches what is running now (another suite may hold it back a while).
+    const now = (
+      await nvsentinel.query<{ xmax: string }>(`SELECT pg_snapshot_xmax(pg_current_snapshot())::text AS xmax`)
+    ).rows[0].xmax;
+    await until(
+      "the server's horizon past every transaction of the first reading",
+      async () =>
+        BigInt(
+          (await nvsentinel.query<{ xmin: string }>(`SELECT pg_snapshot_xmin(pg_current_snapshot())::text AS xmin`))
+            .rows[0].xmin,
+        ) >= BigInt(now),
+      60_000,
+    );
+    const truth = await nvsentinelLeft(nvsentinel, token);
+    expect(truth.late, 'open-u is late: below the token, after its time').toBe(1);
+    for (let reading = 0; reading < 3; reading += 1)
+      expectFigures(
+        (await consumers.lag()).find((entry) => entry.consumer === 'open-reader'),
+        truth,
+      );
+  });
+
+  it("estimates the late rows past the cap as the ids drawn below the token's own row", async () => {
+    const consumers = store.consumers();
+    const early = await begunEarlier(fresh.database.url, nvsentinel); // many-e's transaction
+    try {
+      // More late rows than the cap: one transaction that starts after many-e's and commits first.
+      await insert('many-late', DOCUMENTS_BEHIND_CAP + 5);
+      await platformConnectorInsert(early, xidFatalDocument('many-e'));
+      await early.query('COMMIT');
+    } finally {
+      await early.end();
+    }
+    const manyE = await changelogRowOf(nvsentinel, 'many-e');
+    const token = { timestamp: manyE.changed_at_text, eventId: Number(manyE.id) };
+    await saveResumeToken(nvsentinel, 'many-reader', token);
+    const late = await nvsentinelLeft(nvsentinel, token);
+    expect(late).toMatchObject({ left: DOCUMENTS_BEHIND_CAP + 5, late: DOCUMENTS_BEHIND_CAP + 5 });
+    expectFigures(
+      (await consumers.lag()).find((entry) => entry.consumer === 'many-reader'),
+      late,
+    );
+    // Both parts past the cap: above the token too.
+    await insert('many-above', DOCUMENTS_BEHIND_CAP + 5);
+    const both = await nvsentinelLeft(nvsentinel, token);
+    expect(both.left).toBe(2 * (DOCUMENTS_BEHIND_CAP + 5));
+    expectFigures(
+      (await consumers.lag()).find((entry) => entry.consumer === 'many-reader'),
+      both,
+    );
   });
 });

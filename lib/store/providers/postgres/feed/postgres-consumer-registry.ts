@@ -100,11 +100,12 @@ export class PostgresConsumerRegistry {
    */
   private readonly drawnBefore: { at: string; id: string }[] = [];
   /**
-   * Per NVSentinel token ("time/eventID"): up to `through`, the rows its reader has left below
-   * eventID are at most `late` (a search found them). `pending` is a search not yet final: true
-   * once every transaction that was writing during it has ended (`xmax`). See nvsentinelBehind.
+   * Per NVSentinel token ("time/eventID"): `xmax`, the first search's snapshot xmax (every id at or
+   * below eventID was drawn by a transaction below it); `settled`, once a search whose snapshot
+   * xmin had reached that xmax (it saw every such transaction end) found them: up to `through`, the
+   * rows its reader has left below eventID are at most `late`. See nvsentinelBehind.
    */
-  private readonly lateSearched = new Map<string, { settled?: LateSearch; pending?: LateSearch & { xmax: bigint } }>();
+  private readonly lateSearched = new Map<string, { xmax: bigint; settled?: LateSearch }>();
 
   /**
    * @param datastore NVSentinel's database (changelog, resume_tokens)
@@ -332,11 +333,11 @@ export class PostgresConsumerRegistry {
   async lag(): Promise<ConsumerLagFigures[]> {
     const [order, head, tokens, consumers] = await Promise.all([
       this.changelogOrder(),
-      this.datastore.query<{ changed_at: Date | null; id: string | null; read_at: string; xmin: string }>(
+      this.datastore.query<{ changed_at: Date | null; id: string | null; read_at: string }>(
         'consumers.lag',
         // clock_timestamp() runs after the statement's snapshot is taken: every id up to the newest
         // visible one had been drawn by then (nvsentinelBehind's bounds, as is the horizon).
-        `SELECT head.changed_at, head.id::text AS id, pg_snapshot_xmin(pg_current_snapshot())::text AS xmin,
+        `SELECT head.changed_at, head.id::text AS id,
                 to_char(clock_timestamp() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS read_at
          FROM (SELECT 1) one LEFT JOIN LATERAL (SELECT c.id, c.changed_at FROM datastore_changelog c ORDER BY c.id DESC LIMIT 1) head ON true`,
       ),
@@ -354,10 +355,7 @@ export class PostgresConsumerRegistry {
     const theirs = new Map(tokens.rows.map((row) => [row.client_name, row]));
     const ours = new Map(consumers.rows.map((row) => [row.client_name, row]));
     const names = [...new Set([...theirs.keys(), ...ours.keys()])].sort();
-    this.settleLateSearches(
-      BigInt(head.rows[0].xmin),
-      names.map((name) => ours.get(name)?.resume_token ?? theirs.get(name)?.resume_token),
-    );
+    this.forgetLateSearches(names.map((name) => ours.get(name)?.resume_token ?? theirs.get(name)?.resume_token));
     return mapAtMost(LAG_READS_AT_ONCE, names, async (name) => {
       const consumer = ours.get(name) ?? { client_name: name, ...NVSENTINEL_CONSUMER };
       const inResumeTokens = consumer.position_store !== 'console';
@@ -437,19 +435,10 @@ export class PostgresConsumerRegistry {
     return this.idsInTimeOrder;
   }
 
-  /**
-   * Makes final the searches whose writers have all ended (`xmin`: the horizon now) and forgets
-   * those of tokens no consumer holds any more.
-   */
-  private settleLateSearches(xmin: bigint, tokens: (StoredToken | null | undefined)[]): void {
+  /** Forgets the searches of tokens no consumer holds any more. */
+  private forgetLateSearches(tokens: (StoredToken | null | undefined)[]): void {
     const held = new Set(tokens.map((token) => (token ? lateSearchKey(token) : '')));
-    for (const [key, searched] of this.lateSearched) {
-      if (!held.has(key)) this.lateSearched.delete(key);
-      else if (searched.pending && xmin >= searched.pending.xmax) {
-        searched.settled = { through: searched.pending.through, late: searched.pending.late };
-        searched.pending = undefined;
-      }
-    }
+    for (const key of this.lateSearched.keys()) if (!held.has(key)) this.lateSearched.delete(key);
   }
 
   /**
@@ -463,10 +452,12 @@ export class PostgresConsumerRegistry {
    *   - at or below eventID ("late" rows): rows whose transaction started after the token's time
    *     although their id was drawn before eventID's. A row's changed_at is its transaction's
    *     start, before its id was drawn, so no id drawn before the token's time is late: the search
-   *     starts above the newest id a lag reading taken no later than that time saw. And once a
-   *     search of the same token has ended and every transaction writing during it has too, no
-   *     late row can appear below where it searched (a row drawn later has a higher id): only the
-   *     late rows it found are looked at again. Both rest on ids drawn in time order (a sequence
+   *     starts above the newest id a lag reading taken no later than that time saw. And every id at
+   *     or below eventID was drawn before the token's first search, by a transaction its snapshot
+   *     counted (below its xmax): a later search whose snapshot xmin has reached that xmax saw all
+   *     of them end, so the late rows it finds are all there will be, and only they are looked at
+   *     again. (The first search's own rows are not: a transaction open during it may commit a
+   *     late row after.) Both rest on ids drawn in time order (a sequence
    *     without cache, checked) and on the trigger's insert following its row's own, as id order
    *     does. A token older than this registry's first reading, searched for the first time,
    *     reads every row below eventID.
@@ -485,6 +476,7 @@ export class PostgresConsumerRegistry {
       last_id: string | null;
       max_id: string | null;
       first_at: Date | null;
+      xmin: string;
       xmax: string;
     }>(
       'consumers.lag',
@@ -508,7 +500,7 @@ export class PostgresConsumerRegistry {
        SELECT (SELECT count(*) FROM ahead) AS n, ARRAY(SELECT id::text FROM late ORDER BY id) AS late,
               (SELECT max(id) FROM ahead)::text AS last_id, (SELECT max(id) FROM datastore_changelog)::text AS max_id,
               LEAST((SELECT min(changed_at) FROM ahead), (SELECT min(changed_at) FROM late)) AS first_at,
-              pg_snapshot_xmax(pg_current_snapshot())::text AS xmax`,
+              pg_snapshot_xmin(pg_current_snapshot())::text AS xmin, pg_snapshot_xmax(pg_current_snapshot())::text AS xmax`,
       [
         timestamp,
         eventId,
@@ -522,20 +514,22 @@ export class PostgresConsumerRegistry {
     const row = result.rows[0];
     const ahead = Number(row.n);
     const late = row.late.length;
-    if (inTimeOrder && late <= DOCUMENTS_BEHIND_CAP) {
-      const entry = this.lateSearched.get(key) ?? {};
-      entry.pending ??= { through: BigInt(eventId), late: row.late.map(BigInt), xmax: BigInt(row.xmax) };
+    if (inTimeOrder) {
+      const entry = this.lateSearched.get(key) ?? { xmax: BigInt(row.xmax) };
+      if (!entry.settled && late <= DOCUMENTS_BEHIND_CAP && BigInt(row.xmin) >= entry.xmax)
+        entry.settled = { through: BigInt(eventId), late: row.late.map(BigInt) };
       this.lateSearched.set(key, entry);
     }
     const position = `${timestamp}/${eventId}`;
     if (ahead <= DOCUMENTS_BEHIND_CAP && late <= DOCUMENTS_BEHIND_CAP)
       return { count: ahead + late, firstAt: row.first_at, estimated: false, position };
-    // Past the cap, either part goes on as ids drawn above the last row it counted.
+    // Past the cap, either part goes on as ids drawn above the last row it counted (the late part
+    // up to eventID's own row, which its reader has read).
     const rest = (last: string | null | undefined, end: string | null) =>
       last === null || last === undefined || end === null ? 0n : BigInt(end) - BigInt(last);
     const uncounted =
       (ahead > DOCUMENTS_BEHIND_CAP ? rest(row.last_id, row.max_id) : 0n) +
-      (late > DOCUMENTS_BEHIND_CAP ? rest(row.late[late - 1], eventId) : 0n);
+      (late > DOCUMENTS_BEHIND_CAP ? rest(row.late[late - 1], (BigInt(eventId) - 1n).toString()) : 0n);
     return {
       count: ahead + late + Number(uncounted > 0n ? uncounted : 0n),
       firstAt: row.first_at,
