@@ -31,8 +31,9 @@ const config = {
   testRunner: 'vitest',
   vitest: { configFile: 'tests/mutation/vitest.config.ts', related: true },
   checkers: ['typescript'],
-  // The library and its unit tests, not the whole app: each mutant is compiled, so a smaller program is faster.
-  tsconfigFile: 'tests/mutation/tsconfig.json',
+  // The library and its unit tests, not the whole app: each mutant is compiled, so a smaller program is
+  // faster (the PostgreSQL feed's group: the store alone; tests/mutation/vitest.config.ts narrows its tests too).
+  tsconfigFile: group === 'postgres-feed' ? 'tests/mutation/tsconfig.store.json' : 'tests/mutation/tsconfig.json',
   typescriptChecker: { prioritizePerformanceOverAccuracy: true },
   coverageAnalysis: 'perTest',
   concurrency: 1,
