@@ -256,51 +256,61 @@ describe.each([
     }
   });
 
-  it("counts a late row whose transaction was still open at its token's first reading, in every reading after it commits", async () => {
-    const consumers = store.consumers();
-    await consumers.lag(); // the store knows which ids were drawn by now
-    const early = await begunEarlier(fresh.database.url, nvsentinel); // open-e's transaction
-    const open = new pg.Client({ connectionString: fresh.database.url });
-    await open.connect();
-    let token: { timestamp: string; eventId: number };
-    try {
-      // open-u starts after open-e and draws its id first, but stays open past the first reading.
-      await open.query('BEGIN');
-      await platformConnectorInsert(open, xidFatalDocument('open-u'));
-      await platformConnectorInsert(early, xidFatalDocument('open-e'));
-      await early.query('COMMIT');
-      const openE = await changelogRowOf(nvsentinel, 'open-e');
-      token = { timestamp: openE.changed_at_text, eventId: Number(openE.id) };
-      await saveResumeToken(nvsentinel, 'open-reader', token);
-      const first = (await consumers.lag()).find((entry) => entry.consumer === 'open-reader');
-      expectFigures(first, await nvsentinelLeft(nvsentinel, token)); // open-u invisible to its reader too
-      await open.query('COMMIT');
-    } finally {
-      await early.end();
-      await open.end();
-    }
-    // Every transaction in progress at the first reading has ended once the server's horizon
-    // reaches what is running now (another suite may hold it back a while).
-    const now = (
-      await nvsentinel.query<{ xmax: string }>(`SELECT pg_snapshot_xmax(pg_current_snapshot())::text AS xmax`)
-    ).rows[0].xmax;
-    await until(
-      "the server's horizon past every transaction of the first reading",
-      async () =>
-        BigInt(
-          (await nvsentinel.query<{ xmin: string }>(`SELECT pg_snapshot_xmin(pg_current_snapshot())::text AS xmin`))
-            .rows[0].xmin,
-        ) >= BigInt(now),
-      60_000,
-    );
-    const truth = await nvsentinelLeft(nvsentinel, token);
-    expect(truth.late, 'open-u is late: below the token, after its time').toBe(1);
-    for (let reading = 0; reading < 3; reading += 1)
-      expectFigures(
-        (await consumers.lag()).find((entry) => entry.consumer === 'open-reader'),
-        truth,
+  // The late row's transaction below or above the token row's in transaction ids: above, it is
+  // running past the snapshot's xmax (the last completed id + 1), in no in-progress list.
+  it.each([
+    { variant: "the late row's transaction id below the token row's", takesIdFirst: false },
+    { variant: "the late row's transaction id above the token row's", takesIdFirst: true },
+  ])(
+    "counts a late row whose transaction was still open at its token's first reading, in every reading after it commits ($variant)",
+    async ({ takesIdFirst }) => {
+      const consumers = store.consumers();
+      await consumers.lag(); // the store knows which ids were drawn by now
+      const early = await begunEarlier(fresh.database.url, nvsentinel); // open-e's transaction
+      if (takesIdFirst) await early.query('SELECT pg_current_xact_id()');
+      const suffix = takesIdFirst ? '-above' : '';
+      const open = new pg.Client({ connectionString: fresh.database.url });
+      await open.connect();
+      let token: { timestamp: string; eventId: number };
+      try {
+        // open-u starts after open-e and draws its id first, but stays open past the first reading.
+        await open.query('BEGIN');
+        await platformConnectorInsert(open, xidFatalDocument(`open-u${suffix}`));
+        await platformConnectorInsert(early, xidFatalDocument(`open-e${suffix}`));
+        await early.query('COMMIT');
+        const openE = await changelogRowOf(nvsentinel, `open-e${suffix}`);
+        token = { timestamp: openE.changed_at_text, eventId: Number(openE.id) };
+        await saveResumeToken(nvsentinel, `open-reader${suffix}`, token);
+        const first = (await consumers.lag()).find((entry) => entry.consumer === `open-reader${suffix}`);
+        expectFigures(first, await nvsentinelLeft(nvsentinel, token)); // open-u invisible to its reader too
+        await open.query('COMMIT');
+      } finally {
+        await early.end();
+        await open.end();
+      }
+      // Every transaction in progress at the first reading has ended once the server's horizon
+      // reaches what is running now (another suite may hold it back a while).
+      const now = (
+        await nvsentinel.query<{ xmax: string }>(`SELECT pg_snapshot_xmax(pg_current_snapshot())::text AS xmax`)
+      ).rows[0].xmax;
+      await until(
+        "the server's horizon past every transaction of the first reading",
+        async () =>
+          BigInt(
+            (await nvsentinel.query<{ xmin: string }>(`SELECT pg_snapshot_xmin(pg_current_snapshot())::text AS xmin`))
+              .rows[0].xmin,
+          ) >= BigInt(now),
+        60_000,
       );
-  });
+      const truth = await nvsentinelLeft(nvsentinel, token);
+      expect(truth.late, 'open-u is late: below the token, after its time').toBe(1);
+      for (let reading = 0; reading < 3; reading += 1)
+        expectFigures(
+          (await consumers.lag()).find((entry) => entry.consumer === `open-reader${suffix}`),
+          truth,
+        );
+    },
+  );
 
   it("estimates the late rows past the cap as the ids drawn below the token's own row", async () => {
     const consumers = store.consumers();

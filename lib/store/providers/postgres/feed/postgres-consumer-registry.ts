@@ -101,8 +101,8 @@ export class PostgresConsumerRegistry {
   private readonly drawnBefore: { at: string; id: string }[] = [];
   /**
    * Per NVSentinel token ("time/eventID"): `xmax`, the first search's snapshot xmax (every id at or
-   * below eventID was drawn by a transaction below it); `settled`, once a search whose snapshot
-   * xmin had reached that xmax (it saw every such transaction end) found them: up to `through`, the
+   * below eventID was drawn by a transaction below it: see nvsentinelBehind); `settled`, once a
+   * search whose snapshot xmin had reached that xmax (it saw every such transaction end) found them: up to `through`, the
    * rows its reader has left below eventID are at most `late`. See nvsentinelBehind.
    */
   private readonly lateSearched = new Map<string, { xmax: bigint; settled?: LateSearch }>();
@@ -453,13 +453,14 @@ export class PostgresConsumerRegistry {
    *     although their id was drawn before eventID's. A row's changed_at is its transaction's
    *     start, before its id was drawn, so no id drawn before the token's time is late: the search
    *     starts above the newest id a lag reading taken no later than that time saw. And every id at
-   *     or below eventID was drawn before the token's first search, by a transaction its snapshot
-   *     counted (below its xmax): a later search whose snapshot xmin has reached that xmax saw all
-   *     of them end, so the late rows it finds are all there will be, and only they are looked at
-   *     again. (The first search's own rows are not: a transaction open during it may commit a
-   *     late row after.) Both rest on ids drawn in time order (a sequence
-   *     without cache, checked) and on the trigger's insert following its row's own, as id order
-   *     does. A token older than this registry's first reading, searched for the first time,
+   *     or below eventID was drawn before the token's first search, by a transaction below that
+   *     search's xmax (the last completed transaction id + 1: the token's own write, committed
+   *     before the search, took its transaction id after each of them): a later search whose
+   *     snapshot xmin has reached that xmax saw all of them end, so the late rows it finds are all
+   *     there will be, and only they are looked at again. (The first search's own rows are not: a
+   *     transaction open during it may commit a late row after.) Both rest on ids drawn in time
+   *     order (a sequence without cache, checked) and on the trigger's insert following its row's
+   *     own, as id order does. A token older than this registry's first reading, searched for the first time,
    *     reads every row below eventID.
    */
   private async nvsentinelBehind(token: StoredToken): Promise<Behind> {
