@@ -171,6 +171,8 @@ export class PostgresChangeFeed implements ChangeFeed {
     this.order = await this.registry.changelogOrder();
     this.read = this.order.reader();
     const stored = this.durable ? await this.registry.loadPosition(this.consumer) : undefined;
+    // Closed while starting: open nothing (shutDown has run and would not stop what opens after it).
+    if (this.stopped) return;
     if (this.options.from !== undefined) {
       // The caller's own checkpoint, kept with what it built (the stored position still moves with ack).
       const from = decodeCheckpoint(this.order, this.options.from);
@@ -197,6 +199,7 @@ export class PostgresChangeFeed implements ChangeFeed {
     if (!this.durable) return; // no consumer row of its own to keep alive
     const beat = () => this.registry.heartbeat(this.consumer).catch(() => {});
     await beat();
+    if (this.stopped) return; // closed during the first beat: no timer to outlive the feed
     this.heartbeatTimer = setInterval(beat, HEARTBEAT_MS);
     this.heartbeatTimer.unref();
   }
