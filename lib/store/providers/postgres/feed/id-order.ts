@@ -225,6 +225,7 @@ function idReader() {
     // Every transaction id below this read's xmin has ended: gaps seen before a bound below it are final.
     while (checkpoints.length > 0 && checkpoints[0].bound <= xmin) {
       const resolved = checkpoints.shift()!;
+      // Stryker disable next-line EqualityOperator: `resolved.maxId >= finalThrough` is equivalent: when the two are equal the assignment leaves finalThrough as it was; the line's `<` mutant is killed (tests/unit/store/providers/postgres/id-order-reader.test.ts)
       if (resolved.maxId > finalThrough) finalThrough = resolved.maxId;
     }
 
@@ -248,7 +249,9 @@ function idReader() {
       : limited
         ? BigInt(rows[rows.length - 1].row.id)
         : maxId;
+    // Stryker disable next-line EqualityOperator,ConditionalExpression: `readThrough >= state.top` and `readThrough > state.top` to `true` are equivalent: not limited, a readThrough at or below the top makes settle() keep the top (it only raises it), so settleTop = readThrough and settleTop = state.top give the same state; the line's other mutants (`<=`, `!limited` dropped or `||`, the whole condition true or false) are killed (tests/unit/store/providers/postgres/id-order-reader.test.ts)
     const settleTop = !limited && readThrough > state.top ? readThrough : state.top;
+    // Stryker disable next-line EqualityOperator: `finalThrough <= readThrough` is equivalent: when the two are equal either branch gives the same value; the line's `>=`, `true` and `false` mutants are killed (tests/unit/store/providers/postgres/id-order-reader.test.ts)
     const settleFinal = finalThrough < readThrough ? finalThrough : readThrough;
     const settled = settle(state, settleTop, settleFinal);
     // Reading past the top may add a range; over the limit, only drop what is final.
