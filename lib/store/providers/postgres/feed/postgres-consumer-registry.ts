@@ -570,6 +570,7 @@ function isOurToken(token: StoredToken): boolean {
 
 /** `work` over `items`, at most `limit` at once, answers in the items' order. */
 async function mapAtMost<T, R>(limit: number, items: T[], work: (item: T) => Promise<R>): Promise<R[]> {
+  // Stryker disable next-line ArrayDeclaration: `new Array()` is equivalent: every index up to items.length - 1 is assigned before the answers are returned, so the array has the same length and contents
   const answers: R[] = new Array(items.length);
   let next = 0;
   const worker = async () => {

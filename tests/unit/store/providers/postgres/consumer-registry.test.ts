@@ -699,16 +699,27 @@ describe('PostgreSQL consumer registry: lag of NVSentinel-format tokens', () => 
     ]);
   });
 
-  it('a late search finding more rows than the cap is not settled', async () => {
-    const lateIds = Array.from({ length: DOCUMENTS_BEHIND_CAP + 1 }, (_, i) => String(i + 1));
+  // The second search's xmin (30) reaches the first's xmax (20): its rows settle the search only
+  // when they are all of them (at most the cap), and the third search then looks at those alone.
+  it.each([
+    { found: DOCUMENTS_BEHIND_CAP, settled: true },
+    { found: DOCUMENTS_BEHIND_CAP + 1, settled: false },
+  ])('a late search finding $found rows settles: $settled', async ({ found, settled }) => {
+    const lateIds = Array.from({ length: found }, (_, i) => String(i + 1));
+    let searches = 0;
     const { registry, datastore } = setUp(
       lagAnswers([nvsentinelToken('fault-quarantine', { timestamp: TOKEN_TIME, eventID: 2000 })], {
-        nvsentinelBehind: () => [behindRow({ late: lateIds, xmin: '30', xmax: '20' })],
+        nvsentinelBehind: () => {
+          searches += 1;
+          return [
+            behindRow({ late: lateIds, ...(searches === 1 ? { xmin: '10', xmax: '20' } : { xmin: '30', xmax: '40' }) }),
+          ];
+        },
       }),
     );
-    await registry.lag();
-    await registry.lag();
+    for (let i = 0; i < 3; i += 1) await registry.lag();
     expect(datastore.of('nvsentinelBehind')[1].params.slice(5)).toEqual(['0', []]);
+    expect(datastore.of('nvsentinelBehind')[2].params.slice(5)).toEqual(settled ? ['2000', lateIds] : ['0', []]);
   });
 
   it('searches are kept per token (time and eventID) and forgotten once no consumer holds the token', async () => {
