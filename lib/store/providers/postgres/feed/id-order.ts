@@ -292,6 +292,7 @@ async function fromToken(connection: PostgresConnection, token: StoredToken): Pr
   );
   const eventIdNumber = BigInt(eventId);
   const first = result.rows[0].first === null ? undefined : BigInt(result.rows[0].first) - 1n;
+  // Stryker disable next-line EqualityOperator: `first <= eventIdNumber` is equivalent: when the two are equal both branches give the same top; the line's `===` and `>=` mutants are killed (tests/unit/store/providers/postgres/id-order-reader.test.ts)
   const top = first !== undefined && first < eventIdNumber ? first : eventIdNumber;
   return { top, gaps: (await invisibleBelow(connection, top)).gaps };
 }
@@ -387,6 +388,7 @@ export const idOrder: ChangelogOrder<IdOrderState> & { kind: 'id' } = {
     const counted = Number(row.n);
     if (counted <= cap) return { count: counted, firstAt: row.first_at, estimated: false };
     const rest = BigInt(row.max_id ?? 0) - BigInt(row.last_id ?? 0);
+    // Stryker disable next-line EqualityOperator: `rest >= 0n` is equivalent: when rest is 0 both branches add 0n; the line's `<=` mutant is killed (tests/unit/store/providers/postgres/id-order-reader.test.ts)
     return { count: counted + Number(rest > 0n ? rest : 0n), firstAt: row.first_at, estimated: true };
   },
 

@@ -553,3 +553,208 @@ describe('id order gaps', () => {
     expect(idOrder.describe(withGaps)).toBe('42-gaps:3,5-7');
   });
 });
+
+/** A recording connection (above) that also keeps each statement's text, to tell its LIMIT. */
+function recordingText(...answers: object[][]) {
+  const recorded = recording(...answers);
+  const texts: string[] = [];
+  const connection = {
+    query: async (operation: string, text: string, params?: unknown[]) => {
+      texts.push(text);
+      return recorded.connection.query(operation, text, params);
+    },
+  } as unknown as PostgresConnection;
+  return { connection, calls: recorded.calls, texts };
+}
+/** A connection whose statements report these row counts in turn (no rows), recording each one. */
+function counting(...rowCounts: (number | null)[]) {
+  const calls: { operation: string; params: unknown[] | undefined }[] = [];
+  const connection = {
+    query: async (operation: string, _text: string, params?: unknown[]) => {
+      calls.push({ operation, params });
+      if (calls.length > rowCounts.length) throw new Error(`unexpected query ${calls.length} (${operation})`);
+      return { rows: [], rowCount: rowCounts[calls.length - 1] };
+    },
+  } as unknown as PostgresConnection;
+  return { connection, calls };
+}
+
+describe('id order tokens and positions', () => {
+  it('a token with neither eventID nor timestamp is the beginning, without a query', async () => {
+    const { connection, calls } = recording();
+    expect(await idOrder.fromToken(connection, {} as never)).toEqual(state(0));
+    expect(await idOrder.fromToken(connection, { eventID: undefined, timestamp: undefined } as never)).toEqual(
+      state(0),
+    );
+    expect(calls).toEqual([]);
+  });
+
+  it("from NVSentinel's token with only an eventID: its row's time looked up, then as with both", async () => {
+    const { connection, calls } = recording(
+      [{ changed_at: '2026-12-07T10:00:00.000001Z' }],
+      [{ first: null }],
+      [{ top: '50', changed_at: 'X', gaps: null }],
+    );
+    expect(await idOrder.fromToken(connection, { eventID: 50 } as never)).toEqual(state(50));
+    expect(calls).toEqual([
+      { operation: 'consumers.loadPosition', params: ['50'] },
+      { operation: 'consumers.loadPosition', params: ['2026-12-07T10:00:00.000001Z', '50'] },
+      { operation: 'feed.head', params: ['50', '100000'] },
+    ]);
+  });
+
+  it("from NVSentinel's token: the top is the lower of the first unread id - 1 and its eventID", async () => {
+    const token = { timestamp: '2026-12-07T10:00:00.000001Z', eventID: 50 };
+    const at = async (first: string | null) => {
+      const { connection, calls } = recording([{ first }], [{ top: '999', changed_at: null, gaps: '3-4' }]);
+      const from = await idOrder.fromToken(connection, token);
+      expect(calls, String(first)).toEqual([
+        { operation: 'consumers.loadPosition', params: ['2026-12-07T10:00:00.000001Z', '50'] },
+        { operation: 'feed.head', params: [String(from.top), '100000'] },
+      ]);
+      expect(from.gaps, String(first)).toEqual([range([3, 4])]);
+      return from.top;
+    };
+    // Nothing unread: up to its eventID.
+    expect(await at(null)).toBe(50n);
+    // Unread ids only above its eventID: still its eventID.
+    expect(await at('61')).toBe(50n);
+    expect(await at('51')).toBe(50n);
+    // An unread id at or below it: just below that one.
+    expect(await at('50')).toBe(49n);
+    expect(await at('12')).toBe(11n);
+  });
+
+  it('refuses a position that is not a changelog id, naming position, with at most 60 characters of it', () => {
+    const refusal = (position: unknown) => {
+      try {
+        idOrder.hasPassed(state(10), position as string);
+      } catch (error) {
+        return error as ValidationError;
+      }
+      throw new Error(`accepted ${String(position)}`);
+    };
+    const long = refusal('x'.repeat(100));
+    expect(long).toBeInstanceOf(ValidationError);
+    expect(long.field).toBe('position');
+    expect(long.problem).toBe(
+      `is not a PostgreSQL feed position (expected a changelog id, got ${JSON.stringify('x'.repeat(100)).slice(0, 60)})`,
+    );
+    expect(long.problem).toContain(`got "${'x'.repeat(59)})`);
+    expect(refusal('1/14').problem).toBe('is not a PostgreSQL feed position (expected a changelog id, got "1/14")');
+    const missing = refusal(undefined);
+    expect(missing).toBeInstanceOf(ValidationError);
+    expect(missing.field).toBe('position');
+    expect(missing.problem).toBe('is not a PostgreSQL feed position (expected a changelog id, got undefined)');
+  });
+
+  it('compares positions by their numeric value', () => {
+    expect(idOrder.compare('9', '10')).toBe(-1);
+    expect(idOrder.compare('10', '10')).toBe(0);
+    expect(idOrder.compare('10', '9')).toBe(1);
+    expect(idOrder.compare('9223372036854775806', '9223372036854775807')).toBe(-1);
+  });
+});
+
+describe('id order lag and retention', () => {
+  const firstAt = new Date('2026-12-07T10:00:00Z');
+  const lagRow = (n: number, lastId: string | null, maxId: string | null) => ({
+    n: String(n),
+    last_id: lastId,
+    max_id: maxId,
+    first_at: firstAt,
+  });
+  const behind = async (row: object, cap = 1000, passed = state(10)) => {
+    const { connection, calls, texts } = recordingText([row]);
+    const lag = await idOrder.behind(connection, passed, cap);
+    return { lag, calls, texts };
+  };
+
+  it('counts rows behind under consumers.lag, one more than the cap in the gaps and above the top', async () => {
+    const { lag, calls, texts } = await behind(
+      lagRow(3, '20', '20'),
+      1000,
+      state(20, [
+        [3, 4],
+        [7, 7],
+      ]),
+    );
+    expect(lag).toEqual({ count: 3, firstAt, estimated: false });
+    expect(calls).toEqual([{ operation: 'consumers.lag', params: ['20', ['3', '7'], ['4', '7']] }]);
+    expect(texts[0].match(/LIMIT \d+/g)).toEqual(['LIMIT 1001', 'LIMIT 1001']);
+    expect((await behind(lagRow(0, null, null), 5)).texts[0].match(/LIMIT \d+/g)).toEqual(['LIMIT 6', 'LIMIT 6']);
+    expect((await behind(lagRow(0, null, null))).lag).toEqual({ count: 0, firstAt, estimated: false });
+  });
+
+  it('up to the cap the count is exact, the cap itself included', async () => {
+    expect((await behind(lagRow(1000, '5000', '90000'))).lag).toEqual({ count: 1000, firstAt, estimated: false });
+    expect((await behind(lagRow(999, '5000', '90000'))).lag).toEqual({ count: 999, firstAt, estimated: false });
+  });
+
+  it('past the cap: the ids drawn above the last one counted are added, an estimate', async () => {
+    expect((await behind(lagRow(1001, '2000', '5000'))).lag).toEqual({ count: 4001, firstAt, estimated: true });
+    // None above it: the rows counted.
+    expect((await behind(lagRow(1001, '2000', '2000'))).lag).toEqual({ count: 1001, firstAt, estimated: true });
+    // The newest id below it (removed meanwhile): never fewer than counted.
+    expect((await behind(lagRow(1001, '2000', '1500'))).lag).toEqual({ count: 1001, firstAt, estimated: true });
+    // No newest or no last id: taken as 0.
+    expect((await behind(lagRow(1001, null, '500'))).lag).toEqual({ count: 1501, firstAt, estimated: true });
+    expect((await behind(lagRow(1001, '500', null))).lag).toEqual({ count: 1001, firstAt, estimated: true });
+    expect((await behind(lagRow(1001, null, null))).lag).toEqual({ count: 1001, firstAt, estimated: true });
+  });
+
+  it('the newest id older than the cutoff, under retention.aged, or none', async () => {
+    const cutoff = new Date('2026-12-01T00:00:00Z');
+    const later = new Date('2026-12-02T00:00:00Z');
+    const aged = recording([{ id: '42' }], [{ id: null }]);
+    expect(await idOrder.agedThrough(aged.connection, cutoff)).toBe('42');
+    expect(await idOrder.agedThrough(aged.connection, later)).toBeUndefined();
+    expect(aged.calls).toEqual([
+      { operation: 'retention.aged', params: [cutoff] },
+      { operation: 'retention.aged', params: [later] },
+    ]);
+  });
+
+  it('a state whose floor is at or past the id has nothing unread through it, without a query', async () => {
+    const { connection, calls } = counting();
+    expect(await idOrder.unreadThrough(connection, state(50), '40')).toBe(false);
+    expect(await idOrder.unreadThrough(connection, state(50), '50')).toBe(false);
+    expect(await idOrder.unreadThrough(connection, state(90, [[51, 60]]), '50')).toBe(false);
+    expect(calls).toEqual([]);
+  });
+
+  it('below the id: unread when a row is found in the gaps or above the top, through it', async () => {
+    const { connection, calls } = counting(1, 0, null);
+    const passed = state(90, [
+      [51, 60],
+      [70, 70],
+    ]);
+    expect(await idOrder.unreadThrough(connection, passed, '51')).toBe(true);
+    expect(await idOrder.unreadThrough(connection, passed, '100')).toBe(false);
+    expect(await idOrder.unreadThrough(connection, state(50), '51')).toBe(false);
+    expect(calls).toEqual([
+      { operation: 'retention.aged', params: ['90', ['51', '70'], ['60', '70'], '51'] },
+      { operation: 'retention.aged', params: ['90', ['51', '70'], ['60', '70'], '100'] },
+      { operation: 'retention.aged', params: ['50', [], [], '51'] },
+    ]);
+  });
+
+  it('removes through the id in batches of 5,000 under retention.delete until one removes fewer', async () => {
+    const batches = counting(5000, 5000, 12);
+    expect(await idOrder.removeThrough(batches.connection, '123456')).toBe(10012);
+    expect(batches.calls).toEqual([
+      { operation: 'retention.delete', params: ['123456'] },
+      { operation: 'retention.delete', params: ['123456'] },
+      { operation: 'retention.delete', params: ['123456'] },
+    ]);
+    const none = counting(0);
+    expect(await idOrder.removeThrough(none.connection, '7')).toBe(0);
+    expect(none.calls).toEqual([{ operation: 'retention.delete', params: ['7'] }]);
+    const unknown = counting(null);
+    expect(await idOrder.removeThrough(unknown.connection, '7')).toBe(0);
+    expect(unknown.calls).toHaveLength(1);
+    const exact = counting(5000, 4999);
+    expect(await idOrder.removeThrough(exact.connection, '7')).toBe(9999);
+    expect(exact.calls).toHaveLength(2);
+  });
+});
