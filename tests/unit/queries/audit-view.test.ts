@@ -1,6 +1,3 @@
-// import.meta.glob is Vite's (vitest runs through it); named here so a program of the tests alone (tests/mutation/tsconfig.json) knows it too.
-/// <reference types="vite/client" />
-
 import { describe, expect, it } from 'vitest';
 
 import {
