@@ -102,8 +102,8 @@ export class PostgresConsumerRegistry {
   /**
    * Per NVSentinel token ("time/eventID"): `xmax`, the first search's snapshot xmax (every id at or
    * below eventID was drawn by a transaction below it: see nvsentinelBehind); `settled`, once a
-   * search whose snapshot xmin had reached that xmax (it saw every such transaction end) found them: up to `through`, the
-   * rows its reader has left below eventID are at most `late`. See nvsentinelBehind.
+   * search whose snapshot xmin had reached that xmax (it saw every such transaction end) found
+   * them: up to `through`, the rows its reader has left below eventID are at most `late`.
    */
   private readonly lateSearched = new Map<string, { xmax: bigint; settled?: LateSearch }>();
 
