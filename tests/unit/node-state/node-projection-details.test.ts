@@ -12,20 +12,12 @@ import {
   type HealthEventWithStatus,
 } from '@/lib/store';
 
-import { storedEvent, T0 } from '../../support/stored-health-event';
+import { insertedChange, storedEvent, T0 } from '../../support/stored-health-event';
 
 const gpu = (value: string) => [{ entityType: 'GPU', entityValue: value }];
 const event = (node: string, at: number, fields: Partial<HealthEvent> = {}, status: Partial<HealthEventStatus> = {}) =>
   storedEvent(node, fields, { at: T0 + at, status });
-const inserted = (document: HealthEventWithStatus): ChangeEvent => ({
-  position: 'p',
-  operation: 'insert',
-  collection: 'healthEvents',
-  recordId: document.recordId,
-  committedAt: document.createdAt,
-  document,
-  before: null,
-});
+const inserted = (document: HealthEventWithStatus) => insertedChange(document);
 const updated = (
   document: HealthEventWithStatus,
   status: Partial<HealthEventStatus>,

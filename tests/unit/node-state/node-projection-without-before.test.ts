@@ -13,7 +13,7 @@ import {
   type HealthEventWithStatus,
 } from '@/lib/store';
 
-import { storedEvent } from '../../support/stored-health-event';
+import { insertedChange, storedEvent } from '../../support/stored-health-event';
 
 let entity = 0;
 /** Each fault on its own GPU, so every event is a check of its own unless a test says otherwise. */
@@ -46,15 +46,7 @@ class History {
 
   insert(document: HealthEventWithStatus): HealthEventWithStatus {
     this.events.set(document.recordId, document);
-    this.changes.push({
-      position: `p${this.changes.length}`,
-      operation: 'insert',
-      collection: 'healthEvents',
-      recordId: document.recordId,
-      committedAt: document.createdAt,
-      document,
-      before: null,
-    });
+    this.changes.push(insertedChange(document, `p${this.changes.length}`));
     return document;
   }
 

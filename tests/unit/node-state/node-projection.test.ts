@@ -11,7 +11,7 @@ import {
   type HealthEventWithStatus,
 } from '@/lib/store';
 
-import { storedEvent, T0 } from '../../support/stored-health-event';
+import { insertedChange, storedEvent, T0 } from '../../support/stored-health-event';
 
 let sequence = 0;
 const stored = (node: string, fields: Partial<HealthEvent> = {}, at?: number) => {
@@ -19,15 +19,7 @@ const stored = (node: string, fields: Partial<HealthEvent> = {}, at?: number) =>
   return storedEvent(node, fields, { at });
 };
 
-const inserted = (document: HealthEventWithStatus): ChangeEvent => ({
-  position: `p${sequence}`,
-  operation: 'insert',
-  collection: 'healthEvents',
-  recordId: document.recordId,
-  committedAt: document.createdAt,
-  document,
-  before: null,
-});
+const inserted = (document: HealthEventWithStatus) => insertedChange(document, `p${sequence}`);
 
 function updated(
   document: HealthEventWithStatus,

@@ -18,7 +18,7 @@ import type {
   RemediationUpdate,
 } from '@/lib/store';
 
-import { storedEvent } from '../../support/stored-health-event';
+import { insertedChange, storedEvent } from '../../support/stored-health-event';
 
 let sequence = 0;
 const event = (node: string, status: Partial<HealthEventStatus> = {}) => storedEvent(node, {}, { status });
@@ -181,15 +181,7 @@ describe('simulated pipeline without `before`', () => {
     const second = event('gpu-c');
     const { store, current } = fakeStore([first, second]);
     const quarantine = new SimulatedFaultQuarantine(store, quick);
-    const insert = (document: HealthEventWithStatus): ChangeEvent => ({
-      position: `p${sequence++}`,
-      operation: 'insert',
-      collection: 'healthEvents',
-      recordId: document.recordId,
-      committedAt: document.createdAt,
-      document,
-      before: null,
-    });
+    const insert = (document: HealthEventWithStatus) => insertedChange(document, `p${sequence++}`);
     await quarantine.handle(insert(first));
     expect(quarantine.isQuarantined('gpu-c')).toBe(true);
     // Released by hand: the session's event becomes Cancelled.
