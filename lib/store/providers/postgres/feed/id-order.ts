@@ -276,7 +276,9 @@ function idReader() {
 }
 
 async function fromToken(connection: PostgresConnection, token: StoredToken): Promise<IdOrderState> {
-  if (token.eventID === undefined && token.timestamp === undefined) return ID_START;
+  // Without an eventID, from the beginning, as commit order does: with a time alone the top below
+  // would be at most its eventID, counted as 0, anyway.
+  if (token.eventID === undefined) return ID_START;
   if (token.top !== undefined) {
     const top = BigInt(token.top);
     return { top, gaps: parseGaps(token.gaps, top) };
@@ -404,8 +406,13 @@ export const idOrder: ChangelogOrder<IdOrderState> & { kind: 'id' } = {
   },
 
   slowest: (states) => {
-    const floors = states.map(floorOf).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
-    return floors[0]?.toString();
+    let lowest: bigint | undefined;
+    for (const state of states) {
+      const floor = floorOf(state);
+      // Stryker disable next-line EqualityOperator: `floor <= lowest` is equivalent: an equal floor is the same number
+      if (lowest === undefined || floor < lowest) lowest = floor;
+    }
+    return lowest?.toString();
   },
 
   async unreadThrough(connection, state, through) {
