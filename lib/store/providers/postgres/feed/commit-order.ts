@@ -186,8 +186,9 @@ export const commitOrder: ChangelogOrder<FeedState> = {
 
   fromToken,
   ownTokenState(token) {
-    if (token.txid === undefined || token.eventID === undefined)
-      throw new ValidationError('checkpoint', 'is not a checkpoint of this feed (commit order: no "txid")');
+    const missing = token.txid === undefined ? 'txid' : token.eventID === undefined ? 'eventID' : undefined;
+    if (missing !== undefined)
+      throw new ValidationError('checkpoint', `is not a checkpoint of this feed (commit order: no "${missing}")`);
     return stateFromToken({ ...token, txid: String(token.txid), eventID: token.eventID });
   },
   toToken: tokenFor,

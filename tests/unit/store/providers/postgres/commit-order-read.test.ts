@@ -192,7 +192,11 @@ describe("commit order's tokens and checkpoints", () => {
   });
 
   it('refuses a checkpoint without a txid or an eventID, naming the checkpoint', () => {
-    for (const token of [{ eventID: 42, top: '42' }, { txid: '7' }, {}]) {
+    for (const [token, missing] of [
+      [{ eventID: 42, top: '42' }, 'txid'],
+      [{ txid: '7' }, 'eventID'],
+      [{}, 'txid'],
+    ] as const) {
       const refused = (() => {
         try {
           commitOrder.ownTokenState(token);
@@ -203,7 +207,7 @@ describe("commit order's tokens and checkpoints", () => {
       expect(refused, JSON.stringify(token)).toBeInstanceOf(ValidationError);
       expect(refused).toMatchObject({
         field: 'checkpoint',
-        message: 'checkpoint: is not a checkpoint of this feed (commit order: no "txid")',
+        message: `checkpoint: is not a checkpoint of this feed (commit order: no "${missing}")`,
       });
     }
   });
