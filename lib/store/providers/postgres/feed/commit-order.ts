@@ -186,9 +186,10 @@ export const commitOrder: ChangelogOrder<FeedState> = {
 
   fromToken,
   ownTokenState(token) {
-    const missing = token.txid === undefined ? 'txid' : token.eventID === undefined ? 'eventID' : undefined;
-    if (missing !== undefined)
+    if (token.txid === undefined || token.eventID === undefined) {
+      const missing = token.txid === undefined ? 'txid' : 'eventID';
       throw new ValidationError('checkpoint', `is not a checkpoint of this feed (commit order: no "${missing}")`);
+    }
     return stateFromToken({ ...token, txid: String(token.txid), eventID: token.eventID });
   },
   toToken: tokenFor,
