@@ -25,7 +25,7 @@ export interface HealthEventChange extends ChangeBase {
   collection: 'healthEvents';
   /** The document after the change; null for a delete or a malformed document. */
   document: HealthEventWithStatus | null;
-  /** The document before the change (updates and deletes), when the provider knows it. */
+  /** The document before the change (updates and deletes), when the provider knows it and can read it (decode-before.ts). */
   before: HealthEventWithStatus | null;
   /**
    * When the datastore stored the record, by the clock its queries count with, where that differs

@@ -4,6 +4,7 @@
 import type { Document } from 'mongodb';
 
 import type { ChangeEvent, Collection, Operation } from '../../../feed/change-event';
+import { decodeBefore } from '../../../feed/decode-before';
 import { decodeHealthEventDocument, recordIdOf } from '../health-event-codec';
 import { decodeMaintenanceDocument } from '../maintenance-event-codec';
 import { tokenTime } from './resume-token';
@@ -44,7 +45,7 @@ export function decodeChange(raw: Document, watched: WatchedCollections): Decode
   };
   try {
     const document = operation === 'delete' ? null : decode(raw.fullDocument);
-    const before = decode(raw.fullDocumentBeforeChange);
+    const before = decodeBefore(() => decode(raw.fullDocumentBeforeChange));
     return { kind: 'change', change: { ...base, collection, document, before } as ChangeEvent };
   } catch (error) {
     return {

@@ -16,6 +16,7 @@ import {
   type FeedState,
 } from '../../../feed/change-feed';
 import { CumulativeAcks } from '../../../feed/cumulative-acks';
+import { decodeBefore } from '../../../feed/decode-before';
 import { decodeRow } from '../health-event-codec';
 import { decodeMaintenanceDocument } from '../maintenance-event-codec';
 import { isConnectionFailure, type PostgresConnection } from '../postgres-connection';
@@ -58,7 +59,7 @@ function decodeChange(row: ChangelogRow, position: string): ChangeEvent {
       ...base,
       collection,
       document: decode(row.new_values),
-      before: decode(row.old_values),
+      before: decodeBefore(() => decode(row.old_values)),
       ...(storedAt && !Number.isNaN(storedAt.getTime()) ? { storedAt } : {}),
     } as ChangeEvent;
   } catch (error) {

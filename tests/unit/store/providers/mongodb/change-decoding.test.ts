@@ -104,6 +104,35 @@ describe('MongoDB change decoding', () => {
       change: { document: null, malformed: { error: expect.stringMatching(/^healthevent: is missing/), raw } },
     });
   });
+
+  it('delivers an update or delete whose pre-image alone cannot be read, with before null, not malformed', () => {
+    // Were it malformed, the change would be dead-lettered and the stored update would never reach the node views.
+    const after = nvsentinelDocument({ node: 'n1' });
+    const unreadable = { _id: after._id, createdAt: new Date(), something: 'else' };
+    const update = decodeChange(
+      change({
+        operationType: 'update',
+        documentKey: { _id: after._id },
+        fullDocument: after,
+        fullDocumentBeforeChange: unreadable,
+      }),
+      watched,
+    );
+    expect(update).toMatchObject({
+      kind: 'change',
+      change: { operation: 'update', document: { healthEvent: { nodeName: 'n1' } }, before: null },
+    });
+    expect(Object.keys((update as { change: object }).change)).not.toContain('malformed');
+    const removal = decodeChange(
+      change({ operationType: 'delete', documentKey: { _id: after._id }, fullDocumentBeforeChange: unreadable }),
+      watched,
+    );
+    expect(removal).toMatchObject({
+      kind: 'change',
+      change: { operation: 'delete', recordId: (after._id as ObjectId).toHexString(), document: null, before: null },
+    });
+    expect(Object.keys((removal as { change: object }).change)).not.toContain('malformed');
+  });
 });
 
 describe('MongoDB consumer lag figures', () => {

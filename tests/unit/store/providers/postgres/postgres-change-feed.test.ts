@@ -427,6 +427,39 @@ describe('PostgreSQL change feed', () => {
     expect((next as HealthEventChange).document!.healthEvent.nodeName).toBe('gpu-node-2');
   });
 
+  it('delivers an update or delete whose old values alone the codec refuses, with before null, not malformed', async () => {
+    // Were it malformed, the change would be dead-lettered and the stored update would never reach the node views.
+    const good = xidFatalDocument('gpu-node-1');
+    const unreadable = {
+      id: recordId(1),
+      created_at: '2025-11-21T04:40:01.512345+00:00',
+      document: { ...good, healthevent: { ...good.healthevent, generatedTimestamp: 'nope' } },
+    };
+    const updated = healthRow(1, { operation: 'UPDATE', old_values: unreadable });
+    const deleted = healthRow(2, { operation: 'DELETE', new_values: null, old_values: unreadable });
+    const { feed } = openFeed([batch([entry(5, updated), entry(5, deleted)])]);
+    const [update, removal] = await take(feed[Symbol.asyncIterator](), 2);
+    expect(update).toEqual({
+      position: '5/1',
+      collection: 'healthEvents',
+      operation: 'update',
+      recordId: recordId(1),
+      committedAt: changedAt(1),
+      document: decodeRow(updated.new_values!),
+      before: null,
+      storedAt: new Date('2025-11-21T04:40:01.512345+00:00'),
+    });
+    expect(removal).toEqual({
+      position: '5/2',
+      collection: 'healthEvents',
+      operation: 'delete',
+      recordId: recordId(2),
+      committedAt: changedAt(2),
+      document: null,
+      before: null,
+    });
+  });
+
   it('reports live after the first good read though LISTEN never said so, each state once, stays reconnecting while LISTEN is away, and nothing after closed', async () => {
     const { feed, states, onClose } = openFeed([batch([entry(5, healthRow(1))]), batch([entry(5, healthRow(2))])]);
     const changes = feed[Symbol.asyncIterator]();
