@@ -13,10 +13,13 @@ import { StoreError, ValidationError } from '@/lib/store';
 import {
   describeIdState,
   GAP_LIMIT,
+  hasPassedId,
   HEAD_GAP_WINDOW,
   idOrder,
   mergeGaps,
   parseGaps,
+  passId,
+  settle,
   type IdOrderState,
   type IdRange,
 } from '@/lib/store/providers/postgres/feed/id-order';
@@ -760,5 +763,121 @@ describe('id order lag and retention', () => {
     const exact = counting(5000, 4999);
     expect(await idOrder.removeThrough(exact.connection, '7')).toBe(9999);
     expect(exact.calls).toHaveLength(2);
+  });
+});
+
+// The boundaries a Stryker run with the integration suites (2026-12-08) found untested: each
+// assertion below fails with one of its surviving mutants (an id at a gap's end, a gap ending at
+// the top, two gaps only one of which holds the id, a gap starting exactly at the final bound,
+// adjacent ranges in a token, exactly GAP_LIMIT ranges, a long token cut in the message).
+describe('id order gap boundaries', () => {
+  const refusal = (text: string, top = 1_000n) => {
+    try {
+      parseGaps(text, top);
+    } catch (error) {
+      return error as ValidationError;
+    }
+    throw new Error(`parseGaps accepted ${text}`);
+  };
+
+  it('an id at either end of a gap is not passed; the ids just outside it are', () => {
+    const gapped = state(20, [[5, 8]]);
+    expect([4, 5, 6, 8, 9, 20, 21].map((id) => hasPassedId(gapped, BigInt(id)))).toEqual([
+      true,
+      false,
+      false,
+      false,
+      true,
+      true,
+      false,
+    ]);
+  });
+
+  it('passing the top itself, where a gap ends, takes it out of that gap', () => {
+    expect(passId(state(10, [[8, 10]]), 10n)).toEqual(state(10, [[8, 9]]));
+  });
+
+  it('passing an id inside one gap leaves the other gaps as they are', () => {
+    expect(
+      passId(
+        state(20, [
+          [3, 5],
+          [10, 12],
+        ]),
+        4n,
+      ),
+    ).toEqual(
+      state(20, [
+        [3, 3],
+        [5, 5],
+        [10, 12],
+      ]),
+    );
+    expect(
+      passId(
+        state(20, [
+          [3, 5],
+          [10, 12],
+        ]),
+        12n,
+      ),
+    ).toEqual(
+      state(20, [
+        [3, 5],
+        [10, 11],
+      ]),
+    );
+  });
+
+  it('settling makes final a gap that starts exactly at the bound: it then starts just above it', () => {
+    expect(
+      settle(
+        state(20, [
+          [5, 8],
+          [12, 14],
+        ]),
+        20n,
+        5n,
+      ),
+    ).toEqual(
+      state(20, [
+        [6, 8],
+        [12, 14],
+      ]),
+    );
+    expect(settle(state(20, [[5, 8]]), 20n, 8n)).toEqual(state(20));
+  });
+
+  it('in a token: refuses ranges that touch, overlap or go down, naming resume_token.gaps', () => {
+    for (const text of ['3-5,6', '3-5,6-9', '3-5,5-9', '5,3', '7-5', '0']) {
+      const refused = refusal(text);
+      expect(refused, text).toBeInstanceOf(ValidationError);
+      expect(refused.field, text).toBe('resume_token.gaps');
+      expect(refused.problem, text).toBe(`must list ascending, disjoint ranges up to the top 1000 (got "${text}")`);
+    }
+    expect(parseGaps('3-5,7', 1_000n)).toEqual([range([3, 5]), range([7, 7])]);
+  });
+
+  it('in a token: takes exactly GAP_LIMIT ranges and refuses one more, saying how many', () => {
+    const ranges = (count: number) =>
+      manyGaps(count)
+        .map(([from, to]) => `${from}-${to}`)
+        .join(',');
+    expect(parseGaps(ranges(GAP_LIMIT), 1_000n)).toHaveLength(GAP_LIMIT);
+    const refused = refusal(ranges(GAP_LIMIT + 1));
+    expect(refused.field).toBe('resume_token.gaps');
+    expect(refused.problem).toBe(`lists ${GAP_LIMIT + 1} ranges, over the limit of ${GAP_LIMIT}`);
+  });
+
+  it('quotes at most 60 characters of a refused token', () => {
+    const unordered = `${'9,'.repeat(40)}1`;
+    expect(refusal(unordered).problem).toBe(
+      `must list ascending, disjoint ranges up to the top 1000 (got ${JSON.stringify(unordered).slice(0, 60)})`,
+    );
+    const garbled = `x${'5'.repeat(100)}`;
+    expect(refusal(garbled).problem).toBe(
+      `is not a list of "<id>" or "<from>-<to>" (got ${JSON.stringify(garbled).slice(0, 60)})`,
+    );
+    expect(JSON.stringify(garbled).length).toBeGreaterThan(60);
   });
 });
